@@ -1,0 +1,345 @@
+"""Load and validate ``config.yaml`` into one immutable ``Settings`` object.
+
+Strict pydantic models: unknown keys, duplicate source ids, bad kinds, bad URLs
+and bad durations are errors, reported as ``ConfigError`` naming the file, the
+YAML line and the field. This module reads the file and nothing else: it never
+touches the database or the network. Reloading means loading again and swapping
+the one object, so nothing here is global.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+from .records import Kind, Label
+
+DEFAULT_CONFIG = "config.yaml"
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3,
+}  # fmt: skip
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``"90s"``, ``"30m"``, ``"1h30m"``, ``"7d"`` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 30m, 1h or 7d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        else:
+            parts = _DURATION_PART.findall(text)
+            if not parts or _DURATION_PART.sub("", text).strip():
+                raise ValueError(f"{value!r} is not a duration such as 90s, 30m, 1h or 7d")
+            seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
+    else:
+        raise ValueError("expected a duration such as 90s, 30m, 1h or 7d")
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return timedelta(seconds=seconds)
+
+
+def parse_size(value: Any) -> int:
+    """``"10MB"``, ``"512KiB"`` or a number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 10MB")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (match := _SIZE.match(value)):
+        size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+    else:
+        raise ValueError(f"{value!r} is not a size such as 10MB or 512KB")
+    if size <= 0:
+        raise ValueError("a size must be positive")
+    return size
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpSettings(_Strict):
+    timeout: Duration = timedelta(seconds=20)
+    max_bytes: Size = 10_000_000
+    concurrency: int = Field(16, ge=1, le=256)
+    per_host: int = Field(4, ge=1, le=64)
+    max_redirects: int = Field(5, ge=0, le=20)
+    user_agent: str = "medfeed/0.1 (+https://github.com/medfeed/medfeed)"
+
+
+class ScheduleSettings(_Strict):
+    default_interval: Duration = timedelta(minutes=30)
+    cron: str | None = None
+    jitter: float = Field(0.1, ge=0, le=0.5)  # fraction of the interval
+    max_backoff: Duration = timedelta(hours=24)
+    unconditional_every: Duration = timedelta(hours=12)
+    lease: Duration = timedelta(minutes=10)  # how long a claim on a source lasts
+    tick: Duration = timedelta(seconds=2)  # how often due sources and config edits are checked
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        fields = value.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise ValueError(f"{value!r} is not a 5-field cron expression like '*/15 * * * *'")
+        return value
+
+
+class FeaturedSettings(_Strict):
+    policy: Literal["latest", "pinned"] = "latest"
+    kinds: tuple[Kind, ...] = (Kind.ARTICLE,)
+    pinned: str | None = None
+    min_words: int = Field(300, ge=0)
+
+    @model_validator(mode="after")
+    def _pinned_needs_target(self) -> FeaturedSettings:
+        if self.policy == "pinned" and not self.pinned:
+            raise ValueError("policy 'pinned' needs 'pinned: <url or guid>'")
+        return self
+
+
+class FulltextSettings(_Strict):
+    enabled: bool = True
+    allow_hosts: tuple[str, ...] = ()
+
+
+class DedupeSettings(_Strict):
+    window: Duration = timedelta(days=7)
+    threshold: float = Field(0.5, gt=0, le=1)
+
+
+class SpecialtySettings(_Strict):
+    keywords: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+
+
+def _specialty(value: Any) -> Any:
+    """A bare keyword list is shorthand for ``{keywords: [...]}``."""
+    if isinstance(value, list | tuple):
+        return {"keywords": value}
+    return value
+
+
+class SourceSettings(_Strict):
+    id: str
+    name: str
+    url: str
+    kind: Kind
+    interval: Duration | None = None
+    enabled: bool = True
+    tags: tuple[str, ...] = ()
+    label: Label | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"{value!r} is not a slug (lower-case letters, digits and '-')")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_or_file(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https"):
+            if not parts.hostname:
+                raise ValueError(f"{value!r} has no host")
+            return value
+        if parts.scheme == "file" or (parts.scheme == "" and value.strip()):
+            return value
+        raise ValueError(f"{value!r} is not an http(s) URL, a file:// URL or a local path")
+
+    @property
+    def effective_label(self) -> Label:
+        return self.label or DEFAULT_LABELS[self.kind]
+
+
+DEFAULT_LABELS = {
+    Kind.NEWS: Label.NEWS,
+    Kind.ARTICLE: Label.JOURNAL,
+    Kind.CONFERENCE: Label.SOCIETY,
+    Kind.VIDEO: Label.NEWS,
+}
+
+
+class Settings(_Strict):
+    path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
+    database: str = "sqlite:///var/medfeed.db"
+    http: HttpSettings = HttpSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    featured: FeaturedSettings = FeaturedSettings()
+    fulltext: FulltextSettings = FulltextSettings()
+    dedupe: DedupeSettings = DedupeSettings()
+    specialties: dict[str, Annotated[SpecialtySettings, BeforeValidator(_specialty)]] | None = None
+    sources: tuple[SourceSettings, ...] = Field(min_length=1)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_ids(cls, sources: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.id in seen:
+                raise ValueError(f"duplicate source id {source.id!r}")
+            seen.add(source.id)
+        return sources
+
+    def source(self, source_id: str) -> SourceSettings | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def interval_of(self, source: SourceSettings) -> timedelta:
+        return source.interval or self.schedule.default_interval
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config file to use: the flag, else ``$MEDFEED_CONFIG``, else ./config.yaml."""
+    return Path(explicit or os.environ.get("MEDFEED_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | os.PathLike[str]) -> Settings:
+    """Read, validate and resolve one config file; raise ConfigError on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror})", path=str(path)) from exc
+    return parse_settings(text, path=path)
+
+
+def parse_settings(text: str, *, path: Path) -> Settings:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(f"invalid YAML: {exc.problem}", path=str(path), line=line) from exc
+    if node is None:
+        raise ConfigError("the file is empty", path=str(path))
+    lines: dict[tuple[str | int, ...], int] = {}
+    _check_node(node, (), lines, path)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping of settings", path=str(path), line=1)
+    try:
+        settings = Settings.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        raise _first_error(exc, lines, path) from exc
+    return _resolve_paths(settings)
+
+
+def _check_node(
+    node: yaml.Node, at: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], path: Path
+) -> None:
+    """Record each field's line and reject duplicate keys, which PyYAML silently merges."""
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise ConfigError(
+                    f"duplicate key {key!r}",
+                    path=str(path),
+                    line=key_node.start_mark.line + 1,
+                    field=_dotted((*at, key)),
+                )
+            seen.add(key)
+            lines[(*at, key)] = key_node.start_mark.line + 1
+            _check_node(value_node, (*at, key), lines, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _check_node(child, (*at, index), lines, path)
+
+
+def _first_error(
+    exc: ValidationError, lines: Mapping[tuple[str | int, ...], int], path: Path
+) -> ConfigError:
+    error = exc.errors()[0]
+    loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+    line = None
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            line = lines[loc[:end]]
+            break
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+    elif error["type"] == "enum" and "expected" in error.get("ctx", {}):
+        message = f"{error.get('input')!r} is not one of {error['ctx']['expected']}"
+    elif error["type"] == "missing":
+        message = "this field is required"
+    elif error["type"] == "too_short" and loc == ("sources",):
+        message = "no sources are configured"
+    return ConfigError(message, path=str(path), line=line, field=_dotted(loc) or None)
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _resolve_paths(settings: Settings) -> Settings:
+    """Make sqlite paths and local source paths relative to the config file, as documented."""
+    base = settings.path.resolve().parent
+    sources = tuple(
+        source.model_copy(update={"url": _local_url(source.url, base)})
+        for source in settings.sources
+    )
+    return settings.model_copy(
+        update={"database": _database_url(settings.database, base), "sources": sources}
+    )
+
+
+def _local_url(url: str, base: Path) -> str:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return url
+    if parts.scheme == "file":
+        local = Path(parts.path)
+        return (
+            (local if local.is_absolute() else base / (parts.netloc + parts.path))
+            .resolve()
+            .as_uri()
+        )
+    return (base / url).resolve().as_uri()
+
+
+def _database_url(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:" or url.startswith("sqlite:////"):
+        return url
+    return prefix + str((base / url.removeprefix(prefix)).resolve())

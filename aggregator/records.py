@@ -1,0 +1,231 @@
+"""Frozen, typed records that travel between pipeline stages.
+
+Named by direction: ``Fetched`` comes out of fetch, ``ParsedItem`` out of parse,
+``ItemIdentity`` out of identity, ``ItemUpdate`` goes into the store,
+``StoredItem`` / ``StoredSource`` come out of it. ORM objects never leave
+``aggregator.store``; everything else sees only these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    NEWS = "news"
+    ARTICLE = "article"
+    CONFERENCE = "conference"
+    VIDEO = "video"
+
+
+class Label(StrEnum):
+    """What a source publishes: lets a reader tell a paper from a press release."""
+
+    JOURNAL = "journal"
+    PREPRINT = "preprint"
+    NEWS = "news"
+    PRESS_RELEASE = "press-release"
+    SOCIETY = "society"
+    SPONSORED = "sponsored"
+
+
+# --- fetch -> parse ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One HTTP (or file://) response, already bounded by the size cap.
+
+    ``body`` is None when the server answered 304 Not Modified.
+    """
+
+    url: str  # final URL after redirects
+    status: int
+    body: bytes | None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # new URL when a 301/308 was followed
+    fresh_until: datetime | None = None  # from Cache-Control max-age / Expires
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+# --- parse -> identity -> store ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    start: datetime  # UTC; all-day events start at 00:00 of their date
+    end: datetime | None = None
+    timezone: str | None = None  # the event's own zone name, when given
+    location: str | None = None
+    online: bool = False
+    url: str | None = None  # registration / event page
+    all_day: bool = False
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    id: str | None = None  # provider's id, e.g. the YouTube video id
+    thumbnail: str | None = None
+    duration: int | None = None  # seconds
+    embed_url: str | None = None
+    provider: str | None = None  # youtube | vimeo | peertube | other
+    views: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    doi: str | None = None  # lower-cased, without the https://doi.org/ prefix
+    pmid: str | None = None
+    pmcid: str | None = None  # with its PMC prefix
+    nct: tuple[str, ...] = ()  # ClinicalTrials.gov numbers cited
+    journal: str | None = None
+    authors: tuple[str, ...] = ()
+    pub_type: str | None = None  # e.g. "Research Article", "Erratum", "Retraction"
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One entry as the feed gave it, HTML already sanitized, URLs absolute."""
+
+    guid: str | None
+    url: str | None
+    title: str
+    summary: str = ""  # sanitized HTML
+    content: str | None = None  # sanitized HTML, when the feed carries full text
+    author: str | None = None
+    published: datetime | None = None  # UTC
+    updated: datetime | None = None  # UTC
+    image: str | None = None
+    tags: tuple[str, ...] = ()  # the feed's own categories
+    event: EventInfo | None = None
+    video: VideoInfo | None = None
+    article: ArticleInfo | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    items: tuple[ParsedItem, ...]
+    warnings: tuple[str, ...] = ()  # e.g. feedparser's bozo message when it recovered
+
+
+@dataclass(frozen=True)
+class ItemIdentity:
+    """Everything the dedupe layers 1-3 match on."""
+
+    guid_key: str  # layer 1: the source's own id (guid, else link, else content hash)
+    canonical_url: str | None  # layer 2
+    identifiers: tuple[str, ...]  # layer 3: "doi:10.1/x", "pmid:123", "nct:NCT0..", "youtube:abc"
+    content_hash: str  # decides "changed?"; excludes fields that change without content changing
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """An entry ready to be written: what the source said plus how to recognise it."""
+
+    source_id: str
+    kind: Kind
+    label: Label
+    item: ParsedItem
+    identity: ItemIdentity
+    tags: tuple[str, ...] = ()  # specialty tags + source tags + feed categories, normalised
+
+
+# --- store -> web / cli ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: str
+    name: str
+    url: str | None = None  # the item's URL at that source
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    id: int
+    kind: Kind
+    label: Label
+    title: str
+    url: str | None
+    summary: str
+    content: str | None
+    author: str | None
+    published: datetime  # UTC; first-seen time when the feed gave none
+    updated: datetime | None
+    image: str | None
+    tags: tuple[str, ...]
+    source: SourceRef  # the source that first carried it
+    sources: tuple[SourceRef, ...]  # every source that carried it
+    story_id: int | None
+    event: EventInfo | None = None
+    video: VideoInfo | None = None
+    article: ArticleInfo | None = None
+    also: tuple[StoredItemRef, ...] = ()  # the other items of its story
+    fulltext: str | None = None  # extracted main text (sanitized HTML), featured articles
+    fulltext_error: str | None = None
+    flags: tuple[str, ...] = ()  # e.g. "retracted", "corrected"
+
+    @property
+    def body(self) -> str:
+        """The fullest sanitized HTML we have for this item."""
+        return self.fulltext or self.content or self.summary
+
+
+@dataclass(frozen=True)
+class StoredItemRef:
+    id: int
+    title: str
+    url: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    id: str
+    name: str
+    url: str
+    kind: Kind
+    label: Label
+    enabled: bool
+    in_config: bool  # False once removed from config.yaml (items stay)
+    disabled_reason: str | None  # e.g. "410 Gone": disabled by medfeed, not the admin
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None  # "ok", "not-modified", "error"
+    last_http_status: int | None
+    last_error: str | None
+    consecutive_failures: int
+    next_fetch_at: datetime | None
+    permanent_redirect: str | None
+    item_count: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """A keyset-paginated slice of a list; ``next`` is an opaque cursor or None."""
+
+    items: tuple[StoredItem, ...]
+    next: str | None
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """What one refresh did to one source: an error is a value, never an exception."""
+
+    source_id: str
+    status: str  # "ok" | "not-modified" | "failed" | "skipped"
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()

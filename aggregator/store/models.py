@@ -1,0 +1,260 @@
+"""SQLAlchemy 2 typed models: the schema of medfeed's database.
+
+Uniqueness lives here as named constraints, so that concurrent refreshes (many
+processes on one PostgreSQL) cannot store an item twice whatever the Python code
+checked first. Nothing outside ``aggregator.store`` imports these classes; the
+rest of the code sees the records of ``aggregator.records``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored and returned as aware UTC; SQLite would drop the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+URL = Annotated[str, mapped_column(String(2048))]
+SourceId = Annotated[str, mapped_column(String(64))]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Source(Base):
+    """The config mirror of one source plus its fetch state."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[SourceId] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[URL]
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_fetch_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_unconditional_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_http_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_fetch_at: Mapped[datetime | None]
+    permanent_redirect: Mapped[str | None] = mapped_column(String(2048))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[Timestamp]
+
+    __table_args__ = (Index("ix_sources_due", "enabled", "next_fetch_at"),)
+
+
+class Item(Base):
+    """One distinct item, whichever sources carried it."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
+    guid_key: Mapped[str] = mapped_column(String(1024))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    published: Mapped[Timestamp]  # the feed's date, else first-seen time
+    updated: Mapped[datetime | None]
+    image: Mapped[str | None] = mapped_column(String(2048))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    content_hash: Mapped[str] = mapped_column(String(80))
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=True)
+    # conference
+    event_start: Mapped[datetime | None]
+    event_end: Mapped[datetime | None]
+    event_timezone: Mapped[str | None] = mapped_column(String(64))
+    event_location: Mapped[str | None] = mapped_column(String(500))
+    event_online: Mapped[bool | None] = mapped_column(Boolean)
+    event_url: Mapped[str | None] = mapped_column(String(2048))
+    event_all_day: Mapped[bool | None] = mapped_column(Boolean)
+    # video
+    video_id: Mapped[str | None] = mapped_column(String(128))
+    video_thumbnail: Mapped[str | None] = mapped_column(String(2048))
+    video_duration: Mapped[int | None]
+    video_embed_url: Mapped[str | None] = mapped_column(String(2048))
+    video_provider: Mapped[str | None] = mapped_column(String(32))
+    video_views: Mapped[int | None]
+    # scholarly article
+    doi: Mapped[str | None] = mapped_column(String(255))
+    pmid: Mapped[str | None] = mapped_column(String(32))
+    pmcid: Mapped[str | None] = mapped_column(String(32))
+    nct: Mapped[list[str]] = mapped_column(default=list)
+    journal: Mapped[str | None] = mapped_column(String(300))
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    pub_type: Mapped[str | None] = mapped_column(String(100))
+    flags: Mapped[list[str]] = mapped_column(default=list)  # "retracted", "corrected"
+    # featured-article full text
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    fulltext: Mapped[str | None] = mapped_column(Text)
+    fulltext_error: Mapped[str | None] = mapped_column(Text)
+    fulltext_at: Mapped[datetime | None]
+    first_seen_at: Mapped[Timestamp]
+    changed_at: Mapped[Timestamp]
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid_key", name="uq_items_source_guid"),
+        UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
+        Index("ix_items_stream", "is_representative", "published", "id"),
+        Index("ix_items_kind_stream", "kind", "is_representative", "published", "id"),
+        Index("ix_items_published", "published", "id"),
+        Index("ix_items_story", "story_id"),
+        Index("ix_items_event", "kind", "event_end", "event_start"),
+        Index("ix_items_changed", "changed_at"),
+        Index("ix_items_doi", "doi"),
+    )
+
+
+class ItemSource(Base):
+    """Which source carried which item, under which guid: the "also from" list."""
+
+    __tablename__ = "item_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
+    guid_key: Mapped[str] = mapped_column(String(1024))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    content_hash: Mapped[str] = mapped_column(String(80))
+    first_seen_at: Mapped[Timestamp]
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid_key", name="uq_item_sources_source_guid"),
+        Index("ix_item_sources_item", "item_id"),
+        Index("ix_item_sources_source_item", "source_id", "item_id"),
+    )
+
+
+class ItemIdentifier(Base):
+    """DOI / PMID / PMCID / video ids: dedup layer 3, unique across all items."""
+
+    __tablename__ = "item_identifiers"
+
+    identifier: Mapped[str] = mapped_column(String(300), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+
+    __table_args__ = (Index("ix_item_identifiers_item", "item_id"),)
+
+
+class ItemTag(Base):
+    __tablename__ = "item_tags"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"),)
+
+
+class StoryBand(Base):
+    """The persisted near-duplicate candidate index (MinHash LSH bands)."""
+
+    __tablename__ = "story_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    band_key: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    published: Mapped[Timestamp]
+
+    __table_args__ = (
+        Index("ix_story_bands_key_published", "band_key", "published"),
+        Index("ix_story_bands_item", "item_id"),
+    )
+
+
+class FetchLog(Base):
+    """One row per fetch attempt; trimmed to the newest few per source."""
+
+    __tablename__ = "fetch_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    started_at: Mapped[Timestamp]
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_fetch_log_source_started", "source_id", "started_at"),)
+
+
+class Meta(Base):
+    """Small shared state between processes: data generation, config status."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[Timestamp]
