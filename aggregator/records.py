@@ -9,7 +9,7 @@ Named by direction: ``Fetched`` comes out of fetch, ``ParsedItem`` out of parse,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -229,3 +229,36 @@ class SourceOutcome:
     unchanged: int = 0
     error: str | None = None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What a refresh needs to know about a claimed source, read from the database."""
+
+    id: str
+    url: str
+    kind: Kind
+    label: Label
+    tags: tuple[str, ...]
+    interval: timedelta
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    last_unconditional_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """What happened when one source was fetched, to be written as its fetch state."""
+
+    source_id: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: SourceOutcome
+    next_fetch_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    conditional: bool = True  # False when validators were deliberately not sent
+    permanent_redirect: str | None = None
+    disable_reason: str | None = None  # e.g. "410 Gone": medfeed disables the source

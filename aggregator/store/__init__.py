@@ -1,0 +1,156 @@
+"""The storage facade: the only storage API the rest of medfeed calls.
+
+``Store`` owns the engine and hands out records, never ORM objects. Writes are
+one transaction per source (DESIGN.md: batch per feed, upsert with Core); reads
+live in ``reads.Reads``, mixed in here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..config import Settings
+from ..errors import StorageError
+from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
+from . import sources as source_rows
+from .database import make_engine, make_sessionmaker, session_scope, upgrade
+from .ingest import IngestResult, ingest
+from .models import Meta
+from .reads import Reads
+
+__all__ = ["IngestResult", "Store", "default_worker_name"]
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Store(Reads):
+    def __init__(self, url: str, *, migrate: bool = True, **engine_options: object) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_options)
+        self._sessions = make_sessionmaker(self.engine)
+        if migrate:
+            upgrade(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self):  # type: ignore[no-untyped-def]
+        """A unit of work (commit on success); for the store's own modules and tests."""
+        return session_scope(self._sessions)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    # --- sources ----------------------------------------------------------
+
+    def sync_sources(self, settings: Settings, now: datetime | None = None) -> None:
+        with self.session() as session:
+            source_rows.sync_sources(session, settings, now or _now())
+
+    def claim(
+        self,
+        *,
+        worker: str,
+        lease: timedelta,
+        now: datetime | None = None,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        limit: int = 1000,
+    ) -> list[SourceState]:
+        with self.session() as session:
+            return source_rows.claim(
+                session,
+                now=now or _now(),
+                worker=worker,
+                lease=lease,
+                source_ids=source_ids,
+                due_only=due_only,
+                limit=limit,
+            )
+
+    def release(self, source_ids: Sequence[str], worker: str) -> None:
+        with self.session() as session:
+            source_rows.release(session, source_ids, worker)
+
+    def sources(self, *, include_retired: bool = False) -> list[StoredSource]:
+        with self.session() as session:
+            return source_rows.list_sources(session, include_retired=include_retired)
+
+    def due_count(self, now: datetime | None = None) -> int:
+        with self.session() as session:
+            return source_rows.due_count(session, now or _now())
+
+    # --- items --------------------------------------------------------------
+
+    def save_fetch(
+        self, report: FetchReport, updates: Sequence[ItemUpdate], *, worker: str
+    ) -> IngestResult:
+        """Store one source's entries and its fetch state in one transaction."""
+        try:
+            with self.session() as session:
+                result = ingest(session, report.source_id, updates, report.finished_at)
+                source_rows.record(session, report, worker)
+                if result.new or result.updated:
+                    _bump_generation(session, report.finished_at)
+                return result
+        except SQLAlchemyError as exc:
+            raise StorageError(f"source {report.source_id}: could not store items: {exc}") from exc
+
+    def record_failure(self, report: FetchReport, *, worker: str) -> None:
+        with self.session() as session:
+            source_rows.record(session, report, worker)
+
+    # --- shared state -----------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.session() as session:
+            return session.scalar(select(Meta.value).where(Meta.key == key))
+
+    def set_meta(self, key: str, value: str | None, now: datetime | None = None) -> None:
+        with self.session() as session:
+            row = session.get(Meta, key)
+            if value is None:
+                if row is not None:
+                    session.delete(row)
+            elif row is None:
+                session.add(Meta(key=key, value=value, changed_at=now or _now()))
+            else:
+                row.value, row.changed_at = value, now or _now()
+
+    def generation(self) -> str:
+        """Changes whenever stored items change: the basis of ETags."""
+        return self.get_meta("generation") or "0"
+
+
+def _bump_generation(session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    row = session.get(Meta, "generation")
+    if row is None:
+        session.add(Meta(key="generation", value="1", changed_at=now))
+    else:
+        row.value, row.changed_at = str(int(row.value) + 1), now
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

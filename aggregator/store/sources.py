@@ -1,0 +1,234 @@
+"""Source rows: the config mirror, claiming due sources, and recording fetch outcomes.
+
+Claiming is what lets many ``medfeed run`` / ``medfeed refresh`` processes share
+one database: a claim is a lease (``claimed_by`` / ``claimed_until``) taken by a
+conditional UPDATE, and on PostgreSQL the candidates are first locked with
+``SELECT ... FOR UPDATE SKIP LOCKED`` so workers never wait on each other. A
+crashed worker's lease simply expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..records import FetchReport, Kind, Label, SourceState, StoredSource
+from .models import FetchLog, ItemSource, Source
+
+FETCH_LOG_KEEP = 50  # attempts kept per source
+
+
+def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
+    """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones."""
+    rows = {row.id: row for row in session.scalars(select(Source))}
+    for conf in settings.sources:
+        interval = int(settings.interval_of(conf).total_seconds())
+        values = {
+            "name": conf.name,
+            "kind": conf.kind.value,
+            "label": conf.effective_label.value,
+            "tags": list(conf.tags),
+            "interval_seconds": max(interval, 1),
+            "enabled": conf.enabled,
+            "in_config": True,
+        }
+        row = rows.get(conf.id)
+        if row is None:
+            session.add(Source(id=conf.id, url=conf.url, created_at=now, next_fetch_at=now,
+                               consecutive_failures=0, **values))  # fmt: skip
+            continue
+        if row.url != conf.url:
+            # A new address starts afresh: validators and redirects belonged to the old one.
+            values.update(etag=None, last_modified=None, permanent_redirect=None, next_fetch_at=now,
+                          url=conf.url, disabled_reason=None, consecutive_failures=0)  # fmt: skip
+        elif row.interval_seconds != values["interval_seconds"] and row.next_fetch_at is not None:
+            values["next_fetch_at"] = min(row.next_fetch_at, now + timedelta(seconds=interval))
+        if conf.enabled and not row.enabled:
+            values["disabled_reason"] = None
+            values["next_fetch_at"] = now
+        for key, value in values.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+    configured = {s.id for s in settings.sources}
+    for source_id, row in rows.items():
+        if source_id not in configured and row.in_config:
+            row.in_config = False
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    source_ids: Sequence[str] | None = None,
+    due_only: bool = True,
+    limit: int = 1000,
+) -> list[SourceState]:
+    """Take a lease on the sources to fetch now; sources leased by others are skipped."""
+    query = (
+        select(Source)
+        .where(
+            Source.in_config.is_(True),
+            Source.enabled.is_(True),
+            Source.disabled_reason.is_(None),
+            or_(Source.claimed_until.is_(None), Source.claimed_until < now),
+        )
+        .order_by(Source.next_fetch_at)
+        .limit(limit)
+    )
+    if source_ids is not None:
+        query = query.where(Source.id.in_(list(source_ids)))
+    if due_only:
+        query = query.where(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for row in session.scalars(query).all():
+        taken = session.execute(
+            update(Source)
+            .where(
+                Source.id == row.id,
+                or_(Source.claimed_until.is_(None), Source.claimed_until < now),
+            )
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(_state(row))
+    return claimed
+
+
+def release(session: Session, source_ids: Sequence[str], worker: str) -> None:
+    """Give back claims without recording a fetch (shutdown mid-pass)."""
+    session.execute(
+        update(Source)
+        .where(Source.id.in_(list(source_ids)), Source.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+def record(session: Session, report: FetchReport, worker: str) -> None:
+    """Write a fetch's outcome as the source's state, release its claim, log the attempt."""
+    outcome = report.outcome
+    failed = outcome.status == "failed"
+    values: dict[str, object] = {
+        "last_fetch_at": report.finished_at,
+        "last_status": outcome.status,
+        "last_http_status": report.http_status,
+        "last_error": outcome.error,
+        "next_fetch_at": report.next_fetch_at,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if failed:
+        values["consecutive_failures"] = Source.consecutive_failures + 1
+    else:
+        values.update(consecutive_failures=0, last_success_at=report.finished_at)
+        if outcome.status == "ok":
+            values.update(etag=report.etag, last_modified=report.last_modified)
+        if not report.conditional:
+            values["last_unconditional_at"] = report.finished_at
+    if report.permanent_redirect:
+        values["permanent_redirect"] = report.permanent_redirect
+    if report.disable_reason:
+        values["disabled_reason"] = report.disable_reason
+    session.execute(update(Source).where(Source.id == report.source_id).values(**values))
+    session.add(
+        FetchLog(
+            source_id=report.source_id,
+            started_at=report.started_at,
+            duration_ms=int((report.finished_at - report.started_at).total_seconds() * 1000),
+            status=outcome.status,
+            http_status=report.http_status,
+            error=outcome.error,
+            new=outcome.new,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            worker=worker,
+        )
+    )
+    _trim_log(session, report.source_id)
+
+
+def _trim_log(session: Session, source_id: str) -> None:
+    cutoff = session.scalar(
+        select(FetchLog.id)
+        .where(FetchLog.source_id == source_id)
+        .order_by(FetchLog.id.desc())
+        .offset(FETCH_LOG_KEEP)
+        .limit(1)
+    )
+    if cutoff is not None:
+        session.execute(
+            delete(FetchLog).where(FetchLog.source_id == source_id, FetchLog.id <= cutoff)
+        )
+
+
+def list_sources(session: Session, *, include_retired: bool = False) -> list[StoredSource]:
+    counts = (
+        select(ItemSource.source_id, func.count(func.distinct(ItemSource.item_id)).label("n"))
+        .group_by(ItemSource.source_id)
+        .subquery()
+    )
+    query = select(Source, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.source_id == Source.id
+    )
+    if not include_retired:
+        query = query.where(Source.in_config.is_(True))
+    rows = session.execute(query.order_by(Source.kind, Source.id)).all()
+    return [_stored(row, count) for row, count in rows]
+
+
+def _state(row: Source) -> SourceState:
+    return SourceState(
+        id=row.id,
+        url=row.url,
+        kind=Kind(row.kind),
+        label=Label(row.label),
+        tags=tuple(row.tags or ()),
+        interval=timedelta(seconds=row.interval_seconds),
+        etag=row.etag,
+        last_modified=row.last_modified,
+        consecutive_failures=row.consecutive_failures,
+        last_unconditional_at=row.last_unconditional_at,
+    )
+
+
+def _stored(row: Source, item_count: int) -> StoredSource:
+    return StoredSource(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        kind=Kind(row.kind),
+        label=Label(row.label),
+        enabled=row.enabled,
+        in_config=row.in_config,
+        disabled_reason=row.disabled_reason,
+        last_fetch_at=row.last_fetch_at,
+        last_success_at=row.last_success_at,
+        last_status=row.last_status,
+        last_http_status=row.last_http_status,
+        last_error=row.last_error,
+        consecutive_failures=row.consecutive_failures,
+        next_fetch_at=row.next_fetch_at,
+        permanent_redirect=row.permanent_redirect,
+        item_count=int(item_count),
+    )
+
+
+def due_count(session: Session, now: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                and_(Source.in_config.is_(True), Source.enabled.is_(True)),
+                Source.disabled_reason.is_(None),
+                or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now),
+            )
+        )
+        or 0
+    )
