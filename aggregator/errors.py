@@ -22,7 +22,12 @@ class ConfigError(MedfeedError):
     """
 
     def __init__(
-        self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
     ) -> None:
         self.path = path
         self.line = line

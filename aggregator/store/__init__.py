@@ -20,6 +20,7 @@ from ..config import Settings
 from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
+from . import stories
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .ingest import IngestResult, ingest
 from .models import Meta
@@ -118,9 +119,15 @@ class Store(Reads):
         except SQLAlchemyError as exc:
             raise StorageError(f"source {report.source_id}: could not store items: {exc}") from exc
 
-    def record_failure(self, report: FetchReport, *, worker: str) -> None:
+    def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         with self.session() as session:
             source_rows.record(session, report, worker)
+
+    def assign_stories(self, item_ids: Sequence[int], window: timedelta, threshold: float) -> None:
+        """Dedup layer 4: put each new or changed item into its near-duplicate story."""
+        with self.session() as session:
+            for item_id in item_ids:
+                stories.assign_story(session, item_id, window=window, threshold=threshold)
 
     # --- shared state -----------------------------------------------------
 
