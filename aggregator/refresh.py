@@ -1,0 +1,340 @@
+"""One refresh pass: the only place that runs the pipeline stages in sequence.
+
+    states  = store.claim(due sources)                 # a lease each; others skip them
+    fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
+    updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
+    result  = store.save_fetch(report, updates)        # one transaction per source
+    store.assign_stories(result.touched)               # near-duplicate story clusters
+
+Errors are values: each source ends as one ``SourceOutcome`` and its fetch
+state (status, error, failure count, next fetch) is always written, so one bad
+source never stops the others. Nothing here renders HTML or decides policy;
+the next-fetch arithmetic is ``pacing``'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache, partial
+from typing import TypeVar
+
+from . import pacing
+from .config import Settings
+from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
+from .fetch import Fetcher, FetchLimits
+from .identity import identify
+from .parse import parse_document
+from .records import (
+    Fetched,
+    FetchReport,
+    ItemUpdate,
+    Kind,
+    Label,
+    SourceOutcome,
+    SourceState,
+)
+from .sanitize import html_to_text
+from .store import Store, default_worker_name
+from .tagging import Specialty, Tagger, specialties_from_config
+
+log = logging.getLogger(__name__)
+
+POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PrepareJob:
+    """Everything a parse worker needs; picklable, no database, no settings object."""
+
+    source_id: str
+    kind: Kind
+    label: Label
+    source_tags: tuple[str, ...]
+    specialties: tuple[Specialty, ...]
+    body: bytes
+    url: str
+    content_type: str | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Prepared:
+    updates: tuple[ItemUpdate, ...]
+    warnings: tuple[str, ...]
+
+
+def prepare(job: PrepareJob) -> Prepared:
+    """Parse a fetched body into items ready to store (runs in a worker process)."""
+    feed = parse_document(
+        job.body, url=job.url, content_type=job.content_type, kind=job.kind, now=job.now
+    )
+    tagger = _tagger(job.specialties)
+    updates = []
+    for item in feed.items:
+        tags = tagger.tag(
+            title=item.title,
+            text=html_to_text(item.summary),
+            source_id=job.source_id,
+            source_tags=job.source_tags,
+            feed_tags=item.tags,
+        )
+        updates.append(
+            ItemUpdate(
+                source_id=job.source_id,
+                kind=job.kind,
+                label=job.label,
+                item=item,
+                identity=identify(item),
+                tags=tags,
+            )
+        )
+    return Prepared(tuple(updates), feed.warnings)
+
+
+@lru_cache(maxsize=4)
+def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
+    return Tagger(specialties)
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    http = settings.http
+    return FetchLimits(
+        timeout=http.timeout.total_seconds(),
+        max_bytes=http.max_bytes,
+        concurrency=http.concurrency,
+        per_host=http.per_host,
+        max_redirects=http.max_redirects,
+        user_agent=http.user_agent,
+    )
+
+
+def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Parsing is CPU-bound (DESIGN.md): a process pool gets the other cores.
+
+    forkserver, not fork: the parent runs threads (scheduler, web, httpx).
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 2,
+        mp_context=multiprocessing.get_context("forkserver"),
+    )
+
+
+class Refresher:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        worker: str | None = None,
+        pool: Executor | None = None,
+        on_outcome: Callable[[SourceOutcome], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.worker = worker or default_worker_name()
+        self._pool = pool
+        self._on_outcome = on_outcome
+        self._specialties = specialties_from_config(settings.specialties)
+
+    def claim(
+        self,
+        *,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        now: datetime | None = None,
+    ) -> list[SourceState]:
+        return self.store.claim(
+            worker=self.worker,
+            lease=self.settings.schedule.lease,
+            now=now or _now(),
+            source_ids=source_ids,
+            due_only=due_only,
+        )
+
+    def refresh(
+        self, *, source_ids: Sequence[str] | None = None, due_only: bool = True
+    ) -> list[SourceOutcome]:
+        """Claim and refresh; sources another process holds are left to it."""
+        states = self.claim(source_ids=source_ids, due_only=due_only)
+        return self.run(states)
+
+    def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
+        if not states:
+            return []
+        return asyncio.run(self._run_all(states))
+
+    async def _run_all(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
+        own_pool = None
+        pool = self._pool
+        if pool is None and len(states) >= POOL_THRESHOLD:
+            pool = own_pool = parse_pool()
+        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
+        done: set[str] = set()
+        try:
+            async with Fetcher(fetch_limits(self.settings)) as fetcher:
+                tasks = [self._one(fetcher, state, pool, db, done) for state in states]
+                return list(await asyncio.gather(*tasks))
+        finally:
+            db.shutdown(wait=True)
+            if own_pool is not None:
+                own_pool.shutdown(wait=True, cancel_futures=True)
+            abandoned = [s.id for s in states if s.id not in done]
+            if abandoned:
+                self.store.release(abandoned, self.worker)
+
+    async def _one(
+        self,
+        fetcher: Fetcher,
+        state: SourceState,
+        pool: Executor | None,
+        db: Executor,
+        done: set[str],
+    ) -> SourceOutcome:
+        started = _now()
+        unconditional = pacing.wants_unconditional(
+            started, state.last_unconditional_at, self.settings.schedule.unconditional_every
+        )
+        try:
+            fetched = await fetcher.fetch(
+                state.id,
+                state.url,
+                etag=None if unconditional else state.etag,
+                last_modified=None if unconditional else state.last_modified,
+                now=started,
+            )
+            if fetched.not_modified:
+                outcome = SourceOutcome(state.id, "not-modified")
+                report = self._success(state, started, outcome, fetched, unconditional)
+                await _in(db, self.store.record_fetch, report, worker=self.worker)
+            else:
+                outcome = await self._store(state, fetched, started, unconditional, pool, db)
+        except MedfeedError as exc:
+            outcome = await self._failed(state, started, exc, db)
+        except Exception as exc:  # a bug must not stop the other sources
+            log.exception("source %s: unexpected error", state.id)
+            outcome = await self._failed(state, started, exc, db)
+        done.add(state.id)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return outcome
+
+    async def _store(
+        self,
+        state: SourceState,
+        fetched: Fetched,
+        started: datetime,
+        unconditional: bool,
+        pool: Executor | None,
+        db: Executor,
+    ) -> SourceOutcome:
+        job = PrepareJob(
+            source_id=state.id,
+            kind=state.kind,
+            label=state.label,
+            source_tags=state.tags,
+            specialties=self._specialties,
+            body=fetched.body or b"",
+            url=fetched.url,
+            content_type=fetched.content_type,
+            now=started,
+        )
+        prepared = await _in(pool, prepare, job) if pool is not None else prepare(job)
+        provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
+        report = self._success(state, started, provisional, fetched, unconditional)
+        result = await _in(db, self.store.save_fetch, report, prepared.updates, worker=self.worker)
+        if result.touched:
+            dedupe = self.settings.dedupe
+            await _in(
+                db, self.store.assign_stories, result.touched, dedupe.window, dedupe.threshold
+            )
+        return SourceOutcome(
+            state.id,
+            "ok",
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            warnings=prepared.warnings,
+        )
+
+    def _success(
+        self,
+        state: SourceState,
+        started: datetime,
+        outcome: SourceOutcome,
+        fetched: Fetched,
+        unconditional: bool,
+    ) -> FetchReport:
+        finished = _now()
+        schedule = self.settings.schedule
+        return FetchReport(
+            source_id=state.id,
+            started_at=started,
+            finished_at=finished,
+            outcome=outcome,
+            next_fetch_at=pacing.after_success(
+                finished, state.interval, fresh_until=fetched.fresh_until, jitter=schedule.jitter
+            ),
+            http_status=fetched.status,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            conditional=not unconditional,
+            permanent_redirect=fetched.permanent_redirect,
+        )
+
+    async def _failed(
+        self, state: SourceState, started: datetime, exc: BaseException, db: Executor
+    ) -> SourceOutcome:
+        finished = _now()
+        message = _message(state.id, exc)
+        status = exc.status if isinstance(exc, HTTPStatusError) else None
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        schedule = self.settings.schedule
+        outcome = SourceOutcome(state.id, "failed", error=message)
+        report = FetchReport(
+            source_id=state.id,
+            started_at=started,
+            finished_at=finished,
+            outcome=outcome,
+            next_fetch_at=pacing.after_failure(
+                finished,
+                state.interval,
+                state.consecutive_failures + 1,
+                cap=schedule.max_backoff,
+                retry_after=retry_after,
+                jitter=schedule.jitter,
+            ),
+            http_status=status,
+            disable_reason="HTTP 410 Gone: the feed was removed" if status == 410 else None,
+        )
+        await _in(db, self.store.record_fetch, report, worker=self.worker)
+        return outcome
+
+
+def _message(source_id: str, exc: BaseException) -> str:
+    """A human sentence without the "source x:" prefix the table already shows."""
+    if isinstance(exc, FetchError):
+        return exc.reason
+    if isinstance(exc, ParseError):
+        return str(exc)
+    if isinstance(exc, MedfeedError):
+        return str(exc).removeprefix(f"source {source_id}: ")
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+async def _in(
+    executor: Executor | None, fn: Callable[..., T], *args: object, **kwargs: object
+) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, partial(fn, *args, **kwargs))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,74 @@
+"""Shared fixtures: a real database per test (SQLite file, or an isolated
+PostgreSQL schema when MEDFEED_TEST_DATABASE_URL is set), the shared corpus,
+and a recording HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from aggregator.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+PG_ENV = "MEDFEED_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}; corpus tests need ../shared/corpus")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def _pg_schema() -> Iterator[str | None]:
+    """One schema per test run, dropped at the end: runs never see each other's rows."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield None
+        return
+    schema = f"medfeed_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _pg_schema: str | None) -> Iterator[str]:
+    """A fresh, empty database for one test, on SQLite or on PostgreSQL."""
+    base = os.environ.get(PG_ENV)
+    if not base or _pg_schema is None:
+        yield f"sqlite:///{tmp_path / 'medfeed.db'}"
+        return
+    schema = f"{_pg_schema}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
+    try:
+        yield store
+    finally:
+        store.close()
