@@ -1,0 +1,429 @@
+"""Fetch one source URL into a ``Fetched`` record: HTTP(S) with httpx, or a local file.
+
+Conditional GET (ETag / Last-Modified), a connect+read timeout and a total
+deadline per fetch, a size cap enforced while streaming on both the raw and the
+decompressed bytes (so a gzip bomb is stopped, not inflated), redirects
+followed here hop by hop (so a permanent move is reported and an address guard
+can vet every hop), and bounded concurrency overall and per host. Failures
+raise the ``FetchError`` family with messages for humans.
+
+It does not parse, sanitize or store what it fetched, and it does not decide
+when to fetch next: it reports ``fresh_until`` and ``retry_after`` and leaves
+the arithmetic to the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import stat
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
+from aggregator.netguard import AddressGuard
+from aggregator.records import Fetched
+
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, text/calendar, "
+    "application/xml;q=0.9, */*;q=0.8"
+)
+# Bodies are decoded here, not by httpx, so that every decoder is bounded by the
+# size cap (zlib's max_length). "br" is not offered: no brotli decoder is
+# installed, and one would need the same bounded streaming API to be safe.
+ACCEPT_ENCODING = "gzip, deflate"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_MAX_FRESHNESS = timedelta(hours=24)
+_MAX_RETRY_AFTER = timedelta(days=365)
+_INFLATE_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    timeout: float = 20.0  # seconds, connect+read, and a total deadline per fetch
+    max_bytes: int = 10_000_000  # cap on the body, raw and decompressed
+    concurrency: int = 16  # total requests in flight
+    per_host: int = 4  # requests in flight per host (PubMed etc. throttle)
+    max_redirects: int = 5
+    user_agent: str = "medfeed/0.1 (+https://github.com/medfeed/medfeed)"
+
+
+class Fetcher:
+    """Fetches URLs through one shared httpx client, within ``FetchLimits``.
+
+    Use as ``async with Fetcher(limits) as fetcher: await fetcher.fetch(...)``;
+    any number of fetches may run at once (``asyncio.gather``), the semaphores
+    keep them within ``concurrency`` overall and ``per_host`` per host. With a
+    ``guard`` (full-text extraction of third-party links) every hop is vetted
+    and connections go only to the addresses the guard approved.
+    """
+
+    def __init__(self, limits: FetchLimits, *, guard: AddressGuard | None = None) -> None:
+        self.limits = limits
+        self._guard = guard
+        self._client: httpx.AsyncClient | None = None
+        self._overall = asyncio.Semaphore(limits.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Self:
+        pool = httpx.Limits(
+            max_connections=self.limits.concurrency,
+            max_keepalive_connections=self.limits.concurrency,
+        )
+        headers = {
+            "User-Agent": self.limits.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        self._client = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(self.limits.timeout),
+            follow_redirects=False,
+            limits=pool,
+            transport=self._guard.transport(pool) if self._guard else None,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self,
+        source_id: str,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        now: datetime | None = None,
+    ) -> Fetched:
+        """GET ``url`` (conditionally when validators are given) and return the bounded result."""
+        now = now or datetime.now(UTC)
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file":
+            if self._guard is not None:
+                await self._guard.check(url)
+            async with self._overall:
+                return await _fetch_file(source_id, url, last_modified, self.limits.max_bytes)
+        _check_http_url(source_id, url)
+        validators = _conditional_headers(etag, last_modified)
+        async with self._overall, self._host_slot(url):
+            try:
+                async with asyncio.timeout(self.limits.timeout):
+                    fetched = await self._follow(source_id, url, validators, now)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise FetchTimeout(source_id, f"timed out after {self.limits.timeout:g} s") from exc
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                raise FetchError(source_id, f"invalid URL {url}: {exc}") from exc
+            except httpx.ConnectError as exc:
+                raise FetchError(source_id, f"cannot connect: {_reason(exc)}") from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(source_id, f"{type(exc).__name__}: {_reason(exc)}") from exc
+        if fetched.status == 304:
+            return _keep_sent_validators(fetched, etag, last_modified)
+        return fetched
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        """The per-host semaphore of ``url``'s host (the one the source names, not redirects)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._per_host:
+            self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
+        return self._per_host[host]
+
+    async def _follow(
+        self, source: str, url: str, headers: dict[str, str], now: datetime
+    ) -> Fetched:
+        """Request ``url``, following redirects by hand, and turn the last answer into a record.
+
+        ``permanent`` holds the URL reached through an unbroken run of 301/308
+        hops from the start: a permanent move behind a temporary redirect is not
+        the source's move, so it is not reported.
+        """
+        assert self._client is not None, "Fetcher used outside 'async with'"
+        permanent: str | None = None
+        only_permanent = True
+        seen = {url}
+        for _ in range(self.limits.max_redirects + 1):
+            if self._guard is not None:
+                await self._guard.check(url)
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.status_code not in _REDIRECTS:
+                    return await self._finish(source, response, permanent, now)
+                url = _redirect_target(source, response)
+            finally:
+                await response.aclose()
+            only_permanent = only_permanent and response.status_code in _PERMANENT
+            permanent = url if only_permanent else permanent
+            if url in seen:
+                raise FetchError(source, f"redirect loop at {url}")
+            seen.add(url)
+        raise FetchError(source, f"too many redirects (more than {self.limits.max_redirects})")
+
+    async def _finish(
+        self, source: str, response: httpx.Response, permanent: str | None, now: datetime
+    ) -> Fetched:
+        """Raise for error statuses; read the capped body of a success into a ``Fetched``."""
+        status = response.status_code
+        if status >= 400:
+            retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+            raise HTTPStatusError(
+                source, status, retry_after=retry_after, detail=response.reason_phrase
+            )
+        if 300 <= status < 400 and status != 304:
+            raise FetchError(source, f"HTTP {status} with no usable redirect")
+        body = None if status == 304 else await self._read_body(source, response)
+        headers = dict(response.headers.items())
+        return Fetched(
+            url=str(response.url),
+            status=status,
+            body=body,
+            content_type=headers.get("content-type"),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            permanent_redirect=permanent,
+            fresh_until=fresh_until(headers, now),
+            headers=headers,
+        )
+
+    async def _read_body(self, source: str, response: httpx.Response) -> bytes:
+        """Stream the body, decoding it here, and stop as soon as either size passes the cap."""
+        cap = self.limits.max_bytes
+        too_large = ResponseTooLarge(source, f"response larger than {_size(cap)} cap")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise too_large
+        try:
+            inflater = _Inflater(response.headers.get("content-encoding", ""))
+        except ValueError as exc:
+            raise FetchError(source, str(exc)) from exc
+        raw_size = 0
+        body = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                raw_size += len(chunk)
+                for piece in inflater.feed(chunk):
+                    body += piece
+                    if raw_size > cap or len(body) > cap:
+                        raise too_large
+            body += inflater.flush()
+        except zlib.error as exc:
+            raise FetchError(source, f"corrupt compressed body: {exc}") from exc
+        if len(body) > cap:
+            raise too_large
+        return bytes(body)
+
+
+class _Inflater:
+    """Decodes one Content-Encoding incrementally, never more than 64 KiB per step.
+
+    ``zlib``'s ``max_length`` bounds each step, so a 100 KB body that would
+    inflate to gigabytes is seen growing piece by piece and stopped at the cap.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise ValueError(f"unsupported content encoding {encoding!r}")
+        self._encoding = encoding
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._encoding in ("", "identity"):
+            yield data
+            return
+        if self._zlib is None:  # deflate: zlib-wrapped per the RFC, raw from some servers
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if _is_zlib(data) else -zlib.MAX_WBITS)
+        while True:
+            out = self._zlib.decompress(data, _INFLATE_CHUNK)
+            yield out
+            data = self._zlib.unconsumed_tail
+            if (not data and len(out) < _INFLATE_CHUNK) or self._zlib.eof:
+                return
+
+    def flush(self) -> bytes:
+        return self._zlib.flush() if self._zlib is not None else b""
+
+
+def _is_zlib(data: bytes) -> bool:
+    """True when ``data`` starts with a zlib header (RFC 1950), not a raw deflate stream."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+def _check_http_url(source: str, url: str) -> None:
+    """Refuse what httpx would refuse later with a less readable message."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError(source, f"unsupported URL scheme {parts.scheme!r} in {url}")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise FetchError(source, f"invalid URL {url}: {exc}") from exc
+    if not parts.hostname:
+        raise FetchError(source, f"invalid URL {url}: no host")
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _keep_sent_validators(fetched: Fetched, etag: str | None, last_modified: str | None) -> Fetched:
+    """A 304 that repeats no validators leaves the stored ones valid: hand them back."""
+    return Fetched(
+        url=fetched.url,
+        status=fetched.status,
+        body=None,
+        content_type=fetched.content_type,
+        etag=fetched.etag or etag,
+        last_modified=fetched.last_modified or last_modified,
+        permanent_redirect=fetched.permanent_redirect,
+        fresh_until=fetched.fresh_until,
+        headers=fetched.headers,
+    )
+
+
+def _redirect_target(source: str, response: httpx.Response) -> str:
+    """The absolute URL a redirect points to; only http(s) targets are followed."""
+    location = response.headers.get("location")
+    if not location:
+        raise FetchError(source, f"HTTP {response.status_code} redirect without a Location")
+    target = urljoin(str(response.url), location.strip())
+    if urlsplit(target).scheme.lower() not in ("http", "https"):
+        raise FetchError(source, f"refusing redirect to {target}: not an http(s) URL")
+    return target
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """``Retry-After`` (delta-seconds or an HTTP-date) as an absolute UTC time, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + min(timedelta(seconds=int(value)), _MAX_RETRY_AFTER)
+    when = _http_date(value)
+    return when if when is None else max(when, now)
+
+
+def fresh_until(headers: dict[str, str], now: datetime) -> datetime | None:
+    """Until when the response may be reused without asking again, capped at 24 h from now.
+
+    ``max-age`` (minus ``Age``) wins over ``Expires``; ``Expires`` counts from
+    the server's ``Date`` so a skewed server clock does not shift it.
+    ``no-store``/``no-cache`` and lifetimes of zero or less give None.
+    """
+    directives = _cache_directives(headers.get("cache-control", ""))
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    lifetime: timedelta | None = None
+    max_age = directives.get("max-age", "")
+    if max_age.isdigit():
+        age = headers.get("age", "0")
+        lifetime = timedelta(seconds=int(max_age) - (int(age) if age.isdigit() else 0))
+    elif "expires" in headers:
+        expires = _http_date(headers["expires"])
+        served = _http_date(headers.get("date", "")) or now
+        lifetime = expires - served if expires is not None else None
+    if lifetime is None or lifetime <= timedelta(0):
+        return None
+    return now + min(lifetime, _MAX_FRESHNESS)
+
+
+def _cache_directives(value: str) -> dict[str, str]:
+    directives = {}
+    for part in value.split(","):
+        name, _, argument = part.strip().partition("=")
+        if name:
+            directives[name.lower()] = argument.strip().strip('"')
+    return directives
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+async def _fetch_file(source: str, url: str, last_modified: str | None, max_bytes: int) -> Fetched:
+    """Read an admin-configured local file, answering 304 when its mtime is unchanged."""
+    path = _file_path(source, url)
+    try:
+        info = await asyncio.to_thread(path.stat)
+    except FileNotFoundError as exc:
+        raise FetchError(source, f"file not found: {path}") from exc
+    except OSError as exc:
+        raise FetchError(source, f"cannot read {path}: {exc.strerror}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise FetchError(source, f"not a regular file: {path}")
+    mtime = datetime.fromtimestamp(int(info.st_mtime), UTC)
+    stamp = format_datetime(mtime, usegmt=True)
+    content_type = mimetypes.guess_type(path.name)[0]
+    headers = {"last-modified": stamp, **({"content-type": content_type} if content_type else {})}
+    if last_modified and _http_date(last_modified) == mtime:
+        return Fetched(url=url, status=304, body=None, last_modified=stamp, headers=headers)
+    if info.st_size > max_bytes:
+        raise ResponseTooLarge(source, f"file larger than {_size(max_bytes)} cap")
+    body = await asyncio.to_thread(_read_capped, path, max_bytes)
+    if body is None:
+        raise ResponseTooLarge(source, f"file larger than {_size(max_bytes)} cap")
+    return Fetched(
+        url=url,
+        status=200,
+        body=body,
+        content_type=content_type,
+        last_modified=stamp,
+        headers=headers,
+    )
+
+
+def _file_path(source: str, url: str) -> Path:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FetchError(source, f"file URL names a remote host: {url}")
+    return Path(url2pathname(parts.path))
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes | None:
+    """The file's bytes, or None when it grew past the cap since it was stat'ed."""
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
+def _size(n: int) -> str:
+    """Byte counts the way an admin wrote them in config.yaml: "10 MB", "512 kB"."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"
+
+
+def _reason(exc: BaseException) -> str:
+    """An httpx error's message, or its class name when it has none (some read errors)."""
+    return str(exc) or type(exc).__name__

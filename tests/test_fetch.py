@@ -1,0 +1,422 @@
+"""aggregator.fetch against a real HTTP server on 127.0.0.1 and real files."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import threading
+import time
+import tracemalloc
+import zlib
+from collections.abc import Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from localserver import LocalServer, closed_port, send
+
+from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
+from aggregator.fetch import Fetcher, FetchLimits, fresh_until
+from aggregator.records import Fetched
+
+T = TypeVar("T")
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+ETAG = '"v1"'
+LAST_MODIFIED = "Mon, 02 Nov 2026 10:00:00 GMT"
+MB = 1_000_000
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as local:
+        yield local
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def fetch_one(url: str, limits: FetchLimits | None = None, **kwargs: Any) -> Fetched:
+    async with Fetcher(limits or FetchLimits()) as fetcher:
+        return await fetcher.fetch("test-source", url, now=NOW, **kwargs)
+
+
+def conditional_feed(handler: BaseHTTPRequestHandler) -> None:
+    """A feed that honours If-None-Match, like any well-behaved server."""
+    if handler.headers.get("If-None-Match") == ETAG:
+        send(handler, 304, headers={"ETag": ETAG})
+        return
+    headers = {"ETag": ETAG, "Last-Modified": LAST_MODIFIED, "Content-Type": "application/rss+xml"}
+    send(handler, 200, FEED, headers)
+
+
+def redirect(to: str, status: int = 301) -> Any:
+    return lambda handler: send(handler, status, headers={"Location": to})
+
+
+def feed(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 200, FEED, {"Content-Type": "application/rss+xml"})
+
+
+# --- status, validators, headers ----------------------------------------------
+
+
+def test_first_fetch_returns_body_with_etag_and_last_modified(server: LocalServer) -> None:
+    server.route("/feed", conditional_feed)
+    fetched = run(fetch_one(server.url("/feed")))
+    assert (fetched.status, fetched.body) == (200, FEED)
+    assert (fetched.etag, fetched.last_modified) == (ETAG, LAST_MODIFIED)
+    assert fetched.content_type == "application/rss+xml"
+    assert fetched.headers["etag"] == ETAG
+
+
+def test_second_fetch_sends_etag_and_last_modified_and_gets_304(server: LocalServer) -> None:
+    server.route("/feed", conditional_feed)
+    first = run(fetch_one(server.url("/feed")))
+    second = run(fetch_one(server.url("/feed"), etag=first.etag, last_modified=first.last_modified))
+    sent = server.requests[1].headers
+    assert (sent["if-none-match"], sent["if-modified-since"]) == (ETAG, LAST_MODIFIED)
+    assert second.not_modified and second.body is None
+
+
+def test_first_fetch_sends_no_validators(server: LocalServer) -> None:
+    server.route("/feed", conditional_feed)
+    run(fetch_one(server.url("/feed")))
+    assert "if-none-match" not in server.requests[0].headers
+    assert "if-modified-since" not in server.requests[0].headers
+
+
+def test_304_that_repeats_no_validators_keeps_the_ones_sent(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: send(handler, 304))
+    fetched = run(fetch_one(server.url("/feed"), etag=ETAG, last_modified=LAST_MODIFIED))
+    assert (fetched.etag, fetched.last_modified) == (ETAG, LAST_MODIFIED)
+
+
+def test_user_agent_and_feed_accept_header_are_sent(server: LocalServer) -> None:
+    server.route("/feed", feed)
+    limits = FetchLimits(user_agent="medfeed-test/1.0")
+    run(fetch_one(server.url("/feed"), limits))
+    headers = server.requests[0].headers
+    assert headers["user-agent"] == "medfeed-test/1.0"
+    assert headers["accept"].startswith("application/rss+xml, application/atom+xml")
+    assert headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_server_error_raises_http_status_error_with_status(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: send(handler, 500, b"oops"))
+    with pytest.raises(HTTPStatusError) as caught:
+        run(fetch_one(server.url("/feed")))
+    assert caught.value.status == 500
+    assert str(caught.value) == "source test-source: HTTP 500 Internal Server Error"
+
+
+def test_429_with_retry_after_seconds_sets_absolute_retry_time(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: send(handler, 429, headers={"Retry-After": "120"}))
+    with pytest.raises(HTTPStatusError) as caught:
+        run(fetch_one(server.url("/feed")))
+    assert caught.value.status == 429
+    assert caught.value.retry_after == NOW + timedelta(seconds=120)
+    assert "retry after 2026-11-02T12:02:00+00:00" in str(caught.value)
+
+
+def test_503_with_retry_after_http_date_sets_that_time(server: LocalServer) -> None:
+    later = NOW + timedelta(hours=1)
+    date = format_datetime(later, usegmt=True)
+    server.route("/feed", lambda handler: send(handler, 503, headers={"Retry-After": date}))
+    with pytest.raises(HTTPStatusError) as caught:
+        run(fetch_one(server.url("/feed")))
+    assert caught.value.retry_after == later
+
+
+def test_unparseable_retry_after_is_ignored(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: send(handler, 503, headers={"Retry-After": "soon"}))
+    with pytest.raises(HTTPStatusError) as caught:
+        run(fetch_one(server.url("/feed")))
+    assert caught.value.retry_after is None
+
+
+# --- timeouts -------------------------------------------------------------------
+
+
+def test_server_slower_than_timeout_raises_fetch_timeout(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: (time.sleep(2), feed(handler)))
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match=r"timed out after 0\.5 s$"):
+        run(fetch_one(server.url("/feed"), FetchLimits(timeout=0.5)))
+    assert time.monotonic() - started < 1.5
+
+
+def test_body_trickling_past_the_total_deadline_raises_fetch_timeout(server: LocalServer) -> None:
+    def trickle(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        for _ in range(100):  # each byte well within the read timeout, all of them not
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.05)
+
+    server.route("/feed", trickle)
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        run(fetch_one(server.url("/feed"), FetchLimits(timeout=0.5)))
+    assert time.monotonic() - started < 1.5
+
+
+# --- size caps ------------------------------------------------------------------
+
+
+def lazy_body(total: int, *, declare: bool, sent: list[int]) -> Any:
+    """A handler streaming ``total`` bytes in 64 KiB pieces, counting what it got out."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(200)
+        if declare:
+            request.send_header("Content-Length", str(total))
+        else:
+            request.send_header("Connection", "close")
+        request.end_headers()
+        piece = b"x" * 65536
+        while sent[0] < total:
+            request.wfile.write(piece)
+            sent[0] += len(piece)
+
+    return handler
+
+
+@pytest.mark.parametrize("declare", [True, False], ids=["content-length", "streamed"])
+def test_50_mb_body_is_refused_without_reading_it_all(server: LocalServer, declare: bool) -> None:
+    sent = [0]
+    server.route("/big", lazy_body(50 * MB, declare=declare, sent=sent))
+    started = time.monotonic()
+    with pytest.raises(ResponseTooLarge, match="response larger than 10 MB cap"):
+        run(fetch_one(server.url("/big")))
+    assert time.monotonic() - started < 5
+    assert sent[0] < 50 * MB
+
+
+def test_gzip_bomb_is_stopped_without_inflating_it_into_memory(server: LocalServer) -> None:
+    bomb = gzip.compress(b"\0" * 50 * MB, compresslevel=9)
+    assert len(bomb) < 100_000
+    server.route("/bomb", lambda handler: send(handler, 200, bomb, {"Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseTooLarge, match="response larger than 1 MB cap"):
+            run(fetch_one(server.url("/bomb"), FetchLimits(max_bytes=MB)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * MB  # the 50 MB it would inflate to, or even one 64 KiB read's worth, is not
+
+
+def test_gzip_body_is_decoded(server: LocalServer) -> None:
+    body = gzip.compress(FEED)
+    server.route("/feed", lambda handler: send(handler, 200, body, {"Content-Encoding": "gzip"}))
+    assert run(fetch_one(server.url("/feed"))).body == FEED
+
+
+def test_zlib_wrapped_deflate_body_is_decoded(server: LocalServer) -> None:
+    body = zlib.compress(FEED)
+    server.route("/feed", lambda handler: send(handler, 200, body, {"Content-Encoding": "deflate"}))
+    assert run(fetch_one(server.url("/feed"))).body == FEED
+
+
+def test_raw_deflate_body_is_decoded(server: LocalServer) -> None:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    body = packer.compress(FEED) + packer.flush()
+    server.route("/feed", lambda handler: send(handler, 200, body, {"Content-Encoding": "deflate"}))
+    assert run(fetch_one(server.url("/feed"))).body == FEED
+
+
+def test_unsupported_content_encoding_raises_fetch_error(server: LocalServer) -> None:
+    server.route("/feed", lambda handler: send(handler, 200, b"??", {"Content-Encoding": "br"}))
+    with pytest.raises(FetchError, match="unsupported content encoding 'br'"):
+        run(fetch_one(server.url("/feed")))
+
+
+# --- redirects ------------------------------------------------------------------
+
+
+def test_permanent_redirect_chain_is_recorded(server: LocalServer) -> None:
+    server.route("/old", redirect(server.url("/older-new"), 301))
+    server.route("/older-new", redirect("/new", 308))
+    server.route("/new", feed)
+    fetched = run(fetch_one(server.url("/old")))
+    assert fetched.url == server.url("/new")
+    assert fetched.permanent_redirect == server.url("/new")
+    assert fetched.body == FEED
+
+
+def test_temporary_redirect_is_not_recorded(server: LocalServer) -> None:
+    server.route("/feed", redirect("/today", 302))
+    server.route("/today", feed)
+    fetched = run(fetch_one(server.url("/feed")))
+    assert (fetched.url, fetched.permanent_redirect) == (server.url("/today"), None)
+
+
+def test_permanent_move_behind_a_temporary_redirect_is_not_recorded(server: LocalServer) -> None:
+    server.route("/feed", redirect("/mirror", 302))
+    server.route("/mirror", redirect("/moved", 301))
+    server.route("/moved", feed)
+    assert run(fetch_one(server.url("/feed"))).permanent_redirect is None
+
+
+def test_redirect_loop_raises_fetch_error(server: LocalServer) -> None:
+    server.route("/a", redirect("/b", 302))
+    server.route("/b", redirect("/a", 302))
+    with pytest.raises(FetchError, match="redirect loop"):
+        run(fetch_one(server.url("/a")))
+
+
+def test_more_redirects_than_allowed_raises_fetch_error(server: LocalServer) -> None:
+    for hop in range(4):
+        server.route(f"/{hop}", redirect(f"/{hop + 1}", 302))
+    server.route("/4", feed)
+    with pytest.raises(FetchError, match=r"too many redirects \(more than 3\)"):
+        run(fetch_one(server.url("/0"), FetchLimits(max_redirects=3)))
+
+
+def test_redirect_to_a_file_url_is_refused(server: LocalServer) -> None:
+    server.route("/feed", redirect("file:///etc/passwd", 302))
+    with pytest.raises(FetchError, match="refusing redirect to file:///etc/passwd"):
+        run(fetch_one(server.url("/feed")))
+
+
+# --- connection and URL errors --------------------------------------------------
+
+
+def test_connection_refused_raises_fetch_error() -> None:
+    with pytest.raises(FetchError, match="cannot connect"):
+        run(fetch_one(f"http://127.0.0.1:{closed_port()}/feed"))
+
+
+def test_unsupported_scheme_raises_fetch_error() -> None:
+    with pytest.raises(FetchError, match="unsupported URL scheme 'ftp'"):
+        run(fetch_one("ftp://127.0.0.1/feed.xml"))
+
+
+def test_url_without_host_raises_fetch_error() -> None:
+    with pytest.raises(FetchError, match="invalid URL"):
+        run(fetch_one("http:///feed.xml"))
+
+
+# --- freshness ------------------------------------------------------------------
+
+
+def test_cache_control_max_age_sets_fresh_until(server: LocalServer) -> None:
+    server.route("/feed", lambda h: send(h, 200, FEED, {"Cache-Control": "public, max-age=600"}))
+    assert run(fetch_one(server.url("/feed"))).fresh_until == NOW + timedelta(minutes=10)
+
+
+def test_fresh_until_is_capped_at_24_hours() -> None:
+    assert fresh_until({"cache-control": "max-age=31536000"}, NOW) == NOW + timedelta(hours=24)
+
+
+def test_age_is_subtracted_from_max_age() -> None:
+    headers = {"cache-control": "max-age=600", "age": "100"}
+    assert fresh_until(headers, NOW) == NOW + timedelta(seconds=500)
+
+
+def test_expires_counts_from_the_server_date() -> None:
+    served = NOW - timedelta(hours=3)  # a server clock three hours behind
+    headers = {
+        "date": format_datetime(served, usegmt=True),
+        "expires": format_datetime(served + timedelta(minutes=30), usegmt=True),
+    }
+    assert fresh_until(headers, NOW) == NOW + timedelta(minutes=30)
+
+
+def test_no_cache_gives_no_fresh_until() -> None:
+    assert fresh_until({"cache-control": "no-cache, max-age=600"}, NOW) is None
+
+
+# --- file:// --------------------------------------------------------------------
+
+
+def test_file_url_is_read_with_its_mtime_as_last_modified(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xml"
+    path.write_bytes(FEED)
+    os.utime(path, (0, datetime(2026, 11, 1, 8, 30, tzinfo=UTC).timestamp()))
+    fetched = run(fetch_one(path.as_uri()))
+    assert (fetched.status, fetched.body) == (200, FEED)
+    assert fetched.last_modified == "Sun, 01 Nov 2026 08:30:00 GMT"
+    assert fetched.content_type == "application/xml"
+
+
+def test_unchanged_file_is_not_modified_on_second_fetch(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xml"
+    path.write_bytes(FEED)
+    first = run(fetch_one(path.as_uri()))
+    second = run(fetch_one(path.as_uri(), last_modified=first.last_modified))
+    assert second.not_modified and second.body is None
+
+
+def test_touched_file_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xml"
+    path.write_bytes(FEED)
+    first = run(fetch_one(path.as_uri()))
+    os.utime(path, (0, time.time() + 60))
+    assert run(fetch_one(path.as_uri(), last_modified=first.last_modified)).status == 200
+
+
+def test_missing_file_raises_fetch_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.xml"
+    with pytest.raises(FetchError, match=f"file not found: {missing}"):
+        run(fetch_one(missing.as_uri()))
+
+
+def test_file_over_the_cap_raises_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "big.xml"
+    path.write_bytes(b"x" * 2000)
+    with pytest.raises(ResponseTooLarge, match="file larger than 1 kB cap"):
+        run(fetch_one(path.as_uri(), FetchLimits(max_bytes=1000)))
+
+
+# --- concurrency ----------------------------------------------------------------
+
+
+def counting(delay: float) -> tuple[Any, list[int]]:
+    """A handler that records the most requests it ever had in flight at once."""
+    lock = threading.Lock()
+    state = [0, 0]  # in flight now, most ever
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        with lock:
+            state[0] += 1
+            state[1] = max(state)
+        time.sleep(delay)
+        with lock:
+            state[0] -= 1
+        feed(request)
+
+    return handler, state
+
+
+async def fetch_many(url: str, limits: FetchLimits, count: int) -> list[Fetched]:
+    async with Fetcher(limits) as fetcher:
+        return await asyncio.gather(*(fetcher.fetch(f"s{i}", url) for i in range(count)))
+
+
+def test_per_host_bound_holds_for_twenty_parallel_fetches(server: LocalServer) -> None:
+    handler, state = counting(0.05)
+    server.route("/feed", handler)
+    results = run(fetch_many(server.url("/feed"), FetchLimits(per_host=2), 20))
+    assert [r.status for r in results] == [200] * 20
+    assert state[1] == 2
+
+
+def test_overall_bound_holds_when_lower_than_per_host(server: LocalServer) -> None:
+    handler, state = counting(0.05)
+    server.route("/feed", handler)
+    run(fetch_many(server.url("/feed"), FetchLimits(concurrency=3, per_host=8), 20))
+    assert state[1] == 3
+
+
+def test_url_with_bad_port_raises_fetch_error() -> None:
+    with pytest.raises(FetchError, match="invalid URL"):
+        run(fetch_one("http://127.0.0.1:99999/feed.xml"))
