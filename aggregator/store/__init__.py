@@ -20,7 +20,6 @@ from ..config import Settings
 from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
-from . import stories
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .ingest import IngestResult, ingest
 from .models import Meta
@@ -125,6 +124,8 @@ class Store(Reads):
 
     def assign_stories(self, item_ids: Sequence[int], window: timedelta, threshold: float) -> None:
         """Dedup layer 4: put each new or changed item into its near-duplicate story."""
+        from . import stories
+
         with self.session() as session:
             for item_id in item_ids:
                 stories.assign_story(session, item_id, window=window, threshold=threshold)
