@@ -1,0 +1,152 @@
+"""config.yaml validation: every mistake is a ConfigError naming file, line and field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+from aggregator.config import load_settings, parse_duration, parse_size
+from aggregator.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = """\
+database: sqlite:///var/test.db
+http:
+  timeout: 5s
+  max_bytes: 2MB
+schedule:
+  default_interval: 30m
+sources:
+  - id: fda-press
+    name: FDA Press Releases
+    url: https://www.fda.gov/feed.xml
+    kind: news
+    interval: 1h
+  - id: local-demo
+    name: Local demo
+    url: demo/feed.xml
+    kind: article
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    return caught.value
+
+
+def test_a_valid_config_loads_with_durations_sizes_and_resolved_paths(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.http.timeout == timedelta(seconds=5)
+    assert settings.http.max_bytes == 2_000_000
+    assert settings.interval_of(settings.sources[0]) == timedelta(hours=1)
+    assert settings.interval_of(settings.sources[1]) == timedelta(minutes=30)
+    assert settings.database == f"sqlite:///{tmp_path / 'var' / 'test.db'}"
+    assert settings.sources[1].url == (tmp_path / "demo" / "feed.xml").as_uri()
+
+
+def test_unknown_key_names_the_line_and_field(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("    interval: 1h", "    intervall: 1h"))
+    assert error.field == "sources[0].intervall"
+    assert error.line == 12
+    assert "unknown key" in str(error)
+
+
+def test_duplicate_source_id_is_an_error(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("id: local-demo", "id: fda-press"))
+    assert "duplicate source id 'fda-press'" in str(error)
+
+
+def test_unknown_kind_lists_the_allowed_kinds(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("kind: article", "kind: podcast"))
+    assert error.field == "sources[1].kind"
+    assert error.line == 16
+    assert "'news', 'article', 'conference' or 'video'" in str(error)
+
+
+def test_malformed_url_is_an_error(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("https://www.fda.gov/feed.xml", "ftp://fda.gov/x"))
+    assert error.field == "sources[0].url"
+
+
+def test_bad_duration_is_an_error(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("interval: 1h", "interval: soon"))
+    assert error.field == "sources[0].interval"
+    assert "not a duration" in str(error)
+
+
+def test_empty_sources_is_an_error(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.split("sources:")[0] + "sources: []\n")
+    assert "no sources are configured" in str(error)
+
+
+def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("  max_bytes: 2MB", "  max_bytes: 2MB\n  timeout: 9s"))
+    assert "duplicate key 'timeout'" in str(error)
+    assert error.line == 5
+
+
+def test_broken_yaml_reports_the_line(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("    kind: news", "    kind: [news"))
+    assert error.line is not None
+    assert "invalid YAML" in str(error)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the file"):
+        load_settings(tmp_path / "nope.yaml")
+
+
+def test_durations_and_sizes_accept_the_documented_forms() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("7d") == timedelta(days=7)
+    assert parse_duration(2) == timedelta(seconds=2)
+    assert parse_size("10MB") == 10_000_000
+    assert parse_size("512KiB") == 512 * 1024
+    with pytest.raises(ValueError):
+        parse_duration("-5m")
+
+
+def test_check_config_exits_0_on_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
+    assert "2 (2 enabled)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        GOOD.replace("interval: 1h", "interval: 1 fortnight"),
+        GOOD.replace("kind: news", "kind: gossip"),
+        GOOD.replace("id: local-demo", "id: fda-press"),
+        GOOD + "colour: blue\n",
+        GOOD.replace("https://www.fda.gov/feed.xml", "https://"),
+        GOOD.split("sources:")[0] + "sources: []\n",
+    ],
+    ids=["bad-duration", "unknown-kind", "duplicate-id", "unknown-key", "bad-url", "no-sources"],
+)
+def test_check_config_exits_2_and_names_the_file(
+    tmp_path: Path, broken: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, broken)
+    assert main(["--config", str(path), "check-config"]) == 2
+    assert str(path) in capsys.readouterr().err.replace("\n", "")
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "config.demo.yaml"])
+def test_shipped_configs_are_valid(name: str) -> None:
+    path = REPO / name
+    if not path.exists():
+        pytest.fail(f"{name} is missing")
+    settings = load_settings(path)
+    assert {s.kind.value for s in settings.sources} == {"news", "article", "conference", "video"}
