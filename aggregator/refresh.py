@@ -3,8 +3,7 @@
     states  = store.claim(due sources)                 # a lease each; others skip them
     fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
-    result  = store.save_fetch(report, updates)        # one transaction per source
-    store.assign_stories(result.touched)               # near-duplicate story clusters
+    result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
@@ -249,12 +248,16 @@ class Refresher:
         prepared = await _in(pool, prepare, job) if pool is not None else prepare(job)
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
         report = self._success(state, started, provisional, fetched, unconditional)
-        result = await _in(db, self.store.save_fetch, report, prepared.updates, worker=self.worker)
-        if result.touched:
-            dedupe = self.settings.dedupe
-            await _in(
-                db, self.store.assign_stories, result.touched, dedupe.window, dedupe.threshold
-            )
+        dedupe = self.settings.dedupe
+        result = await _in(
+            db,
+            self.store.save_fetch,
+            report,
+            prepared.updates,
+            worker=self.worker,
+            window=dedupe.window,
+            threshold=dedupe.threshold,
+        )
         return SourceOutcome(
             state.id,
             "ok",

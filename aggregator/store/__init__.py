@@ -105,12 +105,22 @@ class Store(Reads):
     # --- items --------------------------------------------------------------
 
     def save_fetch(
-        self, report: FetchReport, updates: Sequence[ItemUpdate], *, worker: str
+        self,
+        report: FetchReport,
+        updates: Sequence[ItemUpdate],
+        *,
+        worker: str,
+        window: timedelta = timedelta(days=7),
+        threshold: float = 0.5,
     ) -> IngestResult:
-        """Store one source's entries and its fetch state in one transaction."""
+        """Store one source's entries, their stories and its fetch state in one transaction."""
+        from . import stories  # imports datasketch: only writers pay for it
+
         try:
             with self.session() as session:
                 result = ingest(session, report.source_id, updates, report.finished_at)
+                for item_id in result.touched:
+                    stories.assign_story(session, item_id, window=window, threshold=threshold)
                 source_rows.record(session, report, worker)
                 if result.new or result.updated:
                     _bump_generation(session, report.finished_at)
@@ -121,14 +131,6 @@ class Store(Reads):
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         with self.session() as session:
             source_rows.record(session, report, worker)
-
-    def assign_stories(self, item_ids: Sequence[int], window: timedelta, threshold: float) -> None:
-        """Dedup layer 4: put each new or changed item into its near-duplicate story."""
-        from . import stories
-
-        with self.session() as session:
-            for item_id in item_ids:
-                stories.assign_story(session, item_id, window=window, threshold=threshold)
 
     # --- shared state -----------------------------------------------------
 

@@ -1,0 +1,238 @@
+"""A refresh pass end to end: real HTTP server, real parser, real database."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from aggregator.cli import main
+from aggregator.config import Settings, load_settings
+from aggregator.refresh import Refresher
+from aggregator.store import Store
+from aggregator.store.models import Item, ItemSource
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer, send
+
+STORY = Entry(
+    "FDA approves first oral therapy for condition X",
+    "https://news.example.org/2026/11/fda-oral-therapy/",
+    "story-1",
+    "<p>The agency approved the drug on Tuesday.</p>",
+)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+def configure(tmp_path: Path, database_url: str, sources: list[tuple[str, str, str]]) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(database_url, sources))
+    return path
+
+
+def settings_for(
+    tmp_path: Path, database_url: str, sources: list[tuple[str, str, str]]
+) -> Settings:
+    return load_settings(configure(tmp_path, database_url, sources))
+
+
+def refresh_all(settings: Settings, store: Store) -> dict[str, object]:
+    store.sync_sources(settings)
+    outcomes = Refresher(settings, store).refresh(due_only=False)
+    return {o.source_id: o for o in outcomes}
+
+
+def count(store: Store, model: type) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_first_refresh_stores_every_entry(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    entries = [Entry(f"Story {n}", f"https://ex.org/{n}", f"g{n}") for n in range(5)]
+    server.route("/feed.xml", served(rss(entries)))
+    settings = settings_for(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    outcome = refresh_all(settings, store)["wire"]
+    assert (outcome.status, outcome.new) == ("ok", 5)  # type: ignore[attr-defined]
+    assert count(store, Item) == 5
+
+
+def test_second_refresh_sends_validators_gets_304_and_stores_nothing(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    server.route("/feed.xml", served(rss([STORY])))
+    settings = settings_for(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    refresh_all(settings, store)
+    outcome = refresh_all(settings, store)["wire"]
+    assert outcome.status == "not-modified"  # type: ignore[attr-defined]
+    second = server.requests[-1]
+    assert second.headers["if-none-match"].startswith('"')
+    assert second.headers["if-modified-since"] == "Wed, 25 Nov 2026 08:00:00 GMT"
+    assert count(store, Item) == 1
+
+
+def test_same_story_in_two_feeds_is_one_item_with_two_sources(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    variants = [
+        "https://news.example.org/2026/11/fda-oral-therapy/?utm_source=rss&utm_medium=feed",
+        "http://NEWS.example.org:80/2026/11/fda-oral-therapy#comments",
+        "https://news.example.org/2026/11/fda-oral-therapy",
+    ]
+    sources = [("outlet-a", server.url("/a.xml"), "news")]
+    server.route("/a.xml", served(rss([STORY])))
+    for n, url in enumerate(variants):
+        server.route(f"/v{n}.xml", served(rss([Entry(STORY.title, url, f"other-{n}")])))
+        sources.append((f"outlet-v{n}", server.url(f"/v{n}.xml"), "news"))
+    settings = settings_for(tmp_path, database_url, sources)
+    refresh_all(settings, store)
+    assert count(store, Item) == 1
+    assert count(store, ItemSource) == 4
+
+
+def test_edited_entry_is_updated_in_place(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    current = {"body": rss([STORY])}
+    server.route("/feed.xml", served(lambda: current["body"]))
+    settings = settings_for(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    refresh_all(settings, store)
+    edited = Entry(STORY.title + " (updated)", STORY.link, STORY.guid, "<p>Corrected dose.</p>")
+    current["body"] = rss([edited])
+    outcome = refresh_all(settings, store)["wire"]
+    assert (outcome.new, outcome.updated) == (0, 1)  # type: ignore[attr-defined]
+    with store.session() as session:
+        titles = session.scalars(select(Item.title)).all()
+    assert titles == [edited.title]
+
+
+def test_unchanged_entries_count_as_unchanged_when_the_server_ignores_validators(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    body = rss([STORY])
+    server.route("/feed.xml", lambda h: send(h, 200, body, {"Content-Type": "application/rss+xml"}))
+    settings = settings_for(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    refresh_all(settings, store)
+    outcome = refresh_all(settings, store)["wire"]
+    assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 0, 1)  # type: ignore[attr-defined]
+
+
+def slow(handler: BaseHTTPRequestHandler) -> None:
+    time.sleep(3)
+    send(handler, 200, rss([STORY]))
+
+
+def huge(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", str(50_000_000))
+    handler.end_headers()
+    chunk = b" " * 65536
+    for _ in range(50_000_000 // len(chunk)):
+        handler.wfile.write(chunk)
+
+
+def bomb(handler: BaseHTTPRequestHandler) -> None:
+    body = gzip.compress(b"<rss>" + b" " * 20_000_000)
+    send(handler, 200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+
+
+def failing_routes(server: LocalServer) -> dict[str, str]:
+    """Every way a source can fail, with the words its error must contain."""
+    server.route("/500.xml", lambda h: send(h, 500, b"oops"))
+    server.route("/slow.xml", slow)
+    server.route("/huge.xml", huge)
+    server.route("/bomb.xml", bomb)
+    page = (
+        b"<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>"
+    )
+    server.route("/page.html", lambda h: send(h, 200, page, {"Content-Type": "text/html"}))
+    server.route("/empty.xml", served(rss([])))
+    return {
+        "/500.xml": "HTTP 500",
+        "/slow.xml": "timed out",
+        "/huge.xml": "larger than",
+        "/bomb.xml": "larger than",
+        "/page.html": "HTML",
+        "/empty.xml": "no entries",
+    }
+
+
+def test_each_broken_source_records_a_clear_error_and_the_others_refresh(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    expected = failing_routes(server)
+    server.route("/good.xml", served(rss([STORY])))
+    sources = [(f"bad{n}", server.url(p), "news") for n, p in enumerate(expected)]
+    sources.append(("good", server.url("/good.xml"), "news"))
+    config = configure(tmp_path, database_url, sources)
+    assert main(["--config", str(config), "refresh", "--all"]) == 1
+    output = capsys.readouterr()
+    assert "Traceback" not in output.out + output.err
+    rows = {s.id: s for s in store.sources()}
+    assert rows["good"].last_status == "ok"
+    assert rows["good"].item_count == 1
+    for n, (path, words) in enumerate(expected.items()):
+        row = rows[f"bad{n}"]
+        assert row.last_status == "failed", path
+        assert row.consecutive_failures == 1
+        assert words.lower() in (row.last_error or "").lower(), (path, row.last_error)
+
+
+def test_refresh_without_all_skips_sources_that_are_not_due(
+    tmp_path: Path, database_url: str, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/feed.xml", served(rss([STORY])))
+    config = configure(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    assert main(["--config", str(config), "refresh"]) == 0
+    assert main(["--config", str(config), "refresh"]) == 0
+    assert "no source is due" in capsys.readouterr().out
+    assert len(server.requests) == 1
+
+
+def test_unknown_source_id_is_a_usage_error(
+    tmp_path: Path, database_url: str, server: LocalServer
+) -> None:
+    config = configure(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    assert main(["--config", str(config), "refresh", "--source", "nope"]) == 2
+
+
+def test_sources_command_lists_health(
+    tmp_path: Path, database_url: str, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/feed.xml", served(rss([STORY])))
+    config = configure(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    main(["--config", str(config), "refresh", "--all"])
+    capsys.readouterr()
+    assert main(["--config", str(config), "sources"]) == 0
+    out = capsys.readouterr().out
+    assert "wire" in out and "active" in out
+
+
+def test_local_file_source_is_not_modified_on_the_second_pass(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    feed = tmp_path / "local.xml"
+    feed.write_bytes(rss([STORY]))
+    settings = settings_for(tmp_path, database_url, [("local", "local.xml", "news")])
+    assert refresh_all(settings, store)["local"].new == 1  # type: ignore[attr-defined]
+    assert refresh_all(settings, store)["local"].status == "not-modified"  # type: ignore[attr-defined]
+
+
+def test_db_upgrade_command_reports_the_schema(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = configure(tmp_path, database_url, [("wire", "https://example.org/feed", "news")])
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    assert "newest schema" in capsys.readouterr().out
