@@ -66,12 +66,16 @@ class Fetcher:
     any number of fetches may run at once (``asyncio.gather``), the semaphores
     keep them within ``concurrency`` overall and ``per_host`` per host. With a
     ``guard`` (full-text extraction of third-party links) every hop is vetted
-    and connections go only to the addresses the guard approved.
+    and connections go only to the addresses the guard approved; ``accept``
+    replaces the feed-preferring Accept header (article pages want HTML).
     """
 
-    def __init__(self, limits: FetchLimits, *, guard: AddressGuard | None = None) -> None:
+    def __init__(
+        self, limits: FetchLimits, *, guard: AddressGuard | None = None, accept: str = ACCEPT
+    ) -> None:
         self.limits = limits
         self._guard = guard
+        self._accept = accept
         self._client: httpx.AsyncClient | None = None
         self._overall = asyncio.Semaphore(limits.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -83,7 +87,7 @@ class Fetcher:
         )
         headers = {
             "User-Agent": self.limits.user_agent,
-            "Accept": ACCEPT,
+            "Accept": self._accept,
             "Accept-Encoding": ACCEPT_ENCODING,
         }
         self._client = httpx.AsyncClient(
@@ -117,9 +121,9 @@ class Fetcher:
         """GET ``url`` (conditionally when validators are given) and return the bounded result."""
         now = now or datetime.now(UTC)
         scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https") and self._guard is not None:
+            await self._guard.check(url)  # refuses every scheme but an allowed file://
         if scheme == "file":
-            if self._guard is not None:
-                await self._guard.check(url)
             async with self._overall:
                 return await _fetch_file(source_id, url, last_modified, self.limits.max_bytes)
         _check_http_url(source_id, url)

@@ -1,0 +1,159 @@
+"""Extract the full text of an article page, for the featured article.
+
+Fetches the page through ``Fetcher`` (same timeout and size caps, same
+streaming code) behind an ``AddressGuard`` — the URL came from a third-party
+feed, so it may not reach loopback, private or cloud-metadata addresses unless
+the admin allowed the host — then lets trafilatura find the main text, keeps it
+as simple HTML (paragraphs, headings, lists, links, images), and runs it
+through the one sanitizer. Title, author and lead image come from the page's
+metadata (og: tags and the like).
+
+It does not decide which article is featured, store the text, or retry: a
+failure raises ``ExtractionError`` or the ``FetchError`` family, and the
+caller records it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+from collections.abc import Collection
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+
+from aggregator.errors import ConfigError, ExtractionError
+from aggregator.fetch import Fetcher, FetchLimits
+from aggregator.netguard import AddressGuard
+from aggregator.records import Fetched
+from aggregator.sanitize import clean_html, html_to_text, word_count
+
+ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    html: str  # main text as sanitized HTML
+    text: str
+    word_count: int
+    image: str | None  # og:image / lead image, absolute URL
+    title: str | None
+    author: str | None
+
+
+async def extract_article(
+    url: str,
+    limits: FetchLimits,
+    *,
+    allow_hosts: Collection[str] = (),
+    allow_files: bool = False,
+    min_words: int = 50,
+    source_id: str = "fulltext",
+) -> Extracted:
+    """Fetch ``url`` behind the address guard and extract its main text.
+
+    ``allow_files`` lets a ``file://`` URL through; pass it only for items of
+    an admin-configured local file source. ``min_words`` is the floor below
+    which the page is taken to have no article (a paywall, an index page);
+    the featured policy's own, higher minimum is the caller's to apply.
+    """
+    try:
+        guard = AddressGuard(allow_hosts, allow_files=allow_files, source=source_id)
+    except ValueError as exc:
+        raise ConfigError(str(exc), field="fulltext.allow_hosts") from exc
+    async with Fetcher(limits, guard=guard, accept=ACCEPT_HTML) as fetcher:
+        page = await fetcher.fetch(source_id, url)
+    _require_html(page)
+    assert page.body is not None  # no validators were sent, so never a 304
+    return await asyncio.to_thread(_extract, page.body, _charset(page), page.url, min_words)
+
+
+def _require_html(page: Fetched) -> None:
+    """Refuse PDFs, images and JSON early, with a message that names what came back."""
+    media_type = (page.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type in _HTML_TYPES:
+        return
+    if not media_type and urlsplit(page.url).path.lower().endswith(_HTML_SUFFIXES):
+        return
+    if not media_type and urlsplit(page.url).scheme in ("http", "https"):
+        return  # servers that send no Content-Type are usually serving HTML
+    raise ExtractionError(f"{page.url} is not an HTML page ({media_type or 'unknown type'})")
+
+
+def _charset(page: Fetched) -> str | None:
+    """The charset the server declared, when Python knows it; else the page decides."""
+    if not page.content_type:
+        return None
+    message = Message()
+    message["content-type"] = page.content_type
+    charset = message.get_param("charset")
+    if not isinstance(charset, str):
+        return None
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return None
+
+
+def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extracted:
+    """Run trafilatura (CPU-bound, in a worker thread) and build the record."""
+    document = body.decode(charset, errors="replace") if charset else body
+    tree = trafilatura.load_html(document)
+    if tree is None:
+        raise ExtractionError(f"{url}: the page could not be parsed as HTML")
+    metadata = trafilatura.extract_metadata(tree, default_url=url)
+    main = trafilatura.extract(
+        tree,
+        url=url,
+        output_format="html",
+        include_formatting=True,
+        include_links=True,
+        include_images=True,
+        include_tables=True,
+        include_comments=False,
+    )
+    title = (metadata.title or "").strip() or None
+    html = clean_html(_demote_headings(main, title), base_url=url) if main else ""
+    words = word_count(html)
+    if words < min_words:
+        found = "no article text" if words == 0 else f"only {words} words of article text"
+        raise ExtractionError(f"{url}: {found} (at least {min_words} needed)")
+    return Extracted(
+        html=html,
+        text=html_to_text(html),
+        word_count=words,
+        image=_absolute_http(metadata.image, url),
+        title=title,
+        author=(metadata.author or "").strip() or None,
+    )
+
+
+def _demote_headings(html: str, title: str | None) -> str:
+    """Drop an ``<h1>`` that repeats the title (the page shows it already); others become h2.
+
+    The sanitizer's allow-list starts at h2, because the article sits inside a
+    page whose own h1 is the article title.
+    """
+    root = lxml.html.fromstring(html)
+    for heading in list(root.iter("h1")):
+        if title and heading.text_content().strip() == title:
+            heading.drop_tree()
+            title = None  # only the first copy
+        else:
+            heading.tag = "h2"
+    body = root.find("body")
+    parts = body if body is not None else [root]
+    return "".join(lxml.html.tostring(part, encoding="unicode") for part in parts)
+
+
+def _absolute_http(link: str | None, base: str) -> str | None:
+    """``link`` resolved against ``base``, kept only when it is an http(s) URL."""
+    if not link:
+        return None
+    absolute = urljoin(base, link.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None

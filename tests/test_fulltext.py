@@ -1,0 +1,243 @@
+"""aggregator.fulltext and its address guard, against a real HTTP server on 127.0.0.1.
+
+Blocked addresses (10.x, 169.254.x, metadata hosts) are never connected to:
+the guard must refuse before connecting, and the tests assert it does so at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from localserver import LocalServer, send
+
+from aggregator.errors import BlockedAddress, ExtractionError, ResponseTooLarge
+from aggregator.fetch import FetchLimits
+from aggregator.fulltext import Extracted, extract_article
+from aggregator.netguard import address_problem
+
+ARTICLE = (Path(__file__).parent / "data" / "fulltext" / "article.html").read_bytes()
+LIMITS = FetchLimits(timeout=5)
+BOILERPLATE = (
+    "ADVERTISEMENT",
+    "SPONSORED",
+    "Trending now",
+    "Subscribe to our newsletter",
+    "Related coverage",
+    "DrK_Endo",
+    "All rights reserved",
+    "Privacy policy",
+    "dataLayer",
+)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as local:
+        local.route("/news/weekly-insulin", article)
+        yield local
+
+
+def article(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 200, ARTICLE, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def extract(url: str, limits: FetchLimits = LIMITS, **kwargs: object) -> Extracted:
+    return asyncio.run(extract_article(url, limits, **kwargs))  # type: ignore[arg-type]
+
+
+def allowed(server: LocalServer) -> list[str]:
+    return [f"127.0.0.1:{server.port}"]
+
+
+# --- extraction -----------------------------------------------------------------
+
+
+def test_article_on_an_allowed_host_is_extracted(server: LocalServer) -> None:
+    result = extract(server.url("/news/weekly-insulin"), allow_hosts=allowed(server))
+    assert 550 < result.word_count < 700
+    assert result.text.startswith("A once-weekly basal insulin lowered blood sugar")
+    assert result.text.endswith("a dose they can adjust daily.”")
+
+
+def test_extracted_article_leaves_the_boilerplate_out(server: LocalServer) -> None:
+    result = extract(server.url("/news/weekly-insulin"), allow_hosts=allowed(server))
+    assert [phrase for phrase in BOILERPLATE if phrase in result.html] == []
+
+
+def test_extracted_html_keeps_headings_lists_and_images(server: LocalServer) -> None:
+    html = extract(server.url("/news/weekly-insulin"), allow_hosts=allowed(server)).html
+    assert "<h2>Hypoglycemia and safety</h2>" in html
+    assert "<li>Duration: 78 weeks, with the primary endpoint at week 52</li>" in html
+    assert f'src="http://127.0.0.1:{server.port}/media/2026/11/insulin-pen-lead.jpg"' in html
+    assert "<h1" not in html and "<script" not in html
+
+
+def test_title_author_and_absolute_lead_image_come_from_the_page(server: LocalServer) -> None:
+    result = extract(server.url("/news/weekly-insulin"), allow_hosts=allowed(server))
+    assert result.title == "Weekly insulin matches daily dosing in type 2 diabetes trial"
+    assert result.author == "Dana Whitfield"
+    assert result.image == server.url("/media/2026/11/insulin-pen-lead.jpg")
+
+
+def test_host_allowed_without_port_allows_every_port(server: LocalServer) -> None:
+    result = extract(server.url("/news/weekly-insulin"), allow_hosts=["127.0.0.1"])
+    assert result.word_count > 550
+
+
+def test_allowed_hostname_connects_to_an_address_that_answers(server: LocalServer) -> None:
+    url = f"http://localhost:{server.port}/news/weekly-insulin"  # ::1 refuses, 127.0.0.1 answers
+    assert extract(url, allow_hosts=[f"localhost:{server.port}"]).word_count > 550
+
+
+def test_page_without_main_text_raises_extraction_error(server: LocalServer) -> None:
+    chrome = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+    chrome += b"<footer>&copy; 2026 Clinical Wire</footer></body></html>"
+    server.route("/empty", lambda h: send(h, 200, chrome, {"Content-Type": "text/html"}))
+    with pytest.raises(ExtractionError, match="article text"):
+        extract(server.url("/empty"), allow_hosts=allowed(server))
+
+
+def test_pdf_raises_extraction_error(server: LocalServer) -> None:
+    pdf = b"%PDF-1.7\n"
+    server.route("/paper.pdf", lambda h: send(h, 200, pdf, {"Content-Type": "application/pdf"}))
+    with pytest.raises(ExtractionError, match=r"not an HTML page \(application/pdf\)"):
+        extract(server.url("/paper.pdf"), allow_hosts=allowed(server))
+
+
+def test_page_over_the_size_cap_raises_too_large(server: LocalServer) -> None:
+    limits = FetchLimits(timeout=5, max_bytes=5_000)
+    with pytest.raises(ResponseTooLarge):
+        extract(server.url("/news/weekly-insulin"), limits, allow_hosts=allowed(server))
+
+
+def test_local_file_is_extracted_when_files_are_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "weekly-insulin.html"
+    path.write_bytes(ARTICLE)
+    result = extract(path.as_uri(), allow_files=True)
+    assert result.word_count > 550
+    assert result.image is None  # relative to a file: URL, so not a link a reader can follow
+
+
+# --- the address guard ------------------------------------------------------------
+
+
+def test_loopback_url_without_allowance_is_blocked_before_any_request(
+    server: LocalServer,
+) -> None:
+    url = server.url("/news/weekly-insulin")
+    with pytest.raises(BlockedAddress) as caught:
+        extract(url)
+    assert caught.value.reason == f"refusing to fetch {url}: 127.0.0.1 is a loopback address"
+    assert server.requests == []
+
+
+def test_allowance_for_another_port_does_not_allow_this_one(server: LocalServer) -> None:
+    with pytest.raises(BlockedAddress):
+        extract(server.url("/news/weekly-insulin"), allow_hosts=[f"127.0.0.1:{server.port + 1}"])
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254 is a cloud metadata address"),
+        ("http://metadata.google.internal/", "metadata.google.internal is a cloud metadata host"),
+        ("http://[::1]/", "::1 is a loopback address"),
+        ("http://10.0.0.1/", "10.0.0.1 is a private address"),
+        ("http://192.168.1.1:8080/admin", "192.168.1.1 is a private address"),
+        ("http://0.0.0.0/", "0.0.0.0 is an unspecified address"),
+        ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1 is a loopback address"),
+        ("http://localhost/", "localhost resolves to"),
+    ],
+)
+def test_internal_address_is_refused_without_connecting(url: str, reason: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(BlockedAddress, match=re.escape(f"refusing to fetch {url}: {reason}")):
+        extract(url)
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("url", ["ftp://ftp.example.org/article.html", "gopher://x/1"])
+def test_non_http_scheme_is_refused(url: str) -> None:
+    with pytest.raises(BlockedAddress, match="not allowed"):
+        extract(url)
+
+
+def test_file_url_is_refused_unless_files_are_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(ARTICLE)
+    with pytest.raises(BlockedAddress, match="scheme 'file' not allowed"):
+        extract(path.as_uri())
+
+
+def test_redirect_from_allowed_host_to_metadata_address_is_refused(server: LocalServer) -> None:
+    target = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    server.route("/go", lambda h: send(h, 302, headers={"Location": target}))
+    started = time.monotonic()
+    with pytest.raises(BlockedAddress, match=r"169\.254\.169\.254 is a cloud metadata address"):
+        extract(server.url("/go"), allow_hosts=allowed(server))
+    assert time.monotonic() - started < 2
+
+
+def test_redirect_to_a_loopback_port_not_allowed_is_refused(server: LocalServer) -> None:
+    with LocalServer() as internal:
+        internal.route("/admin", article)
+        server.route("/go", lambda h: send(h, 301, headers={"Location": internal.url("/admin")}))
+        with pytest.raises(BlockedAddress, match="is a loopback address"):
+            extract(server.url("/go"), allow_hosts=allowed(server))
+        assert internal.requests == []
+
+
+def test_connection_goes_to_the_address_that_was_checked(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers 127.0.0.1 when checked, then nothing usable.
+
+    The fetch succeeds only because the transport dials the checked address
+    instead of resolving the name again.
+    """
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "rebind.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        if len(lookups) > 1:
+            raise socket.gaierror(socket.EAI_NONAME, "rebound away")
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://rebind.test:{server.port}/news/weekly-insulin"
+    assert extract(url, allow_hosts=["rebind.test"]).word_count > 550
+    assert lookups == ["rebind.test"]
+    assert server.requests[0].headers["host"] == f"rebind.test:{server.port}"
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("127.0.0.2", "a loopback address"),
+        ("172.16.5.4", "a private address"),
+        ("fe80::1", "a link-local address"),
+        ("224.0.0.1", "a multicast address"),
+        ("240.0.0.1", "a reserved address"),
+        ("100.64.0.1", "not a public address"),
+        ("100.100.100.200", "a cloud metadata address"),
+        ("::ffff:10.1.2.3", "a private address"),
+    ],
+)
+def test_address_problem_names_what_is_wrong(address: str, problem: str | None) -> None:
+    assert address_problem(ipaddress.ip_address(address)) == problem
