@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from localserver import LocalServer, closed_port, send
 
 from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
 from aggregator.fetch import Fetcher, FetchLimits, fresh_until
 from aggregator.records import Fetched
+from tests.localserver import LocalServer, closed_port, send
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

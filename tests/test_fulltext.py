@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localserver import LocalServer, send
 
 from aggregator.errors import BlockedAddress, ExtractionError, ResponseTooLarge
 from aggregator.fetch import FetchLimits
 from aggregator.fulltext import Extracted, extract_article
 from aggregator.netguard import address_problem
+from tests.localserver import LocalServer, send
 
 ARTICLE = (Path(__file__).parent / "data" / "fulltext" / "article.html").read_bytes()
 LIMITS = FetchLimits(timeout=5)
