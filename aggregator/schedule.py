@@ -1,0 +1,273 @@
+"""Background refresh: APScheduler wiring, live config, and ``medfeed run``.
+
+A ``RefreshService`` owns one ``BackgroundScheduler`` with two kinds of job:
+
+    tick    every schedule.tick (2 s): config edited? -> sync sources;
+            anything due? -> claim the due sources and refresh them
+    cron    only when schedule.cron is set: refresh every enabled source that
+            is not backing off, on that cron (the tick then only watches config)
+
+Both jobs coalesce and never overlap themselves (``max_instances=1``); two
+jobs, or two processes, never fetch one source at once because every pass
+claims its sources in the database first (``Store.claim``). When the next
+fetch is and how failures back off is ``pacing``'s arithmetic, applied by
+``refresh``; this module decides only *when to look*, never what a fetch means.
+
+``medfeed run`` (``run_service``) is this scheduler in the main process and the
+web site as a child process: ``medfeed serve`` (gunicorn) started with the same
+interpreter and config file. A child process rather than threads or a fork,
+because gunicorn wants to be a master process of its own (it installs signal
+handlers, forks and reaps its workers), and a fresh interpreter inherits no
+scheduler threads, database connections or parse pool from this one. The parent
+forwards SIGTERM/SIGINT to it, stops it if it outlives its graceful timeout,
+and exits non-zero if it dies on its own, so a supervisor restarts the pair.
+On SIGTERM/SIGINT in-flight fetches are abandoned, not awaited: their asyncio
+task is cancelled and ``Refresher`` gives back every claim it did not finish,
+so stopping takes a second, not the slowest feed's timeout. SIGHUP forces a
+config check; web workers see edits through their own ``ConfigWatcher``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .config import Settings
+from .records import SourceOutcome, SourceState
+from .refresh import Refresher, parse_pool
+from .reload import Change, ConfigWatcher
+from .store import Store, default_worker_name
+
+log = logging.getLogger(__name__)
+
+TICK_JOB, CRON_JOB = "medfeed-tick", "medfeed-cron"
+CONFIG_ERROR = "config_error"  # meta key: why the file on disk is not the config in force
+WEB_STOP_GRACE = 15.0  # seconds the web child gets after SIGTERM before SIGKILL
+
+
+class AbandonableRefresher(Refresher):
+    """A ``Refresher`` whose pass another thread can cut short.
+
+    ``abandon()`` cancels the pass's asyncio task: fetches in flight are
+    dropped and the ``Refresher``'s own clean-up releases their claims, so a
+    stopping service leaves no source leased to a process that is gone.
+    """
+
+    def __init__(
+        self, settings: Settings, store: Store, *, worker: str, pool: Executor | None
+    ) -> None:
+        super().__init__(settings, store, worker=worker, pool=pool)
+        self._guard = threading.Lock()
+        self._abandoned = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[list[SourceOutcome]] | None = None
+
+    def abandon(self) -> None:
+        with self._guard:
+            self._abandoned = True
+            if self._loop is not None and self._task is not None:
+                self._loop.call_soon_threadsafe(self._task.cancel)
+
+    def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
+        if not states:
+            return []
+        try:
+            return asyncio.run(self._cancellable(states))
+        except asyncio.CancelledError:
+            log.info("refresh pass abandoned; %d claims released", len(states))
+            return []
+
+    async def _cancellable(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
+        task = asyncio.current_task()
+        with self._guard:
+            if self._abandoned:
+                self.store.release([s.id for s in states], self.worker)
+                return []
+            self._loop, self._task = asyncio.get_running_loop(), task
+        try:
+            return await self._run_all(states)
+        finally:
+            with self._guard:
+                self._loop = self._task = None
+
+
+class RefreshService:
+    """The background refresh of one process: a scheduler, a config watcher, a store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        pool: Executor | None = None,
+        worker: str | None = None,
+        watcher: ConfigWatcher | None = None,
+    ) -> None:
+        self.store = store
+        self.pool = pool
+        self.worker = worker or default_worker_name()
+        self.watcher = watcher or ConfigWatcher(settings)
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._active: set[AbandonableRefresher] = set()
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+            timezone=UTC,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        return self._scheduler
+
+    def start(self) -> None:
+        """Mirror the config into the database, record it as valid, start the jobs."""
+        self.store.sync_sources(self._settings)
+        self.store.set_meta(CONFIG_ERROR, None)
+        self._scheduler.start()
+        self._schedule_jobs()
+
+    def stop(self) -> None:
+        """Abandon passes in flight (their claims are released), then stop the scheduler."""
+        with self._lock:
+            self._stopping = True
+            for refresher in self._active:
+                refresher.abandon()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def tick(self) -> list[SourceOutcome]:
+        """Apply config edits; refresh the due sources unless a cron does the refreshing."""
+        self.apply(self.watcher.check())
+        if self._settings.schedule.cron or self.store.due_count() == 0:
+            return []
+        return self._pass(due_only=True)
+
+    def refresh_all(self) -> list[SourceOutcome]:
+        """The cron pass: every enabled source, except those backing off or told to wait."""
+        now = datetime.now(UTC)
+        ready = [
+            s.id
+            for s in self.store.sources()
+            if not s.consecutive_failures or s.next_fetch_at is None or s.next_fetch_at <= now
+        ]
+        return self._pass(due_only=False, source_ids=ready) if ready else []
+
+    def apply(self, change: Change) -> None:
+        """Put a checked config into force, or record why an edit was rejected."""
+        if change.error is not None:
+            self.store.set_meta(CONFIG_ERROR, str(change.error))
+            return
+        if change.settings is None:
+            return
+        old, new = self._settings, change.settings
+        if new.database != old.database:
+            log.warning("config: a new database URL takes effect only after a restart")
+            new = new.model_copy(update={"database": old.database})
+        self.store.sync_sources(new)
+        self.store.set_meta(CONFIG_ERROR, None)
+        self._settings = new
+        if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
+            self._schedule_jobs()
+
+    def _schedule_jobs(self) -> None:
+        schedule = self._settings.schedule
+        self._scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
+            id=TICK_JOB,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
+        if schedule.cron:
+            trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
+            self._scheduler.add_job(self.refresh_all, trigger, id=CRON_JOB, replace_existing=True)
+        elif self._scheduler.get_job(CRON_JOB) is not None:
+            self._scheduler.remove_job(CRON_JOB)
+
+    def _pass(
+        self, *, due_only: bool, source_ids: Sequence[str] | None = None
+    ) -> list[SourceOutcome]:
+        refresher = AbandonableRefresher(
+            self._settings, self.store, worker=self.worker, pool=self.pool
+        )
+        with self._lock:
+            if self._stopping:
+                return []
+            self._active.add(refresher)
+        try:
+            outcomes = refresher.refresh(source_ids=source_ids, due_only=due_only)
+        finally:
+            with self._lock:
+                self._active.discard(refresher)
+        failed = sum(1 for o in outcomes if o.status == "failed")
+        if outcomes:
+            log.info("refreshed %d sources, %d failed", len(outcomes), failed)
+        return outcomes
+
+
+def web_command(settings: Settings, *, host: str, port: int, workers: int | None) -> list[str]:
+    """``medfeed serve`` for the same config, run by this interpreter."""
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(settings.path), "serve"]
+    command += ["--host", host, "--port", str(port)]
+    return command + (["--workers", str(workers)] if workers else [])
+
+
+def run_service(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
+    """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    store = Store(settings.database)
+    pool = parse_pool()
+    service = RefreshService(settings, store, pool=pool)
+    service.watcher.install_sighup()
+    web = subprocess.Popen(web_command(settings, host=host, port=port, workers=workers),
+                           start_new_session=True)  # fmt: skip
+    try:
+        service.start()
+        log.info("medfeed run: web on http://%s:%d (pid %d), refresh in the background",
+                 host, port, web.pid)  # fmt: skip
+        while not stop.wait(1.0):
+            if web.poll() is not None:
+                log.error("the web server exited with status %s; stopping", web.returncode)
+                return 1
+        return 0
+    finally:
+        if web.poll() is None:
+            web.terminate()  # gunicorn drains its requests while the scheduler stops
+        service.stop()
+        _wait_child(web)
+        pool.shutdown(wait=True, cancel_futures=True)
+        store.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _wait_child(web: subprocess.Popen[bytes]) -> None:
+    """Give gunicorn its graceful timeout after SIGTERM, then SIGKILL it."""
+    try:
+        web.wait(timeout=WEB_STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        log.warning("the web server did not stop within %.0f s; killing it", WEB_STOP_GRACE)
+        web.kill()
+        web.wait()

@@ -1,0 +1,219 @@
+"""The background refresh with a real scheduler, real seconds, a real HTTP server and database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from aggregator.config import load_settings
+from aggregator.records import StoredSource
+from aggregator.schedule import CONFIG_ERROR, CRON_JOB, RefreshService
+from aggregator.store import Store
+from aggregator.store.models import Source
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer, send
+
+FAST = "{default_interval: 1s, tick: 0.2s, jitter: 0}"
+FEED = rss([Entry("Trial results", "https://ex.org/trial", "trial-1")])
+Sources = list[tuple[str, str, str]]
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+class Harness:
+    """One config file, one store, and the services started on them (stopped at teardown)."""
+
+    def __init__(self, path: Path, database_url: str, store: Store) -> None:
+        self.path, self.database_url, self.store = path, database_url, store
+        self.services: list[RefreshService] = []
+
+    def write(self, sources: Sources, schedule: str = FAST) -> None:
+        self.path.write_text(config_text(self.database_url, sources, schedule=schedule))
+
+    def start(self, sources: Sources, schedule: str = FAST) -> RefreshService:
+        self.write(sources, schedule)
+        service = RefreshService(load_settings(self.path), self.store, worker="test-worker")
+        self.services.append(service)
+        service.start()
+        return service
+
+    def source(self, source_id: str) -> StoredSource:
+        return next(s for s in self.store.sources(include_retired=True) if s.id == source_id)
+
+
+@pytest.fixture
+def harness(tmp_path: Path, database_url: str, store: Store) -> Iterator[Harness]:
+    harness = Harness(tmp_path / "config.yaml", database_url, store)
+    try:
+        yield harness
+    finally:
+        for service in harness.services:
+            service.stop()
+
+
+def hits(server: LocalServer, path: str) -> int:
+    return sum(1 for r in server.requests if r.path == path)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_source_with_one_second_interval_is_fetched_on_schedule(
+    harness: Harness, server: LocalServer
+) -> None:
+    server.route("/a.xml", served(FEED))
+    harness.start([("alpha", server.url("/a.xml"), "news")])
+    time.sleep(4.0)
+    assert 2 <= hits(server, "/a.xml") <= 5
+
+
+def test_source_added_to_the_file_is_fetched_without_restart(
+    harness: Harness, server: LocalServer
+) -> None:
+    server.route("/a.xml", served(FEED))
+    server.route("/b.xml", served(FEED))
+    alpha = ("alpha", server.url("/a.xml"), "news")
+    harness.start([alpha], schedule="{default_interval: 1h, tick: 0.2s}")
+    assert wait_until(lambda: hits(server, "/a.xml") == 1, 3.0)
+    harness.write([alpha, ("beta", server.url("/b.xml"), "news")], "{default_interval: 1h}")
+    assert wait_until(lambda: hits(server, "/b.xml") == 1, 4.0)
+    assert harness.source("beta").last_status == "ok"
+
+
+def test_invalid_edit_keeps_the_old_config_and_records_the_error(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    server.route("/a.xml", served(FEED))
+    harness.start([("alpha", server.url("/a.xml"), "news")])
+    harness.path.write_text(harness.path.read_text().replace("kind: news", "kind: rumour"))
+    assert wait_until(lambda: store.get_meta(CONFIG_ERROR) is not None, 3.0)
+    error = store.get_meta(CONFIG_ERROR) or ""
+    assert str(harness.path) in error and "field sources[0].kind" in error and "line" in error
+    fetched = hits(server, "/a.xml")
+    assert wait_until(lambda: hits(server, "/a.xml") > fetched, 3.0)
+
+
+def test_valid_edit_after_an_invalid_one_clears_the_error(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    server.route("/a.xml", served(FEED))
+    harness.start([("alpha", server.url("/a.xml"), "news")])
+    good = harness.path.read_text()
+    harness.path.write_text(good + "unknown_setting: 1\n")
+    assert wait_until(lambda: store.get_meta(CONFIG_ERROR) is not None, 3.0)
+    harness.path.write_text(good.replace("name: Alpha", "name: Alpha Wire"))
+    assert wait_until(lambda: store.get_meta(CONFIG_ERROR) is None, 3.0)
+    assert harness.source("alpha").name == "Alpha Wire"
+
+
+def test_removed_source_stops_being_fetched_and_keeps_its_items(
+    harness: Harness, server: LocalServer
+) -> None:
+    server.route("/a.xml", served(FEED))
+    server.route("/b.xml", served(FEED))
+    alpha, beta = ("alpha", server.url("/a.xml"), "news"), ("beta", server.url("/b.xml"), "news")
+    harness.start([alpha, beta])
+    assert wait_until(lambda: harness.source("beta").item_count == 1, 3.0)
+    harness.write([alpha])
+    assert wait_until(lambda: not harness.source("beta").in_config, 3.0)
+    time.sleep(0.5)  # a pass that claimed beta before the edit may still finish
+    fetched = hits(server, "/b.xml")
+    time.sleep(2.0)
+    assert hits(server, "/b.xml") == fetched
+    assert harness.source("beta").item_count == 1
+
+
+def test_gone_source_is_disabled_and_not_fetched_again(
+    harness: Harness, server: LocalServer
+) -> None:
+    server.route("/gone.xml", lambda handler: send(handler, 410, b"gone"))
+    harness.start([("gone", server.url("/gone.xml"), "news")])
+    assert wait_until(lambda: harness.source("gone").disabled_reason is not None, 3.0)
+    time.sleep(2.0)
+    assert hits(server, "/gone.xml") == 1
+    assert "410" in (harness.source("gone").disabled_reason or "")
+
+
+def test_retry_after_on_429_is_honoured_by_the_schedule(
+    harness: Harness, server: LocalServer
+) -> None:
+    headers = {"Retry-After": "30"}
+    server.route("/busy.xml", lambda handler: send(handler, 429, b"slow down", headers))
+    harness.start([("busy", server.url("/busy.xml"), "news")])
+    assert wait_until(lambda: harness.source("busy").last_status == "failed", 3.0)
+    fetched = harness.source("busy")
+    assert fetched.next_fetch_at is not None and fetched.last_fetch_at is not None
+    assert fetched.next_fetch_at >= fetched.last_fetch_at + timedelta(seconds=29)
+    time.sleep(2.0)
+    assert hits(server, "/busy.xml") == 1
+
+
+def test_cron_replaces_the_interval_ticks(harness: Harness, server: LocalServer) -> None:
+    server.route("/a.xml", served(FEED))
+    service = harness.start(
+        [("alpha", server.url("/a.xml"), "news")],
+        "{default_interval: 1s, tick: 0.2s, cron: '0 4 * * *'}",
+    )
+    time.sleep(1.5)
+    assert hits(server, "/a.xml") == 0
+    job = service.scheduler.get_job(CRON_JOB)
+    assert isinstance(job.trigger, CronTrigger)
+    assert job.next_run_time.astimezone(UTC).hour == 4
+
+
+def test_cron_pass_refreshes_every_source_but_one_backing_off(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    server.route("/a.xml", served(FEED))
+    server.route("/down.xml", lambda handler: send(handler, 503, b"down"))
+    service = harness.start(
+        [("alpha", server.url("/a.xml"), "news"), ("down", server.url("/down.xml"), "news")],
+        "{default_interval: 1h, tick: 0.2s, cron: '0 4 * * *'}",
+    )
+    service.refresh_all()
+    assert harness.source("down").consecutive_failures == 1
+    outcomes = service.refresh_all()
+    assert [o.source_id for o in outcomes] == ["alpha"]
+    assert (hits(server, "/a.xml"), hits(server, "/down.xml")) == (2, 1)
+
+
+def test_stop_abandons_a_fetch_in_flight_and_leaves_no_claim(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    release = threading.Event()
+
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        release.wait(5.0)
+        send(handler, 200, FEED)
+
+    server.route("/slow.xml", stall)
+    service = harness.start([("slow", server.url("/slow.xml"), "news")])
+    try:
+        assert wait_until(lambda: hits(server, "/slow.xml") == 1, 3.0)
+        time.sleep(0.1)
+        started = time.monotonic()
+        service.stop()
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+    with store.session() as session:
+        row = session.scalars(select(Source).where(Source.id == "slow")).one()
+        assert (row.claimed_by, row.claimed_until, row.last_fetch_at) == (None, None, None)
