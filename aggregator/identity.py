@@ -1,0 +1,161 @@
+"""Say how an item can be recognised: its guid key, canonical URL, identifiers, hash.
+
+Dedupe layers 1-3 of DESIGN.md match on what this module computes: the
+source's own id (guid, else canonical link, else content hash), the canonical
+URL (scheme, host, port, tracking parameters, query order and trailing slash
+normalised), scholarly and video identifiers (DOI, PMID, PMCID, YouTube/Vimeo
+ids), and a content hash that changes only when the content does. It does not
+decide that two items are duplicates (``aggregator.dedupe`` does) and never
+touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from aggregator.records import ItemIdentity, ParsedItem
+
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking",
+        "igshid", "ref_src", "ref_url", "af", "mkt_tok", "oly_anon_id", "oly_enc_id",
+        "vero_id", "vero_conv", "_ga", "_gl", "spm", "cmpid", "ncid", "sr_share",
+        "feature", "s_cid", "trk", "trkcampaign", "soc_src", "soc_trk", "wt.mc_id",
+    }
+)  # fmt: skip
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters a path may carry unescaped; everything else is percent-encoded the one way.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_ESCAPE_RE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """One spelling per page: https, lower-case host, no default port, fragment or tracking.
+
+    Remaining query parameters are sorted and ``/a/`` equals ``/a``; ``www.``
+    stays, because two hosts are two sites until proven otherwise. Anything but
+    an http(s) URL has no canonical form (None).
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    netloc = host if port in (None, *_DEFAULT_PORTS.values()) else f"{host}:{port}"
+    path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
+    query = urlencode(sorted(_kept_params(parts.query)), quote_via=quote)
+    return urlunsplit(("https", netloc, path, query, ""))
+
+
+def _upper_escape(match: re.Match[str]) -> str:
+    return match.group(0).upper()
+
+
+def _kept_params(query: str) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if not _is_tracking(name)
+    ]
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def identifiers(item: ParsedItem) -> tuple[str, ...]:
+    """Layer-3 keys: "doi:", "pmid:", "pmcid:", "<provider>:<video id>".
+
+    Trial numbers are left out on purpose: a news story citing a trial is not
+    the trial, and matching on them would merge every story about it.
+    """
+    found: set[str] = set()
+    article = item.article
+    if article is not None:
+        if article.doi:
+            found.add(f"doi:{article.doi.lower()}")
+        if article.pmid:
+            found.add(f"pmid:{article.pmid}")
+        if article.pmcid:
+            found.add(f"pmcid:{article.pmcid.upper()}")
+    video = item.video
+    if video is not None and video.id and video.provider and video.provider != "other":
+        found.add(f"{video.provider}:{video.id}")
+    return tuple(sorted(found))
+
+
+def content_hash(item: ParsedItem) -> str:
+    """sha256 over what a reader sees; dates and view counts are left out.
+
+    ``updated``, ``published`` (some feeds stamp every entry with the fetch
+    time) and view counts change on every fetch of some feeds without the entry
+    changing, and the hash decides whether the store rewrites an item.
+    """
+    event = item.event
+    video = item.video
+    article = item.article
+    payload = {
+        "title": item.title,
+        "url": item.url,
+        "summary": item.summary,
+        "content": item.content,
+        "author": item.author,
+        "image": item.image,
+        "tags": list(item.tags),
+        "event": None
+        if event is None
+        else [
+            _iso(event.start),
+            _iso(event.end),
+            event.timezone,
+            event.location,
+            event.online,
+            event.url,
+            event.all_day,
+        ],
+        "video": None
+        if video is None
+        else [video.id, video.thumbnail, video.duration, video.embed_url, video.provider],
+        "article": None
+        if article is None
+        else [
+            article.doi,
+            article.pmid,
+            article.pmcid,
+            list(article.nct),
+            article.journal,
+            list(article.authors),
+            article.pub_type,
+        ],
+    }
+    encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else None
+
+
+def identify(item: ParsedItem) -> ItemIdentity:
+    """Everything dedupe matches on, computed once per parsed item."""
+    canonical = canonical_url(item.url)
+    digest = content_hash(item)
+    guid = item.guid.strip() if item.guid else ""
+    return ItemIdentity(
+        guid_key=guid or canonical or f"sha256:{digest}",
+        canonical_url=canonical,
+        identifiers=identifiers(item),
+        content_hash=digest,
+    )

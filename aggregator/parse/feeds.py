@@ -1,0 +1,250 @@
+"""Read RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom documents through feedparser.
+
+feedparser runs with its own sanitizer and relative-URI rewriting switched off
+(twice as fast, see DESIGN.md); this module then makes every entry a
+``ParsedItem``: titles as plain text, summaries and bodies through
+``aggregator.sanitize`` with links resolved against the entry's base, dates in
+UTC, the image, and the video / article / event details the entry carries.
+It does not sniff formats (``aggregator.parse`` does) and never fetches.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import feedparser
+
+from aggregator.errors import ParseError
+from aggregator.parse import dates, media, scholarly
+from aggregator.parse.discovery import html_page_message, looks_like_html
+from aggregator.parse.events import event_from_entry
+from aggregator.parse.text import absolute_url, clean_str, excerpt, first_image, plain_to_html
+from aggregator.records import ArticleInfo, Kind, ParsedFeed, ParsedItem
+from aggregator.sanitize import clean_html, html_to_text
+
+_BYLINE_NAMES = 3
+_DEFAULT_TYPE = "application/xml"
+_PLAIN_TYPES = frozenset({"text/plain", "text"})
+
+
+def parse_xml_feed(
+    body: bytes, *, url: str, content_type: str | None, kind: Kind | None
+) -> ParsedFeed:
+    """Parse with feedparser; ParseError when nothing usable came out.
+
+    A feed that recovered from errors keeps its entries and carries the
+    complaint as a warning; an empty feed and a document that is no feed at
+    all (an HTML page, a truncated download) are errors with a human message.
+    """
+    # Without a content type feedparser flags every feed as bozo; XML's own
+    # rules (BOM, declaration, else UTF-8) are what an unlabelled body gets.
+    headers = {"content-location": url, "content-type": content_type or _DEFAULT_TYPE}
+    # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    feed = parsed.get("feed") or {}
+    feed_link = absolute_url(clean_str(feed.get("link")), url)
+    context = _FeedContext(
+        url=url,
+        base=feed_link or url,
+        title=_title(feed),
+        journal=clean_str(feed.get("prism_publicationname")),
+        generator=clean_str(feed.get("generator")),
+        kind=kind,
+    )
+    items = tuple(
+        item
+        for entry in parsed.get("entries") or ()
+        for item in [_item(entry, context)]
+        if item.guid or item.url or item.title or item.summary or item.content
+    )
+    warnings: tuple[str, ...] = ()
+    if parsed.get("bozo") and items:
+        warnings = (f"feed is not well-formed, kept what was readable: {_bozo(parsed)}",)
+    if not items:
+        if looks_like_html(body):
+            raise ParseError(html_page_message(body, url=url))
+        if parsed.get("version"):
+            raise ParseError("feed has no entries")
+        if parsed.get("bozo"):
+            raise ParseError(f"not a feed: {_bozo(parsed)}")
+        raise ParseError("not a feed: no RSS, Atom or RDF root element")
+    return ParsedFeed(title=context.title, link=feed_link, items=items, warnings=warnings)
+
+
+class _FeedContext:
+    """Feed-level facts every entry needs; built once per document."""
+
+    __slots__ = ("base", "generator", "journal", "kind", "title", "url")
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        base: str,
+        title: str | None,
+        journal: str | None,
+        generator: str | None,
+        kind: Kind | None,
+    ) -> None:
+        self.url = url
+        self.base = base
+        self.title = title
+        self.journal = journal
+        self.generator = generator or ""
+        self.kind = kind
+
+
+def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
+    link = _entry_link(entry, feed.base)
+    base = _entry_base(entry, link, feed)
+    title = _title(entry) or ""
+    summary_html = _html_of(entry.get("summary_detail"), base, plain=_is_youtube(entry))
+    content_html = _content(entry, base)
+    if content_html and content_html == summary_html:
+        content_html = None
+    if not summary_html and content_html:
+        summary_html = excerpt(content_html)
+    text = " ".join(
+        part
+        for part in (title, html_to_text(summary_html), html_to_text(content_html or ""))
+        if part
+    )
+    video = media.video_info(entry, link=link, generator=feed.generator)
+    image = (video.thumbnail if video else None) or media.thumbnail_of(entry)
+    return ParsedItem(
+        guid=clean_str(entry.get("id")),
+        url=link,
+        title=title,
+        summary=summary_html,
+        content=content_html,
+        author=_author(entry),
+        published=_published(entry),
+        updated=dates.from_struct(_raw(entry, "updated_parsed")),
+        image=absolute_url(image, base) or first_image(content_html) or first_image(summary_html),
+        tags=_tags(entry),
+        event=event_from_entry(entry, text) if feed.kind is Kind.CONFERENCE else None,
+        video=video,
+        article=_article(entry, feed, link=link, title=title, text=text),
+    )
+
+
+def _entry_link(entry: Mapping[str, Any], base: str) -> str | None:
+    link = clean_str(entry.get("link"))
+    if link is None:
+        for candidate in entry.get("links") or ():
+            if isinstance(candidate, Mapping) and candidate.get("rel") in (None, "alternate"):
+                link = clean_str(candidate.get("href"))
+                if link:
+                    break
+    return absolute_url(link, base)
+
+
+def _entry_base(entry: Mapping[str, Any], link: str | None, feed: _FeedContext) -> str:
+    """xml:base of the entry's content when the feed set one, else its link, else the feed's."""
+    for detail in (*(entry.get("content") or ()), entry.get("summary_detail")):
+        if isinstance(detail, Mapping):
+            declared = clean_str(detail.get("base"))
+            if declared and declared != feed.url:
+                return absolute_url(declared, feed.base) or feed.base
+    return link or feed.base
+
+
+def _title(node: Mapping[str, Any]) -> str | None:
+    """Plain-text title: entities decoded, any markup stripped, whitespace collapsed."""
+    detail = node.get("title_detail")
+    value = detail.get("value") if isinstance(detail, Mapping) else node.get("title")
+    if not isinstance(value, str):
+        return None
+    return html_to_text(value) or None
+
+
+def _is_youtube(entry: Mapping[str, Any]) -> bool:
+    """YouTube's media:description is plain text with line breaks, whatever feedparser says."""
+    return bool(entry.get("yt_videoid"))
+
+
+def _html_of(detail: object, base: str, *, plain: bool = False) -> str:
+    """Sanitized HTML of a feedparser text construct; plain text is escaped, not parsed."""
+    if not isinstance(detail, Mapping):
+        return ""
+    value = detail.get("value")
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    if plain or detail.get("type") in _PLAIN_TYPES:
+        return plain_to_html(value)
+    return clean_html(value, base_url=base)
+
+
+def _content(entry: Mapping[str, Any], base: str) -> str | None:
+    """The fullest body the entry carries (Atom may give several alternatives)."""
+    best = ""
+    for detail in entry.get("content") or ():
+        cleaned = _html_of(detail, base)
+        if len(cleaned) > len(best):
+            best = cleaned
+    return best or None
+
+
+def _author(entry: Mapping[str, Any]) -> str | None:
+    """The byline: up to three names, then "et al." (journal entries list dozens)."""
+    names = [html_to_text(name) for name in scholarly.entry_authors(entry)]
+    names = [name for name in names if name]
+    if len(names) > _BYLINE_NAMES:
+        return f"{names[0]} et al."
+    return ", ".join(names) or None
+
+
+def _raw(entry: Mapping[str, Any], key: str) -> Any:
+    """Read a key without feedparser's deprecated updated/published aliasing (it warns)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def _published(entry: Mapping[str, Any]) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = dates.from_struct(_raw(entry, key))
+        if value is not None:
+            return value
+    return None
+
+
+def _tags(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    terms: list[str] = []
+    for tag in entry.get("tags") or ():
+        term = tag.get("term") or tag.get("label") if isinstance(tag, Mapping) else None
+        if isinstance(term, str):
+            cleaned = html_to_text(term)
+            if cleaned:
+                terms.append(cleaned)
+    return tuple(dict.fromkeys(terms))
+
+
+def _article(
+    entry: Mapping[str, Any], feed: _FeedContext, *, link: str | None, title: str, text: str
+) -> ArticleInfo | None:
+    publication = clean_str(entry.get("prism_publicationname"))
+    if publication == title:  # Atypon repeats the article title here
+        publication = None
+    journal = clean_str(entry.get("dc_source")) or publication or feed.journal
+    return scholarly.article_info(
+        explicit_dois=(clean_str(entry.get("prism_doi")), clean_str(entry.get("dc_identifier"))),
+        urls=(link, clean_str(entry.get("id")), clean_str(entry.get("prism_url"))),
+        text=text,
+        title=title,
+        journal=journal or (feed.title if feed.kind is Kind.ARTICLE else None),
+        authors=scholarly.entry_authors(entry),
+        pub_type=clean_str(entry.get("dc_type")),
+    )
+
+
+def _bozo(parsed: Mapping[str, Any]) -> str:
+    exc = parsed.get("bozo_exception")
+    message = str(exc).strip() if exc is not None else ""
+    return message or (type(exc).__name__ if exc is not None else "unknown error")

@@ -1,0 +1,283 @@
+"""Read iCalendar (.ics) conference and event calendars.
+
+Every VEVENT becomes one ``ParsedItem`` with an ``EventInfo``; recurring events
+(RRULE/RDATE, with their moved or cancelled instances) are expanded with
+``recurring_ical_events`` inside a horizon of 30 days back to 400 days ahead,
+one item per occurrence. Single events are kept whatever their date: a
+listing's past conferences are still items. A broken event is skipped with a
+warning; the calendar fails only when nothing usable is left. This module does
+not sniff formats and never consults the clock (``now`` is passed in).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import warnings as python_warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import icalendar
+import recurring_ical_events
+
+from aggregator.errors import ParseError
+from aggregator.parse import dates
+from aggregator.parse.events import looks_online
+from aggregator.parse.text import plain_to_html
+from aggregator.records import EventInfo, ParsedFeed, ParsedItem
+
+HORIZON_PAST = timedelta(days=30)
+HORIZON_FUTURE = timedelta(days=400)
+_BEGIN = b"BEGIN:VCALENDAR"
+_ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
+_END = b"END:VCALENDAR"
+_SPACE_RE = re.compile(r"\s+")
+_RECURRENCE_PROPS = ("RRULE", "RDATE", "RECURRENCE-ID")
+# icalendar and recurring_ical_events raise a zoo of types on hostile input.
+_BROKEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+def looks_like_ical(body: bytes) -> bool:
+    """A calendar starts with BEGIN:VCALENDAR (or a bare BEGIN:VEVENT fragment), after a
+    BOM, blank lines or an HTML comment."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<!--"):
+        head = head[4:].lstrip()
+    return head[: len(_ANY_BEGIN)].upper() == _ANY_BEGIN
+
+
+def parse_ical(body: bytes, *, url: str, now: datetime) -> ParsedFeed:
+    """Parse a calendar into one item per event occurrence; ParseError when none is usable."""
+    text = _calendar_text(body)
+    warnings: list[str] = []
+    items: list[ParsedItem] = []
+    title: str | None = None
+    # icalendar warns (e.g. a guessed vendor TZID) instead of failing; those are
+    # the admin's business, so they become feed warnings rather than log noise.
+    with python_warnings.catch_warnings(record=True) as caught:
+        python_warnings.simplefilter("always")
+        try:
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        except _BROKEN as exc:
+            raise ParseError(f"invalid iCalendar: {_first_line(exc)}") from exc
+        if not calendars:
+            raise ParseError("invalid iCalendar: no complete calendar (END:VCALENDAR missing)")
+        for calendar in calendars:
+            title = title or _text(calendar.get("X-WR-CALNAME")) or _text(calendar.get("NAME"))
+            items.extend(_calendar_items(calendar, now=now, warnings=warnings))
+    warnings.extend(dict.fromkeys(_first_line(Exception(w.message)) for w in caught))
+    if not items:
+        reason = f": {warnings[0]}" if warnings else ""
+        raise ParseError(f"calendar has no usable events{reason}")
+    return ParsedFeed(
+        title=title,
+        link=_text(calendars[0].get("URL")),
+        items=tuple(_unique_guids(items)),
+        warnings=tuple(warnings),
+    )
+
+
+def _calendar_text(body: bytes) -> str:
+    """The VCALENDAR text alone, whatever page or comment it was wrapped in."""
+    start = body.upper().find(_BEGIN)
+    end = body.upper().rfind(_END)
+    if start < 0:
+        raise ParseError("invalid iCalendar: no BEGIN:VCALENDAR")
+    chunk = body[start : end + len(_END)] if end > start else body[start:]
+    return chunk.decode("utf-8", errors="replace")
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()
+    return message[0] if message else type(exc).__name__
+
+
+def _calendar_items(
+    calendar: icalendar.Component, *, now: datetime, warnings: list[str]
+) -> Iterator[ParsedItem]:
+    recurring_uids: set[str] = set()
+    for event in calendar.walk("VEVENT"):
+        if any(prop in event for prop in _RECURRENCE_PROPS):
+            recurring_uids.add(str(event.get("UID", "")))
+    for event in calendar.walk("VEVENT"):
+        if str(event.get("UID", "")) in recurring_uids:
+            continue
+        item = _safe_item(event, occurrence=False, warnings=warnings)
+        if item is not None:
+            yield item
+    if recurring_uids:
+        yield from _occurrences(calendar, recurring_uids, now=now, warnings=warnings)
+
+
+def _occurrences(
+    calendar: icalendar.Component, uids: set[str], *, now: datetime, warnings: list[str]
+) -> Iterator[ParsedItem]:
+    """Expand each recurring series inside the horizon, one series at a time.
+
+    A series is expanded in a calendar of its own (with the time zones), so one
+    broken series, or a broken unrelated event, cannot stop the others.
+    """
+    timezones = calendar.walk("VTIMEZONE")
+    for uid in sorted(uids):
+        series = icalendar.Calendar()
+        series.update(calendar)
+        for component in (*timezones, *calendar.walk("VEVENT")):
+            if component.name == "VTIMEZONE" or str(component.get("UID", "")) == uid:
+                series.add_component(component)
+        try:
+            query = recurring_ical_events.of(series)
+            occurrences = list(query.between(now - HORIZON_PAST, now + HORIZON_FUTURE))
+        except _BROKEN as exc:
+            warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
+            continue
+        for event in occurrences:
+            item = _safe_item(event, occurrence=True, warnings=warnings)
+            if item is not None:
+                yield item
+
+
+def _safe_item(
+    event: icalendar.Component, *, occurrence: bool, warnings: list[str]
+) -> ParsedItem | None:
+    name = _text(event.get("SUMMARY")) or _text(event.get("UID")) or "an event"
+    try:
+        return _item(event, occurrence=occurrence)
+    except _BROKEN as exc:
+        warnings.append(f"skipped event {name!r}: {_first_line(exc)}")
+    except _NoStart:
+        warnings.append(f"skipped event {name!r}: no usable DTSTART")
+    return None
+
+
+class _NoStart(Exception):
+    """An event without a readable start cannot be shown on a calendar."""
+
+
+def _item(event: icalendar.Component, *, occurrence: bool) -> ParsedItem:
+    info = _event_info(event)
+    uid = _text(event.get("UID"))
+    guid = uid
+    if uid and occurrence:
+        guid = f"{uid}@{info.start.isoformat()}"
+    url = _text(event.get("URL"))
+    return ParsedItem(
+        guid=guid,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        title=_text(event.get("SUMMARY")) or "",
+        summary=plain_to_html(_unescaped(event.get("DESCRIPTION"))),
+        published=_moment(event, "CREATED") or _moment(event, "LAST-MODIFIED"),
+        updated=_moment(event, "LAST-MODIFIED"),
+        image=_image(event),
+        tags=_categories(event),
+        event=info,
+    )
+
+
+def _event_info(event: icalendar.Component) -> EventInfo:
+    raw_start = _decoded(event, "DTSTART")
+    if not isinstance(raw_start, date):
+        raise _NoStart
+    all_day = not isinstance(raw_start, datetime)
+    start = _as_utc(raw_start)
+    end = _end(event, raw_start, start, all_day=all_day)
+    location = _text(event.get("LOCATION"))
+    url = _text(event.get("URL"))
+    conference = " ".join(str(value) for value in _as_list(event.get("CONFERENCE")))
+    return EventInfo(
+        start=start,
+        end=end,
+        timezone=_zone_name(raw_start),
+        location=location,
+        online=looks_online(location, url, conference) or bool(conference),
+        url=url,
+        all_day=all_day,
+    )
+
+
+def _end(
+    event: icalendar.Component, raw_start: date, start: datetime, *, all_day: bool
+) -> datetime | None:
+    """DTEND, else DTSTART + DURATION, else the end of an all-day event's single day."""
+    raw_end = _decoded(event, "DTEND")
+    if isinstance(raw_end, date):
+        end = _as_utc(raw_end)
+        return end if end >= start else None
+    duration = _decoded(event, "DURATION")
+    if isinstance(duration, timedelta):
+        return start + duration
+    return start + timedelta(days=1) if all_day else None
+
+
+def _decoded(event: icalendar.Component, name: str) -> Any:
+    if name not in event:
+        return None
+    return event.decoded(name)
+
+
+def _as_utc(value: date) -> datetime:
+    """Dates become 00:00 UTC; floating times are taken as UTC; zoned times are converted."""
+    if isinstance(value, datetime):
+        return dates.to_utc(value)
+    return dates.midnight(value)
+
+
+def _zone_name(value: date) -> str | None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
+    return str(key) if key else value.tzinfo.tzname(value)
+
+
+def _moment(event: icalendar.Component, name: str) -> datetime | None:
+    value = _decoded(event, name)
+    return _as_utc(value) if isinstance(value, date) else None
+
+
+def _as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _unescaped(value: object) -> str:
+    """Calendar text with HTML entities some generators leave in it decoded."""
+    return html_lib.unescape(str(value)) if value is not None else ""
+
+
+def _text(value: object) -> str | None:
+    """One-line plain text of a property (SUMMARY, LOCATION, UID, ...)."""
+    if value is None:
+        return None
+    text = _SPACE_RE.sub(" ", _unescaped(value)).strip()
+    return text or None
+
+
+def _categories(event: icalendar.Component) -> tuple[str, ...]:
+    found: list[str] = []
+    for prop in _as_list(event.get("CATEGORIES")):
+        for category in getattr(prop, "cats", [prop]):
+            text = _text(category)
+            if text:
+                found.append(text)
+    return tuple(dict.fromkeys(found))
+
+
+def _image(event: icalendar.Component) -> str | None:
+    for prop in _as_list(event.get("IMAGE")):
+        text = _text(prop)
+        if text and text.startswith(("http://", "https://")):
+            return text
+    return None
+
+
+def _unique_guids(items: Iterable[ParsedItem]) -> Iterator[ParsedItem]:
+    """Two VEVENTs with one UID and no RECURRENCE-ID are a broken calendar; keep both apart."""
+    seen: set[str] = set()
+    for item in items:
+        if item.guid is not None and item.guid in seen and item.event is not None:
+            item = replace(item, guid=f"{item.guid}@{item.event.start.isoformat()}")
+        if item.guid is not None:
+            seen.add(item.guid)
+        yield item

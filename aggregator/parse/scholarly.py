@@ -1,0 +1,137 @@
+"""Read the bibliographic identity of journal entries: DOI, PMID, PMCID, trials.
+
+Journal, preprint and PubMed feeds say what paper an entry is in many places
+(``prism:doi``, ``dc:identifier``, ``doi.org`` links, "PMID: 123" in the text).
+This module gathers them into one ``ArticleInfo`` with normalised values, so
+identity can match the same paper across publishers. It does not decide
+whether two entries are the same item, and it never looks anything up online.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aggregator.records import ArticleInfo
+
+# A DOI is "10.<registrant>/<suffix>"; the suffix may hold almost anything, so
+# we stop at whitespace, quotes, angle brackets and the URL query/fragment.
+_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>?#&]+)", re.IGNORECASE)
+_DOI_TRAILING = ".,;:)]}'\""
+_PMID_URL_RE = re.compile(
+    r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})\b|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})\b"
+)
+_PMID_TEXT_RE = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+_PMCID_RE = re.compile(r"\bPMC\d{4,9}\b")
+_NCT_RE = re.compile(r"\bNCT\d{8}\b")
+_NOTICE_TYPES = (
+    ("expression of concern", "Expression of Concern"),
+    ("retraction", "Retraction"),
+    ("retracted", "Retraction"),
+    ("erratum", "Erratum"),
+    ("correction", "Correction"),
+    ("corrigendum", "Correction"),
+)
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """``https://doi.org/10.1/X?af=R.`` -> ``10.1/x``; None when there is no DOI in it."""
+    if not value:
+        return None
+    match = _DOI_RE.search(value)
+    if match is None:
+        return None
+    doi = match.group(1).rstrip(_DOI_TRAILING)
+    # A closing parenthesis belongs to the DOI only when it also opened one in it.
+    while doi.endswith(")") and doi.count("(") < doi.count(")"):
+        doi = doi[:-1]
+    return doi.lower() if "/" in doi[:-1] else None
+
+
+def find_doi(candidates: Iterable[str | None]) -> str | None:
+    """The first DOI among the places a feed may put one, most explicit first."""
+    for candidate in candidates:
+        doi = normalize_doi(candidate)
+        if doi:
+            return doi
+    return None
+
+
+def find_pmid(urls: Iterable[str | None], text: str) -> str | None:
+    for url in urls:
+        if url:
+            match = _PMID_URL_RE.search(url)
+            if match:
+                return match.group(1) or match.group(2)
+    match = _PMID_TEXT_RE.search(text)
+    return match.group(1) if match else None
+
+
+def find_pmcid(urls: Iterable[str | None], text: str) -> str | None:
+    for haystack in (*urls, text):
+        if haystack:
+            match = _PMCID_RE.search(haystack)
+            if match:
+                return match.group(0)
+    return None
+
+
+def find_ncts(text: str) -> tuple[str, ...]:
+    """Every trial number cited, in order of first mention."""
+    return tuple(dict.fromkeys(_NCT_RE.findall(text)))
+
+
+def notice_type(title: str) -> str | None:
+    """Erratum, correction, retraction or expression of concern, judged by the title's start."""
+    lowered = title.lstrip().lower()
+    for prefix, label in _NOTICE_TYPES:
+        if lowered.startswith(prefix):
+            return label
+    return None
+
+
+def article_info(
+    *,
+    explicit_dois: Iterable[str | None],
+    urls: Iterable[str | None],
+    text: str,
+    title: str,
+    journal: str | None,
+    authors: tuple[str, ...],
+    pub_type: str | None,
+) -> ArticleInfo | None:
+    """Assemble an ArticleInfo, or None when the entry carries no scholarly marker at all.
+
+    ``text`` is the entry's plain title, summary and content; it is searched
+    last, because a news story may mention another paper's DOI in passing.
+    """
+    url_list = [url for url in urls if url]
+    doi = find_doi([*explicit_dois, *url_list]) or find_doi([text])
+    pmid = find_pmid(url_list, text)
+    pmcid = find_pmcid(url_list, text)
+    ncts = find_ncts(text)
+    kind = pub_type or notice_type(title)
+    if not (doi or pmid or pmcid or ncts or kind):
+        return None
+    return ArticleInfo(
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
+        nct=ncts,
+        journal=journal,
+        authors=authors,
+        pub_type=kind,
+    )
+
+
+def entry_authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every named author of a feedparser entry (``dc:creator`` repeats become a list)."""
+    names: list[str] = []
+    for author in entry.get("authors") or ():
+        name = author.get("name") if isinstance(author, Mapping) else None
+        if isinstance(name, str) and name.strip():
+            names.append(" ".join(name.split()))
+    if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
+        names.append(" ".join(entry["author"].split()))
+    return tuple(dict.fromkeys(names))

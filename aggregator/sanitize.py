@@ -1,0 +1,130 @@
+"""Make feed HTML safe to show, and turn HTML into plain text.
+
+``clean_html`` runs one allow-list (nh3) over every summary and body: article
+markup survives, anything that can execute (scripts, styles, frames, forms,
+event handlers, ``javascript:``/``data:`` URLs) does not, relative links are
+resolved against the entry's base URL and every link gets
+``rel="noopener noreferrer nofollow"``. ``html_to_text`` and ``word_count``
+derive plain text for titles, search and the featured-article length check.
+
+It does not fetch anything, parse feeds or decide what an item is; it only
+rewrites strings.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from functools import lru_cache
+from typing import Literal
+
+import nh3
+
+_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
+        "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+        "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong",
+        "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    }
+)  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+# Dropped together with their content: their text is code or chrome, never prose.
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+     "form", "select", "textarea", "button", "applet", "frameset", "noembed", "xmp"}
+)  # fmt: skip
+_SCHEMES = frozenset({"http", "https", "mailto"})
+_LINK_REL = "noopener noreferrer nofollow"
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+_BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def _cleaner(base_url: str | None) -> nh3.Cleaner:
+    """One compiled cleaner per base URL: a feed reuses a handful of bases."""
+    if base_url is None:
+        return _make_cleaner("pass_through")
+    return _make_cleaner(("rewrite_with_base", base_url))
+
+
+def _make_cleaner(
+    url_relative: Literal["pass_through"] | tuple[Literal["rewrite_with_base"], str],
+) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in _ATTRIBUTES.items()},
+        strip_comments=True,
+        link_rel=_LINK_REL,
+        url_schemes=set(_SCHEMES),
+        url_relative=url_relative,
+    )
+
+
+def _usable_base(base_url: str | None) -> str | None:
+    """Only an absolute http(s) URL can anchor relative links; anything else is ignored."""
+    if base_url and base_url.startswith(("http://", "https://")):
+        return base_url
+    return None
+
+
+def clean_html(html: str, *, base_url: str | None = None) -> str:
+    """Sanitize ``html`` to the article allow-list, resolving relative URLs against ``base_url``."""
+    if not html:
+        return ""
+    base = _usable_base(base_url)
+    try:
+        cleaner = _cleaner(base)
+    except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
+        cleaner = _cleaner(None)
+    return cleaner.clean(html).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
+
+    The fragment goes through the sanitizer with no tags allowed first, so the
+    text of scripts and styles is dropped rather than shown; entities are then
+    decoded once (nh3 re-escapes ``<`` and ``&``).
+    """
+    if not html:
+        return ""
+    if "<" not in html and "&" not in html:
+        return _SPACE_RE.sub(" ", html).strip()
+    text = _text_cleaner().clean(_BLOCK_RE.sub(" ", html))
+    return _SPACE_RE.sub(" ", html_lib.unescape(text)).strip()
+
+
+@lru_cache(maxsize=1)
+def _text_cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={},
+        strip_comments=True,
+        link_rel=None,
+    )
+
+
+def word_count(html: str) -> int:
+    """Words of running text in an HTML fragment, for the featured article's minimum length."""
+    text = html_to_text(html)
+    return len(text.split()) if text else 0
+
+
+def strip_tags(text: str) -> str:
+    """Remove anything tag-shaped from already-decoded text (titles that decoded to markup)."""
+    return _SPACE_RE.sub(" ", _TAG_RE.sub(" ", text)).strip()

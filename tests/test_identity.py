@@ -1,0 +1,132 @@
+"""Canonical URLs, identifiers and content hashes: what dedupe layers 1-3 match on."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from aggregator.identity import canonical_url, content_hash, identify
+from aggregator.records import ArticleInfo, ParsedItem, VideoInfo
+
+ITEM = ParsedItem(
+    guid=None,
+    url="https://news.example.org/a",
+    title="Title",
+    summary="<p>Summary</p>",
+    published=datetime(2026, 11, 1, tzinfo=UTC),
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://News.Example.ORG/a", "https://news.example.org/a"),
+        ("https://news.example.org:443/a", "https://news.example.org/a"),
+        ("http://news.example.org:80/a", "https://news.example.org/a"),
+        ("https://news.example.org:8443/a", "https://news.example.org:8443/a"),
+        ("https://news.example.org/a#comments", "https://news.example.org/a"),
+        ("https://news.example.org/a/", "https://news.example.org/a"),
+        ("https://news.example.org/", "https://news.example.org/"),
+        ("https://news.example.org", "https://news.example.org/"),
+    ],
+)
+def test_canonical_url_normalises_scheme_host_port_fragment_and_slash(
+    url: str, expected: str
+) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_drops_tracking_parameters() -> None:
+    url = (
+        "https://j.example.org/doi/10.1/x?utm_source=rss&utm_medium=feed&fbclid=1&gclid=2"
+        "&mc_cid=3&mc_eid=4&_hsenc=5&_hsmi=6&igshid=7&ref_src=8&af=R"
+    )
+    assert canonical_url(url) == "https://j.example.org/doi/10.1/x"
+
+
+def test_canonical_url_sorts_the_parameters_it_keeps() -> None:
+    assert canonical_url("https://e.org/s?b=2&a=1&utm_campaign=x") == "https://e.org/s?a=1&b=2"
+
+
+def test_canonical_url_keeps_www_as_a_different_host() -> None:
+    assert canonical_url("https://www.e.org/a") != canonical_url("https://e.org/a")
+
+
+def test_canonical_url_treats_escaped_and_unescaped_paths_alike() -> None:
+    assert canonical_url("https://e.org/a b/%c3%a9") == canonical_url("https://e.org/a%20b/%C3%A9")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [None, "", "mailto:desk@e.org", "ftp://e.org/f", "tag:e.org,2026:1", "/relative", "http://"],
+)
+def test_canonical_url_is_none_for_anything_but_http(url: str | None) -> None:
+    assert canonical_url(url) is None
+
+
+def test_guid_key_is_the_guid_when_the_feed_gives_one() -> None:
+    assert identify(replace(ITEM, guid=" tag:e.org,1 ")).guid_key == "tag:e.org,1"
+
+
+def test_guid_key_falls_back_to_the_canonical_url() -> None:
+    item = replace(ITEM, url="http://news.example.org/a?utm_source=x")
+    assert identify(item).guid_key == "https://news.example.org/a"
+
+
+def test_guid_key_falls_back_to_the_content_hash_without_guid_or_url() -> None:
+    identity = identify(replace(ITEM, url=None))
+    assert identity.guid_key == f"sha256:{identity.content_hash}"
+    assert identity.canonical_url is None
+
+
+def test_identifiers_hold_doi_pmid_pmcid_and_video_ids_but_not_trial_numbers() -> None:
+    item = replace(
+        ITEM,
+        article=ArticleInfo(
+            doi="10.1056/nejmoa1", pmid="123", pmcid="pmc456", nct=("NCT01234567",)
+        ),
+        video=VideoInfo(id="AbCdEfGhIjK", provider="youtube"),
+    )
+    assert identify(item).identifiers == (
+        "doi:10.1056/nejmoa1",
+        "pmcid:PMC456",
+        "pmid:123",
+        "youtube:AbCdEfGhIjK",
+    )
+
+
+def test_vimeo_videos_are_identified_by_provider_and_id() -> None:
+    item = replace(ITEM, video=VideoInfo(id="1013595996", provider="vimeo"))
+    assert identify(item).identifiers == ("vimeo:1013595996",)
+
+
+def test_an_item_without_identifiers_has_none() -> None:
+    assert identify(ITEM).identifiers == ()
+
+
+def test_content_hash_ignores_updated_published_and_view_counts() -> None:
+    video = VideoInfo(id="AbCdEfGhIjK", provider="youtube", views=10)
+    before = replace(ITEM, video=video)
+    after = replace(
+        before,
+        updated=datetime(2026, 11, 2, tzinfo=UTC),
+        published=datetime(2026, 11, 3, tzinfo=UTC),
+        video=replace(video, views=5000),
+    )
+    assert content_hash(before) == content_hash(after)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "New title"},
+        {"summary": "<p>Edited</p>"},
+        {"content": "<p>Body</p>"},
+        {"url": "https://news.example.org/b"},
+        {"article": ArticleInfo(doi="10.1/x")},
+    ],
+)
+def test_content_hash_changes_when_the_content_changes(change: dict[str, object]) -> None:
+    assert content_hash(replace(ITEM, **change)) != content_hash(ITEM)  # type: ignore[arg-type]

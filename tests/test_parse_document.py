@@ -1,0 +1,53 @@
+"""Format sniffing and the errors a human reads when a document is not a feed."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.errors import ParseError
+from aggregator.parse import parse_document
+
+PAGE = b"""<!DOCTYPE html><html><head><title>Clinic news</title>
+<link rel="stylesheet" href="/s.css">
+<link rel="alternate" type="application/rss+xml" title="News" href="/news/feed.xml">
+</head><body><p>Hello</p></body></html>"""
+
+
+def test_an_html_page_is_not_a_feed_and_its_advertised_feed_is_named() -> None:
+    with pytest.raises(ParseError) as raised:
+        parse_document(PAGE, url="https://clinic.example.org/news/")
+    assert str(raised.value) == (
+        "not a feed: the server sent an HTML page; the page advertises a feed at "
+        "https://clinic.example.org/news/feed.xml"
+    )
+
+
+def test_an_html_page_without_a_feed_link_says_only_that() -> None:
+    with pytest.raises(ParseError, match=r"^not a feed: the server sent an HTML page$"):
+        parse_document(b"<html><body>Moved</body></html>", url="https://e.org/")
+
+
+def test_a_feed_without_entries_says_so() -> None:
+    body = b"<rss version='2.0'><channel><title>Empty</title></channel></rss>"
+    with pytest.raises(ParseError, match=r"^feed has no entries$"):
+        parse_document(body, url="https://e.org/feed")
+
+
+def test_an_empty_body_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="empty document"):
+        parse_document(b"  \n", url="https://e.org/feed")
+
+
+def test_a_recovered_feed_keeps_its_entries_and_warns() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>One &nbsp; two</title>"
+        b"<link>https://e.org/1</link></item></channel></rss>"
+    )
+    feed = parse_document(body, url="https://e.org/feed")
+    assert [item.title for item in feed.items] == ["One two"]
+    assert feed.warnings and feed.warnings[0].startswith("feed is not well-formed")
+
+
+def test_a_body_naming_a_local_file_is_parsed_as_text_not_opened() -> None:
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_document(b"/etc/hostname", url="https://e.org/feed")

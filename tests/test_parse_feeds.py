@@ -1,0 +1,141 @@
+"""RSS 2.0, Atom and RSS 1.0 (RDF) documents in, exact ParsedItems out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aggregator.parse import parse_document
+from aggregator.records import ArticleInfo, EventInfo, Kind, ParsedFeed, ParsedItem
+
+DATA = Path(__file__).resolve().parent / "data" / "parse"
+REL = 'rel="noopener noreferrer nofollow"'
+
+
+def parse(name: str, kind: Kind | None = None) -> ParsedFeed:
+    return parse_document(
+        (DATA / name).read_bytes(), url=f"https://feeds.example.org/{name}", kind=kind
+    )
+
+
+def test_rss2_feed_gives_plain_titles_sanitized_html_and_absolute_urls() -> None:
+    feed = parse("rss2.xml")
+    assert (feed.title, feed.link, feed.warnings) == (
+        "Cardiology Daily & News",
+        "https://news.example.org/cardio/",
+        (),
+    )
+    assert feed.items == (
+        ParsedItem(
+            guid="cardio-7",
+            url="https://news.example.org/cardio/statins?utm_source=rss&id=7",
+            title="New statin guidance for adults & teens",
+            summary=f'<p>Short <a href="https://news.example.org/cardio/lipids" {REL}>lipid</a>'
+            " summary.</p>",
+            content='<p>Full text with <img src="https://news.example.org/img/heart.png"'
+            f' alt="heart"> and <a {REL}>a bad link</a>.</p>',
+            author="Ann Author",
+            published=datetime(2026, 11, 3, 8, 30, tzinfo=UTC),
+            image="https://news.example.org/img/heart.png",
+            tags=("Cardiology", "Guidelines"),
+        ),
+        ParsedItem(
+            guid=None,
+            url="https://feeds.example.org/cardio/second",
+            title="Second item",
+            summary="Plain summary",
+            published=datetime(2026, 11, 4, 12, 0, tzinfo=UTC),
+            image="https://cdn.example.org/second.jpg",
+        ),
+    )
+
+
+def test_atom_feed_gives_article_details_and_resolves_against_xml_base() -> None:
+    feed = parse("atom.xml", Kind.ARTICLE)
+    assert (feed.title, feed.link) == ("Journal of Examples", "https://journal.example.org/")
+    assert feed.items == (
+        ParsedItem(
+            guid="tag:journal.example.org,2026:42",
+            url="https://doi.org/10.5555/JEX.2026.0042",
+            title="Randomised trial of aspirin (NCT01234567)",
+            summary="<p>Aspirin &amp; outcomes in 2,000 adults. PMID: 31234567</p>",
+            content='<h2>Background</h2><p>See <a href="https://journal.example.org/articles/42/'
+            f'full" {REL}>full text</a>.</p>',
+            author="Bea Researcher, Carl Coauthor",
+            published=datetime(2026, 11, 1, 13, 0, tzinfo=UTC),
+            updated=datetime(2026, 11, 2, 13, 0, tzinfo=UTC),
+            article=ArticleInfo(
+                doi="10.5555/jex.2026.0042",
+                pmid="31234567",
+                nct=("NCT01234567",),
+                journal="Journal of Examples",
+                authors=("Bea Researcher", "Carl Coauthor"),
+            ),
+        ),
+        ParsedItem(
+            guid="tag:journal.example.org,2026:43",
+            url="https://journal.example.org/articles/43",
+            title="Erratum: Randomised trial of aspirin",
+            summary="<p>Correction notice.</p>",
+            published=datetime(2026, 11, 3, 8, 0, tzinfo=UTC),
+            updated=datetime(2026, 11, 3, 8, 0, tzinfo=UTC),
+            article=ArticleInfo(journal="Journal of Examples", pub_type="Erratum"),
+        ),
+    )
+
+
+def test_rdf_feed_gives_doi_pmcid_journal_and_type() -> None:
+    feed = parse("rdf.xml", Kind.ARTICLE)
+    url = "https://preprints.example.org/content/10.1101/2026.10.30.1234v1?rss=1"
+    assert feed.items == (
+        ParsedItem(
+            guid=url,
+            url=url,
+            title="Measles incidence after school closures",
+            summary="We estimate incidence in PMC1234567 cohorts.",
+            author="Dee Epi",
+            published=datetime(2026, 10, 30, tzinfo=UTC),
+            updated=datetime(2026, 10, 30, tzinfo=UTC),
+            article=ArticleInfo(
+                doi="10.1101/2026.10.30.1234v1",
+                pmcid="PMC1234567",
+                journal="Example Preprint Server",
+                authors=("Dee Epi",),
+                pub_type="Preprint",
+            ),
+        ),
+    )
+
+
+def test_conference_entries_get_events_from_the_event_namespace_or_the_text() -> None:
+    feed = parse("conference.xml", Kind.CONFERENCE)
+    assert [item.event for item in feed.items] == [
+        EventInfo(
+            start=datetime(2027, 5, 20, tzinfo=UTC),
+            end=datetime(2027, 5, 23, tzinfo=UTC),
+            location="Lisbon, Portugal",
+            all_day=True,
+        ),
+        EventInfo(
+            start=datetime(2027, 3, 30, tzinfo=UTC),
+            end=datetime(2027, 4, 2, tzinfo=UTC),
+            online=True,
+            all_day=True,
+        ),
+        None,
+    ]
+
+
+def test_entries_of_other_kinds_get_no_event_from_dates_in_their_text() -> None:
+    assert all(item.event is None for item in parse("conference.xml", Kind.NEWS).items)
+
+
+def test_a_declared_content_type_charset_decodes_a_feed_without_declaration() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>Psy</title><item><title>Caf\xe9 cr\xe8me</title>"
+        b"<link>https://e.org/1</link></item></channel></rss>"
+    )
+    feed = parse_document(
+        body, url="https://e.org/feed", content_type="application/rss+xml; charset=ISO-8859-1"
+    )
+    assert feed.items[0].title == "Café crème"

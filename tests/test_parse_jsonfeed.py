@@ -1,0 +1,116 @@
+"""JSON Feed 1.0/1.1 in, exact ParsedItems out; other JSON is refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from aggregator.errors import ParseError
+from aggregator.parse import parse_document
+from aggregator.records import ArticleInfo, ParsedItem
+
+DATA = Path(__file__).resolve().parent / "data" / "parse"
+REL = 'rel="noopener noreferrer nofollow"'
+
+
+def test_json_feed_items_become_parsed_items() -> None:
+    feed = parse_document((DATA / "feed.json").read_bytes(), url="https://onco.example.org/f.json")
+    assert (feed.title, feed.link, feed.warnings) == (
+        "Oncology Wire – Updates",
+        "https://onco.example.org/",
+        (),
+    )
+    assert feed.items == (
+        ParsedItem(
+            guid="101",
+            url="https://onco.example.org/2026/11/trial/#comments",
+            title="Trial results & reactions",
+            summary="<p>Results are in.<br>Reactions follow.</p>",
+            content=f'<p>Results of <a href="https://onco.example.org/trials/NCT09876543" {REL}>'
+            'NCT09876543</a>.</p><img src="https://onco.example.org/img/chart.png">',
+            author="Eve Writer",
+            published=datetime(2026, 11, 5, 12, 0, tzinfo=UTC),
+            updated=datetime(2026, 11, 5, 15, 0, tzinfo=UTC),
+            image="https://onco.example.org/img/chart.png",
+            tags=("oncology", "trials"),
+            article=ArticleInfo(nct=("NCT09876543",), authors=("Eve Writer",)),
+        ),
+        ParsedItem(
+            guid="text-only",
+            url=None,
+            title="",
+            summary="Line one Line &lt;two&gt;",
+            content="<p>Line one<br>Line &lt;two&gt;</p>",
+            author="Desk",
+        ),
+    )
+
+
+def feed_with(**fields: object) -> bytes:
+    return json.dumps({"version": "https://jsonfeed.org/version/1", **fields}).encode()
+
+
+def test_json_that_is_not_a_json_feed_is_refused() -> None:
+    body = json.dumps({"rss": {"channel": {"item": [{"title": "x"}]}}}).encode()
+    with pytest.raises(ParseError, match=r"invalid JSON Feed: no jsonfeed\.org version"):
+        parse_document(body, url="https://e.org/rss.json")
+
+
+def test_truncated_json_is_refused() -> None:
+    body = feed_with(items=[{"id": "1", "title": "x"}])[:-10]
+    with pytest.raises(ParseError, match="invalid JSON Feed"):
+        parse_document(body, url="https://e.org/f.json")
+
+
+def test_a_json_feed_without_items_has_no_entries() -> None:
+    with pytest.raises(ParseError, match="feed has no entries"):
+        parse_document(feed_with(items=[]), url="https://e.org/f.json")
+
+
+def test_fields_of_the_wrong_type_are_ignored_one_by_one() -> None:
+    body = feed_with(
+        title=["list"],
+        items=[{"id": "2", "title": 1000, "url": 1.2, "content_html": True, "tags": "x"}],
+    )
+    feed = parse_document(body, url="https://e.org/f.json")
+    assert feed.title is None
+    assert feed.items == (ParsedItem(guid="2", url=None, title=""),)
+
+
+def test_a_video_attachment_makes_the_item_a_video() -> None:
+    body = feed_with(
+        items=[
+            {
+                "id": "v",
+                "url": "https://vimeo.com/123456789",
+                "attachments": [
+                    {
+                        "url": "https://cdn.e.org/v.mp4",
+                        "mime_type": "video/mp4",
+                        "duration_in_seconds": 90,
+                    }
+                ],
+            }
+        ]
+    )
+    video = parse_document(body, url="https://e.org/f.json").items[0].video
+    assert video is not None
+    assert (video.provider, video.id, video.duration, video.embed_url) == (
+        "vimeo",
+        "123456789",
+        90,
+        "https://player.vimeo.com/video/123456789",
+    )
+
+
+def test_an_unknown_version_is_read_with_a_warning() -> None:
+    body = json.dumps(
+        {"version": "https://jsonfeed.org/version/1234", "items": [{"id": "1", "title": "t"}]}
+    ).encode()
+    feed = parse_document(body, url="https://e.org/f.json")
+    assert feed.warnings == (
+        "unknown JSON Feed version https://jsonfeed.org/version/1234, read as 1.1",
+    )

@@ -1,0 +1,95 @@
+"""Video entries: YouTube Atom, Vimeo and PeerTube Media RSS, video enclosures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from aggregator.parse import parse_document
+from aggregator.parse.media import parse_duration, youtube_id
+from aggregator.records import ParsedItem, VideoInfo
+
+DATA = Path(__file__).resolve().parent / "data" / "parse"
+
+
+def test_youtube_entry_gives_id_thumbnail_embed_views_and_plain_description() -> None:
+    feed = parse_document((DATA / "youtube.xml").read_bytes(), url="https://www.youtube.com/feeds")
+    thumbnail = "https://i.ytimg.com/vi/AbCdEfGhIjK/hqdefault.jpg"
+    assert feed.items == (
+        ParsedItem(
+            guid="yt:video:AbCdEfGhIjK",
+            url="https://www.youtube.com/watch?v=AbCdEfGhIjK",
+            title="Heart failure in 10 minutes",
+            summary="<p>Part 1: symptoms &amp; signs<br>Part 2: treatment</p>",
+            author="Example Medical Lectures",
+            published=datetime(2026, 11, 10, 16, 0, tzinfo=UTC),
+            updated=datetime(2026, 11, 12, 9, 0, tzinfo=UTC),
+            image=thumbnail,
+            video=VideoInfo(
+                id="AbCdEfGhIjK",
+                thumbnail=thumbnail,
+                embed_url="https://www.youtube-nocookie.com/embed/AbCdEfGhIjK",
+                provider="youtube",
+                views=1234,
+            ),
+        ),
+    )
+
+
+def test_a_news_entry_linking_to_a_youtube_video_is_a_video() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>Watch</title>"
+        b"<link>https://youtu.be/AbCdEfGhIjK</link></item></channel></rss>"
+    )
+    video = parse_document(body, url="https://e.org/f").items[0].video
+    assert video is not None
+    assert (video.id, video.provider, video.thumbnail) == (
+        "AbCdEfGhIjK",
+        "youtube",
+        "https://i.ytimg.com/vi/AbCdEfGhIjK/hqdefault.jpg",
+    )
+
+
+def test_video_enclosure_makes_a_generic_video_with_itunes_duration() -> None:
+    body = (
+        b"<rss version='2.0' xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'>"
+        b"<channel><title>t</title><item><title>Clip</title><link>https://media.e.org/c/1</link>"
+        b"<enclosure url='https://media.e.org/c/1.mp4' type='video/mp4' length='10'/>"
+        b"<itunes:duration>1:02:03</itunes:duration></item></channel></rss>"
+    )
+    video = parse_document(body, url="https://e.org/f").items[0].video
+    assert video == VideoInfo(provider="other", duration=3723)
+
+
+def test_audio_enclosures_are_not_videos() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>Ep</title>"
+        b"<enclosure url='https://e.org/1.mp3' type='audio/mpeg' length='10'/>"
+        b"</item></channel></rss>"
+    )
+    assert parse_document(body, url="https://e.org/f").items[0].video is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=AbCdEfGhIjK&t=10", "AbCdEfGhIjK"),
+        ("https://youtu.be/AbCdEfGhIjK", "AbCdEfGhIjK"),
+        ("https://www.youtube.com/shorts/AbCdEfGhIjK", "AbCdEfGhIjK"),
+        ("https://www.youtube-nocookie.com/embed/AbCdEfGhIjK", "AbCdEfGhIjK"),
+        ("https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv", None),
+        ("https://example.org/watch?v=AbCdEfGhIjK", None),
+    ],
+)
+def test_youtube_ids_are_read_from_every_url_shape(url: str, expected: str | None) -> None:
+    assert youtube_id(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("610", 610), ("12.5", 12), ("10:05", 605), ("1:02:03", 3723), ("", None)],
+)
+def test_durations_are_read_in_seconds(value: str, seconds: int | None) -> None:
+    assert parse_duration(value) == seconds

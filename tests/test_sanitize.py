@@ -1,0 +1,125 @@
+"""The HTML allow-list: article markup stays, nothing executable survives."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from aggregator.sanitize import clean_html, html_to_text, word_count
+
+_UNSAFE_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "form", "svg", "math"})
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+class _ExecutableFinder(HTMLParser):
+    """Reads sanitized HTML the way a browser would and notes anything that could run."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _UNSAFE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag}[{name}]")
+            url = "".join((value or "").split()).lower()
+            if name in {"href", "src", "action", "formaction", "xlink:href"} and url.startswith(
+                _UNSAFE_SCHEMES
+            ):
+                self.found.append(f"{tag}[{name}={value}]")
+
+
+def executable_parts(html: str) -> list[str]:
+    """Tags, handler attributes and script URLs a browser would act on; [] when safe."""
+    finder = _ExecutableFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
+
+
+def test_article_markup_is_kept() -> None:
+    html = (
+        "<h2>Methods</h2><p><em>Randomised</em> <strong>trial</strong> <sup>1</sup></p>"
+        "<ul><li>one</li></ul><blockquote>quote</blockquote><pre><code>x = 1</code></pre>"
+        '<table><tr><td colspan="2">cell</td></tr></table>'
+        '<figure><img src="https://e.org/a.png" alt="chart" width="10" height="20">'
+        "<figcaption>Fig 1</figcaption></figure><hr>"
+    )
+    assert clean_html(html) == (
+        "<h2>Methods</h2><p><em>Randomised</em> <strong>trial</strong> <sup>1</sup></p>"
+        "<ul><li>one</li></ul><blockquote>quote</blockquote><pre><code>x = 1</code></pre>"
+        '<table><tbody><tr><td colspan="2">cell</td></tr></tbody></table>'
+        '<figure><img src="https://e.org/a.png" alt="chart" width="10" height="20">'
+        "<figcaption>Fig 1</figcaption></figure><hr>"
+    )
+
+
+def test_scripts_styles_frames_and_forms_are_dropped_with_their_content() -> None:
+    html = (
+        "<p>ok</p><script>alert(1)</script><style>p{}</style>"
+        '<iframe src="https://e.org"></iframe><form><input name="x"></form><object>o</object>'
+    )
+    assert clean_html(html) == "<p>ok</p>"
+
+
+def test_event_handlers_are_dropped() -> None:
+    assert clean_html('<p onclick="x()" onmouseover=y>t</p>') == "<p>t</p>"
+
+
+def test_javascript_and_data_urls_are_dropped() -> None:
+    html = '<a href="javascript:alert(1)">a</a><img src="data:image/png;base64,AAAA">'
+    assert clean_html(html) == '<a rel="noopener noreferrer nofollow">a</a><img>'
+
+
+def test_the_finder_of_executable_markup_sees_handlers_and_script_urls() -> None:
+    html = '<a href=" JaVa script:x" onclick="y">a</a><script>z</script>'
+    assert executable_parts(html) == ["a[href= JaVa script:x]", "a[onclick]", "<script>"]
+
+
+def test_mailto_links_are_allowed() -> None:
+    assert 'href="mailto:desk@example.org"' in clean_html('<a href="mailto:desk@example.org">m</a>')
+
+
+def test_relative_links_and_images_resolve_against_the_base_url() -> None:
+    html = '<a href="../toc/1">toc</a><img src="/img/a.png">'
+    assert clean_html(html, base_url="https://j.example.org/doi/abs/10.1/x") == (
+        '<a href="https://j.example.org/doi/abs/toc/1" rel="noopener noreferrer nofollow">toc</a>'
+        '<img src="https://j.example.org/img/a.png">'
+    )
+
+
+def test_relative_links_stay_as_written_without_a_usable_base() -> None:
+    assert 'href="/a"' in clean_html('<a href="/a">a</a>', base_url="tag:example.org,2026:1")
+
+
+def test_links_get_noopener_noreferrer_nofollow() -> None:
+    assert clean_html('<a href="https://e.org" rel="author">e</a>') == (
+        '<a href="https://e.org" rel="noopener noreferrer nofollow">e</a>'
+    )
+
+
+def test_html_to_text_decodes_entities_strips_tags_and_collapses_whitespace() -> None:
+    html = "  <p>Caf&eacute; &amp;\n <b>bar</b></p><br>RSS &lt;&lt;&lt; Title &gt;&gt;&gt; "
+    assert html_to_text(html) == "Café & bar RSS <<< Title >>>"
+
+
+def test_html_to_text_drops_the_text_of_scripts() -> None:
+    assert html_to_text("<p>a</p><script>var x = 1;</script>b") == "a b"
+
+
+def test_word_count_counts_words_of_the_visible_text() -> None:
+    assert word_count("<p>one two</p><p>three<script>four five</script></p>") == 3
+
+
+def test_no_payload_of_the_xss_list_survives(corpus: Path) -> None:
+    payloads = (corpus / "xss" / "payloadbox--xss-payload-list.txt").read_text(errors="replace")
+    survivors = [
+        f"{line!r} -> {cleaned!r}"
+        for line in payloads.splitlines()
+        for cleaned in [clean_html(line, base_url="https://example.org/")]
+        if executable_parts(cleaned) or "<script" in cleaned.lower()
+    ]
+    assert len(payloads.splitlines()) > 1000
+    assert not survivors, "\n".join(survivors[:20])
