@@ -1,0 +1,185 @@
+"""Persist story membership and the near-duplicate candidate index (dedup layer 4).
+
+``assign_story`` puts one stored item into a story: it computes the item's
+signature, finds earlier or later items sharing an LSH band key inside the
+window (one indexed equality lookup per band on ``story_bands(band_key,
+published)``, so the cost follows the number of items in the window, not the
+size of the database), lets ``aggregator.dedupe`` verify them, writes
+``items.story_id`` and the item's band rows, and refreshes which member of the
+touched stories is the representative (``items.is_representative``).
+
+It does not decide what a story is (``aggregator.dedupe`` does) and does not
+commit: the caller's transaction covers the item and its story together.
+
+Story ids are item ids: a story is labelled by the id of the member that
+founded it. When that founding member leaves (edited into another story,
+detached before deletion), the members that remain stay together and are
+relabelled with the smallest id among them, so a story id always names one of
+its own members and the leaving item can start a story under its own id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from aggregator.dedupe import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    Candidate,
+    StoryText,
+    choose_representative,
+    choose_story,
+    signature,
+)
+from aggregator.store.models import Item, StoryBand
+
+_COLUMNS = (
+    Item.id,
+    Item.title,
+    Item.summary,
+    Item.published,
+    Item.kind,
+    Item.source_id,
+    Item.label,
+    Item.doi,
+    Item.pmid,
+    Item.nct,
+    Item.story_id,
+)
+
+
+def assign_story(
+    session: Session,
+    item_id: int,
+    *,
+    window: timedelta = DEFAULT_WINDOW,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> int:
+    """Put the stored item ``item_id`` into a story and index it; returns its story id.
+
+    Safe to re-run after the item was edited: only this item's bands and
+    membership are recomputed; the rest of its former story stays together.
+    """
+    row = session.execute(select(*_COLUMNS).where(Item.id == item_id)).one()
+    item = _story_text(row)
+    sig = signature(item.title, item.text)
+    _leave_story(session, item_id, row.story_id)
+    candidates = _candidates(session, item, sig.band_keys, window)
+    joined = choose_story(
+        item,
+        sig,
+        (_candidate(other) for other in candidates),
+        window=window,
+        threshold=threshold,
+    )
+    story_id = item_id if joined is None else joined
+    session.execute(update(Item).where(Item.id == item_id).values(story_id=story_id))
+    if sig.band_keys:
+        session.execute(
+            insert(StoryBand),
+            [
+                {"band_key": key, "item_id": item_id, "published": item.published}
+                for key in sig.band_keys
+            ],
+        )
+    _refresh_representative(session, story_id)
+    return story_id
+
+
+def detach(session: Session, item_id: int) -> None:
+    """Take an item out of its story and out of the candidate index (before removal or edit).
+
+    The item becomes a story of its own; the rest of its former story stays
+    together (relabelled if the item had founded it) and gets a new
+    representative if the item was it.
+    """
+    story_id = session.execute(select(Item.story_id).where(Item.id == item_id)).scalar_one()
+    _leave_story(session, item_id, story_id)
+    session.execute(
+        update(Item).where(Item.id == item_id).values(story_id=item_id, is_representative=True)
+    )
+
+
+def _leave_story(session: Session, item_id: int, story_id: int | None) -> None:
+    """Drop the item's bands and hand its former story on to the members that remain."""
+    session.execute(delete(StoryBand).where(StoryBand.item_id == item_id))
+    if story_id is None:
+        return
+    others = select(Item.id).where(Item.story_id == story_id, Item.id != item_id)
+    remaining = session.execute(others.order_by(Item.id)).scalars().all()
+    if not remaining:
+        return
+    if story_id == item_id:
+        story_id = remaining[0]
+        session.execute(update(Item).where(Item.id.in_(remaining)).values(story_id=story_id))
+    _refresh_representative(session, story_id, exclude=item_id)
+
+
+def _candidates(
+    session: Session, item: StoryText, band_keys: Sequence[str], window: timedelta
+) -> Sequence[Any]:
+    """Stored items sharing a band key with ``item`` and published within ``window`` of it."""
+    if not band_keys:
+        return ()
+    matching = (
+        select(StoryBand.item_id)
+        .where(
+            StoryBand.band_key.in_(band_keys),
+            StoryBand.published >= item.published - window,
+            StoryBand.published <= item.published + window,
+        )
+        .distinct()
+    )
+    ids = session.execute(matching).scalars().all()
+    if not ids:
+        return ()
+    rows = session.execute(select(*_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id))
+    return rows.all()
+
+
+def _refresh_representative(session: Session, story_id: int, exclude: int | None = None) -> None:
+    """Mark the story's representative (``choose_representative``) and unmark the rest."""
+    query = select(Item.id, Item.published, Item.label).where(Item.story_id == story_id)
+    if exclude is not None:
+        query = query.where(Item.id != exclude)
+    members = session.execute(query).all()
+    if not members:
+        return
+    representative = choose_representative(
+        [StoryText(m.id, "", "", m.published, label=m.label) for m in members]
+    )
+    ids = [member.id for member in members]
+    session.execute(
+        update(Item).where(Item.id.in_(ids)).values(is_representative=Item.id == representative)
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(_story_text(row), signature(row.title, row.summary), row.story_id or row.id)
+
+
+def _story_text(row: Any) -> StoryText:
+    """The dedupe view of an ``items`` row selected with ``_COLUMNS``."""
+    return StoryText(
+        item_id=row.id,
+        title=row.title,
+        text=row.summary or "",
+        published=row.published,
+        kind=row.kind,
+        source_id=row.source_id,
+        label=row.label,
+        identifiers=tuple(_identifiers(row.doi, row.pmid, row.nct or ())),
+    )
+
+
+def _identifiers(doi: str | None, pmid: str | None, nct: Iterable[str]) -> Iterable[str]:
+    if doi:
+        yield f"doi:{doi}"
+    if pmid:
+        yield f"pmid:{pmid}"
+    yield from (f"nct:{number}" for number in nct)
