@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import os
+import ssl
 import stat
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -127,22 +129,36 @@ class Fetcher:
             async with self._overall:
                 return await _fetch_file(source_id, url, last_modified, self.limits.max_bytes)
         _check_http_url(source_id, url)
+        fetched = await self._fetch_http(source_id, url, etag, last_modified, now)
+        if fetched.status == 304:  # a 304 that repeats no validators leaves the sent ones valid
+            sent_or_new = fetched.last_modified or last_modified
+            return replace(fetched, etag=fetched.etag or etag, last_modified=sent_or_new)
+        return fetched
+
+    async def _fetch_http(
+        self,
+        source: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+    ) -> Fetched:
+        """One bounded HTTP fetch: wait for a slot, then run the hops under the total deadline."""
         validators = _conditional_headers(etag, last_modified)
         async with self._overall, self._host_slot(url):
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    fetched = await self._follow(source_id, url, validators, now)
+                    return await self._follow(source, url, validators, now)
             except (TimeoutError, httpx.TimeoutException) as exc:
-                raise FetchTimeout(source_id, f"timed out after {self.limits.timeout:g} s") from exc
+                raise FetchTimeout(source, f"timed out after {self.limits.timeout:g} s") from exc
             except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                raise FetchError(source_id, f"invalid URL {url}: {exc}") from exc
+                raise FetchError(source, f"invalid URL {url}: {exc}") from exc
             except httpx.ConnectError as exc:
-                raise FetchError(source_id, f"cannot connect: {_reason(exc)}") from exc
+                message = f"cannot connect to {_target(exc)}: {_root_cause(exc)}"
+                raise FetchError(source, message) from exc
             except httpx.HTTPError as exc:
-                raise FetchError(source_id, f"{type(exc).__name__}: {_reason(exc)}") from exc
-        if fetched.status == 304:
-            return _keep_sent_validators(fetched, etag, last_modified)
-        return fetched
+                reason = str(exc) or "connection closed"
+                raise FetchError(source, f"{type(exc).__name__}: {reason}") from exc
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         """The per-host semaphore of ``url``'s host (the one the source names, not redirects)."""
@@ -296,21 +312,6 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
     return headers
 
 
-def _keep_sent_validators(fetched: Fetched, etag: str | None, last_modified: str | None) -> Fetched:
-    """A 304 that repeats no validators leaves the stored ones valid: hand them back."""
-    return Fetched(
-        url=fetched.url,
-        status=fetched.status,
-        body=None,
-        content_type=fetched.content_type,
-        etag=fetched.etag or etag,
-        last_modified=fetched.last_modified or last_modified,
-        permanent_redirect=fetched.permanent_redirect,
-        fresh_until=fetched.fresh_until,
-        headers=fetched.headers,
-    )
-
-
 def _redirect_target(source: str, response: httpx.Response) -> str:
     """The absolute URL a redirect points to; only http(s) targets are followed."""
     location = response.headers.get("location")
@@ -428,6 +429,23 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _reason(exc: BaseException) -> str:
-    """An httpx error's message, or its class name when it has none (some read errors)."""
+def _target(exc: httpx.HTTPError) -> str:
+    """``host:port`` of the request that failed (a redirect hop, maybe), for the message."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # httpx raised before the request existed
+        return "the server"
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost OS error's words ("Connection refused"), not the wrappers' ("All
+    connection attempts failed"); TLS errors keep their own, more specific text."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return str(cause)
+        if isinstance(cause, OSError) and cause.errno:
+            return os.strerror(cause.errno) if cause.errno > 0 else str(cause.strerror)
+        cause = cause.__cause__ or cause.__context__
     return str(exc) or type(exc).__name__

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import os
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 import tracemalloc
@@ -291,8 +296,43 @@ def test_redirect_to_a_file_url_is_refused(server: LocalServer) -> None:
 
 
 def test_connection_refused_raises_fetch_error() -> None:
-    with pytest.raises(FetchError, match="cannot connect"):
-        run(fetch_one(f"http://127.0.0.1:{closed_port()}/feed"))
+    port = closed_port()
+    with pytest.raises(FetchError, match=f"cannot connect to 127.0.0.1:{port}: Connection refused"):
+        run(fetch_one(f"http://127.0.0.1:{port}/feed"))
+
+
+def self_signed_tls_server(tmp_path: Path) -> tuple[socket.socket, threading.Thread]:
+    """A listener on 127.0.0.1 that presents a self-signed certificate to one client."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake_once() -> None:
+        connection, _ = listener.accept()
+        with connection, contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(connection, server_side=True).close()
+
+    thread = threading.Thread(target=handshake_once, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+def test_untrusted_tls_certificate_raises_fetch_error(tmp_path: Path) -> None:
+    listener, thread = self_signed_tls_server(tmp_path)
+    with listener:
+        port = listener.getsockname()[1]
+        with pytest.raises(FetchError, match="certificate verify failed"):
+            run(fetch_one(f"https://127.0.0.1:{port}/feed"))
+        thread.join(5)
 
 
 def test_unsupported_scheme_raises_fetch_error() -> None:
