@@ -98,6 +98,15 @@ def test_allowed_hostname_connects_to_an_address_that_answers(server: LocalServe
     assert extract(url, allow_hosts=[f"localhost:{server.port}"]).word_count > 550
 
 
+def test_charset_declared_by_the_server_wins_over_the_meta_tag(server: LocalServer) -> None:
+    page = ARTICLE.decode().replace("Time in range", "Café-goers' time in range")
+    body = page.encode("latin-1", "replace")  # the page's <meta> still says utf-8
+    headers = {"Content-Type": "text/html; charset=iso-8859-1"}
+    server.route("/latin1", lambda h: send(h, 200, body, headers))
+    result = extract(server.url("/latin1"), allow_hosts=allowed(server))
+    assert "Café-goers' time in range" in result.text
+
+
 def test_page_without_main_text_raises_extraction_error(server: LocalServer) -> None:
     chrome = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
     chrome += b"<footer>&copy; 2026 Clinical Wire</footer></body></html>"
