@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..records import FetchReport, Kind, Label, SourceState, StoredSource
 from .models import FetchLog, ItemSource, Source
+from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
 
@@ -25,6 +26,7 @@ FETCH_LOG_KEEP = 50  # attempts kept per source
 def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones."""
     rows = {row.id: row for row in session.scalars(select(Source))}
+    added: list[dict[str, object]] = []
     for conf in settings.sources:
         interval = int(settings.interval_of(conf).total_seconds())
         values = {
@@ -38,8 +40,8 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
         }
         row = rows.get(conf.id)
         if row is None:
-            session.add(Source(id=conf.id, url=conf.url, created_at=now, next_fetch_at=now,
-                               consecutive_failures=0, **values))  # fmt: skip
+            added.append({"id": conf.id, "url": conf.url, "created_at": now, "next_fetch_at": now,
+                          "consecutive_failures": 0, **values})  # fmt: skip
             continue
         if row.url != conf.url:
             # A new address starts afresh: validators and redirects belonged to the old one.
@@ -53,6 +55,8 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
+    # Another process starting at the same moment may add the same sources: not an error.
+    insert_ignore(session, Source.__table__, added)
     configured = {s.id for s in settings.sources}
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:
