@@ -1,15 +1,441 @@
 """Read queries for the web site and the API: items and stories as ``StoredItem`` records.
 
-Owned by the web layer's needs; every query here is a fixed number of SQL
-statements whatever the number of items, backed by the indexes in ``models``.
+Every method here is a fixed number of SQL statements whatever the number of
+items: one query picks the rows (backed by the ``ix_items_*`` indexes), then
+the sources and the story siblings of the whole page are loaded with one
+``IN`` query each. Pagination is by keyset (published, id), never OFFSET, so
+the hundredth page costs what the first does.
+
+It never writes, and it renders nothing: formatting is the web's job.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import FeaturedSettings
+from ..records import (
+    ArticleInfo,
+    EventInfo,
+    Kind,
+    Label,
+    Page,
+    SourceRef,
+    StoredItem,
+    StoredItemRef,
+    VideoInfo,
+)
+from .database import session_scope
+from .models import Item, ItemSource, ItemTag, Meta, Source
+
+MAX_LIMIT = 100
+SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
+
+
+class InvalidCursor(ValueError):
+    """A ``before`` cursor that this store did not hand out (or that was altered)."""
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """What a list asks for; every field narrows the combined stream."""
+
+    kind: Kind | None = None
+    source: str | None = None
+    tag: str | None = None
+    q: str | None = None
+    stories: bool = True  # True: one item per story (its representative)
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    """Everything the feed page shows, read in one session."""
+
+    featured: StoredItem | None
+    sections: dict[Kind, tuple[StoredItem, ...]]
+    stream: Page
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The data version (for ETags) and when it last changed (for Last-Modified)."""
+
+    value: str
+    changed_at: datetime | None
+
+
+def encode_cursor(published: datetime, item_id: int) -> str:
+    raw = f"{published.astimezone(UTC).isoformat()}|{item_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (published, id) a cursor points after; InvalidCursor for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        published = datetime.fromisoformat(stamp)
+        item_id = int(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor(f"{cursor!r} is not a valid cursor") from exc
+    if published.tzinfo is None:
+        raise InvalidCursor(f"{cursor!r} is not a valid cursor")
+    return published.astimezone(UTC), item_id
 
 
 class Reads:
     """Mixed into ``Store``: the read side of the facade."""
 
     _sessions: sessionmaker[Session]
+
+    def list_items(
+        self,
+        *,
+        kind: Kind | None = None,
+        source: str | None = None,
+        tag: str | None = None,
+        q: str | None = None,
+        before: str | None = None,
+        limit: int = 20,
+        stories: bool = True,
+    ) -> Page:
+        """The combined stream, newest first, ``limit`` items after the ``before`` cursor."""
+        wanted = ItemFilter(kind=kind, source=source, tag=tag, q=q, stories=stories)
+        with session_scope(self._sessions) as session:
+            return _stream(session, wanted, before, limit)
+
+    def latest_by_kind(self, now: datetime, limit: int = 5) -> dict[Kind, tuple[StoredItem, ...]]:
+        """News, Articles and Videos newest first; Conferences upcoming, soonest first."""
+        with session_scope(self._sessions) as session:
+            rows = _section_rows(session, now, limit)
+            hydrated = _hydrate(session, [row for part in rows.values() for row in part])
+            return {kind: tuple(hydrated[row.id] for row in part) for kind, part in rows.items()}
+
+    def upcoming_conferences(self, now: datetime, limit: int = 500) -> tuple[StoredItem, ...]:
+        """Conferences that have not ended yet, soonest first (one per story)."""
+        with session_scope(self._sessions) as session:
+            rows = session.scalars(_upcoming(now).limit(limit)).all()
+            hydrated = _hydrate(session, rows)
+            return tuple(hydrated[row.id] for row in rows)
+
+    def get_item(self, item_id: int) -> StoredItem | None:
+        """One item with every source that carried it and the other items of its story."""
+        with session_scope(self._sessions) as session:
+            row = session.get(Item, item_id)
+            if row is None:
+                return None
+            return _hydrate(session, [row])[row.id]
+
+    def featured(self, policy: FeaturedSettings, now: datetime) -> StoredItem | None:
+        """The featured article under the configured policy (None when nothing qualifies)."""
+        with session_scope(self._sessions) as session:
+            row = _featured_row(session, policy)
+            return None if row is None else _hydrate(session, [row])[row.id]
+
+    def front_page(
+        self,
+        policy: FeaturedSettings,
+        now: datetime,
+        *,
+        section_size: int = 5,
+        wanted: ItemFilter | None = None,
+        before: str | None = None,
+        limit: int = 20,
+    ) -> FrontPage:
+        """The feed page in one session: featured, the four sections and the stream.
+
+        Sources and stories are loaded once for all of them, so the page is the
+        same handful of statements whether the database holds ten items or a
+        million.
+        """
+        with session_scope(self._sessions) as session:
+            featured_row = _featured_row(session, policy)
+            sections = _section_rows(session, now, section_size)
+            stream_rows, next_cursor = _stream_rows(session, wanted or ItemFilter(), before, limit)
+            everything = [row for part in sections.values() for row in part] + stream_rows
+            if featured_row is not None:
+                everything.append(featured_row)
+            hydrated = _hydrate(session, everything)
+            return FrontPage(
+                featured=None if featured_row is None else hydrated[featured_row.id],
+                sections={k: tuple(hydrated[r.id] for r in part) for k, part in sections.items()},
+                stream=Page(tuple(hydrated[r.id] for r in stream_rows), next_cursor),
+            )
+
+    def generation_info(self) -> Generation:
+        """The data generation with its change time, in one statement."""
+        with session_scope(self._sessions) as session:
+            row = session.execute(
+                select(Meta.value, Meta.changed_at).where(Meta.key == "generation")
+            ).first()
+            if row is None:
+                return Generation("0", None)
+            return Generation(row.value, row.changed_at)
+
+    def source_names(self) -> dict[str, str]:
+        """Source id -> display name, for filter menus."""
+        with session_scope(self._sessions) as session:
+            return dict(session.execute(select(Source.id, Source.name).order_by(Source.name)).all())
+
+
+# --- queries ------------------------------------------------------------------
+
+
+def _stream(session: Session, wanted: ItemFilter, before: str | None, limit: int) -> Page:
+    rows, next_cursor = _stream_rows(session, wanted, before, limit)
+    hydrated = _hydrate(session, rows)
+    return Page(tuple(hydrated[row.id] for row in rows), next_cursor)
+
+
+def _stream_rows(
+    session: Session, wanted: ItemFilter, before: str | None, limit: int
+) -> tuple[list[Item], str | None]:
+    """One page of rows plus the cursor of the next page (None on the last page)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    query = _filtered(select(Item), wanted)
+    if before is not None:
+        published, item_id = decode_cursor(before)
+        # The first term gives the index a range; the second breaks ties on equal dates.
+        query = query.where(
+            Item.published <= published,
+            or_(Item.published < published, and_(Item.published == published, Item.id < item_id)),
+        )
+    query = query.order_by(Item.published.desc(), Item.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(query).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].published, rows[-1].id)
+
+
+def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
+    if wanted.stories:
+        query = query.where(Item.is_representative.is_(True))
+    if wanted.kind is not None:
+        query = query.where(Item.kind == wanted.kind.value)
+    if wanted.source:
+        carried = select(ItemSource.item_id).where(ItemSource.source_id == wanted.source)
+        query = query.where(Item.id.in_(carried))
+    if wanted.tag:
+        tagged = select(ItemTag.item_id).where(ItemTag.tag == wanted.tag)
+        query = query.where(Item.id.in_(tagged))
+    if wanted.q:
+        pattern = f"%{_escape_like(wanted.q.lower())}%"
+        query = query.where(
+            or_(
+                func.lower(Item.title).like(pattern, escape="\\"),
+                func.lower(Item.summary).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _newest(kind: Kind) -> Select[Item]:
+    return (
+        select(Item)
+        .where(Item.kind == kind.value, Item.is_representative.is_(True))
+        .order_by(Item.published.desc(), Item.id.desc())
+    )
+
+
+def _upcoming(now: datetime) -> Select[Item]:
+    """Conferences not yet over (an ongoing one stays until it ends), soonest first."""
+    return (
+        select(Item)
+        .where(
+            Item.kind == Kind.CONFERENCE.value,
+            Item.event_end >= now,
+            Item.is_representative.is_(True),
+        )
+        .order_by(Item.event_start, Item.id)
+    )
+
+
+def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, list[Item]]:
+    sections: dict[Kind, list[Item]] = {}
+    for kind in SECTIONS:
+        query = _upcoming(now) if kind is Kind.CONFERENCE else _newest(kind)
+        sections[kind] = list(session.scalars(query.limit(limit)).all())
+    return sections
+
+
+def _featured_row(session: Session, policy: FeaturedSettings) -> Item | None:
+    """Newest long-enough item of the featured kinds, else the newest of them at all."""
+    if policy.policy == "pinned":
+        return _pinned_row(session, policy.pinned or "")
+    long_enough = or_(Item.word_count >= policy.min_words, Item.fulltext.is_not(None))
+    return _newest_of(session, policy.kinds, long_enough) or _newest_of(session, policy.kinds, None)
+
+
+def _newest_of(session: Session, kinds: Sequence[Kind], condition: Any) -> Item | None:
+    # One indexed query per configured kind beats one IN query that must sort.
+    found = []
+    for kind in kinds or (Kind.ARTICLE,):
+        query = _newest(kind) if condition is None else _newest(kind).where(condition)
+        row = session.scalars(query.limit(1)).first()
+        if row is not None:
+            found.append(row)
+    return max(found, key=lambda row: (row.published, row.id), default=None)
+
+
+def _pinned_row(session: Session, target: str) -> Item | None:
+    carried = select(ItemSource.item_id).where(
+        or_(ItemSource.guid_key == target, ItemSource.url == target)
+    )
+    query = (
+        select(Item)
+        .where(or_(Item.canonical_url == target, Item.url == target, Item.id.in_(carried)))
+        .order_by(Item.published.desc(), Item.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+# --- records -------------------------------------------------------------------
+
+
+def _hydrate(session: Session, rows: Sequence[Item]) -> dict[int, StoredItem]:
+    """Records for ``rows`` with sources and story siblings: two statements for any number."""
+    ids = sorted({row.id for row in rows})
+    if not ids:
+        return {}
+    carriers = _carriers(session, ids)
+    siblings = _siblings(session, {row.story_id for row in rows if row.story_id is not None})
+    names = _names(session, {row.source_id for row in rows}, carriers)
+    out: dict[int, StoredItem] = {}
+    for row in rows:
+        story = siblings.get(row.story_id, []) if row.story_id is not None else []
+        also = tuple(ref for ref in story if ref.id != row.id)
+        out[row.id] = _record(row, names, carriers.get(row.id, ()), also)
+    return out
+
+
+def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]]:
+    query = (
+        select(ItemSource.item_id, ItemSource.source_id, Source.name, ItemSource.url)
+        .join(Source, Source.id == ItemSource.source_id)
+        .where(ItemSource.item_id.in_(ids))
+        .order_by(ItemSource.item_id, ItemSource.first_seen_at, ItemSource.id)
+    )
+    carriers: dict[int, list[SourceRef]] = defaultdict(list)
+    for item_id, source_id, name, url in session.execute(query):
+        carriers[item_id].append(SourceRef(source_id, name, url))
+    return carriers
+
+
+def _siblings(session: Session, story_ids: Iterable[int]) -> dict[int, list[StoredItemRef]]:
+    wanted = sorted(story_ids)
+    if not wanted:
+        return {}
+    query = (
+        select(Item.story_id, Item.id, Item.title, Item.url, Item.source_id, Source.name)
+        .join(Source, Source.id == Item.source_id)
+        .where(Item.story_id.in_(wanted))
+        .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
+    )
+    stories: dict[int, list[StoredItemRef]] = defaultdict(list)
+    for story_id, item_id, title, url, source_id, name in session.execute(query):
+        stories[story_id or 0].append(
+            StoredItemRef(item_id, title, url, SourceRef(source_id, name))
+        )
+    return stories
+
+
+def _names(
+    session: Session, owners: set[str], carriers: dict[int, list[SourceRef]]
+) -> dict[str, str]:
+    """Names of item owners; the carrier query already holds them unless a link is missing."""
+    names = {ref.id: ref.name for refs in carriers.values() for ref in refs}
+    missing = sorted(owners - names.keys())
+    if missing:
+        names.update(session.execute(select(Source.id, Source.name).where(Source.id.in_(missing))))
+    return names
+
+
+def _record(
+    row: Item,
+    names: dict[str, str],
+    carriers: Sequence[SourceRef],
+    also: tuple[StoredItemRef, ...],
+) -> StoredItem:
+    owner = SourceRef(row.source_id, names.get(row.source_id, row.source_id), row.url)
+    sources = tuple(carriers) or (owner,)
+    return StoredItem(
+        id=row.id,
+        kind=Kind(row.kind),
+        label=Label(row.label),
+        title=row.title,
+        url=row.url,
+        summary=row.summary or "",
+        content=row.content,
+        author=row.author,
+        published=row.published,
+        updated=row.updated,
+        image=row.image,
+        tags=tuple(row.tags or ()),
+        source=owner,
+        sources=sources,
+        story_id=row.story_id,
+        event=_event(row),
+        video=_video(row),
+        article=_article(row),
+        also=also,
+        fulltext=row.fulltext,
+        fulltext_error=row.fulltext_error,
+        flags=tuple(row.flags or ()),
+    )
+
+
+def _event(row: Item) -> EventInfo | None:
+    if row.event_start is None:
+        return None
+    return EventInfo(
+        start=row.event_start,
+        end=row.event_end,
+        timezone=row.event_timezone,
+        location=row.event_location,
+        online=bool(row.event_online),
+        url=row.event_url,
+        all_day=bool(row.event_all_day),
+    )
+
+
+def _video(row: Item) -> VideoInfo | None:
+    if not (row.video_id or row.video_embed_url or row.video_thumbnail):
+        return None
+    return VideoInfo(
+        id=row.video_id,
+        thumbnail=row.video_thumbnail,
+        duration=row.video_duration,
+        embed_url=row.video_embed_url,
+        provider=row.video_provider,
+        views=row.video_views,
+    )
+
+
+def _article(row: Item) -> ArticleInfo | None:
+    if not (row.doi or row.pmid or row.pmcid or row.journal or row.authors or row.nct):
+        return None
+    return ArticleInfo(
+        doi=row.doi,
+        pmid=row.pmid,
+        pmcid=row.pmcid,
+        nct=tuple(row.nct or ()),
+        journal=row.journal,
+        authors=tuple(row.authors or ()),
+        pub_type=row.pub_type,
+    )

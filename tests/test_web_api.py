@@ -1,0 +1,116 @@
+"""The JSON API: fields, filters, keyset paging, and 400/404/503 answers as JSON."""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from webfactory import app, client, filled, settings, web_settings
+
+from aggregator.store import Store
+from web import create_app
+
+ITEM_FIELDS = {
+    "id", "kind", "label", "title", "url", "summary", "published", "source", "sources",
+    "image", "tags", "story_id", "also", "event", "video", "article",
+}  # fmt: skip
+
+
+def test_video_filter_gives_three_videos_and_a_working_next(
+    client: FlaskClient, filled: Store
+) -> None:
+    first = client.get("/api/items?kind=video&limit=3").get_json()
+    assert [item["kind"] for item in first["items"]] == ["video"] * 3
+    assert first["next"]
+    second = client.get(f"/api/items?kind=video&limit=3&before={first['next']}").get_json()
+    assert [item["kind"] for item in second["items"]] == ["video"] * 3
+    assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+
+
+def test_items_carry_the_contract_fields(client: FlaskClient, filled: Store) -> None:
+    items = client.get("/api/items?limit=100").get_json()["items"]
+    assert all(item.keys() >= ITEM_FIELDS for item in items)
+    video = next(item for item in items if item["kind"] == "video")
+    assert video["video"]["embed_url"].startswith("https://www.youtube-nocookie.com/embed/")
+    conference = next(item for item in items if item["kind"] == "conference")
+    assert {"start", "end", "location"} <= conference["event"].keys()
+    article = next(item for item in items if item["kind"] == "article")
+    assert article["article"]["doi"].startswith("10.1136/")
+    assert items[0]["published"].endswith("Z")
+
+
+def test_paging_by_next_walks_every_item_once(client: FlaskClient, filled: Store) -> None:
+    seen: list[int] = []
+    url = "/api/items?limit=9"
+    while url:
+        body = client.get(url).get_json()
+        seen += [item["id"] for item in body["items"]]
+        url = f"/api/items?limit=9&before={body['next']}" if body["next"] else ""
+    assert len(seen) == len(set(seen)) == 48
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=abc",
+        "limit=0",
+        "limit=101",
+        "kind=podcast",
+        "before=%%%",
+        "before=MjAyNi0xMS0yMFQxMjowMDowMHww",  # base64 of a cursor with no id
+        "stories=maybe",
+    ],
+)
+def test_bad_parameters_get_400_with_a_json_message(
+    client: FlaskClient, filled: Store, query: str
+) -> None:
+    answer = client.get(f"/api/items?{query}")
+    assert answer.status_code == 400
+    assert answer.is_json and answer.get_json()["error"]
+
+
+def test_one_item_has_its_content_and_sources(client: FlaskClient, filled: Store) -> None:
+    item_id = client.get("/api/items?limit=1").get_json()["items"][0]["id"]
+    item = client.get(f"/api/items/{item_id}").get_json()
+    assert item["id"] == item_id
+    assert "content" in item and item["sources"][0]["url"]
+
+
+def test_unknown_item_is_a_json_404(client: FlaskClient) -> None:
+    answer = client.get("/api/items/999999")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]
+
+
+def test_unknown_api_path_is_a_json_404(client: FlaskClient) -> None:
+    answer = client.get("/api/nothing")
+    assert answer.status_code == 404
+    assert answer.is_json
+
+
+def test_featured_api_gives_the_featured_article(client: FlaskClient, filled: Store) -> None:
+    answer = client.get("/api/featured")
+    assert answer.status_code == 200
+    assert answer.get_json()["kind"] == "article"
+
+
+def test_sources_api_reports_fetch_state(client: FlaskClient, filled: Store) -> None:
+    sources = client.get("/api/sources").get_json()["sources"]
+    bmj = next(source for source in sources if source["id"] == "bmj")
+    assert bmj["last_status"] == "ok" and bmj["item_count"] == 12
+
+
+def test_healthz_is_ok_when_the_database_answers(client: FlaskClient) -> None:
+    answer = client.get("/healthz")
+    assert (answer.status_code, answer.get_json()) == (200, {"status": "ok"})
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(database_url: str) -> None:
+    unreachable = Store("postgresql+psycopg://nobody@127.0.0.1:9/none", migrate=False)
+    try:
+        answer = create_app(web_settings(database_url), unreachable).test_client().get("/healthz")
+    finally:
+        unreachable.close()
+    assert answer.status_code == 503
+    assert answer.get_json()["status"] == "unavailable"

@@ -1,0 +1,61 @@
+"""Atom and JSON Feed outputs: valid, complete, filtered and paged like the API."""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import feedparser
+from flask.testing import FlaskClient
+from webfactory import app, client, filled, settings
+
+from aggregator.store import Store
+
+
+def test_atom_feed_parses_cleanly_with_every_item(client: FlaskClient, filled: Store) -> None:
+    answer = client.get("/feed.atom?limit=100")
+    parsed = feedparser.parse(answer.data)
+    assert answer.mimetype == "application/atom+xml"
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == 48
+    assert {e.title for e in parsed.entries} == {
+        i.title for i in filled.list_items(limit=100).items
+    }
+
+
+def test_json_feed_follows_json_feed_1_1_with_every_item(
+    client: FlaskClient, filled: Store
+) -> None:
+    # feedparser 6.0 reads no JSON Feed, so the spec's required fields are checked here.
+    answer = client.get("/feed.json?limit=100")
+    feed = answer.get_json()
+    assert answer.mimetype == "application/feed+json"
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] and feed["home_page_url"] and feed["feed_url"]
+    ids = [item["id"] for item in feed["items"]]
+    assert len(ids) == len(set(ids)) == 48 and all(isinstance(i, str) for i in ids)
+    for item in feed["items"]:
+        assert item["content_html"] and item["url"].startswith("https://")
+        assert datetime.fromisoformat(item["date_published"]).tzinfo is not None
+        assert item["_medfeed"]["source"]["id"]
+
+
+def test_feeds_take_the_api_filters(client: FlaskClient, filled: Store) -> None:
+    parsed = feedparser.parse(client.get("/feed.atom?kind=conference").data)
+    assert len(parsed.entries) == 12
+    assert all(any(tag.term == "conference" for tag in entry.tags) for entry in parsed.entries)
+
+
+def test_feeds_link_their_next_page(client: FlaskClient, filled: Store) -> None:
+    atom = feedparser.parse(client.get("/feed.atom?limit=10").data)
+    older = next(link.href for link in atom.feed.links if link.rel == "next")
+    assert "before=" in older
+    json_feed = client.get("/feed.json?limit=10").get_json()
+    assert "before=" in json_feed["next_url"]
+
+
+def test_bad_feed_parameters_get_400(client: FlaskClient) -> None:
+    assert client.get("/feed.atom?limit=500").status_code == 400
+    assert client.get("/feed.json?kind=nope").get_json()["error"]

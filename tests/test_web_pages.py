@@ -1,0 +1,209 @@
+"""The HTML pages through Flask's test client: front page, item, featured, sources, errors."""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from webfactory import app, client, entry, fill, filled, make_story, save, settings
+
+from aggregator.records import Kind
+from aggregator.store import Store
+
+
+class _Outline(HTMLParser):
+    """Collects what the tests look for: sections with their list items, links, scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.section: str | None = None
+        self.sections: dict[str, int] = {}
+        self.links: list[str] = []
+        self.tags: list[str] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append(tag)
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+        if tag == "section" and (found.get("id") or "").startswith("section-"):
+            self.section = (found["id"] or "").removeprefix("section-")
+            self.sections[self.section] = 0
+        elif tag == "li" and self.section and "brief" not in (found.get("class") or ""):
+            self.sections[self.section] += 1
+        elif tag == "a" and found.get("href"):
+            self.links.append(found["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self.section = None
+
+
+def _outline(html: str) -> _Outline:
+    outline = _Outline()
+    outline.feed(html)
+    return outline
+
+
+def test_front_page_shows_the_featured_article_and_four_sections_of_five(
+    client: FlaskClient, filled: Store
+) -> None:
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="featured"' in html and "min read" in html
+    assert _outline(html).sections == {"news": 5, "article": 5, "conference": 5, "video": 5}
+
+
+def test_front_page_has_landmarks_and_feed_autodiscovery(
+    client: FlaskClient, filled: Store
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert {"header", "nav", "main", "aside", "footer", "article"} <= set(_outline(html).tags)
+    assert 'rel="alternate" type="application/atom+xml"' in html
+    assert 'rel="alternate" type="application/feed+json"' in html
+
+
+def test_older_link_leads_to_the_next_page_of_the_stream(
+    client: FlaskClient, filled: Store
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    older = re.search(r'rel="next" class="older" href="([^"]+)"', html)
+    assert older is not None
+    next_page = client.get(older.group(1).replace("&amp;", "&"))
+    assert next_page.status_code == 200
+    first_ids = set(re.findall(r'class="card[^"]*">.*?href="/items/(\d+)"', html, re.S))
+    next_ids = set(
+        re.findall(
+            r'class="card[^"]*">.*?href="/items/(\d+)"', next_page.get_data(as_text=True), re.S
+        )
+    )
+    assert next_ids and not first_ids & next_ids
+
+
+def test_kind_filter_in_the_query_string_narrows_the_stream(
+    client: FlaskClient, filled: Store
+) -> None:
+    html = client.get("/?kind=video").get_data(as_text=True)
+    assert 'class="card kind-video"' in html
+    assert 'class="card kind-news"' not in html
+
+
+def test_syndicated_item_shows_also_from_and_its_label(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["medfeed"].store
+    kind, item, tags = entry(Kind.NEWS, title="Agency approves drug", url="https://x.org/a")
+    save(store, [(kind, item, tags)], source="fda-press")
+    save(store, [(kind, item, tags)], source="health-news")
+    html = client.get("/").get_data(as_text=True)
+    assert "Also from Health News Daily" in html
+    assert "Press release" in html
+
+
+def test_item_page_lists_every_source_and_the_story(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["medfeed"].store
+    save(store, [entry(Kind.NEWS, title="Original report")])
+    save(store, [entry(Kind.NEWS, title="Rewritten report")], source="fda-press")
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids["Original report"], [ids["Rewritten report"]])
+    html = client.get(f"/items/{ids['Original report']}").get_data(as_text=True)
+    assert "Health News Daily" in html
+    assert f'href="/items/{ids["Rewritten report"]}"' in html
+
+
+def test_video_page_loads_no_player_until_the_reader_asks(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["medfeed"].store
+    save(store, [entry(Kind.VIDEO, title="Grand rounds")])
+    video_id = store.list_items(kind=Kind.VIDEO).items[0].id
+    facade = client.get(f"/items/{video_id}").get_data(as_text=True)
+    assert "<iframe" not in facade
+    assert f'href="/items/{video_id}?play=1"' in facade
+    player = client.get(f"/items/{video_id}?play=1").get_data(as_text=True)
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/' in player
+
+
+def test_hostile_html_in_a_stored_summary_cannot_run(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["medfeed"].store
+    hostile = (
+        '<p>ok</p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+        '<a href="javascript:alert(3)">x</a><iframe src="https://evil.example"></iframe>'
+    )
+    save(store, [entry(Kind.NEWS, title="<b>Title</b>", summary=hostile)])
+    item_id = store.list_items().items[0].id
+    for path in ("/", f"/items/{item_id}"):
+        html = client.get(path).get_data(as_text=True)
+        outline = _outline(html)
+        assert "script" not in outline.tags and "iframe" not in outline.tags
+        assert outline.handlers == []
+        assert not any(link.startswith("javascript:") for link in outline.links)
+        assert "&lt;b&gt;Title&lt;/b&gt;" in html
+
+
+def test_featured_page_shows_the_article_in_full(client: FlaskClient, filled: Store) -> None:
+    page = client.get("/featured")
+    assert page.status_code == 200
+    assert "Read at The BMJ" in page.get_data(as_text=True)
+
+
+def test_featured_page_is_404_when_nothing_is_stored(client: FlaskClient) -> None:
+    assert client.get("/featured").status_code == 404
+
+
+def test_sources_page_shows_health_and_the_rejected_config_banner(
+    client: FlaskClient, filled: Store
+) -> None:
+    filled.set_meta("config_error", "config.yaml, line 4: unknown key 'intervall'")
+    html = client.get("/sources").get_data(as_text=True)
+    assert "The BMJ" in html and "Next fetch" in html
+    assert 'role="alert"' in html and "unknown key" in html
+
+
+def test_unknown_page_is_an_html_404(client: FlaskClient) -> None:
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    assert "Not found" in page.get_data(as_text=True)
+
+
+def test_bad_parameter_on_a_page_is_an_html_400(client: FlaskClient) -> None:
+    page = client.get("/?kind=podcast")
+    assert page.status_code == 400
+    assert "kind must be one of" in page.get_data(as_text=True)
+
+
+def _statements(store: Store, client: FlaskClient) -> int:
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_front_page_query_count_does_not_grow_with_items(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["medfeed"].store
+    fill(store, 3)  # 12 items
+    with_few = _statements(store, client)
+    fill(store, 50)  # 212 items
+    with_many = _statements(store, client)
+    assert with_few == with_many
+    assert with_many <= 15  # ETag check, source menu, front page: a handful either way
+
+
+@pytest.mark.parametrize("path", ["/", "/featured", "/sources", "/items/1"])
+def test_pages_carry_the_security_headers(client: FlaskClient, filled: Store, path: str) -> None:
+    headers = client.get(path).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

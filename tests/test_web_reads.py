@@ -1,0 +1,139 @@
+"""The read side of the store: keyset pages, sections, featured selection, stories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
+
+from aggregator.config import FeaturedSettings
+from aggregator.records import EventInfo, Kind
+from aggregator.store import Store
+from aggregator.store.reads import InvalidCursor
+
+
+@pytest.fixture
+def reads(store: Store, database_url: str) -> Store:
+    return setup_store(store, web_settings(database_url))
+
+
+def _walk(store: Store, **filters: object) -> list[int]:
+    seen: list[int] = []
+    before = None
+    while True:
+        page = store.list_items(before=before, limit=7, **filters)  # type: ignore[arg-type]
+        seen.extend(item.id for item in page.items)
+        if page.next is None:
+            return seen
+        before = page.next
+
+
+def test_keyset_pages_walk_the_whole_stream_without_duplicates_or_gaps(reads: Store) -> None:
+    fill(reads, 10)
+    same_time = NOW - timedelta(days=1)  # ties on published must still page cleanly
+    save(reads, [entry(Kind.NEWS, published=same_time) for _ in range(9)])
+    walked = _walk(reads)
+    everything = reads.list_items(limit=100).items
+    assert len(walked) == len(set(walked)) == 49
+    assert walked == [item.id for item in everything]
+
+
+def test_stream_is_newest_first(reads: Store) -> None:
+    fill(reads, 5)
+    published = [item.published for item in reads.list_items(limit=100).items]
+    assert published == sorted(published, reverse=True)
+
+
+def test_kind_filter_pages_through_only_that_kind(reads: Store) -> None:
+    fill(reads, 9)
+    walked = _walk(reads, kind=Kind.VIDEO)
+    assert len(walked) == 9
+    assert {reads.get_item(i).kind for i in walked} == {Kind.VIDEO}  # type: ignore[union-attr]
+
+
+def test_tag_source_and_search_filters_narrow_the_stream(reads: Store) -> None:
+    save(reads, [entry(Kind.NEWS, title="Measles outbreak in the north", tags=("infectious",))])
+    save(reads, [entry(Kind.NEWS, title="Regulator approves a new statin")], source="fda-press")
+    fill(reads, 2)
+    assert [i.title for i in reads.list_items(tag="infectious").items] == [
+        "Measles outbreak in the north"
+    ]
+    assert [i.source.id for i in reads.list_items(source="fda-press").items] == ["fda-press"]
+    assert [i.title for i in reads.list_items(q="NEW STATIN").items] == [
+        "Regulator approves a new statin"
+    ]
+
+
+def test_search_treats_percent_and_underscore_literally(reads: Store) -> None:
+    save(reads, [entry(Kind.NEWS, title="Coverage rose to 95% this year")])
+    save(reads, [entry(Kind.NEWS, title="Coverage rose to 95 this year")])
+    assert [i.title for i in reads.list_items(q="95%").items] == ["Coverage rose to 95% this year"]
+
+
+def test_an_altered_cursor_is_rejected(reads: Store) -> None:
+    with pytest.raises(InvalidCursor):
+        reads.list_items(before="not-a-cursor")
+
+
+def test_sections_hold_five_of_each_kind_and_only_upcoming_conferences(reads: Store) -> None:
+    fill(reads, 8)
+    ended = EventInfo(start=NOW - timedelta(days=5), end=NOW - timedelta(days=2))
+    ongoing = EventInfo(start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    save(reads, [entry(Kind.CONFERENCE, title="Ended congress", event=ended)])
+    save(reads, [entry(Kind.CONFERENCE, title="Ongoing congress", event=ongoing)])
+    sections = reads.latest_by_kind(NOW)
+    assert {kind: len(items) for kind, items in sections.items()} == dict.fromkeys(Kind, 5)
+    conferences = sections[Kind.CONFERENCE]
+    assert conferences[0].title == "Ongoing congress"
+    starts = [item.event.start for item in conferences if item.event]
+    assert starts == sorted(starts)
+    assert "Ended congress" not in [item.title for item in reads.upcoming_conferences(NOW)]
+
+
+def test_featured_is_the_newest_article_long_enough(reads: Store) -> None:
+    long_body = "<p>" + " ".join(["word"] * 400) + "</p>"
+    save(reads, [entry(Kind.ARTICLE, title="Long and older", content=long_body,
+                       published=NOW - timedelta(hours=2))])  # fmt: skip
+    save(reads, [entry(Kind.ARTICLE, title="Short and newer", published=NOW)])
+    policy = FeaturedSettings(policy="latest", kinds=(Kind.ARTICLE,), min_words=300)
+    assert reads.featured(policy, NOW).title == "Long and older"  # type: ignore[union-attr]
+
+
+def test_featured_falls_back_to_the_newest_article_when_none_is_long(reads: Store) -> None:
+    save(reads, [entry(Kind.ARTICLE, title="Older", published=NOW - timedelta(hours=1))])
+    save(reads, [entry(Kind.ARTICLE, title="Newest", published=NOW)])
+    policy = FeaturedSettings(policy="latest", kinds=(Kind.ARTICLE,), min_words=5000)
+    assert reads.featured(policy, NOW).title == "Newest"  # type: ignore[union-attr]
+
+
+def test_pinned_featured_is_found_by_url_or_guid(reads: Store) -> None:
+    kind, item, tags = entry(Kind.ARTICLE, title="Pinned one", url="https://example.org/pin")
+    save(reads, [(kind, item, tags)])
+    fill(reads, 3)
+    by_url = FeaturedSettings(policy="pinned", pinned="https://example.org/pin")
+    by_guid = FeaturedSettings(policy="pinned", pinned=item.guid)
+    assert reads.featured(by_url, NOW).title == "Pinned one"  # type: ignore[union-attr]
+    assert reads.featured(by_guid, NOW).title == "Pinned one"  # type: ignore[union-attr]
+
+
+def test_an_item_lists_every_source_and_its_story(reads: Store) -> None:
+    kind, item, tags = entry(Kind.NEWS, title="Shared story", url="https://example.org/shared")
+    save(reads, [(kind, item, tags)])
+    save(reads, [(kind, item, tags)], source="fda-press")  # same URL: one item, two sources
+    save(reads, [entry(Kind.NEWS, title="Another outlet's version")])
+    ids = {i.title: i.id for i in reads.list_items().items}
+    shared, other = ids["Shared story"], ids["Another outlet's version"]
+    make_story(reads, shared, [other])
+    found = reads.get_item(shared)
+    assert found is not None
+    assert [ref.id for ref in found.sources] == ["health-news", "fda-press"]
+    assert [ref.title for ref in found.also] == ["Another outlet's version"]
+
+
+def test_stories_show_once_unless_every_item_is_asked_for(reads: Store) -> None:
+    save(reads, [entry(Kind.NEWS, title="First"), entry(Kind.NEWS, title="Second")])
+    first, second = sorted(item.id for item in reads.list_items(stories=False).items)
+    make_story(reads, first, [second])
+    assert [item.id for item in reads.list_items().items] == [first]
+    assert len(reads.list_items(stories=False).items) == 2

@@ -1,0 +1,225 @@
+"""Test helpers for the web: a settings object with one source per kind, and items put in
+through the real ingest path (``Store.save_fetch``) with hand-made ``ItemUpdate``s.
+
+Stories (dedup layer 4) are grouped by ``make_story``, which writes ``story_id``
+and ``is_representative`` as the story stage would. The fixtures (``app``,
+``client``, ``filled``) are imported by the ``test_web_*`` modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from aggregator.config import Settings
+from aggregator.records import (
+    ArticleInfo,
+    EventInfo,
+    FetchReport,
+    ItemIdentity,
+    ItemUpdate,
+    Kind,
+    Label,
+    ParsedItem,
+    SourceOutcome,
+    VideoInfo,
+)
+from aggregator.store import Store
+from aggregator.store.models import Item
+from web import create_app
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SOURCES = {
+    "health-news": (Kind.NEWS, Label.NEWS, "Health News Daily"),
+    "fda-press": (Kind.NEWS, Label.PRESS_RELEASE, "FDA Press Releases"),
+    "bmj": (Kind.ARTICLE, Label.JOURNAL, "The BMJ"),
+    "medrxiv": (Kind.ARTICLE, Label.PREPRINT, "medRxiv"),
+    "esc-events": (Kind.CONFERENCE, Label.SOCIETY, "ESC Congresses"),
+    "med-videos": (Kind.VIDEO, Label.NEWS, "Medicine Videos"),
+}
+DEFAULT_SOURCE = {
+    Kind.NEWS: "health-news",
+    Kind.ARTICLE: "bmj",
+    Kind.CONFERENCE: "esc-events",
+    Kind.VIDEO: "med-videos",
+}
+_serial = itertools.count(1)
+
+
+def web_settings(database_url: str, **featured: Any) -> Settings:
+    """Settings with the test sources; ``featured`` overrides the featured policy."""
+    return Settings.model_validate(
+        {
+            "database": database_url,
+            "featured": {"policy": "latest", "kinds": ["article"], "min_words": 50, **featured},
+            "sources": [
+                {
+                    "id": sid,
+                    "name": name,
+                    "url": f"https://example.org/{sid}.xml",
+                    "kind": kind.value,
+                    "label": label.value,
+                }
+                for sid, (kind, label, name) in SOURCES.items()
+            ],
+        }
+    )
+
+
+_VOCABULARY = (
+    "aspirin statin trial cohort insulin tumour biopsy vaccine measles influenza sepsis stroke "
+    "infarction arrhythmia dialysis kidney liver hepatitis asthma inhaler allergy eczema "
+    "psoriasis melanoma lymphoma leukaemia marrow transplant antibody antigen receptor enzyme "
+    "placebo randomised blinded endpoint mortality survival relapse remission dosage tablet "
+    "injection infusion clinic ward surgeon nurse midwife pregnancy neonatal paediatric "
+    "geriatric dementia memory seizure migraine spine fracture cartilage tendon obesity "
+    "diabetes glucose lipid cholesterol pressure artery vein valve murmur scan imaging "
+    "ultrasound genome mutation biomarker screening guideline regulator approval recall"
+).split()
+
+
+def words(count: int, seed: int) -> str:
+    """Text that no other seed's text resembles, so dedupe keeps items apart."""
+    pick = random.Random(seed)
+    return " ".join(pick.choice(_VOCABULARY) for _ in range(count))
+
+
+def entry(
+    kind: Kind,
+    *,
+    title: str | None = None,
+    published: datetime | None = None,
+    summary: str | None = None,
+    content: str | None = None,
+    url: str | None = None,
+    tags: Sequence[str] = (),
+    **extra: Any,
+) -> tuple[Kind, ParsedItem, tuple[str, ...]]:
+    """One parsed entry of ``kind``, with the kind's own info filled in plausibly."""
+    n = next(_serial)
+    published = published or NOW - timedelta(minutes=n)
+    if kind is Kind.CONFERENCE and "event" not in extra:
+        start = NOW + timedelta(days=n)
+        extra["event"] = EventInfo(
+            start=start,
+            end=start + timedelta(days=3),
+            all_day=True,
+            location=f"City {n}",
+            url=f"https://events.example.org/{n}",
+        )
+    if kind is Kind.VIDEO and "video" not in extra:
+        extra["video"] = VideoInfo(
+            id=f"vid{n:08d}",
+            provider="youtube",
+            duration=300 + n,
+            thumbnail=f"https://img.example.org/{n}.jpg",
+            embed_url=f"https://www.youtube-nocookie.com/embed/vid{n:08d}",
+        )
+    if kind is Kind.ARTICLE and "article" not in extra:
+        extra["article"] = ArticleInfo(
+            doi=f"10.1136/test.{n}", journal="The BMJ", authors=("A. Author", "B. Author")
+        )
+    item = ParsedItem(
+        guid=f"guid-{n}",
+        url=url or f"https://example.org/{kind.value}/{n}",
+        title=title or f"{words(6, n).capitalize()} ({kind.value} {n})",
+        summary=summary if summary is not None else f"<p>{words(30, -n)}.</p>",
+        content=content,
+        published=published,
+        **extra,
+    )
+    return kind, item, tuple(tags)
+
+
+def save(
+    store: Store,
+    entries: Iterable[tuple[Kind, ParsedItem, tuple[str, ...]]],
+    *,
+    source: str | None = None,
+    at: datetime = NOW,
+) -> None:
+    """Store entries as one fetch per source, the way a refresh would."""
+    by_source: dict[str, list[ItemUpdate]] = {}
+    for kind, item, tags in entries:
+        source_id = source or DEFAULT_SOURCE[kind]
+        label = SOURCES[source_id][1]
+        by_source.setdefault(source_id, []).append(
+            ItemUpdate(source_id, kind, label, item, _identity(item), tags=tags)
+        )
+    for source_id, updates in by_source.items():
+        outcome = SourceOutcome(source_id, "ok", new=len(updates))
+        report = FetchReport(source_id, at, at, outcome, next_fetch_at=at + timedelta(hours=1))
+        store.save_fetch(report, updates, worker="test")
+
+
+def _identity(item: ParsedItem) -> ItemIdentity:
+    digest = hashlib.sha256(f"{item.title}|{item.summary}|{item.content}".encode()).hexdigest()
+    return ItemIdentity(
+        guid_key=item.guid or item.url or digest,
+        canonical_url=item.url,
+        identifiers=(),
+        content_hash=digest,
+    )
+
+
+def fill(store: Store, per_kind: int, *, start: datetime = NOW) -> None:
+    """``per_kind`` items of every kind, published a minute apart, long enough to feature."""
+    batch = []
+    for kind in Kind:
+        for n in range(per_kind):
+            published = start - timedelta(minutes=n * 4 + list(Kind).index(kind))
+            body = f"<p>{words(80, next(_serial) + 10**6)}</p>" if kind is Kind.ARTICLE else None
+            batch.append(entry(kind, published=published, content=body, tags=("cardiology",)))
+    save(store, batch)
+
+
+def make_story(store: Store, representative: int, others: Sequence[int]) -> None:
+    """Group items into one story shown through ``representative``, as dedupe layer 4 does."""
+    with store.session() as session:
+        session.execute(
+            update(Item)
+            .where(Item.id.in_([representative, *others]))
+            .values(story_id=representative, is_representative=False)
+        )
+        session.execute(
+            update(Item).where(Item.id == representative).values(is_representative=True)
+        )
+
+
+def setup_store(store: Store, settings: Settings) -> Store:
+    store.sync_sources(settings, NOW)
+    return store
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return web_settings(database_url)
+
+
+@pytest.fixture
+def app(store: Store, settings: Settings) -> Flask:
+    setup_store(store, settings)
+    flask_app = create_app(settings=settings, store=store)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def filled(app: Flask, store: Store) -> Store:
+    """Twelve items of every kind: more than the sections show, fewer than two stream pages."""
+    fill(store, 12)
+    return store

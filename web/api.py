@@ -1,0 +1,55 @@
+"""The JSON API: items (filtered, keyset-paginated), one item, the featured item, sources, health.
+
+Field names are the contract of DESIGN.md (see docs/api.md); shaping is in
+``serialize``, validation in ``params``, error answers in ``errors``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from .context import featured_or_404, item_or_404, state
+from .http import conditional, conditional_on_body
+from .params import list_query
+from .serialize import item_json, source_json
+
+blueprint = Blueprint("api", __name__)
+
+
+@blueprint.get("/api/items")
+@conditional
+def items() -> Response:
+    query = list_query(request.args)
+    page = state().store.list_items(**query.store_args())
+    return jsonify(items=[item_json(item) for item in page.items], next=page.next)
+
+
+@blueprint.get("/api/items/<int:item_id>")
+@conditional
+def item(item_id: int) -> Response:
+    found = item_or_404(item_id)
+    return jsonify(item_json(found, full=True))
+
+
+@blueprint.get("/api/featured")
+@conditional
+def featured() -> Response:
+    found = featured_or_404()
+    return jsonify(item_json(found, full=True))
+
+
+@blueprint.get("/api/sources")
+@conditional_on_body
+def sources() -> Response:
+    store = state().store
+    return jsonify(
+        sources=[source_json(source) for source in store.sources()],
+        config_error=store.get_meta("config_error"),
+    )
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    if state().store.ping():
+        return jsonify(status="ok"), 200
+    return jsonify(status="unavailable", error="the database is not answering"), 503

@@ -1,0 +1,50 @@
+"""Where a request finds the app's long-lived objects: the store and the current settings.
+
+Nothing here is global: the objects live in ``app.extensions["medfeed"]``, put
+there by ``create_app``, and the scheduler swaps ``settings`` on a reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import abort, current_app
+
+from aggregator.config import Settings
+from aggregator.records import StoredItem
+from aggregator.store import Store
+
+BUILD = "medfeed-web-1"  # part of every ETag: bump when templates or JSON change shape
+
+
+@dataclass
+class MedfeedState:
+    """The long-lived objects of one app: assign ``settings`` to apply a reloaded config."""
+
+    settings: Settings
+    store: Store
+    build: str = BUILD
+
+
+def state() -> MedfeedState:
+    """The current app's store and settings (inside a request or app context)."""
+    extension: MedfeedState = current_app.extensions["medfeed"]
+    return extension
+
+
+def item_or_404(item_id: int) -> StoredItem:
+    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides)."""
+    found = state().store.get_item(item_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def featured_or_404() -> StoredItem:
+    """The featured item under the settings in force now, or a 404."""
+    medfeed = state()
+    found = medfeed.store.featured(medfeed.settings.featured, datetime.now(UTC))
+    if found is None:
+        abort(404)
+    return found

@@ -1,0 +1,63 @@
+"""Domain errors to HTTP, in one place: JSON under /api (and the JSON outputs), HTML elsewhere.
+
+Bad parameters and bad cursors are the client's to fix (400); a missing item
+is 404; a database that does not answer is 503; anything else is a 500 with a
+page that says so without leaking the exception. Views raise, this module answers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.wrappers import Response as BaseResponse
+
+from aggregator.errors import StorageError
+from aggregator.store.reads import InvalidCursor
+
+from .params import BadParameter
+
+log = logging.getLogger(__name__)
+_JSON_PATHS = ("/api/", "/healthz", "/feed.json")
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(BadParameter, _bad_request)
+    app.register_error_handler(InvalidCursor, _bad_request)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StorageError, _storage_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(_JSON_PATHS) or request.path == "/api"
+
+
+def _answer(status: int, message: str, title: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _bad_request(error: ValueError) -> tuple[Response | str, int]:
+    return _answer(400, str(error), "Bad request")
+
+
+def _http_error(error: HTTPException) -> BaseResponse | tuple[Response | str, int]:
+    status = error.code or 500
+    if isinstance(error, NotFound):
+        return _answer(404, "nothing here: the item or page does not exist", "Not found")
+    if status < 400:
+        return error.get_response()
+    return _answer(status, error.description or error.name, error.name)
+
+
+def _storage_error(error: StorageError) -> tuple[Response | str, int]:
+    log.error("database unavailable: %s", error)
+    return _answer(503, "the database is not answering; try again shortly", "Unavailable")
+
+
+def _unexpected(error: Exception) -> tuple[Response | str, int]:
+    log.exception("unexpected error on %s", request.path, exc_info=error)
+    return _answer(500, "something went wrong on our side", "Server error")

@@ -1,0 +1,141 @@
+"""The combined stream as Atom 1.0 and JSON Feed 1.1, with the same filters as the API.
+
+One entry per story (unless ``stories=0``), newest first; ``limit`` and
+``before`` page through it, and the next page is linked (``rel="next"`` /
+``next_url``). Atom is built with ``xml.etree`` so escaping is never by hand.
+It reads through the store and formats; nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response, request, url_for
+
+from aggregator.records import Page, StoredItem
+from aggregator.sanitize import html_to_text
+
+from .context import state
+from .http import conditional
+from .params import list_query
+from .present import iso, label_text
+from .serialize import item_json
+
+blueprint = Blueprint("feeds", __name__)
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_LIMIT = 50
+TITLE = "medfeed — medical news, articles, conferences and videos"
+
+
+def _page() -> Page:
+    query = list_query(request.args, default_limit=FEED_LIMIT)
+    return state().store.list_items(**query.store_args())
+
+
+def _next_url(endpoint: str, page: Page) -> str | None:
+    if page.next is None:
+        return None
+    args = {key: value for key, value in request.args.items() if key != "before"}
+    return url_for(endpoint, **args, before=page.next, _external=True)
+
+
+@blueprint.get("/feed.atom")
+@conditional
+def atom() -> Response:
+    page = _page()
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", url_for("feeds.atom", _external=True))
+    _text(feed, "title", TITLE)
+    _text(feed, "updated", iso(_newest(page)))
+    _text(feed, "generator", "medfeed")
+    _link(feed, "self", request.url, "application/atom+xml")
+    _link(feed, "alternate", url_for("pages.index", _external=True), "text/html")
+    if next_url := _next_url("feeds.atom", page):
+        _link(feed, "next", next_url, "application/atom+xml")
+    for item in page.items:
+        feed.append(_entry(item))
+    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+def _entry(item: StoredItem) -> ET.Element:
+    entry = ET.Element(f"{{{ATOM}}}entry")
+    permalink = url_for("pages.item", item_id=item.id, _external=True)
+    _text(entry, "id", permalink)
+    _text(entry, "title", item.title, type="text")
+    _link(entry, "alternate", item.url or permalink, "text/html")
+    _link(entry, "related", permalink, "text/html")
+    _text(entry, "published", iso(item.published))
+    _text(entry, "updated", iso(item.updated or item.published))
+    author = ET.SubElement(entry, f"{{{ATOM}}}author")
+    _text(author, "name", item.author or item.source.name)
+    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.kind.value, label=item.kind.value)
+    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.label.value, label=label_text(item.label))
+    for tag in item.tags:
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=tag)
+    if item.summary:
+        _text(entry, "summary", item.summary, type="html")
+    if item.content or item.fulltext:
+        _text(entry, "content", item.fulltext or item.content or "", type="html")
+    return entry
+
+
+def _text(parent: ET.Element, name: str, value: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attributes)
+    element.text = value
+    return element
+
+
+def _link(parent: ET.Element, rel: str, href: str, media_type: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}link", rel=rel, href=href, type=media_type)
+
+
+def _newest(page: Page) -> datetime:
+    """Atom requires a feed-level updated time, even for an empty feed."""
+    if not page.items:
+        return state().store.generation_info().changed_at or datetime.now(UTC)
+    return max(item.updated or item.published for item in page.items)
+
+
+@blueprint.get("/feed.json")
+@conditional
+def json_feed() -> Response:
+    page = _page()
+    feed: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": TITLE,
+        "home_page_url": url_for("pages.index", _external=True),
+        "feed_url": request.url,
+        "language": "en",
+        "items": [_json_item(item) for item in page.items],
+    }
+    if next_url := _next_url("feeds.json_feed", page):
+        feed["next_url"] = next_url
+    return Response(
+        json.dumps(feed, ensure_ascii=False), content_type="application/feed+json; charset=utf-8"
+    )
+
+
+def _json_item(item: StoredItem) -> dict[str, Any]:
+    permalink = url_for("pages.item", item_id=item.id, _external=True)
+    entry: dict[str, Any] = {
+        "id": permalink,
+        "url": item.url or permalink,
+        "title": item.title,
+        "content_html": item.body,
+        "summary": html_to_text(item.summary),
+        "date_published": iso(item.published),
+        "authors": [{"name": item.author or item.source.name}],
+        "tags": list(item.tags),
+        "_medfeed": item_json(item),
+    }
+    if item.image or (item.video and item.video.thumbnail):
+        entry["image"] = item.image or (item.video.thumbnail if item.video else None)
+    if item.updated:
+        entry["date_modified"] = iso(item.updated)
+    return entry

@@ -1,0 +1,109 @@
+"""Query-string parsing for lists: the one place that says which parameters are valid.
+
+Pages, API and feeds accept the same filters (``kind``, ``source``, ``tag``,
+``q``, ``before``, ``limit``, ``stories``); a bad value raises ``BadParameter``,
+which ``web.errors`` turns into a 400. It reads arguments and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aggregator.records import Kind
+from aggregator.store.reads import MAX_LIMIT, ItemFilter, decode_cursor
+
+DEFAULT_LIMIT = 20
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_KINDS = ", ".join(kind.value for kind in Kind)
+
+
+class BadParameter(ValueError):
+    """A query parameter the client must fix: the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    wanted: ItemFilter
+    before: str | None
+    limit: int
+
+    def store_args(self) -> dict[str, Any]:
+        """Keyword arguments of ``Store.list_items`` for this query."""
+        w = self.wanted
+        return {"kind": w.kind, "source": w.source, "tag": w.tag, "q": w.q,
+                "stories": w.stories, "before": self.before, "limit": self.limit}  # fmt: skip
+
+    @property
+    def filtered(self) -> bool:
+        """True when the reader narrowed the stream (the page then leads with the stream)."""
+        w = self.wanted
+        return bool(w.kind or w.source or w.tag or w.q or not w.stories)
+
+
+def list_query(args: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT) -> ListQuery:
+    """Validate list parameters; unknown parameters are ignored, as browsers add their own."""
+    wanted = ItemFilter(
+        kind=_kind(args.get("kind")),
+        source=_text(args, "source", 64),
+        tag=_text(args, "tag", 64),
+        q=_text(args, "q", 200),
+        stories=_flag(args.get("stories"), default=True),
+    )
+    return ListQuery(wanted, _cursor(args.get("before")), _limit(args.get("limit"), default_limit))
+
+
+def _kind(value: str | None) -> Kind | None:
+    if not value:
+        return None
+    try:
+        return Kind(value.strip().lower())
+    except ValueError:
+        raise BadParameter(f"kind must be one of {_KINDS}, not {value!r}") from None
+
+
+def _text(args: Mapping[str, str], name: str, longest: int) -> str | None:
+    value = (args.get(name) or "").strip()
+    if len(value) > longest:
+        raise BadParameter(f"{name} is longer than {longest} characters")
+    return value or None
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise BadParameter(f"stories must be 1 or 0, not {value!r}")
+
+
+def _limit(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        limit = int(value)
+    except ValueError:
+        raise BadParameter(f"limit must be a whole number, not {value!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadParameter(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    return limit
+
+
+def _cursor(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        decode_cursor(value)
+    except ValueError:
+        raise BadParameter("before is not a cursor this site handed out") from None
+    return value
+
+
+def positive_id(value: str) -> int | None:
+    """An item id from a path or query, or None when it cannot be one."""
+    return int(value) if value.isdigit() and len(value) < 19 else None

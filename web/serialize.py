@@ -1,0 +1,121 @@
+"""Items and sources as JSON-ready dicts: the field names of the API contract (DESIGN.md).
+
+Shared by the API and the JSON Feed so both say the same thing about an item.
+It shapes records into plain data; it neither queries nor writes responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
+
+from .present import iso
+
+
+def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
+    """One item; ``full`` adds the sanitized content and extracted text."""
+    data: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind.value,
+        "label": item.label.value,
+        "title": item.title,
+        "url": item.url,
+        "permalink": url_for("pages.item", item_id=item.id, _external=True),
+        "summary": item.summary,
+        "author": item.author,
+        "published": iso(item.published),
+        "updated": iso(item.updated) or None,
+        "source": _source(item.source),
+        "sources": [_carrier(ref) for ref in item.sources],
+        "image": item.image,
+        "tags": list(item.tags),
+        "flags": list(item.flags),
+        "story_id": item.story_id,
+        "also": [_ref(ref) for ref in item.also],
+        "event": _event(item),
+        "video": _video(item),
+        "article": _article(item),
+    }
+    if full:
+        data["content"] = item.content
+        data["fulltext"] = item.fulltext
+    return data
+
+
+def _source(ref: SourceRef) -> dict[str, Any]:
+    return {"id": ref.id, "name": ref.name}
+
+
+def _carrier(ref: SourceRef) -> dict[str, Any]:
+    return {"id": ref.id, "name": ref.name, "url": ref.url}
+
+
+def _ref(ref: StoredItemRef) -> dict[str, Any]:
+    return {"id": ref.id, "title": ref.title, "url": ref.url, "source": _source(ref.source)}
+
+
+def _event(item: StoredItem) -> dict[str, Any] | None:
+    event = item.event
+    if event is None:
+        return None
+    return {
+        "start": iso(event.start),
+        "end": iso(event.end) or None,
+        "all_day": event.all_day,
+        "timezone": event.timezone,
+        "location": event.location,
+        "online": event.online,
+        "url": event.url,
+    }
+
+
+def _video(item: StoredItem) -> dict[str, Any] | None:
+    video = item.video
+    if video is None:
+        return None
+    return {
+        "id": video.id,
+        "provider": video.provider,
+        "thumbnail": video.thumbnail,
+        "duration": video.duration,
+        "embed_url": video.embed_url,
+    }
+
+
+def _article(item: StoredItem) -> dict[str, Any] | None:
+    article = item.article
+    if article is None:
+        return None
+    return {
+        "doi": article.doi,
+        "pmid": article.pmid,
+        "pmcid": article.pmcid,
+        "nct": list(article.nct),
+        "journal": article.journal,
+        "authors": list(article.authors),
+        "pub_type": article.pub_type,
+    }
+
+
+def source_json(source: StoredSource) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind.value,
+        "label": source.label.value,
+        "enabled": source.enabled,
+        "disabled_reason": source.disabled_reason,
+        "last_fetch_at": iso(source.last_fetch_at) or None,
+        "last_success_at": iso(source.last_success_at) or None,
+        "last_status": source.last_status,
+        "last_http_status": source.last_http_status,
+        "last_error": source.last_error,
+        "consecutive_failures": source.consecutive_failures,
+        "next_fetch_at": iso(source.next_fetch_at) or None,
+        "permanent_redirect": source.permanent_redirect,
+        "item_count": source.item_count,
+    }
