@@ -47,8 +47,6 @@ _DROP_WITH_CONTENT = frozenset(
 _SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_REL = "noopener noreferrer nofollow"
 
-_TAG_RE = re.compile(r"<[^>]*>")
-_SPACE_RE = re.compile(r"\s+")
 _BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
 
 
@@ -103,9 +101,9 @@ def html_to_text(html: str) -> str:
     if not html:
         return ""
     if "<" not in html and "&" not in html:
-        return _SPACE_RE.sub(" ", html).strip()
-    text = _text_cleaner().clean(_BLOCK_RE.sub(" ", html))
-    return _SPACE_RE.sub(" ", html_lib.unescape(text)).strip()
+        return " ".join(html.split())
+    text = _text_cleaner().clean(_BLOCK_RE.sub(" ", html) if "<" in html else html)
+    return " ".join(html_lib.unescape(text).split())
 
 
 @lru_cache(maxsize=1)
@@ -123,8 +121,3 @@ def word_count(html: str) -> int:
     """Words of running text in an HTML fragment, for the featured article's minimum length."""
     text = html_to_text(html)
     return len(text.split()) if text else 0
-
-
-def strip_tags(text: str) -> str:
-    """Remove anything tag-shaped from already-decoded text (titles that decoded to markup)."""
-    return _SPACE_RE.sub(" ", _TAG_RE.sub(" ", text)).strip()

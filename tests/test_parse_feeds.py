@@ -41,7 +41,7 @@ def test_rss2_feed_gives_plain_titles_sanitized_html_and_absolute_urls() -> None
         ),
         ParsedItem(
             guid=None,
-            url="https://feeds.example.org/cardio/second",
+            url="https://news.example.org/cardio/second",
             title="Second item",
             summary="Plain summary",
             published=datetime(2026, 11, 4, 12, 0, tzinfo=UTC),

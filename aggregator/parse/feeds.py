@@ -26,6 +26,7 @@ from aggregator.records import ArticleInfo, Kind, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
 _BYLINE_NAMES = 3
+_SCHOLARLY_KINDS = frozenset({Kind.ARTICLE, None})  # None: the caller did not say
 _DEFAULT_TYPE = "application/xml"
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
 
@@ -41,7 +42,9 @@ def parse_xml_feed(
     """
     # Without a content type feedparser flags every feed as bozo; XML's own
     # rules (BOM, declaration, else UTF-8) are what an unlabelled body gets.
-    headers = {"content-location": url, "content-type": content_type or _DEFAULT_TYPE}
+    # No content-location: feedparser would urljoin every link against it
+    # (a fifth of its time); we resolve the few URLs we keep ourselves.
+    headers = {"content-type": content_type or _DEFAULT_TYPE}
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
     parsed = feedparser.parse(
         io.BytesIO(body),
@@ -117,8 +120,9 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
         for part in (title, html_to_text(summary_html), html_to_text(content_html or ""))
         if part
     )
-    video = media.video_info(entry, link=link, generator=feed.generator)
-    image = (video.thumbnail if video else None) or media.thumbnail_of(entry)
+    thumbnail = media.thumbnail_of(entry)
+    video = media.video_info(entry, link=link, thumbnail=thumbnail, generator=feed.generator)
+    image = (video.thumbnail if video else None) or thumbnail
     return ParsedItem(
         guid=clean_str(entry.get("id")),
         url=link,
@@ -241,6 +245,7 @@ def _article(
         journal=journal or (feed.title if feed.kind is Kind.ARTICLE else None),
         authors=scholarly.entry_authors(entry),
         pub_type=clean_str(entry.get("dc_type")),
+        ids_from_text=feed.kind in _SCHOLARLY_KINDS,
     )
 
 

@@ -114,6 +114,7 @@ def _item(
             journal=feed_title if kind is Kind.ARTICLE else None,
             authors=authors,
             pub_type=None,
+            ids_from_text=kind in (Kind.ARTICLE, None),
         ),
     )
 
@@ -155,7 +156,4 @@ def _video(raw: Mapping[str, Any], link: str | None) -> VideoInfo | None:
         if isinstance(attachment, Mapping) and isinstance(attachment.get("url"), str)
     ]
     entry: dict[str, Any] = {"media_content": media_content}
-    image = clean_str(raw.get("image"))
-    if image:
-        entry["media_thumbnail"] = [{"url": image}]
-    return media.video_info(entry, link=link)
+    return media.video_info(entry, link=link, thumbnail=clean_str(raw.get("image")))

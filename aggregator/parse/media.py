@@ -27,7 +27,7 @@ _CLOCK_RE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})$")
 
 def youtube_id(url: str | None) -> str | None:
     """The 11-character id of a youtube.com/watch, youtu.be, /embed/ or /shorts/ URL."""
-    if not url:
+    if not url or "youtu" not in url:
         return None
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
@@ -140,11 +140,13 @@ def thumbnail_of(entry: Mapping[str, Any]) -> str | None:
 
 
 def video_info(
-    entry: Mapping[str, Any], *, link: str | None, generator: str = ""
+    entry: Mapping[str, Any], *, link: str | None, thumbnail: str | None, generator: str = ""
 ) -> VideoInfo | None:
-    """VideoInfo for an entry that is clearly a video, else None."""
+    """VideoInfo for an entry that is clearly a video, else None.
+
+    ``thumbnail`` is the entry's ``thumbnail_of``, which the caller needs anyway.
+    """
     yt_id = entry.get("yt_videoid") or youtube_id(link)
-    thumbnail = thumbnail_of(entry)
     views = _int((entry.get("media_statistics") or {}).get("views"))
     if isinstance(yt_id, str) and _YOUTUBE_ID_RE.match(yt_id):
         if thumbnail:
@@ -158,6 +160,8 @@ def video_info(
             provider="youtube",
             views=views,
         )
+    if not (entry.get("media_content") or entry.get("media_player") or entry.get("enclosures")):
+        return None
     contents = _video_contents(entry)
     player = _player_url(entry)
     if not contents and not player:

@@ -17,7 +17,7 @@ from aggregator.records import ArticleInfo
 
 # A DOI is "10.<registrant>/<suffix>"; the suffix may hold almost anything, so
 # we stop at whitespace, quotes, angle brackets and the URL query/fragment.
-_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>?#&]+)", re.IGNORECASE)
+_DOI_RE = re.compile(r"10\.\d{4,9}/[^\s\"'<>?#&]+")
 _DOI_TRAILING = ".,;:)]}'\""
 _PMID_URL_RE = re.compile(
     r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})\b|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})\b"
@@ -37,12 +37,19 @@ _NOTICE_TYPES = (
 
 def normalize_doi(value: str | None) -> str | None:
     """``https://doi.org/10.1/X?af=R.`` -> ``10.1/x``; None when there is no DOI in it."""
-    if not value:
+    if not value or "10." not in value:
         return None
-    match = _DOI_RE.search(value)
+    match = next(
+        (
+            m
+            for m in _DOI_RE.finditer(value)
+            if m.start() == 0 or not value[m.start() - 1].isalnum()
+        ),
+        None,
+    )
     if match is None:
         return None
-    doi = match.group(1).rstrip(_DOI_TRAILING)
+    doi = match.group(0).rstrip(_DOI_TRAILING)
     # A closing parenthesis belongs to the DOI only when it also opened one in it.
     while doi.endswith(")") and doi.count("(") < doi.count(")"):
         doi = doi[:-1]
@@ -59,18 +66,19 @@ def find_doi(candidates: Iterable[str | None]) -> str | None:
 
 
 def find_pmid(urls: Iterable[str | None], text: str) -> str | None:
+    # The substring tests skip the regex on the (long) texts that cannot match.
     for url in urls:
-        if url:
+        if url and "pubmed" in url:
             match = _PMID_URL_RE.search(url)
             if match:
                 return match.group(1) or match.group(2)
-    match = _PMID_TEXT_RE.search(text)
+    match = _PMID_TEXT_RE.search(text) if "PMID" in text else None
     return match.group(1) if match else None
 
 
 def find_pmcid(urls: Iterable[str | None], text: str) -> str | None:
     for haystack in (*urls, text):
-        if haystack:
+        if haystack and "PMC" in haystack:
             match = _PMCID_RE.search(haystack)
             if match:
                 return match.group(0)
@@ -79,6 +87,8 @@ def find_pmcid(urls: Iterable[str | None], text: str) -> str | None:
 
 def find_ncts(text: str) -> tuple[str, ...]:
     """Every trial number cited, in order of first mention."""
+    if "NCT" not in text:
+        return ()
     return tuple(dict.fromkeys(_NCT_RE.findall(text)))
 
 
@@ -100,16 +110,20 @@ def article_info(
     journal: str | None,
     authors: tuple[str, ...],
     pub_type: str | None,
+    ids_from_text: bool,
 ) -> ArticleInfo | None:
     """Assemble an ArticleInfo, or None when the entry carries no scholarly marker at all.
 
-    ``text`` is the entry's plain title, summary and content; it is searched
-    last, because a news story may mention another paper's DOI in passing.
+    ``text`` is the entry's plain title, summary and content. DOIs and PubMed
+    ids are taken from it only when ``ids_from_text`` (journal feeds): in a
+    news story they are citations of another paper, and treating them as the
+    story's own would merge the story with the paper.
     """
     url_list = [url for url in urls if url]
-    doi = find_doi([*explicit_dois, *url_list]) or find_doi([text])
-    pmid = find_pmid(url_list, text)
-    pmcid = find_pmcid(url_list, text)
+    id_text = text if ids_from_text else ""
+    doi = find_doi([*explicit_dois, *url_list]) or find_doi([id_text])
+    pmid = find_pmid(url_list, id_text)
+    pmcid = find_pmcid(url_list, id_text)
     ncts = find_ncts(text)
     kind = pub_type or notice_type(title)
     if not (doi or pmid or pmcid or ncts or kind):
