@@ -48,7 +48,8 @@ DEFAULT_VOCABULARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "neurology": (
         "neurology", "neurologist", "neurological", "brain", "stroke", "epilepsy", "seizure",
         "dementia", "Alzheimer", "Parkinson", "multiple sclerosis", "migraine", "neuropathy",
-        "amyotrophic lateral sclerosis", "ALS", "TIA",
+        "amyotrophic lateral sclerosis", "myasthenia gravis", "neurodegenerative", "Huntington",
+        "ALS", "TIA",
     ),
     "endocrinology": (
         "endocrinology", "endocrine", "diabetes", "diabetic", "insulin", "glucose", "thyroid",
@@ -83,7 +84,7 @@ DEFAULT_VOCABULARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "pediatrics": (
         "pediatrics", "pediatric", "paediatric", "child", "children", "childhood", "infant",
-        "newborn", "neonatal", "adolescent", "NICU",
+        "newborn", "neonate", "neonatal intensive care", "adolescent", "NICU",
     ),
     "obstetrics-gynecology": (
         "obstetrics", "obstetric", "gynecology", "gynaecology", "pregnancy", "pregnant",
@@ -92,7 +93,7 @@ DEFAULT_VOCABULARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
     "geriatrics": (
         "geriatrics", "geriatric", "older adults", "elderly", "frailty", "falls prevention",
-        "nursing home", "long-term care", "ageing", "aging",
+        "nursing home", "long-term care", "care home", "deprescribing",
     ),
     "rheumatology": (
         "rheumatology", "rheumatoid arthritis", "arthritis", "lupus", "gout", "vasculitis",

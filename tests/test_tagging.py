@@ -53,6 +53,12 @@ def test_abbreviation_inside_a_longer_word_does_not_match(tagger: Tagger) -> Non
     assert "cardiology" not in tag(tagger, "MIDAS study of migraine disability scores")
 
 
+def test_neonatal_fc_receptor_blocker_is_neurology_not_pediatrics(tagger: Tagger) -> None:
+    tags = tag(tagger, "FDA approves a neonatal Fc receptor blocker for myasthenia gravis")
+    assert "neurology" in tags
+    assert "pediatrics" not in tags
+
+
 def test_plural_of_a_keyword_matches(tagger: Tagger) -> None:
     assert "oncology" in tag(tagger, "Rare tumours in adolescents")
 
