@@ -102,6 +102,7 @@ def entry(
     content: str | None = None,
     url: str | None = None,
     tags: Sequence[str] = (),
+    thumbnail: str | None = None,
     **extra: Any,
 ) -> tuple[Kind, ParsedItem, tuple[str, ...]]:
     """One parsed entry of ``kind``, with the kind's own info filled in plausibly."""
@@ -121,7 +122,7 @@ def entry(
             id=f"vid{n:08d}",
             provider="youtube",
             duration=300 + n,
-            thumbnail=f"https://img.example.org/{n}.jpg",
+            thumbnail=thumbnail or f"https://img.example.org/{n}.jpg",
             embed_url=f"https://www.youtube-nocookie.com/embed/vid{n:08d}",
         )
     if kind is Kind.ARTICLE and "article" not in extra:
@@ -171,14 +172,24 @@ def _identity(item: ParsedItem) -> ItemIdentity:
     )
 
 
-def fill(store: Store, per_kind: int, *, start: datetime = NOW) -> None:
+def fill(
+    store: Store, per_kind: int, *, start: datetime = NOW, thumbnail: str | None = None
+) -> None:
     """``per_kind`` items of every kind, published a minute apart, long enough to feature."""
     batch = []
     for kind in Kind:
         for n in range(per_kind):
             published = start - timedelta(minutes=n * 4 + list(Kind).index(kind))
             body = f"<p>{words(80, next(_serial) + 10**6)}</p>" if kind is Kind.ARTICLE else None
-            batch.append(entry(kind, published=published, content=body, tags=("cardiology",)))
+            batch.append(
+                entry(
+                    kind,
+                    published=published,
+                    content=body,
+                    tags=("cardiology",),
+                    thumbnail=thumbnail,
+                )
+            )
     save(store, batch)
 
 
