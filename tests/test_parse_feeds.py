@@ -139,3 +139,32 @@ def test_a_declared_content_type_charset_decodes_a_feed_without_declaration() ->
         body, url="https://e.org/feed", content_type="application/rss+xml; charset=ISO-8859-1"
     )
     assert feed.items[0].title == "Café crème"
+
+
+CITING_STORY = (
+    b"<rss version='2.0'><channel><title>News</title><link>https://news.example.org/</link>"
+    b"<item><title>Aspirin study covered</title><link>https://news.example.org/story</link>"
+    b"<description>The paper (doi:10.5555/jex.2026.0042, PMID: 31234567) tested NCT01234567."
+    b"</description></item></channel></rss>"
+)
+
+
+def test_a_news_story_citing_a_paper_does_not_take_its_doi_or_pmid() -> None:
+    item = parse_document(CITING_STORY, url="https://news.example.org/rss", kind=Kind.NEWS).items[0]
+    assert item.article == ArticleInfo(nct=("NCT01234567",))
+
+
+def test_a_journal_entry_takes_its_doi_and_pmid_from_the_text() -> None:
+    item = parse_document(CITING_STORY, url="https://j.example.org/rss", kind=Kind.ARTICLE).items[0]
+    assert item.article is not None
+    assert (item.article.doi, item.article.pmid) == ("10.5555/jex.2026.0042", "31234567")
+
+
+def test_relative_item_links_resolve_against_the_channel_link() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title><link>https://site.example.org/blog/</link>"
+        b"<item><title>a</title><link>posts/1</link><guid isPermaLink='false'>a-1</guid>"
+        b"</item></channel></rss>"
+    )
+    item = parse_document(body, url="https://feeds.example.org/rss").items[0]
+    assert (item.url, item.guid) == ("https://site.example.org/blog/posts/1", "a-1")

@@ -156,7 +156,7 @@ def _entry_base(entry: Mapping[str, Any], link: str | None, feed: _FeedContext) 
     for detail in (*(entry.get("content") or ()), entry.get("summary_detail")):
         if isinstance(detail, Mapping):
             declared = clean_str(detail.get("base"))
-            if declared and declared != feed.url:
+            if declared:
                 return absolute_url(declared, feed.base) or feed.base
     return link or feed.base
 
