@@ -109,6 +109,22 @@ def test_no_summary_or_content_keeps_anything_executable(outcomes: dict[str, Out
     assert not bad, "\n".join(bad[:50])
 
 
+def test_every_url_is_http_or_absent(outcomes: dict[str, Outcome]) -> None:
+    bad = [
+        f"{name}: {url!r}"
+        for name, item in all_items(outcomes)
+        for url in (
+            item.url,
+            item.image,
+            item.event.url if item.event else None,
+            item.video.thumbnail if item.video else None,
+            item.video.embed_url if item.video else None,
+        )
+        if url is not None and not url.lower().startswith(("http://", "https://"))
+    ]
+    assert not bad, "\n".join(bad[:50])
+
+
 def test_every_date_is_utc_aware(outcomes: dict[str, Outcome]) -> None:
     bad = [
         f"{name}: {item.title!r} {moment!r}"

@@ -168,3 +168,13 @@ def test_relative_item_links_resolve_against_the_channel_link() -> None:
     )
     item = parse_document(body, url="https://feeds.example.org/rss").items[0]
     assert (item.url, item.guid) == ("https://site.example.org/blog/posts/1", "a-1")
+
+
+def test_script_urls_in_links_and_thumbnails_are_dropped() -> None:
+    body = (
+        b"<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'><channel><title>t</title>"
+        b"<item><title>a</title><link>javascript:alert(1)</link><guid>a-1</guid>"
+        b"<media:thumbnail url='data:image/png;base64,AAAA'/></item></channel></rss>"
+    )
+    item = parse_document(body, url="https://feeds.example.org/rss").items[0]
+    assert (item.url, item.image) == (None, None)

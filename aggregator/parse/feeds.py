@@ -121,7 +121,9 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
         if part
     )
     thumbnail = media.thumbnail_of(entry)
-    video = media.video_info(entry, link=link, thumbnail=thumbnail, generator=feed.generator)
+    video = media.video_info(
+        entry, link=link, thumbnail=thumbnail, base=base, generator=feed.generator
+    )
     image = (video.thumbnail if video else None) or thumbnail
     return ParsedItem(
         guid=clean_str(entry.get("id")),

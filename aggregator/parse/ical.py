@@ -25,7 +25,7 @@ import recurring_ical_events
 from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online
-from aggregator.parse.text import plain_to_html
+from aggregator.parse.text import absolute_url, plain_to_html
 from aggregator.records import EventInfo, ParsedFeed, ParsedItem
 
 HORIZON_PAST = timedelta(days=30)
@@ -164,7 +164,7 @@ def _item(event: icalendar.Component, *, occurrence: bool) -> ParsedItem:
     url = _text(event.get("URL"))
     return ParsedItem(
         guid=guid,
-        url=url if url and url.startswith(("http://", "https://")) else None,
+        url=absolute_url(url, None),
         title=_text(event.get("SUMMARY")) or "",
         summary=plain_to_html(_unescaped(event.get("DESCRIPTION"))),
         published=_moment(event, "CREATED") or _moment(event, "LAST-MODIFIED"),
@@ -183,7 +183,7 @@ def _event_info(event: icalendar.Component) -> EventInfo:
     start = _as_utc(raw_start)
     end = _end(event, raw_start, start, all_day=all_day)
     location = _text(event.get("LOCATION"))
-    url = _text(event.get("URL"))
+    url = absolute_url(_text(event.get("URL")), None)
     conference = " ".join(str(value) for value in _as_list(event.get("CONFERENCE")))
     return EventInfo(
         start=start,
@@ -266,9 +266,9 @@ def _categories(event: icalendar.Component) -> tuple[str, ...]:
 
 def _image(event: icalendar.Component) -> str | None:
     for prop in _as_list(event.get("IMAGE")):
-        text = _text(prop)
-        if text and text.startswith(("http://", "https://")):
-            return text
+        url = absolute_url(_text(prop), None)
+        if url:
+            return url
     return None
 
 

@@ -156,4 +156,4 @@ def _video(raw: Mapping[str, Any], link: str | None) -> VideoInfo | None:
         if isinstance(attachment, Mapping) and isinstance(attachment.get("url"), str)
     ]
     entry: dict[str, Any] = {"media_content": media_content}
-    return media.video_info(entry, link=link, thumbnail=clean_str(raw.get("image")))
+    return media.video_info(entry, link=link, thumbnail=clean_str(raw.get("image")), base=link)

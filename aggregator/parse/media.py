@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from aggregator.parse.text import absolute_url
 from aggregator.records import VideoInfo
 
 _YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/{}"
@@ -140,12 +141,20 @@ def thumbnail_of(entry: Mapping[str, Any]) -> str | None:
 
 
 def video_info(
-    entry: Mapping[str, Any], *, link: str | None, thumbnail: str | None, generator: str = ""
+    entry: Mapping[str, Any],
+    *,
+    link: str | None,
+    thumbnail: str | None,
+    base: str | None = None,
+    generator: str = "",
 ) -> VideoInfo | None:
     """VideoInfo for an entry that is clearly a video, else None.
 
-    ``thumbnail`` is the entry's ``thumbnail_of``, which the caller needs anyway.
+    ``thumbnail`` is the entry's ``thumbnail_of``, which the caller needs
+    anyway; it and the player URL are resolved against ``base`` and kept only
+    when they are http(s).
     """
+    thumbnail = absolute_url(thumbnail, base)
     yt_id = entry.get("yt_videoid") or youtube_id(link)
     views = _int((entry.get("media_statistics") or {}).get("views"))
     if isinstance(yt_id, str) and _YOUTUBE_ID_RE.match(yt_id):
@@ -216,7 +225,7 @@ def _embed_url(
     """An iframe-able player: PeerTube's media:embed, media:player, or Vimeo's player by id."""
     embed = entry.get("media_embed")
     if isinstance(embed, Mapping) and isinstance(embed.get("url"), str):
-        return str(embed["url"]).strip()
+        return absolute_url(embed["url"], None)
     if player is None and provider == "vimeo" and video_id:
         return f"https://player.vimeo.com/video/{video_id}"
-    return player
+    return absolute_url(player, None)

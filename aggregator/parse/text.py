@@ -16,6 +16,7 @@ from aggregator.sanitize import html_to_text
 _IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"", re.IGNORECASE)
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _EXCERPT_CHARS = 600
+_WEB_SCHEMES = ("http://", "https://")
 
 
 def clean_str(value: object) -> str | None:
@@ -27,16 +28,20 @@ def clean_str(value: object) -> str | None:
 
 
 def absolute_url(href: str | None, base: str | None) -> str | None:
-    """Resolve a possibly relative URL; the format parsers leave them as written."""
+    """Resolve a possibly relative URL; None unless the result is http(s).
+
+    Every URL a feed gives ends up in an href or src on our pages, so
+    ``javascript:``, ``data:`` and the like are dropped here, once.
+    """
     if not href:
         return None
     href = href.strip()
-    if base and not href.startswith(("http://", "https://")):
+    if base and not href.lower().startswith(_WEB_SCHEMES):
         try:
-            return urljoin(base, href)
+            href = urljoin(base, href)
         except ValueError:
-            return href
-    return href or None
+            return None
+    return href if href.lower().startswith(_WEB_SCHEMES) else None
 
 
 def plain_to_html(text: str) -> str:
@@ -63,5 +68,4 @@ def first_image(html: str | None) -> str | None:
     match = _IMG_SRC_RE.search(html)
     if match is None:
         return None
-    src = html_lib.unescape(match.group(1))
-    return src if src.startswith(("http://", "https://")) else None
+    return absolute_url(html_lib.unescape(match.group(1)), None)
