@@ -130,7 +130,7 @@ def _find_known(session: Session, updates: Sequence[ItemUpdate]) -> _Known:
                 ItemIdentifier.identifier.in_(chunk)
             )
         )
-        known.by_identifier.update(dict(rows.tuples()))
+        known.by_identifier.update({key: item_id for key, item_id in rows if key})
     return known
 
 
