@@ -123,7 +123,7 @@ class Reads:
     def upcoming_conferences(self, now: datetime, limit: int = 500) -> tuple[StoredItem, ...]:
         """Conferences that have not ended yet, soonest first (one per story)."""
         with session_scope(self._sessions) as session:
-            rows = session.scalars(_upcoming(now).limit(limit)).all()
+            rows = _upcoming_rows(session, now, limit)
             hydrated = _hydrate(session, rows)
             return tuple(hydrated[row.id] for row in rows)
 
@@ -223,12 +223,20 @@ def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
         query = query.where(Item.is_representative.is_(True))
     if wanted.kind is not None:
         query = query.where(Item.kind == wanted.kind.value)
+    # Correlated EXISTS, not IN: the stream index drives and each row costs one probe
+    # of (source_id, item_id) / (tag, item_id), instead of materialising every match.
     if wanted.source:
-        carried = select(ItemSource.item_id).where(ItemSource.source_id == wanted.source)
-        query = query.where(Item.id.in_(carried))
+        query = query.where(
+            select(ItemSource.id)
+            .where(ItemSource.source_id == wanted.source, ItemSource.item_id == Item.id)
+            .exists()
+        )
     if wanted.tag:
-        tagged = select(ItemTag.item_id).where(ItemTag.tag == wanted.tag)
-        query = query.where(Item.id.in_(tagged))
+        query = query.where(
+            select(ItemTag.item_id)
+            .where(ItemTag.tag == wanted.tag, ItemTag.item_id == Item.id)
+            .exists()
+        )
     if wanted.q:
         pattern = f"%{_escape_like(wanted.q.lower())}%"
         query = query.where(
@@ -252,24 +260,43 @@ def _newest(kind: Kind) -> Select[Item]:
     )
 
 
-def _upcoming(now: datetime) -> Select[Item]:
-    """Conferences not yet over (an ongoing one stays until it ends), soonest first."""
-    return (
-        select(Item)
-        .where(
-            Item.kind == Kind.CONFERENCE.value,
-            Item.event_end >= now,
-            Item.is_representative.is_(True),
+def _upcoming_rows(session: Session, now: datetime, limit: int) -> list[Item]:
+    """Conferences not yet over (an ongoing one stays until it ends), soonest first.
+
+    Two steps, because no index orders by start among those not yet ended: the
+    (start, id) pairs come from the covering ``ix_items_event`` and are sorted
+    small, then only the first few full rows are read. Candidates are
+    over-fetched so that story duplicates filtered out afterwards still leave
+    ``limit`` representatives.
+    """
+    candidates = (
+        session.execute(
+            select(Item.id)
+            .where(Item.kind == Kind.CONFERENCE.value, Item.event_end >= now)
+            .order_by(Item.event_start, Item.id)
+            .limit(limit * 4)
         )
-        .order_by(Item.event_start, Item.id)
+        .scalars()
+        .all()
     )
+    if not candidates:
+        return []
+    rows = session.scalars(
+        select(Item)
+        .where(Item.id.in_(candidates), Item.is_representative.is_(True))
+        .order_by(Item.event_start, Item.id)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, list[Item]]:
     sections: dict[Kind, list[Item]] = {}
     for kind in SECTIONS:
-        query = _upcoming(now) if kind is Kind.CONFERENCE else _newest(kind)
-        sections[kind] = list(session.scalars(query.limit(limit)).all())
+        if kind is Kind.CONFERENCE:
+            sections[kind] = _upcoming_rows(session, now, limit)
+        else:
+            sections[kind] = list(session.scalars(_newest(kind).limit(limit)).all())
     return sections
 
 
