@@ -164,10 +164,15 @@ def save(
 
 def _identity(item: ParsedItem) -> ItemIdentity:
     digest = hashlib.sha256(f"{item.title}|{item.summary}|{item.content}".encode()).hexdigest()
+    identifiers = []
+    if item.article and item.article.doi:
+        identifiers.append(f"doi:{item.article.doi}")
+    if item.video and item.video.id:
+        identifiers.append(f"youtube:{item.video.id}")
     return ItemIdentity(
         guid_key=item.guid or item.url or digest,
         canonical_url=item.url,
-        identifiers=(),
+        identifiers=tuple(identifiers),
         content_hash=digest,
     )
 
