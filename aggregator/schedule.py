@@ -232,6 +232,7 @@ def web_command(settings: Settings, *, host: str, port: int, workers: int | None
 
 def run_service(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
     """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT."""
+    _quiet_scheduler_logs()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     store = Store(settings.database)
@@ -261,6 +262,15 @@ def run_service(settings: Settings, *, host: str, port: int, workers: int | None
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _quiet_scheduler_logs() -> None:
+    """APScheduler logs every run of a two-second job, and every tick skipped because a
+    long pass is still running (by design: ``max_instances=1``); errors still show."""
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances" not in record.getMessage()
+    )
 
 
 def _wait_child(web: subprocess.Popen[bytes]) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
@@ -217,3 +223,85 @@ def test_stop_abandons_a_fetch_in_flight_and_leaves_no_claim(
     with store.session() as session:
         row = session.scalars(select(Source).where(Source.id == "slow")).one()
         assert (row.claimed_by, row.claimed_until, row.last_fetch_at) == (None, None, None)
+
+
+@pytest.fixture
+def web_available() -> None:
+    try:
+        from web import create_app  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"medfeed run serves web.create_app, which is not importable yet: {exc}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_json(url: str) -> dict[str, Any] | None:
+    try:
+        response = httpx.get(url, timeout=2.0)
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+@pytest.fixture
+def medfeed_run(
+    harness: Harness, server: LocalServer, tmp_path: Path, web_available: None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``medfeed run`` over one local feed, in a real subprocess, answering on a free port."""
+    server.route("/a.xml", served(FEED))
+    harness.write([("alpha", server.url("/a.xml"), "news")], "{default_interval: 1h, tick: 0.5s}")
+    port = free_port()
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(harness.path), "run"]
+    log = (tmp_path / "run.log").open("wb")
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "1"], stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: get_json(base + "/healthz") is not None, 20.0), (
+            tmp_path / "run.log"
+        ).read_text()[-3000:]
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def titles(base: str) -> list[str]:
+    body = get_json(base + "/api/items?stories=0") or {"items": []}
+    return [item["title"] for item in body["items"]]
+
+
+def test_medfeed_run_serves_the_site_and_refreshes_in_the_background(
+    medfeed_run: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    _, base = medfeed_run
+    assert wait_until(lambda: "Trial results" in titles(base), 10.0)
+
+
+def test_medfeed_run_fetches_a_source_added_to_the_file(
+    medfeed_run: tuple[subprocess.Popen[bytes], str], harness: Harness, server: LocalServer
+) -> None:
+    _, base = medfeed_run
+    server.route("/b.xml", served(rss([Entry("Guideline update", "https://ex.org/gl", "gl-1")])))
+    harness.write(
+        [("alpha", server.url("/a.xml"), "news"), ("beta", server.url("/b.xml"), "news")],
+        "{default_interval: 1h, tick: 0.5s}",
+    )
+    assert wait_until(lambda: "Guideline update" in titles(base), 10.0)
+
+
+def test_medfeed_run_exits_cleanly_on_sigterm(
+    medfeed_run: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    process, base = medfeed_run
+    assert wait_until(lambda: "Trial results" in titles(base), 10.0)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert get_json(base + "/healthz") is None
