@@ -199,11 +199,11 @@ DEFAULT_LABELS = {
 class Settings(_Strict):
     path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     database: str = "sqlite:///var/medfeed.db"
-    http: HttpSettings = HttpSettings()
-    schedule: ScheduleSettings = ScheduleSettings()
-    featured: FeaturedSettings = FeaturedSettings()
-    fulltext: FulltextSettings = FulltextSettings()
-    dedupe: DedupeSettings = DedupeSettings()
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    featured: FeaturedSettings = Field(default_factory=FeaturedSettings)
+    fulltext: FulltextSettings = Field(default_factory=FulltextSettings)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
     specialties: dict[str, Annotated[SpecialtySettings, BeforeValidator(_specialty)]] | None = None
     sources: tuple[SourceSettings, ...] = Field(min_length=1)
 

@@ -18,7 +18,7 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
-class SiteApplication(BaseApplication):  # type: ignore[misc]
+class SiteApplication(BaseApplication):
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
         self.options = options

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..errors import StorageError
@@ -36,7 +38,8 @@ class Store(Reads):
     def __init__(self, url: str, *, migrate: bool = True, **engine_options: object) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_options)
-        self._sessions = make_sessionmaker(self.engine)
+        self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
+        self._writes = make_sessionmaker(self.engine, writer=True)
         if migrate:
             upgrade(self.engine)
 
@@ -51,9 +54,9 @@ class Store(Reads):
     def close(self) -> None:
         self.engine.dispose()
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self) -> AbstractContextManager[Session]:
         """A unit of work (commit on success); for the store's own modules and tests."""
-        return session_scope(self._sessions)
+        return session_scope(self._writes)
 
     def ping(self) -> bool:
         try:
@@ -154,7 +157,7 @@ class Store(Reads):
         return self.get_meta("generation") or "0"
 
 
-def _bump_generation(session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _bump_generation(session: Session, now: datetime) -> None:
     row = session.get(Meta, "generation")
     if row is None:
         session.add(Meta(key="generation", value="1", changed_at=now))

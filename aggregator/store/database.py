@@ -53,12 +53,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take the write lock at BEGIN, so two writers queue instead of deadlocking."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take the write lock at BEGIN, so two writers queue instead of deadlocking.
+
+    Readers (the web) begin deferred: in WAL mode they never wait for a writer.
+    """
+    if connection.get_execution_options().get("medfeed_writer"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading, or (``writer=True``) for writing."""
+    bind = engine.execution_options(medfeed_writer=True) if writer else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

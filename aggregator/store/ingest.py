@@ -185,7 +185,7 @@ def _link(session: Session, item_id: int, update_: ItemUpdate, now: datetime) ->
     """Record that one more source carried an existing item (the "also from" list)."""
     insert_ignore(
         session,
-        ItemSource.__table__,  # type: ignore[arg-type]
+        ItemSource.__table__,
         [
             {
                 "item_id": item_id,
@@ -238,13 +238,13 @@ def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: d
 
 def _add_identifiers(session: Session, item_id: int, update_: ItemUpdate) -> None:
     rows = [{"identifier": i, "item_id": item_id} for i in update_.identity.identifiers]
-    insert_ignore(session, ItemIdentifier.__table__, rows)  # type: ignore[arg-type]
+    insert_ignore(session, ItemIdentifier.__table__, rows)
 
 
 def _set_tags(session: Session, item_id: int, tags: Sequence[str]) -> None:
     session.execute(delete(ItemTag).where(ItemTag.item_id == item_id))
     rows = [{"item_id": item_id, "tag": tag[:64]} for tag in dict.fromkeys(tags)]
-    insert_ignore(session, ItemTag.__table__, rows)  # type: ignore[arg-type]
+    insert_ignore(session, ItemTag.__table__, rows)
 
 
 def _content_values(update_: ItemUpdate) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
     added: list[dict[str, object]] = []
     for conf in settings.sources:
         interval = int(settings.interval_of(conf).total_seconds())
-        values = {
+        values: dict[str, object] = {
             "name": conf.name,
             "kind": conf.kind.value,
             "label": conf.effective_label.value,
