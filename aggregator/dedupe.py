@@ -50,16 +50,16 @@ from datasketch import MinHash
 from aggregator.sanitize import html_to_text
 
 DEFAULT_WINDOW = timedelta(days=7)
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.25
 
-BANDS = 16
+BANDS = 32
 ROWS = 2
 NUM_PERM = BANDS * ROWS
 ENTITY_WEIGHT = 3
 FOLLOW_UP_GAP = timedelta(hours=72)
 FOLLOW_UP_PENALTY = 0.15
-ENTITY_OVERLAP_MIN = 0.35
-MIN_ENTITIES = 2
+ENTITY_OVERLAP_MIN = 0.25
+MIN_ENTITIES = 1
 SHARED_TRIAL_FACTOR = 0.5
 BOILERPLATE_THRESHOLD = 0.7
 
@@ -76,6 +76,13 @@ _STOP_TEXT = """a about after against also an and any are as at be been before b
     monday tuesday wednesday thursday friday saturday sunday percent according announced
     reported reports week yesterday"""
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
+# Words that open sentences in news prose; never names.
+_COMMON_INITIALS = frozenset(
+    """results patients physicians researchers participants officials doctors data findings
+    most common side grade approval people outside analysts clinicians hospitalizations
+    health experts regulators background methods conclusions importance design under
+    new study updated large could association positive""".split()
+)
 # Capitalised in nearly every medical story, so they name nothing in particular.
 _GENERIC_NAMES = frozenset(
     """fda cdc who ema nih u.s us uk eu dr class ii iii iv phase university hospital health
@@ -137,6 +144,7 @@ class Signature:
     entities: frozenset[str]  # the words that name something (see _entities)
     trials: frozenset[str]  # trial names and NCT numbers as written
     numbers: frozenset[str]  # counts and figures of two digits or more
+    headline_numbers: frozenset[str]  # the same, in the title alone
     boilerplate: bool
 
 
@@ -153,7 +161,8 @@ def signature(title: str, text: str) -> Signature:
     matched = body if boilerplate else f"{title_text}. {body}"
     words = _words(matched)
     digits = {word for word in words if any(ch.isdigit() for ch in word)}
-    entities = (_entities(body) | digits) & set(words) - _GENERIC_NAMES
+    named = _entities(body) | (set() if _title_case(title_text) else _entities(title_text))
+    entities = (named | digits) & set(words) - _GENERIC_NAMES
     weighted = frozenset(_weigh(words, entities))
     hashes = _minhash(weighted)
     return Signature(
@@ -162,7 +171,8 @@ def signature(title: str, text: str) -> Signature:
         weighted=weighted,
         entities=frozenset(entities),
         trials=frozenset(_TRIAL.findall(f"{title_text} {body}")) - _NOT_TRIALS,
-        numbers=frozenset(w.replace(",", "") for w in words if _NUMBER.match(w) and len(w) > 1),
+        numbers=_numbers(words),
+        headline_numbers=_numbers(_words(title_text)) if not boilerplate else frozenset(),
         boilerplate=boilerplate,
     )
 
@@ -213,13 +223,17 @@ def conflicts(a: StoryText, b: StoryText, sig_a: Signature, sig_b: Signature) ->
     """Evidence that two items tell different stories, whatever their wording shares.
 
     They name only different trials (or DOIs), share too few of their names,
-    or both give counts and none agree (an outbreak's update, a new figure).
+    or both give counts and none agree, in the headline or anywhere (an
+    outbreak's update quotes last week's count in its text, not its headline).
     """
     ids_a, ids_b = _hard_ids(a, sig_a), _hard_ids(b, sig_b)
     if ids_a and ids_b:
         return not ids_a & ids_b
     if _overlap(sig_a.entities, sig_b.entities) < ENTITY_OVERLAP_MIN:
         return True
+    if sig_a.headline_numbers and sig_b.headline_numbers:
+        if not sig_a.headline_numbers & sig_b.headline_numbers:
+            return True
     return bool(sig_a.numbers and sig_b.numbers and not sig_a.numbers & sig_b.numbers)
 
 
@@ -245,7 +259,9 @@ def choose_story(
     A story qualifies when at least one of its candidate members passes
     ``same_story`` and none of them ``conflicts`` with the item: a follow-up
     that reuses a story's words with new numbers matches its vaguest member
-    but conflicts with the others. Among qualifying stories the one with the
+    but conflicts with the others. An item more than ``FOLLOW_UP_GAP`` after
+    the story's first candidate member needs the follow-up margin on top of
+    the threshold, as a pair that far apart does. Among qualifying stories the one with the
     most similar member wins (ties: the smaller story id).
     """
     by_story: dict[int, list[Candidate]] = {}
@@ -262,6 +278,9 @@ def choose_story(
             for m in members
             if same_story(item, m.text, sig, m.sig, threshold=threshold)
         ]
+        started = min(m.text.published for m in members)
+        if item.published - started > FOLLOW_UP_GAP:
+            verified = [score for score in verified if score >= threshold + FOLLOW_UP_PENALTY]
         if verified and (best is None or (max(verified), -story_id) > best):
             best = (max(verified), -story_id)
     return None if best is None else -best[1]
@@ -319,17 +338,32 @@ def _words(text: str) -> list[str]:
     return [word for word in words if word not in _STOP_WORDS and len(word) > 1]
 
 
-def _entities(text: str) -> set[str]:
-    """Words written capitalised mid-sentence or with a digit: names, places, trials, counts.
+def _numbers(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(word for word in words if _NUMBER.match(word) and len(word) > 1)
 
-    A sentence's first word is capitalised by grammar, not because it names
-    something, so it counts only when it carries a digit.
+
+def _title_case(title: str) -> bool:
+    """Headline Style Capitalises Every Word, which hides the names in it."""
+    words = _RAW_WORD.findall(title)
+    return sum(word[0].isupper() for word in words) > len(words) / 2
+
+
+def _entities(text: str) -> set[str]:
+    """Words written capitalised or with a digit: names, places, trials, counts.
+
+    A sentence's first word is capitalised by grammar, so it counts only when
+    the text never writes it in lower case ("Perrigo is recalling…" names a
+    company; "Results showed…" is followed by "results" elsewhere often
+    enough, and is a common word when it is not).
     """
+    text = _THOUSANDS.sub("", text)
+    lower = {word for word in _RAW_WORD.findall(text) if word[0].islower()}
     found: set[str] = set()
-    for sentence in _SENTENCE.split(_THOUSANDS.sub("", text)):
+    for sentence in _SENTENCE.split(text):
         for position, raw in enumerate(_RAW_WORD.findall(sentence)):
             digit = any(ch.isdigit() for ch in raw)
-            if digit or (position > 0 and raw[0].isupper()):
+            initial = position == 0 and raw.lower() in lower
+            if digit or (raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS):
                 found.update(_words(raw))
     return found
 

@@ -8,7 +8,7 @@ items counts as predicted same-story when they end in the same story, and as
 truly same-story when the set labels them so.
 
 It does not tune anything; it prints the numbers for the defaults and a sweep
-of thresholds. Run: ``.venv/bin/python benchmarks/dedupe_quality.py``.
+of thresholds. Run: ``.venv/bin/python benchmarks/dedupe_quality.py [SET.jsonl]``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from aggregator.store.models import Base, Item, Source
 from aggregator.store.stories import assign_story
 
 SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "stories.jsonl"
-SWEEP = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def score(records: Sequence[dict[str, str | int]], stories: dict[int, int]) -> S
 
 
 def main() -> None:
-    records = load_set()
+    records = load_set(Path(sys.argv[1]) if len(sys.argv) > 1 else SET)
     stories = {str(r["story"]) for r in records}
     print(f"{len(records)} items, {len(stories)} stories, window {DEFAULT_WINDOW}")
     result = score(records, cluster(records))

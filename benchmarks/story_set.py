@@ -11,13 +11,16 @@ headlines reused for unrelated studies.
 
 It does not run any matching; it is seeded and deterministic, so re-running it
 reproduces the committed file byte for byte. Run:
-``.venv/bin/python benchmarks/story_set.py``.
+``.venv/bin/python benchmarks/story_set.py`` (or ``… story_set.py SEED PATH`` for a
+held-out set drawn with another seed, to check that tuning on the committed set
+did not overfit it).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -854,8 +857,11 @@ def recurring(rng: random.Random, rows: Sequence[Row]) -> list[Row]:
     return out
 
 
-def build() -> list[dict[str, object]]:
-    rng = random.Random(20261101)
+SEED = 20261101
+
+
+def build(seed: int = SEED) -> list[dict[str, object]]:
+    rng = random.Random(seed)
     rows = stories(rng)
     rows += recurring(rng, rows)
     rows.sort(key=lambda row: (row.published, row.source, row.title))
@@ -875,9 +881,11 @@ def build() -> list[dict[str, object]]:
 
 
 def main() -> None:
-    records = build()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as handle:
+    """Write the committed set; ``story_set.py SEED PATH`` writes a held-out set instead."""
+    seed, out = (int(sys.argv[1]), Path(sys.argv[2])) if len(sys.argv) > 2 else (SEED, OUT)
+    records = build(seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     sizes: dict[object, int] = {}
@@ -885,7 +893,7 @@ def main() -> None:
         sizes[record["story"]] = sizes.get(record["story"], 0) + 1
     multi = sum(1 for size in sizes.values() if size > 1)
     single = sum(1 for size in sizes.values() if size == 1)
-    print(f"{len(records)} items, {multi} multi-item stories, {single} singletons -> {OUT}")
+    print(f"{len(records)} items, {multi} multi-item stories, {single} singletons -> {out}")
 
 
 if __name__ == "__main__":

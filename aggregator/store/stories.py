@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.dedupe import (
@@ -123,7 +123,8 @@ def _leave_story(session: Session, item_id: int, story_id: int | None) -> None:
 def _candidates(
     session: Session, item: StoryText, band_keys: Sequence[str], window: timedelta
 ) -> Sequence[Any]:
-    """Stored items sharing a band key with ``item`` and published within ``window`` of it."""
+    """Stored items sharing a band key with ``item`` within ``window`` of it, and the other
+    members of their stories in that window (a story is joined only if none conflicts)."""
     if not band_keys:
         return ()
     matching = (
@@ -138,8 +139,13 @@ def _candidates(
     ids = session.execute(matching).scalars().all()
     if not ids:
         return ()
-    rows = session.execute(select(*_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id))
-    return rows.all()
+    stories = select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(ids))
+    members = select(*_COLUMNS).where(
+        or_(Item.id.in_(ids), Item.story_id.in_(stories)),
+        Item.published >= item.published - window,
+        Item.published <= item.published + window,
+    )
+    return session.execute(members.order_by(Item.id)).all()
 
 
 def _refresh_representative(session: Session, story_id: int, exclude: int | None = None) -> None:
