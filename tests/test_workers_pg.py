@@ -48,14 +48,14 @@ store.close()
 
 
 class GrowingFeeds:
-    """Feed ``/<n>.xml`` gains an entry every second; every request is timed and counted.
+    """Feed ``/<n>.xml`` gains an entry every ``every`` seconds; every request is counted.
 
     ``overlap`` is the most requests for one feed ever in flight at once: the
     number the claims must keep at 1.
     """
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    def __init__(self, delay: float, every: float = 1.0) -> None:
+        self.delay, self.every = delay, every
         self.started = time.monotonic()
         self.lock = threading.Lock()
         self.in_flight: Counter[str] = Counter()
@@ -63,7 +63,7 @@ class GrowingFeeds:
         self.served: dict[str, int] = {}  # entries in the largest version served
 
     def entries(self, path: str) -> list[Entry]:
-        count = 1 + int(time.monotonic() - self.started)
+        count = 1 + int((time.monotonic() - self.started) / self.every)
         own = [
             Entry(f"{path} item {n}", f"https://ex.org{path}/{n}", f"{path}-{n}")
             for n in range(count)
