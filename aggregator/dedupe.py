@@ -231,9 +231,9 @@ def conflicts(a: StoryText, b: StoryText, sig_a: Signature, sig_b: Signature) ->
         return not ids_a & ids_b
     if _overlap(sig_a.entities, sig_b.entities) < ENTITY_OVERLAP_MIN:
         return True
-    if sig_a.headline_numbers and sig_b.headline_numbers:
-        if not sig_a.headline_numbers & sig_b.headline_numbers:
-            return True
+    headlines_a, headlines_b = sig_a.headline_numbers, sig_b.headline_numbers
+    if headlines_a and headlines_b and not headlines_a & headlines_b:
+        return True
     return bool(sig_a.numbers and sig_b.numbers and not sig_a.numbers & sig_b.numbers)
 
 
