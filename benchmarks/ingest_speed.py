@@ -25,23 +25,52 @@ from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 
-WORDS = (
-    "patients trial randomized placebo dose outcome cohort mortality risk therapy clinical "
-    "hospital efficacy adverse events treatment guideline screening vaccine infection cancer "
-    "cardiac kidney diabetes stroke children adults study results primary endpoint"
-).split()
+SYLLABLES = [
+    "ca",
+    "di",
+    "o",
+    "vas",
+    "cu",
+    "lar",
+    "on",
+    "co",
+    "lo",
+    "gy",
+    "neu",
+    "ro",
+    "pa",
+    "thy",
+    "im",
+    "mu",
+    "no",
+    "the",
+    "ra",
+    "py",
+    "glu",
+    "cose",
+    "re",
+    "nal",
+    "hep",
+    "tic",
+    "vi",
+]
 
 
-def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
+    """Made-up words, so that generated stories are as distinct as real ones."""
+    return ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(size)]
 
 
-def feed(rng: random.Random, feed_no: int, items: int) -> str:
+def sentence(rng: random.Random, words: list[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+
+def feed(rng: random.Random, words: list[str], feed_no: int, items: int) -> str:
     entries = []
     for n in range(items):
-        summary = " ".join(sentence(rng, 14) for _ in range(5))
+        summary = " ".join(sentence(rng, words, 14) for _ in range(5))
         entries.append(
-            f"<item><title>{escape(sentence(rng, 9))}</title>"
+            f"<item><title>{escape(sentence(rng, words, 9))}</title>"
             f"<link>https://outlet{feed_no}.example.org/news/{n}</link>"
             f"<guid>outlet{feed_no}-{n}</guid><description>&lt;p&gt;{escape(summary)}&lt;/p&gt;"
             f"</description><pubDate>Tue, 24 Nov 2026 {n % 24:02d}:00:00 GMT</pubDate></item>"
@@ -66,11 +95,12 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     args = parser.parse_args()
     rng = random.Random(7)
+    words = vocabulary(rng)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "feeds").mkdir()
         for n in range(args.feeds):
-            (root / "feeds" / f"f{n}.xml").write_text(feed(rng, n, args.items))
+            (root / "feeds" / f"f{n}.xml").write_text(feed(rng, words, n, args.items))
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
