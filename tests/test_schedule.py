@@ -100,8 +100,8 @@ def test_source_added_to_the_file_is_fetched_without_restart(
     harness.start([alpha], schedule="{default_interval: 1h, tick: 0.2s}")
     assert wait_until(lambda: hits(server, "/a.xml") == 1, 3.0)
     harness.write([alpha, ("beta", server.url("/b.xml"), "news")], "{default_interval: 1h}")
-    assert wait_until(lambda: hits(server, "/b.xml") == 1, 4.0)
-    assert harness.source("beta").last_status == "ok"
+    assert wait_until(lambda: harness.source("beta").last_status == "ok", 4.0)
+    assert hits(server, "/b.xml") == 1
 
 
 def test_invalid_edit_keeps_the_old_config_and_records_the_error(
