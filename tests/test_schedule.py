@@ -58,6 +58,11 @@ class Harness:
     def source(self, source_id: str) -> StoredSource:
         return next(s for s in self.store.sources(include_retired=True) if s.id == source_id)
 
+    def status(self, source_id: str) -> str | None:
+        """The last recorded fetch status; None before the source is even in the database."""
+        known = {s.id: s.last_status for s in self.store.sources(include_retired=True)}
+        return known.get(source_id)
+
 
 @pytest.fixture
 def harness(tmp_path: Path, database_url: str, store: Store) -> Iterator[Harness]:
@@ -100,7 +105,7 @@ def test_source_added_to_the_file_is_fetched_without_restart(
     harness.start([alpha], schedule="{default_interval: 1h, tick: 0.2s}")
     assert wait_until(lambda: hits(server, "/a.xml") == 1, 3.0)
     harness.write([alpha, ("beta", server.url("/b.xml"), "news")], "{default_interval: 1h}")
-    assert wait_until(lambda: harness.source("beta").last_status == "ok", 4.0)
+    assert wait_until(lambda: harness.status("beta") == "ok", 4.0)
     assert hits(server, "/b.xml") == 1
 
 
@@ -164,7 +169,7 @@ def test_retry_after_on_429_is_honoured_by_the_schedule(
     headers = {"Retry-After": "30"}
     server.route("/busy.xml", lambda handler: send(handler, 429, b"slow down", headers))
     harness.start([("busy", server.url("/busy.xml"), "news")])
-    assert wait_until(lambda: harness.source("busy").last_status == "failed", 3.0)
+    assert wait_until(lambda: harness.status("busy") == "failed", 3.0)
     fetched = harness.source("busy")
     assert fetched.next_fetch_at is not None and fetched.last_fetch_at is not None
     assert fetched.next_fetch_at >= fetched.last_fetch_at + timedelta(seconds=29)
