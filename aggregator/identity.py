@@ -155,7 +155,19 @@ def identify(item: ParsedItem) -> ItemIdentity:
     guid = item.guid.strip() if item.guid else ""
     return ItemIdentity(
         guid_key=guid or canonical or f"sha256:{digest}",
-        canonical_url=canonical,
+        canonical_url=_occurrence_key(canonical, item),
         identifiers=identifiers(item),
         content_hash=digest,
     )
+
+
+def _occurrence_key(canonical: str | None, item: ParsedItem) -> str | None:
+    """An event's page URL names the event, not one occurrence of it.
+
+    A weekly journal club links every occurrence to the same page, so for
+    events the layer-2 key is the URL plus the start date: one congress from
+    a calendar and from a society's RSS still merge, occurrences do not.
+    """
+    if canonical is None or item.event is None:
+        return canonical
+    return f"{canonical}#event={item.event.start.date().isoformat()}"

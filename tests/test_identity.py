@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from aggregator.identity import canonical_url, content_hash, identify
-from aggregator.records import ArticleInfo, ParsedItem, VideoInfo
+from aggregator.records import ArticleInfo, EventInfo, ParsedItem, VideoInfo
 
 ITEM = ParsedItem(
     guid=None,
@@ -130,3 +130,18 @@ def test_content_hash_ignores_updated_published_and_view_counts() -> None:
 )
 def test_content_hash_changes_when_the_content_changes(change: dict[str, object]) -> None:
     assert content_hash(replace(ITEM, **change)) != content_hash(ITEM)  # type: ignore[arg-type]
+
+
+def test_occurrences_of_a_recurring_event_keep_their_own_url_key() -> None:
+    page = "https://hospital.example/education/journal-club"
+    first, second = (
+        ParsedItem(
+            guid=f"club@{day}",
+            url=page,
+            title="Journal club",
+            event=EventInfo(start=datetime(2026, 12, day, 12, tzinfo=UTC)),
+        )
+        for day in (2, 9)
+    )
+    assert identify(first).canonical_url != identify(second).canonical_url
+    assert identify(first).canonical_url == identify(first).canonical_url
