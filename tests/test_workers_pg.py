@@ -133,9 +133,8 @@ def test_two_refresh_commands_fetch_each_due_source_exactly_once(
     tmp_path: Path, pg_url: str, store: Store, server: LocalServer
 ) -> None:
     feeds = GrowingFeeds(delay=0.2)
-    sources = serve_feeds(server, feeds, 20)
     config = tmp_path / "config.yaml"
-    config.write_text(config_text(pg_url, sources))
+    config.write_text(config_text(pg_url, serve_feeds(server, feeds, 20)))
     refresh = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "refresh"]
     results = start_all([refresh, refresh])
     assert [r.returncode for r in results] == [0, 0], [r.stderr[-2000:] for r in results]
@@ -149,10 +148,9 @@ def test_two_scheduler_processes_share_sources_and_never_overlap_on_one(
     tmp_path: Path, pg_url: str, store: Store, server: LocalServer
 ) -> None:
     feeds = GrowingFeeds(delay=0.15)
-    sources = serve_feeds(server, feeds, 12)
     config = tmp_path / "config.yaml"
     schedule = "{default_interval: 1s, tick: 0.2s, jitter: 0.5}"
-    config.write_text(config_text(pg_url, sources, schedule=schedule))
+    config.write_text(config_text(pg_url, serve_feeds(server, feeds, 12), schedule=schedule))
     worker = [sys.executable, "-c", WORKER, str(config), "12"]
     results = start_all([worker, worker])
     assert [r.returncode for r in results] == [0, 0], [r.stderr[-2000:] for r in results]
