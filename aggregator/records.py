@@ -89,6 +89,7 @@ class ArticleInfo:
     journal: str | None = None
     authors: tuple[str, ...] = ()
     pub_type: str | None = None  # e.g. "Research Article", "Erratum", "Retraction"
+    cites: tuple[str, ...] = ()  # other DOIs the text cites (normalised): "covers: …"
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ class StoredItem:
     fulltext: str | None = None  # extracted main text (sanitized HTML), featured articles
     fulltext_error: str | None = None
     flags: tuple[str, ...] = ()  # e.g. "retracted", "corrected"
+    covers: tuple[StoredItemRef, ...] = ()  # stored articles whose DOI this item cites
+    covered_by: tuple[StoredItemRef, ...] = ()  # items that cite this item's DOI
 
     @property
     def body(self) -> str:

@@ -151,7 +151,7 @@ CITING_STORY = (
 
 def test_a_news_story_citing_a_paper_does_not_take_its_doi_or_pmid() -> None:
     item = parse_document(CITING_STORY, url="https://news.example.org/rss", kind=Kind.NEWS).items[0]
-    assert item.article == ArticleInfo(nct=("NCT01234567",))
+    assert item.article == ArticleInfo(nct=("NCT01234567",), cites=("10.5555/jex.2026.0042",))
 
 
 def test_a_journal_entry_takes_its_doi_and_pmid_from_the_text() -> None:
@@ -178,3 +178,55 @@ def test_script_urls_in_links_and_thumbnails_are_dropped() -> None:
     )
     item = parse_document(body, url="https://feeds.example.org/rss").items[0]
     assert (item.url, item.image) == (None, None)
+
+
+def test_a_news_story_lists_the_dois_it_cites_in_its_text_and_links() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>News</title><item><title>Covered</title>"
+        b"<link>https://news.example.org/s</link><description>&lt;p&gt;The "
+        b"&lt;a href='https://doi.org/10.5555/Linked.7'&gt;paper&lt;/a&gt; and doi:10.5555/x.1."
+        b"&lt;/p&gt;</description></item></channel></rss>"
+    )
+    item = parse_document(body, url="https://news.example.org/rss", kind=Kind.NEWS).items[0]
+    assert item.article == ArticleInfo(cites=("10.5555/x.1", "10.5555/linked.7"))
+
+
+def test_a_journal_entry_does_not_cite_its_own_doi() -> None:
+    item = parse_document(CITING_STORY, url="https://j.example.org/rss", kind=Kind.ARTICLE).items[0]
+    assert item.article is not None
+    assert item.article.cites == ()
+
+
+RDF_CORRECTION = (
+    b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'"
+    b" xmlns='http://purl.org/rss/1.0/' xmlns:dc='http://purl.org/dc/elements/1.1/'"
+    b" xmlns:prism='http://prismstandard.org/namespaces/basic/2.0/'>"
+    b"<channel rdf:about='https://j.example.org/toc'><title>TOC</title>"
+    b"<link>https://j.example.org/toc</link></channel>"
+    b"<item rdf:about='https://j.example.org/doi/10.5555/nmj.1210'>"
+    b"<title>Household Transmission of RSV from Infants</title>"
+    b"<link>https://j.example.org/doi/10.5555/nmj.1210</link>"
+    b"<description>In the article (doi:10.5555/nmj.0931), 31.4% not 41.3%.</description>"
+    b"<dc:source>Northern Medical Journal, Volume 395, Issue 21, Page 2056-.</dc:source>"
+    b"<prism:publicationName>Northern Medical Journal</prism:publicationName>"
+    b"<prism:doi>10.5555/nmj.1210</prism:doi><prism:section>Correction</prism:section>"
+    b"</item></rdf:RDF>"
+)
+
+
+def test_rdf_journal_name_comes_from_prism_publication_name_before_dc_source() -> None:
+    item = parse_document(RDF_CORRECTION, url="https://j.example.org/rss", kind=Kind.ARTICLE)
+    article = item.items[0].article
+    assert article is not None
+    assert article.journal == "Northern Medical Journal"
+
+
+def test_a_correction_known_by_its_section_cites_the_doi_it_corrects() -> None:
+    item = parse_document(RDF_CORRECTION, url="https://j.example.org/rss", kind=Kind.ARTICLE)
+    article = item.items[0].article
+    assert article is not None
+    assert (article.doi, article.pub_type, article.cites) == (
+        "10.5555/nmj.1210",
+        "Correction",
+        ("10.5555/nmj.0931",),
+    )

@@ -93,3 +93,17 @@ def test_youtube_ids_are_read_from_every_url_shape(url: str, expected: str | Non
 )
 def test_durations_are_read_in_seconds(value: str, seconds: int | None) -> None:
     assert parse_duration(value) == seconds
+
+
+def test_vimeo_media_content_without_url_gives_the_duration() -> None:
+    body = (
+        b"<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'><channel><title>t</title>"
+        b"<item><title>Grand Rounds</title><link>https://vimeo.com/1021874411</link>"
+        b"<media:content duration='3540'>"
+        b"<media:player url='https://player.vimeo.com/video/1021874411'/>"
+        b"<media:thumbnail url='https://i.vimeocdn.com/video/1.jpg'/></media:content>"
+        b"</item></channel></rss>"
+    )
+    video = parse_document(body, url="https://vimeo.com/channels/x/videos/rss").items[0].video
+    assert video is not None
+    assert (video.id, video.provider, video.duration) == ("1021874411", "vimeo", 3540)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.parse.scholarly import find_ncts, normalize_doi, notice_type
+from aggregator.parse.scholarly import (
+    find_dois,
+    find_ncts,
+    normalize_doi,
+    notice_type,
+    publication_type,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +50,35 @@ def test_trial_numbers_are_listed_once_in_order_of_mention() -> None:
 )
 def test_notices_are_recognised_by_their_title(title: str, kind: str | None) -> None:
     assert notice_type(title) == kind
+
+
+def test_a_word_that_merely_starts_like_a_notice_is_no_notice() -> None:
+    assert notice_type("Correctional health services expand") is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "section", "categories", "expected"),
+    [
+        ("Retraction Note", None, (), "Retraction"),
+        ("article", "Correction", (), "Correction"),
+        (None, None, ("Oncology", "Expression of Concern"), "Expression of Concern"),
+        (None, "Original Article", (), "Original Article"),
+        ("Research Article", "Original Article", (), "Research Article"),
+    ],
+)
+def test_notices_are_recognised_by_type_section_or_category(
+    declared: str | None, section: str | None, categories: tuple[str, ...], expected: str
+) -> None:
+    found = publication_type(
+        declared=declared, section=section, categories=categories, title="Trial of X"
+    )
+    assert found == expected
+
+
+def test_every_doi_in_a_text_is_found_once_in_order() -> None:
+    text = "See doi:10.5555/A.1 and https://doi.org/10.5555/b.2, again 10.5555/a.1."
+    assert find_dois(text, '<a href="https://doi.org/10.5555/c.3">c</a>') == (
+        "10.5555/a.1",
+        "10.5555/b.2",
+        "10.5555/c.3",
+    )

@@ -21,7 +21,15 @@ from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
-from aggregator.parse.text import absolute_url, clean_str, excerpt, first_image, plain_to_html
+from aggregator.parse.text import (
+    absolute_url,
+    clean_str,
+    excerpt,
+    first_image,
+    is_local_url,
+    item_base,
+    plain_to_html,
+)
 from aggregator.records import ArticleInfo, Kind, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
@@ -53,10 +61,14 @@ def parse_xml_feed(
         resolve_relative_uris=False,
     )
     feed = parsed.get("feed") or {}
-    feed_link = absolute_url(clean_str(feed.get("link")), url)
+    local = is_local_url(url)
+    document_base = _declared_base(feed, url, local=local) or url
+    channel_link = clean_str(feed.get("link"))
+    feed_link = absolute_url(channel_link, document_base, local=local)
     context = _FeedContext(
         url=url,
-        base=feed_link or url,
+        base=_items_base(parsed, document_base, channel_link),
+        local=local,
         title=_title(feed),
         journal=clean_str(feed.get("prism_publicationname")),
         generator=clean_str(feed.get("generator")),
@@ -85,20 +97,22 @@ def parse_xml_feed(
 class _FeedContext:
     """Feed-level facts every entry needs; built once per document."""
 
-    __slots__ = ("base", "generator", "journal", "kind", "title", "url")
+    __slots__ = ("base", "generator", "journal", "kind", "local", "title", "url")
 
     def __init__(
         self,
         *,
         url: str,
         base: str,
+        local: bool,
         title: str | None,
         journal: str | None,
         generator: str | None,
         kind: Kind | None,
     ) -> None:
         self.url = url
-        self.base = base
+        self.base = base  # what relative item links and images resolve against
+        self.local = local  # a file:// document: its file:// links are kept
         self.title = title
         self.journal = journal
         self.generator = generator or ""
@@ -106,8 +120,9 @@ class _FeedContext:
 
 
 def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
-    link = _entry_link(entry, feed.base)
-    base = _entry_base(entry, link, feed)
+    item_base = _declared_base(entry, feed.url, local=feed.local) or feed.base
+    link = _entry_link(entry, item_base, local=feed.local)
+    base = _content_base(entry, link, feed, fallback=item_base)
     title = _title(entry) or ""
     summary_html = _html_of(entry.get("summary_detail"), base, plain=_is_youtube(entry))
     content_html = _content(entry, base)
@@ -122,9 +137,15 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     )
     thumbnail = media.thumbnail_of(entry)
     video = media.video_info(
-        entry, link=link, thumbnail=thumbnail, base=base, generator=feed.generator
+        entry,
+        link=link,
+        thumbnail=thumbnail,
+        base=item_base,
+        local=feed.local,
+        generator=feed.generator,
     )
     image = (video.thumbnail if video else None) or thumbnail
+    tags = _tags(entry)
     return ParsedItem(
         guid=clean_str(entry.get("id")),
         url=link,
@@ -134,15 +155,53 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
         author=_author(entry),
         published=_published(entry),
         updated=dates.from_struct(_raw(entry, "updated_parsed")),
-        image=absolute_url(image, base) or first_image(content_html) or first_image(summary_html),
-        tags=_tags(entry),
+        image=absolute_url(image, item_base, local=feed.local)
+        or first_image(content_html)
+        or first_image(summary_html),
+        tags=tags,
         event=event_from_entry(entry, text) if feed.kind is Kind.CONFERENCE else None,
         video=video,
-        article=_article(entry, feed, link=link, title=title, text=text),
+        article=_article(
+            entry,
+            feed,
+            link=link,
+            title=title,
+            tags=tags,
+            text=text,
+            markup=summary_html + (content_html or ""),
+        ),
     )
 
 
-def _entry_link(entry: Mapping[str, Any], base: str) -> str | None:
+def _items_base(parsed: Mapping[str, Any], document_base: str, channel_link: str | None) -> str:
+    """Atom items resolve against the document (RFC 4287, xml:base aside); RSS ones may not.
+
+    RSS defines no base, and readers have long resolved its relative item links
+    against the channel ``<link>``; ``item_base`` says when that still holds.
+    """
+    if str(parsed.get("version") or "").startswith("atom"):
+        return document_base
+    return item_base(document_base, channel_link)
+
+
+def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str | None:
+    """The xml:base in force on a feed or entry, made absolute; None when none was declared.
+
+    feedparser records the base in scope on each text construct, already
+    joined with the bases of enclosing elements (and applied to ``<link
+    href>``), so it is made absolute against the document URL. A base that is
+    no web URL (or no local one, for a local document) is ignored.
+    """
+    for key in ("title_detail", "subtitle_detail", "summary_detail"):
+        detail = node.get(key)
+        if isinstance(detail, Mapping):
+            declared = clean_str(detail.get("base"))
+            if declared:
+                return absolute_url(declared, against, local=local)
+    return None
+
+
+def _entry_link(entry: Mapping[str, Any], base: str, *, local: bool) -> str | None:
     link = clean_str(entry.get("link"))
     if link is None:
         for candidate in entry.get("links") or ():
@@ -150,17 +209,23 @@ def _entry_link(entry: Mapping[str, Any], base: str) -> str | None:
                 link = clean_str(candidate.get("href"))
                 if link:
                     break
-    return absolute_url(link, base)
+    return absolute_url(link, base, local=local)
 
 
-def _entry_base(entry: Mapping[str, Any], link: str | None, feed: _FeedContext) -> str:
-    """xml:base of the entry's content when the feed set one, else its link, else the feed's."""
+def _content_base(
+    entry: Mapping[str, Any], link: str | None, feed: _FeedContext, *, fallback: str
+) -> str:
+    """xml:base of the entry's content when the feed set one, else its link, else the item base.
+
+    Relative links inside a body are relative to the page the body comes from
+    far more often than to the feed, so the entry's link beats the feed here.
+    """
     for detail in (*(entry.get("content") or ()), entry.get("summary_detail")):
         if isinstance(detail, Mapping):
             declared = clean_str(detail.get("base"))
             if declared:
-                return absolute_url(declared, feed.base) or feed.base
-    return link or feed.base
+                return absolute_url(declared, feed.url, local=feed.local) or fallback
+    return link or fallback
 
 
 def _title(node: Mapping[str, Any]) -> str | None:
@@ -233,20 +298,35 @@ def _tags(entry: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _article(
-    entry: Mapping[str, Any], feed: _FeedContext, *, link: str | None, title: str, text: str
+    entry: Mapping[str, Any],
+    feed: _FeedContext,
+    *,
+    link: str | None,
+    title: str,
+    tags: tuple[str, ...],
+    text: str,
+    markup: str,
 ) -> ArticleInfo | None:
     publication = clean_str(entry.get("prism_publicationname"))
     if publication == title:  # Atypon repeats the article title here
         publication = None
-    journal = clean_str(entry.get("dc_source")) or publication or feed.journal
+    # prism:publicationName is the journal's name; Atypon's dc:source is a citation
+    # ("Journal, Volume 395, Issue 21, Page 1987-, November 2026.").
+    journal = publication or clean_str(entry.get("dc_source")) or feed.journal
     return scholarly.article_info(
         explicit_dois=(clean_str(entry.get("prism_doi")), clean_str(entry.get("dc_identifier"))),
         urls=(link, clean_str(entry.get("id")), clean_str(entry.get("prism_url"))),
         text=text,
+        markup=markup,
         title=title,
         journal=journal or (feed.title if feed.kind is Kind.ARTICLE else None),
         authors=scholarly.entry_authors(entry),
-        pub_type=clean_str(entry.get("dc_type")),
+        pub_type=scholarly.publication_type(
+            declared=clean_str(entry.get("dc_type")),
+            section=clean_str(entry.get("prism_section")),
+            categories=tags,
+            title=title,
+        ),
         ids_from_text=feed.kind in _SCHOLARLY_KINDS,
     )
 

@@ -16,7 +16,15 @@ from typing import Any
 from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
 from aggregator.parse.events import event_from_entry
-from aggregator.parse.text import absolute_url, clean_str, excerpt, first_image, plain_to_html
+from aggregator.parse.text import (
+    absolute_url,
+    clean_str,
+    excerpt,
+    first_image,
+    is_local_url,
+    item_base,
+    plain_to_html,
+)
 from aggregator.records import Kind, ParsedFeed, ParsedItem, VideoInfo
 from aggregator.sanitize import clean_html, html_to_text
 
@@ -41,15 +49,17 @@ def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
     warnings: list[str] = []
     if version.rsplit("/", 1)[-1] not in _KNOWN_VERSIONS:
         warnings.append(f"unknown JSON Feed version {version}, read as 1.1")
-    home = absolute_url(clean_str(document.get("home_page_url")), url)
-    base = home or url
+    local = is_local_url(url)
+    home_page = clean_str(document.get("home_page_url"))
+    home = absolute_url(home_page, url, local=local)
+    resolver = _Resolver(base=item_base(url, home_page), local=local)
     title = html_to_text(clean_str(document.get("title")) or "") or None
     feed_authors = _authors(document)
     items = tuple(
         item
         for raw in raw_items
         if isinstance(raw, Mapping)
-        for item in [_item(raw, base=base, feed_authors=feed_authors, kind=kind, feed_title=title)]
+        for item in [_item(raw, resolver, feed_authors=feed_authors, kind=kind, feed_title=title)]
         if item is not None
     )
     if not items:
@@ -70,10 +80,23 @@ def _authors(node: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+class _Resolver:
+    """Where relative item URLs point: the feed's base, and whether file:// URLs may stay."""
+
+    __slots__ = ("base", "local")
+
+    def __init__(self, *, base: str, local: bool) -> None:
+        self.base = base
+        self.local = local
+
+    def __call__(self, href: str | None) -> str | None:
+        return absolute_url(href, self.base, local=self.local)
+
+
 def _item(
     raw: Mapping[str, Any],
+    resolve: _Resolver,
     *,
-    base: str,
     feed_authors: tuple[str, ...],
     kind: Kind | None,
     feed_title: str | None,
@@ -81,9 +104,9 @@ def _item(
     guid = _id(raw.get("id"))
     # A link-blog item's external_url is what RSS/Atom put in <link>; using it
     # the same way lets the same post match across formats.
-    link = absolute_url(clean_str(raw.get("external_url")) or clean_str(raw.get("url")), base)
+    link = resolve(clean_str(raw.get("external_url")) or clean_str(raw.get("url")))
     title = html_to_text(clean_str(raw.get("title")) or "")
-    entry_base = link or base
+    entry_base = link or resolve.base
     content = _content(raw, entry_base)
     summary_text = clean_str(raw.get("summary"))
     summary = plain_to_html(summary_text) if summary_text else (excerpt(content) if content else "")
@@ -91,8 +114,8 @@ def _item(
         return None
     authors = _authors(raw) or feed_authors
     text = " ".join(part for part in (title, html_to_text(summary), html_to_text(content or "")))
-    video = _video(raw, link)
-    image = absolute_url(clean_str(raw.get("image")) or clean_str(raw.get("banner_image")), base)
+    video = _video(raw, link, resolve)
+    image = resolve(clean_str(raw.get("image")) or clean_str(raw.get("banner_image")))
     return ParsedItem(
         guid=guid,
         url=link,
@@ -110,6 +133,7 @@ def _item(
             explicit_dois=(),
             urls=(link, guid, clean_str(raw.get("url"))),
             text=text,
+            markup=summary + (content or ""),
             title=title,
             journal=feed_title if kind is Kind.ARTICLE else None,
             authors=authors,
@@ -143,7 +167,7 @@ def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag.strip() for tag in tags if isinstance(tag, str) and tag.strip()))
 
 
-def _video(raw: Mapping[str, Any], link: str | None) -> VideoInfo | None:
+def _video(raw: Mapping[str, Any], link: str | None, resolve: _Resolver) -> VideoInfo | None:
     """A JSON Feed item is a video when it links to one or attaches a video/* file."""
     attachments = raw.get("attachments")
     media_content = [
@@ -156,4 +180,10 @@ def _video(raw: Mapping[str, Any], link: str | None) -> VideoInfo | None:
         if isinstance(attachment, Mapping) and isinstance(attachment.get("url"), str)
     ]
     entry: dict[str, Any] = {"media_content": media_content}
-    return media.video_info(entry, link=link, thumbnail=clean_str(raw.get("image")), base=link)
+    return media.video_info(
+        entry,
+        link=link,
+        thumbnail=clean_str(raw.get("image")),
+        base=resolve.base,
+        local=resolve.local,
+    )

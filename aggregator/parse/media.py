@@ -146,15 +146,16 @@ def video_info(
     link: str | None,
     thumbnail: str | None,
     base: str | None = None,
+    local: bool = False,
     generator: str = "",
 ) -> VideoInfo | None:
     """VideoInfo for an entry that is clearly a video, else None.
 
     ``thumbnail`` is the entry's ``thumbnail_of``, which the caller needs
-    anyway; it and the player URL are resolved against ``base`` and kept only
-    when they are http(s).
+    anyway; it is resolved against ``base`` and kept only when it is http(s)
+    (or ``file://`` for a ``local`` document); players must be http(s).
     """
-    thumbnail = absolute_url(thumbnail, base)
+    thumbnail = absolute_url(thumbnail, base, local=local)
     yt_id = entry.get("yt_videoid") or youtube_id(link)
     views = _int((entry.get("media_statistics") or {}).get("views"))
     if isinstance(yt_id, str) and _YOUTUBE_ID_RE.match(yt_id):
@@ -194,8 +195,18 @@ def _player_url(entry: Mapping[str, Any]) -> str | None:
     return url.strip() if isinstance(url, str) and url.strip() else None
 
 
+def _described_only(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """media:content with no url and no type: Vimeo's wrapper around the player, with a duration."""
+    return [
+        content
+        for content in entry.get("media_content") or ()
+        if isinstance(content, Mapping)
+        and not (content.get("url") or content.get("type") or content.get("medium"))
+    ]
+
+
 def _duration(entry: Mapping[str, Any], contents: list[Mapping[str, Any]]) -> int | None:
-    for content in contents:
+    for content in (*contents, *_described_only(entry)):
         seconds = parse_duration(content.get("duration"))
         if seconds:
             return seconds

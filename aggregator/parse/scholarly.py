@@ -3,8 +3,10 @@
 Journal, preprint and PubMed feeds say what paper an entry is in many places
 (``prism:doi``, ``dc:identifier``, ``doi.org`` links, "PMID: 123" in the text).
 This module gathers them into one ``ArticleInfo`` with normalised values, so
-identity can match the same paper across publishers. It does not decide
-whether two entries are the same item, and it never looks anything up online.
+identity can match the same paper across publishers, and lists the other DOIs
+an entry cites (a news story about a paper, an erratum naming what it corrects).
+It does not decide whether two entries are the same item, and it never looks
+anything up online.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _NOTICE_TYPES = (
     ("retraction", "Retraction"),
     ("retracted", "Retraction"),
     ("erratum", "Erratum"),
+    ("errata", "Erratum"),
+    ("corrections", "Correction"),
     ("correction", "Correction"),
     ("corrigendum", "Correction"),
 )
@@ -92,13 +96,51 @@ def find_ncts(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_NCT_RE.findall(text)))
 
 
+def find_dois(*texts: str) -> tuple[str, ...]:
+    """Every DOI mentioned, normalised, in order of first mention."""
+    found: dict[str, None] = {}
+    for text in texts:
+        if "10." not in text:
+            continue
+        for match in _DOI_RE.finditer(text):
+            start = match.start()
+            if start and text[start - 1].isalnum():
+                continue
+            doi = normalize_doi(match.group(0))
+            if doi:
+                found.setdefault(doi)
+    return tuple(found)
+
+
 def notice_type(title: str) -> str | None:
     """Erratum, correction, retraction or expression of concern, judged by the title's start."""
     lowered = title.lstrip().lower()
     for prefix, label in _NOTICE_TYPES:
-        if lowered.startswith(prefix):
+        # A whole word: "Corrections" and "Correction:" are notices, "Correctional care" is not.
+        if lowered.startswith(prefix) and not lowered[len(prefix) : len(prefix) + 1].isalpha():
             return label
     return None
+
+
+def publication_type(
+    *,
+    declared: str | None,
+    section: str | None = None,
+    categories: Iterable[str] = (),
+    title: str = "",
+) -> str | None:
+    """The entry's publication type; a correction or retraction notice wins wherever it is said.
+
+    Publishers say "this is an erratum" in ``dc:type``, in ``prism:section``,
+    in a category or only in the title; whichever says it, the entry is a
+    notice about another paper. Otherwise the declared type, else the journal
+    section ("Original Article").
+    """
+    for value in (declared, section, *categories, title):
+        notice = notice_type(value) if value else None
+        if notice:
+            return notice
+    return declared or section
 
 
 def article_info(
@@ -106,6 +148,7 @@ def article_info(
     explicit_dois: Iterable[str | None],
     urls: Iterable[str | None],
     text: str,
+    markup: str = "",
     title: str,
     journal: str | None,
     authors: tuple[str, ...],
@@ -117,7 +160,9 @@ def article_info(
     ``text`` is the entry's plain title, summary and content. DOIs and PubMed
     ids are taken from it only when ``ids_from_text`` (journal feeds): in a
     news story they are citations of another paper, and treating them as the
-    story's own would merge the story with the paper.
+    story's own would merge the story with the paper. Every DOI in the text or
+    in the links of ``markup`` (its sanitized HTML) other than the entry's own
+    is a citation, whatever the kind: "covers: …", or "corrects: …".
     """
     url_list = [url for url in urls if url]
     id_text = text if ids_from_text else ""
@@ -125,8 +170,9 @@ def article_info(
     pmid = find_pmid(url_list, id_text)
     pmcid = find_pmcid(url_list, id_text)
     ncts = find_ncts(text)
+    cites = tuple(cited for cited in find_dois(text, markup) if cited != doi)
     kind = pub_type or notice_type(title)
-    if not (doi or pmid or pmcid or ncts or kind):
+    if not (doi or pmid or pmcid or ncts or cites or kind):
         return None
     return ArticleInfo(
         doi=doi,
@@ -136,6 +182,7 @@ def article_info(
         journal=journal,
         authors=authors,
         pub_type=kind,
+        cites=cites,
     )
 
 

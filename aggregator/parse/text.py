@@ -1,7 +1,8 @@
 """Small text and URL helpers every format reader shares.
 
 Plain text becomes escaped HTML, bodies get a short excerpt, relative URLs get
-resolved, the first image of a body is found. Nothing here knows which feed
+resolved (and kept only when they are web URLs, or local files of a local
+feed), the first image of a body is found. Nothing here knows which feed
 format it is reading; nothing here parses a document.
 """
 
@@ -17,6 +18,7 @@ _IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"", re.IGNORECASE)
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _EXCERPT_CHARS = 600
 _WEB_SCHEMES = ("http://", "https://")
+_LOCAL_SCHEMES = (*_WEB_SCHEMES, "file://")
 
 
 def clean_str(value: object) -> str | None:
@@ -27,21 +29,48 @@ def clean_str(value: object) -> str | None:
     return None
 
 
-def absolute_url(href: str | None, base: str | None) -> str | None:
+def is_web_url(url: str | None) -> bool:
+    return url is not None and url.lower().startswith(_WEB_SCHEMES)
+
+
+def is_local_url(url: str | None) -> bool:
+    """A ``file://`` document: a feed the admin keeps on this machine (the demo's)."""
+    return url is not None and url.lower().startswith("file://")
+
+
+def absolute_url(href: str | None, base: str | None, *, local: bool = False) -> str | None:
     """Resolve a possibly relative URL; None unless the result is http(s).
 
     Every URL a feed gives ends up in an href or src on our pages, so
-    ``javascript:``, ``data:`` and the like are dropped here, once.
+    ``javascript:``, ``data:`` and the like are dropped here, once. ``local``
+    (the document itself is a ``file://`` URL) also keeps ``file://`` results:
+    an admin's local feed may point at its own thumbnails and pages, a remote
+    feed must never point us at files on this machine.
     """
     if not href:
         return None
     href = href.strip()
-    if base and not href.lower().startswith(_WEB_SCHEMES):
+    kept = _LOCAL_SCHEMES if local else _WEB_SCHEMES
+    if base and not href.lower().startswith(kept):
         try:
             href = urljoin(base, href)
         except ValueError:
             return None
-    return href if href.lower().startswith(_WEB_SCHEMES) else None
+    return href if href.lower().startswith(kept) else None
+
+
+def item_base(document_url: str, channel_link: str | None) -> str:
+    """The base that relative item links and images resolve against, for RSS and JSON Feed.
+
+    The channel link (RSS ``<link>``, JSON Feed ``home_page_url``) is what
+    readers have long used for RSS, which defines no base; it is used only
+    when it and the document are both web URLs. A local (``file://``) feed's
+    relative links are relative to the file, and a missing or relative channel
+    link leaves the document URL (RFC 3986: the base of a document is its URL).
+    """
+    if channel_link is not None and is_web_url(channel_link) and is_web_url(document_url):
+        return channel_link
+    return document_url
 
 
 def plain_to_html(text: str) -> str:
