@@ -20,7 +20,8 @@ because gunicorn wants to be a master process of its own (it installs signal
 handlers, forks and reaps its workers), and a fresh interpreter inherits no
 scheduler threads, database connections or parse pool from this one. The parent
 forwards SIGTERM/SIGINT to it, stops it if it outlives its graceful timeout,
-and exits non-zero if it dies on its own, so a supervisor restarts the pair.
+and exits non-zero if it dies on its own, so a supervisor restarts the pair;
+on Linux the child also gets SIGTERM if the parent is killed outright.
 On SIGTERM/SIGINT in-flight fetches are abandoned, not awaited: their asyncio
 task is cancelled and ``Refresher`` gives back every claim it did not finish,
 so stopping takes a second, not the slowest feed's timeout. SIGHUP forces a
@@ -30,6 +31,7 @@ config check; web workers see edits through their own ``ConfigWatcher``.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import signal
 import subprocess
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 TICK_JOB, CRON_JOB = "medfeed-tick", "medfeed-cron"
 CONFIG_ERROR = "config_error"  # meta key: why the file on disk is not the config in force
 WEB_STOP_GRACE = 15.0  # seconds the web child gets after SIGTERM before SIGKILL
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class AbandonableRefresher(Refresher):
@@ -240,7 +243,7 @@ def run_service(settings: Settings, *, host: str, port: int, workers: int | None
     service = RefreshService(settings, store, pool=pool)
     service.watcher.install_sighup()
     web = subprocess.Popen(web_command(settings, host=host, port=port, workers=workers),
-                           start_new_session=True)  # fmt: skip
+                           start_new_session=True, preexec_fn=_die_with_parent)  # fmt: skip
     try:
         service.start()
         log.info("medfeed run: web on http://%s:%d (pid %d), refresh in the background",
@@ -262,6 +265,13 @@ def run_service(settings: Settings, *, host: str, port: int, workers: int | None
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _die_with_parent() -> None:
+    """In the web child before exec: have Linux SIGTERM it when ``medfeed run`` dies,
+    even by SIGKILL, so a killed service never leaves an orphaned site on its port."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _quiet_scheduler_logs() -> None:

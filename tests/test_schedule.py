@@ -272,10 +272,19 @@ def medfeed_run(
         ).read_text()[-3000:]
         yield process, base
     finally:
-        if process.poll() is None:
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a supervisor would: a SIGKILL would leave the web child to its own devices."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
 
 
 def titles(base: str) -> list[str]:
@@ -310,3 +319,12 @@ def test_medfeed_run_exits_cleanly_on_sigterm(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0
     assert get_json(base + "/healthz") is None
+
+
+def test_killed_medfeed_run_takes_its_web_server_down_with_it(
+    medfeed_run: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    process, base = medfeed_run
+    process.kill()
+    process.wait()
+    assert wait_until(lambda: get_json(base + "/healthz") is None, 15.0)
