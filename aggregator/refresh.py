@@ -4,11 +4,12 @@
     fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
+    attempts = feature_in_full(settings, store)         # then, once a pass: the featured page
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
 source never stops the others. Nothing here renders HTML or decides policy;
-the next-fetch arithmetic is ``pacing``'s.
+the next-fetch arithmetic is ``pacing``'s, the featured choice the store's.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TypeVar
 from . import pacing
 from .config import Settings
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
+from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
 from .identity import identify
 from .parse import parse_document
@@ -180,7 +182,9 @@ class Refresher:
         try:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, state, pool, db, done) for state in states]
-                return list(await asyncio.gather(*tasks))
+                outcomes = list(await asyncio.gather(*tasks))
+            await self._feature()
+            return outcomes
         finally:
             db.shutdown(wait=True)
             if own_pool is not None:
@@ -188,6 +192,15 @@ class Refresher:
             abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
+
+    async def _feature(self) -> None:
+        """Give the featured article its full text; a failure here never fails the pass."""
+        try:
+            await feature_in_full(self.settings, self.store, fetch_limits(self.settings))
+        except MedfeedError as exc:
+            log.error("featured article: %s", exc)
+        except Exception:
+            log.exception("featured article: unexpected error")
 
     async def _one(
         self,

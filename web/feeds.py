@@ -1,21 +1,26 @@
-"""The combined stream as Atom 1.0 and JSON Feed 1.1, with the same filters as the API.
+"""The combined stream as Atom 1.0 and JSON Feed 1.1, and upcoming conferences as iCalendar.
 
 One entry per story (unless ``stories=0``), newest first; ``limit`` and
 ``before`` page through it, and the next page is linked (``rel="next"`` /
-``next_url``). Atom is built with ``xml.etree`` so escaping is never by hand.
-It reads through the store and formats; nothing else.
+``next_url``). Atom is built with ``xml.etree`` and the calendar with the
+``icalendar`` package, so escaping is never by hand. ``/conferences.ics`` holds
+every conference that has not ended (an ongoing one until its end), for a
+reader's calendar to subscribe to. It reads through the store and formats;
+nothing else.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, url_for
+from icalendar import Calendar, Event, vDuration
 
-from aggregator.records import Page, StoredItem
+from aggregator.records import EventInfo, Page, StoredItem
 from aggregator.sanitize import html_to_text
 
 from .context import state
@@ -29,6 +34,8 @@ blueprint = Blueprint("feeds", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_LIMIT = 50
 TITLE = "medfeed — medical news, articles, conferences and videos"
+CALENDAR_NAME = "medfeed: upcoming conferences"
+CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
 
 
 def _page() -> Page:
@@ -139,3 +146,66 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
     if item.updated:
         entry["date_modified"] = iso(item.updated)
     return entry
+
+
+@blueprint.get("/conferences.ics")
+@conditional
+def conferences_ics() -> Response:
+    """Upcoming conferences as one calendar; clients poll it, so it says how often."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//medfeed//upcoming conferences//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", CALENDAR_NAME)
+    calendar.add("x-wr-caldesc", "Medical conferences, congresses and webinars not yet over")
+    calendar.add("refresh-interval", CALENDAR_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(CALENDAR_REFRESH).to_ical().decode())
+    host = urlsplit(request.host_url).hostname or "medfeed"
+    for item in state().store.upcoming_conferences(datetime.now(UTC)):
+        if item.event is not None:
+            calendar.add_component(_vevent(item, item.event, host))
+    return Response(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+
+
+def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
+    """One VEVENT; the UID is the item's, so an edited event replaces its old copy."""
+    permalink = url_for("pages.item", item_id=item.id, _external=True)
+    vevent = Event()
+    vevent.add("uid", f"item-{item.id}@{host}")
+    # The item's own revision time, not "now": the body stays the same between edits.
+    vevent.add("dtstamp", (item.updated or item.published).astimezone(UTC))
+    start, end = _span(event)
+    vevent.add("dtstart", start)
+    if end is not None:
+        vevent.add("dtend", end)
+    vevent.add("summary", item.title)
+    if event.location:
+        vevent.add("location", event.location)
+    vevent.add("url", event.url or item.url or permalink)
+    vevent.add("description", _description(item, permalink))
+    if event.online:
+        vevent.add("x-medfeed-online", "TRUE")
+        if event.url:
+            vevent.add("conference", event.url, parameters={"VALUE": "URI"})
+    return vevent
+
+
+def _span(event: EventInfo) -> tuple[date | datetime, date | datetime | None]:
+    """All-day events as DATE values with the exclusive end iCalendar expects; others in UTC.
+
+    A timed event without a known end gets no DTEND (iCalendar forbids an end
+    that is not after the start).
+    """
+    start, end = event.start.astimezone(UTC), (event.end or event.start).astimezone(UTC)
+    if event.all_day:
+        first = start.date()
+        return first, max(end.date(), first + timedelta(days=1))
+    return start, end if end > start else None
+
+
+def _description(item: StoredItem, permalink: str) -> str:
+    parts = [html_to_text(item.summary)]
+    if item.event is not None and item.event.online:
+        parts.append("Online event.")
+    parts.append(f"{item.source.name} — {permalink}")
+    return "\n\n".join(part for part in parts if part)

@@ -12,8 +12,9 @@ import socket
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -24,10 +25,15 @@ from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .ingest import IngestResult, ingest
-from .models import Meta
+from .models import Item, Meta
 from .reads import Reads
 
+if TYPE_CHECKING:
+    from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
+
 __all__ = ["IngestResult", "Store", "default_worker_name"]
+
+MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
 
 
 def default_worker_name() -> str:
@@ -135,6 +141,54 @@ class Store(Reads):
         with self.session() as session:
             source_rows.record(session, report, worker)
 
+    # --- full text of the featured article --------------------------------
+
+    def claim_fulltext(self, item_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take the one attempt at ``item_id``'s page; False when it is done or in hand.
+
+        A conditional UPDATE, so that two refresh processes never fetch the same
+        page; a claim older than ``lease`` (its process died) may be taken over.
+        """
+        with self.session() as session:
+            claimed = session.execute(
+                update(Item)
+                .where(
+                    Item.id == item_id,
+                    Item.fulltext.is_(None),
+                    Item.fulltext_error.is_(None),
+                    or_(Item.fulltext_at.is_(None), Item.fulltext_at < now - lease),
+                )
+                .values(fulltext_at=now)
+            )
+            return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+    def save_fulltext(self, item_id: int, extracted: Extracted, now: datetime) -> None:
+        """Store the extracted article; its lead image only fills a missing one."""
+        with self.session() as session:
+            session.execute(
+                update(Item)
+                .where(Item.id == item_id)
+                .values(
+                    fulltext=extracted.html,
+                    fulltext_error=None,
+                    fulltext_at=now,
+                    word_count=extracted.word_count,
+                    image=func.coalesce(Item.image, _fits(extracted.image, MAX_URL_LENGTH)),
+                    changed_at=now,
+                )
+            )
+            _bump_generation(session, now)
+
+    def save_fulltext_error(self, item_id: int, message: str, now: datetime) -> None:
+        """Record why the page could not be extracted: it is not tried again."""
+        with self.session() as session:
+            session.execute(
+                update(Item)
+                .where(Item.id == item_id)
+                .values(fulltext_error=message, fulltext_at=now, changed_at=now)
+            )
+            _bump_generation(session, now)
+
     # --- shared state -----------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -163,6 +217,11 @@ def _bump_generation(session: Session, now: datetime) -> None:
         session.add(Meta(key="generation", value="1", changed_at=now))
     else:
         row.value, row.changed_at = str(int(row.value) + 1), now
+
+
+def _fits(url: str | None, limit: int) -> str | None:
+    """A URL too long for its column is dropped rather than failing the whole write."""
+    return url if url is not None and len(url) <= limit else None
 
 
 def _now() -> datetime:

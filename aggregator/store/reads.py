@@ -128,17 +128,32 @@ class Reads:
             return tuple(hydrated[row.id] for row in rows)
 
     def get_item(self, item_id: int) -> StoredItem | None:
-        """One item with every source that carried it and the other items of its story."""
+        """One item with its sources, its story, and the articles it covers or is covered by."""
         with session_scope(self._sessions) as session:
             row = session.get(Item, item_id)
             if row is None:
                 return None
-            return _hydrate(session, [row])[row.id]
+            return replace(
+                _hydrate(session, [row])[row.id],
+                covers=_covers(session, row),
+                covered_by=_covered_by(session, row),
+            )
 
     def featured(self, policy: FeaturedSettings, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
         with session_scope(self._sessions) as session:
             row = _featured_row(session, policy)
+            return None if row is None else _hydrate(session, [row])[row.id]
+
+    def featured_candidate(self, policy: FeaturedSettings) -> StoredItem | None:
+        """The item ``featured`` would pick if untried pages had been extracted already.
+
+        The same rule, with one more way to qualify: no full-text attempt yet.
+        The refresh extracts this item's page when it is short (``featuring``);
+        after that attempt, success or failure, ``featured`` agrees with it.
+        """
+        with session_scope(self._sessions) as session:
+            row = _featured_row(session, policy, untried=True)
             return None if row is None else _hydrate(session, [row])[row.id]
 
     def front_page(

@@ -1,0 +1,116 @@
+"""The featured article in full: fetch its page once when its feed gave only a summary.
+
+Runs at the end of every refresh pass. Which article is featured is the
+store's one query (``store.reads._featured_row``), which the site uses too:
+
+    featured  = newest item of featured.kinds with >= min_words of feed text
+                or with an extracted full text (stored only when it has >= min_words);
+                else the newest item of those kinds; under ``pinned``, the pinned item
+    candidate = the same rule, where an item whose page was never tried also qualifies
+
+    while the candidate is short, has no full text and was never tried (3 times a pass at most):
+        claim it                                  # one attempt, one process
+        extract its page -> full text, word count, lead image: it is featured in full
+                         -> or its error recorded: never tried again, and the
+                            newest long-enough article stays featured
+
+So when the newest article is a two-line summary, its page is fetched once; if
+that fails the reader sees the previous long article (or, when there is none,
+the summary), never an empty page. ``fulltext.enabled: false`` turns it off.
+
+It does not choose the article (the store's query does), parse feeds or render
+HTML; it fetches only the candidate's page, with the feed timeout and size
+caps and behind ``aggregator.fulltext``'s address guard.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from .config import FeaturedSettings, Settings
+from .errors import ExtractionError, FetchError, MedfeedError
+from .fetch import FetchLimits
+from .records import StoredItem
+from .sanitize import word_count
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # pages tried per pass: a run of unextractable articles cannot stall a pass
+NO_ARTICLE_BELOW = 50  # fewer words than this is a paywall or an index page, whatever the policy
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One page fetched for the featured article, and how it went."""
+
+    item_id: int
+    url: str | None
+    words: int = 0  # of the extracted text, when it worked
+    error: str | None = None
+
+
+def wants_fulltext(item: StoredItem, policy: FeaturedSettings) -> bool:
+    """True for a short item whose page has not been tried: the feed gave only a summary.
+
+    ``item.body`` is the content or summary here, the text ingest counted.
+    """
+    if item.fulltext is not None or item.fulltext_error is not None:
+        return False
+    return word_count(item.body) < policy.min_words
+
+
+def allows_files(item: StoredItem, settings: Settings) -> bool:
+    """A ``file://`` page is read only for items of a local file source the admin configured."""
+    source = settings.source(item.source.id)
+    return source is not None and urlsplit(source.url).scheme == "file"
+
+
+async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits) -> list[Attempt]:
+    """Extract the featured candidate's page while it needs it; the attempts made."""
+    if not settings.fulltext.enabled:
+        return []
+    attempts: list[Attempt] = []
+    while len(attempts) < MAX_ATTEMPTS:
+        item = store.featured_candidate(settings.featured)
+        if item is None or not wants_fulltext(item, settings.featured):
+            break
+        if not store.claim_fulltext(item.id, _now(), settings.schedule.lease):
+            break  # another process is extracting it right now
+        attempts.append(await _attempt(item, settings, store, limits))
+    return attempts
+
+
+async def _attempt(
+    item: StoredItem, settings: Settings, store: Store, limits: FetchLimits
+) -> Attempt:
+    from .fulltext import extract_article  # imports trafilatura: only a pass that needs it pays
+
+    try:
+        if not item.url:
+            raise ExtractionError("the item has no link to its page")
+        extracted = await extract_article(
+            item.url,
+            limits,
+            allow_hosts=settings.fulltext.allow_hosts,
+            allow_files=allows_files(item, settings),
+            min_words=max(settings.featured.min_words, NO_ARTICLE_BELOW),
+            source_id=item.source.id,
+        )
+    except MedfeedError as exc:
+        message = exc.reason if isinstance(exc, FetchError) else str(exc)
+        log.warning("featured item %d: full text not extracted: %s", item.id, message)
+        store.save_fulltext_error(item.id, message, _now())
+        return Attempt(item.id, item.url, error=message)
+    store.save_fulltext(item.id, extracted, _now())
+    log.info(
+        "featured item %d: %d words of full text from %s", item.id, extracted.word_count, item.url
+    )
+    return Attempt(item.id, item.url, words=extracted.word_count)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

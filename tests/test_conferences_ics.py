@@ -1,0 +1,138 @@
+"""``/conferences.ics``: upcoming conferences as an iCalendar a reader can subscribe to.
+
+Events are dated relative to the real clock, because "upcoming" is decided by
+the site at request time; the calendar is parsed back with ``icalendar``.
+"""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask.testing import FlaskClient
+from icalendar import Calendar, Component
+from webfactory import app, client, entry, save, settings
+
+from aggregator.records import EventInfo, Kind
+from aggregator.store import Store
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def add(store: Store, title: str, start: datetime, end: datetime | None, **event: object) -> None:
+    info = EventInfo(start=start, end=end, **event)  # type: ignore[arg-type]
+    save(store, [entry(Kind.CONFERENCE, title=title, event=info)])
+
+
+def calendar(client: FlaskClient) -> Calendar:
+    return Calendar.from_ical(client.get("/conferences.ics").data)
+
+
+def events(client: FlaskClient) -> dict[str, Component]:
+    return {str(vevent["SUMMARY"]): vevent for vevent in calendar(client).walk("VEVENT")}
+
+
+def test_calendar_parses_back_as_a_named_icalendar(client: FlaskClient, store: Store) -> None:
+    add(store, "Cardiology Congress", NOW + timedelta(days=10), NOW + timedelta(days=12))
+    parsed = calendar(client)
+    assert parsed.name == "VCALENDAR"
+    assert str(parsed["VERSION"]) == "2.0"
+    assert str(parsed["PRODID"]).startswith("-//medfeed//")
+    assert str(parsed["X-WR-CALNAME"]) == "medfeed: upcoming conferences"
+    assert list(events(client)) == ["Cardiology Congress"]
+
+
+def test_calendar_is_served_as_utf8_text_calendar(client: FlaskClient) -> None:
+    answer = client.get("/conferences.ics")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
+
+
+def test_event_that_ended_yesterday_is_absent(client: FlaskClient, store: Store) -> None:
+    add(store, "Past Meeting", NOW - timedelta(days=3), NOW - timedelta(days=1))
+    add(store, "Future Meeting", NOW + timedelta(days=3), NOW + timedelta(days=4))
+    assert list(events(client)) == ["Future Meeting"]
+
+
+def test_event_that_started_yesterday_and_ends_tomorrow_is_present(
+    client: FlaskClient, store: Store
+) -> None:
+    add(store, "Ongoing Congress", NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert "Ongoing Congress" in events(client)
+
+
+def test_every_event_carries_the_fields_a_calendar_shows(client: FlaskClient, store: Store) -> None:
+    add(
+        store,
+        "Oncology Summit",
+        datetime(2031, 3, 4, 8, 0, tzinfo=UTC),
+        datetime(2031, 3, 6, 17, 0, tzinfo=UTC),
+        location="Lisbon, Portugal",
+        url="https://events.example.org/onc-2031",
+    )
+    vevent = events(client)["Oncology Summit"]
+    assert vevent.decoded("DTSTART") == datetime(2031, 3, 4, 8, 0, tzinfo=UTC)
+    assert vevent.decoded("DTEND") == datetime(2031, 3, 6, 17, 0, tzinfo=UTC)
+    assert str(vevent["LOCATION"]) == "Lisbon, Portugal"
+    assert str(vevent["URL"]) == "https://events.example.org/onc-2031"
+    assert vevent.decoded("DTSTAMP").tzinfo is not None
+    description = str(vevent["DESCRIPTION"])
+    assert "<" not in description and "/items/" in description
+
+
+def test_uid_is_stable_across_requests_and_unique_per_event(
+    client: FlaskClient, store: Store
+) -> None:
+    add(store, "Meeting A", NOW + timedelta(days=5), NOW + timedelta(days=6))
+    add(store, "Meeting B", NOW + timedelta(days=7), NOW + timedelta(days=8))
+    first = {title: str(vevent["UID"]) for title, vevent in events(client).items()}
+    second = {title: str(vevent["UID"]) for title, vevent in events(client).items()}
+    assert first == second and len(set(first.values())) == 2
+    assert all(uid.startswith("item-") and uid.endswith("@localhost") for uid in first.values())
+
+
+def test_all_day_event_has_date_values_with_an_exclusive_end(
+    client: FlaskClient, store: Store
+) -> None:
+    start = datetime(2031, 5, 10, tzinfo=UTC)
+    add(store, "Three-Day Course", start, start + timedelta(days=3), all_day=True)
+    vevent = events(client)["Three-Day Course"]
+    assert vevent.decoded("DTSTART") == date(2031, 5, 10)
+    assert vevent.decoded("DTEND") == date(2031, 5, 13)
+
+
+def test_timed_event_without_an_end_has_no_dtend(client: FlaskClient, store: Store) -> None:
+    add(store, "Evening Lecture", datetime(2031, 1, 8, 18, 0, tzinfo=UTC), None)
+    vevent = events(client)["Evening Lecture"]
+    assert vevent.decoded("DTSTART") == datetime(2031, 1, 8, 18, 0, tzinfo=UTC)
+    assert "DTEND" not in vevent
+
+
+def test_online_event_is_marked_online_with_its_conference_link(
+    client: FlaskClient, store: Store
+) -> None:
+    add(
+        store,
+        "GLP-1 Webinar",
+        NOW + timedelta(days=2),
+        NOW + timedelta(days=2, hours=1),
+        online=True,
+        url="https://webinar.example.org/glp1",
+    )
+    vevent = events(client)["GLP-1 Webinar"]
+    assert str(vevent["X-MEDFEED-ONLINE"]) == "TRUE"
+    assert str(vevent["CONFERENCE"]) == "https://webinar.example.org/glp1"
+    assert vevent["CONFERENCE"].params["VALUE"] == "URI"
+
+
+def test_second_request_with_the_etag_gets_304(client: FlaskClient, store: Store) -> None:
+    add(store, "Meeting", NOW + timedelta(days=5), NOW + timedelta(days=6))
+    etag = client.get("/conferences.ics").headers["ETag"]
+    assert client.get("/conferences.ics", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_pages_link_the_calendar_for_discovery_and_subscription(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="alternate" type="text/calendar"' in html
+    assert 'href="/conferences.ics"' in html and "Subscribe (iCalendar)" in html

@@ -1,0 +1,279 @@
+"""The featured article in full: a refresh pass fetches the page of a summary-only article once.
+
+Real boundaries throughout: the feed and the article page are served by a
+local HTTP server that records what reached it, the refresh is the real
+``Refresher``, and the result is read back through the Flask site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from webfactory import words
+
+from aggregator.config import Settings, load_settings
+from aggregator.refresh import Refresher
+from aggregator.store import Store
+from aggregator.store.models import Item
+from tests.feeds import Entry, rss, served
+from tests.localserver import LocalServer, send
+from web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE = (Path(__file__).parent / "data" / "fulltext" / "article.html").read_bytes()
+PAGE = "/news/weekly-insulin"
+FIRST_SENTENCE = "A once-weekly basal insulin lowered blood sugar"
+SUMMARY = "Weekly insulin icodec matched daily glargine. Full results in the article."
+LONG_TITLE = "Statin adherence after myocardial infarction: a cohort study"
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as local:
+        local.route(PAGE, page)
+        yield local
+
+
+def page(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 200, ARTICLE, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def short_entry(server: LocalServer) -> Entry:
+    return Entry(
+        "Weekly insulin matches daily dosing in type 2 diabetes trial",
+        server.url(PAGE),
+        "short",
+        f"<p>{SUMMARY}</p>",
+        "Tue, 24 Nov 2026 10:00:00 GMT",
+    )
+
+
+def long_entry() -> Entry:
+    return Entry(
+        LONG_TITLE,
+        "https://journal.example.org/statins",
+        "long",
+        f"<p>{words(320, 7)}</p>",
+        "Mon, 23 Nov 2026 10:00:00 GMT",
+    )
+
+
+def settings_for(
+    database_url: str, server: LocalServer, *, allow: bool = True, **fulltext: Any
+) -> Settings:
+    allow_hosts = [f"127.0.0.1:{server.port}"] if allow else []
+    return Settings.model_validate(
+        {
+            "database": database_url,
+            "http": {"timeout": "5s"},
+            "featured": {"policy": "latest", "kinds": ["article"], "min_words": 300},
+            "fulltext": {"allow_hosts": allow_hosts, **fulltext},
+            "sources": [
+                {
+                    "id": "journal",
+                    "name": "Test Journal",
+                    "url": server.url("/feed.xml"),
+                    "kind": "article",
+                }
+            ],
+        }
+    )
+
+
+def refresh(settings: Settings, store: Store, server: LocalServer, entries: list[Entry]) -> None:
+    server.route("/feed.xml", served(rss(entries)))
+    store.sync_sources(settings)
+    Refresher(settings, store).refresh(due_only=False)
+
+
+def refreshed(
+    database_url: str, store: Store, server: LocalServer, entries: list[Entry], **options: Any
+) -> Settings:
+    """One refresh pass over a feed of ``entries``; the settings it ran with."""
+    settings = settings_for(database_url, server, **options)
+    refresh(settings, store, server, entries)
+    return settings
+
+
+def client_for(settings: Settings, store: Store) -> FlaskClient:
+    return create_app(settings=settings, store=store).test_client()
+
+
+def page_requests(server: LocalServer) -> int:
+    return sum(1 for request in server.requests if request.path == PAGE)
+
+
+def featured(settings: Settings, store: Store) -> Any:
+    return store.featured(settings.featured, datetime.now(UTC))
+
+
+# --- extraction after a pass ---------------------------------------------------------
+
+
+def test_featured_page_shows_the_full_text_extracted_from_an_allowed_host(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server), long_entry()])
+    html = client_for(settings, store).get("/featured").get_data(as_text=True)
+    assert FIRST_SENTENCE in html
+    assert "Full text extracted from" in html and f'href="{server.url(PAGE)}"' in html
+    assert "3 min read" in html
+
+
+def test_extracted_text_is_stored_with_its_word_count_and_time(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    before = datetime.now(UTC)
+    refreshed(database_url, store, server, [short_entry(server)])
+    with store.session() as session:
+        row = session.scalars(select(Item).where(Item.kind == "article")).one()
+        assert row.fulltext is not None and f"<p>{FIRST_SENTENCE}" in row.fulltext
+        assert 550 < row.word_count < 700 and row.fulltext_error is None
+        assert row.fulltext_at is not None and row.fulltext_at >= before
+        assert row.summary == f"<p>{SUMMARY}</p>"
+
+
+def test_page_lead_image_fills_the_missing_item_image(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    image = featured(settings, store).image
+    assert image == server.url("/media/2026/11/insulin-pen-lead.jpg")
+
+
+def test_featured_page_shows_the_lead_image_once(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    html = client_for(settings, store).get("/featured").get_data(as_text=True)
+    assert html.count(server.url("/media/2026/11/insulin-pen-lead.jpg")) == 1
+
+
+def test_front_page_features_the_extracted_article(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server), long_entry()])
+    html = client_for(settings, store).get("/").get_data(as_text=True)
+    lead = html[html.index('<article class="featured"') :]
+    assert FIRST_SENTENCE in lead[: lead.index("</article>")]
+
+
+# --- refusals and failures ----------------------------------------------------------------
+
+
+def test_loopback_page_without_allowance_is_refused_before_any_request(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)], allow=False)
+    item = featured(settings, store)
+    assert item.fulltext is None
+    assert item.fulltext_error is not None and "loopback" in item.fulltext_error
+    assert "127.0.0.1" in item.fulltext_error
+    assert page_requests(server) == 0
+
+
+def test_refused_article_is_featured_with_its_summary(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)], allow=False)
+    answer = client_for(settings, store).get("/featured")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert SUMMARY in html and FIRST_SENTENCE not in html
+    assert "Full text extracted" not in html
+
+
+def test_refused_article_gives_way_to_the_newest_long_enough_article(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(
+        database_url, store, server, [short_entry(server), long_entry()], allow=False
+    )
+    assert featured(settings, store).title == LONG_TITLE
+
+
+def test_failed_extraction_is_not_tried_again_on_the_next_pass(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    server.route(PAGE, lambda handler: send(handler, 503, b"down"))
+    entries = [short_entry(server), long_entry()]
+    settings = refreshed(database_url, store, server, entries)
+    refresh(settings, store, server, entries)
+    assert page_requests(server) == 1
+    candidate = store.featured_candidate(settings.featured)
+    assert candidate is not None and candidate.title == LONG_TITLE
+
+
+def test_failure_is_recorded_with_the_human_message(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    server.route(PAGE, lambda handler: send(handler, 503, b"down"))
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    assert featured(settings, store).fulltext_error == "HTTP 503 Service Unavailable"
+
+
+def test_page_with_too_little_text_is_recorded_as_a_failure(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    stub = b"<html><body><article><p>Subscribe to read this article.</p></article></body></html>"
+    server.route(PAGE, lambda handler: send(handler, 200, stub, {"Content-Type": "text/html"}))
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    item = featured(settings, store)
+    assert item.fulltext is None and "(at least 300 needed)" in (item.fulltext_error or "")
+
+
+# --- when no page is fetched ------------------------------------------------------------
+
+
+def test_article_long_enough_in_its_feed_is_not_fetched(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    long_text = f"<p>{words(320, 8)}</p>"
+    long_with_link = Entry(LONG_TITLE, server.url(PAGE), "long", long_text)
+    refreshed(database_url, store, server, [long_with_link])
+    assert page_requests(server) == 0
+
+
+def test_nothing_is_fetched_when_fulltext_is_disabled(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)], enabled=False)
+    assert page_requests(server) == 0
+    assert featured(settings, store).fulltext_error is None
+
+
+def test_page_claimed_by_another_process_is_left_to_it(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)], enabled=False)
+    item_id = featured(settings, store).id
+    now = datetime.now(UTC)
+    assert store.claim_fulltext(item_id, now, timedelta(minutes=10))
+    assert not store.claim_fulltext(item_id, now, timedelta(minutes=10))
+    assert store.claim_fulltext(item_id, now + timedelta(minutes=11), timedelta(minutes=10))
+
+
+# --- the offline demo ---------------------------------------------------------------------
+
+
+def test_demo_features_the_meridian_cardiology_article_in_full(
+    database_url: str, store: Store
+) -> None:
+    demo = load_settings(REPO / "config.demo.yaml")
+    settings = demo.model_copy(update={"database": database_url})
+    store.sync_sources(settings)
+    Refresher(settings, store).refresh(due_only=False)
+    item = featured(settings, store)
+    assert item.title.startswith("Nurse-Led Transitional Care and 90-Day Readmission")
+    assert item.url == (REPO / "demo" / "pages" / "mcard-2026-0388.html").as_uri()
+    html = client_for(settings, store).get("/featured").get_data(as_text=True)
+    assert "Full text extracted from" in html
+    assert "cluster randomized trial across 48 hospitals" in html
+    assert "cookie" not in html.lower()
