@@ -128,16 +128,12 @@ class Reads:
             return tuple(hydrated[row.id] for row in rows)
 
     def get_item(self, item_id: int) -> StoredItem | None:
-        """One item with its sources, its story, and the articles it covers or is covered by."""
+        """One item with every source that carried it and the other items of its story."""
         with session_scope(self._sessions) as session:
             row = session.get(Item, item_id)
             if row is None:
                 return None
-            return replace(
-                _hydrate(session, [row])[row.id],
-                covers=_covers(session, row),
-                covered_by=_covered_by(session, row),
-            )
+            return _hydrate(session, [row])[row.id]
 
     def featured(self, policy: FeaturedSettings, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
@@ -315,12 +311,21 @@ def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, lis
     return sections
 
 
-def _featured_row(session: Session, policy: FeaturedSettings) -> Item | None:
-    """Newest long-enough item of the featured kinds, else the newest of them at all."""
+def _featured_row(
+    session: Session, policy: FeaturedSettings, *, untried: bool = False
+) -> Item | None:
+    """Newest long-enough item of the featured kinds, else the newest of them at all.
+
+    Long enough: ``min_words`` in the feed's text, or an extracted full text
+    (stored only when it reached ``min_words``). ``untried`` also admits
+    items whose page nobody has tried to extract yet: the refresh's candidates.
+    """
     if policy.policy == "pinned":
         return _pinned_row(session, policy.pinned or "")
-    long_enough = or_(Item.word_count >= policy.min_words, Item.fulltext.is_not(None))
-    return _newest_of(session, policy.kinds, long_enough) or _newest_of(session, policy.kinds, None)
+    qualifies = or_(Item.word_count >= policy.min_words, Item.fulltext.is_not(None))
+    if untried:
+        qualifies = or_(qualifies, Item.fulltext_error.is_(None))
+    return _newest_of(session, policy.kinds, qualifies) or _newest_of(session, policy.kinds, None)
 
 
 def _newest_of(session: Session, kinds: Sequence[Kind], condition: Any) -> Item | None:
