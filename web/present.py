@@ -26,6 +26,11 @@ LABELS = {
     Label.SOCIETY: "Society",
     Label.SPONSORED: "Sponsored",
 }
+FLAGS = {
+    "retracted": "Retracted",
+    "corrected": "Corrected",
+    "expression-of-concern": "Expression of concern",
+}
 SECTION_TITLES = {
     Kind.NEWS: "News",
     Kind.ARTICLE: "Articles",
@@ -90,6 +95,11 @@ def label_text(label: Label) -> str:
     return LABELS.get(label, label.value)
 
 
+def flag_text(flag: str) -> str:
+    """The badge for a mark a notice put on an article: "Retracted", "Corrected", …"""
+    return FLAGS.get(flag, flag.replace("-", " ").capitalize())
+
+
 def youtube_embed(item: StoredItem) -> str | None:
     """The privacy-enhanced player URL, only for YouTube videos with a known id."""
     video = item.video
@@ -127,6 +137,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(reading_minutes)
     app.add_template_filter(label_text)
+    app.add_template_filter(flag_text)
     app.add_template_filter(clean)
     app.add_template_filter(other_sources)
     app.add_template_global(youtube_embed)

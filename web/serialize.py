@@ -35,6 +35,8 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "flags": list(item.flags),
         "story_id": item.story_id,
         "also": [_ref(ref) for ref in item.also],
+        "covers": [_ref(ref) for ref in item.covers],
+        "covered_by": [_ref(ref) for ref in item.covered_by],
         "event": _event(item),
         "video": _video(item),
         "article": _article(item),
@@ -97,6 +99,7 @@ def _article(item: StoredItem) -> dict[str, Any] | None:
         "journal": article.journal,
         "authors": list(article.authors),
         "pub_type": article.pub_type,
+        "cites": list(article.cites),
     }
 
 

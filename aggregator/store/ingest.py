@@ -5,13 +5,15 @@ content hash changed. Layer 2: the same canonical URL from any source is the sam
 item with one more source. Layer 3: the same DOI / PMID / video id likewise.
 Lookups are batched per feed; every uniqueness decision is finally the database's
 (named unique constraints), so a concurrent refresh that inserted first turns
-our insert into a link, never into a second row. Near-duplicate stories (layer 4)
-are assigned afterwards by ``aggregator.store.stories``.
+our insert into a link, never into a second row. The DOIs each item cites are
+written with it, and retraction / erratum notices mark the articles they name
+(``aggregator.store.citations``). Near-duplicate stories (layer 4) are assigned
+afterwards by ``aggregator.store.stories``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,10 +24,9 @@ from sqlalchemy.orm import Session
 
 from ..records import ItemUpdate
 from ..sanitize import word_count
+from .citations import mark_noticed, set_citations
 from .models import Item, ItemIdentifier, ItemSource, ItemTag
-from .upsert import insert_ignore
-
-_CHUNK = 400  # stays under SQLite's bound-parameter limit
+from .upsert import chunks, insert_ignore
 
 
 @dataclass
@@ -34,6 +35,7 @@ class IngestResult:
     updated: int = 0
     unchanged: int = 0
     touched: list[int] = field(default_factory=list)  # items inserted or changed: re-cluster these
+    flagged: int = 0  # retracted / corrected / expression-of-concern marks added
 
 
 def ingest(
@@ -43,6 +45,7 @@ def ingest(
     batch = _unique_by_guid(updates)
     links = _existing_links(session, source_id, [u.identity.guid_key for u in batch])
     fresh: list[ItemUpdate] = []
+    written: list[tuple[int, ItemUpdate]] = []  # rows whose content this feed wrote
     for update_ in batch:
         link = links.get(update_.identity.guid_key)
         if link is None:
@@ -50,7 +53,8 @@ def ingest(
         elif link[1] == update_.identity.content_hash:
             result.unchanged += 1
         else:
-            _update_in_place(session, link[0], update_, now)
+            if _update_in_place(session, link[0], update_, now):
+                written.append((link[0], update_))
             result.updated += 1
             result.touched.append(link[0])
     known = _find_known(session, fresh)
@@ -62,6 +66,7 @@ def ingest(
                 result.touched.append(item_id)
                 result.new += 1
                 known.remember(update_, item_id)
+                written.append((item_id, update_))
                 continue
             # Someone else inserted it between our lookup and our insert.
             item_id = _match(_find_known(session, [update_]), update_)
@@ -70,6 +75,7 @@ def ingest(
         _link(session, item_id, update_, now)
         known.remember(update_, item_id)
         result.new += 1
+    result.flagged = mark_noticed(session, written, now)
     return result
 
 
@@ -84,16 +90,11 @@ def _unique_by_guid(updates: Sequence[ItemUpdate]) -> list[ItemUpdate]:
     return unique
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _existing_links(
     session: Session, source_id: str, keys: Sequence[str]
 ) -> dict[str, tuple[int, str]]:
     links: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = session.execute(
             select(ItemSource.guid_key, ItemSource.item_id, ItemSource.content_hash).where(
                 ItemSource.source_id == source_id, ItemSource.guid_key.in_(chunk)
@@ -119,12 +120,12 @@ def _find_known(session: Session, updates: Sequence[ItemUpdate]) -> _Known:
     known = _Known()
     urls = sorted({u.identity.canonical_url for u in updates if u.identity.canonical_url})
     identifiers = sorted({i for u in updates for i in u.identity.identifiers})
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         rows = session.execute(
             select(Item.canonical_url, Item.id).where(Item.canonical_url.in_(chunk))
         )
         known.by_url.update({url: item_id for url, item_id in rows if url})
-    for chunk in _chunks(identifiers):
+    for chunk in chunks(identifiers):
         rows = session.execute(
             select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
                 ItemIdentifier.identifier.in_(chunk)
@@ -178,6 +179,7 @@ def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | 
         return None
     _add_identifiers(session, item_id, update_)
     _set_tags(session, item_id, update_.tags)
+    set_citations(session, item_id, _cites(update_))
     return item_id
 
 
@@ -209,8 +211,11 @@ def _link(session: Session, item_id: int, update_: ItemUpdate, now: datetime) ->
             )
 
 
-def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: datetime) -> None:
-    """The source changed its entry: refresh the item if this source owns it, and the link."""
+def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: datetime) -> bool:
+    """The source changed its entry: refresh the item if this source owns it, and the link.
+
+    True when the item's own content was rewritten (this source owns it).
+    """
     session.execute(
         update(ItemSource)
         .where(
@@ -221,7 +226,7 @@ def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: d
     )
     owner = session.scalar(select(Item.source_id).where(Item.id == item_id))
     if owner != update_.source_id:
-        return
+        return False
     values = _content_values(update_)
     if update_.item.published is not None:
         values["published"] = update_.item.published
@@ -234,6 +239,8 @@ def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: d
         session.execute(update(Item).where(Item.id == item_id).values(**values, changed_at=now))
     _add_identifiers(session, item_id, update_)
     _set_tags(session, item_id, update_.tags)
+    set_citations(session, item_id, _cites(update_))
+    return True
 
 
 def _add_identifiers(session: Session, item_id: int, update_: ItemUpdate) -> None:
@@ -284,4 +291,10 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "journal": article.journal if article else None,
         "authors": list(article.authors) if article else [],
         "pub_type": article.pub_type if article else None,
+        "cites": list(_cites(update_)),
     }
+
+
+def _cites(update_: ItemUpdate) -> tuple[str, ...]:
+    article = update_.item.article
+    return article.cites if article else ()

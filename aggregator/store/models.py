@@ -150,6 +150,7 @@ class Item(Base):
     journal: Mapped[str | None] = mapped_column(String(300))
     authors: Mapped[list[str]] = mapped_column(default=list)
     pub_type: Mapped[str | None] = mapped_column(String(100))
+    cites: Mapped[list[str]] = mapped_column(default=list, server_default="[]")  # DOIs cited
     flags: Mapped[list[str]] = mapped_column(default=list)  # "retracted", "corrected"
     # featured-article full text
     word_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -201,6 +202,23 @@ class ItemIdentifier(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
 
     __table_args__ = (Index("ix_item_identifiers_item", "item_id"),)
+
+
+class ItemCitation(Base):
+    """A DOI an item's text cites: "covers: …" links and retraction / erratum marks.
+
+    Indexed by DOI both ways round: the items citing a DOI come from here, the
+    stored article having it from ``ix_items_doi``.
+    """
+
+    __tablename__ = "item_citations"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    doi: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+    __table_args__ = (Index("ix_item_citations_doi", "doi"),)
 
 
 class ItemTag(Base):

@@ -15,7 +15,7 @@ import base64
 import binascii
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,9 +35,10 @@ from ..records import (
     VideoInfo,
 )
 from .database import session_scope
-from .models import Item, ItemSource, ItemTag, Meta, Source
+from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
 
 MAX_LIMIT = 100
+MAX_CITATIONS = 50  # "covered by" links shown for one article
 SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
 
 
@@ -128,12 +129,16 @@ class Reads:
             return tuple(hydrated[row.id] for row in rows)
 
     def get_item(self, item_id: int) -> StoredItem | None:
-        """One item with every source that carried it and the other items of its story."""
+        """One item with its sources, its story, and the articles it covers or is covered by."""
         with session_scope(self._sessions) as session:
             row = session.get(Item, item_id)
             if row is None:
                 return None
-            return _hydrate(session, [row])[row.id]
+            return replace(
+                _hydrate(session, [row])[row.id],
+                covers=_covers(session, row),
+                covered_by=_covered_by(session, row),
+            )
 
     def featured(self, policy: FeaturedSettings, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
@@ -475,7 +480,7 @@ def _video(row: Item) -> VideoInfo | None:
 
 
 def _article(row: Item) -> ArticleInfo | None:
-    if not (row.doi or row.pmid or row.pmcid or row.journal or row.authors or row.nct):
+    if not (row.doi or row.pmid or row.pmcid or row.journal or row.authors or row.nct or row.cites):
         return None
     return ArticleInfo(
         doi=row.doi,
@@ -485,4 +490,45 @@ def _article(row: Item) -> ArticleInfo | None:
         journal=row.journal,
         authors=tuple(row.authors or ()),
         pub_type=row.pub_type,
+        cites=tuple(row.cites or ()),
     )
+
+
+RefQuery = Select[int, str, str | None, str, str]  # id, title, url, source id, source name
+
+
+def _refs(session: Session, query: RefQuery) -> tuple[StoredItemRef, ...]:
+    """Each row of a narrowed ``_ref_query`` becomes a link to an item."""
+    return tuple(
+        StoredItemRef(item_id, title, url, SourceRef(source_id, name))
+        for item_id, title, url, source_id, name in session.execute(query)
+    )
+
+
+def _ref_query() -> RefQuery:
+    return select(Item.id, Item.title, Item.url, Item.source_id, Source.name).join(
+        Source, Source.id == Item.source_id
+    )
+
+
+def _covers(session: Session, row: Item) -> tuple[StoredItemRef, ...]:
+    """The stored articles whose DOI this item cites (one indexed query on ``items.doi``)."""
+    cited = sorted(set(row.cites or ()))
+    if not cited:
+        return ()
+    query = _ref_query().where(Item.doi.in_(cited), Item.id != row.id)
+    return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()))
+
+
+def _covered_by(session: Session, row: Item) -> tuple[StoredItemRef, ...]:
+    """The items citing this item's DOI, newest first (``ix_item_citations_doi``)."""
+    if not row.doi:
+        return ()
+    query = (
+        _ref_query()
+        .join(ItemCitation, ItemCitation.item_id == Item.id)
+        .where(ItemCitation.doi == row.doi, Item.id != row.id)
+        .order_by(Item.published.desc(), Item.id.desc())
+        .limit(MAX_CITATIONS)
+    )
+    return _refs(session, query)

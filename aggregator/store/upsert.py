@@ -1,16 +1,26 @@
 """Dialect-aware ``INSERT ... ON CONFLICT DO NOTHING``, the one write primitive for links.
 
 Both SQLite and PostgreSQL support it; using it means a concurrent writer that
-got there first is not an error, and the unique constraint decides.
+got there first is not an error, and the unique constraint decides. ``chunks``
+splits the ``IN`` lists of batched lookups under SQLite's parameter limit.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+CHUNK = 400  # stays under SQLite's bound-parameter limit
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
 
 
 def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> None:
