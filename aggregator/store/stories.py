@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
+    MIN_SHARED_BANDS,
     Candidate,
     StoryText,
     choose_representative,
@@ -134,7 +135,8 @@ def _candidates(
             StoryBand.published >= item.published - window,
             StoryBand.published <= item.published + window,
         )
-        .distinct()
+        .group_by(StoryBand.item_id)
+        .having(func.count() >= MIN_SHARED_BANDS)
     )
     ids = session.execute(matching).scalars().all()
     if not ids:
