@@ -134,26 +134,24 @@ def refresh(
         err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)
         return EXIT_USAGE
     store.sync_sources(settings)
-    refresher = Refresher(settings, store)
-    states = refresher.claim(source_ids=list(requested) or None, due_only=not (every or requested))
-    if console.is_terminal and states:
+    due_only = not (every or requested)
+    ids = list(requested) or (None if due_only else [s.id for s in store.sources() if s.enabled])
+    total = len(ids) if ids is not None else store.due_count()
+    if console.is_terminal and total:
         with Progress(
             TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True,
         ) as progress:  # fmt: skip
-            task = progress.add_task("refresh", total=len(states))
-            refresher = Refresher(
-                settings, store, worker=refresher.worker,
-                on_outcome=lambda _o: progress.advance(task),
-            )  # fmt: skip
-            outcomes = refresher.run(states)
+            task = progress.add_task("refresh", total=total)
+            refresher = Refresher(settings, store, on_outcome=lambda _o: progress.advance(task))
+            outcomes = refresher.refresh(source_ids=ids, due_only=due_only)
     else:
-        outcomes = refresher.run(states)
-    claimed = {s.id for s in states}
+        outcomes = Refresher(settings, store).refresh(source_ids=ids, due_only=due_only)
+    refreshed = {o.source_id for o in outcomes}
     outcomes += [
         SourceOutcome(s, "skipped", error="another process is fetching it")
         for s in requested
-        if s not in claimed
+        if s not in refreshed
     ]
     if not outcomes:
         console.print("no source is due; use --all to refresh every source now")

@@ -18,8 +18,10 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial
@@ -48,6 +50,7 @@ from .tagging import Specialty, Tagger, specialties_from_config
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
+CLAIM_BATCH = 64  # sources claimed at a time
 T = TypeVar("T")
 
 
@@ -144,6 +147,11 @@ class Refresher:
         self._pool = pool
         self._on_outcome = on_outcome
         self._specialties = specialties_from_config(settings.specialties)
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Claim no further batch; the batch under way finishes."""
+        self._stopped.set()
 
     def claim(
         self,
@@ -151,6 +159,7 @@ class Refresher:
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
         now: datetime | None = None,
+        limit: int = CLAIM_BATCH,
     ) -> list[SourceState]:
         return self.store.claim(
             worker=self.worker,
@@ -158,25 +167,53 @@ class Refresher:
             now=now or _now(),
             source_ids=source_ids,
             due_only=due_only,
+            limit=limit,
         )
 
     def refresh(
         self, *, source_ids: Sequence[str] | None = None, due_only: bool = True
     ) -> list[SourceOutcome]:
-        """Claim and refresh; sources another process holds are left to it."""
-        states = self.claim(source_ids=source_ids, due_only=due_only)
-        return self.run(states)
+        """Claim and refresh in batches until nothing is left; others' claims are skipped.
+
+        Small batches let several processes share a large pass evenly, and keep
+        every lease far shorter than the pass.
+        """
+        if source_ids is None and not due_only:
+            source_ids = [s.id for s in self.store.sources() if s.enabled]
+        outcomes: list[SourceOutcome] = []
+        with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
+            if source_ids is not None:
+                for start in range(0, len(source_ids), CLAIM_BATCH):
+                    if self._stopped.is_set():
+                        break
+                    chunk = source_ids[start : start + CLAIM_BATCH]
+                    outcomes += self.run(self.claim(source_ids=chunk, due_only=due_only))
+                return outcomes
+            while not self._stopped.is_set() and (states := self.claim(due_only=True)):
+                outcomes += self.run(states)
+        return outcomes
+
+    @contextmanager
+    def _pool_for(self, sources: int) -> Iterator[None]:
+        """A parse pool for this call unless one was given or the work is too small for one."""
+        if self._pool is not None or sources < POOL_THRESHOLD:
+            yield
+            return
+        self._pool = parse_pool()
+        try:
+            yield
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         if not states:
             return []
-        return asyncio.run(self._run_all(states))
+        with self._pool_for(len(states)):
+            return asyncio.run(self._run_all(states))
 
     async def _run_all(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
-        own_pool = None
         pool = self._pool
-        if pool is None and len(states) >= POOL_THRESHOLD:
-            pool = own_pool = parse_pool()
         db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
         done: set[str] = set()
         try:
@@ -187,8 +224,6 @@ class Refresher:
             return outcomes
         finally:
             db.shutdown(wait=True)
-            if own_pool is not None:
-                own_pool.shutdown(wait=True, cancel_futures=True)
             abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)

@@ -78,6 +78,7 @@ class AbandonableRefresher(Refresher):
         self._task: asyncio.Task[list[SourceOutcome]] | None = None
 
     def abandon(self) -> None:
+        self.stop()
         with self._guard:
             self._abandoned = True
             if self._loop is not None and self._task is not None:
