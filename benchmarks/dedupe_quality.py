@@ -114,9 +114,7 @@ def pairs(groups: Iterable[tuple[int, object]]) -> set[tuple[int, int]]:
     by_group: dict[object, list[int]] = {}
     for item_id, group in groups:
         by_group.setdefault(group, []).append(item_id)
-    return {
-        (a, b) for members in by_group.values() for a, b in combinations(sorted(members), 2)
-    }
+    return {(a, b) for members in by_group.values() for a, b in combinations(sorted(members), 2)}
 
 
 def score(records: Sequence[dict[str, str | int]], stories: dict[int, int]) -> Scores:
