@@ -1,7 +1,8 @@
 """The featured article in full: fetch its page once when its feed gave only a summary.
 
-Runs at the end of every refresh pass. Which article is featured is the
-store's one query (``store.reads._featured_row``), which the site uses too:
+Runs after each batch of a refresh pass, once its sources are stored. Which
+article is featured is the store's one query (``store.reads._featured_row``),
+which the site uses too:
 
     featured  = newest item of featured.kinds with >= min_words of feed text
                 or with an extracted full text (stored only when it has >= min_words);

@@ -4,7 +4,7 @@
     fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
-    attempts = feature_in_full(settings, store)         # then, once a pass: the featured page
+    attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
