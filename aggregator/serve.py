@@ -31,7 +31,7 @@ class SiteApplication(BaseApplication):
     def load(self) -> Any:
         from web import create_app
 
-        return create_app(settings=self.settings)
+        return create_app(settings=self.settings, watch=True)
 
 
 def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:

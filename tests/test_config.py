@@ -118,7 +118,9 @@ def test_durations_and_sizes_accept_the_documented_forms() -> None:
         parse_duration("-5m")
 
 
-def test_check_config_exits_0_on_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_config_exits_0_on_a_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
     assert "2 (2 enabled)" in capsys.readouterr().out
 
