@@ -26,7 +26,7 @@ from aggregator.sanitize import html_to_text
 from .context import state
 from .http import conditional
 from .params import list_query
-from .present import iso, label_text
+from .present import iso, label_text, media_url
 from .serialize import item_json
 
 blueprint = Blueprint("feeds", __name__)
@@ -141,8 +141,9 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
         "tags": list(item.tags),
         "_medfeed": item_json(item),
     }
-    if item.image or (item.video and item.video.thumbnail):
-        entry["image"] = item.image or (item.video.thumbnail if item.video else None)
+    image = media_url(item, "image", external=True) or media_url(item, "thumbnail", external=True)
+    if image:
+        entry["image"] = image
     if item.updated:
         entry["date_modified"] = iso(item.updated)
     return entry

@@ -7,12 +7,16 @@ formatting lives in ``present`` and the templates. It never writes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, send_file
 
 from .context import featured_or_404, item_or_404, state
 from .http import conditional, conditional_on_body
 from .params import list_query
+from .present import local_media_target
 
 blueprint = Blueprint("pages", __name__)
 
@@ -42,12 +46,44 @@ def index() -> str:
     )
 
 
+LOCAL_MEDIA_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+LOCAL_IMAGE_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+
+
 @blueprint.get("/items/<int:item_id>")
 @conditional
 def item(item_id: int) -> str:
     found = item_or_404(item_id)
     play = request.args.get("play") == "1"
     return render_template("item.html", item=found, play=play)
+
+
+@blueprint.get("/items/<int:item_id>/media/<which>")
+def local_media(item_id: int, which: str) -> Response:
+    """An item's image from an admin's local feed folder (see ``present.media_url``).
+
+    Only the file the item itself names, only image types, and sandboxed: a
+    local SVG cannot run script on the site's origin.
+    """
+    target = local_media_target(item_or_404(item_id), which)
+    if not target or not target.startswith("file://"):
+        abort(404)
+    path = Path(url2pathname(urlsplit(target).path))
+    mimetype = LOCAL_IMAGE_TYPES.get(path.suffix.lower())
+    if mimetype is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, max_age=3600, conditional=True)
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    )
+    return response
 
 
 @blueprint.get("/featured")

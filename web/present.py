@@ -8,6 +8,7 @@ put a script on the page. No query, no request state beyond building URLs.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from aggregator.records import EventInfo, Kind, Label, StoredItem
 from aggregator.sanitize import clean_html, word_count
 
-WORDS_PER_MINUTE = 220
+WORDS_PER_MINUTE = 230
 LABELS = {
     Label.JOURNAL: "Journal",
     Label.PREPRINT: "Preprint",
@@ -88,7 +89,7 @@ def duration(seconds: int | None) -> str:
 
 
 def reading_minutes(item: StoredItem) -> int:
-    return max(1, round(word_count(item.body) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(item.body) / WORDS_PER_MINUTE))
 
 
 def label_text(label: Label) -> str:
@@ -106,6 +107,29 @@ def youtube_embed(item: StoredItem) -> str | None:
     if video is None or not video.id or (video.provider or "youtube") != "youtube":
         return None
     return f"{NOCOOKIE_EMBED}{video.id}?autoplay=1"
+
+
+def media_url(item: StoredItem, which: str, *, external: bool = False) -> str | None:
+    """Where a browser can load an item's image or video thumbnail.
+
+    Remote images are linked as they are. An admin's local feed (``file://``,
+    e.g. the offline demo) has local images that no browser loads from an http
+    page, so those are served by the site itself (``pages.local_media``).
+    """
+    url = local_media_target(item, which)
+    if url is None:
+        return None
+    if url.startswith("file://"):
+        return url_for("pages.local_media", item_id=item.id, which=which, _external=external)
+    return url
+
+
+def local_media_target(item: StoredItem, which: str) -> str | None:
+    if which == "thumbnail":
+        return item.video.thumbnail if item.video else None
+    if which == "image":
+        return item.image
+    return None
 
 
 def clean(html: str | None) -> Markup:
@@ -130,6 +154,7 @@ def list_url(**changes: Any) -> str:
 
 
 def install_template_helpers(app: Flask) -> None:
+    app.add_template_filter(media_url)
     app.add_template_filter(iso)
     app.add_template_filter(day)
     app.add_template_filter(day_time)

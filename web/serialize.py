@@ -12,7 +12,7 @@ from flask import url_for
 
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
-from .present import iso
+from .present import iso, media_url
 
 
 def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "updated": iso(item.updated) or None,
         "source": _source(item.source),
         "sources": [_carrier(ref) for ref in item.sources],
-        "image": item.image,
+        "image": media_url(item, "image", external=True),
         "tags": list(item.tags),
         "flags": list(item.flags),
         "story_id": item.story_id,
@@ -81,7 +81,7 @@ def _video(item: StoredItem) -> dict[str, Any] | None:
     return {
         "id": video.id,
         "provider": video.provider,
-        "thumbnail": video.thumbnail,
+        "thumbnail": media_url(item, "thumbnail", external=True),
         "duration": video.duration,
         "embed_url": video.embed_url,
     }
