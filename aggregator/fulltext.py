@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from email.message import Message
@@ -141,7 +142,7 @@ def _demote_headings(html: str, title: str | None) -> str:
     """
     root = lxml.html.fromstring(html)
     for heading in list(root.iter("h1")):
-        if title and heading.text_content().strip() == title:
+        if title and _same_title(heading.text_content(), title):
             heading.drop_tree()
             title = None  # only the first copy
         else:
@@ -149,6 +150,13 @@ def _demote_headings(html: str, title: str | None) -> str:
     body = root.find("body")
     parts = body if body is not None else [root]
     return "".join(lxml.html.tostring(part, encoding="unicode") for part in parts)
+
+
+def _same_title(heading: str, title: str) -> bool:
+    """Pages often lengthen the headline ("…: A Cluster Randomized Trial"); still the title."""
+    a, b = (" ".join(re.findall(r"\w+", text.lower())) for text in (heading, title))
+    shorter = min(len(a), len(b))
+    return a == b or (shorter >= 20 and (a.startswith(b) or b.startswith(a)))
 
 
 def _absolute_http(link: str | None, base: str) -> str | None:

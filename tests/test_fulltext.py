@@ -250,3 +250,12 @@ def test_connection_goes_to_the_address_that_was_checked(
 )
 def test_address_problem_names_what_is_wrong(address: str, problem: str | None) -> None:
     assert address_problem(ipaddress.ip_address(address)) == problem
+
+
+def test_a_lengthened_headline_is_recognised_as_the_title() -> None:
+    from aggregator.fulltext import _same_title
+
+    title = "Nurse-Led Transitional Care and 90-Day Readmission"
+    assert _same_title(title + ": A Cluster Randomized Trial", title)
+    assert _same_title("  nurse-led transitional care and 90-day readmission ", title)
+    assert not _same_title("Methods", title)
