@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .records import Kind, Label
 
@@ -138,8 +139,8 @@ class FulltextSettings(_Strict):
 
 
 class DedupeSettings(_Strict):
-    window: Duration = timedelta(days=7)
-    threshold: float = Field(0.5, gt=0, le=1)
+    window: Duration = DEFAULT_WINDOW
+    threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
 
 
 class SpecialtySettings(_Strict):

@@ -44,10 +44,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from aggregator.sanitize import html_to_text
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.25
@@ -381,7 +383,13 @@ def _weigh(words: Iterable[str], entities: set[str]) -> Iterable[str]:
 
 @lru_cache(maxsize=1)
 def _template() -> MinHash:
-    """One MinHash with the fixed seed; copies share its permutations (costly to build)."""
+    """One MinHash with the fixed seed; copies share its permutations (costly to build).
+
+    datasketch is imported here, not at the top: it pulls in scipy (about a
+    second), which only the processes that store items need.
+    """
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=1)
 
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 POLL_EVERY = 2.0  # seconds between two looks at the file from ``current()``
 # A file written within this many seconds of its last look may be written again
 # within the same mtime tick (coarse filesystem clocks); hash it regardless.
+SETTLE = 0.5  # seconds a just-written invalid file gets to be completed
 RACY_WINDOW = 2.0
 
 
@@ -132,6 +133,15 @@ class ConfigWatcher:
             try:
                 settings = parse_settings(data.decode("utf-8", "replace"), path=self.path)
             except ConfigError as exc:
+                if (
+                    stat is not None
+                    and 0 <= time.time() - stat.mtime_ns / 1e9 < SETTLE
+                    and not forced
+                ):
+                    # Editors and scripts write in several steps: judge a file
+                    # that is still being written on the next look.
+                    self._stat = self._digest = None
+                    return NO_CHANGE
                 return self._reject(exc, digest)
             self._settings, self._error = settings, None
         log.info("config %s reloaded: %d sources", self.path, len(settings.sources))

@@ -80,6 +80,17 @@ def test_invalid_edit_keeps_the_old_settings_and_names_line_and_field(
     assert watcher.error.line == config.read_text().splitlines().index("    kind: gossip") + 1
 
 
+def test_a_file_caught_half_written_is_judged_once_it_settles(
+    config: Path, watcher: ConfigWatcher
+) -> None:
+    good = config.read_text()
+    config.write_text("")  # an editor truncates, then writes
+    assert not watcher.check().rejected
+    config.write_text(good.replace("Wire", "Wire Service"))
+    assert watcher.check().reloaded
+    assert watcher.error is None
+
+
 def test_broken_yaml_is_rejected(config: Path, watcher: ConfigWatcher) -> None:
     rewrite(config, config.read_text() + "  - id: [unclosed\n")
     assert watcher.check().rejected

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -160,12 +160,9 @@ def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | 
     }
     try:
         with session.begin_nested():
-            item = Item(**values)
-            session.add(item)
-            session.flush()
-            item_id = item.id
-            session.add(
-                ItemSource(
+            item_id = session.execute(insert(Item).values(**values).returning(Item.id)).scalar_one()
+            session.execute(
+                insert(ItemSource).values(
                     item_id=item_id,
                     source_id=update_.source_id,
                     guid_key=update_.identity.guid_key,
@@ -174,7 +171,6 @@ def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | 
                     first_seen_at=now,
                 )
             )
-            session.flush()
     except IntegrityError:
         return None
     _add_identifiers(session, item_id, update_)

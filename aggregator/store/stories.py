@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -68,7 +69,7 @@ def assign_story(
     """
     row = session.execute(select(*_COLUMNS).where(Item.id == item_id)).one()
     item = _story_text(row)
-    sig = signature(item.title, item.text)
+    sig = _signature(item.title, item.text)
     _leave_story(session, item_id, row.story_id)
     candidates = _candidates(session, item, sig.band_keys, window)
     joined = choose_story(
@@ -167,8 +168,16 @@ def _refresh_representative(session: Session, story_id: int, exclude: int | None
     )
 
 
+# A new item is compared with recent ones again and again (every candidate of
+# every later item in the window): analysing each text once per process, not
+# once per comparison, is most of the cost of assigning a story.
+_signature = lru_cache(maxsize=8192)(signature)
+
+
 def _candidate(row: Any) -> Candidate:
-    return Candidate(_story_text(row), signature(row.title, row.summary), row.story_id or row.id)
+    return Candidate(
+        _story_text(row), _signature(row.title, row.summary or ""), row.story_id or row.id
+    )
 
 
 def _story_text(row: Any) -> StoryText:
