@@ -175,9 +175,9 @@ def session(database_url: str) -> Iterator[Session]:
     engine.dispose()
 
 
-def store(db: Session, text: StoryText, source: str = "wire") -> int:
+def store(db: Session, text: StoryText, source: str = "wire", kind: str = "news") -> int:
     row = {
-        "kind": "news",
+        "kind": kind,
         "label": text.label,
         "source_id": source,
         "guid_key": f"guid-{text.item_id}",
@@ -236,3 +236,17 @@ def test_detaching_the_founding_item_keeps_the_rest_of_its_story_together(
     detach(session, first)
     stories = {row.id: row.story_id for row in session.execute(select(Item.id, Item.story_id))}
     assert stories == {first: first, second: second, third: second}
+
+
+def test_a_video_about_a_story_does_not_join_the_news_story(session: Session) -> None:
+    first = store(session, APPROVAL)
+    assign_story(session, first)
+    video = store(session, REWRITE, "outlet", kind="video")
+    assert assign_story(session, video) == video
+
+
+def test_occurrences_of_a_recurring_event_are_not_one_story(session: Session) -> None:
+    first = store(session, APPROVAL, kind="conference")
+    assign_story(session, first)
+    again = store(session, APPROVAL, "outlet", kind="conference")
+    assert assign_story(session, again) == again

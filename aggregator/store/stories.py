@@ -40,6 +40,11 @@ from aggregator.dedupe import (
 )
 from aggregator.store.models import Item, StoryBand
 
+# Which kinds can tell one story: a paper and the news about it can (the
+# evaluation set labels them so), a video explainer is not the news story it
+# explains, and events never cluster by text (see ``assign_story``).
+STORY_KINDS = {"news": ("news", "article"), "article": ("news", "article"), "video": ("video",)}
+
 _COLUMNS = (
     Item.id,
     Item.title,
@@ -71,6 +76,12 @@ def assign_story(
     item = _story_text(row)
     sig = _signature(item.title, item.text)
     _leave_story(session, item_id, row.story_id)
+    if item.kind == "conference":
+        # Events are matched by page URL and date (layer 2). Two events that read
+        # alike are a recurring series or an annual meeting, not one story retold.
+        session.execute(update(Item).where(Item.id == item_id).values(story_id=item_id))
+        _refresh_representative(session, item_id)
+        return item_id
     candidates = _candidates(session, item, sig.band_keys, window)
     joined = choose_story(
         item,
@@ -145,6 +156,7 @@ def _candidates(
     stories = select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(ids))
     members = select(*_COLUMNS).where(
         or_(Item.id.in_(ids), Item.story_id.in_(stories)),
+        Item.kind.in_(STORY_KINDS.get(item.kind, (item.kind,))),
         Item.published >= item.published - window,
         Item.published <= item.published + window,
     )
