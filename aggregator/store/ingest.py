@@ -25,8 +25,12 @@ from sqlalchemy.orm import Session
 from ..records import ItemUpdate
 from ..sanitize import word_count
 from .citations import mark_noticed, set_citations
-from .models import Item, ItemIdentifier, ItemSource, ItemTag
+from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag
 from .upsert import chunks, insert_ignore
+
+_ITEMS = Base.metadata.tables["items"]
+_INSERT_ITEM = insert(_ITEMS).returning(_ITEMS.c.id)
+_INSERT_LINK = insert(Base.metadata.tables["item_sources"])
 
 
 @dataclass
@@ -160,16 +164,19 @@ def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | 
     }
     try:
         with session.begin_nested():
-            item_id = session.execute(insert(Item).values(**values).returning(Item.id)).scalar_one()
+            # Core statements with bound parameters: the statement is compiled once
+            # and cached, where ``.values(**row)`` would be rebuilt for every item.
+            item_id = session.execute(_INSERT_ITEM, values).scalar_one()
             session.execute(
-                insert(ItemSource).values(
-                    item_id=item_id,
-                    source_id=update_.source_id,
-                    guid_key=update_.identity.guid_key,
-                    url=update_.item.url,
-                    content_hash=update_.identity.content_hash,
-                    first_seen_at=now,
-                )
+                _INSERT_LINK,
+                {
+                    "item_id": item_id,
+                    "source_id": update_.source_id,
+                    "guid_key": update_.identity.guid_key,
+                    "url": update_.item.url,
+                    "content_hash": update_.identity.content_hash,
+                    "first_seen_at": now,
+                },
             )
     except IntegrityError:
         return None
