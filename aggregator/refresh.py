@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from . import pacing
 from .config import Settings
+from .dedupe import Signature, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
 from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
@@ -73,6 +74,7 @@ class PrepareJob:
 class Prepared:
     updates: tuple[ItemUpdate, ...]
     warnings: tuple[str, ...]
+    signatures: tuple[Signature, ...] = ()  # near-duplicate features, one per update
 
 
 def prepare(job: PrepareJob) -> Prepared:
@@ -100,7 +102,8 @@ def prepare(job: PrepareJob) -> Prepared:
                 tags=tags,
             )
         )
-    return Prepared(tuple(updates), feed.warnings)
+    signatures = tuple(signature(u.item.title, u.item.summary) for u in updates)
+    return Prepared(tuple(updates), feed.warnings, signatures)
 
 
 @lru_cache(maxsize=4)
@@ -302,6 +305,7 @@ class Refresher:
             self.store.save_fetch,
             report,
             prepared.updates,
+            signatures=prepared.signatures,
             worker=self.worker,
             window=dedupe.window,
             threshold=dedupe.threshold,

@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--database", default=None)
+    parser.add_argument("--window", default="7d", help="dedupe window (1s: no story matching)")
     args = parser.parse_args()
     rng = random.Random(7)
     words = vocabulary(rng)
@@ -111,7 +112,7 @@ def main() -> None:
         try:
             time.sleep(0.5)
             database = args.database or f"sqlite:///{root / 'bench.db'}"
-            lines = [f"database: {database}", "sources:"]
+            lines = [f"database: {database}", f"dedupe: {{window: {args.window}}}", "sources:"]
             for n in range(args.feeds):
                 url = f"http://127.0.0.1:{port}/f{n}.xml"
                 lines += [f"  - id: f{n}", f"    name: F{n}", f"    url: {url}", "    kind: news"]
@@ -133,7 +134,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(f"feeds={args.feeds} items/feed={args.items} database={database.split(':')[0]}")
+    kind = database.split(":")[0]
+    print(f"feeds={args.feeds} items/feed={args.items} database={kind} window={args.window}")
     print(f"first pass : {stored} items stored in {first:.2f} s = {stored / first:.0f} items/s"
           f" ({len(failed)} failed)")  # fmt: skip
     print(f"second pass: {not_modified}/{len(again)} not modified in {second:.2f} s"

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..dedupe import Signature
 from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
@@ -119,11 +120,15 @@ class Store(Reads):
         updates: Sequence[ItemUpdate],
         *,
         worker: str,
+        signatures: Sequence[Signature] = (),
         window: timedelta = timedelta(days=7),
         threshold: float = 0.5,
     ) -> IngestResult:
         """Store one source's entries, their stories and its fetch state in one transaction."""
-        from . import stories  # imports datasketch: only writers pay for it
+        from . import stories
+
+        for update_, sig in zip(updates, signatures, strict=False):
+            stories.SIGNATURES.put(update_.item.title, update_.item.summary, sig)
 
         try:
             with self.session() as session:

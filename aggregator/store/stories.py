@@ -20,9 +20,10 @@ its own members and the leaving item can start a story under its own id.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -33,6 +34,7 @@ from aggregator.dedupe import (
     DEFAULT_WINDOW,
     MIN_SHARED_BANDS,
     Candidate,
+    Signature,
     StoryText,
     choose_representative,
     choose_story,
@@ -180,10 +182,41 @@ def _refresh_representative(session: Session, story_id: int, exclude: int | None
     )
 
 
-# A new item is compared with recent ones again and again (every candidate of
-# every later item in the window): analysing each text once per process, not
-# once per comparison, is most of the cost of assigning a story.
-_signature = lru_cache(maxsize=8192)(signature)
+class SignatureCache:
+    """Signatures by (title, text), the most recent few thousand.
+
+    A new item is compared with recent ones again and again (every candidate of
+    every later item in the window): analysing each text once per process, not
+    once per comparison, is most of the cost of assigning a story. The refresh
+    computes new items' signatures in its parse pool and hands them in with
+    ``put``, so the writer thread only looks them up.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], Signature] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, title: str, text: str, sig: Signature) -> None:
+        with self._lock:
+            self._entries[(title, text)] = sig
+            self._entries.move_to_end((title, text))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def get(self, title: str, text: str) -> Signature:
+        with self._lock:
+            found = self._entries.get((title, text))
+            if found is not None:
+                self._entries.move_to_end((title, text))
+                return found
+        sig = signature(title, text)
+        self.put(title, text, sig)
+        return sig
+
+
+SIGNATURES = SignatureCache(8192)
+_signature = SIGNATURES.get
 
 
 def _candidate(row: Any) -> Candidate:
