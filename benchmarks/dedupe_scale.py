@@ -26,13 +26,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aggregator.dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature, signature
+from aggregator.store.database import make_engine
 from aggregator.store.models import Base, Item, Source, StoryBand
 from aggregator.store.stories import assign_story
 
@@ -78,15 +79,8 @@ def rewrite(rng: random.Random, title: str, body: str) -> tuple[str, str]:
 
 
 def engine_for(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(connection: object, _record: object) -> None:
-        cursor = connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
+    """The production engine setup (WAL, page cache, pragmas), schema by create_all."""
+    engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     return engine
 

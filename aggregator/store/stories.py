@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.dedupe import (
@@ -155,14 +155,29 @@ def _candidates(
     ids = session.execute(matching).scalars().all()
     if not ids:
         return ()
-    stories = select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(ids))
-    members = select(*_COLUMNS).where(
-        or_(Item.id.in_(ids), Item.story_id.in_(stories)),
+    story_ids = (
+        session.execute(
+            select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(ids)).distinct()
+        )
+        .scalars()
+        .all()
+    )
+    # Two indexed lookups (primary key, ix_items_story); one query with
+    # ``id IN … OR story_id IN …`` makes SQLite scan the window of items.
+    in_window = (
         Item.kind.in_(STORY_KINDS.get(item.kind, (item.kind,))),
         Item.published >= item.published - window,
         Item.published <= item.published + window,
     )
-    return session.execute(members.order_by(Item.id)).all()
+    rows = {
+        row.id: row
+        for query in (
+            select(*_COLUMNS).where(Item.id.in_(ids), *in_window),
+            select(*_COLUMNS).where(Item.story_id.in_(story_ids), *in_window),
+        )
+        for row in session.execute(query)
+    }
+    return [rows[key] for key in sorted(rows)]
 
 
 def _refresh_representative(session: Session, story_id: int, exclude: int | None = None) -> None:
