@@ -236,3 +236,15 @@ def test_db_upgrade_command_reports_the_schema(
     config = configure(tmp_path, database_url, [("wire", "https://example.org/feed", "news")])
     assert main(["--config", str(config), "db", "upgrade"]) == 0
     assert "newest schema" in capsys.readouterr().out
+
+
+def test_a_feed_repeating_a_story_under_two_guids_lists_its_source_once(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    twice = [STORY, Entry(STORY.title, STORY.link + "?utm_source=x", "story-1-again")]
+    server.route("/feed.xml", served(rss(twice)))
+    settings = settings_for(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
+    refresh_all(settings, store)
+    assert count(store, Item) == 1
+    (item,) = store.list_items(limit=10).items
+    assert [ref.id for ref in item.sources] == ["wire"]

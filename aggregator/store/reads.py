@@ -384,8 +384,12 @@ def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]
         .order_by(ItemSource.item_id, ItemSource.first_seen_at, ItemSource.id)
     )
     carriers: dict[int, list[SourceRef]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
     for item_id, source_id, name, url in session.execute(query):
-        carriers[item_id].append(SourceRef(source_id, name, url))
+        # A source that carries one item under two guids is still one source.
+        if (item_id, source_id) not in seen:
+            seen.add((item_id, source_id))
+            carriers[item_id].append(SourceRef(source_id, name, url))
     return carriers
 
 
