@@ -164,11 +164,14 @@ def _candidates(
     )
     # Two indexed lookups (primary key, ix_items_story); one query with
     # ``id IN … OR story_id IN …`` makes SQLite scan the window of items.
+    # The kind is filtered here, not in SQL: a condition on ``kind`` tempts
+    # SQLite's planner into the (kind, …) indexes, a scan that grows with the
+    # database, instead of the primary key and ix_items_story.
     in_window = (
-        Item.kind.in_(STORY_KINDS.get(item.kind, (item.kind,))),
         Item.published >= item.published - window,
         Item.published <= item.published + window,
     )
+    kinds = STORY_KINDS.get(item.kind, (item.kind,))
     rows = {
         row.id: row
         for query in (
@@ -176,6 +179,7 @@ def _candidates(
             select(*_COLUMNS).where(Item.story_id.in_(story_ids), *in_window),
         )
         for row in session.execute(query)
+        if row.kind in kinds
     }
     return [rows[key] for key in sorted(rows)]
 
