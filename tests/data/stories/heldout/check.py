@@ -35,10 +35,12 @@ def main() -> int:
         assert len({m["source"] for m in group}) == len(group), (story, "source twice")
     pairs = sum(n * (n - 1) // 2 for n in stories.values())
     multi = sum(1 for n in stories.values() if n > 1)
-    print(f"items {len(items)}, stories {len(stories)}, multi-item stories {multi}, "
-          f"true same-story pairs {pairs}, hard-negative items "
-          f"{sum(1 for i in items if i['story'].startswith('hn-'))}, "
-          f"dates {min(i['published'] for i in items)} .. {max(i['published'] for i in items)}")
+    print(
+        f"items {len(items)}, stories {len(stories)}, multi-item stories {multi}, "
+        f"true same-story pairs {pairs}, hard-negative items "
+        f"{sum(1 for i in items if i['story'].startswith('hn-'))}, "
+        f"dates {min(i['published'] for i in items)} .. {max(i['published'] for i in items)}"
+    )
     return 0
 
 
