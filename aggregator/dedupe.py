@@ -1,73 +1,84 @@
-"""Near-duplicate decisions (dedup layer 4): which items tell the same story.
+"""Near-duplicate decisions (dedup layer 4): do two items tell the same story?
 
 Medical news is syndicated: one approval or trial readout is rewritten by many
 outlets within hours. This module turns an item's title and summary into a
-``Signature`` (weighted word set, MinHash, LSH band keys), decides whether two
-items are the same story (``same_story``) and which item of a story represents
-it (``choose_representative``).
+``Signature`` (its terms, abbreviations, numbers and trial names), and judges
+a pair of items: ``vetoed`` says when hard evidence keeps them apart,
+``similarity`` how much of their wording they share, ``required_score`` how
+much they must share. ``aggregator.storyindex`` decides, with these, which
+story each item is in.
 
-It does not touch the database or the clock: the band keys are plain strings
-that ``aggregator.store.stories`` persists as rows ``(band_key, item_id,
-published)`` and looks up by indexed equality, so the cost of finding
-candidates depends on how many items share a key inside the window, not on the
-size of the database.
+It does not touch the database, the clock or other items: how much a term
+weighs (a term that recurs in one outlet's items says nothing about a story)
+is learned by the index from the window's items and passed in.
 
-How a pair is judged (numbers from ``benchmarks/dedupe_quality.py``):
+How text becomes terms:
 
-* text is lower-cased, NFKC-normalised, stripped of HTML, stop words and
-  newsroom filler ("said", weekdays), lightly stemmed (plural ``s``), and
-  headline verbs for approval ("OKs", "clears", "nod") fold to one word;
-* tokens that name something -- capitalised in the running text, or carrying a
-  digit (drug brands, places, trial names, counts) -- weigh ``ENTITY_WEIGHT``
-  times a common word, because rewrites keep names and numbers and change the
-  prose, while unrelated stories from one template share prose and differ in
-  names;
-* the score is the weighted Jaccard similarity of the two word sets;
-* named trials (``KEYNOTE-522``, ``NCT01234567``) and DOIs are hard evidence:
-  two items naming only different trials are different stories however
-  similar their wording (two trials of one drug read out the same day);
+* lower-cased, NFKC-normalised, stripped of HTML, stop words and newsroom
+  filler, lightly stemmed (plural ``s``); hyphenated words count by their
+  parts ("EGFR-mutant" has "egfr"), and headline verbs for approval ("OKs",
+  "clears", "nod") fold to one word;
+* a drug's brand or code name becomes its generic name (``aggregator.drugs``:
+  "Wegovy" and "semaglutide" are one term);
+* an abbreviation in one item matches the words it abbreviates in the other
+  ("NSCLC" / "non-small cell lung cancer", "HFpEF" / "heart failure with
+  preserved ejection fraction"): the initials test of the Schwartz-Hearst
+  algorithm, applied across the pair instead of inside one text, because a
+  rewrite rarely spells out what the original abbreviated;
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
-  left out of the text and such an item needs a near-copy body to match;
-* a pair whose counts all differ is two stories: follow-ups ("cases rise to
-  318") reuse the first story's words with new numbers; and a new item joins
-  a story only when no candidate member of that story conflicts with it;
-* a pair further apart than ``FOLLOW_UP_GAP`` needs a higher score.
+  left out and such an item needs a near-copy body to match.
+
+What keeps two items apart whatever they share (``vetoed``): the same source
+(one outlet's distinct items are distinct stories; its true duplicates are
+layers 1-3), different kinds of thing (news and articles tell stories,
+videos their own, events none), differing identifiers (DOI, PMID, NCT
+numbers, video ids, named trials), disagreeing headline counts, and a gap
+wider than the window.
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 import re
-import struct
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from functools import cached_property, lru_cache
+from itertools import pairwise
 
+from aggregator.drugs import generic_names
 from aggregator.sanitize import html_to_text
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
 DEFAULT_WINDOW = timedelta(days=7)
-DEFAULT_THRESHOLD = 0.25
+DEFAULT_THRESHOLD = 0.1
 
-BANDS = 32
-ROWS = 2
-NUM_PERM = BANDS * ROWS
-# How many bands a stored item must share to be verified. 2 cuts the candidates
-# (each costs a signature) but drops recall on the evaluation set from 0.95 to
-# 0.90 (benchmarks/dedupe_quality.py), so every shared band counts.
-MIN_SHARED_BANDS = 1
-ENTITY_WEIGHT = 3
 FOLLOW_UP_GAP = timedelta(hours=72)
 FOLLOW_UP_PENALTY = 0.15
-ENTITY_OVERLAP_MIN = 0.25
-MIN_ENTITIES = 1
 SHARED_TRIAL_FACTOR = 0.5
 BOILERPLATE_THRESHOLD = 0.7
+TITLE_WEIGHT = 1.5  # a headline term counts half again: headlines name the story
+ABBREVIATION_LENGTHS = range(2, 7)
+# A term's weight in an item by how many items of its own feed document use it:
+# one -> 1.0, 2-3 -> 0.5, 4-7 -> 0.25, 8 or more -> 0.1. One outlet's distinct
+# items are distinct stories, so what it repeats (its boilerplate, a serial
+# title, its beat's vocabulary, its template's numbers) cannot identify one
+# story, while a syndicated story's own words appear once per outlet.
+LEVEL_WEIGHTS = (1.0, 0.5, 0.25, 0.1)
+LEVEL_FLOORS = (1, 2, 4, 8)
+# A pair must share MIN_SHARED terms that neither item's feed uses in more than
+# three items: the story index finds candidates by these terms alone.
+IDENTIFYING_LEVEL = 1
+MIN_SHARED = 2
+IDENTIFYING_RARITY = 0.3
+MIN_BODY = 5  # summaries shorter than this (one-line briefs) are not compared on their own
+BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
+
+# Which kinds can tell one story: a paper and the news about it can, a video
+# explainer is not the news story it explains, events never cluster by text
+# (a recurring series or an annual meeting reads alike every time).
+KIND_GROUPS = {"news": "text", "article": "text", "video": "video"}
 
 # Label order for choosing a story's representative among items published at
 # the same time: the primary source first, then who reports on it.
@@ -82,18 +93,6 @@ _STOP_TEXT = """a about after against also an and any are as at be been before b
     monday tuesday wednesday thursday friday saturday sunday percent according announced
     reported reports week yesterday"""
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
-# Words that open sentences in news prose; never names.
-_COMMON_INITIALS = frozenset(
-    """results patients physicians researchers participants officials doctors data findings
-    most common side grade approval people outside analysts clinicians hospitalizations
-    health experts regulators background methods conclusions importance design under
-    new study updated large could association positive""".split()
-)
-# Capitalised in nearly every medical story, so they name nothing in particular.
-_GENERIC_NAMES = frozenset(
-    """fda cdc who ema nih u.s us uk eu dr class ii iii iv phase university hospital health
-    medical center institute department agency company inc ltd""".split()
-)
 _SYNONYMS = {
     "approves": "approve", "approved": "approve", "approval": "approve", "oks": "approve",
     "ok": "approve", "okays": "approve", "clears": "approve", "cleared": "approve",
@@ -114,44 +113,89 @@ _BOILERPLATE_TITLES = re.compile(
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_WORD = re.compile(r"[0-9a-z]+(?:[-'./][0-9a-z]+)*")
-_RAW_WORD = re.compile(r"[0-9A-Za-z]+(?:[-'./][0-9A-Za-z]+)*")
+_RAW_WORD = re.compile(r"[0-9A-Za-z]+(?:['./][0-9A-Za-z]+)*")
 # A registry number, or a name like KEYNOTE-522 / DESTINY-Breast-09: four or more letters, a
 # hyphen, a number. Short stems (PD-1, GLP-1, IL-23) name targets, not trials.
 _TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-\d{1,4}[a-z]?)\b")
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
-_DOI = re.compile(r"\b10\.\d{4,9}/\S+[^\s.,;]")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_NUMBER = re.compile(r"^\d[\d,.]*$")
+# Words that open sentences in news prose; never names.
+_COMMON_INITIALS = frozenset(
+    """results patients physicians researchers participants officials doctors data findings
+    most common side grade approval people outside analysts clinicians hospitalizations
+    health experts regulators background methods conclusions importance design under
+    new study updated large could association positive""".split()
+)
+# Capitalised in nearly every medical story, so they name nothing in particular.
+_GENERIC_NAMES = frozenset(
+    """fda cdc who ema nih u.s us uk eu dr class ii iii iv phase university hospital health
+    medical center institute department agency company inc ltd""".split()
+)
+ENTITY_OVERLAP_MIN = 0.25
+MIN_FIGURES = 2
+_NUMBER = re.compile(r"^\d[\d.]*$")
+
+
+Rarity = Callable[[str], float]
+
+
+def _rare(term: str) -> float:
+    return 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Signature:
+    """What one item's text says, computed once (in the parse pool) and kept in memory."""
+
+    terms: frozenset[str]
+    title_terms: frozenset[str]
+    words: tuple[str, ...]  # content words in order, for abbreviation initials
+    abbreviations: frozenset[str]  # short forms written in capitals, lower-cased
+    trials: frozenset[str]  # trial names and NCT numbers as written, upper-cased
+    numbers: frozenset[str]
+    headline_numbers: frozenset[str]
+    boilerplate: bool
+    entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
+    body_terms: frozenset[str] = frozenset()  # the terms of the summary alone
+    # How often the item's own feed document repeats each term, as a level of
+    # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
+    levels: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def weight(self, term: str) -> float:
+        value = LEVEL_WEIGHTS[self.levels.get(term, 0)]
+        return value * TITLE_WEIGHT if term in self.title_terms else value
+
+    def identifying(self, term: str) -> bool:
+        return self.levels.get(term, 0) <= IDENTIFYING_LEVEL
+
+    @cached_property
+    def norm(self) -> float:
+        """The length of the weighted term vector (the cosine's denominator)."""
+        return math.sqrt(sum(self.weight(term) ** 2 for term in self.terms))
 
 
 @dataclass(frozen=True)
-class StoryText:
-    """What the story decision needs of one stored item."""
+class StoryItem:
+    """One stored item as the story decision sees it.
+
+    ``key`` is what orders items that share a publication instant and label
+    without depending on arrival: the source's own guid key, not the database id.
+    """
 
     item_id: int
-    title: str
-    text: str  # summary (HTML allowed)
+    source_id: str
+    kind: str
+    label: str
     published: datetime
-    kind: str = "news"
-    source_id: str = ""
-    label: str = "news"
-    identifiers: tuple[str, ...] = ()  # "doi:…", "nct:NCT…" from identity (layer 3)
+    key: str
+    sig: Signature
+    identifiers: frozenset[str] = frozenset()  # "doi:…", "pmid:…", "nct:…", "youtube:…"
+    order: tuple[datetime, int, str, str] = field(init=False, compare=False)
 
-
-@dataclass(frozen=True)
-class Signature:
-    """An item's matching features; ``band_keys`` are what the store indexes."""
-
-    band_keys: tuple[str, ...]
-    minhash: tuple[int, ...]
-    weighted: frozenset[str]  # weighted word set: entity words appear ENTITY_WEIGHT times
-    entities: frozenset[str]  # the words that name something (see _entities)
-    trials: frozenset[str]  # trial names and NCT numbers as written
-    numbers: frozenset[str]  # counts and figures of two digits or more
-    headline_numbers: frozenset[str]  # the same, in the title alone
-    boilerplate: bool
+    def __post_init__(self) -> None:
+        authority = AUTHORITY.index(self.label) if self.label in AUTHORITY else len(AUTHORITY)
+        object.__setattr__(self, "order", (self.published, authority, self.source_id, self.key))
 
 
 def is_boilerplate_title(title: str) -> bool:
@@ -160,172 +204,265 @@ def is_boilerplate_title(title: str) -> bool:
 
 
 def signature(title: str, text: str) -> Signature:
-    """The features of one item; deterministic across processes (stored band keys stay valid)."""
+    """The features of one item's text; a pure function of the two strings."""
     title_text = html_to_text(title)
     body = html_to_text(text)
     boilerplate = is_boilerplate_title(title_text)
-    matched = body if boilerplate else f"{title_text}. {body}"
-    words = _words(matched)
-    digits = {word for word in words if any(ch.isdigit() for ch in word)}
-    named = _entities(body) | (set() if _title_case(title_text) else _entities(title_text))
-    entities = (named | digits) & set(words) - _GENERIC_NAMES
-    weighted = frozenset(_weigh(words, entities))
-    hashes = _minhash(weighted)
+    title_tokens = [] if boilerplate else _tokens(title_text)
+    body_tokens = _tokens(body)
+    tokens = title_tokens + body_tokens
+    title_words = _terms(title_tokens)
+    title_terms = frozenset(title_words) | frozenset(_pairs(title_words))
+    named = _entities(body)
+    if not (boilerplate or _title_case(title_text)):
+        named += _entities(title_text)
     return Signature(
-        band_keys=_band_keys(hashes) if weighted else (),
-        minhash=hashes,
-        weighted=weighted,
-        entities=frozenset(entities),
-        trials=frozenset(_TRIAL.findall(f"{title_text} {body}")) - _NOT_TRIALS,
-        numbers=_numbers(words),
-        headline_numbers=_numbers(_words(title_text)) if not boilerplate else frozenset(),
+        terms=frozenset(_terms(tokens)) | title_terms,
+        title_terms=title_terms,
+        words=tuple(_content_words(tokens)),
+        abbreviations=frozenset(_abbreviations(tokens)),
+        trials=frozenset(t.upper() for t in _TRIAL.findall(f"{title_text} {body}")) - _NOT_TRIALS,
+        numbers=_numbers(_terms(body_tokens) + _terms(title_tokens)),
+        headline_numbers=_numbers(_terms(title_tokens)),
         boilerplate=boilerplate,
+        entities=frozenset(_terms(named)) - _GENERIC_NAMES,
+        body_terms=frozenset(_terms(body_tokens)),
     )
 
 
-def similarity(a: Signature, b: Signature) -> float:
-    """Weighted Jaccard similarity of two items' words (0..1)."""
-    if not a.weighted or not b.weighted:
-        return 0.0
-    return len(a.weighted & b.weighted) / len(a.weighted | b.weighted)
+def document_levels(signatures: Sequence[Signature]) -> list[Signature]:
+    """Each signature with the levels of its terms within this one feed document."""
+    counts: Counter[str] = Counter()
+    for sig in signatures:
+        counts.update(sig.terms)
+    # A term in half or more of a feed's items is its template, however short the feed.
+    template = max(2, len(signatures) / 2)
+    top = len(LEVEL_WEIGHTS) - 1
+    repeated = {
+        term: top if count >= template else _level(count)
+        for term, count in counts.items()
+        if count > 1
+    }
+    return [
+        replace(sig, levels={t: repeated[t] for t in sig.terms if t in repeated})
+        for sig in signatures
+    ]
 
 
-def required_score(
-    a: StoryText, b: StoryText, sig_a: Signature, sig_b: Signature, threshold: float
-) -> float | None:
-    """The score a pair must reach to be one story, or None when hard evidence says no."""
-    if conflicts(a, b, sig_a, sig_b):
-        return None
-    shared_trial = _hard_ids(a, sig_a) & _hard_ids(b, sig_b)
-    required = threshold * SHARED_TRIAL_FACTOR if shared_trial else threshold
-    if sig_a.boilerplate or sig_b.boilerplate:
+def encode_levels(sig: Signature) -> str:
+    """The learned weights of one item as text, to store beside it ("term:level ...")."""
+    return " ".join(f"{term}:{level}" for term, level in sorted(sig.levels.items()))
+
+
+def with_levels(sig: Signature, encoded: str | None) -> Signature:
+    """``sig`` with the weights ``encode_levels`` stored (a stored item read back)."""
+    levels = {}
+    for pair in (encoded or "").split():
+        term, _, level = pair.rpartition(":")
+        if term in sig.terms and level.isdigit():
+            levels[term] = min(int(level), len(LEVEL_WEIGHTS) - 1)
+    return replace(sig, levels=levels)
+
+
+def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:
+    """Hard evidence that two items are two stories, however much wording they share."""
+    if a.source_id == b.source_id or a.item_id == b.item_id:
+        return True
+    group = KIND_GROUPS.get(a.kind)
+    if group is None or group != KIND_GROUPS.get(b.kind):
+        return True
+    if abs(a.published - b.published) > window:
+        return True
+    if _identifiers_differ(a.identifiers, b.identifiers):
+        return True
+    if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
+        return True
+    heads_a, heads_b = a.sig.headline_numbers, b.sig.headline_numbers
+    if heads_a and heads_b and not heads_a & heads_b:
+        return True
+    if _counts_differ(a.sig.numbers, b.sig.numbers):
+        return True
+    return _names_differ(a.sig.entities, b.sig.entities)
+
+
+def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """How similar a pair that survived ``vetoed`` must be to be one story."""
+    required = threshold * SHARED_TRIAL_FACTOR if a.sig.trials & b.sig.trials else threshold
+    if a.sig.boilerplate or b.sig.boilerplate:
         required = max(required, BOILERPLATE_THRESHOLD)
     if abs(a.published - b.published) > FOLLOW_UP_GAP:
         required += FOLLOW_UP_PENALTY
     return required
 
 
-def same_story(
-    a: StoryText,
-    b: StoryText,
-    sig_a: Signature | None = None,
-    sig_b: Signature | None = None,
-    *,
-    threshold: float = DEFAULT_THRESHOLD,
-) -> bool:
-    """The final verification of an LSH candidate pair; see the module docstring for the rules."""
-    if a.item_id == b.item_id:
-        return True
-    sig_a = sig_a or signature(a.title, a.text)
-    sig_b = sig_b or signature(b.title, b.text)
-    shared = set(a.identifiers) & set(b.identifiers)
-    if any(ident.startswith(("doi:", "pmid:")) for ident in shared):
-        return True
-    required = required_score(a, b, sig_a, sig_b, threshold)
-    return required is not None and similarity(sig_a, sig_b) >= required
+def similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:
+    """Weighted cosine of two items' terms (0..1); abbreviations meet their long forms.
 
-
-def conflicts(a: StoryText, b: StoryText, sig_a: Signature, sig_b: Signature) -> bool:
-    """Evidence that two items tell different stories, whatever their wording shares.
-
-    They name only different trials (or DOIs), share too few of their names,
-    or both give counts and none agree, in the headline or anywhere (an
-    outbreak's update quotes last week's count in its text, not its headline).
+    Each side weighs terms by its own feed's habits: what one outlet repeats in
+    every item is its boilerplate, not the other's. A shared term counts by
+    ``rarity`` too (how many items of the window use it, see
+    ``aggregator.storyindex``): "older adults" in both headlines is a
+    coincidence, a drug's name or a trial's enrolment figure is not. The
+    lengths are the items' own, so that a term's rarity changing touches only
+    the pairs that share it.
     """
-    ids_a, ids_b = _hard_ids(a, sig_a), _hard_ids(b, sig_b)
-    if ids_a and ids_b:
-        return not ids_a & ids_b
-    if _overlap(sig_a.entities, sig_b.entities) < ENTITY_OVERLAP_MIN:
+    if a.norm <= 0 or b.norm <= 0:
+        return 0.0
+    shared = sum(a.weight(t) * b.weight(t) * rarity(t) for t in a.terms & b.terms)
+    shared += _spelled_out(a, b) + _spelled_out(b, a)
+    return min(1.0, shared / (a.norm * b.norm))
+
+
+def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
+    """At least MIN_SHARED rare terms that identify something in both items, and bodies
+    that agree: two headlines from one template ("X cases rise among smokers, FDA
+    reports") read alike; what the summaries report tells the stories apart."""
+    shared = [t for t in a.terms & b.terms if _identifies(t, a, b, rarity)]
+    if len(shared) < MIN_SHARED:
+        return False
+    if len(a.body_terms) < MIN_BODY or len(b.body_terms) < MIN_BODY:
         return True
-    headlines_a, headlines_b = sig_a.headline_numbers, sig_b.headline_numbers
-    if headlines_a and headlines_b and not headlines_a & headlines_b:
+    body = a.body_terms & b.body_terms
+    if any(_identifies(t, a, b, rarity) for t in body):
         return True
-    return bool(sig_a.numbers and sig_b.numbers and not sig_a.numbers & sig_b.numbers)
+    return len(body) / min(len(a.body_terms), len(b.body_terms)) >= BODY_COPY
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A stored item that shares a band key with the new one, and the story it is in."""
-
-    text: StoryText
-    sig: Signature
-    story_id: int
+def _identifies(term: str, a: Signature, b: Signature, rarity: Rarity) -> bool:
+    return a.identifying(term) and b.identifying(term) and rarity(term) >= IDENTIFYING_RARITY
 
 
-def choose_story(
-    item: StoryText,
-    sig: Signature,
-    candidates: Iterable[Candidate],
-    *,
-    window: timedelta = DEFAULT_WINDOW,
-    threshold: float = DEFAULT_THRESHOLD,
-) -> int | None:
-    """The story ``item`` joins, or None for a story of its own.
+def choose_representative(items: Sequence[StoryItem]) -> int:
+    """The id of the item that stands for a story: the first in ``StoryItem.order``.
 
-    A story qualifies when at least one of its candidate members passes
-    ``same_story`` and none of them ``conflicts`` with the item: a follow-up
-    that reuses a story's words with new numbers matches its vaguest member
-    but conflicts with the others. An item more than ``FOLLOW_UP_GAP`` after
-    the story's first candidate member needs the follow-up margin on top of
-    the threshold, as a pair that far apart does. Among qualifying stories the one with the
-    most similar member wins (ties: the smaller story id).
-    """
-    by_story: dict[int, list[Candidate]] = {}
-    for candidate in candidates:
-        other = candidate.text
-        if other.item_id != item.item_id and abs(other.published - item.published) <= window:
-            by_story.setdefault(candidate.story_id, []).append(candidate)
-    best: tuple[float, int] | None = None
-    for story_id, members in by_story.items():
-        if any(conflicts(item, m.text, sig, m.sig) for m in members):
-            continue
-        verified = [
-            similarity(sig, m.sig)
-            for m in members
-            if same_story(item, m.text, sig, m.sig, threshold=threshold)
-        ]
-        started = min(m.text.published for m in members)
-        if item.published - started > FOLLOW_UP_GAP:
-            verified = [score for score in verified if score >= threshold + FOLLOW_UP_PENALTY]
-        if verified and (best is None or (max(verified), -story_id) > best):
-            best = (max(verified), -story_id)
-    return None if best is None else -best[1]
-
-
-def choose_representative(items: Sequence[StoryText]) -> int:
-    """The id of the item that stands for a story in lists.
-
-    Rule: the earliest published item; among items published at the same
-    instant, the most authoritative label (journal > society > press-release
-    (agencies, companies) > news > preprint > sponsored); then the lowest id.
-    Earliest first keeps the representative stable as later coverage joins.
+    Earliest published first (it stays stable as later coverage joins), then the
+    most authoritative label (journal > society > press-release > news >
+    preprint > sponsored), then source and guid, never arrival.
     """
     if not items:
         raise ValueError("a story has at least one item")
-    return min(items, key=_representative_rank).item_id
+    return min(items, key=lambda item: item.order).item_id
 
 
-def _representative_rank(item: StoryText) -> tuple[datetime, int, int]:
-    authority = AUTHORITY.index(item.label) if item.label in AUTHORITY else len(AUTHORITY)
-    return item.published, authority, item.item_id
+def _spelled_out(short: Signature, long: Signature) -> float:
+    """Weight of ``short``'s abbreviations that ``long`` writes out in full instead."""
+    missing = short.abbreviations - long.terms
+    if not missing:
+        return 0.0
+    return sum(short.weight(term) ** 2 for term in missing & _initials(long.words))
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Share of the smaller set found in the other; 1.0 when either has too few to judge."""
-    if len(a) < MIN_ENTITIES or len(b) < MIN_ENTITIES:
-        return 1.0
-    return len(a & b) / min(len(a), len(b))
+def _level(count: int) -> int:
+    level = 0
+    while level + 1 < len(LEVEL_FLOORS) and count >= LEVEL_FLOORS[level + 1]:
+        level += 1
+    return level
 
 
-def _hard_ids(item: StoryText, sig: Signature) -> frozenset[str]:
-    """Trial names, NCT numbers and DOIs the item names: different ones mean different stories."""
-    named = {ident.split(":", 1)[1].upper() for ident in item.identifiers if ":" in ident}
-    return frozenset(trial.upper() for trial in sig.trials) | frozenset(named)
+@lru_cache(maxsize=4096)
+def _initials(words: tuple[str, ...]) -> frozenset[str]:
+    """The initials of every run of 2-6 content words ("non small cell lung cancer" -> nsclc)."""
+    found = set()
+    for start in range(len(words)):
+        letters = ""
+        for word in words[start : start + ABBREVIATION_LENGTHS.stop - 1]:
+            letters += word[0]
+            if len(letters) >= ABBREVIATION_LENGTHS.start:
+                found.add(letters)
+    return frozenset(found)
 
 
-def _normalise(text: str) -> str:
-    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
-    return text.casefold().replace("’", "'")
+def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both give several figures and none agree: a follow-up or another study, not a rewrite.
+
+    One figure each is not enough to tell ("23%" and "nearly a quarter").
+    """
+    return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not a & b
+
+
+def _names_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both name things and share too few of them (Perrigo's recall is not Baxter's)."""
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) < ENTITY_OVERLAP_MIN
+
+
+def _title_case(title: str) -> bool:
+    """Headline Style Capitalises Every Word, which hides the names in it."""
+    words = _RAW_WORD.findall(title)
+    return sum(word[0].isupper() for word in words) > len(words) / 2
+
+
+def _entities(text: str) -> list[str]:
+    """Raw words written capitalised or with a digit: names, places, trials, counts.
+
+    A sentence's first word is capitalised by grammar, so it counts only when
+    the text never writes it in lower case ("Perrigo is recalling…" names a
+    company; "Results showed…" is followed by "results" elsewhere often enough,
+    and is a common word when it is not).
+    """
+    text = _THOUSANDS.sub("", text).replace("-", " ")
+    lower = {word for word in _RAW_WORD.findall(text) if word[0].islower()}
+    found = []
+    for sentence in _SENTENCE.split(text):
+        for position, raw in enumerate(_RAW_WORD.findall(sentence)):
+            digit = any(ch.isdigit() for ch in raw)
+            initial = position == 0 and raw.lower() in lower
+            if digit or (raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS):
+                found.append(raw)
+    return found
+
+
+def _identifiers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both carry an identifier of one scheme and none agree (two DOIs, two video ids)."""
+    if not a or not b or a & b:
+        return False
+    schemes_a = {ident.split(":", 1)[0] for ident in a}
+    schemes_b = {ident.split(":", 1)[0] for ident in b}
+    return bool(schemes_a & schemes_b)
+
+
+def _tokens(text: str) -> list[str]:
+    """Raw words with hyphens split, thousands separators dropped, NFKC applied."""
+    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text)).replace("’", "'")
+    return _RAW_WORD.findall(text.replace("-", " "))
+
+
+def _terms(tokens: Iterable[str]) -> list[str]:
+    generics = generic_names()
+    out = []
+    for raw in tokens:
+        word = _stem(raw.casefold())
+        if word in _STOP_WORDS or len(word) < 2:
+            continue
+        generic = generics.get(word)
+        if generic is not None and (raw[0].isupper() or raw.isupper()):
+            word = generic
+        out.append(word)
+    return out
+
+
+def _pairs(words: Sequence[str]) -> Iterable[str]:
+    """Adjacent headline words as one term: a headline's words may each be common
+    ("older adults", "kidney disease") while their combination names the story."""
+    for first, second in pairwise(words):
+        yield f"{first}_{second}"
+
+
+def _content_words(tokens: Iterable[str]) -> Iterable[str]:
+    for raw in tokens:
+        word = raw.casefold()
+        if word not in _STOP_WORDS and word[0].isalpha():
+            yield word
+
+
+def _abbreviations(tokens: Iterable[str]) -> Iterable[str]:
+    """Words written with two or more capitals and no lower-case start: NSCLC, HFpEF, eGFR."""
+    for raw in tokens:
+        capitals = sum(ch.isupper() for ch in raw)
+        shaped = raw.isupper() or capitals >= len(raw) - 2
+        if capitals >= 2 and shaped and raw.isalpha() and len(raw) in ABBREVIATION_LENGTHS:
+            yield raw.casefold()
 
 
 def _stem(word: str) -> str:
@@ -339,72 +476,5 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> list[str]:
-    words = (_stem(word) for word in _WORD.findall(_normalise(text)))
-    return [word for word in words if word not in _STOP_WORDS and len(word) > 1]
-
-
 def _numbers(words: Iterable[str]) -> frozenset[str]:
     return frozenset(word for word in words if _NUMBER.match(word) and len(word) > 1)
-
-
-def _title_case(title: str) -> bool:
-    """Headline Style Capitalises Every Word, which hides the names in it."""
-    words = _RAW_WORD.findall(title)
-    return sum(word[0].isupper() for word in words) > len(words) / 2
-
-
-def _entities(text: str) -> set[str]:
-    """Words written capitalised or with a digit: names, places, trials, counts.
-
-    A sentence's first word is capitalised by grammar, so it counts only when
-    the text never writes it in lower case ("Perrigo is recalling…" names a
-    company; "Results showed…" is followed by "results" elsewhere often
-    enough, and is a common word when it is not).
-    """
-    text = _THOUSANDS.sub("", text)
-    lower = {word for word in _RAW_WORD.findall(text) if word[0].islower()}
-    found: set[str] = set()
-    for sentence in _SENTENCE.split(text):
-        for position, raw in enumerate(_RAW_WORD.findall(sentence)):
-            digit = any(ch.isdigit() for ch in raw)
-            initial = position == 0 and raw.lower() in lower
-            if digit or (raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS):
-                found.update(_words(raw))
-    return found
-
-
-def _weigh(words: Iterable[str], entities: set[str]) -> Iterable[str]:
-    for word in set(words):
-        yield word
-        if word in entities:
-            yield from (f"{word}#{copy}" for copy in range(2, ENTITY_WEIGHT + 1))
-
-
-@lru_cache(maxsize=1)
-def _template() -> MinHash:
-    """One MinHash with the fixed seed; copies share its permutations (costly to build).
-
-    datasketch is imported here, not at the top: it pulls in scipy (about a
-    second), which only the processes that store items need.
-    """
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=1)
-
-
-def _minhash(features: frozenset[str]) -> tuple[int, ...]:
-    sketch = _template().copy()
-    if features:
-        sketch.update_batch([feature.encode("utf-8") for feature in sorted(features)])
-    return tuple(int(value) for value in sketch.hashvalues)
-
-
-def _band_keys(hashes: Sequence[int]) -> tuple[str, ...]:
-    """One key per band: band number + 16 hex digits of a hash of its rows (fits String(40))."""
-    keys = []
-    for band in range(BANDS):
-        rows = hashes[band * ROWS : (band + 1) * ROWS]
-        digest = hashlib.blake2b(struct.pack(f"<{ROWS}Q", *rows), digest_size=8).hexdigest()
-        keys.append(f"{band:02d}{digest}")
-    return tuple(keys)

@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from . import pacing
 from .config import Settings
-from .dedupe import Signature, signature
+from .dedupe import Signature, document_levels, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
 from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
@@ -102,8 +102,10 @@ def prepare(job: PrepareJob) -> Prepared:
                 tags=tags,
             )
         )
-    signatures = tuple(signature(u.item.title, u.item.summary) for u in updates)
-    return Prepared(tuple(updates), feed.warnings, signatures)
+    # One feed document is one sample of its source's habits: the terms it repeats
+    # across its items are its boilerplate (aggregator.dedupe.document_levels).
+    signatures = document_levels([signature(u.item.title, u.item.summary) for u in updates])
+    return Prepared(tuple(updates), feed.warnings, tuple(signatures))
 
 
 @lru_cache(maxsize=4)

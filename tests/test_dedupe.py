@@ -1,162 +1,141 @@
-"""Near-duplicate story decisions (aggregator.dedupe) and their persistence (store.stories)."""
+"""Near-duplicate stories: the pair rules (aggregator.dedupe), the fixed-order decision
+(aggregator.storyindex) and its persistence (store.stories), on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
 from aggregator.dedupe import (
-    StoryText,
+    StoryItem,
     choose_representative,
+    document_levels,
     is_boilerplate_title,
-    same_story,
     signature,
 )
-from aggregator.store.models import Base, Item, Source, StoryBand
-from aggregator.store.stories import assign_story, detach
+from aggregator.store import Store
+from aggregator.store.models import Item, Source
+from aggregator.storyindex import StoryIndex
 
 T0 = datetime(2026, 10, 6, 13, 0, tzinfo=UTC)
 
-APPROVAL = StoryText(
-    1,
+APPROVAL = (
     "FDA approves Kisqali (ribociclib) for early breast cancer",
     "The FDA on Tuesday approved Kisqali (ribociclib), Novartis' CDK4/6 inhibitor, for adults "
     "with HR-positive early breast cancer at high risk of recurrence. The decision rests on the "
     "phase 3 NATALEE trial of 5,101 patients, in which ribociclib cut the risk of recurrence by "
     "25%.",
-    T0,
 )
-REWRITE = StoryText(
-    2,
+REWRITE = (
     "Novartis wins FDA nod for Kisqali in early breast cancer",
     "Novartis said Tuesday that regulators cleared Kisqali to treat early breast cancer after the "
     "NATALEE study showed a 25% lower risk of recurrence among 5,101 patients. Common side "
     "effects included neutropenia.",
-    T0 + timedelta(hours=5),
 )
+BOILERPLATE = "Patients < 18 years were excluded from the primary analysis."
 
 
-def story(item_id: int, title: str, text: str, hours: float = 0, label: str = "news") -> StoryText:
-    return StoryText(item_id, title, text, T0 + timedelta(hours=hours), label=label)
+def item(
+    item_id: int,
+    text: tuple[str, str],
+    source: str,
+    hours: float = 0,
+    kind: str = "news",
+    ids: Sequence[str] = (),
+) -> StoryItem:
+    return StoryItem(
+        item_id=item_id,
+        source_id=source,
+        kind=kind,
+        label="news",
+        published=T0 + timedelta(hours=hours),
+        key=f"guid-{item_id}",
+        sig=signature(*text),
+        identifiers=frozenset(ids),
+    )
+
+
+def stories(items: Sequence[StoryItem]) -> dict[int, int]:
+    index = StoryIndex()
+    index.add(items)
+    return {i.item_id: index.story_of(i.item_id) for i in items}
 
 
 @pytest.mark.parametrize(
-    "title",
-    [
-        "Weekly roundup",
-        "This week in cardiology",
-        "Correction",
-        "Podcast episode 12",
-        "In the news",
-        "Top stories of the week",
-    ],
+    "title", ["Weekly roundup", "This week in cardiology", "Correction", "Podcast episode 12"]
 )
 def test_recurring_digest_titles_are_boilerplate(title: str) -> None:
     assert is_boilerplate_title(title)
 
 
-def test_a_news_headline_is_not_boilerplate() -> None:
-    assert not is_boilerplate_title("FDA approves Kisqali for early breast cancer")
+def test_a_syndicated_rewrite_joins_the_earlier_items_story() -> None:
+    assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)]) == {1: 1, 2: 1}
 
 
-def test_syndicated_rewrite_is_the_same_story() -> None:
-    assert same_story(APPROVAL, REWRITE)
+def test_a_brand_name_and_its_generic_name_are_one_term() -> None:
+    brand = signature("Wegovy cuts heart attacks", "")
+    generic = signature("Semaglutide cuts heart attacks", "")
+    assert "semaglutide" in brand.terms & generic.terms
 
 
-def test_two_trials_of_the_same_drug_on_the_same_day_stay_separate() -> None:
-    first = story(
-        1,
-        "Keytruda improves survival in phase 3 KEYNOTE-671 lung cancer trial",
-        "Merck said its PD-1 inhibitor Keytruda (pembrolizumab) improved overall survival in the "
-        "phase 3 KEYNOTE-671 trial (NCT03425643) in resectable non-small cell lung cancer, "
-        "presented at the ESMO Congress.",
-    )
-    second = story(
-        2,
-        "Keytruda improves survival in phase 3 KEYNOTE-A18 cervical cancer trial",
-        "Merck said its PD-1 inhibitor Keytruda (pembrolizumab) improved overall survival in the "
-        "phase 3 KEYNOTE-A18 trial (NCT04221945) in locally advanced cervical cancer, presented "
-        "at the ESMO Congress.",
-        hours=2,
-    )
-    assert not same_story(first, second)
+def test_two_items_of_one_source_never_merge_by_text() -> None:
+    assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "wire", 1)]) == {1: 1, 2: 2}
 
 
-def test_same_digest_title_with_different_content_is_not_the_same_story() -> None:
-    first = story(
-        1, "This week in cardiology", "In this issue: statins in the elderly; AF ablation."
-    )
-    second = story(
-        2, "This week in cardiology", "In this issue: sotatercept for PAH; TAVR durability.", 24
-    )
-    assert not same_story(first, second)
+def test_items_naming_different_video_ids_never_merge() -> None:
+    first = item(1, APPROVAL, "channel-a", kind="video", ids=["youtube:aaaaaaaaaaa"])
+    second = item(2, APPROVAL, "channel-b", 1, kind="video", ids=["youtube:bbbbbbbbbbb"])
+    assert stories([first, second]) == {1: 1, 2: 2}
 
 
-def test_identical_title_with_different_content_is_not_enough() -> None:
-    first = story(
-        1,
-        "Study links ultra-processed food to higher risk of depression",
-        "Researchers at Harvard followed 31,712 nurses for 12 years and found a 49% higher risk.",
-    )
-    second = story(
-        2,
-        "Study links ultra-processed food to higher risk of depression",
-        "A Brazilian cohort of 14,000 civil servants in ELSA-Brasil showed faster decline.",
-        hours=30,
-    )
-    assert not same_story(first, second)
+def test_a_video_never_joins_a_news_story() -> None:
+    assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "channel", 1, kind="video")]) == {
+        1: 1,
+        2: 2,
+    }
 
 
-def test_outbreak_update_days_later_with_a_new_count_is_a_new_story() -> None:
-    first = story(
-        1,
-        "Measles outbreak in West Texas grows to 223 cases",
-        "State health officials said the measles outbreak in West Texas has reached 223 cases, "
-        "most among unvaccinated children.",
-    )
-    update = story(
-        2,
-        "Measles outbreak in West Texas grows to 258 cases",
-        "State health officials said the measles outbreak in West Texas has now reached 258 "
-        "cases, up from 223 last week, most among unvaccinated children.",
-        hours=24 * 5,
-    )
-    assert not same_story(first, update)
+def test_items_further_apart_than_the_window_start_their_own_story() -> None:
+    assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 24 * 8)]) == {1: 1, 2: 2}
 
 
-def test_representative_is_the_earliest_item() -> None:
-    assert choose_representative([REWRITE, APPROVAL]) == APPROVAL.item_id
+def test_the_representative_is_the_earliest_item() -> None:
+    assert choose_representative([item(7, REWRITE, "b", 2), item(9, APPROVAL, "a", 1)]) == 9
 
 
-def test_representative_among_simultaneous_items_is_the_most_authoritative() -> None:
-    news = story(5, "x", "y", label="news")
-    journal = story(9, "x", "y", label="journal")
-    assert choose_representative([news, journal]) == 9
+def boilerplate_feed(source: str, topics: Sequence[str], start: int) -> list[StoryItem]:
+    """One feed document whose items share a sentence, each about its own topic."""
+    texts = [
+        (f"{topic} study reports results", f"{topic} was studied in a new cohort. {BOILERPLATE}")
+        for topic in topics
+    ]
+    sigs = document_levels([signature(*text) for text in texts])
+    return [
+        StoryItem(start + n, source, "news", "news", T0 + timedelta(hours=n), f"g{n}", sig)
+        for n, sig in enumerate(sigs)
+    ]
 
 
-def test_band_keys_are_deterministic_and_fit_the_column() -> None:
-    keys = signature(APPROVAL.title, APPROVAL.text).band_keys
-    assert keys == signature(APPROVAL.title, APPROVAL.text).band_keys
-    assert keys and all(len(key) <= 40 for key in keys)
+def test_a_sentence_a_feed_repeats_carries_no_weight() -> None:
+    first = boilerplate_feed("a", ["Tirzepatide", "Lecanemab", "Dupilumab", "Inclisiran"], 1)
+    second = boilerplate_feed("b", ["Apixaban", "Finerenone", "Nirsevimab", "Mavacamten"], 11)
+    found = stories(first + second)
+    assert len(set(found.values())) == 8
 
 
-def test_an_item_without_words_gets_no_band_keys() -> None:
-    assert signature("", "<p></p>").band_keys == ()
+# --- on the database -------------------------------------------------------------
 
-
-# --- persistence -----------------------------------------------------------------
+SOURCES = ("wire", "outlet", "agency", "daily")
 
 
 @pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
-    with Session(engine) as db:
-        db.execute(
+def db(store: Store) -> Iterator[Store]:
+    with store.session() as session:
+        session.execute(
             insert(Source),
             [
                 {
@@ -168,85 +147,151 @@ def session(database_url: str) -> Iterator[Session]:
                     "interval_seconds": 3600,
                     "created_at": T0,
                 }
-                for name in ("wire", "outlet")
+                for name in SOURCES
             ],
         )
-        yield db
-    engine.dispose()
+    yield store
 
 
-def store(db: Session, text: StoryText, source: str = "wire", kind: str = "news") -> int:
-    row = {
-        "kind": kind,
-        "label": text.label,
-        "source_id": source,
-        "guid_key": f"guid-{text.item_id}",
-        "title": text.title,
-        "summary": text.text,
-        "published": text.published,
-        "content_hash": str(text.item_id),
-        "first_seen_at": text.published,
-        "changed_at": text.published,
-    }
-    return int(db.execute(insert(Item).values(row).returning(Item.id)).scalar_one())
+def save(store: Store, rows: Sequence[tuple[str, str, str, float]]) -> list[int]:
+    """Store (title, summary, source, hours) rows as items and assign their stories.
+
+    The rows of one source form one feed document, as a refresh would see them.
+    """
+    known = {}
+    for source in {row[2] for row in rows}:
+        texts = [(title, summary) for title, summary, src, _ in rows if src == source]
+        known.update(zip(texts, document_levels([signature(*t) for t in texts]), strict=True))
+    with store.session() as session:
+        ids = [
+            int(
+                session.execute(
+                    insert(Item)
+                    .values(
+                        kind="news",
+                        label="news",
+                        source_id=source,
+                        guid_key=f"{source}-{title}",
+                        title=title,
+                        summary=summary,
+                        published=T0 + timedelta(hours=hours),
+                        content_hash=title,
+                        first_seen_at=T0,
+                        changed_at=T0,
+                    )
+                    .returning(Item.id)
+                ).scalar_one()
+            )
+            for title, summary, source, hours in rows
+        ]
+        store.stories.assign(session, ids, known)
+    return ids
 
 
-def test_a_syndicated_copy_joins_the_earlier_items_story(session: Session) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    second = store(session, REWRITE, "outlet")
-    assert assign_story(session, second) == first
+def story_rows(store: Store) -> dict[str, tuple[str, bool]]:
+    """title -> (title of its story's representative, is it the representative)."""
+    with store.session() as session:
+        rows = session.execute(select(Item.id, Item.title, Item.story_id, Item.is_representative))
+        found = list(rows)
+    titles = {row.id: row.title for row in found}
+    return {row.title: (titles[row.story_id], row.is_representative) for row in found}
 
 
-def test_only_the_earliest_item_of_a_story_is_representative(session: Session) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    assign_story(session, store(session, REWRITE, "outlet"))
-    shown = session.execute(select(Item.id).where(Item.is_representative)).scalars().all()
-    assert shown == [first]
+def test_a_rewrite_stored_later_joins_the_story_on_the_database(db: Store) -> None:
+    save(db, [(*APPROVAL, "wire", 0)])
+    save(db, [(*REWRITE, "outlet", 5)])
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
-def test_items_outside_the_window_start_their_own_story(session: Session) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    late = StoryText(2, REWRITE.title, REWRITE.text, T0 + timedelta(days=9))
-    second = store(session, late, "outlet")
-    assert assign_story(session, second, window=timedelta(days=7)) == second
+def test_an_earlier_copy_stored_later_takes_the_lead_on_the_database(db: Store) -> None:
+    save(db, [(*REWRITE, "outlet", 5)])
+    save(db, [(*APPROVAL, "wire", 0)])
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
-def test_assigning_writes_one_band_row_per_key(session: Session) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    assign_story(session, first)
-    rows = session.execute(select(StoryBand.band_key).where(StoryBand.item_id == first)).all()
-    assert len(rows) == len(signature(APPROVAL.title, APPROVAL.text).band_keys)
-
-
-def test_detaching_the_founding_item_keeps_the_rest_of_its_story_together(
-    session: Session,
-) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    second = store(session, REWRITE, "outlet")
-    third = store(
-        session, StoryText(3, REWRITE.title, REWRITE.text + " Shares rose.", T0), "outlet"
+def test_serial_titles_of_one_outlet_stay_apart_on_the_database(db: Store) -> None:
+    save(
+        db,
+        [
+            (f"News item {n}: hospital update", "The hospital posted an update today.", "wire", n)
+            for n in range(3, 9)
+        ],
     )
-    assign_story(session, second)
-    assign_story(session, third)
-    detach(session, first)
-    stories = {row.id: row.story_id for row in session.execute(select(Item.id, Item.story_id))}
-    assert stories == {first: first, second: second, third: second}
+    assert all(representative for _, representative in story_rows(db).values())
 
 
-def test_a_video_about_a_story_does_not_join_the_news_story(session: Session) -> None:
-    first = store(session, APPROVAL)
-    assign_story(session, first)
-    video = store(session, REWRITE, "outlet", kind="video")
-    assert assign_story(session, video) == video
+def test_shared_boilerplate_does_not_merge_different_stories_on_the_database(db: Store) -> None:
+    topics = ["tirzepatide", "lecanemab", "dupilumab", "inclisiran", "apixaban", "finerenone"]
+    feeds = [
+        [
+            (f"Study of {topic} reports results", f"{topic} was studied. {BOILERPLATE}", source, n)
+            for n, topic in enumerate(topics[start : start + 3])
+        ]
+        for start, source in ((0, "wire"), (3, "outlet"))
+    ]
+    for feed in feeds:
+        save(db, feed)
+    assert all(representative for _, representative in story_rows(db).values())
 
 
-def test_occurrences_of_a_recurring_event_are_not_one_story(session: Session) -> None:
-    first = store(session, APPROVAL, kind="conference")
-    assign_story(session, first)
-    again = store(session, APPROVAL, "outlet", kind="conference")
-    assert assign_story(session, again) == again
+SHUFFLED = [
+    (*APPROVAL, "wire", 0),
+    (*REWRITE, "outlet", 5),
+    (
+        "Kisqali gets FDA approval in early breast cancer",
+        "Regulators approved Novartis' Kisqali for early breast cancer on the NATALEE results "
+        "in 5,101 patients.",
+        "agency",
+        2,
+    ),
+    (
+        "CDC: measles cases in Lakeland County reach 142",
+        "The Lakeland County measles outbreak has reached 142 cases, health officials said.",
+        "daily",
+        1,
+    ),
+    (
+        "Lakeland measles outbreak climbs to 142 cases",
+        "Officials in Lakeland County counted 142 measles cases as MMR clinics opened.",
+        "outlet",
+        3,
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_arrival_order_gives_the_same_stories_on_the_database(
+    database_url: str, seed: int
+) -> None:
+    def run(rows: Sequence[tuple[str, str, str, float]]) -> dict[str, tuple[str, bool]]:
+        store = Store(database_url)
+        try:
+            with store.session() as session:
+                session.execute(Item.__table__.delete())
+                if session.get(Source, "wire") is None:
+                    session.execute(
+                        insert(Source),
+                        [
+                            {
+                                "id": name,
+                                "name": name,
+                                "url": f"https://{name}.example/feed",
+                                "kind": "news",
+                                "label": "news",
+                                "interval_seconds": 3600,
+                                "created_at": T0,
+                            }
+                            for name in SOURCES
+                        ],
+                    )
+            for row in rows:
+                save(store, [row])
+            return story_rows(store)
+        finally:
+            store.close()
+
+    in_order = run(SHUFFLED)
+    shuffled = list(SHUFFLED)
+    random.Random(seed).shuffle(shuffled)
+    assert run(shuffled) == in_order
+    assert len({story for story, _ in in_order.values()}) == 2

@@ -1,8 +1,10 @@
-"""Story clustering quality on the labelled evaluation set (tests/data/stories/).
+"""Story clustering quality on the held-out set (tests/data/stories/heldout/).
 
-The same measurement as ``benchmarks/dedupe_quality.py`` (which it imports):
-every item is stored in published order and put into a story by the
-production path; pairwise precision and recall must meet the floors.
+The set was written by hand apart from the matching rules and is never used
+to tune them (its README). The floors below are the quality measured when the
+rules were last changed, kept as a guard against regressions; they are below
+the goal of issue 9 (precision 0.97, recall 0.90), which is not met yet.
+``benchmarks/dedupe_quality.py`` prints every set.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from types import ModuleType
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+PRECISION_FLOOR = 0.93
+RECALL_FLOOR = 0.62
 
 
 @pytest.fixture(scope="module")
@@ -29,24 +33,23 @@ def quality() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def scores(quality: ModuleType) -> object:
-    records = quality.load_set()
-    return quality.score(records, quality.cluster(records))
+def heldout(quality: ModuleType) -> object:
+    return quality.score(quality.load_set(quality.HELDOUT))
 
 
-def test_evaluation_set_has_the_promised_shape(quality: ModuleType) -> None:
-    records = quality.load_set()
-    sizes: dict[str, int] = {}
-    for record in records:
-        sizes[record["story"]] = sizes.get(record["story"], 0) + 1
-    assert len(records) >= 300
-    assert sum(size > 1 for size in sizes.values()) >= 60
-    assert sum(size == 1 for size in sizes.values()) >= 100
+def test_the_heldout_set_has_the_promised_shape(quality: ModuleType) -> None:
+    records = quality.load_set(quality.HELDOUT)
+    stories = {r["story"] for r in records}
+    assert len(records) >= 150 and len(stories) >= 50
 
 
-def test_pairwise_precision_is_at_least_099(scores: object) -> None:
-    assert scores.precision >= 0.99  # type: ignore[attr-defined]
+def test_heldout_precision_stays_above_its_floor(heldout: object) -> None:
+    assert heldout.precision >= PRECISION_FLOOR  # type: ignore[attr-defined]
 
 
-def test_pairwise_recall_is_at_least_095(scores: object) -> None:
-    assert scores.recall >= 0.95  # type: ignore[attr-defined]
+def test_heldout_recall_stays_above_its_floor(heldout: object) -> None:
+    assert heldout.recall >= RECALL_FLOOR  # type: ignore[attr-defined]
+
+
+def test_shuffled_arrival_gives_the_same_heldout_stories(heldout: object) -> None:
+    assert heldout.same_when_shuffled  # type: ignore[attr-defined]

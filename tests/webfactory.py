@@ -88,9 +88,15 @@ _VOCABULARY = (
 
 
 def words(count: int, seed: int) -> str:
-    """Text that no other seed's text resembles, so dedupe keeps items apart."""
+    """Text that no other seed's text resembles, so dedupe keeps items apart.
+
+    Medical words alone would not do: any two draws from one small vocabulary
+    share several words, as two unrelated news items never share most of their
+    specific ones. Every third word is a name of this seed's own.
+    """
     pick = random.Random(seed)
-    return " ".join(pick.choice(_VOCABULARY) for _ in range(count))
+    own = f"Zq{abs(seed):x}"
+    return " ".join(f"{own}{n}" if n % 3 == 2 else pick.choice(_VOCABULARY) for n in range(count))
 
 
 def entry(

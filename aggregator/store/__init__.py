@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..dedupe import Signature
+from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
@@ -28,6 +28,7 @@ from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
 from .reads import Reads
+from .stories import Stories
 
 if TYPE_CHECKING:
     from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
@@ -47,6 +48,7 @@ class Store(Reads):
         self.engine = make_engine(url, **engine_options)
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
+        self.stories = Stories()  # the story index of this database, in this process
         if migrate:
             upgrade(self.engine)
 
@@ -121,26 +123,29 @@ class Store(Reads):
         *,
         worker: str,
         signatures: Sequence[Signature] = (),
-        window: timedelta = timedelta(days=7),
-        threshold: float = 0.5,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
     ) -> IngestResult:
         """Store one source's entries, their stories and its fetch state in one transaction."""
-        from . import stories
-
-        for update_, sig in zip(updates, signatures, strict=False):
-            stories.SIGNATURES.put(update_.item.title, update_.item.summary, sig)
-
+        known = {
+            (u.item.title, u.item.summary): sig for u, sig in zip(updates, signatures, strict=False)
+        }
         try:
             with self.session() as session:
                 result = ingest(session, report.source_id, updates, report.finished_at)
-                for item_id in result.touched:
-                    stories.assign_story(session, item_id, window=window, threshold=threshold)
+                self.stories.assign(
+                    session, result.touched, known, window=window, threshold=threshold
+                )
                 source_rows.record(session, report, worker)
                 if result.new or result.updated:
                     _bump_generation(session, report.finished_at)
                 return result
         except SQLAlchemyError as exc:
+            self.stories.reset()
             raise StorageError(f"source {report.source_id}: could not store items: {exc}") from exc
+        except BaseException:
+            self.stories.reset()
+            raise
 
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         with self.session() as session:

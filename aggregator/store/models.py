@@ -127,6 +127,10 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(80))
     story_id: Mapped[int | None] = mapped_column(Integer)
     is_representative: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The terms the item's own feed repeated, "term:level ..." (see aggregator.dedupe),
+    # and the story change that last touched the item (see aggregator.store.stories).
+    story_levels: Mapped[str | None] = mapped_column(Text)
+    story_seq: Mapped[int | None] = mapped_column(Integer)
     # conference
     event_start: Mapped[datetime | None]
     event_end: Mapped[datetime | None]
@@ -167,6 +171,7 @@ class Item(Base):
         Index("ix_items_kind_stream", "kind", "is_representative", "published", "id"),
         Index("ix_items_published", "published", "id"),
         Index("ix_items_story", "story_id"),
+        Index("ix_items_story_seq", "story_seq"),
         Index("ix_items_event", "kind", "event_end", "event_start"),
         Index("ix_items_changed", "changed_at"),
         Index("ix_items_doi", "doi"),
@@ -230,22 +235,6 @@ class ItemTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
     __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"),)
-
-
-class StoryBand(Base):
-    """The persisted near-duplicate candidate index (MinHash LSH bands)."""
-
-    __tablename__ = "story_bands"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    band_key: Mapped[str] = mapped_column(String(40))
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    published: Mapped[Timestamp]
-
-    __table_args__ = (
-        Index("ix_story_bands_key_published", "band_key", "published"),
-        Index("ix_story_bands_item", "item_id"),
-    )
 
 
 class FetchLog(Base):

@@ -1,0 +1,231 @@
+"""Which story each item is in: the window's items in memory, decided in a fixed order.
+
+A story is led by its representative, and an item joins a story only by
+matching that leader (``aggregator.dedupe``), never another member, so a story
+cannot grow into a grab-bag by chaining. Which items lead is decided as if
+items arrived in one fixed order -- ``StoryItem.order``: published time,
+label, source, guid -- whatever the order they really arrived in:
+
+    for item in items, in StoryItem.order:
+        leaders = earlier leaders that match item (not vetoed, similar enough)
+        item joins the most similar of them, or leads a story of its own
+
+Items do arrive out of that order (a copy published earlier but fetched
+later), so the index keeps the outcome of that loop up to date instead of
+running it once: adding an item puts it on a work list; an item that starts
+or stops leading puts the later items that could match it on the list; the
+list is worked off in ``order``. An item's decision depends only on the items
+before it and on its own and their features (which are fixed when the item is
+parsed), so the result is the one the loop would give: the same documents give
+the same stories in any arrival order, and in any number of processes that
+see the same documents.
+
+Candidates are found by hash lookups: a posting list per identifying term
+(``dedupe.IDENTIFYING_LEVEL``), so the cost of an item follows how many items
+share its specific words, not the size of the window. Nothing here touches the
+database; ``aggregator.store.stories`` loads the items and writes the changes.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aggregator.dedupe import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    IDENTIFYING_RARITY,
+    StoryItem,
+    required_score,
+    shares_enough,
+    similarity,
+    vetoed,
+)
+
+# How a term shared by a pair counts by how many items in memory use it: up to 8
+# (a story's own words, even syndicated by eight outlets) fully, up to 32 at 0.3,
+# more at 0.1. The steps are few and low, so a term changes rarity at most twice
+# and few items are decided again when it does.
+RARITY_STEPS = ((8, 1.0), (32, 0.3))
+COMMON = 0.1
+
+
+def _rarity_of(count: int) -> float:
+    for ceiling, value in RARITY_STEPS:
+        if count <= ceiling:
+            return value
+    return COMMON
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An item's story after a change: ``story_id`` is its leader's id."""
+
+    item_id: int
+    story_id: int
+    representative: bool
+
+
+class StoryIndex:
+    def __init__(
+        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self.window = window
+        self.threshold = threshold
+        self.items: dict[int, StoryItem] = {}
+        self.leader: dict[int, int] = {}  # item id -> its story's leader (itself when leading)
+        self._members: dict[int, set[int]] = defaultdict(set)  # leader -> other members
+        self._postings: dict[str, set[int]] = defaultdict(set)  # identifying terms only
+        self._holders: dict[str, set[int]] = defaultdict(set)  # every term
+        self._df: Counter[str] = Counter()
+        self._changed: set[int] = set()
+        self._work: list[tuple[tuple[object, ...], int]] = []
+        self._queued: set[int] = set()
+        self._fresh: set[int] = set()  # added, not yet decided: its followers must be found
+
+    # --- what the store calls -------------------------------------------------
+
+    def load(self, item: StoryItem, leader: int) -> None:
+        """Take in a stored item with the story it is already in; nothing is decided."""
+        self.discard(item.item_id)
+        self._index(item)
+        self.leader[item.item_id] = leader
+        if leader != item.item_id:
+            self._members[leader].add(item.item_id)
+
+    def add(self, items: Iterable[StoryItem]) -> list[Assignment]:
+        """New or edited items: decide their stories and every story they change."""
+        for item in items:
+            self.discard(item.item_id)
+            self._fresh.add(item.item_id)
+            self.leader[item.item_id] = item.item_id
+            self._index(item)
+            self._push(item.item_id)
+        self._settle()
+        return self.changes()
+
+    def discard(self, item_id: int) -> None:
+        """Forget an item (edited, deleted, or out of the window); its followers are re-decided."""
+        item = self.items.pop(item_id, None)
+        if item is None:
+            return
+        for member in self._members.pop(item_id, set()):
+            self._push(member)
+        leader = self.leader.pop(item_id, item_id)
+        if leader != item_id:
+            self._members[leader].discard(item_id)
+        for term in item.sig.terms:
+            self._postings[term].discard(item_id)
+            self._holders[term].discard(item_id)
+            self._df[term] -= 1
+        for pending in (self._changed, self._queued, self._fresh):
+            pending.discard(item_id)
+
+    def changes(self) -> list[Assignment]:
+        """Items whose story or representative flag changed since the last call."""
+        out = [
+            Assignment(item_id, self.leader[item_id], self.leader[item_id] == item_id)
+            for item_id in sorted(self._changed)
+            if item_id in self.leader
+        ]
+        self._changed.clear()
+        return out
+
+    def story_of(self, item_id: int) -> int:
+        return self.leader[item_id]
+
+    def rarity(self, term: str) -> float:
+        return _rarity_of(self._df[term])
+
+    # --- deciding ---------------------------------------------------------------
+
+    def _settle(self) -> None:
+        while self._work:
+            _, item_id = heapq.heappop(self._work)
+            self._queued.discard(item_id)
+            if item_id in self.items:
+                self._decide(self.items[item_id])
+
+    def _decide(self, item: StoryItem) -> None:
+        fresh = item.item_id in self._fresh
+        self._fresh.discard(item.item_id)
+        before = self.leader[item.item_id]
+        after = self._best_leader(item)
+        if fresh:
+            self._changed.add(item.item_id)
+        if after == before and not fresh:
+            return
+        was_leading, leads = before == item.item_id and not fresh, after == item.item_id
+        if was_leading:
+            for member in self._members.pop(item.item_id, set()):
+                self._push(member)
+        else:
+            self._members[before].discard(item.item_id)
+        if not leads:
+            self._members[after].add(item.item_id)
+        self.leader[item.item_id] = after
+        self._changed.update((item.item_id, before, after))
+        if was_leading != leads:
+            for later in self._later_matches(item):
+                self._push(later)
+
+    def _best_leader(self, item: StoryItem) -> int:
+        """The most similar earlier leader that may take the item (ties: the earliest)."""
+        best: StoryItem | None = None
+        best_score = 0.0
+        for other in self._candidates(item):
+            if other.order >= item.order or self.leader.get(other.item_id) != other.item_id:
+                continue
+            score = self._score(item, other)
+            if score is None or score < best_score:
+                continue
+            if best is None or score > best_score or other.order < best.order:
+                best, best_score = other, score
+        return item.item_id if best is None else best.item_id
+
+    def _score(self, a: StoryItem, b: StoryItem) -> float | None:
+        """The pair's similarity when they may be one story, else None."""
+        if vetoed(a, b, self.window) or not shares_enough(a.sig, b.sig, self.rarity):
+            return None
+        score = similarity(a.sig, b.sig, self.rarity)
+        return score if score >= required_score(a, b, self.threshold) else None
+
+    def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
+        """Items sharing an identifying term with ``item`` (hash lookups, no scan)."""
+        seen = {item.item_id}
+        for term in item.sig.terms:
+            if item.sig.identifying(term) and self.rarity(term) >= IDENTIFYING_RARITY:
+                for other_id in self._postings.get(term, ()):
+                    if other_id not in seen:
+                        seen.add(other_id)
+                        yield self.items[other_id]
+
+    def _later_matches(self, item: StoryItem) -> Iterator[int]:
+        for other in self._candidates(item):
+            if other.order > item.order:
+                yield other.item_id
+
+    # --- bookkeeping --------------------------------------------------------------
+
+    def _index(self, item: StoryItem) -> None:
+        self.items[item.item_id] = item
+        for term in item.sig.terms:
+            if item.sig.identifying(term):
+                self._postings[term].add(item.item_id)
+            self._holders[term].add(item.item_id)
+            before = _rarity_of(self._df[term])
+            self._df[term] += 1
+            if _rarity_of(self._df[term]) != before:
+                # Pairs sharing the term score differently now: decide its holders again.
+                for holder in self._holders[term]:
+                    self._push(holder)
+
+    def _push(self, item_id: int) -> None:
+        item = self.items.get(item_id)
+        if item is None or item_id in self._queued:
+            return
+        self._queued.add(item_id)
+        heapq.heappush(self._work, (item.order, item_id))
