@@ -39,8 +39,8 @@ CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients s
 
 
 def _page() -> Page:
-    query = list_query(request.args, default_limit=FEED_LIMIT)
-    return state().store.list_items(**query.store_args())
+    query = list_query(request.args, default_limit=FEED_LIMIT, calendar=False)
+    return state().store.list_items(**query.store_args(), now=datetime.now(UTC))
 
 
 def _next_url(endpoint: str, page: Page) -> str | None:
