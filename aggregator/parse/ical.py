@@ -167,7 +167,8 @@ def _rule(calendar: icalendar.Component, uid: str) -> str | None:
         if str(event.get("UID", "")) == uid and "RRULE" in event and "RECURRENCE-ID" not in event:
             rrule = event["RRULE"]
             rrule = rrule[0] if isinstance(rrule, list) else rrule
-            return str(rrule.to_ical().decode())[:500]
+            text = rrule.to_ical()
+            return (text.decode() if isinstance(text, bytes) else str(text))[:500]
     return None
 
 
