@@ -18,7 +18,6 @@ import re
 import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 import feedparser
 from dateutil import parser as dateutil_parser
@@ -163,7 +162,7 @@ feedparser.registerDateHandler(_feed_date_handler)
 
 
 def from_text(value: object) -> datetime | None:
-    """Parse an ISO 8601, RFC 822 or any other date feedparser knows; None when unreadable."""
+    """Parse ISO 8601, RFC 822, readable English or any date feedparser knows; else None."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -171,10 +170,8 @@ def from_text(value: object) -> datetime | None:
         return plausible(to_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))))
     except (ValueError, OverflowError):
         pass
-    try:
-        return plausible(to_utc(parsedate_to_datetime(text)))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
+    # feedparser's chain (with the handler above) rather than email.utils, which reads
+    # "04:42 PM" as 04:42 and year 0001 as 2001.
     return from_struct(_feedparser_date(text))
 
 
