@@ -29,30 +29,28 @@ _OCCURRENCE_GUID = "%@____-__-__T__:__:__+00:00"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("published_from", sa.String(16), server_default="source", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("in_stream", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("title_derived", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("event_rule", sa.String(500), nullable=True))
-        batch_op.add_column(
-            sa.Column("event_occurrences", sa.JSON(), server_default="[]", nullable=False)
-        )
-    op.execute(
-        "UPDATE items SET published_from = 'first_seen' WHERE published = first_seen_at"
+    # Plain ADD COLUMN, never batch mode: SQLite's batch copies and drops ``items``, and
+    # the drop cascades (ON DELETE CASCADE) to item_sources, tags and identifiers.
+    op.add_column(
+        "items", sa.Column("published_from", sa.String(16), server_default="source", nullable=False)
     )
+    op.add_column(
+        "items", sa.Column("in_stream", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
+    op.add_column(
+        "items", sa.Column("title_derived", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("items", sa.Column("event_rule", sa.String(500), nullable=True))
+    op.add_column(
+        "items", sa.Column("event_occurrences", sa.JSON(), server_default="[]", nullable=False)
+    )
+    op.execute("UPDATE items SET published_from = 'first_seen' WHERE published = first_seen_at")
     _drop_occurrence_rows()
 
 
 def _drop_occurrence_rows() -> None:
     occurrences = (
-        "SELECT id FROM items WHERE kind = 'conference' "
-        f"AND guid_key LIKE '{_OCCURRENCE_GUID}'"
+        f"SELECT id FROM items WHERE kind = 'conference' AND guid_key LIKE '{_OCCURRENCE_GUID}'"
     )
     op.execute(
         "UPDATE sources SET etag = NULL, last_modified = NULL WHERE id IN "
@@ -65,9 +63,12 @@ def _drop_occurrence_rows() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_column("event_occurrences")
-        batch_op.drop_column("event_rule")
-        batch_op.drop_column("title_derived")
-        batch_op.drop_column("in_stream")
-        batch_op.drop_column("published_from")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): no table copy, no cascade.
+    for column in (
+        "event_occurrences",
+        "event_rule",
+        "title_derived",
+        "in_stream",
+        "published_from",
+    ):
+        op.execute(f"ALTER TABLE items DROP COLUMN {column}")
