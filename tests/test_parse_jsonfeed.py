@@ -41,7 +41,7 @@ def test_json_feed_items_become_parsed_items() -> None:
         ParsedItem(
             guid="text-only",
             url=None,
-            title="Line one Line <two>",  # no title: the start of its text, flagged
+            title="Line one Line",  # no title: the start of its text (markup-free), flagged
             summary="Line one Line &lt;two&gt;",
             content="<p>Line one<br>Line &lt;two&gt;</p>",
             author="Desk",

@@ -109,7 +109,9 @@ def derived_title(*bodies: str | None) -> str:
     Cut at a word so that it is at most ``DERIVED_TITLE_CHARS`` characters
     (an ellipsis marks the cut); "" when the entry has no text at all.
     """
-    text = next((t for t in (html_to_text(b or "") for b in bodies) if t), "")
+    # Twice: text that itself shows markup ("&lt;b&gt;") must not turn into a title
+    # that looks like markup.
+    text = next((t for t in (html_to_text(html_to_text(b or "")) for b in bodies) if t), "")
     sentence = _SENTENCE_END_RE.split(text, maxsplit=1)[0].strip()
     if len(sentence) <= DERIVED_TITLE_CHARS:
         return sentence
