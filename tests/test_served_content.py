@@ -325,3 +325,25 @@ def test_feedburner_origlink_is_the_items_link_and_merges_with_the_publishers_co
     (story,) = api_items(client)
     assert story["url"].startswith("https://publisher.example.org/2026/trial-results")
     assert sorted(source["id"] for source in story["sources"]) == ["burner", "own"]
+
+
+def test_an_edited_event_keeps_its_place_in_the_stream(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    versions = [
+        calendar(vevent("c", "Congress", NOW + timedelta(days=40))),
+        calendar(
+            vevent("c", "Congress", NOW + timedelta(days=40), extra="DESCRIPTION:New venue\r\n")
+            .replace(f"CREATED:{ics_time(NOW - timedelta(days=20))}\r\n", "")
+            .replace(f"DTSTAMP:{ics_time(NOW)}", f"DTSTAMP:{ics_time(NOW + timedelta(hours=1))}")
+        ),
+    ]
+    client = site(tmp_path, database_url, store, server, {"cal": (versions[0], "conference")})
+    (before,) = api_items(client)
+    server.route("/cal", served(versions[1], content_type="text/calendar"))
+    settings = load_settings(tmp_path / "config.yaml")
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    assert outcome.updated == 1
+    (after,) = api_items(client)
+    assert after["summary"] == "<p>New venue</p>"
+    assert after["published"] == before["published"]

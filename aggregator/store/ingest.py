@@ -236,7 +236,9 @@ def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: d
         return False
     values = _content_values(update_)
     published = source_date(update_.item, now)
-    if published is not None:
+    # An event is announced once: calendars restamp DTSTAMP on every export, and a
+    # series changes each week, which must not float it back to the top of the stream.
+    if published is not None and update_.item.event is None:
         values["published"] = published
         values["published_from"] = FROM_SOURCE
     try:
