@@ -124,6 +124,7 @@ def content_hash(item: ParsedItem) -> str:
             event.online,
             event.url,
             event.all_day,
+            *([event.rule] if event.rule else []),  # absent for single events: old hashes hold
         ],
         "video": None
         if video is None
@@ -166,8 +167,12 @@ def _occurrence_key(canonical: str | None, item: ParsedItem) -> str | None:
 
     A weekly journal club links every occurrence to the same page, so for
     events the layer-2 key is the URL plus the start date: one congress from
-    a calendar and from a society's RSS still merge, occurrences do not.
+    a calendar and from a society's RSS still merge, occurrences do not. A
+    recurring series (one item) keys on its page and rule, which stay put
+    while its next occurrence moves on.
     """
     if canonical is None or item.event is None:
         return canonical
+    if item.event.rule or len(item.event.occurrences) > 1:
+        return f"{canonical}#series"
     return f"{canonical}#event={item.event.start.date().isoformat()}"

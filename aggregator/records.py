@@ -68,6 +68,16 @@ class EventInfo:
     online: bool = False
     url: str | None = None  # registration / event page
     all_day: bool = False
+    rule: str | None = None  # a recurring series' RRULE; start/end are then its next occurrence
+    occurrences: tuple[Occurrence, ...] = ()  # a series' coming occurrences, soonest first
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date of a recurring series (UTC; ``end`` None when the calendar gave none)."""
+
+    start: datetime
+    end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class ParsedItem:
     event: EventInfo | None = None
     video: VideoInfo | None = None
     article: ArticleInfo | None = None
+    title_derived: bool = False  # the feed gave no title: it was taken from the text
 
 
 @dataclass(frozen=True)
@@ -177,6 +188,8 @@ class StoredItem:
     flags: tuple[str, ...] = ()  # e.g. "retracted", "corrected"
     covers: tuple[StoredItemRef, ...] = ()  # stored articles whose DOI this item cites
     covered_by: tuple[StoredItemRef, ...] = ()  # items that cite this item's DOI
+    published_from: str = "source"  # "source": the feed's own date; "first_seen": ours
+    title_derived: bool = False  # the title is the first sentence of the text
 
     @property
     def body(self) -> str:

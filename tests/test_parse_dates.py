@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator.parse.dates import date_range_in_text, from_text
+from aggregator.parse.dates import date_range_in_text, from_text, lift_time_elements, readable_date
 
 
 def day(year: int, month: int, date: int) -> datetime:
@@ -48,3 +48,37 @@ def test_text_without_a_real_date_gives_none(text: str) -> None:
 )
 def test_date_strings_become_utc_datetimes(value: str | None, expected: datetime | None) -> None:
     assert from_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Friday, January 29, 2021 04:42 PM", datetime(2021, 1, 29, 16, 42, tzinfo=UTC)),
+        ("January 29, 2021 4:42 PM EST", datetime(2021, 1, 29, 21, 42, tzinfo=UTC)),
+        ("29 January 2021", datetime(2021, 1, 29, tzinfo=UTC)),
+        ("9999-12-31T23:59:59-05:00", None),
+        ("0001-01-01T00:00:00Z", None),
+        ("Mon, 01 Jan 0001 00:00:00 +0000", None),
+    ],
+)
+def test_readable_dates_are_read_and_placeholder_years_are_not(
+    value: str, expected: datetime | None
+) -> None:
+    assert from_text(value) == expected
+
+
+@pytest.mark.parametrize("text", ["January 2021", "4:42 PM", "2021", "Friday", "issue 42"])
+def test_a_readable_date_needs_day_month_and_year(text: str) -> None:
+    assert readable_date(text) is None
+
+
+def test_a_time_element_inside_a_date_element_gives_its_datetime_attribute() -> None:
+    body = (
+        b'<item><pubDate><time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time>'
+        b"</pubDate><dc:date>\n <time class='x' datetime='2020-01-02'>2 Jan</time> </dc:date>"
+        b'<description><time datetime="2000-01-01">kept</time></description></item>'
+    )
+    assert lift_time_elements(body) == (
+        b"<item><pubDate>2019-05-03T19:21:28Z</pubDate><dc:date>2020-01-02</dc:date>"
+        b'<description><time datetime="2000-01-01">kept</time></description></item>'
+    )

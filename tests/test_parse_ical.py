@@ -1,4 +1,5 @@
-"""iCalendar in, one event item per occurrence out; broken events are skipped with a warning."""
+"""iCalendar in, one item per event or recurring series out; broken events are skipped with a
+warning; events are dated by their announcement, never by when they take place."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from aggregator.errors import ParseError
 from aggregator.parse import parse_document
-from aggregator.records import EventInfo, ParsedFeed, ParsedItem
+from aggregator.records import EventInfo, Occurrence, ParsedFeed, ParsedItem
 
 DATA = Path(__file__).resolve().parent / "data" / "parse"
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -27,6 +28,7 @@ def test_all_day_event_keeps_its_dates_location_url_and_categories() -> None:
         url="https://congress.example.org/ecr2027",
         title="European Congress of Radiology 2027",
         summary="<p>Five days of imaging.<br>Register early.</p>",
+        published=datetime(2026, 11, 1, tzinfo=UTC),  # DTSTAMP: announced, not held
         tags=("Radiology", "Imaging"),
         event=EventInfo(
             start=datetime(2027, 3, 3, tzinfo=UTC),
@@ -38,27 +40,40 @@ def test_all_day_event_keeps_its_dates_location_url_and_categories() -> None:
     )
 
 
-def test_recurring_event_becomes_one_item_per_occurrence_in_utc() -> None:
+def test_recurring_series_is_one_item_at_its_next_occurrence_with_rule_and_dates() -> None:
     feed = parse_ics((DATA / "events.ics").read_bytes())
     webinars = [item for item in feed.items if item.title == "Grand rounds webinar"]
-    assert [item.guid for item in webinars] == [
-        "webinar-series@example.org@2026-12-02T17:00:00+00:00",
-        "webinar-series@example.org@2027-01-02T17:00:00+00:00",
-        "webinar-series@example.org@2027-02-02T17:00:00+00:00",
+    assert [item.guid for item in webinars] == ["webinar-series@example.org"]
+    dates = [
+        (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), datetime(2026, 12, 2, 18, 0, tzinfo=UTC)),
+        (datetime(2027, 1, 2, 17, 0, tzinfo=UTC), datetime(2027, 1, 2, 18, 0, tzinfo=UTC)),
+        (datetime(2027, 2, 2, 17, 0, tzinfo=UTC), datetime(2027, 2, 2, 18, 0, tzinfo=UTC)),
     ]
     assert webinars[0].event == EventInfo(
-        start=datetime(2026, 12, 2, 17, 0, tzinfo=UTC),
-        end=datetime(2026, 12, 2, 18, 0, tzinfo=UTC),
+        start=dates[0][0],
+        end=dates[0][1],
         timezone="Europe/Vienna",
         location="Zoom",
         online=True,
+        rule="FREQ=MONTHLY;COUNT=3",
+        occurrences=tuple(Occurrence(start, end) for start, end in dates),
     )
+    assert webinars[0].published == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_a_series_moves_on_to_its_next_occurrence_once_one_is_over() -> None:
+    later = datetime(2026, 12, 20, tzinfo=UTC)
+    feed = parse_ics((DATA / "events.ics").read_bytes(), now=later)
+    (webinar,) = [item for item in feed.items if item.title == "Grand rounds webinar"]
+    assert webinar.event is not None
+    assert webinar.event.start == datetime(2027, 1, 2, 17, 0, tzinfo=UTC)
+    assert [o.start.month for o in webinar.event.occurrences] == [1, 2]
 
 
 def test_an_event_without_a_start_is_skipped_with_a_warning() -> None:
     feed = parse_ics((DATA / "events.ics").read_bytes())
     assert feed.warnings == ("skipped event 'Event without a start': no usable DTSTART",)
-    assert len(feed.items) == 4
+    assert len(feed.items) == 2  # the congress and the webinar series
 
 
 def test_recurrences_outside_the_horizon_are_not_expanded() -> None:
@@ -69,7 +84,7 @@ def test_recurrences_outside_the_horizon_are_not_expanded() -> None:
 
 def test_a_calendar_wrapped_in_an_html_comment_with_a_bom_is_read() -> None:
     body = b"\xef\xbb\xbf<!--\n" + (DATA / "events.ics").read_bytes() + b"\n-->"
-    assert len(parse_ics(body).items) == 4
+    assert len(parse_ics(body).items) == 2
 
 
 def test_a_calendar_without_events_is_a_parse_error() -> None:

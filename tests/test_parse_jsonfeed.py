@@ -41,10 +41,11 @@ def test_json_feed_items_become_parsed_items() -> None:
         ParsedItem(
             guid="text-only",
             url=None,
-            title="",
+            title="Line one Line",  # no title: the start of its text (markup-free), flagged
             summary="Line one Line &lt;two&gt;",
             content="<p>Line one<br>Line &lt;two&gt;</p>",
             author="Desk",
+            title_derived=True,
         ),
     )
 
@@ -77,7 +78,7 @@ def test_fields_of_the_wrong_type_are_ignored_one_by_one() -> None:
     )
     feed = parse_document(body, url="https://e.org/f.json")
     assert feed.title is None
-    assert feed.items == (ParsedItem(guid="2", url=None, title=""),)
+    assert feed.items == (ParsedItem(guid="2", url=None, title="Untitled", title_derived=True),)
 
 
 def test_a_video_attachment_makes_the_item_a_video() -> None:

@@ -6,6 +6,8 @@ Field names are the contract of DESIGN.md (see docs/api.md); shaping is in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, jsonify, request
 
 from .context import featured_or_404, item_or_404, state
@@ -20,7 +22,7 @@ blueprint = Blueprint("api", __name__)
 @conditional
 def items() -> Response:
     query = list_query(request.args)
-    page = state().store.list_items(**query.store_args())
+    page = state().store.list_items(**query.store_args(), now=datetime.now(UTC))
     return jsonify(items=[item_json(item) for item in page.items], next=page.next)
 
 

@@ -5,8 +5,9 @@ One entry per story (unless ``stories=0``), newest first; ``limit`` and
 ``next_url``). Atom is built with ``xml.etree`` and the calendar with the
 ``icalendar`` package, so escaping is never by hand. ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
-reader's calendar to subscribe to. It reads through the store and formats;
-nothing else.
+reader's calendar to subscribe to; a recurring series is one VEVENT that keeps
+its RRULE, from its next occurrence on, in its own time zone. It reads
+through the store and formats; nothing else.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, url_for
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vRecur
 
 from aggregator.records import EventInfo, Page, StoredItem
 from aggregator.sanitize import html_to_text
 
 from .context import state
+from .eventtime import upcoming, zone_of
 from .http import conditional
 from .params import list_query
 from .present import iso, label_text, media_url
@@ -39,8 +41,8 @@ CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients s
 
 
 def _page() -> Page:
-    query = list_query(request.args, default_limit=FEED_LIMIT)
-    return state().store.list_items(**query.store_args())
+    query = list_query(request.args, default_limit=FEED_LIMIT, calendar=False)
+    return state().store.list_items(**query.store_args(), now=datetime.now(UTC))
 
 
 def _next_url(endpoint: str, page: Page) -> str | None:
@@ -163,8 +165,10 @@ def conferences_ics() -> Response:
     calendar.add("x-published-ttl", vDuration(CALENDAR_REFRESH).to_ical().decode())
     host = urlsplit(request.host_url).hostname or "medfeed"
     for item in state().store.upcoming_conferences(datetime.now(UTC)):
-        if item.event is not None:
-            calendar.add_component(_vevent(item, item.event, host))
+        event = upcoming(item.event)
+        if event is not None:
+            calendar.add_component(_vevent(item, event, host))
+    calendar.add_missing_timezones()
     return Response(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
 
 
@@ -179,6 +183,8 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
     vevent.add("dtstart", start)
     if end is not None:
         vevent.add("dtend", end)
+    if event.rule:
+        vevent.add("rrule", _rule(event))
     vevent.add("summary", item.title)
     if event.location:
         vevent.add("location", event.location)
@@ -192,16 +198,28 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
 
 
 def _span(event: EventInfo) -> tuple[date | datetime, date | datetime | None]:
-    """All-day events as DATE values with the exclusive end iCalendar expects; others in UTC.
+    """All-day events as DATE values with the exclusive end iCalendar expects; others in
+    UTC, or in the event's own zone for a series (its rule repeats in local time).
 
     A timed event without a known end gets no DTEND (iCalendar forbids an end
     that is not after the start).
     """
-    start, end = event.start.astimezone(UTC), (event.end or event.start).astimezone(UTC)
+    zone = zone_of(event) if event.rule else UTC
+    start, end = event.start.astimezone(zone), (event.end or event.start).astimezone(zone)
     if event.all_day:
         first = start.date()
         return first, max(end.date(), first + timedelta(days=1))
     return start, end if end > start else None
+
+
+def _rule(event: EventInfo) -> vRecur:
+    """The series' RRULE from its next occurrence on: a COUNT would count from there, so
+    it becomes an UNTIL at the last occurrence medfeed knows."""
+    rule = vRecur.from_ical(event.rule or "")
+    if "COUNT" in rule and event.occurrences:
+        del rule["COUNT"]
+        rule["UNTIL"] = [event.occurrences[-1].start.astimezone(UTC)]
+    return rule
 
 
 def _description(item: StoredItem, permalink: str) -> str:

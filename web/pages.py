@@ -40,7 +40,7 @@ def index() -> str:
             query=query,
             sources=sources,
         )
-    page = medfeed.store.list_items(**query.store_args())
+    page = medfeed.store.list_items(**query.store_args(), now=datetime.now(UTC))
     return render_template(
         "index.html", featured=None, sections=None, page=page, query=query, sources=sources
     )

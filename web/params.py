@@ -1,7 +1,9 @@
 """Query-string parsing for lists: the one place that says which parameters are valid.
 
 Pages, API and feeds accept the same filters (``kind``, ``source``, ``tag``,
-``q``, ``before``, ``limit``, ``stories``); a bad value raises ``BadParameter``,
+``q``, ``before``, ``limit``, ``stories``, ``when``); conferences on the page and
+in the API are a calendar (``when=upcoming`` unless ``past`` or ``announced`` is
+asked for), the feeds stay in publication order; a bad value raises ``BadParameter``,
 which ``web.errors`` turns into a 400. It reads arguments and nothing else.
 """
 
@@ -18,6 +20,8 @@ DEFAULT_LIMIT = 20
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _KINDS = ", ".join(kind.value for kind in Kind)
+# when=: "upcoming" / "past" read the calendar; "announced" the stream (publication order)
+WHEN = ("upcoming", "past", "announced")
 
 
 class BadParameter(ValueError):
@@ -33,26 +37,45 @@ class ListQuery:
     def store_args(self) -> dict[str, Any]:
         """Keyword arguments of ``Store.list_items`` for this query."""
         w = self.wanted
-        return {"kind": w.kind, "source": w.source, "tag": w.tag, "q": w.q,
+        return {"kind": w.kind, "source": w.source, "tag": w.tag, "q": w.q, "when": w.when,
                 "stories": w.stories, "before": self.before, "limit": self.limit}  # fmt: skip
 
     @property
     def filtered(self) -> bool:
         """True when the reader narrowed the stream (the page then leads with the stream)."""
         w = self.wanted
-        return bool(w.kind or w.source or w.tag or w.q or not w.stories)
+        return bool(w.kind or w.source or w.tag or w.q or w.when or not w.stories)
 
 
-def list_query(args: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT) -> ListQuery:
-    """Validate list parameters; unknown parameters are ignored, as browsers add their own."""
+def list_query(
+    args: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT, calendar: bool = True
+) -> ListQuery:
+    """Validate list parameters; unknown parameters are ignored, as browsers add their own.
+
+    ``calendar``: conferences default to the upcoming calendar (pages, API);
+    the feeds pass False and keep publication order unless ``when`` says otherwise.
+    """
+    kind = _kind(args.get("kind"))
     wanted = ItemFilter(
-        kind=_kind(args.get("kind")),
+        kind=kind,
         source=_text(args, "source", 64),
         tag=_text(args, "tag", 64),
         q=_text(args, "q", 200),
         stories=_flag(args.get("stories"), default=True),
+        when=_when(
+            args.get("when"), default="upcoming" if calendar and kind is Kind.CONFERENCE else None
+        ),
     )
     return ListQuery(wanted, _cursor(args.get("before")), _limit(args.get("limit"), default_limit))
+
+
+def _when(value: str | None, *, default: str | None) -> str | None:
+    if not value:
+        return default
+    lowered = value.strip().lower()
+    if lowered not in WHEN:
+        raise BadParameter(f"when must be one of {', '.join(WHEN)}, not {value!r}")
+    return None if lowered == "announced" else lowered
 
 
 def _kind(value: str | None) -> Kind | None:

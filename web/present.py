@@ -9,14 +9,16 @@ put a script on the page. No query, no request state beyond building URLs.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from aggregator.records import EventInfo, Kind, Label, StoredItem
+from aggregator.records import Kind, Label, StoredItem
 from aggregator.sanitize import clean_html, word_count
+
+from .eventtime import coming, event_dates, event_dates_utc, repeats, upcoming
 
 WORDS_PER_MINUTE = 230
 LABELS = {
@@ -58,26 +60,6 @@ def day_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
-
-
-def event_dates(event: EventInfo | None) -> str:
-    """ "3–5 Mar 2027"; a one-day event that is not all-day shows its start time.
-
-    All-day ends are exclusive (the day after), as in iCalendar, so a display
-    of the last day steps back one day.
-    """
-    if event is None:
-        return ""
-    start, end = event.start.astimezone(UTC), (event.end or event.start).astimezone(UTC)
-    if event.all_day and end > start:
-        end -= timedelta(days=1)
-    if end.date() <= start.date():
-        return day(start) if event.all_day else day_time(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{day(end)}"
-    if start.year == end.year:
-        return f"{start.strftime('%-d %b')} – {day(end)}"
-    return f"{day(start)} – {day(end)}"
 
 
 def duration(seconds: int | None) -> str:
@@ -159,6 +141,10 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(day_time)
     app.add_template_filter(event_dates)
+    app.add_template_filter(event_dates_utc)
+    app.add_template_filter(upcoming)
+    app.add_template_filter(coming)
+    app.add_template_filter(repeats)
     app.add_template_filter(duration)
     app.add_template_filter(reading_minutes)
     app.add_template_filter(label_text)

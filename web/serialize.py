@@ -12,6 +12,7 @@ from flask import url_for
 
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
+from .eventtime import coming, repeats, upcoming
 from .present import iso, media_url
 
 
@@ -22,11 +23,13 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "kind": item.kind.value,
         "label": item.label.value,
         "title": item.title,
+        "title_derived": item.title_derived,
         "url": item.url,
         "permalink": url_for("pages.item", item_id=item.id, _external=True),
         "summary": item.summary,
         "author": item.author,
         "published": iso(item.published),
+        "published_from": item.published_from,
         "updated": iso(item.updated) or None,
         "source": _source(item.source),
         "sources": [_carrier(ref) for ref in item.sources],
@@ -37,7 +40,7 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "also": [_ref(ref) for ref in item.also],
         "covers": [_ref(ref) for ref in item.covers],
         "covered_by": [_ref(ref) for ref in item.covered_by],
-        "event": _event(item),
+        "event": _event(item, full=full),
         "video": _video(item),
         "article": _article(item),
     }
@@ -59,11 +62,13 @@ def _ref(ref: StoredItemRef) -> dict[str, Any]:
     return {"id": ref.id, "title": ref.title, "url": ref.url, "source": _source(ref.source)}
 
 
-def _event(item: StoredItem) -> dict[str, Any] | None:
-    event = item.event
+def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
+    """A series shows its next occurrence, its RRULE and the rule in words; ``full`` adds
+    the coming occurrences."""
+    event = upcoming(item.event)
     if event is None:
         return None
-    return {
+    data: dict[str, Any] = {
         "start": iso(event.start),
         "end": iso(event.end) or None,
         "all_day": event.all_day,
@@ -71,7 +76,14 @@ def _event(item: StoredItem) -> dict[str, Any] | None:
         "location": event.location,
         "online": event.online,
         "url": event.url,
+        "rule": event.rule,
+        "repeats": repeats(event) or None,
     }
+    if full and event.occurrences:
+        data["occurrences"] = [
+            {"start": iso(o.start), "end": iso(o.end) or None} for o in coming(event)
+        ]
+    return data
 
 
 def _video(item: StoredItem) -> dict[str, Any] | None:

@@ -10,13 +10,16 @@ identity or duplicates, and does not touch the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from aggregator.errors import ParseError
 from aggregator.parse.feeds import parse_xml_feed
 from aggregator.parse.ical import looks_like_ical, parse_ical
 from aggregator.parse.jsonfeed import parse_json_feed
-from aggregator.records import Kind, ParsedFeed
+from aggregator.parse.text import derived_title
+from aggregator.records import Kind, ParsedFeed, ParsedItem
 
 __all__ = ["ParseError", "parse_document"]
 
@@ -40,10 +43,33 @@ def parse_document(
     if not body or not body.strip():
         raise ParseError("empty document: the server sent no content")
     if _looks_like_json(body):
-        return parse_json_feed(body, url=url, kind=kind)
-    if looks_like_ical(body):
-        return parse_ical(body, url=url, now=now or datetime.now(UTC))
-    return parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
+        feed = parse_json_feed(body, url=url, kind=kind)
+    elif looks_like_ical(body):
+        feed = parse_ical(body, url=url, now=now or datetime.now(UTC))
+    else:
+        feed = parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
+    if all(item.title for item in feed.items):
+        return feed
+    return replace(feed, items=tuple(_titled(item) for item in feed.items))
+
+
+def _titled(item: ParsedItem) -> ParsedItem:
+    """Every item gets a title (RSS 0.92 items may have none): never an empty link.
+
+    The first sentence of its text, else its link's address, else "Untitled";
+    flagged as derived either way.
+    """
+    if item.title:
+        return item
+    title = derived_title(item.summary, item.content) or _address(item.url) or "Untitled"
+    return replace(item, title=title, title_derived=True)
+
+
+def _address(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/") or None
 
 
 def _looks_like_json(body: bytes) -> bool:

@@ -3,19 +3,52 @@
 Feed dates arrive as feedparser's ``struct_time`` (already UTC), as ISO 8601 or
 RFC 822 strings (JSON Feed, event namespaces), or as prose in a conference
 announcement ("12–14 March 2027", "March 30 – April 2, 2027"). This module
-reads all three; it does not decide which date of an entry is the published
-one, and never consults the clock.
+reads all three, and teaches feedparser two more shapes publishers use in date
+elements: an HTML ``<time datetime>`` (FDA) and readable English ("Friday,
+January 29, 2021 04:42 PM", read by ``dateutil``). A date outside the years a
+feed can mean (0001, 9999) is no date. It does not decide which date of an
+entry is the published one, and never consults the clock.
 """
 
 from __future__ import annotations
 
 import calendar
+import html
 import re
 import time
+import warnings
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
+import feedparser
+from dateutil import parser as dateutil_parser
+from dateutil import tz as dateutil_tz
 from feedparser.datetimes import _parse_date as _feedparser_date
+from feedparser.datetimes.rfc822 import _parse_date_rfc822
+from feedparser.datetimes.w3dtf import _parse_date_w3dtf
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # before this a feed date is a placeholder
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # after this, too (9999-12-31 is common)
+_TIME_ATTR_RE = re.compile(r"""<time\b[^>]*?\bdatetime\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+# <pubDate><time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time></pubDate>:
+# feedparser keeps only the element's text, so the attribute is lifted out beforehand.
+_DATE_ELEMENT_TIME_RE = re.compile(
+    rb"(<(?P<tag>(?:[\w.-]+:)?(?:pubDate|date|published|updated|created|issued|modified))"
+    rb"(?:\s[^>]*)?>)\s*<time\b[^>]*?\bdatetime\s*=\s*([\"'])(?P<value>[^\"'<>]*)\3[^>]*>"
+    rb".*?</time\s*>\s*(</(?P=tag)\s*>)",
+    re.I | re.S,
+)
+# Zone abbreviations readable dates carry; dateutil knows only UTC/GMT by itself.
+_ZONES = {
+    name: dateutil_tz.tzoffset(name, hours * 3600)
+    for name, hours in {
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+        "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "BST": 1, "CET": 1, "CEST": 2,
+        "EET": 2, "EEST": 3, "IST": 5.5, "JST": 9, "AEST": 10, "AEDT": 11,
+    }.items()
+}  # fmt: skip
+# Two defaults that differ in every field: a field dateutil filled in from the default
+# differs between the two parses, so "a date without a year" is told from a date.
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 _MONTHS = {
     name.lower(): number
@@ -47,12 +80,19 @@ _MONTH_FIRST = re.compile(
 )
 
 
+def plausible(value: datetime | None) -> datetime | None:
+    """The date itself when a feed can mean it; None for year-0001/9999 placeholders."""
+    if value is None or not EARLIEST <= value < LATEST:
+        return None
+    return value
+
+
 def from_struct(value: time.struct_time | None) -> datetime | None:
     """feedparser's ``*_parsed`` values are UTC struct_times; make them aware datetimes."""
     if value is None:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
+        return plausible(datetime(*value[:6], tzinfo=UTC))
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -64,19 +104,74 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def lift_time_elements(body: bytes) -> bytes:
+    """``<pubDate><time datetime="X">text</time></pubDate>`` becomes ``<pubDate>X</pubDate>``.
+
+    Only date elements are touched, and only when the document has a ``<time``.
+    """
+    if b"<time" not in body and b"<TIME" not in body:
+        return body
+    return _DATE_ELEMENT_TIME_RE.sub(rb"\1\g<value>\5", body)
+
+
+def _feed_date_handler(text: str) -> time.struct_time | None:
+    """feedparser date handler: ``<time datetime>`` markup, then readable English dates.
+
+    feedparser tries handlers newest-registered first, so the two common forms
+    (W3CDTF, RFC 822) are tried here before the slower ``dateutil``; anything
+    this cannot read falls through to feedparser's other handlers.
+    """
+    found = _TIME_ATTR_RE.search(text)
+    text = html.unescape(found.group(2)) if found else text.strip()
+    for handler in (_parse_date_w3dtf, _parse_date_rfc822):
+        try:
+            parsed = handler(text)
+        except (ValueError, OverflowError, KeyError, AttributeError):
+            parsed = None
+        if parsed:
+            return parsed
+    readable = readable_date(text)
+    return readable.utctimetuple() if readable else None
+
+
+def readable_date(text: str) -> datetime | None:
+    """A full date in words or numbers ("Friday, January 29, 2021 04:42 PM"), via dateutil.
+
+    Day, month and year must all be in the text; a missing zone means UTC.
+    """
+    if not text or len(text) > 80 or not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # UnknownTimezoneWarning for unlisted abbreviations
+            first, second = (
+                dateutil_parser.parse(text, default=default, tzinfos=_ZONES)
+                for default in _DEFAULTS
+            )
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if (first.year, first.month, first.day) != (second.year, second.month, second.day):
+        return None
+    try:
+        return plausible(to_utc(first))
+    except OverflowError:
+        return None
+
+
+feedparser.registerDateHandler(_feed_date_handler)
+
+
 def from_text(value: object) -> datetime | None:
-    """Parse an ISO 8601, RFC 822 or any other date feedparser knows; None when unreadable."""
+    """Parse ISO 8601, RFC 822, readable English or any date feedparser knows; else None."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
     try:
-        return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+        return plausible(to_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))))
+    except (ValueError, OverflowError):
         pass
-    try:
-        return to_utc(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
-        pass
+    # feedparser's chain (with the handler above) rather than email.utils, which reads
+    # "04:42 PM" as 04:42 and year 0001 as 2001.
     return from_struct(_feedparser_date(text))
 
 

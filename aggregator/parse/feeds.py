@@ -37,6 +37,8 @@ _BYLINE_NAMES = 3
 _SCHOLARLY_KINDS = frozenset({Kind.ARTICLE, None})  # None: the caller did not say
 _DEFAULT_TYPE = "application/xml"
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
+# Proxies (FeedBurner, Pheedo) rewrite <link> to a redirector and keep the publisher's URL here.
+_ORIGINAL_LINK_KEYS = ("feedburner_origlink", "pheedo_origlink")
 
 
 def parse_xml_feed(
@@ -55,7 +57,7 @@ def parse_xml_feed(
     headers = {"content-type": content_type or _DEFAULT_TYPE}
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
     parsed = feedparser.parse(
-        io.BytesIO(body),
+        io.BytesIO(dates.lift_time_elements(body)),
         response_headers=headers,
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -202,6 +204,11 @@ def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str
 
 
 def _entry_link(entry: Mapping[str, Any], base: str, *, local: bool) -> str | None:
+    """The publisher's URL: a feed proxy's original (``feedburner:origLink``), else the link."""
+    for key in _ORIGINAL_LINK_KEYS:
+        original = absolute_url(clean_str(entry.get(key)), base, local=local)
+        if original:
+            return original
     link = clean_str(entry.get("link"))
     if link is None:
         for candidate in entry.get("links") or ():

@@ -1,12 +1,16 @@
 """Read iCalendar (.ics) conference and event calendars.
 
-Every VEVENT becomes one ``ParsedItem`` with an ``EventInfo``; recurring events
-(RRULE/RDATE, with their moved or cancelled instances) are expanded with
-``recurring_ical_events`` inside a horizon of 30 days back to 400 days ahead,
-one item per occurrence. Single events are kept whatever their date: a
-listing's past conferences are still items. A broken event is skipped with a
-warning; the calendar fails only when nothing usable is left. This module does
-not sniff formats and never consults the clock (``now`` is passed in).
+Every VEVENT becomes one ``ParsedItem`` with an ``EventInfo``. A recurring
+series (RRULE/RDATE, with its moved or cancelled instances) is ONE item under
+its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
+days back to 400 days ahead, its event is the next occurrence not yet over at
+``now`` (else the last one), and it carries the rule and the coming
+occurrences. Single events are kept whatever their date: a listing's past
+conferences are still items. An item's date is when the event was announced
+(CREATED, else DTSTAMP, else LAST-MODIFIED), never when it takes place. A
+broken event is skipped with a warning; the calendar fails only when nothing
+usable is left. This module does not sniff formats and never consults the
+clock (``now`` is passed in).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online
 from aggregator.parse.text import absolute_url, plain_to_html
-from aggregator.records import EventInfo, ParsedFeed, ParsedItem
+from aggregator.records import EventInfo, Occurrence, ParsedFeed, ParsedItem
 
 HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
@@ -49,7 +53,7 @@ def looks_like_ical(body: bytes) -> bool:
 
 
 def parse_ical(body: bytes, *, url: str, now: datetime) -> ParsedFeed:
-    """Parse a calendar into one item per event occurrence; ParseError when none is usable."""
+    """Parse a calendar into one item per event or series; ParseError when none is usable."""
     text = _calendar_text(body)
     warnings: list[str] = []
     items: list[ParsedItem] = []
@@ -104,7 +108,7 @@ def _calendar_items(
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) in recurring_uids:
             continue
-        item = _safe_item(event, occurrence=False, warnings=warnings)
+        item = _safe_item(event, warnings=warnings)
         if item is not None:
             yield item
     if recurring_uids:
@@ -132,18 +136,46 @@ def _occurrences(
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
-        for event in occurrences:
-            item = _safe_item(event, occurrence=True, warnings=warnings)
-            if item is not None:
-                yield item
+        item = _series_item(occurrences, _rule(calendar, uid), now=now, warnings=warnings)
+        if item is not None:
+            yield item
 
 
-def _safe_item(
-    event: icalendar.Component, *, occurrence: bool, warnings: list[str]
+def _series_item(
+    occurrences: list[icalendar.Component], rule: str | None, *, now: datetime, warnings: list[str]
 ) -> ParsedItem | None:
+    """One item for a series: the next occurrence not yet over, with the rule and what follows."""
+    dated = [
+        (item.event, item)
+        for event in occurrences
+        for item in [_safe_item(event, warnings=warnings)]
+        if item is not None and item.event is not None
+    ]
+    if not dated:
+        return None
+    dated.sort(key=lambda pair: pair[0].start)
+    coming = [pair for pair in dated if (pair[0].end or pair[0].start) >= now] or dated[-1:]
+    info, item = coming[0]
+    listed = tuple(Occurrence(event.start, event.end) for event, _ in coming)
+    series = replace(info, rule=rule, occurrences=listed)
+    return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
+
+
+def _rule(calendar: icalendar.Component, uid: str) -> str | None:
+    """The series' RRULE as iCalendar text (a series of RDATEs alone has none)."""
+    for event in calendar.walk("VEVENT"):
+        if str(event.get("UID", "")) == uid and "RRULE" in event and "RECURRENCE-ID" not in event:
+            rrule = event["RRULE"]
+            rrule = rrule[0] if isinstance(rrule, list) else rrule
+            text = rrule.to_ical()
+            return (text.decode() if isinstance(text, bytes) else str(text))[:500]
+    return None
+
+
+def _safe_item(event: icalendar.Component, *, warnings: list[str]) -> ParsedItem | None:
     name = _text(event.get("SUMMARY")) or _text(event.get("UID")) or "an event"
     try:
-        return _item(event, occurrence=occurrence)
+        return _item(event)
     except _BROKEN as exc:
         warnings.append(f"skipped event {name!r}: {_first_line(exc)}")
     except _NoStart:
@@ -155,19 +187,15 @@ class _NoStart(Exception):
     """An event without a readable start cannot be shown on a calendar."""
 
 
-def _item(event: icalendar.Component, *, occurrence: bool) -> ParsedItem:
+def _item(event: icalendar.Component) -> ParsedItem:
     info = _event_info(event)
-    uid = _text(event.get("UID"))
-    guid = uid
-    if uid and occurrence:
-        guid = f"{uid}@{info.start.isoformat()}"
     url = _text(event.get("URL"))
     return ParsedItem(
-        guid=guid,
+        guid=_text(event.get("UID")),
         url=absolute_url(url, None),
         title=_text(event.get("SUMMARY")) or "",
         summary=plain_to_html(_unescaped(event.get("DESCRIPTION"))),
-        published=_moment(event, "CREATED") or _moment(event, "LAST-MODIFIED"),
+        published=_announced(event),
         updated=_moment(event, "LAST-MODIFIED"),
         image=_image(event),
         tags=_categories(event),
@@ -232,7 +260,12 @@ def _zone_name(value: date) -> str | None:
 
 def _moment(event: icalendar.Component, name: str) -> datetime | None:
     value = _decoded(event, name)
-    return _as_utc(value) if isinstance(value, date) else None
+    return dates.plausible(_as_utc(value)) if isinstance(value, date) else None
+
+
+def _announced(event: icalendar.Component) -> datetime | None:
+    """When the event was announced: its place in the stream, never its own date."""
+    return _moment(event, "CREATED") or _moment(event, "DTSTAMP") or _moment(event, "LAST-MODIFIED")
 
 
 def _as_list(value: object) -> list[object]:

@@ -17,6 +17,9 @@ from aggregator.sanitize import html_to_text
 _IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"", re.IGNORECASE)
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _EXCERPT_CHARS = 600
+DERIVED_TITLE_CHARS = 120
+# A sentence ends at . ! ? (or their full-width forms) followed by a space.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s")
 _WEB_SCHEMES = ("http://", "https://")
 _LOCAL_SCHEMES = (*_WEB_SCHEMES, "file://")
 
@@ -98,3 +101,21 @@ def first_image(html: str | None) -> str | None:
     if match is None:
         return None
     return absolute_url(html_lib.unescape(match.group(1)), None)
+
+
+def derived_title(*bodies: str | None) -> str:
+    """A title for an entry that has none: the first sentence of its text.
+
+    Cut at a word so that it is at most ``DERIVED_TITLE_CHARS`` characters
+    (an ellipsis marks the cut); "" when the entry has no text at all.
+    """
+    # Twice: text that itself shows markup ("&lt;b&gt;") must not turn into a title
+    # that looks like markup.
+    text = next((t for t in (html_to_text(html_to_text(b or "")) for b in bodies) if t), "")
+    sentence = _SENTENCE_END_RE.split(text, maxsplit=1)[0].strip()
+    if len(sentence) <= DERIVED_TITLE_CHARS:
+        return sentence
+    cut = sentence[: DERIVED_TITLE_CHARS - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—-") + "…"

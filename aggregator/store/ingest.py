@@ -22,7 +22,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..records import ItemUpdate
+from ..dating import FROM_SOURCE, date_new_item, last_end, source_date
+from ..records import EventInfo, ItemUpdate
 from ..sanitize import word_count
 from .citations import mark_noticed, set_citations
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag
@@ -151,12 +152,15 @@ def _match(known: _Known, update_: ItemUpdate) -> int | None:
 
 def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | None:
     """Insert a new item with its link, identifiers and tags; None if it already exists."""
+    dating = date_new_item(update_.item, now)
     values = {
         **_content_values(update_),
         "kind": update_.kind.value,
         "source_id": update_.source_id,
         "guid_key": update_.identity.guid_key,
-        "published": update_.item.published or now,
+        "published": dating.published,
+        "published_from": dating.published_from,
+        "in_stream": dating.in_stream,
         "first_seen_at": now,
         "changed_at": now,
         "story_id": None,
@@ -231,8 +235,12 @@ def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: d
     if owner != update_.source_id:
         return False
     values = _content_values(update_)
-    if update_.item.published is not None:
-        values["published"] = update_.item.published
+    published = source_date(update_.item, now)
+    # An event is announced once: calendars restamp DTSTAMP on every export, and a
+    # series changes each week, which must not float it back to the top of the stream.
+    if published is not None and update_.item.event is None:
+        values["published"] = published
+        values["published_from"] = FROM_SOURCE
     try:
         with session.begin_nested():
             session.execute(update(Item).where(Item.id == item_id).values(**values, changed_at=now))
@@ -266,6 +274,7 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "url": item.url,
         "canonical_url": update_.identity.canonical_url,
         "title": item.title[:2000],
+        "title_derived": item.title_derived,
         "summary": item.summary,
         "content": item.content,
         "author": (item.author or None) and item.author[:500],
@@ -275,7 +284,9 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "content_hash": update_.identity.content_hash,
         "word_count": word_count(item.content or item.summary),
         "event_start": event.start if event else None,
-        "event_end": (event.end or event.start) if event else None,
+        "event_end": last_end(event) if event else None,
+        "event_rule": event.rule if event else None,
+        "event_occurrences": _occurrences(event),
         "event_timezone": event.timezone if event else None,
         "event_location": event.location[:500] if event and event.location else None,
         "event_online": event.online if event else None,
@@ -296,6 +307,13 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "pub_type": article.pub_type if article else None,
         "cites": list(_cites(update_)),
     }
+
+
+def _occurrences(event: EventInfo | None) -> list[list[str | None]]:
+    """A series' coming occurrences as JSON: [[start, end], ...] in ISO 8601 UTC."""
+    if event is None:
+        return []
+    return [[o.start.isoformat(), o.end.isoformat() if o.end else None] for o in event.occurrences]
 
 
 def _cites(update_: ItemUpdate) -> tuple[str, ...]:

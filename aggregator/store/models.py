@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -117,10 +119,15 @@ class Item(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
     title: Mapped[str] = mapped_column(Text)
+    title_derived: Mapped[bool] = mapped_column(Boolean, server_default=false())
     summary: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(500))
     published: Mapped[Timestamp]  # the feed's date, else first-seen time
+    # "source" or "first_seen": whether ``published`` is the document's own date
+    published_from: Mapped[str] = mapped_column(String(16), server_default="source")
+    # False for an event already over when first seen: on the calendar, not in the stream
+    in_stream: Mapped[bool] = mapped_column(Boolean, server_default=true())
     updated: Mapped[datetime | None]
     image: Mapped[str | None] = mapped_column(String(2048))
     tags: Mapped[list[str]] = mapped_column(default=list)
@@ -139,6 +146,10 @@ class Item(Base):
     event_online: Mapped[bool | None] = mapped_column(Boolean)
     event_url: Mapped[str | None] = mapped_column(String(2048))
     event_all_day: Mapped[bool | None] = mapped_column(Boolean)
+    # recurring series: the RRULE, and coming occurrences as [[start, end], ...] ISO strings;
+    # event_start/event_end then hold the next occurrence's start and the series' last end
+    event_rule: Mapped[str | None] = mapped_column(String(500))
+    event_occurrences: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
     # video
     video_id: Mapped[str | None] = mapped_column(String(128))
     video_thumbnail: Mapped[str | None] = mapped_column(String(2048))

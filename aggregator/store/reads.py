@@ -28,6 +28,7 @@ from ..records import (
     EventInfo,
     Kind,
     Label,
+    Occurrence,
     Page,
     SourceRef,
     StoredItem,
@@ -55,6 +56,9 @@ class ItemFilter:
     tag: str | None = None
     q: str | None = None
     stories: bool = True  # True: one item per story (its representative)
+    # None: the stream (by published, newest first); "upcoming": events not yet over,
+    # soonest first; "past": ended events, newest first (a calendar; see ``_calendar_rows``)
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,16 @@ class Reads:
         before: str | None = None,
         limit: int = 20,
         stories: bool = True,
+        when: str | None = None,
+        now: datetime | None = None,
     ) -> Page:
-        """The combined stream, newest first, ``limit`` items after the ``before`` cursor."""
-        wanted = ItemFilter(kind=kind, source=source, tag=tag, q=q, stories=stories)
+        """The combined stream, newest first, ``limit`` items after the ``before`` cursor.
+
+        ``when`` ("upcoming" / "past", relative to ``now``) asks for the calendar instead.
+        """
+        wanted = ItemFilter(kind=kind, source=source, tag=tag, q=q, stories=stories, when=when)
         with session_scope(self._sessions) as session:
-            return _stream(session, wanted, before, limit)
+            return _stream(session, wanted, before, limit, now)
 
     def latest_by_kind(self, now: datetime, limit: int = 5) -> dict[Kind, tuple[StoredItem, ...]]:
         """News, Articles and Videos newest first; Conferences upcoming, soonest first."""
@@ -121,10 +130,10 @@ class Reads:
             hydrated = _hydrate(session, [row for part in rows.values() for row in part])
             return {kind: tuple(hydrated[row.id] for row in part) for kind, part in rows.items()}
 
-    def upcoming_conferences(self, now: datetime, limit: int = 500) -> tuple[StoredItem, ...]:
-        """Conferences that have not ended yet, soonest first (one per story)."""
+    def upcoming_conferences(self, now: datetime, limit: int = 100) -> tuple[StoredItem, ...]:
+        """Conferences that have not ended yet, soonest first (one per story and series)."""
         with session_scope(self._sessions) as session:
-            rows = _upcoming_rows(session, now, limit)
+            rows, _ = _calendar_rows(session, _UPCOMING, None, limit, now)
             hydrated = _hydrate(session, rows)
             return tuple(hydrated[row.id] for row in rows)
 
@@ -176,7 +185,9 @@ class Reads:
         with session_scope(self._sessions) as session:
             featured_row = _featured_row(session, policy)
             sections = _section_rows(session, now, section_size)
-            stream_rows, next_cursor = _stream_rows(session, wanted or ItemFilter(), before, limit)
+            stream_rows, next_cursor = _stream_rows(
+                session, wanted or ItemFilter(), before, limit, now
+            )
             everything = [row for part in sections.values() for row in part] + stream_rows
             if featured_row is not None:
                 everything.append(featured_row)
@@ -206,19 +217,31 @@ class Reads:
 # --- queries ------------------------------------------------------------------
 
 
-def _stream(session: Session, wanted: ItemFilter, before: str | None, limit: int) -> Page:
-    rows, next_cursor = _stream_rows(session, wanted, before, limit)
+def _stream(
+    session: Session, wanted: ItemFilter, before: str | None, limit: int, now: datetime | None
+) -> Page:
+    rows, next_cursor = _stream_rows(session, wanted, before, limit, now)
     hydrated = _hydrate(session, rows)
     return Page(tuple(hydrated[row.id] for row in rows), next_cursor)
 
 
 def _stream_rows(
-    session: Session, wanted: ItemFilter, before: str | None, limit: int
+    session: Session,
+    wanted: ItemFilter,
+    before: str | None,
+    limit: int,
+    now: datetime | None = None,
 ) -> tuple[list[Item], str | None]:
-    """One page of rows plus the cursor of the next page (None on the last page)."""
+    """One page of rows plus the cursor of the next page (None on the last page).
+
+    The stream leaves out events that were over when first seen; a ``when``
+    filter reads the calendar instead.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
-    query = _filtered(select(Item), wanted)
+    if wanted.when is not None:
+        return _calendar_rows(session, wanted, before, limit, now or datetime.now(UTC))
+    query = _filtered(select(Item), wanted).where(Item.in_stream.is_(True))
     if before is not None:
         published, item_id = decode_cursor(before)
         # The first term gives the index a range; the second breaks ties on equal dates.
@@ -276,41 +299,52 @@ def _newest(kind: Kind) -> Select[Item]:
     )
 
 
-def _upcoming_rows(session: Session, now: datetime, limit: int) -> list[Item]:
-    """Conferences not yet over (an ongoing one stays until it ends), soonest first.
+_UPCOMING = ItemFilter(kind=Kind.CONFERENCE, when="upcoming")
 
-    Two steps, because no index orders by start among those not yet ended: the
-    (start, id) pairs come from the covering ``ix_items_event`` and are sorted
-    small, then only the first few full rows are read. Candidates are
-    over-fetched so that story duplicates filtered out afterwards still leave
-    ``limit`` representatives.
+
+def _calendar_rows(
+    session: Session, wanted: ItemFilter, before: str | None, limit: int, now: datetime
+) -> tuple[list[Item], str | None]:
+    """Events as a calendar: not yet over (an ongoing one until it ends) soonest first,
+    or (``when="past"``) ended ones, newest first; keyset-paginated on (start, id).
+
+    A series is one row whose start is its next occurrence and whose end is its
+    last; ``ix_items_event`` (kind, end, start) narrows the rows. The home
+    section, ``kind=conference`` on the page and the API, and the iCalendar
+    all read through here, so they cannot disagree.
     """
-    candidates = (
-        session.execute(
-            select(Item.id)
-            .where(Item.kind == Kind.CONFERENCE.value, Item.event_end >= now)
-            .order_by(Item.event_start, Item.id)
-            .limit(limit * 4)
-        )
-        .scalars()
-        .all()
-    )
-    if not candidates:
-        return []
-    rows = session.scalars(
-        select(Item)
-        .where(Item.id.in_(candidates), Item.is_representative.is_(True))
-        .order_by(Item.event_start, Item.id)
-        .limit(limit)
-    )
-    return list(rows.all())
+    query = _filtered(select(Item), wanted).where(Item.event_start.is_not(None))
+    past = wanted.when == "past"
+    query = query.where(Item.event_end < now if past else Item.event_end >= now)
+    if before is not None:
+        start, item_id = decode_cursor(before)
+        if past:
+            query = query.where(
+                Item.event_start <= start,
+                or_(Item.event_start < start, and_(Item.event_start == start, Item.id < item_id)),
+            )
+        else:
+            query = query.where(
+                Item.event_start >= start,
+                or_(Item.event_start > start, and_(Item.event_start == start, Item.id > item_id)),
+            )
+    if past:
+        query = query.order_by(Item.event_start.desc(), Item.id.desc())
+    else:
+        query = query.order_by(Item.event_start, Item.id)
+    rows = list(session.scalars(query.limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(last.event_start or last.published, last.id)
 
 
 def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, list[Item]]:
     sections: dict[Kind, list[Item]] = {}
     for kind in SECTIONS:
         if kind is Kind.CONFERENCE:
-            sections[kind] = _upcoming_rows(session, now, limit)
+            sections[kind] = _calendar_rows(session, _UPCOMING, None, limit, now)[0]
         else:
             sections[kind] = list(session.scalars(_newest(kind).limit(limit)).all())
     return sections
@@ -453,20 +487,36 @@ def _record(
         fulltext=row.fulltext,
         fulltext_error=row.fulltext_error,
         flags=tuple(row.flags or ()),
+        published_from=row.published_from or "source",
+        title_derived=bool(row.title_derived),
     )
 
 
 def _event(row: Item) -> EventInfo | None:
     if row.event_start is None:
         return None
+    occurrences = tuple(_occurrence(pair) for pair in row.event_occurrences or ())
+    end = row.event_end
+    if occurrences:  # the stored end is the series' last; the shown one is its occurrence's
+        end = next((o.end for o in occurrences if o.start == row.event_start), None)
     return EventInfo(
         start=row.event_start,
-        end=row.event_end,
+        end=end,
         timezone=row.event_timezone,
         location=row.event_location,
         online=bool(row.event_online),
         url=row.event_url,
         all_day=bool(row.event_all_day),
+        rule=row.event_rule,
+        occurrences=occurrences,
+    )
+
+
+def _occurrence(pair: Sequence[str | None]) -> Occurrence:
+    start, end = pair
+    return Occurrence(
+        start=datetime.fromisoformat(str(start)),
+        end=datetime.fromisoformat(end) if end else None,
     )
 
 
