@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .configfile import compose_config, decode_config, dotted, read_config
+from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .netguard import host_and_port
 from .records import Kind, Label

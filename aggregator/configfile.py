@@ -146,7 +146,9 @@ class _Walk:
             message, path=str(self.path), line=node.start_mark.line + 1, field=dotted(at) or None
         )
 
-    def visit(self, node: yaml.Node, at: Location, *, depth: int, ancestors: frozenset[int]) -> None:
+    def visit(
+        self, node: yaml.Node, at: Location, *, depth: int, ancestors: frozenset[int]
+    ) -> None:
         self.nodes += 1
         if id(node) in ancestors:
             raise self.fail("a recursive alias (a value that contains itself)", node, at)

@@ -97,6 +97,10 @@ class ConfigWatcher:
         return self._settings
 
     @property
+    def poll_every(self) -> float:
+        return self._poll_every
+
+    @property
     def error(self) -> ConfigError | None:
         """Why the file on disk is not the config in force, or None when it is."""
         return self._error

@@ -25,6 +25,7 @@ class MedfeedState:
     settings: Settings
     store: Store
     build: str = BUILD
+    config_error: str | None = None  # why the file on disk is not ``settings``, if it is not
 
 
 def state() -> MedfeedState:
@@ -48,3 +49,9 @@ def featured_or_404() -> StoredItem:
     if found is None:
         abort(404)
     return found
+
+
+def config_error() -> str | None:
+    """Why the config on disk is not in force: the scheduler's verdict, else this worker's."""
+    medfeed = state()
+    return medfeed.store.get_meta("config_error") or medfeed.config_error
