@@ -14,6 +14,7 @@ from flask import abort, current_app
 from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
+from aggregator.store.reads import MAX_ID
 
 BUILD = "medfeed-web-1"  # part of every ETag: bump when templates or JSON change shape
 
@@ -35,8 +36,11 @@ def state() -> MedfeedState:
 
 
 def item_or_404(item_id: int) -> StoredItem:
-    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides)."""
-    found = state().store.get_item(item_id)
+    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides).
+
+    An id no 64-bit column can hold is no item's: 404, not a database overflow.
+    """
+    found = state().store.get_item(item_id) if 0 < item_id <= MAX_ID else None
     if found is None:
         abort(404)
     return found
