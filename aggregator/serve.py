@@ -56,7 +56,7 @@ class _SecuredSocket:
         return getattr(self._sock, name)
 
 
-class SiteWorker(SyncWorker):  # type: ignore[misc]
+class SiteWorker(SyncWorker):
     """Gunicorn's sync worker, whose own error pages carry the site's security headers."""
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:

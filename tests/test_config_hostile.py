@@ -8,6 +8,7 @@ web workers never read the file inside a request.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -25,13 +26,15 @@ from aggregator.schedule import RefreshService
 from aggregator.store import Store
 from web import WATCHER, create_app
 
-GOOD = "sources:\n  - id: alpha\n    name: Alpha\n    url: https://example.org/a.xml\n    kind: news\n"
+GOOD = (
+    "sources:\n  - id: alpha\n    name: Alpha\n    url: https://example.org/a.xml\n    kind: news\n"
+)
 
 
 def alias_bomb(levels: int = 9) -> str:
     names = [f"l{i}" for i in range(levels + 1)]
     lines = [f"{names[0]}: &{names[0]} [" + ", ".join(["lol"] * 9) + "]"]
-    for prev, name in zip(names, names[1:], strict=False):
+    for prev, name in itertools.pairwise(names):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
     return "\n".join(lines) + "\n"
 

@@ -138,9 +138,7 @@ def test_processes_starting_at_once_on_a_fresh_database_all_succeed(
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / f'fresh-{processes}.db'}"  # not even the file exists yet
     children = [
-        subprocess.Popen(
-            [sys.executable, "-c", START, url], stderr=subprocess.PIPE, text=True
-        )
+        subprocess.Popen([sys.executable, "-c", START, url], stderr=subprocess.PIPE, text=True)
         for _ in range(processes)
     ]
     failures = [err for child in children if (err := child.communicate()[1]) and child.returncode]

@@ -98,14 +98,22 @@ def leaky(filled: Store, tmp_path: Path) -> Store:
         session.execute(
             update(Source)
             .where(Source.id == "bmj")
-            .values(url=(tmp_path / "demo" / "feeds" / "bmj.xml").as_uri(), last_status="failed",
-                    last_error=INTERNAL_ERROR, consecutive_failures=2)  # fmt: skip
+            .values(
+                url=(tmp_path / "demo" / "feeds" / "bmj.xml").as_uri(),
+                last_status="failed",
+                last_error=INTERNAL_ERROR,
+                consecutive_failures=2,
+            )
         )
         session.execute(
             update(Source)
             .where(Source.id != "bmj")
-            .values(url=INTERNAL_URL, last_status="failed", last_http_status=503,
-                    last_error=f"HTTP 503 from {INTERNAL_URL}")  # fmt: skip
+            .values(
+                url=INTERNAL_URL,
+                last_status="failed",
+                last_http_status=503,
+                last_error=f"HTTP 503 from {INTERNAL_URL}",
+            )
         )
     filled.set_meta("config_error", "/etc/medfeed/config.yaml, line 4: unknown key 'x'")
     return filled
@@ -133,15 +141,22 @@ def test_show_internals_lets_the_admin_see_everything_on_the_web(
 
 
 def test_the_cli_always_shows_the_internals(
-    leaky: Store, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    leaky: Store,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setenv("COLUMNS", "400")
     config = tmp_path / "config.yaml"
     lines = [f"database: {settings.database}", "sources:"]
     for s in settings.sources:
-        lines += [f"  - id: {s.id}", f"    name: {s.name}", f"    url: {s.url}",
-                  f"    kind: {s.kind.value}"]  # fmt: skip
+        lines += [
+            f"  - id: {s.id}",
+            f"    name: {s.name}",
+            f"    url: {s.url}",
+            f"    kind: {s.kind.value}",
+        ]
     config.write_text("\n".join(lines) + "\n")
     assert main(["--config", str(config), "sources"]) == 0
     assert "db-internal.corp (10.0.0.7)" in capsys.readouterr().out
@@ -164,10 +179,21 @@ def served_site(tmp_path: Path, database_url: str) -> Iterator[int]:
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "aggregator.cli", "--config", str(config), "serve",
-         "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "aggregator.cli",
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -34,6 +34,7 @@ _KNOWN_VERSIONS = frozenset({"1", "1.1"})
 
 MAX_DEPTH = 64  # a real JSON Feed nests 4 or 5 levels
 
+
 def _depth(document: Any) -> int:
     """How deeply ``document`` nests, found without recursion (a hostile feed may nest deep)."""
     deepest, stack = 0, [(document, 1)]
