@@ -230,7 +230,11 @@ class Fetcher:
         cap = self.limits.max_bytes
         too_large = ResponseTooLarge(source, f"response larger than {_size(cap)} cap")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > 18 or int(declared) > cap)
+        ):
             raise too_large
         try:
             inflater = _Inflater(response.headers.get("content-encoding", ""))

@@ -22,7 +22,7 @@ from aggregator.configfile import compose_config, decode_config
 from aggregator.errors import ConfigError
 from aggregator.fetch import DELTA_SECONDS_CAP, delta_seconds, fresh_until, parse_retry_after
 from aggregator.identity import canonical_url
-from aggregator.parse import dates
+from aggregator.parse import dates, media
 from aggregator.store.reads import MAX_ID, InvalidCursor, decode_cursor, encode_cursor
 
 PATH = Path("config.yaml")
@@ -184,3 +184,13 @@ def test_canonicalisation_is_idempotent_and_keeps_ipv6_brackets(url: str) -> Non
     assert canonical_url(canonical) == canonical
     if "[" in url:
         assert "[" in canonical and "]" in canonical
+
+
+@given(
+    st.text(max_size=40)
+    | st.from_regex(r"\A[0-9]{1,5000}(:[0-9]{2}){0,2}\Z")
+    | st.floats().map(str)
+)
+def test_video_durations_are_none_or_fit_an_integer_column(value: str) -> None:
+    seconds = media.parse_duration(value)
+    assert seconds is None or 0 <= seconds <= media.INT32_MAX
