@@ -7,7 +7,7 @@ Run by hand (not part of the test suite):
 1. every hostile config of tests/test_config_hostile.py, loaded in this
    process: rejected or not, the slowest rejection, and the peak memory;
 2. ``--kills`` times: ``medfeed refresh --all`` over ``--sources`` slow local
-   feeds (40 ms per answer), SIGKILLed at a random moment, then ``medfeed
+   feeds (40 ms per answer), SIGKILLed after a random number of its fetches, then ``medfeed
    refresh --all`` again: how many sources it skipped (must be 0);
 3. eight processes starting at once on a fresh database (SQLite, and the
    PostgreSQL database when given): how many failed (must be 0);
@@ -100,7 +100,7 @@ def kills(workdir: Path, database: str, rounds: int, sources: int, server: Local
         config_text(database, [(f"s{i}", server.url(f"/{i}.xml"), "news") for i in range(sources)])
     )
     Store(database).close()
-    skipped_total, failed_rounds = 0, 0
+    skipped_total, failed_rounds, mid_pass = 0, 0, 0
     for _ in range(rounds):
         child = subprocess.Popen(
             [*MEDFEED, "--config", str(config), "refresh", "--all"],
@@ -108,7 +108,12 @@ def kills(workdir: Path, database: str, rounds: int, sources: int, server: Local
             stderr=subprocess.DEVNULL,
             cwd=REPO,
         )
-        time.sleep(random.uniform(1.2, 2.5))  # start-up is ~1 s; then it is mid-pass
+        served = len(server.requests)
+        target = served + random.randint(1, sources - 1)  # kill mid-pass, after some fetches
+        deadline = time.monotonic() + 60
+        while len(server.requests) < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        mid_pass += len(server.requests) - served < sources
         child.kill()
         child.wait()
         after = refresh_all(config)
