@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -59,3 +61,20 @@ def _start_ticks(pid: int) -> int | None:
         return int(fields[19])
     except (IndexError, ValueError):
         return None
+
+
+def die_with(holder: str, every: float = 1.0) -> None:
+    """In a helper process (a parse-pool worker): exit once ``holder`` is gone.
+
+    A SIGKILLed ``medfeed refresh`` cannot stop its pool, and the workers'
+    parent is the forkserver, not the killed process, so neither a signal nor
+    a closed pipe reaches them; without this each kill would leave idle
+    workers of ~140 MB behind.
+    """
+
+    def watch() -> None:
+        while not holder_gone(holder):
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="medfeed-die-with-parent", daemon=True).start()
