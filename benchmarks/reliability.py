@@ -125,7 +125,8 @@ def kills(workdir: Path, database: str, rounds: int, sources: int, server: Local
         items = session.scalar(select(func.count()).select_from(Item))
     store.close()
     print(
-        f"SIGKILL mid-refresh: {rounds} kills, next --all skipped {skipped_total} sources "
+        f"SIGKILL mid-refresh: {rounds} kills ({mid_pass} after some but not all fetches), "
+        f"next --all skipped {skipped_total} sources "
         f"in total, {failed_rounds} bad rounds; items {items} of {sources * ENTRIES} "
         "distinct entries served"
     )
