@@ -148,16 +148,35 @@ def refresh(
     else:
         outcomes = Refresher(settings, store).refresh(source_ids=ids, due_only=due_only)
     refreshed = {o.source_id for o in outcomes}
+    known = {s.id: s for s in store.sources(include_retired=True)}
+    now = datetime.now(UTC)
     outcomes += [
-        SourceOutcome(s, "skipped", error="another process is fetching it")
-        for s in requested
+        SourceOutcome(s, "skipped", error=skip_reason(known.get(s), now))
+        for s in ids or ()
         if s not in refreshed
     ]
     if not outcomes:
-        console.print("no source is due; use --all to refresh every source now")
+        if due_only:
+            console.print("no source is due; use --all to refresh every source now")
+        else:
+            console.print("no source is enabled in the config")
         return EXIT_OK
     print_outcomes(outcomes, console)
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+def skip_reason(source: StoredSource | None, now: datetime) -> str:
+    """Why a source asked for was not fetched, in the admin's words."""
+    if source is None:
+        return "not in the database"
+    if not source.enabled:
+        return "disabled in the config (enabled: false)"
+    if source.disabled_reason:
+        return f"disabled by medfeed: {source.disabled_reason}"
+    if source.claimed_by and source.claimed_until and source.claimed_until >= now:
+        until = source.claimed_until.strftime("%H:%M:%S UTC")
+        return f"another process ({source.claimed_by}) is fetching it; its lease ends {until}"
+    return "not fetched: the pass was stopped before reaching it"
 
 
 def print_outcomes(outcomes: Sequence[SourceOutcome], console: Console) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,8 +27,10 @@ from pydantic import (
     model_validator,
 )
 
+from .configfile import compose_config, decode_config, dotted, read_config
 from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
+from .netguard import host_and_port
 from .records import Kind, Label
 
 DEFAULT_CONFIG = "config.yaml"
@@ -40,6 +41,8 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IG
 _SIZE_UNITS = {
     "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3,
 }  # fmt: skip
+MAX_DURATION = timedelta(days=3650)  # longer durations are typos (and overflow datetimes)
+MAX_SIZE = 10**12
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
@@ -63,8 +66,8 @@ def parse_duration(value: Any) -> timedelta:
             seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
     else:
         raise ValueError("expected a duration such as 90s, 30m, 1h or 7d")
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
+    if not 0 < seconds <= MAX_DURATION.total_seconds():
+        raise ValueError("a duration must be positive and at most 3650 days")
     return timedelta(seconds=seconds)
 
 
@@ -75,11 +78,12 @@ def parse_size(value: Any) -> int:
     if isinstance(value, int):
         size = value
     elif isinstance(value, str) and (match := _SIZE.match(value)):
-        size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+        amount = float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+        size = int(min(amount, MAX_SIZE + 1))  # infinity too, which int() cannot take
     else:
         raise ValueError(f"{value!r} is not a size such as 10MB or 512KB")
-    if size <= 0:
-        raise ValueError("a size must be positive")
+    if not 0 < size <= MAX_SIZE:
+        raise ValueError("a size must be positive and at most 1 TB")
     return size
 
 
@@ -136,6 +140,33 @@ class FeaturedSettings(_Strict):
 class FulltextSettings(_Strict):
     enabled: bool = True
     allow_hosts: tuple[str, ...] = ()
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in hosts:
+            host_and_port(entry)  # a ValueError names the bad entry
+        return hosts
+
+
+class WebSettings(_Strict):
+    """Which ``Host`` headers the site believes when ``public_url`` is not set."""
+
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in hosts:
+            if entry != "*" and not entry.startswith("."):
+                host_and_port(entry)
+        return hosts
+
+
+class AdminSettings(_Strict):
+    """What the public web pages may show: internals only when the admin says so."""
+
+    show_internals: bool = False
 
 
 class DedupeSettings(_Strict):
@@ -205,8 +236,27 @@ class Settings(_Strict):
     featured: FeaturedSettings = Field(default_factory=FeaturedSettings)
     fulltext: FulltextSettings = Field(default_factory=FulltextSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    public_url: str | None = None
+    web: WebSettings = Field(default_factory=WebSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
     specialties: dict[str, Annotated[SpecialtySettings, BeforeValidator(_specialty)]] | None = None
     sources: tuple[SourceSettings, ...] = Field(min_length=1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        try:
+            parts.port  # noqa: B018 (raises ValueError on a bad port)
+        except ValueError:
+            raise ValueError(f"{value!r} has an invalid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
+        if parts.query or parts.fragment:
+            raise ValueError(f"{value!r} must not have a query or fragment")
+        return value.strip().rstrip("/") + "/"
 
     @field_validator("sources")
     @classmethod
@@ -233,55 +283,21 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_settings(path: str | os.PathLike[str]) -> Settings:
     """Read, validate and resolve one config file; raise ConfigError on any problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror})", path=str(path)) from exc
-    return parse_settings(text, path=path)
+    return parse_settings(decode_config(read_config(path), path), path=path)
 
 
 def parse_settings(text: str, *, path: Path) -> Settings:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError(f"invalid YAML: {exc.problem}", path=str(path), line=line) from exc
-    if node is None:
-        raise ConfigError("the file is empty", path=str(path))
-    lines: dict[tuple[str | int, ...], int] = {}
-    _check_node(node, (), lines, path)
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
+    """Validate config text; ``ConfigError`` (file, line, field) is the only exception."""
+    document = compose_config(text, path)
+    if not isinstance(document.data, dict):
         raise ConfigError("the top level must be a mapping of settings", path=str(path), line=1)
     try:
-        settings = Settings.model_validate({**data, "path": path})
+        settings = Settings.model_validate({**document.data, "path": path})
     except ValidationError as exc:
-        raise _first_error(exc, lines, path) from exc
+        raise _first_error(exc, document.lines, path) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ConfigError(f"invalid value: {exc}", path=str(path)) from exc
     return _resolve_paths(settings)
-
-
-def _check_node(
-    node: yaml.Node, at: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], path: Path
-) -> None:
-    """Record each field's line and reject duplicate keys, which PyYAML silently merges."""
-    lines[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                raise ConfigError(
-                    f"duplicate key {key!r}",
-                    path=str(path),
-                    line=key_node.start_mark.line + 1,
-                    field=_dotted((*at, key)),
-                )
-            seen.add(key)
-            lines[(*at, key)] = key_node.start_mark.line + 1
-            _check_node(value_node, (*at, key), lines, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, child in enumerate(node.value):
-            _check_node(child, (*at, index), lines, path)
 
 
 def _first_error(
@@ -303,14 +319,7 @@ def _first_error(
         message = "this field is required"
     elif error["type"] == "too_short" and loc == ("sources",):
         message = "no sources are configured"
-    return ConfigError(message, path=str(path), line=line, field=_dotted(loc) or None)
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return ConfigError(message, path=str(path), line=line, field=dotted(loc) or None)
 
 
 def _resolve_paths(settings: Settings) -> Settings:

@@ -48,6 +48,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _MAX_FRESHNESS = timedelta(hours=24)
 _MAX_RETRY_AFTER = timedelta(days=365)
+DELTA_SECONDS_CAP = 2**31  # RFC 9111 section 1.2.2: larger delta-seconds mean this
 _INFLATE_CHUNK = 64 * 1024
 
 
@@ -229,7 +230,11 @@ class Fetcher:
         cap = self.limits.max_bytes
         too_large = ResponseTooLarge(source, f"response larger than {_size(cap)} cap")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > 18 or int(declared) > cap)
+        ):
             raise too_large
         try:
             inflater = _Inflater(response.headers.get("content-encoding", ""))
@@ -328,8 +333,9 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return now + min(timedelta(seconds=int(value)), _MAX_RETRY_AFTER)
+    seconds = delta_seconds(value)
+    if seconds is not None:
+        return now + min(timedelta(seconds=seconds), _MAX_RETRY_AFTER)
     when = _http_date(value)
     return when if when is None else max(when, now)
 
@@ -345,10 +351,9 @@ def fresh_until(headers: dict[str, str], now: datetime) -> datetime | None:
     if "no-store" in directives or "no-cache" in directives:
         return None
     lifetime: timedelta | None = None
-    max_age = directives.get("max-age", "")
-    if max_age.isdigit():
-        age = headers.get("age", "0")
-        lifetime = timedelta(seconds=int(max_age) - (int(age) if age.isdigit() else 0))
+    max_age = delta_seconds(directives.get("max-age", ""))
+    if max_age is not None:
+        lifetime = timedelta(seconds=max_age - (delta_seconds(headers.get("age", "0")) or 0))
     elif "expires" in headers:
         expires = _http_date(headers["expires"])
         served = _http_date(headers.get("date", "")) or now
@@ -356,6 +361,15 @@ def fresh_until(headers: dict[str, str], now: datetime) -> datetime | None:
     if lifetime is None or lifetime <= timedelta(0):
         return None
     return now + min(lifetime, _MAX_FRESHNESS)
+
+
+def delta_seconds(value: str) -> int | None:
+    """RFC 9111 delta-seconds: ASCII digits, clamped to ``DELTA_SECONDS_CAP`` as the RFC
+    allows, so ``max-age=99999999999999999999`` means "a long time", not an overflow."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return DELTA_SECONDS_CAP if len(value) > 10 else min(int(value), DELTA_SECONDS_CAP)
 
 
 def _cache_directives(value: str) -> dict[str, str]:
@@ -370,9 +384,9 @@ def _cache_directives(value: str) -> dict[str, str]:
 def _http_date(value: str) -> datetime | None:
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 async def _fetch_file(source: str, url: str, last_modified: str | None, max_bytes: int) -> Fetched:

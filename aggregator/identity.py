@@ -52,6 +52,8 @@ def canonical_url(url: str | None) -> str | None:
     host = (parts.hostname or "").rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:
         return None
+    if ":" in host:  # an IPv6 literal keeps its brackets, or the port would be ambiguous
+        host = f"[{host}]"
     netloc = host if port in (None, *_DEFAULT_PORTS.values()) else f"{host}:{port}"
     path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
     query = urlencode(sorted(_kept_params(parts.query)), quote_via=quote)

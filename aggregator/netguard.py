@@ -67,12 +67,23 @@ def address_problem(address: IPAddress) -> str | None:
     return next((reason for failed, reason in checks if failed), None)
 
 
-def _host_and_port(entry: str) -> tuple[str, int | None]:
-    """Split an allow-list entry (``host``, ``host:port``, ``[v6]:port``) into its parts."""
-    parts = urlsplit("//" + entry.strip())
-    if parts.hostname is None:
-        raise ValueError(f"not a host or host:port: {entry!r}")
-    return parts.hostname.lower(), parts.port
+def host_and_port(entry: str) -> tuple[str, int | None]:
+    """Split an allow-list entry (``host``, ``host:port``, ``[v6]:port``) into its parts.
+
+    Anything else (a URL, a path, a half-bracketed address) is a ValueError, so
+    that ``check-config`` refuses it rather than the first extraction failing.
+    """
+    text = entry.strip()
+    if not text or any(c in text for c in "/?#@ \t"):
+        raise ValueError(f"{entry!r} is not a host or host:port")
+    parts = urlsplit("//" + text)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{entry!r} is not a host or host:port") from None
+    if not parts.hostname or (text.startswith("[") != ("]" in text)):
+        raise ValueError(f"{entry!r} is not a host or host:port")
+    return parts.hostname.lower(), port
 
 
 class AddressGuard:
@@ -85,7 +96,7 @@ class AddressGuard:
         allow_files: bool = False,
         source: str = "fulltext",
     ) -> None:
-        self._allowed = [_host_and_port(entry) for entry in allow_hosts]
+        self._allowed = [host_and_port(entry) for entry in allow_hosts]
         self._allow_files = allow_files
         self._source = source
         self._pinned: dict[tuple[str, int], tuple[str, ...]] = {}

@@ -224,6 +224,8 @@ class StoredSource:
     next_fetch_at: datetime | None
     permanent_redirect: str | None
     item_count: int
+    claimed_by: str | None = None  # the process fetching it now (``host:pid:start``)
+    claimed_until: datetime | None = None
 
 
 @dataclass(frozen=True)

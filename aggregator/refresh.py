@@ -34,6 +34,7 @@ from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
 from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
 from .identity import identify
+from .leases import die_with, this_holder
 from .parse import parse_document
 from .records import (
     Fetched,
@@ -129,10 +130,13 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """Parsing is CPU-bound (DESIGN.md): a process pool gets the other cores.
 
     forkserver, not fork: the parent runs threads (scheduler, web, httpx).
+    Workers exit by themselves when this process is killed (``leases.die_with``).
     """
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context("forkserver"),
+        initializer=die_with,
+        initargs=(this_holder(),),
     )
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 
 from .config import Settings, parse_settings
+from .configfile import decode_config, read_config
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,10 @@ class ConfigWatcher:
         return self._settings
 
     @property
+    def poll_every(self) -> float:
+        return self._poll_every
+
+    @property
     def error(self) -> ConfigError | None:
         """Why the file on disk is not the config in force, or None when it is."""
         return self._error
@@ -123,7 +128,7 @@ class ConfigWatcher:
                 return NO_CHANGE
             self._stat = stat
             try:
-                data = _read(self.path)
+                data = read_config(self.path)
             except ConfigError as exc:
                 return self._reject(exc, _digest(b""))
             digest = _digest(data)
@@ -131,7 +136,7 @@ class ConfigWatcher:
                 return NO_CHANGE
             self._digest = digest
             try:
-                settings = parse_settings(data.decode("utf-8", "replace"), path=self.path)
+                settings = parse_settings(decode_config(data, self.path), path=self.path)
             except ConfigError as exc:
                 if (
                     stat is not None
@@ -172,18 +177,11 @@ def _stat(path: Path) -> _Stat | None:
     return _Stat(info.st_mtime_ns, info.st_size)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror})", path=str(path)) from exc
-
-
 def _digest_of(path: Path) -> str | None:
     """The hash of the file the settings came from; None when there is no such file."""
     try:
-        return _digest(path.read_bytes())
-    except OSError:
+        return _digest(read_config(path))
+    except ConfigError:
         return None
 
 

@@ -2,6 +2,9 @@
 
 Only wiring: the site itself is ``web.create_app``. The app is built in each
 worker after the fork (no preload), so every worker has its own database pool.
+Gunicorn answers some requests itself, before the app sees them (a request
+line too long: 414; bad headers: 400): ``SiteWorker`` gives those answers the
+site's security headers too.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.sync import SyncWorker
 
 from .config import Settings
 
@@ -34,11 +38,38 @@ class SiteApplication(BaseApplication):
         return create_app(settings=self.settings, watch=True)
 
 
+class _SecuredSocket:
+    """A client socket that adds headers to the one error response gunicorn writes on it."""
+
+    def __init__(self, sock: Any, headers: dict[str, str]) -> None:
+        self._sock = sock
+        self._extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode("latin-1")
+
+    def sendall(self, data: bytes) -> None:
+        if self._extra and data.startswith(b"HTTP/"):
+            status_line, crlf, rest = data.partition(b"\r\n")
+            data = status_line + crlf + self._extra + rest
+            self._extra = b""
+        self._sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class SiteWorker(SyncWorker):
+    """Gunicorn's sync worker, whose own error pages carry the site's security headers."""
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        from web.http import SECURITY_HEADERS
+
+        super().handle_error(req, _SecuredSocket(client, SECURITY_HEADERS), addr, exc)
+
+
 def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        "worker_class": "sync",
+        "worker_class": "aggregator.serve.SiteWorker",
         "timeout": 60,
         "graceful_timeout": 10,
         "accesslog": "-",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from aggregator.store import Store
@@ -17,6 +18,20 @@ from aggregator.store import Store
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 PG_ENV = "MEDFEED_TEST_DATABASE_URL"
+
+# Property tests (tests/test_properties.py): bounded everywhere; in CI (``CI`` set)
+# derandomised, so that a failure there is the same failure on a laptop.
+settings.register_profile("medfeed-dev", max_examples=150, deadline=None)
+settings.register_profile(
+    "medfeed-ci",
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("medfeed-ci" if os.environ.get("CI") else "medfeed-dev")
 
 
 @pytest.fixture(scope="session")

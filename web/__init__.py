@@ -3,9 +3,12 @@
 ``create_app`` wires blueprints (``pages`` HTML, ``api`` JSON, ``feeds`` Atom,
 JSON Feed and iCalendar) to one ``Store`` and one ``Settings``, both kept in
 ``app.extensions["medfeed"]``. When the app read its config file itself, a
-``ConfigWatcher`` follows that file: a valid edit (the featured policy, say)
-reaches the next request within a few seconds, in every worker, without a
-restart; an invalid edit is logged and the last good settings stay. The
+``ConfigWatcher`` follows that file from a background thread of each worker:
+a valid edit (the featured policy, say) reaches the next request within a few
+seconds, in every worker, without a restart; an invalid edit is logged, kept
+as ``config_error`` and the last good settings stay. Requests only ever read
+that validated snapshot: no request reads, parses or waits on the file, so a
+broken or hostile edit cannot slow a page down. The
 database URL is the one exception: the store, with its connection pool, is
 built once. Source names and the like come from the database, which the
 refresh side updates. The site only reads: it never fetches a feed and never
@@ -14,19 +17,26 @@ writes an item.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import weakref
+
 from flask import Flask
 
 from aggregator.config import Settings, config_path, load_settings
-from aggregator.reload import ConfigWatcher
+from aggregator.reload import NO_CHANGE, ConfigWatcher
 from aggregator.store import Store
 
 from . import api, errors, feeds, pages
 from .context import MedfeedState, state
+from .hosts import install_hosts
 from .http import install_headers
 from .present import install_template_helpers
 
 __all__ = ["MedfeedState", "create_app", "follow_config", "state"]
 
+log = logging.getLogger(__name__)
 WATCHER = "medfeed.config_watcher"  # app.extensions key of the ConfigWatcher, when following
 
 
@@ -54,6 +64,7 @@ def create_app(
     app.register_blueprint(feeds.blueprint)
     errors.install(app)
     install_headers(app)
+    install_hosts(app)
     install_template_helpers(app)
     if watch:
         follow_config(app, ConfigWatcher(settings))
@@ -61,10 +72,26 @@ def create_app(
 
 
 def follow_config(app: Flask, watcher: ConfigWatcher) -> None:
-    """Before each request, put the watcher's settings in force (it reads the file every 2 s)."""
+    """Have a daemon thread put the watcher's settings in force (it reads the file every 2 s).
+
+    The thread holds the app's state weakly and ends when the app is gone.
+    """
     medfeed: MedfeedState = app.extensions["medfeed"]
     app.extensions[WATCHER] = watcher
+    threading.Thread(
+        target=_follow, args=(weakref.ref(medfeed), watcher), name="medfeed-config", daemon=True
+    ).start()
 
-    @app.before_request
-    def _settings_in_force() -> None:
-        medfeed.settings = watcher.current()
+
+def _follow(ref: weakref.ref[MedfeedState], watcher: ConfigWatcher) -> None:
+    while (medfeed := ref()) is not None:
+        try:
+            change = watcher.check()
+        except Exception:  # the loader raises only ConfigError; never let the thread die
+            log.exception("config check failed")
+            change = NO_CHANGE
+        if change.reloaded or change.rejected:
+            medfeed.settings = watcher.settings
+            medfeed.config_error = str(watcher.error) if watcher.error else None
+        del medfeed
+        time.sleep(watcher.poll_every)

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from .context import featured_or_404, item_or_404, state
+from .context import config_error, featured_or_404, item_or_404, state
+from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
 from .params import list_query
 from .serialize import item_json, source_json
@@ -43,10 +44,14 @@ def featured() -> Response:
 @blueprint.get("/api/sources")
 @conditional_on_body
 def sources() -> Response:
-    store = state().store
+    medfeed = state()
+    internals = medfeed.settings.admin.show_internals
     return jsonify(
-        sources=[source_json(source) for source in store.sources()],
-        config_error=store.get_meta("config_error"),
+        sources=[
+            source_json(public_source(source, show_internals=internals))
+            for source in medfeed.store.sources()
+        ],
+        config_error=public_config_error(config_error(), show_internals=internals),
     )
 
 

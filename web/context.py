@@ -14,6 +14,7 @@ from flask import abort, current_app
 from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
+from aggregator.store.reads import MAX_ID
 
 BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
 
@@ -25,6 +26,7 @@ class MedfeedState:
     settings: Settings
     store: Store
     build: str = BUILD
+    config_error: str | None = None  # why the file on disk is not ``settings``, if it is not
 
 
 def state() -> MedfeedState:
@@ -34,8 +36,11 @@ def state() -> MedfeedState:
 
 
 def item_or_404(item_id: int) -> StoredItem:
-    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides)."""
-    found = state().store.get_item(item_id)
+    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides).
+
+    An id no 64-bit column can hold is no item's: 404, not a database overflow.
+    """
+    found = state().store.get_item(item_id) if 0 < item_id <= MAX_ID else None
     if found is None:
         abort(404)
     return found
@@ -48,3 +53,9 @@ def featured_or_404() -> StoredItem:
     if found is None:
         abort(404)
     return found
+
+
+def config_error() -> str | None:
+    """Why the config on disk is not in force: the scheduler's verdict, else this worker's."""
+    medfeed = state()
+    return medfeed.store.get_meta("config_error") or medfeed.config_error

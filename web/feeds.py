@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, url_for
@@ -26,6 +25,7 @@ from aggregator.sanitize import html_to_text
 
 from .context import state
 from .eventtime import upcoming, zone_of
+from .hosts import site_host, this_url
 from .http import conditional
 from .params import list_query
 from .present import iso, label_text, media_url
@@ -62,7 +62,7 @@ def atom() -> Response:
     _text(feed, "title", TITLE)
     _text(feed, "updated", iso(_newest(page)))
     _text(feed, "generator", "medfeed")
-    _link(feed, "self", request.url, "application/atom+xml")
+    _link(feed, "self", this_url(), "application/atom+xml")
     _link(feed, "alternate", url_for("pages.index", _external=True), "text/html")
     if next_url := _next_url("feeds.atom", page):
         _link(feed, "next", next_url, "application/atom+xml")
@@ -119,7 +119,7 @@ def json_feed() -> Response:
         "version": "https://jsonfeed.org/version/1.1",
         "title": TITLE,
         "home_page_url": url_for("pages.index", _external=True),
-        "feed_url": request.url,
+        "feed_url": this_url(),
         "language": "en",
         "items": [_json_item(item) for item in page.items],
     }
@@ -163,7 +163,7 @@ def conferences_ics() -> Response:
     calendar.add("x-wr-caldesc", "Medical conferences, congresses and webinars not yet over")
     calendar.add("refresh-interval", CALENDAR_REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(CALENDAR_REFRESH).to_ical().decode())
-    host = urlsplit(request.host_url).hostname or "medfeed"
+    host = site_host()
     for item in state().store.upcoming_conferences(datetime.now(UTC)):
         event = upcoming(item.event)
         if event is not None:

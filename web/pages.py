@@ -13,7 +13,8 @@ from urllib.request import url2pathname
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
-from .context import featured_or_404, item_or_404, state
+from .context import config_error, featured_or_404, item_or_404, state
+from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
 from .params import list_query
 from .present import local_media_target
@@ -96,10 +97,11 @@ def featured() -> str:
 @blueprint.get("/sources")
 @conditional_on_body
 def sources() -> str:
-    store = state().store
+    medfeed = state()
+    internals = medfeed.settings.admin.show_internals
     return render_template(
         "sources.html",
-        sources=store.sources(),
-        config_error=store.get_meta("config_error"),
+        sources=[public_source(s, show_internals=internals) for s in medfeed.store.sources()],
+        config_error=public_config_error(config_error(), show_internals=internals),
         now=datetime.now(UTC),
     )

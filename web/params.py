@@ -108,10 +108,12 @@ def _flag(value: str | None, *, default: bool) -> bool:
 def _limit(value: str | None, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        limit = int(value)
-    except ValueError:
-        raise BadParameter(f"limit must be a whole number, not {value!r}") from None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise BadParameter(
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {value[:20]!r}"
+        )
+    limit = int(text)
     if not 1 <= limit <= MAX_LIMIT:
         raise BadParameter(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     return limit

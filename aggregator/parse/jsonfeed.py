@@ -32,12 +32,33 @@ _VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/versi
 _KNOWN_VERSIONS = frozenset({"1", "1.1"})
 
 
+MAX_DEPTH = 64  # a real JSON Feed nests 4 or 5 levels
+
+
+def _depth(document: Any) -> int:
+    """How deeply ``document`` nests, found without recursion (a hostile feed may nest deep)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
     """Parse a JSON Feed; ParseError for invalid JSON, other JSON, or a feed with no items."""
     try:
         document = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(f"invalid JSON Feed: {exc}") from exc
+    except RecursionError as exc:
+        raise ParseError(f"invalid JSON Feed: nested more than {MAX_DEPTH} levels deep") from exc
+    if _depth(document) > MAX_DEPTH:
+        raise ParseError(f"invalid JSON Feed: nested more than {MAX_DEPTH} levels deep")
     if not isinstance(document, Mapping):
         raise ParseError("invalid JSON Feed: the document is not a JSON object")
     version = document.get("version")

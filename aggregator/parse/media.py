@@ -23,7 +23,7 @@ _VIMEO_ID_RE = re.compile(r"(?:^|/)(?:video/)?(\d{6,12})(?:$|[/?#])")
 _PEERTUBE_PATH_RE = re.compile(r"/(?:w|videos/watch|videos/embed)/([A-Za-z0-9-]{8,40})(?:$|[/?#])")
 _IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.IGNORECASE)
 _YTIMG_SHARD_RE = re.compile(r"^https?://i\d\.ytimg\.com/")
-_CLOCK_RE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})$")
+_CLOCK_RE = re.compile(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
 
 
 def youtube_id(url: str | None) -> str | None:
@@ -61,6 +61,9 @@ def provider_of(url: str | None, *, generator: str = "") -> str | None:
     return "other"
 
 
+INT32_MAX = 2**31 - 1  # video_duration and video_views are INTEGER columns
+
+
 def parse_duration(value: object) -> int | None:
     """Seconds from "610", "610.5", "1:02:03" or "10:05" (itunes:duration's forms)."""
     if value is None:
@@ -75,15 +78,17 @@ def parse_duration(value: object) -> int | None:
         if match is None:
             return None
         hours, minutes, secs = (int(part) if part else 0 for part in match.groups())
-        return hours * 3600 + minutes * 60 + secs
-    return int(seconds) if seconds >= 0 else None
+        seconds = hours * 3600 + minutes * 60 + secs
+    # Infinity, NaN and durations no INTEGER column holds are no duration at all.
+    return int(seconds) if 0 <= seconds <= INT32_MAX else None
 
 
 def _int(value: object) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+    """A count from a feed, clamped to what an INTEGER column holds (negative: none)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
         return None
+    return INT32_MAX if len(text) > 10 else min(int(text), INT32_MAX)
 
 
 def _video_contents(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -7,8 +7,6 @@ live in ``reads.Reads``, mixed in here.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
+from ..leases import this_holder
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
@@ -39,7 +38,8 @@ MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
 
 
 def default_worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid:start``: enough for another process to tell when this one is gone."""
+    return this_holder()
 
 
 class Store(Reads):

@@ -8,6 +8,9 @@ The schema is only ever created or changed by Alembic migrations, applied by
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6D6564666565  # PostgreSQL advisory lock key ("medfee")
+MIGRATE_ATTEMPTS = 12  # SQLite retries while another process holds the file
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -96,11 +102,32 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates it in an empty database)."""
+    """Bring the schema to the newest revision (creates it in an empty database).
+
+    Any number of processes may start at once on a fresh database, so migrating
+    is serialised: on PostgreSQL by a transaction-scoped advisory lock (the
+    others wait, then find the schema current); on SQLite by ``BEGIN
+    IMMEDIATE`` (one writer at a time, the others wait on the busy timeout),
+    retried while the file is still being created and switched to WAL.
+    """
+    for attempt in range(1, MIGRATE_ATTEMPTS + 1):
+        try:
+            _upgrade_serialised(engine)
+            return
+        except OperationalError as exc:
+            busy = engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
+            if not busy or attempt == MIGRATE_ATTEMPTS:
+                raise StorageError(f"cannot migrate the database: {exc.orig}") from exc
+            log.info("database busy while migrating (attempt %d); retrying", attempt)
+            time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
+
+
+def _upgrade_serialised(engine: Engine) -> None:
     config = alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except OperationalError as exc:
-        raise StorageError(f"cannot migrate the database: {exc.orig}") from exc
+    sqlite = engine.dialect.name == "sqlite"
+    bind = engine.execution_options(medfeed_writer=True) if sqlite else engine
+    with bind.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -39,6 +39,8 @@ from .database import session_scope
 from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
 
 MAX_LIMIT = 100
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ids are no item's
+MAX_CURSOR = 128  # characters; ours are about 50
 MAX_CITATIONS = 50  # "covered by" links shown for one article
 SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
 
@@ -84,17 +86,27 @@ def encode_cursor(published: datetime, item_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (published, id) a cursor points after; InvalidCursor for anything else."""
+    """The (published, id) a cursor points after; InvalidCursor for anything else.
+
+    Cursors come back from strangers: the id must fit a 64-bit column and the
+    time must stay a valid datetime once moved to UTC (``0001-01-01+14:00``
+    would not), else they are refused rather than sent to the database.
+    """
+    invalid = InvalidCursor(f"{cursor[:80]!r} is not a valid cursor")
+    if len(cursor) > MAX_CURSOR:
+        raise invalid
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, ident = raw.partition("|")
         published = datetime.fromisoformat(stamp)
-        item_id = int(ident)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidCursor(f"{cursor!r} is not a valid cursor") from exc
-    if published.tzinfo is None:
-        raise InvalidCursor(f"{cursor!r} is not a valid cursor")
-    return published.astimezone(UTC), item_id
+        if published.tzinfo is None:  # the server's zone would decide what it means
+            raise invalid
+        published = published.astimezone(UTC)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
+        raise invalid from exc
+    if not (ident.isascii() and ident.isdigit() and 0 < int(ident) <= MAX_ID):
+        raise invalid
+    return published, int(ident)
 
 
 class Reads:

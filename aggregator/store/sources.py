@@ -4,7 +4,9 @@ Claiming is what lets many ``medfeed run`` / ``medfeed refresh`` processes share
 one database: a claim is a lease (``claimed_by`` / ``claimed_until``) taken by a
 conditional UPDATE, and on PostgreSQL the candidates are first locked with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` so workers never wait on each other. A
-crashed worker's lease simply expires.
+killed worker's lease is taken over at once by a process on the same host
+(the holder's PID and start time show it is gone, see ``leases``); a lease
+held from another host expires.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..leases import holder_gone
 from ..records import FetchReport, Kind, Label, SourceState, StoredSource
 from .models import FetchLog, ItemSource, Source
 from .upsert import insert_ignore
@@ -73,7 +76,12 @@ def claim(
     due_only: bool = True,
     limit: int = 1000,
 ) -> list[SourceState]:
-    """Take a lease on the sources to fetch now; sources leased by others are skipped."""
+    """Take a lease on the sources to fetch now; sources leased by others are skipped.
+
+    Leases whose holder is certainly gone are ended first, so a pass after a
+    crash fetches what the dead process had claimed instead of skipping it.
+    """
+    reclaim_dead(session, now)
     query = (
         select(Source)
         .where(
@@ -105,6 +113,25 @@ def claim(
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(_state(row))
     return claimed
+
+
+def reclaim_dead(session: Session, now: datetime) -> list[str]:
+    """End the leases of holders that no longer run; the ids of the sources freed."""
+    held = session.execute(
+        select(Source.id, Source.claimed_by).where(
+            Source.claimed_by.is_not(None), Source.claimed_until >= now
+        )
+    ).all()
+    freed = []
+    for source_id, holder in held:
+        if holder and holder_gone(holder):
+            session.execute(
+                update(Source)
+                .where(Source.id == source_id, Source.claimed_by == holder)
+                .values(claimed_by=None, claimed_until=None)
+            )
+            freed.append(source_id)
+    return freed
 
 
 def release(session: Session, source_ids: Sequence[str], worker: str) -> None:
@@ -222,6 +249,8 @@ def _stored(row: Source, item_count: int) -> StoredSource:
         next_fetch_at=row.next_fetch_at,
         permanent_redirect=row.permanent_redirect,
         item_count=int(item_count),
+        claimed_by=row.claimed_by,
+        claimed_until=row.claimed_until,
     )
 
 

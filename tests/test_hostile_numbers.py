@@ -1,0 +1,119 @@
+"""Issue 12, cases 3 and 6: numbers from outside are clamped or refused, never an overflow.
+
+Headers (``Cache-Control: max-age``, ``Age``, ``Retry-After``), a deeply nested
+JSON Feed, item ids in paths and ``before`` cursors in queries: each gives a
+readable per-source outcome or a 4xx, never "internal error" or a 500.
+"""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from webfactory import app, client, filled, settings
+
+from aggregator.config import load_settings
+from aggregator.refresh import Refresher
+from aggregator.store import Store
+from tests.feeds import Entry, config_text, rss
+from tests.localserver import LocalServer, send
+
+HUGE = "99999999999999999999"
+FEED = rss([Entry("Trial results", "https://news.example.org/trial", "t-1")])
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+def refresh_one(tmp_path: Path, database_url: str, store: Store, url: str) -> object:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(database_url, [("alpha", url, "news")]))
+    settings = load_settings(path)
+    store.sync_sources(settings)
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    return outcome
+
+
+def test_huge_max_age_is_clamped_and_the_feed_is_stored(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    headers = {"Content-Type": "application/rss+xml", "Cache-Control": f"max-age={HUGE}"}
+    server.route("/a.xml", lambda handler: send(handler, 200, FEED, headers | {"Age": HUGE}))
+    outcome = refresh_one(tmp_path, database_url, store, server.url("/a.xml"))
+    assert (outcome.status, outcome.new, outcome.error) == ("ok", 1, None)  # type: ignore[attr-defined]
+    (source,) = store.sources()
+    assert source.next_fetch_at is not None
+    assert source.next_fetch_at <= datetime.now(UTC) + timedelta(days=2)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_huge_retry_after_is_clamped_into_a_readable_failure(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer, status: int
+) -> None:
+    server.route("/a.xml", lambda handler: send(handler, status, headers={"Retry-After": HUGE}))
+    outcome = refresh_one(tmp_path, database_url, store, server.url("/a.xml"))
+    assert outcome.status == "failed"  # type: ignore[attr-defined]
+    assert f"HTTP {status}" in outcome.error and "internal" not in outcome.error  # type: ignore[attr-defined]
+    (source,) = store.sources()
+    assert source.next_fetch_at is not None
+    assert source.next_fetch_at <= datetime.now(UTC) + timedelta(days=366)
+
+
+def test_deeply_nested_json_feed_is_a_parse_failure_not_an_internal_error(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    depth = 100_000
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": [{"id": "1", '
+        b'"title": "deep", "content_text": "x", "_x": ' + b"[" * depth + b"]" * depth + b"}]}"
+    )
+    headers = {"Content-Type": "application/feed+json"}
+    server.route("/a.json", lambda handler: send(handler, 200, body, headers))
+    outcome = refresh_one(tmp_path, database_url, store, server.url("/a.json"))
+    assert outcome.status == "failed"  # type: ignore[attr-defined]
+    assert "nested" in outcome.error and "internal" not in outcome.error  # type: ignore[attr-defined]
+
+
+def cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", ["/items/999999999999999999999999", "/items/9223372036854775808"])
+def test_item_id_beyond_64_bits_is_404(client: FlaskClient, filled: Store, path: str) -> None:
+    assert client.get(path).status_code == 404
+    assert client.get("/api" + path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0001-01-01T00:00:00+14:00|1",  # moving it to UTC leaves the datetime range
+        "9999-12-31T23:59:59-14:00|1",
+        "2026-01-01T00:00:00+00:00|" + "9" * 30,  # an id no column holds
+        "2026-01-01T00:00:00+00:00|-5",
+        "2026-01-01T00:00:00+00:00|٣",  # a digit, but not an ASCII one
+        "2026-01-01T00:00:00|5",  # no zone
+    ],
+)
+def test_crafted_cursor_is_400_not_500(client: FlaskClient, filled: Store, raw: str) -> None:
+    for path in ("/api/items", "/", "/feed.atom", "/feed.json"):
+        answer = client.get(path, query_string={"before": cursor(raw)})
+        assert answer.status_code == 400, path
+
+
+@pytest.mark.parametrize("limit", [HUGE, "-1", "0", "1e9", "٣"])
+def test_out_of_range_limit_is_400(client: FlaskClient, filled: Store, limit: str) -> None:
+    assert client.get("/api/items", query_string={"limit": limit}).status_code == 400
+
+
+def test_overlong_cursor_is_400(client: FlaskClient, filled: Store) -> None:
+    assert client.get("/api/items", query_string={"before": "A" * 10_000}).status_code == 400
