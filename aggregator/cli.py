@@ -7,23 +7,25 @@ usage error. A source's failure is a row in the table, never a traceback.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, logs
 from .config import Settings, config_path, load_settings
-from .errors import ConfigError, MedfeedError
+from .errors import ConfigError, MedfeedError, StorageError
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
 from .records import SourceOutcome
 from .refresh import Refresher
 from .store import Store
+from .store.database import check_location
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
         command.add_argument("--workers", type=int, default=None, help="web worker processes")
+        command.add_argument("--access-log", action="store_true",
+                             help="log every request (common log format) to stdout")  # fmt: skip
     _format_option(commands.add_parser("sources", help="table of sources with their health"))
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -63,13 +67,16 @@ def _format_option(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; Ctrl-C ends it quietly (exit 130), as a shell expects, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Migrations log every step at INFO; the admin wants to hear only of trouble.
-    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logs.configure(verbose=args.verbose)
     console = Console()
     err = Console(stderr=True)
     try:
@@ -86,15 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, err: Console) -> int:
     if args.command == "check-config":
-        return check_config(settings, console)
+        return check_config(settings, console, err)
     if args.command == "serve":
         from .serve import serve
 
-        return serve(settings, host=args.host, port=args.port, workers=args.workers)
+        return serve(settings, host=args.host, port=args.port, workers=args.workers,
+                     access_log=args.access_log)  # fmt: skip
     if args.command == "run":
         from .schedule import run_service
 
-        return run_service(settings, host=args.host, port=args.port, workers=args.workers)
+        return run_service(settings, host=args.host, port=args.port, workers=args.workers,
+                           access_log=args.access_log)  # fmt: skip
     store = Store(settings.database)
     try:
         if args.command == "refresh":
@@ -111,7 +120,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         store.close()
 
 
-def check_config(settings: Settings, console: Console) -> int:
+def check_config(settings: Settings, console: Console, err: Console) -> int:
+    """A summary of a valid file; a database the command could not open is an error here too."""
+    try:
+        check_location(settings.database)
+    except StorageError as exc:
+        err.print(f"[bold red]config error:[/] {escape(str(settings.path))}, field database: "
+                  f"{escape(str(exc))}",
+                  highlight=False)  # fmt: skip
+        return EXIT_USAGE
     kinds: dict[str, int] = {}
     for source in settings.sources:
         kinds[source.kind.value] = kinds.get(source.kind.value, 0) + 1

@@ -88,13 +88,17 @@ class RefreshSummary:
         )
 
     def line(self) -> str:
-        """ "2026-11-30T06:00:02Z refresh: 9 sources: 3 new, … 5 not modified, 1 failed"."""
+        """The report's last line: "2026-11-30T06:00:02Z refresh: 9 sources: 3 new, …"."""
+        return f"{iso(self.finished)} refresh: {self.counts()}"
+
+    def counts(self) -> str:
+        """The totals: "9 sources: 3 new, 0 updated, 1 unchanged, 5 not modified, 0 failed"."""
         parts = [f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged",
                  f"{self.not_modified} not modified", f"{self.failed} failed"]  # fmt: skip
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         noun = "source" if self.sources == 1 else "sources"
-        return f"{iso(self.finished)} refresh: {self.sources} {noun}: " + ", ".join(parts)
+        return f"{self.sources} {noun}: " + ", ".join(parts)
 
 
 def print_outcomes(

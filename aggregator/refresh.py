@@ -18,6 +18,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -131,7 +132,14 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_ignore_interrupts,
     )
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the parent stops the pool; a parse worker
+    printing its own KeyboardInterrupt traceback would only add noise."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Refresher:
