@@ -15,7 +15,7 @@ from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
 
-BUILD = "medfeed-web-1"  # part of every ETag: bump when templates or JSON change shape
+BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
 
 
 @dataclass
