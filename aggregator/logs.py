@@ -65,8 +65,10 @@ def configure(*, verbose: bool = False) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # Migrations log every step at INFO; the admin wants to hear only of trouble.
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Migrations log every step at INFO, httpx every request: the admin wants to hear
+    # of trouble (a refresh pass logs its own one-line summary).
+    for noisy in ("alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 class GunicornLogger(_GunicornBase):
