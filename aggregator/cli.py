@@ -7,23 +7,25 @@ usage error. A source's failure is a row in the table, never a traceback.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from . import __version__
+from . import __version__, logs
 from .config import Settings, config_path, load_settings
-from .errors import ConfigError, MedfeedError
-from .records import SourceOutcome, StoredSource
+from .errors import ConfigError, MedfeedError, StorageError
+from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
+from .records import SourceOutcome
 from .refresh import Refresher
 from .store import Store
+from .store.database import check_location
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--source", action="append", default=[], metavar="ID",
                          help="refresh this source now (repeatable)")  # fmt: skip
     refresh.add_argument("--all", action="store_true", help="every enabled source, due or not")
+    _format_option(refresh)
     for name, text in (
         ("serve", "the web site only"),
         ("run", "scheduler + web site: the main job"),
@@ -47,21 +50,33 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
         command.add_argument("--workers", type=int, default=None, help="web worker processes")
-    commands.add_parser("sources", help="table of sources with their health")
+        command.add_argument("--access-log", action="store_true",
+                             help="log every request (common log format) to stdout")  # fmt: skip
+    _format_option(commands.add_parser("sources", help="table of sources with their health"))
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
     return parser
 
 
+def _format_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format", choices=FORMATS, default=None,
+        help="output format (default: table on a terminal, tsv otherwise)",
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; Ctrl-C ends it quietly (exit 130), as a shell expects, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Migrations log every step at INFO; the admin wants to hear only of trouble.
-    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logs.configure(verbose=args.verbose)
     console = Console()
     err = Console(stderr=True)
     try:
@@ -78,22 +93,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, err: Console) -> int:
     if args.command == "check-config":
-        return check_config(settings, console)
+        return check_config(settings, console, err)
     if args.command == "serve":
         from .serve import serve
 
-        return serve(settings, host=args.host, port=args.port, workers=args.workers)
+        return serve(settings, host=args.host, port=args.port, workers=args.workers,
+                     access_log=args.access_log)  # fmt: skip
     if args.command == "run":
         from .schedule import run_service
 
-        return run_service(settings, host=args.host, port=args.port, workers=args.workers)
+        return run_service(settings, host=args.host, port=args.port, workers=args.workers,
+                           access_log=args.access_log)  # fmt: skip
     store = Store(settings.database)
     try:
         if args.command == "refresh":
-            return refresh(settings, store, args.source, args.all, console, err)
+            form = choose_format(args.format, console)
+            return refresh(settings, store, args.source, args.all, form, console, err)
         if args.command == "sources":
             store.sync_sources(settings)
-            print_sources(store.sources(include_retired=True), console)
+            form = choose_format(args.format, console)
+            print_sources(store.sources(include_retired=True), form, console)
             return EXIT_OK
         console.print(f"database {store.display_url} is at the newest schema")
         return EXIT_OK
@@ -101,7 +120,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         store.close()
 
 
-def check_config(settings: Settings, console: Console) -> int:
+def check_config(settings: Settings, console: Console, err: Console) -> int:
+    """A summary of a valid file; a database the command could not open is an error here too."""
+    try:
+        check_location(settings.database)
+    except StorageError as exc:
+        err.print(f"[bold red]config error:[/] {escape(str(settings.path))}, field database: "
+                  f"{escape(str(exc))}",
+                  highlight=False)  # fmt: skip
+        return EXIT_USAGE
     kinds: dict[str, int] = {}
     for source in settings.sources:
         kinds[source.kind.value] = kinds.get(source.kind.value, 0) + 1
@@ -126,6 +153,7 @@ def refresh(
     store: Store,
     requested: Sequence[str],
     every: bool,
+    form: Format,
     console: Console,
     err: Console,
 ) -> int:
@@ -137,7 +165,7 @@ def refresh(
     due_only = not (every or requested)
     ids = list(requested) or (None if due_only else [s.id for s in store.sources() if s.enabled])
     total = len(ids) if ids is not None else store.due_count()
-    if console.is_terminal and total:
+    if console.is_terminal and form == "table" and total:
         with Progress(
             TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True,
@@ -155,13 +183,20 @@ def refresh(
         for s in ids or ()
         if s not in refreshed
     ]
+    finished = datetime.now(UTC)
     if not outcomes:
-        if due_only:
-            console.print("no source is due; use --all to refresh every source now")
-        else:
-            console.print("no source is enabled in the config")
+        if form != "json":
+            why = (
+                "no source is due; use --all to refresh every source now"
+                if due_only
+                else "no source is enabled in the config"
+            )
+            # where the summary would go: the terminal, or stderr beside TSV rows
+            (console if form == "table" else err).print(
+                f"{iso(finished)} refresh: {why}", highlight=False, soft_wrap=True
+            )
         return EXIT_OK
-    print_outcomes(outcomes, console)
+    print_outcomes(outcomes, finished, form, console, err)
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
@@ -177,75 +212,6 @@ def skip_reason(source: StoredSource | None, now: datetime) -> str:
         until = source.claimed_until.strftime("%H:%M:%S UTC")
         return f"another process ({source.claimed_by}) is fetching it; its lease ends {until}"
     return "not fetched: the pass was stopped before reaching it"
-
-
-def print_outcomes(outcomes: Sequence[SourceOutcome], console: Console) -> None:
-    table = Table(title="refresh", title_justify="left")
-    for column in ("source", "status", "new", "updated", "unchanged", "error"):
-        table.add_column(
-            column, justify="right" if column in ("new", "updated", "unchanged") else "left"
-        )
-    for o in sorted(outcomes, key=lambda o: o.source_id):
-        style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
-        note = o.error or ("; ".join(o.warnings)[:200] if o.warnings else "")
-        table.add_row(o.source_id, o.status, str(o.new), str(o.updated), str(o.unchanged), note,
-                      style=style)  # fmt: skip
-    totals = {k: sum(getattr(o, k) for o in outcomes) for k in ("new", "updated", "unchanged")}
-    failed = sum(1 for o in outcomes if o.status == "failed")
-    console.print(table)
-    console.print(
-        f"{len(outcomes)} sources: {totals['new']} new, {totals['updated']} updated, "
-        f"{totals['unchanged']} unchanged, {failed} failed",
-        highlight=False,
-    )
-
-
-def print_sources(sources: Sequence[StoredSource], console: Console) -> None:
-    table = Table(title="sources", title_justify="left")
-    for column in (
-        "id",
-        "kind",
-        "state",
-        "last fetch",
-        "status",
-        "fails",
-        "next fetch",
-        "items",
-        "error",
-    ):
-        table.add_column(column)
-    for s in sources:
-        table.add_row(
-            s.id,
-            s.kind.value,
-            source_state(s),
-            _when(s.last_fetch_at),
-            s.last_status or "never fetched",
-            str(s.consecutive_failures),
-            _when(s.next_fetch_at),
-            str(s.item_count),
-            (s.last_error or "")[:120],
-        )
-    console.print(table)
-
-
-def source_state(source: StoredSource) -> str:
-    """One word for the admin: why this source is or is not being fetched."""
-    if not source.in_config:
-        return "removed"
-    if source.disabled_reason:
-        return f"disabled ({source.disabled_reason})"
-    if not source.enabled:
-        return "disabled"
-    if source.consecutive_failures:
-        return "backing off"
-    return "active"
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 if __name__ == "__main__":

@@ -89,5 +89,17 @@ class StorageError(MedfeedError):
     """The database refused or failed an operation."""
 
 
+class PortInUse(MedfeedError):
+    """The web site cannot listen where it was told to: says which port and what to do."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(
+            f"port {port} on {host} {reason}: stop the other process "
+            f"(perhaps another medfeed) or choose a free port with --port"
+        )
+
+
 class ExtractionError(MedfeedError):
     """Full-text extraction of an article page failed."""

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -135,9 +136,21 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=die_with,
+        initializer=_start_worker,
         initargs=(this_holder(),),
     )
+
+
+def _start_worker(holder: str) -> None:
+    """A parse worker exits with its parent and leaves Ctrl-C to it."""
+    die_with(holder)
+    _ignore_interrupts()
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the parent stops the pool; a parse worker
+    printing its own KeyboardInterrupt traceback would only add noise."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Refresher:

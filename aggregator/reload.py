@@ -79,8 +79,12 @@ class ConfigWatcher:
         *,
         poll_every: float = POLL_EVERY,
         clock: Callable[[], float] = time.monotonic,
+        quiet: bool = False,
     ) -> None:
+        """``quiet``: log reloads and rejections at DEBUG only. The web workers' watchers
+        are quiet, so that one edit is one line (the scheduler's), not one per process."""
         self.path = Path(settings.path)
+        self._level = logging.DEBUG if quiet else logging.INFO
         self._settings = settings
         self._error: ConfigError | None = None
         self._poll_every = poll_every
@@ -149,7 +153,7 @@ class ConfigWatcher:
                     return NO_CHANGE
                 return self._reject(exc, digest)
             self._settings, self._error = settings, None
-        log.info("config %s reloaded: %d sources", self.path, len(settings.sources))
+        log.log(self._level, "config %s reloaded: %d sources", self.path, len(settings.sources))
         return Change(settings=settings)
 
     def _reject(self, error: ConfigError, digest: str) -> Change:
@@ -157,7 +161,8 @@ class ConfigWatcher:
         repeated = self._error is not None and str(self._error) == str(error)
         self._error, self._digest = error, digest
         if not repeated:
-            log.error("config edit rejected, keeping the previous config: %s", error)
+            level = logging.ERROR if self._level == logging.INFO else logging.DEBUG
+            log.log(level, "config edit rejected, keeping the previous config: %s", error)
         return Change(error=error)
 
     def install_sighup(self) -> None:

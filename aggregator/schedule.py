@@ -47,9 +47,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings
+from .output import RefreshSummary
 from .records import SourceOutcome, SourceState
 from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
+from .serve import ensure_port_free
 from .store import Store, default_worker_name
 
 log = logging.getLogger(__name__)
@@ -221,21 +223,47 @@ class RefreshService:
         finally:
             with self._lock:
                 self._active.discard(refresher)
-        failed = sum(1 for o in outcomes if o.status == "failed")
         if outcomes:
-            log.info("refreshed %d sources, %d failed", len(outcomes), failed)
+            log_pass(outcomes)
         return outcomes
 
 
-def web_command(settings: Settings, *, host: str, port: int, workers: int | None) -> list[str]:
+def log_pass(outcomes: Sequence[SourceOutcome]) -> None:
+    """One line per pass: the totals, and which sources failed and why (a warning then)."""
+    summary = RefreshSummary.of(outcomes, datetime.now(UTC))
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not failed:
+        log.info("refresh pass: %s", summary.counts())
+        return
+    reasons = "; ".join(f"{o.source_id} ({_short(o.error)})" for o in failed)
+    log.warning("refresh pass: %s: %s", summary.counts(), reasons)
+
+
+def _short(error: str | None, limit: int = 120) -> str:
+    text = " ".join((error or "unknown error").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def web_command(
+    settings: Settings, *, host: str, port: int, workers: int | None, access_log: bool = False
+) -> list[str]:
     """``medfeed serve`` for the same config, run by this interpreter."""
     command = [sys.executable, "-m", "aggregator.cli", "--config", str(settings.path), "serve"]
     command += ["--host", host, "--port", str(port)]
+    command += ["--access-log"] if access_log else []
     return command + (["--workers", str(workers)] if workers else [])
 
 
-def run_service(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
+def run_service(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    access_log: bool = False,
+) -> int:
     """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT."""
+    ensure_port_free(host, port)  # before anything starts: the admin hears of it at once
     _quiet_scheduler_logs()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
@@ -243,8 +271,8 @@ def run_service(settings: Settings, *, host: str, port: int, workers: int | None
     pool = parse_pool()
     service = RefreshService(settings, store, pool=pool)
     service.watcher.install_sighup()
-    web = subprocess.Popen(web_command(settings, host=host, port=port, workers=workers),
-                           start_new_session=True, preexec_fn=_die_with_parent)  # fmt: skip
+    command = web_command(settings, host=host, port=port, workers=workers, access_log=access_log)
+    web = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         service.start()
         log.info("medfeed run: web on http://%s:%d (pid %d), refresh in the background",

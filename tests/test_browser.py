@@ -3,15 +3,17 @@ server on 127.0.0.1 serving a database filled with items of every kind."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from webfactory import entry, fill, save, setup_store, web_settings
+from webfactory import NOW, entry, fill, save, setup_store, web_settings, words
 from werkzeug.serving import make_server
 
-from aggregator.records import Kind
+from aggregator.records import Kind, VideoInfo
 from aggregator.store import Store
 from web import create_app
 
@@ -19,6 +21,11 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# axe-core from npm (.ci/run: npm install --prefix tests/.axe axe-core@4)
+AXE = Path(__file__).resolve().parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+LONG_URL = "https://example.org/" + "very-long-path-segment-" * 12 + "end"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -39,6 +46,7 @@ def site(store: Store, database_url: str) -> Iterator[str]:
     thumbnail = f"{base}/static/favicon.svg"  # no request may leave 127.0.0.1
     fill(store, 12, thumbnail=thumbnail)
     save(store, [entry(Kind.VIDEO, title="Local thumbnail video", thumbnail=thumbnail)])
+    save_special_items(store)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -48,8 +56,41 @@ def site(store: Store, database_url: str) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def save_special_items(store: Store) -> None:
+    """A featured article with sections of its own, a news item with a long URL in its text,
+    and a Vimeo video whose thumbnail lives on vimeo.com: the cases the layout must survive."""
+    body = (
+        f"<p>{words(120, 9001)}</p><h2>Methods</h2><p>{words(80, 9002)}</p>"
+        f"<h3>Participants</h3><p>{words(80, 9003)}</p><h2>Results</h2><p>{words(80, 9004)}</p>"
+    )
+    save(store, [entry(Kind.ARTICLE, title="Featured trial with sections", content=body,
+                       published=NOW + timedelta(minutes=5))])  # fmt: skip
+    save(store, [entry(Kind.NEWS, title="News item with a long link",
+                       summary=f"<p>Read it at {LONG_URL} today.</p>", url=LONG_URL,
+                       published=NOW + timedelta(minutes=4))])  # fmt: skip
+    vimeo = VideoInfo(id="123456", provider="vimeo", duration=95,
+                      thumbnail="https://i.vimeocdn.com/video/123456_640.jpg")  # fmt: skip
+    when = NOW + timedelta(minutes=3)
+    lecture = entry(Kind.VIDEO, title="Vimeo lecture", video=vimeo, url="https://vimeo.com/1",
+                    published=when)  # fmt: skip
+    save(store, [lecture])
+
+
 @pytest.fixture
-def page(site: str) -> Iterator[object]:
+def every_page(site: str, store: Store) -> list[str]:
+    """Every kind of page the site has: lists, filtered lists, one item of each kind,
+    the featured article, source health and two error pages."""
+    items = [store.list_items(kind=kind, limit=1).items[0].id for kind in Kind]
+    vimeo = store.list_items(q="Vimeo lecture", limit=1).items[0].id
+    paths = ["/", "/?kind=news", "/?kind=conference", "/?q=aspirin", "/?tag=cardiology",
+             "/?source=bmj", "/featured", "/sources", "/items/999999",
+             "/?kind=nonsense"]  # fmt: skip
+    paths += [f"/items/{item_id}" for item_id in [*items, vimeo]]
+    return [site + path for path in paths]
+
+
+@pytest.fixture
+def browser(site: str) -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is not installed (apt-get install chromium) — browser tests skipped"
@@ -57,13 +98,42 @@ def page(site: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
         )
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> object:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    return browser.new_page(viewport={"width": 1280, "height": 900})
+
+
+def overflow(page: object) -> int:
+    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def axe_violations(page: object) -> list[str]:
+    """axe-core's violations on the loaded page, one line each: rule, impact, first target."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}) at {v['nodes'][0]['target']}: {v['help']}"
+        for v in json.loads(result)
+    ]
 
 
 def test_front_page_renders_featured_and_sections_then_items_and_older_pages(
@@ -89,11 +159,11 @@ def test_front_page_renders_featured_and_sections_then_items_and_older_pages(
     expect(page.locator("h1")).to_have_text(expected)
 
     page.goto(f"{site}/")
-    first_stream = page.locator(".stream-list .card h3 a").first.inner_text()
+    first_stream = page.locator(".stream-list .card .title a").first.inner_text()
     page.locator("a.older").click()
     expect(page.locator("#stream-heading")).to_contain_text("older")
     expect(page.locator(".stream-list .card").first).to_be_visible()
-    assert page.locator(".stream-list .card h3 a").first.inner_text() != first_stream
+    assert page.locator(".stream-list .card .title a").first.inner_text() != first_stream
     assert problems == []
 
 
@@ -104,7 +174,7 @@ def test_video_plays_only_after_the_reader_clicks(site: str, page: object) -> No
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{site}/?kind=video")
-    page.get_by_role("link", name="Local thumbnail video").click()
+    page.get_by_role("link", name="Local thumbnail video", exact=True).click()
     expect(page.locator("a.facade")).to_be_visible()
     assert page.locator("iframe").count() == 0
     assert not [url for url in requested if not url.startswith(site)]
@@ -112,3 +182,145 @@ def test_video_plays_only_after_the_reader_clicks(site: str, page: object) -> No
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "video-facade-phone.png"), full_page=True)
     assert page.locator("a.facade").get_attribute("href", timeout=1000).endswith("play=1")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone-390", "desktop-1440"])
+def test_no_page_scrolls_sideways(browser: object, every_page: list[str], viewport: dict) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=viewport)
+    wide = {}
+    for url in every_page:
+        page.goto(url)
+        if overflow(page) > 0:
+            wide[url] = overflow(page)
+    assert wide == {}
+
+
+def test_news_comes_within_two_screens_on_a_phone_after_the_featured_lead(
+    browser: object, site: str
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{site}/")
+    expect(page.locator("#featured .phone-lead")).to_be_visible()
+    expect(page.locator("#featured .body")).to_be_hidden()
+    news_top = page.locator("#section-news").bounding_box()
+    assert news_top is not None and news_top["y"] < 2 * PHONE["height"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "front-page-phone.png"), full_page=True)
+    page.get_by_role("link", name="Read the full article").click()
+    expect(page.locator("h1")).to_have_text("Featured trial with sections")
+    expect(page.locator("#featured .body h2").first).to_have_text("Methods")
+
+
+def test_desktop_front_page_keeps_the_whole_featured_article_beside_the_sections(
+    browser: object, site: str
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site}/")
+    expect(page.locator("#featured .body")).to_be_visible()
+    expect(page.locator("#featured .phone-lead")).to_be_hidden()
+    featured = page.locator("#featured").bounding_box()
+    news = page.locator("#section-news").bounding_box()
+    assert featured is not None and news is not None
+    assert news["x"] > featured["x"] + featured["width"]  # beside, not below
+
+
+def test_every_page_has_one_h1_and_the_featured_headings_nest_under_its_title(
+    browser: object, site: str, every_page: list[str]
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=DESKTOP)
+    h1_counts = {}
+    for url in every_page:
+        page.goto(url)
+        h1_counts[url] = page.locator("h1").count()
+    assert set(h1_counts.values()) == {1}, h1_counts
+    page.goto(f"{site}/")
+    assert page.locator("#featured h2").count() == 1  # its title; News etc. are h2 beside it
+    assert page.locator("#featured .body h3").all_inner_texts() == ["Methods", "Results"]
+    assert page.locator("#featured .body h4").all_inner_texts() == ["Participants"]
+
+
+def test_filtered_views_have_their_own_title_count_and_search_terms(
+    browser: object, site: str
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site}/?kind=conference")
+    assert page.title() == "Conferences — medfeed"
+    expect(page.locator(".count")).to_have_text("12 items")
+    page.goto(f"{site}/?q=Vimeo+lecture")
+    assert page.title() == "Search results for “Vimeo lecture” — medfeed"
+    expect(page.locator(".count")).to_have_text("1 item matching “Vimeo lecture”")
+    description = page.locator('meta[name="description"]').get_attribute("content")
+    assert description is not None and "Vimeo lecture" in description
+
+
+def test_keyboard_reaches_the_content_by_a_skip_link_with_a_visible_focus_ring(
+    browser: object, site: str
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site}/?kind=news")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => [document.activeElement.textContent,"
+        " getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert focused == ["Skip to content", "solid"]
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    current = page.locator('header.site a[aria-current="page"]')
+    assert current.all_inner_texts() == ["News"]
+
+
+def test_no_third_party_image_loads_until_the_reader_asks(browser: object, site: str) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=DESKTOP)
+    requested: list[str] = []
+    page.route("**/*", lambda route: (requested.append(route.request.url), route.abort())
+               if not route.request.url.startswith(site) else route.continue_())  # fmt: skip
+    page.goto(f"{site}/?kind=video")
+    page.get_by_role("link", name="Vimeo lecture", exact=True).click()
+    assert requested == []
+    page.get_by_role("link", name="Show the video’s thumbnail").click()
+    expect(page.locator("img.lead")).to_have_count(1)
+    assert requested == ["https://i.vimeocdn.com/video/123456_640.jpg"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_any_page(
+    browser: object, every_page: list[str], scheme: str
+) -> None:
+    if not AXE.exists():
+        pytest.skip(
+            f"axe-core is not installed ({AXE}); run: npm install --prefix tests/.axe axe-core@4"
+        )
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    # The site's CSP rightly forbids inline script; axe is injected by the test, not the site.
+    context = browser.new_context(viewport=DESKTOP if scheme == "light" else PHONE,
+                                  color_scheme=scheme, bypass_csp=True)  # fmt: skip
+    page = context.new_page()
+    found: list[str] = []
+    for url in every_page:
+        page.goto(url)
+        found += axe_violations(page)
+    assert not found, "\n".join(found)

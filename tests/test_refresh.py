@@ -197,7 +197,7 @@ def test_refresh_without_all_skips_sources_that_are_not_due(
     config = configure(tmp_path, database_url, [("wire", server.url("/feed.xml"), "news")])
     assert main(["--config", str(config), "refresh"]) == 0
     assert main(["--config", str(config), "refresh"]) == 0
-    assert "no source is due" in capsys.readouterr().out
+    assert "no source is due" in capsys.readouterr().err  # piped: the summary is on stderr
     assert len(server.requests) == 1
 
 

@@ -67,7 +67,8 @@ def create_app(
     install_hosts(app)
     install_template_helpers(app)
     if watch:
-        follow_config(app, ConfigWatcher(settings))
+        # quiet: the scheduler logs each edit once; one line per worker would repeat it
+        follow_config(app, ConfigWatcher(settings, quiet=True))
     return app
 
 

@@ -17,9 +17,10 @@ from .context import config_error, featured_or_404, item_or_404, state
 from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
 from .params import list_query
-from .present import local_media_target
+from .present import list_heading, local_media_target, needs_attention
 
 blueprint = Blueprint("pages", __name__)
+COUNT_AT_MOST = 1000  # a filtered view counts its matches up to here
 
 
 @blueprint.get("/")
@@ -40,10 +41,18 @@ def index() -> str:
             page=front.stream,
             query=query,
             sources=sources,
+            heading=list_heading(query, sources, None, COUNT_AT_MOST),
         )
     page = medfeed.store.list_items(**query.store_args(), now=datetime.now(UTC))
+    count = medfeed.store.count_items(query.wanted, at_most=COUNT_AT_MOST)
     return render_template(
-        "index.html", featured=None, sections=None, page=page, query=query, sources=sources
+        "index.html",
+        featured=None,
+        sections=None,
+        page=page,
+        query=query,
+        sources=sources,
+        heading=list_heading(query, sources, count, COUNT_AT_MOST),
     )
 
 
@@ -63,7 +72,8 @@ LOCAL_IMAGE_TYPES = {
 def item(item_id: int) -> str:
     found = item_or_404(item_id)
     play = request.args.get("play") == "1"
-    return render_template("item.html", item=found, play=play)
+    show_thumbnail = request.args.get("thumbnail") == "1"
+    return render_template("item.html", item=found, play=play, show_thumbnail=show_thumbnail)
 
 
 @blueprint.get("/items/<int:item_id>/media/<which>")
@@ -97,11 +107,14 @@ def featured() -> str:
 @blueprint.get("/sources")
 @conditional_on_body
 def sources() -> str:
+    """Source health, the sources that need the admin first (in name order within each group)."""
     medfeed = state()
     internals = medfeed.settings.admin.show_internals
+    listed = sorted(medfeed.store.sources(), key=lambda source: not needs_attention(source))
     return render_template(
         "sources.html",
-        sources=[public_source(s, show_internals=internals) for s in medfeed.store.sources()],
+        sources=[public_source(s, show_internals=internals) for s in listed],
+        attention=sum(1 for source in listed if needs_attention(source)),
         config_error=public_config_error(config_error(), show_internals=internals),
         now=datetime.now(UTC),
     )

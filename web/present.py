@@ -9,16 +9,21 @@ put a script on the page. No query, no request state beyond building URLs.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from aggregator.records import Kind, Label, StoredItem
-from aggregator.sanitize import clean_html, word_count
+from aggregator.records import Kind, Label, StoredItem, StoredSource
+from aggregator.sanitize import clean_html, html_to_text, word_count
 
+from .context import state
 from .eventtime import coming, event_dates, event_dates_utc, repeats, upcoming
+from .params import ListQuery
 
 WORDS_PER_MINUTE = 230
 LABELS = {
@@ -41,6 +46,10 @@ SECTION_TITLES = {
     Kind.VIDEO: "Videos",
 }
 NOCOOKIE_EMBED = "https://www.youtube-nocookie.com/embed/"
+DESCRIPTION_CHARS = 160  # what search engines show of a meta description
+LEAD_WORDS = 60  # the featured article's lead on a phone
+_HEADING_RE = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+_PARAGRAPH_RE = re.compile(r"<p\b[^>]*>.*?</p>", re.IGNORECASE | re.DOTALL)
 
 
 def iso(moment: datetime | None) -> str:
@@ -119,6 +128,102 @@ def clean(html: str | None) -> Markup:
     return Markup(clean_html(html or ""))
 
 
+def nest_headings(html: Markup | str, level: int) -> Markup:
+    """Renumber an article body's headings so that its top one sits at ``level`` + 1.
+
+    A body's own sections must nest under the article's title (an ``h2`` on the
+    front page, an ``h1`` on its own page), not stand beside the page's sections.
+    The input is sanitized HTML (``clean``), whose tags the pattern reads reliably.
+    """
+    text = str(html)
+    found = [int(m.group(2)) for m in _HEADING_RE.finditer(text)]
+    if not found:
+        return Markup(text)
+    shift = level + 1 - min(found)
+
+    def renumber(match: re.Match[str]) -> str:
+        return f"<{match.group(1)}h{min(6, int(match.group(2)) + shift)}"
+
+    return Markup(_HEADING_RE.sub(renumber, text))
+
+
+def lead(item: StoredItem) -> Markup:
+    """The opening of an article for a phone: its summary, else its first paragraph, cut short."""
+    source = item.summary if item.summary and item.summary != item.body else item.body
+    first = _PARAGRAPH_RE.search(source or "")
+    words = html_to_text(first.group(0) if first else source or "").split()
+    text = " ".join(words[:LEAD_WORDS]) + (" …" if len(words) > LEAD_WORDS else "")
+    return Markup("<p>{}</p>").format(text)
+
+
+def description(html: str | None) -> str:
+    """Plain text for a ``<meta name="description">``: whole words, at most 160 characters."""
+    text = " ".join(html_to_text(html or "").split())
+    if len(text) <= DESCRIPTION_CHARS:
+        return text
+    return text[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def shown_label(thing: StoredItem | StoredSource) -> Label | None:
+    """The badge of an item or a source, only when the admin gave that source a label.
+
+    A label the config left out is a default by kind ("news" for a video
+    channel, say), which is a guess, not information worth a badge.
+    """
+    source_id = thing.source.id if isinstance(thing, StoredItem) else thing.id
+    source = state().settings.source(source_id)
+    return thing.label if source is not None and source.label is not None else None
+
+
+def needs_attention(source: StoredSource) -> bool:
+    """Failing, backing off or disabled by medfeed: what an admin opens /sources to find."""
+    return bool(source.consecutive_failures or source.disabled_reason)
+
+
+def host(url: str | None) -> str:
+    return urlsplit(url or "").hostname or ""
+
+
+def is_remote(url: str | None) -> bool:
+    """True for an image another site would serve: loaded only when the reader asks."""
+    return bool(url) and not str(url).startswith("file://")
+
+
+@dataclass(frozen=True)
+class ListHeading:
+    """What a filtered view is called: its ``<title>``/``h1`` and the line under it."""
+
+    title: str
+    count: str
+
+
+def list_heading(
+    query: ListQuery, sources: dict[str, str], count: int | None, at_most: int
+) -> ListHeading:
+    """The heading "News tagged “oncology”, older" and the line "23 items" under it.
+
+    A search names what it searched for, so that a reader who gets nothing
+    back sees the query the site ran, not only an empty list.
+    """
+    wanted = query.wanted
+    title = SECTION_TITLES[wanted.kind] if wanted.kind else "Everything"
+    if wanted.q:
+        title = f"Search results for “{wanted.q}”" + (f" in {title}" if wanted.kind else "")
+    if wanted.tag:
+        title += f" tagged “{wanted.tag}”"
+    if wanted.source:
+        title += f" from {sources.get(wanted.source, wanted.source)}"
+    if not wanted.stories:
+        title += ", every copy"
+    if query.before:
+        title += ", older"
+    if count is None:
+        return ListHeading(title, "")
+    if count > at_most:
+        return ListHeading(title, f"more than {at_most:,} items")
+    return ListHeading(title, "1 item" if count == 1 else f"{count:,} items")
+
+
 def other_sources(item: StoredItem) -> list[str]:
     """Names for "also from …": other carriers of this item, then the story's other outlets."""
     names = [ref.name for ref in item.sources if ref.id != item.source.id]
@@ -151,6 +256,13 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(flag_text)
     app.add_template_filter(clean)
     app.add_template_filter(other_sources)
+    app.add_template_filter(nest_headings)
+    app.add_template_filter(lead)
+    app.add_template_filter(description)
+    app.add_template_filter(host)
+    app.add_template_global(shown_label)
+    app.add_template_global(is_remote)
+    app.add_template_global(needs_attention)
     app.add_template_global(youtube_embed)
     app.add_template_global(list_url)
     app.jinja_env.globals["section_titles"] = SECTION_TITLES

@@ -9,6 +9,7 @@ The schema is only ever created or changed by Alembic migrations, applied by
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -35,15 +36,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; for SQLite files, the folder is created first."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        check_location(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def check_location(url: str) -> None:
+    """For a SQLite file: its folder exists (created if need be) and this user may write there.
+
+    SQLite writes the database and, in WAL mode, ``-wal`` and ``-shm`` files beside
+    it, even to read; without this check a read-only folder surfaces later as
+    "unable to open database file", naming neither the file nor the fix.
+    PostgreSQL URLs pass: the server decides.
+    """
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    path = Path(database).absolute()
+    fix = "or set `database:` in the config file to a writable place"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database folder {path.parent} ({exc.strerror}): "
+            f"create it for the user running medfeed, {fix}"
+        ) from exc
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StorageError(
+            f"the database folder {path.parent} is not writable by this user; SQLite keeps "
+            f"{path.name} and its -wal and -shm files there: make the folder writable "
+            f"(chown or chmod) {fix}"
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StorageError(
+            f"the database file {path} is not readable and writable by this user: "
+            f"fix its owner or mode (chown or chmod) {fix}"
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -117,7 +150,8 @@ def upgrade(engine: Engine) -> None:
         except OperationalError as exc:
             busy = engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
             if not busy or attempt == MIGRATE_ATTEMPTS:
-                raise StorageError(f"cannot migrate the database: {exc.orig}") from exc
+                where = engine.url.render_as_string(hide_password=True)
+                raise StorageError(f"cannot migrate the database {where}: {exc.orig}") from exc
             log.info("database busy while migrating (attempt %d); retrying", attempt)
             time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
 

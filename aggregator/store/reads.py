@@ -135,6 +135,16 @@ class Reads:
         with session_scope(self._sessions) as session:
             return _stream(session, wanted, before, limit, now)
 
+    def count_items(self, wanted: ItemFilter, *, at_most: int = 1000) -> int:
+        """How many items a filtered list holds, counting no further than ``at_most`` + 1.
+
+        The bound keeps a broad filter as cheap as a narrow one; the page says
+        "more than 1,000" rather than scanning the whole table for an exact figure.
+        """
+        with session_scope(self._sessions) as session:
+            matches = _filtered(select(Item.id), wanted).limit(at_most + 1).subquery()
+            return int(session.scalar(select(func.count()).select_from(matches)) or 0)
+
     def latest_by_kind(self, now: datetime, limit: int = 5) -> dict[Kind, tuple[StoredItem, ...]]:
         """News, Articles and Videos newest first; Conferences upcoming, soonest first."""
         with session_scope(self._sessions) as session:

@@ -1,0 +1,235 @@
+"""What the ``medfeed`` command prints: refresh outcomes and source health, in three formats.
+
+``table`` is for a person at a terminal (rich, coloured, sized to the window);
+``tsv`` is for cron logs and pipes: one tab-separated line per row under a
+header line, full ids, ISO 8601 UTC timestamps, never cut or wrapped; ``json``
+is one document for scripts. The default is ``table`` on a terminal and ``tsv``
+otherwise. It formats records it is given; it reads no database and no config.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .records import SourceOutcome, StoredSource
+
+Format = Literal["table", "tsv", "json"]
+FORMATS: tuple[Format, ...] = ("table", "tsv", "json")
+COUNTS = ("new", "updated", "unchanged")
+
+
+def choose_format(requested: str | None, console: Console) -> Format:
+    """The format asked for, else a table on a terminal and TSV anywhere else."""
+    if requested in FORMATS:
+        return requested
+    return "table" if console.is_terminal else "tsv"
+
+
+def iso(moment: datetime | None) -> str:
+    """ISO 8601 in UTC to the second, with a Z: sorts as text, parses everywhere."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_state(source: StoredSource) -> str:
+    """One word for the admin: why this source is or is not being fetched."""
+    if not source.in_config:
+        return "removed"
+    if source.disabled_reason:
+        return f"disabled ({source.disabled_reason})"
+    if not source.enabled:
+        return "disabled"
+    if source.consecutive_failures:
+        return "backing off"
+    return "active"
+
+
+# --- refresh ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """The totals of one refresh pass, as the last line of its report says them."""
+
+    finished: datetime
+    sources: int
+    new: int
+    updated: int
+    unchanged: int
+    not_modified: int
+    failed: int
+    skipped: int
+
+    @classmethod
+    def of(cls, outcomes: Sequence[SourceOutcome], finished: datetime) -> RefreshSummary:
+        def count(status: str) -> int:
+            return sum(1 for o in outcomes if o.status == status)
+
+        new, updated, unchanged = (sum(getattr(o, name) for o in outcomes) for name in COUNTS)
+        return cls(
+            finished,
+            len(outcomes),
+            new,
+            updated,
+            unchanged,
+            not_modified=count("not-modified"),
+            failed=count("failed"),
+            skipped=count("skipped"),
+        )
+
+    def line(self) -> str:
+        """The report's last line: "2026-11-30T06:00:02Z refresh: 9 sources: 3 new, …"."""
+        return f"{iso(self.finished)} refresh: {self.counts()}"
+
+    def counts(self) -> str:
+        """The totals: "9 sources: 3 new, 0 updated, 1 unchanged, 5 not modified, 0 failed"."""
+        parts = [f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged",
+                 f"{self.not_modified} not modified", f"{self.failed} failed"]  # fmt: skip
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        noun = "source" if self.sources == 1 else "sources"
+        return f"{self.sources} {noun}: " + ", ".join(parts)
+
+
+def print_outcomes(
+    outcomes: Sequence[SourceOutcome],
+    finished: datetime,
+    form: Format,
+    console: Console,
+    err: Console,
+) -> None:
+    """A refresh report. In TSV the summary goes to stderr, so stdout stays pure rows."""
+    ordered = sorted(outcomes, key=lambda o: o.source_id)
+    summary = RefreshSummary.of(outcomes, finished)
+    if form == "json":
+        document = {
+            "finished": iso(finished),
+            "sources": [_outcome_json(o) for o in ordered],
+            "totals": {k: v for k, v in vars(summary).items() if k != "finished"},
+        }
+        _write(console, json.dumps(document, indent=2))
+        return
+    if form == "tsv":
+        rows = [[iso(finished), o.source_id, o.status, *_counts(o), _note(o)] for o in ordered]
+        _tsv(console, ["finished", "source", "status", *COUNTS, "error"], rows)
+        _write(err, summary.line())
+        return
+    if ordered:
+        console.print(_outcome_table(ordered, finished))
+    console.print(summary.line(), highlight=False)
+
+
+def _outcome_table(outcomes: Sequence[SourceOutcome], finished: datetime) -> Table:
+    table = Table(title=f"refresh {iso(finished)}", title_justify="left")
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for name in COUNTS:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("error", overflow="fold", ratio=1)
+    for o in outcomes:
+        style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
+        table.add_row(o.source_id, o.status, *_counts(o), _note(o), style=style)
+    return table
+
+
+def _counts(outcome: SourceOutcome) -> list[str]:
+    return [str(getattr(outcome, name)) for name in COUNTS]
+
+
+def _note(outcome: SourceOutcome) -> str:
+    return outcome.error or ("; ".join(outcome.warnings)[:200] if outcome.warnings else "")
+
+
+def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
+    return {"source": outcome.source_id, "status": outcome.status,
+            **{name: getattr(outcome, name) for name in COUNTS},
+            "error": outcome.error, "warnings": list(outcome.warnings)}  # fmt: skip
+
+
+# --- sources ------------------------------------------------------------------
+
+SOURCE_COLUMNS = ("id", "kind", "state", "last fetch", "status", "fails", "next fetch", "items",
+                  "error")  # fmt: skip
+
+
+def print_sources(sources: Sequence[StoredSource], form: Format, console: Console) -> None:
+    if form == "json":
+        _write(console, json.dumps([_source_json(s) for s in sources], indent=2))
+        return
+    if form == "tsv":
+        header = [column.replace(" ", "_") for column in SOURCE_COLUMNS]
+        _tsv(console, header, [_source_row(s, iso) for s in sources])
+        return
+    console.print(_sources_table(sources))
+    for s in sources:
+        if s.last_error:  # below the table, whole: an error squeezed into a column is unreadable
+            console.print(f"[bold]{s.id}[/]: {escape(s.last_error)}", highlight=False)
+
+
+def _sources_table(sources: Sequence[StoredSource]) -> Table:
+    """Ids whole (an admin copies them into commands); other cells fold rather than cut."""
+    table = Table(title="sources (times UTC)", title_justify="left", box=box.SIMPLE_HEAD)
+    longest = max((len(s.id) for s in sources), default=2)
+    for column in SOURCE_COLUMNS[:-1]:
+        if column == "id":
+            table.add_column(column, no_wrap=True, min_width=longest)
+        else:
+            justify: Literal["left", "right"] = "right" if column in ("fails", "items") else "left"
+            table.add_column(column, overflow="fold", justify=justify)
+    for s in sources:
+        style = "red" if s.consecutive_failures else ""
+        table.add_row(*_source_row(s, _short_time)[:-1], style=style)
+    return table
+
+
+def _source_row(source: StoredSource, when: Any) -> list[str]:
+    return [source.id, source.kind.value, source_state(source), when(source.last_fetch_at),
+            source.last_status or "never fetched", str(source.consecutive_failures),
+            when(source.next_fetch_at), str(source.item_count),
+            source.last_error or ""]  # fmt: skip
+
+
+def _source_json(source: StoredSource) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind.value,
+        "label": source.label.value,
+        "state": source_state(source),
+        "enabled": source.enabled,
+        "last_fetch": iso(source.last_fetch_at) or None,
+        "last_status": source.last_status,
+        "last_http_status": source.last_http_status,
+        "last_error": source.last_error,
+        "consecutive_failures": source.consecutive_failures,
+        "next_fetch": iso(source.next_fetch_at) or None,
+        "items": source.item_count,
+    }
+
+
+def _short_time(moment: datetime | None) -> str:
+    """A terminal has little room: month, day and minute; the table title says UTC."""
+    return moment.astimezone(UTC).strftime("%m-%d %H:%M") if moment else "-"
+
+
+def _tsv(console: Console, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Tab-separated lines; tabs and line breaks inside a value become spaces."""
+    for row in [header, *rows]:
+        _write(console, "\t".join(" ".join(str(value).split()) for value in row))
+
+
+def _write(console: Console, line: str) -> None:
+    """Bytes as they are: rich would expand tabs and wrap at the console's width."""
+    console.file.write(line + "\n")
+    console.file.flush()

@@ -1,0 +1,158 @@
+"""What ``medfeed sources`` and ``medfeed refresh`` print: a table on a terminal (a real
+pseudo-terminal here), tab-separated lines when piped, JSON on request. The command runs
+as a separate process, as cron and a shell run it, against a real local feed server."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer, closed_port
+
+ROOT = Path(__file__).resolve().parent.parent
+LONG_ID = "clinicaltrials-gov-oncology-recruiting"
+OTHER_ID = "clinicaltrials-gov-cardiology-recruiting"
+BROKEN_ID = "clinicaltrials-gov-broken"
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+STORY = Entry("Trial opens", "https://news.example.org/trial/", "t-1", "<p>Recruiting now.</p>")
+OTHER = Entry("Heart study", "https://news.example.org/heart/", "h-1", "<p>Enrolling soon.</p>")
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Iterator[Path]:
+    """Two long-named sources on a local server that answers 304 the second time, one dead."""
+    with LocalServer() as server:
+        server.route("/a.xml", served(rss([STORY])))
+        server.route("/b.xml", served(rss([OTHER])))
+        path = tmp_path / "config.yaml"
+        path.write_text(
+            config_text(
+                database_url,
+                [
+                    (LONG_ID, server.url("/a.xml"), "news"),
+                    (OTHER_ID, server.url("/b.xml"), "news"),
+                    (BROKEN_ID, f"http://127.0.0.1:{closed_port()}/feed.xml", "news"),
+                ],
+            ).replace("timeout: 2s", "timeout: 30s")
+        )  # a loaded CI machine must not time out
+        yield path
+
+
+def medfeed(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command with its output piped, as in a cron job or ``| cut -f1``."""
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def on_terminal(config: Path, *args: str, columns: int = 120) -> tuple[int, str]:
+    """The command on a pseudo-terminal ``columns`` wide; its screen output without colours."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)}
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), *args]
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    code = process.wait(timeout=120)
+    return code, ANSI.sub("", b"".join(chunks).decode("utf-8", "replace"))
+
+
+def tsv(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines()]
+
+
+def test_piped_sources_are_tab_separated_with_full_ids_and_iso_times(config: Path) -> None:
+    medfeed(config, "refresh", "--all")
+    result = medfeed(config, "sources")
+    assert result.returncode == 0, result.stderr
+    header, *rows = tsv(result.stdout)
+    assert header[:3] == ["id", "kind", "state"]
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_id) == {LONG_ID, OTHER_ID, BROKEN_ID}
+    assert ISO.match(by_id[LONG_ID]["last_fetch"]) and ISO.match(by_id[LONG_ID]["next_fetch"])
+    assert by_id[BROKEN_ID]["state"] == "backing off"
+    assert "refused" in by_id[BROKEN_ID]["error"].lower()
+
+
+def test_sources_as_json_give_every_field_with_iso_times(config: Path) -> None:
+    medfeed(config, "refresh", "--all")
+    result = medfeed(config, "sources", "--format", "json")
+    listed = {source["id"]: source for source in json.loads(result.stdout)}
+    assert listed[LONG_ID]["items"] == 1
+    assert ISO.match(listed[LONG_ID]["last_fetch"])
+    assert listed[BROKEN_ID]["consecutive_failures"] == 1
+    assert listed[BROKEN_ID]["state"] == "backing off"
+
+
+def test_sources_on_a_terminal_are_a_table_that_keeps_ids_whole(config: Path) -> None:
+    medfeed(config, "refresh", "--all")
+    code, screen = on_terminal(config, "sources", columns=120)
+    assert code == 0
+    assert "sources (times UTC)" in screen and "─" * 40 in screen  # a rich table
+    for source_id in (LONG_ID, OTHER_ID, BROKEN_ID):
+        assert source_id in screen
+    assert "\t" not in screen
+    assert f"{BROKEN_ID}: cannot connect to 127.0.0.1" in screen  # errors whole, below
+
+
+def test_forced_tsv_on_a_terminal_and_forced_table_in_a_pipe(config: Path) -> None:
+    code, screen = on_terminal(config, "sources", "--format", "tsv")
+    assert code == 0 and f"{LONG_ID}\tnews\tactive" in screen
+    piped = medfeed(config, "sources", "--format", "table")
+    assert "sources (times UTC)" in piped.stdout and "\t" not in piped.stdout
+
+
+def test_piped_refresh_prints_rows_and_a_timestamped_summary_counting_not_modified(
+    config: Path,
+) -> None:
+    first = medfeed(config, "refresh", "--all")
+    assert first.returncode == 1  # one source failed
+    second = medfeed(config, "refresh", "--all")
+    header, *rows = tsv(second.stdout)
+    assert header == ["finished", "source", "status", "new", "updated", "unchanged", "error"]
+    statuses = {row[1]: row[2] for row in rows}
+    assert statuses == {LONG_ID: "not-modified", OTHER_ID: "not-modified", BROKEN_ID: "failed"}
+    assert all(ISO.match(row[0]) for row in rows)
+    summary = second.stderr.strip().splitlines()[-1]
+    stamp, _, rest = summary.partition(" ")
+    assert ISO.match(stamp)
+    assert rest == "refresh: 3 sources: 0 new, 0 updated, 0 unchanged, 2 not modified, 1 failed"
+
+
+def test_refresh_as_json_reports_each_source_and_the_totals(config: Path) -> None:
+    result = medfeed(config, "refresh", "--all", "--format", "json")
+    report = json.loads(result.stdout)
+    assert ISO.match(report["finished"])
+    assert report["totals"] == {"sources": 3, "new": 2, "updated": 0, "unchanged": 0,
+                                "not_modified": 0, "failed": 1, "skipped": 0}  # fmt: skip
+    assert [s["source"] for s in report["sources"]] == sorted([LONG_ID, OTHER_ID, BROKEN_ID])
+
+
+def test_refresh_on_a_terminal_is_a_table_then_a_timestamped_summary(config: Path) -> None:
+    code, screen = on_terminal(config, "refresh", "--all", columns=100)
+    assert code == 1
+    assert LONG_ID in screen and OTHER_ID in screen and BROKEN_ID in screen
+    summary = [line for line in screen.splitlines() if " refresh: 3 sources: " in line]
+    assert len(summary) == 1 and ISO.match(summary[0].split(" ")[0])
