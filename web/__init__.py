@@ -20,7 +20,7 @@ from aggregator.config import Settings, config_path, load_settings
 from aggregator.reload import ConfigWatcher
 from aggregator.store import Store
 
-from . import api, errors, feeds, pages
+from . import api, cache, errors, feeds, pages
 from .context import MedfeedState, state
 from .http import install_headers
 from .present import install_template_helpers
@@ -54,6 +54,7 @@ def create_app(
     app.register_blueprint(feeds.blueprint)
     errors.install(app)
     install_headers(app)
+    cache.install(app)
     install_template_helpers(app)
     if watch:
         follow_config(app, ConfigWatcher(settings))
