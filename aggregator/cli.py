@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
 from .config import Settings, config_path, load_settings
 from .errors import ConfigError, MedfeedError
 from .records import SourceOutcome, StoredSource
-from .refresh import Refresher
 from .store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -129,6 +127,12 @@ def refresh(
     console: Console,
     err: Console,
 ) -> int:
+    # Imported here: fetching and parsing pull in httpx, feedparser and icalendar,
+    # which the other commands never need, and every command pays for its imports.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .refresh import Refresher
+
     unknown = [s for s in requested if settings.source(s) is None]
     if unknown:
         err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)
