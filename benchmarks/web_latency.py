@@ -5,7 +5,7 @@ SQLAlchemy Core, one transaction), then starts two gunicorn servers with the
 same settings (``--workers`` sync workers, launched as ``gunicorn
 'web:create_app()'`` from this virtualenv): the site, and a Flask app whose one
 view returns "Hello, World!". A load generator (``--connections`` client
-connections spread over two processes, ``http.client``, no keep-alive since
+connections spread over two processes, raw sockets, no keep-alive since
 sync workers close every connection) then takes turns on the hello-world app
 and on each path of the site, ``--rounds`` times, so that both see the same
 machine; it prints requests/s with p50 / p99 latency per path, as medians

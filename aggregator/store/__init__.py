@@ -76,9 +76,10 @@ class Store(Reads):
     # --- sources ----------------------------------------------------------
 
     def sync_sources(self, settings: Settings, now: datetime | None = None) -> None:
+        now = now or _now()
         with self.session() as session:
-            if source_rows.sync_sources(session, settings, now or _now()):
-                _bump_generation(session, now or _now())  # names and kinds show on every page
+            if source_rows.sync_sources(session, settings, now):
+                _bump_generation(session, now)  # source names show on every page
 
     def claim(
         self,
