@@ -4,10 +4,10 @@ Writes ``--feeds`` feeds of the shared workload (``../shared/bench/gen_feeds.py`
 to a scratch folder, serves them with ``python -m http.server`` (which answers
 If-Modified-Since with 304) on 127.0.0.1, runs one first ``refresh --all``
 into a fresh SQLite file, then times each command as a new process, as a cron
-job or an admin would run it, ``--runs`` times, and prints the medians beside
-an empty Python start (``python -c pass``) and the import of ``aggregator.cli``
-alone. ``python -X importtime -m aggregator.cli ...`` shows where an import
-goes.
+job or an admin would run it, ``--runs`` times, and prints the medians (wall
+and CPU time) beside an empty Python start (``python -c pass``) and the import
+of ``aggregator.cli`` alone. ``python -X importtime -m aggregator.cli ...``
+shows where an import goes.
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/start_time.py [--feeds 100] [--items 5] [--runs 5]``.
@@ -16,6 +16,7 @@ It is a measurement, not a test: nothing is asserted. Run:
 from __future__ import annotations
 
 import argparse
+import resource
 import socket
 import statistics
 import subprocess
@@ -49,14 +50,21 @@ def write_feeds(folder: Path, feeds: int, items: int, port: int) -> Path:
     return config
 
 
-def timed(command: list[str], runs: int) -> float:
-    """Median wall time in seconds of ``runs`` runs of ``command`` (which must succeed)."""
-    times = []
+def timed(command: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system), in seconds, of ``runs`` runs.
+
+    CPU time is reported beside wall time because it hardly moves when other
+    work shares the cores: on a loaded machine it is the figure to compare.
+    """
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def free_port() -> int:
@@ -99,9 +107,9 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(f"median of {args.runs} runs, each a new process:")
-    for name, seconds in rows:
-        print(f"  {name:<36} {seconds:6.2f} s")
+    print(f"median of {args.runs} runs, each a new process:      wall       CPU")
+    for name, (wall, cpu) in rows:
+        print(f"  {name:<36} {wall:6.2f} s  {cpu:6.2f} s")
 
 
 if __name__ == "__main__":
