@@ -19,7 +19,7 @@ from . import __version__, logs
 from .config import Settings, config_path, load_settings
 from .errors import ConfigError, MedfeedError, StorageError
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
-from .records import SourceOutcome
+from .records import SourceOutcome, StoredSource
 from .refresh import Refresher
 from .store import Store
 from .store.database import check_location
@@ -157,6 +157,12 @@ def refresh(
     console: Console,
     err: Console,
 ) -> int:
+    # Imported here: fetching and parsing pull in httpx, feedparser and icalendar,
+    # which the other commands never need, and every command pays for its imports.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .refresh import Refresher
+
     unknown = [s for s in requested if settings.source(s) is None]
     if unknown:
         err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)

@@ -1,19 +1,30 @@
-"""Measure the site's latency under gunicorn with 100k items in a SQLite database.
+"""Measure the site under gunicorn at 100k and 1M items, against a hello-world Flask app.
 
-Fills a fresh SQLite database with ``--items`` items (bulk insert through
-SQLAlchemy Core, one transaction), starts gunicorn (``--workers`` sync workers)
-on 127.0.0.1 from this virtualenv, then loads ``/`` and ``/api/items`` from
-this process with a small threaded httpx client and prints requests/s with
-p50 / p99 latency per path. ``--explain`` also prints SQLite's query plans of
-the front page's statements, to check that every one walks an index.
+For each ``--items`` size: fills a fresh SQLite database (bulk insert through
+SQLAlchemy Core, one transaction), then starts two gunicorn servers with the
+same settings (``--workers`` sync workers, launched as ``gunicorn
+'web:create_app()'`` from this virtualenv): the site, and a Flask app whose one
+view returns "Hello, World!". A load generator (``--connections`` client
+connections spread over two processes, raw sockets, no keep-alive since
+sync workers close every connection) then takes turns on the hello-world app
+and on each path of the site, ``--rounds`` times, so that both see the same
+machine; it prints requests/s with p50 / p99 latency per path, as medians
+over the rounds, and the share of hello-world's requests/s.
+
+``/ (render)`` asks for the front page with a query parameter that changes on
+every request: the page cache cannot answer it, so it measures building the
+page. ``--explain`` prints SQLite's query plans of the front page's statements,
+to check that every one walks an index. ``--keep DIR`` keeps the databases in
+DIR and reuses one that already holds the wanted number of items.
 
 It is a measurement, not a test: nothing is asserted. Run:
-``.venv/bin/python benchmarks/web_latency.py [--items 100000] [--seconds 10]``.
+``.venv/bin/python benchmarks/web_latency.py [--items 100000 1000000] [--seconds 10]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import signal
@@ -24,11 +35,13 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import event, insert, text
+from sqlalchemy import delete, event, insert, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -127,6 +140,7 @@ def fill(store: Store, count: int, chunk: int = 5000) -> None:
             connection.execute(insert(Item), items)
             connection.execute(insert(ItemSource), links)
             connection.execute(insert(ItemTag), tags)
+        connection.execute(delete(Meta).where(Meta.key == "generation"))  # sync made one
         connection.execute(insert(Meta), [{"key": "generation", "value": "1", "changed_at": NOW}])
         connection.exec_driver_sql("ANALYZE")
     elapsed = time.perf_counter() - started
@@ -154,58 +168,74 @@ def explain(store: Store, settings_path: Path) -> None:
             print(f"- {' '.join(statement.split())[:90]}...\n    {steps}")
 
 
+HELLO_APP = """\
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    app: str, port: int, workers: int, *, folder: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """gunicorn as an admin would start it: the app named on the command line, no preload."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "web:create_app()",
-        ],
-        cwd=REPO,
-        env={**os.environ, "MEDFEED_CONFIG": str(config)},
-    )
-    deadline = time.monotonic() + 30
+    command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", "--chdir", str(folder), app]
+    process = subprocess.Popen(command, cwd=folder, env={**os.environ, **env})
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200:
                 return process
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+    raise SystemExit(f"gunicorn {app} did not answer within 60 s")
 
 
-def load(url: str, seconds: float, threads: int) -> list[float]:
-    """Latencies (s) of back-to-back GETs from ``threads`` clients for ``seconds``."""
+def _client(port: int, path: str, seconds: float, threads: int) -> list[float]:
+    """One load process: ``threads`` connections asking back to back; latencies in seconds.
+
+    A raw socket with a prepared request: ``http.client`` spends more CPU per
+    request than a hello-world worker does, and would measure itself. ``{n}``
+    in ``path`` becomes a number unique to each request.
+    """
     latencies: list[float] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
+    serial = itertools.count()
+    template = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
 
-    def client() -> None:
+    def run() -> None:
         mine = []
-        with httpx.Client(timeout=30) as http:
-            while time.monotonic() < stop:
-                began = time.perf_counter()
-                response = http.get(url)
-                mine.append(time.perf_counter() - began)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url}: HTTP {response.status_code}")
+        while time.monotonic() < stop:
+            request = template.replace("{n}", f"{os.getpid()}-{next(serial)}").encode()
+            began = time.perf_counter()
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                sock.sendall(request)
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+            mine.append(time.perf_counter() - began)
+            status = chunks[0][9:12] if chunks else b"---"
+            if status != b"200":
+                raise SystemExit(f"{path}: HTTP {status.decode()}")
         with lock:
             latencies.extend(mine)
 
-    workers = [threading.Thread(target=client) for _ in range(threads)]
+    workers = [threading.Thread(target=run) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -213,54 +243,112 @@ def load(url: str, seconds: float, threads: int) -> list[float]:
     return latencies
 
 
-def report(path: str, latencies: list[float], seconds: float) -> None:
-    ordered = sorted(latencies)
+@dataclass(frozen=True)
+class Measured:
+    rate: float  # requests/s
+    p50: float  # ms
+    p99: float  # ms
+
+
+def load(port: int, path: str, seconds: float, connections: int) -> Measured:
+    """``connections`` clients in two processes (one process's GIL would be the bottleneck)."""
+    split = [connections // 2 + connections % 2, connections // 2]
+    with ProcessPoolExecutor(2) as pool:
+        parts = list(pool.map(_client, [port] * 2, [path] * 2, [seconds] * 2, split))
+    ordered = sorted(latency for part in parts for latency in part)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(
-        f"{path:<28} {len(ordered) / seconds:8.1f} req/s   "
-        f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
+    return Measured(len(ordered) / seconds, statistics.median(ordered) * 1000, p99 * 1000)
+
+
+def median_of(rounds: list[Measured]) -> Measured:
+    return Measured(
+        statistics.median(m.rate for m in rounds),
+        statistics.median(m.p50 for m in rounds),
+        statistics.median(m.p99 for m in rounds),
     )
+
+
+PATHS = [
+    ("/", "/"),
+    ("/ (render)", "/?r={n}"),
+    ("/api/items", "/api/items"),
+    ("/api/items?kind=video&limit=20", f"/api/items?kind={Kind.VIDEO.value}&limit=20"),
+    ("/?kind=news", "/?kind=news"),
+    ("/api/items?tag=oncology", "/api/items?tag=oncology"),
+]
+
+
+def prepare(folder: Path, items: int, explain_plans: bool) -> Path:
+    """The config of a database holding ``items`` items, filled unless it already is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = write_config(folder)
+    store = Store(load_settings(config).database)
+    try:
+        with store.engine.connect() as connection:
+            size = connection.execute(text("SELECT count(*) FROM items")).scalar_one()
+        if size != items:
+            if size:
+                raise SystemExit(f"{folder} holds {size} items, not {items}: use another folder")
+            store.sync_sources(load_settings(config))
+            fill(store, items)
+        if explain_plans:
+            explain(store, config)
+    finally:
+        store.close()
+    return config
+
+
+def measure(config: Path, args: argparse.Namespace) -> None:
+    folder = config.parent
+    (folder / "hello_app.py").write_text(HELLO_APP)
+    hello_port, site_port = free_port(), free_port()
+    hello = start_gunicorn("hello_app:app", hello_port, args.workers, folder=folder, env={})
+    site = start_gunicorn(
+        "web:create_app()", site_port, args.workers, folder=REPO,
+        env={"MEDFEED_CONFIG": str(config)},
+    )  # fmt: skip
+    results: dict[str, list[Measured]] = {name: [] for name, _ in [("hello", ""), *PATHS]}
+    try:
+        for _ in range(args.rounds):
+            load(hello_port, "/", 1.0, args.connections)  # warm-up
+            results["hello"].append(load(hello_port, "/", args.seconds, args.connections))
+            for name, path in PATHS:
+                load(site_port, path, 1.0, args.connections)
+                results[name].append(load(site_port, path, args.seconds, args.connections))
+    finally:
+        for server in (hello, site):
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
+    base = median_of(results["hello"])
+    print(f"{'path':<34} {'req/s':>8} {'of hello':>9} {'p50':>9} {'p99':>9}")
+    for name, rounds in results.items():
+        m = median_of(rounds)
+        label = "hello-world Flask app /" if name == "hello" else name
+        print(
+            f"{label:<34} {m.rate:8.0f} {m.rate / base.rate:8.0%} {m.p50:6.1f} ms {m.p99:6.1f} ms"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--items", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the databases in this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="medfeed-bench-") as folder:
-        config = write_config(Path(folder))
-        store = Store(load_settings(config).database)
-        store.sync_sources(load_settings(config))
-        fill(store, args.items)
-        if args.explain:
-            explain(store, config)
-        with store.engine.connect() as connection:
-            size = connection.execute(text("SELECT count(*) FROM items")).scalar_one()
-        store.close()
-        port = free_port()
-        server = start_gunicorn(config, port, args.workers)
-        try:
+    with tempfile.TemporaryDirectory(prefix="medfeed-bench-") as scratch:
+        for items in args.items:
+            folder = (args.keep or Path(scratch)) / f"items-{items}"
+            config = prepare(folder, items, args.explain)
             print(
-                f"gunicorn: {args.workers} workers; load: {args.threads} threads, "
-                f"{args.seconds:.0f} s per path; {size} items"
+                f"\n{items:,} items; gunicorn: {args.workers} sync workers; load: "
+                f"{args.connections} connections, {args.seconds:.0f} s per path, "
+                f"median of {args.rounds} rounds"
             )
-            base = f"http://127.0.0.1:{port}"
-            paths = [
-                "/",
-                "/api/items",
-                f"/api/items?kind={Kind.VIDEO.value}&limit=20",
-                "/?kind=news",
-                "/api/items?tag=oncology",
-            ]
-            for path in paths:
-                load(base + path, 1.0, args.threads)  # warm-up
-                report(path, load(base + path, args.seconds, args.threads), args.seconds)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
+            measure(config, args)
 
 
 if __name__ == "__main__":

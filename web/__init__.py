@@ -28,7 +28,7 @@ from aggregator.config import Settings, config_path, load_settings
 from aggregator.reload import NO_CHANGE, ConfigWatcher
 from aggregator.store import Store
 
-from . import api, errors, feeds, pages
+from . import api, cache, errors, feeds, pages
 from .context import MedfeedState, state
 from .hosts import install_hosts
 from .http import install_headers
@@ -65,6 +65,7 @@ def create_app(
     errors.install(app)
     install_headers(app)
     install_hosts(app)
+    cache.install(app)
     install_template_helpers(app)
     if watch:
         # quiet: the scheduler logs each edit once; one line per worker would repeat it

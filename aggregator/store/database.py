@@ -8,23 +8,27 @@ The schema is only ever created or changed by Alembic migrations, applied by
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6D6564666565  # PostgreSQL advisory lock key ("medfee")
@@ -129,6 +133,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -142,7 +148,13 @@ def upgrade(engine: Engine) -> None:
     others wait, then find the schema current); on SQLite by ``BEGIN
     IMMEDIATE`` (one writer at a time, the others wait on the busy timeout),
     retried while the file is still being created and switched to WAL.
+
+    A database already at the newest revision, the usual case at every start,
+    is recognised with one query and without Alembic (``at_head``): importing
+    Alembic and running its environment costs more than the rest of a start.
     """
+    if at_head(engine):
+        return
     for attempt in range(1, MIGRATE_ATTEMPTS + 1):
         try:
             _upgrade_serialised(engine)
@@ -157,6 +169,8 @@ def upgrade(engine: Engine) -> None:
 
 
 def _upgrade_serialised(engine: Engine) -> None:
+    from alembic import command
+
     config = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     bind = engine.execution_options(medfeed_writer=True) if sqlite else engine

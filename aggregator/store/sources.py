@@ -26,9 +26,14 @@ from .upsert import insert_ignore
 FETCH_LOG_KEEP = 50  # attempts kept per source
 
 
-def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
-    """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones."""
+def sync_sources(session: Session, settings: Settings, now: datetime) -> bool:
+    """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
+
+    True when a row changed: pages show source names, so the caller moves the
+    data generation on.
+    """
     rows = {row.id: row for row in session.scalars(select(Source))}
+    changed = False
     added: list[dict[str, object]] = []
     for conf in settings.sources:
         interval = int(settings.interval_of(conf).total_seconds())
@@ -58,12 +63,15 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> None:
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
+                changed = True
     # Another process starting at the same moment may add the same sources: not an error.
     insert_ignore(session, Source.__table__, added)
     configured = {s.id for s in settings.sources}
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:
             row.in_config = False
+            changed = True
+    return changed or bool(added)
 
 
 def claim(

@@ -7,11 +7,11 @@ splits the ``IN`` lists of batched lookups under SQLite's parameter limit.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import FromClause
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 CHUNK = 400  # stays under SQLite's bound-parameter limit
@@ -26,6 +26,8 @@ def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
 def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    # Each dialect's module is imported on first use: a SQLite site never pays
+    # for loading the PostgreSQL dialect at start.
+    name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    module: Any = importlib.import_module(f"sqlalchemy.dialects.{name}")
     session.execute(module.insert(table).on_conflict_do_nothing(), rows)
