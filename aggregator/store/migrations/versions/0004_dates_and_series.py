@@ -10,7 +10,7 @@ series is now one item under its UID. Those occurrence rows are removed and
 their sources' validators cleared, so the next refresh stores each series once.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 18:30:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
