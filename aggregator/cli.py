@@ -157,12 +157,6 @@ def refresh(
     console: Console,
     err: Console,
 ) -> int:
-    # Imported here: fetching and parsing pull in httpx, feedparser and icalendar,
-    # which the other commands never need, and every command pays for its imports.
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from .refresh import Refresher
-
     unknown = [s for s in requested if settings.source(s) is None]
     if unknown:
         err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)

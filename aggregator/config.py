@@ -286,11 +286,6 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     return parse_settings(decode_config(read_config(path), path), path=path)
 
 
-# libyaml's loader when PyYAML was built with it: the pure-Python one takes
-# longer to read a config of a few hundred sources than the rest of a start.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse_settings(text: str, *, path: Path) -> Settings:
     """Validate config text; ``ConfigError`` (file, line, field) is the only exception."""
     document = compose_config(text, path)

@@ -179,3 +179,41 @@ def _upgrade_serialised(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def at_head(engine: Engine) -> bool:
+    """True when the database's one recorded revision is the newest migration file's."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            recorded = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except DBAPIError:  # no such table yet: a new database
+        return False
+    return [row[0] for row in recorded] == [head]
+
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files' assignments rather than by importing them.
+
+    None unless the revisions form one straight line (a branch, a merge or an
+    unusual file): then Alembic itself decides.
+    """
+    parents: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = dict(_ASSIGNMENT.findall(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            parent = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not (parent is None or isinstance(parent, str)):
+            return None
+        parents[revision] = parent
+    heads = set(parents) - set(parents.values())
+    return heads.pop() if len(heads) == 1 else None
