@@ -5,6 +5,7 @@
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
     attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
+    after the pass: count it (``metrics``), mark its end, purge by ``retention``
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
@@ -19,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,7 +29,7 @@ from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import TypeVar
 
-from . import pacing
+from . import metrics, pacing
 from .config import Settings
 from .dedupe import Signature, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
@@ -181,6 +183,7 @@ class Refresher:
         Small batches let several processes share a large pass evenly, and keep
         every lease far shorter than the pass.
         """
+        started = time.monotonic()
         if source_ids is None and not due_only:
             source_ids = [s.id for s in self.store.sources() if s.enabled]
         outcomes: list[SourceOutcome] = []
@@ -191,10 +194,19 @@ class Refresher:
                         break
                     chunk = source_ids[start : start + CLAIM_BATCH]
                     outcomes += self.run(self.claim(source_ids=chunk, due_only=due_only))
-                return outcomes
-            while not self._stopped.is_set() and (states := self.claim(due_only=True)):
-                outcomes += self.run(states)
+            else:
+                while not self._stopped.is_set() and (states := self.claim(due_only=True)):
+                    outcomes += self.run(states)
+        self._after_pass(outcomes, time.monotonic() - started)
         return outcomes
+
+    def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
+        """Count the pass and mark its end (for /readyz); a failure here fails no source."""
+        metrics.record_pass(seconds)
+        try:
+            self.store.mark_pass(_now())
+        except MedfeedError as exc:
+            log.error("could not record the end of the refresh pass: %s", exc)
 
     @contextmanager
     def _pool_for(self, sources: int) -> Iterator[None]:
@@ -249,6 +261,7 @@ class Refresher:
         done: set[str],
     ) -> SourceOutcome:
         started = _now()
+        error: BaseException | None = None
         unconditional = pacing.wants_unconditional(
             started, state.last_unconditional_at, self.settings.schedule.unconditional_every
         )
@@ -267,11 +280,14 @@ class Refresher:
             else:
                 outcome = await self._store(state, fetched, started, unconditional, pool, db)
         except MedfeedError as exc:
+            error = exc
             outcome = await self._failed(state, started, exc, db)
         except Exception as exc:  # a bug must not stop the other sources
             log.exception("source %s: unexpected error", state.id)
+            error = exc
             outcome = await self._failed(state, started, exc, db)
         done.add(state.id)
+        metrics.record_outcome(outcome, error)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
         return outcome

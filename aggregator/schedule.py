@@ -47,6 +47,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings
+from .metrics import metrics_directory
 from .records import SourceOutcome, SourceState
 from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
@@ -235,7 +236,15 @@ def web_command(settings: Settings, *, host: str, port: int, workers: int | None
 
 
 def run_service(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
-    """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT."""
+    """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT.
+
+    The refresh's counters and the site's workers share one metrics directory.
+    """
+    with metrics_directory():
+        return _run_service(settings, host=host, port=port, workers=workers)
+
+
+def _run_service(settings: Settings, *, host: str, port: int, workers: int | None) -> int:
     _quiet_scheduler_logs()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}

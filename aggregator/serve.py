@@ -12,6 +12,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from .config import Settings
+from .metrics import metrics_directory, worker_exited
 
 
 def default_workers() -> int:
@@ -44,9 +45,16 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
         "accesslog": "-",
         "errorlog": "-",
         "proc_name": "medfeed-web",
+        "child_exit": _worker_exited,
     }
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> int:
-    SiteApplication(settings, gunicorn_options(host, port, workers)).run()
+    """Run gunicorn; its workers share one metrics directory (``metrics_directory``)."""
+    with metrics_directory():
+        SiteApplication(settings, gunicorn_options(host, port, workers)).run()
     return 0
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    worker_exited(worker.pid)

@@ -25,6 +25,7 @@ from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
+from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
 from .reads import Reads
@@ -210,6 +211,16 @@ class Store(Reads):
                 session.add(Meta(key=key, value=value, changed_at=now or _now()))
             else:
                 row.value, row.changed_at = value, now or _now()
+
+    def vitals(self) -> Vitals:
+        """Sources in backoff, last successes, sizes, last pass: what /metrics reports."""
+        with session_scope(self._sessions) as session:
+            return vitals(session)
+
+    def mark_pass(self, now: datetime | None = None) -> None:
+        """Record the end of a refresh pass, for /readyz and /metrics."""
+        with self.session() as session:
+            mark_pass(session, now or _now())
 
     def generation(self) -> str:
         """Changes whenever stored items change: the basis of ETags."""
