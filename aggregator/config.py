@@ -143,6 +143,18 @@ class DedupeSettings(_Strict):
     threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
 
 
+class RetentionSettings(_Strict):
+    """Purge items older than ``days`` and beyond the newest ``per_source`` of each source
+    (featured, pinned and upcoming events are kept); either may be left out."""
+
+    days: int | None = Field(None, ge=1)
+    per_source: int | None = Field(None, ge=1)
+
+    @property
+    def enabled(self) -> bool:
+        return self.days is not None or self.per_source is not None
+
+
 class SpecialtySettings(_Strict):
     keywords: tuple[str, ...]
     sources: tuple[str, ...] = ()
@@ -205,6 +217,7 @@ class Settings(_Strict):
     featured: FeaturedSettings = Field(default_factory=FeaturedSettings)
     fulltext: FulltextSettings = Field(default_factory=FulltextSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     specialties: dict[str, Annotated[SpecialtySettings, BeforeValidator(_specialty)]] | None = None
     sources: tuple[SourceSettings, ...] = Field(min_length=1)
 

@@ -46,6 +46,7 @@ from .records import (
     SourceOutcome,
     SourceState,
 )
+from .retention import purge_after_pass
 from .sanitize import html_to_text
 from .store import Store, default_worker_name
 from .tagging import Specialty, Tagger, specialties_from_config
@@ -201,12 +202,13 @@ class Refresher:
         return outcomes
 
     def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
-        """Count the pass and mark its end (for /readyz); a failure here fails no source."""
+        """Count the pass, mark its end (for /readyz), apply retention; none fails a source."""
         metrics.record_pass(seconds)
         try:
             self.store.mark_pass(_now())
         except MedfeedError as exc:
             log.error("could not record the end of the refresh pass: %s", exc)
+        purge_after_pass(self.settings, self.store, outcomes, _now())
 
     @contextmanager
     def _pool_for(self, sources: int) -> Iterator[None]:

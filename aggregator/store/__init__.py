@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..config import Settings
+from ..config import FeaturedSettings, Settings
 from ..dedupe import Signature
 from ..errors import StorageError
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
@@ -29,6 +29,7 @@ from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
 from .reads import Reads
+from .retention import PurgePlan, PurgeResult, drop_stale_tombstones, expired_batch, purge_items
 
 if TYPE_CHECKING:
     from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["IngestResult", "Store", "default_worker_name"]
 
 MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
+PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite's limit
 
 
 def default_worker_name() -> str:
@@ -146,6 +148,28 @@ class Store(Reads):
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         with self.session() as session:
             source_rows.record(session, report, worker)
+
+    def purge(
+        self, plan: PurgePlan, featured: FeaturedSettings, *, batch: int = PURGE_BATCH
+    ) -> PurgeResult:
+        """Delete what ``plan`` lets go, ``batch`` items per transaction (``store.retention``).
+
+        Short transactions: the refresh's writer and the site's readers are
+        never held up for a long purge, and a purge cut short loses nothing.
+        """
+        purged = batches = 0
+        while True:
+            with self.session() as session:
+                ids = expired_batch(session, plan, featured, batch)
+                purge_items(session, ids, plan.now)
+                if ids:
+                    _bump_generation(session, plan.now)
+            purged, batches = purged + len(ids), batches + (1 if ids else 0)
+            if len(ids) < batch:
+                break
+        with self.session() as session:
+            forgotten = drop_stale_tombstones(session, plan.now)
+        return PurgeResult(items=purged, batches=batches, forgotten=forgotten)
 
     # --- full text of the featured article --------------------------------
 

@@ -170,6 +170,7 @@ class Item(Base):
         Index("ix_items_event", "kind", "event_end", "event_start"),
         Index("ix_items_changed", "changed_at"),
         Index("ix_items_doi", "doi"),
+        Index("ix_items_source_published", "source_id", "published", "id"),
     )
 
 
@@ -190,6 +191,27 @@ class ItemSource(Base):
         UniqueConstraint("source_id", "guid_key", name="uq_item_sources_source_guid"),
         Index("ix_item_sources_item", "item_id"),
         Index("ix_item_sources_source_item", "source_id", "item_id"),
+    )
+
+
+class PurgedItem(Base):
+    """A guid whose item retention purged: the source's next fetch must not bring it back.
+
+    Kept while the source's feed still carries the guid (``seen_at``), dropped
+    some time after it stopped (``aggregator.store.retention``).
+    """
+
+    __tablename__ = "purged_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    guid_key: Mapped[str] = mapped_column(String(1024))
+    purged_at: Mapped[Timestamp]
+    seen_at: Mapped[Timestamp]
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid_key", name="uq_purged_items_source_guid"),
+        Index("ix_purged_items_seen", "seen_at"),
     )
 
 
