@@ -29,7 +29,14 @@ from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
 from .reads import Reads
-from .retention import PurgePlan, PurgeResult, drop_stale_tombstones, expired_batch, purge_items
+from .retention import (
+    PurgePlan,
+    PurgeResult,
+    drop_stale_tombstones,
+    expired_batch,
+    kept,
+    purge_items,
+)
 
 if TYPE_CHECKING:
     from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
@@ -158,9 +165,11 @@ class Store(Reads):
         never held up for a long purge, and a purge cut short loses nothing.
         """
         purged = batches = 0
+        with self.session() as session:
+            keep = kept(session, featured)
         while True:
             with self.session() as session:
-                ids = expired_batch(session, plan, featured, batch)
+                ids = expired_batch(session, plan, keep, batch)
                 purge_items(session, ids, plan.now)
                 if ids:
                     _bump_generation(session, plan.now)

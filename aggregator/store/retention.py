@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, not_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from ..config import FeaturedSettings
@@ -50,27 +50,26 @@ class PurgeResult:
     forgotten: int = 0  # purged guids dropped because no feed carries them any more
 
 
-def expired_batch(
-    session: Session, plan: PurgePlan, featured: FeaturedSettings, limit: int
-) -> list[int]:
+def expired_batch(session: Session, plan: PurgePlan, keep: set[int], limit: int) -> list[int]:
     """Up to ``limit`` ids that ``plan`` lets go, locked (PostgreSQL) against a concurrent purge."""
-    keep = _kept(session, featured)
     found: list[int] = []
     if plan.older_than is not None:
         query = _purgeable(plan.now, keep).where(Item.published < plan.older_than)
         found += _ids(session, query.order_by(Item.published, Item.id).limit(limit))
     if plan.per_source is not None:
+        # One statement for every source: building it is most of the cost of an idle pass.
+        query = (
+            _purgeable(plan.now, keep)
+            .where(Item.source_id == bindparam("source_id"))
+            .order_by(Item.published.desc(), Item.id.desc())
+            .offset(plan.per_source)
+            .limit(bindparam("room"))
+        )
         for source_id in _sources(session, plan):
             if len(found) >= limit:
                 break
-            query = (
-                _purgeable(plan.now, keep)
-                .where(Item.source_id == source_id)
-                .order_by(Item.published.desc(), Item.id.desc())
-                .offset(plan.per_source)
-                .limit(limit - len(found))
-            )
-            found += [item_id for item_id in _ids(session, query) if item_id not in found]
+            more = _ids(session, query, source_id=source_id, room=limit - len(found))
+            found += [item_id for item_id in more if item_id not in found]
     return found[:limit]
 
 
@@ -125,10 +124,10 @@ def _purgeable(now: datetime, keep: set[int]) -> Select[Any]:
     return query.where(Item.id.not_in(keep)) if keep else query
 
 
-def _ids(session: Session, query: Select[Any]) -> list[int]:
+def _ids(session: Session, query: Select[Any], **params: Any) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    return list(session.scalars(query, params))
 
 
 def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
@@ -137,7 +136,7 @@ def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
     return session.scalars(select(Item.source_id).distinct().order_by(Item.source_id)).all()
 
 
-def _kept(session: Session, featured: FeaturedSettings) -> set[int]:
+def kept(session: Session, featured: FeaturedSettings) -> set[int]:
     """The featured article, the refresh's candidate for it, and the pinned item."""
     rows = (_featured_row(session, featured), _featured_row(session, featured, untried=True))
     keep = {row.id for row in rows if row is not None}
