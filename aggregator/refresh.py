@@ -208,7 +208,8 @@ class Refresher:
             self.store.mark_pass(_now())
         except MedfeedError as exc:
             log.error("could not record the end of the refresh pass: %s", exc)
-        purge_after_pass(self.settings, self.store, outcomes, _now())
+        if not self._stopped.is_set():  # a stopping service does not start a purge
+            purge_after_pass(self.settings, self.store, outcomes, _now())
 
     @contextmanager
     def _pool_for(self, sources: int) -> Iterator[None]:

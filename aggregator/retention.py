@@ -4,7 +4,8 @@
            + each source's items beyond its newest per_source
                for the sources that got new items in this pass,
                or for every source on the day's first pass and after a settings change
-    store.purge(plan)                                      # batches; guids remembered
+    store.purge(plan)                                      # batches; guids remembered;
+                                                           # a budget per pass, the next goes on
 
 Featured, pinned and upcoming events are never purged (the store enforces it),
 and a purged item's guid is remembered so that its feed cannot bring it back.
@@ -26,6 +27,9 @@ from .store.retention import PurgePlan, PurgeResult
 log = logging.getLogger(__name__)
 
 SWEEP = "retention_sweep"  # meta key: the settings and day of the last sweep over every source
+# A pass purges at most this many batches (10,000 items, seconds): the first pass after
+# retention is enabled on a large database must not hold up refreshing; the next goes on.
+MAX_BATCHES_PER_PASS = 25
 
 
 def sweep_mark(retention: RetentionSettings, now: datetime) -> str:
@@ -71,8 +75,11 @@ def purge_after_pass(
         mark = sweep_mark(retention, now)
         sweep = store.get_meta(SWEEP) != mark
         chosen = plan(retention, outcomes, now, sweep=sweep)
-        result = store.purge(chosen, settings.featured) if chosen else PurgeResult()
-        if sweep:
+        if chosen is None:
+            result = PurgeResult()
+        else:
+            result = store.purge(chosen, settings.featured, max_batches=MAX_BATCHES_PER_PASS)
+        if sweep and result.complete:
             store.set_meta(SWEEP, mark, now)
     except MedfeedError as exc:
         log.error("retention: purge failed: %s", exc)

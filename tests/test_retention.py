@@ -134,6 +134,16 @@ def test_a_large_purge_runs_in_batches(store: Store) -> None:
     assert count(store, Item) == 0
 
 
+def test_a_purge_stops_at_its_batch_budget_and_the_next_one_goes_on(store: Store) -> None:
+    save(store, [entry(Kind.NEWS, published=NOW - (40 + n) * DAY) for n in range(5)])
+    plan_ = PurgePlan(now=NOW, older_than=NOW - 30 * DAY)
+    featured = web_settings("").featured
+    first = store.purge(plan_, featured, batch=2, max_batches=1)
+    assert (first.items, first.complete) == (2, False)
+    rest = store.purge(plan_, featured, batch=2)
+    assert (rest.items, rest.complete) == (3, True)
+
+
 def test_between_sweeps_only_sources_with_new_items_are_counted() -> None:
     retention = RetentionSettings(days=30, per_source=10)
     outcomes = [SourceOutcome("a", "ok", new=2), SourceOutcome("b", "not-modified")]

@@ -157,17 +157,27 @@ class Store(Reads):
             source_rows.record(session, report, worker)
 
     def purge(
-        self, plan: PurgePlan, featured: FeaturedSettings, *, batch: int = PURGE_BATCH
+        self,
+        plan: PurgePlan,
+        featured: FeaturedSettings,
+        *,
+        batch: int = PURGE_BATCH,
+        max_batches: int | None = None,
     ) -> PurgeResult:
         """Delete what ``plan`` lets go, ``batch`` items per transaction (``store.retention``).
 
         Short transactions: the refresh's writer and the site's readers are
         never held up for a long purge, and a purge cut short loses nothing.
+        After ``max_batches`` it stops (``complete`` False): the next pass goes on.
         """
         purged = batches = 0
+        complete = True
         with self.session() as session:
             keep = kept(session, featured)
         while True:
+            if max_batches is not None and batches >= max_batches:
+                complete = False
+                break
             with self.session() as session:
                 ids = expired_batch(session, plan, keep, batch)
                 purge_items(session, ids, plan.now)
@@ -178,7 +188,7 @@ class Store(Reads):
                 break
         with self.session() as session:
             forgotten = drop_stale_tombstones(session, plan.now)
-        return PurgeResult(items=purged, batches=batches, forgotten=forgotten)
+        return PurgeResult(items=purged, batches=batches, forgotten=forgotten, complete=complete)
 
     # --- full text of the featured article --------------------------------
 

@@ -48,6 +48,7 @@ class PurgeResult:
     items: int = 0
     batches: int = 0
     forgotten: int = 0  # purged guids dropped because no feed carries them any more
+    complete: bool = True  # False when the batch budget ran out first
 
 
 def expired_batch(session: Session, plan: PurgePlan, keep: set[int], limit: int) -> list[int]:
