@@ -212,6 +212,7 @@ DEFAULT_LABELS = {
 class Settings(_Strict):
     path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     database: str = "sqlite:///var/medfeed.db"
+    public_url: str | None = None  # the site's address as hubs reach it (WebSub callbacks)
     http: HttpSettings = Field(default_factory=HttpSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     featured: FeaturedSettings = Field(default_factory=FeaturedSettings)
@@ -230,6 +231,16 @@ class Settings(_Strict):
                 raise ValueError(f"duplicate source id {source.id!r}")
             seen.add(source.id)
         return sources
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
+        return value.rstrip("/")
 
     def source(self, source_id: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.id == source_id), None)

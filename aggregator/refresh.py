@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import TypeVar
 
-from . import metrics, pacing
+from . import metrics, pacing, websub
 from .config import Settings
 from .dedupe import Signature, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
@@ -238,6 +238,7 @@ class Refresher:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, state, pool, db, done) for state in states]
                 outcomes = list(await asyncio.gather(*tasks))
+            await self._subscribe()
             await self._feature()
             return outcomes
         finally:
@@ -245,6 +246,66 @@ class Refresher:
             abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
+
+    async def _subscribe(self) -> None:
+        """Ask hubs for pushes when the site has a public address; failures are logged."""
+        if not self.settings.public_url:
+            return
+        try:
+            await websub.subscribe_due(
+                self.settings.public_url, self.store, fetch_limits(self.settings), _now()
+            )
+        except MedfeedError as exc:
+            log.error("websub: %s", exc)
+
+    def ingest_pushed(self) -> list[SourceOutcome]:
+        """Store what hubs pushed (checked and queued by the site) through the fetch's stages.
+
+        A push counts as a successful fetch of its source (status ``pushed``);
+        content that does not parse is logged and dropped, and fails nothing.
+        """
+        outcomes = []
+        for delivery in self.store.websub.take():
+            source = self.settings.source(delivery.source_id)
+            if source is None or not source.enabled:
+                continue
+            now = _now()
+            job = PrepareJob(
+                source_id=source.id,
+                kind=source.kind,
+                label=source.effective_label,
+                source_tags=source.tags,
+                specialties=self._specialties,
+                body=delivery.body,
+                url=source.url,
+                content_type=delivery.content_type,
+                now=now,
+            )
+            try:
+                prepared = prepare(job)
+                pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
+                next_fetch = pacing.after_success(
+                    now, self.settings.interval_of(source), jitter=self.settings.schedule.jitter
+                )
+                report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
+                dedupe = self.settings.dedupe
+                result = self.store.save_fetch(
+                    report,
+                    prepared.updates,
+                    signatures=prepared.signatures,
+                    worker=self.worker,
+                    window=dedupe.window,
+                    threshold=dedupe.threshold,
+                )
+            except MedfeedError as exc:
+                log.warning("source %s: pushed content not stored: %s", source.id, exc)
+                continue
+            outcome = replace(
+                pushed, new=result.new, updated=result.updated, unchanged=result.unchanged
+            )
+            metrics.record_outcome(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
     async def _feature(self) -> None:
         """Give the featured article its full text; a failure here never fails the pass."""
@@ -316,6 +377,12 @@ class Refresher:
             now=started,
         )
         prepared = await _in(pool, prepare, job) if pool is not None else prepare(job)
+        if self.settings.public_url:
+            hub, topic = websub.hub_links(fetched)
+            if hub:
+                await _in(
+                    db, self.store.websub.note_hub, state.id, hub, topic or state.url, started
+                )
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
         report = self._success(state, started, provisional, fetched, unconditional)
         dedupe = self.settings.dedupe

@@ -159,11 +159,13 @@ class RefreshService:
             self._scheduler.shutdown(wait=True)
 
     def tick(self) -> list[SourceOutcome]:
-        """Apply config edits; refresh the due sources unless a cron does the refreshing."""
+        """Apply config edits; store pushed content; refresh the due sources unless a cron
+        does the refreshing."""
         self.apply(self.watcher.check())
+        pushed = Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
         if self._settings.schedule.cron or self.store.due_count() == 0:
-            return []
-        return self._pass(due_only=True)
+            return pushed
+        return pushed + self._pass(due_only=True)
 
     def refresh_all(self) -> list[SourceOutcome]:
         """The cron pass: every enabled source, except those backing off or told to wait."""

@@ -20,7 +20,7 @@ from aggregator.config import Settings, config_path, load_settings
 from aggregator.reload import ConfigWatcher
 from aggregator.store import Store
 
-from . import api, errors, feeds, metrics, pages
+from . import api, errors, feeds, metrics, pages, websub
 from .context import MedfeedState, state
 from .http import install_headers
 from .present import install_template_helpers
@@ -53,6 +53,7 @@ def create_app(
     app.register_blueprint(api.blueprint)
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(metrics.blueprint)
+    app.register_blueprint(websub.blueprint)
     errors.install(app)
     install_headers(app)
     install_template_helpers(app)

@@ -37,6 +37,7 @@ from .retention import (
     kept,
     purge_items,
 )
+from .websub import WebSubStore
 
 if TYPE_CHECKING:
     from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
@@ -70,6 +71,11 @@ class Store(Reads):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def websub(self) -> WebSubStore:
+        """Subscriptions to hubs and the queue of pushed content (``store.websub``)."""
+        return WebSubStore(self.session)
 
     def session(self) -> AbstractContextManager[Session]:
         """A unit of work (commit on success); for the store's own modules and tests."""
