@@ -187,7 +187,7 @@ class Refresher:
         started = time.monotonic()
         if source_ids is None and not due_only:
             source_ids = [s.id for s in self.store.sources() if s.enabled]
-        outcomes: list[SourceOutcome] = []
+        outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
             if source_ids is not None:
                 for start in range(0, len(source_ids), CLAIM_BATCH):
@@ -264,7 +264,9 @@ class Refresher:
         A push counts as a successful fetch of its source (status ``pushed``);
         content that does not parse is logged and dropped, and fails nothing.
         """
-        outcomes = []
+        outcomes: list[SourceOutcome] = []
+        if not self.settings.public_url or not self.store.websub.pending():
+            return outcomes
         for delivery in self.store.websub.take():
             source = self.settings.source(delivery.source_id)
             if source is None or not source.enabled:

@@ -162,10 +162,9 @@ class RefreshService:
         """Apply config edits; store pushed content; refresh the due sources unless a cron
         does the refreshing."""
         self.apply(self.watcher.check())
-        pushed = Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
         if self._settings.schedule.cron or self.store.due_count() == 0:
-            return pushed
-        return pushed + self._pass(due_only=True)
+            return Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
+        return self._pass(due_only=True)  # a pass stores pushed content first
 
     def refresh_all(self) -> list[SourceOutcome]:
         """The cron pass: every enabled source, except those backing off or told to wait."""

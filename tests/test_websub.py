@@ -265,3 +265,13 @@ def test_signatures_are_checked_with_any_websub_algorithm() -> None:
         assert not valid_signature("other", body, header)
     assert not valid_signature("s3cret", body, None)
     assert not valid_signature("s3cret", body, "md5=abc")
+
+
+def test_a_refresh_pass_stores_queued_pushes_even_when_no_source_is_due(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
+    outcomes = Refresher(world["settings"], store).refresh(due_only=True)
+    assert [(o.source_id, o.status, o.new) for o in outcomes] == [("wire", "pushed", 1)]

@@ -75,7 +75,7 @@ class Store(Reads):
     @property
     def websub(self) -> WebSubStore:
         """Subscriptions to hubs and the queue of pushed content (``store.websub``)."""
-        return WebSubStore(self.session)
+        return WebSubStore(self.session, lambda: session_scope(self._sessions))
 
     def session(self) -> AbstractContextManager[Session]:
         """A unit of work (commit on success); for the store's own modules and tests."""

@@ -132,8 +132,18 @@ def _record(row: WebSubSubscription) -> Subscription:
 class WebSubStore:
     """``Store.websub``: the functions above, each in its own unit of work."""
 
-    def __init__(self, session: Callable[[], AbstractContextManager[Session]]) -> None:
+    def __init__(
+        self,
+        session: Callable[[], AbstractContextManager[Session]],
+        read: Callable[[], AbstractContextManager[Session]],
+    ) -> None:
         self._session = session
+        self._read = read
+
+    def pending(self) -> bool:
+        """Whether anything waits to be ingested: a read, so an idle tick takes no write lock."""
+        with self._read() as session:
+            return session.scalar(select(WebSubDelivery.id).limit(1)) is not None
 
     def note_hub(self, source_id: str, hub: str, topic: str, now: datetime) -> None:
         with self._session() as session:
