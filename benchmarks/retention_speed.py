@@ -98,10 +98,15 @@ def main() -> None:
         print(f"idle pass ({len(grown)} sources grew): {per_pass:.1f} ms of retention per pass")
 
         started = time.perf_counter()
-        result = purge_after_pass(settings_for(url, args.sources, days=180), store, [], NOW)
+        items = batches = passes = 0
+        while True:  # a pass purges a bounded number of batches; the next goes on
+            result = purge_after_pass(settings_for(url, args.sources, days=180), store, [], NOW)
+            items, batches, passes = items + result.items, batches + result.batches, passes + 1
+            if result.complete:
+                break
         seconds = time.perf_counter() - started
-        print(f"purge days=180: {result.items} items in {result.batches} batches, "
-              f"{seconds:.2f} s ({result.items / seconds:,.0f} items/s), "
+        print(f"purge days=180: {items} items in {batches} batches over {passes} passes, "
+              f"{seconds:.2f} s ({items / seconds:,.0f} items/s), "
               f"{count(store, PurgedItem)} guids remembered")  # fmt: skip
 
         keep = args.items // args.sources // 4
