@@ -5,6 +5,8 @@
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
     attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
+    websub.subscribe_due(...)                          # after each batch, when public_url is set
+    before the pass: ingest_pushed()                   # what hubs pushed, through the same stages
     after the pass: count it (``metrics``), mark its end, purge by ``retention``
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
