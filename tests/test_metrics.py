@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from aggregator.config import Settings, load_settings
 from aggregator.errors import FetchTimeout, HTTPStatusError, ParseError
-from aggregator.metrics import MULTIPROC_ENV, error_kind
+from aggregator.metrics import MULTIPROC_ENV, error_kind, metrics_directory
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from tests.feeds import Entry, config_text, rss, served
@@ -206,3 +206,22 @@ def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
     assert metrics[("medfeed_items_stored_total", (("change", "new"), ("source", "good")))] == 3
     gone = ("medfeed_fetch_errors_total", (("kind", "http"), ("source", "gone")))
     assert metrics[gone] == 2
+
+
+def test_run_and_serve_make_their_own_metrics_directory_and_remove_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    with metrics_directory() as path:
+        assert os.environ[MULTIPROC_ENV] == path and Path(path).is_dir()
+    assert MULTIPROC_ENV not in os.environ and not Path(path).exists()
+
+
+def test_an_admins_metrics_directory_is_used_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = tmp_path / "prometheus"
+    monkeypatch.setenv(MULTIPROC_ENV, str(given))
+    with metrics_directory() as path:
+        assert path == str(given) and given.is_dir()
+    assert given.is_dir() and os.environ[MULTIPROC_ENV] == str(given)

@@ -275,3 +275,15 @@ def test_a_refresh_pass_stores_queued_pushes_even_when_no_source_is_due(
     hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
     outcomes = Refresher(world["settings"], store).refresh(due_only=True)
     assert [(o.source_id, o.status, o.new) for o in outcomes] == [("wire", "pushed", 1)]
+
+
+def test_deliveries_for_unknown_sources_or_too_large_are_refused(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    unknown = world["site"].url + "/websub/nobody"
+    assert httpx.post(unknown, content=b"<rss/>", timeout=5).status_code == 404
+    too_large = b"x" * (world["settings"].http.max_bytes + 1)
+    assert hub.publish(world["callback"], too_large) == 413
+    assert not store.websub.pending()
