@@ -19,7 +19,7 @@ from . import __version__, logs
 from .config import Settings, config_path, load_settings
 from .errors import ConfigError, MedfeedError, StorageError
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
-from .records import SourceOutcome, StoredSource
+from .records import Kind, SourceOutcome, StoredSource
 from .refresh import Refresher
 from .store import Store
 from .store.database import check_location
@@ -52,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, default=None, help="web worker processes")
         command.add_argument("--access-log", action="store_true",
                              help="log every request (common log format) to stdout")  # fmt: skip
-    _format_option(commands.add_parser("sources", help="table of sources with their health"))
+    sources = commands.add_parser("sources", help="table of sources with their health")
+    _format_option(sources)
+    source_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    add = source_commands.add_parser("add", help="find a site's feeds and add one to the config")
+    add.add_argument("url", help="the site (or feed) address")
+    add.add_argument("--kind", choices=[k.value for k in Kind], help="instead of the guess")
+    add.add_argument("--id", dest="source_id", help="source id (default: from the feed title)")
+    add.add_argument("--name", help="display name (default: the feed title)")
+    add.add_argument("--pick", type=int, help="add the Nth feed found (when there are several)")
+    add.add_argument("--dry-run", action="store_true", help="show what would be added")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -104,6 +113,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
 
         return run_service(settings, host=args.host, port=args.port, workers=args.workers,
                            access_log=args.access_log)  # fmt: skip
+    if args.command == "sources" and args.sources_command == "add":
+        from .addsource import sources_add
+
+        return sources_add(settings, args.url, kind=args.kind, source_id=args.source_id,
+                           name=args.name, pick=args.pick, dry_run=args.dry_run,
+                           console=console, err=err)  # fmt: skip
     store = Store(settings.database)
     try:
         if args.command == "refresh":

@@ -174,6 +174,18 @@ class DedupeSettings(_Strict):
     threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
 
 
+class RetentionSettings(_Strict):
+    """Purge items older than ``days`` and beyond the newest ``per_source`` of each source
+    (featured, pinned and upcoming events are kept); either may be left out."""
+
+    days: int | None = Field(None, ge=1)
+    per_source: int | None = Field(None, ge=1)
+
+    @property
+    def enabled(self) -> bool:
+        return self.days is not None or self.per_source is not None
+
+
 class SpecialtySettings(_Strict):
     keywords: tuple[str, ...]
     sources: tuple[str, ...] = ()
@@ -239,6 +251,7 @@ class Settings(_Strict):
     public_url: str | None = None
     web: WebSettings = Field(default_factory=WebSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     specialties: dict[str, Annotated[SpecialtySettings, BeforeValidator(_specialty)]] | None = None
     sources: tuple[SourceSettings, ...] = Field(min_length=1)
 
@@ -267,6 +280,16 @@ class Settings(_Strict):
                 raise ValueError(f"duplicate source id {source.id!r}")
             seen.add(source.id)
         return sources
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
+        return value.rstrip("/")
 
     def source(self, source_id: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.id == source_id), None)

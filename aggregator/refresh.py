@@ -5,6 +5,9 @@
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
     attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
+    websub.subscribe_due(...)                          # after each batch, when public_url is set
+    before the pass: ingest_pushed()                   # what hubs pushed, through the same stages
+    after the pass: count it (``metrics``), mark its end, purge by ``retention``
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
@@ -20,15 +23,16 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import TypeVar
 
-from . import pacing
+from . import metrics, pacing, websub
 from .config import Settings
 from .dedupe import Signature, document_levels, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
@@ -46,6 +50,7 @@ from .records import (
     SourceOutcome,
     SourceState,
 )
+from .retention import purge_after_pass
 from .sanitize import html_to_text
 from .store import Store, default_worker_name
 from .tagging import Specialty, Tagger, specialties_from_config
@@ -200,9 +205,10 @@ class Refresher:
         Small batches let several processes share a large pass evenly, and keep
         every lease far shorter than the pass.
         """
+        started = time.monotonic()
         if source_ids is None and not due_only:
             source_ids = [s.id for s in self.store.sources() if s.enabled]
-        outcomes: list[SourceOutcome] = []
+        outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
             if source_ids is not None:
                 for start in range(0, len(source_ids), CLAIM_BATCH):
@@ -210,10 +216,21 @@ class Refresher:
                         break
                     chunk = source_ids[start : start + CLAIM_BATCH]
                     outcomes += self.run(self.claim(source_ids=chunk, due_only=due_only))
-                return outcomes
-            while not self._stopped.is_set() and (states := self.claim(due_only=True)):
-                outcomes += self.run(states)
+            else:
+                while not self._stopped.is_set() and (states := self.claim(due_only=True)):
+                    outcomes += self.run(states)
+        self._after_pass(outcomes, time.monotonic() - started)
         return outcomes
+
+    def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
+        """Count the pass, mark its end (for /readyz), apply retention; none fails a source."""
+        metrics.record_pass(seconds)
+        try:
+            self.store.mark_pass(_now())
+        except MedfeedError as exc:
+            log.error("could not record the end of the refresh pass: %s", exc)
+        if not self._stopped.is_set():  # a stopping service does not start a purge
+            purge_after_pass(self.settings, self.store, outcomes, _now())
 
     @contextmanager
     def _pool_for(self, sources: int) -> Iterator[None]:
@@ -242,6 +259,7 @@ class Refresher:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, state, pool, db, done) for state in states]
                 outcomes = list(await asyncio.gather(*tasks))
+            await self._subscribe()
             await self._feature()
             return outcomes
         finally:
@@ -249,6 +267,68 @@ class Refresher:
             abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
+
+    async def _subscribe(self) -> None:
+        """Ask hubs for pushes when the site has a public address; failures are logged."""
+        if not self.settings.public_url:
+            return
+        try:
+            await websub.subscribe_due(
+                self.settings.public_url, self.store, fetch_limits(self.settings), _now()
+            )
+        except MedfeedError as exc:
+            log.error("websub: %s", exc)
+
+    def ingest_pushed(self) -> list[SourceOutcome]:
+        """Store what hubs pushed (checked and queued by the site) through the fetch's stages.
+
+        A push counts as a successful fetch of its source (status ``pushed``);
+        content that does not parse is logged and dropped, and fails nothing.
+        """
+        outcomes: list[SourceOutcome] = []
+        if not self.settings.public_url or not self.store.websub.pending():
+            return outcomes
+        for delivery in self.store.websub.take():
+            source = self.settings.source(delivery.source_id)
+            if source is None or not source.enabled:
+                continue
+            now = _now()
+            job = PrepareJob(
+                source_id=source.id,
+                kind=source.kind,
+                label=source.effective_label,
+                source_tags=source.tags,
+                specialties=self._specialties,
+                body=delivery.body,
+                url=source.url,
+                content_type=delivery.content_type,
+                now=now,
+            )
+            try:
+                prepared = prepare(job)
+                pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
+                next_fetch = pacing.after_success(
+                    now, self.settings.interval_of(source), jitter=self.settings.schedule.jitter
+                )
+                report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
+                dedupe = self.settings.dedupe
+                result = self.store.save_fetch(
+                    report,
+                    prepared.updates,
+                    signatures=prepared.signatures,
+                    worker=self.worker,
+                    window=dedupe.window,
+                    threshold=dedupe.threshold,
+                )
+            except MedfeedError as exc:
+                log.warning("source %s: pushed content not stored: %s", source.id, exc)
+                continue
+            outcome = replace(
+                pushed, new=result.new, updated=result.updated, unchanged=result.unchanged
+            )
+            metrics.record_outcome(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
     async def _feature(self) -> None:
         """Give the featured article its full text; a failure here never fails the pass."""
@@ -268,6 +348,7 @@ class Refresher:
         done: set[str],
     ) -> SourceOutcome:
         started = _now()
+        error: BaseException | None = None
         unconditional = pacing.wants_unconditional(
             started, state.last_unconditional_at, self.settings.schedule.unconditional_every
         )
@@ -286,11 +367,14 @@ class Refresher:
             else:
                 outcome = await self._store(state, fetched, started, unconditional, pool, db)
         except MedfeedError as exc:
+            error = exc
             outcome = await self._failed(state, started, exc, db)
         except Exception as exc:  # a bug must not stop the other sources
             log.exception("source %s: unexpected error", state.id)
+            error = exc
             outcome = await self._failed(state, started, exc, db)
         done.add(state.id)
+        metrics.record_outcome(outcome, error)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
         return outcome
@@ -316,6 +400,12 @@ class Refresher:
             now=started,
         )
         prepared = await _in(pool, prepare, job) if pool is not None else prepare(job)
+        if self.settings.public_url:
+            hub, topic = websub.hub_links(fetched)
+            if hub:
+                await _in(
+                    db, self.store.websub.note_hub, state.id, hub, topic or state.url, started
+                )
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
         report = self._success(state, started, provisional, fetched, unconditional)
         dedupe = self.settings.dedupe

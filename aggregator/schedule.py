@@ -47,6 +47,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings
+from .metrics import metrics_directory
 from .output import RefreshSummary
 from .records import SourceOutcome, SourceState
 from .refresh import Refresher, parse_pool
@@ -160,11 +161,12 @@ class RefreshService:
             self._scheduler.shutdown(wait=True)
 
     def tick(self) -> list[SourceOutcome]:
-        """Apply config edits; refresh the due sources unless a cron does the refreshing."""
+        """Apply config edits; store pushed content; refresh the due sources unless a cron
+        does the refreshing."""
         self.apply(self.watcher.check())
         if self._settings.schedule.cron or self.store.due_count() == 0:
-            return []
-        return self._pass(due_only=True)
+            return Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
+        return self._pass(due_only=True)  # a pass stores pushed content first
 
     def refresh_all(self) -> list[SourceOutcome]:
         """The cron pass: every enabled source, except those backing off or told to wait."""
@@ -262,8 +264,18 @@ def run_service(
     workers: int | None = None,
     access_log: bool = False,
 ) -> int:
-    """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT."""
+    """``medfeed run``: refresh in the background and serve the site until SIGTERM/SIGINT.
+
+    The refresh's counters and the site's workers share one metrics directory.
+    """
     ensure_port_free(host, port)  # before anything starts: the admin hears of it at once
+    with metrics_directory():
+        return _run_service(settings, host=host, port=port, workers=workers, access_log=access_log)
+
+
+def _run_service(
+    settings: Settings, *, host: str, port: int, workers: int | None, access_log: bool
+) -> int:
     _quiet_scheduler_logs()
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}

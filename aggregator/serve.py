@@ -20,6 +20,7 @@ from gunicorn.workers.sync import SyncWorker
 from .config import Settings
 from .errors import PortInUse
 from .logs import COMMON_LOG_FORMAT
+from .metrics import metrics_directory, worker_exited
 
 
 def default_workers() -> int:
@@ -84,6 +85,7 @@ def gunicorn_options(
         "errorlog": "-",
         "logger_class": "aggregator.logs.GunicornLogger",
         "proc_name": "medfeed-web",
+        "child_exit": _worker_exited,
     }
 
 
@@ -117,7 +119,13 @@ def serve(
     workers: int | None = None,
     access_log: bool = False,
 ) -> int:
+    """Run gunicorn; its workers share one metrics directory (``metrics_directory``)."""
     ensure_port_free(host, port)
     options = gunicorn_options(host, port, workers, access_log=access_log)
-    SiteApplication(settings, options).run()
+    with metrics_directory():
+        SiteApplication(settings, options).run()
     return 0
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    worker_exited(worker.pid)

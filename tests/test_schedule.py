@@ -328,3 +328,14 @@ def test_killed_medfeed_run_takes_its_web_server_down_with_it(
     process.kill()
     process.wait()
     assert wait_until(lambda: get_json(base + "/healthz") is None, 15.0)
+
+
+def test_medfeed_run_serves_the_refresh_counters_and_is_ready_after_a_pass(
+    medfeed_run: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    _, base = medfeed_run
+    assert wait_until(lambda: get_json(base + "/readyz") is not None, 10.0)
+    metrics = httpx.get(base + "/metrics", timeout=5.0).text
+    # Counted by the scheduler process, served by a gunicorn worker: the shared directory.
+    assert "medfeed_refresh_passes_total 1.0" in metrics
+    assert 'medfeed_items_stored_total{change="new",source="alpha"} 1.0' in metrics

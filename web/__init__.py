@@ -28,7 +28,7 @@ from aggregator.config import Settings, config_path, load_settings
 from aggregator.reload import NO_CHANGE, ConfigWatcher
 from aggregator.store import Store
 
-from . import api, cache, errors, feeds, pages
+from . import api, cache, errors, feeds, metrics, pages, websub
 from .context import MedfeedState, state
 from .hosts import install_hosts
 from .http import install_headers
@@ -62,6 +62,8 @@ def create_app(
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    app.register_blueprint(websub.blueprint)
     errors.install(app)
     install_headers(app)
     install_hosts(app)

@@ -19,7 +19,7 @@ from aggregator.store.reads import InvalidCursor
 from .params import BadParameter
 
 log = logging.getLogger(__name__)
-_JSON_PATHS = ("/api/", "/healthz", "/feed.json")
+_JSON_PATHS = ("/api/", "/healthz", "/readyz", "/feed.json")
 
 
 def install(app: Flask) -> None:

@@ -31,7 +31,13 @@ def looks_like_html(body: bytes) -> bool:
 
 def advertised_feed(body: bytes, *, url: str) -> str | None:
     """The first feed URL a page declares with ``<link rel="alternate" type="...">``."""
+    return next(iter(advertised_feeds(body, url=url)), None)
+
+
+def advertised_feeds(body: bytes, *, url: str) -> list[str]:
+    """Every feed URL a page declares with ``<link rel="alternate" type="...">``, in order."""
     text = body[:_SCAN_BYTES].decode("utf-8", errors="replace")
+    found: list[str] = []
     for tag in _LINK_TAG_RE.findall(text):
         attrs = {
             name.lower(): html_lib.unescape(double or single or bare)
@@ -43,8 +49,10 @@ def advertised_feed(body: bytes, *, url: str) -> str | None:
             and attrs.get("type", "").lower() in _FEED_TYPES
             and attrs.get("href")
         ):
-            return urljoin(url, attrs["href"].strip())
-    return None
+            feed = urljoin(url, attrs["href"].strip())
+            if feed not in found:
+                found.append(feed)
+    return found
 
 
 def html_page_message(body: bytes, *, url: str) -> str:

@@ -17,17 +17,27 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..config import Settings
+from ..config import FeaturedSettings, Settings
 from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
 from ..leases import this_holder
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
+from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
 from .reads import Reads
+from .retention import (
+    PurgePlan,
+    PurgeResult,
+    drop_stale_tombstones,
+    expired_batch,
+    kept,
+    purge_items,
+)
 from .stories import Stories
+from .websub import WebSubStore
 
 if TYPE_CHECKING:
     from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
@@ -35,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["IngestResult", "Store", "default_worker_name"]
 
 MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
+PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite's limit
 
 
 def default_worker_name() -> str:
@@ -62,6 +73,11 @@ class Store(Reads):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def websub(self) -> WebSubStore:
+        """Subscriptions to hubs and the queue of pushed content (``store.websub``)."""
+        return WebSubStore(self.session, lambda: session_scope(self._sessions))
 
     def session(self) -> AbstractContextManager[Session]:
         """A unit of work (commit on success); for the store's own modules and tests."""
@@ -153,6 +169,40 @@ class Store(Reads):
         with self.session() as session:
             source_rows.record(session, report, worker)
 
+    def purge(
+        self,
+        plan: PurgePlan,
+        featured: FeaturedSettings,
+        *,
+        batch: int = PURGE_BATCH,
+        max_batches: int | None = None,
+    ) -> PurgeResult:
+        """Delete what ``plan`` lets go, ``batch`` items per transaction (``store.retention``).
+
+        Short transactions: the refresh's writer and the site's readers are
+        never held up for a long purge, and a purge cut short loses nothing.
+        After ``max_batches`` it stops (``complete`` False): the next pass goes on.
+        """
+        purged = batches = 0
+        complete = True
+        with self.session() as session:
+            keep = kept(session, featured)
+        while True:
+            if max_batches is not None and batches >= max_batches:
+                complete = False
+                break
+            with self.session() as session:
+                ids = expired_batch(session, plan, keep, batch)
+                purge_items(session, ids, plan.now)
+                if ids:
+                    _bump_generation(session, plan.now)
+            purged, batches = purged + len(ids), batches + (1 if ids else 0)
+            if len(ids) < batch:
+                break
+        with self.session() as session:
+            forgotten = drop_stale_tombstones(session, plan.now)
+        return PurgeResult(items=purged, batches=batches, forgotten=forgotten, complete=complete)
+
     # --- full text of the featured article --------------------------------
 
     def claim_fulltext(self, item_id: int, now: datetime, lease: timedelta) -> bool:
@@ -217,6 +267,16 @@ class Store(Reads):
                 session.add(Meta(key=key, value=value, changed_at=now or _now()))
             else:
                 row.value, row.changed_at = value, now or _now()
+
+    def vitals(self) -> Vitals:
+        """Sources in backoff, last successes, sizes, last pass: what /metrics reports."""
+        with session_scope(self._sessions) as session:
+            return vitals(session)
+
+    def mark_pass(self, now: datetime | None = None) -> None:
+        """Record the end of a refresh pass, for /readyz and /metrics."""
+        with self.session() as session:
+            mark_pass(session, now or _now())
 
     def generation(self) -> str:
         """Changes whenever stored items or source names change: the basis of ETags.

@@ -27,6 +27,7 @@ from ..records import EventInfo, ItemUpdate
 from ..sanitize import word_count
 from .citations import mark_noticed, set_citations
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag
+from .retention import forget_known
 from .upsert import chunks, insert_ignore
 
 _ITEMS = Base.metadata.tables["items"]
@@ -48,6 +49,11 @@ def ingest(
 ) -> IngestResult:
     result = IngestResult()
     batch = _unique_by_guid(updates)
+    # Entries retention purged stay purged: they are neither new nor updated.
+    purged = forget_known(session, source_id, [u.identity.guid_key for u in batch], now)
+    if purged:
+        batch = [u for u in batch if u.identity.guid_key not in purged]
+        result.unchanged += len(purged)
     links = _existing_links(session, source_id, [u.identity.guid_key for u in batch])
     fresh: list[ItemUpdate] = []
     written: list[tuple[int, ItemUpdate]] = []  # rows whose content this feed wrote

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -186,6 +187,7 @@ class Item(Base):
         Index("ix_items_event", "kind", "event_end", "event_start"),
         Index("ix_items_changed", "changed_at"),
         Index("ix_items_doi", "doi"),
+        Index("ix_items_source_published", "source_id", "published", "id"),
     )
 
 
@@ -207,6 +209,57 @@ class ItemSource(Base):
         Index("ix_item_sources_item", "item_id"),
         Index("ix_item_sources_source_item", "source_id", "item_id"),
     )
+
+
+class PurgedItem(Base):
+    """A guid whose item retention purged: the source's next fetch must not bring it back.
+
+    Kept while the source's feed still carries the guid (``seen_at``), dropped
+    some time after it stopped (``aggregator.store.retention``).
+    """
+
+    __tablename__ = "purged_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    guid_key: Mapped[str] = mapped_column(String(1024))
+    purged_at: Mapped[Timestamp]
+    seen_at: Mapped[Timestamp]
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid_key", name="uq_purged_items_source_guid"),
+        Index("ix_purged_items_seen", "seen_at"),
+    )
+
+
+class WebSubSubscription(Base):
+    """A source's WebSub subscription: its hub, topic, secret, state and lease."""
+
+    __tablename__ = "websub_subscriptions"
+
+    source_id: Mapped[SourceId] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    hub: Mapped[URL]
+    topic: Mapped[URL]
+    secret: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # discovered | requested | active | denied
+    requested_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[Timestamp]
+
+
+class WebSubDelivery(Base):
+    """Content a hub pushed, verified, waiting for the refresh to ingest it."""
+
+    __tablename__ = "websub_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[Timestamp]
 
 
 class ItemIdentifier(Base):

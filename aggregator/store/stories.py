@@ -41,6 +41,7 @@ from aggregator.storyindex import Assignment, StoryIndex
 
 STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
 _SEQ_KEY = "story_seq"
+_EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
 _ITEMS = Base.metadata.tables["items"]
 _COLUMNS = (
     Item.id,
@@ -76,6 +77,7 @@ class _Book:
 
     index: StoryIndex
     seq: int = -1  # the last story change this process has seen
+    epoch: str | None = None  # the removals this process has seen (``detach``)
     loaded: tuple[datetime, datetime] | None = None  # published range held in the index
 
 
@@ -108,6 +110,10 @@ class Stories:
             if book is None or book.index.window != window or book.index.threshold != threshold:
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
             _take_lock(session)
+            epoch = _meta(session, _EPOCH_KEY)
+            if book.epoch is not None and epoch != book.epoch:
+                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
+            book.epoch = epoch or ""
             seq = _current_seq(session)
             if seq != book.seq:
                 _catch_up(session, book, window)
@@ -130,18 +136,60 @@ def _take_lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
 
 
+def detach(session: Session, item_id: int) -> None:
+    """Take an item out of its story before it is deleted (retention).
+
+    If it led the story, the earliest remaining member leads it now and the
+    others stay with it (they matched the leader that left; a purge reaches
+    items too old to be matched again). Every process rebuilds its story
+    index on its next assignment (``story_epoch``), so the deleted item is not
+    remembered anywhere.
+    """
+    story_id = session.scalar(select(Item.story_id).where(Item.id == item_id))
+    session.execute(
+        update(Item).where(Item.id == item_id).values(story_id=item_id, is_representative=True)
+    )
+    if story_id == item_id:
+        remaining = (
+            session.execute(
+                select(Item.id)
+                .where(Item.story_id == item_id, Item.id != item_id)
+                .order_by(Item.published, Item.id)
+            )
+            .scalars()
+            .all()
+        )
+        if remaining:
+            leader = remaining[0]
+            session.execute(
+                update(Item)
+                .where(Item.id.in_(remaining))
+                .values(story_id=leader, is_representative=Item.id == leader)
+            )
+    epoch = _meta(session, _EPOCH_KEY)
+    _set_meta(session, _EPOCH_KEY, str(int(epoch) + 1 if epoch and epoch.isdigit() else 1))
+
+
+def _meta(session: Session, key: str) -> str | None:
+    return session.scalar(select(Meta.value).where(Meta.key == key))
+
+
 def _current_seq(session: Session) -> int:
-    value = session.scalar(select(Meta.value).where(Meta.key == _SEQ_KEY))
+    value = _meta(session, _SEQ_KEY)
     return int(value) if value and value.isdigit() else 0
 
 
 def _set_seq(session: Session, seq: int) -> None:
-    row = session.get(Meta, _SEQ_KEY)
+    _set_meta(session, _SEQ_KEY, str(seq))
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
     now = datetime.now(UTC)
     if row is None:
-        session.add(Meta(key=_SEQ_KEY, value=str(seq), changed_at=now))
+        session.add(Meta(key=key, value=value, changed_at=now))
     else:
-        row.value, row.changed_at = str(seq), now
+        row.value, row.changed_at = value, now
 
 
 def _catch_up(session: Session, book: _Book, window: timedelta) -> None:

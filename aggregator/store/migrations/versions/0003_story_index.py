@@ -34,9 +34,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_items_story_seq", table_name="items")
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_column("story_seq")
-        batch_op.drop_column("story_levels")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of items
+    # would cascade into its children.
+    for column in ("story_seq", "story_levels"):
+        op.execute(f"ALTER TABLE items DROP COLUMN {column}")
     op.create_table(
         "story_bands",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -58,7 +58,6 @@ def _drop_occurrence_rows() -> None:
     )
     for table in ("item_sources", "item_identifiers", "item_tags", "item_citations"):
         op.execute(f"DELETE FROM {table} WHERE item_id IN ({occurrences})")
-    op.execute(f"DELETE FROM story_bands WHERE item_id IN ({occurrences})")
     op.execute(f"DELETE FROM items WHERE id IN ({occurrences})")
 
 

@@ -1,0 +1,110 @@
+"""``medfeed sources add URL``: find a site's feeds, show them, write the chosen one.
+
+    found  = discover(url)                 # the page's declared feeds, else the usual paths
+    show     title, kind guess, item count, URL of each
+    choose   the only one, --pick N, or ask on a terminal
+    write    configedit.add_source(...)    # comments and layout kept; validated first
+
+Bad input (no feed, an unreachable site, a feed already configured, a choice
+out of range) is a message and exit status 2; config.yaml is then untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.prompt import IntPrompt
+from rich.table import Table
+
+from .config import Settings
+from .configedit import NewSource, add_source, already_configured, slug_for
+from .discover import FoundFeed, discover
+from .errors import MedfeedError
+from .records import Kind
+from .refresh import fetch_limits
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def sources_add(
+    settings: Settings,
+    url: str,
+    *,
+    kind: str | None,
+    source_id: str | None,
+    name: str | None,
+    pick: int | None,
+    dry_run: bool,
+    console: Console,
+    err: Console,
+) -> int:
+    try:
+        found = asyncio.run(discover(url, fetch_limits(settings)))
+    except MedfeedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    show(found, console)
+    chosen = choose(found, pick, console, err)
+    if chosen is None:
+        return EXIT_USAGE
+    duplicate = already_configured(settings, chosen.url)
+    if duplicate is not None:
+        err.print(f"[bold red]error:[/] {chosen.url} is already configured as source "
+                  f"{duplicate!r}", highlight=False)  # fmt: skip
+        return EXIT_USAGE
+    taken = {s.id for s in settings.sources}
+    if source_id is not None and source_id in taken:
+        err.print(f"[bold red]error:[/] source id {source_id!r} is taken", highlight=False)
+        return EXIT_USAGE
+    new = NewSource(
+        id=source_id or slug_for(chosen.title, chosen.url, taken),
+        name=name or chosen.title or (chosen.url.split("//", 1)[-1].split("/", 1)[0]),
+        url=chosen.url,
+        kind=Kind(kind) if kind else chosen.kind,
+    )
+    if dry_run:
+        console.print(f"would add source {new.id!r} ({new.kind.value}) {new.url}", highlight=False)
+        return EXIT_OK
+    try:
+        add_source(settings.path, new)
+    except MedfeedError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    console.print(
+        f"added source {new.id!r} ({new.kind.value}, {chosen.items} items) to {settings.path}; "
+        "`medfeed run` picks it up within seconds",
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def show(found: Sequence[FoundFeed], console: Console) -> None:
+    table = Table(title="feeds found", title_justify="left")
+    for column in ("#", "title", "kind (guess)", "items", "url"):
+        table.add_column(column, justify="right" if column in ("#", "items") else "left")
+    for n, feed in enumerate(found, start=1):
+        table.add_row(str(n), feed.title or "(untitled)", feed.kind.value, str(feed.items),
+                      feed.url)  # fmt: skip
+    console.print(table)
+
+
+def choose(
+    found: Sequence[FoundFeed], pick: int | None, console: Console, err: Console
+) -> FoundFeed | None:
+    """The feed to add: ``--pick N``, the only one found, or the admin's answer on a terminal."""
+    if pick is not None:
+        if 1 <= pick <= len(found):
+            return found[pick - 1]
+        err.print(f"[bold red]error:[/] --pick {pick}: choose 1 to {len(found)}", highlight=False)
+        return None
+    if len(found) == 1:
+        return found[0]
+    if console.is_terminal and sys.stdin.isatty():
+        choices = [str(n) for n in range(1, len(found) + 1)]
+        return found[IntPrompt.ask("add which feed?", choices=choices, default=1) - 1]
+    err.print(f"[bold red]error:[/] {len(found)} feeds found; choose one with --pick N",
+              highlight=False)  # fmt: skip
+    return None

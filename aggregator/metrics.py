@@ -1,0 +1,151 @@
+"""Prometheus counters of the refresh: passes, their duration, items, fetch errors.
+
+The refresh records events here; the web site's ``/metrics`` (``web/metrics.py``)
+exposes them together with gauges it reads from the database at scrape time
+(sources in backoff, last success per source, database size, story count).
+This module counts and nothing else: it never reads the database or renders.
+
+Under ``medfeed run`` the refresh runs in one process and the site in gunicorn
+workers, so the counters live in prometheus-client's multiprocess mode: every
+process writes its samples to files in ``$PROMETHEUS_MULTIPROC_DIR`` and
+``/metrics`` sums them. prometheus-client picks that mode when it is *imported*,
+so it is imported here on first use, after ``medfeed run`` / ``serve`` have set
+the directory up (``metrics_directory``), never at module import.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .errors import (
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ParseError,
+    ResponseTooLarge,
+    StorageError,
+)
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
+
+    from .records import SourceOutcome
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Refresh passes range from one 304 (milliseconds) to a full pass over hundreds of feeds.
+PASS_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+
+
+@dataclass(frozen=True)
+class RefreshCounters:
+    passes: Counter
+    pass_seconds: Histogram
+    fetches: Counter
+    items: Counter
+    fetch_errors: Counter
+
+
+@cache
+def counters() -> RefreshCounters:
+    """The process's counters, created on first use (see the module docstring)."""
+    from prometheus_client import Counter, Histogram
+
+    return RefreshCounters(
+        passes=Counter("medfeed_refresh_passes", "Refresh passes completed."),
+        pass_seconds=Histogram(
+            "medfeed_refresh_pass_duration_seconds",
+            "Wall time of a refresh pass.",
+            buckets=PASS_BUCKETS,
+        ),
+        fetches=Counter(
+            "medfeed_fetches",
+            "Fetch attempts by source and outcome (ok, not-modified, failed).",
+            ["source", "status"],
+        ),
+        items=Counter(
+            "medfeed_items_stored",
+            "Items stored by source and change (new, updated).",
+            ["source", "change"],
+        ),
+        fetch_errors=Counter(
+            "medfeed_fetch_errors",
+            "Failed fetches by source and kind of failure.",
+            ["source", "kind"],
+        ),
+    )
+
+
+def error_kind(exc: BaseException) -> str:
+    """The ``kind`` label of a failed fetch: one word per class of ``aggregator.errors``."""
+    for cls, kind in _ERROR_KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return "internal"
+
+
+_ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (FetchTimeout, "timeout"),
+    (HTTPStatusError, "http"),
+    (ResponseTooLarge, "too_large"),
+    (BlockedAddress, "blocked"),
+    (FetchError, "network"),
+    (ParseError, "parse"),
+    (StorageError, "storage"),
+)
+
+
+def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -> None:
+    """Count one source's fetch: its status, the items it stored, its failure kind."""
+    metrics = counters()
+    metrics.fetches.labels(outcome.source_id, outcome.status).inc()
+    if outcome.new:
+        metrics.items.labels(outcome.source_id, "new").inc(outcome.new)
+    if outcome.updated:
+        metrics.items.labels(outcome.source_id, "updated").inc(outcome.updated)
+    if error is not None:
+        metrics.fetch_errors.labels(outcome.source_id, error_kind(error)).inc()
+
+
+def record_pass(seconds: float) -> None:
+    metrics = counters()
+    metrics.passes.inc()
+    metrics.pass_seconds.observe(seconds)
+
+
+@contextmanager
+def metrics_directory() -> Iterator[str]:
+    """``$PROMETHEUS_MULTIPROC_DIR`` for this process and its children.
+
+    An admin's directory is used as it is (wipe it between runs, e.g. systemd's
+    ``RuntimeDirectory=``), as is one a parent ``medfeed run`` set up for its
+    ``serve`` child; otherwise a fresh one is made and removed at exit, so
+    counters start from zero with each run, as Prometheus expects of a restart.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        yield given
+        return
+    path = tempfile.mkdtemp(prefix="medfeed-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield path
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def worker_exited(pid: int) -> None:
+    """Gunicorn's ``child_exit`` hook: drop the live gauges of a worker that is gone."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)

@@ -1,0 +1,170 @@
+"""Delete expired items in batches, and remember their guids so feeds cannot bring them back.
+
+``purge`` takes a ``PurgePlan`` (what ``aggregator.retention`` decided may go)
+and deletes at most ``batch`` items per transaction, oldest first: each item
+leaves its story first (``stories.detach``, so the rest of a story keeps a
+representative), then every ``(source, guid)`` that carried it goes into
+``purged_items`` and the row is deleted (its links, tags, identifiers, bands and
+citations go with it: ``ON DELETE CASCADE``). Ingest asks ``forget_known`` which
+entries of a fetched feed were purged and skips them; a purged guid is kept
+while its feed still carries it and dropped ``FORGET_AFTER`` after it stopped.
+
+Never purged: the featured article (and the refresh's next candidate for it),
+the pinned item, and conferences that have not ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, delete, func, not_, select, update
+from sqlalchemy.orm import Session
+
+from ..config import FeaturedSettings
+from . import stories
+from .models import Item, ItemSource, PurgedItem
+from .reads import _featured_row
+from .upsert import chunks, insert_ignore
+
+FORGET_AFTER = timedelta(days=90)  # a purged guid no feed has carried for this long is dropped
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    """What may go: items published before ``older_than``, and each source's items beyond
+    its newest ``per_source`` (only ``source_ids``' when given, every source's otherwise)."""
+
+    now: datetime
+    older_than: datetime | None = None
+    per_source: int | None = None
+    source_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    items: int = 0
+    batches: int = 0
+    forgotten: int = 0  # purged guids dropped because no feed carries them any more
+    complete: bool = True  # False when the batch budget ran out first
+
+
+def expired_batch(session: Session, plan: PurgePlan, keep: set[int], limit: int) -> list[int]:
+    """Up to ``limit`` ids that ``plan`` lets go, locked (PostgreSQL) against a concurrent purge."""
+    found: list[int] = []
+    if plan.older_than is not None:
+        query = _purgeable(plan.now, keep).where(Item.published < plan.older_than)
+        found += _ids(session, query.order_by(Item.published, Item.id).limit(limit))
+    if plan.per_source is not None:
+        # One statement for every source: building it is most of the cost of an idle pass.
+        query = (
+            _purgeable(plan.now, keep)
+            .where(Item.source_id == bindparam("source_id"))
+            .order_by(Item.published.desc(), Item.id.desc())
+            .offset(plan.per_source)
+            .limit(bindparam("room"))
+        )
+        for source_id in _sources(session, plan):
+            if len(found) >= limit:
+                break
+            more = _ids(session, query, source_id=source_id, room=limit - len(found))
+            found += [item_id for item_id in more if item_id not in found]
+    return found[:limit]
+
+
+def purge_items(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Remember the guids of ``ids``, take them out of their stories, delete them."""
+    if not ids:
+        return
+    carried = session.execute(
+        select(ItemSource.source_id, ItemSource.guid_key).where(ItemSource.item_id.in_(ids))
+    )
+    tombstones = [
+        {"source_id": source_id, "guid_key": key, "purged_at": now, "seen_at": now}
+        for source_id, key in carried
+    ]
+    insert_ignore(session, PurgedItem.__table__, tombstones)
+    for item_id in _members_of_kept_stories(session, ids):
+        stories.detach(session, item_id)
+    session.execute(
+        delete(Item).where(Item.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+
+
+def forget_known(session: Session, source_id: str, keys: Sequence[str], now: datetime) -> set[str]:
+    """Which of a feed's guid keys were purged; they are marked as still carried."""
+    known: set[str] = set()
+    for chunk in chunks(keys):
+        known.update(
+            session.scalars(
+                select(PurgedItem.guid_key).where(
+                    PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk)
+                )
+            )
+        )
+    if known:
+        for chunk in chunks(sorted(known)):
+            session.execute(
+                update(PurgedItem)
+                .where(PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk))
+                .values(seen_at=now)
+            )
+    return known
+
+
+def drop_stale_tombstones(session: Session, now: datetime) -> int:
+    result = session.execute(delete(PurgedItem).where(PurgedItem.seen_at < now - FORGET_AFTER))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _purgeable(now: datetime, keep: set[int]) -> Select[Any]:
+    upcoming = and_(Item.kind == "conference", Item.event_end.is_not(None), Item.event_end >= now)
+    query = select(Item.id).where(not_(upcoming))
+    return query.where(Item.id.not_in(keep)) if keep else query
+
+
+def _ids(session: Session, query: Select[Any], **params: Any) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query, params))
+
+
+def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
+    if plan.source_ids is not None:
+        return plan.source_ids
+    return session.scalars(select(Item.source_id).distinct().order_by(Item.source_id)).all()
+
+
+def kept(session: Session, featured: FeaturedSettings) -> set[int]:
+    """The featured article, the refresh's candidate for it, and the pinned item."""
+    rows = (_featured_row(session, featured), _featured_row(session, featured, untried=True))
+    keep = {row.id for row in rows if row is not None}
+    if featured.pinned:
+        pinned = featured.model_copy(update={"policy": "pinned"})
+        row = _featured_row(session, pinned)
+        if row is not None:
+            keep.add(row.id)
+    return keep
+
+
+def _members_of_kept_stories(session: Session, ids: Sequence[int]) -> list[int]:
+    """The purged items whose story keeps other members: only they need detaching.
+
+    A story purged whole (the usual case: its items are equally old) needs no
+    relabelling, which saves a few statements per item on a large first purge.
+    """
+    purged = set(ids)
+    rows = session.execute(
+        select(Item.id, func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(ids))
+    )
+    story_of: dict[int, int] = {item_id: story_id for item_id, story_id in rows}
+    survivors = set(
+        session.scalars(
+            select(Item.story_id)
+            .where(Item.story_id.in_(set(story_of.values())), Item.id.not_in(purged))
+            .distinct()
+        )
+    )
+    return sorted(item_id for item_id, story_id in story_of.items() if story_id in survivors)

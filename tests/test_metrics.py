@@ -1,0 +1,227 @@
+"""/metrics and /readyz: counters of real refresh passes, gauges read from the database,
+and the counters of several processes summed through prometheus-client's multiprocess mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from aggregator.config import Settings, load_settings
+from aggregator.errors import FetchTimeout, HTTPStatusError, ParseError
+from aggregator.metrics import MULTIPROC_ENV, error_kind, metrics_directory
+from aggregator.refresh import Refresher
+from aggregator.store import Store
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer, send
+from web import create_app
+from web.metrics import stale_after
+
+TITLES = ("Aspirin trial halts early", "Measles cases rise in Europe", "New sepsis guideline")
+FEED = rss([Entry(title, f"https://ex.org/{n}", f"t{n}") for n, title in enumerate(TITLES)])
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        server.route("/good.xml", served(FEED))
+        server.route("/gone.xml", lambda handler: send(handler, 404, b"no such feed"))
+        server.route("/page.html", lambda handler: send(handler, 200, b"<html><body>hi</body>"))
+        yield server
+
+
+def write_config(tmp_path: Path, database_url: str, server: LocalServer, **extra: str) -> Path:
+    path = tmp_path / "config.yaml"
+    sources = [
+        ("good", server.url("/good.xml"), "news"),
+        ("gone", server.url("/gone.xml"), "news"),
+        ("page", server.url("/page.html"), "news"),
+    ]
+    path.write_text(config_text(database_url, sources, **extra))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, server: LocalServer) -> Settings:
+    return load_settings(write_config(tmp_path, database_url, server))
+
+
+def refresh(settings: Settings, store: Store) -> None:
+    store.sync_sources(settings)
+    Refresher(settings, store).refresh(due_only=False)
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def scrape(
+    settings: Settings, store: Store
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    answer = create_app(settings, store).test_client().get("/metrics")
+    assert answer.status_code == 200
+    assert answer.content_type.startswith("text/plain; version=0.0.4")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(answer.get_data(as_text=True))
+        for s in family.samples
+    }
+
+
+def test_a_pass_counts_itself_its_new_items_and_its_failures_by_kind(
+    settings: Settings, store: Store
+) -> None:
+    before = {
+        "passes": sample("medfeed_refresh_passes_total"),
+        "new": sample("medfeed_items_stored_total", source="good", change="new"),
+        "http": sample("medfeed_fetch_errors_total", source="gone", kind="http"),
+        "parse": sample("medfeed_fetch_errors_total", source="page", kind="parse"),
+        "durations": sample("medfeed_refresh_pass_duration_seconds_count"),
+    }
+    refresh(settings, store)
+    assert sample("medfeed_refresh_passes_total") == before["passes"] + 1
+    assert sample("medfeed_refresh_pass_duration_seconds_count") == before["durations"] + 1
+    assert sample("medfeed_items_stored_total", source="good", change="new") == before["new"] + 3
+    assert sample("medfeed_fetch_errors_total", source="gone", kind="http") == before["http"] + 1
+    assert sample("medfeed_fetch_errors_total", source="page", kind="parse") == before["parse"] + 1
+
+
+def test_a_not_modified_fetch_is_counted_as_such_and_stores_nothing(
+    settings: Settings, store: Store
+) -> None:
+    refresh(settings, store)
+    new = sample("medfeed_items_stored_total", source="good", change="new")
+    unchanged = sample("medfeed_fetches_total", source="good", status="not-modified")
+    refresh(settings, store)
+    assert sample("medfeed_fetches_total", source="good", status="not-modified") == unchanged + 1
+    assert sample("medfeed_items_stored_total", source="good", change="new") == new
+
+
+def test_metrics_page_reports_backoff_last_success_stories_and_database_size(
+    settings: Settings, store: Store
+) -> None:
+    refresh(settings, store)
+    metrics = scrape(settings, store)
+    assert metrics[("medfeed_database_up", ())] == 1
+    assert metrics[("medfeed_sources_enabled", ())] == 3
+    assert metrics[("medfeed_sources_backing_off", ())] == 2
+    assert metrics[("medfeed_source_consecutive_failures", (("source", "gone"),))] == 1
+    good = store.sources()[[s.id for s in store.sources()].index("good")]
+    assert good.last_success_at is not None
+    last_success = ("medfeed_source_last_success_timestamp_seconds", (("source", "good"),))
+    assert metrics[last_success] == pytest.approx(good.last_success_at.timestamp())
+    assert ("medfeed_source_last_success_timestamp_seconds", (("source", "gone"),)) not in metrics
+    assert metrics[("medfeed_items", ())] == 3
+    assert metrics[("medfeed_stories", ())] == 3
+    assert metrics[("medfeed_database_size_bytes", ())] > 0
+    assert metrics[("medfeed_last_pass_timestamp_seconds", ())] > 0
+    assert metrics[("medfeed_refresh_passes_total", ())] >= 1
+
+
+def test_metrics_page_still_answers_when_the_database_does_not(settings: Settings) -> None:
+    unreachable = Store("postgresql+psycopg://nobody@127.0.0.1:9/none", migrate=False)
+    try:
+        metrics = scrape(settings, unreachable)
+    finally:
+        unreachable.close()
+    assert metrics[("medfeed_database_up", ())] == 0
+
+
+def test_readyz_is_503_before_any_refresh_pass(settings: Settings, store: Store) -> None:
+    store.sync_sources(settings)
+    answer = create_app(settings, store).test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "no refresh pass has ended yet"
+
+
+def test_readyz_is_ready_after_a_pass_and_not_once_the_pass_is_old(
+    settings: Settings, store: Store
+) -> None:
+    refresh(settings, store)
+    client = create_app(settings, store).test_client()
+    answer = client.get("/readyz")
+    assert (answer.status_code, answer.get_json()["status"]) == (200, "ready")
+    store.mark_pass(datetime.now(UTC) - stale_after(settings, datetime.now(UTC)) - timedelta(1))
+    stale = client.get("/readyz")
+    assert stale.status_code == 503
+    assert "the last refresh pass ended" in stale.get_json()["error"]
+
+
+def test_readyz_is_503_when_the_database_does_not_answer(settings: Settings) -> None:
+    unreachable = Store("postgresql+psycopg://nobody@127.0.0.1:9/none", migrate=False)
+    try:
+        answer = create_app(settings, unreachable).test_client().get("/readyz")
+    finally:
+        unreachable.close()
+    assert answer.status_code == 503
+    assert answer.get_json()["status"] == "unavailable"
+
+
+def test_a_pass_may_be_two_longest_intervals_plus_a_lease_old(settings: Settings) -> None:
+    now = datetime(2026, 11, 30, 12, 7, tzinfo=UTC)
+    assert stale_after(settings, now) == 2 * timedelta(minutes=30) + timedelta(minutes=10)
+    hourly = settings.model_copy(
+        update={"schedule": settings.schedule.model_copy(update={"cron": "0 */2 * * *"})}
+    )
+    assert stale_after(hourly, now) == 2 * timedelta(hours=2) + timedelta(minutes=10)
+
+
+def test_each_failure_class_has_its_own_kind_label() -> None:
+    assert error_kind(FetchTimeout("s", "timed out")) == "timeout"
+    assert error_kind(HTTPStatusError("s", 500)) == "http"
+    assert error_kind(ParseError("not a feed")) == "parse"
+    assert error_kind(KeyError("bug")) == "internal"
+
+
+def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
+    tmp_path: Path, database_url: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, database_url, server)
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "refresh", "--all"]
+    for _ in range(2):
+        done = subprocess.run(
+            command,
+            env={**os.environ, MULTIPROC_ENV: str(shared)},
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr.decode()[-2000:]  # two sources fail on purpose
+    assert list(shared.glob("counter_*.db"))
+    monkeypatch.setenv(MULTIPROC_ENV, str(shared))
+    store = Store(database_url)
+    try:
+        metrics = scrape(load_settings(config), store)
+    finally:
+        store.close()
+    assert metrics[("medfeed_refresh_passes_total", ())] == 2
+    assert metrics[("medfeed_items_stored_total", (("change", "new"), ("source", "good")))] == 3
+    gone = ("medfeed_fetch_errors_total", (("kind", "http"), ("source", "gone")))
+    assert metrics[gone] == 2
+
+
+def test_run_and_serve_make_their_own_metrics_directory_and_remove_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    with metrics_directory() as path:
+        assert os.environ[MULTIPROC_ENV] == path and Path(path).is_dir()
+    assert MULTIPROC_ENV not in os.environ and not Path(path).exists()
+
+
+def test_an_admins_metrics_directory_is_used_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = tmp_path / "prometheus"
+    monkeypatch.setenv(MULTIPROC_ENV, str(given))
+    with metrics_directory() as path:
+        assert path == str(given) and given.is_dir()
+    assert given.is_dir() and os.environ[MULTIPROC_ENV] == str(given)

@@ -1,0 +1,210 @@
+"""``medfeed sources add URL``: feeds found on a real local site, shown, and the chosen one
+written into config.yaml with every comment and line of the file kept."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+from aggregator.config import load_settings
+from aggregator.configedit import NewSource, slug_for, with_source
+from aggregator.errors import ConfigError
+from aggregator.records import Kind
+from aggregator.store import Store
+from tests.feeds import Entry, rss, served
+from tests.localserver import LocalServer, closed_port, send
+
+DATA = Path(__file__).parent / "data" / "parse"
+REPO = Path(__file__).resolve().parents[1]
+FEED = rss(
+    [Entry("Aspirin trial halts early", "https://ex.org/1", "g1"),
+     Entry("Measles cases rise", "https://ex.org/2", "g2")],
+    title="Cardiology Daily",
+)  # fmt: skip
+CONFIG = """\
+# The admin's own words, kept.
+database: {database}
+
+sources:
+  # --- news ------------------------------------------------------------
+  - id: existing
+    name: Existing Wire   # a trailing comment
+    url: https://wire.example.org/feed.xml
+    kind: news
+
+  - id: other
+    name: Other
+    url: https://other.example.org/rss
+    kind: news
+    tags: [a, b]
+# end of the list
+"""
+
+
+def page(*links: str) -> bytes:
+    head = "".join(
+        f'<link rel="alternate" type="{kind}" title="t" href="{href}">'
+        for href, kind in (link.split("|") for link in links)
+    )
+    return f"<!doctype html><html><head>{head}</head><body>A site</body></html>".encode()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG.format(database=database_url))
+    return path
+
+
+def add(config: Path, *args: str) -> int:
+    return main(["--config", str(config), "sources", "add", *args])
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    diff = difflib.ndiff(before.splitlines(), after.splitlines())
+    assert not [line for line in diff if line.startswith("- ")], "a line of the file changed"
+    return [
+        line[2:] for line in difflib.ndiff(before.splitlines(), after.splitlines())
+        if line.startswith("+ ")
+    ]  # fmt: skip
+
+
+def test_a_feed_declared_by_the_page_is_added_and_the_rest_of_the_file_is_untouched(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/", lambda handler: send(handler, 200, page("/feed.xml|application/rss+xml")))
+    server.route("/feed.xml", served(FEED))
+    before = config.read_text()
+    assert add(config, server.url("/")) == 0
+    out = capsys.readouterr().out
+    assert "Cardiology Daily" in out and "news" in out and "2" in out
+    assert added_lines(before, config.read_text()) == [
+        "",
+        "  - id: cardiology-daily",
+        "    name: Cardiology Daily",
+        f"    url: {server.url('/feed.xml')}",
+        "    kind: news",
+    ]
+    assert config.read_text().rstrip().endswith("# end of the list")
+    assert load_settings(config).source("cardiology-daily") is not None
+
+
+def test_the_added_source_is_fetched_by_the_next_refresh(
+    config: Path, server: LocalServer, store: Store
+) -> None:
+    server.route("/feed.xml", served(FEED))
+    assert add(config, server.url("/feed.xml")) == 0
+    assert main(["--config", str(config), "refresh", "--source", "cardiology-daily"]) == 0
+    source = next(s for s in store.sources() if s.id == "cardiology-daily")
+    assert (source.last_status, source.item_count) == ("ok", 2)
+
+
+def test_with_several_feeds_the_pick_chooses_and_the_kind_is_guessed_from_the_entries(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/", lambda handler: send(handler, 200, page(
+        "/news.xml|application/rss+xml", "/journal.atom|application/atom+xml")))  # fmt: skip
+    server.route("/news.xml", served(FEED))
+    journal = (DATA / "atom.xml").read_bytes()
+    server.route("/journal.atom", served(journal, content_type="application/atom+xml"))
+    assert add(config, server.url("/")) == 2
+    assert "choose one with --pick N" in capsys.readouterr().err
+    assert add(config, server.url("/"), "--pick", "2") == 0
+    added = load_settings(config).source("journal-of-examples")
+    assert added is not None and added.kind is Kind.ARTICLE
+
+
+def test_a_site_that_declares_nothing_is_searched_at_the_usual_paths(
+    config: Path, server: LocalServer
+) -> None:
+    server.route("/blog/", lambda handler: send(handler, 200, page()))
+    server.route("/blog/feed", served(FEED))
+    assert add(config, server.url("/blog/"), "--id", "blog", "--name", "The Blog") == 0
+    source = load_settings(config).source("blog")
+    assert source is not None
+    assert (source.name, source.url) == ("The Blog", server.url("/blog/feed"))
+
+
+def test_a_calendar_is_guessed_a_conference_and_kind_overrides_a_guess(
+    config: Path, server: LocalServer
+) -> None:
+    calendar = (DATA / "events.ics").read_bytes()
+    server.route("/events.ics", served(calendar, content_type="text/calendar"))
+    server.route("/feed.xml", served(FEED))
+    assert add(config, server.url("/events.ics")) == 0
+    assert add(config, server.url("/feed.xml"), "--kind", "video") == 0
+    settings = load_settings(config)
+    assert settings.source("medical-congresses").kind is Kind.CONFERENCE  # type: ignore[union-attr]
+    assert settings.source("cardiology-daily").kind is Kind.VIDEO  # type: ignore[union-attr]
+
+
+def test_a_feed_already_configured_is_refused_and_the_file_left_alone(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/feed.xml", served(FEED))
+    assert add(config, server.url("/feed.xml")) == 0
+    before = config.read_text()
+    assert add(config, server.url("/feed.xml")) == 2
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps at the terminal width
+    assert "already configured as source 'cardiology-daily'" in err
+    assert config.read_text() == before
+
+
+def test_no_feed_anywhere_is_a_clear_error(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/", lambda handler: send(handler, 200, page()))
+    before = config.read_text()
+    assert add(config, server.url("/")) == 2
+    assert "no feed found at" in capsys.readouterr().err
+    assert config.read_text() == before
+
+
+def test_an_unreachable_site_is_a_clear_error(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = config.read_text()
+    assert add(config, f"http://127.0.0.1:{closed_port()}/") == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+    assert config.read_text() == before
+
+
+def test_a_taken_id_is_refused(config: Path, server: LocalServer) -> None:
+    server.route("/feed.xml", served(FEED))
+    assert add(config, server.url("/feed.xml"), "--id", "existing") == 2
+
+
+def test_ids_come_from_titles_and_never_collide() -> None:
+    assert slug_for("The BMJ: Latest!", "https://bmj.com/rss", set()) == "the-bmj-latest"
+    assert slug_for("The BMJ", "https://bmj.com/rss", {"the-bmj"}) == "the-bmj-2"
+    assert slug_for(None, "https://www.nejm.org/feed", set()) == "nejm-org"
+
+
+def test_the_real_config_gains_only_the_new_entry() -> None:
+    text = (REPO / "config.yaml").read_text()
+    new = NewSource("new-one", "New: One", "https://ex.org/feed?a=1&b=2", Kind.NEWS)
+    updated = with_source(text, new, path=REPO / "config.yaml")
+    assert added_lines(text, updated) == [
+        "",
+        "  - id: new-one",
+        "    name: 'New: One'",
+        "    url: https://ex.org/feed?a=1&b=2",
+        "    kind: news",
+    ]
+
+
+def test_a_flow_style_source_list_is_refused_with_advice(tmp_path: Path) -> None:
+    text = "sources: [{id: a, name: A, url: https://ex.org/a, kind: news}]\n"
+    with pytest.raises(ConfigError, match="one entry per line"):
+        with_source(text, NewSource("b", "B", "https://ex.org/b", Kind.NEWS), path=tmp_path)

@@ -1,0 +1,289 @@
+"""WebSub against a hub written here: discovery, subscription and its verification, signed
+deliveries ingested through the normal pipeline, bad signatures dropped, leases renewed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from aggregator.config import Settings, load_settings
+from aggregator.records import Fetched
+from aggregator.refresh import Refresher
+from aggregator.schedule import RefreshService
+from aggregator.store import Store
+from aggregator.store.models import WebSubSubscription
+from aggregator.websub import hub_links, valid_signature
+from tests.feeds import Entry, config_text, served
+from tests.localserver import LocalServer
+from web import create_app
+
+FIRST = Entry("Aspirin trial halts early", "https://ex.org/1", "g1")
+PUSHED = Entry("Measles cases rise in Europe", "https://ex.org/2", "g2")
+
+
+def feed(hub: str, topic: str, *entries: Entry) -> bytes:
+    items = "".join(
+        f"<item><title>{e.title}</title><link>{e.link}</link><guid>{e.guid}</guid>"
+        f"<pubDate>{e.published}</pubDate></item>"
+        for e in entries
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+        f"<channel><title>Wire</title><link>https://ex.org/</link><description>d</description>"
+        f'<atom:link rel="hub" href="{hub}"/><atom:link rel="self" href="{topic}"/>'
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+class Hub:
+    """A WebSub hub: takes subscriptions (202), verifies them with a challenge, publishes
+    signed content to verified subscribers. Records what it got and what it verified."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.verified: list[str] = []  # callbacks that echoed the challenge
+        self.subscribers: dict[str, str] = {}  # callback -> secret
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                hub.requests.append(form)
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                threading.Thread(target=hub._verify, args=(form,), daemon=True).start()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def _verify(self, form: dict[str, str]) -> None:
+        params = {
+            "hub.mode": "subscribe",
+            "hub.topic": form["hub.topic"],
+            "hub.challenge": "c-" + form["hub.secret"][:6],
+            "hub.lease_seconds": "864000",
+        }
+        answer = httpx.get(form["hub.callback"], params=params, timeout=5)
+        if answer.status_code == 200 and answer.text == params["hub.challenge"]:
+            self.subscribers[form["hub.callback"]] = form["hub.secret"]
+            self.verified.append(form["hub.callback"])
+
+    def publish(self, callback: str, body: bytes, *, secret: str | None = None) -> int:
+        key = (secret or self.subscribers[callback]).encode()
+        signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/rss+xml", "X-Hub-Signature": signature}
+        return httpx.post(callback, content=body, headers=headers, timeout=5).status_code
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Site:
+    """The Flask app served for real on 127.0.0.1, as the hub must reach it."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self._server = make_server("127.0.0.1", 0, create_app(settings, store), threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    hub = Hub()
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path, database_url: str, store: Store, hub: Hub) -> Iterator[dict[str, Any]]:
+    """A feed naming the hub, a site at a public_url, settings and store for them."""
+    with LocalServer() as feeds:
+        topic = feeds.url("/wire.xml")
+        feeds.route("/wire.xml", served(feed(hub.url, topic, FIRST)))
+        config = tmp_path / "config.yaml"
+        config.write_text(config_text(database_url, [("wire", topic, "news")]))
+        settings = load_settings(config)
+        site = Site(settings, store)
+        settings = settings.model_copy(update={"public_url": site.url})
+        store.sync_sources(settings)
+        try:
+            yield {"settings": settings, "site": site, "topic": topic,
+                   "callback": f"{site.url}/websub/wire"}  # fmt: skip
+        finally:
+            site.close()
+
+
+def subscription(store: Store) -> WebSubSubscription | None:
+    with store.session() as session:
+        row = session.get(WebSubSubscription, "wire")
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def titles(store: Store) -> set[str]:
+    return {item.title for item in store.list_items(limit=50).items}
+
+
+def test_a_refresh_subscribes_to_the_hub_and_the_site_answers_its_verification(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: hub.verified == [world["callback"]])
+    (request,) = hub.requests
+    assert (request["hub.mode"], request["hub.topic"]) == ("subscribe", world["topic"])
+    row = subscription(store)
+    assert row is not None and row.state == "active" and row.secret == request["hub.secret"]
+    assert row.lease_until is not None
+    assert row.lease_until - datetime.now(UTC) > timedelta(days=9)  # the hub's 10 days
+
+
+def test_a_signed_delivery_is_ingested_through_the_pipeline(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    body = feed(hub.url, world["topic"], PUSHED, FIRST)
+    assert hub.publish(world["callback"], body) == 202
+    outcomes = Refresher(world["settings"], store).ingest_pushed()
+    assert [(o.status, o.new, o.unchanged) for o in outcomes] == [("pushed", 1, 1)]
+    assert titles(store) == {FIRST.title, PUSHED.title}
+
+
+def test_a_delivery_with_a_wrong_signature_is_acknowledged_and_dropped(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    body = feed(hub.url, world["topic"], PUSHED)
+    assert hub.publish(world["callback"], body, secret="not-the-secret") == 202
+    assert Refresher(world["settings"], store).ingest_pushed() == []
+    assert PUSHED.title not in titles(store)
+
+
+def test_a_verification_for_another_topic_or_unasked_is_refused(
+    world: dict[str, Any], store: Store
+) -> None:
+    params = {"hub.mode": "subscribe", "hub.topic": "https://evil.example/feed",
+              "hub.challenge": "x", "hub.lease_seconds": "60"}  # fmt: skip
+    assert httpx.get(world["callback"], params=params, timeout=5).status_code == 404
+    params["hub.topic"] = world["topic"]
+    assert httpx.get(world["callback"], params=params, timeout=5).status_code == 404
+    assert subscription(store) is None
+
+
+def test_a_lease_near_its_end_is_renewed_on_the_next_pass(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: len(hub.verified) == 1)
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert len(hub.requests) == 1  # ten days left: nothing to do
+    with store.session() as session:
+        row = session.get(WebSubSubscription, "wire")
+        assert row is not None
+        row.lease_until = datetime.now(UTC) + timedelta(hours=2)
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: len(hub.verified) == 2)
+    assert len(hub.requests) == 2
+
+
+def test_without_a_public_url_nothing_is_subscribed(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    settings = world["settings"].model_copy(update={"public_url": None})
+    Refresher(settings, store).refresh(due_only=False)
+    assert hub.requests == [] and subscription(store) is None
+
+
+def test_pushed_content_reaches_the_page_within_a_tick_of_the_service(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    settings = world["settings"]
+    schedule = settings.schedule.model_copy(
+        update={"tick": timedelta(seconds=0.2), "default_interval": timedelta(hours=1)}
+    )
+    fast = settings.model_copy(update={"schedule": schedule})
+    service = RefreshService(fast, store, worker="websub-test")
+    service.start()
+    try:
+        assert wait_until(lambda: bool(hub.verified), 20.0)
+        published = time.monotonic()
+        hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
+        page = world["site"].url + "/api/items"
+        assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text, 10.0)
+        print(f"publish to page: {time.monotonic() - published:.2f} s")
+    finally:
+        service.stop()
+
+
+def test_hub_and_self_links_are_read_from_headers_and_body() -> None:
+    body = b'<feed><link rel="hub" href="https://hub.example/"/><link rel="self" href="/f"/>'
+    fetched = Fetched(url="https://ex.org/feed", status=200, body=body)
+    assert hub_links(fetched) == ("https://hub.example/", "https://ex.org/f")
+    headers = {"link": '<https://h2.example/>; rel="hub", <https://ex.org/t>; rel="self"'}
+    with_headers = Fetched(url="https://ex.org/feed", status=200, body=body, headers=headers)
+    assert hub_links(with_headers) == ("https://h2.example/", "https://ex.org/t")
+
+
+def test_signatures_are_checked_with_any_websub_algorithm() -> None:
+    body = b"payload"
+    for name, algorithm in (("sha1", hashlib.sha1), ("sha512", hashlib.sha512)):
+        header = f"{name}=" + hmac.new(b"s3cret", body, algorithm).hexdigest()
+        assert valid_signature("s3cret", body, header)
+        assert not valid_signature("other", body, header)
+    assert not valid_signature("s3cret", body, None)
+    assert not valid_signature("s3cret", body, "md5=abc")
+
+
+def test_a_refresh_pass_stores_queued_pushes_even_when_no_source_is_due(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
+    outcomes = Refresher(world["settings"], store).refresh(due_only=True)
+    assert [(o.source_id, o.status, o.new) for o in outcomes] == [("wire", "pushed", 1)]
+
+
+def test_deliveries_for_unknown_sources_or_too_large_are_refused(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    unknown = world["site"].url + "/websub/nobody"
+    assert httpx.post(unknown, content=b"<rss/>", timeout=5).status_code == 404
+    too_large = b"x" * (world["settings"].http.max_bytes + 1)
+    assert hub.publish(world["callback"], too_large) == 413
+    assert not store.websub.pending()
