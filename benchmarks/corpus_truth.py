@@ -18,7 +18,6 @@ Used by ``benchmarks/peer_reader.py`` and ``benchmarks/dedupe_quality.py``::
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from sqlalchemy import create_engine, text
 
 SHARED_BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
@@ -67,20 +68,24 @@ def truth_labels(manifest: Iterable[Mapping[str, Any]]) -> dict[Entry, int]:
 
 
 def medfeed_labels(
-    database: Path, feed_of: Callable[[str], int | None] = lambda source: int(source[1:])
+    database_url: str, feed_of: Callable[[str], int | None] = lambda source: int(source[1:])
 ) -> dict[Entry, int]:
-    """(feed, guid) -> story of the item that entry was stored as, read from a SQLite file.
+    """(feed, guid) -> story of the item that entry was stored as, read from a medfeed database.
 
     ``feed_of`` turns a source id into the feed index (the benchmarks name
     sources ``f<index>``); sources it maps to None are left out. An item
     outside any story is its own story.
     """
-    query = (
+    query = text(
         "SELECT s.source_id, s.guid_key, COALESCE(i.story_id, i.id) "
         "FROM item_sources AS s JOIN items AS i ON i.id = s.item_id"
     )
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        rows = connection.execute(query).fetchall()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+    finally:
+        engine.dispose()
     labels: dict[Entry, int] = {}
     for source_id, guid, story in rows:
         feed = feed_of(source_id)

@@ -347,7 +347,7 @@ def run_medfeed(
     errors = count(database, "SELECT count(*) FROM sources WHERE last_status = 'error'")
     if errors:
         log(f"  {errors} sources ended in error")
-    result.stories.append(score_stories(setup.truth, medfeed_labels(database)))
+    result.stories.append(score_stories(setup.truth, medfeed_labels(f"sqlite:///{database}")))
     result.bytes.append(database_bytes(database))
     result.start.append(run_measured([str(setup.medfeed), "--help"], setup.workdir))
     _remove(database)
