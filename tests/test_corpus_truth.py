@@ -8,33 +8,18 @@ small generated corpus maps every stored entry back to its manifest row.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
+from benchmarks import corpus_truth as truth
 from tests.feeds import config_text, served
 from tests.localserver import LocalServer
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def truth() -> ModuleType:
-    path = REPO / "benchmarks" / "corpus_truth.py"
-    spec = importlib.util.spec_from_file_location("corpus_truth", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -47,7 +32,7 @@ def brute_force(labels: dict[tuple[int, str], object]) -> set[frozenset[tuple[in
     return {frozenset(p) for p in combinations(labels, 2) if labels[p[0]] == labels[p[1]]}
 
 
-def test_pair_counts_from_cluster_sizes_equal_pairs_counted_one_by_one(truth: ModuleType) -> None:
+def test_pair_counts_from_cluster_sizes_equal_pairs_counted_one_by_one() -> None:
     actual = {(0, "a"): 1, (1, "a"): 1, (2, "a"): 1, (0, "b"): 2, (1, "b"): 2, (0, "c"): 3}
     predicted = {(0, "a"): 7, (1, "a"): 7, (2, "a"): 8, (0, "b"): 7, (1, "b"): 9, (0, "c"): 3}
     scores = truth.score_stories(actual, predicted)
@@ -59,9 +44,7 @@ def test_pair_counts_from_cluster_sizes_equal_pairs_counted_one_by_one(truth: Mo
     assert (scores.largest, scores.largest_true) == (3, 3)
 
 
-def test_entries_missing_on_one_side_are_counted_and_left_out_of_the_pairs(
-    truth: ModuleType,
-) -> None:
+def test_entries_missing_on_one_side_are_counted_and_left_out_of_the_pairs() -> None:
     actual = {(0, "a"): 1, (1, "a"): 1, (0, "gone"): 1}
     predicted = {(0, "a"): 5, (1, "a"): 5, (9, "extra"): 5}
     scores = truth.score_stories(actual, predicted)
@@ -70,7 +53,7 @@ def test_entries_missing_on_one_side_are_counted_and_left_out_of_the_pairs(
 
 
 def test_a_refreshed_generated_corpus_maps_every_entry_back_to_the_manifest(
-    truth: ModuleType, server: LocalServer, database_url: str, tmp_path: Path
+    server: LocalServer, database_url: str, tmp_path: Path
 ) -> None:
     if not (truth.SHARED_BENCH / "gen_feeds.py").is_file():
         pytest.skip("the shared corpus generator (../shared/bench) is absent")
