@@ -36,6 +36,7 @@ and so adds up to the tree's real footprint.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email.utils
 import hashlib
 import json
@@ -43,6 +44,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -93,6 +95,8 @@ VARIANTS = {
     "medfeed-nomatch": "medfeed, matching off",
     "reader": "reader",
 }
+# the slow variant last, so that every repeat has the quick ones
+RUN_ORDER = ("reader", "medfeed-nomatch", "medfeed")
 
 
 # --------------------------------------------------------------------- server
@@ -211,7 +215,11 @@ def run_measured(argv: Sequence[str], cwd: Path) -> Measured:
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(process.pid, peaks, done), daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            _stop_tree(process.pid)
+            raise
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         done.set()
@@ -228,6 +236,14 @@ def run_measured(argv: Sequence[str], cwd: Path) -> Measured:
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
         )
+
+
+def _stop_tree(pid: int) -> None:
+    """Stop a measured command and every process it started (a pool may outlive its parent)."""
+    for member in reversed(_tree(pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
+    os.waitpid(pid, 0)
 
 
 def _sample(pid: int, peaks: list[int], done: threading.Event) -> None:
@@ -517,11 +533,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=35.0)
     parser.add_argument("--workers", type=int, default=8, help="reader's update workers")
+    parser.add_argument(
+        "--matching-repeat",
+        type=int,
+        default=None,
+        help="run medfeed with story matching in only the first N repeats (it is the slow one)",
+    )
     parser.add_argument("--only", default=",".join(VARIANTS), help="comma-separated variants")
     parser.add_argument("--medfeed", type=Path, default=REPO / ".venv" / "bin" / "medfeed")
     parser.add_argument("--reader-spec", default=READER_SPEC)
     parser.add_argument("--workdir", type=Path, default=None, help="scratch directory")
     args = parser.parse_args()
+    if args.matching_repeat is None:
+        args.matching_repeat = args.repeat
+    signal.signal(signal.SIGTERM, _interrupted)
     chosen = [name for name in VARIANTS if name in args.only.split(",")]
     if not args.medfeed.exists() and any(name.startswith("medfeed") for name in chosen):
         raise SystemExit(f"{args.medfeed} is missing: pip install -e . into .venv first")
@@ -555,34 +580,53 @@ def main() -> None:
         started = datetime.now(UTC)
         results = {name: Result() for name in chosen}
         for n in range(1, args.repeat + 1):
-            for name in chosen:
+            for name in sorted(chosen, key=RUN_ORDER.index):
+                if name == "medfeed" and n > args.matching_repeat:
+                    continue
                 print(f"[{n}/{args.repeat}] {VARIANTS[name]}", flush=True)
                 if name == "reader":
                     run_reader(setup, results[name], log=_log)
                 else:
                     run_medfeed(setup, results[name], matching=name == "medfeed", log=_log)
+            report(args, results, started, load_before, version, truth)
     finally:
         server.terminate()
         server.join(5)
         shutil.rmtree(scratch, ignore_errors=True)
-    load_after = os.getloadavg()
-    loaded = max(load_before[0], load_after[1]) > 1.0
+
+
+def report(
+    args: argparse.Namespace,
+    results: dict[str, Result],
+    started: datetime,
+    load_before: tuple[float, float, float],
+    version: str,
+    truth: dict[tuple[int, str], int],
+) -> None:
+    """The table so far: printed after every repeat, so a long run is usable when cut short."""
+    load_now = os.getloadavg()
+    loaded = max(load_before[0], load_now[1]) > 1.0
+    runs = ", ".join(f"{VARIANTS[name]} {len(r.first)}" for name, r in results.items())
     print()
     print(
         f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-        f"load average before {load_before[0]:.2f}, over the run {load_after[1]:.2f}"
+        f"load average before {load_before[0]:.2f}, over the last 5 min {load_now[1]:.2f}"
         f"{' (loaded)' if loaded else ''}"
     )
     print(
         f"corpus: {args.feeds} feeds x {args.items} items, seed {SEED}, mixed RSS/Atom, "
         f"{len(truth):,} entries in {len(set(truth.values())):,} true stories; "
         f"server latency {args.latency_ms:g} ms; reader {version} with {args.workers} workers; "
-        f"medians of {args.repeat}"
+        f"medians of the runs ({runs})"
     )
     print()
     print("\n".join(table(results, args.feeds)))
     print()
-    print("\n".join(story_lines(results)))
+    print("\n".join(story_lines(results)), flush=True)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
 
 
 def _log(message: str) -> None:
