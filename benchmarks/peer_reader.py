@@ -288,11 +288,15 @@ def _kilobytes(path: str, key: str) -> int:
 
 
 def database_bytes(path: Path) -> int:
-    """The SQLite file and its WAL after a full checkpoint: what the data occupies on disk."""
+    """The SQLite file and its WAL after a full checkpoint: what the data occupies on disk.
+
+    reader also keeps a ``.search`` file beside its database (empty unless
+    search is enabled); it is counted as part of reader's database.
+    """
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    wal = path.with_name(path.name + "-wal")
-    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    files = [path.with_name(path.name + suffix) for suffix in ("", "-wal", ".search")]
+    return sum(file.stat().st_size for file in files if file.exists())
 
 
 def count(path: Path, query: str) -> int:
@@ -409,7 +413,7 @@ def _pass(setup: Setup, command: list[str], name: str, log: Callable[[str], None
 
 
 def _remove(database: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".search"):
         database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
