@@ -14,6 +14,7 @@ from flask import abort, current_app
 from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
+from aggregator.tagging import specialties_from_config
 
 BUILD = "medfeed-web-1"  # part of every ETag: bump when templates or JSON change shape
 
@@ -48,3 +49,16 @@ def featured_or_404() -> StoredItem:
     if found is None:
         abort(404)
     return found
+
+
+def specialties() -> dict[str, str]:
+    """Specialty slug -> display name, from the vocabulary in force (config or built-in)."""
+    vocabulary = specialties_from_config(state().settings.specialties)
+    return {entry.name: entry.name.replace("-", " ").capitalize() for entry in vocabulary}
+
+
+def specialty_or_404(slug: str) -> str:
+    """A specialty slug of the vocabulary in force, or a 404."""
+    if slug not in specialties():
+        abort(404)
+    return slug

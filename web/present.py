@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from aggregator.records import EventInfo, Kind, Label, StoredItem
+from aggregator.records import EventInfo, Fragment, Kind, Label, StoredItem
 from aggregator.sanitize import clean_html, word_count
 
 WORDS_PER_MINUTE = 230
@@ -137,6 +137,18 @@ def clean(html: str | None) -> Markup:
     return Markup(clean_html(html or ""))
 
 
+def marked(fragments: tuple[Fragment, ...]) -> Markup:
+    """Search-result text with the matched words in ``<mark>``; everything else escaped.
+
+    The fragments are plain text (the index holds no HTML), so escaping each one
+    and adding only our own ``<mark>`` tags is the whole of the sanitising.
+    """
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % part.text if part.matched else escape(part.text)
+        for part in fragments
+    )
+
+
 def other_sources(item: StoredItem) -> list[str]:
     """Names for "also from …": other carriers of this item, then the story's other outlets."""
     names = [ref.name for ref in item.sources if ref.id != item.source.id]
@@ -165,6 +177,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(flag_text)
     app.add_template_filter(clean)
     app.add_template_filter(other_sources)
+    app.add_template_filter(marked)
     app.add_template_global(youtube_embed)
     app.add_template_global(list_url)
     app.jinja_env.globals["section_titles"] = SECTION_TITLES

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import FeaturedSettings
@@ -34,6 +35,8 @@ from ..records import (
     StoredItemRef,
     VideoInfo,
 )
+from ..searchquery import parse_search
+from . import search
 from .database import session_scope
 from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
 
@@ -55,6 +58,8 @@ class ItemFilter:
     tag: str | None = None
     q: str | None = None
     stories: bool = True  # True: one item per story (its representative)
+    sort: str = "relevance"  # with ``q``: "relevance" (then date) or "date"
+    specialty: str | None = None  # a specialty slug: the items tagged with it
 
 
 @dataclass(frozen=True)
@@ -74,23 +79,33 @@ class Generation:
     changed_at: datetime | None
 
 
-def encode_cursor(published: datetime, item_id: int) -> str:
-    raw = f"{published.astimezone(UTC).isoformat()}|{item_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(published: datetime, item_id: int, relevance: float | None = None) -> str:
+    """An opaque cursor; search results ordered by relevance carry the relevance too."""
+    raw = f"{published.astimezone(UTC).isoformat()}|{item_id}"
+    if relevance is not None:
+        raw = f"{relevance!r}~{raw}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The (published, id) a cursor points after; InvalidCursor for anything else."""
+    return decode_ranked_cursor(cursor)[1:]
+
+
+def decode_ranked_cursor(cursor: str) -> tuple[float | None, datetime, int]:
+    """The (relevance or None, published, id) a cursor points after."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, ident = raw.partition("|")
+        rank, _, rest = raw.rpartition("~")
+        stamp, _, ident = rest.partition("|")
+        relevance = float(rank) if rank else None
         published = datetime.fromisoformat(stamp)
         item_id = int(ident)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor(f"{cursor!r} is not a valid cursor") from exc
-    if published.tzinfo is None:
+    if published.tzinfo is None or (relevance is not None and not math.isfinite(relevance)):
         raise InvalidCursor(f"{cursor!r} is not a valid cursor")
-    return published.astimezone(UTC), item_id
+    return relevance, published.astimezone(UTC), item_id
 
 
 class Reads:
@@ -108,9 +123,17 @@ class Reads:
         before: str | None = None,
         limit: int = 20,
         stories: bool = True,
+        sort: str = "relevance",
+        specialty: str | None = None,
     ) -> Page:
-        """The combined stream, newest first, ``limit`` items after the ``before`` cursor."""
-        wanted = ItemFilter(kind=kind, source=source, tag=tag, q=q, stories=stories)
+        """The combined stream, ``limit`` items after the ``before`` cursor.
+
+        Newest first; a search (``q``) lists the best matches first, newest
+        first among equals, unless ``sort`` is "date".
+        """
+        wanted = ItemFilter(
+            kind=kind, source=source, tag=tag, q=q, stories=stories, sort=sort, specialty=specialty
+        )
         with session_scope(self._sessions) as session:
             return _stream(session, wanted, before, limit)
 
@@ -209,6 +232,9 @@ class Reads:
 def _stream(session: Session, wanted: ItemFilter, before: str | None, limit: int) -> Page:
     rows, next_cursor = _stream_rows(session, wanted, before, limit)
     hydrated = _hydrate(session, rows)
+    if wanted.q:
+        found = search.matches(session.connection(), parse_search(wanted.q), hydrated)
+        hydrated = {i: replace(item, match=found.get(i)) for i, item in hydrated.items()}
     return Page(tuple(hydrated[row.id] for row in rows), next_cursor)
 
 
@@ -219,6 +245,12 @@ def _stream_rows(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     query = _filtered(select(Item), wanted)
+    found = None
+    if wanted.q:
+        found = search.match(session.get_bind().dialect.name, parse_search(wanted.q))
+        query = found.apply(query, Item.id)
+    if found is not None and wanted.sort != "date":
+        return _ranked_rows(session, query, found.relevance, before, limit)
     if before is not None:
         published, item_id = decode_cursor(before)
         # The first term gives the index a range; the second breaks ties on equal dates.
@@ -232,6 +264,41 @@ def _stream_rows(
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].published, rows[-1].id)
+
+
+def _ranked_rows(
+    session: Session,
+    query: Select[Any],
+    relevance: ColumnElement[float],
+    before: str | None,
+    limit: int,
+) -> tuple[list[Item], str | None]:
+    """Search results, best match first, then newest; the cursor carries the relevance."""
+    if before is not None:
+        rank, published, item_id = decode_ranked_cursor(before)
+        if rank is None:
+            raise InvalidCursor("this cursor belongs to a list by date, not by relevance")
+        query = query.where(
+            or_(
+                relevance < rank,
+                and_(
+                    relevance == rank,
+                    or_(
+                        Item.published < published,
+                        and_(Item.published == published, Item.id < item_id),
+                    ),
+                ),
+            )
+        )
+    query = query.add_columns(relevance.label("relevance")).order_by(
+        literal_column("relevance").desc(), Item.published.desc(), Item.id.desc()
+    )
+    found = session.execute(query.limit(limit + 1)).all()
+    rows = [row[0] for row in found]
+    if len(rows) <= limit:
+        return rows, None
+    last, rank = found[limit - 1][0], found[limit - 1][1]
+    return rows[:limit], encode_cursor(last.published, last.id, float(rank))
 
 
 def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
@@ -253,19 +320,13 @@ def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
             .where(ItemTag.tag == wanted.tag, ItemTag.item_id == Item.id)
             .exists()
         )
-    if wanted.q:
-        pattern = f"%{_escape_like(wanted.q.lower())}%"
+    if wanted.specialty:
         query = query.where(
-            or_(
-                func.lower(Item.title).like(pattern, escape="\\"),
-                func.lower(Item.summary).like(pattern, escape="\\"),
-            )
+            select(ItemTag.item_id)
+            .where(ItemTag.tag == wanted.specialty, ItemTag.item_id == Item.id)
+            .exists()
         )
     return query
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _newest(kind: Kind) -> Select[Item]:
