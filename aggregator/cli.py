@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,8 +19,8 @@ from rich.table import Table
 
 from . import __version__
 from .config import Settings, config_path, load_settings
-from .errors import ConfigError, MedfeedError
-from .records import SourceOutcome, StoredSource
+from .errors import ConfigError, MedfeedError, OpmlError
+from .records import Kind, SourceOutcome, StoredSource
 from .refresh import Refresher
 from .store import Store
 
@@ -47,7 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
         command.add_argument("--workers", type=int, default=None, help="web worker processes")
-    commands.add_parser("sources", help="table of sources with their health")
+    sources = commands.add_parser("sources", help="table of sources with their health")
+    source_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    importer = source_commands.add_parser("import", help="add the feeds of an OPML file")
+    importer.add_argument("file", help="an OPML file (e.g. exported by another reader)")
+    importer.add_argument(
+        "--kind",
+        choices=[kind.value for kind in Kind],
+        help="the kind of every imported feed (default: from its folder or category)",
+    )
+    search = commands.add_parser("search", help="full-text search index")
+    search_commands = search.add_subparsers(dest="search_command", required=True, metavar="ACTION")
+    search_commands.add_parser("reindex", help="rebuild the index from the stored items")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -87,6 +99,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         from .schedule import run_service
 
         return run_service(settings, host=args.host, port=args.port, workers=args.workers)
+    if args.command == "sources" and args.sources_command == "import":
+        return import_sources(settings, args.file, args.kind, console, err)
     store = Store(settings.database)
     try:
         if args.command == "refresh":
@@ -94,6 +108,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         if args.command == "sources":
             store.sync_sources(settings)
             print_sources(store.sources(include_retired=True), console)
+            return EXIT_OK
+        if args.command == "search":
+            count = store.reindex_search()
+            console.print(f"search index rebuilt: {count} items", highlight=False)
             return EXIT_OK
         console.print(f"database {store.display_url} is at the newest schema")
         return EXIT_OK
@@ -118,6 +136,32 @@ def check_config(settings: Settings, console: Console) -> int:
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False)
+    return EXIT_OK
+
+
+def import_sources(
+    settings: Settings, file: str, kind: str | None, console: Console, err: Console
+) -> int:
+    """``sources import FILE.opml``: add the file's feeds to the config, say what happened."""
+    from .opml import import_opml  # ruamel.yaml and listparser: only this command needs them
+
+    try:
+        plan = import_opml(settings.path, Path(file), Kind(kind) if kind else None)
+    except (OpmlError, ConfigError) as exc:
+        err.print(f"[bold red]import failed, nothing added:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    for new in plan.added:
+        console.print(
+            f"added {new.id} ({new.kind.value}): {new.url}", highlight=False, soft_wrap=True
+        )
+    for skipped in plan.skipped:
+        console.print(f"skipped {skipped.url}: {skipped.reason}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(plan.added)} added, {len(plan.skipped)} skipped; {settings.path} updated"
+        if plan.added
+        else f"nothing added; {settings.path} unchanged",
+        highlight=False,
+    )
     return EXIT_OK
 
 

@@ -5,7 +5,8 @@ Each specialty has its own Atom feed (``/specialties/<slug>/feed.atom``).
 One entry per story (unless ``stories=0``), newest first; ``limit`` and
 ``before`` page through it, and the next page is linked (``rel="next"`` /
 ``next_url``). Atom is built with ``xml.etree`` and the calendar with the
-``icalendar`` package, so escaping is never by hand. ``/conferences.ics`` holds
+``icalendar`` package, so escaping is never by hand. ``/sources.opml`` lists
+the enabled sources as OPML (``aggregator.opml``). ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
 reader's calendar to subscribe to. It reads through the store and formats;
 nothing else.
@@ -22,11 +23,12 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, request, url_for
 from icalendar import Calendar, Event, vDuration
 
+from aggregator.opml import export_opml
 from aggregator.records import EventInfo, Page, StoredItem
 from aggregator.sanitize import html_to_text
 
 from .context import specialties, specialty_or_404, state
-from .http import conditional
+from .http import conditional, conditional_on_body
 from .params import list_query
 from .present import iso, label_text, media_url
 from .serialize import item_json
@@ -169,6 +171,14 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
     if item.updated:
         entry["date_modified"] = iso(item.updated)
     return entry
+
+
+@blueprint.get("/sources.opml")
+@conditional_on_body
+def sources_opml() -> Response:
+    """The enabled sources, for another reader to subscribe to (``aggregator.opml``)."""
+    body = export_opml(state().store.sources(), title="medfeed sources")
+    return Response(body, content_type="text/x-opml; charset=utf-8")
 
 
 @blueprint.get("/conferences.ics")
