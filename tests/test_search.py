@@ -283,10 +283,10 @@ def test_the_api_gives_highlights_and_refuses_an_empty_search(
     save(store, [news("Gout flares in winter", "<p>Gout & diet.</p>")])
     body = client.get("/api/items?q=gout").get_json()
     assert [item["title"] for item in body["items"]] == ["Gout flares in winter"]
-    assert body["items"][0]["highlight"] == {
-        "title": "<mark>Gout</mark> flares in winter",
-        "summary": "<mark>Gout</mark> &amp; diet.",
-    }
+    highlight = body["items"][0]["highlight"]
+    assert highlight["title"] == "<mark>Gout</mark> flares in winter"
+    # PostgreSQL's extract ends at the last word, FTS5's keeps the full stop.
+    assert highlight["summary"].startswith("<mark>Gout</mark> &amp; diet")
     refused = client.get("/api/items?q=-gout")
     assert refused.status_code == 400
     assert "at least one word" in refused.get_json()["error"]

@@ -28,9 +28,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Double,
     FromClause,
     Select,
     bindparam,
+    cast,
     column,
     func,
     literal_column,
@@ -150,7 +152,9 @@ def match(dialect: str, query: SearchQuery) -> Match:
             on=_PG.c.item_id,
             condition=document.op("@@")(tsquery),
             # Normalisation 1: divide by 1 + log(length), so long texts do not win by size.
-            relevance=func.ts_rank(document, tsquery, 1),
+            # As double precision: a real comes back rounded to its shortest decimal, and a
+            # cursor holding that would no longer equal the rank it was taken from.
+            relevance=cast(func.ts_rank(document, tsquery, 1), Double),
         )
     fts: ColumnElement[Any] = literal_column("items_fts")
     return Match(
