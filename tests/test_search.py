@@ -18,7 +18,7 @@ from webfactory import NOW, app, client, entry, save, settings, setup_store, web
 from aggregator.cli import main
 from aggregator.records import Kind
 from aggregator.searchquery import SearchSyntaxError, parse_search
-from aggregator.store import Store
+from aggregator.store import Store, search
 from aggregator.store.database import alembic_config
 
 
@@ -201,6 +201,38 @@ def test_paging_through_ranked_results_walks_every_match_once(reads: Store) -> N
     assert len(seen) == len(set(seen)) == 23
     everything = reads.list_items(q="influenza", limit=100, stories=False).items
     assert seen == [item.id for item in everything]
+
+
+def test_ranked_blocks_and_dense_date_walks_still_reach_every_match_once(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "BLOCK", 4)  # relevance ranks 4 matches at a time
+    monkeypatch.setattr(search, "DENSE", 5)  # a date search of 5+ matches walks the stream
+    for n in range(11):
+        mentions = " ".join(["malaria"] * (1 + n % 3))
+        save(
+            reads,
+            [
+                news(
+                    f"Report {n}",
+                    f"<p>{mentions}, note {n}.</p>",
+                    published=NOW - timedelta(hours=(n * 7) % 11),
+                )
+            ],
+        )
+    save(reads, [news("Unrelated report")])
+    for sort in ("relevance", "date"):
+        seen: list[int] = []
+        before = None
+        while True:
+            page = reads.list_items(q="malaria", limit=3, before=before, stories=False, sort=sort)
+            seen += [item.id for item in page.items]
+            if page.next is None:
+                break
+            before = page.next
+        assert len(seen) == len(set(seen)) == 11, sort
+    first = reads.list_items(q="malaria", limit=4, stories=False).items[0]
+    assert first.title == "Report 8"  # the newest block's only item with three mentions
 
 
 # --- the index follows the items ------------------------------------------------

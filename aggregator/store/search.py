@@ -51,6 +51,8 @@ MAX_TEXT = 20_000  # characters of an item's text indexed: the opening says what
 TITLE_WEIGHT, TEXT_WEIGHT = 4.0, 1.0  # a word in the title counts four times one in the text
 SNIPPET_WORDS = 32
 BATCH = 1000
+DENSE = 10_000  # matches from which a search by date walks the stream instead (see Match.dense)
+BLOCK = 1_000  # relevance ranks the newest this many matches at a time (see reads._ranked_rows)
 START, STOP = "\x02", "\x03"  # match markers; stripped from indexed text, so never ambiguous
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -140,6 +142,20 @@ class Match:
 
     def apply(self, query: Select[Any], item_id: Any) -> Select[Any]:
         return query.join(self.target, self.on == item_id).where(self.condition)
+
+    def probe(self, item_id: Any) -> ColumnElement[bool]:
+        """The match as a correlated EXISTS: one index probe per row of an outer walk."""
+        return select(self.on).where(self.condition, self.on == item_id).exists()
+
+    def dense(self, connection: Connection) -> bool:
+        """True when at least ``DENSE`` items match: counted with a cap, so it stays cheap.
+
+        A dense match is found sooner by walking the stream newest first and
+        probing the index for each row (``probe``) than by reading every match
+        and sorting them all by date; a sparse one the other way round.
+        """
+        capped = select(self.on).where(self.condition).limit(DENSE).subquery()
+        return connection.execute(select(func.count()).select_from(capped)).scalar_one() >= DENSE
 
 
 def match(dialect: str, query: SearchQuery) -> Match:
