@@ -212,8 +212,12 @@ def run(url: str, count: int, repeat: int) -> None:
             f"search reindex {indexed:,} items in {reindex:.0f} s ({indexed / reindex:,.0f}/s)"
         )
         client = create_app(settings=settings, store=store).test_client()
+        header = f"{'query':<28} {'matches':>9}   {'relevance p50/p99 ms':>21}"
+        print(f"{header}   {'date p50/p99 ms':>16}")
+        plain = latencies(client, "/api/items", repeat)
         print(
-            f"{'query':<28} {'matches':>9}   {'relevance p50/p99 ms':>21}   {'date p50/p99 ms':>16}"
+            f"{'(no query: /api/items)':<28} {'':>9}   {'':>21}   "
+            f"{statistics.median(plain) * 1000:7.1f} / {percentile(plain, 0.99) * 1000:6.1f}"
         )
         for label, query in queries(words):
             base = f"/api/items?q={quote(query)}"
