@@ -16,7 +16,7 @@ from aggregator.records import StoredItem
 from aggregator.store import Store
 from aggregator.tagging import specialties_from_config
 
-BUILD = "medfeed-web-1"  # part of every ETag: bump when templates or JSON change shape
+BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
 
 
 @dataclass
