@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__, logs
 from .config import Settings, config_path, load_settings
-from .errors import ConfigError, MedfeedError, StorageError
+from .errors import ConfigError, MedfeedError, OpmlError, StorageError
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
 from .records import Kind, SourceOutcome, StoredSource
 from .refresh import Refresher
@@ -62,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="display name (default: the feed title)")
     add.add_argument("--pick", type=int, help="add the Nth feed found (when there are several)")
     add.add_argument("--dry-run", action="store_true", help="show what would be added")
+    importer = source_commands.add_parser("import", help="add the feeds of an OPML file")
+    importer.add_argument("file", help="an OPML file (e.g. exported by another reader)")
+    importer.add_argument(
+        "--kind",
+        choices=[kind.value for kind in Kind],
+        help="the kind of every imported feed (default: from its folder or category)",
+    )
+    search = commands.add_parser("search", help="full-text search index")
+    search_commands = search.add_subparsers(dest="search_command", required=True, metavar="ACTION")
+    search_commands.add_parser("reindex", help="rebuild the index from the stored items")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -119,6 +130,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         return sources_add(settings, args.url, kind=args.kind, source_id=args.source_id,
                            name=args.name, pick=args.pick, dry_run=args.dry_run,
                            console=console, err=err)  # fmt: skip
+    if args.command == "sources" and args.sources_command == "import":
+        return import_sources(settings, args.file, args.kind, console, err)
     store = Store(settings.database)
     try:
         if args.command == "refresh":
@@ -128,6 +141,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             store.sync_sources(settings)
             form = choose_format(args.format, console)
             print_sources(store.sources(include_retired=True), form, console)
+            return EXIT_OK
+        if args.command == "search":
+            count = store.reindex_search()
+            console.print(f"search index rebuilt: {count} items", highlight=False)
             return EXIT_OK
         console.print(f"database {store.display_url} is at the newest schema")
         return EXIT_OK
@@ -160,6 +177,32 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False)
+    return EXIT_OK
+
+
+def import_sources(
+    settings: Settings, file: str, kind: str | None, console: Console, err: Console
+) -> int:
+    """``sources import FILE.opml``: add the file's feeds to the config, say what happened."""
+    from .opml import import_opml  # ruamel.yaml and listparser: only this command needs them
+
+    try:
+        plan = import_opml(settings.path, Path(file), Kind(kind) if kind else None)
+    except (OpmlError, ConfigError) as exc:
+        err.print(f"[bold red]import failed, nothing added:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    for new in plan.added:
+        console.print(
+            f"added {new.id} ({new.kind.value}): {new.url}", highlight=False, soft_wrap=True
+        )
+    for skipped in plan.skipped:
+        console.print(f"skipped {skipped.url}: {skipped.reason}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(plan.added)} added, {len(plan.skipped)} skipped; {settings.path} updated"
+        if plan.added
+        else f"nothing added; {settings.path} unchanged",
+        highlight=False,
+    )
     return EXIT_OK
 
 

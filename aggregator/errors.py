@@ -103,3 +103,7 @@ class PortInUse(MedfeedError):
 
 class ExtractionError(MedfeedError):
     """Full-text extraction of an article page failed."""
+
+
+class OpmlError(MedfeedError):
+    """An OPML file that cannot be imported: unreadable, not OPML, or outlines without a kind."""

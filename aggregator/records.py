@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Kind(StrEnum):
@@ -190,11 +191,27 @@ class StoredItem:
     covered_by: tuple[StoredItemRef, ...] = ()  # items that cite this item's DOI
     published_from: str = "source"  # "source": the feed's own date; "first_seen": ours
     title_derived: bool = False  # the title is the first sentence of the text
+    match: SearchMatch | None = None  # in search results: the words that matched, marked
 
     @property
     def body(self) -> str:
         """The fullest sanitized HTML we have for this item."""
         return self.fulltext or self.content or self.summary
+
+
+class Fragment(NamedTuple):
+    """A run of text, and whether it is a word that matched the search."""
+
+    text: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class SearchMatch:
+    """Where a search hit an item: its title and an extract of its text, as fragments."""
+
+    title: tuple[Fragment, ...]
+    snippet: tuple[Fragment, ...]
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,20 @@ def test_tag_source_and_search_filters_narrow_the_stream(reads: Store) -> None:
         "Measles outbreak in the north"
     ]
     assert [i.source.id for i in reads.list_items(source="fda-press").items] == ["fda-press"]
-    assert [i.title for i in reads.list_items(q="NEW STATIN").items] == [
+    assert [i.title for i in reads.list_items(q='"NEW STATIN"').items] == [
         "Regulator approves a new statin"
     ]
 
 
-def test_search_treats_percent_and_underscore_literally(reads: Store) -> None:
+def test_search_percent_and_underscore_are_not_wildcards(reads: Store) -> None:
     save(reads, [entry(Kind.NEWS, title="Coverage rose to 95% this year")])
-    save(reads, [entry(Kind.NEWS, title="Coverage rose to 95 this year")])
-    assert [i.title for i in reads.list_items(q="95%").items] == ["Coverage rose to 95% this year"]
+    save(reads, [entry(Kind.NEWS, title="Coverage rose to 9 points this year")])
+    assert [i.title for i in reads.list_items(q="9%").items] == [
+        "Coverage rose to 9 points this year"
+    ]
+    assert [i.title for i in reads.list_items(q="9_").items] == [
+        "Coverage rose to 9 points this year"
+    ]
 
 
 def test_an_altered_cursor_is_rejected(reads: Store) -> None:

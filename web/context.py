@@ -15,6 +15,7 @@ from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
 from aggregator.store.reads import MAX_ID
+from aggregator.tagging import specialties_from_config
 
 BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
 
@@ -59,3 +60,16 @@ def config_error() -> str | None:
     """Why the config on disk is not in force: the scheduler's verdict, else this worker's."""
     medfeed = state()
     return medfeed.store.get_meta("config_error") or medfeed.config_error
+
+
+def specialties() -> dict[str, str]:
+    """Specialty slug -> display name, from the vocabulary in force (config or built-in)."""
+    vocabulary = specialties_from_config(state().settings.specialties)
+    return {entry.name: entry.name.replace("-", " ").capitalize() for entry in vocabulary}
+
+
+def specialty_or_404(slug: str) -> str:
+    """A specialty slug of the vocabulary in force, or a 404."""
+    if slug not in specialties():
+        abort(404)
+    return slug

@@ -1,9 +1,12 @@
 """The combined stream as Atom 1.0 and JSON Feed 1.1, and upcoming conferences as iCalendar.
 
+Each specialty has its own Atom feed (``/specialties/<slug>/feed.atom``).
+
 One entry per story (unless ``stories=0``), newest first; ``limit`` and
 ``before`` page through it, and the next page is linked (``rel="next"`` /
 ``next_url``). Atom is built with ``xml.etree`` and the calendar with the
-``icalendar`` package, so escaping is never by hand. ``/conferences.ics`` holds
+``icalendar`` package, so escaping is never by hand. ``/sources.opml`` lists
+the enabled sources as OPML (``aggregator.opml``). ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
 reader's calendar to subscribe to; a recurring series is one VEVENT that keeps
 its RRULE, from its next occurrence on, in its own time zone. It reads
@@ -20,13 +23,14 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, request, url_for
 from icalendar import Calendar, Event, vDuration, vRecur
 
+from aggregator.opml import export_opml
 from aggregator.records import EventInfo, Page, StoredItem
 from aggregator.sanitize import html_to_text
 
-from .context import state
+from .context import specialties, specialty_or_404, state
 from .eventtime import upcoming, zone_of
 from .hosts import site_host, this_url
-from .http import conditional
+from .http import conditional, conditional_on_body
 from .params import list_query
 from .present import iso, label_text, media_url
 from .serialize import item_json
@@ -40,31 +44,51 @@ CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
 
 
-def _page() -> Page:
+def _page(specialty: str | None = None) -> Page:
     query = list_query(request.args, default_limit=FEED_LIMIT, calendar=False)
-    return state().store.list_items(**query.store_args(), now=datetime.now(UTC))
+    args = query.store_args()
+    if specialty is not None:
+        args["specialty"] = specialty
+    return state().store.list_items(**args, now=datetime.now(UTC))
 
 
 def _next_url(endpoint: str, page: Page) -> str | None:
     if page.next is None:
         return None
     args = {key: value for key, value in request.args.items() if key != "before"}
-    return url_for(endpoint, **args, before=page.next, _external=True)
+    return url_for(endpoint, **args, **(request.view_args or {}), before=page.next, _external=True)
 
 
 @blueprint.get("/feed.atom")
 @conditional
 def atom() -> Response:
-    page = _page()
+    return _atom(_page(), TITLE, url_for("feeds.atom", _external=True), "pages.index")
+
+
+@blueprint.get("/specialties/<slug>/feed.atom")
+@conditional
+def specialty_atom(slug: str) -> Response:
+    """One specialty's items: the combined feed narrowed to those tagged with it."""
+    name = specialties().get(specialty_or_404(slug), slug)
+    return _atom(
+        _page(specialty=slug),
+        f"medfeed — {name}",
+        url_for("feeds.specialty_atom", slug=slug, _external=True),
+        "pages.specialty",
+    )
+
+
+def _atom(page: Page, title: str, feed_id: str, html_endpoint: str) -> Response:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "id", url_for("feeds.atom", _external=True))
-    _text(feed, "title", TITLE)
+    _text(feed, "id", feed_id)
+    _text(feed, "title", title)
     _text(feed, "updated", iso(_newest(page)))
     _text(feed, "generator", "medfeed")
     _link(feed, "self", this_url(), "application/atom+xml")
-    _link(feed, "alternate", url_for("pages.index", _external=True), "text/html")
-    if next_url := _next_url("feeds.atom", page):
+    html = url_for(html_endpoint, **(request.view_args or {}), _external=True)
+    _link(feed, "alternate", html, "text/html")
+    if next_url := _next_url(request.endpoint or "feeds.atom", page):
         _link(feed, "next", next_url, "application/atom+xml")
     for item in page.items:
         feed.append(_entry(item))
@@ -149,6 +173,14 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
     if item.updated:
         entry["date_modified"] = iso(item.updated)
     return entry
+
+
+@blueprint.get("/sources.opml")
+@conditional_on_body
+def sources_opml() -> Response:
+    """The enabled sources, for another reader to subscribe to (``aggregator.opml``)."""
+    body = export_opml(state().store.sources(), title="medfeed sources")
+    return Response(body, content_type="text/x-opml; charset=utf-8")
 
 
 @blueprint.get("/conferences.ics")

@@ -1,4 +1,4 @@
-"""HTML pages: the feed page, one item, the featured article and source health.
+"""HTML pages: the feed page, specialty pages, one item, the featured article, source health.
 
 Each view parses its arguments, makes one store call and renders a template;
 formatting lives in ``present`` and the templates. It never writes.
@@ -6,6 +6,7 @@ formatting lives in ``present`` and the templates. It never writes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,10 +14,17 @@ from urllib.request import url2pathname
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
-from .context import config_error, featured_or_404, item_or_404, state
+from .context import (
+    config_error,
+    featured_or_404,
+    item_or_404,
+    specialties,
+    specialty_or_404,
+    state,
+)
 from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
-from .params import list_query
+from .params import ListQuery, list_query
 from .present import list_heading, local_media_target, needs_attention
 
 blueprint = Blueprint("pages", __name__)
@@ -42,7 +50,14 @@ def index() -> str:
             query=query,
             sources=sources,
             heading=list_heading(query, sources, None, COUNT_AT_MOST),
+            specialties=specialties(),
         )
+    return _stream_page(query)
+
+
+def _stream_page(query: ListQuery) -> str:
+    medfeed = state()
+    sources = medfeed.store.source_names()
     page = medfeed.store.list_items(**query.store_args(), now=datetime.now(UTC))
     count = medfeed.store.count_items(query.wanted, at_most=COUNT_AT_MOST)
     return render_template(
@@ -53,7 +68,23 @@ def index() -> str:
         query=query,
         sources=sources,
         heading=list_heading(query, sources, count, COUNT_AT_MOST),
+        specialties=specialties(),
     )
+
+
+@blueprint.get("/specialties")
+@conditional
+def specialties_index() -> str:
+    return render_template("specialties.html", specialties=specialties())
+
+
+@blueprint.get("/specialties/<slug>")
+@conditional
+def specialty(slug: str) -> str:
+    """One specialty's stream; the other filters (kind, source, search) narrow it further."""
+    query = list_query(request.args)
+    wanted = replace(query.wanted, specialty=specialty_or_404(slug))
+    return _stream_page(replace(query, wanted=wanted))
 
 
 LOCAL_MEDIA_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'"

@@ -1,10 +1,11 @@
 """Query-string parsing for lists: the one place that says which parameters are valid.
 
 Pages, API and feeds accept the same filters (``kind``, ``source``, ``tag``,
-``q``, ``before``, ``limit``, ``stories``, ``when``); conferences on the page and
-in the API are a calendar (``when=upcoming`` unless ``past`` or ``announced`` is
-asked for), the feeds stay in publication order; a bad value raises ``BadParameter``,
-which ``web.errors`` turns into a 400. It reads arguments and nothing else.
+``specialty``, ``q`` with ``sort``, ``before``, ``limit``, ``stories``, ``when``);
+conferences on the page and in the API are a calendar (``when=upcoming`` unless
+``past`` or ``announced`` is asked for), the feeds stay in publication order; a bad
+value raises ``BadParameter``, which ``web.errors`` turns into a 400. It reads
+arguments and nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator.records import Kind
+from aggregator.searchquery import SearchSyntaxError, parse_search
 from aggregator.store.reads import MAX_LIMIT, ItemFilter, decode_cursor
 
 DEFAULT_LIMIT = 20
@@ -22,6 +24,7 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 _KINDS = ", ".join(kind.value for kind in Kind)
 # when=: "upcoming" / "past" read the calendar; "announced" the stream (publication order)
 WHEN = ("upcoming", "past", "announced")
+_SORTS = frozenset({"relevance", "date"})
 
 
 class BadParameter(ValueError):
@@ -38,13 +41,14 @@ class ListQuery:
         """Keyword arguments of ``Store.list_items`` for this query."""
         w = self.wanted
         return {"kind": w.kind, "source": w.source, "tag": w.tag, "q": w.q, "when": w.when,
-                "stories": w.stories, "before": self.before, "limit": self.limit}  # fmt: skip
+                "stories": w.stories, "before": self.before, "limit": self.limit,
+                "sort": w.sort, "specialty": w.specialty}  # fmt: skip
 
     @property
     def filtered(self) -> bool:
         """True when the reader narrowed the stream (the page then leads with the stream)."""
         w = self.wanted
-        return bool(w.kind or w.source or w.tag or w.q or w.when or not w.stories)
+        return bool(w.kind or w.source or w.tag or w.q or w.when or w.specialty or not w.stories)
 
 
 def list_query(
@@ -60,11 +64,13 @@ def list_query(
         kind=kind,
         source=_text(args, "source", 64),
         tag=_text(args, "tag", 64),
-        q=_text(args, "q", 200),
+        q=_search(args),
         stories=_flag(args.get("stories"), default=True),
         when=_when(
             args.get("when"), default="upcoming" if calendar and kind is Kind.CONFERENCE else None
         ),
+        sort=_sort(args.get("sort")),
+        specialty=_text(args, "specialty", 64),
     )
     return ListQuery(wanted, _cursor(args.get("before")), _limit(args.get("limit"), default_limit))
 
@@ -92,6 +98,24 @@ def _text(args: Mapping[str, str], name: str, longest: int) -> str | None:
     if len(value) > longest:
         raise BadParameter(f"{name} is longer than {longest} characters")
     return value or None
+
+
+def _search(args: Mapping[str, str]) -> str | None:
+    """The search text, when it asks for something (see ``aggregator.searchquery``)."""
+    text = _text(args, "q", 200)
+    if text is not None:
+        try:
+            parse_search(text)
+        except SearchSyntaxError as exc:
+            raise BadParameter(f"q: {exc}") from None
+    return text
+
+
+def _sort(value: str | None) -> str:
+    lowered = (value or "relevance").strip().lower()
+    if lowered not in _SORTS:
+        raise BadParameter(f"sort must be relevance or date, not {value!r}")
+    return lowered
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from aggregator.records import Kind, Label, StoredItem, StoredSource
+from aggregator.records import Fragment, Kind, Label, StoredItem, StoredSource
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
 from .context import state
@@ -224,6 +224,18 @@ def list_heading(
     return ListHeading(title, "1 item" if count == 1 else f"{count:,} items")
 
 
+def marked(fragments: tuple[Fragment, ...]) -> Markup:
+    """Search-result text with the matched words in ``<mark>``; everything else escaped.
+
+    The fragments are plain text (the index holds no HTML), so escaping each one
+    and adding only our own ``<mark>`` tags is the whole of the sanitising.
+    """
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % part.text if part.matched else escape(part.text)
+        for part in fragments
+    )
+
+
 def other_sources(item: StoredItem) -> list[str]:
     """Names for "also from …": other carriers of this item, then the story's other outlets."""
     names = [ref.name for ref in item.sources if ref.id != item.source.id]
@@ -263,6 +275,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_global(shown_label)
     app.add_template_global(is_remote)
     app.add_template_global(needs_attention)
+    app.add_template_filter(marked)
     app.add_template_global(youtube_embed)
     app.add_template_global(list_url)
     app.jinja_env.globals["section_titles"] = SECTION_TITLES

@@ -13,7 +13,7 @@ from flask import url_for
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
 from .eventtime import coming, repeats, upcoming
-from .present import iso, media_url
+from .present import iso, marked, media_url
 
 
 def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
@@ -44,6 +44,10 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "video": _video(item),
         "article": _article(item),
     }
+    if item.match is not None:
+        # Escaped text with <mark> around the matched words: safe to insert as HTML.
+        data["highlight"] = {"title": str(marked(item.match.title)),
+                             "summary": str(marked(item.match.snippet))}  # fmt: skip
     if full:
         data["content"] = item.content
         data["fulltext"] = item.fulltext

@@ -7,7 +7,7 @@ live in ``reads.Reads``, mixed in here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
 from ..leases import this_holder
 from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
+from . import search
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .health import Vitals, mark_pass, vitals
@@ -250,6 +251,16 @@ class Store(Reads):
                 .values(fulltext_error=message, fulltext_at=now, changed_at=now)
             )
             _bump_generation(session, now)
+
+    # --- search -------------------------------------------------------------
+
+    def reindex_search(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the full-text index from the stored items; how many were indexed.
+
+        One transaction: searches see the old index until the new one is complete.
+        """
+        with self.session() as session:
+            return search.rebuild(session.connection(), progress)
 
     # --- shared state -----------------------------------------------------
 

@@ -7,8 +7,10 @@ Lookups are batched per feed; every uniqueness decision is finally the database'
 (named unique constraints), so a concurrent refresh that inserted first turns
 our insert into a link, never into a second row. The DOIs each item cites are
 written with it, and retraction / erratum notices mark the articles they name
-(``aggregator.store.citations``). Near-duplicate stories (layer 4) are assigned
-afterwards by ``aggregator.store.stories``.
+(``aggregator.store.citations``). Its full-text index row is written with it
+too (``aggregator.store.search``), so an item is searchable exactly when it is
+visible. Near-duplicate stories (layer 4) are assigned afterwards by
+``aggregator.store.stories``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..dating import FROM_SOURCE, date_new_item, last_end, source_date
 from ..records import EventInfo, ItemUpdate
 from ..sanitize import word_count
+from . import search
 from .citations import mark_noticed, set_citations
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag
 from .retention import forget_known
@@ -87,6 +90,13 @@ def ingest(
         known.remember(update_, item_id)
         result.new += 1
     result.flagged = mark_noticed(session, written, now)
+    search.index_items(
+        session.connection(),
+        [
+            search.index_row(i, u.item.title[:2000], u.item.summary, u.item.content)
+            for i, u in written
+        ],
+    )
     return result
 
 

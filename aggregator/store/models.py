@@ -3,7 +3,9 @@
 Uniqueness lives here as named constraints, so that concurrent refreshes (many
 processes on one PostgreSQL) cannot store an item twice whatever the Python code
 checked first. Nothing outside ``aggregator.store`` imports these classes; the
-rest of the code sees the records of ``aggregator.records``.
+rest of the code sees the records of ``aggregator.records``. The full-text
+index (``items_fts`` on SQLite, ``item_search`` on PostgreSQL, migration 0006)
+differs by dialect and is not mapped here: ``aggregator.store.search`` owns it.
 """
 
 from __future__ import annotations

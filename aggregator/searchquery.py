@@ -1,0 +1,78 @@
+"""Read what a reader types in the search box: words, "quoted phrases" and -exclusions.
+
+The text becomes a ``SearchQuery`` of terms, each a run of words that must
+appear together (a bare word is a phrase of one) and may be excluded. The same
+terms are then written in the syntax of each database, so SQLite and
+PostgreSQL read a query alike: FTS5's ``MATCH`` expression, and a
+``websearch_to_tsquery`` string in which every term is quoted (so that a
+searched word "or" is a word, not an operator). It does not touch the database
+and does not stem or fold accents: the database's own tokenizer does that, on
+the query exactly as on the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TERMS = 16  # every term is one more posting list to intersect
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
+
+
+class SearchSyntaxError(ValueError):
+    """A search that asks for nothing: no word outside exclusions."""
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    terms: tuple[Term, ...]
+
+    @property
+    def wanted(self) -> tuple[Term, ...]:
+        return tuple(term for term in self.terms if not term.excluded)
+
+    def fts5(self) -> str:
+        """The FTS5 MATCH expression: ``"a" AND "b c" NOT "d"``."""
+        expression = " AND ".join(_quoted(term) for term in self.wanted)
+        for term in self.terms:
+            if term.excluded:
+                expression = f"({expression}) NOT {_quoted(term)}"
+        return expression
+
+    def websearch(self) -> str:
+        """The ``websearch_to_tsquery`` text: ``"a" "b c" -"d"``."""
+        return " ".join(("-" if term.excluded else "") + _quoted(term) for term in self.terms)
+
+
+def parse_search(text: str) -> SearchQuery:
+    """The terms of ``text``; SearchSyntaxError when no word is left to look for.
+
+    A word with inner punctuation ("covid-19", "n=42") is a phrase of its parts,
+    which is how both databases index it. Terms repeated are kept once.
+    """
+    terms: list[Term] = []
+    for match in _TOKEN.finditer(text):
+        phrase_minus, phrase, word_minus, word = match.groups()
+        excluded = bool(phrase_minus if phrase is not None else word_minus)
+        words = tuple(_WORD.findall(phrase if phrase is not None else word))
+        term = Term(words, excluded)
+        if words and term not in terms:
+            terms.append(term)
+    if not any(not term.excluded for term in terms):
+        raise SearchSyntaxError("a search needs at least one word to look for")
+    if len(terms) > MAX_TERMS:
+        raise SearchSyntaxError(f"a search can have at most {MAX_TERMS} words and phrases")
+    return SearchQuery(tuple(terms))
+
+
+def _quoted(term: Term) -> str:
+    # Words hold letters and digits only, so there is no quote to escape.
+    return '"' + " ".join(term.words) + '"'

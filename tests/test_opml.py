@@ -1,0 +1,227 @@
+"""OPML: `medfeed sources import` adds outlines to config.yaml and leaves the rest of the file
+as it was; bad input changes nothing and exits 2; /sources.opml exports the enabled sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import listparser
+import pytest
+from webfactory import setup_store, web_settings
+
+from aggregator.cli import main
+from aggregator.config import load_settings
+from aggregator.store import Store
+from web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>Exported from another reader</title></head>
+  <body>
+    <outline text="News">
+      <outline type="rss" text="STAT: Health" xmlUrl="https://www.statnews.com/feed/"/>
+      <outline type="rss" text="FDA again" xmlUrl="http://www.fda.gov/press/rss.xml/"/>
+    </outline>
+    <outline text="Cardiology">
+      <outline type="rss" text="JACC" xmlUrl="https://www.jacc.org/feed?type=etoc"
+               category="/Journals"/>
+    </outline>
+    <outline type="rss" text="Heart Videos" xmlUrl="https://videos.example.org/heart.xml"
+             category="/video,/cardiology"/>
+  </body>
+</opml>
+"""
+
+CONFIG = """\
+# medfeed test config: this comment must survive
+database: sqlite:///var/medfeed.db
+
+sources:
+  - id: fda-press              # the regulator
+    name: FDA Press Releases
+    url: https://www.fda.gov/press/rss.xml
+    kind: news
+    tags: [regulatory,
+      press]
+
+  - id: bmj
+    name: The BMJ
+    # a comment inside the last entry
+    url: https://www.bmj.com/rss.xml
+    kind: article
+
+# trailing comment about specialties
+specialties:
+  cardiology: [heart,
+    cardiac]
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_appends_new_sources_and_leaves_every_other_line_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    block = (
+        "\n  - id: stat-health"
+        "\n    name: 'STAT: Health'"
+        "\n    url: https://www.statnews.com/feed/"
+        "\n    kind: news"
+        "\n"
+        "\n  - id: jacc"
+        "\n    name: JACC"
+        "\n    url: https://www.jacc.org/feed?type=etoc"
+        "\n    kind: article"
+        "\n    tags: [cardiology]"
+        "\n"
+        "\n  - id: heart-videos"
+        "\n    name: Heart Videos"
+        "\n    url: https://videos.example.org/heart.xml"
+        "\n    kind: video"
+        "\n    tags: [cardiology]"
+        "\n"
+    )
+    last = "    kind: article\n"
+    assert config.read_text(encoding="utf-8") == CONFIG.replace(last, last + block)
+    settings = load_settings(config)
+    assert [s.id for s in settings.sources] == [
+        "fda-press",
+        "bmj",
+        "stat-health",
+        "jacc",
+        "heart-videos",
+    ]
+    out = capsys.readouterr().out
+    assert "added stat-health (news): https://www.statnews.com/feed/" in out
+    assert "skipped http://www.fda.gov/press/rss.xml/: already configured as fda-press" in out
+    assert "3 added, 1 skipped" in out
+
+
+def test_importing_the_same_file_twice_adds_nothing_the_second_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    once = config.read_text(encoding="utf-8")
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    assert config.read_text(encoding="utf-8") == once
+    assert "nothing added" in capsys.readouterr().out
+
+
+def test_kind_flag_sets_the_kind_of_every_imported_feed(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml), "--kind", "article"]) == 0
+    kinds = {s.id: s.kind.value for s in load_settings(config).sources}
+    assert kinds["stat-health"] == kinds["heart-videos"] == "article"
+
+
+def test_two_outlines_with_one_title_get_two_ids(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(
+        tmp_path,
+        "feeds.opml",
+        """<opml version="1.0"><body>
+        <outline text="Health" type="rss" xmlUrl="https://a.example.org/rss"/>
+        <outline text="Health" type="rss" xmlUrl="https://b.example.org/rss"/>
+        <outline text="The BMJ" type="rss" xmlUrl="https://c.example.org/rss"/>
+    </body></opml>""",
+    )
+    assert main(["--config", str(config), "sources", "import", str(opml), "--kind", "news"]) == 0
+    ids = [s.id for s in load_settings(config).sources]
+    assert ids == ["fda-press", "bmj", "health", "health-2", "the-bmj"]
+
+
+@pytest.mark.parametrize(
+    ("opml_text", "message"),
+    [
+        ("this is not xml at all", "not an OPML file"),
+        ('<rss version="2.0"><channel><title>x</title></channel></rss>', "not an OPML file"),
+        (
+            '<opml version="2.0"><body><outline text="empty folder"/></body></opml>',
+            "no feed outlines",
+        ),
+        (
+            '<opml version="2.0"><body><outline text="x" xmlUrl="https://x.example.org/f"/>'
+            "</body></opml>",
+            "no category names a kind; use --kind",
+        ),
+        (
+            '<opml version="2.0"><body><outline text="News"><outline text="x" '
+            'xmlUrl="ftp://x.example.org/f"/></outline></body></opml>',
+            "not an http(s) feed URL",
+        ),
+    ],
+)
+def test_bad_input_exits_2_names_the_problem_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], opml_text: str, message: str
+) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "bad.opml", opml_text)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    assert message in capsys.readouterr().err
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_a_missing_opml_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    assert main(["--config", str(config), "sources", "import", str(tmp_path / "no.opml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_shipped_configs_take_an_import_without_other_changes(tmp_path: Path) -> None:
+    opml = write(tmp_path, "feeds.opml", OPML)
+    for name in ("config.yaml", "config.demo.yaml"):
+        original = (REPO / name).read_text(encoding="utf-8")
+        config = write(tmp_path, name, original)
+        assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+        updated = config.read_text(encoding="utf-8")
+        assert updated.startswith(original)
+        assert "id: heart-videos" in updated[len(original) :]
+
+
+# --- export, on both databases -------------------------------------------------
+
+
+def test_sources_opml_lists_enabled_web_sources_by_kind_and_imports_back(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    settings = web_settings(database_url)
+    sources = list(settings.sources)
+    sources[1] = sources[1].model_copy(update={"enabled": False})  # fda-press
+    sources.append(sources[0].model_copy(update={"id": "local", "url": "file:///srv/feed.xml"}))
+    settings = settings.model_copy(update={"sources": tuple(sources)})
+    setup_store(store, settings)
+    client = create_app(settings=settings, store=store).test_client()
+    response = client.get("/sources.opml")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/x-opml")
+    parsed = listparser.parse(response.data)
+    assert parsed["version"] == "opml2"
+    exported = {feed["url"]: feed["categories"] for feed in parsed["feeds"]}
+    assert set(exported) == {
+        s.url for s in settings.sources if s.enabled and s.url.startswith("https:")
+    }
+    assert exported["https://example.org/bmj.xml"] == [["article"]]
+    assert response.headers["ETag"]
+    assert (
+        client.get("/sources.opml", headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )
+
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "medfeed.opml", response.data.decode())
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    kinds = {s.url: s.kind.value for s in load_settings(config).sources}
+    assert kinds["https://example.org/med-videos.xml"] == "video"
+    assert kinds["https://example.org/esc-events.xml"] == "conference"

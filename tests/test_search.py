@@ -1,0 +1,331 @@
+"""Full-text search on both databases: words, phrases, exclusions, accents, stems, ranking,
+paging, the index kept by ingest and migration, reindexing, and matches marked on the page."""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from alembic import command
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from webfactory import NOW, app, client, entry, save, settings, setup_store, web_settings
+
+from aggregator.cli import main
+from aggregator.records import Kind
+from aggregator.searchquery import SearchSyntaxError, parse_search
+from aggregator.store import Store, search
+from aggregator.store.database import alembic_config
+
+
+@pytest.fixture
+def reads(store: Store, database_url: str) -> Store:
+    return setup_store(store, web_settings(database_url))
+
+
+def titles(store: Store, q: str, **filters: object) -> list[str]:
+    """Every matching item: near-duplicate grouping (stories) is not what is tested here."""
+    page = store.list_items(q=q, limit=100, stories=False, **filters)  # type: ignore[arg-type]
+    return [item.title for item in page.items]
+
+
+def news(title: str, summary: str = "<p>No further detail.</p>", **extra: object) -> object:
+    return entry(Kind.NEWS, title=title, summary=summary, **extra)  # type: ignore[arg-type]
+
+
+# --- the query language --------------------------------------------------------
+
+
+def test_query_text_becomes_words_phrases_and_exclusions() -> None:
+    query = parse_search('aspirin "heart failure" -placebo -"case report" covid-19')
+    assert query.fts5() == (
+        '(("aspirin" AND "heart failure" AND "covid 19") NOT "placebo") NOT "case report"'
+    )
+    assert query.websearch() == '"aspirin" "heart failure" -"placebo" -"case report" "covid 19"'
+
+
+def test_a_query_of_only_exclusions_or_punctuation_is_refused() -> None:
+    for nothing in ("-aspirin", '-"heart failure"', "%%% ---", '""'):
+        with pytest.raises(SearchSyntaxError):
+            parse_search(nothing)
+
+
+def test_an_operator_word_is_searched_as_a_word() -> None:
+    assert parse_search("NOT or AND").fts5() == '"NOT" AND "or" AND "AND"'
+
+
+# --- matching, on both databases ---------------------------------------------
+
+
+def test_a_word_without_its_accent_finds_the_accented_word(reads: Store) -> None:
+    save(reads, [news("Kraków hospitals join the trial"), news("Krakatoa eruption anniversary")])
+    assert titles(reads, "krakow") == ["Kraków hospitals join the trial"]
+    assert titles(reads, "KRAKÓW") == ["Kraków hospitals join the trial"]
+
+
+def test_a_word_finds_its_other_forms(reads: Store) -> None:
+    save(reads, [news("Vaccination trials resume"), news("Weather report")])
+    assert titles(reads, "trial") == ["Vaccination trials resume"]
+    assert titles(reads, "vaccinations") == ["Vaccination trials resume"]
+
+
+def test_a_word_never_matches_inside_another_word(reads: Store) -> None:
+    save(reads, [news("STEMI outcomes after PCI"), news("Microbiome and mild MI")])
+    assert titles(reads, "mi") == ["Microbiome and mild MI"]
+
+
+def test_a_quoted_phrase_needs_its_words_together_and_in_order(reads: Store) -> None:
+    save(
+        reads,
+        [
+            news("Heart failure clinics expand"),
+            news("Failure of heart valve devices"),
+            news("Heart clinics report staff failure"),
+        ],
+    )
+    assert titles(reads, '"heart failure"') == ["Heart failure clinics expand"]
+    assert sorted(titles(reads, "heart failure")) == sorted(
+        [
+            "Heart failure clinics expand",
+            "Failure of heart valve devices",
+            "Heart clinics report staff failure",
+        ]
+    )
+
+
+def test_an_excluded_word_or_phrase_removes_items(reads: Store) -> None:
+    save(
+        reads,
+        [
+            news("Aspirin in older adults", "<p>A placebo-controlled trial.</p>"),
+            news("Aspirin and bleeding", "<p>A case report from one clinic.</p>"),
+            news("Aspirin for prevention", "<p>An observational cohort.</p>"),
+        ],
+    )
+    assert titles(reads, "aspirin -placebo") == ["Aspirin for prevention", "Aspirin and bleeding"]
+    assert titles(reads, 'aspirin -"case report" -placebo') == ["Aspirin for prevention"]
+
+
+def test_summary_text_is_searched_without_its_markup(reads: Store) -> None:
+    save(
+        reads,
+        [
+            news(
+                "Quarterly update",
+                '<p>Results from <a href="https://x.org/strong">the '
+                "<strong>Helsinki</strong> cohort</a>.</p>",
+            )
+        ],
+    )
+    assert titles(reads, "helsinki cohort") == ["Quarterly update"]
+    assert titles(reads, "href") == []
+    assert titles(reads, "strong") == []
+
+
+def test_search_narrows_the_other_filters(reads: Store) -> None:
+    save(reads, [news("Measles outbreak", tags=("infectious",))])
+    save(reads, [news("Measles vaccine approved")], source="fda-press")
+    save(reads, [entry(Kind.ARTICLE, title="Measles seroprevalence study")])
+    assert titles(reads, "measles", kind=Kind.ARTICLE) == ["Measles seroprevalence study"]
+    assert titles(reads, "measles", source="fda-press") == ["Measles vaccine approved"]
+    assert titles(reads, "measles", tag="infectious") == ["Measles outbreak"]
+
+
+# --- order and paging ----------------------------------------------------------
+
+
+def test_a_title_match_ranks_above_a_passing_mention(reads: Store) -> None:
+    older = NOW - timedelta(days=3)
+    save(
+        reads,
+        [
+            news(
+                "Sepsis bundles cut deaths",
+                "<p>Sepsis care in emergency wards.</p>",
+                published=older,
+            ),
+            news("Ward staffing report", "<p>One ward mentions sepsis once among many topics.</p>"),
+        ],
+    )
+    assert titles(reads, "sepsis") == ["Sepsis bundles cut deaths", "Ward staffing report"]
+    assert titles(reads, "sepsis", sort="date") == [
+        "Ward staffing report",
+        "Sepsis bundles cut deaths",
+    ]
+
+
+def test_equally_good_matches_are_newest_first(reads: Store) -> None:
+    for days in (5, 1, 3):
+        save(
+            reads,
+            [
+                news(
+                    "Dengue cases rise",
+                    published=NOW - timedelta(days=days),
+                    url=f"https://example.org/dengue/{days}",
+                )
+            ],
+        )
+    page = reads.list_items(q="dengue", stories=False)
+    published = [item.published for item in page.items]
+    assert len(published) == 3
+    assert published == sorted(published, reverse=True)
+
+
+def test_paging_through_ranked_results_walks_every_match_once(reads: Store) -> None:
+    for n in range(23):
+        mentions = " ".join(["influenza"] * (1 + n % 4))
+        save(
+            reads,
+            [
+                news(
+                    f"Bulletin {n}",
+                    f"<p>{mentions} and other notes {n}.</p>",
+                    published=NOW - timedelta(hours=n % 5),
+                )
+            ],
+        )
+    save(reads, [news("Unrelated bulletin")])
+    seen: list[int] = []
+    before = None
+    while True:
+        page = reads.list_items(q="influenza", limit=5, before=before, stories=False)
+        seen += [item.id for item in page.items]
+        if page.next is None:
+            break
+        before = page.next
+    assert len(seen) == len(set(seen)) == 23
+    everything = reads.list_items(q="influenza", limit=100, stories=False).items
+    assert seen == [item.id for item in everything]
+
+
+def test_ranked_blocks_and_dense_date_walks_still_reach_every_match_once(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "BLOCK", 4)  # relevance ranks 4 matches at a time
+    monkeypatch.setattr(search, "DENSE", 5)  # a date search of 5+ matches walks the stream
+    for n in range(11):
+        mentions = " ".join(["malaria"] * (1 + n % 3))
+        save(
+            reads,
+            [
+                news(
+                    f"Report {n}",
+                    f"<p>{mentions}, note {n}.</p>",
+                    published=NOW - timedelta(hours=(n * 7) % 11),
+                )
+            ],
+        )
+    save(reads, [news("Unrelated report")])
+    for sort in ("relevance", "date"):
+        seen: list[int] = []
+        before = None
+        while True:
+            page = reads.list_items(q="malaria", limit=3, before=before, stories=False, sort=sort)
+            seen += [item.id for item in page.items]
+            if page.next is None:
+                break
+            before = page.next
+        assert len(seen) == len(set(seen)) == 11, sort
+    first = reads.list_items(q="malaria", limit=4, stories=False).items[0]
+    assert first.title == "Report 8"  # the newest block's only item with three mentions
+
+
+# --- the index follows the items ------------------------------------------------
+
+
+def test_an_item_edited_in_place_is_found_by_its_new_words_only(reads: Store) -> None:
+    _, item, tags = news("Draft guidance on statins")
+    save(reads, [(Kind.NEWS, item, tags)])
+    from dataclasses import replace
+
+    save(reads, [(Kind.NEWS, replace(item, title="Final guidance on anticoagulants"), tags)])
+    assert titles(reads, "statins") == []
+    assert titles(reads, "anticoagulants") == ["Final guidance on anticoagulants"]
+
+
+def test_reindex_rebuilds_an_index_that_lost_its_rows(
+    reads: Store, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save(reads, [news("Cholera vaccine stockpile"), news("Malaria nets")])
+    table = "item_search" if reads.dialect == "postgresql" else "items_fts"
+    with reads.session() as session:
+        session.execute(text(f"DELETE FROM {table}"))
+    assert titles(reads, "cholera") == []
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": database_url,
+                "sources": [
+                    {
+                        "id": "wire",
+                        "name": "Wire",
+                        "url": "https://example.org/feed",
+                        "kind": "news",
+                    }
+                ],
+            }
+        )
+    )
+    assert main(["--config", str(config), "search", "reindex"]) == 0
+    assert "2 items" in capsys.readouterr().out
+    assert titles(reads, "cholera") == ["Cholera vaccine stockpile"]
+
+
+def test_the_migration_indexes_items_stored_before_it(reads: Store) -> None:
+    save(reads, [news("Tuberculosis screening expands")])
+    config = alembic_config()
+    with reads.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+        command.upgrade(config, "head")
+    assert titles(reads, "tuberculosis") == ["Tuberculosis screening expands"]
+
+
+# --- the page and the API ------------------------------------------------------
+
+
+def test_the_page_marks_matched_words_and_escapes_everything_else(
+    client: FlaskClient, store: Store
+) -> None:
+    save(
+        store,
+        [
+            news(
+                "Lupus <script>alert(1)</script> & nephritis",
+                "<p>Renal lupus outcomes <img src=x onerror=alert(2)>.</p>",
+            )
+        ],
+    )
+    html = client.get("/?q=lupus").get_data(as_text=True)
+    assert "<mark>Lupus</mark> &lt;script&gt;alert(1)&lt;/script&gt; &amp; nephritis" in html
+    assert "Renal <mark>lupus</mark> outcomes" in html
+    assert "<script>alert" not in html and "onerror" not in html
+    assert 'name="sort"' in html
+
+
+def test_the_api_gives_highlights_and_refuses_an_empty_search(
+    client: FlaskClient, store: Store
+) -> None:
+    save(store, [news("Gout flares in winter", "<p>Gout & diet.</p>")])
+    body = client.get("/api/items?q=gout").get_json()
+    assert [item["title"] for item in body["items"]] == ["Gout flares in winter"]
+    highlight = body["items"][0]["highlight"]
+    assert highlight["title"] == "<mark>Gout</mark> flares in winter"
+    # PostgreSQL's extract ends at the last word, FTS5's keeps the full stop.
+    assert highlight["summary"].startswith("<mark>Gout</mark> &amp; diet")
+    refused = client.get("/api/items?q=-gout")
+    assert refused.status_code == 400
+    assert "at least one word" in refused.get_json()["error"]
+    assert client.get("/api/items?q=gout&sort=popular").status_code == 400
+
+
+def test_a_date_cursor_cannot_page_a_ranked_search(client: FlaskClient, store: Store) -> None:
+    save(store, [news(f"Asthma note {n}") for n in range(3)])
+    by_date = client.get("/api/items?q=asthma&sort=date&limit=1").get_json()
+    assert client.get(f"/api/items?q=asthma&limit=1&before={by_date['next']}").status_code == 400

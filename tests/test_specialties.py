@@ -1,0 +1,115 @@
+"""Specialties in the page: the filter beside kind and source, /specialties/<slug> pages and
+per-specialty Atom feeds, on both databases."""
+
+# ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from flask.testing import FlaskClient
+from webfactory import app, client, entry, save, settings, setup_store, web_settings
+
+from aggregator.config import SpecialtySettings
+from aggregator.records import Kind
+from aggregator.store import Store
+from web import create_app
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def tagged(store: Store) -> None:
+    save(
+        store,
+        [
+            entry(Kind.NEWS, title="Statins after a heart attack", tags=("cardiology",)),
+            entry(Kind.NEWS, title="Measles in schools", tags=("infectious-disease",)),
+            entry(Kind.ARTICLE, title="Atrial fibrillation trial", tags=("cardiology",)),
+        ],
+    )
+
+
+def test_the_filter_menu_offers_every_specialty_of_the_vocabulary(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<select name="specialty">' in html
+    assert '<option value="cardiology">Cardiology</option>' in html
+    assert '<option value="infectious-disease">Infectious disease</option>' in html
+
+
+def test_the_specialty_filter_narrows_the_stream_with_kind(
+    client: FlaskClient, store: Store
+) -> None:
+    tagged(store)
+    html = client.get("/?specialty=cardiology").get_data(as_text=True)
+    assert "Statins after a heart attack" in html and "Atrial fibrillation trial" in html
+    assert "Measles in schools" not in html
+    assert '<option value="cardiology" selected>' in html
+    html = client.get("/?specialty=cardiology&kind=article").get_data(as_text=True)
+    assert "Atrial fibrillation trial" in html and "Statins after" not in html
+    items = client.get("/api/items?specialty=infectious-disease").get_json()["items"]
+    assert [item["title"] for item in items] == ["Measles in schools"]
+
+
+def test_a_specialty_page_lists_its_items_and_links_its_feed(
+    client: FlaskClient, store: Store
+) -> None:
+    tagged(store)
+    response = client.get("/specialties/cardiology")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>Cardiology — medfeed</title>" in html
+    assert "Statins after a heart attack" in html and "Measles in schools" not in html
+    assert 'href="/specialties/cardiology/feed.atom"' in html
+    assert 'rel="alternate" type="application/atom+xml" title="medfeed: Cardiology (Atom)"' in html
+    narrowed = client.get("/specialties/cardiology?kind=news").get_data(as_text=True)
+    assert "Statins after a heart attack" in narrowed and "Atrial fibrillation" not in narrowed
+
+
+def test_the_specialties_page_links_every_page_and_feed(client: FlaskClient) -> None:
+    html = client.get("/specialties").get_data(as_text=True)
+    assert 'href="/specialties/oncology"' in html
+    assert 'href="/specialties/oncology/feed.atom"' in html
+
+
+def test_an_unknown_specialty_is_404_for_the_page_and_the_feed(client: FlaskClient) -> None:
+    assert client.get("/specialties/astrology").status_code == 404
+    assert client.get("/specialties/astrology/feed.atom").status_code == 404
+
+
+def test_a_specialty_feed_holds_only_its_items(client: FlaskClient, store: Store) -> None:
+    tagged(store)
+    response = client.get("/specialties/cardiology/feed.atom")
+    assert response.status_code == 200
+    feed = ET.fromstring(response.data)
+    assert feed.findtext(f"{ATOM}title") == "medfeed — Cardiology"
+    assert feed.findtext(f"{ATOM}id") == "http://localhost/specialties/cardiology/feed.atom"
+    titles = sorted(e.findtext(f"{ATOM}title") or "" for e in feed.iter(f"{ATOM}entry"))
+    assert titles == ["Atrial fibrillation trial", "Statins after a heart attack"]
+    alternate = [
+        link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "alternate"
+    ]
+    assert alternate == ["http://localhost/specialties/cardiology"]
+
+
+def test_a_specialty_feed_pages_with_next_links(client: FlaskClient, store: Store) -> None:
+    save(store, [entry(Kind.NEWS, tags=("oncology",)) for _ in range(3)])
+    feed = ET.fromstring(client.get("/specialties/oncology/feed.atom?limit=2").data)
+    following = [
+        link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "next"
+    ]
+    assert len(following) == 1
+    assert following[0].startswith("http://localhost/specialties/oncology/feed.atom?")
+    rest = ET.fromstring(client.get(following[0].removeprefix("http://localhost")).data)
+    assert len(list(rest.iter(f"{ATOM}entry"))) == 1
+
+
+def test_configured_specialties_replace_the_built_in_menu(store: Store, database_url: str) -> None:
+    vocabulary = {"Sports Medicine": SpecialtySettings(keywords=("ACL", "sprain"))}
+    settings = web_settings(database_url).model_copy(update={"specialties": vocabulary})
+    setup_store(store, settings)
+    client = create_app(settings=settings, store=store).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert '<option value="sports-medicine">Sports medicine</option>' in html
+    assert 'value="cardiology"' not in html
+    assert client.get("/specialties/sports-medicine").status_code == 200
+    assert client.get("/specialties/cardiology").status_code == 404
