@@ -39,8 +39,8 @@ def h1s(html: str) -> list[str]:
 
 def test_only_labels_the_admin_set_become_badges(store: Store, database_url: str) -> None:
     configured = web_settings(database_url)
-    unlabelled = [s.model_copy(update={"label": None}) if s.id == "med-videos" else s
-                  for s in configured.sources]  # fmt: skip
+    unlabelled = tuple(s.model_copy(update={"label": None}) if s.id == "med-videos" else s
+                       for s in configured.sources)  # fmt: skip
     configured = configured.model_copy(update={"sources": unlabelled})
     setup_store(store, configured)
     save(store, [entry(Kind.VIDEO, title="Unlabelled channel video"),

@@ -130,7 +130,7 @@ class PageCache:
         known = self._settings
         if known is not None and known[0] is settings:
             return known[1]
-        digest = hashlib.sha256(settings.model_dump_json().encode()).hexdigest()[:16]
+        digest = hashlib.sha256(settings.model_dump_json(warnings=False).encode()).hexdigest()[:16]
         self._settings = (settings, digest)
         return digest
 
