@@ -9,8 +9,8 @@ follows) must reach the next request, and the old ETag must stop answering 304.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
