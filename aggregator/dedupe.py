@@ -134,6 +134,7 @@ _GENERIC_NAMES = frozenset(
 )
 ENTITY_OVERLAP_MIN = 0.25
 MIN_FIGURES = 2
+FIGURE_TOLERANCE = 0.05  # "past 140" is 142 rounded; 318 is not
 _NUMBER = re.compile(r"^\d[\d.]*$")
 
 
@@ -278,7 +279,7 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
     if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
         return True
     heads_a, heads_b = a.sig.headline_numbers, b.sig.headline_numbers
-    if heads_a and heads_b and not heads_a & heads_b:
+    if heads_a and heads_b and not _figures_agree(heads_a, heads_b):
         return True
     if _counts_differ(a.sig.numbers, b.sig.numbers):
         return True
@@ -377,7 +378,31 @@ def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 
     One figure each is not enough to tell ("23%" and "nearly a quarter").
     """
-    return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not a & b
+    return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not _figures_agree(a, b)
+
+
+def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Some figure of one is a figure of the other, or rounds to it ("142" / "past 140").
+
+    Rewrites round; a follow-up reports a new count, further off than
+    ``FIGURE_TOLERANCE``.
+    """
+    if a & b:
+        return True
+    values_a, values_b = _values(a), _values(b)
+    return any(
+        abs(x - y) <= FIGURE_TOLERANCE * max(x, y) for x in values_a for y in values_b if x and y
+    )
+
+
+def _values(figures: frozenset[str]) -> list[float]:
+    out = []
+    for figure in figures:
+        try:
+            out.append(float(figure))
+        except ValueError:
+            continue
+    return out
 
 
 def _names_differ(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -22,7 +22,7 @@ from web import create_app
 REPO = Path(__file__).resolve().parents[1]
 ATOM = "{http://www.w3.org/2005/Atom}"
 CLUB = "Internal Medicine Journal Club"
-TITLE_LINK = re.compile(r'<h3><a href="/items/\d+">([^<]*)</a>')
+TITLE_LINK = re.compile(r'<h\d(?: class="title")?><a href="/items/\d+">([^<]*)</a>')
 
 
 @pytest.fixture
