@@ -1,8 +1,11 @@
 """Ingest speed: one refresh of N local feeds x M items, then an all-304 pass.
 
-Serves generated RSS files from a separate process (``python -m http.server``,
-which answers If-Modified-Since with 304) on 127.0.0.1 and runs medfeed's real
-refresh pipeline (fetch -> parse pool -> identity -> tags -> store) into a fresh
+The feeds are the shared generated corpus (``../shared/bench/gen_feeds.py``):
+realistic medical news with shared boilerplate sentences, shared vocabulary
+and syndicated rewrites, so story matching meets the work real feeds give it.
+They are served from a separate process (``python -m http.server``, which
+answers If-Modified-Since with 304) on 127.0.0.1, and medfeed's real refresh
+pipeline (fetch -> parse pool -> identity -> tags -> store) runs into a fresh
 SQLite file (or ``--database URL``). Prints items/s for the first pass and
 sources/s for the conditional pass.
 
@@ -12,74 +15,27 @@ sources/s for the conditional pass.
 from __future__ import annotations
 
 import argparse
-import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 
-SYLLABLES = [
-    "ca",
-    "di",
-    "o",
-    "vas",
-    "cu",
-    "lar",
-    "on",
-    "co",
-    "lo",
-    "gy",
-    "neu",
-    "ro",
-    "pa",
-    "thy",
-    "im",
-    "mu",
-    "no",
-    "the",
-    "ra",
-    "py",
-    "glu",
-    "cose",
-    "re",
-    "nal",
-    "hep",
-    "tic",
-    "vi",
-]
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
 
-def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
-    """Made-up words, so that generated stories are as distinct as real ones."""
-    return ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+def write_feeds(folder: Path, feeds: int, items: int) -> None:
+    """The shared generator's feeds as files named f0.xml, f1.xml, ..."""
+    sys.path.insert(0, str(BENCH))
+    from gen_feeds import FeedCorpus
 
-
-def sentence(rng: random.Random, words: list[str], n: int) -> str:
-    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
-
-
-def feed(rng: random.Random, words: list[str], feed_no: int, items: int) -> str:
-    entries = []
-    for n in range(items):
-        summary = " ".join(sentence(rng, words, 14) for _ in range(5))
-        entries.append(
-            f"<item><title>{escape(sentence(rng, words, 9))}</title>"
-            f"<link>https://outlet{feed_no}.example.org/news/{n}</link>"
-            f"<guid>outlet{feed_no}-{n}</guid><description>&lt;p&gt;{escape(summary)}&lt;/p&gt;"
-            f"</description><pubDate>Tue, 24 Nov 2026 {n % 24:02d}:00:00 GMT</pubDate></item>"
-        )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Outlet {feed_no}</title>'
-        f"<link>https://outlet{feed_no}.example.org/</link><description>bench</description>"
-        f"{''.join(entries)}</channel></rss>"
-    )
+    for index, data in FeedCorpus(n_feeds=feeds, n_items=items, seed=42).iter_feeds():
+        (folder / f"f{index}.xml").write_bytes(data)
 
 
 def free_port() -> int:
@@ -95,13 +51,12 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--window", default="7d", help="dedupe window (1s: no story matching)")
     args = parser.parse_args()
-    rng = random.Random(7)
-    words = vocabulary(rng)
+    if not BENCH.is_dir():
+        sys.exit(f"the shared corpus generator is not at {BENCH}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "feeds").mkdir()
-        for n in range(args.feeds):
-            (root / "feeds" / f"f{n}.xml").write_text(feed(rng, words, n, args.items))
+        write_feeds(root / "feeds", args.feeds, args.items)
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
