@@ -38,6 +38,7 @@ from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
     IDENTIFYING_RARITY,
+    MIN_SHARED,
     StoryItem,
     required_score,
     shares_enough,
@@ -194,14 +195,16 @@ class StoryIndex:
         return score if score >= required_score(a, b, self.threshold) else None
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
-        """Items sharing an identifying term with ``item`` (hash lookups, no scan)."""
-        seen = {item.item_id}
+        """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
+        no scan); ``shares_enough`` turns down every other item, so none is missed."""
+        shared: Counter[int] = Counter()
         for term in item.sig.terms:
             if item.sig.identifying(term) and self.rarity(term) >= IDENTIFYING_RARITY:
-                for other_id in self._postings.get(term, ()):
-                    if other_id not in seen:
-                        seen.add(other_id)
-                        yield self.items[other_id]
+                shared.update(self._postings.get(term, ()))
+        shared.pop(item.item_id, None)
+        for other_id, count in shared.items():
+            if count >= MIN_SHARED:
+                yield self.items[other_id]
 
     def _later_matches(self, item: StoryItem) -> Iterator[int]:
         for other in self._candidates(item):

@@ -88,6 +88,11 @@ class Stories:
         self._book: _Book | None = None
         self._lock = threading.Lock()
 
+    @property
+    def index(self) -> StoryIndex | None:
+        """The index this process holds (None until the first assignment)."""
+        return None if self._book is None else self._book.index
+
     def reset(self) -> None:
         """Forget everything; the next ``assign`` rebuilds from the database."""
         with self._lock:
@@ -110,10 +115,10 @@ class Stories:
             if book is None or book.index.window != window or book.index.threshold != threshold:
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
             _take_lock(session)
-            epoch = _meta(session, _EPOCH_KEY)
+            epoch = _meta(session, _EPOCH_KEY) or ""
             if book.epoch is not None and epoch != book.epoch:
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
-            book.epoch = epoch or ""
+            book.epoch = epoch
             seq = _current_seq(session)
             if seq != book.seq:
                 _catch_up(session, book, window)
