@@ -171,6 +171,11 @@ class Signature:
         return self.levels.get(term, 0) <= IDENTIFYING_LEVEL
 
     @cached_property
+    def identifying_terms(self) -> frozenset[str]:
+        """The terms its own feed uses rarely enough to say which story this is."""
+        return frozenset(t for t in self.terms if self.levels.get(t, 0) <= IDENTIFYING_LEVEL)
+
+    @cached_property
     def norm(self) -> float:
         """The length of the weighted term vector (the cosine's denominator)."""
         return math.sqrt(sum(self.weight(term) ** 2 for term in self.terms))
@@ -318,19 +323,17 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     """At least MIN_SHARED rare terms that identify something in both items, and bodies
     that agree: two headlines from one template ("X cases rise among smokers, FDA
     reports") read alike; what the summaries report tells the stories apart."""
-    shared = [t for t in a.terms & b.terms if _identifies(t, a, b, rarity)]
+    shared = [
+        t for t in a.identifying_terms & b.identifying_terms if rarity(t) >= IDENTIFYING_RARITY
+    ]
     if len(shared) < MIN_SHARED:
         return False
     if len(a.body_terms) < MIN_BODY or len(b.body_terms) < MIN_BODY:
         return True
-    body = a.body_terms & b.body_terms
-    if any(_identifies(t, a, b, rarity) for t in body):
+    if any(t in a.body_terms and t in b.body_terms for t in shared):
         return True
+    body = a.body_terms & b.body_terms
     return len(body) / min(len(a.body_terms), len(b.body_terms)) >= BODY_COPY
-
-
-def _identifies(term: str, a: Signature, b: Signature, rarity: Rarity) -> bool:
-    return a.identifying(term) and b.identifying(term) and rarity(term) >= IDENTIFYING_RARITY
 
 
 def choose_representative(items: Sequence[StoryItem]) -> int:

@@ -3,7 +3,8 @@
     states  = store.claim(due sources)                 # a lease each; others skip them
     fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
-    result  = store.save_fetch(report, updates)        # items, stories, state: one transaction
+    result  = store.save_fetch(report, updates)        # items and state: one transaction
+    store.assign_stories()                             # after each batch: its stories, at once
     attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
     websub.subscribe_due(...)                          # after each batch, when public_url is set
     before the pass: ingest_pushed()                   # what hubs pushed, through the same stages
@@ -259,6 +260,7 @@ class Refresher:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, state, pool, db, done) for state in states]
                 outcomes = list(await asyncio.gather(*tasks))
+            await _in(db, self._assign_stories)
             await self._subscribe()
             await self._feature()
             return outcomes
@@ -267,6 +269,17 @@ class Refresher:
             abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
+
+    def _assign_stories(self) -> None:
+        """Decide the stories of the batch just stored, all at once (see ``Store.save_fetch``).
+
+        A failure is logged: the items stay marked and the next batch decides them.
+        """
+        dedupe = self.settings.dedupe
+        try:
+            self.store.assign_stories(window=dedupe.window, threshold=dedupe.threshold)
+        except MedfeedError as exc:
+            log.error("stories: %s", exc)
 
     async def _subscribe(self) -> None:
         """Ask hubs for pushes when the site has a public address; failures are logged."""
@@ -418,6 +431,7 @@ class Refresher:
             worker=self.worker,
             window=dedupe.window,
             threshold=dedupe.threshold,
+            defer_stories=True,
         )
         return SourceOutcome(
             state.id,

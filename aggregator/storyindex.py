@@ -82,6 +82,7 @@ class StoryIndex:
         self._postings: dict[str, set[int]] = defaultdict(set)  # identifying terms only
         self._holders: dict[str, set[int]] = defaultdict(set)  # every term
         self._df: Counter[str] = Counter()
+        self._rarity: dict[str, float] = {}  # terms used by more than RARITY_STEPS[0] items
         self._changed: set[int] = set()
         self._work: list[tuple[tuple[object, ...], int]] = []
         self._queued: set[int] = set()
@@ -121,7 +122,7 @@ class StoryIndex:
         for term in item.sig.terms:
             self._postings[term].discard(item_id)
             self._holders[term].discard(item_id)
-            self._df[term] -= 1
+            self._count(term, -1)
         for pending in (self._changed, self._queued, self._fresh):
             pending.discard(item_id)
 
@@ -139,7 +140,7 @@ class StoryIndex:
         return self.leader[item_id]
 
     def rarity(self, term: str) -> float:
-        return _rarity_of(self._df[term])
+        return self._rarity.get(term, 1.0)
 
     # --- deciding ---------------------------------------------------------------
 
@@ -198,8 +199,9 @@ class StoryIndex:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
         no scan); ``shares_enough`` turns down every other item, so none is missed."""
         shared: Counter[int] = Counter()
-        for term in item.sig.terms:
-            if item.sig.identifying(term) and self.rarity(term) >= IDENTIFYING_RARITY:
+        rarity = self._rarity
+        for term in item.sig.identifying_terms:
+            if rarity.get(term, 1.0) >= IDENTIFYING_RARITY:
                 shared.update(self._postings.get(term, ()))
         shared.pop(item.item_id, None)
         for other_id, count in shared.items():
@@ -215,16 +217,26 @@ class StoryIndex:
 
     def _index(self, item: StoryItem) -> None:
         self.items[item.item_id] = item
+        for term in item.sig.identifying_terms:
+            self._postings[term].add(item.item_id)
         for term in item.sig.terms:
-            if item.sig.identifying(term):
-                self._postings[term].add(item.item_id)
             self._holders[term].add(item.item_id)
-            before = _rarity_of(self._df[term])
-            self._df[term] += 1
-            if _rarity_of(self._df[term]) != before:
-                # Pairs sharing the term score differently now: decide its holders again.
-                for holder in self._holders[term]:
-                    self._push(holder)
+            self._count(term, +1)
+
+    def _count(self, term: str, step: int) -> None:
+        """One more or one fewer item uses ``term``; when that changes its rarity, pairs
+        sharing it score differently, so its holders are decided again."""
+        before = self._df[term]
+        self._df[term] = after = before + step
+        rarity = _rarity_of(after)
+        if rarity == _rarity_of(before):
+            return
+        if rarity == 1.0:
+            self._rarity.pop(term, None)
+        else:
+            self._rarity[term] = rarity
+        for holder in self._holders[term]:
+            self._push(holder)
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)

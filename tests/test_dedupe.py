@@ -153,8 +153,15 @@ def db(store: Store) -> Iterator[Store]:
     yield store
 
 
-def save(store: Store, rows: Sequence[tuple[str, str, str, float]], **values: object) -> list[int]:
-    """Store (title, summary, source, hours) rows as items and assign their stories.
+def save(
+    store: Store,
+    rows: Sequence[tuple[str, str, str, float]],
+    *,
+    defer: bool = False,
+    **values: object,
+) -> list[int]:
+    """Store (title, summary, source, hours) rows as items and assign their stories
+    (``defer``: mark them for ``Store.assign_stories``, as a refresh does).
 
     The rows of one source form one feed document, as a refresh would see them.
     ``values`` are further columns of every row.
@@ -184,7 +191,10 @@ def save(store: Store, rows: Sequence[tuple[str, str, str, float]], **values: ob
             )
             for title, summary, source, hours in rows
         ]
-        store.stories.assign(session, ids, known)
+        if defer:
+            store.stories.defer(session, ids, known)
+        else:
+            store.stories.assign(session, ids, known)
     return ids
 
 
@@ -194,7 +204,7 @@ def story_rows(store: Store) -> dict[str, tuple[str, bool]]:
         rows = session.execute(select(Item.id, Item.title, Item.story_id, Item.is_representative))
         found = list(rows)
     titles = {row.id: row.title for row in found}
-    return {row.title: (titles[row.story_id], row.is_representative) for row in found}
+    return {row.title: (titles[row.story_id or row.id], row.is_representative) for row in found}
 
 
 def test_a_rewrite_stored_later_joins_the_story_on_the_database(db: Store) -> None:
@@ -266,6 +276,27 @@ def test_the_story_index_is_kept_between_assignments(db: Store) -> None:
     index = db.stories.index
     save(db, [(*REWRITE, "outlet", 5)])
     assert db.stories.index is index
+
+
+def test_deferred_items_keep_their_own_stories_until_the_batch_is_decided(db: Store) -> None:
+    save(db, [(*APPROVAL, "wire", 0)], defer=True)
+    save(db, [(*REWRITE, "outlet", 5)], defer=True)
+    assert all(representative for _, representative in story_rows(db).values())
+    assert db.assign_stories() == 2
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
+    assert db.assign_stories() == 0
+
+
+def test_another_process_decides_what_a_crashed_one_deferred(db: Store, database_url: str) -> None:
+    """The mark and the feed weights are stored, so nothing deferred is lost with the process."""
+    save(db, [(*APPROVAL, "wire", 0)], defer=True)
+    save(db, [(*REWRITE, "outlet", 5)], defer=True)
+    other = Store(database_url)
+    try:
+        assert other.assign_stories() == 2
+    finally:
+        other.close()
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
 SHUFFLED = [

@@ -144,17 +144,25 @@ class Store(Reads):
         signatures: Sequence[Signature] = (),
         window: timedelta = DEFAULT_WINDOW,
         threshold: float = DEFAULT_THRESHOLD,
+        defer_stories: bool = False,
     ) -> IngestResult:
-        """Store one source's entries, their stories and its fetch state in one transaction."""
+        """Store one source's entries, their stories and its fetch state in one transaction.
+
+        With ``defer_stories`` the new and edited items are only marked for the next
+        ``assign_stories``: a refresh decides a whole claimed batch at once.
+        """
         known = {
             (u.item.title, u.item.summary): sig for u, sig in zip(updates, signatures, strict=False)
         }
         try:
             with self.session() as session:
                 result = ingest(session, report.source_id, updates, report.finished_at)
-                self.stories.assign(
-                    session, result.touched, known, window=window, threshold=threshold
-                )
+                if defer_stories:
+                    self.stories.defer(session, result.touched, known)
+                else:
+                    self.stories.assign(
+                        session, result.touched, known, window=window, threshold=threshold
+                    )
                 source_rows.record(session, report, worker)
                 if result.new or result.updated:
                     _bump_generation(session, report.finished_at)
@@ -162,6 +170,24 @@ class Store(Reads):
         except SQLAlchemyError as exc:
             self.stories.reset()
             raise StorageError(f"source {report.source_id}: could not store items: {exc}") from exc
+        except BaseException:
+            self.stories.reset()
+            raise
+
+    def assign_stories(
+        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+    ) -> int:
+        """Decide the stories of every item stored with ``defer_stories``; returns how many
+        items changed story."""
+        try:
+            with self.session() as session:
+                changes = self.stories.assign_pending(session, window=window, threshold=threshold)
+                if changes:
+                    _bump_generation(session, _now())
+                return len(changes)
+        except SQLAlchemyError as exc:
+            self.stories.reset()
+            raise StorageError(f"could not store stories: {exc}") from exc
         except BaseException:
             self.stories.reset()
             raise

@@ -19,7 +19,7 @@ the database never got.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +41,7 @@ from aggregator.storyindex import Assignment, StoryIndex
 
 STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
 _SEQ_KEY = "story_seq"
+PENDING = -1  # items.story_seq of an item stored with its story left to ``assign_pending``
 _EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
 _ITEMS = Base.metadata.tables["items"]
 _COLUMNS = (
@@ -71,6 +72,9 @@ _WRITE = (
 )
 
 
+_Known = Callable[[Any], Signature | None]
+
+
 @dataclass
 class _Book:
     """This process's view of one database's stories."""
@@ -86,6 +90,7 @@ class Stories:
 
     def __init__(self) -> None:
         self._book: _Book | None = None
+        self._pending: dict[int, Signature] = {}  # deferred items' signatures, by item id
         self._lock = threading.Lock()
 
     @property
@@ -97,6 +102,7 @@ class Stories:
         """Forget everything; the next ``assign`` rebuilds from the database."""
         with self._lock:
             self._book = None
+            self._pending.clear()
 
     def assign(
         self,
@@ -110,6 +116,78 @@ class Stories:
         """Put stored items (new or edited) into stories; returns every change written."""
         if not item_ids:
             return []
+        wanted = select(*_COLUMNS).where(Item.id.in_(item_ids))
+
+        def known(row: Any) -> Signature | None:
+            return signatures.get((row.title, row.summary or ""))
+
+        return self._assign(session, wanted, known, window, threshold, levels_stored=False)
+
+    def defer(
+        self,
+        session: Session,
+        item_ids: Sequence[int],
+        signatures: Mapping[tuple[str, str], Signature],
+    ) -> None:
+        """Mark stored items for the next ``assign_pending`` instead of deciding now.
+
+        Deciding a whole claimed batch at once is several times cheaper than
+        deciding source by source: most items then arrive in the order the
+        decisions follow, so few are decided twice. The items' feed weights are
+        stored with the mark, so any process can decide them, and a mark
+        survives a crash; the signatures stay in memory only to save recomputing.
+        """
+        if not item_ids:
+            return
+        rows = session.execute(
+            select(Item.id, Item.title, Item.summary).where(Item.id.in_(item_ids))
+        ).all()
+        marks = []
+        with self._lock:
+            for row in rows:
+                sig = signatures.get((row.title, row.summary or ""))
+                if sig is not None:
+                    self._pending[row.id] = sig
+                    marks.append({"item": row.id, "levels": encode_levels(sig)})
+        if marks:
+            session.execute(
+                update(_ITEMS)
+                .where(_ITEMS.c.id == bindparam("item"))
+                .values(story_levels=bindparam("levels"), story_seq=PENDING),
+                marks,
+            )
+        unknown = [row.id for row in rows if row.id not in self._pending]
+        if unknown:
+            session.execute(update(Item).where(Item.id.in_(unknown)).values(story_seq=PENDING))
+
+    def assign_pending(
+        self,
+        session: Session,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> list[Assignment]:
+        """Decide every item any process marked with ``defer``; returns the changes written."""
+        with self._lock:
+            pending = dict(self._pending)
+            self._pending.clear()
+        wanted = select(*_COLUMNS).where(Item.story_seq == PENDING)
+
+        def known(row: Any) -> Signature | None:
+            return pending.get(row.id)
+
+        return self._assign(session, wanted, known, window, threshold, levels_stored=True)
+
+    def _assign(
+        self,
+        session: Session,
+        wanted: Any,
+        known: _Known,
+        window: timedelta,
+        threshold: float,
+        *,
+        levels_stored: bool,
+    ) -> list[Assignment]:
         with self._lock:
             book = self._book
             if book is None or book.index.window != window or book.index.threshold != threshold:
@@ -122,15 +200,17 @@ class Stories:
             seq = _current_seq(session)
             if seq != book.seq:
                 _catch_up(session, book, window)
-            rows = session.execute(select(*_COLUMNS).where(Item.id.in_(item_ids))).all()
+            rows = session.execute(wanted).all()
+            if not rows:
+                return []
             events = [row.id for row in rows if row.kind == "conference"]
-            items = [_story_item(row, signatures) for row in rows if row.kind != "conference"]
+            items = [_story_item(row, known) for row in rows if row.kind != "conference"]
             if items:
                 _cover(session, book, items, window)
             changes = book.index.add(items)
             changes += [Assignment(event, event, True) for event in events]
             new_seq = seq + 1
-            _write(session, changes, items, new_seq)
+            _write(session, changes, [] if levels_stored else items, new_seq)
             _set_seq(session, new_seq)
             book.seq = new_seq
             return changes
@@ -207,7 +287,7 @@ def _catch_up(session: Session, book: _Book, window: timedelta) -> None:
     )
     for row in session.execute(query):
         if row.kind != "conference":
-            book.index.load(_story_item(row, {}), row.story_id or row.id)
+            book.index.load(_story_item(row), row.story_id or row.id)
 
 
 def _cover(session: Session, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
@@ -226,7 +306,7 @@ def _cover(session: Session, book: _Book, items: Sequence[StoryItem], window: ti
         )
         for row in session.execute(query):
             if row.id not in fresh and row.id not in book.index.items:
-                book.index.load(_story_item(row, {}), row.story_id or row.id)
+                book.index.load(_story_item(row), row.story_id or row.id)
     book.loaded = (low, high)
 
 
@@ -249,10 +329,15 @@ def _write(
         )
 
 
-def _story_item(row: Any, signatures: Mapping[tuple[str, str], Signature]) -> StoryItem:
-    """The story index's view of an ``items`` row selected with ``_COLUMNS``."""
+def _unknown(row: Any) -> Signature | None:
+    return None
+
+
+def _story_item(row: Any, known: _Known = _unknown) -> StoryItem:
+    """The story index's view of an ``items`` row selected with ``_COLUMNS``; ``known``
+    gives the signature the parse pool computed, if this process has it."""
     summary = row.summary or ""
-    sig = signatures.get((row.title, summary))
+    sig = known(row)
     if sig is None:
         sig = with_levels(signature(row.title, summary), row.story_levels)
     return StoryItem(
