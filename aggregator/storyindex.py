@@ -32,7 +32,7 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
@@ -52,6 +52,9 @@ from aggregator.dedupe import (
 # and few items are decided again when it does.
 RARITY_STEPS = ((8, 1.0), (32, 0.3))
 COMMON = 0.1
+# Windows behind the newest item after which items are let go: an arrival older
+# than that is decided against the stored items the store loads around it.
+HELD = 5
 
 
 def _rarity_of(count: int) -> float:
@@ -87,6 +90,8 @@ class StoryIndex:
         self._work: list[tuple[tuple[object, ...], int]] = []
         self._queued: set[int] = set()
         self._fresh: set[int] = set()  # added, not yet decided: its followers must be found
+        self.newest: datetime | None = None  # the latest publication time added
+        self._by_age: list[tuple[datetime, int]] = []  # (published, id): what to let go first
 
     # --- what the store calls -------------------------------------------------
 
@@ -106,23 +111,50 @@ class StoryIndex:
             self.leader[item.item_id] = item.item_id
             self._index(item)
             self._push(item.item_id)
+            if self.newest is None or item.published > self.newest:
+                self.newest = item.published
         self._settle()
-        return self.changes()
+        changes = self.changes()
+        self._forget_old()
+        return changes
+
+    @property
+    def horizon(self) -> datetime | None:
+        """Items published before this are no longer held (see ``_forget_old``)."""
+        return None if self.newest is None else self.newest - self.window * HELD
+
+    def _forget_old(self) -> None:
+        """Let go of items no new item can be compared with, so that memory and the
+        window's term counts stay those of the last few windows however long the
+        process runs. Their stories stay as decided, and a held member of a story
+        whose leader was let go stays in it (``_decide``)."""
+        horizon = self.horizon
+        if horizon is None:
+            return
+        while self._by_age and self._by_age[0][0] < horizon:
+            published, item_id = heapq.heappop(self._by_age)
+            item = self.items.get(item_id)
+            if item is not None and item.published == published:
+                self._drop(item_id)
 
     def discard(self, item_id: int) -> None:
-        """Forget an item (edited, deleted, or out of the window); its followers are re-decided."""
-        item = self.items.pop(item_id, None)
-        if item is None:
+        """Forget an item (edited or deleted); its followers are decided again."""
+        if item_id not in self.items:
             return
         for member in self._members.pop(item_id, set()):
             self._push(member)
+        self._drop(item_id, recount=True)
+
+    def _drop(self, item_id: int, *, recount: bool = False) -> None:
+        item = self.items.pop(item_id)
+        self._members.pop(item_id, None)
         leader = self.leader.pop(item_id, item_id)
-        if leader != item_id:
+        if leader != item_id and leader in self._members:
             self._members[leader].discard(item_id)
         for term in item.sig.terms:
             self._postings[term].discard(item_id)
             self._holders[term].discard(item_id)
-            self._count(term, -1)
+            self._count(term, -1, push=recount)
         for pending in (self._changed, self._queued, self._fresh):
             pending.discard(item_id)
 
@@ -155,6 +187,8 @@ class StoryIndex:
         fresh = item.item_id in self._fresh
         self._fresh.discard(item.item_id)
         before = self.leader[item.item_id]
+        if not fresh and before != item.item_id and before not in self.items:
+            return  # its leader was let go: the story is as old as the index remembers
         after = self._best_leader(item)
         if fresh:
             self._changed.add(item.item_id)
@@ -217,13 +251,14 @@ class StoryIndex:
 
     def _index(self, item: StoryItem) -> None:
         self.items[item.item_id] = item
+        heapq.heappush(self._by_age, (item.published, item.item_id))
         for term in item.sig.identifying_terms:
             self._postings[term].add(item.item_id)
         for term in item.sig.terms:
             self._holders[term].add(item.item_id)
             self._count(term, +1)
 
-    def _count(self, term: str, step: int) -> None:
+    def _count(self, term: str, step: int, *, push: bool = True) -> None:
         """One more or one fewer item uses ``term``; when that changes its rarity, pairs
         sharing it score differently, so its holders are decided again."""
         before = self._df[term]
@@ -235,12 +270,14 @@ class StoryIndex:
             self._rarity.pop(term, None)
         else:
             self._rarity[term] = rarity
-        for holder in self._holders[term]:
-            self._push(holder)
+        if push:
+            for holder in self._holders[term]:
+                self._push(holder)
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)
         if item is None or item_id in self._queued:
             return
+
         self._queued.add(item_id)
         heapq.heappush(self._work, (item.order, item_id))

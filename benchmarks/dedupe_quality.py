@@ -116,9 +116,11 @@ def cluster(
     if shuffle is not None:
         random.Random(shuffle).shuffle(keys)
     index = StoryIndex(threshold=threshold)
+    stories: dict[int, int] = {}
     for key in keys:
-        index.add(slots[key])
-    return {item.item_id: index.story_of(item.item_id) for item in items}
+        # As the database keeps them: the index lets go of items older than its horizon.
+        stories.update((change.item_id, change.story_id) for change in index.add(slots[key]))
+    return stories
 
 
 def score(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Scores:

@@ -19,7 +19,7 @@ from aggregator.dedupe import (
 )
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
-from aggregator.storyindex import StoryIndex
+from aggregator.storyindex import HELD, StoryIndex
 
 T0 = datetime(2026, 10, 6, 13, 0, tzinfo=UTC)
 
@@ -125,6 +125,32 @@ def test_a_sentence_a_feed_repeats_carries_no_weight() -> None:
     second = boilerplate_feed("b", ["Apixaban", "Finerenone", "Nirsevimab", "Mavacamten"], 11)
     found = stories(first + second)
     assert len(set(found.values())) == 8
+
+
+def test_the_index_lets_go_of_items_long_behind_the_newest_and_keeps_their_stories() -> None:
+    index = StoryIndex()
+    old = [item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)]
+    decided = {c.item_id: c.story_id for c in index.add(old)}
+    assert decided == {1: 1, 2: 1}
+    later = T0 + index.window * (HELD + 1)
+    news = (
+        "Lakeland measles outbreak climbs to 142 cases",
+        "Officials in Lakeland County counted 142 measles cases as MMR clinics opened.",
+    )
+    index.add([item(3, news, "daily", (later - T0) / timedelta(hours=1))])
+    assert set(index.items) == {3}
+
+
+def test_a_member_whose_leader_was_let_go_stays_in_its_story() -> None:
+    index = StoryIndex()
+    index.add([item(1, APPROVAL, "wire")])
+    newest = (index.window * HELD) / timedelta(hours=1) + 1
+    # The rewrite is held; its leader is let go when a far newer item arrives.
+    index.add([item(2, REWRITE, "outlet", 5), item(3, APPROVAL, "agency", newest)])
+    assert 1 not in index.items and 2 in index.items
+    index.discard(3)  # any re-decision of the rewrite keeps it where it is
+    index.add([item(3, APPROVAL, "agency", newest)])
+    assert index.story_of(2) == 1
 
 
 # --- on the database -------------------------------------------------------------

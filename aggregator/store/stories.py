@@ -297,6 +297,9 @@ def _cover(session: Session, book: _Book, items: Sequence[StoryItem], window: ti
     ranges = [(low, high)]
     if book.loaded is not None:
         held_low, held_high = book.loaded
+        horizon = book.index.horizon
+        if horizon is not None and horizon > held_low:
+            held_low = min(horizon, held_high)  # the index let go of what is older
         ranges = [r for r in ((low, held_low), (held_high, high)) if r[0] < r[1]]
         low, high = min(low, held_low), max(high, held_high)
     fresh = {item.item_id for item in items}
