@@ -17,14 +17,14 @@ the pinned item, and conferences that have not ended.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from ..config import FeaturedSettings
+from ..records import FeaturedPolicy
 from . import stories
 from .models import Item, ItemSource, PurgedItem
 from .reads import _featured_row
@@ -129,12 +129,12 @@ def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
     return session.scalars(select(Item.source_id).distinct().order_by(Item.source_id)).all()
 
 
-def kept(session: Session, featured: FeaturedSettings) -> set[int]:
+def kept(session: Session, featured: FeaturedPolicy) -> set[int]:
     """The featured article, the refresh's candidate for it, and the pinned item."""
     rows = (_featured_row(session, featured), _featured_row(session, featured, untried=True))
     keep = {row.id for row in rows if row is not None}
     if featured.pinned:
-        pinned = featured.model_copy(update={"policy": "pinned"})
+        pinned = replace(featured, policy="pinned")
         row = _featured_row(session, pinned)
         if row is not None:
             keep.add(row.id)
