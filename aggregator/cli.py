@@ -138,7 +138,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             form = choose_format(args.format, console)
             return refresh(settings, store, args.source, args.all, form, console, err)
         if args.command == "sources":
-            store.sync_sources(settings)
+            store.sync_sources(settings.configured_sources())
             form = choose_format(args.format, console)
             print_sources(store.sources(include_retired=True), form, console)
             return EXIT_OK
@@ -219,7 +219,7 @@ def refresh(
     if unknown:
         err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)
         return EXIT_USAGE
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     due_only = not (every or requested)
     ids = list(requested) or (None if due_only else [s.id for s in store.sources() if s.enabled])
     total = len(ids) if ids is not None else store.due_count()

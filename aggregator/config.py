@@ -31,7 +31,7 @@ from .configfile import compose_config, decode_config, dotted, read_config
 from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .netguard import host_and_port
-from .records import Kind, Label
+from .records import ConfiguredSource, FeaturedPolicy, Kind, Label
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -135,6 +135,10 @@ class FeaturedSettings(_Strict):
         if self.policy == "pinned" and not self.pinned:
             raise ValueError("policy 'pinned' needs 'pinned: <url or guid>'")
         return self
+
+    def as_policy(self) -> FeaturedPolicy:
+        """The plain record the store chooses by: it does not read the config."""
+        return FeaturedPolicy(self.policy, self.kinds, self.pinned, self.min_words)
 
 
 class FulltextSettings(_Strict):
@@ -296,6 +300,22 @@ class Settings(_Strict):
 
     def interval_of(self, source: SourceSettings) -> timedelta:
         return source.interval or self.schedule.default_interval
+
+    def configured_sources(self) -> tuple[ConfiguredSource, ...]:
+        """The sources as plain records, what ``Store.sync_sources`` mirrors."""
+        return tuple(
+            ConfiguredSource(
+                id=conf.id,
+                name=conf.name,
+                url=conf.url,
+                kind=conf.kind,
+                label=conf.effective_label,
+                tags=tuple(conf.tags),
+                interval=self.interval_of(conf),
+                enabled=conf.enabled,
+            )
+            for conf in self.sources
+        )
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

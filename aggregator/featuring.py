@@ -76,7 +76,7 @@ async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits)
         return []
     attempts: list[Attempt] = []
     while len(attempts) < MAX_ATTEMPTS:
-        item = store.featured_candidate(settings.featured)
+        item = store.featured_candidate(settings.featured.as_policy())
         if item is None or not wants_fulltext(item, settings.featured):
             break
         if not store.claim_fulltext(item.id, _now(), settings.schedule.lease):

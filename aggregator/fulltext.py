@@ -19,7 +19,6 @@ import asyncio
 import codecs
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
@@ -29,22 +28,12 @@ import trafilatura
 from aggregator.errors import ConfigError, ExtractionError
 from aggregator.fetch import Fetcher, FetchLimits
 from aggregator.netguard import AddressGuard
-from aggregator.records import Fetched
+from aggregator.records import Extracted, Fetched
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-
-
-@dataclass(frozen=True)
-class Extracted:
-    html: str  # main text as sanitized HTML
-    text: str
-    word_count: int
-    image: str | None  # og:image / lead image, absolute URL
-    title: str | None
-    author: str | None
 
 
 async def extract_article(

@@ -153,6 +153,45 @@ class ItemUpdate:
     tags: tuple[str, ...] = ()  # specialty tags + source tags + feed categories, normalised
 
 
+# --- config -> store ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfiguredSource:
+    """A source as config.yaml lists it, what the store mirrors into its ``sources`` rows."""
+
+    id: str
+    name: str
+    url: str
+    kind: Kind
+    label: Label  # the configured label, else the kind's default
+    tags: tuple[str, ...]
+    interval: timedelta  # the source's own, else the schedule's default
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FeaturedPolicy:
+    """Which item is the featured article: the newest long-enough one, or a pinned one."""
+
+    policy: str = "latest"  # "latest" | "pinned"
+    kinds: tuple[Kind, ...] = (Kind.ARTICLE,)
+    pinned: str | None = None  # URL or guid, for "pinned"
+    min_words: int = 300
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A page's main article, as full-text extraction found it."""
+
+    html: str  # main text as sanitized HTML
+    text: str
+    word_count: int
+    image: str | None  # og:image / lead image, absolute URL
+    title: str | None
+    author: str | None
+
+
 # --- store -> web / cli ------------------------------------------------------
 
 

@@ -78,7 +78,9 @@ def purge_after_pass(
         if chosen is None:
             result = PurgeResult()
         else:
-            result = store.purge(chosen, settings.featured, max_batches=MAX_BATCHES_PER_PASS)
+            result = store.purge(
+                chosen, settings.featured.as_policy(), max_batches=MAX_BATCHES_PER_PASS
+            )
         if sweep and result.complete:
             store.set_meta(SWEEP, mark, now)
     except MedfeedError as exc:

@@ -146,7 +146,7 @@ class RefreshService:
 
     def start(self) -> None:
         """Mirror the config into the database, record it as valid, start the jobs."""
-        self.store.sync_sources(self._settings)
+        self.store.sync_sources(self._settings.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._scheduler.start()
         self._schedule_jobs()
@@ -189,7 +189,7 @@ class RefreshService:
         if new.database != old.database:
             log.warning("config: a new database URL takes effect only after a restart")
             new = new.model_copy(update={"database": old.database})
-        self.store.sync_sources(new)
+        self.store.sync_sources(new.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):

@@ -74,7 +74,7 @@ def main() -> None:
             (root / "config.yaml").write_text("\n".join(lines) + "\n")
             settings = load_settings(root / "config.yaml")
             store = Store(settings.database)
-            store.sync_sources(settings)
+            store.sync_sources(settings.configured_sources())
             refresher = Refresher(settings, store)
             started = time.perf_counter()
             outcomes = refresher.refresh(due_only=False)

@@ -82,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite:///{Path(folder) / 'retention.db'}"
         store = Store(url)
-        store.sync_sources(settings_for(url, args.sources))
+        store.sync_sources(settings_for(url, args.sources).configured_sources())
         fill(store, args.items, args.sources)
         links = count(store, ItemSource)
         print(f"{count(store, Item)} items, {links} links, {args.sources} sources")

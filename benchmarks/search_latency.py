@@ -200,7 +200,7 @@ def run(url: str, count: int, repeat: int) -> None:
     store = Store(url)
     try:
         settings = settings_for(url)
-        store.sync_sources(settings)
+        store.sync_sources(settings.configured_sources())
         filled = fill(store, count, words, weights)
         began = time.perf_counter()
         indexed = store.reindex_search()

@@ -289,7 +289,7 @@ def prepare(folder: Path, items: int, explain_plans: bool) -> Path:
         if size != items:
             if size:
                 raise SystemExit(f"{folder} holds {size} items, not {items}: use another folder")
-            store.sync_sources(load_settings(config))
+            store.sync_sources(load_settings(config).configured_sources())
             fill(store, items)
         if explain_plans:
             explain(store, config)

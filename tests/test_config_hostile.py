@@ -157,7 +157,7 @@ def test_running_service_keeps_its_config_and_records_why(
     path = tmp_path / "config.yaml"
     path.write_text(f"database: {database_url}\n{GOOD}")
     service = RefreshService(load_settings(path), store, worker="test")
-    store.sync_sources(service.settings)
+    store.sync_sources(service.settings.configured_sources())
     path.write_bytes(BAD_FILES[name][0])
     service.watcher.request_check()
     service.tick()
@@ -172,7 +172,7 @@ def followed_site(
     path = tmp_path / "config.yaml"
     path.write_text(f"database: {database_url}\n{GOOD}")
     monkeypatch.setenv("MEDFEED_CONFIG", str(path))
-    store.sync_sources(load_settings(path))
+    store.sync_sources(load_settings(path).configured_sources())
     return create_app(store=store), path
 
 

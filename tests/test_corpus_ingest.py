@@ -51,7 +51,7 @@ def test_every_corpus_file_is_stored_or_fails_with_a_clear_error(
         lines.append(f"  - {{id: {source_id}, name: {source_id}, url: '{url}', kind: {kind}}}")
     (tmp_path / "config.yaml").write_text("\n".join(lines) + "\n")
     settings = load_settings(tmp_path / "config.yaml")
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     outcomes = Refresher(settings, store).refresh(due_only=False)
     assert len(outcomes) == len(sources)
     crashed = [o for o in outcomes if o.error and o.error.startswith("internal error")]

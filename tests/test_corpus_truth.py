@@ -67,7 +67,7 @@ def test_a_refreshed_generated_corpus_maps_every_entry_back_to_the_manifest(
     settings = load_settings(config)
     store = Store(database_url)
     try:
-        store.sync_sources(settings)
+        store.sync_sources(settings.configured_sources())
         Refresher(settings, store).refresh(due_only=False)
     finally:
         store.close()

@@ -30,7 +30,7 @@ def demo(database_url: str, store: Store) -> FlaskClient:
     settings = load_settings(REPO / "config.demo.yaml").model_copy(
         update={"database": database_url}
     )
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
     app = create_app(settings=settings, store=store, watch=False)
     app.config["TESTING"] = True

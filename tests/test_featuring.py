@@ -89,7 +89,7 @@ def settings_for(
 
 def refresh(settings: Settings, store: Store, server: LocalServer, entries: list[Entry]) -> None:
     server.route("/feed.xml", served(rss(entries)))
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
 
 
@@ -111,7 +111,7 @@ def page_requests(server: LocalServer) -> int:
 
 
 def featured(settings: Settings, store: Store) -> Any:
-    return store.featured(settings.featured, datetime.now(UTC))
+    return store.featured(settings.featured.as_policy(), datetime.now(UTC))
 
 
 # --- extraction after a pass ---------------------------------------------------------
@@ -207,7 +207,7 @@ def test_failed_extraction_is_not_tried_again_on_the_next_pass(
     settings = refreshed(database_url, store, server, entries)
     refresh(settings, store, server, entries)
     assert page_requests(server) == 1
-    candidate = store.featured_candidate(settings.featured)
+    candidate = store.featured_candidate(settings.featured.as_policy())
     assert candidate is not None and candidate.title == LONG_TITLE
 
 
@@ -268,7 +268,7 @@ def test_demo_features_the_meridian_cardiology_article_in_full(
 ) -> None:
     demo = load_settings(REPO / "config.demo.yaml")
     settings = demo.model_copy(update={"database": database_url})
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
     item = featured(settings, store)
     assert item.title.startswith("Nurse-Led Transitional Care and 90-Day Readmission")

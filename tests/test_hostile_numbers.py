@@ -38,7 +38,7 @@ def refresh_one(tmp_path: Path, database_url: str, store: Store, url: str) -> ob
     path = tmp_path / "config.yaml"
     path.write_text(config_text(database_url, [("alpha", url, "news")]))
     settings = load_settings(path)
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     (outcome,) = Refresher(settings, store).refresh(due_only=False)
     return outcome
 

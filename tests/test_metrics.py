@@ -54,7 +54,7 @@ def settings(tmp_path: Path, database_url: str, server: LocalServer) -> Settings
 
 
 def refresh(settings: Settings, store: Store) -> None:
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
 
 
@@ -135,7 +135,7 @@ def test_metrics_page_still_answers_when_the_database_does_not(settings: Setting
 
 
 def test_readyz_is_503_before_any_refresh_pass(settings: Settings, store: Store) -> None:
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     answer = create_app(settings, store).test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.get_json()["error"] == "no refresh pass has ended yet"

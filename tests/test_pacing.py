@@ -54,7 +54,7 @@ def settings(tmp_path: Path, database_url: str, answers: Answers, store: Store) 
     url = answers.url  # type: ignore[attr-defined]
     path.write_text(config_text(database_url, [("wire", url, "news")], schedule=SCHEDULE))
     settings = load_settings(path)
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     return settings
 
 

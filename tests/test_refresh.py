@@ -46,7 +46,7 @@ def settings_for(
 
 
 def refresh_all(settings: Settings, store: Store) -> dict[str, object]:
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     outcomes = Refresher(settings, store).refresh(due_only=False)
     return {o.source_id: o for o in outcomes}
 

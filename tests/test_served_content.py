@@ -52,7 +52,7 @@ def site(
     config = tmp_path / "config.yaml"
     config.write_text(config_text(database_url, sources))
     settings = load_settings(config)
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     outcomes = Refresher(settings, store).refresh(due_only=False)
     assert [o.status for o in outcomes] == ["ok"] * len(documents), outcomes
     app = create_app(settings=settings, store=store)

@@ -212,7 +212,7 @@ def demo(tmp_path: Path, database_url: str, store: Store) -> Store:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     settings = load_settings(path)
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
     return store
 

@@ -92,7 +92,9 @@ def test_a_source_renamed_by_the_refresh_side_is_shown_at_once(
             )
         }
     )
-    filled.sync_sources(renamed)  # what `medfeed run` / `refresh` do after a config edit
+    filled.sync_sources(
+        renamed.configured_sources()
+    )  # what `medfeed run` / `refresh` do after a config edit
     assert client.get("/", headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
     after = client.get("/")
     assert b'<option value="bmj">British Medical Journal</option>' in after.data
@@ -102,7 +104,7 @@ def test_syncing_an_unchanged_config_keeps_the_cache(
     client: FlaskClient, filled: Store, settings: Settings
 ) -> None:
     etag = client.get("/").headers["ETag"]
-    filled.sync_sources(settings)
+    filled.sync_sources(settings.configured_sources())
     assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
 
 
@@ -123,7 +125,7 @@ def test_a_config_edit_the_site_follows_reaches_the_cached_page(
     site = create_app(load_settings(config), watch=True)
     store: Store = site.extensions["medfeed"].store
     try:
-        store.sync_sources(site.extensions["medfeed"].settings)
+        store.sync_sources(site.extensions["medfeed"].settings.configured_sources())
         fill(store, 6)
         client = site.test_client()
         first = client.get("/api/featured").get_json()

@@ -34,7 +34,7 @@ def client(tmp_path: Path, database_url: str, store: Store) -> FlaskClient:
         "  - {id: local, name: Local, url: feeds/local.xml, kind: video}\n"
     )
     settings = load_settings(tmp_path / "config.yaml")
-    store.sync_sources(settings)
+    store.sync_sources(settings.configured_sources())
     Refresher(settings, store).refresh(due_only=False)
     return create_app(settings=settings, store=store).test_client()
 

@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
-from aggregator.config import FeaturedSettings
-from aggregator.records import EventInfo, Kind
+from aggregator.records import EventInfo, FeaturedPolicy, Kind
 from aggregator.store import Store
 from aggregator.store.reads import InvalidCursor
 
@@ -101,14 +100,14 @@ def test_featured_is_the_newest_article_long_enough(reads: Store) -> None:
     save(reads, [entry(Kind.ARTICLE, title="Long and older", content=long_body,
                        published=NOW - timedelta(hours=2))])  # fmt: skip
     save(reads, [entry(Kind.ARTICLE, title="Short and newer", published=NOW)])
-    policy = FeaturedSettings(policy="latest", kinds=(Kind.ARTICLE,), min_words=300)
+    policy = FeaturedPolicy(policy="latest", kinds=(Kind.ARTICLE,), min_words=300)
     assert reads.featured(policy, NOW).title == "Long and older"  # type: ignore[union-attr]
 
 
 def test_featured_falls_back_to_the_newest_article_when_none_is_long(reads: Store) -> None:
     save(reads, [entry(Kind.ARTICLE, title="Older", published=NOW - timedelta(hours=1))])
     save(reads, [entry(Kind.ARTICLE, title="Newest", published=NOW)])
-    policy = FeaturedSettings(policy="latest", kinds=(Kind.ARTICLE,), min_words=5000)
+    policy = FeaturedPolicy(policy="latest", kinds=(Kind.ARTICLE,), min_words=5000)
     assert reads.featured(policy, NOW).title == "Newest"  # type: ignore[union-attr]
 
 
@@ -116,8 +115,8 @@ def test_pinned_featured_is_found_by_url_or_guid(reads: Store) -> None:
     kind, item, tags = entry(Kind.ARTICLE, title="Pinned one", url="https://example.org/pin")
     save(reads, [(kind, item, tags)])
     fill(reads, 3)
-    by_url = FeaturedSettings(policy="pinned", pinned="https://example.org/pin")
-    by_guid = FeaturedSettings(policy="pinned", pinned=item.guid)
+    by_url = FeaturedPolicy(policy="pinned", pinned="https://example.org/pin")
+    by_guid = FeaturedPolicy(policy="pinned", pinned=item.guid)
     assert reads.featured(by_url, NOW).title == "Pinned one"  # type: ignore[union-attr]
     assert reads.featured(by_guid, NOW).title == "Pinned one"  # type: ignore[union-attr]
 

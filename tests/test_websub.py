@@ -136,7 +136,7 @@ def world(tmp_path: Path, database_url: str, store: Store, hub: Hub) -> Iterator
         settings = load_settings(config)
         site = Site(settings, store)
         settings = settings.model_copy(update={"public_url": site.url})
-        store.sync_sources(settings)
+        store.sync_sources(settings.configured_sources())
         try:
             yield {"settings": settings, "site": site, "topic": topic,
                    "callback": f"{site.url}/websub/wire"}  # fmt: skip

@@ -218,7 +218,7 @@ def make_story(store: Store, representative: int, others: Sequence[int]) -> None
 
 
 def setup_store(store: Store, settings: Settings) -> Store:
-    store.sync_sources(settings, NOW)
+    store.sync_sources(settings.configured_sources(), NOW)
     return store
 
 

@@ -50,7 +50,7 @@ def item_or_404(item_id: int) -> StoredItem:
 def featured_or_404() -> StoredItem:
     """The featured item under the settings in force now, or a 404."""
     medfeed = state()
-    found = medfeed.store.featured(medfeed.settings.featured, datetime.now(UTC))
+    found = medfeed.store.featured(medfeed.settings.featured.as_policy(), datetime.now(UTC))
     if found is None:
         abort(404)
     return found

@@ -40,7 +40,7 @@ def index() -> str:
     sources = medfeed.store.source_names()
     if query.before is None and not query.filtered:
         front = medfeed.store.front_page(
-            medfeed.settings.featured, datetime.now(UTC), limit=query.limit
+            medfeed.settings.featured.as_policy(), datetime.now(UTC), limit=query.limit
         )
         return render_template(
             "index.html",

@@ -10,18 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..config import FeaturedSettings, Settings
 from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
 from ..leases import this_holder
-from ..records import FetchReport, ItemUpdate, SourceState, StoredSource
+from ..records import (
+    ConfiguredSource,
+    Extracted,
+    FeaturedPolicy,
+    FetchReport,
+    ItemUpdate,
+    SourceState,
+    StoredSource,
+)
 from . import search
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
@@ -39,9 +45,6 @@ from .retention import (
 )
 from .stories import Stories
 from .websub import WebSubStore
-
-if TYPE_CHECKING:
-    from ..fulltext import Extracted  # trafilatura: only the refresh needs it at run time
 
 __all__ = ["IngestResult", "Store", "default_worker_name"]
 
@@ -94,10 +97,13 @@ class Store(Reads):
 
     # --- sources ----------------------------------------------------------
 
-    def sync_sources(self, settings: Settings, now: datetime | None = None) -> None:
+    def sync_sources(
+        self, sources: Sequence[ConfiguredSource], now: datetime | None = None
+    ) -> None:
+        """Mirror the configured sources (``Settings.configured_sources()``) into the database."""
         now = now or _now()
         with self.session() as session:
-            if source_rows.sync_sources(session, settings, now):
+            if source_rows.sync_sources(session, sources, now):
                 _bump_generation(session, now)  # source names show on every page
 
     def claim(
@@ -199,7 +205,7 @@ class Store(Reads):
     def purge(
         self,
         plan: PurgePlan,
-        featured: FeaturedSettings,
+        featured: FeaturedPolicy,
         *,
         batch: int = PURGE_BATCH,
         max_batches: int | None = None,

@@ -48,10 +48,20 @@ def notice_flag(pub_type: str | None, title: str) -> str | None:
     return None
 
 
-def set_citations(session: Session, item_id: int, cites: Sequence[str]) -> None:
-    """Replace the item's cited DOIs (the ``item_citations`` rows behind "covers")."""
-    session.execute(delete(ItemCitation).where(ItemCitation.item_id == item_id))
-    rows = [{"item_id": item_id, "doi": doi[:255]} for doi in dict.fromkeys(cites)]
+def replace_citations(
+    session: Session, cited: Sequence[tuple[int, Sequence[str]]], *, replaced: Sequence[int] = ()
+) -> None:
+    """Write the items' cited DOIs (the ``item_citations`` rows behind "covers").
+
+    The rows of ``replaced`` items are deleted first; new items have none.
+    """
+    for chunk in chunks(sorted(set(replaced))):
+        session.execute(delete(ItemCitation).where(ItemCitation.item_id.in_(chunk)))
+    rows = [
+        {"item_id": item_id, "doi": doi[:255]}
+        for item_id, cites in cited
+        for doi in dict.fromkeys(cites)
+    ]
     insert_ignore(session, ItemCitation.__table__, rows)
 
 

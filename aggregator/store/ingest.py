@@ -1,16 +1,18 @@
-"""Write one source's parsed entries as items: dedup layers 1-3, in one transaction.
+"""Write one source's fetched batch as items: read once, decide, apply, in one transaction.
 
-Layer 1: the same (source, guid key) is the same item, updated in place when its
-content hash changed. Layer 2: the same canonical URL from any source is the same
-item with one more source. Layer 3: the same DOI / PMID / video id likewise.
-Lookups are batched per feed; every uniqueness decision is finally the database's
-(named unique constraints), so a concurrent refresh that inserted first turns
-our insert into a link, never into a second row. The DOIs each item cites are
-written with it, and retraction / erratum notices mark the articles they name
-(``aggregator.store.citations``). Its full-text index row is written with it
-too (``aggregator.store.search``), so an item is searchable exactly when it is
-visible. Near-duplicate stories (layer 4) are assigned afterwards by
-``aggregator.store.stories``.
+``ingest`` reads what the decisions need (``read_state``: this source's links
+and purged guids, and the items the batch's canonical URLs and identifiers
+already name), lets ``aggregator.reconcile`` decide what each entry is (new,
+updated, unchanged, a duplicate of a stored item, purged), then writes the
+intents with one multi-row statement per table (``apply``). Every uniqueness
+decision is finally the database's (named unique constraints): when a
+concurrent refresh inserted first, the savepoint is rolled back and the batch
+is read and decided again, so its insert becomes a link, never a second row.
+The DOIs each item cites are written with it, and retraction / erratum notices
+mark the articles they name (``aggregator.store.citations``). Its full-text
+index row is written with it too (``aggregator.store.search``), so an item is
+searchable exactly when it is visible. Near-duplicate stories (layer 4) are
+assigned afterwards by ``aggregator.store.stories``.
 """
 
 from __future__ import annotations
@@ -20,22 +22,44 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..dating import FROM_SOURCE, date_new_item, last_end, source_date
+from ..dating import FROM_SOURCE, last_end
+from ..reconcile import (
+    TAG_LENGTH,
+    Duplicate,
+    Intent,
+    New,
+    Pending,
+    Purged,
+    StoredLink,
+    StoredState,
+    Unchanged,
+    Updated,
+    reconcile,
+    unique_by_guid,
+)
 from ..records import EventInfo, ItemUpdate
 from ..sanitize import word_count
 from . import search
-from .citations import mark_noticed, set_citations
-from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag
-from .retention import forget_known
+from .citations import mark_noticed, replace_citations
+from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
+from .retention import mark_still_carried
 from .upsert import chunks, insert_ignore
 
+ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
 _ITEMS = Base.metadata.tables["items"]
-_INSERT_ITEM = insert(_ITEMS).returning(_ITEMS.c.id)
-_INSERT_LINK = insert(Base.metadata.tables["item_sources"])
+_LINKS = Base.metadata.tables["item_sources"]
+# ``sort_by_parameter_order``: the ids come back in the order of the rows, on every dialect.
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
+_REWRITE_LINK = (
+    update(_LINKS)
+    .where(_LINKS.c.source_id == bindparam("b_source"), _LINKS.c.guid_key == bindparam("b_key"))
+    .values(content_hash=bindparam("content_hash"), url=bindparam("url"))
+)
+_BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
 
 
 @dataclass
@@ -50,235 +74,292 @@ class IngestResult:
 def ingest(
     session: Session, source_id: str, updates: Sequence[ItemUpdate], now: datetime
 ) -> IngestResult:
-    result = IngestResult()
-    batch = _unique_by_guid(updates)
-    # Entries retention purged stay purged: they are neither new nor updated.
-    purged = forget_known(session, source_id, [u.identity.guid_key for u in batch], now)
-    if purged:
-        batch = [u for u in batch if u.identity.guid_key not in purged]
-        result.unchanged += len(purged)
-    links = _existing_links(session, source_id, [u.identity.guid_key for u in batch])
-    fresh: list[ItemUpdate] = []
-    written: list[tuple[int, ItemUpdate]] = []  # rows whose content this feed wrote
-    for update_ in batch:
-        link = links.get(update_.identity.guid_key)
-        if link is None:
-            fresh.append(update_)
-        elif link[1] == update_.identity.content_hash:
-            result.unchanged += 1
-        else:
-            if _update_in_place(session, link[0], update_, now):
-                written.append((link[0], update_))
-            result.updated += 1
-            result.touched.append(link[0])
-    known = _find_known(session, fresh)
-    for update_ in fresh:
-        item_id = _match(known, update_)
-        if item_id is None:
-            item_id = _insert_item(session, update_, now)
-            if item_id is not None:
-                result.touched.append(item_id)
-                result.new += 1
-                known.remember(update_, item_id)
-                written.append((item_id, update_))
-                continue
-            # Someone else inserted it between our lookup and our insert.
-            item_id = _match(_find_known(session, [update_]), update_)
-            if item_id is None:
-                raise RuntimeError("item vanished after a unique-constraint conflict")
-        _link(session, item_id, update_, now)
-        known.remember(update_, item_id)
-        result.new += 1
-    result.flagged = mark_noticed(session, written, now)
-    search.index_items(
-        session.connection(),
-        [
-            search.index_row(i, u.item.title[:2000], u.item.summary, u.item.content)
-            for i, u in written
-        ],
+    """Read, decide, apply; again from the read when a unique constraint says someone was first."""
+    for attempt in range(1, ATTEMPTS + 1):
+        intents = reconcile(updates, read_state(session, source_id, updates), now)
+        try:
+            with session.begin_nested():
+                return apply(session, source_id, intents, now)
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- read -------------------------------------------------------------------
+
+
+def read_state(session: Session, source_id: str, updates: Sequence[ItemUpdate]) -> StoredState:
+    """What the database holds for this batch: one ``IN`` query per table and chunk."""
+    batch = unique_by_guid(updates)
+    keys = [u.identity.guid_key for u in batch]
+    purged = _purged(session, source_id, keys)
+    links = _links(session, source_id, [key for key in keys if key not in purged])
+    changing = [
+        u
+        for u in batch
+        if u.identity.guid_key not in purged
+        and (
+            u.identity.guid_key not in links
+            or links[u.identity.guid_key].content_hash != u.identity.content_hash
+        )
+    ]
+    by_url = _by_url(session, sorted({u.identity.canonical_url or "" for u in changing} - {""}))
+    by_identifier = _by_identifier(
+        session, sorted({i for u in changing for i in u.identity.identifiers})
     )
-    return result
+    tags = _tags(session, sorted({*by_url.values(), *by_identifier.values()}))
+    return StoredState(frozenset(purged), links, by_url, by_identifier, tags)
 
 
-def _unique_by_guid(updates: Sequence[ItemUpdate]) -> list[ItemUpdate]:
-    """A feed that repeats a guid keeps its first entry, as readers do."""
-    seen: set[str] = set()
-    unique = []
-    for update_ in updates:
-        if update_.identity.guid_key not in seen:
-            seen.add(update_.identity.guid_key)
-            unique.append(update_)
-    return unique
-
-
-def _existing_links(
-    session: Session, source_id: str, keys: Sequence[str]
-) -> dict[str, tuple[int, str]]:
-    links: dict[str, tuple[int, str]] = {}
+def _purged(session: Session, source_id: str, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
     for chunk in chunks(keys):
-        rows = session.execute(
-            select(ItemSource.guid_key, ItemSource.item_id, ItemSource.content_hash).where(
-                ItemSource.source_id == source_id, ItemSource.guid_key.in_(chunk)
+        found.update(
+            session.scalars(
+                select(PurgedItem.guid_key).where(
+                    PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk)
+                )
             )
         )
-        links.update({key: (item_id, digest) for key, item_id, digest in rows})
+    return found
+
+
+def _links(session: Session, source_id: str, keys: Sequence[str]) -> dict[str, StoredLink]:
+    links: dict[str, StoredLink] = {}
+    for chunk in chunks(keys):
+        rows = session.execute(
+            select(
+                ItemSource.guid_key,
+                ItemSource.item_id,
+                ItemSource.content_hash,
+                Item.source_id,
+                Item.canonical_url,
+            )
+            .join(Item, Item.id == ItemSource.item_id)
+            .where(ItemSource.source_id == source_id, ItemSource.guid_key.in_(chunk))
+        )
+        for key, item_id, digest, owner, url in rows:
+            links[key] = StoredLink(item_id, digest, owner, url)
     return links
 
 
-@dataclass
-class _Known:
-    by_url: dict[str, int] = field(default_factory=dict)
-    by_identifier: dict[str, int] = field(default_factory=dict)
-
-    def remember(self, update_: ItemUpdate, item_id: int) -> None:
-        if update_.identity.canonical_url:
-            self.by_url.setdefault(update_.identity.canonical_url, item_id)
-        for identifier in update_.identity.identifiers:
-            self.by_identifier.setdefault(identifier, item_id)
-
-
-def _find_known(session: Session, updates: Sequence[ItemUpdate]) -> _Known:
-    known = _Known()
-    urls = sorted({u.identity.canonical_url for u in updates if u.identity.canonical_url})
-    identifiers = sorted({i for u in updates for i in u.identity.identifiers})
+def _by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
     for chunk in chunks(urls):
         rows = session.execute(
             select(Item.canonical_url, Item.id).where(Item.canonical_url.in_(chunk))
         )
-        known.by_url.update({url: item_id for url, item_id in rows if url})
+        found.update({url: item_id for url, item_id in rows if url})
+    return found
+
+
+def _by_identifier(session: Session, identifiers: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
     for chunk in chunks(identifiers):
         rows = session.execute(
             select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
                 ItemIdentifier.identifier.in_(chunk)
             )
         )
-        known.by_identifier.update({key: item_id for key, item_id in rows if key})
-    return known
+        found.update({key: item_id for key, item_id in rows if key})
+    return found
 
 
-def _match(known: _Known, update_: ItemUpdate) -> int | None:
-    url = update_.identity.canonical_url
-    if url and url in known.by_url:
-        return known.by_url[url]
-    for identifier in update_.identity.identifiers:
-        if identifier in known.by_identifier:
-            return known.by_identifier[identifier]
-    return None
+def _tags(session: Session, item_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """The stored tags of the items an entry may turn out to duplicate."""
+    found: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
+    for chunk in chunks(item_ids):
+        for item_id, tag in session.execute(
+            select(ItemTag.item_id, ItemTag.tag).where(ItemTag.item_id.in_(chunk))
+        ):
+            found[item_id].add(tag)
+    return {item_id: frozenset(tags) for item_id, tags in found.items()}
 
 
-def _insert_item(session: Session, update_: ItemUpdate, now: datetime) -> int | None:
-    """Insert a new item with its link, identifiers and tags; None if it already exists."""
-    dating = date_new_item(update_.item, now)
-    values = {
-        **_content_values(update_),
-        "kind": update_.kind.value,
-        "source_id": update_.source_id,
-        "guid_key": update_.identity.guid_key,
-        "published": dating.published,
-        "published_from": dating.published_from,
-        "in_stream": dating.in_stream,
-        "first_seen_at": now,
-        "changed_at": now,
-        "story_id": None,
-        "is_representative": True,
-    }
-    try:
-        with session.begin_nested():
-            # Core statements with bound parameters: the statement is compiled once
-            # and cached, where ``.values(**row)`` would be rebuilt for every item.
-            item_id = session.execute(_INSERT_ITEM, values).scalar_one()
-            session.execute(
-                _INSERT_LINK,
-                {
-                    "item_id": item_id,
-                    "source_id": update_.source_id,
-                    "guid_key": update_.identity.guid_key,
-                    "url": update_.item.url,
-                    "content_hash": update_.identity.content_hash,
-                    "first_seen_at": now,
-                },
-            )
-    except IntegrityError:
-        return None
-    _add_identifiers(session, item_id, update_)
-    _set_tags(session, item_id, update_.tags)
-    set_citations(session, item_id, _cites(update_))
-    return item_id
+# --- apply ------------------------------------------------------------------
 
 
-def _link(session: Session, item_id: int, update_: ItemUpdate, now: datetime) -> None:
-    """Record that one more source carried an existing item (the "also from" list)."""
-    insert_ignore(
+def apply(
+    session: Session, source_id: str, intents: Sequence[Intent], now: datetime
+) -> IngestResult:
+    """Write the intents: one multi-row statement per table (and chunk), in dependency order.
+
+    Rows are written in the order the decisions assumed (stored entries first,
+    then the new ones in feed order), so that where two entries claim one
+    identifier, the one that won in ``reconcile`` wins in the table too.
+    """
+    connection = session.connection()
+    updated = [i for i in intents if isinstance(i, Updated)]
+    rewritten = [i for i in updated if i.owns_item]
+    new = [i for i in intents if isinstance(i, New)]
+    duplicates = [i for i in intents if isinstance(i, Duplicate)]
+    purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
+    mark_still_carried(session, source_id, purged, now)
+    _rewrite_links(connection, updated)
+    _rewrite_items(connection, rewritten, now)
+    new_ids = _insert_items(connection, new, now)
+
+    def resolve(ref: int | Pending) -> int:
+        return new_ids[ref.index] if isinstance(ref, Pending) else ref
+
+    _insert_links(session, new_ids, new, [(resolve(d.of), d.entry) for d in duplicates], now)
+    written = [(i.item_id, i.entry) for i in rewritten]
+    written += [(new_ids[n.ref.index], n.entry) for n in new]
+    carried = [(i.item_id, i.entry) for i in rewritten] + [
+        (resolve(i.ref if isinstance(i, New) else i.of), i.entry)
+        for i in intents
+        if isinstance(i, New | Duplicate)
+    ]
+    _add_identifiers(session, carried)
+    retagged = {resolve(d.of): d.tags for d in duplicates if d.tags is not None}
+    _write_tags(session, [i.item_id for i in rewritten], written, retagged, now)
+    replace_citations(
         session,
-        ItemSource.__table__,
+        [(item_id, _cites(entry)) for item_id, entry in written],
+        replaced=[i.item_id for i in rewritten],
+    )
+    search.index_items(
+        connection,
         [
-            {
-                "item_id": item_id,
-                "source_id": update_.source_id,
-                "guid_key": update_.identity.guid_key,
-                "url": update_.item.url,
-                "content_hash": update_.identity.content_hash,
-                "first_seen_at": now,
-            }
+            search.index_row(i, u.item.title[:2000], u.item.summary, u.item.content)
+            for i, u in written
         ],
     )
-    _add_identifiers(session, item_id, update_)
-    extra = set(update_.tags)
-    if extra:
-        current = set(session.scalars(select(ItemTag.tag).where(ItemTag.item_id == item_id)))
-        if not extra <= current:
-            merged = sorted(current | extra)
-            _set_tags(session, item_id, tuple(merged))
-            session.execute(
-                update(Item).where(Item.id == item_id).values(tags=merged, changed_at=now)
-            )
-
-
-def _update_in_place(session: Session, item_id: int, update_: ItemUpdate, now: datetime) -> bool:
-    """The source changed its entry: refresh the item if this source owns it, and the link.
-
-    True when the item's own content was rewritten (this source owns it).
-    """
-    session.execute(
-        update(ItemSource)
-        .where(
-            ItemSource.source_id == update_.source_id,
-            ItemSource.guid_key == update_.identity.guid_key,
-        )
-        .values(content_hash=update_.identity.content_hash, url=update_.item.url)
+    return IngestResult(
+        new=len(new) + len(duplicates),
+        updated=len(updated),
+        unchanged=sum(1 for i in intents if isinstance(i, Unchanged | Purged)),
+        touched=[i.item_id for i in updated] + new_ids,
+        flagged=mark_noticed(session, written, now),
     )
-    owner = session.scalar(select(Item.source_id).where(Item.id == item_id))
-    if owner != update_.source_id:
-        return False
-    values = _content_values(update_)
-    published = source_date(update_.item, now)
-    # An event is announced once: calendars restamp DTSTAMP on every export, and a
-    # series changes each week, which must not float it back to the top of the stream.
-    if published is not None and update_.item.event is None:
-        values["published"] = published
-        values["published_from"] = FROM_SOURCE
-    try:
-        with session.begin_nested():
-            session.execute(update(Item).where(Item.id == item_id).values(**values, changed_at=now))
-    except IntegrityError:
-        # Its new URL is another item's: keep the old one rather than merge silently.
-        del values["canonical_url"]
-        session.execute(update(Item).where(Item.id == item_id).values(**values, changed_at=now))
-    _add_identifiers(session, item_id, update_)
-    _set_tags(session, item_id, update_.tags)
-    set_citations(session, item_id, _cites(update_))
-    return True
 
 
-def _add_identifiers(session: Session, item_id: int, update_: ItemUpdate) -> None:
-    rows = [{"identifier": i, "item_id": item_id} for i in update_.identity.identifiers]
+def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
+    """Every changed entry's link gets its new content hash and URL."""
+    if updated:
+        rows = [
+            {
+                "b_source": i.entry.source_id,
+                "b_key": i.entry.identity.guid_key,
+                "content_hash": i.entry.identity.content_hash,
+                "url": i.entry.item.url,
+            }
+            for i in updated
+        ]
+        connection.execute(_REWRITE_LINK, rows)
+
+
+def _rewrite_items(connection: Connection, rewritten: Sequence[Updated], now: datetime) -> None:
+    """The owners' changed entries rewrite their items' content, by primary key.
+
+    Rows are grouped by the columns they set (a new date, a kept URL): one
+    statement sets the same columns for every row.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for intent in rewritten:
+        values = {**_content_values(intent.entry), "changed_at": now, "b_id": intent.item_id}
+        if intent.published is not None:
+            values.update(published=intent.published, published_from=FROM_SOURCE)
+        if intent.keeps_url:
+            del values["canonical_url"]
+        groups.setdefault(tuple(values), []).append(values)
+    for rows in groups.values():
+        connection.execute(_BY_ID, rows)
+
+
+def _insert_items(connection: Connection, new: Sequence[New], now: datetime) -> list[int]:
+    """Insert the new items; their ids in the order of ``new``."""
+    if not new:
+        return []
+    rows = [
+        {
+            **_content_values(n.entry),
+            "kind": n.entry.kind.value,
+            "source_id": n.entry.source_id,
+            "guid_key": n.entry.identity.guid_key,
+            "published": n.dating.published,
+            "published_from": n.dating.published_from,
+            "in_stream": n.dating.in_stream,
+            "first_seen_at": now,
+            "changed_at": now,
+            "story_id": None,
+            "is_representative": True,
+        }
+        for n in new
+    ]
+    return list(connection.execute(_INSERT_ITEMS, rows).scalars())
+
+
+def _insert_links(
+    session: Session,
+    new_ids: Sequence[int],
+    new: Sequence[New],
+    duplicates: Sequence[tuple[int, ItemUpdate]],
+    now: datetime,
+) -> None:
+    """Each new item's first link, and one more link for each duplicate.
+
+    A new item's link is a plain insert: a conflict means a concurrent writer
+    carried the entry first, and the whole batch is decided again.
+    """
+    if new:
+        rows = [_link_row(new_ids[n.ref.index], n.entry, now) for n in new]
+        session.connection().execute(insert(_LINKS), rows)
+    insert_ignore(
+        session, _LINKS, [_link_row(item_id, entry, now) for item_id, entry in duplicates]
+    )
+
+
+def _link_row(item_id: int, entry: ItemUpdate, now: datetime) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "source_id": entry.source_id,
+        "guid_key": entry.identity.guid_key,
+        "url": entry.item.url,
+        "content_hash": entry.identity.content_hash,
+        "first_seen_at": now,
+    }
+
+
+def _add_identifiers(session: Session, carried: Sequence[tuple[int, ItemUpdate]]) -> None:
+    """An identifier stays with the item that had it first (``ON CONFLICT DO NOTHING``)."""
+    rows = [
+        {"identifier": identifier, "item_id": item_id}
+        for item_id, entry in carried
+        for identifier in entry.identity.identifiers
+    ]
     insert_ignore(session, ItemIdentifier.__table__, rows)
 
 
-def _set_tags(session: Session, item_id: int, tags: Sequence[str]) -> None:
-    session.execute(delete(ItemTag).where(ItemTag.item_id == item_id))
-    rows = [{"item_id": item_id, "tag": tag[:64]} for tag in dict.fromkeys(tags)]
+def _write_tags(
+    session: Session,
+    rewritten: Sequence[int],
+    written: Sequence[tuple[int, ItemUpdate]],
+    retagged: dict[int, tuple[str, ...]],
+    now: datetime,
+) -> None:
+    """The tag rows of written items, and of items a duplicate gave more tags.
+
+    A duplicate's tags are merged into its item's: the ``tags`` column follows.
+    """
+    final = {item_id: tuple(entry.tags) for item_id, entry in written}
+    final.update(retagged)
+    stale = sorted({*rewritten, *retagged})
+    for chunk in chunks(stale):
+        session.execute(delete(ItemTag).where(ItemTag.item_id.in_(chunk)))
+    rows = [
+        {"item_id": item_id, "tag": tag[:TAG_LENGTH]}
+        for item_id, tags in final.items()
+        for tag in dict.fromkeys(tags)
+    ]
     insert_ignore(session, ItemTag.__table__, rows)
+    if retagged:
+        rows = [
+            {"b_id": item_id, "tags": list(tags), "changed_at": now}
+            for item_id, tags in retagged.items()
+        ]
+        session.connection().execute(_BY_ID, rows)
 
 
 def _content_values(update_: ItemUpdate) -> dict[str, Any]:

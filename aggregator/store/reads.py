@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..config import FeaturedSettings
 from ..records import (
     ArticleInfo,
     EventInfo,
+    FeaturedPolicy,
     Kind,
     Label,
     Occurrence,
@@ -207,13 +207,13 @@ class Reads:
                 covered_by=_covered_by(session, row),
             )
 
-    def featured(self, policy: FeaturedSettings, now: datetime) -> StoredItem | None:
+    def featured(self, policy: FeaturedPolicy, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
         with session_scope(self._sessions) as session:
             row = _featured_row(session, policy)
             return None if row is None else _hydrate(session, [row])[row.id]
 
-    def featured_candidate(self, policy: FeaturedSettings) -> StoredItem | None:
+    def featured_candidate(self, policy: FeaturedPolicy) -> StoredItem | None:
         """The item ``featured`` would pick if untried pages had been extracted already.
 
         The same rule, with one more way to qualify: no full-text attempt yet.
@@ -226,7 +226,7 @@ class Reads:
 
     def front_page(
         self,
-        policy: FeaturedSettings,
+        policy: FeaturedPolicy,
         now: datetime,
         *,
         section_size: int = 5,
@@ -471,7 +471,7 @@ def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, lis
 
 
 def _featured_row(
-    session: Session, policy: FeaturedSettings, *, untried: bool = False
+    session: Session, policy: FeaturedPolicy, *, untried: bool = False
 ) -> Item | None:
     """Newest long-enough item of the featured kinds, else the newest of them at all.
 

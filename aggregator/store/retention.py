@@ -5,9 +5,10 @@ and deletes at most ``batch`` items per transaction, oldest first: each item
 leaves its story first (``stories.detach``, so the rest of a story keeps a
 representative), then every ``(source, guid)`` that carried it goes into
 ``purged_items`` and the row is deleted (its links, tags, identifiers, bands and
-citations go with it: ``ON DELETE CASCADE``). Ingest asks ``forget_known`` which
-entries of a fetched feed were purged and skips them; a purged guid is kept
-while its feed still carries it and dropped ``FORGET_AFTER`` after it stopped.
+citations go with it: ``ON DELETE CASCADE``). Ingest reads which entries of a
+fetched feed were purged, skips them and marks them still carried
+(``mark_still_carried``); a purged guid is kept while its feed still carries it
+and dropped ``FORGET_AFTER`` after it stopped.
 
 Never purged: the featured article (and the refresh's next candidate for it),
 the pinned item, and conferences that have not ended.
@@ -16,14 +17,14 @@ the pinned item, and conferences that have not ended.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from ..config import FeaturedSettings
+from ..records import FeaturedPolicy
 from . import stories
 from .models import Item, ItemSource, PurgedItem
 from .reads import _featured_row
@@ -93,25 +94,16 @@ def purge_items(session: Session, ids: Sequence[int], now: datetime) -> None:
     )
 
 
-def forget_known(session: Session, source_id: str, keys: Sequence[str], now: datetime) -> set[str]:
-    """Which of a feed's guid keys were purged; they are marked as still carried."""
-    known: set[str] = set()
-    for chunk in chunks(keys):
-        known.update(
-            session.scalars(
-                select(PurgedItem.guid_key).where(
-                    PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk)
-                )
-            )
+def mark_still_carried(
+    session: Session, source_id: str, keys: Sequence[str], now: datetime
+) -> None:
+    """A feed still carries these purged guid keys: keep remembering them."""
+    for chunk in chunks(sorted(keys)):
+        session.execute(
+            update(PurgedItem)
+            .where(PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk))
+            .values(seen_at=now)
         )
-    if known:
-        for chunk in chunks(sorted(known)):
-            session.execute(
-                update(PurgedItem)
-                .where(PurgedItem.source_id == source_id, PurgedItem.guid_key.in_(chunk))
-                .values(seen_at=now)
-            )
-    return known
 
 
 def drop_stale_tombstones(session: Session, now: datetime) -> int:
@@ -137,12 +129,12 @@ def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
     return session.scalars(select(Item.source_id).distinct().order_by(Item.source_id)).all()
 
 
-def kept(session: Session, featured: FeaturedSettings) -> set[int]:
+def kept(session: Session, featured: FeaturedPolicy) -> set[int]:
     """The featured article, the refresh's candidate for it, and the pinned item."""
     rows = (_featured_row(session, featured), _featured_row(session, featured, untried=True))
     keep = {row.id for row in rows if row is not None}
     if featured.pinned:
-        pinned = featured.model_copy(update={"policy": "pinned"})
+        pinned = replace(featured, policy="pinned")
         row = _featured_row(session, pinned)
         if row is not None:
             keep.add(row.id)

@@ -17,16 +17,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..config import Settings
 from ..leases import holder_gone
-from ..records import FetchReport, Kind, Label, SourceState, StoredSource
+from ..records import ConfiguredSource, FetchReport, Kind, Label, SourceState, StoredSource
 from .models import FetchLog, ItemSource, Source
 from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
 
 
-def sync_sources(session: Session, settings: Settings, now: datetime) -> bool:
+def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: datetime) -> bool:
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
 
     True when a row changed: pages show source names, so the caller moves the
@@ -35,12 +34,12 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> bool:
     rows = {row.id: row for row in session.scalars(select(Source))}
     changed = False
     added: list[dict[str, object]] = []
-    for conf in settings.sources:
-        interval = int(settings.interval_of(conf).total_seconds())
+    for conf in sources:
+        interval = int(conf.interval.total_seconds())
         values: dict[str, object] = {
             "name": conf.name,
             "kind": conf.kind.value,
-            "label": conf.effective_label.value,
+            "label": conf.label.value,
             "tags": list(conf.tags),
             "interval_seconds": max(interval, 1),
             "enabled": conf.enabled,
@@ -66,7 +65,7 @@ def sync_sources(session: Session, settings: Settings, now: datetime) -> bool:
                 changed = True
     # Another process starting at the same moment may add the same sources: not an error.
     insert_ignore(session, Source.__table__, added)
-    configured = {s.id for s in settings.sources}
+    configured = {s.id for s in sources}
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:
             row.in_config = False

@@ -1,0 +1,210 @@
+"""Decide what one source's fetched batch does to the stored items (dedup layers 1-3).
+
+Given the batch and a ``StoredState`` (what the database held for it, read in
+one go by ``aggregator.store.ingest``), ``reconcile`` returns one intent per
+entry, in feed order:
+
+* ``Purged``: retention deleted this entry's item; it stays deleted.
+* ``Unchanged``: the same (source, guid key) with the same content hash.
+* ``Updated``: the same (source, guid key) with another content hash; the
+  item's own content is rewritten only when this source owns the item.
+* ``New``: nothing stored matches; a new item.
+* ``Duplicate``: the same canonical URL (layer 2) or DOI / PMID / video id
+  (layer 3) as a stored item, or as an item earlier in this batch: one more
+  source of that item.
+
+It does not read or write the database and has no clock (pass ``now``): the
+store applies the intents, and the database's unique constraints still have
+the last word, so a concurrent writer that inserted first makes the store read
+again and decide again rather than write a second row. The fetch state (next
+fetch, 410 Gone) is decided before the store, by the refresh and ``pacing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .dating import Dating, date_new_item, source_date
+from .records import ItemUpdate
+
+TAG_LENGTH = 64  # the tag column's size: stored tags are cut to it
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The ``index``-th new item of the batch: it has no id until it is inserted."""
+
+    index: int
+
+
+ItemRef = int | Pending  # a stored item's id, or an item this batch inserts
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    """What the database holds for one (source, guid key) of the batch."""
+
+    item_id: int
+    content_hash: str
+    owner: str  # the source whose entry created the item: only it rewrites the content
+    canonical_url: str | None  # the item's, freed when its owner changes it
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """Everything the decisions need to know about the database, read once per batch."""
+
+    purged: frozenset[str] = frozenset()  # guid keys of this source that retention deleted
+    links: Mapping[str, StoredLink] = field(default_factory=dict)  # by guid key, this source
+    by_url: Mapping[str, int] = field(default_factory=dict)  # canonical URL -> item id
+    by_identifier: Mapping[str, int] = field(default_factory=dict)  # "doi:..." -> item id
+    tags: Mapping[int, frozenset[str]] = field(default_factory=dict)  # stored tags of items
+
+
+@dataclass(frozen=True)
+class Purged:
+    entry: ItemUpdate
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    entry: ItemUpdate
+    item_id: int
+
+
+@dataclass(frozen=True)
+class Updated:
+    """The source changed its entry: its link is rewritten, and the item when it owns it."""
+
+    entry: ItemUpdate
+    item_id: int
+    owns_item: bool
+    published: datetime | None = None  # a new date from the source, when it is believed
+    keeps_url: bool = False  # its new canonical URL is another item's: keep the old one
+
+
+@dataclass(frozen=True)
+class New:
+    entry: ItemUpdate
+    ref: Pending
+    dating: Dating
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One more source of an existing item; ``tags`` is the item's new tag set, if it grew."""
+
+    entry: ItemUpdate
+    of: ItemRef
+    tags: tuple[str, ...] | None = None
+
+
+Intent = Purged | Unchanged | Updated | New | Duplicate
+
+
+def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime) -> list[Intent]:
+    """One intent per distinct guid key of ``entries``, in feed order.
+
+    Entries already stored are decided first, as they are written first: an
+    entry that changed its canonical URL frees the old one, and claims the new
+    one, before the new entries are matched.
+    """
+    batch = unique_by_guid(entries)
+    state = _Matching(stored)
+    decided: dict[int, Intent] = {}
+    fresh: list[tuple[int, ItemUpdate]] = []
+    for position, entry in enumerate(batch):
+        key = entry.identity.guid_key
+        link = stored.links.get(key)
+        if key in stored.purged:
+            decided[position] = Purged(entry)
+        elif link is None:
+            fresh.append((position, entry))
+        elif link.content_hash == entry.identity.content_hash:
+            decided[position] = Unchanged(entry, link.item_id)
+        else:
+            decided[position] = state.update(entry, link, now)
+    pending = 0
+    for position, entry in fresh:
+        target = state.match(entry)
+        if target is None:
+            ref = Pending(pending)
+            pending += 1
+            decided[position] = New(entry, ref, date_new_item(entry.item, now))
+            state.remember(entry, ref, entry.tags)
+        else:
+            decided[position] = state.duplicate(entry, target)
+    return [decided[position] for position in range(len(batch))]
+
+
+def unique_by_guid(entries: Sequence[ItemUpdate]) -> list[ItemUpdate]:
+    """A feed that repeats a guid keeps its first entry, as readers do."""
+    seen: set[str] = set()
+    unique = []
+    for entry in entries:
+        if entry.identity.guid_key not in seen:
+            seen.add(entry.identity.guid_key)
+            unique.append(entry)
+    return unique
+
+
+def stored_tags(tags: Sequence[str]) -> frozenset[str]:
+    """The tags as the tag table keeps them: cut to the column's size."""
+    return frozenset(tag[:TAG_LENGTH] for tag in tags)
+
+
+class _Matching:
+    """What the database will hold as the batch is written, entry by entry."""
+
+    def __init__(self, stored: StoredState) -> None:
+        self.by_url: dict[str, ItemRef] = {**stored.by_url}
+        self.by_identifier: dict[str, ItemRef] = {**stored.by_identifier}
+        self.tags: dict[ItemRef, frozenset[str]] = dict(stored.tags.items())
+
+    def update(self, entry: ItemUpdate, link: StoredLink, now: datetime) -> Updated:
+        if link.owner != entry.source_id:
+            return Updated(entry, link.item_id, owns_item=False)
+        url = entry.identity.canonical_url
+        holder = self.by_url.get(url) if url else None
+        keeps_url = holder is not None and holder != link.item_id
+        if not keeps_url and url != link.canonical_url:
+            if link.canonical_url and self.by_url.get(link.canonical_url) == link.item_id:
+                del self.by_url[link.canonical_url]
+            if url:
+                self.by_url[url] = link.item_id
+        for identifier in entry.identity.identifiers:
+            self.by_identifier.setdefault(identifier, link.item_id)
+        self.tags[link.item_id] = stored_tags(entry.tags)
+        published = source_date(entry.item, now)
+        # An event is announced once: calendars restamp DTSTAMP on every export, and a
+        # series changes each week, which must not float it back to the top of the stream.
+        if entry.item.event is not None:
+            published = None
+        return Updated(entry, link.item_id, True, published, keeps_url)
+
+    def match(self, entry: ItemUpdate) -> ItemRef | None:
+        url = entry.identity.canonical_url
+        if url and url in self.by_url:
+            return self.by_url[url]
+        for identifier in entry.identity.identifiers:
+            if identifier in self.by_identifier:
+                return self.by_identifier[identifier]
+        return None
+
+    def duplicate(self, entry: ItemUpdate, target: ItemRef) -> Duplicate:
+        current = self.tags.get(target, frozenset())
+        merged: tuple[str, ...] | None = None
+        if entry.tags and not set(entry.tags) <= current:
+            merged = tuple(sorted(current | set(entry.tags)))
+        self.remember(entry, target, merged)
+        return Duplicate(entry, target, merged)
+
+    def remember(self, entry: ItemUpdate, ref: ItemRef, tags: Sequence[str] | None) -> None:
+        if entry.identity.canonical_url:
+            self.by_url.setdefault(entry.identity.canonical_url, ref)
+        for identifier in entry.identity.identifiers:
+            self.by_identifier.setdefault(identifier, ref)
+        if tags is not None:
+            self.tags[ref] = stored_tags(tags)

@@ -1,0 +1,205 @@
+"""What a fetched batch does to the stored items: ``aggregator.reconcile``, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aggregator.dating import FROM_FIRST_SEEN, FROM_SOURCE
+from aggregator.reconcile import (
+    Duplicate,
+    New,
+    Pending,
+    Purged,
+    StoredLink,
+    StoredState,
+    Unchanged,
+    Updated,
+    reconcile,
+)
+from aggregator.records import EventInfo, ItemIdentity, ItemUpdate, Kind, Label, ParsedItem
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def entry(
+    guid: str,
+    *,
+    source: str = "feed-a",
+    url: str | None = None,
+    identifiers: tuple[str, ...] = (),
+    digest: str = "v1",
+    tags: tuple[str, ...] = (),
+    published: datetime | None = None,
+    event: EventInfo | None = None,
+) -> ItemUpdate:
+    return ItemUpdate(
+        source_id=source,
+        kind=Kind.NEWS,
+        label=Label.NEWS,
+        item=ParsedItem(
+            guid=guid, url=url, title=f"Title {guid}", published=published, event=event
+        ),
+        identity=ItemIdentity(
+            guid_key=guid, canonical_url=url, identifiers=identifiers, content_hash=digest
+        ),
+        tags=tags,
+    )
+
+
+def link(item_id: int, digest: str = "v1", owner: str = "feed-a", url: str | None = None):
+    return StoredLink(item_id=item_id, content_hash=digest, owner=owner, canonical_url=url)
+
+
+def test_an_entry_nothing_matches_is_a_new_item_dated_by_its_source():
+    published = NOW - timedelta(hours=3)
+    [intent] = reconcile([entry("g1", published=published)], StoredState(), NOW)
+    assert isinstance(intent, New)
+    assert intent.ref == Pending(0)
+    assert (intent.dating.published, intent.dating.published_from) == (published, FROM_SOURCE)
+
+
+def test_a_new_entry_dated_in_the_future_is_dated_when_first_seen():
+    [intent] = reconcile([entry("g1", published=NOW + timedelta(days=2))], StoredState(), NOW)
+    assert isinstance(intent, New)
+    assert (intent.dating.published, intent.dating.published_from) == (NOW, FROM_FIRST_SEEN)
+
+
+def test_new_items_are_numbered_in_feed_order():
+    intents = reconcile([entry("g1"), entry("g2"), entry("g3")], StoredState(), NOW)
+    assert [i.ref for i in intents if isinstance(i, New)] == [Pending(0), Pending(1), Pending(2)]
+
+
+def test_a_repeated_guid_keeps_the_first_entry():
+    intents = reconcile(
+        [entry("g1", digest="first"), entry("g1", digest="second")], StoredState(), NOW
+    )
+    assert len(intents) == 1
+    assert intents[0].entry.identity.content_hash == "first"
+
+
+def test_a_stored_entry_with_the_same_hash_is_unchanged():
+    stored = StoredState(links={"g1": link(7)})
+    assert reconcile([entry("g1")], stored, NOW) == [Unchanged(entry("g1"), 7)]
+
+
+def test_an_owner_that_changed_its_entry_rewrites_the_item():
+    stored = StoredState(links={"g1": link(7, digest="old")})
+    [intent] = reconcile([entry("g1", digest="new")], stored, NOW)
+    assert intent == Updated(entry("g1", digest="new"), 7, owns_item=True)
+
+
+def test_a_changed_entry_of_an_item_another_source_owns_only_moves_the_link():
+    stored = StoredState(links={"g1": link(7, digest="old", owner="feed-b")})
+    [intent] = reconcile([entry("g1", digest="new")], stored, NOW)
+    assert intent == Updated(entry("g1", digest="new"), 7, owns_item=False)
+
+
+def test_a_changed_entry_brings_its_new_believable_date():
+    published = NOW - timedelta(hours=1)
+    stored = StoredState(links={"g1": link(7, digest="old")})
+    [intent] = reconcile([entry("g1", digest="new", published=published)], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert intent.published == published
+
+
+def test_a_changed_event_keeps_its_announcement_date():
+    event = EventInfo(start=NOW + timedelta(days=30))
+    stored = StoredState(links={"g1": link(7, digest="old")})
+    changed = entry("g1", digest="new", published=NOW - timedelta(hours=1), event=event)
+    [intent] = reconcile([changed], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert intent.published is None
+
+
+def test_a_changed_entry_keeps_its_url_when_another_item_has_the_new_one():
+    stored = StoredState(
+        links={"g1": link(7, digest="old", url="https://x.org/a")},
+        by_url={"https://x.org/b": 9},
+    )
+    [intent] = reconcile([entry("g1", digest="new", url="https://x.org/b")], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert intent.keeps_url
+
+
+def test_a_purged_entry_stays_purged():
+    stored = StoredState(purged=frozenset({"g1"}))
+    assert reconcile([entry("g1")], stored, NOW) == [Purged(entry("g1"))]
+
+
+def test_the_same_canonical_url_from_another_source_is_a_duplicate():
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()})
+    [intent] = reconcile([entry("g1", url="https://x.org/a")], stored, NOW)
+    assert intent == Duplicate(entry("g1", url="https://x.org/a"), of=3)
+
+
+def test_the_same_doi_is_a_duplicate_when_the_url_differs():
+    stored = StoredState(by_identifier={"doi:10.1/x": 4}, tags={4: frozenset()})
+    [intent] = reconcile(
+        [entry("g1", url="https://y.org", identifiers=("doi:10.1/x",))], stored, NOW
+    )
+    assert isinstance(intent, Duplicate)
+    assert intent.of == 4
+
+
+def test_the_canonical_url_decides_before_the_identifiers():
+    stored = StoredState(
+        by_url={"https://x.org/a": 3},
+        by_identifier={"doi:10.1/x": 4},
+        tags={3: frozenset(), 4: frozenset()},
+    )
+    [intent] = reconcile(
+        [entry("g1", url="https://x.org/a", identifiers=("doi:10.1/x",))], stored, NOW
+    )
+    assert isinstance(intent, Duplicate)
+    assert intent.of == 3
+
+
+def test_a_later_entry_of_the_batch_duplicates_an_earlier_new_one():
+    first = entry("g1", url="https://x.org/a")
+    second = entry("g2", url="https://x.org/a")
+    new, duplicate = reconcile([first, second], StoredState(), NOW)
+    assert isinstance(new, New)
+    assert duplicate == Duplicate(second, of=new.ref)
+
+
+def test_a_duplicate_with_tags_the_item_lacks_merges_them():
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset({"cardiology"})})
+    [intent] = reconcile([entry("g1", url="https://x.org/a", tags=("oncology",))], stored, NOW)
+    assert isinstance(intent, Duplicate)
+    assert intent.tags == ("cardiology", "oncology")
+
+
+def test_a_duplicate_whose_tags_the_item_has_leaves_them():
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset({"oncology"})})
+    [intent] = reconcile([entry("g1", url="https://x.org/a", tags=("oncology",))], stored, NOW)
+    assert isinstance(intent, Duplicate)
+    assert intent.tags is None
+
+
+def test_two_duplicates_of_one_item_merge_their_tags_in_turn():
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()})
+    one = entry("g1", url="https://x.org/a", tags=("a",))
+    two = entry("g2", url="https://x.org/a", tags=("b",))
+    intents = reconcile([one, two], stored, NOW)
+    assert [i.tags for i in intents if isinstance(i, Duplicate)] == [("a",), ("a", "b")]
+
+
+def test_stored_entries_are_decided_before_new_ones_and_can_claim_their_url():
+    # g2 comes first in the feed, but g1's rewrite (stored entries are written
+    # first) takes the URL: g2 then duplicates g1's item.
+    stored = StoredState(links={"g1": link(7, digest="old")}, tags={7: frozenset()})
+    fresh = entry("g2", url="https://x.org/new")
+    changed = entry("g1", digest="new", url="https://x.org/new")
+    intents = reconcile([fresh, changed], stored, NOW)
+    assert intents == [Duplicate(fresh, of=7), Updated(changed, 7, owns_item=True)]
+
+
+def test_a_rewrite_frees_the_url_it_gave_up():
+    stored = StoredState(
+        links={"g1": link(7, digest="old", url="https://x.org/old")},
+        by_url={"https://x.org/old": 7},
+    )
+    changed = entry("g1", digest="new", url="https://x.org/moved")
+    fresh = entry("g2", url="https://x.org/old")
+    intents = reconcile([changed, fresh], stored, NOW)
+    assert isinstance(intents[1], New)
