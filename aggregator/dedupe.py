@@ -116,7 +116,10 @@ _BOILERPLATE_TITLES = re.compile(
 _RAW_WORD = re.compile(r"[0-9A-Za-z]+(?:['./][0-9A-Za-z]+)*")
 # A registry number, or a name like KEYNOTE-522 / DESTINY-Breast-09: four or more letters, a
 # hyphen, a number. Short stems (PD-1, GLP-1, IL-23) name targets, not trials.
+# A named trial is written as an acronym or in CamelCase (KEYNOTE-522, CheckMate-233):
+# a word with one capital before its number is an ordinary noun ("Omega-3", "Covid-19").
 _TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-\d{1,4}[a-z]?)\b")
+_TRIAL_CAPITALS = 2
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -214,6 +217,7 @@ def signature(title: str, text: str) -> Signature:
     tokens = title_tokens + body_tokens
     title_words = _terms(title_tokens)
     title_terms = frozenset(title_words) | frozenset(_pairs(title_words))
+    title_figures = _figures(title_text) if not boilerplate else frozenset()
     named = _entities(body)
     if not (boilerplate or _title_case(title_text)):
         named += _entities(title_text)
@@ -222,9 +226,9 @@ def signature(title: str, text: str) -> Signature:
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
-        trials=frozenset(t.upper() for t in _TRIAL.findall(f"{title_text} {body}")) - _NOT_TRIALS,
-        numbers=_numbers(_terms(body_tokens) + _terms(title_tokens)),
-        headline_numbers=_numbers(_terms(title_tokens)),
+        trials=frozenset(_trials(f"{title_text} {body}")),
+        numbers=_figures(body) | title_figures,
+        headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
         body_terms=frozenset(_terms(body_tokens)),
@@ -278,10 +282,10 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
         return True
     if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
         return True
-    heads_a, heads_b = a.sig.headline_numbers, b.sig.headline_numbers
-    if heads_a and heads_b and not _figures_agree(heads_a, heads_b):
+    if _headlines_disagree(a.sig, b.sig):
         return True
-    if _counts_differ(a.sig.numbers, b.sig.numbers):
+    same_trial = bool(a.sig.trials & b.sig.trials)
+    if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return True
     return _names_differ(a.sig.entities, b.sig.entities)
 
@@ -371,6 +375,19 @@ def _initials(words: tuple[str, ...]) -> frozenset[str]:
             if len(letters) >= ABBREVIATION_LENGTHS.start:
                 found.add(letters)
     return frozenset(found)
+
+
+def _headlines_disagree(a: Signature, b: Signature) -> bool:
+    """Both headlines give figures and one of them is a figure the other item never reports.
+
+    A rewrite may headline another figure of the same report ("cuts risk by 45%" /
+    "4,000-patient trial"), but then the first figure is still in its text; a
+    follow-up's new count ("cases rise to 905") is nowhere in the earlier item.
+    """
+    heads_a, heads_b = a.headline_numbers, b.headline_numbers
+    if not heads_a or not heads_b or _figures_agree(heads_a, heads_b):
+        return False
+    return not (_figures_agree(heads_a, b.numbers) and _figures_agree(heads_b, a.numbers))
 
 
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -501,5 +518,24 @@ def _stem(word: str) -> str:
     return word
 
 
-def _numbers(words: Iterable[str]) -> frozenset[str]:
+def _trials(text: str) -> Iterable[str]:
+    """Trial names and NCT numbers as written, upper-cased."""
+    for name in _TRIAL.findall(text):
+        if _is_trial(name):
+            yield name.upper()
+
+
+def _is_trial(name: str) -> bool:
+    return sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS and name.upper() not in _NOT_TRIALS
+
+
+def _unless_trial(match: re.Match[str]) -> str:
+    return " " if _is_trial(match.group(0)) else match.group(0)
+
+
+def _figures(text: str) -> frozenset[str]:
+    """The numbers a text reports, leaving out those that are part of a trial's name:
+    the 58 of STELLAR-58 names the trial (the trials veto compares names), it
+    counts nothing."""
+    words = _terms(_tokens(_TRIAL.sub(_unless_trial, text)))
     return frozenset(word for word in words if _NUMBER.match(word) and len(word) > 1)
