@@ -50,6 +50,7 @@ from itertools import pairwise
 
 from aggregator.drugs import generic_names
 from aggregator.sanitize import html_to_text
+from aggregator.vocabulary import authorities
 
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1
@@ -162,6 +163,7 @@ class Signature:
     boilerplate: bool
     entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
     body_terms: frozenset[str] = frozenset()  # the terms of the summary alone
+    headline_authorities: frozenset[str] = frozenset()  # "FDA", "NEJM": who the headline cites
     # How often the item's own feed document repeats each term, as a level of
     # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
     levels: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -232,6 +234,7 @@ def signature(title: str, text: str) -> Signature:
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
         body_terms=frozenset(_terms(body_tokens)),
+        headline_authorities=authorities(title_tokens),
     )
 
 
@@ -283,6 +286,9 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
     if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
         return True
     if _headlines_disagree(a.sig, b.sig):
+        return True
+    cited_a, cited_b = a.sig.headline_authorities, b.sig.headline_authorities
+    if cited_a and cited_b and not cited_a & cited_b:
         return True
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
