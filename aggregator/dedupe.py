@@ -50,7 +50,7 @@ from itertools import pairwise
 
 from aggregator.drugs import generic_names
 from aggregator.sanitize import html_to_text
-from aggregator.vocabulary import authorities
+from aggregator.vocabulary import authorities, concepts
 
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1
@@ -218,13 +218,14 @@ def signature(title: str, text: str) -> Signature:
     body_tokens = _tokens(body)
     tokens = title_tokens + body_tokens
     title_words = _terms(title_tokens)
-    title_terms = frozenset(title_words) | frozenset(_pairs(title_words))
+    title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
+    body_terms = frozenset(_terms(body_tokens)) | concepts(body_tokens)
     title_figures = _figures(title_text) if not boilerplate else frozenset()
     named = _entities(body)
     if not (boilerplate or _title_case(title_text)):
         named += _entities(title_text)
     return Signature(
-        terms=frozenset(_terms(tokens)) | title_terms,
+        terms=body_terms | title_terms,
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
@@ -233,7 +234,7 @@ def signature(title: str, text: str) -> Signature:
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
-        body_terms=frozenset(_terms(body_tokens)),
+        body_terms=body_terms,
         headline_authorities=authorities(title_tokens),
     )
 
