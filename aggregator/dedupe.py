@@ -48,7 +48,7 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from aggregator.drugs import generic_names
+from aggregator.drugs import drug_names, generic_names
 from aggregator.sanitize import html_to_text
 from aggregator.vocabulary import authorities, concepts
 
@@ -164,6 +164,7 @@ class Signature:
     entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
     body_terms: frozenset[str] = frozenset()  # the terms of the summary alone
     headline_authorities: frozenset[str] = frozenset()  # "FDA", "NEJM": who the headline cites
+    headline_drugs: frozenset[str] = frozenset()  # generic names of the drugs the headline names
     # How often the item's own feed document repeats each term, as a level of
     # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
     levels: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -236,6 +237,7 @@ def signature(title: str, text: str) -> Signature:
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
         body_terms=body_terms,
         headline_authorities=authorities(title_tokens),
+        headline_drugs=frozenset(title_words) & drug_names(),
     )
 
 
@@ -290,6 +292,8 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
         return True
     cited_a, cited_b = a.sig.headline_authorities, b.sig.headline_authorities
     if cited_a and cited_b and not cited_a & cited_b:
+        return True
+    if _drugs_differ(a.sig, b.sig):
         return True
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
@@ -395,6 +399,13 @@ def _headlines_disagree(a: Signature, b: Signature) -> bool:
     if not heads_a or not heads_b or _figures_agree(heads_a, heads_b):
         return False
     return not (_figures_agree(heads_a, b.numbers) and _figures_agree(heads_b, a.numbers))
+
+
+def _drugs_differ(a: Signature, b: Signature) -> bool:
+    """Both headlines name drugs and neither item mentions a drug the other's headline
+    names: one template ("Q&A: what the X data mean for ...") about two drugs."""
+    drugs_a, drugs_b = a.headline_drugs, b.headline_drugs
+    return bool(drugs_a and drugs_b and not (drugs_a & b.terms or drugs_b & a.terms))
 
 
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
