@@ -50,7 +50,7 @@ from itertools import pairwise
 
 from aggregator.drugs import drug_names, generic_names
 from aggregator.sanitize import html_to_text
-from aggregator.vocabulary import authorities, concepts
+from aggregator.vocabulary import BODY_SUBSTANCES, authorities, concepts
 
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1
@@ -237,7 +237,7 @@ def signature(title: str, text: str) -> Signature:
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
         body_terms=body_terms,
         headline_authorities=authorities(title_tokens),
-        headline_drugs=frozenset(title_words) & drug_names(),
+        headline_drugs=(frozenset(title_words) & drug_names()) - BODY_SUBSTANCES,
     )
 
 

@@ -1,6 +1,6 @@
 """Words of medical news whose meaning the near-duplicate matcher needs to know.
 
-Two small, hand-written tables, kept apart from the matching rules
+Small, hand-written tables, kept apart from the matching rules
 (``aggregator.dedupe``) so that what they say can be read and reviewed as
 lists:
 
@@ -9,6 +9,8 @@ lists:
   "..., NEJM study finds"). Two headlines naming different ones report
   different decisions or papers (an FDA approval and an EMA opinion on one drug
   are two stories).
+* ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
+  for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
 * ``EQUIVALENTS``: the plain-language and the clinical name of one thing
   ("heart attack" / "myocardial infarction", "under the skin" /
   "subcutaneous", "kidney" / "renal") and British and American spellings
@@ -40,6 +42,15 @@ from functools import lru_cache
 # institute, not "nice"; "WHO" the organisation, not "who").
 AUTHORITIES = frozenset(
     """FDA EMA MHRA CDC ECDC WHO NIH NICE CMS HHS TGA PMDA CHMP ACIP USPSTF NEJM JAMA BMJ""".split()
+)
+
+# Substances the drug dictionary (``aggregator.drugs``) lists that a headline mostly names
+# as what is measured, eaten or made by the body ("cholesterol shot", "iron levels"), not
+# as the drug given: they never tell two headlines' drugs apart.
+BODY_SUBSTANCES = frozenset(
+    """cholesterol glucose oxygen iron calcium potassium sodium magnesium zinc copper caffeine
+    ethanol nicotine melatonin testosterone estrogen estradiol progesterone dopamine serotonin
+    histamine epinephrine fluoride urea creatinine hemoglobin collagen""".split()
 )
 
 # One line per concept: its name, then every way of saying it, "|"-separated.
