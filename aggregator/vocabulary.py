@@ -107,6 +107,9 @@ leukemia: leukaemia | leukemia
 pediatric: paediatric | pediatric | children
 esophageal: oesophageal | esophageal
 randomized: randomised | randomized
+reduce: cut | cuts | reduce | reduces | reduced | lower | lowers | lowered | decrease | decreases | slash | slashes | halve | halves
+increase: raise | raises | raised | increase | increases | increased | boost | boosts | higher
+link: linked | tied | ties | associated | association
 hospitalization: hospitalisation | hospitalization | hospitalised | hospitalized | hospital admission
 """
 
