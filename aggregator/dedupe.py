@@ -25,6 +25,13 @@ How text becomes terms:
   preserved ejection fraction"): the initials test of the Schwartz-Hearst
   algorithm, applied across the pair instead of inside one text, because a
   rewrite rarely spells out what the original abbreviated;
+* a plain-language and a clinical name of one thing ("heart attack" /
+  "myocardial infarction", "under the skin" / "subcutaneous", "kidney" /
+  "renal", "tumour" / "tumor", "cuts" / "lowers") add one concept term
+  (``aggregator.lexicon``), beside the words themselves: consumer outlets
+  rewrite a journal's wording into lay terms;
+* the number in a trial's name (the 58 of STELLAR-58) is not a figure; a trial
+  name is written as an acronym or in CamelCase ("Omega-3" is not one);
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match.
 
@@ -32,8 +39,13 @@ What keeps two items apart whatever they share (``vetoed``): the same source
 (one outlet's distinct items are distinct stories; its true duplicates are
 layers 1-3), different kinds of thing (news and articles tell stories,
 videos their own, events none), differing identifiers (DOI, PMID, NCT
-numbers, video ids, named trials), disagreeing headline counts, and a gap
-wider than the window.
+numbers, video ids, named trials), headlines citing different authorities
+("FDA approves" / "EMA backs") or naming different drugs that the other item
+never mentions, headline figures the other item never reports ("cases rise to
+1,020" is not the story of "870 cases"; "cuts risk by 45%" and "2,998-patient
+trial" are one story when each reports the other's figure), several figures of
+which none agree (unless both name one trial), and a gap wider than the
+window.
 """
 
 from __future__ import annotations
@@ -49,8 +61,8 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from aggregator.drugs import drug_names, generic_names
+from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
 from aggregator.sanitize import html_to_text
-from aggregator.vocabulary import BODY_SUBSTANCES, authorities, concepts
 
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1

@@ -1,154 +1,134 @@
-"""Words of medical news whose meaning the near-duplicate matcher needs to know.
+"""The default specialty vocabulary: specialty slug -> the keywords that signal it.
 
-Small, hand-written tables, kept apart from the matching rules
-(``aggregator.dedupe``) so that what they say can be read and reviewed as
-lists:
+Plain data, used when ``config.yaml`` has no ``specialties:`` section and shipped
+verbatim in the example ``config.yaml`` so an admin can start from it. It does
+not match anything itself; ``aggregator.tagging`` compiles it.
 
-* ``AUTHORITIES``: the regulators, public-health agencies and general medical
-  journals that headlines name as the source of the news ("FDA approves ...",
-  "..., NEJM study finds"). Two headlines naming different ones report
-  different decisions or papers (an FDA approval and an EMA opinion on one drug
-  are two stories).
-* ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
-  for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
-* ``EQUIVALENTS``: the plain-language and the clinical name of one thing
-  ("heart attack" / "myocardial infarction", "under the skin" /
-  "subcutaneous", "kidney" / "renal") and British and American spellings
-  ("tumour" / "tumor"). A consumer outlet rewrites a journal's or a
-  regulator's wording into lay terms, so a rewrite shares the concept, not
-  the words. ``concepts`` names the concepts a text mentions, one term per
-  group, which the matcher adds to the words it already has (the words stay:
-  abbreviations are matched on their initials).
+How to write a keyword (the matcher's rules, see ``tagging.Tagger``):
 
-No registry package ships a lay-to-clinical vocabulary that installs without
-downloading data at run time (the Consumer Health Vocabulary and MeSH entry
-terms come with UMLS, under its own licence), so ``EQUIVALENTS`` is written by
-hand from the plain-language equivalents that MedlinePlus (medlineplus.gov,
-"Understanding Medical Words") and the NIH plain-language guidance ("Clear
-Communication: Plain Language", nih.gov) give. Each group is a pair an editor
-would accept in a headline rewrite; a word that means several things
-("attack", "failure") is only listed inside a phrase.
+- lower-case or mixed-case words match case-insensitively on word boundaries, with
+  an optional plural ``s``/``es``: ``tumor`` also matches "Tumors";
+- ALL-CAPS abbreviations match case-sensitively, so ``MI`` never matches the
+  Italian "mi" nor ``ALS`` the German "als";
+- a space matches any run of spaces or hyphens: ``heart failure`` matches
+  "heart-failure".
 
-It does not find names in free text beyond whole-word and phrase lookups, and
-it does not learn.
+Abbreviations that are also common words or names in capitals (ALL for acute
+lymphoblastic leukaemia, ED, PE, MS, CAD, GP) are left out on purpose: headlines
+in capitals would tag everything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Mapping
+from types import MappingProxyType
 
-# Written in capitals in headlines; matched only when so written ("NICE" the
-# institute, not "nice"; "WHO" the organisation, not "who").
-AUTHORITIES = frozenset(
-    """FDA EMA MHRA CDC ECDC WHO NIH NICE CMS HHS TGA PMDA CHMP ACIP USPSTF NEJM JAMA BMJ""".split()
-)
-
-# Substances the drug dictionary (``aggregator.drugs``) lists that a headline mostly names
-# as what is measured, eaten or made by the body ("cholesterol shot", "iron levels"), not
-# as the drug given: they never tell two headlines' drugs apart.
-BODY_SUBSTANCES = frozenset(
-    """cholesterol glucose oxygen iron calcium potassium sodium magnesium zinc copper caffeine
-    ethanol nicotine melatonin testosterone estrogen estradiol progesterone dopamine serotonin
-    histamine epinephrine fluoride urea creatinine hemoglobin collagen""".split()
-)
-
-# One line per concept: its name, then every way of saying it, "|"-separated.
-EQUIVALENTS = """
-myocardial_infarction: heart attack | myocardial infarction
-hypertension: high blood pressure | hypertension | hypertensive
-hypotension: low blood pressure | hypotension
-stroke: stroke | brain attack | cerebrovascular accident
-cardiac_arrest: cardiac arrest | heart stopped | sudden cardiac death
-arrhythmia: irregular heartbeat | arrhythmia | heart rhythm disorder
-atrial_fibrillation: afib | a fib | atrial fibrillation
-blood_clot: blood clot | thrombosis | thromboembolism
-anticoagulant: blood thinner | anticoagulant
-hypercholesterolemia: high cholesterol | hypercholesterolemia | hypercholesterolaemia
-hyperglycemia: high blood sugar | hyperglycemia | hyperglycaemia
-hypoglycemia: low blood sugar | hypoglycemia | hypoglycaemia
-glucose: blood sugar | blood glucose
-atherosclerosis: hardening of the arteries | atherosclerosis
-osteoporosis: bone thinning | thinning bones | osteoporosis
-subcutaneous: under the skin | subcutaneous | subcutaneously
-intravenous: into a vein | intravenous | intravenously | infusion
-oral: by mouth | oral | orally | pill | tablet
-injection: shot | jab | injection | injectable | injected
-vaccine: vaccine | vaccination | vaccinated | immunization | immunisation | jab
-kidney: kidney | renal
-liver: liver | hepatic
-lung: lung | pulmonary
-stomach: stomach | gastric
-obesity: obesity | obese | weight loss | anti obesity
-flu: flu | influenza
-bird_flu: bird flu | avian influenza | avian flu
-covid: covid | coronavirus | sars cov 2
-pertussis: whooping cough | pertussis
-varicella: chickenpox | chicken pox | varicella
-zoster: shingles | herpes zoster
-rubella: german measles | rubella
-tuberculosis: tb | tuberculosis
-conjunctivitis: pink eye | conjunctivitis
-gastroenteritis: stomach flu | stomach bug | gastroenteritis
-allergic_rhinitis: hay fever | allergic rhinitis
-painkiller: painkiller | analgesic
-contraception: birth control | contraception | contraceptive
-cesarean: c section | cesarean | caesarean
-periodontitis: gum disease | periodontitis | periodontal disease
-caries: tooth decay | dental caries | cavities
-colorectal_cancer: bowel cancer | colorectal cancer | colon cancer
-endometrial_cancer: womb cancer | uterine cancer | endometrial cancer
-cancer: cancer | malignancy | malignant | tumour | tumor
-death: death | died | mortality | fatal | fatality
-preterm: premature birth | preterm birth | born early | preterm
-hemorrhage: bleeding | haemorrhage | hemorrhage | bleed
-anemia: anaemia | anemia | anaemic | anemic
-leukemia: leukaemia | leukemia
-pediatric: paediatric | pediatric | children
-esophageal: oesophageal | esophageal
-randomized: randomised | randomized
-reduce: cut | cuts | reduce | reduces | reduced | lower | lowers | lowered | decrease | decreases | slash | slashes | halve | halves
-increase: raise | raises | raised | increase | increases | increased | boost | boosts | higher
-link: linked | tied | ties | associated | association
-hospitalization: hospitalisation | hospitalization | hospitalised | hospitalized | hospital admission
-"""
-
-
-def authorities(words: Iterable[str]) -> frozenset[str]:
-    """The authorities among raw (as-written) words."""
-    return frozenset(word for word in words if word in AUTHORITIES)
-
-
-def concepts(words: Sequence[str]) -> frozenset[str]:
-    """The concepts that ``words`` (raw words, hyphens split) mention, as "=name" terms."""
-    table, longest = _phrases()
-    keys = [_key(word) for word in words]
-    found = set()
-    for start in range(len(keys)):
-        for length in range(1, min(longest, len(keys) - start) + 1):
-            names = table.get(tuple(keys[start : start + length]))
-            if names:
-                found.update(names)
-    return frozenset(found)
-
-
-def _key(word: str) -> str:
-    """Case, a possessive and a plural ``s`` do not change a word's meaning here."""
-    word = word.casefold()
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return word
-
-
-@lru_cache(maxsize=1)
-def _phrases() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
-    """Phrase (as keys) -> the concept terms it names; and the longest phrase's length."""
-    table: dict[tuple[str, ...], set[str]] = {}
-    for line in EQUIVALENTS.strip().splitlines():
-        name, _, variants = line.partition(":")
-        for variant in variants.split("|"):
-            phrase = tuple(_key(word) for word in variant.split())
-            table.setdefault(phrase, set()).add(f"={name.strip()}")
-    return {k: frozenset(v) for k, v in table.items()}, max(len(k) for k in table)
+# fmt: off
+DEFAULT_VOCABULARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "oncology": (
+        "cancer", "tumor", "tumour", "oncology", "oncologist", "carcinoma", "sarcoma", "lymphoma",
+        "leukemia", "leukaemia", "melanoma", "myeloma", "glioblastoma", "metastatic", "metastasis",
+        "chemotherapy", "immunotherapy", "radiotherapy", "checkpoint inhibitor", "CAR-T", "NSCLC",
+        "SCLC", "HCC", "AML", "CLL", "CML", "HER2", "EGFR", "KRAS", "BRCA",
+    ),
+    "cardiology": (
+        "cardiology", "cardiologist", "cardiac", "cardiovascular", "heart", "coronary",
+        "myocardial", "myocardial infarction", "heart attack", "heart failure", "arrhythmia",
+        "atrial fibrillation", "hypertension", "blood pressure", "angina", "cardiomyopathy",
+        "statin", "LDL cholesterol", "stent", "valve replacement", "MI", "STEMI", "NSTEMI",
+        "HFrEF", "HFpEF", "TAVR", "TAVI", "PCI", "AF",
+    ),
+    "infectious-disease": (
+        "infection", "infectious", "virus", "viral", "bacterial", "antibiotic", "antimicrobial",
+        "antimicrobial resistance", "vaccine", "vaccination", "outbreak", "pathogen", "sepsis",
+        "influenza", "measles", "tuberculosis", "malaria", "dengue", "cholera", "mpox", "Ebola",
+        "hepatitis", "pneumonia", "covid", "SARS-CoV-2", "COVID-19", "HIV", "AIDS", "RSV", "AMR",
+        "TB",
+    ),
+    "neurology": (
+        "neurology", "neurologist", "neurological", "brain", "stroke", "epilepsy", "seizure",
+        "dementia", "Alzheimer", "Parkinson", "multiple sclerosis", "migraine", "neuropathy",
+        "amyotrophic lateral sclerosis", "myasthenia gravis", "neurodegenerative", "Huntington",
+        "ALS", "TIA",
+    ),
+    "endocrinology": (
+        "endocrinology", "endocrine", "diabetes", "diabetic", "insulin", "glucose", "thyroid",
+        "obesity", "GLP-1", "semaglutide", "tirzepatide", "HbA1c", "metabolic syndrome",
+        "osteoporosis", "T1D", "T2D",
+    ),
+    "pulmonology": (
+        "pulmonology", "pulmonary", "lung", "respiratory", "asthma", "bronchitis", "emphysema",
+        "pulmonary fibrosis", "pulmonary embolism", "sleep apnea", "COPD", "IPF",
+    ),
+    "nephrology": (
+        "nephrology", "kidney", "renal", "dialysis", "nephropathy", "glomerular",
+        "kidney transplant", "CKD", "AKI", "ESKD", "eGFR",
+    ),
+    "gastroenterology": (
+        "gastroenterology", "gastrointestinal", "colorectal", "colonoscopy", "Crohn",
+        "ulcerative colitis", "inflammatory bowel disease", "celiac", "coeliac", "pancreatitis",
+        "irritable bowel", "IBD", "IBS", "GERD",
+    ),
+    "hepatology": (
+        "hepatology", "liver", "hepatic", "cirrhosis", "fatty liver", "hepatitis B", "hepatitis C",
+        "MASLD", "MASH", "NAFLD", "NASH",
+    ),
+    "dermatology": (
+        "dermatology", "dermatologist", "skin", "psoriasis", "eczema", "atopic dermatitis", "acne",
+        "hidradenitis", "vitiligo", "alopecia",
+    ),
+    "psychiatry": (
+        "psychiatry", "psychiatric", "mental health", "depression", "anxiety", "schizophrenia",
+        "bipolar", "suicide", "addiction", "substance use", "opioid use disorder",
+        "eating disorder", "ADHD", "PTSD", "OCD",
+    ),
+    "pediatrics": (
+        "pediatrics", "pediatric", "paediatric", "child", "children", "childhood", "infant",
+        "newborn", "neonate", "neonatal intensive care", "adolescent", "NICU",
+    ),
+    "obstetrics-gynecology": (
+        "obstetrics", "obstetric", "gynecology", "gynaecology", "pregnancy", "pregnant",
+        "maternal", "prenatal", "postpartum", "preeclampsia", "endometriosis", "menopause",
+        "contraception", "cervical screening", "ovarian", "IVF",
+    ),
+    "geriatrics": (
+        "geriatrics", "geriatric", "older adults", "elderly", "frailty", "falls prevention",
+        "nursing home", "long-term care", "care home", "deprescribing",
+    ),
+    "rheumatology": (
+        "rheumatology", "rheumatoid arthritis", "arthritis", "lupus", "gout", "vasculitis",
+        "spondyloarthritis", "psoriatic arthritis", "SLE",
+    ),
+    "hematology": (
+        "hematology", "haematology", "anemia", "anaemia", "sickle cell", "hemophilia",
+        "haemophilia", "thrombosis", "anticoagulant", "transfusion", "platelet", "bone marrow",
+        "leukemia", "leukaemia", "lymphoma", "myeloma", "DVT", "VTE",
+    ),
+    "ophthalmology": (
+        "ophthalmology", "ophthalmic", "eye", "retina", "retinal", "glaucoma", "cataract",
+        "macular degeneration", "diabetic retinopathy", "vision loss", "AMD",
+    ),
+    "public-health": (
+        "public health", "epidemiology", "surveillance", "screening programme",
+        "screening program", "health policy", "health equity", "mortality rate", "life expectancy",
+        "tobacco", "smoking", "alcohol", "air pollution", "immunization", "immunisation", "WHO",
+        "CDC", "ECDC", "UKHSA", "NHS",
+    ),
+    "surgery": (
+        "surgery", "surgical", "surgeon", "operative", "laparoscopic", "robotic surgery",
+        "transplant", "transplantation", "bariatric", "appendectomy", "anesthesia", "anaesthesia",
+    ),
+    "radiology": (
+        "radiology", "radiologist", "imaging", "MRI", "CT scan", "ultrasound", "mammography",
+        "X-ray", "PET", "PET-CT",
+    ),
+    "critical-care": (
+        "critical care", "intensive care", "ICU", "mechanical ventilation", "ventilator",
+        "resuscitation", "cardiac arrest", "ARDS", "ECMO",
+    ),
+    "urology": (
+        "urology", "urologist", "prostate", "bladder", "urinary", "kidney stone", "erectile",
+        "BPH", "PSA",
+    ),
+})
+# fmt: on

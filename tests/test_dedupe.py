@@ -119,7 +119,7 @@ def test_a_capitalised_word_with_a_number_is_not_a_trial(word: str) -> None:
 
 
 def test_headlines_quoting_two_figures_of_one_report_are_one_story() -> None:
-    risk = ("Kisunla cuts risk of worsening by 18%", "In a trial of 4,050 patients, risk fell by 18%.")
+    risk = ("Kisunla cuts risk of worsening by 18%", "In 4,050 patients, risk fell by 18%.")
     size = ("Kisunla trial of 4,050 patients meets goal", "Risk fell by 18% among 4,050 patients.")
     assert not vetoed(item(1, risk, "a"), item(2, size, "b", 1))
 
@@ -132,7 +132,7 @@ def test_a_follow_up_count_in_the_headline_is_another_story() -> None:
 
 def test_items_naming_one_trial_are_not_kept_apart_by_their_other_figures() -> None:
     topline = ("Wegovy wins AEGEAN-606", "HbA1c fell at 40 weeks; median 10 versus 11 months.")
-    detail = ("AEGEAN-606 data for Wegovy", "The trial enrolled 4,695 patients across 30 countries.")
+    detail = ("AEGEAN-606 data for Wegovy", "The trial enrolled 4,695 patients in 30 countries.")
     assert not vetoed(item(1, topline, "a"), item(2, detail, "b", 1))
 
 
