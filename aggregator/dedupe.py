@@ -231,9 +231,11 @@ def signature(title: str, text: str) -> Signature:
     body_tokens = _tokens(body)
     tokens = title_tokens + body_tokens
     title_words = _terms(title_tokens)
+    body_words = _terms(body_tokens)
     title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
-    body_terms = frozenset(_terms(body_tokens)) | concepts(body_tokens)
-    title_figures = _figures(title_text) if not boilerplate else frozenset()
+    body_terms = frozenset(body_words) | concepts(body_tokens)
+    trials = frozenset(_trials(f"{title_text} {body}"))
+    title_figures = _figures(title_words, trials)
     named = _entities(body)
     if not (boilerplate or _title_case(title_text)):
         named += _entities(title_text)
@@ -242,8 +244,8 @@ def signature(title: str, text: str) -> Signature:
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
-        trials=frozenset(_trials(f"{title_text} {body}")),
-        numbers=_figures(body) | title_figures,
+        trials=trials,
+        numbers=_figures(body_words, trials) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
@@ -559,13 +561,10 @@ def _is_trial(name: str) -> bool:
     return sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS and name.upper() not in _NOT_TRIALS
 
 
-def _unless_trial(match: re.Match[str]) -> str:
-    return " " if _is_trial(match.group(0)) else match.group(0)
-
-
-def _figures(text: str) -> frozenset[str]:
-    """The numbers a text reports, leaving out those that are part of a trial's name:
-    the 58 of STELLAR-58 names the trial (the trials veto compares names), it
-    counts nothing."""
-    words = _terms(_tokens(_TRIAL.sub(_unless_trial, text)))
-    return frozenset(word for word in words if _NUMBER.match(word) and len(word) > 1)
+def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:
+    """The numbers among ``words``, leaving out those that end a trial's name: the 58
+    of STELLAR-58 names the trial (the trials veto compares names), it counts nothing."""
+    named = {trial.rpartition("-")[2].lower() for trial in trials}
+    return frozenset(
+        word for word in words if _NUMBER.match(word) and len(word) > 1 and word not in named
+    )
