@@ -25,6 +25,13 @@ How text becomes terms:
   preserved ejection fraction"): the initials test of the Schwartz-Hearst
   algorithm, applied across the pair instead of inside one text, because a
   rewrite rarely spells out what the original abbreviated;
+* a plain-language and a clinical name of one thing ("heart attack" /
+  "myocardial infarction", "under the skin" / "subcutaneous", "kidney" /
+  "renal", "tumour" / "tumor", "cuts" / "lowers") add one concept term
+  (``aggregator.lexicon``), beside the words themselves: consumer outlets
+  rewrite a journal's wording into lay terms;
+* the number in a trial's name (the 58 of STELLAR-58) is not a figure; a trial
+  name is written as an acronym or in CamelCase ("Omega-3" is not one);
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match.
 
@@ -32,8 +39,13 @@ What keeps two items apart whatever they share (``vetoed``): the same source
 (one outlet's distinct items are distinct stories; its true duplicates are
 layers 1-3), different kinds of thing (news and articles tell stories,
 videos their own, events none), differing identifiers (DOI, PMID, NCT
-numbers, video ids, named trials), disagreeing headline counts, and a gap
-wider than the window.
+numbers, video ids, named trials), headlines citing different authorities
+("FDA approves" / "EMA backs") or naming different drugs that the other item
+never mentions, headline figures the other item never reports ("cases rise to
+1,020" is not the story of "870 cases"; "cuts risk by 45%" and "2,998-patient
+trial" are one story when each reports the other's figure), several figures of
+which none agree (unless both name one trial), and a gap wider than the
+window.
 """
 
 from __future__ import annotations
@@ -48,7 +60,8 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from aggregator.drugs import generic_names
+from aggregator.drugs import drug_names, generic_names
+from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
 from aggregator.sanitize import html_to_text
 
 DEFAULT_WINDOW = timedelta(days=7)
@@ -116,7 +129,10 @@ _BOILERPLATE_TITLES = re.compile(
 _RAW_WORD = re.compile(r"[0-9A-Za-z]+(?:['./][0-9A-Za-z]+)*")
 # A registry number, or a name like KEYNOTE-522 / DESTINY-Breast-09: four or more letters, a
 # hyphen, a number. Short stems (PD-1, GLP-1, IL-23) name targets, not trials.
+# A named trial is written as an acronym or in CamelCase (KEYNOTE-522, CheckMate-233):
+# a word with one capital before its number is an ordinary noun ("Omega-3", "Covid-19").
 _TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-\d{1,4}[a-z]?)\b")
+_TRIAL_CAPITALS = 2
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -159,6 +175,8 @@ class Signature:
     boilerplate: bool
     entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
     body_terms: frozenset[str] = frozenset()  # the terms of the summary alone
+    headline_authorities: frozenset[str] = frozenset()  # "FDA", "NEJM": who the headline cites
+    headline_drugs: frozenset[str] = frozenset()  # generic names of the drugs the headline names
     # How often the item's own feed document repeats each term, as a level of
     # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
     levels: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -218,21 +236,27 @@ def signature(title: str, text: str) -> Signature:
     body_tokens = _tokens(body)
     tokens = title_tokens + body_tokens
     title_words = _terms(title_tokens)
-    title_terms = frozenset(title_words) | frozenset(_pairs(title_words))
+    body_words = _terms(body_tokens)
+    title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
+    body_terms = frozenset(body_words) | concepts(body_tokens)
+    trials = frozenset(_trials(f"{title_text} {body}"))
+    title_figures = _figures(title_words, trials)
     named = _entities(body)
     if not (boilerplate or _title_case(title_text)):
         named += _entities(title_text)
     return Signature(
-        terms=frozenset(_terms(tokens)) | title_terms,
+        terms=body_terms | title_terms,
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
-        trials=frozenset(t.upper() for t in _TRIAL.findall(f"{title_text} {body}")) - _NOT_TRIALS,
-        numbers=_numbers(_terms(body_tokens) + _terms(title_tokens)),
-        headline_numbers=_numbers(_terms(title_tokens)),
+        trials=trials,
+        numbers=_figures(body_words, trials) | title_figures,
+        headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
-        body_terms=frozenset(_terms(body_tokens)),
+        body_terms=body_terms,
+        headline_authorities=authorities(title_tokens),
+        headline_drugs=(frozenset(title_words) & drug_names()) - BODY_SUBSTANCES,
     )
 
 
@@ -283,10 +307,15 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
         return True
     if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
         return True
-    heads_a, heads_b = a.sig.headline_numbers, b.sig.headline_numbers
-    if heads_a and heads_b and not _figures_agree(heads_a, heads_b):
+    if _headlines_disagree(a.sig, b.sig):
         return True
-    if _counts_differ(a.sig.numbers, b.sig.numbers):
+    cited_a, cited_b = a.sig.headline_authorities, b.sig.headline_authorities
+    if cited_a and cited_b and not cited_a & cited_b:
+        return True
+    if _drugs_differ(a.sig, b.sig):
+        return True
+    same_trial = bool(a.sig.trials & b.sig.trials)
+    if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return True
     return _names_differ(a.sig.entities, b.sig.entities)
 
@@ -374,6 +403,26 @@ def _initials(words: tuple[str, ...]) -> frozenset[str]:
             if len(letters) >= ABBREVIATION_LENGTHS.start:
                 found.add(letters)
     return frozenset(found)
+
+
+def _headlines_disagree(a: Signature, b: Signature) -> bool:
+    """Both headlines give figures and one of them is a figure the other item never reports.
+
+    A rewrite may headline another figure of the same report ("cuts risk by 45%" /
+    "4,000-patient trial"), but then the first figure is still in its text; a
+    follow-up's new count ("cases rise to 905") is nowhere in the earlier item.
+    """
+    heads_a, heads_b = a.headline_numbers, b.headline_numbers
+    if not heads_a or not heads_b or _figures_agree(heads_a, heads_b):
+        return False
+    return not (_figures_agree(heads_a, b.numbers) and _figures_agree(heads_b, a.numbers))
+
+
+def _drugs_differ(a: Signature, b: Signature) -> bool:
+    """Both headlines name drugs and neither item mentions a drug the other's headline
+    names: one template ("Q&A: what the X data mean for ...") about two drugs."""
+    drugs_a, drugs_b = a.headline_drugs, b.headline_drugs
+    return bool(drugs_a and drugs_b and not (drugs_a & b.terms or drugs_b & a.terms))
 
 
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -504,5 +553,21 @@ def _stem(word: str) -> str:
     return word
 
 
-def _numbers(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(word for word in words if _NUMBER.match(word) and len(word) > 1)
+def _trials(text: str) -> Iterable[str]:
+    """Trial names and NCT numbers as written, upper-cased."""
+    for name in _TRIAL.findall(text):
+        if _is_trial(name):
+            yield name.upper()
+
+
+def _is_trial(name: str) -> bool:
+    return sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS and name.upper() not in _NOT_TRIALS
+
+
+def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:
+    """The numbers among ``words``, leaving out those that end a trial's name: the 58
+    of STELLAR-58 names the trial (the trials veto compares names), it counts nothing."""
+    named = {trial.rpartition("-")[2].lower() for trial in trials}
+    return frozenset(
+        word for word in words if _NUMBER.match(word) and len(word) > 1 and word not in named
+    )

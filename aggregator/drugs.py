@@ -51,3 +51,9 @@ def generic_names() -> dict[str, str]:
         if canonical.isalpha() and canonical != variant:
             mapping[variant.lower()] = canonical
     return mapping
+
+
+@lru_cache(maxsize=1)
+def drug_names() -> frozenset[str]:
+    """The canonical (generic) names ``generic_names`` maps to: the words that name a drug."""
+    return frozenset(generic_names().values())

@@ -16,6 +16,7 @@ from aggregator.dedupe import (
     document_levels,
     is_boilerplate_title,
     signature,
+    vetoed,
 )
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
@@ -105,6 +106,79 @@ def test_items_further_apart_than_the_window_start_their_own_story() -> None:
 
 def test_the_representative_is_the_earliest_item() -> None:
     assert choose_representative([item(7, REWRITE, "b", 2), item(9, APPROVAL, "a", 1)]) == 9
+
+
+def test_the_number_in_a_trials_name_is_not_a_figure() -> None:
+    sig = signature("Positive topline results for Kisunla in phase 2 STELLAR-58 study", "")
+    assert sig.trials == {"STELLAR-58"} and sig.headline_numbers == frozenset()
+
+
+@pytest.mark.parametrize("word", ["Omega-3", "Covid-19"])
+def test_a_capitalised_word_with_a_number_is_not_a_trial(word: str) -> None:
+    assert signature(f"{word} shortage hits hospitals", "").trials == frozenset()
+
+
+def test_headlines_quoting_two_figures_of_one_report_are_one_story() -> None:
+    risk = ("Kisunla cuts risk of worsening by 18%", "In 4,050 patients, risk fell by 18%.")
+    size = ("Kisunla trial of 4,050 patients meets goal", "Risk fell by 18% among 4,050 patients.")
+    assert not vetoed(item(1, risk, "a"), item(2, size, "b", 1))
+
+
+def test_a_follow_up_count_in_the_headline_is_another_story() -> None:
+    first = ("Officials report 870 West Nile infections in Utah", "Utah has 870 West Nile cases.")
+    later = ("Utah West Nile cases rise to 1,020", "Cases reached 1,020, up from 870 last week.")
+    assert vetoed(item(1, first, "a"), item(2, later, "b", 48))
+
+
+def test_items_naming_one_trial_are_not_kept_apart_by_their_other_figures() -> None:
+    topline = ("Wegovy wins AEGEAN-606", "HbA1c fell at 40 weeks; median 10 versus 11 months.")
+    detail = ("AEGEAN-606 data for Wegovy", "The trial enrolled 4,695 patients in 30 countries.")
+    assert not vetoed(item(1, topline, "a"), item(2, detail, "b", 1))
+
+
+def test_headlines_citing_different_regulators_are_different_stories() -> None:
+    fda = ("FDA approves Kisqali for early breast cancer", APPROVAL[1])
+    ema = ("EMA recommends Kisqali for early breast cancer", APPROVAL[1])
+    assert vetoed(item(1, fda, "a"), item(2, ema, "b", 1))
+
+
+def test_headlines_naming_different_drugs_are_different_stories() -> None:
+    first = ("Q&A: what the apixaban data mean for atrial fibrillation patients", BOILERPLATE)
+    second = ("Q&A: what the esketamine data mean for atrial fibrillation patients", BOILERPLATE)
+    assert vetoed(item(1, first, "a"), item(2, second, "b", 1))
+
+
+def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> None:
+    brand = ("Kisqali cuts recurrence in early breast cancer", APPROVAL[1])
+    generic = ("Ribociclib cuts recurrence in early breast cancer", REWRITE[1])
+    assert not vetoed(item(1, brand, "a"), item(2, generic, "b", 1))
+
+
+@pytest.mark.parametrize(
+    ("lay", "clinical"),
+    [
+        ("heart attack", "myocardial infarction"),
+        ("under-the-skin shot", "subcutaneous injection"),
+        ("kidney failure", "renal failure"),
+        ("tumour", "tumor"),
+    ],
+)
+def test_plain_and_clinical_names_of_one_thing_share_a_term(lay: str, clinical: str) -> None:
+    assert signature(f"{lay} study", "").terms & signature(f"{clinical} study", "").terms - {
+        "study"
+    }
+
+
+def test_a_lay_rewrite_of_a_clinical_headline_joins_its_story() -> None:
+    clinical = (
+        "Inclisiran cuts myocardial infarction after subcutaneous dosing in ORION-4",
+        "Twice-yearly subcutaneous inclisiran lowered myocardial infarction rates in ORION-4.",
+    )
+    lay = (
+        "Twice-a-year cholesterol shot cuts heart attacks, ORION-4 finds",
+        "An under-the-skin shot given twice a year reduced heart attacks in the ORION-4 study.",
+    )
+    assert stories([item(1, clinical, "journal"), item(2, lay, "consumer", 3)]) == {1: 1, 2: 1}
 
 
 def boilerplate_feed(source: str, topics: Sequence[str], start: int) -> list[StoryItem]:

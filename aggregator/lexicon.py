@@ -1,0 +1,160 @@
+"""Words of medical news whose meaning the near-duplicate matcher needs to know.
+
+(Not the specialty keywords of ``aggregator.vocabulary``, which tag items; these
+tables only tell ``aggregator.dedupe`` which wordings say one thing.)
+
+Small, hand-written tables, kept apart from the matching rules
+(``aggregator.dedupe``) so that what they say can be read and reviewed as
+lists:
+
+* ``AUTHORITIES``: the regulators, public-health agencies and general medical
+  journals that headlines name as the source of the news ("FDA approves ...",
+  "..., NEJM study finds"). Two headlines naming different ones report
+  different decisions or papers (an FDA approval and an EMA opinion on one drug
+  are two stories).
+* ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
+  for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
+* ``EQUIVALENTS``: the plain-language and the clinical name of one thing
+  ("heart attack" / "myocardial infarction", "under the skin" /
+  "subcutaneous", "kidney" / "renal") and British and American spellings
+  ("tumour" / "tumor"). A consumer outlet rewrites a journal's or a
+  regulator's wording into lay terms, so a rewrite shares the concept, not
+  the words. ``concepts`` names the concepts a text mentions, one term per
+  group, which the matcher adds to the words it already has (the words stay:
+  abbreviations are matched on their initials).
+
+No registry package ships a lay-to-clinical vocabulary that installs without
+downloading data at run time (the Consumer Health Vocabulary and MeSH entry
+terms come with UMLS, under its own licence), so ``EQUIVALENTS`` is written by
+hand from the plain-language equivalents that MedlinePlus (medlineplus.gov,
+"Understanding Medical Words") and the NIH plain-language guidance ("Clear
+Communication: Plain Language", nih.gov) give. Each group is a pair an editor
+would accept in a headline rewrite; a word that means several things
+("attack", "failure") is only listed inside a phrase.
+
+It does not find names in free text beyond whole-word and phrase lookups, and
+it does not learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+# Written in capitals in headlines; matched only when so written ("NICE" the
+# institute, not "nice"; "WHO" the organisation, not "who").
+AUTHORITIES = frozenset(
+    """FDA EMA MHRA CDC ECDC WHO NIH NICE CMS HHS TGA PMDA CHMP ACIP USPSTF NEJM JAMA BMJ""".split()
+)
+
+# Substances the drug dictionary (``aggregator.drugs``) lists that a headline mostly names
+# as what is measured, eaten or made by the body ("cholesterol shot", "iron levels"), not
+# as the drug given: they never tell two headlines' drugs apart.
+BODY_SUBSTANCES = frozenset(
+    """cholesterol glucose oxygen iron calcium potassium sodium magnesium zinc copper caffeine
+    ethanol nicotine melatonin testosterone estrogen estradiol progesterone dopamine serotonin
+    histamine epinephrine fluoride urea creatinine hemoglobin collagen""".split()
+)
+
+# One line per concept: its name, then ways of saying it, "|"-separated (a long
+# list goes on a second line under the same name).
+EQUIVALENTS = """
+myocardial_infarction: heart attack | myocardial infarction
+hypertension: high blood pressure | hypertension | hypertensive
+hypotension: low blood pressure | hypotension
+stroke: stroke | brain attack | cerebrovascular accident
+cardiac_arrest: cardiac arrest | heart stopped | sudden cardiac death
+arrhythmia: irregular heartbeat | arrhythmia | heart rhythm disorder
+atrial_fibrillation: afib | a fib | atrial fibrillation
+blood_clot: blood clot | thrombosis | thromboembolism
+anticoagulant: blood thinner | anticoagulant
+hypercholesterolemia: high cholesterol | hypercholesterolemia | hypercholesterolaemia
+hyperglycemia: high blood sugar | hyperglycemia | hyperglycaemia
+hypoglycemia: low blood sugar | hypoglycemia | hypoglycaemia
+glucose: blood sugar | blood glucose
+atherosclerosis: hardening of the arteries | atherosclerosis
+osteoporosis: bone thinning | thinning bones | osteoporosis
+subcutaneous: under the skin | subcutaneous | subcutaneously
+intravenous: into a vein | intravenous | intravenously | infusion
+oral: by mouth | oral | orally | pill | tablet
+injection: shot | jab | injection | injectable | injected
+vaccine: vaccine | vaccination | vaccinated | immunization | immunisation | jab
+kidney: kidney | renal
+liver: liver | hepatic
+lung: lung | pulmonary
+stomach: stomach | gastric
+obesity: obesity | obese | weight loss | anti obesity
+flu: flu | influenza
+bird_flu: bird flu | avian influenza | avian flu
+covid: covid | coronavirus | sars cov 2
+pertussis: whooping cough | pertussis
+varicella: chickenpox | chicken pox | varicella
+zoster: shingles | herpes zoster
+rubella: german measles | rubella
+tuberculosis: tb | tuberculosis
+conjunctivitis: pink eye | conjunctivitis
+gastroenteritis: stomach flu | stomach bug | gastroenteritis
+allergic_rhinitis: hay fever | allergic rhinitis
+painkiller: painkiller | analgesic
+contraception: birth control | contraception | contraceptive
+cesarean: c section | cesarean | caesarean
+periodontitis: gum disease | periodontitis | periodontal disease
+caries: tooth decay | dental caries | cavities
+colorectal_cancer: bowel cancer | colorectal cancer | colon cancer
+endometrial_cancer: womb cancer | uterine cancer | endometrial cancer
+cancer: cancer | malignancy | malignant | tumour | tumor
+death: death | died | mortality | fatal | fatality
+preterm: premature birth | preterm birth | born early | preterm
+hemorrhage: bleeding | haemorrhage | hemorrhage | bleed
+anemia: anaemia | anemia | anaemic | anemic
+leukemia: leukaemia | leukemia
+pediatric: paediatric | pediatric | children
+esophageal: oesophageal | esophageal
+randomized: randomised | randomized
+reduce: cut | cuts | reduce | reduces | reduced | lower | lowers | lowered
+reduce: decrease | decreases | slash | slashes | halve | halves
+increase: raise | raises | raised | increase | increases | increased | boost | boosts | higher
+link: linked | tied | ties | associated | association
+hospitalization: hospitalisation | hospitalization | hospital admission
+hospitalization: hospitalised | hospitalized
+"""
+
+
+def authorities(words: Iterable[str]) -> frozenset[str]:
+    """The authorities among raw (as-written) words."""
+    return frozenset(word for word in words if word in AUTHORITIES)
+
+
+def concepts(words: Sequence[str]) -> frozenset[str]:
+    """The concepts that ``words`` (raw words, hyphens split) mention, as "=name" terms."""
+    table, longest = _phrases()
+    keys = [_key(word) for word in words]
+    found: set[str] = set()
+    for start in range(len(keys)):
+        for length in range(1, min(longest, len(keys) - start) + 1):
+            names = table.get(tuple(keys[start : start + length]))
+            if names:
+                found.update(names)
+    return frozenset(found)
+
+
+def _key(word: str) -> str:
+    """Case, a possessive and a plural ``s`` do not change a word's meaning here."""
+    word = word.casefold()
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
+    """Phrase (as keys) -> the concept terms it names; and the longest phrase's length."""
+    table: dict[tuple[str, ...], set[str]] = {}
+    for line in EQUIVALENTS.strip().splitlines():
+        name, _, variants = line.partition(":")
+        for variant in variants.split("|"):
+            phrase = tuple(_key(word) for word in variant.split())
+            table.setdefault(phrase, set()).add(f"={name.strip()}")
+    return {k: frozenset(v) for k, v in table.items()}, max(len(k) for k in table)
