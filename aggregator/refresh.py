@@ -68,14 +68,14 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
     At most ``PARSE_WORKERS`` processes, whatever the number of cores: one
     parses ~1,300-2,300 items/s, the single writer stores tens to hundreds, so
-    more workers only add ~25 MB each. forkserver, not fork: the parent runs
-    threads (scheduler, web, httpx); the server preloads ``aggregator.prepare``
-    alone (not the ``__main__`` module, which would be the whole command), so
-    a worker holds the parse stack and nothing of the store or the web.
-    Workers exit by themselves when this process is killed (``leases.die_with``).
+    more workers would only add memory. forkserver, not fork: the parent runs
+    threads (scheduler, web, httpx); the server preloads ``parse_worker`` (the
+    parse stack and the drug table, read once for all workers) instead of the
+    ``__main__`` module. Workers exit by themselves when this process is
+    killed (``leases.die_with``).
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["aggregator.prepare"])
+    context.set_forkserver_preload(["aggregator.parse_worker"])
     return ProcessPoolExecutor(
         max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
         mp_context=context,
