@@ -69,13 +69,14 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     At most ``PARSE_WORKERS`` processes, whatever the number of cores: one
     parses ~1,300-2,300 items/s, the single writer stores tens to hundreds, so
     more workers would only add memory. forkserver, not fork: the parent runs
-    threads (scheduler, web, httpx); the server preloads ``parse_worker`` (the
-    parse stack and the drug table, read once for all workers) instead of the
-    ``__main__`` module. Workers exit by themselves when this process is
-    killed (``leases.die_with``).
+    threads (scheduler, web, httpx). The server preloads ``aggregator.prepare``
+    alone, not the whole command: the first job waits for the preload in the
+    event loop, and each worker imports the parsers (and reads the drug table)
+    itself. Workers exit by themselves when this process is killed
+    (``leases.die_with``).
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["aggregator.parse_worker"])
+    context.set_forkserver_preload(["aggregator.prepare"])
     return ProcessPoolExecutor(
         max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
         mp_context=context,
