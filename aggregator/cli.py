@@ -2,6 +2,12 @@
 
 Exit codes follow DESIGN.md: 0 all ok, 1 some source failed, 2 configuration or
 usage error. A source's failure is a row in the table, never a traceback.
+
+Only what argparse needs is imported at the top: each command imports its own
+stages (the config's pydantic, the store's SQLAlchemy, the refresh's httpx,
+rich) once its arguments are read, so ``--help`` and usage errors answer at
+once, and a parse-pool worker (which imports the command's ``__main__``, and
+so this module, on start) holds none of them.
 """
 
 from __future__ import annotations
@@ -11,19 +17,18 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from . import __version__, logs
-from .config import Settings, config_path, load_settings
 from .errors import ConfigError, MedfeedError, OpmlError, StorageError
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
 from .records import Kind, SourceOutcome, StoredSource
-from .refresh import Refresher
-from .store import Store
-from .store.database import check_location
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .config import Settings
+    from .store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
@@ -97,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure(verbose=args.verbose)
+    from rich.console import Console  # every command prints; see the module docstring
+
+    from .config import config_path, load_settings
+
     console = Console()
     err = Console(stderr=True)
     try:
@@ -132,6 +141,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
                            console=console, err=err)  # fmt: skip
     if args.command == "sources" and args.sources_command == "import":
         return import_sources(settings, args.file, args.kind, console, err)
+    from .store import Store  # SQLAlchemy: the commands from here on open the database
+
     store = Store(settings.database)
     try:
         if args.command == "refresh":
@@ -154,6 +165,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
 
 def check_config(settings: Settings, console: Console, err: Console) -> int:
     """A summary of a valid file; a database the command could not open is an error here too."""
+    from rich.markup import escape
+
+    from .store.database import check_location  # SQLAlchemy's URL parser and drivers
+
     try:
         check_location(settings.database)
     except StorageError as exc:
@@ -223,10 +238,14 @@ def refresh(
     due_only = not (every or requested)
     ids = list(requested) or (None if due_only else [s.id for s in store.sources() if s.enabled])
     total = len(ids) if ids is not None else store.due_count()
+    from .refresh import Refresher  # fetch and parse stages: only this command runs them
+
     if console.is_terminal and form == "table" and total:
-        with Progress(
-            TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
+        from rich import progress as bar  # a bar only for a person at a terminal
+
+        with bar.Progress(
+            bar.TextColumn("refreshing"), bar.BarColumn(), bar.MofNCompleteColumn(),
+            bar.TimeElapsedColumn(), console=console, transient=True,
         ) as progress:  # fmt: skip
             task = progress.add_task("refresh", total=total)
             refresher = Refresher(settings, store, on_outcome=lambda _o: progress.advance(task))

@@ -4,7 +4,8 @@ Every process (the ``medfeed`` command, the scheduler of ``medfeed run`` and
 its gunicorn web child) writes to stderr through ``configure``: text lines
 ``2026-11-30T06:00:02.123Z INFO aggregator.schedule: …`` (UTC, ISO 8601), or one
 JSON object per line when ``MEDFEED_LOG_FORMAT=json``. Gunicorn's own error log
-is put on the same format by ``GunicornLogger``; its access log, off unless
+is put on the same format by ``gunicorn_logger.GunicornLogger`` (a module of
+its own: only the web imports gunicorn); its access log, off unless
 asked for, is the common log format (one line per request, no user agent),
 a JSON line in JSON mode. It configures logging; it logs nothing itself.
 """
@@ -17,8 +18,6 @@ import os
 import sys
 import time
 from typing import Any
-
-from gunicorn.glogging import Logger as _GunicornBase
 
 LOG_FORMAT_ENV = "MEDFEED_LOG_FORMAT"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -69,16 +68,3 @@ def configure(*, verbose: bool = False) -> None:
     # of trouble (a refresh pass logs its own one-line summary).
     for noisy in ("alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-
-
-class GunicornLogger(_GunicornBase):
-    """Gunicorn's logger on medfeed's format: gunicorn sets the ``logger_class`` up in
-    the master and in each worker, so the format holds after every fork."""
-
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.setFormatter(formatter())
-        access = JSONFormatter() if wants_json() else logging.Formatter("%(message)s")
-        for handler in self.access_log.handlers:
-            handler.setFormatter(access)

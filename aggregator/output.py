@@ -13,14 +13,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, Literal
 
 from .records import SourceOutcome, StoredSource
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 Format = Literal["table", "tsv", "json"]
 FORMATS: tuple[Format, ...] = ("table", "tsv", "json")
@@ -130,6 +129,8 @@ def print_outcomes(
 
 
 def _outcome_table(outcomes: Sequence[SourceOutcome], finished: datetime) -> Table:
+    from rich.table import Table  # only when a table is drawn (not for TSV, JSON, --help)
+
     table = Table(title=f"refresh {iso(finished)}", title_justify="left")
     table.add_column("source", no_wrap=True)
     table.add_column("status", no_wrap=True)
@@ -170,6 +171,8 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
         header = [column.replace(" ", "_") for column in SOURCE_COLUMNS]
         _tsv(console, header, [_source_row(s, iso) for s in sources])
         return
+    from rich.markup import escape  # only when a table is drawn (not for TSV, JSON, --help)
+
     console.print(_sources_table(sources))
     for s in sources:
         if s.last_error:  # below the table, whole: an error squeezed into a column is unreadable
@@ -178,6 +181,9 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
 
 def _sources_table(sources: Sequence[StoredSource]) -> Table:
     """Ids whole (an admin copies them into commands); other cells fold rather than cut."""
+    from rich import box  # only when a table is drawn (not for TSV, JSON, --help)
+    from rich.table import Table
+
     table = Table(title="sources (times UTC)", title_justify="left", box=box.SIMPLE_HEAD)
     longest = max((len(s.id) for s in sources), default=2)
     for column in SOURCE_COLUMNS[:-1]:

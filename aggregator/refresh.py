@@ -22,103 +22,34 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import partial
 from typing import TypeVar
 
 from . import metrics, pacing, websub
 from .config import Settings
-from .dedupe import Signature, document_levels, signature
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
 from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
-from .identity import identify
-from .leases import die_with, this_holder
-from .parse import parse_document
-from .records import (
-    Fetched,
-    FetchReport,
-    ItemUpdate,
-    Kind,
-    Label,
-    SourceOutcome,
-    SourceState,
-)
+from .leases import this_holder
+from .prepare import PrepareJob, prepare, start_worker
+from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retention import purge_after_pass
-from .sanitize import html_to_text
 from .store import Store, default_worker_name
-from .tagging import Specialty, Tagger, specialties_from_config
+from .tagging import specialties_from_config
 
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
 CLAIM_BATCH = 64  # sources claimed at a time
+PARSE_WORKERS = 2  # pool processes at most: see parse_pool
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PrepareJob:
-    """Everything a parse worker needs; picklable, no database, no settings object."""
-
-    source_id: str
-    kind: Kind
-    label: Label
-    source_tags: tuple[str, ...]
-    specialties: tuple[Specialty, ...]
-    body: bytes
-    url: str
-    content_type: str | None
-    now: datetime
-
-
-@dataclass(frozen=True)
-class Prepared:
-    updates: tuple[ItemUpdate, ...]
-    warnings: tuple[str, ...]
-    signatures: tuple[Signature, ...] = ()  # near-duplicate features, one per update
-
-
-def prepare(job: PrepareJob) -> Prepared:
-    """Parse a fetched body into items ready to store (runs in a worker process)."""
-    feed = parse_document(
-        job.body, url=job.url, content_type=job.content_type, kind=job.kind, now=job.now
-    )
-    tagger = _tagger(job.specialties)
-    updates = []
-    for item in feed.items:
-        tags = tagger.tag(
-            title=item.title,
-            text=html_to_text(item.summary),
-            source_id=job.source_id,
-            source_tags=job.source_tags,
-            feed_tags=item.tags,
-        )
-        updates.append(
-            ItemUpdate(
-                source_id=job.source_id,
-                kind=job.kind,
-                label=job.label,
-                item=item,
-                identity=identify(item),
-                tags=tags,
-            )
-        )
-    # One feed document is one sample of its source's habits: the terms it repeats
-    # across its items are its boilerplate (aggregator.dedupe.document_levels).
-    signatures = document_levels([signature(u.item.title, u.item.summary) for u in updates])
-    return Prepared(tuple(updates), feed.warnings, tuple(signatures))
-
-
-@lru_cache(maxsize=4)
-def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
-    return Tagger(specialties)
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -134,29 +65,25 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """Parsing is CPU-bound (DESIGN.md): a process pool gets the other cores.
+    """Parsing is CPU-bound (DESIGN.md): a process pool takes it off the writer's core.
 
-    forkserver, not fork: the parent runs threads (scheduler, web, httpx).
-    Workers exit by themselves when this process is killed (``leases.die_with``).
+    At most ``PARSE_WORKERS`` processes, whatever the number of cores: one
+    parses ~1,300-2,300 items/s, the single writer stores tens to hundreds, so
+    more workers would only add memory. forkserver, not fork: the parent runs
+    threads (scheduler, web, httpx). The server preloads ``aggregator.prepare``
+    alone, not the whole command: the first job waits for the preload in the
+    event loop, and each worker imports the parsers (and reads the drug table)
+    itself. Workers exit by themselves when this process is killed
+    (``leases.die_with``).
     """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["aggregator.prepare"])
     return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 2,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_start_worker,
+        max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
+        mp_context=context,
+        initializer=start_worker,
         initargs=(this_holder(),),
     )
-
-
-def _start_worker(holder: str) -> None:
-    """A parse worker exits with its parent and leaves Ctrl-C to it."""
-    die_with(holder)
-    _ignore_interrupts()
-
-
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: the parent stops the pool; a parse worker
-    printing its own KeyboardInterrupt traceback would only add noise."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Refresher:

@@ -83,7 +83,7 @@ def gunicorn_options(
         "accesslog": "-" if access_log else None,
         "access_log_format": COMMON_LOG_FORMAT,
         "errorlog": "-",
-        "logger_class": "aggregator.logs.GunicornLogger",
+        "logger_class": "aggregator.gunicorn_logger.GunicornLogger",
         "proc_name": "medfeed-web",
         "child_exit": _worker_exited,
     }

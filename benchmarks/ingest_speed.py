@@ -7,7 +7,11 @@ They are served from a separate process (``python -m http.server``, which
 answers If-Modified-Since with 304) on 127.0.0.1, and medfeed's real refresh
 pipeline (fetch -> parse pool -> identity -> tags -> store) runs into a fresh
 SQLite file (or ``--database URL``). Prints items/s for the first pass and
-sources/s for the conditional pass.
+sources/s for the conditional pass, and each pass's peak memory: the summed
+VmRSS (and PSS, which shares pages out among the processes that share them)
+of this process and its descendants (the parse pool), sampled from /proc
+every 50 ms (a lower bound: a sample can miss a spike), with this process's
+own peak beside it. The feed server is a separate process, not counted.
 
     python benchmarks/ingest_speed.py [--feeds 200] [--items 50] [--database URL]
 """
@@ -15,16 +19,14 @@ sources/s for the conditional pass.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-
-from aggregator.config import load_settings
-from aggregator.refresh import Refresher
-from aggregator.store import Store
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
@@ -36,6 +38,72 @@ def write_feeds(folder: Path, feeds: int, items: int) -> None:
 
     for index, data in FeedCorpus(n_feeds=feeds, n_items=items, seed=42).iter_feeds():
         (folder / f"f{index}.xml").write_bytes(data)
+
+
+class TreeMemory:
+    """Peak memory of this process and its descendants while the ``with`` block runs."""
+
+    EVERY = 0.05  # seconds between samples
+
+    def __init__(self, skip: set[int]) -> None:
+        self.skip = skip  # processes not ours to count (the feed server)
+        self.rss = self.pss = self.own = 0  # bytes
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            members = [pid for pid in _tree(os.getpid()) if pid not in self.skip]
+            rss = [_kilobytes(f"/proc/{pid}/status", "VmRSS:") * 1024 for pid in members]
+            pss = sum(_kilobytes(f"/proc/{pid}/smaps_rollup", "Pss:") * 1024 for pid in members)
+            self.rss, self.pss = max(self.rss, sum(rss)), max(self.pss, pss)
+            self.own = max(self.own, rss[0])
+            if self._done.wait(self.EVERY):
+                return
+
+    def line(self) -> str:
+        return (
+            f"peak tree RSS {self.rss / 1e6:.0f} MB, PSS {self.pss / 1e6:.0f} MB "
+            f"(this process {self.own / 1e6:.0f} MB)"
+        )
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its living descendants, the process first."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop(0)
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    pending.extend(int(child) for child in handle.read().split())
+            except OSError:
+                continue
+    return found
+
+
+def _kilobytes(path: str, key: str) -> int:
+    try:
+        with open(path) as handle:
+            for line in handle:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def free_port() -> int:
@@ -51,6 +119,12 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--window", default="7d", help="dedupe window (1s: no story matching)")
     args = parser.parse_args()
+    # Here, not at the top: each parse worker imports this script as its __main__, and
+    # the ``medfeed`` command's workers import only the light aggregator.cli.
+    from aggregator.config import load_settings
+    from aggregator.refresh import Refresher
+    from aggregator.store import Store
+
     if not BENCH.is_dir():
         sys.exit(f"the shared corpus generator is not at {BENCH}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,12 +151,14 @@ def main() -> None:
             store.sync_sources(settings.configured_sources())
             refresher = Refresher(settings, store)
             started = time.perf_counter()
-            outcomes = refresher.refresh(due_only=False)
+            with TreeMemory(skip={server.pid}) as first_memory:
+                outcomes = refresher.refresh(due_only=False)
             first = time.perf_counter() - started
             stored = sum(o.new for o in outcomes)
             failed = [o for o in outcomes if o.status == "failed"]
             started = time.perf_counter()
-            again = refresher.refresh(due_only=False)
+            with TreeMemory(skip={server.pid}) as second_memory:
+                again = refresher.refresh(due_only=False)
             second = time.perf_counter() - started
             not_modified = sum(1 for o in again if o.status == "not-modified")
             store.close()
@@ -92,9 +168,9 @@ def main() -> None:
     kind = database.split(":")[0]
     print(f"feeds={args.feeds} items/feed={args.items} database={kind} window={args.window}")
     print(f"first pass : {stored} items stored in {first:.2f} s = {stored / first:.0f} items/s"
-          f" ({len(failed)} failed)")  # fmt: skip
+          f" ({len(failed)} failed); {first_memory.line()}")  # fmt: skip
     print(f"second pass: {not_modified}/{len(again)} not modified in {second:.2f} s"
-          f" = {len(again) / second:.0f} sources/s")  # fmt: skip
+          f" = {len(again) / second:.0f} sources/s; {second_memory.line()}")  # fmt: skip
 
 
 if __name__ == "__main__":

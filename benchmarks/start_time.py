@@ -5,9 +5,9 @@ to a scratch folder, serves them with ``python -m http.server`` (which answers
 If-Modified-Since with 304) on 127.0.0.1, runs one first ``refresh --all``
 into a fresh SQLite file, then times each command as a new process, as a cron
 job or an admin would run it, ``--runs`` times, and prints the medians (wall
-and CPU time) beside an empty Python start (``python -c pass``) and the import
-of ``aggregator.cli`` alone. ``python -X importtime -m aggregator.cli ...``
-shows where an import goes.
+and CPU time) beside an empty Python start (``python -c pass``), the import
+of ``aggregator.cli`` alone and ``medfeed --help``.
+``python -X importtime -m aggregator.cli ...`` shows where an import goes.
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/start_time.py [--feeds 100] [--items 5] [--runs 5]``.
@@ -101,6 +101,7 @@ def main() -> None:
             rows = [
                 ("python -c pass", timed([*python, "pass"], args.runs)),
                 ("import aggregator.cli", timed([*python, "import aggregator.cli"], args.runs)),
+                ("medfeed --help", timed([str(MEDFEED), "--help"], args.runs)),
                 ("medfeed sources", timed([*medfeed, "sources"], args.runs)),
                 (f"refresh --all ({args.feeds} x 304)", timed(refresh_all, args.runs)),
             ]

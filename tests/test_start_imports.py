@@ -1,0 +1,77 @@
+"""Issue 11: a command imports the stages it runs, and nothing for the ones it does not.
+
+``medfeed --help`` needs argparse only; an all-304 refresh needs the config,
+the store and the fetcher, never the parsers, the web or Alembic; a parse
+worker needs the parsers, never the store or the web. Each check runs in a
+fresh interpreter: this one has imported everything already.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from aggregator.cli import main
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer
+
+# (an entry of None is a module kept from being imported: aggregator/__init__.py)
+MODULES = "sorted({n.split('.')[0] for n, m in __import__('sys').modules.items() if m})"
+PRINT_MODULES = f"\nprint(__import__('json').dumps({MODULES}))"
+STAGES = {"sqlalchemy", "pydantic", "yaml", "httpx", "rich", "nh3", "alembic"}
+PARSERS = {"feedparser", "icalendar", "recurring_ical_events", "lxml", "trafilatura"}
+WEB = {"flask", "jinja2", "werkzeug", "gunicorn"}
+
+# The ``medfeed`` script: it imports aggregator.cli, and so does each parse worker
+# (multiprocessing imports the parent's __main__ in every worker it starts).
+COMMAND_SCRIPT = f"""
+import aggregator.cli
+
+if __name__ == "__main__":
+    from aggregator.refresh import parse_pool
+
+    with parse_pool() as pool:
+        print(__import__("json").dumps(pool.submit(eval, {MODULES!r}).result()))
+"""
+
+
+def imported_by(*argv: str) -> tuple[set[str], str]:
+    """The top-level packages a fresh interpreter has imported when ``argv`` ends, and
+    what it printed before."""
+    done = subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, check=True, timeout=120
+    )
+    *printed, modules = done.stdout.splitlines()
+    return set(json.loads(modules)), "\n".join(printed)
+
+
+def test_importing_the_command_loads_no_stage() -> None:
+    imported, _ = imported_by("-c", "import aggregator.cli" + PRINT_MODULES)
+    assert imported & (STAGES | PARSERS | WEB) == set()
+
+
+def test_a_parse_worker_holds_neither_the_store_nor_the_web(tmp_path: Path) -> None:
+    script = tmp_path / "medfeed_like.py"
+    script.write_text(COMMAND_SCRIPT)
+    imported, _ = imported_by(str(script))
+    assert imported & {"sqlalchemy", "pydantic", "httpx", "rich", "alembic", *WEB} == set()
+
+
+def test_an_all_304_refresh_imports_no_parser_no_web_and_no_alembic(
+    tmp_path: Path, database_url: str
+) -> None:
+    with LocalServer() as server:
+        server.route("/a.xml", served(rss([Entry("Trial results", "https://x.org/t", "t-1")])))
+        config = tmp_path / "config.yaml"
+        sources = [(name, server.url("/a.xml"), "news") for name in ("alpha", "beta")]
+        text = config_text(database_url, sources, fulltext="{enabled: false}")
+        config.write_text(text.replace("timeout: 2s", "timeout: 60s"))  # a loaded machine
+        command = ["--config", str(config), "refresh", "--all", "--format", "tsv"]
+        assert main(command) == 0
+        again = f"from aggregator.cli import main\nmain({command!r})"
+        imported, printed = imported_by("-c", again + PRINT_MODULES)
+    assert printed.count("\tnot-modified\t") == 2
+    assert {"sqlalchemy", "httpx"} <= imported
+    assert imported & (PARSERS | WEB | {"alembic"}) == set()
