@@ -104,7 +104,7 @@ def _main(argv: Sequence[str] | None) -> int:
     logs.configure(verbose=args.verbose)
     from rich.console import Console  # every command prints; see the module docstring
 
-    from .config import config_path, load_settings
+    from .config import config_path, load_settings  # pydantic: every command reads the config
 
     console = Console()
     err = Console(stderr=True)
@@ -165,7 +165,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
 
 def check_config(settings: Settings, console: Console, err: Console) -> int:
     """A summary of a valid file; a database the command could not open is an error here too."""
-    from rich.markup import escape
+    from rich.markup import escape  # rich: see the module docstring
 
     from .store.database import check_location  # SQLAlchemy's URL parser and drivers
 
