@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -180,6 +181,34 @@ class Signature:
     # How often the item's own feed document repeats each term, as a level of
     # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
     levels: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def interned(self) -> Signature:
+        """The same signature holding the process's one copy of each string.
+
+        A window's items repeat the same few thousand terms, but each signature
+        arrives from the parse pool (or from ``signature``) with copies of its own;
+        the story index keeps thousands of signatures, so sharing the strings is
+        about half of its memory.
+        """
+
+        def shared(values: Iterable[str]) -> frozenset[str]:
+            return frozenset(map(sys.intern, values))
+
+        return replace(
+            self,
+            terms=shared(self.terms),
+            title_terms=shared(self.title_terms),
+            words=tuple(map(sys.intern, self.words)),
+            abbreviations=shared(self.abbreviations),
+            trials=shared(self.trials),
+            numbers=shared(self.numbers),
+            headline_numbers=shared(self.headline_numbers),
+            entities=shared(self.entities),
+            body_terms=shared(self.body_terms),
+            headline_authorities=shared(self.headline_authorities),
+            headline_drugs=shared(self.headline_drugs),
+            levels={sys.intern(term): level for term, level in self.levels.items()},
+        )
 
     def weight(self, term: str) -> float:
         value = LEVEL_WEIGHTS[self.levels.get(term, 0)]

@@ -16,6 +16,7 @@ from aggregator.dedupe import (
     document_levels,
     is_boilerplate_title,
     signature,
+    similarity,
     vetoed,
 )
 from aggregator.store import Store
@@ -199,6 +200,14 @@ def test_a_sentence_a_feed_repeats_carries_no_weight() -> None:
     second = boilerplate_feed("b", ["Apixaban", "Finerenone", "Nirsevimab", "Mavacamten"], 11)
     found = stories(first + second)
     assert len(set(found.values())) == 8
+
+
+def test_an_interned_signature_weighs_every_pair_as_the_original() -> None:
+    [original, other] = document_levels([signature(*APPROVAL), signature(*APPROVAL[::-1])])
+    shared = original.interned()
+    assert shared.terms == original.terms and shared.levels == original.levels
+    assert similarity(shared, other) == similarity(original, other)
+    assert shared.norm == original.norm
 
 
 def test_the_index_lets_go_of_items_long_behind_the_newest_and_keeps_their_stories() -> None:

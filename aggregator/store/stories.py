@@ -343,6 +343,7 @@ def _story_item(row: Any, known: _Known = _unknown) -> StoryItem:
     sig = known(row)
     if sig is None:
         sig = with_levels(signature(row.title, summary), row.story_levels)
+    sig = sig.interned()  # the index holds thousands: one copy of each term for all
     return StoryItem(
         item_id=row.id,
         source_id=row.source_id,
