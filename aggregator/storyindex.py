@@ -52,9 +52,14 @@ from aggregator.dedupe import (
 # and few items are decided again when it does.
 RARITY_STEPS = ((8, 1.0), (32, 0.3))
 COMMON = 0.1
+_STEP_EDGES = frozenset(ceiling + 1 for ceiling, _ in RARITY_STEPS)  # counts where rarity changes
 # Windows behind the newest item after which items are let go: an arrival older
 # than that is decided against the stored items the store loads around it.
 HELD = 5
+
+
+def _order(item: StoryItem) -> tuple[object, ...]:
+    return item.order
 
 
 def _rarity_of(count: int) -> float:
@@ -263,16 +268,47 @@ class StoryIndex:
         sharing it score differently, so its holders are decided again."""
         before = self._df[term]
         self._df[term] = after = before + step
-        rarity = _rarity_of(after)
-        if rarity == _rarity_of(before):
+        if max(before, after) not in _STEP_EDGES:
             return
+        rarity = _rarity_of(after)
         if rarity == 1.0:
             self._rarity.pop(term, None)
         else:
             self._rarity[term] = rarity
         if push:
-            for holder in self._holders[term]:
+            for holder in self._affected_by(term):
                 self._push(holder)
+
+    def _affected_by(self, term: str) -> Iterator[int]:
+        """The holders of ``term`` whose decision its new rarity can change.
+
+        A term's rarity enters only the pairs that share it, and a pair is weighed
+        only when it may be one story: the later item of the pair could join the
+        earlier, leading one (``_best_leader``). Any other holder keeps its
+        decision, so it is not decided again: most terms that turn common are
+        shared by items that never meet. ``term`` counts as identifying here
+        whichever side of IDENTIFYING_RARITY it now falls, so that the pairs it
+        makes or unmakes as a candidate are included.
+        """
+        holders = sorted((self.items[h] for h in self._holders[term]), key=_order)
+        leaders: list[StoryItem] = []
+        for item in holders:
+            if any(self._may_pair(item, leader, term) for leader in leaders):
+                yield item.item_id
+            if self.leader.get(item.item_id) == item.item_id:
+                leaders.append(item)
+
+    def _may_pair(self, later: StoryItem, earlier: StoryItem, term: str) -> bool:
+        if later.source_id == earlier.source_id:
+            return False
+        if later.published - earlier.published > self.window:
+            return False
+        shared = later.sig.identifying_terms & earlier.sig.identifying_terms
+        if len(shared) < MIN_SHARED:
+            return False
+        rarity = self._rarity
+        eligible = sum(1 for t in shared if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY)
+        return eligible >= MIN_SHARED and not vetoed(later, earlier, self.window)
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)

@@ -28,7 +28,7 @@ from ..records import (
     SourceState,
     StoredSource,
 )
-from . import search
+from . import meta, search
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .health import Vitals, mark_pass, vitals
@@ -302,14 +302,10 @@ class Store(Reads):
 
     def set_meta(self, key: str, value: str | None, now: datetime | None = None) -> None:
         with self.session() as session:
-            row = session.get(Meta, key)
             if value is None:
-                if row is not None:
-                    session.delete(row)
-            elif row is None:
-                session.add(Meta(key=key, value=value, changed_at=now or _now()))
+                meta.remove(session, key)
             else:
-                row.value, row.changed_at = value, now or _now()
+                meta.put(session, key, value, now or _now())
 
     def vitals(self) -> Vitals:
         """Sources in backoff, last successes, sizes, last pass: what /metrics reports."""
@@ -345,11 +341,7 @@ class Store(Reads):
 
 
 def _bump_generation(session: Session, now: datetime) -> None:
-    row = session.get(Meta, "generation")
-    if row is None:
-        session.add(Meta(key="generation", value="1", changed_at=now))
-    else:
-        row.value, row.changed_at = str(int(row.value) + 1), now
+    meta.bump(session, "generation", now)
 
 
 def _fits(url: str | None, limit: int) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from . import meta
 from .models import Item, Meta, Source
 
 LAST_PASS = "last_pass"  # meta key: when the newest refresh pass ended (ISO 8601 UTC)
@@ -86,11 +87,7 @@ def last_pass_at(session: Session) -> datetime | None:
 
 def mark_pass(session: Session, now: datetime) -> None:
     """Record that a refresh pass ended at ``now`` (an upsert of one meta row)."""
-    row = session.get(Meta, LAST_PASS)
-    if row is None:
-        session.add(Meta(key=LAST_PASS, value=now.isoformat(), changed_at=now))
-    else:
-        row.value, row.changed_at = now.isoformat(), now
+    meta.put(session, LAST_PASS, now.isoformat(), now)
 
 
 def database_bytes(session: Session) -> int | None:

@@ -36,7 +36,8 @@ from aggregator.dedupe import (
     signature,
     with_levels,
 )
-from aggregator.store.models import Base, Item, Meta
+from aggregator.store import meta
+from aggregator.store.models import Base, Item
 from aggregator.storyindex import Assignment, StoryIndex
 
 STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
@@ -193,11 +194,12 @@ class Stories:
             if book is None or book.index.window != window or book.index.threshold != threshold:
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
             _take_lock(session)
-            epoch = _meta(session, _EPOCH_KEY) or ""
+            shared = meta.read(session, _EPOCH_KEY, _SEQ_KEY)
+            epoch = shared.get(_EPOCH_KEY, "")
             if book.epoch is not None and epoch != book.epoch:
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
             book.epoch = epoch
-            seq = _current_seq(session)
+            seq = int(shared.get(_SEQ_KEY) or 0)
             if seq != book.seq:
                 _catch_up(session, book, window)
             rows = session.execute(wanted).all()
@@ -211,7 +213,7 @@ class Stories:
             changes += [Assignment(event, event, True) for event in events]
             new_seq = seq + 1
             _write(session, changes, [] if levels_stored else items, new_seq)
-            _set_seq(session, new_seq)
+            meta.put(session, _SEQ_KEY, str(new_seq), datetime.now(UTC))
             book.seq = new_seq
             return changes
 
@@ -251,30 +253,7 @@ def detach(session: Session, item_id: int) -> None:
                 .where(Item.id.in_(remaining))
                 .values(story_id=leader, is_representative=Item.id == leader)
             )
-    epoch = _meta(session, _EPOCH_KEY)
-    _set_meta(session, _EPOCH_KEY, str(int(epoch) + 1 if epoch and epoch.isdigit() else 1))
-
-
-def _meta(session: Session, key: str) -> str | None:
-    return session.scalar(select(Meta.value).where(Meta.key == key))
-
-
-def _current_seq(session: Session) -> int:
-    value = _meta(session, _SEQ_KEY)
-    return int(value) if value and value.isdigit() else 0
-
-
-def _set_seq(session: Session, seq: int) -> None:
-    _set_meta(session, _SEQ_KEY, str(seq))
-
-
-def _set_meta(session: Session, key: str, value: str) -> None:
-    row = session.get(Meta, key)
-    now = datetime.now(UTC)
-    if row is None:
-        session.add(Meta(key=key, value=value, changed_at=now))
-    else:
-        row.value, row.changed_at = value, now
+    meta.bump(session, _EPOCH_KEY, datetime.now(UTC))
 
 
 def _catch_up(session: Session, book: _Book, window: timedelta) -> None:
