@@ -156,6 +156,7 @@ _NUMBER = re.compile(r"^\d[\d.]*$")
 
 
 Rarity = Callable[[str], float]
+_NOTHING: frozenset[str] = frozenset()  # every empty set of an interned signature (216 bytes each)
 
 
 def _rare(term: str) -> float:
@@ -191,8 +192,8 @@ class Signature:
         about half of its memory.
         """
 
-        def shared(values: Iterable[str]) -> frozenset[str]:
-            return frozenset(map(sys.intern, values))
+        def shared(values: frozenset[str]) -> frozenset[str]:
+            return frozenset(map(sys.intern, values)) if values else _NOTHING
 
         return replace(
             self,
