@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -469,3 +470,53 @@ def test_any_arrival_order_gives_the_same_stories_on_the_database(
     random.Random(seed).shuffle(shuffled)
     assert run(shuffled) == in_order
     assert len({story for story, _ in in_order.values()}) == 2
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_two_workers_storing_at_once_give_the_stories_of_one(
+    db: Store, database_url: str, seed: int
+) -> None:
+    """Two processes on one database each store half the items and decide stories
+    while the other does: the outcome is the one a single process gives."""
+    alone = Store(database_url)
+    try:
+        for row in SHUFFLED:
+            save(alone, [row])
+        expected = story_rows(alone)
+        with alone.session() as session:
+            session.execute(Item.__table__.delete())
+    finally:
+        alone.close()
+
+    rows = list(SHUFFLED)
+    random.Random(seed).shuffle(rows)
+    halves = (rows[::2], rows[1::2])
+    workers = [Store(database_url), Store(database_url)]
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def work(store: Store, mine: Sequence[tuple[str, str, str, float]]) -> None:
+        start.wait()
+        try:
+            for row in mine:
+                save(store, [row], defer=True)
+                store.assign_stories()
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            failures.append(exc)
+
+    try:
+        threads = [
+            threading.Thread(target=work, args=(store, half))
+            for store, half in zip(workers, halves, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for store in workers:
+            store.assign_stories()  # whatever the other left pending
+    finally:
+        for store in workers:
+            store.close()
+    assert failures == []
+    assert story_rows(db) == expected
