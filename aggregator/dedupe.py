@@ -176,7 +176,9 @@ class Signature:
     headline_numbers: frozenset[str]
     boilerplate: bool
     entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
-    body_terms: frozenset[str] = frozenset()  # the terms of the summary alone
+    # Headline terms the summary lacks: the summary's own terms are the rest
+    # (``body_terms``), kept as this difference because it is a few terms, not forty.
+    title_only: frozenset[str] = frozenset()
     headline_authorities: frozenset[str] = frozenset()  # "FDA", "NEJM": who the headline cites
     headline_drugs: frozenset[str] = frozenset()  # generic names of the drugs the headline names
     # How often the item's own feed document repeats each term, as a level of
@@ -205,7 +207,7 @@ class Signature:
             numbers=shared(self.numbers),
             headline_numbers=shared(self.headline_numbers),
             entities=shared(self.entities),
-            body_terms=shared(self.body_terms),
+            title_only=shared(self.title_only),
             headline_authorities=shared(self.headline_authorities),
             headline_drugs=shared(self.headline_drugs),
             levels={sys.intern(term): level for term, level in self.levels.items()},
@@ -217,6 +219,11 @@ class Signature:
 
     def identifying(self, term: str) -> bool:
         return self.levels.get(term, 0) <= IDENTIFYING_LEVEL
+
+    @property
+    def body_terms(self) -> frozenset[str]:
+        """The terms of the summary alone."""
+        return self.terms - self.title_only
 
     @cached_property
     def identifying_terms(self) -> frozenset[str]:
@@ -284,7 +291,7 @@ def signature(title: str, text: str) -> Signature:
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
-        body_terms=body_terms,
+        title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
         headline_drugs=(frozenset(title_words) & drug_names()) - BODY_SUBSTANCES,
     )
@@ -387,12 +394,12 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     ]
     if len(shared) < MIN_SHARED:
         return False
-    if len(a.body_terms) < MIN_BODY or len(b.body_terms) < MIN_BODY:
+    body_a, body_b = a.body_terms, b.body_terms
+    if len(body_a) < MIN_BODY or len(body_b) < MIN_BODY:
         return True
-    if any(t in a.body_terms and t in b.body_terms for t in shared):
+    if any(t in body_a and t in body_b for t in shared):
         return True
-    body = a.body_terms & b.body_terms
-    return len(body) / min(len(a.body_terms), len(b.body_terms)) >= BODY_COPY
+    return len(body_a & body_b) / min(len(body_a), len(body_b)) >= BODY_COPY
 
 
 def choose_representative(items: Sequence[StoryItem]) -> int:
