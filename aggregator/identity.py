@@ -29,6 +29,7 @@ _TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+HASH_DIGITS = 32  # hex digits kept of a content hash: 128 bits
 # Characters a path may carry unescaped; everything else is percent-encoded the one way.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _ESCAPE_RE = re.compile(r"%[0-9a-fA-F]{2}")
@@ -99,7 +100,10 @@ def identifiers(item: ParsedItem) -> tuple[str, ...]:
 
 
 def content_hash(item: ParsedItem) -> str:
-    """sha256 over what a reader sees; dates and view counts are left out.
+    """sha256 over what a reader sees, cut to 128 bits; dates and view counts are left out.
+
+    128 bits tell "changed?" as surely as 256 and take half the room in every
+    stored row (migration 0008 cut the hashes already stored the same way).
 
     ``updated``, ``published`` (some feeds stamp every entry with the fetch
     time) and view counts change on every fetch of some feeds without the entry
@@ -144,7 +148,7 @@ def content_hash(item: ParsedItem) -> str:
         ],
     }
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:HASH_DIGITS]
 
 
 def _iso(value: object) -> str | None:

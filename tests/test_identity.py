@@ -118,6 +118,13 @@ def test_content_hash_ignores_updated_published_and_view_counts() -> None:
     assert content_hash(before) == content_hash(after)
 
 
+def test_content_hash_is_the_head_of_the_sha256_stored_before_migration_0008() -> None:
+    # what this item hashed to when whole sha256 digests were stored: the stored
+    # hashes were cut to their first 32 digits, so they still equal fresh ones
+    whole = "4bcbd4ff4bbf9c2d06c3be67963f2b1eb9a23bdb16532d9921102d0d61b71901"
+    assert content_hash(ITEM) == whole[:32]
+
+
 @pytest.mark.parametrize(
     "change",
     [

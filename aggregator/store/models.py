@@ -57,6 +57,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 URL = Annotated[str, mapped_column(String(2048))]
 SourceId = Annotated[str, mapped_column(String(64))]
+# Tables that are their primary key: on SQLite the key is then the table, not a copy of it
+# beside a rowid table (migration 0008).
+ROWID_LESS = {"sqlite_with_rowid": False}
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -134,7 +137,7 @@ class Item(Base):
     updated: Mapped[datetime | None]
     image: Mapped[str | None] = mapped_column(String(2048))
     tags: Mapped[list[str]] = mapped_column(default=list)
-    content_hash: Mapped[str] = mapped_column(String(80))
+    content_hash: Mapped[str] = mapped_column(String(80))  # 32 hex digits (migration 0008)
     story_id: Mapped[int | None] = mapped_column(Integer)
     is_representative: Mapped[bool] = mapped_column(Boolean, default=True)
     # The terms the item's own feed repeated, "term:level ..." (see aggregator.dedupe),
@@ -187,7 +190,6 @@ class Item(Base):
         Index("ix_items_story", "story_id"),
         Index("ix_items_story_seq", "story_seq"),
         Index("ix_items_event", "kind", "event_end", "event_start"),
-        Index("ix_items_changed", "changed_at"),
         Index("ix_items_doi", "doi"),
         Index("ix_items_source_published", "source_id", "published", "id"),
     )
@@ -272,7 +274,7 @@ class ItemIdentifier(Base):
     identifier: Mapped[str] = mapped_column(String(300), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
 
-    __table_args__ = (Index("ix_item_identifiers_item", "item_id"),)
+    __table_args__ = (Index("ix_item_identifiers_item", "item_id"), ROWID_LESS)
 
 
 class ItemCitation(Base):
@@ -289,7 +291,7 @@ class ItemCitation(Base):
     )
     doi: Mapped[str] = mapped_column(String(255), primary_key=True)
 
-    __table_args__ = (Index("ix_item_citations_doi", "doi"),)
+    __table_args__ = (Index("ix_item_citations_doi", "doi"), ROWID_LESS)
 
 
 class ItemTag(Base):
@@ -300,7 +302,7 @@ class ItemTag(Base):
     )
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
-    __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"),)
+    __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"), ROWID_LESS)
 
 
 class FetchLog(Base):

@@ -68,11 +68,16 @@ class IndexRow:
 
 
 def index_row(item_id: int, title: str, summary: str, content: str | None) -> IndexRow:
-    """What is indexed of an item: its title, and the text of its summary and content."""
-    parts = [html_to_text(summary)]
+    """What is indexed of an item: its title, and the text of its summary and content.
+
+    Feeds often repeat the summary at the head of the content: the summary's
+    text is then indexed once, inside the content's, not stored twice.
+    """
+    plain = html_to_text(summary)
     if content:
-        parts.append(html_to_text(content))
-    body = " ".join(dict.fromkeys(part for part in parts if part))[:MAX_TEXT]
+        whole = html_to_text(content)
+        plain = whole if plain in whole else f"{plain} {whole}".strip()
+    body = plain[:MAX_TEXT]
     return IndexRow(item_id, _CONTROL.sub(" ", title), _CONTROL.sub(" ", body))
 
 
