@@ -10,6 +10,7 @@ from webfactory import NOW, entry, fill, make_story, save, setup_store, web_sett
 
 from aggregator.records import EventInfo, FeaturedPolicy, Kind
 from aggregator.store import Store
+from aggregator.store import reads as reads_module
 from aggregator.store.models import Item
 from aggregator.store.reads import InvalidCursor
 
@@ -172,6 +173,16 @@ def test_calendar_walks_every_event_once_in_start_order(reads: Store) -> None:
 def test_calendar_reaches_events_far_behind_ones_its_filters_leave_out(reads: Store) -> None:
     save(reads, [_conference(n) for n in range(1, 60)])
     save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(3)])
+    tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]
+    assert _calendar(reads, "upcoming", tag="oncology") == sorted(tagged)
+
+
+def test_calendar_reaches_them_too_past_more_than_two_batches_of_keys(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reads_module, "CALENDAR_BATCH", 8)  # then a page of 7 needs a third step
+    save(reads, [_conference(n) for n in range(1, 60)])
+    save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(9)])
     tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]
     assert _calendar(reads, "upcoming", tag="oncology") == sorted(tagged)
 
