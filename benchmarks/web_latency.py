@@ -9,13 +9,19 @@ connections spread over two processes, raw sockets, no keep-alive since
 sync workers close every connection) then takes turns on the hello-world app
 and on each path of the site, ``--rounds`` times, so that both see the same
 machine; it prints requests/s with p50 / p99 latency per path, as medians
-over the rounds, and the share of hello-world's requests/s.
+over the rounds, and the share of hello-world's requests/s. It also reads the
+CPU time (user + sys) the server's workers spent during each measurement and
+prints it per request, with hello-world's as a share of it: on a machine
+shared with other work, the rates move with the load and that ratio does not.
 
 ``/ (render)`` asks for the front page with a query parameter that changes on
 every request: the page cache cannot answer it, so it measures building the
 page. ``--explain`` prints SQLite's query plans of the front page's statements,
 to check that every one walks an index. ``--keep DIR`` keeps the databases in
-DIR and reuses one that already holds the wanted number of items.
+DIR and reuses one that already holds the wanted number of items. ``--serve``
+also starts ``medfeed serve`` with the same number of workers on the same
+database and measures ``/`` there too, taking turns with the others (issue 11
+reported plain gunicorn at half the rate of ``medfeed serve``).
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/web_latency.py [--items 100000 1000000] [--seconds 10]``.
@@ -193,7 +199,20 @@ def start_gunicorn(
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     command += ["--log-level", "warning", "--chdir", str(folder), app]
-    process = subprocess.Popen(command, cwd=folder, env={**os.environ, **env})
+    return started(subprocess.Popen(command, cwd=folder, env={**os.environ, **env}), port, app)
+
+
+def start_serve(config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``medfeed serve``: gunicorn run from inside the medfeed command (``aggregator.serve``)."""
+    medfeed = Path(sys.executable).with_name("medfeed")
+    command = [str(medfeed), "--config", str(config), "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=config.parent, stdout=subprocess.DEVNULL)
+    return started(process, port, "medfeed serve")
+
+
+def started(process: subprocess.Popen[bytes], port: int, app: str) -> subprocess.Popen[bytes]:
+    """The process, once its site answers ``/``."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -202,7 +221,7 @@ def start_gunicorn(
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"gunicorn {app} did not answer within 60 s")
+    raise SystemExit(f"{app} did not answer within 60 s")
 
 
 def _client(port: int, path: str, seconds: float, threads: int) -> list[float]:
@@ -248,16 +267,43 @@ class Measured:
     rate: float  # requests/s
     p50: float  # ms
     p99: float  # ms
+    cpu: float  # ms of the server's worker processes (user + sys) per request
 
 
-def load(port: int, path: str, seconds: float, connections: int) -> Measured:
+def workers_cpu(server: int) -> float:
+    """Seconds of CPU (user + sys) used so far by the worker processes of a gunicorn master.
+
+    On a machine shared with other work, requests/s and latencies move with
+    the load; the CPU a request costs the workers does not, so the shares of
+    hello-world's CPU per request are the steadier comparison.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == server:  # ppid; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def load(port: int, path: str, seconds: float, connections: int, server: int) -> Measured:
     """``connections`` clients in two processes (one process's GIL would be the bottleneck)."""
     split = [connections // 2 + connections % 2, connections // 2]
     with ProcessPoolExecutor(2) as pool:
+        cpu = workers_cpu(server)
         parts = list(pool.map(_client, [port] * 2, [path] * 2, [seconds] * 2, split))
+        cpu = workers_cpu(server) - cpu
     ordered = sorted(latency for part in parts for latency in part)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return Measured(len(ordered) / seconds, statistics.median(ordered) * 1000, p99 * 1000)
+    return Measured(
+        len(ordered) / seconds,
+        statistics.median(ordered) * 1000,
+        p99 * 1000,
+        cpu * 1000 / len(ordered),
+    )
 
 
 def median_of(rounds: list[Measured]) -> Measured:
@@ -265,6 +311,7 @@ def median_of(rounds: list[Measured]) -> Measured:
         statistics.median(m.rate for m in rounds),
         statistics.median(m.p50 for m in rounds),
         statistics.median(m.p99 for m in rounds),
+        statistics.median(m.cpu for m in rounds),
     )
 
 
@@ -276,6 +323,9 @@ PATHS = [
     ("/?kind=news", "/?kind=news"),
     ("/api/items?tag=oncology", "/api/items?tag=oncology"),
 ]
+
+
+SERVE_PATHS = PATHS[:2]  # beside plain gunicorn's "/" and "/ (render)"
 
 
 def prepare(folder: Path, items: int, explain_plans: bool) -> Path:
@@ -307,25 +357,35 @@ def measure(config: Path, args: argparse.Namespace) -> None:
         "web:create_app()", site_port, args.workers, folder=REPO,
         env={"MEDFEED_CONFIG": str(config)},
     )  # fmt: skip
-    results: dict[str, list[Measured]] = {name: [] for name, _ in [("hello", ""), *PATHS]}
+    servers = [hello, site]
+    turns = [("hello", hello, hello_port, "/")]
+    turns += [(name, site, site_port, path) for name, path in PATHS]
+    if args.serve:
+        serve_port = free_port()
+        serve = start_serve(config, serve_port, args.workers)
+        servers.append(serve)
+        turns += [(f"medfeed serve {name}", serve, serve_port, path) for name, path in SERVE_PATHS]
+    results: dict[str, list[Measured]] = {name: [] for name, _, _, _ in turns}
     try:
         for _ in range(args.rounds):
-            load(hello_port, "/", 1.0, args.connections)  # warm-up
-            results["hello"].append(load(hello_port, "/", args.seconds, args.connections))
-            for name, path in PATHS:
-                load(site_port, path, 1.0, args.connections)
-                results[name].append(load(site_port, path, args.seconds, args.connections))
+            for name, server, port, path in turns:
+                load(port, path, 1.0, args.connections, server.pid)  # warm-up
+                measured = load(port, path, args.seconds, args.connections, server.pid)
+                results[name].append(measured)
     finally:
-        for server in (hello, site):
+        for server in servers:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=20)
     base = median_of(results["hello"])
-    print(f"{'path':<34} {'req/s':>8} {'of hello':>9} {'p50':>9} {'p99':>9}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print(f"{'path':<34} {'req/s':>8} {'of hello':>9} {'p50':>9} {'p99':>9} {'CPU/req':>9} "
+          f"{'hello/CPU':>9}")  # fmt: skip
     for name, rounds in results.items():
         m = median_of(rounds)
         label = "hello-world Flask app /" if name == "hello" else name
         print(
             f"{label:<34} {m.rate:8.0f} {m.rate / base.rate:8.0%} {m.p50:6.1f} ms {m.p99:6.1f} ms"
+            f" {m.cpu:6.2f} ms {base.cpu / m.cpu:8.0%}"
         )
 
 
@@ -338,13 +398,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the databases in this folder")
+    parser.add_argument("--serve", action="store_true", help="also measure `medfeed serve`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="medfeed-bench-") as scratch:
         for items in args.items:
             folder = (args.keep or Path(scratch)) / f"items-{items}"
             config = prepare(folder, items, args.explain)
             print(
-                f"\n{items:,} items; gunicorn: {args.workers} sync workers; load: "
+                f"\nload average before: {os.getloadavg()[0]:.1f}; "
+                f"{items:,} items; gunicorn: {args.workers} sync workers; load: "
                 f"{args.connections} connections, {args.seconds:.0f} s per path, "
                 f"median of {args.rounds} rounds"
             )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
 from aggregator.records import EventInfo, FeaturedPolicy, Kind
 from aggregator.store import Store
+from aggregator.store import reads as reads_module
+from aggregator.store.models import Item
 from aggregator.store.reads import InvalidCursor
 
 
@@ -141,3 +144,54 @@ def test_stories_show_once_unless_every_item_is_asked_for(reads: Store) -> None:
     make_story(reads, first, [second])
     assert [item.id for item in reads.list_items().items] == [first]
     assert len(reads.list_items(stories=False).items) == 2
+
+
+def _conference(start_in_days: float, *, days: float = 3, **extra: object) -> tuple:  # type: ignore[type-arg]
+    start = NOW + timedelta(days=start_in_days)
+    return entry(Kind.CONFERENCE, event=EventInfo(start=start, end=start + timedelta(days=days)),
+                 **extra)  # fmt: skip
+
+
+def _calendar(store: Store, when: str, **filters: object) -> list[int]:
+    return _walk(store, kind=Kind.CONFERENCE, when=when, now=NOW, **filters)
+
+
+def test_calendar_walks_every_event_once_in_start_order(reads: Store) -> None:
+    save(reads, [_conference(-40 + 3 * n) for n in range(30)])  # ended, ongoing and coming
+    save(reads, [_conference(5) for _ in range(4)])  # ties on the start
+    save(reads, [_conference(-100, days=400, title="A long series")])  # began long ago, not over
+    with reads.session() as session:
+        events = sorted(session.execute(select(Item.event_start, Item.id, Item.event_end)).all())
+
+    upcoming = [item_id for start, item_id, end in events if end >= NOW]
+    past = [item_id for start, item_id, end in reversed(events) if end < NOW]
+    assert _calendar(reads, "upcoming") == upcoming
+    assert _calendar(reads, "past") == past
+    assert reads.get_item(upcoming[0]).title == "A long series"  # type: ignore[union-attr]
+
+
+def test_calendar_reaches_events_far_behind_ones_its_filters_leave_out(reads: Store) -> None:
+    save(reads, [_conference(n) for n in range(1, 60)])
+    save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(3)])
+    tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]
+    assert _calendar(reads, "upcoming", tag="oncology") == sorted(tagged)
+
+
+def test_calendar_reaches_them_too_past_more_than_two_batches_of_keys(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reads_module, "CALENDAR_BATCH", 8)  # then a page of 7 needs a third step
+    save(reads, [_conference(n) for n in range(1, 60)])
+    save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(9)])
+    tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]
+    assert _calendar(reads, "upcoming", tag="oncology") == sorted(tagged)
+
+
+def test_calendar_shows_a_story_once_however_many_members_come_first(reads: Store) -> None:
+    save(reads, [_conference(1 + n / 100) for n in range(40)])
+    save(reads, [_conference(2, title="The story's face")])
+    members = [item.id for item in reads.list_items(kind=Kind.CONFERENCE, limit=41).items]
+    face = members.pop()
+    make_story(reads, face, members)
+    section = reads.latest_by_kind(NOW)[Kind.CONFERENCE]  # five, so keys come in batches
+    assert [item.title for item in section] == ["The story's face"]
