@@ -189,7 +189,7 @@ class Item(Base):
         Index("ix_items_published", "published", "id"),
         Index("ix_items_story", "story_id"),
         Index("ix_items_story_seq", "story_seq"),
-        Index("ix_items_event", "kind", "event_end", "event_start"),
+        Index("ix_items_event", "kind", "event_end", "event_start", "id"),
         Index("ix_items_doi", "doi"),
         Index("ix_items_source_published", "source_id", "published", "id"),
     )
