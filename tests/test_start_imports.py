@@ -59,19 +59,23 @@ def test_a_parse_worker_holds_neither_the_store_nor_the_web(tmp_path: Path) -> N
     assert imported & {"sqlalchemy", "pydantic", "httpx", "rich", "alembic", *WEB} == set()
 
 
-def test_an_all_304_refresh_imports_no_parser_no_web_and_no_alembic(
+def test_an_all_304_refresh_imports_no_parser_no_web_no_alembic_and_starts_no_pool(
     tmp_path: Path, database_url: str
 ) -> None:
     with LocalServer() as server:
         server.route("/a.xml", served(rss([Entry("Trial results", "https://x.org/t", "t-1")])))
         config = tmp_path / "config.yaml"
-        sources = [(name, server.url("/a.xml"), "news") for name in ("alpha", "beta")]
+        names = ("alpha", "beta", "gamma", "delta", "epsilon")  # enough for a parse pool
+        sources = [(name, server.url("/a.xml"), "news") for name in names]
         text = config_text(database_url, sources, fulltext="{enabled: false}")
         config.write_text(text.replace("timeout: 2s", "timeout: 60s"))  # a loaded machine
         command = ["--config", str(config), "refresh", "--all", "--format", "tsv"]
         assert main(command) == 0
         again = f"from aggregator.cli import main\nmain({command!r})"
         imported, printed = imported_by("-c", again + PRINT_MODULES)
-    assert printed.count("\tnot-modified\t") == 2
+    assert printed.count("\tnot-modified\t") == len(names)
     assert {"sqlalchemy", "httpx"} <= imported
     assert imported & (PARSERS | WEB | {"alembic"}) == set()
+    # no parse pool is started for bodies that never came, and a one-shot command
+    # counts nothing nobody could scrape
+    assert imported & {"multiprocessing", "prometheus_client"} == set()
