@@ -424,7 +424,7 @@ def compile_medfeed(python: Path) -> None:
 
     The editable install in ``.venv`` leaves them as sources, and where
     ``PYTHONDONTWRITEBYTECODE`` is set (this sandbox sets it) every command
-    would compile ~45 modules again: ~0.2 s of CPU per command that reader,
+    would compile ~40 modules again: ~0.2 s of CPU per command that reader,
     installed by pip with its bytecode, never pays.
     """
     folders = [str(REPO / name) for name in ("aggregator", "web")]
