@@ -13,6 +13,8 @@ so this module, on start) holds none of them.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -93,6 +95,11 @@ def _format_option(command: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; Ctrl-C ends it quietly (exit 130), as a shell expects, never a traceback."""
+    # The process ends with the command, so its objects need no collecting: without
+    # this the interpreter's final collections walk everything SQLAlchemy, pydantic
+    # and httpx built, ~0.2 s of CPU per command (a fifth of a pass of 100 304s).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         return _main(argv)
     except KeyboardInterrupt:
