@@ -13,6 +13,8 @@ so this module, on start) holds none of them.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -93,6 +95,11 @@ def _format_option(command: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command; Ctrl-C ends it quietly (exit 130), as a shell expects, never a traceback."""
+    # The process ends with the command, so its objects need no collecting: without
+    # this the interpreter's final collections walk everything SQLAlchemy, pydantic
+    # and httpx built, ~0.2 s of CPU per command (a fifth of a pass of 100 304s).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -236,30 +243,31 @@ def refresh(
         return EXIT_USAGE
     store.sync_sources(settings.configured_sources())
     due_only = not (every or requested)
-    ids = list(requested) or (None if due_only else [s.id for s in store.sources() if s.enabled])
+    ids = list(requested) or (None if due_only else store.enabled_source_ids())
     total = len(ids) if ids is not None else store.due_count()
+    from .metrics import only_if_shared
     from .refresh import Refresher  # fetch and parse stages: only this command runs them
 
-    if console.is_terminal and form == "table" and total:
-        from rich import progress as bar  # a bar only for a person at a terminal
+    with only_if_shared():  # this process serves no /metrics
+        if console.is_terminal and form == "table" and total:
+            from rich import progress as bar  # a bar only for a person at a terminal
 
-        with bar.Progress(
-            bar.TextColumn("refreshing"), bar.BarColumn(), bar.MofNCompleteColumn(),
-            bar.TimeElapsedColumn(), console=console, transient=True,
-        ) as progress:  # fmt: skip
-            task = progress.add_task("refresh", total=total)
-            refresher = Refresher(settings, store, on_outcome=lambda _o: progress.advance(task))
-            outcomes = refresher.refresh(source_ids=ids, due_only=due_only)
-    else:
-        outcomes = Refresher(settings, store).refresh(source_ids=ids, due_only=due_only)
+            with bar.Progress(
+                bar.TextColumn("refreshing"), bar.BarColumn(), bar.MofNCompleteColumn(),
+                bar.TimeElapsedColumn(), console=console, transient=True,
+            ) as progress:  # fmt: skip
+                task = progress.add_task("refresh", total=total)
+                refresher = Refresher(settings, store, on_outcome=lambda _: progress.advance(task))
+                outcomes = refresher.refresh(source_ids=ids, due_only=due_only)
+        else:
+            outcomes = Refresher(settings, store).refresh(source_ids=ids, due_only=due_only)
     refreshed = {o.source_id for o in outcomes}
-    known = {s.id: s for s in store.sources(include_retired=True)}
-    now = datetime.now(UTC)
-    outcomes += [
-        SourceOutcome(s, "skipped", error=skip_reason(known.get(s), now))
-        for s in ids or ()
-        if s not in refreshed
-    ]
+    if skipped := [s for s in ids or () if s not in refreshed]:
+        known = {s.id: s for s in store.sources(include_retired=True)}
+        now = datetime.now(UTC)
+        outcomes += [
+            SourceOutcome(s, "skipped", error=skip_reason(known.get(s), now)) for s in skipped
+        ]
     finished = datetime.now(UTC)
     if not outcomes:
         if form != "json":

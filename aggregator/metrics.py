@@ -10,7 +10,9 @@ workers, so the counters live in prometheus-client's multiprocess mode: every
 process writes its samples to files in ``$PROMETHEUS_MULTIPROC_DIR`` and
 ``/metrics`` sums them. prometheus-client picks that mode when it is *imported*,
 so it is imported here on first use, after ``medfeed run`` / ``serve`` have set
-the directory up (``metrics_directory``), never at module import.
+the directory up (``metrics_directory``), never at module import. A one-shot
+``medfeed refresh`` with no such directory exits before anyone could scrape it:
+it counts nothing (``only_if_shared``) and never imports the client.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Refresh passes range from one 304 (milliseconds) to a full pass over hundreds of feeds.
 PASS_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+
+
+_discarding = False  # see only_if_shared
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,26 @@ _ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
+@contextmanager
+def only_if_shared() -> Iterator[None]:
+    """In a process that serves no ``/metrics``: count only into a multiprocess directory.
+
+    Without ``$PROMETHEUS_MULTIPROC_DIR`` the counters would live in this
+    process's memory and vanish with it; importing prometheus-client and
+    counting 100 fetches costs ~35 ms, a tenth of a pass of 304s.
+    """
+    global _discarding
+    before, _discarding = _discarding, not os.environ.get(MULTIPROC_ENV)
+    try:
+        yield
+    finally:
+        _discarding = before
+
+
 def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -> None:
     """Count one source's fetch: its status, the items it stored, its failure kind."""
+    if _discarding:
+        return
     metrics = counters()
     metrics.fetches.labels(outcome.source_id, outcome.status).inc()
     if outcome.new:
@@ -115,6 +138,8 @@ def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -
 
 
 def record_pass(seconds: float) -> None:
+    if _discarding:
+        return
     metrics = counters()
     metrics.passes.inc()
     metrics.pass_seconds.observe(seconds)

@@ -20,29 +20,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from . import metrics, pacing, websub
 from .config import Settings
 from .errors import FetchError, HTTPStatusError, MedfeedError, ParseError
 from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
+from .groupcommit import GroupWriter
 from .leases import this_holder
 from .prepare import PrepareJob, prepare, start_worker
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retention import purge_after_pass
 from .store import Store, default_worker_name
 from .tagging import specialties_from_config
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,9 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     itself. Workers exit by themselves when this process is killed
     (``leases.die_with``).
     """
+    import multiprocessing  # here: a pass that parses nothing never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["aggregator.prepare"])
     return ProcessPoolExecutor(
@@ -84,6 +90,26 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
         initializer=start_worker,
         initargs=(this_holder(),),
     )
+
+
+class PoolOnDemand(Executor):
+    """A parse pool started by the first body to parse, so a pass of 304s starts none.
+
+    Even unused, a pool costs a resource-tracker process and the multiprocessing
+    imports: a tenth of a second, as much as the rest of such a pass.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+        if self._pool is None:
+            self._pool = parse_pool()
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class Refresher:
@@ -135,7 +161,7 @@ class Refresher:
         """
         started = time.monotonic()
         if source_ids is None and not due_only:
-            source_ids = [s.id for s in self.store.sources() if s.enabled]
+            source_ids = self.store.enabled_source_ids()
         outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
             if source_ids is not None:
@@ -166,7 +192,7 @@ class Refresher:
         if self._pool is not None or sources < POOL_THRESHOLD:
             yield
             return
-        self._pool = parse_pool()
+        self._pool = PoolOnDemand()
         try:
             yield
         finally:
@@ -183,9 +209,13 @@ class Refresher:
         pool = self._pool
         db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
         done: set[str] = set()
+        # 304s and failures store no items: their states are written in groups
+        states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
         try:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
-                tasks = [self._one(fetcher, state, pool, db, done) for state in states]
+                tasks = [
+                    self._one(fetcher, state, pool, db, states_writer, done) for state in states
+                ]
                 outcomes = list(await asyncio.gather(*tasks))
             await _in(db, self._assign_stories)
             await self._subscribe()
@@ -285,6 +315,7 @@ class Refresher:
         state: SourceState,
         pool: Executor | None,
         db: Executor,
+        states_writer: GroupWriter[FetchReport],
         done: set[str],
     ) -> SourceOutcome:
         started = _now()
@@ -303,16 +334,16 @@ class Refresher:
             if fetched.not_modified:
                 outcome = SourceOutcome(state.id, "not-modified")
                 report = self._success(state, started, outcome, fetched, unconditional)
-                await _in(db, self.store.record_fetch, report, worker=self.worker)
+                await states_writer.put(report)
             else:
                 outcome = await self._store(state, fetched, started, unconditional, pool, db)
         except MedfeedError as exc:
             error = exc
-            outcome = await self._failed(state, started, exc, db)
+            outcome = await self._failed(state, started, exc, states_writer)
         except Exception as exc:  # a bug must not stop the other sources
             log.exception("source %s: unexpected error", state.id)
             error = exc
-            outcome = await self._failed(state, started, exc, db)
+            outcome = await self._failed(state, started, exc, states_writer)
         done.add(state.id)
         metrics.record_outcome(outcome, error)
         if self._on_outcome is not None:
@@ -395,7 +426,11 @@ class Refresher:
         )
 
     async def _failed(
-        self, state: SourceState, started: datetime, exc: BaseException, db: Executor
+        self,
+        state: SourceState,
+        started: datetime,
+        exc: BaseException,
+        states_writer: GroupWriter[FetchReport],
     ) -> SourceOutcome:
         finished = _now()
         message = _message(state.id, exc)
@@ -419,7 +454,7 @@ class Refresher:
             http_status=status,
             disable_reason="HTTP 410 Gone: the feed was removed" if status == 410 else None,
         )
-        await _in(db, self.store.record_fetch, report, worker=self.worker)
+        await states_writer.put(report)
         return outcome
 
 

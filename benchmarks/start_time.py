@@ -8,6 +8,9 @@ job or an admin would run it, ``--runs`` times, and prints the medians (wall
 and CPU time) beside an empty Python start (``python -c pass``), the import
 of ``aggregator.cli`` alone and ``medfeed --help``.
 ``python -X importtime -m aggregator.cli ...`` shows where an import goes.
+medfeed's own modules are compiled to bytecode first, as installing a package
+does (see ``peer_reader.compile_medfeed``: with ``PYTHONDONTWRITEBYTECODE`` set
+and an editable install, every command would compile them again).
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/start_time.py [--feeds 100] [--items 5] [--runs 5]``.
@@ -81,6 +84,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (GENERATOR / "gen_feeds.py").exists():
         raise SystemExit(f"the shared workload generator is not at {GENERATOR}")
+    folders = [str(REPO / name) for name in ("aggregator", "web")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="medfeed-start-") as scratch:
         folder = Path(scratch)
         port = free_port()

@@ -89,6 +89,36 @@ def test_second_fetch_sends_etag_and_last_modified_and_gets_304(server: LocalSer
     assert second.not_modified and second.body is None
 
 
+def test_conditional_fetches_and_small_redirects_reuse_one_connection(
+    server: LocalServer,
+) -> None:
+    """A 304 (or a redirect) read to its end gives its connection back to the pool:
+    a pass of 304s pays no handshake per source."""
+    ports: list[int] = []
+
+    def counted(route: Any) -> Any:
+        def handle(handler: BaseHTTPRequestHandler) -> None:
+            ports.append(handler.client_address[1])
+            route(handler)
+
+        return handle
+
+    server.route("/feed", counted(conditional_feed))
+    moved = {"Location": "/feed", "Content-Type": "text/plain"}
+    server.route("/old", counted(lambda handler: send(handler, 302, b"moved", moved)))
+
+    async def three_fetches() -> list[Fetched]:
+        async with Fetcher(FetchLimits(concurrency=1)) as fetcher:
+            return [
+                await fetcher.fetch("s", server.url(path), etag=ETAG, now=NOW)
+                for path in ("/feed", "/feed", "/old")
+            ]
+
+    fetched = run(three_fetches())
+    assert all(f.not_modified for f in fetched)
+    assert len(ports) == 4 and len(set(ports)) == 1
+
+
 def test_first_fetch_sends_no_validators(server: LocalServer) -> None:
     server.route("/feed", conditional_feed)
     run(fetch_one(server.url("/feed")))

@@ -14,6 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from aggregator.cli import main
 from aggregator.config import Settings, load_settings
 from aggregator.errors import FetchTimeout, HTTPStatusError, ParseError
 from aggregator.metrics import MULTIPROC_ENV, error_kind, metrics_directory
@@ -102,6 +103,20 @@ def test_a_not_modified_fetch_is_counted_as_such_and_stores_nothing(
     refresh(settings, store)
     assert sample("medfeed_fetches_total", source="good", status="not-modified") == unchanged + 1
     assert sample("medfeed_items_stored_total", source="good", change="new") == new
+
+
+def test_a_one_shot_refresh_command_counts_nothing_yet_later_passes_count(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``medfeed refresh`` serves no /metrics: without a multiprocess directory its
+    counters could never be read, so it does not count (or import the client)."""
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    passes = sample("medfeed_refresh_passes_total")
+    command = ["--config", str(settings.path), "refresh", "--all", "--format", "tsv"]
+    assert main(command) == 1  # two of the three sources fail
+    assert sample("medfeed_refresh_passes_total") == passes
+    refresh(settings, store)
+    assert sample("medfeed_refresh_passes_total") == passes + 1
 
 
 def test_metrics_page_reports_backoff_last_success_stories_and_database_size(

@@ -135,6 +135,10 @@ class Store(Reads):
         with self.session() as session:
             return source_rows.list_sources(session, include_retired=include_retired)
 
+    def enabled_source_ids(self) -> list[str]:
+        with self.session() as session:
+            return source_rows.enabled_ids(session)
+
     def due_count(self, now: datetime | None = None) -> int:
         with self.session() as session:
             return source_rows.due_count(session, now or _now())
@@ -199,8 +203,12 @@ class Store(Reads):
             raise
 
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
+        self.record_fetches([report], worker=worker)
+
+    def record_fetches(self, reports: Sequence[FetchReport], *, worker: str) -> None:
+        """The fetch states of sources that stored no items (304s, failures): one transaction."""
         with self.session() as session:
-            source_rows.record(session, report, worker)
+            source_rows.record_many(session, reports, worker)
 
     def purge(
         self,

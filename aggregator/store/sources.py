@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..leases import holder_gone
@@ -23,6 +24,9 @@ from .models import FetchLog, ItemSource, Source
 from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
+# Core tables, for multi-row statements that need no ORM bookkeeping
+SOURCES = cast(Table, Source.__table__)
+FETCH_LOG = cast(Table, FetchLog.__table__)
 
 
 def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: datetime) -> bool:
@@ -106,20 +110,23 @@ def claim(
         query = query.where(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for row in session.scalars(query).all():
-        taken = session.execute(
+    rows = session.scalars(query).all()
+    if not rows:
+        return []
+    # One conditional UPDATE for the whole batch; RETURNING says which leases were taken.
+    taken = set(
+        session.scalars(
             update(Source)
             .where(
-                Source.id == row.id,
+                Source.id.in_([row.id for row in rows]),
                 or_(Source.claimed_until.is_(None), Source.claimed_until < now),
             )
             .values(claimed_by=worker, claimed_until=now + lease)
+            .returning(Source.id)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(_state(row))
-    return claimed
+    )
+    return [_state(row) for row in rows if row.id in taken]
 
 
 def reclaim_dead(session: Session, now: datetime) -> list[str]:
@@ -152,8 +159,39 @@ def release(session: Session, source_ids: Sequence[str], worker: str) -> None:
 
 def record(session: Session, report: FetchReport, worker: str) -> None:
     """Write a fetch's outcome as the source's state, release its claim, log the attempt."""
+    record_many(session, [report], worker)
+
+
+def record_many(session: Session, reports: Sequence[FetchReport], worker: str) -> None:
+    """``record`` for many sources at once: a few multi-row statements, not a few per source.
+
+    A pass of 304s writes nothing else, so these statements are most of its
+    database work. Reports that set the same columns share one executemany
+    UPDATE; every attempt gets its log row; each source keeps its newest
+    ``FETCH_LOG_KEEP`` rows.
+    """
+    if not reports:
+        return
+    table = SOURCES
+    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, object]]] = {}
+    for report in reports:
+        values = _state_values(report)
+        failed = report.outcome.status == "failed"
+        groups.setdefault((failed, tuple(sorted(values))), []).append(
+            {"source_id": report.source_id, **values}
+        )
+    for (failed, _), rows in groups.items():
+        statement = update(table).where(table.c.id == bindparam("source_id"))
+        if failed:  # counted in the database: a concurrent writer cannot lose an increment
+            statement = statement.values(consecutive_failures=table.c.consecutive_failures + 1)
+        session.execute(statement, rows)
+    session.execute(insert(FETCH_LOG), [_log_row(report, worker) for report in reports])
+    _trim_logs(session, sorted({report.source_id for report in reports}))
+
+
+def _state_values(report: FetchReport) -> dict[str, object]:
+    """The columns a fetch's outcome sets (a failure's count is added by the statement)."""
     outcome = report.outcome
-    failed = outcome.status == "failed"
     values: dict[str, object] = {
         "last_fetch_at": report.finished_at,
         "last_status": outcome.status,
@@ -163,9 +201,7 @@ def record(session: Session, report: FetchReport, worker: str) -> None:
         "claimed_by": None,
         "claimed_until": None,
     }
-    if failed:
-        values["consecutive_failures"] = Source.consecutive_failures + 1
-    else:
+    if outcome.status != "failed":
         values.update(consecutive_failures=0, last_success_at=report.finished_at)
         if outcome.status == "ok":
             values.update(etag=report.etag, last_modified=report.last_modified)
@@ -175,36 +211,41 @@ def record(session: Session, report: FetchReport, worker: str) -> None:
         values["permanent_redirect"] = report.permanent_redirect
     if report.disable_reason:
         values["disabled_reason"] = report.disable_reason
-    session.execute(update(Source).where(Source.id == report.source_id).values(**values))
-    session.add(
-        FetchLog(
-            source_id=report.source_id,
-            started_at=report.started_at,
-            duration_ms=int((report.finished_at - report.started_at).total_seconds() * 1000),
-            status=outcome.status,
-            http_status=report.http_status,
-            error=outcome.error,
-            new=outcome.new,
-            updated=outcome.updated,
-            unchanged=outcome.unchanged,
-            worker=worker,
-        )
-    )
-    _trim_log(session, report.source_id)
+    return values
 
 
-def _trim_log(session: Session, source_id: str) -> None:
-    cutoff = session.scalar(
-        select(FetchLog.id)
-        .where(FetchLog.source_id == source_id)
-        .order_by(FetchLog.id.desc())
-        .offset(FETCH_LOG_KEEP)
-        .limit(1)
+def _log_row(report: FetchReport, worker: str) -> dict[str, object]:
+    outcome = report.outcome
+    return {
+        "source_id": report.source_id,
+        "started_at": report.started_at,
+        "duration_ms": int((report.finished_at - report.started_at).total_seconds() * 1000),
+        "status": outcome.status,
+        "http_status": report.http_status,
+        "error": outcome.error,
+        "new": outcome.new,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "worker": worker,
+    }
+
+
+def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
+    """Delete all but the newest ``FETCH_LOG_KEEP`` log rows of each source, in one statement."""
+    newest_first = (
+        func.row_number()
+        .over(partition_by=FetchLog.source_id, order_by=FetchLog.id.desc())
+        .label("n")
     )
-    if cutoff is not None:
-        session.execute(
-            delete(FetchLog).where(FetchLog.source_id == source_id, FetchLog.id <= cutoff)
-        )
+    ranked = select(FetchLog.id, newest_first).where(FetchLog.source_id.in_(source_ids)).subquery()
+    old = select(ranked.c.id).where(ranked.c.n > FETCH_LOG_KEEP)
+    session.execute(delete(FETCH_LOG).where(FETCH_LOG.c.id.in_(old)))
+
+
+def enabled_ids(session: Session) -> list[str]:
+    """The sources a ``refresh --all`` covers, without the item counts ``list_sources`` adds."""
+    query = select(Source.id).where(Source.in_config.is_(True), Source.enabled.is_(True))
+    return list(session.scalars(query.order_by(Source.kind, Source.id)))
 
 
 def list_sources(session: Session, *, include_retired: bool = False) -> list[StoredSource]:
