@@ -88,13 +88,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # BEGIN IMMEDIATE below.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # 8 KiB pages (the default is 4): an item row is ~1.7 KB, and two of them left
+    # ~0.6 KB of each 4 KiB page empty (4,124 -> 3,867 bytes per entry on the
+    # generated 100 x 50 corpus). Only a new file takes it, and only before WAL.
+    cursor.execute("PRAGMA page_size=8192")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # 64 MiB of page cache (the default is 2 MiB): the story-band index of a
-    # large database is walked on every new item.
-    cursor.execute("PRAGMA cache_size=-65536")
+    # At most 16 MiB of page cache a connection (the default is 2 MiB): enough for
+    # the indexes a refresh batch walks, without each pooled connection growing to
+    # the 64 MiB it was allowed before.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 
