@@ -520,3 +520,25 @@ def test_two_workers_storing_at_once_give_the_stories_of_one(
             store.close()
     assert failures == []
     assert story_rows(db) == expected
+
+
+def test_a_process_loads_only_the_new_items_neighbourhoods(db: Store, database_url: str) -> None:
+    """With a small window, a batch spread over weeks loads the stored items near
+    each new one, not everything in between (loading means analysing their text)."""
+    window = timedelta(hours=10)
+    spread = [
+        (f"Clinic {n} opens a new wing", f"The clinic number {n} opened a wing today.", "wire", h)
+        for n, h in enumerate((260, 280, 300))
+    ]
+    save(db, spread, defer=True)
+    db.assign_stories(window=window)
+    other = Store(database_url)
+    try:
+        save(other, [(*APPROVAL, "outlet", 260.5), (*REWRITE, "daily", 300.5)], defer=True)
+        other.assign_stories(window=window)
+        index = other.stories.index
+        assert index is not None
+        held = {item.published for item in index.items.values()}
+    finally:
+        other.close()
+    assert held == {T0 + timedelta(hours=h) for h in (260, 260.5, 300, 300.5)}

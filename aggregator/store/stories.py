@@ -18,9 +18,10 @@ the database never got.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,6 +77,11 @@ _WRITE = (
 _Known = Callable[[Any], Signature | None]
 
 
+_Span = tuple[datetime, datetime]  # published from, to (both included)
+_LOAD_CHUNK = 500  # ids per query when loading a window's items
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 @dataclass
 class _Book:
     """This process's view of one database's stories."""
@@ -83,7 +89,10 @@ class _Book:
     index: StoryIndex
     seq: int = -1  # the last story change this process has seen
     epoch: str | None = None  # the removals this process has seen (``detach``)
-    loaded: tuple[datetime, datetime] | None = None  # published range held in the index
+    # Published-time intervals held in the index (sorted, disjoint): only the new
+    # items' own neighbourhoods are loaded, so a small window or a batch spread over
+    # months does not load (and analyse) everything in between.
+    loaded: list[_Span] = field(default_factory=list)
 
 
 class Stories:
@@ -258,9 +267,9 @@ def detach(session: Session, item_id: int) -> None:
 
 def _catch_up(session: Session, book: _Book, window: timedelta) -> None:
     """Take in what other processes stored or re-assigned since this process last looked."""
-    if book.loaded is None:
+    if not book.loaded:
         return  # nothing held yet: ``_cover`` loads what is needed
-    low, high = book.loaded
+    low, high = book.loaded[0][0], book.loaded[-1][1]
     query = select(*_COLUMNS).where(
         Item.story_seq > book.seq, Item.published >= low, Item.published <= high
     )
@@ -271,25 +280,70 @@ def _catch_up(session: Session, book: _Book, window: timedelta) -> None:
 
 def _cover(session: Session, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
     """Load the stored items within ``window`` of the new ones that the index lacks."""
-    low = min(item.published for item in items) - window
-    high = max(item.published for item in items) + window
-    ranges = [(low, high)]
-    if book.loaded is not None:
-        held_low, held_high = book.loaded
-        horizon = book.index.horizon
-        if horizon is not None and horizon > held_low:
-            held_low = min(horizon, held_high)  # the index let go of what is older
-        ranges = [r for r in ((low, held_low), (held_high, high)) if r[0] < r[1]]
-        low, high = min(low, held_low), max(high, held_high)
-    fresh = {item.item_id for item in items}
-    for start, end in ranges:
-        query = select(*_COLUMNS).where(
-            Item.published >= start, Item.published <= end, Item.kind != "conference"
+    needed = _merged([(item.published - window, item.published + window) for item in items])
+    held = _after(book.loaded, book.index.horizon)  # the index let go of what is older
+    missing = _without(needed, held)
+    if missing:
+        fresh = {item.item_id for item in items}
+        stored = session.execute(
+            select(Item.id, Item.published).where(
+                Item.published >= missing[0][0],
+                Item.published <= missing[-1][1],
+                Item.kind != "conference",
+            )
         )
-        for row in session.execute(query):
-            if row.id not in fresh and row.id not in book.index.items:
+        wanted = [
+            row.id
+            for row in stored
+            if _inside(row.published, missing)
+            and row.id not in fresh
+            and row.id not in book.index.items
+        ]
+        for chunk in range(0, len(wanted), _LOAD_CHUNK):
+            ids = wanted[chunk : chunk + _LOAD_CHUNK]
+            for row in session.execute(select(*_COLUMNS).where(Item.id.in_(ids))):
                 book.index.load(_story_item(row), row.story_id or row.id)
-    book.loaded = (low, high)
+    book.loaded = _merged(held + missing)
+
+
+def _merged(spans: Iterable[_Span]) -> list[_Span]:
+    """The union of ``spans`` as sorted, disjoint spans."""
+    out: list[_Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _without(spans: list[_Span], held: list[_Span]) -> list[_Span]:
+    """The parts of ``spans`` (sorted, disjoint) that ``held`` (likewise) does not cover."""
+    out: list[_Span] = []
+    for start, end in spans:
+        for held_start, held_end in held:
+            if held_end < start or held_start > end:
+                continue
+            if held_start > start:
+                out.append((start, held_start))
+            start = max(start, held_end)
+            if start >= end:
+                break
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def _after(spans: list[_Span], horizon: datetime | None) -> list[_Span]:
+    """``spans`` cut to what lies after ``horizon``."""
+    if horizon is None:
+        return list(spans)
+    return [(max(start, horizon), end) for start, end in spans if end > horizon]
+
+
+def _inside(moment: datetime, spans: list[_Span]) -> bool:
+    at = bisect.bisect_right(spans, (moment, _LATEST)) - 1
+    return at >= 0 and spans[at][0] <= moment <= spans[at][1]
 
 
 def _write(
