@@ -30,7 +30,7 @@ from pydantic import (
 from .configfile import compose_config, decode_config, dotted, read_config
 from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
-from .netguard import host_and_port
+from .hostnames import host_and_port
 from .records import ConfiguredSource, FeaturedPolicy, Kind, Label
 
 DEFAULT_CONFIG = "config.yaml"

@@ -30,6 +30,7 @@ import httpcore
 import httpx
 
 from aggregator.errors import BlockedAddress, FetchError
+from aggregator.hostnames import host_and_port
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -65,25 +66,6 @@ def address_problem(address: IPAddress) -> str | None:
         (not address.is_global, "not a public address"),
     )
     return next((reason for failed, reason in checks if failed), None)
-
-
-def host_and_port(entry: str) -> tuple[str, int | None]:
-    """Split an allow-list entry (``host``, ``host:port``, ``[v6]:port``) into its parts.
-
-    Anything else (a URL, a path, a half-bracketed address) is a ValueError, so
-    that ``check-config`` refuses it rather than the first extraction failing.
-    """
-    text = entry.strip()
-    if not text or any(c in text for c in "/?#@ \t"):
-        raise ValueError(f"{entry!r} is not a host or host:port")
-    parts = urlsplit("//" + text)
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{entry!r} is not a host or host:port") from None
-    if not parts.hostname or (text.startswith("[") != ("]" in text)):
-        raise ValueError(f"{entry!r} is not a host or host:port")
-    return parts.hostname.lower(), port
 
 
 class AddressGuard:

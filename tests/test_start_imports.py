@@ -52,6 +52,12 @@ def test_importing_the_command_loads_no_stage() -> None:
     assert imported & (STAGES | PARSERS | WEB) == set()
 
 
+def test_reading_the_config_does_not_load_the_http_client() -> None:
+    """Every command reads the config; only those that fetch need httpx (~55 ms)."""
+    imported, _ = imported_by("-c", "import aggregator.config" + PRINT_MODULES)
+    assert "httpx" not in imported and "httpcore" not in imported
+
+
 def test_a_parse_worker_holds_neither_the_store_nor_the_web(tmp_path: Path) -> None:
     script = tmp_path / "medfeed_like.py"
     script.write_text(COMMAND_SCRIPT)

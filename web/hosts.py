@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, request, url_for
 from flask.globals import request_ctx
 
-from aggregator.netguard import host_and_port
+from aggregator.hostnames import host_and_port
 
 from .context import state
 
