@@ -233,7 +233,7 @@ class Signature:
     @cached_property
     def norm(self) -> float:
         """The length of the weighted term vector (the cosine's denominator)."""
-        return math.sqrt(sum(self.weight(term) ** 2 for term in self.terms))
+        return math.sqrt(math.fsum(self.weight(term) ** 2 for term in self.terms))
 
 
 @dataclass(frozen=True)
@@ -376,11 +376,13 @@ def similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:
     ``aggregator.storyindex``): "older adults" in both headlines is a
     coincidence, a drug's name or a trial's enrolment figure is not. The
     lengths are the items' own, so that a term's rarity changing touches only
-    the pairs that share it.
+    the pairs that share it. Sums are exact (``math.fsum``): a plain sum follows
+    the sets' iteration order, which changes with the hash seed, and a pair on
+    the threshold must decide the same way in every process.
     """
     if a.norm <= 0 or b.norm <= 0:
         return 0.0
-    shared = sum(a.weight(t) * b.weight(t) * rarity(t) for t in a.terms & b.terms)
+    shared = math.fsum(a.weight(t) * b.weight(t) * rarity(t) for t in a.terms & b.terms)
     shared += _spelled_out(a, b) + _spelled_out(b, a)
     return min(1.0, shared / (a.norm * b.norm))
 
@@ -419,7 +421,7 @@ def _spelled_out(short: Signature, long: Signature) -> float:
     missing = short.abbreviations - long.terms
     if not missing:
         return 0.0
-    return sum(short.weight(term) ** 2 for term in missing & _initials(long.words))
+    return math.fsum(short.weight(term) ** 2 for term in missing & _initials(long.words))
 
 
 def _level(count: int) -> int:
