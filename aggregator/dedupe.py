@@ -44,8 +44,9 @@ numbers, video ids, named trials), headlines citing different authorities
 never mentions, headline figures the other item never reports ("cases rise to
 1,020" is not the story of "870 cases"; "cuts risk by 45%" and "2,998-patient
 trial" are one story when each reports the other's figure), several figures of
-which none agree (unless both name one trial), and a gap wider than the
-window.
+which none agree (unless both name one trial), names (companies, places,
+people) of which neither item mentions a quarter of the other's, and a gap
+wider than the window.
 """
 
 from __future__ import annotations
@@ -354,7 +355,7 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return True
-    return _names_differ(a.sig.entities, b.sig.entities)
+    return _names_differ(a.sig, b.sig)
 
 
 def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:
@@ -496,11 +497,26 @@ def _values(figures: frozenset[str]) -> list[float]:
     return out
 
 
-def _names_differ(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both name things and share too few of them (Perrigo's recall is not Baxter's)."""
-    if not a or not b:
+def _names_differ(a: Signature, b: Signature) -> bool:
+    """Both name things and neither item mentions enough of the other's names
+    (Perrigo's recall is not Baxter's).
+
+    A name counts as mentioned wherever the other item uses the word, written
+    as a name or not, and one side mentioning enough is enough: each outlet
+    quotes its own experts and adds its own places, so a rewrite shares a part
+    of one side's names, not a part of both.
+    """
+    if not a.entities or not b.entities:
         return False
-    return len(a & b) / min(len(a), len(b)) < ENTITY_OVERLAP_MIN
+    return (
+        _mentioned(a.entities, b) < ENTITY_OVERLAP_MIN
+        and _mentioned(b.entities, a) < ENTITY_OVERLAP_MIN
+    )
+
+
+def _mentioned(names: frozenset[str], other: Signature) -> float:
+    """The share of ``names`` that ``other`` uses anywhere."""
+    return len(names & other.terms) / len(names)
 
 
 def _title_case(title: str) -> bool:

@@ -150,6 +150,36 @@ def test_headlines_naming_different_drugs_are_different_stories() -> None:
     assert vetoed(item(1, first, "a"), item(2, second, "b", 1))
 
 
+def test_a_rewrite_quoting_its_own_experts_is_not_kept_apart_by_names() -> None:
+    journal = (
+        "Ticagrelor alone after one month in myocardial infarction",
+        "In the SHORT-MI trial at 38 sites in South Korea, 4,980 patients with MI stopped "
+        "aspirin one month after PCI. Major bleeding fell from 4.4% to 2.1%.",
+    )
+    news = (
+        "Aspirin can be dropped a month after a heart attack, trial finds",
+        "Dropping aspirin one month after PCI halved major bleeding in SHORT-MI, "
+        "Dr. Hyo-Soo Kim of Seoul told the ESC Congress; Dr. Marco Valgimigli of Lugano, "
+        "who was not involved, said patients in South Korea may differ.",
+    )
+    assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
+
+
+def test_items_naming_different_companies_and_places_are_different_stories() -> None:
+    title = "Voluntary recall announced over contamination risk"
+    perrigo = (
+        title,
+        "Perrigo of Allegan, Michigan is recalling 16,500 cans of Premium infant formula after "
+        "tests found Cronobacter in a batch; no illnesses have been reported.",
+    )
+    baxter = (
+        title,
+        "Baxter of Deerfield, Illinois is recalling 2,300 bags of Clinimix injection after "
+        "customers found particles in a batch; no illnesses have been reported.",
+    )
+    assert vetoed(item(1, perrigo, "a"), item(2, baxter, "b", 1))
+
+
 def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> None:
     brand = ("Kisqali cuts recurrence in early breast cancer", APPROVAL[1])
     generic = ("Ribociclib cuts recurrence in early breast cancer", REWRITE[1])
