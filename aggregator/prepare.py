@@ -20,7 +20,7 @@ from .dedupe import Signature, document_levels, signature
 from .identity import identify
 from .leases import die_with
 from .records import ItemUpdate, Kind, Label
-from .sanitize import html_to_text
+from .sanitize import html_to_text, plain_text
 from .tagging import Specialty, Tagger
 
 
@@ -71,6 +71,7 @@ def prepare(job: PrepareJob) -> Prepared:
                 item=item,
                 identity=identify(item),
                 tags=tags,
+                text=plain_text(item.summary, item.content),
             )
         )
     # One feed document is one sample of its source's habits: the terms it repeats

@@ -142,6 +142,18 @@ class ItemIdentity:
 
 
 @dataclass(frozen=True)
+class PlainText:
+    """An item's text as search and the featured article's length check read it.
+
+    Computed in the parse pool (``sanitize.plain_text``): turning HTML into text is
+    most of the CPU an item costs the single writer otherwise.
+    """
+
+    body: str  # the summary's text and the content's, the summary once if the content repeats it
+    words: int  # words of the content, else of the summary
+
+
+@dataclass(frozen=True)
 class ItemUpdate:
     """An entry ready to be written: what the source said plus how to recognise it."""
 
@@ -151,6 +163,7 @@ class ItemUpdate:
     item: ParsedItem
     identity: ItemIdentity
     tags: tuple[str, ...] = ()  # specialty tags + source tags + feed categories, normalised
+    text: PlainText | None = None  # from the parse pool; None: the store derives it
 
 
 # --- config -> store ------------------------------------------------------------

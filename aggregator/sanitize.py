@@ -20,6 +20,8 @@ from typing import Literal
 
 import nh3
 
+from .records import PlainText
+
 _TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
@@ -115,6 +117,20 @@ def _text_cleaner() -> nh3.Cleaner:
         strip_comments=True,
         link_rel=None,
     )
+
+
+def plain_text(summary: str, content: str | None) -> PlainText:
+    """An item's summary and content as one text, and its length in words.
+
+    Feeds often repeat the summary at the head of the content: the summary's
+    text is then kept once, inside the content's.
+    """
+    summary_text = html_to_text(summary)
+    if not content:
+        return PlainText(summary_text, len(summary_text.split()))
+    whole = html_to_text(content)
+    body = whole if summary_text in whole else f"{summary_text} {whole}".strip()
+    return PlainText(body, len(whole.split()))
 
 
 def word_count(html: str) -> int:

@@ -41,8 +41,8 @@ from ..reconcile import (
     reconcile,
     unique_by_guid,
 )
-from ..records import EventInfo, ItemUpdate
-from ..sanitize import word_count
+from ..records import EventInfo, ItemUpdate, PlainText
+from ..sanitize import plain_text
 from . import search
 from .citations import mark_noticed, replace_citations
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
@@ -222,7 +222,7 @@ def apply(
     search.index_items(
         connection,
         [
-            search.index_row(i, u.item.title[:2000], u.item.summary, u.item.content)
+            search.index_row(i, u.item.title[:2000], _text(u))
             for i, u in written
         ],
     )
@@ -379,7 +379,7 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "image": item.image,
         "tags": list(update_.tags),
         "content_hash": update_.identity.content_hash,
-        "word_count": word_count(item.content or item.summary),
+        "word_count": _text(update_).words,
         "event_start": event.start if event else None,
         "event_end": last_end(event) if event else None,
         "event_rule": event.rule if event else None,
@@ -404,6 +404,13 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "pub_type": article.pub_type if article else None,
         "cites": list(_cites(update_)),
     }
+
+
+def _text(update_: ItemUpdate) -> PlainText:
+    """The entry's plain text: the parse pool's, else derived here (an entry built elsewhere)."""
+    if update_.text is not None:
+        return update_.text
+    return plain_text(update_.item.summary, update_.item.content)
 
 
 def _occurrences(event: EventInfo | None) -> list[list[str | None]]:

@@ -41,8 +41,8 @@ from sqlalchemy import (
     text,
 )
 
-from ..records import Fragment, SearchMatch
-from ..sanitize import html_to_text
+from ..records import Fragment, PlainText, SearchMatch
+from ..sanitize import plain_text
 from ..searchquery import SearchQuery
 from .upsert import chunks
 
@@ -67,17 +67,10 @@ class IndexRow:
     body: str
 
 
-def index_row(item_id: int, title: str, summary: str, content: str | None) -> IndexRow:
-    """What is indexed of an item: its title, and the text of its summary and content.
-
-    Feeds often repeat the summary at the head of the content: the summary's
-    text is then indexed once, inside the content's, not stored twice.
-    """
-    plain = html_to_text(summary)
-    if content:
-        whole = html_to_text(content)
-        plain = whole if plain in whole else f"{plain} {whole}".strip()
-    body = plain[:MAX_TEXT]
+def index_row(item_id: int, title: str, text: PlainText) -> IndexRow:
+    """What is indexed of an item: its title, and the text of its summary and content
+    (``sanitize.plain_text``: a summary the content repeats is indexed once)."""
+    body = text.body[:MAX_TEXT]
     return IndexRow(item_id, _CONTROL.sub(" ", title), _CONTROL.sub(" ", body))
 
 
@@ -125,7 +118,10 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
         ).all()
         if not batch:
             break
-        rows = [index_row(i, title, summary or "", content) for i, title, summary, content in batch]
+        rows = [
+            index_row(i, title, plain_text(summary or "", content))
+            for i, title, summary, content in batch
+        ]
         connection.execute(_PG_UPSERT if postgres else _FTS_INSERT, [asdict(r) for r in rows])
         done, last = done + len(rows), batch[-1][0]
         if progress is not None:
