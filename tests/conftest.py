@@ -5,6 +5,7 @@ and a recording HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("medfeed-ci" if os.environ.get("CI") else "medfeed-dev")
+
+# What medfeed derives from installed data (the drug table) is cached for this run only,
+# in a folder removed when it ends: a run neither reads nor leaves the user's cache.
+_CACHE = tempfile.TemporaryDirectory(prefix="medfeed-test-cache-")
+os.environ.setdefault("MEDFEED_CACHE_DIR", _CACHE.name)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,15 @@
-"""The drug table, read from the package's data file by a child process: brands and code names
-map to the one-word generic they name."""
+"""The drug table, read from the package's data file by a child process and cached: brands and
+code names map to the one-word generic they name."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from aggregator import drugs
 from aggregator.drugs import drug_names, generic_names
 
 
@@ -18,3 +25,56 @@ def test_only_one_word_alphanumeric_variants_of_four_letters_or_more_are_kept() 
 
 def test_the_generics_are_the_drug_names() -> None:
     assert "semaglutide" in drug_names()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MEDFEED_CACHE_DIR", str(folder))
+    return folder
+
+
+def read_table() -> dict[str, str]:
+    """The table as a new process reads it (the per-process memo bypassed)."""
+    return drugs.generic_names.__wrapped__()
+
+
+def test_the_next_process_reads_the_table_from_the_cache(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = read_table()
+    assert len(list(cache.glob("drugs-*.json"))) == 1
+
+    def no_child(path: Path) -> dict[str, str]:
+        raise AssertionError("the data file was read again")
+
+    monkeypatch.setattr(drugs, "_read_in_child", no_child)
+    assert read_table() == first
+
+
+def test_a_damaged_cache_is_read_afresh_and_rewritten(cache: Path) -> None:
+    read_table()
+    [cached] = cache.glob("drugs-*.json")
+    cached.write_text('{"wegovy": ')
+    assert read_table()["wegovy"] == "semaglutide"
+    assert json.loads(cached.read_text())["wegovy"] == "semaglutide"
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("MEDFEED_CACHE_DIR", str(blocked / "cache"))
+    assert read_table()["wegovy"] == "semaglutide"
+
+
+def test_a_changed_data_file_is_never_answered_from_its_old_cache(
+    cache: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "drugs.pkl.bz2"
+    data.write_bytes(b"one")
+    before = drugs._cache_file(data)
+    data.write_bytes(b"other")
+    os.utime(data, ns=(1, 1))
+    assert drugs._cache_file(data) != before
