@@ -24,7 +24,7 @@ from aggregator.dedupe import (
 )
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
-from aggregator.store.stories import StoryRows
+from aggregator.store.stories import StoryRows, StoryStep
 from aggregator.storyindex import HELD, StoryIndex
 from aggregator.storywindow import story_window
 
@@ -404,6 +404,32 @@ def test_deferred_items_keep_their_own_stories_until_the_batch_is_decided(db: St
     assert decide_marked(db) == 2
     assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
     assert decide_marked(db) == 0
+
+
+class FailingAfter:
+    """A story step whose transaction fails once the step has decided."""
+
+    def __init__(self, step: StoryStep) -> None:
+        self.step = step
+
+    def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
+        self.step.run(rows, touched)
+        raise RuntimeError("the connection dropped before the commit")
+
+    def abandon(self) -> None:
+        self.step.abandon()
+
+
+def test_a_failed_story_transaction_leaves_no_decision_in_the_process(db: Store) -> None:
+    """The index would otherwise remember stories the database never got."""
+    save(db, [(*APPROVAL, "wire", 0)], defer=True)
+    save(db, [(*REWRITE, "outlet", 5)], defer=True)
+    with pytest.raises(RuntimeError):
+        db.assign_stories(FailingAfter(story_window(db).assign_pending()))
+    assert story_window(db).index is None
+    assert all(representative for _, representative in story_rows(db).values())
+    assert decide_marked(db) == 2
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
 def test_another_process_decides_what_a_crashed_one_deferred(db: Store, database_url: str) -> None:
