@@ -39,7 +39,7 @@ from aggregator.dedupe import (
     with_levels,
 )
 from aggregator.records import ItemUpdate
-from aggregator.store.stories import ItemLevels, StoryRow, StoryRows
+from aggregator.store.stories import ItemLevels, StoryRow, StoryRows, StoryStep
 from aggregator.storyindex import Assignment, StoryIndex
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class StoryWindow:
         *,
         window: timedelta = DEFAULT_WINDOW,
         threshold: float = DEFAULT_THRESHOLD,
-    ) -> _Step:
+    ) -> StoryStep:
         """Decide the stored items' stories at once (``signatures``: of ``updates``, if known)."""
         known = _by_text(updates, signatures)
 
@@ -114,7 +114,9 @@ class StoryWindow:
 
         return _Step(self, work)
 
-    def defer(self, updates: Sequence[ItemUpdate], signatures: Sequence[Signature] = ()) -> _Step:
+    def defer(
+        self, updates: Sequence[ItemUpdate], signatures: Sequence[Signature] = ()
+    ) -> StoryStep:
         """Only mark the stored items for the next ``assign_pending``."""
         known = _by_text(updates, signatures)
 
@@ -126,7 +128,7 @@ class StoryWindow:
 
     def assign_pending(
         self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
-    ) -> _Step:
+    ) -> StoryStep:
         """Decide every item any process marked with ``defer``."""
 
         def work(rows: StoryRows, touched: Sequence[int]) -> int:
