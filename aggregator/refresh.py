@@ -1,19 +1,21 @@
 """One refresh pass: the only place that runs the pipeline stages in sequence.
 
-    states  = store.claim(due sources)                 # a lease each; others skip them
-    fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
-    updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
-    result  = store.save_fetch(report, updates)        # items and state: one transaction
-    store.assign_stories()                             # after each batch: its stories, at once
-    attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
-    websub.subscribe_due(...)                          # after each batch, when public_url is set
-    before the pass: ingest_pushed()                   # what hubs pushed, through the same stages
+    states  = store.claim(due sources)              # a lease each; others skip them
+    fetched = await fetcher.fetch(state)            # concurrent, bounded; 304 ends here
+    updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
+    result  = store.save_fetch(report, updates,     # items, state and story marks
+                               stories.defer(...))  # (``storywindow``): one transaction
+    store.assign_stories(stories.assign_pending())  # after each batch: its stories, at once
+    attempts = feature_in_full(settings, store)     # after each batch: the featured page, once
+    websub.subscribe_due(...)                       # after each batch, when public_url is set
+    before the pass: ingest_pushed()                # what hubs pushed, through the same stages
     after the pass: count it (``metrics``), mark its end, purge by ``retention``
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
 source never stops the others. Nothing here renders HTML or decides policy;
-the next-fetch arithmetic is ``pacing``'s, the featured choice the store's.
+the next-fetch arithmetic is ``pacing``'s, the featured choice the store's,
+the stories ``storywindow``'s.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from .prepare import PrepareJob, prepare, start_worker
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retention import purge_after_pass
 from .store import Store, default_worker_name
+from .storywindow import story_window
 from .tagging import specialties_from_config
 
 if TYPE_CHECKING:
@@ -128,6 +131,7 @@ class Refresher:
         self._pool = pool
         self._on_outcome = on_outcome
         self._specialties = specialties_from_config(settings.specialties)
+        self._stories = story_window(store)
         self._stopped = threading.Event()
 
     def stop(self) -> None:
@@ -234,7 +238,9 @@ class Refresher:
         """
         dedupe = self.settings.dedupe
         try:
-            self.store.assign_stories(window=dedupe.window, threshold=dedupe.threshold)
+            self.store.assign_stories(
+                self._stories.assign_pending(window=dedupe.window, threshold=dedupe.threshold)
+            )
         except MedfeedError as exc:
             log.error("stories: %s", exc)
 
@@ -282,13 +288,14 @@ class Refresher:
                 )
                 report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
                 dedupe = self.settings.dedupe
-                result = self.store.save_fetch(
-                    report,
+                stories = self._stories.assign(
                     prepared.updates,
-                    signatures=prepared.signatures,
-                    worker=self.worker,
+                    prepared.signatures,
                     window=dedupe.window,
                     threshold=dedupe.threshold,
+                )
+                result = self.store.save_fetch(
+                    report, prepared.updates, worker=self.worker, stories=stories
                 )
             except MedfeedError as exc:
                 log.warning("source %s: pushed content not stored: %s", source.id, exc)
@@ -379,17 +386,13 @@ class Refresher:
                 )
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
         report = self._success(state, started, provisional, fetched, unconditional)
-        dedupe = self.settings.dedupe
         result = await _in(
             db,
             self.store.save_fetch,
             report,
             prepared.updates,
-            signatures=prepared.signatures,
             worker=self.worker,
-            window=dedupe.window,
-            threshold=dedupe.threshold,
-            defer_stories=True,
+            stories=self._stories.defer(prepared.updates, prepared.signatures),
         )
         return SourceOutcome(
             state.id,

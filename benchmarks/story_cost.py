@@ -10,7 +10,8 @@ stored without story decisions (they are outside every new item's window);
 the last month is decided as hourly refresh passes would.
 
 Then the next month arrives as hourly refresh passes store it: each hour's
-items are inserted marked pending, and ``Store.assign_stories`` decides them.
+items are inserted marked pending, and ``Store.assign_stories`` decides them
+(``StoryWindow.assign_pending``).
 Printed per size: the cold start (the first pass in a fresh process, which
 loads the window from the database into the process's index), then the
 steady cost per new item over a week of passes (CPU and wall), the items
@@ -39,6 +40,8 @@ sys.path.insert(0, str(REPO))
 from aggregator.dedupe import document_levels, signature  # noqa: E402
 from aggregator.store import Store  # noqa: E402
 from aggregator.store.models import Item, Source  # noqa: E402
+from aggregator.store.stories import StoryRows  # noqa: E402
+from aggregator.storywindow import story_window  # noqa: E402
 
 ITEMS_PER_FEED = 50
 PASS = timedelta(hours=1)  # a refresh every hour stores what was published in the hour
@@ -99,7 +102,7 @@ def by_pass(rows: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 def store_pending(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -> None:
     """Insert rows and mark them for the next story pass, signatures in memory, as
-    ``Store.save_fetch(defer_stories=True)`` does for a refresh."""
+    ``Store.save_fetch(stories=StoryWindow.defer(...))`` does for a refresh."""
     known = {}
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -111,7 +114,7 @@ def store_pending(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -
         ids = session.scalars(
             insert(Item).returning(Item.id), [item_values(r, now) for r in rows]
         ).all()
-        store.stories.defer(session, ids, known)
+        story_window(store).mark(StoryRows(session), ids, known)
 
 
 def fill(store: Store, size: int, feeds: int) -> int:
@@ -144,7 +147,7 @@ def fill(store: Store, size: int, feeds: int) -> int:
                 )
     for batch in by_pass(month(feeds, 1000 + months - 1, MONTH * (months - 1))):
         store_pending(store, batch, now)
-        store.assign_stories()
+        store.assign_stories(story_window(store).assign_pending())
     return months
 
 
@@ -165,9 +168,9 @@ def measure(url: str, size: int, feeds: int) -> dict[str, float]:
         for batch in batches[: DAYS_MEASURED * 24]:
             store_pending(store, batch, now)
             wall, cpu = time.perf_counter(), time.process_time()
-            store.assign_stories()
+            store.assign_stories(story_window(store).assign_pending())
             timings.append((len(batch), time.perf_counter() - wall, time.process_time() - cpu))
-        index = store.stories.index
+        index = story_window(store).index
         held = len(index.items) if index is not None else 0
         with store.session() as session:
             stored = len(session.scalars(select(Item.id)).all())

@@ -1,5 +1,6 @@
 """Near-duplicate stories: the pair rules (aggregator.dedupe), the fixed-order decision
-(aggregator.storyindex) and its persistence (store.stories), on both databases."""
+(aggregator.storyindex) and its persistence (aggregator.storywindow through
+store.stories), on both databases."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from aggregator.dedupe import (
+    DEFAULT_WINDOW,
     StoryItem,
     choose_representative,
     document_levels,
@@ -22,7 +24,9 @@ from aggregator.dedupe import (
 )
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
+from aggregator.store.stories import StoryRows, StoryStep
 from aggregator.storyindex import HELD, StoryIndex
+from aggregator.storywindow import story_window
 
 T0 = datetime(2026, 10, 6, 13, 0, tzinfo=UTC)
 
@@ -301,7 +305,7 @@ def save(
     **values: object,
 ) -> list[int]:
     """Store (title, summary, source, hours) rows as items and assign their stories
-    (``defer``: mark them for ``Store.assign_stories``, as a refresh does).
+    (``defer``: mark them for ``decide_marked``, as a refresh does).
 
     The rows of one source form one feed document, as a refresh would see them.
     ``values`` are further columns of every row.
@@ -332,10 +336,15 @@ def save(
             for title, summary, source, hours in rows
         ]
         if defer:
-            store.stories.defer(session, ids, known)
+            story_window(store).mark(StoryRows(session), ids, known)
         else:
-            store.stories.assign(session, ids, known)
+            story_window(store).decide(StoryRows(session), ids, known)
     return ids
+
+
+def decide_marked(store: Store, window: timedelta = DEFAULT_WINDOW) -> int:
+    """Decide every item ``save(defer=True)`` marked, as a refresh does after a batch."""
+    return store.assign_stories(story_window(store).assign_pending(window=window))
 
 
 def story_rows(store: Store) -> dict[str, tuple[str, bool]]:
@@ -413,18 +422,44 @@ def test_the_same_video_under_two_channels_is_one_story_on_the_database(db: Stor
 def test_the_story_index_is_kept_between_assignments(db: Store) -> None:
     """Rebuilding it from the database on every save made ingest 3x slower."""
     save(db, [(*APPROVAL, "wire", 0)])
-    index = db.stories.index
+    index = story_window(db).index
     save(db, [(*REWRITE, "outlet", 5)])
-    assert db.stories.index is index
+    assert story_window(db).index is index
 
 
 def test_deferred_items_keep_their_own_stories_until_the_batch_is_decided(db: Store) -> None:
     save(db, [(*APPROVAL, "wire", 0)], defer=True)
     save(db, [(*REWRITE, "outlet", 5)], defer=True)
     assert all(representative for _, representative in story_rows(db).values())
-    assert db.assign_stories() == 2
+    assert decide_marked(db) == 2
     assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
-    assert db.assign_stories() == 0
+    assert decide_marked(db) == 0
+
+
+class FailingAfter:
+    """A story step whose transaction fails once the step has decided."""
+
+    def __init__(self, step: StoryStep) -> None:
+        self.step = step
+
+    def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
+        self.step.run(rows, touched)
+        raise RuntimeError("the connection dropped before the commit")
+
+    def abandon(self) -> None:
+        self.step.abandon()
+
+
+def test_a_failed_story_transaction_leaves_no_decision_in_the_process(db: Store) -> None:
+    """The index would otherwise remember stories the database never got."""
+    save(db, [(*APPROVAL, "wire", 0)], defer=True)
+    save(db, [(*REWRITE, "outlet", 5)], defer=True)
+    with pytest.raises(RuntimeError):
+        db.assign_stories(FailingAfter(story_window(db).assign_pending()))
+    assert story_window(db).index is None
+    assert all(representative for _, representative in story_rows(db).values())
+    assert decide_marked(db) == 2
+    assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
 def test_another_process_decides_what_a_crashed_one_deferred(db: Store, database_url: str) -> None:
@@ -433,7 +468,7 @@ def test_another_process_decides_what_a_crashed_one_deferred(db: Store, database
     save(db, [(*REWRITE, "outlet", 5)], defer=True)
     other = Store(database_url)
     try:
-        assert other.assign_stories() == 2
+        assert decide_marked(other) == 2
     finally:
         other.close()
     assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
@@ -530,7 +565,7 @@ def test_two_workers_storing_at_once_give_the_stories_of_one(
         try:
             for row in mine:
                 save(store, [row], defer=True)
-                store.assign_stories()
+                decide_marked(store)
         except BaseException as exc:  # reported by the test, not lost in the thread
             failures.append(exc)
 
@@ -544,7 +579,7 @@ def test_two_workers_storing_at_once_give_the_stories_of_one(
         for thread in threads:
             thread.join()
         for store in workers:
-            store.assign_stories()  # whatever the other left pending
+            decide_marked(store)  # whatever the other left pending
     finally:
         for store in workers:
             store.close()
@@ -561,12 +596,12 @@ def test_a_process_loads_only_the_new_items_neighbourhoods(db: Store, database_u
         for n, h in enumerate((260, 280, 300))
     ]
     save(db, spread, defer=True)
-    db.assign_stories(window=window)
+    decide_marked(db, window)
     other = Store(database_url)
     try:
         save(other, [(*APPROVAL, "outlet", 260.5), (*REWRITE, "daily", 300.5)], defer=True)
-        other.assign_stories(window=window)
-        index = other.stories.index
+        decide_marked(other, window)
+        index = story_window(other).index
         assert index is not None
         held = {item.published for item in index.items.values()}
     finally:

@@ -18,6 +18,7 @@ from aggregator.reconcile import StoredState
 from aggregator.records import FetchReport, ItemIdentity, ItemUpdate, Kind, Label, SourceOutcome
 from aggregator.store import IngestResult, Store
 from aggregator.store.models import Item, ItemSource, ItemTag
+from aggregator.storywindow import story_window
 
 # The module, not the ``ingest`` function that ``aggregator.store`` re-exports by that name.
 ingest_module = importlib.import_module("aggregator.store.ingest")
@@ -41,7 +42,7 @@ def updates(source: str, *items: tuple[str, str, tuple[str, ...]]) -> list[ItemU
 def store_batch(store: Store, source: str, batch: Sequence[ItemUpdate]) -> IngestResult:
     outcome = SourceOutcome(source, "ok")
     report = FetchReport(source, NOW, NOW, outcome, next_fetch_at=NOW + timedelta(hours=1))
-    return store.save_fetch(report, batch, worker="test")
+    return store.save_fetch(report, batch, worker="test", stories=story_window(store).assign(batch))
 
 
 def count(store: Store, column: Any) -> int:

@@ -35,6 +35,7 @@ from aggregator.records import (
 )
 from aggregator.store import Store
 from aggregator.store.models import Item
+from aggregator.storywindow import story_window
 from web import create_app
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -165,7 +166,9 @@ def save(
     for source_id, updates in by_source.items():
         outcome = SourceOutcome(source_id, "ok", new=len(updates))
         report = FetchReport(source_id, at, at, outcome, next_fetch_at=at + timedelta(hours=1))
-        store.save_fetch(report, updates, worker="test")
+        store.save_fetch(
+            report, updates, worker="test", stories=story_window(store).assign(updates)
+        )
 
 
 def _identity(item: ParsedItem) -> ItemIdentity:

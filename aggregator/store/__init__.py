@@ -2,7 +2,9 @@
 
 ``Store`` owns the engine and hands out records, never ORM objects. Writes are
 one transaction per source (DESIGN.md: batch per feed, upsert with Core); reads
-live in ``reads.Reads``, mixed in here.
+live in ``reads.Reads``, mixed in here. Stories are decided above the store
+(``aggregator.storywindow``), which works inside the store's transactions
+through ``stories.StoryRows``: the store reads and writes rows only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Signature
 from ..errors import StorageError
 from ..leases import this_holder
 from ..records import (
@@ -43,7 +44,7 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import Stories
+from .stories import StoryRows, StoryStep
 from .websub import WebSubStore
 
 __all__ = ["IngestResult", "Store", "default_worker_name"]
@@ -63,7 +64,6 @@ class Store(Reads):
         self.engine = make_engine(url, **engine_options)
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
-        self.stories = Stories()  # the story index of this database, in this process
         if migrate:
             upgrade(self.engine)
 
@@ -151,55 +151,45 @@ class Store(Reads):
         updates: Sequence[ItemUpdate],
         *,
         worker: str,
-        signatures: Sequence[Signature] = (),
-        window: timedelta = DEFAULT_WINDOW,
-        threshold: float = DEFAULT_THRESHOLD,
-        defer_stories: bool = False,
+        stories: StoryStep | None,
     ) -> IngestResult:
         """Store one source's entries, their stories and its fetch state in one transaction.
 
-        With ``defer_stories`` the new and edited items are only marked for the next
-        ``assign_stories``: a refresh decides a whole claimed batch at once.
+        ``stories`` (``aggregator.storywindow``) runs on the new and edited items
+        inside the transaction: a refresh only marks them there, and decides a
+        whole claimed batch at once with ``assign_stories``. None leaves their
+        stories unset.
         """
-        known = {
-            (u.item.title, u.item.summary): sig for u, sig in zip(updates, signatures, strict=False)
-        }
         try:
             with self.session() as session:
                 result = ingest(session, report.source_id, updates, report.finished_at)
-                if defer_stories:
-                    self.stories.defer(session, result.touched, known)
-                else:
-                    self.stories.assign(
-                        session, result.touched, known, window=window, threshold=threshold
-                    )
+                if stories is not None:
+                    stories.run(StoryRows(session), result.touched)
                 source_rows.record(session, report, worker)
                 if result.new or result.updated:
                     _bump_generation(session, report.finished_at)
                 return result
         except SQLAlchemyError as exc:
-            self.stories.reset()
+            _abandon(stories)
             raise StorageError(f"source {report.source_id}: could not store items: {exc}") from exc
         except BaseException:
-            self.stories.reset()
+            _abandon(stories)
             raise
 
-    def assign_stories(
-        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
-    ) -> int:
-        """Decide the stories of every item stored with ``defer_stories``; returns how many
-        items changed story."""
+    def assign_stories(self, stories: StoryStep) -> int:
+        """Run a story decision in a transaction of its own (the story lock is held
+        until it commits); returns how many items changed story."""
         try:
             with self.session() as session:
-                changes = self.stories.assign_pending(session, window=window, threshold=threshold)
-                if changes:
+                changed = stories.run(StoryRows(session), ())
+                if changed:
                     _bump_generation(session, _now())
-                return len(changes)
+                return changed
         except SQLAlchemyError as exc:
-            self.stories.reset()
+            stories.abandon()
             raise StorageError(f"could not store stories: {exc}") from exc
         except BaseException:
-            self.stories.reset()
+            stories.abandon()
             raise
 
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
@@ -350,6 +340,11 @@ class Store(Reads):
 
 def _bump_generation(session: Session, now: datetime) -> None:
     meta.bump(session, "generation", now)
+
+
+def _abandon(stories: StoryStep | None) -> None:
+    if stories is not None:
+        stories.abandon()
 
 
 def _fits(url: str | None, limit: int) -> str | None:

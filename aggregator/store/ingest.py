@@ -12,7 +12,7 @@ The DOIs each item cites are written with it, and retraction / erratum notices
 mark the articles they name (``aggregator.store.citations``). Its full-text
 index row is written with it too (``aggregator.store.search``), so an item is
 searchable exactly when it is visible. Near-duplicate stories (layer 4) are
-assigned afterwards by ``aggregator.store.stories``.
+decided afterwards by ``aggregator.storywindow``, through ``aggregator.store.stories``.
 """
 
 from __future__ import annotations

@@ -1,52 +1,37 @@
-"""Persist story membership (dedup layer 4): load the window into the story index, write
-what it decides.
+"""The rows of story membership (dedup layer 4): read and written under the story lock.
 
-``assign`` runs inside the transaction that stored a source's items: it takes
-the story lock (PostgreSQL advisory lock; on SQLite the writer already holds
-the database), catches up with story changes other processes committed
-(``items.story_seq`` above the last one this process saw), makes sure the
-index holds every stored item within the window of the new ones, lets
-``aggregator.storyindex`` decide, and writes ``story_id`` /
-``is_representative`` for every item whose story changed, stamped with a new
-sequence number.
+``StoryRows`` is what story assignment may do in one transaction: take the
+story lock (PostgreSQL advisory lock, held until the transaction ends; on
+SQLite the writer already holds the database) and read the shared sequence
+number and epoch (``lock``), load items as ``StoryRow`` records, mark items
+for a later decision, and write ``story_id`` / ``is_representative`` /
+``story_seq`` / ``story_levels``. ``detach`` takes an item out of its story
+before retention deletes it.
 
-It does not decide what a story is (``aggregator.dedupe`` and
-``aggregator.storyindex`` do) and does not commit. If the transaction fails,
-the caller must call ``reset``: the index would otherwise remember decisions
-the database never got.
+It decides nothing and keeps nothing between transactions:
+``aggregator.storywindow`` chooses what to load and holds the story index,
+``aggregator.storyindex`` decides. It does not commit.
 """
 
 from __future__ import annotations
 
-import bisect
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from aggregator.dedupe import (
-    DEFAULT_THRESHOLD,
-    DEFAULT_WINDOW,
-    Signature,
-    StoryItem,
-    encode_levels,
-    signature,
-    with_levels,
-)
 from aggregator.store import meta
 from aggregator.store.models import Base, Item
-from aggregator.storyindex import Assignment, StoryIndex
 
 STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
+PENDING = -1  # items.story_seq of an item stored with its story left for a later decision
 _SEQ_KEY = "story_seq"
-PENDING = -1  # items.story_seq of an item stored with its story left to ``assign_pending``
 _EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
 _ITEMS = Base.metadata.tables["items"]
-_COLUMNS = (
+_COLUMNS = (  # StoryRow's fields, in order
     Item.id,
     Item.title,
     Item.summary,
@@ -72,164 +57,160 @@ _WRITE = (
         story_seq=bindparam("seq"),
     )
 )
-
-
-_Known = Callable[[Any], Signature | None]
-
-
-_Span = tuple[datetime, datetime]  # published from, to (both included)
+_WRITE_LEVELS = (
+    update(_ITEMS).where(_ITEMS.c.id == bindparam("item")).values(story_levels=bindparam("levels"))
+)
 _LOAD_CHUNK = 500  # ids per query when loading a window's items
-_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
-@dataclass
-class _Book:
-    """This process's view of one database's stories."""
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A stored item as story assignment reads it."""
 
-    index: StoryIndex
-    seq: int = -1  # the last story change this process has seen
-    epoch: str | None = None  # the removals this process has seen (``detach``)
-    # Published-time intervals held in the index (sorted, disjoint): only the new
-    # items' own neighbourhoods are loaded, so a small window or a batch spread over
-    # months does not load (and analyse) everything in between.
-    loaded: list[_Span] = field(default_factory=list)
+    id: int
+    title: str
+    summary: str
+    published: datetime
+    kind: str
+    source_id: str
+    label: str
+    guid_key: str
+    doi: str | None
+    pmid: str | None
+    nct: Sequence[str] | None
+    video_id: str | None
+    video_provider: str | None
+    story_id: int | None
+    story_levels: str | None  # the feed weights stored beside the item ("term:level ...")
 
 
-class Stories:
-    """The story index of one database in this process (one per ``Store``)."""
+class ItemText(NamedTuple):
+    """What an item's signature is computed from."""
 
-    def __init__(self) -> None:
-        self._book: _Book | None = None
-        self._pending: dict[int, Signature] = {}  # deferred items' signatures, by item id
-        self._lock = threading.Lock()
+    id: int
+    title: str
+    summary: str
+
+
+class Dated(NamedTuple):
+    id: int
+    published: datetime
+
+
+@dataclass(frozen=True)
+class StoryClock:
+    """The story changes committed so far: ``seq`` counts decisions, ``epoch`` removals."""
+
+    seq: int
+    epoch: str
+
+
+@dataclass(frozen=True)
+class ItemLevels:
+    """An item's feed weights to store (None: not known in this process)."""
+
+    item_id: int
+    levels: str | None
+
+
+class StoryChange(Protocol):
+    """An item's story after a decision (``aggregator.storyindex.Assignment``)."""
 
     @property
-    def index(self) -> StoryIndex | None:
-        """The index this process holds (None until the first assignment)."""
-        return None if self._book is None else self._book.index
+    def item_id(self) -> int: ...
+    @property
+    def story_id(self) -> int: ...
+    @property
+    def representative(self) -> bool: ...
 
-    def reset(self) -> None:
-        """Forget everything; the next ``assign`` rebuilds from the database."""
-        with self._lock:
-            self._book = None
-            self._pending.clear()
 
-    def assign(
-        self,
-        session: Session,
-        item_ids: Sequence[int],
-        signatures: Mapping[tuple[str, str], Signature],
-        *,
-        window: timedelta = DEFAULT_WINDOW,
-        threshold: float = DEFAULT_THRESHOLD,
-    ) -> list[Assignment]:
-        """Put stored items (new or edited) into stories; returns every change written."""
-        if not item_ids:
-            return []
-        wanted = select(*_COLUMNS).where(Item.id.in_(item_ids))
+class StoryStep(Protocol):
+    """Story work that ``Store`` runs inside one of its transactions."""
 
-        def known(row: Any) -> Signature | None:
-            return signatures.get((row.title, row.summary or ""))
+    def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
+        """Work on ``touched`` (items just stored; none for a pass over the marked ones);
+        returns how many items changed story."""
+        ...
 
-        return self._assign(session, wanted, known, window, threshold, levels_stored=False)
+    def abandon(self) -> None:
+        """The transaction failed: whatever ``run`` decided never reached the database."""
+        ...
 
-    def defer(
-        self,
-        session: Session,
-        item_ids: Sequence[int],
-        signatures: Mapping[tuple[str, str], Signature],
-    ) -> None:
-        """Mark stored items for the next ``assign_pending`` instead of deciding now.
 
-        Deciding a whole claimed batch at once is several times cheaper than
-        deciding source by source: most items then arrive in the order the
-        decisions follow, so few are decided twice. The items' feed weights are
-        stored with the mark, so any process can decide them, and a mark
-        survives a crash; the signatures stay in memory only to save recomputing.
-        """
-        if not item_ids:
-            return
-        rows = session.execute(
-            select(Item.id, Item.title, Item.summary).where(Item.id.in_(item_ids))
-        ).all()
-        marks = []
-        with self._lock:
-            for row in rows:
-                sig = signatures.get((row.title, row.summary or ""))
-                if sig is not None:
-                    self._pending[row.id] = sig
-                    marks.append({"item": row.id, "levels": encode_levels(sig)})
-        if marks:
-            session.execute(
+class StoryRows:
+    """Story assignment's view of the items, within one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def lock(self) -> StoryClock:
+        """Take the story lock until the transaction ends; then what others committed."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+        shared = meta.read(self._session, _EPOCH_KEY, _SEQ_KEY)
+        return StoryClock(seq=int(shared.get(_SEQ_KEY) or 0), epoch=shared.get(_EPOCH_KEY, ""))
+
+    def texts(self, ids: Sequence[int]) -> list[ItemText]:
+        query = select(Item.id, Item.title, Item.summary).where(Item.id.in_(ids))
+        return [ItemText(*row) for row in self._session.execute(query)]
+
+    def mark_pending(self, marks: Sequence[ItemLevels]) -> None:
+        """Leave these items' stories to the next decision over marked items, by any process."""
+        known = [{"item": m.item_id, "levels": m.levels} for m in marks if m.levels is not None]
+        if known:
+            self._session.execute(
                 update(_ITEMS)
                 .where(_ITEMS.c.id == bindparam("item"))
                 .values(story_levels=bindparam("levels"), story_seq=PENDING),
-                marks,
+                known,
             )
-        unknown = [row.id for row in rows if row.id not in self._pending]
+        unknown = [m.item_id for m in marks if m.levels is None]
         if unknown:
-            session.execute(update(Item).where(Item.id.in_(unknown)).values(story_seq=PENDING))
+            self._session.execute(
+                update(Item).where(Item.id.in_(unknown)).values(story_seq=PENDING)
+            )
 
-    def assign_pending(
-        self,
-        session: Session,
-        *,
-        window: timedelta = DEFAULT_WINDOW,
-        threshold: float = DEFAULT_THRESHOLD,
-    ) -> list[Assignment]:
-        """Decide every item any process marked with ``defer``; returns the changes written."""
-        with self._lock:
-            pending = dict(self._pending)
-            self._pending.clear()
-        wanted = select(*_COLUMNS).where(Item.story_seq == PENDING)
+    def chosen(self, ids: Sequence[int]) -> list[StoryRow]:
+        return self._rows(select(*_COLUMNS).where(Item.id.in_(ids)))
 
-        def known(row: Any) -> Signature | None:
-            return pending.get(row.id)
+    def pending(self) -> list[StoryRow]:
+        """Every item marked with ``mark_pending``, by this process or another."""
+        return self._rows(select(*_COLUMNS).where(Item.story_seq == PENDING))
 
-        return self._assign(session, wanted, known, window, threshold, levels_stored=True)
+    def changed_since(self, seq: int, low: datetime, high: datetime) -> list[StoryRow]:
+        """Items published from ``low`` to ``high`` whose story changed after ``seq``."""
+        query = select(*_COLUMNS).where(
+            Item.story_seq > seq, Item.published >= low, Item.published <= high
+        )
+        return self._rows(query)
 
-    def _assign(
-        self,
-        session: Session,
-        wanted: Any,
-        known: _Known,
-        window: timedelta,
-        threshold: float,
-        *,
-        levels_stored: bool,
-    ) -> list[Assignment]:
-        with self._lock:
-            book = self._book
-            if book is None or book.index.window != window or book.index.threshold != threshold:
-                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
-            _take_lock(session)
-            shared = meta.read(session, _EPOCH_KEY, _SEQ_KEY)
-            epoch = shared.get(_EPOCH_KEY, "")
-            if book.epoch is not None and epoch != book.epoch:
-                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
-            book.epoch = epoch
-            seq = int(shared.get(_SEQ_KEY) or 0)
-            if seq != book.seq:
-                _catch_up(session, book, window)
-            rows = session.execute(wanted).all()
-            if not rows:
-                return []
-            events = [row.id for row in rows if row.kind == "conference"]
-            items = [_story_item(row, known) for row in rows if row.kind != "conference"]
-            if items:
-                _cover(session, book, items, window)
-            changes = book.index.add(items)
-            changes += [Assignment(event, event, True) for event in events]
-            new_seq = seq + 1
-            _write(session, changes, [] if levels_stored else items, new_seq)
-            meta.put(session, _SEQ_KEY, str(new_seq), datetime.now(UTC))
-            book.seq = new_seq
-            return changes
+    def published_within(self, low: datetime, high: datetime) -> list[Dated]:
+        """The items that can be in a story (not conferences) published from ``low`` to ``high``."""
+        query = select(Item.id, Item.published).where(
+            Item.published >= low, Item.published <= high, Item.kind != "conference"
+        )
+        return [Dated(*row) for row in self._session.execute(query)]
 
+    def load(self, ids: Sequence[int]) -> Iterator[StoryRow]:
+        """The items ``ids``, a bounded number per query."""
+        for start in range(0, len(ids), _LOAD_CHUNK):
+            yield from self.chosen(ids[start : start + _LOAD_CHUNK])
 
-def _take_lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+    def write(self, changes: Iterable[StoryChange], levels: Sequence[ItemLevels], seq: int) -> None:
+        """Store decisions as story change ``seq``, and the feed weights they were made with."""
+        rows = [
+            {"item": c.item_id, "story": c.story_id, "representative": c.representative, "seq": seq}
+            for c in changes
+        ]
+        if rows:
+            self._session.execute(_WRITE, rows)
+        weights = [{"item": item.item_id, "levels": item.levels} for item in levels]
+        if weights:
+            self._session.execute(_WRITE_LEVELS, weights)
+        meta.put(self._session, _SEQ_KEY, str(seq), datetime.now(UTC))
+
+    def _rows(self, query: Any) -> list[StoryRow]:
+        return [StoryRow(*row) for row in self._session.execute(query)]
 
 
 def detach(session: Session, item_id: int) -> None:
@@ -263,138 +244,3 @@ def detach(session: Session, item_id: int) -> None:
                 .values(story_id=leader, is_representative=Item.id == leader)
             )
     meta.bump(session, _EPOCH_KEY, datetime.now(UTC))
-
-
-def _catch_up(session: Session, book: _Book, window: timedelta) -> None:
-    """Take in what other processes stored or re-assigned since this process last looked."""
-    if not book.loaded:
-        return  # nothing held yet: ``_cover`` loads what is needed
-    low, high = book.loaded[0][0], book.loaded[-1][1]
-    query = select(*_COLUMNS).where(
-        Item.story_seq > book.seq, Item.published >= low, Item.published <= high
-    )
-    for row in session.execute(query):
-        if row.kind != "conference":
-            book.index.load(_story_item(row), row.story_id or row.id)
-
-
-def _cover(session: Session, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
-    """Load the stored items within ``window`` of the new ones that the index lacks."""
-    needed = _merged([(item.published - window, item.published + window) for item in items])
-    held = _after(book.loaded, book.index.horizon)  # the index let go of what is older
-    missing = _without(needed, held)
-    if missing:
-        fresh = {item.item_id for item in items}
-        stored = session.execute(
-            select(Item.id, Item.published).where(
-                Item.published >= missing[0][0],
-                Item.published <= missing[-1][1],
-                Item.kind != "conference",
-            )
-        )
-        wanted = [
-            row.id
-            for row in stored
-            if _inside(row.published, missing)
-            and row.id not in fresh
-            and row.id not in book.index.items
-        ]
-        for chunk in range(0, len(wanted), _LOAD_CHUNK):
-            ids = wanted[chunk : chunk + _LOAD_CHUNK]
-            for row in session.execute(select(*_COLUMNS).where(Item.id.in_(ids))):
-                book.index.load(_story_item(row), row.story_id or row.id)
-    book.loaded = _merged(held + missing)
-
-
-def _merged(spans: Iterable[_Span]) -> list[_Span]:
-    """The union of ``spans`` as sorted, disjoint spans."""
-    out: list[_Span] = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _without(spans: list[_Span], held: list[_Span]) -> list[_Span]:
-    """The parts of ``spans`` (sorted, disjoint) that ``held`` (likewise) does not cover."""
-    out: list[_Span] = []
-    for start, end in spans:
-        for held_start, held_end in held:
-            if held_end < start or held_start > end:
-                continue
-            if held_start > start:
-                out.append((start, held_start))
-            start = max(start, held_end)
-            if start >= end:
-                break
-        if start < end:
-            out.append((start, end))
-    return out
-
-
-def _after(spans: list[_Span], horizon: datetime | None) -> list[_Span]:
-    """``spans`` cut to what lies after ``horizon``."""
-    if horizon is None:
-        return list(spans)
-    return [(max(start, horizon), end) for start, end in spans if end > horizon]
-
-
-def _inside(moment: datetime, spans: list[_Span]) -> bool:
-    at = bisect.bisect_right(spans, (moment, _LATEST)) - 1
-    return at >= 0 and spans[at][0] <= moment <= spans[at][1]
-
-
-def _write(
-    session: Session, changes: Iterable[Assignment], items: Sequence[StoryItem], seq: int
-) -> None:
-    rows = [
-        {"item": c.item_id, "story": c.story_id, "representative": c.representative, "seq": seq}
-        for c in changes
-    ]
-    if rows:
-        session.execute(_WRITE, rows)
-    levels = [{"item": item.item_id, "levels": encode_levels(item.sig)} for item in items]
-    if levels:
-        session.execute(
-            update(_ITEMS)
-            .where(_ITEMS.c.id == bindparam("item"))
-            .values(story_levels=bindparam("levels")),
-            levels,
-        )
-
-
-def _unknown(row: Any) -> Signature | None:
-    return None
-
-
-def _story_item(row: Any, known: _Known = _unknown) -> StoryItem:
-    """The story index's view of an ``items`` row selected with ``_COLUMNS``; ``known``
-    gives the signature the parse pool computed, if this process has it."""
-    summary = row.summary or ""
-    sig = known(row)
-    if sig is None:
-        sig = with_levels(signature(row.title, summary), row.story_levels)
-    sig = sig.interned()  # the index holds thousands: one copy of each term for all
-    return StoryItem(
-        item_id=row.id,
-        source_id=row.source_id,
-        kind=row.kind,
-        label=row.label,
-        published=row.published,
-        key=row.guid_key,
-        sig=sig,
-        identifiers=frozenset(_identifiers(row)),
-    )
-
-
-def _identifiers(row: Any) -> Iterable[str]:
-    if row.doi:
-        yield f"doi:{row.doi.lower()}"
-    if row.pmid:
-        yield f"pmid:{row.pmid}"
-    for number in row.nct or ():
-        yield f"nct:{number.upper()}"
-    if row.video_id and row.video_provider and row.video_provider != "other":
-        yield f"{row.video_provider}:{row.video_id}"

@@ -1,0 +1,363 @@
+"""Keep this process's story index (dedup layer 4) in step with the database.
+
+One ``StoryWindow`` per database per process (``story_window``). Each story
+decision runs inside a store transaction, as a ``StoryStep`` the store runs:
+it takes the story lock (``StoryRows.lock``, held until the transaction
+ends), catches up with story changes other processes committed
+(``items.story_seq`` above the last one this process saw), loads into the
+index every stored item within the window of the new ones that it lacks,
+lets ``aggregator.storyindex`` decide, and hands the store every item whose
+story changed, to write under a new sequence number. A refresh first only
+marks its new items (``defer``) and decides the whole batch at once
+(``assign_pending``): most items then arrive in the order the decisions
+follow, so few are decided twice.
+
+It does not judge pairs (``aggregator.dedupe``), decide stories
+(``aggregator.storyindex``) or touch the database other than through
+``StoryRows``. If the transaction fails, the store abandons the step and the
+window forgets everything: the index would otherwise remember decisions the
+database never got.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from aggregator.dedupe import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    Signature,
+    StoryItem,
+    encode_levels,
+    signature,
+    with_levels,
+)
+from aggregator.records import ItemUpdate
+from aggregator.store.stories import ItemLevels, StoryRow, StoryRows, StoryStep
+from aggregator.storyindex import Assignment, StoryIndex
+
+if TYPE_CHECKING:
+    from aggregator.store import Store
+
+Known = Mapping[tuple[str, str], Signature]  # signatures the parse pool computed, by text
+_Span = tuple[datetime, datetime]  # published from, to (both included)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Book:
+    """This process's view of one database's stories."""
+
+    index: StoryIndex
+    seq: int = -1  # the last story change this process has seen
+    epoch: str | None = None  # the removals this process has seen (``store.stories.detach``)
+    # Published-time intervals held in the index (sorted, disjoint): only the new
+    # items' own neighbourhoods are loaded, so a small window or a batch spread over
+    # months does not load (and analyse) everything in between.
+    loaded: list[_Span] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One piece of story work for ``Store.save_fetch`` / ``Store.assign_stories``."""
+
+    window: StoryWindow
+    work: Callable[[StoryRows, Sequence[int]], int]
+
+    def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
+        return self.work(rows, touched)
+
+    def abandon(self) -> None:
+        self.window.reset()
+
+
+class StoryWindow:
+    """The story index of one database in this process."""
+
+    def __init__(self) -> None:
+        self._book: _Book | None = None
+        self._pending: dict[int, Signature] = {}  # deferred items' signatures, by item id
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> StoryIndex | None:
+        """The index this process holds (None until the first assignment)."""
+        return None if self._book is None else self._book.index
+
+    def reset(self) -> None:
+        """Forget everything; the next assignment rebuilds from the database."""
+        with self._lock:
+            self._book = None
+            self._pending.clear()
+
+    # --- steps for the store's transactions -------------------------------------
+
+    def assign(
+        self,
+        updates: Sequence[ItemUpdate],
+        signatures: Sequence[Signature] = (),
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> StoryStep:
+        """Decide the stored items' stories at once (``signatures``: of ``updates``, if known)."""
+        known = _by_text(updates, signatures)
+
+        def work(rows: StoryRows, touched: Sequence[int]) -> int:
+            return len(self.decide(rows, touched, known, window=window, threshold=threshold))
+
+        return _Step(self, work)
+
+    def defer(
+        self, updates: Sequence[ItemUpdate], signatures: Sequence[Signature] = ()
+    ) -> StoryStep:
+        """Only mark the stored items for the next ``assign_pending``."""
+        known = _by_text(updates, signatures)
+
+        def work(rows: StoryRows, touched: Sequence[int]) -> int:
+            self.mark(rows, touched, known)
+            return 0
+
+        return _Step(self, work)
+
+    def assign_pending(
+        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+    ) -> StoryStep:
+        """Decide every item any process marked with ``defer``."""
+
+        def work(rows: StoryRows, touched: Sequence[int]) -> int:
+            return len(self.decide_pending(rows, window=window, threshold=threshold))
+
+        return _Step(self, work)
+
+    # --- the work, on one transaction's rows --------------------------------------
+
+    def mark(self, rows: StoryRows, item_ids: Sequence[int], known: Known) -> None:
+        """Mark stored items for the next ``decide_pending`` instead of deciding now.
+
+        The items' feed weights are stored with the mark, so any process can
+        decide them, and a mark survives a crash; the signatures stay in memory
+        only to save recomputing.
+        """
+        if not item_ids:
+            return
+        texts = rows.texts(item_ids)
+        marks = []
+        with self._lock:
+            for item in texts:
+                sig = known.get((item.title, item.summary or ""))
+                if sig is not None:
+                    self._pending[item.id] = sig
+                marks.append(ItemLevels(item.id, None if sig is None else encode_levels(sig)))
+        rows.mark_pending(marks)
+
+    def decide(
+        self,
+        rows: StoryRows,
+        item_ids: Sequence[int],
+        known: Known,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> list[Assignment]:
+        """Put stored items (new or edited) into stories; returns every change written."""
+        if not item_ids:
+            return []
+
+        def wanted() -> list[StoryRow]:
+            return rows.chosen(item_ids)
+
+        def sig_of(row: StoryRow) -> Signature | None:
+            return known.get((row.title, row.summary or ""))
+
+        return self._decide(rows, wanted, sig_of, window, threshold, levels_stored=False)
+
+    def decide_pending(
+        self,
+        rows: StoryRows,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> list[Assignment]:
+        """Decide every item any process marked; returns the changes written."""
+        with self._lock:
+            pending = dict(self._pending)
+            self._pending.clear()
+
+        def sig_of(row: StoryRow) -> Signature | None:
+            return pending.get(row.id)
+
+        return self._decide(rows, rows.pending, sig_of, window, threshold, levels_stored=True)
+
+    def _decide(
+        self,
+        rows: StoryRows,
+        wanted: Callable[[], list[StoryRow]],
+        known: Callable[[StoryRow], Signature | None],
+        window: timedelta,
+        threshold: float,
+        *,
+        levels_stored: bool,
+    ) -> list[Assignment]:
+        with self._lock:
+            book = self._book
+            if book is None or book.index.window != window or book.index.threshold != threshold:
+                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
+            clock = rows.lock()
+            if book.epoch is not None and clock.epoch != book.epoch:
+                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
+            book.epoch = clock.epoch
+            if clock.seq != book.seq:
+                _catch_up(rows, book)
+            found = wanted()
+            if not found:
+                return []
+            events = [row.id for row in found if row.kind == "conference"]
+            items = [_story_item(row, known) for row in found if row.kind != "conference"]
+            if items:
+                _cover(rows, book, items, window)
+            changes = book.index.add(items)
+            changes += [Assignment(event, event, True) for event in events]
+            new_seq = clock.seq + 1
+            levels = [] if levels_stored else [_levels(item) for item in items]
+            rows.write(changes, levels, new_seq)
+            book.seq = new_seq
+            return changes
+
+
+_WINDOWS: WeakKeyDictionary[Store, StoryWindow] = WeakKeyDictionary()
+_WINDOWS_LOCK = threading.Lock()
+
+
+def story_window(store: Store) -> StoryWindow:
+    """The story window of ``store``'s database in this process, for as long as ``store``.
+
+    Kept beside the store rather than in the refresh: rebuilding the index from
+    the database on every pass made ingest 3x slower.
+    """
+    with _WINDOWS_LOCK:
+        window = _WINDOWS.get(store)
+        if window is None:
+            window = _WINDOWS[store] = StoryWindow()
+        return window
+
+
+def _by_text(updates: Sequence[ItemUpdate], signatures: Sequence[Signature]) -> Known:
+    pairs = zip(updates, signatures, strict=False)
+    return {(update.item.title, update.item.summary): sig for update, sig in pairs}
+
+
+def _catch_up(rows: StoryRows, book: _Book) -> None:
+    """Take in what other processes stored or re-assigned since this process last looked."""
+    if not book.loaded:
+        return  # nothing held yet: ``_cover`` loads what is needed
+    low, high = book.loaded[0][0], book.loaded[-1][1]
+    for row in rows.changed_since(book.seq, low, high):
+        if row.kind != "conference":
+            book.index.load(_story_item(row), row.story_id or row.id)
+
+
+def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
+    """Load the stored items within ``window`` of the new ones that the index lacks."""
+    needed = _merged([(item.published - window, item.published + window) for item in items])
+    held = _after(book.loaded, book.index.horizon)  # the index let go of what is older
+    missing = _without(needed, held)
+    if missing:
+        fresh = {item.item_id for item in items}
+        wanted = [
+            row.id
+            for row in rows.published_within(missing[0][0], missing[-1][1])
+            if _inside(row.published, missing)
+            and row.id not in fresh
+            and row.id not in book.index.items
+        ]
+        for row in rows.load(wanted):
+            book.index.load(_story_item(row), row.story_id or row.id)
+    book.loaded = _merged(held + missing)
+
+
+def _merged(spans: Iterable[_Span]) -> list[_Span]:
+    """The union of ``spans`` as sorted, disjoint spans."""
+    out: list[_Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _without(spans: list[_Span], held: list[_Span]) -> list[_Span]:
+    """The parts of ``spans`` (sorted, disjoint) that ``held`` (likewise) does not cover."""
+    out: list[_Span] = []
+    for start, end in spans:
+        for held_start, held_end in held:
+            if held_end < start or held_start > end:
+                continue
+            if held_start > start:
+                out.append((start, held_start))
+            start = max(start, held_end)
+            if start >= end:
+                break
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def _after(spans: list[_Span], horizon: datetime | None) -> list[_Span]:
+    """``spans`` cut to what lies after ``horizon``."""
+    if horizon is None:
+        return list(spans)
+    return [(max(start, horizon), end) for start, end in spans if end > horizon]
+
+
+def _inside(moment: datetime, spans: list[_Span]) -> bool:
+    at = bisect.bisect_right(spans, (moment, _LATEST)) - 1
+    return at >= 0 and spans[at][0] <= moment <= spans[at][1]
+
+
+def _levels(item: StoryItem) -> ItemLevels:
+    return ItemLevels(item.item_id, encode_levels(item.sig))
+
+
+def _unknown(row: StoryRow) -> Signature | None:
+    return None
+
+
+def _story_item(
+    row: StoryRow, known: Callable[[StoryRow], Signature | None] = _unknown
+) -> StoryItem:
+    """The story index's view of a stored item; ``known`` gives the signature the
+    parse pool computed, if this process has it."""
+    summary = row.summary or ""
+    sig = known(row)
+    if sig is None:
+        sig = with_levels(signature(row.title, summary), row.story_levels)
+    sig = sig.interned()  # the index holds thousands: one copy of each term for all
+    return StoryItem(
+        item_id=row.id,
+        source_id=row.source_id,
+        kind=row.kind,
+        label=row.label,
+        published=row.published,
+        key=row.guid_key,
+        sig=sig,
+        identifiers=frozenset(_identifiers(row)),
+    )
+
+
+def _identifiers(row: StoryRow) -> Iterable[str]:
+    if row.doi:
+        yield f"doi:{row.doi.lower()}"
+    if row.pmid:
+        yield f"pmid:{row.pmid}"
+    for number in row.nct or ():
+        yield f"nct:{number.upper()}"
+    if row.video_id and row.video_provider and row.video_provider != "other":
+        yield f"{row.video_provider}:{row.video_id}"
