@@ -19,7 +19,8 @@ How text becomes terms:
   parts ("EGFR-mutant" has "egfr"), and headline verbs for approval ("OKs",
   "clears", "nod") fold to one word;
 * a drug's brand or code name becomes its generic name (``aggregator.drugs``:
-  "Wegovy" and "semaglutide" are one term);
+  "Wegovy" and "semaglutide" are one term); a generic newer than the
+  dictionary is still known as a drug by its INN stem (donanemab: -mab);
 * an abbreviation in one item matches the words it abbreviates in the other
   ("NSCLC" / "non-small cell lung cancer", "HFpEF" / "heart failure with
   preserved ejection fraction"): the initials test of the Schwartz-Hearst
@@ -62,7 +63,7 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from aggregator.drugs import drug_names, generic_names
+from aggregator.drugs import generic_names, is_drug_name
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
 from aggregator.sanitize import html_to_text
 
@@ -294,7 +295,7 @@ def signature(title: str, text: str) -> Signature:
         entities=frozenset(_terms(named)) - _GENERIC_NAMES,
         title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
-        headline_drugs=(frozenset(title_words) & drug_names()) - BODY_SUBSTANCES,
+        headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
     )
 
 
@@ -389,13 +390,18 @@ def similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:
 
 
 def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
-    """At least MIN_SHARED rare terms that identify something in both items, and bodies
-    that agree: two headlines from one template ("X cases rise among smokers, FDA
-    reports") read alike; what the summaries report tells the stories apart."""
+    """At least MIN_SHARED rare terms that identify something in both items, one of them
+    a word, and bodies that agree: two headlines from one template ("X cases rise among
+    smokers, FDA reports") read alike; what the summaries report tells the stories apart.
+
+    Figures alone identify nothing: two studies' hazard ratios and intervals meet
+    by chance ("0.66 (0.58 to 0.74)" / "0.58 (0.50 to 0.66)"), a rewrite shares a
+    name or a word of its subject too.
+    """
     shared = [
         t for t in a.identifying_terms & b.identifying_terms if rarity(t) >= IDENTIFYING_RARITY
     ]
-    if len(shared) < MIN_SHARED:
+    if len(shared) < MIN_SHARED or all(_NUMBER.match(t) for t in shared):
         return False
     body_a, body_b = a.body_terms, b.body_terms
     if len(body_a) < MIN_BODY or len(body_b) < MIN_BODY:

@@ -39,6 +39,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -152,6 +153,27 @@ def _read_table(path: Path) -> dict[str, str]:
 def drug_names() -> frozenset[str]:
     """The canonical (generic) names ``generic_names`` maps to: the words that name a drug."""
     return frozenset(generic_names().values())
+
+
+# Stems of the WHO's International Nonproprietary Names ("The use of stems in the
+# selection of INN"): a generic name newer than the dictionary (donanemab, zilebesiran)
+# still ends in its class's stem. Only stems that no common English word ends in, and
+# only in words of seven letters or more ("april" ends in -pril).
+_INN_STEMS = re.compile(
+    r"""(mab|tinib|rafenib|ciclib|lisib|parib|degib|zomib|gliflozin|glutide|gliptin
+        |siran|rsen|prazole|sartan|pril|olol|dipine|vastatin|floxacin|cillin|cycline
+        |mycin|xaban|gatran|parin|lukast|setron|triptan|dronate|previr|buvir|navir
+        |tegravir|vir)$""",
+    re.VERBOSE,
+)
+_INN_MIN_LENGTH = 7
+
+
+def is_drug_name(word: str) -> bool:
+    """A lower-case word that names a drug: in the dictionary, or shaped like an INN."""
+    return word in drug_names() or (
+        len(word) >= _INN_MIN_LENGTH and word.isalpha() and bool(_INN_STEMS.search(word))
+    )
 
 
 if __name__ == "__main__":  # the child of ``generic_names``: the table, pickled, on stdout

@@ -18,6 +18,7 @@ from aggregator.dedupe import (
     choose_representative,
     document_levels,
     is_boilerplate_title,
+    shares_enough,
     signature,
     similarity,
     vetoed,
@@ -182,6 +183,20 @@ def test_items_naming_different_companies_and_places_are_different_stories() -> 
         "customers found particles in a batch; no illnesses have been reported.",
     )
     assert vetoed(item(1, perrigo, "a"), item(2, baxter, "b", 1))
+
+
+def test_headlines_naming_drugs_newer_than_the_dictionary_are_told_apart_by_their_stems() -> None:
+    first = ("Q&A: what the donanemab data mean for psoriasis patients", BOILERPLATE)
+    second = ("Q&A: what the zilebesiran data mean for psoriasis patients", BOILERPLATE)
+    assert vetoed(item(1, first, "a"), item(2, second, "b", 1))
+
+
+def test_two_studies_that_share_only_figures_are_not_one_story() -> None:
+    first = ("Researchers identify new biomarker for COPD", "Biomarker: 0.66 (0.58 to 0.74).")
+    second = ("Empagliflozin and infection risk in asthma", "Infections: 0.58 (0.50 to 0.66).")
+    a, b = signature(*first), signature(*second)
+    assert a.identifying_terms & b.identifying_terms == {"0.58", "0.66"}
+    assert not shares_enough(a, b)
 
 
 def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aggregator import drugs
-from aggregator.drugs import drug_names, generic_names
+from aggregator.drugs import drug_names, generic_names, is_drug_name
 
 
 def test_a_brand_maps_to_its_generic() -> None:
@@ -25,6 +25,17 @@ def test_only_one_word_alphanumeric_variants_of_four_letters_or_more_are_kept() 
 
 def test_the_generics_are_the_drug_names() -> None:
     assert "semaglutide" in drug_names()
+
+
+@pytest.mark.parametrize("word", ["donanemab", "zilebesiran", "tarvelimab", "nirmatrelvir"])
+def test_a_generic_newer_than_the_dictionary_is_known_by_its_inn_stem(word: str) -> None:
+    assert word not in drug_names() or word == "nirmatrelvir"
+    assert is_drug_name(word)
+
+
+@pytest.mark.parametrize("word", ["april", "concept", "peptide", "clinical", "nivolumab2"])
+def test_common_words_are_not_drug_names(word: str) -> None:
+    assert not is_drug_name(word)
 
 
 @pytest.fixture

@@ -221,10 +221,7 @@ def apply(
     )
     search.index_items(
         connection,
-        [
-            search.index_row(i, u.item.title[:2000], _text(u))
-            for i, u in written
-        ],
+        [search.index_row(i, u.item.title[:2000], _text(u)) for i, u in written],
     )
     return IngestResult(
         new=len(new) + len(duplicates),
