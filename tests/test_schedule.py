@@ -109,7 +109,7 @@ def test_source_added_to_the_file_is_fetched_without_restart(
     harness.start([alpha], schedule="{default_interval: 1h, tick: 0.2s}")
     assert wait_until(lambda: hits(server, "/a.xml") == 1, WAIT)
     harness.write([alpha, ("beta", server.url("/b.xml"), "news")], "{default_interval: 1h}")
-    assert wait_until(lambda: harness.status("beta") == "ok", 4.0)
+    assert wait_until(lambda: harness.status("beta") == "ok", WAIT)
     assert hits(server, "/b.xml") == 1
 
 
@@ -300,7 +300,7 @@ def test_medfeed_run_serves_the_site_and_refreshes_in_the_background(
     medfeed_run: tuple[subprocess.Popen[bytes], str],
 ) -> None:
     _, base = medfeed_run
-    assert wait_until(lambda: "Trial results" in titles(base), 10.0)
+    assert wait_until(lambda: "Trial results" in titles(base), WAIT)
 
 
 def test_medfeed_run_fetches_a_source_added_to_the_file(
@@ -312,14 +312,14 @@ def test_medfeed_run_fetches_a_source_added_to_the_file(
         [("alpha", server.url("/a.xml"), "news"), ("beta", server.url("/b.xml"), "news")],
         "{default_interval: 1h, tick: 0.5s}",
     )
-    assert wait_until(lambda: "Guideline update" in titles(base), 10.0)
+    assert wait_until(lambda: "Guideline update" in titles(base), WAIT)
 
 
 def test_medfeed_run_exits_cleanly_on_sigterm(
     medfeed_run: tuple[subprocess.Popen[bytes], str],
 ) -> None:
     process, base = medfeed_run
-    assert wait_until(lambda: "Trial results" in titles(base), 10.0)
+    assert wait_until(lambda: "Trial results" in titles(base), WAIT)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0
     assert get_json(base + "/healthz") is None
@@ -338,7 +338,7 @@ def test_medfeed_run_serves_the_refresh_counters_and_is_ready_after_a_pass(
     medfeed_run: tuple[subprocess.Popen[bytes], str],
 ) -> None:
     _, base = medfeed_run
-    assert wait_until(lambda: get_json(base + "/readyz") is not None, 10.0)
+    assert wait_until(lambda: get_json(base + "/readyz") is not None, WAIT)
     metrics = httpx.get(base + "/metrics", timeout=5.0).text
     # Counted by the scheduler process, served by a gunicorn worker: the shared directory.
     assert "medfeed_refresh_passes_total 1.0" in metrics
