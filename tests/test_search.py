@@ -248,6 +248,16 @@ def test_an_item_edited_in_place_is_found_by_its_new_words_only(reads: Store) ->
     assert titles(reads, "anticoagulants") == ["Final guidance on anticoagulants"]
 
 
+def test_a_deleted_item_leaves_no_words_behind_for_the_next_one(reads: Store) -> None:
+    save(reads, [news("Cholera vaccine stockpile")])
+    with reads.session() as session:
+        session.execute(text("DELETE FROM items"))
+    # SQLite gives the next item the deleted one's rowid: stale words would match it.
+    save(reads, [news("Malaria nets")])
+    assert titles(reads, "cholera") == []
+    assert titles(reads, "malaria") == ["Malaria nets"]
+
+
 def test_reindex_rebuilds_an_index_that_lost_its_rows(
     reads: Store, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

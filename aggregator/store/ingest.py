@@ -50,6 +50,7 @@ from .retention import mark_still_carried
 from .upsert import chunks, insert_ignore
 
 ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
+TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
 # ``sort_by_parameter_order``: the ids come back in the order of the rows, on every dialect.
@@ -197,6 +198,7 @@ def apply(
     purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
     mark_still_carried(session, source_id, purged, now)
     _rewrite_links(connection, updated)
+    search.unindex(connection, [i.item_id for i in rewritten])
     _rewrite_items(connection, rewritten, now)
     new_ids = _insert_items(connection, new, now)
 
@@ -222,7 +224,7 @@ def apply(
     search.index_items(
         connection,
         [
-            search.index_row(i, u.item.title[:2000], u.item.summary, u.item.content)
+            search.ItemText(i, u.item.title[:TITLE_LENGTH], u.item.summary, u.item.content)
             for i, u in written
         ],
     )
@@ -370,7 +372,7 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "label": update_.label.value,
         "url": item.url,
         "canonical_url": update_.identity.canonical_url,
-        "title": item.title[:2000],
+        "title": item.title[:TITLE_LENGTH],
         "title_derived": item.title_derived,
         "summary": item.summary,
         "content": item.content,
