@@ -41,7 +41,7 @@ def add_item(
                     "INSERT INTO items (kind, label, source_id, guid_key, title, summary,"
                     " published, tags, content_hash, is_representative, nct, authors, flags,"
                     " word_count, first_seen_at, changed_at) VALUES ('news', 'news', 'wire',"
-                    " :guid, :title, :summary, :now, '[\"oncology\", \"cardiology\"]', :hash, true,"
+                    ' :guid, :title, :summary, :now, \'["oncology", "cardiology"]\', :hash, true,'
                     " '[]', '[]', '[]', 0, :now, :now) RETURNING id"
                 ),
                 {"guid": guid, "title": title, "summary": summary, "hash": OLD_HASH, "now": NOW},

@@ -122,6 +122,7 @@ class Item(Base):
     label: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
     guid_key: Mapped[str] = mapped_column(String(1024))
+    # NULL when it is the canonical URL, '' for none (aggregator.store.sameurl, migration 0011)
     url: Mapped[str | None] = mapped_column(String(2048))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
     title: Mapped[str] = mapped_column(Text)
@@ -204,6 +205,7 @@ class ItemSource(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
     guid_key: Mapped[str] = mapped_column(String(1024))
+    # NULL when it is the item's URL, '' for none (aggregator.store.sameurl, migration 0011)
     url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(80))
     first_seen_at: Mapped[Timestamp]
