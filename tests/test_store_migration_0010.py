@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, column, select, table, text
 
 from aggregator.records import Fragment
+from aggregator.searchquery import parse_search
 from aggregator.store import Store, search
 from aggregator.store.database import make_engine
 from tests.test_store_migration_0004 import add_source, migrate
@@ -61,7 +62,15 @@ def test_items_indexed_before_are_found_and_marked_after_the_upgrade(at_0009: En
     assert extract.startswith("Renal [lupus] outcomes improved & held")
     assert list(found(at_0009, "lupus")) == ["Lupus nephritis trial"]
     migrate(at_0009, "0009_event_index_id", down=True)
-    assert list(found(at_0009, "gout")) == ["Gout flares in winter"]
+    assert matching_titles(at_0009, "gout") == ["Gout flares in winter"]
+
+
+def matching_titles(engine: Engine, words: str) -> list[str]:
+    """Titles the index matches, read without the models (whose columns may be newer)."""
+    match = search.match(engine.dialect.name, parse_search(words))
+    items = table("items", column("id"), column("title"))
+    with engine.connect() as connection:
+        return list(connection.execute(match.apply(select(items.c.title), items.c.id)).scalars())
 
 
 def test_on_sqlite_the_index_reads_the_text_from_the_items(at_0009: Engine) -> None:

@@ -45,6 +45,7 @@ from ..records import EventInfo, ItemUpdate
 from ..sanitize import word_count
 from . import sameurl, search
 from .citations import mark_noticed, replace_citations
+from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
 from .retention import mark_still_carried
 from .upsert import chunks, insert_ignore
@@ -385,6 +386,7 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
     """Every column that comes from the feed entry itself."""
     item = update_.item
     event, video, article = item.event, item.video, item.article
+    content, extends = stored_content(item.summary, item.content)
     return {
         "label": update_.label.value,
         "url": sameurl.stored(item.url, update_.identity.canonical_url),
@@ -392,7 +394,8 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
         "title": item.title[:TITLE_LENGTH],
         "title_derived": item.title_derived,
         "summary": item.summary,
-        "content": item.content,
+        "content": content,
+        "content_extends_summary": extends,
         "author": (item.author or None) and item.author[:500],
         "updated": item.updated,
         "image": item.image,

@@ -129,6 +129,10 @@ class Item(Base):
     title_derived: Mapped[bool] = mapped_column(Boolean, server_default=false())
     summary: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[str | None] = mapped_column(Text)
+    # True: ``content`` holds what follows the summary it began with (aggregator.store.contenttail)
+    content_extends_summary: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     author: Mapped[str | None] = mapped_column(String(500))
     published: Mapped[Timestamp]  # the feed's date, else first-seen time
     # "source" or "first_seen": whether ``published`` is the document's own date

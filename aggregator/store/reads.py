@@ -38,6 +38,7 @@ from ..records import (
 )
 from ..searchquery import parse_search
 from . import sameurl, search
+from .contenttail import full_content
 from .database import session_scope
 from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
 
@@ -635,7 +636,7 @@ def _record(
         title=row.title,
         url=url,
         summary=row.summary or "",
-        content=row.content,
+        content=full_content(row.summary, row.content, row.content_extends_summary),
         author=row.author,
         published=row.published,
         updated=row.updated,

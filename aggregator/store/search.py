@@ -36,20 +36,24 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Double,
     FromClause,
     Select,
     bindparam,
+    case,
     cast,
     column,
     func,
+    inspect,
     literal_column,
     select,
     table,
     text,
 )
+from sqlalchemy.types import Text
 
 from ..records import Fragment, SearchMatch
 from ..sanitize import html_to_text
@@ -187,11 +191,12 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
     if not postgres and _derives_text(connection):
         return _rebuild_from_view(connection, progress)
     connection.execute(text("DELETE FROM item_search" if postgres else "DELETE FROM items_fts"))
-    items = table("items", column("id"), column("title"), column("summary"), column("content"))
+    items = table("items", column("id"), column("title"), column("summary"))
+    content = _stored_content(connection)
     done, last = 0, 0
     while True:
         batch = connection.execute(
-            select(items.c.id, items.c.title, items.c.summary, items.c.content)
+            select(items.c.id, items.c.title, items.c.summary, content)
             .where(items.c.id > last)
             .order_by(items.c.id)
             .limit(BATCH)
@@ -207,6 +212,19 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
         # Merge the index segments into one b-tree: queries then read one structure.
         connection.execute(text("INSERT INTO items_fts (items_fts) VALUES ('optimize')"))
     return done
+
+
+def _stored_content(connection: Connection) -> ColumnElement[str]:
+    """An item's content in SQL, whole again where it is stored without its summary (0012).
+
+    The migrations before 0012 rebuild the index too, when there is no such column.
+    """
+    content = column("content", Text)
+    columns = {c["name"] for c in inspect(connection).get_columns("items")}
+    if "content_extends_summary" not in columns:
+        return content
+    extends = column("content_extends_summary", Boolean)
+    return case((extends, column("summary", Text) + content), else_=content)
 
 
 def _derives_text(connection: Connection) -> bool:
