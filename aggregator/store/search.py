@@ -73,6 +73,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FTS = table("items_fts", column("rowid"), column("title"), column("body"))
 TEXT_VIEW = "items_fts_text"  # SQLite: what items_fts indexes, derived from items (0010)
 TITLE_FUNCTION, BODY_FUNCTION = "medfeed_search_title", "medfeed_search_body"
+# SQLite: take the items ``{ids}`` (a parenthesised SQL list) out of items_fts, naming the words
+# to remove with the view's text; only the items the index holds (``items_fts_docsize`` has
+# a row per indexed item): FTS5 reports the index corrupt when told to remove words it never
+# had. Also the body of the trigger that runs before an item is deleted (migration 0010).
+UNINDEX = (
+    "INSERT INTO items_fts (items_fts, rowid, title, body) "
+    f"SELECT 'delete', id, title, body FROM {TEXT_VIEW} "
+    "WHERE id IN {ids} AND id IN (SELECT id FROM items_fts_docsize)"
+)
 _PG = table("item_search", column("item_id"), column("title"), column("body"), column("document"))
 
 
@@ -142,7 +151,7 @@ def unindex(connection: Connection, item_ids: Sequence[int]) -> None:
     if connection.dialect.name == "postgresql":
         return
     for chunk in chunks(sorted(item_ids)):
-        connection.execute(_FTS.delete().where(_FTS.c.rowid.in_(chunk)))
+        connection.execute(_UNINDEX, {"ids": chunk})
 
 
 def index_items(connection: Connection, items: Sequence[ItemText]) -> None:
@@ -166,6 +175,7 @@ _FTS_FROM_VIEW = text(
     f"INSERT INTO items_fts (rowid, title, body) SELECT id, title, body FROM {TEXT_VIEW} "
     "WHERE id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
+_UNINDEX = text(UNINDEX.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
 _FTS_FROM_VIEW_AFTER = text(
     f"INSERT INTO items_fts (rowid, title, body) SELECT id, title, body FROM {TEXT_VIEW} "
     "WHERE id > :last ORDER BY id LIMIT :limit"

@@ -8,8 +8,9 @@ table over the view ``items_fts_text``, which derives the same text from the
 item's columns with the functions every connection registers
 (``aggregator.store.search.register_functions``). Snippets and highlights read
 the view; the trigger that takes a deleted item out of the index runs before
-the delete, while the view still has the row. The index is rebuilt from the
-items. PostgreSQL is unchanged: ``ts_headline`` needs the text at hand.
+the delete, while the view still has the row, and only for an item the index
+holds (FTS5 would otherwise remove words it never indexed, and report the
+index corrupt). The index is rebuilt from the items. PostgreSQL is unchanged: ``ts_headline`` needs the text at hand.
 
 A file keeps the pages the old copy freed until a ``VACUUM`` (new items
 reuse them meanwhile).
@@ -27,6 +28,7 @@ from aggregator.store.search import (
     BODY_FUNCTION,
     TEXT_VIEW,
     TITLE_FUNCTION,
+    UNINDEX,
     rebuild,
 )
 
@@ -54,7 +56,7 @@ def upgrade() -> None:
     )
     op.execute(
         "CREATE TRIGGER items_fts_delete BEFORE DELETE ON items "
-        "BEGIN DELETE FROM items_fts WHERE rowid = old.id; END"
+        f"BEGIN {UNINDEX.format(ids='(old.id)')}; END"
     )
     rebuild(bind)
 
