@@ -96,6 +96,10 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
 
+    SQLite's search index reads back the text it indexed by running this again
+    (``store/search.py``, migration 0010): a change to what it returns must come
+    with a migration that rebuilds the index (``search.rebuild``).
+
     The fragment goes through the sanitizer with no tags allowed first, so the
     text of scripts and styles is dropped rather than shown; entities are then
     decoded once (nh3 re-escapes ``<`` and ``&``).

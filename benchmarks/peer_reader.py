@@ -138,6 +138,36 @@ def serve(
     httpd.serve_forever()
 
 
+@dataclass(frozen=True)
+class FeedServer:
+    """``serve`` in a child process, and what it shares with this one."""
+
+    process: multiprocessing.process.BaseProcess
+    ready: Event
+    port: SynchronizedArray[int]
+    counts: SynchronizedArray[int]
+
+    @classmethod
+    def start(cls, feeds: int, items: int, latency_ms: float) -> FeedServer:
+        context = multiprocessing.get_context("spawn")
+        ready, port, counts = context.Event(), context.Array("i", 1), context.Array("l", 3)
+        process = context.Process(
+            target=serve, args=(feeds, items, latency_ms / 1000, ready, port, counts), daemon=True
+        )
+        process.start()
+        return cls(process, ready, port, counts)
+
+    def urls(self, feeds: int) -> list[str]:
+        """The feeds' URLs, once the server listens."""
+        if not self.ready.wait(600):
+            raise SystemExit("the feed server did not start")
+        return [f"http://127.0.0.1:{self.port[0]}/feeds/{i}.xml" for i in range(feeds)]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(5)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
@@ -580,28 +610,18 @@ def main() -> None:
     if any(name.startswith("medfeed") for name in chosen):
         compile_medfeed(args.medfeed.with_name("python"))
 
-    context = multiprocessing.get_context("spawn")
-    ready, port, counts = context.Event(), context.Array("i", 1), context.Array("l", 3)
-    server = context.Process(
-        target=serve,
-        args=(args.feeds, args.items, args.latency_ms / 1000, ready, port, counts),
-        daemon=True,
-    )
     load_before = os.getloadavg()
-    server.start()
+    server = FeedServer.start(args.feeds, args.items, args.latency_ms)
     scratch = Path(tempfile.mkdtemp(prefix="peer-reader-", dir=args.workdir))
     try:
         truth = truth_labels(load_generator().FeedCorpus(args.feeds, args.items, SEED).manifest())
-        if not ready.wait(600):
-            raise SystemExit("the feed server did not start")
-        base = f"http://127.0.0.1:{port[0]}/feeds"
         setup = Setup(
-            urls=[f"{base}/{i}.xml" for i in range(args.feeds)],
+            urls=server.urls(args.feeds),
             workdir=scratch,
             workers=args.workers,
             medfeed=args.medfeed,
             peer_python=python,
-            counts=counts,
+            counts=server.counts,
             truth=truth,
         )
         version = peer_version(python).strip() if "reader" in chosen else "-"
@@ -618,8 +638,7 @@ def main() -> None:
                     run_medfeed(setup, results[name], matching=name == "medfeed", log=_log)
             report(args, results, started, load_before, version, truth)
     finally:
-        server.terminate()
-        server.join(5)
+        server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, func, select, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from aggregator.store import Store  # noqa: E402
+from aggregator.store import Store, sameurl  # noqa: E402
 from aggregator.store.models import FetchLog, Item, ItemSource  # noqa: E402
 from tests.feeds import config_text  # noqa: E402
 from tests.localserver import LocalServer  # noqa: E402
@@ -98,7 +98,7 @@ def report(
     counts = sorted(per_source.values())
     with store.session() as session:
         items = int(session.scalar(select(func.count()).select_from(Item)) or 0)
-        urls = int(session.scalar(select(func.count(func.distinct(Item.url)))) or 0)
+        urls = int(session.scalar(select(func.count(func.distinct(sameurl.item_url())))) or 0)
         links = int(session.scalar(select(func.count()).select_from(ItemSource)) or 0)
         by_worker = dict(
             session.execute(select(FetchLog.worker, func.count()).group_by(FetchLog.worker)).all()

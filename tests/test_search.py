@@ -20,6 +20,8 @@ from aggregator.records import Kind
 from aggregator.searchquery import SearchSyntaxError, parse_search
 from aggregator.store import Store, search
 from aggregator.store.database import alembic_config
+from tests.test_store_migration_0004 import add_source
+from tests.test_store_migration_0008 import add_item
 
 
 @pytest.fixture
@@ -246,6 +248,25 @@ def test_an_item_edited_in_place_is_found_by_its_new_words_only(reads: Store) ->
     save(reads, [(Kind.NEWS, replace(item, title="Final guidance on anticoagulants"), tags)])
     assert titles(reads, "statins") == []
     assert titles(reads, "anticoagulants") == ["Final guidance on anticoagulants"]
+
+
+def test_a_deleted_item_leaves_no_words_behind_for_the_next_one(reads: Store) -> None:
+    save(reads, [news("Cholera vaccine stockpile")])
+    with reads.session() as session:
+        session.execute(text("DELETE FROM items"))
+    # SQLite gives the next item the deleted one's rowid: stale words would match it.
+    save(reads, [news("Malaria nets")])
+    assert titles(reads, "cholera") == []
+    assert titles(reads, "malaria") == ["Malaria nets"]
+
+
+def test_an_item_the_index_never_held_can_still_be_deleted(reads: Store) -> None:
+    save(reads, [news("Cholera vaccine stockpile")])
+    add_source(reads.engine, "wire", "news")
+    add_item(reads.engine, "written-by-hand", linked=False, title="Malaria nets")
+    with reads.session() as session:
+        session.execute(text("DELETE FROM items"))
+    assert titles(reads, "cholera") == []
 
 
 def test_reindex_rebuilds_an_index_that_lost_its_rows(

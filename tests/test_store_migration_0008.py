@@ -29,7 +29,9 @@ def at_0006(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def add_item(engine: Engine, guid: str, *, linked: bool = True) -> int:
+def add_item(
+    engine: Engine, guid: str, *, linked: bool = True, title: str = "T", summary: str = ""
+) -> int:
     """An item with its source link (and, if ``linked``, tags, a citation and an identifier),
     as 0006 stored them."""
     with engine.begin() as connection:
@@ -39,10 +41,10 @@ def add_item(engine: Engine, guid: str, *, linked: bool = True) -> int:
                     "INSERT INTO items (kind, label, source_id, guid_key, title, summary,"
                     " published, tags, content_hash, is_representative, nct, authors, flags,"
                     " word_count, first_seen_at, changed_at) VALUES ('news', 'news', 'wire',"
-                    " :guid, 'T', '', :now, '[\"oncology\", \"cardiology\"]', :hash, true, '[]',"
-                    " '[]', '[]', 0, :now, :now) RETURNING id"
+                    ' :guid, :title, :summary, :now, \'["oncology", "cardiology"]\', :hash, true,'
+                    " '[]', '[]', '[]', 0, :now, :now) RETURNING id"
                 ),
-                {"guid": guid, "hash": OLD_HASH, "now": NOW},
+                {"guid": guid, "title": title, "summary": summary, "hash": OLD_HASH, "now": NOW},
             ).scalar_one()
         )
         connection.execute(

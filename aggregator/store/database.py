@@ -1,7 +1,8 @@
 """Engines, sessions and schema migrations.
 
-SQLite gets WAL, foreign keys and a busy timeout on every connection, and its
-file (with the parent folder) is created on first use; PostgreSQL is used as is.
+SQLite gets WAL, foreign keys, a busy timeout and the functions the search index
+reads its text with on every connection, and its file (with the parent folder)
+is created on first use; PostgreSQL is used as is.
 The schema is only ever created or changed by Alembic migrations, applied by
 ``upgrade`` at start and by ``medfeed db upgrade``.
 """
@@ -26,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StorageError
+from .search import register_functions
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -101,6 +103,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # the 64 MiB it was allowed before.
     cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
+    register_functions(dbapi_connection)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

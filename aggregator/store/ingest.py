@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,13 +43,15 @@ from ..reconcile import (
 )
 from ..records import EventInfo, ItemUpdate, PlainText
 from ..sanitize import plain_text
-from . import search
+from . import sameurl, search
 from .citations import mark_noticed, replace_citations
+from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
 from .retention import mark_still_carried
 from .upsert import chunks, insert_ignore
 
 ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
+TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
 # ``sort_by_parameter_order``: the ids come back in the order of the rows, on every dialect.
@@ -60,6 +62,14 @@ _REWRITE_LINK = (
     .values(content_hash=bindparam("content_hash"), url=bindparam("url"))
 )
 _BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
+# An entry whose new canonical URL is another item's: its item keeps its stored one, which
+# its URL is then compared with (``sameurl``).
+_KEEPING_URL = _BY_ID.values(
+    url=case(
+        (_ITEMS.c.canonical_url == bindparam("b_url"), None),
+        else_=func.coalesce(bindparam("b_url"), sameurl.NONE),
+    )
+)
 
 
 @dataclass
@@ -197,13 +207,19 @@ def apply(
     purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
     mark_still_carried(session, source_id, purged, now)
     _rewrite_links(connection, updated)
+    sameurl.spell_out_links(connection, [i.item_id for i in rewritten])
+    search.unindex(connection, [i.item_id for i in rewritten])
     _rewrite_items(connection, rewritten, now)
     new_ids = _insert_items(connection, new, now)
 
     def resolve(ref: int | Pending) -> int:
         return new_ids[ref.index] if isinstance(ref, Pending) else ref
 
-    _insert_links(session, new_ids, new, [(resolve(d.of), d.entry) for d in duplicates], now)
+    duplicated = [(resolve(d.of), d.entry) for d in duplicates]
+    _insert_links(session, new_ids, new, duplicated, now)
+    sameurl.fold_links(
+        connection, [i.item_id for i in updated] + [item_id for item_id, _ in duplicated]
+    )
     written = [(i.item_id, i.entry) for i in rewritten]
     written += [(new_ids[n.ref.index], n.entry) for n in new]
     carried = [(i.item_id, i.entry) for i in rewritten] + [
@@ -221,7 +237,10 @@ def apply(
     )
     search.index_items(
         connection,
-        [search.index_row(i, u.item.title[:2000], _text(u)) for i, u in written],
+        [
+            search.ItemText(i, u.item.title[:TITLE_LENGTH], u.item.summary, u.item.content)
+            for i, u in written
+        ],
     )
     return IngestResult(
         new=len(new) + len(duplicates),
@@ -240,7 +259,7 @@ def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
                 "b_source": i.entry.source_id,
                 "b_key": i.entry.identity.guid_key,
                 "content_hash": i.entry.identity.content_hash,
-                "url": i.entry.item.url,
+                "url": sameurl.spelled(i.entry.item.url),
             }
             for i in updated
         ]
@@ -253,16 +272,17 @@ def _rewrite_items(connection: Connection, rewritten: Sequence[Updated], now: da
     Rows are grouped by the columns they set (a new date, a kept URL): one
     statement sets the same columns for every row.
     """
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for intent in rewritten:
         values = {**_content_values(intent.entry), "changed_at": now, "b_id": intent.item_id}
         if intent.published is not None:
             values.update(published=intent.published, published_from=FROM_SOURCE)
         if intent.keeps_url:
-            del values["canonical_url"]
-        groups.setdefault(tuple(values), []).append(values)
-    for rows in groups.values():
-        connection.execute(_BY_ID, rows)
+            del values["canonical_url"], values["url"]
+            values["b_url"] = intent.entry.item.url
+        groups.setdefault((intent.keeps_url, tuple(values)), []).append(values)
+    for (keeps_url, _), rows in groups.items():
+        connection.execute(_KEEPING_URL if keeps_url else _BY_ID, rows)
 
 
 def _insert_items(connection: Connection, new: Sequence[New], now: datetime) -> list[int]:
@@ -301,19 +321,22 @@ def _insert_links(
     carried the entry first, and the whole batch is decided again.
     """
     if new:
-        rows = [_link_row(new_ids[n.ref.index], n.entry, now) for n in new]
+        # The entry that made the item: its URL is the item's.
+        rows = [_link_row(new_ids[n.ref.index], n.entry, now, None) for n in new]
         session.connection().execute(insert(_LINKS), rows)
-    insert_ignore(
-        session, _LINKS, [_link_row(item_id, entry, now) for item_id, entry in duplicates]
-    )
+    rows = [
+        _link_row(item_id, entry, now, sameurl.spelled(entry.item.url))
+        for item_id, entry in duplicates
+    ]
+    insert_ignore(session, _LINKS, rows)
 
 
-def _link_row(item_id: int, entry: ItemUpdate, now: datetime) -> dict[str, Any]:
+def _link_row(item_id: int, entry: ItemUpdate, now: datetime, url: str | None) -> dict[str, Any]:
     return {
         "item_id": item_id,
         "source_id": entry.source_id,
         "guid_key": entry.identity.guid_key,
-        "url": entry.item.url,
+        "url": url,
         "content_hash": entry.identity.content_hash,
         "first_seen_at": now,
     }
@@ -363,14 +386,16 @@ def _content_values(update_: ItemUpdate) -> dict[str, Any]:
     """Every column that comes from the feed entry itself."""
     item = update_.item
     event, video, article = item.event, item.video, item.article
+    content, extends = stored_content(item.summary, item.content)
     return {
         "label": update_.label.value,
-        "url": item.url,
+        "url": sameurl.stored(item.url, update_.identity.canonical_url),
         "canonical_url": update_.identity.canonical_url,
-        "title": item.title[:2000],
+        "title": item.title[:TITLE_LENGTH],
         "title_derived": item.title_derived,
         "summary": item.summary,
-        "content": item.content,
+        "content": content,
+        "content_extends_summary": extends,
         "author": (item.author or None) and item.author[:500],
         "updated": item.updated,
         "image": item.image,

@@ -122,12 +122,17 @@ class Item(Base):
     label: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
     guid_key: Mapped[str] = mapped_column(String(1024))
+    # NULL when it is the canonical URL, '' for none (aggregator.store.sameurl, migration 0011)
     url: Mapped[str | None] = mapped_column(String(2048))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
     title: Mapped[str] = mapped_column(Text)
     title_derived: Mapped[bool] = mapped_column(Boolean, server_default=false())
     summary: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[str | None] = mapped_column(Text)
+    # True: ``content`` holds what follows the summary it began with (aggregator.store.contenttail)
+    content_extends_summary: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     author: Mapped[str | None] = mapped_column(String(500))
     published: Mapped[Timestamp]  # the feed's date, else first-seen time
     # "source" or "first_seen": whether ``published`` is the document's own date
@@ -204,6 +209,7 @@ class ItemSource(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     source_id: Mapped[SourceId] = mapped_column(ForeignKey("sources.id"))
     guid_key: Mapped[str] = mapped_column(String(1024))
+    # NULL when it is the item's URL, '' for none (aggregator.store.sameurl, migration 0011)
     url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(80))
     first_seen_at: Mapped[Timestamp]

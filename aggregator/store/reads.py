@@ -37,7 +37,8 @@ from ..records import (
     VideoInfo,
 )
 from ..searchquery import parse_search
-from . import search
+from . import sameurl, search
+from .contenttail import full_content
 from .database import session_scope
 from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
 
@@ -574,8 +575,9 @@ def _hydrate(session: Session, rows: Sequence[Item]) -> dict[int, StoredItem]:
 
 def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]]:
     query = (
-        select(ItemSource.item_id, ItemSource.source_id, Source.name, ItemSource.url)
+        select(ItemSource.item_id, ItemSource.source_id, Source.name, sameurl.link_url())
         .join(Source, Source.id == ItemSource.source_id)
+        .join(Item, Item.id == ItemSource.item_id)
         .where(ItemSource.item_id.in_(ids))
         .order_by(ItemSource.item_id, ItemSource.first_seen_at, ItemSource.id)
     )
@@ -594,7 +596,7 @@ def _siblings(session: Session, story_ids: Iterable[int]) -> dict[int, list[Stor
     if not wanted:
         return {}
     query = (
-        select(Item.story_id, Item.id, Item.title, Item.url, Item.source_id, Source.name)
+        select(Item.story_id, Item.id, Item.title, sameurl.item_url(), Item.source_id, Source.name)
         .join(Source, Source.id == Item.source_id)
         .where(Item.story_id.in_(wanted))
         .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
@@ -624,16 +626,17 @@ def _record(
     carriers: Sequence[SourceRef],
     also: tuple[StoredItemRef, ...],
 ) -> StoredItem:
-    owner = SourceRef(row.source_id, names.get(row.source_id, row.source_id), row.url)
+    url = sameurl.decoded(row.url, row.canonical_url)
+    owner = SourceRef(row.source_id, names.get(row.source_id, row.source_id), url)
     sources = tuple(carriers) or (owner,)
     return StoredItem(
         id=row.id,
         kind=Kind(row.kind),
         label=Label(row.label),
         title=row.title,
-        url=row.url,
+        url=url,
         summary=row.summary or "",
-        content=row.content,
+        content=full_content(row.summary, row.content, row.content_extends_summary),
         author=row.author,
         published=row.published,
         updated=row.updated,
@@ -722,7 +725,7 @@ def _refs(session: Session, query: RefQuery) -> tuple[StoredItemRef, ...]:
 
 
 def _ref_query() -> RefQuery:
-    return select(Item.id, Item.title, Item.url, Item.source_id, Source.name).join(
+    return select(Item.id, Item.title, sameurl.item_url(), Item.source_id, Source.name).join(
         Source, Source.id == Item.source_id
     )
 

@@ -6,14 +6,24 @@ SQLite: the FTS5 table ``items_fts`` (rowid = item id), tokenized by
 weighted ``tsvector`` (title A, text B) under the text-search configuration
 ``medfeed_search`` (``unaccent`` then English Snowball stemming, without a stop
 list, as FTS5 has none), behind a GIN index, queried with
-``websearch_to_tsquery``. Both keep the plain text of the title and the
+``websearch_to_tsquery``. Both read the plain text of the title and the
 summary / content, so that the matched words of a page of results can be
 marked by the database's own matcher (FTS5 ``highlight``/``snippet``,
 PostgreSQL ``ts_headline``): what is marked is what matched.
 
+PostgreSQL keeps that text in ``item_search``. SQLite does not keep a copy
+(migration 0010): ``items_fts`` is an external-content table over the view
+``items_fts_text``, which derives it from the item's own columns with the
+functions ``medfeed_search_title`` / ``medfeed_search_body`` that every
+connection of ``make_engine`` registers (``register_functions``). The text FTS5
+reads back (snippets, and the tokens to remove when a row leaves the index)
+is therefore always what ``index_items`` indexed, as long as an item's row is
+taken out of the index before its columns change (``unindex``) and deleted
+items leave through the trigger that runs before the delete.
+
 Rows are written by ``index_items`` inside the ingest transaction, so an item
 is searchable exactly when it is visible; ``rebuild`` recreates the whole
-index (``medfeed search reindex``, and the migration that created it). It
+index (``medfeed search reindex``, and the migrations that created it). It
 decides nothing about which items a list shows: ``reads`` composes the match
 with the other filters. It renders nothing: matches come back as fragments.
 """
@@ -23,25 +33,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Double,
     FromClause,
     Select,
     bindparam,
+    case,
     cast,
     column,
     func,
+    inspect,
     literal_column,
     select,
     table,
     text,
 )
+from sqlalchemy.types import Text
 
-from ..records import Fragment, PlainText, SearchMatch
+from ..records import Fragment, SearchMatch
 from ..sanitize import plain_text
 from ..searchquery import SearchQuery
 from .upsert import chunks
@@ -57,6 +71,17 @@ START, STOP = "\x02", "\x03"  # match markers; stripped from indexed text, so ne
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FTS = table("items_fts", column("rowid"), column("title"), column("body"))
+TEXT_VIEW = "items_fts_text"  # SQLite: what items_fts indexes, derived from items (0010)
+TITLE_FUNCTION, BODY_FUNCTION = "medfeed_search_title", "medfeed_search_body"
+# SQLite: take the items ``{ids}`` (a parenthesised SQL list) out of items_fts, naming the words
+# to remove with the view's text; only the items the index holds (``items_fts_docsize`` has
+# a row per indexed item): FTS5 reports the index corrupt when told to remove words it never
+# had. Also the body of the trigger that runs before an item is deleted (migration 0010).
+UNINDEX = (
+    "INSERT INTO items_fts (items_fts, rowid, title, body) "
+    f"SELECT 'delete', id, title, body FROM {TEXT_VIEW} "
+    "WHERE id IN {ids} AND id IN (SELECT id FROM items_fts_docsize)"
+)
 _PG = table("item_search", column("item_id"), column("title"), column("body"), column("document"))
 
 
@@ -67,27 +92,87 @@ class IndexRow:
     body: str
 
 
-def index_row(item_id: int, title: str, text: PlainText) -> IndexRow:
-    """What is indexed of an item: its title, and the text of its summary and content
-    (``sanitize.plain_text``: a summary the content repeats is indexed once)."""
-    body = text.body[:MAX_TEXT]
-    return IndexRow(item_id, _CONTROL.sub(" ", title), _CONTROL.sub(" ", body))
+@dataclass(frozen=True)
+class ItemText:
+    """An item's columns the index reads, as stored."""
+
+    item_id: int
+    title: str
+    summary: str
+    content: str | None
 
 
-def index_items(connection: Connection, rows: Sequence[IndexRow]) -> None:
-    """Write (or rewrite) the index rows of these items, in the caller's transaction."""
-    if not rows:
-        return
-    values = [{"item_id": r.item_id, "title": r.title, "body": r.body} for r in rows]
+def index_row(item_id: int, title: str, summary: str, content: str | None) -> IndexRow:
+    """What is indexed of an item: its title, and the text of its summary and content."""
+    return IndexRow(item_id, search_title(title), search_body(summary, content))
+
+
+def search_title(title: str | None) -> str:
+    return _CONTROL.sub(" ", title or "")
+
+
+def search_body(summary: str | None, content: str | None) -> str:
+    """The plain text of the summary and content (``sanitize.plain_text``: a summary the
+    content repeats is indexed once, inside the content's), cut to ``MAX_TEXT``."""
+    return _CONTROL.sub(" ", plain_text(summary or "", content).body[:MAX_TEXT])
+
+
+class _SQLiteConnection(Protocol):
+    def create_function(
+        self, name: str, narg: int, func: Callable[..., Any], *, deterministic: bool = False
+    ) -> None: ...
+
+
+def register_functions(dbapi_connection: _SQLiteConnection) -> None:
+    """The functions of ``items_fts_text``, on a new SQLite connection.
+
+    Deterministic: SQLite may then use them wherever a view's column may go.
+    A connection without them (the ``sqlite3`` shell) can still search, but
+    not read snippets nor delete items.
+    """
+    dbapi_connection.create_function(TITLE_FUNCTION, 1, search_title, deterministic=True)
+    dbapi_connection.create_function(BODY_FUNCTION, 2, search_body, deterministic=True)
+
+
+def unindex(connection: Connection, item_ids: Sequence[int]) -> None:
+    """Take these items out of the SQLite index, before their stored text changes.
+
+    FTS5 removes a row's tokens by reading the row's text from ``items_fts_text``:
+    read after the item was rewritten, it would name the new words, and the old
+    ones would stay behind. PostgreSQL rewrites its rows in place (``index_items``).
+    """
     if connection.dialect.name == "postgresql":
-        connection.execute(_PG_UPSERT, values)
         return
-    for chunk in chunks([r.item_id for r in rows]):
-        connection.execute(_FTS.delete().where(_FTS.c.rowid.in_(chunk)))
-    connection.execute(_FTS_INSERT, values)
+    for chunk in chunks(sorted(item_ids)):
+        connection.execute(_UNINDEX, {"ids": chunk})
+
+
+def index_items(connection: Connection, items: Sequence[ItemText]) -> None:
+    """Index these stored items (new, or taken out by ``unindex``), in the caller's transaction.
+
+    SQLite indexes the view's text of the rows just written, so that what is
+    indexed and what FTS5 reads back later are one computation.
+    """
+    if not items:
+        return
+    if connection.dialect.name == "postgresql":
+        rows = [index_row(i.item_id, i.title, i.summary, i.content) for i in items]
+        connection.execute(_PG_UPSERT, [asdict(r) for r in rows])
+        return
+    for chunk in chunks(sorted(i.item_id for i in items)):
+        connection.execute(_FTS_FROM_VIEW, {"ids": chunk})
 
 
 _FTS_INSERT = text("INSERT INTO items_fts (rowid, title, body) VALUES (:item_id, :title, :body)")
+_FTS_FROM_VIEW = text(
+    f"INSERT INTO items_fts (rowid, title, body) SELECT id, title, body FROM {TEXT_VIEW} "
+    "WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_UNINDEX = text(UNINDEX.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
+_FTS_FROM_VIEW_AFTER = text(
+    f"INSERT INTO items_fts (rowid, title, body) SELECT id, title, body FROM {TEXT_VIEW} "
+    "WHERE id > :last ORDER BY id LIMIT :limit"
+)
 _PG_UPSERT = text(
     f"""
     INSERT INTO item_search (item_id, title, body, document)
@@ -106,22 +191,22 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
     Readers keep the old index until the transaction commits.
     """
     postgres = connection.dialect.name == "postgresql"
+    if not postgres and _derives_text(connection):
+        return _rebuild_from_view(connection, progress)
     connection.execute(text("DELETE FROM item_search" if postgres else "DELETE FROM items_fts"))
-    items = table("items", column("id"), column("title"), column("summary"), column("content"))
+    items = table("items", column("id"), column("title"), column("summary"))
+    content = _stored_content(connection)
     done, last = 0, 0
     while True:
         batch = connection.execute(
-            select(items.c.id, items.c.title, items.c.summary, items.c.content)
+            select(items.c.id, items.c.title, items.c.summary, content)
             .where(items.c.id > last)
             .order_by(items.c.id)
             .limit(BATCH)
         ).all()
         if not batch:
             break
-        rows = [
-            index_row(i, title, plain_text(summary or "", content))
-            for i, title, summary, content in batch
-        ]
+        rows = [index_row(i, title, summary or "", content) for i, title, summary, content in batch]
         connection.execute(_PG_UPSERT if postgres else _FTS_INSERT, [asdict(r) for r in rows])
         done, last = done + len(rows), batch[-1][0]
         if progress is not None:
@@ -129,6 +214,51 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
     if not postgres:
         # Merge the index segments into one b-tree: queries then read one structure.
         connection.execute(text("INSERT INTO items_fts (items_fts) VALUES ('optimize')"))
+    return done
+
+
+def _stored_content(connection: Connection) -> ColumnElement[str]:
+    """An item's content in SQL, whole again where it is stored without its summary (0012).
+
+    The migrations before 0012 rebuild the index too, when there is no such column.
+    """
+    content = column("content", Text)
+    columns = {c["name"] for c in inspect(connection).get_columns("items")}
+    if "content_extends_summary" not in columns:
+        return content
+    extends = column("content_extends_summary", Boolean)
+    return case((extends, column("summary", Text) + content), else_=content)
+
+
+def _derives_text(connection: Connection) -> bool:
+    """Whether ``items_fts`` reads its text from the view (0010) or keeps a copy (0006)."""
+    query = text("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = :view")
+    return bool(connection.execute(query, {"view": TEXT_VIEW}).scalar_one())
+
+
+def _rebuild_from_view(connection: Connection, progress: Callable[[int], None] | None) -> int:
+    """Empty the index without reading its old text (it may be what is wrong), then refill it.
+
+    FTS5's own ``'rebuild'`` would do the same in one statement, without progress.
+    """
+    connection.execute(text("INSERT INTO items_fts (items_fts) VALUES ('delete-all')"))
+    done, last = 0, 0
+    ids = table("items", column("id"))
+    while True:
+        batch = (
+            connection.execute(
+                select(ids.c.id).where(ids.c.id > last).order_by(ids.c.id).limit(BATCH)
+            )
+            .scalars()
+            .all()
+        )
+        if not batch:
+            break
+        connection.execute(_FTS_FROM_VIEW_AFTER, {"last": last, "limit": len(batch)})
+        done, last = done + len(batch), batch[-1]
+        if progress is not None:
+            progress(done)
+    connection.execute(text("INSERT INTO items_fts (items_fts) VALUES ('optimize')"))
     return done
 
 
