@@ -28,6 +28,7 @@ import bz2
 import pickle
 import subprocess
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -35,6 +36,18 @@ from pathlib import Path
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
+_reading: AbstractContextManager[object] = nullcontext()  # see ``read_in_turn``
+
+
+def read_in_turn(lock: AbstractContextManager[object]) -> None:
+    """Read the table in this process only while holding ``lock``.
+
+    The parse workers start together and each reads the table at its first
+    item: two readers at once were ~125 MB of the refresh's peak, at its start.
+    Holding a lock the pool shares, they read one after the other.
+    """
+    global _reading
+    _reading = lock
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +62,10 @@ def generic_names() -> dict[str, str]:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
     path = Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
-    child = subprocess.run(
-        [sys.executable, "-m", __name__, str(path)], capture_output=True, check=False
-    )
+    with _reading:
+        child = subprocess.run(
+            [sys.executable, "-m", __name__, str(path)], capture_output=True, check=False
+        )
     if child.returncode != 0:
         raise DrugTableError(f"cannot read {path}: {child.stderr.decode(errors='replace')}")
     return pickle.loads(child.stdout)  # written by our own child just now

@@ -92,7 +92,7 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
         max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
         mp_context=context,
         initializer=start_worker,
-        initargs=(this_holder(),),
+        initargs=(this_holder(), context.Lock()),
     )
 
 
