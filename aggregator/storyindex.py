@@ -345,6 +345,8 @@ def _add(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
 
 def _remove(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
     ids = by_term[term]
-    del ids[bisect.bisect_left(ids, item_id)]
+    at = bisect.bisect_left(ids, item_id)
+    if at < len(ids) and ids[at] == item_id:
+        del ids[at]
     if not ids:
         del by_term[term]
