@@ -404,8 +404,15 @@ class StoryItem:
     order: tuple[datetime, int, str, str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        # The index holds tens of thousands: one copy of each source, kind and label
+        # string, and one empty set for the many items without identifiers.
+        put = object.__setattr__
+        for name in ("source_id", "kind", "label"):
+            put(self, name, sys.intern(getattr(self, name)))
+        if not self.identifiers:
+            put(self, "identifiers", _NOTHING)
         authority = AUTHORITY.index(self.label) if self.label in AUTHORITY else len(AUTHORITY)
-        object.__setattr__(self, "order", (self.published, authority, self.source_id, self.key))
+        put(self, "order", (self.published, authority, self.source_id, self.key))
 
 
 def is_boilerplate_title(title: str) -> bool:
