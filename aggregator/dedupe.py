@@ -58,10 +58,11 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache
-from itertools import pairwise
+from functools import lru_cache
+from itertools import islice, pairwise
 
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
@@ -159,33 +160,121 @@ _NUMBER = re.compile(r"^\d[\d.]*$")
 
 Rarity = Callable[[str], float]
 _NOTHING: frozenset[str] = frozenset()  # every empty set of an interned signature (216 bytes each)
+# A term's code in ``Signature``: its level (LEVEL_FLOORS) in the low bits, and whether
+# the headline has it.
+_LEVEL = 0b11
+_TITLE = 0b100
 
 
 def _rare(term: str) -> float:
     return 1.0
 
 
-@dataclass(frozen=True, eq=False)
 class Signature:
-    """What one item's text says, computed once (in the parse pool) and kept in memory."""
+    """What one item's text says, computed once (in the parse pool) and kept in memory.
 
-    terms: frozenset[str]
-    title_terms: frozenset[str]
+    The story index keeps one per item of its window, so the terms are held in
+    one dictionary, term -> code (its level, whether the headline has it),
+    the summary's terms first and the headline's own after them, instead of a set
+    each for terms, headline terms, headline-only terms, identifying terms and a
+    dictionary of levels: ~2.5 KB a signature instead of ~8.5 KB. Immutable.
+    """
+
+    __slots__ = (
+        "_body",
+        "_codes",
+        "_identifying",
+        "abbreviations",
+        "boilerplate",
+        "entities",
+        "headline_authorities",
+        "headline_drugs",
+        "headline_numbers",
+        "norm",
+        "numbers",
+        "trials",
+        "words",
+    )
+    _codes: dict[str, int]
+    _body: int  # how many of ``_codes`` (the first) the summary has
+    _identifying: tuple[str, ...]
+    norm: float  # the length of the weighted term vector (the cosine's denominator)
     words: tuple[str, ...]  # content words in order, for abbreviation initials
     abbreviations: frozenset[str]  # short forms written in capitals, lower-cased
     trials: frozenset[str]  # trial names and NCT numbers as written, upper-cased
     numbers: frozenset[str]
     headline_numbers: frozenset[str]
     boilerplate: bool
-    entities: frozenset[str] = frozenset()  # terms written as names (capitalised, with digits)
-    # Headline terms the summary lacks: the summary's own terms are the rest
-    # (``body_terms``), kept as this difference because it is a few terms, not forty.
-    title_only: frozenset[str] = frozenset()
-    headline_authorities: frozenset[str] = frozenset()  # "FDA", "NEJM": who the headline cites
-    headline_drugs: frozenset[str] = frozenset()  # generic names of the drugs the headline names
-    # How often the item's own feed document repeats each term, as a level of
-    # LEVEL_FLOORS (absent: once). Set by ``document_levels``.
-    levels: Mapping[str, int] = field(default_factory=dict, compare=False)
+    entities: frozenset[str]  # terms written as names (capitalised, with digits)
+    headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
+    headline_drugs: frozenset[str]  # generic names of the drugs the headline names
+
+    def __init__(
+        self,
+        terms: AbstractSet[str],
+        title_terms: AbstractSet[str],
+        words: tuple[str, ...],
+        abbreviations: frozenset[str],
+        trials: frozenset[str],
+        numbers: frozenset[str],
+        headline_numbers: frozenset[str],
+        boilerplate: bool,
+        entities: frozenset[str] = _NOTHING,
+        title_only: AbstractSet[str] = _NOTHING,
+        headline_authorities: frozenset[str] = _NOTHING,
+        headline_drugs: frozenset[str] = _NOTHING,
+        levels: Mapping[str, int] | None = None,
+    ) -> None:
+        """``title_only``: headline terms the summary lacks. ``levels``: how often the
+        item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
+        once); set by ``document_levels``."""
+        levels = levels or {}
+        body = terms - title_only
+        codes = {}
+        for term in [*body, *(terms & title_only)]:
+            code = min(levels.get(term, 0), _LEVEL)
+            codes[term] = code | _TITLE if term in title_terms else code
+        _build(
+            self,
+            codes,
+            len(body),
+            words,
+            (abbreviations, trials, numbers, headline_numbers, entities),
+            boilerplate,
+            (headline_authorities, headline_drugs),
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _restored, tuple(getattr(self, name) for name in Signature.__slots__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Signature is immutable: cannot set {name}")
+
+    @property
+    def terms(self) -> AbstractSet[str]:
+        return self._codes.keys()
+
+    @property
+    def title_terms(self) -> frozenset[str]:
+        return frozenset(term for term, code in self._codes.items() if code & _TITLE)
+
+    @property
+    def title_only(self) -> frozenset[str]:
+        """Headline terms the summary lacks."""
+        return frozenset(islice(self._codes, self._body, None))
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """The level of each term its feed document repeats (absent: once)."""
+        return {term: code & _LEVEL for term, code in self._codes.items() if code & _LEVEL}
+
+    def with_levels(self, levels: Mapping[str, int]) -> Signature:
+        """The same signature with these levels (terms it lacks are left out)."""
+        codes = {
+            term: (code & ~_LEVEL) | min(levels.get(term, 0), _LEVEL)
+            for term, code in self._codes.items()
+        }
+        return _copy(self, codes)
 
     def interned(self) -> Signature:
         """The same signature holding the process's one copy of each string.
@@ -199,46 +288,106 @@ class Signature:
         def shared(values: frozenset[str]) -> frozenset[str]:
             return frozenset(map(sys.intern, values)) if values else _NOTHING
 
-        return replace(
-            self,
-            terms=shared(self.terms),
-            title_terms=shared(self.title_terms),
-            words=tuple(map(sys.intern, self.words)),
-            abbreviations=shared(self.abbreviations),
-            trials=shared(self.trials),
-            numbers=shared(self.numbers),
-            headline_numbers=shared(self.headline_numbers),
-            entities=shared(self.entities),
-            title_only=shared(self.title_only),
-            headline_authorities=shared(self.headline_authorities),
-            headline_drugs=shared(self.headline_drugs),
-            levels={sys.intern(term): level for term, level in self.levels.items()},
+        return _build(
+            object.__new__(Signature),
+            {sys.intern(term): code for term, code in self._codes.items()},
+            self._body,
+            tuple(map(sys.intern, self.words)),
+            tuple(
+                shared(values)
+                for values in (
+                    self.abbreviations,
+                    self.trials,
+                    self.numbers,
+                    self.headline_numbers,
+                    self.entities,
+                )
+            ),
+            self.boilerplate,
+            (shared(self.headline_authorities), shared(self.headline_drugs)),
+            derived=(tuple(map(sys.intern, self._identifying)), self.norm),
         )
 
     def weight(self, term: str) -> float:
-        value = LEVEL_WEIGHTS[self.levels.get(term, 0)]
-        return value * TITLE_WEIGHT if term in self.title_terms else value
+        return _weight(self._codes.get(term, 0))
 
     def identifying(self, term: str) -> bool:
-        return self.levels.get(term, 0) <= IDENTIFYING_LEVEL
+        return self._codes.get(term, 0) & _LEVEL <= IDENTIFYING_LEVEL
 
     @property
     def body_terms(self) -> frozenset[str]:
         """The terms of the summary alone."""
-        return self.terms - self.title_only
+        return frozenset(islice(self._codes, self._body))
 
-    @cached_property
+    @property
     def identifying_terms(self) -> frozenset[str]:
         """The terms its own feed uses rarely enough to say which story this is."""
-        return frozenset(t for t in self.terms if self.levels.get(t, 0) <= IDENTIFYING_LEVEL)
-
-    @cached_property
-    def norm(self) -> float:
-        """The length of the weighted term vector (the cosine's denominator)."""
-        return math.sqrt(math.fsum(self.weight(term) ** 2 for term in self.terms))
+        return frozenset(self._identifying)
 
 
-@dataclass(frozen=True)
+def _build(
+    sig: Signature,
+    codes: dict[str, int],
+    body: int,
+    words: tuple[str, ...],
+    figures: tuple[frozenset[str], ...],
+    boilerplate: bool,
+    headline: tuple[frozenset[str], ...],
+    derived: tuple[tuple[str, ...], float] | None = None,
+) -> Signature:
+    """Fill a new signature's slots; the identifying terms and the norm follow from
+    ``codes``, unless ``derived`` gives them (the same codes, strings shared)."""
+    if derived is None:
+        identifying = (term for term, code in codes.items() if code & _LEVEL <= IDENTIFYING_LEVEL)
+        norm = math.sqrt(math.fsum(_weight(code) ** 2 for code in codes.values()))
+        derived = (tuple(identifying), norm)
+    put = object.__setattr__
+    put(sig, "_codes", codes)
+    put(sig, "_body", body)
+    put(sig, "_identifying", derived[0])
+    put(sig, "norm", derived[1])
+    put(sig, "words", words)
+    for name, values in zip(
+        ("abbreviations", "trials", "numbers", "headline_numbers", "entities"), figures, strict=True
+    ):
+        put(sig, name, values)
+    put(sig, "boilerplate", boilerplate)
+    put(sig, "headline_authorities", headline[0])
+    put(sig, "headline_drugs", headline[1])
+    return sig
+
+
+def _weight(code: int) -> float:
+    value = LEVEL_WEIGHTS[code & _LEVEL]
+    return value * TITLE_WEIGHT if code & _TITLE else value
+
+
+def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
+    return _build(
+        object.__new__(Signature),
+        codes,
+        sig._body,
+        sig.words,
+        (sig.abbreviations, sig.trials, sig.numbers, sig.headline_numbers, sig.entities),
+        sig.boilerplate,
+        (sig.headline_authorities, sig.headline_drugs),
+    )
+
+
+def _restored(*values: object) -> Signature:
+    """A signature from its pickled slots, interned (see ``Signature.interned``).
+
+    The parse pool sends a batch's signatures to the writer, which keeps them
+    until the batch's stories are decided: with their own copies of every term,
+    ~3,000 of them took 25 MB of the refresh process; sharing the strings, ~9.
+    """
+    sig = object.__new__(Signature)
+    for name, value in zip(Signature.__slots__, values, strict=True):
+        object.__setattr__(sig, name, value)
+    return sig.interned()
+
+
+@dataclass(frozen=True, slots=True)
 class StoryItem:
     """One stored item as the story decision sees it.
 
@@ -257,8 +406,15 @@ class StoryItem:
     order: tuple[datetime, int, str, str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        # The index holds tens of thousands: one copy of each source, kind and label
+        # string, and one empty set for the many items without identifiers.
+        put = object.__setattr__
+        for name in ("source_id", "kind", "label"):
+            put(self, name, sys.intern(getattr(self, name)))
+        if not self.identifiers:
+            put(self, "identifiers", _NOTHING)
         authority = AUTHORITY.index(self.label) if self.label in AUTHORITY else len(AUTHORITY)
-        object.__setattr__(self, "order", (self.published, authority, self.source_id, self.key))
+        put(self, "order", (self.published, authority, self.source_id, self.key))
 
 
 def is_boilerplate_title(title: str) -> bool:
@@ -313,8 +469,7 @@ def document_levels(signatures: Sequence[Signature]) -> list[Signature]:
         if count > 1
     }
     return [
-        replace(sig, levels={t: repeated[t] for t in sig.terms if t in repeated})
-        for sig in signatures
+        sig.with_levels({t: repeated[t] for t in sig.terms if t in repeated}) for sig in signatures
     ]
 
 
@@ -330,7 +485,7 @@ def with_levels(sig: Signature, encoded: str | None) -> Signature:
         term, _, level = pair.rpartition(":")
         if term in sig.terms and level.isdigit():
             levels[term] = min(int(level), len(LEVEL_WEIGHTS) - 1)
-    return replace(sig, levels=levels)
+    return sig.with_levels(levels)
 
 
 def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:

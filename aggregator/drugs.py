@@ -43,6 +43,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -52,6 +53,19 @@ _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
 _FORMAT = 1  # of the cached table: bump when _read_table keeps other pairs
 log = logging.getLogger(__name__)
+_reading: AbstractContextManager[object] = nullcontext()  # see ``read_in_turn``
+
+
+def read_in_turn(lock: AbstractContextManager[object]) -> None:
+    """Read the table in this process only while holding ``lock``.
+
+    The parse workers start together and each reads the table at its first
+    item: two readers at once were ~125 MB of the refresh's peak, at its start.
+    Holding a lock the pool shares, they read one after the other, and the
+    first one's cache serves the next.
+    """
+    global _reading
+    _reading = lock
 
 
 @lru_cache(maxsize=1)
@@ -67,11 +81,15 @@ def generic_names() -> dict[str, str]:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
     path = Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
     cached = _cache_file(path)
-    table = _read_cache(cached) if cached is not None else None
-    if table is None:
-        table = _read_in_child(path)
-        if cached is not None:
-            _write_cache(cached, table)
+    table = _read_cache(cached)
+    if table is not None:
+        return table
+    with _reading:  # another worker may have written the cache while this one waited
+        table = _read_cache(cached)
+        if table is None:
+            table = _read_in_child(path)
+            if cached is not None:
+                _write_cache(cached, table)
     return table
 
 
@@ -103,7 +121,9 @@ def _cache_file(source: Path) -> Path | None:
     return cache_folder() / f"drugs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def _read_cache(path: Path) -> dict[str, str] | None:
+def _read_cache(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
     try:
         table = json.loads(path.read_bytes())
     except (OSError, ValueError):

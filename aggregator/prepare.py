@@ -12,11 +12,13 @@ picklable ``PrepareJob``.
 from __future__ import annotations
 
 import signal
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from .dedupe import Signature, document_levels, signature
+from .drugs import read_in_turn
 from .identity import identify
 from .leases import die_with
 from .records import ItemUpdate, Kind, Label
@@ -85,11 +87,14 @@ def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
     return Tagger(specialties)
 
 
-def start_worker(holder: str) -> None:
-    """A parse worker exits with its parent and leaves Ctrl-C to it.
+def start_worker(holder: str, drug_table: AbstractContextManager[object]) -> None:
+    """A parse worker exits with its parent, leaves Ctrl-C to it, and reads the drug
+    table while holding ``drug_table``, a lock the pool's workers share
+    (``drugs.read_in_turn``).
 
     Ctrl-C reaches the whole process group: the parent stops the pool; a
     worker printing its own KeyboardInterrupt traceback would only add noise.
     """
     die_with(holder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    read_in_turn(drug_table)

@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
 CLAIM_BATCH = 64  # sources claimed at a time
 PARSE_WORKERS = 2  # pool processes at most: see parse_pool
+# Sources parsed, or being parsed, and not yet stored. The single writer is slower
+# than the pool, so without a bound a batch's parse results all wait for it in this
+# process (~0.4 MB a 50-item source); a few keep the pool and the writer busy.
+PARSED_AHEAD = 2 * PARSE_WORKERS + 2
 T = TypeVar("T")
 
 
@@ -91,7 +95,7 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
         max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
         mp_context=context,
         initializer=start_worker,
-        initargs=(this_holder(),),
+        initargs=(this_holder(), context.Lock()),
     )
 
 
@@ -213,12 +217,14 @@ class Refresher:
         pool = self._pool
         db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
         done: set[str] = set()
+        ahead = asyncio.Semaphore(PARSED_AHEAD)
         # 304s and failures store no items: their states are written in groups
         states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
         try:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [
-                    self._one(fetcher, state, pool, db, states_writer, done) for state in states
+                    self._one(fetcher, state, pool, db, states_writer, done, ahead)
+                    for state in states
                 ]
                 outcomes = list(await asyncio.gather(*tasks))
             await _in(db, self._assign_stories)
@@ -324,6 +330,7 @@ class Refresher:
         db: Executor,
         states_writer: GroupWriter[FetchReport],
         done: set[str],
+        ahead: asyncio.Semaphore,
     ) -> SourceOutcome:
         started = _now()
         error: BaseException | None = None
@@ -343,7 +350,8 @@ class Refresher:
                 report = self._success(state, started, outcome, fetched, unconditional)
                 await states_writer.put(report)
             else:
-                outcome = await self._store(state, fetched, started, unconditional, pool, db)
+                async with ahead:
+                    outcome = await self._store(state, fetched, started, unconditional, pool, db)
         except MedfeedError as exc:
             error = exc
             outcome = await self._failed(state, started, exc, states_writer)

@@ -28,6 +28,7 @@ database; ``aggregator.store.stories`` loads the items and writes the changes.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -56,6 +57,12 @@ _STEP_EDGES = frozenset(ceiling + 1 for ceiling, _ in RARITY_STEPS)  # counts wh
 # Windows behind the newest item after which items are let go: an arrival older
 # than that is decided against the stored items the store loads around it.
 HELD = 5
+
+
+# The ids of the items that hold a term: a sorted list, found by bisection. A set
+# takes 216 bytes for one id and ~75 bytes an id for the common terms that most
+# items hold; a list takes 8 bytes an id.
+_Ids = list[int]
 
 
 def _order(item: StoryItem) -> tuple[object, ...]:
@@ -87,9 +94,9 @@ class StoryIndex:
         self.items: dict[int, StoryItem] = {}
         self.leader: dict[int, int] = {}  # item id -> its story's leader (itself when leading)
         self._members: dict[int, set[int]] = defaultdict(set)  # leader -> other members
-        self._postings: dict[str, set[int]] = defaultdict(set)  # identifying terms only
-        self._holders: dict[str, set[int]] = defaultdict(set)  # every term
-        self._df: Counter[str] = Counter()
+        # Item ids by term (``_Ids``); a term's entry goes when its last holder does.
+        self._postings: dict[str, _Ids] = {}  # identifying terms only
+        self._holders: dict[str, _Ids] = {}  # every term; how many: its document frequency
         self._rarity: dict[str, float] = {}  # terms used by more than RARITY_STEPS[0] items
         self._changed: set[int] = set()
         self._work: list[tuple[tuple[object, ...], int]] = []
@@ -156,9 +163,10 @@ class StoryIndex:
         leader = self.leader.pop(item_id, item_id)
         if leader != item_id and leader in self._members:
             self._members[leader].discard(item_id)
+        for term in item.sig.identifying_terms:
+            _remove(self._postings, term, item_id)
         for term in item.sig.terms:
-            self._postings[term].discard(item_id)
-            self._holders[term].discard(item_id)
+            _remove(self._holders, term, item_id)
             self._count(term, -1, push=recount)
         for pending in (self._changed, self._queued, self._fresh):
             pending.discard(item_id)
@@ -203,7 +211,7 @@ class StoryIndex:
         if was_leading:
             for member in self._members.pop(item.item_id, set()):
                 self._push(member)
-        else:
+        elif before in self._members:
             self._members[before].discard(item.item_id)
         if not leads:
             self._members[after].add(item.item_id)
@@ -258,16 +266,16 @@ class StoryIndex:
         self.items[item.item_id] = item
         heapq.heappush(self._by_age, (item.published, item.item_id))
         for term in item.sig.identifying_terms:
-            self._postings[term].add(item.item_id)
+            _add(self._postings, term, item.item_id)
         for term in item.sig.terms:
-            self._holders[term].add(item.item_id)
+            _add(self._holders, term, item.item_id)
             self._count(term, +1)
 
     def _count(self, term: str, step: int, *, push: bool = True) -> None:
         """One more or one fewer item uses ``term``; when that changes its rarity, pairs
         sharing it score differently, so its holders are decided again."""
-        before = self._df[term]
-        self._df[term] = after = before + step
+        after = len(self._holders.get(term, ()))
+        before = after - step
         if max(before, after) not in _STEP_EDGES:
             return
         rarity = _rarity_of(after)
@@ -290,20 +298,28 @@ class StoryIndex:
         whichever side of IDENTIFYING_RARITY it now falls, so that the pairs it
         makes or unmakes as a candidate are included.
         """
-        holders = sorted((self.items[h] for h in self._holders[term]), key=_order)
-        leaders: list[StoryItem] = []
+        holders = sorted((self.items[h] for h in self._holders.get(term, ())), key=_order)
+        leaders: list[tuple[StoryItem, frozenset[str]]] = []
         for item in holders:
-            if any(self._may_pair(item, leader, term) for leader in leaders):
+            terms = item.sig.identifying_terms  # once an item, not once a pair
+            if any(self._may_pair(item, terms, leader, term) for leader in leaders):
                 yield item.item_id
             if self.leader.get(item.item_id) == item.item_id:
-                leaders.append(item)
+                leaders.append((item, terms))
 
-    def _may_pair(self, later: StoryItem, earlier: StoryItem, term: str) -> bool:
+    def _may_pair(
+        self,
+        later: StoryItem,
+        later_terms: frozenset[str],
+        leader: tuple[StoryItem, frozenset[str]],
+        term: str,
+    ) -> bool:
+        earlier, earlier_terms = leader
         if later.source_id == earlier.source_id:
             return False
         if later.published - earlier.published > self.window:
             return False
-        shared = later.sig.identifying_terms & earlier.sig.identifying_terms
+        shared = later_terms & earlier_terms
         if len(shared) < MIN_SHARED:
             return False
         rarity = self._rarity
@@ -317,3 +333,20 @@ class StoryIndex:
 
         self._queued.add(item_id)
         heapq.heappush(self._work, (item.order, item_id))
+
+
+def _add(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
+    ids = by_term.get(term)
+    if ids is None:
+        by_term[term] = [item_id]
+    else:
+        bisect.insort(ids, item_id)
+
+
+def _remove(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
+    ids = by_term[term]
+    at = bisect.bisect_left(ids, item_id)
+    if at < len(ids) and ids[at] == item_id:
+        del ids[at]
+    if not ids:
+        del by_term[term]

@@ -4,6 +4,7 @@ store.stories), on both databases."""
 
 from __future__ import annotations
 
+import pickle
 import random
 import threading
 from collections.abc import Iterator, Sequence
@@ -622,3 +623,22 @@ def test_a_process_loads_only_the_new_items_neighbourhoods(db: Store, database_u
     finally:
         other.close()
     assert held == {T0 + timedelta(hours=h) for h in (260, 260.5, 300, 300.5)}
+
+
+def test_a_signature_from_the_parse_pool_weighs_every_pair_as_the_original() -> None:
+    [original, other] = document_levels([signature(*APPROVAL), signature(*APPROVAL[::-1])])
+    arrived = pickle.loads(pickle.dumps(original))
+    assert arrived.terms == original.terms and arrived.levels == original.levels
+    assert arrived.title_terms == original.title_terms
+    assert arrived.body_terms == original.body_terms
+    assert similarity(arrived, other) == similarity(original, other)
+
+
+def test_the_index_lets_go_of_a_term_with_the_last_item_that_holds_it() -> None:
+    index = StoryIndex()
+    index.add([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)])
+    index.discard(1)
+    assert index.items.keys() == {2}
+    assert index.rarity("ribociclib") == 1.0
+    index.discard(2)
+    assert not index._holders and not index._postings
