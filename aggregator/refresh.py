@@ -4,7 +4,9 @@
     fetched = await fetcher.fetch(state)               # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                         # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates)        # items and state: one transaction
-    store.assign_stories()                             # after each batch: its stories, at once
+    store.assign_stories()                             # after each batch: its stories, at once,
+                                                       # by the one process whose turn it is
+    after the pass: hand the turn over, deciding what is left pending
     attempts = feature_in_full(settings, store)        # after each batch: the featured page, once
     websub.subscribe_due(...)                          # after each batch, when public_url is set
     before the pass: ingest_pushed()                   # what hubs pushed, through the same stages
@@ -140,6 +142,7 @@ class Refresher:
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
         now: datetime | None = None,
+        fetched_before: datetime | None = None,
         limit: int = CLAIM_BATCH,
     ) -> list[SourceState]:
         return self.store.claim(
@@ -148,18 +151,28 @@ class Refresher:
             now=now or _now(),
             source_ids=source_ids,
             due_only=due_only,
+            fetched_before=fetched_before,
             limit=limit,
         )
 
     def refresh(
-        self, *, source_ids: Sequence[str] | None = None, due_only: bool = True
+        self,
+        *,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        since: datetime | None = None,
     ) -> list[SourceOutcome]:
         """Claim and refresh in batches until nothing is left; others' claims are skipped.
 
         Small batches let several processes share a large pass evenly, and keep
-        every lease far shorter than the pass.
+        every lease far shorter than the pass. A pass of sources due or not
+        (``--all``, ``--source``) also skips those another process fetched
+        after ``since`` (default: now, the pass's start): processes started
+        together share the pass instead of each fetching what the others
+        already did.
         """
         started = time.monotonic()
+        since = since or _now()
         if source_ids is None and not due_only:
             source_ids = self.store.enabled_source_ids()
         outcomes = self.ingest_pushed()
@@ -169,12 +182,37 @@ class Refresher:
                     if self._stopped.is_set():
                         break
                     chunk = source_ids[start : start + CLAIM_BATCH]
-                    outcomes += self.run(self.claim(source_ids=chunk, due_only=due_only))
+                    claimed = self.claim(
+                        source_ids=chunk,
+                        due_only=due_only,
+                        fetched_before=None if due_only else since,
+                    )
+                    outcomes += self.run(claimed)
             else:
                 while not self._stopped.is_set() and (states := self.claim(due_only=True)):
                     outcomes += self.run(states)
+        self._hand_over_stories()
         self._after_pass(outcomes, time.monotonic() - started)
         return outcomes
+
+    def _hand_over_stories(self) -> None:
+        """End of a pass: decide what is pending if the turn is free, then give the turn up.
+
+        Items still pending after giving it up were marked by a process that
+        could not take the turn while this one held it: take it again and
+        decide them, unless another process has it now (then that one will).
+        """
+        turn = self.store.story_turn
+        try:
+            while turn.take():
+                decided = not self.store.stories_pending() or self._assign_stories()
+                turn.give_up()
+                if not decided or not self.store.stories_pending():
+                    break
+            if not turn.held:
+                self.store.stories.forget_pending()
+        except MedfeedError as exc:
+            log.error("stories: %s", exc)
 
     def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
         """Count the pass, mark its end (for /readyz), apply retention; none fails a source."""
@@ -217,7 +255,7 @@ class Refresher:
                     self._one(fetcher, state, pool, db, states_writer, done) for state in states
                 ]
                 outcomes = list(await asyncio.gather(*tasks))
-            await _in(db, self._assign_stories)
+            await _in(db, self._assign_stories_in_turn)
             await self._subscribe()
             await self._feature()
             return outcomes
@@ -227,8 +265,19 @@ class Refresher:
             if abandoned:
                 self.store.release(abandoned, self.worker)
 
-    def _assign_stories(self) -> None:
-        """Decide the stories of the batch just stored, all at once (see ``Store.save_fetch``).
+    def _assign_stories_in_turn(self) -> None:
+        """After a batch: its stories, all at once, if this process has the turn to decide
+        (``DecidingTurn``); otherwise the items stay marked for the process that has it."""
+        try:
+            turn = self.store.story_turn.take()
+        except MedfeedError as exc:
+            log.error("stories: %s", exc)
+            return
+        if turn:
+            self._assign_stories()
+
+    def _assign_stories(self) -> bool:
+        """Decide every pending item's story (see ``Store.save_fetch``); False on failure.
 
         A failure is logged: the items stay marked and the next batch decides them.
         """
@@ -237,6 +286,8 @@ class Refresher:
             self.store.assign_stories(window=dedupe.window, threshold=dedupe.threshold)
         except MedfeedError as exc:
             log.error("stories: %s", exc)
+            return False
+        return True
 
     async def _subscribe(self) -> None:
         """Ask hubs for pushes when the site has a public address; failures are logged."""

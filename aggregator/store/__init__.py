@@ -43,7 +43,8 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import Stories
+from .stories import DecidingTurn, Stories
+from .stories import pending as stories_pending
 from .websub import WebSubStore
 
 __all__ = ["IngestResult", "Store", "default_worker_name"]
@@ -64,6 +65,7 @@ class Store(Reads):
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
         self.stories = Stories()  # the story index of this database, in this process
+        self.story_turn = DecidingTurn(self.engine)
         if migrate:
             upgrade(self.engine)
 
@@ -76,6 +78,7 @@ class Store(Reads):
         return make_url(self.url).render_as_string(hide_password=True)
 
     def close(self) -> None:
+        self.story_turn.give_up()
         self.engine.dispose()
 
     @property
@@ -114,6 +117,7 @@ class Store(Reads):
         now: datetime | None = None,
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
+        fetched_before: datetime | None = None,
         limit: int = 1000,
     ) -> list[SourceState]:
         with self.session() as session:
@@ -124,6 +128,7 @@ class Store(Reads):
                 lease=lease,
                 source_ids=source_ids,
                 due_only=due_only,
+                fetched_before=fetched_before,
                 limit=limit,
             )
 
@@ -201,6 +206,11 @@ class Store(Reads):
         except BaseException:
             self.stories.reset()
             raise
+
+    def stories_pending(self) -> bool:
+        """Whether items wait for ``assign_stories`` (stored by any process)."""
+        with self.session() as session:
+            return stories_pending(session)
 
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         self.record_fetches([report], worker=worker)

@@ -85,12 +85,16 @@ def claim(
     lease: timedelta,
     source_ids: Sequence[str] | None = None,
     due_only: bool = True,
+    fetched_before: datetime | None = None,
     limit: int = 1000,
 ) -> list[SourceState]:
     """Take a lease on the sources to fetch now; sources leased by others are skipped.
 
     Leases whose holder is certainly gone are ended first, so a pass after a
     crash fetches what the dead process had claimed instead of skipping it.
+    ``fetched_before`` also skips the sources whose last fetch ended at or
+    after it: several ``refresh --all`` started together share one pass, and
+    a source another of them has already fetched is done, not due again.
     """
     reclaim_dead(session, now)
     query = (
@@ -108,6 +112,10 @@ def claim(
         query = query.where(Source.id.in_(list(source_ids)))
     if due_only:
         query = query.where(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
+    if fetched_before is not None:
+        query = query.where(
+            or_(Source.last_fetch_at.is_(None), Source.last_fetch_at < fetched_before)
+        )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.scalars(query).all()
