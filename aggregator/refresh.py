@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
-CLAIM_BATCH = 64  # sources claimed at a time
+CLAIM_BATCH = 64  # sources claimed at a time, at most
+MIN_CLAIM = 8  # the smallest share of a listed pass claimed at a time (``claim_share``)
 PARSE_WORKERS = 2  # pool processes at most: see parse_pool
 T = TypeVar("T")
 
@@ -178,21 +179,46 @@ class Refresher:
         outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
             if source_ids is not None:
-                for start in range(0, len(source_ids), CLAIM_BATCH):
-                    if self._stopped.is_set():
-                        break
-                    chunk = source_ids[start : start + CLAIM_BATCH]
-                    claimed = self.claim(
-                        source_ids=chunk,
-                        due_only=due_only,
-                        fetched_before=None if due_only else since,
-                    )
-                    outcomes += self.run(claimed)
+                outcomes += self._refresh_listed(source_ids, due_only, since)
             else:
                 while not self._stopped.is_set() and (states := self.claim(due_only=True)):
                     outcomes += self.run(states)
         self._hand_over_stories()
         self._after_pass(outcomes, time.monotonic() - started)
+        return outcomes
+
+    def _refresh_listed(
+        self, source_ids: Sequence[str], due_only: bool, since: datetime
+    ) -> list[SourceOutcome]:
+        """Claim among ``source_ids`` a share of what is left at a time, until none is left.
+
+        Each claim takes half of what no process has claimed or fetched yet
+        (``claim_share``), so processes sharing the pass finish within a small
+        batch of each other; with fixed batches of 64, two processes split
+        200 sources 128 to 72. A claim that returns only sources this call
+        already handled (the clock stepped back) ends the loop.
+        """
+        outcomes: list[SourceOutcome] = []
+        handled: set[str] = set()
+        fetched_before = None if due_only else since
+        while not self._stopped.is_set():
+            left = self.store.claimable_count(
+                source_ids=source_ids, due_only=due_only, fetched_before=fetched_before
+            )
+            if not left:
+                break
+            states = self.claim(
+                source_ids=source_ids,
+                due_only=due_only,
+                fetched_before=fetched_before,
+                limit=claim_share(left),
+            )
+            if not states or all(state.id in handled for state in states):
+                if states:
+                    self.store.release([state.id for state in states], self.worker)
+                break
+            handled.update(state.id for state in states)
+            outcomes += self.run(states)
         return outcomes
 
     def _hand_over_stories(self) -> None:
@@ -507,6 +533,12 @@ class Refresher:
         )
         await states_writer.put(report)
         return outcome
+
+
+def claim_share(left: int) -> int:
+    """Half of what is left, between ``MIN_CLAIM`` and ``CLAIM_BATCH``: batches shrink
+    towards the end of a pass, which several processes then finish nearly together."""
+    return max(MIN_CLAIM, min(CLAIM_BATCH, (left + 1) // 2))
 
 
 def _message(source_id: str, exc: BaseException) -> str:

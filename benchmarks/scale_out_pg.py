@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from corpus_truth import Entry, StoryScores, load_generator, medfeed_labels, score_stories
-from peer_reader import SEED, compile_medfeed, serve, truth_labels
+from peer_reader import SEED, _tree, compile_medfeed, serve, truth_labels
 from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +82,18 @@ class Database:
         )
 
 
+@dataclass(frozen=True)
+class Pass:
+    """What the processes of one pass took, from outside them."""
+
+    wall: float
+    cpu: float
+    database_cpu: float
+    cpu_wait: float  # seconds the processes' threads were runnable but not running
+    exit_codes: list[int]
+    backend_states: Counter[str]
+
+
 @dataclass
 class Run:
     """One pass by ``processes`` processes over a fresh schema."""
@@ -90,6 +102,7 @@ class Run:
     wall: float
     cpu: float
     database_cpu: float  # the PostgreSQL backends of the run
+    cpu_wait: float  # the processes' threads runnable but not running
     requests: int
     fetched_twice: int
     fetched_never: int
@@ -170,6 +183,48 @@ class BackendSampler:
         return sum(self.backend_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
+class RunQueueSampler:
+    """How long the refresh processes' threads (pool workers included) waited for a CPU.
+
+    ``/proc/PID/task/TID/schedstat`` counts, per thread, the time spent
+    runnable but not running: on a machine shared with other work, the part
+    of a pass that is neither this work nor its I/O. Read every
+    ``LOCK_SAMPLE_EVERY`` s; a thread's last interval can be missed.
+    """
+
+    def __init__(self, roots: Sequence[int]) -> None:
+        self.roots = roots
+        self.waited: dict[tuple[int, str], int] = {}  # ns, by (pid, tid)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RunQueueSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.waited.values()) / 1e9
+
+    def _run(self) -> None:
+        while not self._done.wait(LOCK_SAMPLE_EVERY):
+            for pid in (member for root in self.roots for member in _tree(root)):
+                try:
+                    tasks = os.listdir(f"/proc/{pid}/task")
+                except OSError:
+                    continue
+                for task in tasks:
+                    try:
+                        fields = Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()
+                    except OSError:
+                        continue
+                    self.waited[(pid, task)] = int(fields[1])
+
+
 def _cpu_ticks(pid: int) -> int | None:
     """utime + stime of a process, in clock ticks; None when it is gone or elsewhere."""
     try:
@@ -191,7 +246,7 @@ def _state_name(state: str | None, wait_type: str | None, wait: str | None, key:
 
 def run_pass(
     processes: int, database: Database, config: Path, medfeed: Path, profile: Path | None
-) -> tuple[float, float, float, list[int], Counter[str]]:
+) -> Pass:
     """Start ``processes`` refreshes at once; wall time to the last exit, summed CPU, codes.
 
     With ``profile``, each process runs under ``py-spy record`` (idle samples
@@ -212,16 +267,17 @@ def run_pass(
             for n, log in enumerate(logs)
         ]
         cpu, codes = 0.0, []
-        for child in children:
-            _, status, usage = os.wait4(child.pid, 0)
-            child.returncode = os.waitstatus_to_exitcode(status)
-            cpu += usage.ru_utime + usage.ru_stime
-            codes.append(child.returncode)
+        with RunQueueSampler([child.pid for child in children]) as queue:
+            for child in children:
+                _, status, usage = os.wait4(child.pid, 0)
+                child.returncode = os.waitstatus_to_exitcode(status)
+                cpu += usage.ru_utime + usage.ru_stime
+                codes.append(child.returncode)
         wall = time.perf_counter() - started
     for log, code in zip(logs, codes, strict=True):
         if code not in (0, 1):
             print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
-    return wall, cpu, sampler.database_cpu, codes, sampler.states
+    return Pass(wall, cpu, sampler.database_cpu, queue.seconds, codes, sampler.states)
 
 
 def _profiled(command: list[str], folder: Path, name: str) -> list[str]:
@@ -290,9 +346,7 @@ class Bench:
                 self.per_feed[i] = 0
         with fresh_schema(self.args.database) as database:
             config = write_config(self.workdir / "config.yaml", database.url, self.urls())
-            wall, cpu, database_cpu, codes, states = run_pass(
-                processes, database, config, self.args.medfeed, self.args.profile
-            )
+            measured = run_pass(processes, database, config, self.args.medfeed, self.args.profile)
             requested = list(self.per_feed)
             items, entries, pending = count_stored(database.url)
             labels = medfeed_labels(database.url)
@@ -302,19 +356,20 @@ class Bench:
         reference = self.reference or {}
         run = Run(
             processes=processes,
-            wall=wall,
-            cpu=cpu,
-            database_cpu=database_cpu,
+            wall=measured.wall,
+            cpu=measured.cpu,
+            database_cpu=measured.database_cpu,
+            cpu_wait=measured.cpu_wait,
             requests=sum(requested),
             fetched_twice=sum(1 for n in requested if n > 1),
             fetched_never=sum(1 for n in requested if n == 0),
             items=items,
             entries=entries,
             pending=pending,
-            exit_codes=codes,
+            exit_codes=measured.exit_codes,
             scores=score_stories(self.truth, labels),
             story_differs=sum(1 for e, s in stories.items() if reference.get(e, s) != s),
-            backend_states=states,
+            backend_states=measured.backend_states,
         )
         self.runs.append(run)
         return run
@@ -327,7 +382,7 @@ def run_line(run: Run) -> str:
     )
     return (
         f"  {run.processes} process(es): {run.wall:6.2f} s, cpu {run.cpu:6.2f} s, "
-        f"database cpu {run.database_cpu:6.2f} s, "
+        f"database cpu {run.database_cpu:6.2f} s, waited for a cpu {run.cpu_wait:6.2f} s, "
         f"{run.requests} requests, {run.fetched_twice} feeds twice, {run.fetched_never} never, "
         f"{run.items} items, {run.entries} entries, {run.pending} undecided, "
         f"P {run.scores.precision:.3f} R {run.scores.recall:.3f}, "
@@ -342,10 +397,10 @@ def table(runs: Sequence[Run], corpus_entries: int) -> list[str]:
         by_count.setdefault(run.processes, []).append(run)
     one = statistics.median(r.wall for r in by_count.get(1, runs))
     lines = [
-        "| processes | pass, s | speed-up | CPU, s | database CPU, s | "
+        "| processes | pass, s | speed-up | CPU, s | database CPU, s | waited for a CPU, s | "
         "feeds fetched > once | items | "
         f"entries (of {corpus_entries:,}) | stories differing from 1 process | runs |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for count, group in sorted(by_count.items()):
         wall = statistics.median(r.wall for r in group)
@@ -353,6 +408,7 @@ def table(runs: Sequence[Run], corpus_entries: int) -> list[str]:
             f"| {count} | {wall:.2f} | {one / wall:.2f}× | "
             f"{statistics.median(r.cpu for r in group):.1f} | "
             f"{statistics.median(r.database_cpu for r in group):.1f} | "
+            f"{statistics.median(r.cpu_wait for r in group):.1f} | "
             f"{max(r.fetched_twice for r in group)} | "
             f"{'/'.join(str(r.items) for r in group)} | "
             f"{'/'.join(str(r.entries) for r in group)} | "

@@ -542,3 +542,16 @@ def test_a_process_loads_only_the_new_items_neighbourhoods(db: Store, database_u
     finally:
         other.close()
     assert held == {T0 + timedelta(hours=h) for h in (260, 260.5, 300, 300.5)}
+
+
+def test_one_process_at_a_time_has_the_turn_to_decide_stories(db: Store, database_url: str) -> None:
+    """On PostgreSQL the turn is a lock another process cannot take while it is held; on
+    SQLite the single writer already serialises everything, so every process has it."""
+    other = Store(database_url)
+    try:
+        assert db.story_turn.take()
+        assert other.story_turn.take() is (db.dialect != "postgresql")
+        db.story_turn.give_up()
+        assert other.story_turn.take()
+    finally:
+        other.close()

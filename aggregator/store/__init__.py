@@ -132,6 +132,23 @@ class Store(Reads):
                 limit=limit,
             )
 
+    def claimable_count(
+        self,
+        *,
+        now: datetime | None = None,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        fetched_before: datetime | None = None,
+    ) -> int:
+        with self.session() as session:
+            return source_rows.claimable_count(
+                session,
+                now=now or _now(),
+                source_ids=source_ids,
+                due_only=due_only,
+                fetched_before=fetched_before,
+            )
+
     def release(self, source_ids: Sequence[str], worker: str) -> None:
         with self.session() as session:
             source_rows.release(session, source_ids, worker)
