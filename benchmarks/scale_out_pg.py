@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 from corpus_truth import Entry, StoryScores, load_generator, medfeed_labels, score_stories
 from peer_reader import SEED, _tree, compile_medfeed, serve, truth_labels
@@ -144,8 +145,35 @@ def write_config(path: Path, database_url: str, urls: Sequence[str]) -> Path:
     return path
 
 
-class BackendSampler:
-    """Counts what the run's database backends are doing, every ``LOCK_SAMPLE_EVERY`` s.
+class Sampler:
+    """Calls ``sample`` every ``LOCK_SAMPLE_EVERY`` s from a thread, while in a ``with``."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.close()
+
+    def _run(self) -> None:
+        while not self._done.wait(LOCK_SAMPLE_EVERY):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Give back what sampling used."""
+
+
+class BackendSampler(Sampler):
+    """Counts what the run's database backends are doing.
 
     It also reads each backend's CPU time from ``/proc`` (PostgreSQL on this
     host): the server's share of the work, which the refresh processes' own
@@ -153,76 +181,59 @@ class BackendSampler:
     """
 
     def __init__(self, base_url: str, application_name: str) -> None:
+        super().__init__()
         self.engine = create_engine(base_url)
+        self.connection = self.engine.connect()
         self.name = application_name
         self.states: Counter[str] = Counter()
         self.backend_ticks: dict[int, int] = {}
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> BackendSampler:
-        self._thread.start()
-        return self
+    def sample(self) -> None:
+        rows = self.connection.execute(ACTIVITY, {"name": self.name}).all()
+        self.connection.rollback()
+        self.states.update(_state_name(*row[1:]) for row in rows)
+        for pid in {row[0] for row in rows}:
+            self.backend_ticks[pid] = _cpu_ticks(pid) or self.backend_ticks.get(pid, 0)
 
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
+    def close(self) -> None:
+        self.connection.close()
         self.engine.dispose()
-
-    def _run(self) -> None:
-        with self.engine.connect() as connection:
-            while not self._done.wait(LOCK_SAMPLE_EVERY):
-                rows = connection.execute(ACTIVITY, {"name": self.name}).all()
-                connection.rollback()
-                self.states.update(_state_name(*row[1:]) for row in rows)
-                for pid in {row[0] for row in rows}:
-                    self.backend_ticks[pid] = _cpu_ticks(pid) or self.backend_ticks.get(pid, 0)
 
     @property
     def database_cpu(self) -> float:
         return sum(self.backend_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
-class RunQueueSampler:
+class RunQueueSampler(Sampler):
     """How long the refresh processes' threads (pool workers included) waited for a CPU.
 
     ``/proc/PID/task/TID/schedstat`` counts, per thread, the time spent
     runnable but not running: on a machine shared with other work, the part
-    of a pass that is neither this work nor its I/O. Read every
-    ``LOCK_SAMPLE_EVERY`` s; a thread's last interval can be missed.
+    of a pass that is neither this work nor its I/O. A thread's last
+    interval can be missed.
     """
 
     def __init__(self, roots: Sequence[int]) -> None:
+        super().__init__()
         self.roots = roots
         self.waited: dict[tuple[int, str], int] = {}  # ns, by (pid, tid)
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> RunQueueSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
 
     @property
     def seconds(self) -> float:
         return sum(self.waited.values()) / 1e9
 
-    def _run(self) -> None:
-        while not self._done.wait(LOCK_SAMPLE_EVERY):
-            for pid in (member for root in self.roots for member in _tree(root)):
+    def sample(self) -> None:
+        for pid in (member for root in self.roots for member in _tree(root)):
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for task in tasks:
                 try:
-                    tasks = os.listdir(f"/proc/{pid}/task")
+                    fields = Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()
                 except OSError:
                     continue
-                for task in tasks:
-                    try:
-                        fields = Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()
-                    except OSError:
-                        continue
-                    self.waited[(pid, task)] = int(fields[1])
+                self.waited[(pid, task)] = int(fields[1])
 
 
 def _cpu_ticks(pid: int) -> int | None:
