@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
 CLAIM_BATCH = 64  # sources claimed at a time, at most
+HAND_OVER_ROUNDS = 4  # decisions at most at the end of a pass (``_hand_over_stories``)
 MIN_CLAIM = 8  # the smallest share of a listed pass claimed at a time (``claim_share``)
 PARSE_WORKERS = 2  # pool processes at most: see parse_pool
 T = TypeVar("T")
@@ -132,6 +133,7 @@ class Refresher:
         self._on_outcome = on_outcome
         self._specialties = specialties_from_config(settings.specialties)
         self._stopped = threading.Event()
+        self._take_turns = False  # set by ``refresh``: see ``_assign_stories_in_turn``
 
     def stop(self) -> None:
         """Claim no further batch; the batch under way finishes."""
@@ -174,6 +176,7 @@ class Refresher:
         """
         started = time.monotonic()
         since = since or _now()
+        self._take_turns = not due_only
         if source_ids is None and not due_only:
             source_ids = self.store.enabled_source_ids()
         outcomes = self.ingest_pushed()
@@ -183,7 +186,8 @@ class Refresher:
             else:
                 while not self._stopped.is_set() and (states := self.claim(due_only=True)):
                     outcomes += self.run(states)
-        self._hand_over_stories()
+        if self._take_turns:
+            self._hand_over_stories()
         self._after_pass(outcomes, time.monotonic() - started)
         return outcomes
 
@@ -227,10 +231,15 @@ class Refresher:
         Items still pending after giving it up were marked by a process that
         could not take the turn while this one held it: take it again and
         decide them, unless another process has it now (then that one will).
+        At most ``HAND_OVER_ROUNDS`` times: processes that keep storing (a
+        fleet of ``medfeed run``) would otherwise keep this pass from ending,
+        and each of their own passes ends with the same hand-over.
         """
         turn = self.store.story_turn
         try:
-            while turn.take():
+            for _ in range(HAND_OVER_ROUNDS):
+                if not turn.take():
+                    break
                 decided = not self.store.stories_pending() or self._assign_stories()
                 turn.give_up()
                 if not decided or not self.store.stories_pending():
@@ -293,7 +302,19 @@ class Refresher:
 
     def _assign_stories_in_turn(self) -> None:
         """After a batch: its stories, all at once, if this process has the turn to decide
-        (``DecidingTurn``); otherwise the items stay marked for the process that has it."""
+        (``DecidingTurn``); otherwise the items stay marked for the process that has it.
+
+        Only listed passes (``refresh --all``, ``--source``) take turns. The
+        due passes of ``medfeed run`` follow each other without end: with the
+        turn, one service decided every other service's items at each of its
+        batches and its hand-over kept finding new ones, and two services
+        with 1 s intervals fetched almost nothing in 12 s
+        (``tests/test_workers_pg.py``). Each of their batches is decided by
+        its own process, as before.
+        """
+        if not self._take_turns:
+            self._assign_stories()
+            return
         try:
             turn = self.store.story_turn.take()
         except MedfeedError as exc:

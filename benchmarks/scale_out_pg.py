@@ -261,8 +261,9 @@ def run_pass(
     """Start ``processes`` refreshes at once; wall time to the last exit, summed CPU, codes.
 
     With ``profile``, each process runs under ``py-spy record`` (idle samples
-    included, pool workers too) writing a collapsed-stack file there; its CPU
-    then counts py-spy's own.
+    included) writing a collapsed-stack file there; its CPU then counts
+    py-spy's own. Pool workers are not profiled: under ``--subprocesses`` the
+    drug table's reader child handed back a truncated pickle.
     """
     command = [str(medfeed), "--config", str(config), "refresh", "--all"]
     logs = [config.with_name(f"refresh{n}.log") for n in range(processes)]
@@ -294,7 +295,7 @@ def run_pass(
 def _profiled(command: list[str], folder: Path, name: str) -> list[str]:
     spy = os.environ.get("PY_SPY", "py-spy")
     output = folder / f"{name}-{time.strftime('%H%M%S')}.txt"
-    return [spy, "record", "--idle", "--subprocesses", "--rate", "50", "--format", "raw",
+    return [spy, "record", "--idle", "--rate", "50", "--format", "raw",
             "--output", str(output), "--", *command]  # fmt: skip
 
 

@@ -143,7 +143,12 @@ def claimable_count(
     due_only: bool = True,
     fetched_before: datetime | None = None,
 ) -> int:
-    """How many sources a ``claim`` with these arguments could take now (none are locked)."""
+    """How many sources a ``claim`` with these arguments could take now (none are locked).
+
+    Leases of holders that are gone are ended first, as ``claim`` does: a pass
+    after a crash counts what the dead process held.
+    """
+    reclaim_dead(session, now)
     conditions = _claimable(now, source_ids, due_only, fetched_before)
     return int(session.scalar(select(func.count()).select_from(Source).where(*conditions)) or 0)
 

@@ -255,6 +255,7 @@ class DecidingTurn:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._guard = threading.Lock()  # a service may run two passes at once on one Store
 
     @property
     def held(self) -> bool:
@@ -262,6 +263,10 @@ class DecidingTurn:
 
     def take(self) -> bool:
         """True when this process has the turn (now or already)."""
+        with self._guard:
+            return self._take()
+
+    def _take(self) -> bool:
         if self.held:
             return True
         try:
@@ -284,16 +289,21 @@ class DecidingTurn:
         return bool(taken)
 
     def give_up(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TURN_LOCK})
-            connection.commit()
-        except SQLAlchemyError:
-            connection.invalidate()  # never back to the pool holding the lock; closing ends it
-        finally:
-            connection.close()
+        with self._guard:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                _unlock(connection)
+
+
+def _unlock(connection: Connection) -> None:
+    """End the turn on its connection and close it (never back to the pool locked)."""
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TURN_LOCK})
+        connection.commit()
+    except SQLAlchemyError:
+        connection.invalidate()  # closing a dropped connection ends its session and the lock
+    finally:
+        connection.close()
 
 
 def pending(session: Session) -> bool:
