@@ -107,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    started = datetime.now(UTC)  # before the imports: processes started together agree closely
     args = build_parser().parse_args(argv)
+    args.started = started
     logs.configure(verbose=args.verbose)
     from rich.console import Console  # every command prints; see the module docstring
 
@@ -154,7 +156,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
     try:
         if args.command == "refresh":
             form = choose_format(args.format, console)
-            return refresh(settings, store, args.source, args.all, form, console, err)
+            every, since = args.all, args.started
+            return refresh(settings, store, args.source, every, since, form, console, err)
         if args.command == "sources":
             store.sync_sources(settings.configured_sources())
             form = choose_format(args.format, console)
@@ -233,6 +236,7 @@ def refresh(
     store: Store,
     requested: Sequence[str],
     every: bool,
+    since: datetime,
     form: Format,
     console: Console,
     err: Console,
@@ -258,15 +262,17 @@ def refresh(
             ) as progress:  # fmt: skip
                 task = progress.add_task("refresh", total=total)
                 refresher = Refresher(settings, store, on_outcome=lambda _: progress.advance(task))
-                outcomes = refresher.refresh(source_ids=ids, due_only=due_only)
+                outcomes = refresher.refresh(source_ids=ids, due_only=due_only, since=since)
         else:
-            outcomes = Refresher(settings, store).refresh(source_ids=ids, due_only=due_only)
+            refresher = Refresher(settings, store)
+            outcomes = refresher.refresh(source_ids=ids, due_only=due_only, since=since)
     refreshed = {o.source_id for o in outcomes}
     if skipped := [s for s in ids or () if s not in refreshed]:
         known = {s.id: s for s in store.sources(include_retired=True)}
         now = datetime.now(UTC)
         outcomes += [
-            SourceOutcome(s, "skipped", error=skip_reason(known.get(s), now)) for s in skipped
+            SourceOutcome(s, "skipped", error=skip_reason(known.get(s), now, since))
+            for s in skipped
         ]
     finished = datetime.now(UTC)
     if not outcomes:
@@ -285,7 +291,7 @@ def refresh(
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
-def skip_reason(source: StoredSource | None, now: datetime) -> str:
+def skip_reason(source: StoredSource | None, now: datetime, since: datetime) -> str:
     """Why a source asked for was not fetched, in the admin's words."""
     if source is None:
         return "not in the database"
@@ -296,6 +302,9 @@ def skip_reason(source: StoredSource | None, now: datetime) -> str:
     if source.claimed_by and source.claimed_until and source.claimed_until >= now:
         until = source.claimed_until.strftime("%H:%M:%S UTC")
         return f"another process ({source.claimed_by}) is fetching it; its lease ends {until}"
+    if source.last_fetch_at and source.last_fetch_at >= since:
+        at = source.last_fetch_at.strftime("%H:%M:%S UTC")
+        return f"another process fetched it during this refresh, at {at}"
     return "not fetched: the pass was stopped before reaching it"
 
 

@@ -5,7 +5,9 @@
     updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates,     # items, state and story marks
                                stories.defer(...))  # (``storywindow``): one transaction
-    store.assign_stories(stories.assign_pending())  # after each batch: its stories, at once
+    store.assign_stories(stories.assign_pending())  # after each batch: its stories, at once,
+                                                    # by the one process whose turn it is
+    after the pass: hand the turn over, deciding what is left pending
     attempts = feature_in_full(settings, store)     # after each batch: the featured page, once
     websub.subscribe_due(...)                       # after each batch, when public_url is set
     before the pass: ingest_pushed()                # what hubs pushed, through the same stages
@@ -53,7 +55,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
-CLAIM_BATCH = 64  # sources claimed at a time
+CLAIM_BATCH = 64  # sources claimed at a time, at most
+HAND_OVER_ROUNDS = 4  # decisions at most at the end of a pass (``_hand_over_stories``)
+MIN_CLAIM = 8  # the smallest share of a listed pass claimed at a time (``claim_share``)
 PARSE_WORKERS = 2  # pool processes at most: see parse_pool
 # Sources parsed, or being parsed, and not yet stored. The single writer is slower
 # than the pool, so without a bound a batch's parse results all wait for it in this
@@ -137,6 +141,7 @@ class Refresher:
         self._specialties = specialties_from_config(settings.specialties)
         self._stories = story_window(store)
         self._stopped = threading.Event()
+        self._take_turns = False  # set by ``refresh``: see ``_assign_stories_in_turn``
 
     def stop(self) -> None:
         """Claim no further batch; the batch under way finishes."""
@@ -148,6 +153,7 @@ class Refresher:
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
         now: datetime | None = None,
+        fetched_before: datetime | None = None,
         limit: int = CLAIM_BATCH,
     ) -> list[SourceState]:
         return self.store.claim(
@@ -156,33 +162,100 @@ class Refresher:
             now=now or _now(),
             source_ids=source_ids,
             due_only=due_only,
+            fetched_before=fetched_before,
             limit=limit,
         )
 
     def refresh(
-        self, *, source_ids: Sequence[str] | None = None, due_only: bool = True
+        self,
+        *,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        since: datetime | None = None,
     ) -> list[SourceOutcome]:
         """Claim and refresh in batches until nothing is left; others' claims are skipped.
 
         Small batches let several processes share a large pass evenly, and keep
-        every lease far shorter than the pass.
+        every lease far shorter than the pass. A pass of sources due or not
+        (``--all``, ``--source``) also skips those another process fetched
+        after ``since`` (default: now, the pass's start): processes started
+        together share the pass instead of each fetching what the others
+        already did.
         """
         started = time.monotonic()
+        since = since or _now()
+        self._take_turns = not due_only
         if source_ids is None and not due_only:
             source_ids = self.store.enabled_source_ids()
         outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
             if source_ids is not None:
-                for start in range(0, len(source_ids), CLAIM_BATCH):
-                    if self._stopped.is_set():
-                        break
-                    chunk = source_ids[start : start + CLAIM_BATCH]
-                    outcomes += self.run(self.claim(source_ids=chunk, due_only=due_only))
+                outcomes += self._refresh_listed(source_ids, due_only, since)
             else:
                 while not self._stopped.is_set() and (states := self.claim(due_only=True)):
                     outcomes += self.run(states)
+        if self._take_turns:
+            self._hand_over_stories()
         self._after_pass(outcomes, time.monotonic() - started)
         return outcomes
+
+    def _refresh_listed(
+        self, source_ids: Sequence[str], due_only: bool, since: datetime
+    ) -> list[SourceOutcome]:
+        """Claim among ``source_ids`` a share of what is left at a time, until none is left.
+
+        Each claim takes half of what no process has claimed or fetched yet
+        (``claim_share``), so processes sharing the pass finish within a small
+        batch of each other; with fixed batches of 64, two processes split
+        200 sources 128 to 72. A claim that returns only sources this call
+        already handled (the clock stepped back) ends the loop.
+        """
+        outcomes: list[SourceOutcome] = []
+        handled: set[str] = set()
+        fetched_before = None if due_only else since
+        while not self._stopped.is_set():
+            left = self.store.claimable_count(
+                source_ids=source_ids, due_only=due_only, fetched_before=fetched_before
+            )
+            if not left:
+                break
+            states = self.claim(
+                source_ids=source_ids,
+                due_only=due_only,
+                fetched_before=fetched_before,
+                limit=claim_share(left),
+            )
+            if not states or all(state.id in handled for state in states):
+                if states:
+                    self.store.release([state.id for state in states], self.worker)
+                break
+            handled.update(state.id for state in states)
+            outcomes += self.run(states)
+        return outcomes
+
+    def _hand_over_stories(self) -> None:
+        """End of a pass: decide what is pending if the turn is free, then give the turn up.
+
+        Items still pending after giving it up were marked by a process that
+        could not take the turn while this one held it: take it again and
+        decide them, unless another process has it now (then that one will).
+        At most ``HAND_OVER_ROUNDS`` times: processes that keep storing (a
+        fleet of ``medfeed run``) would otherwise keep this pass from ending,
+        and each of their own passes ends with the same hand-over.
+        """
+        turn = self.store.story_turn
+        try:
+            for _ in range(HAND_OVER_ROUNDS):
+                if not turn.take():
+                    break
+                decided = not self.store.stories_pending() or self._assign_stories()
+                turn.give_up()
+                if not decided or not self.store.stories_pending():
+                    break
+            if not turn.held:
+                self._stories.forget_pending()
+        except MedfeedError as exc:
+            log.error("stories: %s", exc)
 
     def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
         """Count the pass, mark its end (for /readyz), apply retention; none fails a source."""
@@ -227,7 +300,7 @@ class Refresher:
                     for state in states
                 ]
                 outcomes = list(await asyncio.gather(*tasks))
-            await _in(db, self._assign_stories)
+            await _in(db, self._assign_stories_in_turn)
             await self._subscribe()
             await self._feature()
             return outcomes
@@ -237,8 +310,31 @@ class Refresher:
             if abandoned:
                 self.store.release(abandoned, self.worker)
 
-    def _assign_stories(self) -> None:
-        """Decide the stories of the batch just stored, all at once (see ``Store.save_fetch``).
+    def _assign_stories_in_turn(self) -> None:
+        """After a batch: its stories, all at once, if this process has the turn to decide
+        (``DecidingTurn``); otherwise the items stay marked for the process that has it.
+
+        Only listed passes (``refresh --all``, ``--source``) take turns. The
+        due passes of ``medfeed run`` follow each other without end: with the
+        turn, one service decided every other service's items at each of its
+        batches and its hand-over kept finding new ones, and two services
+        with 1 s intervals fetched almost nothing in 12 s
+        (``tests/test_workers_pg.py``). Each of their batches is decided by
+        its own process, as before.
+        """
+        if not self._take_turns:
+            self._assign_stories()
+            return
+        try:
+            turn = self.store.story_turn.take()
+        except MedfeedError as exc:
+            log.error("stories: %s", exc)
+            return
+        if turn:
+            self._assign_stories()
+
+    def _assign_stories(self) -> bool:
+        """Decide every pending item's story (see ``Store.save_fetch``); False on failure.
 
         A failure is logged: the items stay marked and the next batch decides them.
         """
@@ -249,6 +345,8 @@ class Refresher:
             )
         except MedfeedError as exc:
             log.error("stories: %s", exc)
+            return False
+        return True
 
     async def _subscribe(self) -> None:
         """Ask hubs for pushes when the site has a public address; failures are logged."""
@@ -467,6 +565,12 @@ class Refresher:
         )
         await states_writer.put(report)
         return outcome
+
+
+def claim_share(left: int) -> int:
+    """Half of what is left, between ``MIN_CLAIM`` and ``CLAIM_BATCH``: batches shrink
+    towards the end of a pass, which several processes then finish nearly together."""
+    return max(MIN_CLAIM, min(CLAIM_BATCH, (left + 1) // 2))
 
 
 def _message(source_id: str, exc: BaseException) -> str:

@@ -96,6 +96,11 @@ class StoryWindow:
             self._book = None
             self._pending.clear()
 
+    def forget_pending(self) -> None:
+        """Drop the signatures kept for ``assign_pending``: another process decides those items."""
+        with self._lock:
+            self._pending.clear()
+
     # --- steps for the store's transactions -------------------------------------
 
     def assign(

@@ -116,11 +116,14 @@ def serve(
     ready: Event,
     port: SynchronizedArray[int],
     counts: SynchronizedArray[int],
+    per_feed: SynchronizedArray[int] | None = None,
 ) -> None:
     """Child process: serve /feeds/<i>.xml with validators until killed.
 
     ``counts`` tallies answers (200, 304, other) so the parent can check that
-    a second pass really was conditional for every feed.
+    a second pass really was conditional for every feed; ``per_feed``, when
+    given, counts the requests for each feed, so a feed fetched twice in a
+    pass shows.
     """
     httpd = _Server(("127.0.0.1", 0), _Handler)
     base = f"http://127.0.0.1:{httpd.server_address[1]}/feeds"
@@ -132,7 +135,7 @@ def serve(
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
         documents[f"/feeds/{i}.xml"] = (body, etag, media)
     httpd.documents, httpd.modified = documents, modified
-    httpd.latency, httpd.counts = latency, counts
+    httpd.latency, httpd.counts, httpd.per_feed = latency, counts, per_feed
     port[0] = httpd.server_address[1]
     ready.set()
     httpd.serve_forever()
@@ -175,6 +178,7 @@ class _Server(ThreadingHTTPServer):
     modified: str
     latency: float
     counts: SynchronizedArray[int]
+    per_feed: SynchronizedArray[int] | None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -183,6 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        self._count_feed()
         time.sleep(self.server.latency)
         document = self.server.documents.get(self.path)
         if document is None:
@@ -194,6 +199,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(304, b"", validators, slot=1)
             return
         self._answer(200, body, {**validators, "Content-Type": f"{media}; charset=utf-8"}, slot=0)
+
+    def _count_feed(self) -> None:
+        per_feed = self.server.per_feed
+        number = self.path.removeprefix("/feeds/").removesuffix(".xml")
+        if per_feed is not None and number.isdigit() and int(number) < len(per_feed):
+            with per_feed.get_lock():
+                per_feed[int(number)] += 1
 
     def _fresh(self, etag: str) -> bool:
         """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""

@@ -642,3 +642,16 @@ def test_the_index_lets_go_of_a_term_with_the_last_item_that_holds_it() -> None:
     assert index.rarity("ribociclib") == 1.0
     index.discard(2)
     assert not index._holders and not index._postings
+
+
+def test_one_process_at_a_time_has_the_turn_to_decide_stories(db: Store, database_url: str) -> None:
+    """On PostgreSQL the turn is a lock another process cannot take while it is held; on
+    SQLite the single writer already serialises everything, so every process has it."""
+    other = Store(database_url)
+    try:
+        assert db.story_turn.take()
+        assert other.story_turn.take() is (db.dialect != "postgresql")
+        db.story_turn.give_up()
+        assert other.story_turn.take()
+    finally:
+        other.close()

@@ -219,3 +219,20 @@ def test_a_failed_write_fails_every_put_of_its_group_and_no_other() -> None:
     first, *group = asyncio.run(scenario())
     assert first is None
     assert all(isinstance(r, RuntimeError) for r in group)
+
+
+def test_a_pass_of_every_source_skips_those_another_process_fetched_since_it_began(
+    sources: Store,
+) -> None:
+    """Several ``refresh --all`` started together share one pass: what one of them has
+    fetched since the pass began is done, not fetched again by the next to claim it."""
+    began = NOW
+    sources.record_fetches(
+        [report("alpha", "ok", at=began - timedelta(minutes=1)), report("beta", "ok", at=began)],
+        worker="w1",
+    )
+    later = began + timedelta(seconds=5)
+    claimed = sources.claim(
+        worker="w2", lease=LEASE, now=later, due_only=False, fetched_before=began
+    )
+    assert sorted(s.id for s in claimed) == ["alpha", "delta", "gamma"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from aggregator.refresh import CLAIM_BATCH
 from aggregator.store import Store, sameurl
 from aggregator.store.models import FetchLog, Item, ItemSource
 from tests.feeds import Entry, config_text, rss
@@ -129,19 +130,24 @@ def start_all(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str
     return results
 
 
-def test_two_refresh_commands_fetch_each_due_source_exactly_once(
-    tmp_path: Path, pg_url: str, store: Store, server: LocalServer
+@pytest.mark.parametrize("every", [False, True], ids=["due", "all"])
+def test_two_refresh_commands_fetch_each_source_exactly_once(
+    tmp_path: Path, pg_url: str, store: Store, server: LocalServer, every: bool
 ) -> None:
+    """Due or ``--all``: two commands started together share one pass. More sources than
+    one claim takes: ``--all`` used to fetch again what the other had already done when
+    it reached the same batch of its list."""
     feeds = GrowingFeeds(delay=0.2)
     config = tmp_path / "config.yaml"
-    config.write_text(config_text(pg_url, serve_feeds(server, feeds, 20)))
+    sources = CLAIM_BATCH + 6
+    config.write_text(config_text(pg_url, serve_feeds(server, feeds, sources)))
     refresh = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "refresh"]
-    results = start_all([refresh, refresh])
+    results = start_all([refresh + ["--all"] * every] * 2)
     assert [r.returncode for r in results] == [0, 0], [r.stderr[-2000:] for r in results]
     per_feed = Counter(r.path for r in server.requests)
-    assert sorted(per_feed.values()) == [1] * 20
+    assert sorted(per_feed.values()) == [1] * sources
     assert count_rows(store, Item) == feeds.distinct_items()
-    assert count_rows(store, ItemSource) == feeds.distinct_items() - 1 + 20
+    assert count_rows(store, ItemSource) == feeds.distinct_items() - 1 + sources
 
 
 def test_two_scheduler_processes_share_sources_and_never_overlap_on_one(

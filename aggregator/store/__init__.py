@@ -44,7 +44,8 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import StoryRows, StoryStep
+from .stories import DecidingTurn, StoryRows, StoryStep
+from .stories import pending as stories_pending
 from .websub import WebSubStore
 
 __all__ = ["IngestResult", "Store", "default_worker_name"]
@@ -64,6 +65,7 @@ class Store(Reads):
         self.engine = make_engine(url, **engine_options)
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
+        self.story_turn = DecidingTurn(self.engine)  # see ``Refresher._hand_over_stories``
         if migrate:
             upgrade(self.engine)
 
@@ -76,6 +78,7 @@ class Store(Reads):
         return make_url(self.url).render_as_string(hide_password=True)
 
     def close(self) -> None:
+        self.story_turn.give_up()
         self.engine.dispose()
 
     @property
@@ -114,6 +117,7 @@ class Store(Reads):
         now: datetime | None = None,
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
+        fetched_before: datetime | None = None,
         limit: int = 1000,
     ) -> list[SourceState]:
         with self.session() as session:
@@ -124,7 +128,25 @@ class Store(Reads):
                 lease=lease,
                 source_ids=source_ids,
                 due_only=due_only,
+                fetched_before=fetched_before,
                 limit=limit,
+            )
+
+    def claimable_count(
+        self,
+        *,
+        now: datetime | None = None,
+        source_ids: Sequence[str] | None = None,
+        due_only: bool = True,
+        fetched_before: datetime | None = None,
+    ) -> int:
+        with self.session() as session:
+            return source_rows.claimable_count(
+                session,
+                now=now or _now(),
+                source_ids=source_ids,
+                due_only=due_only,
+                fetched_before=fetched_before,
             )
 
     def release(self, source_ids: Sequence[str], worker: str) -> None:
@@ -191,6 +213,11 @@ class Store(Reads):
         except BaseException:
             stories.abandon()
             raise
+
+    def stories_pending(self) -> bool:
+        """Whether items wait for ``assign_stories`` (stored by any process)."""
+        with self.session() as session:
+            return stories_pending(session)
 
     def record_fetch(self, report: FetchReport, *, worker: str) -> None:
         self.record_fetches([report], worker=worker)

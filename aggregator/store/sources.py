@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..leases import holder_gone
@@ -85,29 +96,24 @@ def claim(
     lease: timedelta,
     source_ids: Sequence[str] | None = None,
     due_only: bool = True,
+    fetched_before: datetime | None = None,
     limit: int = 1000,
 ) -> list[SourceState]:
     """Take a lease on the sources to fetch now; sources leased by others are skipped.
 
     Leases whose holder is certainly gone are ended first, so a pass after a
     crash fetches what the dead process had claimed instead of skipping it.
+    ``fetched_before`` also skips the sources whose last fetch ended at or
+    after it: several ``refresh --all`` started together share one pass, and
+    a source another of them has already fetched is done, not due again.
     """
     reclaim_dead(session, now)
     query = (
         select(Source)
-        .where(
-            Source.in_config.is_(True),
-            Source.enabled.is_(True),
-            Source.disabled_reason.is_(None),
-            or_(Source.claimed_until.is_(None), Source.claimed_until < now),
-        )
+        .where(*_claimable(now, source_ids, due_only, fetched_before))
         .order_by(Source.next_fetch_at)
         .limit(limit)
     )
-    if source_ids is not None:
-        query = query.where(Source.id.in_(list(source_ids)))
-    if due_only:
-        query = query.where(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.scalars(query).all()
@@ -127,6 +133,47 @@ def claim(
         )
     )
     return [_state(row) for row in rows if row.id in taken]
+
+
+def claimable_count(
+    session: Session,
+    *,
+    now: datetime,
+    source_ids: Sequence[str] | None = None,
+    due_only: bool = True,
+    fetched_before: datetime | None = None,
+) -> int:
+    """How many sources a ``claim`` with these arguments could take now (none are locked).
+
+    Leases of holders that are gone are ended first, as ``claim`` does: a pass
+    after a crash counts what the dead process held.
+    """
+    reclaim_dead(session, now)
+    conditions = _claimable(now, source_ids, due_only, fetched_before)
+    return int(session.scalar(select(func.count()).select_from(Source).where(*conditions)) or 0)
+
+
+def _claimable(
+    now: datetime,
+    source_ids: Sequence[str] | None,
+    due_only: bool,
+    fetched_before: datetime | None,
+) -> list[ColumnElement[bool]]:
+    conditions = [
+        Source.in_config.is_(True),
+        Source.enabled.is_(True),
+        Source.disabled_reason.is_(None),
+        or_(Source.claimed_until.is_(None), Source.claimed_until < now),
+    ]
+    if source_ids is not None:
+        conditions.append(Source.id.in_(list(source_ids)))
+    if due_only:
+        conditions.append(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
+    if fetched_before is not None:
+        conditions.append(
+            or_(Source.last_fetch_at.is_(None), Source.last_fetch_at < fetched_before)
+        )
+    return conditions
 
 
 def reclaim_dead(session: Session, now: datetime) -> list[str]:

@@ -15,18 +15,22 @@ It decides nothing and keeps nothing between transactions:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from aggregator.errors import StorageError
 from aggregator.store import meta
 from aggregator.store.models import Base, Item
 
 STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
+TURN_LOCK = 7_335_002  # PostgreSQL advisory lock key of the turn to decide stories in a pass
 PENDING = -1  # items.story_seq of an item stored with its story left for a later decision
 _SEQ_KEY = "story_seq"
 _EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
@@ -211,6 +215,82 @@ class StoryRows:
 
     def _rows(self, query: Any) -> list[StoryRow]:
         return [StoryRow(*row) for row in self._session.execute(query)]
+
+
+class DecidingTurn:
+    """On PostgreSQL, the one process that decides stories while several refresh at once.
+
+    A process's story index must hold every stored item near those it
+    decides, and an item another process stored it re-analyses from the
+    database (about a millisecond each, under the story lock). When every
+    process decided its own batches, each re-analysed nearly all the others
+    stored while the rest queued on the lock: four processes did more story
+    work than one. Now the process holding the turn (a session advisory lock
+    on a connection of its own) decides every pending item after each of its
+    batches; the others only store and mark. Whoever gives the turn up looks
+    for pending items afterwards and takes the turn again to decide them, so
+    an item marked before a failed ``take`` is always decided by the holder
+    that refused it or by a later one. On SQLite the single writer serialises
+    everything anyway: every process always has the turn.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._guard = threading.Lock()  # a service may run two passes at once on one Store
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._engine.dialect.name != "postgresql"
+
+    def take(self) -> bool:
+        """True when this process has the turn (now or already)."""
+        with self._guard:
+            return self._take()
+
+    def _take(self) -> bool:
+        if self.held:
+            return True
+        try:
+            connection = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not ask for the turn to decide stories: {exc}") from exc
+        try:
+            taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": TURN_LOCK})
+            connection.commit()  # the session lock outlives the transaction
+        except BaseException as exc:
+            connection.invalidate()
+            connection.close()
+            if isinstance(exc, SQLAlchemyError):
+                raise StorageError(f"could not ask for the turn to decide stories: {exc}") from exc
+            raise
+        if taken:
+            self._connection = connection
+        else:
+            connection.close()
+        return bool(taken)
+
+    def give_up(self) -> None:
+        with self._guard:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                _unlock(connection)
+
+
+def _unlock(connection: Connection) -> None:
+    """End the turn on its connection and close it (never back to the pool locked)."""
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TURN_LOCK})
+        connection.commit()
+    except SQLAlchemyError:
+        connection.invalidate()  # closing a dropped connection ends its session and the lock
+    finally:
+        connection.close()
+
+
+def pending(session: Session) -> bool:
+    """Whether any process left items for ``assign_pending``."""
+    return session.scalar(select(Item.id).where(Item.story_seq == PENDING).limit(1)) is not None
 
 
 def detach(session: Session, item_id: int) -> None:
