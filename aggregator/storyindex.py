@@ -23,7 +23,8 @@ see the same documents.
 Candidates are found by hash lookups: a posting list per identifying term
 (``dedupe.IDENTIFYING_LEVEL``), so the cost of an item follows how many items
 share its specific words, not the size of the window. Nothing here touches the
-database; ``aggregator.store.stories`` loads the items and writes the changes.
+database: ``aggregator.storywindow`` feeds it the items ``aggregator.store.stories``
+loads, and has the store write the changes.
 """
 
 from __future__ import annotations
