@@ -130,7 +130,7 @@ _BOILERPLATE_TITLES = re.compile(
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_RAW_WORD = re.compile(r"[0-9A-Za-z]+(?:['./][0-9A-Za-z]+)*")
+_RAW_WORD = re.compile(r"[^\W_]+(?:['./][^\W_]+)*")  # letters of any script: Müller, Bagsværd
 # A registry number, or a name like KEYNOTE-522 / DESTINY-Breast-09: four or more letters, a
 # hyphen, a number. Short stems (PD-1, GLP-1, IL-23) name targets, not trials.
 # A named trial is written as an acronym or in CamelCase (KEYNOTE-522, CheckMate-233):
@@ -561,7 +561,7 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     body_a, body_b = a.body_terms, b.body_terms
     if len(body_a) < MIN_BODY or len(body_b) < MIN_BODY:
         return True
-    if any(t in body_a and t in body_b for t in shared):
+    if any(t in body_a and t in body_b and not _NUMBER.match(t) for t in shared):
         return True
     return len(body_a & body_b) / min(len(body_a), len(body_b)) >= BODY_COPY
 

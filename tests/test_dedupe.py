@@ -200,6 +200,26 @@ def test_two_studies_that_share_only_figures_are_not_one_story() -> None:
     assert not shares_enough(a, b)
 
 
+def test_template_headlines_whose_summaries_share_only_a_figure_are_not_one_story() -> None:
+    first = (
+        "CMS issues safety warning on remdesivir",
+        "Regulators logged 60 reports of liver injury among hospitalised adults.",
+    )
+    second = (
+        "CMS issues safety warning on dapagliflozin",
+        "Pharmacists in 60 clinics flagged ketoacidosis in people with diabetes.",
+    )
+    a, b = signature(*first), signature(*second)
+    assert {"cms", "cms_issue", "60"} <= a.identifying_terms & b.identifying_terms
+    assert not shares_enough(a, b)
+
+
+def test_a_name_written_with_accents_is_one_word() -> None:
+    sig = signature("Trial results", "In Bagsværd, Dr. Maria Müller led the trial.")
+    assert {"bagsværd", "müller"} <= sig.entities
+    assert "ller" not in sig.terms
+
+
 def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> None:
     brand = ("Kisqali cuts recurrence in early breast cancer", APPROVAL[1])
     generic = ("Ribociclib cuts recurrence in early breast cancer", REWRITE[1])
