@@ -34,7 +34,12 @@ How text becomes terms:
 * the number in a trial's name (the 58 of STELLAR-58) is not a figure; a trial
   name is written as an acronym or in CamelCase ("Omega-3" is not one);
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
-  left out and such an item needs a near-copy body to match.
+  left out and such an item needs a near-copy body to match;
+* the whole summary, each of its sentences and the headline also make one
+  term each, a fingerprint of their words (``copy_terms``): at a thousand
+  feeds every word of a story may be common in the window, but a summary
+  syndicated word for word is still one story when a sentence or the headline
+  of it is rare (a summary of sentences every outlet writes is not).
 
 What keeps two items apart whatever they share (``vetoed``): the same source
 (one outlet's distinct items are distinct stories; its true duplicates are
@@ -52,6 +57,7 @@ wider than the window.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sys
@@ -90,6 +96,15 @@ IDENTIFYING_LEVEL = 1
 MIN_SHARED = 2
 IDENTIFYING_RARITY = 0.3
 MIN_BODY = 5  # summaries shorter than this (one-line briefs) are not compared on their own
+# A summary's words, each of its sentences' words and the headline's words, each as one
+# term (``copy_terms``): a text syndicated word for word is evidence of one story however
+# common each of its words is, provided it says something of its own (a sentence or a
+# headline the window rarely repeats).
+FINGERPRINT = "#"
+COPY_PREFIX = "#copy:"
+LINE_PREFIX = "#line:"
+HEAD_PREFIX = "#head:"
+MIN_LINE = 4  # words; shorter sentences (labels, "Read more.") identify nothing
 BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
 
 # Which kinds can tell one story: a paper and the news about it can, a video
@@ -339,7 +354,9 @@ def _build(
     ``codes``, unless ``derived`` gives them (the same codes, strings shared)."""
     if derived is None:
         identifying = (term for term, code in codes.items() if code & _LEVEL <= IDENTIFYING_LEVEL)
-        norm = math.sqrt(math.fsum(_weight(code) ** 2 for code in codes.values()))
+        norm = math.sqrt(
+            math.fsum(_weight(code) ** 2 for term, code in codes.items() if term[0] != "#")
+        )
         derived = (tuple(identifying), norm)
     put = object.__setattr__
     put(sig, "_codes", codes)
@@ -428,12 +445,16 @@ def signature(title: str, text: str) -> Signature:
     body = html_to_text(text)
     boilerplate = is_boilerplate_title(title_text)
     title_tokens = [] if boilerplate else _tokens(title_text)
-    body_tokens = _tokens(body)
+    body_lines = _sentence_tokens(body)
+    body_tokens = [token for line in body_lines for token in line]
     tokens = title_tokens + body_tokens
     title_words = _terms(title_tokens)
-    body_words = _terms(body_tokens)
+    line_words = [_terms(line) for line in body_lines]
+    body_words = [word for line in line_words for word in line]
     title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
-    body_terms = frozenset(body_words) | concepts(body_tokens)
+    if len(title_words) >= MIN_LINE:
+        title_terms |= {HEAD_PREFIX + _digest(title_words)}
+    body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
     trials = frozenset(_trials(f"{title_text} {body}"))
     title_figures = _figures(title_words, trials)
     named = _entities(body)
@@ -539,9 +560,10 @@ def similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:
     """
     if a.norm <= 0 or b.norm <= 0:
         return 0.0
-    shared = math.fsum(a.weight(t) * b.weight(t) * rarity(t) for t in a.terms & b.terms)
+    common = a.terms & b.terms
+    shared = math.fsum(a.weight(t) * b.weight(t) * rarity(t) for t in common if t[0] != "#")
     shared += _spelled_out(a, b) + _spelled_out(b, a)
-    return min(1.0, shared / (a.norm * b.norm))
+    return max(min(1.0, shared / (a.norm * b.norm)), _copied(a, b, common, rarity))
 
 
 def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
@@ -556,6 +578,8 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     shared = [
         t for t in a.identifying_terms & b.identifying_terms if rarity(t) >= IDENTIFYING_RARITY
     ]
+    if _copied(a, b, a.terms & b.terms, rarity):
+        return True
     if len(shared) < MIN_SHARED or all(_NUMBER.match(t) for t in shared):
         return False
     body_a, body_b = a.body_terms, b.body_terms
@@ -576,6 +600,45 @@ def choose_representative(items: Sequence[StoryItem]) -> int:
     if not items:
         raise ValueError("a story has at least one item")
     return min(items, key=lambda item: item.order).item_id
+
+
+def copy_terms(lines: Sequence[Sequence[str]]) -> frozenset[str]:
+    """The summary's words as one term, and each sentence's words as one, when they are
+    long enough to be a text of their own.
+
+    Their document frequency is learned like any term's: a text one feed repeats
+    (its boilerplate) weighs nothing, one the window's outlets repeat by the dozen
+    is common, one that a few outlets carry is a syndicated copy. Hashes of the
+    words, stable across processes (``hash`` is seeded per process).
+    """
+    words = sorted({word for line in lines for word in line})
+    if len(words) < MIN_BODY:
+        return _NOTHING
+    out = {COPY_PREFIX + _digest(words)}
+    out.update(LINE_PREFIX + _digest(line) for line in lines if len(line) >= MIN_LINE)
+    return frozenset(out)
+
+
+def _digest(words: Sequence[str]) -> str:
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
+
+
+def _copied(a: Signature, b: Signature, common: AbstractSet[str], rarity: Rarity) -> float:
+    """How rare the text two items share word for word is, if they share the summary and
+    a sentence of it or the headline is rare; else 0.
+
+    A copy scores as high as its rarest shared text, whatever the rarity of its
+    words. A summary of sentences every outlet writes ("Adverse events were similar
+    ...") under two different headlines is no copy of one story, and neither side's
+    feed boilerplate counts (``identifying``).
+    """
+    shared = [t for t in common if t[0] == FINGERPRINT and a.identifying(t) and b.identifying(t)]
+    if not any(t.startswith(COPY_PREFIX) for t in shared):
+        return 0.0
+    rare = {t: rarity(t) for t in shared}
+    if all(r < IDENTIFYING_RARITY for t, r in rare.items() if not t.startswith(COPY_PREFIX)):
+        return 0.0
+    return max(r for r in rare.values() if r >= IDENTIFYING_RARITY)
 
 
 def _spelled_out(short: Signature, long: Signature) -> float:
@@ -717,8 +780,17 @@ def _identifiers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _tokens(text: str) -> list[str]:
     """Raw words with hyphens split, thousands separators dropped, NFKC applied."""
+    return _RAW_WORD.findall(_normalised(text))
+
+
+def _sentence_tokens(text: str) -> list[list[str]]:
+    """``_tokens`` of each sentence."""
+    return [_RAW_WORD.findall(line) for line in _SENTENCE.split(_normalised(text))]
+
+
+def _normalised(text: str) -> str:
     text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text)).replace("’", "'")
-    return _RAW_WORD.findall(text.replace("-", " "))
+    return text.replace("-", " ")
 
 
 def _terms(tokens: Iterable[str]) -> list[str]:

@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
+    FINGERPRINT,
     IDENTIFYING_RARITY,
     MIN_SHARED,
     StoryItem,
@@ -250,7 +251,10 @@ class StoryIndex:
         rarity = self._rarity
         for term in item.sig.identifying_terms:
             if rarity.get(term, 1.0) >= IDENTIFYING_RARITY:
-                shared.update(self._postings.get(term, ()))
+                holders = self._postings.get(term, ())
+                shared.update(holders)
+                if term[0] == FINGERPRINT:  # a copied text may be enough on its own
+                    shared.update(dict.fromkeys(holders, MIN_SHARED - 1))
         shared.pop(item.item_id, None)
         for other_id, count in shared.items():
             if count >= MIN_SHARED:
@@ -321,10 +325,14 @@ class StoryIndex:
         if later.published - earlier.published > self.window:
             return False
         shared = later_terms & earlier_terms
-        if len(shared) < MIN_SHARED:
+        if not shared:
             return False
         rarity = self._rarity
-        eligible = sum(1 for t in shared if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY)
+        eligible = sum(
+            MIN_SHARED if t[0] == FINGERPRINT else 1
+            for t in shared
+            if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY
+        )
         return eligible >= MIN_SHARED and not vetoed(later, earlier, self.window)
 
     def _push(self, item_id: int) -> None:

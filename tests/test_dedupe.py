@@ -253,6 +253,40 @@ def test_a_lay_rewrite_of_a_clinical_headline_joins_its_story() -> None:
     assert stories([item(1, clinical, "journal"), item(2, lay, "consumer", 3)]) == {1: 1, 2: 1}
 
 
+def crowded_window(size: int = 40) -> list[StoryItem]:
+    """Items of as many outlets that use every word of ``COMMON_COPY`` and ``BLAND``."""
+    return [
+        item(
+            100 + n,
+            (
+                "Weight loss drug trial in adults with obesity",
+                f"Weight loss was reported in the semaglutide trial among adults with obesity "
+                f"at site {n}. {BLAND}",
+            ),
+            f"outlet-{n}",
+            n / 10,
+        )
+        for n in range(size)
+    ]
+
+
+COMMON_COPY = "Adults with obesity reported weight loss in the semaglutide trial."
+BLAND = "Adverse events were similar in both groups. Experts urged caution over the results."
+
+
+def test_a_summary_syndicated_word_for_word_is_one_story_however_common_its_words() -> None:
+    wire = ("Weight loss drug trial in adults with obesity", COMMON_COPY)
+    copies = [item(1, wire, "wire", 5), item(2, wire, "paper", 6)]
+    assert stories(crowded_window() + copies)[2] == 1
+
+
+def test_a_summary_of_sentences_every_outlet_writes_is_no_copy() -> None:
+    first = ("FDA approves new inhaler for severe asthma", BLAND)
+    second = ("Asthma admissions climb among city children", BLAND)
+    found = stories([*crowded_window(), item(1, first, "a", 5), item(2, second, "b", 6)])
+    assert found[1] != found[2]
+
+
 def boilerplate_feed(source: str, topics: Sequence[str], start: int) -> list[StoryItem]:
     """One feed document whose items share a sentence, each about its own topic."""
     texts = [
