@@ -7,7 +7,8 @@ it), ``tests/data/stories/written/stories.jsonl`` (written by hand without
 sight of the rules or the held-out set; a tuning set: its figures are printed,
 never asserted), and the shared generated corpus
 (``../shared/bench/gen_feeds.py``, 60 feeds x 50 items, seed 42, with shared
-boilerplate sentences; skipped when ``../shared`` is absent).
+boilerplate sentences; skipped when ``../shared`` is absent; ``--feeds 5,20,1000``
+adds it at other sizes).
 
 Each item goes through the production decision: ``dedupe.signature``, the
 feed-document weights of ``dedupe.document_levels`` (a source's items in the
@@ -171,6 +172,12 @@ def _identifiers(record: Record) -> Iterable[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument(
+        "--feeds",
+        default="",
+        help="also the shared generated corpus at these feed counts (comma-separated, 50 items "
+        "each): small deployments and large ones, where every word of a story may be common",
+    )
     args = parser.parse_args()
     sets = {
         "tuning (stories.jsonl)": load_set(TUNING),
@@ -179,6 +186,8 @@ def main() -> None:
     }
     if BENCH.is_dir():
         sets["generated 60x50 (shared/bench)"] = generated_set()
+        for feeds in filter(None, args.feeds.split(",")):
+            sets[f"generated {feeds}x50"] = generated_set(feeds=int(feeds))
     print(f"threshold {args.threshold}")
     print("set                              items  precision  recall  stories  largest  shuffled")
     for name, records in sets.items():
