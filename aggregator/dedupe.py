@@ -739,8 +739,15 @@ def _names_differ(a: Signature, b: Signature) -> bool:
 
 
 def _mentioned(names: frozenset[str], other: Signature) -> float:
-    """The share of ``names`` that ``other`` uses anywhere."""
-    return len(names & other.terms) / len(names)
+    """The share of ``names`` that ``other`` uses anywhere; a figure counts as used
+    when the other reports it rounded ("4,980 patients" / "nearly 5,000")."""
+    found = sum(
+        1
+        for name in names
+        if name in other.terms
+        or (_NUMBER.match(name) and _figures_agree(frozenset((name,)), other.numbers))
+    )
+    return found / len(names)
 
 
 def _title_case(title: str) -> bool:

@@ -171,6 +171,18 @@ def test_a_rewrite_quoting_its_own_experts_is_not_kept_apart_by_names() -> None:
     assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
 
 
+def test_a_rewrite_rounding_the_papers_figures_is_not_kept_apart_by_names() -> None:
+    journal = (
+        "Ticagrelor monotherapy after one month",
+        "In 4,980 patients at 38 Korean sites, stopping aspirin cut bleeding from 4.4% to 2.1%.",
+    )
+    news = (
+        "Heart attack survivors may stop aspirin sooner",
+        "Nearly 5,000 patients who stopped aspirin early had half the bleeding, HealthDay reports.",
+    )
+    assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
+
+
 def test_items_naming_different_companies_and_places_are_different_stories() -> None:
     title = "Voluntary recall announced over contamination risk"
     perrigo = (
