@@ -51,8 +51,8 @@ never mentions, headline figures the other item never reports ("cases rise to
 1,020" is not the story of "870 cases"; "cuts risk by 45%" and "2,998-patient
 trial" are one story when each reports the other's figure), several figures of
 which none agree (unless both name one trial), names (companies, places,
-people) of which neither item mentions a quarter of the other's, and a gap
-wider than the window.
+people) of which neither item mentions a quarter of the other's or three (a
+rounded figure counts), and a gap wider than the window.
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ _GENERIC_NAMES = frozenset(
     medical center institute department agency company inc ltd""".split()
 )
 ENTITY_OVERLAP_MIN = 0.25
+ENTITY_SHARED_ENOUGH = 3  # names one side mentions of the other's that suffice at any share
 MIN_FIGURES = 2
 FIGURE_TOLERANCE = 0.05  # "past 140" is 142 rounded; 318 is not
 _NUMBER = re.compile(r"^\d[\d.]*$")
@@ -728,18 +729,18 @@ def _names_differ(a: Signature, b: Signature) -> bool:
     A name counts as mentioned wherever the other item uses the word, written
     as a name or not, and one side mentioning enough is enough: each outlet
     quotes its own experts and adds its own places, so a rewrite shares a part
-    of one side's names, not a part of both.
+    of one side's names, not a part of both. Enough is a quarter of them, or
+    three whatever the share: a press release names dozens of things (its
+    boilerplate, its disclaimers), and a company, a drug and a trial in common
+    tell one story.
     """
     if not a.entities or not b.entities:
         return False
-    return (
-        _mentioned(a.entities, b) < ENTITY_OVERLAP_MIN
-        and _mentioned(b.entities, a) < ENTITY_OVERLAP_MIN
-    )
+    return not (_mentions_enough(a.entities, b) or _mentions_enough(b.entities, a))
 
 
-def _mentioned(names: frozenset[str], other: Signature) -> float:
-    """The share of ``names`` that ``other`` uses anywhere; a figure counts as used
+def _mentions_enough(names: frozenset[str], other: Signature) -> bool:
+    """Whether ``other`` uses enough of ``names`` anywhere; a figure counts as used
     when the other reports it rounded ("4,980 patients" / "nearly 5,000")."""
     found = sum(
         1
@@ -747,7 +748,7 @@ def _mentioned(names: frozenset[str], other: Signature) -> float:
         if name in other.terms
         or (_NUMBER.match(name) and _figures_agree(frozenset((name,)), other.numbers))
     )
-    return found / len(names)
+    return found >= ENTITY_SHARED_ENOUGH or found >= ENTITY_OVERLAP_MIN * len(names)
 
 
 def _title_case(title: str) -> bool:

@@ -183,6 +183,23 @@ def test_a_rewrite_rounding_the_papers_figures_is_not_kept_apart_by_names() -> N
     assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
 
 
+def test_a_rewrite_of_a_press_release_sharing_three_of_its_many_names_is_not_kept_apart() -> None:
+    release = (
+        "Positive topline results announced for phase 3 study",
+        "CAMBRIDGE, Mass. -- Alnylam Pharmaceuticals (Nasdaq: ALNY) said the KARDIA study of "
+        "zilebesiran met its primary endpoint. This release contains forward-looking statements "
+        "under the Private Securities Litigation Reform Act of 1995; Roche and Alnylam disclaim "
+        "any duty to update them.",
+    )
+    rewrite = (
+        "Twice-yearly shot lowers blood pressure in trial",
+        "Zilebesiran given every six months lowered blood pressure in KARDIA, Alnylam said, "
+        "according to Dr. George Bakris of UChicago Medicine in Chicago, Illinois, speaking at "
+        "the AHA Scientific Sessions in Philadelphia, Pennsylvania.",
+    )
+    assert not vetoed(item(1, release, "a"), item(2, rewrite, "b", 1))
+
+
 def test_items_naming_different_companies_and_places_are_different_stories() -> None:
     title = "Voluntary recall announced over contamination risk"
     perrigo = (
