@@ -576,11 +576,13 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     by chance ("0.66 (0.58 to 0.74)" / "0.58 (0.50 to 0.66)"), a rewrite shares a
     name or a word of its subject too.
     """
-    shared = [
-        t for t in a.identifying_terms & b.identifying_terms if rarity(t) >= IDENTIFYING_RARITY
-    ]
     if _copied(a, b, a.terms & b.terms, rarity):
         return True
+    shared = [
+        t
+        for t in a.identifying_terms & b.identifying_terms
+        if t[0] != FINGERPRINT and rarity(t) >= IDENTIFYING_RARITY
+    ]
     if len(shared) < MIN_SHARED or all(_NUMBER.match(t) for t in shared):
         return False
     body_a, body_b = a.body_terms, b.body_terms
@@ -620,26 +622,43 @@ def copy_terms(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     return frozenset(out)
 
 
+def stands_alone(term: str) -> bool:
+    """A fingerprint that, rare, can make a pair without other shared terms (``_copied``):
+    the whole summary's or the headline's, not a sentence's alone."""
+    return term.startswith((COPY_PREFIX, HEAD_PREFIX))
+
+
+def is_fingerprint(term: str) -> bool:
+    return term[0] == FINGERPRINT
+
+
 def _digest(words: Sequence[str]) -> str:
     return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
 
 
 def _copied(a: Signature, b: Signature, common: AbstractSet[str], rarity: Rarity) -> float:
     """How rare the text two items share word for word is, if they share the summary and
-    a sentence of it or the headline is rare; else 0.
+    either the headline is rare or the summary and one of its sentences are; else 0.
 
     A copy scores as high as its rarest shared text, whatever the rarity of its
     words. A summary of sentences every outlet writes ("Adverse events were similar
     ...") under two different headlines is no copy of one story, and neither side's
     feed boilerplate counts (``identifying``).
     """
-    shared = [t for t in common if t[0] == FINGERPRINT and a.identifying(t) and b.identifying(t)]
-    if not any(t.startswith(COPY_PREFIX) for t in shared):
+    copy = head = line = -1.0
+    for term in common:
+        if term[0] != FINGERPRINT or not (a.identifying(term) and b.identifying(term)):
+            continue
+        rare = rarity(term)
+        if term.startswith(COPY_PREFIX):
+            copy = rare
+        elif term.startswith(HEAD_PREFIX):
+            head = rare
+        else:
+            line = max(line, rare)
+    if copy < 0 or not (head >= IDENTIFYING_RARITY or min(copy, line) >= IDENTIFYING_RARITY):
         return 0.0
-    rare = {t: rarity(t) for t in shared}
-    if all(r < IDENTIFYING_RARITY for t, r in rare.items() if not t.startswith(COPY_PREFIX)):
-        return 0.0
-    return max(r for r in rare.values() if r >= IDENTIFYING_RARITY)
+    return max(copy, head, line)
 
 
 def _spelled_out(short: Signature, long: Signature) -> float:
@@ -742,13 +761,23 @@ def _names_differ(a: Signature, b: Signature) -> bool:
 def _mentions_enough(names: frozenset[str], other: Signature) -> bool:
     """Whether ``other`` uses enough of ``names`` anywhere; a figure counts as used
     when the other reports it rounded ("4,980 patients" / "nearly 5,000")."""
-    found = sum(
-        1
-        for name in names
-        if name in other.terms
-        or (_NUMBER.match(name) and _figures_agree(frozenset((name,)), other.numbers))
-    )
-    return found >= ENTITY_SHARED_ENOUGH or found >= ENTITY_OVERLAP_MIN * len(names)
+    enough = min(ENTITY_SHARED_ENOUGH, ENTITY_OVERLAP_MIN * len(names))
+    unused = names - other.terms
+    found = len(names) - len(unused)
+    if found >= enough:
+        return True
+    figures = _values(other.numbers)
+    if figures:
+        found += sum(1 for name in unused if _NUMBER.match(name) and _near(name, figures))
+    return found >= enough
+
+
+def _near(figure: str, values: Sequence[float]) -> bool:
+    try:
+        x = float(figure)
+    except ValueError:
+        return False
+    return any(abs(x - y) <= FIGURE_TOLERANCE * max(x, y) for y in values if x and y)
 
 
 def _title_case(title: str) -> bool:

@@ -39,13 +39,14 @@ from datetime import datetime, timedelta
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
-    FINGERPRINT,
     IDENTIFYING_RARITY,
     MIN_SHARED,
     StoryItem,
+    is_fingerprint,
     required_score,
     shares_enough,
     similarity,
+    stands_alone,
     vetoed,
 )
 
@@ -250,11 +251,13 @@ class StoryIndex:
         shared: Counter[int] = Counter()
         rarity = self._rarity
         for term in item.sig.identifying_terms:
-            if rarity.get(term, 1.0) >= IDENTIFYING_RARITY:
-                holders = self._postings.get(term, ())
+            if rarity.get(term, 1.0) < IDENTIFYING_RARITY:
+                continue
+            holders = self._postings.get(term, ())
+            if stands_alone(term):  # a copied text may be enough on its own
+                shared.update(dict.fromkeys(holders, MIN_SHARED))
+            elif not is_fingerprint(term):  # a sentence counts only beside its summary
                 shared.update(holders)
-                if term[0] == FINGERPRINT:  # a copied text may be enough on its own
-                    shared.update(dict.fromkeys(holders, MIN_SHARED - 1))
         shared.pop(item.item_id, None)
         for other_id, count in shared.items():
             if count >= MIN_SHARED:
@@ -329,10 +332,10 @@ class StoryIndex:
             return False
         rarity = self._rarity
         eligible = sum(
-            MIN_SHARED if t[0] == FINGERPRINT else 1
-            for t in shared
-            if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY
+            _weight(t) for t in shared if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY
         )
+        if is_fingerprint(term) and any(map(stands_alone, shared)):
+            eligible = MIN_SHARED  # a copy's sentence: its rarity weighs in ``_copied``
         return eligible >= MIN_SHARED and not vetoed(later, earlier, self.window)
 
     def _push(self, item_id: int) -> None:
@@ -342,6 +345,13 @@ class StoryIndex:
 
         self._queued.add(item_id)
         heapq.heappush(self._work, (item.order, item_id))
+
+
+def _weight(term: str) -> int:
+    """What a shared term counts towards MIN_SHARED in finding candidates."""
+    if stands_alone(term):
+        return MIN_SHARED
+    return 0 if is_fingerprint(term) else 1
 
 
 def _add(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
