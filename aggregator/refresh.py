@@ -310,6 +310,7 @@ class Refresher:
         # 304s and failures store no items: their states are written in groups
         states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
         batches: list[asyncio.Task[list[SourceOutcome]]] = []
+        failed_claim: Exception | None = None
         try:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 while states:
@@ -321,12 +322,13 @@ class Refresher:
                     if more is None:
                         break
                     await ending.wait()
-                    states = await _in(db, more)
+                    try:
+                        states = await _in(db, more)
+                    except Exception as exc:  # raised once the batches claimed so far end
+                        failed_claim = exc
+                        break
                     claimed += states
-                outcomes = [
-                    o for batch_outcomes in await asyncio.gather(*batches) for o in batch_outcomes
-                ]
-            return outcomes
+                finished = await asyncio.gather(*batches)
         except BaseException:
             for task in batches:
                 task.cancel()
@@ -337,6 +339,9 @@ class Refresher:
             abandoned = [s.id for s in claimed if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
+        if failed_claim is not None:
+            raise failed_claim
+        return [outcome for outcomes in finished for outcome in outcomes]
 
     async def _batch(
         self,
