@@ -312,7 +312,7 @@ def _insert_items(
     The ids are matched to the rows by their unique (source, guid key): with
     ``returning(sort_by_parameter_order=True)`` instead, SQLAlchemy inserts one
     row per statement on SQLite (whose RETURNING order is not guaranteed), a
-    quarter more time for a feed's 50 new items.
+    third more time for a feed's 50 new items.
     """
     if not new:
         return []
