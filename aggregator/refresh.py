@@ -1,7 +1,6 @@
 """One refresh pass: the only place that runs the pipeline stages in sequence.
 
-    states  = store.claim(due sources)              # a lease each; others skip them; a listed
-                                                    # pass claims its next share as this one ends
+    states  = store.claim(due sources)              # a lease each; others skip them
     fetched = await fetcher.fetch(state)            # concurrent, bounded; 304 ends here
     updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates,     # items, state and story marks
@@ -65,7 +64,6 @@ PARSE_WORKERS = 2  # pool processes at most: see parse_pool
 # process (~0.4 MB a 50-item source); a few keep the pool and the writer busy.
 PARSED_AHEAD = 2 * PARSE_WORKERS + 2
 T = TypeVar("T")
-Claim = Callable[[], list[SourceState]]  # the next batch of a pass, claimed; empty at its end
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -209,23 +207,18 @@ class Refresher:
         Each claim takes half of what no process has claimed or fetched yet
         (``claim_share``), so processes sharing the pass finish within a small
         batch of each other; with fixed batches of 64, two processes split
-        200 sources 128 to 72. The next share is claimed while the last
-        sources of the one before are still parsed and stored (``run``'s
-        ``more``), so the writer does not wait for its first fetches and
-        parses at every share. A claim that returns only sources this call
-        already handled (the clock stepped back) ends the pass.
+        200 sources 128 to 72. A claim that returns only sources this call
+        already handled (the clock stepped back) ends the loop.
         """
+        outcomes: list[SourceOutcome] = []
         handled: set[str] = set()
         fetched_before = None if due_only else since
-
-        def share() -> list[SourceState]:
-            if self._stopped.is_set():
-                return []
+        while not self._stopped.is_set():
             left = self.store.claimable_count(
                 source_ids=source_ids, due_only=due_only, fetched_before=fetched_before
             )
             if not left:
-                return []
+                break
             states = self.claim(
                 source_ids=source_ids,
                 due_only=due_only,
@@ -235,11 +228,10 @@ class Refresher:
             if not states or all(state.id in handled for state in states):
                 if states:
                     self.store.release([state.id for state in states], self.worker)
-                return []
+                break
             handled.update(state.id for state in states)
-            return states
-
-        return self.run(share(), more=share)
+            outcomes += self.run(states)
+        return outcomes
 
     def _hand_over_stories(self) -> None:
         """End of a pass: decide what is pending if the turn is free, then give the turn up.
@@ -288,92 +280,35 @@ class Refresher:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def run(self, states: Sequence[SourceState], more: Claim | None = None) -> list[SourceOutcome]:
-        """Refresh claimed ``states``, a batch, and the batches ``more`` claims after it."""
+    def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         if not states:
             return []
         with self._pool_for(len(states)):
-            return asyncio.run(self._run_all(states, more))
+            return asyncio.run(self._run_all(states))
 
-    async def _run_all(
-        self, states: Sequence[SourceState], more: Claim | None = None
-    ) -> list[SourceOutcome]:
-        """Each batch through the stages, then its stories; ``more`` (run on the writer
-        thread, as it writes claims) is asked for the next batch once at most
-        ``PARSED_AHEAD`` sources of the current one are left: their parses and writes
-        then overlap the next batch's fetches, and its stories the next parses."""
+    async def _run_all(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         pool = self._pool
         db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
-        claimed = list(states)
         done: set[str] = set()
         ahead = asyncio.Semaphore(PARSED_AHEAD)
         # 304s and failures store no items: their states are written in groups
         states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
-        batches: list[asyncio.Task[list[SourceOutcome]]] = []
-        failed_claim: Exception | None = None
         try:
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
-                while states:
-                    ending = asyncio.Event()
-                    batch = self._batch(
-                        fetcher, states, pool, db, states_writer, done, ahead, ending
-                    )
-                    batches.append(asyncio.ensure_future(batch))
-                    if more is None:
-                        break
-                    await ending.wait()
-                    try:
-                        states = await _in(db, more)
-                    except Exception as exc:  # raised once the batches claimed so far end
-                        failed_claim = exc
-                        break
-                    claimed += states
-                finished = await asyncio.gather(*batches)
-        except BaseException:
-            for task in batches:
-                task.cancel()
-            await asyncio.gather(*batches, return_exceptions=True)
-            raise
+                tasks = [
+                    self._one(fetcher, state, pool, db, states_writer, done, ahead)
+                    for state in states
+                ]
+                outcomes = list(await asyncio.gather(*tasks))
+            await _in(db, self._assign_stories_in_turn)
+            await self._subscribe()
+            await self._feature()
+            return outcomes
         finally:
             db.shutdown(wait=True)
-            abandoned = [s.id for s in claimed if s.id not in done]
+            abandoned = [s.id for s in states if s.id not in done]
             if abandoned:
                 self.store.release(abandoned, self.worker)
-        if failed_claim is not None:
-            raise failed_claim
-        return [outcome for outcomes in finished for outcome in outcomes]
-
-    async def _batch(
-        self,
-        fetcher: Fetcher,
-        states: Sequence[SourceState],
-        pool: Executor | None,
-        db: Executor,
-        states_writer: GroupWriter[FetchReport],
-        done: set[str],
-        ahead: asyncio.Semaphore,
-        ending: asyncio.Event,
-    ) -> list[SourceOutcome]:
-        """One claimed batch, then its stories; ``ending`` is set once at most
-        ``PARSED_AHEAD`` of its sources are left."""
-        left = len(states)
-
-        async def one(state: SourceState) -> SourceOutcome:
-            nonlocal left
-            try:
-                return await self._one(fetcher, state, pool, db, states_writer, done, ahead)
-            finally:
-                left -= 1
-                if left <= PARSED_AHEAD:
-                    ending.set()
-
-        if left <= PARSED_AHEAD:
-            ending.set()
-        outcomes = list(await asyncio.gather(*(one(state) for state in states)))
-        await _in(db, self._assign_stories_in_turn)
-        await self._subscribe()
-        await self._feature()
-        return outcomes
 
     def _assign_stories_in_turn(self) -> None:
         """After a batch: its stories, all at once, if this process has the turn to decide

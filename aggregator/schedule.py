@@ -50,7 +50,7 @@ from .config import Settings
 from .metrics import metrics_directory
 from .output import RefreshSummary
 from .records import SourceOutcome, SourceState
-from .refresh import Claim, Refresher, parse_pool
+from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
 from .serve import ensure_port_free
 from .store import Store, default_worker_name
@@ -87,18 +87,16 @@ class AbandonableRefresher(Refresher):
             if self._loop is not None and self._task is not None:
                 self._loop.call_soon_threadsafe(self._task.cancel)
 
-    def run(self, states: Sequence[SourceState], more: Claim | None = None) -> list[SourceOutcome]:
+    def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         if not states:
             return []
         try:
-            return asyncio.run(self._cancellable(states, more))
+            return asyncio.run(self._cancellable(states))
         except asyncio.CancelledError:
-            log.info("refresh pass abandoned; its claims released")
+            log.info("refresh pass abandoned; %d claims released", len(states))
             return []
 
-    async def _cancellable(
-        self, states: Sequence[SourceState], more: Claim | None
-    ) -> list[SourceOutcome]:
+    async def _cancellable(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         task = asyncio.current_task()
         with self._guard:
             if self._abandoned:
@@ -106,7 +104,7 @@ class AbandonableRefresher(Refresher):
                 return []
             self._loop, self._task = asyncio.get_running_loop(), task
         try:
-            return await self._run_all(states, more)
+            return await self._run_all(states)
         finally:
             with self._guard:
                 self._loop = self._task = None
