@@ -302,8 +302,8 @@ def test_a_claim_that_fails_mid_pass_lets_the_claimed_sources_finish_and_then_ra
     server: LocalServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A listed pass claims its next share while the last one is still stored: a failure
-    of that claim must not cut the sources already claimed short nor leave them leased."""
+    """A listed pass claims in shares: a failure of the second claim must not cut the
+    first share short nor leave its sources leased."""
     sources = []
     for n in range(12):  # claim_share: 8 first, then the 4 left
         server.route(f"/{n}.xml", served(rss([Entry(f"Story {n}", f"https://ex.org/{n}", f"{n}")])))
