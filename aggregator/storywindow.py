@@ -39,7 +39,7 @@ from aggregator.dedupe import (
     with_levels,
 )
 from aggregator.records import ItemUpdate
-from aggregator.store.stories import ItemLevels, StoryRow, StoryRows, StoryStep
+from aggregator.store.stories import ItemLevels, NewMarks, StoryRow, StoryRows, StoryStep
 from aggregator.storyindex import Assignment, StoryIndex
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ class _Step:
 
     window: StoryWindow
     work: Callable[[StoryRows, Sequence[int]], int]
+    marks_new: NewMarks | None = None  # a step that only marks: see ``StoryStep.marks_new``
 
     def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
         return self.work(rows, touched)
@@ -122,14 +123,19 @@ class StoryWindow:
     def defer(
         self, updates: Sequence[ItemUpdate], signatures: Sequence[Signature] = ()
     ) -> StoryStep:
-        """Only mark the stored items for the next ``assign_pending``."""
+        """Only mark the stored items for the next ``assign_pending``; new items are
+        inserted marked (``marks_new``), which ``mark`` then only remembers."""
         known = _by_text(updates, signatures)
 
         def work(rows: StoryRows, touched: Sequence[int]) -> int:
             self.mark(rows, touched, known)
             return 0
 
-        return _Step(self, work)
+        def levels(title: str, summary: str) -> str | None:
+            sig = known.get((title, summary))
+            return None if sig is None else encode_levels(sig)
+
+        return _Step(self, work, levels)
 
     def assign_pending(
         self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
@@ -159,7 +165,8 @@ class StoryWindow:
                 sig = known.get((item.title, item.summary or ""))
                 if sig is not None:
                     self._pending[item.id] = sig
-                marks.append(ItemLevels(item.id, None if sig is None else encode_levels(sig)))
+                if not rows.marked(item.id):  # else inserted marked (``defer``)
+                    marks.append(ItemLevels(item.id, None if sig is None else encode_levels(sig)))
         rows.mark_pending(marks)
 
     def decide(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from aggregator.cli import main
 from aggregator.config import Settings, load_settings
 from aggregator.drugs import generic_names
+from aggregator.errors import StorageError
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
@@ -292,3 +293,37 @@ def test_a_pass_without_the_turn_leaves_its_stories_to_the_process_that_has_it(
     with store.session() as session:
         stories = set(session.scalars(select(Item.story_id)))
     assert count(store, Item) == 2 and len(stories) == 1
+
+
+def test_a_claim_that_fails_mid_pass_lets_the_claimed_sources_finish_and_then_raises(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A listed pass claims in shares: a failure of the second claim must not cut the
+    first share short nor leave its sources leased."""
+    sources = []
+    for n in range(12):  # claim_share: 8 first, then the 4 left
+        server.route(f"/{n}.xml", served(rss([Entry(f"Story {n}", f"https://ex.org/{n}", f"{n}")])))
+        sources.append((f"feed-{n}", server.url(f"/{n}.xml"), "news"))
+    settings = settings_for(tmp_path, database_url, sources)
+    store.sync_sources(settings.configured_sources())
+    claims = 0
+    claim = store.claim
+
+    def second_claim_fails(**kwargs: object) -> list[object]:
+        nonlocal claims
+        claims += 1
+        if claims == 2:
+            raise StorageError("the database went away")
+        return claim(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "claim", second_claim_fails)
+    with pytest.raises(StorageError):
+        Refresher(settings, store).refresh(due_only=False)
+    stored = {s.id: s for s in store.sources()}
+    assert sum(1 for s in stored.values() if s.last_status == "ok") == 8
+    assert count(store, Item) == 8
+    assert not [s.id for s in stored.values() if s.claimed_by]

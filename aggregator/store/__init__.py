@@ -184,9 +184,11 @@ class Store(Reads):
         """
         try:
             with self.session() as session:
-                result = ingest(session, report.source_id, updates, report.finished_at)
+                marks = stories.marks_new if stories is not None else None
+                result = ingest(session, report.source_id, updates, report.finished_at, marks)
                 if stories is not None:
-                    stories.run(StoryRows(session), result.touched)
+                    rows = StoryRows(session, result.written, frozenset(result.marked))
+                    stories.run(rows, result.touched)
                 source_rows.record(session, report, worker)
                 if result.new or result.updated:
                     _bump_generation(session, report.finished_at)

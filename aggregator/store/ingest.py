@@ -48,14 +48,15 @@ from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
 from .retention import mark_still_carried
+from .stories import PENDING, ItemText, NewMarks
 from .upsert import chunks, insert_ignore
 
 ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
 TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
-# ``sort_by_parameter_order``: the ids come back in the order of the rows, on every dialect.
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
+# One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
     update(_LINKS)
     .where(_LINKS.c.source_id == bindparam("b_source"), _LINKS.c.guid_key == bindparam("b_key"))
@@ -78,18 +79,28 @@ class IngestResult:
     updated: int = 0
     unchanged: int = 0
     touched: list[int] = field(default_factory=list)  # items inserted or changed: re-cluster these
+    written: list[ItemText] = field(default_factory=list)  # texts of items inserted or rewritten
+    marked: list[int] = field(default_factory=list)  # items inserted marked (``marks``)
     flagged: int = 0  # retracted / corrected / expression-of-concern marks added
 
 
 def ingest(
-    session: Session, source_id: str, updates: Sequence[ItemUpdate], now: datetime
+    session: Session,
+    source_id: str,
+    updates: Sequence[ItemUpdate],
+    now: datetime,
+    marks: NewMarks | None = None,
 ) -> IngestResult:
-    """Read, decide, apply; again from the read when a unique constraint says someone was first."""
+    """Read, decide, apply; again from the read when a unique constraint says someone was first.
+
+    ``marks``: new items are inserted marked for a later story decision, with these
+    feed weights (``StoryStep.marks_new``).
+    """
     for attempt in range(1, ATTEMPTS + 1):
         intents = reconcile(updates, read_state(session, source_id, updates), now)
         try:
             with session.begin_nested():
-                return apply(session, source_id, intents, now)
+                return apply(session, source_id, intents, now, marks)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
@@ -191,7 +202,11 @@ def _tags(session: Session, item_ids: Sequence[int]) -> dict[int, frozenset[str]
 
 
 def apply(
-    session: Session, source_id: str, intents: Sequence[Intent], now: datetime
+    session: Session,
+    source_id: str,
+    intents: Sequence[Intent],
+    now: datetime,
+    marks: NewMarks | None = None,
 ) -> IngestResult:
     """Write the intents: one multi-row statement per table (and chunk), in dependency order.
 
@@ -210,7 +225,7 @@ def apply(
     sameurl.spell_out_links(connection, [i.item_id for i in rewritten])
     search.unindex(connection, [i.item_id for i in rewritten])
     _rewrite_items(connection, rewritten, now)
-    new_ids = _insert_items(connection, new, now)
+    new_ids = _insert_items(connection, new, now, marks)
 
     def resolve(ref: int | Pending) -> int:
         return new_ids[ref.index] if isinstance(ref, Pending) else ref
@@ -247,6 +262,10 @@ def apply(
         updated=len(updated),
         unchanged=sum(1 for i in intents if isinstance(i, Unchanged | Purged)),
         touched=[i.item_id for i in updated] + new_ids,
+        written=[
+            ItemText(item_id, u.item.title[:TITLE_LENGTH], u.item.summary) for item_id, u in written
+        ],
+        marked=new_ids if marks is not None else [],
         flagged=mark_noticed(session, written, now),
     )
 
@@ -285,8 +304,16 @@ def _rewrite_items(connection: Connection, rewritten: Sequence[Updated], now: da
         connection.execute(_KEEPING_URL if keeps_url else _BY_ID, rows)
 
 
-def _insert_items(connection: Connection, new: Sequence[New], now: datetime) -> list[int]:
-    """Insert the new items; their ids in the order of ``new``."""
+def _insert_items(
+    connection: Connection, new: Sequence[New], now: datetime, marks: NewMarks | None
+) -> list[int]:
+    """Insert the new items; their ids in the order of ``new``.
+
+    The ids are matched to the rows by their unique (source, guid key): with
+    ``returning(sort_by_parameter_order=True)`` instead, SQLAlchemy inserts one
+    row per statement on SQLite (whose RETURNING order is not guaranteed), a
+    third more time for a feed's 50 new items.
+    """
     if not new:
         return []
     rows = [
@@ -305,7 +332,14 @@ def _insert_items(connection: Connection, new: Sequence[New], now: datetime) -> 
         }
         for n in new
     ]
-    return list(connection.execute(_INSERT_ITEMS, rows).scalars())
+    if marks is not None:
+        for row in rows:
+            row["story_levels"] = marks(row["title"], row["summary"] or "")
+            row["story_seq"] = PENDING
+    ids = {
+        (source, key): item_id for source, key, item_id in connection.execute(_INSERT_ITEMS, rows)
+    }
+    return [ids[row["source_id"], row["guid_key"]] for row in rows]
 
 
 def _insert_links(

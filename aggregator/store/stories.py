@@ -16,7 +16,7 @@ It decides nothing and keeps nothing between transactions:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
@@ -128,8 +128,19 @@ class StoryChange(Protocol):
     def representative(self) -> bool: ...
 
 
+# A new item's feed weights by its stored title and summary (``StoryStep.marks_new``).
+NewMarks = Callable[[str, str], str | None]
+
+
 class StoryStep(Protocol):
     """Story work that ``Store`` runs inside one of its transactions."""
+
+    @property
+    def marks_new(self) -> NewMarks | None:
+        """For a step that only marks (``StoryRows.mark_pending``): the feed weights of a
+        new item, so that the store inserts it already marked, saving a read and an
+        update of each new row; None for a step that decides."""
+        ...
 
     def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
         """Work on ``touched`` (items just stored; none for a pass over the marked ones);
@@ -144,8 +155,17 @@ class StoryStep(Protocol):
 class StoryRows:
     """Story assignment's view of the items, within one transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self,
+        session: Session,
+        written: Sequence[ItemText] = (),
+        marked: Collection[int] = frozenset(),
+    ) -> None:
+        """``written``: the texts of items this transaction just wrote, as stored (not
+        read back by ``texts``); ``marked``: the items it inserted already marked."""
         self._session = session
+        self._written = {text.id: text for text in written}
+        self._marked = marked
 
     def lock(self) -> StoryClock:
         """Take the story lock until the transaction ends; then what others committed."""
@@ -155,8 +175,16 @@ class StoryRows:
         return StoryClock(seq=int(shared.get(_SEQ_KEY) or 0), epoch=shared.get(_EPOCH_KEY, ""))
 
     def texts(self, ids: Sequence[int]) -> list[ItemText]:
-        query = select(Item.id, Item.title, Item.summary).where(Item.id.in_(ids))
-        return [ItemText(*row) for row in self._session.execute(query)]
+        found = [self._written[i] for i in ids if i in self._written]
+        unread = [i for i in ids if i not in self._written]
+        if unread:
+            query = select(Item.id, Item.title, Item.summary).where(Item.id.in_(unread))
+            found += [ItemText(*row) for row in self._session.execute(query)]
+        return found
+
+    def marked(self, item_id: int) -> bool:
+        """Whether this transaction inserted the item already marked (``StoryStep.marks_new``)."""
+        return item_id in self._marked
 
     def mark_pending(self, marks: Sequence[ItemLevels]) -> None:
         """Leave these items' stories to the next decision over marked items, by any process."""
