@@ -128,9 +128,12 @@ def authorities(words: Iterable[str]) -> frozenset[str]:
 def concepts(words: Sequence[str]) -> frozenset[str]:
     """The concepts that ``words`` (raw words, hyphens split) mention, as "=name" terms."""
     table, longest = _phrases()
+    firsts = _first_keys()
     keys = [_key(word) for word in words]
     found: set[str] = set()
-    for start in range(len(keys)):
+    for start, first in enumerate(keys):
+        if first not in firsts:  # most words begin no phrase
+            continue
         for length in range(1, min(longest, len(keys) - start) + 1):
             names = table.get(tuple(keys[start : start + length]))
             if names:
@@ -138,6 +141,12 @@ def concepts(words: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=1)
+def _first_keys() -> frozenset[str]:
+    return frozenset(phrase[0] for phrase in _phrases()[0])
+
+
+@lru_cache(maxsize=1 << 16)
 def _key(word: str) -> str:
     """Case, a possessive and a plural ``s`` do not change a word's meaning here."""
     word = word.casefold()
