@@ -200,6 +200,7 @@ class Signature:
         "_body",
         "_codes",
         "_identifying",
+        "_shared",
         "abbreviations",
         "boilerplate",
         "entities",
@@ -213,6 +214,7 @@ class Signature:
     )
     _codes: dict[str, int]
     _body: int  # how many of ``_codes`` (the first) the summary has
+    _shared: bool  # its strings are the process's one copy (``interned``); not pickled
     _identifying: tuple[str, ...]
     norm: float  # the length of the weighted term vector (the cosine's denominator)
     words: tuple[str, ...]  # content words in order, for abbreviation initials
@@ -261,7 +263,7 @@ class Signature:
         )
 
     def __reduce__(self) -> tuple[object, ...]:
-        return _restored, tuple(getattr(self, name) for name in Signature.__slots__)
+        return _restored, tuple(getattr(self, name) for name in _PICKLED)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Signature is immutable: cannot set {name}")
@@ -298,8 +300,11 @@ class Signature:
         A window's items repeat the same few thousand terms, but each signature
         arrives from the parse pool (or from ``signature``) with copies of its own;
         the story index keeps thousands of signatures, so sharing the strings is
-        about half of its memory.
+        about half of its memory. Done once: a signature from the pool is interned
+        on arrival, and the index would otherwise do it again (a tenth of deciding).
         """
+        if self._shared:
+            return self
 
         def shared(values: frozenset[str]) -> frozenset[str]:
             return frozenset(map(sys.intern, values)) if values else _NOTHING
@@ -322,6 +327,7 @@ class Signature:
             self.boilerplate,
             (shared(self.headline_authorities), shared(self.headline_drugs)),
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
+            shared=True,
         )
 
     def weight(self, term: str) -> float:
@@ -341,6 +347,9 @@ class Signature:
         return frozenset(self._identifying)
 
 
+_PICKLED = tuple(name for name in Signature.__slots__ if name != "_shared")
+
+
 def _build(
     sig: Signature,
     codes: dict[str, int],
@@ -350,6 +359,8 @@ def _build(
     boilerplate: bool,
     headline: tuple[frozenset[str], ...],
     derived: tuple[tuple[str, ...], float] | None = None,
+    *,
+    shared: bool = False,
 ) -> Signature:
     """Fill a new signature's slots; the identifying terms and the norm follow from
     ``codes``, unless ``derived`` gives them (the same codes, strings shared)."""
@@ -362,6 +373,7 @@ def _build(
     put = object.__setattr__
     put(sig, "_codes", codes)
     put(sig, "_body", body)
+    put(sig, "_shared", shared)
     put(sig, "_identifying", derived[0])
     put(sig, "norm", derived[1])
     put(sig, "words", words)
@@ -400,8 +412,9 @@ def _restored(*values: object) -> Signature:
     ~3,000 of them took 25 MB of the refresh process; sharing the strings, ~9.
     """
     sig = object.__new__(Signature)
-    for name, value in zip(Signature.__slots__, values, strict=True):
+    for name, value in zip(_PICKLED, values, strict=True):
         object.__setattr__(sig, name, value)
+    object.__setattr__(sig, "_shared", False)
     return sig.interned()
 
 

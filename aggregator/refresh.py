@@ -27,10 +27,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import replace
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
@@ -123,6 +123,21 @@ class PoolOnDemand(Executor):
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+@dataclass
+class _Stages:
+    """What the sources of one pass share: the fetcher, the parse pool, the one database
+    thread, and which sources it claimed and finished."""
+
+    fetcher: Fetcher
+    pool: Executor | None
+    db: ThreadPoolExecutor
+    states_writer: GroupWriter[FetchReport]
+    # Sources parsed, or being parsed, and not yet stored (``PARSED_AHEAD``)
+    ahead: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PARSED_AHEAD))
+    claimed: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
+
+
 class Refresher:
     def __init__(
         self,
@@ -202,36 +217,83 @@ class Refresher:
     def _refresh_listed(
         self, source_ids: Sequence[str], due_only: bool, since: datetime
     ) -> list[SourceOutcome]:
+        return self._drive(self._listed(source_ids, due_only, None if due_only else since))
+
+    async def _listed(
+        self, source_ids: Sequence[str], due_only: bool, fetched_before: datetime | None
+    ) -> list[SourceOutcome]:
         """Claim among ``source_ids`` a share of what is left at a time, until none is left.
 
         Each claim takes half of what no process has claimed or fetched yet
         (``claim_share``), so processes sharing the pass finish within a small
         batch of each other; with fixed batches of 64, two processes split
-        200 sources 128 to 72. A claim that returns only sources this call
-        already handled (the clock stepped back) ends the loop.
+        200 sources 128 to 72.
+
+        The batches overlap: once one is stored, the next is claimed and
+        fetched and parsed while the database thread decides the stored one's
+        stories. The decision is queued on that thread after the claim and
+        before any of the next batch's items, so it sees what it would see had
+        the batches run one after the other: the same stories, without the
+        pool and the fetches waiting for it (a fifth of a 100-feed pass).
         """
         outcomes: list[SourceOutcome] = []
         handled: set[str] = set()
-        fetched_before = None if due_only else since
-        while not self._stopped.is_set():
-            left = self.store.claimable_count(
-                source_ids=source_ids, due_only=due_only, fetched_before=fetched_before
-            )
-            if not left:
-                break
-            states = self.claim(
-                source_ids=source_ids,
-                due_only=due_only,
-                fetched_before=fetched_before,
-                limit=claim_share(left),
-            )
-            if not states or all(state.id in handled for state in states):
-                if states:
-                    self.store.release([state.id for state in states], self.worker)
-                break
-            handled.update(state.id for state in states)
-            outcomes += self.run(states)
+        claim = partial(self._claim_share, source_ids, due_only, fetched_before, handled)
+        loop = asyncio.get_running_loop()
+        async with self._stages() as stages:
+            afters: list[asyncio.Future[None]] = []
+            try:
+                states = await _in(stages.db, claim)
+                while states:
+                    stages.claimed.update(state.id for state in states)
+                    outcomes += await self._batch(stages, states)
+                    try:
+                        states = [] if self._stopped.is_set() else await _in(stages.db, claim)
+                    finally:
+                        decided = loop.run_in_executor(stages.db, self._assign_stories_in_turn)
+                        previous = afters[-1] if afters else None
+                        afters.append(asyncio.ensure_future(self._after_batch(decided, previous)))
+            finally:
+                await asyncio.gather(*afters)
         return outcomes
+
+    def _claim_share(
+        self,
+        source_ids: Sequence[str],
+        due_only: bool,
+        fetched_before: datetime | None,
+        handled: set[str],
+    ) -> list[SourceState]:
+        """The next share of a listed pass; none when nothing is left, or when the claim
+        returns only sources this pass already handled (the clock stepped back)."""
+        left = self.store.claimable_count(
+            source_ids=source_ids, due_only=due_only, fetched_before=fetched_before
+        )
+        if not left:
+            return []
+        states = self.claim(
+            source_ids=source_ids,
+            due_only=due_only,
+            fetched_before=fetched_before,
+            limit=claim_share(left),
+        )
+        if not states or all(state.id in handled for state in states):
+            if states:
+                self.store.release([state.id for state in states], self.worker)
+            return []
+        handled.update(state.id for state in states)
+        return states
+
+    async def _after_batch(
+        self, decided: asyncio.Future[None], previous: asyncio.Future[None] | None
+    ) -> None:
+        """Once a batch's stories are decided: hubs and the featured article, one batch
+        at a time."""
+        await decided
+        if previous is not None:
+            await previous
+        await self._subscribe()
+        await self._feature()
 
     def _hand_over_stories(self) -> None:
         """End of a pass: decide what is pending if the turn is free, then give the turn up.
@@ -284,31 +346,46 @@ class Refresher:
         if not states:
             return []
         with self._pool_for(len(states)):
-            return asyncio.run(self._run_all(states))
+            return self._drive(self._run_all(states), states)
+
+    def _drive(
+        self,
+        work: Coroutine[object, object, list[SourceOutcome]],
+        claimed: Sequence[SourceState] = (),
+    ) -> list[SourceOutcome]:
+        """Run a pass's coroutine to its end (``claimed``: the sources it holds at its start;
+        ``schedule.AbandonableRefresher`` releases them if it never starts)."""
+        return asyncio.run(work)
 
     async def _run_all(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
-        pool = self._pool
-        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
-        done: set[str] = set()
-        ahead = asyncio.Semaphore(PARSED_AHEAD)
-        # 304s and failures store no items: their states are written in groups
-        states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
-        try:
-            async with Fetcher(fetch_limits(self.settings)) as fetcher:
-                tasks = [
-                    self._one(fetcher, state, pool, db, states_writer, done, ahead)
-                    for state in states
-                ]
-                outcomes = list(await asyncio.gather(*tasks))
-            await _in(db, self._assign_stories_in_turn)
+        async with self._stages() as stages:
+            stages.claimed.update(state.id for state in states)
+            outcomes = await self._batch(stages, states)
+            await _in(stages.db, self._assign_stories_in_turn)
             await self._subscribe()
             await self._feature()
             return outcomes
+
+    @asynccontextmanager
+    async def _stages(self) -> AsyncIterator[_Stages]:
+        """The fetcher and the one database thread of a pass; on the way out, claims of
+        sources that never finished (a cancelled pass) are released, after the last write."""
+        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medfeed-store")
+        # 304s and failures store no items: their states are written in groups
+        states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
+        stages: _Stages | None = None
+        try:
+            async with Fetcher(fetch_limits(self.settings)) as fetcher:
+                stages = _Stages(fetcher, self._pool, db, states_writer)
+                yield stages
         finally:
             db.shutdown(wait=True)
-            abandoned = [s.id for s in states if s.id not in done]
+            abandoned = [] if stages is None else sorted(stages.claimed - stages.done)
             if abandoned:
                 self.store.release(abandoned, self.worker)
+
+    async def _batch(self, stages: _Stages, states: Sequence[SourceState]) -> list[SourceOutcome]:
+        return list(await asyncio.gather(*(self._one(stages, state) for state in states)))
 
     def _assign_stories_in_turn(self) -> None:
         """After a batch: its stories, all at once, if this process has the turn to decide
@@ -420,23 +497,14 @@ class Refresher:
         except Exception:
             log.exception("featured article: unexpected error")
 
-    async def _one(
-        self,
-        fetcher: Fetcher,
-        state: SourceState,
-        pool: Executor | None,
-        db: Executor,
-        states_writer: GroupWriter[FetchReport],
-        done: set[str],
-        ahead: asyncio.Semaphore,
-    ) -> SourceOutcome:
+    async def _one(self, stages: _Stages, state: SourceState) -> SourceOutcome:
         started = _now()
         error: BaseException | None = None
         unconditional = pacing.wants_unconditional(
             started, state.last_unconditional_at, self.settings.schedule.unconditional_every
         )
         try:
-            fetched = await fetcher.fetch(
+            fetched = await stages.fetcher.fetch(
                 state.id,
                 state.url,
                 etag=None if unconditional else state.etag,
@@ -446,18 +514,18 @@ class Refresher:
             if fetched.not_modified:
                 outcome = SourceOutcome(state.id, "not-modified")
                 report = self._success(state, started, outcome, fetched, unconditional)
-                await states_writer.put(report)
+                await stages.states_writer.put(report)
             else:
-                async with ahead:
-                    outcome = await self._store(state, fetched, started, unconditional, pool, db)
+                async with stages.ahead:
+                    outcome = await self._store(state, fetched, started, unconditional, stages)
         except MedfeedError as exc:
             error = exc
-            outcome = await self._failed(state, started, exc, states_writer)
+            outcome = await self._failed(state, started, exc, stages.states_writer)
         except Exception as exc:  # a bug must not stop the other sources
             log.exception("source %s: unexpected error", state.id)
             error = exc
-            outcome = await self._failed(state, started, exc, states_writer)
-        done.add(state.id)
+            outcome = await self._failed(state, started, exc, stages.states_writer)
+        stages.done.add(state.id)
         metrics.record_outcome(outcome, error)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
@@ -469,9 +537,9 @@ class Refresher:
         fetched: Fetched,
         started: datetime,
         unconditional: bool,
-        pool: Executor | None,
-        db: Executor,
+        stages: _Stages,
     ) -> SourceOutcome:
+        pool, db = stages.pool, stages.db
         job = PrepareJob(
             source_id=state.id,
             kind=state.kind,

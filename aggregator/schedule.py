@@ -37,7 +37,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
@@ -87,24 +87,31 @@ class AbandonableRefresher(Refresher):
             if self._loop is not None and self._task is not None:
                 self._loop.call_soon_threadsafe(self._task.cancel)
 
-    def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
-        if not states:
-            return []
+    def _drive(
+        self,
+        work: Coroutine[object, object, list[SourceOutcome]],
+        claimed: Sequence[SourceState] = (),
+    ) -> list[SourceOutcome]:
         try:
-            return asyncio.run(self._cancellable(states))
+            return asyncio.run(self._cancellable(work, claimed))
         except asyncio.CancelledError:
-            log.info("refresh pass abandoned; %d claims released", len(states))
+            log.info("refresh pass abandoned; its unfinished claims released")
             return []
 
-    async def _cancellable(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
+    async def _cancellable(
+        self,
+        work: Coroutine[object, object, list[SourceOutcome]],
+        claimed: Sequence[SourceState],
+    ) -> list[SourceOutcome]:
         task = asyncio.current_task()
         with self._guard:
             if self._abandoned:
-                self.store.release([s.id for s in states], self.worker)
+                work.close()
+                self.store.release([s.id for s in claimed], self.worker)
                 return []
             self._loop, self._task = asyncio.get_running_loop(), task
         try:
-            return await self._run_all(states)
+            return await work
         finally:
             with self._guard:
                 self._loop = self._task = None
