@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 
 from aggregator.cli import main
 from aggregator.config import Settings, load_settings
+from aggregator.dedupe import StoryItem
 from aggregator.drugs import generic_names
 from aggregator.errors import StorageError
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
+from aggregator.storyindex import Assignment, StoryIndex
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer, send
 
@@ -327,3 +329,39 @@ def test_a_claim_that_fails_mid_pass_lets_the_claimed_sources_finish_and_then_ra
     assert sum(1 for s in stored.values() if s.last_status == "ok") == 8
     assert count(store, Item) == 8
     assert not [s.id for s in stored.values() if s.claimed_by]
+
+
+def test_a_listed_pass_decides_each_batch_alone_while_it_fetches_the_next(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The next batch is fetched while the stored one's stories are decided, yet none
+    of its items joins that decision, however long the decision takes: the stories
+    are those of batches run one after the other."""
+    sources = []
+    for n in range(12):  # claim_share: 8 first, then the 4 left
+        entries = [
+            Entry(f"Topic {n} report {k}", f"https://ex.org/{n}/{k}", f"{n}-{k}") for k in (1, 2)
+        ]
+        server.route(f"/{n}.xml", served(rss(entries)))
+        sources.append((f"feed-{n}", server.url(f"/{n}.xml"), "news"))
+    settings = settings_for(tmp_path, database_url, sources)
+    add = StoryIndex.add
+
+    def slow_add(self: StoryIndex, items: Iterable[StoryItem]) -> list[Assignment]:
+        time.sleep(0.5)  # long enough for the next batch to be fetched and parsed
+        return add(self, items)
+
+    monkeypatch.setattr(StoryIndex, "add", slow_add)
+    outcomes = refresh_all(settings, store)
+    assert all(o.status == "ok" for o in outcomes.values())  # type: ignore[attr-defined]
+    with store.session() as session:
+        rows = session.execute(select(ItemSource.source_id, Item.story_seq).join(Item)).all()
+    sources_by_step: dict[int, set[str]] = {}
+    for source_id, seq in rows:
+        sources_by_step.setdefault(seq, set()).add(source_id)
+    assert sorted(len(step) for step in sources_by_step.values()) == [4, 8]
+    assert not store.stories_pending()
