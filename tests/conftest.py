@@ -4,10 +4,12 @@ and a recording HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,46 @@ settings.load_profile("medfeed-ci" if os.environ.get("CI") else "medfeed-dev")
 # in a folder removed when it ends: a run neither reads nor leaves the user's cache.
 _CACHE = tempfile.TemporaryDirectory(prefix="medfeed-test-cache-")
 os.environ.setdefault("MEDFEED_CACHE_DIR", _CACHE.name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Every test ends with logging configured as it found it.
+
+    ``main()`` run in-process configures logging as the command does: a root
+    handler on the ``sys.stderr`` of that moment (capsys's stream, closed when
+    that test ends) and INFO on the root. Left in place, every later INFO record
+    (a scheduler's "Running job medfeed-tick" in tests/test_schedule.py) went to
+    a closed stream: "--- Logging error ---" in the middle of an unrelated test.
+    Around the whole protocol, not in a fixture: pytest adds and removes its own
+    capturing handlers around each phase, and those must be left to it.
+    """
+    with _logging_as_found():
+        return (yield)
+
+
+@contextmanager
+def _logging_as_found() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logger.level for name, logger in _loggers()}
+    try:
+        yield
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        for handler in [h for h in handlers if h not in root.handlers]:
+            root.addHandler(handler)
+        root.setLevel(level)
+        for name, logger in _loggers():
+            logger.setLevel(levels.get(name, logging.NOTSET))
+
+
+def _loggers() -> list[tuple[str, logging.Logger]]:
+    """The named loggers that exist (the manager also holds placeholders for dotted parents)."""
+    known = list(logging.Logger.manager.loggerDict.items())  # other threads add loggers
+    return [(name, logger) for name, logger in known if isinstance(logger, logging.Logger)]
 
 
 @pytest.fixture(scope="session")

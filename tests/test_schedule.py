@@ -234,6 +234,19 @@ def test_stop_abandons_a_fetch_in_flight_and_leaves_no_claim(
         assert (row.claimed_by, row.claimed_until, row.last_fetch_at) == (None, None, None)
 
 
+def test_stop_joins_every_thread_the_service_started(harness: Harness, server: LocalServer) -> None:
+    """A stopped service logs nothing more: its scheduler and job threads are gone, not just
+    told to go (the local server's own request threads are not the service's)."""
+    server.route("/a.xml", served(FEED))
+    before = set(threading.enumerate())
+    service = harness.start([("alpha", server.url("/a.xml"), "news")])
+    assert wait_until(lambda: harness.status("alpha") == "ok", WAIT)
+    time.sleep(0.5)  # a few more ticks: the job pool has started its threads by now
+    service.stop()
+    left = [t.name for t in threading.enumerate() if t not in before]
+    assert [name for name in left if "process_request_thread" not in name] == []
+
+
 @pytest.fixture
 def web_available() -> None:
     try:
@@ -316,12 +329,16 @@ def test_medfeed_run_fetches_a_source_added_to_the_file(
 
 
 def test_medfeed_run_exits_cleanly_on_sigterm(
-    medfeed_run: tuple[subprocess.Popen[bytes], str],
+    medfeed_run: tuple[subprocess.Popen[bytes], str], tmp_path: Path
 ) -> None:
     process, base = medfeed_run
     assert wait_until(lambda: "Trial results" in titles(base), WAIT)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=10) == 0
+    try:
+        code = process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # which part is slow to stop: its log says
+        pytest.fail("still running 10 s after SIGTERM:\n" + (tmp_path / "run.log").read_text())
+    assert code == 0, (tmp_path / "run.log").read_text()
     assert get_json(base + "/healthz") is None
 
 
