@@ -60,7 +60,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LOCK_SAMPLE_EVERY = 0.05
 # what a sampled backend of the run was doing, by pg_stat_activity's columns
 ACTIVITY = text(
-    "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.objid "
+    "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.classid "
     "FROM pg_stat_activity AS a LEFT JOIN pg_locks AS l "
     "ON l.pid = a.pid AND NOT l.granted AND l.locktype = 'advisory' "
     "WHERE a.application_name = :name"

@@ -29,8 +29,14 @@ from aggregator.errors import StorageError
 from aggregator.store import meta
 from aggregator.store.models import Base, Item
 
-STORY_LOCK = 7_335_001  # PostgreSQL advisory lock key of story assignment
-TURN_LOCK = 7_335_002  # PostgreSQL advisory lock key of the turn to decide stories in a pass
+# PostgreSQL advisory lock keys, each paired with a hash of the schema (``_IN_SCHEMA``):
+# deployments (and test runs) in other schemas of one database never wait for each other.
+STORY_LOCK = 7_335_001  # story assignment
+TURN_LOCK = 7_335_002  # the turn to decide stories in a pass
+_IN_SCHEMA = "(:key, hashtext(current_schema()))"
+_LOCK_STORIES = text(f"SELECT pg_advisory_xact_lock{_IN_SCHEMA}")
+_TRY_TURN = text(f"SELECT pg_try_advisory_lock{_IN_SCHEMA}")
+_END_TURN = text(f"SELECT pg_advisory_unlock{_IN_SCHEMA}")
 PENDING = -1  # items.story_seq of an item stored with its story left for a later decision
 _SEQ_KEY = "story_seq"
 _EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
@@ -170,7 +176,7 @@ class StoryRows:
     def lock(self) -> StoryClock:
         """Take the story lock until the transaction ends; then what others committed."""
         if self._session.get_bind().dialect.name == "postgresql":
-            self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK})
+            self._session.execute(_LOCK_STORIES, {"key": STORY_LOCK})
         shared = meta.read(self._session, _EPOCH_KEY, _SEQ_KEY)
         return StoryClock(seq=int(shared.get(_SEQ_KEY) or 0), epoch=shared.get(_EPOCH_KEY, ""))
 
@@ -284,7 +290,7 @@ class DecidingTurn:
         except SQLAlchemyError as exc:
             raise StorageError(f"could not ask for the turn to decide stories: {exc}") from exc
         try:
-            taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": TURN_LOCK})
+            taken = connection.scalar(_TRY_TURN, {"key": TURN_LOCK})
             connection.commit()  # the session lock outlives the transaction
         except BaseException as exc:
             connection.invalidate()
@@ -308,7 +314,7 @@ class DecidingTurn:
 def _unlock(connection: Connection) -> None:
     """End the turn on its connection and close it (never back to the pool locked)."""
     try:
-        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TURN_LOCK})
+        connection.execute(_END_TURN, {"key": TURN_LOCK})
         connection.commit()
     except SQLAlchemyError:
         connection.invalidate()  # closing a dropped connection ends its session and the lock
