@@ -13,13 +13,14 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from aggregator.refresh import CLAIM_BATCH
 from aggregator.store import Store, sameurl
@@ -174,3 +175,33 @@ def test_two_scheduler_processes_share_sources_and_never_overlap_on_one(
         failed = session.scalar(select(func.count()).where(FetchLog.status == "failed"))
     assert len(by_worker) == 2 and min(by_worker.values()) > 0
     assert failed == 0
+
+
+def test_deployments_in_two_schemas_of_one_database_each_have_the_turn(pg_url: str) -> None:
+    """The story locks are per schema: a deployment (or a test run) in another schema of
+    the same database never waits for, nor takes, this one's turn."""
+    schema = f"other_{uuid.uuid4().hex[:8]}"
+    base = pg_url.partition("options=")[0].rstrip("?&")
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    here, there = Store(pg_url), Store(f"{base}{separator}options=-csearch_path%3D{schema}")
+    try:
+        assert here.story_turn.take()
+        assert there.story_turn.take()
+        here.story_turn.give_up()
+        there.story_turn.give_up()
+        rival = Store(pg_url)
+        try:
+            assert here.story_turn.take()
+            assert not rival.story_turn.take()  # within one schema, still one at a time
+            here.story_turn.give_up()
+        finally:
+            rival.close()
+    finally:
+        here.close()
+        there.close()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
