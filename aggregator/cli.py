@@ -17,6 +17,7 @@ import atexit
 import gc
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -250,9 +251,10 @@ def refresh(
     ids = list(requested) or (None if due_only else store.enabled_source_ids())
     total = len(ids) if ids is not None else store.due_count()
     from .metrics import only_if_shared
-    from .refresh import Refresher  # fetch and parse stages: only this command runs them
+    from .refresh import Refresher, warm_pool  # fetch and parse: only this command runs them
 
-    with only_if_shared():  # this process serves no /metrics
+    pool = warm_pool(store, ids) if ids is not None else None
+    with only_if_shared(), pool or nullcontext():  # this process serves no /metrics
         if console.is_terminal and form == "table" and total:
             from rich import progress as bar  # a bar only for a person at a terminal
 
@@ -261,10 +263,12 @@ def refresh(
                 bar.TimeElapsedColumn(), console=console, transient=True,
             ) as progress:  # fmt: skip
                 task = progress.add_task("refresh", total=total)
-                refresher = Refresher(settings, store, on_outcome=lambda _: progress.advance(task))
+                refresher = Refresher(
+                    settings, store, pool=pool, on_outcome=lambda _: progress.advance(task)
+                )
                 outcomes = refresher.refresh(source_ids=ids, due_only=due_only, since=since)
         else:
-            refresher = Refresher(settings, store)
+            refresher = Refresher(settings, store, pool=pool)
             outcomes = refresher.refresh(source_ids=ids, due_only=due_only, since=since)
     refreshed = {o.source_id for o in outcomes}
     if skipped := [s for s in ids or () if s not in refreshed]:

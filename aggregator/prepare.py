@@ -82,6 +82,11 @@ def prepare(job: PrepareJob) -> Prepared:
     return Prepared(tuple(updates), feed.warnings, tuple(signatures))
 
 
+def warm_up() -> None:
+    """A worker's first job when the pool starts early (``refresh.PoolOnDemand.warm``)."""
+    from .parse import parse_document  # noqa: F401  (what ``prepare`` imports at its first body)
+
+
 @lru_cache(maxsize=4)
 def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
     return Tagger(specialties)

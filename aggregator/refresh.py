@@ -43,7 +43,7 @@ from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
 from .groupcommit import GroupWriter
 from .leases import this_holder
-from .prepare import PrepareJob, prepare, start_worker
+from .prepare import PrepareJob, prepare, start_worker, warm_up
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retention import purge_after_pass
 from .store import Store, default_worker_name
@@ -119,6 +119,13 @@ class PoolOnDemand(Executor):
             self._pool = parse_pool()
         return self._pool.submit(fn, *args, **kwargs)
 
+    def warm(self) -> None:
+        """Start the pool and its workers now, for a pass that will almost surely parse:
+        they import the parse stack while this process is still starting, instead of
+        after the first body arrives (~0.25 s of a 100-feed first pass)."""
+        for _ in range(min(os.cpu_count() or 1, PARSE_WORKERS)):
+            self.submit(warm_up)
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -137,6 +144,21 @@ class _Stages:
     ahead: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PARSED_AHEAD))
     claimed: set[str] = field(default_factory=set)
     done: set[str] = field(default_factory=set)
+
+
+def warm_pool(store: Store, source_ids: Sequence[str]) -> PoolOnDemand | None:
+    """A started parse pool for a listed pass that will parse, else None (``PoolOnDemand``).
+
+    A source with neither an ETag nor a Last-Modified to send (never fetched,
+    or its server sends none) cannot be answered 304: its body will be parsed.
+    Started now, the workers import the parse stack while this process imports
+    the fetch stack and claims, instead of after the first body arrives.
+    """
+    if len(source_ids) < POOL_THRESHOLD or not store.unvalidated_count(source_ids):
+        return None
+    pool = PoolOnDemand()
+    pool.warm()
+    return pool
 
 
 class Refresher:

@@ -16,7 +16,7 @@ from aggregator.config import Settings, load_settings
 from aggregator.dedupe import StoryItem
 from aggregator.drugs import generic_names
 from aggregator.errors import StorageError
-from aggregator.refresh import Refresher
+from aggregator.refresh import POOL_THRESHOLD, Refresher, warm_pool
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
 from aggregator.storyindex import Assignment, StoryIndex
@@ -365,3 +365,22 @@ def test_a_listed_pass_decides_each_batch_alone_while_it_fetches_the_next(
         sources_by_step.setdefault(seq, set()).add(source_id)
     assert sorted(len(step) for step in sources_by_step.values()) == [4, 8]
     assert not store.stories_pending()
+
+
+def test_a_listed_pass_starts_its_parse_pool_early_only_when_a_source_cannot_answer_304(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """Sources never fetched will send bodies: their pass warms the pool before the first
+    one arrives. Once every source has a validator, a pass may be all 304s: none then."""
+    sources = []
+    for n in range(POOL_THRESHOLD):
+        server.route(f"/{n}.xml", served(rss([Entry(f"Story {n}", f"https://ex.org/{n}", f"{n}")])))
+        sources.append((f"feed-{n}", server.url(f"/{n}.xml"), "news"))
+    settings = settings_for(tmp_path, database_url, sources)
+    store.sync_sources(settings.configured_sources())
+    ids = store.enabled_source_ids()
+    with warm_pool(store, ids) as pool:  # type: ignore[union-attr]
+        assert pool is not None
+        Refresher(settings, store, pool=pool).refresh(source_ids=ids, due_only=False)
+    assert count(store, Item) == POOL_THRESHOLD
+    assert warm_pool(store, ids) is None  # every source now sends an ETag

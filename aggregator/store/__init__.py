@@ -161,6 +161,11 @@ class Store(Reads):
         with self.session() as session:
             return source_rows.enabled_ids(session)
 
+    def unvalidated_count(self, source_ids: Sequence[str]) -> int:
+        """How many of ``source_ids`` cannot be answered 304 (no ETag, no Last-Modified)."""
+        with self.session() as session:
+            return source_rows.unvalidated_count(session, source_ids)
+
     def due_count(self, now: datetime | None = None) -> int:
         with self.session() as session:
             return source_rows.due_count(session, now or _now())

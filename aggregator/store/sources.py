@@ -289,6 +289,15 @@ def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
     session.execute(delete(FETCH_LOG).where(FETCH_LOG.c.id.in_(old)))
 
 
+def unvalidated_count(session: Session, source_ids: Sequence[str]) -> int:
+    """How many of ``source_ids`` have no validator (ETag, Last-Modified) to send."""
+    query = select(func.count()).select_from(Source)
+    query = query.where(
+        Source.id.in_(source_ids), Source.etag.is_(None), Source.last_modified.is_(None)
+    )
+    return int(session.scalar(query) or 0)
+
+
 def enabled_ids(session: Session) -> list[str]:
     """The sources a ``refresh --all`` covers, without the item counts ``list_sources`` adds."""
     query = select(Source.id).where(Source.in_config.is_(True), Source.enabled.is_(True))
