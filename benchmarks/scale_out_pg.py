@@ -275,16 +275,17 @@ def run_pass(
     """
     command = [str(medfeed), "--config", str(config), "refresh", "--all"]
     logs = [config.with_name(f"refresh{n}.log") for n in range(processes)]
+    tables = [log.with_suffix(".out") for log in logs]  # the per-source table each printed
     with BackendSampler(database.base_url, database.schema) as sampler:
         started = time.perf_counter()
         children = [
             subprocess.Popen(
                 _profiled(command, profile, f"{processes}p-{n}") if profile else command,
                 cwd=REPO,
-                stdout=subprocess.DEVNULL,
+                stdout=table.open("wb"),
                 stderr=log.open("wb"),
             )
-            for n, log in enumerate(logs)
+            for n, (log, table) in enumerate(zip(logs, tables, strict=True))
         ]
         cpu, codes = 0.0, []
         with RunQueueSampler([child.pid for child in children]) as queue:
@@ -294,9 +295,12 @@ def run_pass(
                 cpu += usage.ru_utime + usage.ru_stime
                 codes.append(child.returncode)
         wall = time.perf_counter() - started
-    for log, code in zip(logs, codes, strict=True):
+    for log, table, code in zip(logs, tables, codes, strict=True):
         if code not in (0, 1):
             print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
+        if code == 1:  # some source failed: say which, and why
+            rows = table.read_text(errors="replace").splitlines()
+            print("\n".join(row for row in rows if "\tfailed\t" in row), file=sys.stderr)
     return Pass(wall, cpu, sampler.database_cpu, queue.seconds, codes, sampler.states)
 
 

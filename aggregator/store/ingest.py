@@ -127,9 +127,9 @@ def ingest(
     feed weights (``StoryStep.marks_new``).
     """
     for attempt in range(1, ATTEMPTS + 1):
-        intents = reconcile(updates, read_state(session, source_id, updates), now)
         try:
             with session.begin_nested():
+                intents = _decide_locked(session, source_id, updates, now)
                 return apply(session, source_id, intents, now, marks)
         except IntegrityError:
             if attempt == ATTEMPTS:
@@ -274,7 +274,6 @@ def apply(
     new = [i for i in intents if isinstance(i, New)]
     duplicates = [i for i in intents if isinstance(i, Duplicate)]
     purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
-    _lock_items(connection, updated, duplicates)
     mark_still_carried(session, source_id, purged, now)
     _rewrite_links(connection, updated)
     sameurl.spell_out_links(connection, rewritten_ids)
@@ -336,24 +335,41 @@ def apply(
     )
 
 
-def _lock_items(
-    connection: Connection, updated: Sequence[Updated], duplicates: Sequence[Duplicate]
-) -> None:
-    """On PostgreSQL, lock the stored items the batch writes, in id order, before writing any.
+def _decide_locked(
+    session: Session, source_id: str, updates: Sequence[ItemUpdate], now: datetime
+) -> list[Intent]:
+    """Read and decide; on PostgreSQL, with the stored items the decisions write locked.
 
-    Batches of other sources write them too (claims, merged tags, story marks):
-    each taking its rows in its own order, two processes deadlocked. SQLite has
-    one writer at a time.
+    Batches of other sources write these items too (claims, merged tags, story
+    marks): each taking its rows in its own order, two processes deadlocked. So
+    they are locked first, in id order; and as that may have waited for other
+    writers to commit, the batch is read and decided again before anything is
+    written (else its inserts went from a stale read, and lost to those writers
+    again and again). SQLite has one writer at a time.
     """
-    if connection.dialect.name != "postgresql":
-        return
-    written = {i.item_id for i in updated}
+    intents = reconcile(updates, read_state(session, source_id, updates), now)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not _lock_items(connection, intents):
+        return intents
+    intents = reconcile(updates, read_state(session, source_id, updates), now)
+    _lock_items(connection, intents)  # any the fresh decisions add (the rest are held)
+    return intents
+
+
+def _lock_items(connection: Connection, intents: Sequence[Intent]) -> bool:
+    """Lock the stored items these intents write, in id order; False when there are none."""
+    written = {i.item_id for i in intents if isinstance(i, Updated)}
     written.update(
-        d.of for d in duplicates if isinstance(d.of, int) and (d.claims or d.tags is not None)
+        i.of
+        for i in intents
+        if isinstance(i, Duplicate) and isinstance(i.of, int) and (i.claims or i.tags is not None)
     )
     for chunk in chunks(sorted(written)):
         query = select(_ITEMS.c.id).where(_ITEMS.c.id.in_(chunk)).order_by(_ITEMS.c.id)
-        connection.execute(query.with_for_update())
+        # FOR NO KEY UPDATE, the lock the writes take: it leaves other writers free to
+        # insert links to these items (a foreign key's KEY SHARE lock).
+        connection.execute(query.with_for_update(key_share=True))
+    return bool(written)
 
 
 def _rewrite_of(intent: Updated) -> _Rewrite:
