@@ -17,7 +17,8 @@ their story undecided, stories against the generator's truth and against the
 first one-process run (entries whose story differs, and entries whose item
 shows another title or summary), and where the database backends spent the
 pass (``pg_stat_activity`` sampled every 50 ms: waiting on the story lock, on
-a row or transaction lock, working, or idle in a transaction).
+a row or transaction lock, working, or idle in a transaction). A process
+that exits 1 (some source failed) has its failed sources printed, with why.
 
     .venv/bin/python benchmarks/scale_out_pg.py [--feeds 200] [--items 50] [--repeat 3]
         [--processes 1,2,4] [--latency-ms 35]

@@ -11,7 +11,8 @@ is read and decided again, so its insert becomes a link, never a second row.
 Likewise an item's content is rewritten only where its owner is still the one
 the decision read (``_OWNED``): a concurrent claim (``reconcile.Owner``) that
 committed first makes the batch read and decide again, so the preferred copy's
-text stays whatever order the writers commit in.
+text stays whatever order the writers commit in. On PostgreSQL the stored
+items a batch writes are locked in id order first (``_decide_locked``).
 The DOIs each item cites are written with it, and retraction / erratum notices
 mark the articles they name (``aggregator.store.citations``). Its full-text
 index row is written with it too (``aggregator.store.search``), so an item is
