@@ -72,6 +72,7 @@ from itertools import islice, pairwise
 
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
+from aggregator.records import authority
 from aggregator.sanitize import html_to_text
 
 DEFAULT_WINDOW = timedelta(days=7)
@@ -111,10 +112,6 @@ BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
 # explainer is not the news story it explains, events never cluster by text
 # (a recurring series or an annual meeting reads alike every time).
 KIND_GROUPS = {"news": "text", "article": "text", "video": "video"}
-
-# Label order for choosing a story's representative among items published at
-# the same time: the primary source first, then who reports on it.
-AUTHORITY = ("journal", "society", "press-release", "news", "preprint", "sponsored")
 
 _STOP_TEXT = """a about after against also an and any are as at be been before being but by
     can could
@@ -444,8 +441,7 @@ class StoryItem:
             put(self, name, sys.intern(getattr(self, name)))
         if not self.identifiers:
             put(self, "identifiers", _NOTHING)
-        authority = AUTHORITY.index(self.label) if self.label in AUTHORITY else len(AUTHORITY)
-        put(self, "order", (self.published, authority, self.source_id, self.key))
+        put(self, "order", (self.published, authority(self.label), self.source_id, self.key))
 
 
 def is_boilerplate_title(title: str) -> bool:

@@ -7,11 +7,23 @@ entry, in feed order:
 * ``Purged``: retention deleted this entry's item; it stays deleted.
 * ``Unchanged``: the same (source, guid key) with the same content hash.
 * ``Updated``: the same (source, guid key) with another content hash; the
-  item's own content is rewritten only when this source owns the item.
+  item's own content is rewritten only when this entry owns the item (or
+  now claims it, below).
 * ``New``: nothing stored matches; a new item.
 * ``Duplicate``: the same canonical URL (layer 2) or DOI / PMID / video id
   (layer 3) as a stored item, or as an item earlier in this batch: one more
   source of that item.
+
+Which copy an item shows. An item merged from several copies shows the text
+(title, summary, content, dates) of one of them, its *owner*; so that the
+same documents give the same items whatever order they arrive in (issue 9),
+the owner is the most preferred copy, not the first: ``Owner.rank``, the
+label's authority (``records.AUTHORITY``), then source id, then guid key. A
+copy preferred over the item's owner *claims* the item (``Duplicate.claims``,
+or an ``Updated`` that owns the item from now on): it becomes the owner and
+rewrites the item's content, and the item's story is decided again from the
+new text. Conference items never change owner: an event's calendar fields
+and announcement date are its own source's.
 
 It does not read or write the database and has no clock (pass ``now``): the
 store applies the intents, and the database's unique constraints still have
@@ -27,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .dating import Dating, date_new_item, source_date
-from .records import ItemUpdate
+from .records import ItemUpdate, Kind, authority
 
 TAG_LENGTH = 64  # the tag column's size: stored tags are cut to it
 
@@ -43,12 +55,30 @@ ItemRef = int | Pending  # a stored item's id, or an item this batch inserts
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The entry whose text an item shows: only it rewrites the item's content."""
+
+    source_id: str
+    guid_key: str
+    label: str
+    kind: str
+
+    def is_entry(self, entry: ItemUpdate) -> bool:
+        return (self.source_id, self.guid_key) == (entry.source_id, entry.identity.guid_key)
+
+    @property
+    def rank(self) -> tuple[int, str, str]:
+        """Smaller is preferred: a fixed order over copies, whatever their arrival."""
+        return (authority(self.label), self.source_id, self.guid_key)
+
+
+@dataclass(frozen=True)
 class StoredLink:
     """What the database holds for one (source, guid key) of the batch."""
 
     item_id: int
     content_hash: str
-    owner: str  # the source whose entry created the item: only it rewrites the content
+    owner: Owner  # the item's
     canonical_url: str | None  # the item's, freed when its owner changes it
 
 
@@ -61,6 +91,7 @@ class StoredState:
     by_url: Mapping[str, int] = field(default_factory=dict)  # canonical URL -> item id
     by_identifier: Mapping[str, int] = field(default_factory=dict)  # "doi:..." -> item id
     tags: Mapping[int, frozenset[str]] = field(default_factory=dict)  # stored tags of items
+    owners: Mapping[int, Owner] = field(default_factory=dict)  # of the by_url / by_identifier items
 
 
 @dataclass(frozen=True)
@@ -83,6 +114,7 @@ class Updated:
     owns_item: bool
     published: datetime | None = None  # a new date from the source, when it is believed
     keeps_url: bool = False  # its new canonical URL is another item's: keep the old one
+    replaces: Owner | None = None  # owns_item: the owner it expects (another one: it claims)
 
 
 @dataclass(frozen=True)
@@ -94,11 +126,20 @@ class New:
 
 @dataclass(frozen=True)
 class Duplicate:
-    """One more source of an existing item; ``tags`` is the item's new tag set, if it grew."""
+    """One more source of an existing item; ``tags`` is the item's new tag set, if it grew.
+
+    ``claims``: the entry is preferred over the item's owner (``replaces``) and
+    becomes the owner: the item's content is rewritten from it, its canonical
+    URL kept (the entry matched it, or an identifier), ``published`` taken when
+    the entry gives a date that is believed, and ``tags`` is then always set.
+    """
 
     entry: ItemUpdate
     of: ItemRef
     tags: tuple[str, ...] | None = None
+    claims: bool = False
+    replaces: Owner | None = None
+    published: datetime | None = None
 
 
 Intent = Purged | Unchanged | Updated | New | Duplicate
@@ -134,9 +175,21 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
             pending += 1
             decided[position] = New(entry, ref, date_new_item(entry.item, now))
             state.remember(entry, ref, entry.tags)
+            state.owners[ref] = owner_of(entry)
         else:
-            decided[position] = state.duplicate(entry, target)
+            decided[position] = state.duplicate(entry, target, now)
     return [decided[position] for position in range(len(batch))]
+
+
+def owner_of(entry: ItemUpdate) -> Owner:
+    return Owner(entry.source_id, entry.identity.guid_key, entry.label.value, entry.kind.value)
+
+
+def prefers(entry: ItemUpdate, owner: Owner) -> bool:
+    """Whether ``entry`` claims an item ``owner`` owns: it ranks first, and neither is an event."""
+    if Kind.CONFERENCE.value in (entry.kind.value, owner.kind):
+        return False
+    return owner_of(entry).rank < owner.rank
 
 
 def unique_by_guid(entries: Sequence[ItemUpdate]) -> list[ItemUpdate]:
@@ -162,10 +215,14 @@ class _Matching:
         self.by_url: dict[str, ItemRef] = {**stored.by_url}
         self.by_identifier: dict[str, ItemRef] = {**stored.by_identifier}
         self.tags: dict[ItemRef, frozenset[str]] = dict(stored.tags.items())
+        self.owners: dict[ItemRef, Owner] = {k.item_id: k.owner for k in stored.links.values()}
+        self.owners.update(stored.owners.items())
 
     def update(self, entry: ItemUpdate, link: StoredLink, now: datetime) -> Updated:
-        if link.owner != entry.source_id:
+        owner = self.owners.get(link.item_id, link.owner)
+        if not owner.is_entry(entry) and not prefers(entry, owner):
             return Updated(entry, link.item_id, owns_item=False)
+        self.owners[link.item_id] = owner_of(entry)
         url = entry.identity.canonical_url
         holder = self.by_url.get(url) if url else None
         keeps_url = holder is not None and holder != link.item_id
@@ -182,7 +239,7 @@ class _Matching:
         # series changes each week, which must not float it back to the top of the stream.
         if entry.item.event is not None:
             published = None
-        return Updated(entry, link.item_id, True, published, keeps_url)
+        return Updated(entry, link.item_id, True, published, keeps_url, owner)
 
     def match(self, entry: ItemUpdate) -> ItemRef | None:
         url = entry.identity.canonical_url
@@ -193,13 +250,19 @@ class _Matching:
                 return self.by_identifier[identifier]
         return None
 
-    def duplicate(self, entry: ItemUpdate, target: ItemRef) -> Duplicate:
+    def duplicate(self, entry: ItemUpdate, target: ItemRef, now: datetime) -> Duplicate:
         current = self.tags.get(target, frozenset())
+        owner = self.owners.get(target)
+        claims = owner is not None and prefers(entry, owner)
         merged: tuple[str, ...] | None = None
-        if entry.tags and not set(entry.tags) <= current:
+        if claims or (entry.tags and not set(entry.tags) <= current):
+            # A claim rewrites the item's tags from its entry: they are set merged again.
             merged = tuple(sorted(current | set(entry.tags)))
         self.remember(entry, target, merged)
-        return Duplicate(entry, target, merged)
+        if not claims:
+            return Duplicate(entry, target, merged)
+        self.owners[target] = owner_of(entry)
+        return Duplicate(entry, target, merged, True, owner, source_date(entry.item, now))
 
     def remember(self, entry: ItemUpdate, ref: ItemRef, tags: Sequence[str] | None) -> None:
         if entry.identity.canonical_url:

@@ -32,6 +32,18 @@ class Label(StrEnum):
     SPONSORED = "sponsored"
 
 
+# Label order, most authoritative first: the primary source, then who reports on it.
+# It chooses a story's representative among items published at the same time
+# (``dedupe.StoryItem.order``) and the copy whose text a merged item shows
+# (``reconcile.Owner``).
+AUTHORITY = ("journal", "society", "press-release", "news", "preprint", "sponsored")
+
+
+def authority(label: str) -> int:
+    """``label``'s rank in ``AUTHORITY`` (0 first); an unknown label after every known one."""
+    return AUTHORITY.index(label) if label in AUTHORITY else len(AUTHORITY)
+
+
 # --- fetch -> parse ---------------------------------------------------------
 
 

@@ -67,6 +67,21 @@ def truth_labels(manifest: Iterable[Mapping[str, Any]]) -> dict[Entry, int]:
     return {(int(row["feed"]), str(row["guid"])): int(row["story_id"]) for row in manifest}
 
 
+def entry_rows(database_url: str, columns: str) -> list[Any]:
+    """(source id, guid key, *columns) of every stored entry; ``columns`` are SQL over the
+    entry's item ``i``."""
+    query = text(
+        f"SELECT s.source_id, s.guid_key, {columns} "
+        "FROM item_sources AS s JOIN items AS i ON i.id = s.item_id"
+    )
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query).all())
+    finally:
+        engine.dispose()
+
+
 def medfeed_labels(
     database_url: str, feed_of: Callable[[str], int | None] = lambda source: int(source[1:])
 ) -> dict[Entry, int]:
@@ -76,18 +91,8 @@ def medfeed_labels(
     sources ``f<index>``); sources it maps to None are left out. An item
     outside any story is its own story.
     """
-    query = text(
-        "SELECT s.source_id, s.guid_key, COALESCE(i.story_id, i.id) "
-        "FROM item_sources AS s JOIN items AS i ON i.id = s.item_id"
-    )
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-    finally:
-        engine.dispose()
     labels: dict[Entry, int] = {}
-    for source_id, guid, story in rows:
+    for source_id, guid, story in entry_rows(database_url, "COALESCE(i.story_id, i.id)"):
         feed = feed_of(source_id)
         if feed is not None:
             labels[(feed, guid)] = story

@@ -14,10 +14,11 @@ CPU (user + system of each process and the children it waited for, summed),
 feeds requested more than once (from the server's count), items stored and
 (feed, guid) entries stored against the corpus's entries, items left with
 their story undecided, stories against the generator's truth and against the
-first one-process run (entries whose story differs), and where the database
-backends spent the pass (``pg_stat_activity`` sampled every 50 ms: waiting on
-the story lock, on a row or transaction lock, working, or idle in a
-transaction).
+first one-process run (entries whose story differs, and entries whose item
+shows another title or summary), and where the database backends spent the
+pass (``pg_stat_activity`` sampled every 50 ms: waiting on the story lock, on
+a row or transaction lock, working, or idle in a transaction). A process
+that exits 1 (some source failed) has its failed sources printed, with why.
 
     .venv/bin/python benchmarks/scale_out_pg.py [--feeds 200] [--items 50] [--repeat 3]
         [--processes 1,2,4] [--latency-ms 35]
@@ -46,7 +47,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-from corpus_truth import Entry, StoryScores, load_generator, medfeed_labels, score_stories
+from corpus_truth import (
+    Entry,
+    StoryScores,
+    entry_rows,
+    load_generator,
+    medfeed_labels,
+    score_stories,
+)
 from peer_reader import SEED, _tree, compile_medfeed, serve, truth_labels
 from sqlalchemy import create_engine, text
 
@@ -113,6 +121,7 @@ class Run:
     exit_codes: list[int]
     scores: StoryScores
     story_differs: int  # entries whose story is not the first one-process run's
+    text_differs: int  # entries whose item shows another title or summary than in that run
     backend_states: Counter[str] = field(default_factory=Counter)
 
 
@@ -267,16 +276,17 @@ def run_pass(
     """
     command = [str(medfeed), "--config", str(config), "refresh", "--all"]
     logs = [config.with_name(f"refresh{n}.log") for n in range(processes)]
+    tables = [log.with_suffix(".out") for log in logs]  # the per-source table each printed
     with BackendSampler(database.base_url, database.schema) as sampler:
         started = time.perf_counter()
         children = [
             subprocess.Popen(
                 _profiled(command, profile, f"{processes}p-{n}") if profile else command,
                 cwd=REPO,
-                stdout=subprocess.DEVNULL,
+                stdout=table.open("wb"),
                 stderr=log.open("wb"),
             )
-            for n, log in enumerate(logs)
+            for n, (log, table) in enumerate(zip(logs, tables, strict=True))
         ]
         cpu, codes = 0.0, []
         with RunQueueSampler([child.pid for child in children]) as queue:
@@ -286,9 +296,12 @@ def run_pass(
                 cpu += usage.ru_utime + usage.ru_stime
                 codes.append(child.returncode)
         wall = time.perf_counter() - started
-    for log, code in zip(logs, codes, strict=True):
+    for log, table, code in zip(logs, tables, codes, strict=True):
         if code not in (0, 1):
             print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
+        if code == 1:  # some source failed: say which, and why
+            rows = table.read_text(errors="replace").splitlines()
+            print("\n".join(row for row in rows if "\tfailed\t" in row), file=sys.stderr)
     return Pass(wall, cpu, sampler.database_cpu, queue.seconds, codes, sampler.states)
 
 
@@ -318,6 +331,14 @@ def count_stored(database_url: str) -> tuple[int, int, int]:
     return int(items or 0), int(entries or 0), int(pending or 0)
 
 
+def item_texts(database_url: str) -> dict[Entry, tuple[str, str]]:
+    """(feed, guid) -> the title and summary of the item that entry was stored as."""
+    rows = entry_rows(database_url, "i.title, i.summary")
+    return {
+        (int(source[1:]), guid): (title, summary or "") for source, guid, title, summary in rows
+    }
+
+
 def stories_of(labels: Mapping[Entry, int]) -> dict[Entry, frozenset[Entry]]:
     """Each entry's story as the set of its entries: comparable across databases."""
     members: dict[int, set[Entry]] = {}
@@ -345,6 +366,7 @@ class Bench:
         corpus = load_generator().FeedCorpus(args.feeds, args.items, SEED)
         self.truth = truth_labels(corpus.manifest())
         self.reference: dict[Entry, frozenset[Entry]] | None = None
+        self.reference_texts: dict[Entry, tuple[str, str]] | None = None
         self.runs: list[Run] = []
         self.workdir = Path(tempfile.mkdtemp(prefix="scale-out-"))
 
@@ -362,10 +384,12 @@ class Bench:
             requested = list(self.per_feed)
             items, entries, pending = count_stored(database.url)
             labels = medfeed_labels(database.url)
+            texts = item_texts(database.url)
         stories = stories_of(labels)
         if self.reference is None and processes == 1:
-            self.reference = stories
+            self.reference, self.reference_texts = stories, texts
         reference = self.reference or {}
+        reference_texts = self.reference_texts or {}
         run = Run(
             processes=processes,
             wall=measured.wall,
@@ -381,6 +405,7 @@ class Bench:
             exit_codes=measured.exit_codes,
             scores=score_stories(self.truth, labels),
             story_differs=sum(1 for e, s in stories.items() if reference.get(e, s) != s),
+            text_differs=sum(1 for e, t in texts.items() if reference_texts.get(e, t) != t),
             backend_states=measured.backend_states,
         )
         self.runs.append(run)
@@ -398,7 +423,8 @@ def run_line(run: Run) -> str:
         f"{run.requests} requests, {run.fetched_twice} feeds twice, {run.fetched_never} never, "
         f"{run.items} items, {run.entries} entries, {run.pending} undecided, "
         f"P {run.scores.precision:.3f} R {run.scores.recall:.3f}, "
-        f"{run.story_differs} entries in another story than one process's; exit {run.exit_codes}"
+        f"{run.story_differs} entries in another story than one process's, "
+        f"{run.text_differs} showing another text; exit {run.exit_codes}"
         f"\n    backends: {states}"
     )
 
@@ -411,8 +437,9 @@ def table(runs: Sequence[Run], corpus_entries: int) -> list[str]:
     lines = [
         "| processes | pass, s | speed-up | CPU, s | database CPU, s | waited for a CPU, s | "
         "feeds fetched > once | items | "
-        f"entries (of {corpus_entries:,}) | stories differing from 1 process | runs |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"entries (of {corpus_entries:,}) | stories differing from 1 process | "
+        "texts differing from 1 process | runs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for count, group in sorted(by_count.items()):
         wall = statistics.median(r.wall for r in group)
@@ -424,7 +451,8 @@ def table(runs: Sequence[Run], corpus_entries: int) -> list[str]:
             f"{max(r.fetched_twice for r in group)} | "
             f"{'/'.join(str(r.items) for r in group)} | "
             f"{'/'.join(str(r.entries) for r in group)} | "
-            f"{max(r.story_differs for r in group)} entries | {len(group)} |"
+            f"{max(r.story_differs for r in group)} entries | "
+            f"{max(r.text_differs for r in group)} entries | {len(group)} |"
         )
     return lines
 

@@ -8,6 +8,7 @@ from aggregator.dating import FROM_FIRST_SEEN, FROM_SOURCE
 from aggregator.reconcile import (
     Duplicate,
     New,
+    Owner,
     Pending,
     Purged,
     StoredLink,
@@ -31,11 +32,13 @@ def entry(
     tags: tuple[str, ...] = (),
     published: datetime | None = None,
     event: EventInfo | None = None,
+    kind: Kind = Kind.NEWS,
+    label: Label = Label.NEWS,
 ) -> ItemUpdate:
     return ItemUpdate(
         source_id=source,
-        kind=Kind.NEWS,
-        label=Label.NEWS,
+        kind=kind,
+        label=label,
         item=ParsedItem(
             guid=guid, url=url, title=f"Title {guid}", published=published, event=event
         ),
@@ -46,8 +49,19 @@ def entry(
     )
 
 
-def link(item_id: int, digest: str = "v1", owner: str = "feed-a", url: str | None = None):
-    return StoredLink(item_id=item_id, content_hash=digest, owner=owner, canonical_url=url)
+def link(
+    item_id: int,
+    digest: str = "v1",
+    owner: str = "feed-a",
+    url: str | None = None,
+    owner_key: str = "g1",
+):
+    return StoredLink(
+        item_id=item_id,
+        content_hash=digest,
+        owner=Owner(owner, owner_key, Label.NEWS.value, Kind.NEWS.value),
+        canonical_url=url,
+    )
 
 
 def test_an_entry_nothing_matches_is_a_new_item_dated_by_its_source():
@@ -85,13 +99,23 @@ def test_a_stored_entry_with_the_same_hash_is_unchanged():
 def test_an_owner_that_changed_its_entry_rewrites_the_item():
     stored = StoredState(links={"g1": link(7, digest="old")})
     [intent] = reconcile([entry("g1", digest="new")], stored, NOW)
-    assert intent == Updated(entry("g1", digest="new"), 7, owns_item=True)
+    assert intent == Updated(
+        entry("g1", digest="new"), 7, owns_item=True, replaces=stored.links["g1"].owner
+    )
 
 
-def test_a_changed_entry_of_an_item_another_source_owns_only_moves_the_link():
-    stored = StoredState(links={"g1": link(7, digest="old", owner="feed-b")})
+def test_a_changed_entry_of_an_item_a_preferred_copy_owns_only_moves_the_link():
+    stored = StoredState(links={"g1": link(7, digest="old", owner="feed-0")})
     [intent] = reconcile([entry("g1", digest="new")], stored, NOW)
     assert intent == Updated(entry("g1", digest="new"), 7, owns_item=False)
+
+
+def test_a_changed_entry_preferred_over_its_items_owner_claims_the_item():
+    stored = StoredState(links={"g1": link(7, digest="old", owner="feed-b")})
+    [intent] = reconcile([entry("g1", digest="new")], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert intent.owns_item
+    assert intent.replaces == stored.links["g1"].owner
 
 
 def test_a_changed_entry_brings_its_new_believable_date():
@@ -191,7 +215,8 @@ def test_stored_entries_are_decided_before_new_ones_and_can_claim_their_url():
     fresh = entry("g2", url="https://x.org/new")
     changed = entry("g1", digest="new", url="https://x.org/new")
     intents = reconcile([fresh, changed], stored, NOW)
-    assert intents == [Duplicate(fresh, of=7), Updated(changed, 7, owns_item=True)]
+    owner = stored.links["g1"].owner
+    assert intents == [Duplicate(fresh, of=7), Updated(changed, 7, True, replaces=owner)]
 
 
 def test_a_rewrite_frees_the_url_it_gave_up():
@@ -203,3 +228,77 @@ def test_a_rewrite_frees_the_url_it_gave_up():
     fresh = entry("g2", url="https://x.org/old")
     intents = reconcile([changed, fresh], stored, NOW)
     assert isinstance(intents[1], New)
+
+
+# --- which copy an item shows (issue 9) -------------------------------------------
+
+
+def owned_by(source: str, key: str, label: Label = Label.NEWS, kind: Kind = Kind.NEWS) -> Owner:
+    return Owner(source, key, label.value, kind.value)
+
+
+def test_a_copy_preferred_over_the_items_owner_claims_the_item():
+    owner = owned_by("feed-b", "b1")
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owner})
+    published = NOW - timedelta(hours=2)
+    copy = entry("g1", url="https://x.org/a", published=published)
+    [intent] = reconcile([copy], stored, NOW)
+    assert intent == Duplicate(copy, 3, (), claims=True, replaces=owner, published=published)
+
+
+def test_a_copy_ranked_after_the_items_owner_is_only_one_more_source():
+    stored = StoredState(
+        by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owned_by("feed-0", "z")}
+    )
+    [intent] = reconcile([entry("g1", url="https://x.org/a")], stored, NOW)
+    assert intent == Duplicate(entry("g1", url="https://x.org/a"), of=3)
+
+
+def test_a_journals_copy_claims_a_news_sources_item_whatever_their_names():
+    owner = owned_by("a-news", "a1")
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owner})
+    copy = entry("g1", source="z-journal", url="https://x.org/a", label=Label.JOURNAL)
+    [intent] = reconcile([copy], stored, NOW)
+    assert isinstance(intent, Duplicate)
+    assert intent.claims
+
+
+def test_a_claim_keeps_the_tags_of_the_copies_before_it():
+    owner = owned_by("feed-b", "b1")
+    stored = StoredState(
+        by_url={"https://x.org/a": 3}, tags={3: frozenset({"cardiology"})}, owners={3: owner}
+    )
+    [intent] = reconcile([entry("g1", url="https://x.org/a", tags=("oncology",))], stored, NOW)
+    assert isinstance(intent, Duplicate)
+    assert intent.tags == ("cardiology", "oncology")
+
+
+def test_a_later_entry_of_the_batch_ranked_first_claims_the_new_item():
+    later = entry("g2", url="https://x.org/a")
+    first = entry("g1", url="https://x.org/a")
+    new, claim = reconcile([later, first], StoredState(), NOW)
+    assert isinstance(new, New)
+    assert isinstance(claim, Duplicate)
+    assert (claim.of, claim.claims, claim.replaces) == (new.ref, True, owned_by("feed-a", "g2"))
+
+
+def test_the_second_of_two_claims_in_a_batch_replaces_the_first_claimant():
+    stored = StoredState(
+        by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owned_by("feed-b", "b")}
+    )
+    one, two = entry("g2", url="https://x.org/a"), entry("g1", url="https://x.org/a")
+    intents = reconcile([one, two], stored, NOW)
+    assert [(i.claims, i.replaces) for i in intents if isinstance(i, Duplicate)] == [
+        (True, owned_by("feed-b", "b")),
+        (True, owned_by("feed-a", "g2")),
+    ]
+
+
+def test_events_never_change_owner():
+    event = EventInfo(start=NOW + timedelta(days=30))
+    owner = owned_by("feed-b", "b1", Label.SOCIETY, Kind.CONFERENCE)
+    stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owner})
+    copy = entry("g1", url="https://x.org/a", event=event, kind=Kind.CONFERENCE)
+    news = entry("g2", url="https://x.org/a", label=Label.JOURNAL)
+    intents = reconcile([copy, news], stored, NOW)
+    assert [i.claims for i in intents if isinstance(i, Duplicate)] == [False, False]

@@ -87,9 +87,10 @@ def test_one_batch_writes_new_items_and_links_its_duplicates_to_them(writing: St
 
 
 def test_another_sources_copy_adds_its_tags_to_the_stored_item(writing: Store) -> None:
-    store_batch(writing, "health-news", updates("health-news", ("g1", "https://x.org/a", ("a",))))
+    # The press release ranks before the news site's copy: the item stays the press release's.
+    store_batch(writing, "fda-press", updates("fda-press", ("p1", "https://x.org/a", ("a",))))
     result = store_batch(
-        writing, "fda-press", updates("fda-press", ("p1", "https://x.org/a", ("b",)))
+        writing, "health-news", updates("health-news", ("g1", "https://x.org/a", ("b",)))
     )
     assert (result.new, result.touched) == (1, [])
     with writing.session() as session:

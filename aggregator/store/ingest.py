@@ -8,6 +8,11 @@ intents with one multi-row statement per table (``apply``). Every uniqueness
 decision is finally the database's (named unique constraints): when a
 concurrent refresh inserted first, the savepoint is rolled back and the batch
 is read and decided again, so its insert becomes a link, never a second row.
+Likewise an item's content is rewritten only where its owner is still the one
+the decision read (``_OWNED``): a concurrent claim (``reconcile.Owner``) that
+committed first makes the batch read and decide again, so the preferred copy's
+text stays whatever order the writers commit in. On PostgreSQL the stored
+items a batch writes are locked in id order first (``_decide_locked``).
 The DOIs each item cites are written with it, and retraction / erratum notices
 mark the articles they name (``aggregator.store.citations``). Its full-text
 index row is written with it too (``aggregator.store.search``), so an item is
@@ -17,27 +22,31 @@ decided afterwards by ``aggregator.storywindow``, through ``aggregator.store.sto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..dating import FROM_SOURCE, last_end
+from ..errors import StorageError
 from ..reconcile import (
     TAG_LENGTH,
     Duplicate,
     Intent,
+    ItemRef,
     New,
+    Owner,
     Pending,
     Purged,
     StoredLink,
     StoredState,
     Unchanged,
     Updated,
+    owner_of,
     reconcile,
     unique_by_guid,
 )
@@ -52,9 +61,11 @@ from .stories import PENDING, ItemText, NewMarks
 from .upsert import chunks, insert_ignore
 
 ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
 TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
+_OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind)  # ``Owner``'s fields
 # One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
@@ -63,14 +74,33 @@ _REWRITE_LINK = (
     .values(content_hash=bindparam("content_hash"), url=bindparam("url"))
 )
 _BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
-# An entry whose new canonical URL is another item's: its item keeps its stored one, which
-# its URL is then compared with (``sameurl``).
-_KEEPING_URL = _BY_ID.values(
+# A content rewrite: only while the item's owner is the one the decision read.
+_OWNED = _BY_ID.where(
+    _ITEMS.c.source_id == bindparam("b_owner"), _ITEMS.c.guid_key == bindparam("b_owner_key")
+)
+# An entry whose new canonical URL is another item's (or that claims an item): its item
+# keeps its stored one, which its URL is then compared with (``sameurl``).
+_KEEPING_URL = _OWNED.values(
     url=case(
         (_ITEMS.c.canonical_url == bindparam("b_url"), None),
         else_=func.coalesce(bindparam("b_url"), sameurl.NONE),
     )
 )
+
+
+class OwnerMoved(Exception):
+    """An item this batch rewrites has another owner than the batch read: decide again."""
+
+
+@dataclass(frozen=True)
+class _Rewrite:
+    """One item's content from one entry: an owner's change, or a claim."""
+
+    item_id: int
+    entry: ItemUpdate
+    owner: Owner  # the owner the decision read: the row is written only if it still is
+    published: datetime | None
+    keeps_url: bool
 
 
 @dataclass
@@ -91,19 +121,30 @@ def ingest(
     now: datetime,
     marks: NewMarks | None = None,
 ) -> IngestResult:
-    """Read, decide, apply; again from the read when a unique constraint says someone was first.
+    """Read, decide, apply; again from the read when a concurrent writer was first (a unique
+    constraint, an item's owner) or PostgreSQL broke a deadlock with this batch.
 
     ``marks``: new items are inserted marked for a later story decision, with these
     feed weights (``StoryStep.marks_new``).
     """
     for attempt in range(1, ATTEMPTS + 1):
-        intents = reconcile(updates, read_state(session, source_id, updates), now)
         try:
             with session.begin_nested():
+                intents = _decide_locked(session, source_id, updates, now)
                 return apply(session, source_id, intents, now, marks)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
+        except DBAPIError as exc:
+            # PostgreSQL chose this batch to break a deadlock with another writer's.
+            if attempt == ATTEMPTS or getattr(exc.orig, "sqlstate", None) != DEADLOCK:
+                raise
+        except OwnerMoved as exc:
+            if attempt == ATTEMPTS:
+                raise StorageError(
+                    f"source {source_id}: concurrent writers kept changing the owners of "
+                    f"its items; {ATTEMPTS} attempts"
+                ) from exc
     raise AssertionError("unreachable")
 
 
@@ -129,8 +170,10 @@ def read_state(session: Session, source_id: str, updates: Sequence[ItemUpdate]) 
     by_identifier = _by_identifier(
         session, sorted({i for u in changing for i in u.identity.identifiers})
     )
-    tags = _tags(session, sorted({*by_url.values(), *by_identifier.values()}))
-    return StoredState(frozenset(purged), links, by_url, by_identifier, tags)
+    matched = sorted({*by_url.values(), *by_identifier.values()})
+    tags = _tags(session, matched)
+    owners = _owners(session, matched)
+    return StoredState(frozenset(purged), links, by_url, by_identifier, tags, owners)
 
 
 def _purged(session: Session, source_id: str, keys: Sequence[str]) -> set[str]:
@@ -154,15 +197,24 @@ def _links(session: Session, source_id: str, keys: Sequence[str]) -> dict[str, S
                 ItemSource.guid_key,
                 ItemSource.item_id,
                 ItemSource.content_hash,
-                Item.source_id,
                 Item.canonical_url,
+                *_OWNER_COLUMNS,
             )
             .join(Item, Item.id == ItemSource.item_id)
             .where(ItemSource.source_id == source_id, ItemSource.guid_key.in_(chunk))
         )
-        for key, item_id, digest, owner, url in rows:
-            links[key] = StoredLink(item_id, digest, owner, url)
+        for key, item_id, digest, url, *owner in rows:
+            links[key] = StoredLink(item_id, digest, Owner(*owner), url)
     return links
+
+
+def _owners(session: Session, item_ids: Sequence[int]) -> dict[int, Owner]:
+    """Whose copy the items an entry may turn out to duplicate show (``reconcile.Owner``)."""
+    found: dict[int, Owner] = {}
+    for chunk in chunks(item_ids):
+        rows = session.execute(select(Item.id, *_OWNER_COLUMNS).where(Item.id.in_(chunk)))
+        found.update({item_id: Owner(*owner) for item_id, *owner in rows})
+    return found
 
 
 def _by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
@@ -212,18 +264,21 @@ def apply(
 
     Rows are written in the order the decisions assumed (stored entries first,
     then the new ones in feed order), so that where two entries claim one
-    identifier, the one that won in ``reconcile`` wins in the table too.
+    identifier, the one that won in ``reconcile`` wins in the table too. Claims
+    of items (``Duplicate.claims``) are written once their items and links are:
+    one rewrite per item, from the copy that claimed it last.
     """
     connection = session.connection()
     updated = [i for i in intents if isinstance(i, Updated)]
-    rewritten = [i for i in updated if i.owns_item]
+    rewritten = [_rewrite_of(i) for i in updated if i.owns_item]
+    rewritten_ids = [r.item_id for r in rewritten]
     new = [i for i in intents if isinstance(i, New)]
     duplicates = [i for i in intents if isinstance(i, Duplicate)]
     purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
     mark_still_carried(session, source_id, purged, now)
     _rewrite_links(connection, updated)
-    sameurl.spell_out_links(connection, [i.item_id for i in rewritten])
-    search.unindex(connection, [i.item_id for i in rewritten])
+    sameurl.spell_out_links(connection, rewritten_ids)
+    search.unindex(connection, rewritten_ids)
     _rewrite_items(connection, rewritten, now)
     new_ids = _insert_items(connection, new, now, marks)
 
@@ -232,23 +287,32 @@ def apply(
 
     duplicated = [(resolve(d.of), d.entry) for d in duplicates]
     _insert_links(session, new_ids, new, duplicated, now)
+    claimed = _claims(duplicates, resolve)
+    claimed_ids = [c.item_id for c in claimed]
+    claimed_new = set(claimed_ids) & set(new_ids)
+    indexed = set(claimed_ids) - claimed_new - set(rewritten_ids)  # as read, still in the index
+    sameurl.spell_out_links(connection, claimed_ids)
+    search.unindex(connection, sorted(indexed))
+    _rewrite_items(connection, claimed, now)
     sameurl.fold_links(
         connection, [i.item_id for i in updated] + [item_id for item_id, _ in duplicated]
     )
-    written = [(i.item_id, i.entry) for i in rewritten]
-    written += [(new_ids[n.ref.index], n.entry) for n in new]
-    carried = [(i.item_id, i.entry) for i in rewritten] + [
+    by_item = {r.item_id: r.entry for r in rewritten}
+    by_item.update((new_ids[n.ref.index], n.entry) for n in new)
+    by_item.update((c.item_id, c.entry) for c in claimed)  # a claim's text is the item's
+    written = list(by_item.items())
+    carried = [(r.item_id, r.entry) for r in rewritten] + [
         (resolve(i.ref if isinstance(i, New) else i.of), i.entry)
         for i in intents
         if isinstance(i, New | Duplicate)
     ]
     _add_identifiers(session, carried)
     retagged = {resolve(d.of): d.tags for d in duplicates if d.tags is not None}
-    _write_tags(session, [i.item_id for i in rewritten], written, retagged, now)
+    _write_tags(session, rewritten_ids, written, retagged, now)
     replace_citations(
         session,
         [(item_id, _cites(entry)) for item_id, entry in written],
-        replaced=[i.item_id for i in rewritten],
+        replaced=sorted({*rewritten_ids, *claimed_ids} - claimed_new),
     )
     search.index_items(
         connection,
@@ -261,13 +325,73 @@ def apply(
         new=len(new) + len(duplicates),
         updated=len(updated),
         unchanged=sum(1 for i in intents if isinstance(i, Unchanged | Purged)),
-        touched=[i.item_id for i in updated] + new_ids,
+        # A claimed item shows another text: its story is decided again.
+        touched=list(dict.fromkeys([i.item_id for i in updated] + new_ids + claimed_ids)),
         written=[
             ItemText(item_id, u.item.title[:TITLE_LENGTH], u.item.summary) for item_id, u in written
         ],
-        marked=new_ids if marks is not None else [],
+        # A new item claimed in its own batch was inserted marked with its first copy's weights.
+        marked=[i for i in new_ids if i not in claimed_new] if marks is not None else [],
         flagged=mark_noticed(session, written, now),
     )
+
+
+def _decide_locked(
+    session: Session, source_id: str, updates: Sequence[ItemUpdate], now: datetime
+) -> list[Intent]:
+    """Read and decide; on PostgreSQL, with the stored items the decisions write locked.
+
+    Batches of other sources write these items too (claims, merged tags, story
+    marks): each taking its rows in its own order, two processes deadlocked. So
+    they are locked first, in id order; and as that may have waited for other
+    writers to commit, the batch is read and decided again before anything is
+    written (else its inserts went from a stale read, and lost to those writers
+    again and again). SQLite has one writer at a time.
+    """
+    intents = reconcile(updates, read_state(session, source_id, updates), now)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or not _lock_items(connection, intents):
+        return intents
+    intents = reconcile(updates, read_state(session, source_id, updates), now)
+    _lock_items(connection, intents)  # any the fresh decisions add (the rest are held)
+    return intents
+
+
+def _lock_items(connection: Connection, intents: Sequence[Intent]) -> bool:
+    """Lock the stored items these intents write, in id order; False when there are none."""
+    written = {i.item_id for i in intents if isinstance(i, Updated)}
+    written.update(
+        i.of
+        for i in intents
+        if isinstance(i, Duplicate) and isinstance(i.of, int) and (i.claims or i.tags is not None)
+    )
+    for chunk in chunks(sorted(written)):
+        query = select(_ITEMS.c.id).where(_ITEMS.c.id.in_(chunk)).order_by(_ITEMS.c.id)
+        # FOR NO KEY UPDATE, the lock the writes take: it leaves other writers free to
+        # insert links to these items (a foreign key's KEY SHARE lock).
+        connection.execute(query.with_for_update(key_share=True))
+    return bool(written)
+
+
+def _rewrite_of(intent: Updated) -> _Rewrite:
+    owner = intent.replaces or owner_of(intent.entry)
+    return _Rewrite(intent.item_id, intent.entry, owner, intent.published, intent.keeps_url)
+
+
+def _claims(duplicates: Sequence[Duplicate], resolve: Callable[[ItemRef], int]) -> list[_Rewrite]:
+    """One rewrite per claimed item: the last claim's entry (the preferred one) over the
+    owner before the first (the one the database holds)."""
+    before: dict[int, Owner] = {}
+    last: dict[int, Duplicate] = {}
+    for duplicate in duplicates:
+        if duplicate.claims:
+            item_id = resolve(duplicate.of)
+            before.setdefault(item_id, duplicate.replaces or owner_of(duplicate.entry))
+            last[item_id] = duplicate
+    return [
+        _Rewrite(item_id, claim.entry, before[item_id], claim.published, keeps_url=True)
+        for item_id, claim in last.items()
+    ]
 
 
 def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
@@ -285,23 +409,43 @@ def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
         connection.execute(_REWRITE_LINK, rows)
 
 
-def _rewrite_items(connection: Connection, rewritten: Sequence[Updated], now: datetime) -> None:
-    """The owners' changed entries rewrite their items' content, by primary key.
+def _rewrite_items(connection: Connection, rewrites: Sequence[_Rewrite], now: datetime) -> None:
+    """Items' content from their owners' entries, by primary key, while the owner is the
+    one the decision read; an entry that claims its item becomes the owner.
 
-    Rows are grouped by the columns they set (a new date, a kept URL): one
-    statement sets the same columns for every row.
+    Consecutive rows that set the same columns (a new date, a kept URL, a new
+    owner) go in one statement: an item rewritten twice in a batch is
+    rewritten in the order decided. A row that finds another owner raises
+    ``OwnerMoved``: a concurrent claim committed first.
     """
-    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
-    for intent in rewritten:
-        values = {**_content_values(intent.entry), "changed_at": now, "b_id": intent.item_id}
-        if intent.published is not None:
-            values.update(published=intent.published, published_from=FROM_SOURCE)
-        if intent.keeps_url:
+    statements: list[tuple[tuple[bool, tuple[str, ...]], list[dict[str, Any]]]] = []
+    for rewrite in rewrites:
+        values = {
+            **_content_values(rewrite.entry),
+            "changed_at": now,
+            "b_id": rewrite.item_id,
+            "b_owner": rewrite.owner.source_id,
+            "b_owner_key": rewrite.owner.guid_key,
+        }
+        if rewrite.published is not None:
+            values.update(published=rewrite.published, published_from=FROM_SOURCE)
+        if rewrite.keeps_url:
             del values["canonical_url"], values["url"]
-            values["b_url"] = intent.entry.item.url
-        groups.setdefault((intent.keeps_url, tuple(values)), []).append(values)
-    for (keeps_url, _), rows in groups.items():
-        connection.execute(_KEEPING_URL if keeps_url else _BY_ID, rows)
+            values["b_url"] = rewrite.entry.item.url
+        if not rewrite.owner.is_entry(rewrite.entry):
+            entry = rewrite.entry
+            values.update(
+                source_id=entry.source_id, guid_key=entry.identity.guid_key, kind=entry.kind.value
+            )
+        shape = (rewrite.keeps_url, tuple(values))
+        if statements and statements[-1][0] == shape:
+            statements[-1][1].append(values)
+        else:
+            statements.append((shape, [values]))
+    for (keeps_url, _), rows in statements:
+        result = connection.execute(_KEEPING_URL if keeps_url else _OWNED, rows)
+        if result.rowcount != len(rows):
+            raise OwnerMoved(f"{len(rows) - result.rowcount} of {len(rows)} items")
 
 
 def _insert_items(
