@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, Text, cast, delete, insert, select, update
+from sqlalchemy import Integer, Text, Update, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.store.models import Base, Meta
+from aggregator.store.upsert import insert_ignore
 
 _META = Base.metadata.tables["meta"]
 
@@ -24,23 +25,31 @@ def read(session: Session, *keys: str) -> dict[str, str]:
 
 def put(session: Session, key: str, value: str, now: datetime) -> None:
     """Set ``key`` to ``value`` (an update, or an insert the first time)."""
-    changed = session.execute(
-        update(_META).where(_META.c.key == key).values(value=value, changed_at=now)
-    )
-    if not changed.rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(_META).values(key=key, value=value, changed_at=now))
+    statement = update(_META).where(_META.c.key == key).values(value=value, changed_at=now)
+    _update_or_create(session, statement, key, value, now)
 
 
 def bump(session: Session, key: str, now: datetime) -> None:
     """Add one to the counter ``key`` in the database itself, so that concurrent
     writers each count (starting at 1)."""
-    changed = session.execute(
+    statement = (
         update(_META)
         .where(_META.c.key == key)
         .values(value=cast(cast(_META.c.value, Integer) + 1, Text), changed_at=now)
     )
-    if not changed.rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(_META).values(key=key, value="1", changed_at=now))
+    _update_or_create(session, statement, key, "0", now)
+
+
+def _update_or_create(
+    session: Session, statement: Update, key: str, initial: str, now: datetime
+) -> None:
+    """Run ``statement`` on the row of ``key``, creating it with ``initial`` first if it is
+    missing. Two processes can both find it missing (a new database): the second insert
+    is ignored, and both updates apply (a plain insert made the second process fail)."""
+    if session.execute(statement).rowcount:  # type: ignore[attr-defined]
+        return
+    insert_ignore(session, _META, [{"key": key, "value": initial, "changed_at": now}])
+    session.execute(statement)
 
 
 def remove(session: Session, key: str) -> None:
