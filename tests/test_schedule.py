@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from aggregator.config import load_settings
 from aggregator.records import StoredSource
-from aggregator.schedule import CONFIG_ERROR, CRON_JOB, RefreshService
+from aggregator.schedule import CONFIG_ERROR, CRON_JOB, AbandonableRefresher, RefreshService
 from aggregator.store import Store
 from aggregator.store.models import Source
 from tests.feeds import Entry, config_text, rss, served
@@ -360,3 +360,38 @@ def test_medfeed_run_serves_the_refresh_counters_and_is_ready_after_a_pass(
     # Counted by the scheduler process, served by a gunicorn worker: the shared directory.
     assert "medfeed_refresh_passes_total 1.0" in metrics
     assert 'medfeed_items_stored_total{change="new",source="alpha"} 1.0' in metrics
+
+
+def test_abandoning_a_listed_pass_stops_it_mid_share_and_leaves_no_claim(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    """The cron pass (every source, in overlapping shares) is cut short as a due pass
+    is: the fetch in flight is dropped and every claim of the pass released."""
+    release = threading.Event()
+
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        release.wait(5.0)
+        send(handler, 200, FEED)
+
+    server.route("/a.xml", served(FEED))
+    server.route("/slow.xml", stall)
+    harness.write(
+        [("alpha", server.url("/a.xml"), "news"), ("slow", server.url("/slow.xml"), "news")]
+    )
+    settings = load_settings(harness.path)
+    store.sync_sources(settings.configured_sources())
+    refresher = AbandonableRefresher(settings, store, worker="cron", pool=None)
+    outcomes: list[object] = []
+    passing = threading.Thread(target=lambda: outcomes.extend(refresher.refresh(due_only=False)))
+    try:
+        passing.start()
+        assert wait_until(lambda: hits(server, "/slow.xml") == 1, WAIT)
+        started = time.monotonic()
+        refresher.abandon()
+        passing.join(5.0)
+        assert not passing.is_alive() and time.monotonic() - started < 1.0
+    finally:
+        release.set()
+    assert outcomes == []
+    assert [s.id for s in store.sources() if s.claimed_by] == []
+    assert harness.source("slow").last_fetch_at is None
