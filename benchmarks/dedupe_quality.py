@@ -121,10 +121,29 @@ def cluster(
         random.Random(shuffle).shuffle(keys)
     index = StoryIndex(threshold=threshold)
     stories: dict[int, int] = {}
+    stored: list[StoryItem] = []
     for key in keys:
-        # As the database keeps them: the index lets go of items older than its horizon.
-        stories.update((change.item_id, change.story_id) for change in index.add(slots[key]))
+        batch = slots[key]
+        _reload(index, batch, stored, stories)
+        stories.update((change.item_id, change.story_id) for change in index.add(batch))
+        stored += batch
     return stories
+
+
+def _reload(
+    index: StoryIndex,
+    batch: Sequence[StoryItem],
+    stored: Sequence[StoryItem],
+    stories: dict[int, int],
+) -> None:
+    """What ``storywindow`` does with the database: the index lets go of items older than
+    its horizon, and a late batch gets the stored items within a window of it loaded back,
+    in the stories they are in (``StoryIndex.load``), before it is decided."""
+    low = min(item.published for item in batch) - index.window
+    high = max(item.published for item in batch) + index.window
+    for item in stored:
+        if low <= item.published <= high and item.item_id not in index.items:
+            index.load(item, stories.get(item.item_id, item.item_id))
 
 
 def score(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Scores:
