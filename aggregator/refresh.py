@@ -130,6 +130,10 @@ class PoolOnDemand(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
+    def __exit__(self, *exc_info: object) -> None:
+        """Parses not yet started are dropped (an interrupted pass must not wait for them)."""
+        self.shutdown(wait=True, cancel_futures=True)
+
 
 @dataclass
 class _Stages:
