@@ -261,7 +261,7 @@ class Refresher:
         stories. The decision is queued on that thread after the claim and
         before any of the next batch's items, so it sees what it would see had
         the batches run one after the other: the same stories, without the
-        pool and the fetches waiting for it (a fifth of a 100-feed pass).
+        pool and the fetches waiting for it.
         """
         outcomes: list[SourceOutcome] = []
         handled: set[str] = set()
