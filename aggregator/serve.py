@@ -73,7 +73,8 @@ class SiteWorker(SyncWorker):
 def gunicorn_options(
     host: str, port: int, workers: int | None, *, access_log: bool = False
 ) -> dict[str, Any]:
-    """Gunicorn's settings; the access log (common format, stdout) only when asked for."""
+    """Gunicorn's settings; the access log (common format, stdout) only when asked for.
+    No control socket (``gunicornc``): it would be shared by every instance of a user."""
     return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
@@ -86,6 +87,9 @@ def gunicorn_options(
         "logger_class": "aggregator.gunicorn_logger.GunicornLogger",
         "proc_name": "medfeed-web",
         "child_exit": _worker_exited,
+        # gunicorn's control socket sits at one path per user ($HOME/.gunicorn): a second
+        # medfeed would take the first one's; the service is run by signals, not gunicornc
+        "control_socket_disable": True,
     }
 
 

@@ -159,6 +159,31 @@ def test_run_with_json_logs_and_an_access_log_stops_on_sigterm(config: Path) -> 
     assert any(COMMON_LOG.match(line) for line in access), access
 
 
+def test_two_services_under_one_user_leave_no_control_socket_to_share(
+    config: Path, tmp_path: Path
+) -> None:
+    """Gunicorn opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl)
+    unless told not to: a second medfeed on the machine (here on the same database, as
+    when scaling out) would take the first one's, and a home the service may not write
+    would log an error at every start."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_RUNTIME_DIR": ""}
+    first = Service(config, free_port(), env=env)
+    second = Service(config, free_port(), env=env)
+    try:
+        for service in (first, second):
+            wait_for(lambda s=service: answers(f"http://127.0.0.1:{s.port}/healthz"))
+        assert first.interrupt(signal.SIGTERM) == 0, first.log
+        assert answers(f"http://127.0.0.1:{second.port}/healthz")
+        assert second.interrupt(signal.SIGTERM) == 0, second.log
+    finally:
+        first.stop()
+        second.stop()
+    assert list(home.rglob("*")) == []
+    assert "ontrol" not in first.log + second.log
+
+
 @pytest.mark.parametrize("command", ["run", "serve"])
 def test_a_used_port_fails_at_once_naming_the_port_and_what_to_do(
     config: Path, command: str
