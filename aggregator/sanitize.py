@@ -50,6 +50,8 @@ _SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_REL = "noopener noreferrer nofollow"
 
 _BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
+# The attributes of _ATTRIBUTES that hold URLs: the only ones a base URL rewrites.
+_URL_ATTRIBUTES = re.compile(r"href|src|cite", re.IGNORECASE)
 
 
 @lru_cache(maxsize=512)
@@ -85,7 +87,10 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
     """Sanitize ``html`` to the article allow-list, resolving relative URLs against ``base_url``."""
     if not html:
         return ""
-    base = _usable_base(base_url)
+    # Most items have a base of their own (their link), and a cleaner takes as long to
+    # build as to run: without a URL attribute there is nothing to resolve, so the
+    # shared cleaner gives the same output.
+    base = _usable_base(base_url) if _URL_ATTRIBUTES.search(html) else None
     try:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
@@ -93,8 +98,12 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
     return cleaner.clean(html).strip()
 
 
+@lru_cache(maxsize=256)
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
+
+    Remembered for the last few hundred fragments: an item's summary is turned into
+    text by the parser, the tagger, the stored text and the story signature in turn.
 
     SQLite's search index reads back the text it indexed by running this again
     (``store/search.py``, migration 0010): a change to what it returns must come
