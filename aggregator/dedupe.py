@@ -105,6 +105,9 @@ FINGERPRINT = "#"
 COPY_PREFIX = "#copy:"
 LINE_PREFIX = "#line:"
 HEAD_PREFIX = "#head:"
+COLUMN_PREFIX = "#col:"
+# A headline's label before a colon: "Oncology Roundup: Week 45", "Quick takes: ...".
+_LABEL = re.compile(r"^\W*([^:]{2,40}?)\s*:\s+\S")
 MIN_LINE = 4  # words; shorter sentences (labels, "Read more.") identify nothing
 BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
 
@@ -219,7 +222,7 @@ class Signature:
     trials: frozenset[str]  # trial names and NCT numbers as written, upper-cased
     numbers: frozenset[str]
     headline_numbers: frozenset[str]
-    boilerplate: bool
+    boilerplate: bool  # a digest's, a correction's or a column's headline: joins only as a copy
     entities: frozenset[str]  # terms written as names (capitalised, with digits)
     headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
     headline_drugs: frozenset[str]  # generic names of the drugs the headline names
@@ -390,13 +393,14 @@ def _weight(code: int) -> float:
 
 
 def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
+    """``sig`` with other levels: a column's headline is learned from them."""
     return _build(
         object.__new__(Signature),
         codes,
         sig._body,
         sig.words,
         (sig.abbreviations, sig.trials, sig.numbers, sig.headline_numbers, sig.entities),
-        sig.boilerplate,
+        sig.boilerplate or _names_a_column(codes),
         (sig.headline_authorities, sig.headline_drugs),
     )
 
@@ -464,6 +468,7 @@ def signature(title: str, text: str) -> Signature:
     title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
     if len(title_words) >= MIN_LINE:
         title_terms |= {HEAD_PREFIX + _digest(title_words)}
+    title_terms |= column_term(title_text)
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
     trials = frozenset(_trials(f"{title_text} {body}"))
     title_figures = _figures(title_words, trials)
@@ -631,6 +636,30 @@ def copy_terms(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     return frozenset(out)
 
 
+def column_term(title: str) -> frozenset[str]:
+    """The headline's label, when it could name a column: two to four words, no figures.
+
+    Counted per feed document like any term (``document_levels``): a label the feed
+    puts on several headlines ("Oncology Roundup: Week 45", "Quick takes: H5N1 in
+    Iowa pigs, ...") is a column's, whose items are digests of several stories, and
+    such an item then needs a copy to join a story (``Signature.boilerplate``). One
+    word ("Study:", "FDA:") is how an outlet heads its news, and a figure ("AHA
+    2026:") a meeting's coverage: both tell one story each.
+    """
+    match = _LABEL.match(title)
+    if match is None:
+        return _NOTHING
+    words = match.group(1).lower().split()
+    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in match.group(1)):
+        return _NOTHING
+    return frozenset({COLUMN_PREFIX + _digest(words)})
+
+
+def _names_a_column(codes: Mapping[str, int]) -> bool:
+    """Whether the item's feed document repeats its headline's label (``column_term``)."""
+    return any(code & _LEVEL for term, code in codes.items() if term.startswith(COLUMN_PREFIX))
+
+
 def stands_alone(term: str) -> bool:
     """A fingerprint that, rare, can make a pair without other shared terms (``_copied``):
     the whole summary's or the headline's, not a sentence's alone."""
@@ -657,6 +686,8 @@ def _copied(a: Signature, b: Signature, common: AbstractSet[str], rarity: Rarity
     copy = head = line = -1.0
     for term in common:
         if term[0] != FINGERPRINT or not (a.identifying(term) and b.identifying(term)):
+            continue
+        if term.startswith(COLUMN_PREFIX):  # a label, not text
             continue
         rare = rarity(term)
         if term.startswith(COPY_PREFIX):

@@ -3,9 +3,9 @@
 Sets: ``tests/data/stories/stories.jsonl`` (generated from templates; the rules
 were tuned on it), ``tests/data/stories/heldout/stories.jsonl`` (written by
 hand apart from the rules; never tune on it: the test suite asserts floors on
-it), ``tests/data/stories/written/stories.jsonl`` (written by hand without
-sight of the rules or the held-out set; a tuning set: its figures are printed,
-never asserted), and the shared generated corpus
+it), ``tests/data/stories/written/stories.jsonl`` and ``written2/`` (each written
+by hand without sight of the rules or the other sets; tuning sets: their figures
+are printed, never asserted), and the shared generated corpus
 (``../shared/bench/gen_feeds.py``, 60 feeds x 50 items, seed 42, with shared
 boilerplate sentences; skipped when ``../shared`` is absent; ``--feeds 5,20,1000``
 adds it at other sizes).
@@ -42,6 +42,7 @@ from aggregator.storyindex import StoryIndex  # noqa: E402
 TUNING = REPO / "tests" / "data" / "stories" / "stories.jsonl"
 HELDOUT = REPO / "tests" / "data" / "stories" / "heldout" / "stories.jsonl"
 WRITTEN = REPO / "tests" / "data" / "stories" / "written" / "stories.jsonl"
+WRITTEN2 = REPO / "tests" / "data" / "stories" / "written2" / "stories.jsonl"
 BENCH = REPO.parent / "shared" / "bench"
 Record = dict[str, object]
 
@@ -202,6 +203,7 @@ def main() -> None:
         "tuning (stories.jsonl)": load_set(TUNING),
         "held-out (heldout/)": load_set(HELDOUT),
         "written tuning (written/)": load_set(WRITTEN),
+        "written tuning 2 (written2/)": load_set(WRITTEN2),
     }
     if BENCH.is_dir():
         sets["generated 60x50 (shared/bench)"] = generated_set()

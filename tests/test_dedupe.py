@@ -336,6 +336,48 @@ def test_a_sentence_a_feed_repeats_carries_no_weight() -> None:
     assert len(set(found.values())) == 8
 
 
+KISQALI_TAKE = (
+    "Quick takes: Kisqali cleared in early breast cancer, measles in Ontario, dengue in Dhaka",
+    "The FDA approved Novartis' Kisqali (ribociclib) for HR-positive early breast cancer at high "
+    "risk of recurrence, after the NATALEE trial of 5,101 patients. Ontario reported 12 more "
+    "measles cases. Dhaka hospitals admitted 900 dengue patients in a day.",
+)
+H5N1_TAKE = (
+    "Quick takes: H5N1 in Iowa pigs, cholera in Sudan, polio in Pakistan",
+    "USDA confirmed H5N1 in a commercial pig herd in Iowa. Sudan reported 2,100 cholera cases. "
+    "Pakistan recorded two more wild poliovirus cases.",
+)
+
+
+def feed_document(source: str, texts: Sequence[tuple[str, str]], start: int) -> list[StoryItem]:
+    """One fetched feed document: its items' terms weighed by how often it repeats them."""
+    sigs = document_levels([signature(*text) for text in texts])
+    return [
+        StoryItem(start + n, source, "news", "news", T0 + timedelta(hours=start + n), f"g{n}", sig)
+        for n, sig in enumerate(sigs)
+    ]
+
+
+def test_a_digest_under_a_label_its_feed_repeats_joins_none_of_its_stories() -> None:
+    wire = feed_document("wire", [APPROVAL], 1)
+    takes = feed_document("cidrap", [KISQALI_TAKE, H5N1_TAKE], 10)
+    assert stories(wire + takes) == {1: 1, 10: 10, 11: 11}
+
+
+def test_a_headline_label_the_feed_uses_once_is_no_column() -> None:
+    found = stories(
+        feed_document("wire", [APPROVAL], 1) + feed_document("cidrap", [KISQALI_TAKE], 10)
+    )
+    assert found == {1: 1, 10: 1}
+
+
+def test_a_one_word_label_an_outlet_heads_its_news_with_is_no_column() -> None:
+    studies = [("Study: " + REWRITE[0], REWRITE[1]), ("Study: Night shifts and Parkinson's", BLAND)]
+    assert (
+        stories(feed_document("wire", [APPROVAL], 1) + feed_document("daily", studies, 10))[10] == 1
+    )
+
+
 def test_an_interned_signature_weighs_every_pair_as_the_original() -> None:
     [original, other] = document_levels([signature(*APPROVAL), signature(*APPROVAL[::-1])])
     shared = original.interned()

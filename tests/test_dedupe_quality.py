@@ -2,11 +2,11 @@
 
 The set was written by hand apart from the matching rules and is never used
 to tune them (its README). The floors below are the quality measured when the
-rules were last changed, kept as a guard against regressions; they are below
-the goal of issue 9 (precision 0.97, recall 0.90), which is not met yet.
-``benchmarks/dedupe_quality.py`` prints every set. The hand-written tuning set
-(tests/data/stories/written/) is only checked for shape here: its scores are
-printed by the benchmark, never asserted.
+rules were last changed, kept as a guard against regressions: precision is at
+the goal of issue 9 (0.97), recall below it (0.90 is not met yet).
+``benchmarks/dedupe_quality.py`` prints every set. The hand-written tuning sets
+(tests/data/stories/written/ and written2/) are only checked for shape here:
+their scores are printed by the benchmark, never asserted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from types import ModuleType
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PRECISION_FLOOR = 0.93
+PRECISION_FLOOR = 0.97
 RECALL_FLOOR = 0.74
 
 
@@ -46,12 +46,15 @@ def test_the_heldout_set_has_the_promised_shape(quality: ModuleType) -> None:
     assert len(records) >= 150 and len(stories) >= 50
 
 
-def test_the_written_tuning_set_has_the_promised_shape(quality: ModuleType) -> None:
-    records = quality.load_set(quality.WRITTEN)
+@pytest.mark.parametrize(("name", "first_id"), [("WRITTEN", 200001), ("WRITTEN2", 300001)])
+def test_the_written_tuning_sets_have_the_promised_shape(
+    quality: ModuleType, name: str, first_id: int
+) -> None:
+    records = quality.load_set(getattr(quality, name))
     ids = [r["id"] for r in records]
     stories = Counter(r["story"] for r in records)
     assert len(records) >= 240 and len(stories) >= 70
-    assert len(set(ids)) == len(ids) and min(ids) == 200001
+    assert len(set(ids)) == len(ids) and min(ids) == first_id
     assert max(stories.values()) <= 8
     assert {r["kind"] for r in records} <= {"news", "article", "video", "conference"}
 

@@ -31,6 +31,22 @@ STORY = Entry(
 )
 
 
+KISQALI = (
+    "<p>The FDA on Tuesday approved Kisqali (ribociclib), Novartis' CDK4/6 inhibitor, for adults "
+    "with HR-positive early breast cancer at high risk of recurrence. The decision rests on the "
+    "phase 3 NATALEE trial of 5,101 patients, in which ribociclib cut the risk of recurrence by "
+    "25%.</p>",
+    "<p>Novartis said Tuesday that regulators cleared Kisqali to treat early breast cancer after "
+    "the NATALEE study showed a 25% lower risk of recurrence among 5,101 patients. Common side "
+    "effects included neutropenia.</p>",
+    "<p>The FDA approved Novartis' Kisqali (ribociclib) for HR-positive early breast cancer at "
+    "high risk of recurrence, after the NATALEE trial of 5,101 patients. Ontario reported 12 "
+    "more measles cases. Dhaka hospitals admitted 900 dengue patients in a day.</p>",
+    "<p>USDA confirmed H5N1 in a commercial pig herd in Iowa. Sudan reported 2,100 cholera "
+    "cases. Pakistan recorded two more wild poliovirus cases.</p>",
+)
+
+
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     with LocalServer() as server:
@@ -102,6 +118,33 @@ def test_same_story_in_two_feeds_is_one_item_with_two_sources(
     refresh_all(settings, store)
     assert count(store, Item) == 1
     assert count(store, ItemSource) == 4
+
+
+def test_a_columns_digest_stays_apart_from_the_stories_it_sums_up(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """CIDRAP-style "Quick takes: ..." items retell one sentence of several stories each;
+    the label the feed repeats marks them as a column's, so none joins those stories."""
+    story = Entry("FDA approves Kisqali (ribociclib) for early breast cancer",
+                  "https://wire.example.org/kisqali", "w-1", KISQALI[0])  # fmt: skip
+    rewrite = Entry("Novartis wins FDA nod for Kisqali in early breast cancer",
+                    "https://outlet.example.org/kisqali", "o-1", KISQALI[1])  # fmt: skip
+    takes = [
+        Entry("Quick takes: Kisqali cleared in early breast cancer, measles in Ontario",
+              "https://cidrap.example.org/qt-1", "c-1", KISQALI[2]),
+        Entry("Quick takes: H5N1 in Iowa pigs, cholera in Sudan, polio in Pakistan",
+              "https://cidrap.example.org/qt-2", "c-2", KISQALI[3]),
+    ]  # fmt: skip
+    sources = []
+    for name, entries in (("wire", [story]), ("outlet", [rewrite]), ("cidrap", takes)):
+        server.route(f"/{name}.xml", served(rss(entries)))
+        sources.append((name, server.url(f"/{name}.xml"), "news"))
+    refresh_all(settings_for(tmp_path, database_url, sources), store)
+    with store.session() as session:
+        rows = {title: story for title, story in session.execute(select(Item.title, Item.story_id))}
+    assert rows[rewrite.title] == rows[story.title]
+    assert all(rows[take.title] not in (rows[story.title], None) for take in takes)
+    assert len({rows[take.title] for take in takes}) == 2
 
 
 def test_edited_entry_is_updated_in_place(
