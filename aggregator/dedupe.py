@@ -81,6 +81,7 @@ DEFAULT_THRESHOLD = 0.1
 FOLLOW_UP_GAP = timedelta(hours=72)
 FOLLOW_UP_PENALTY = 0.15
 SHARED_TRIAL_FACTOR = 0.5
+SHARED_DRUG_FACTOR = 0.7  # both headlines name one drug: a subject, if not yet one event
 BOILERPLATE_THRESHOLD = 0.7
 TITLE_WEIGHT = 1.5  # a headline term counts half again: headlines name the story
 ABBREVIATION_LENGTHS = range(2, 7)
@@ -551,8 +552,19 @@ def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bo
 
 
 def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:
-    """How similar a pair that survived ``vetoed`` must be to be one story."""
-    required = threshold * SHARED_TRIAL_FACTOR if a.sig.trials & b.sig.trials else threshold
+    """How similar a pair that survived ``vetoed`` must be to be one story.
+
+    Less when both name one trial, or both headlines one drug (brand or generic): a
+    syndicated launch is retold in words of every outlet's own, while the drug's
+    name, shared by every item on it in the window, weighs little in the cosine.
+    A drug has several trials and approvals, so it lowers the bar less than a trial.
+    """
+    if a.sig.trials & b.sig.trials:
+        required = threshold * SHARED_TRIAL_FACTOR
+    elif a.sig.headline_drugs & b.sig.headline_drugs:
+        required = threshold * SHARED_DRUG_FACTOR
+    else:
+        required = threshold
     if a.sig.boilerplate or b.sig.boilerplate:
         required = max(required, BOILERPLATE_THRESHOLD)
     if abs(a.published - b.published) > FOLLOW_UP_GAP:

@@ -19,6 +19,7 @@ from aggregator.dedupe import (
     choose_representative,
     document_levels,
     is_boilerplate_title,
+    required_score,
     shares_enough,
     signature,
     similarity,
@@ -83,6 +84,17 @@ def test_recurring_digest_titles_are_boilerplate(title: str) -> None:
 
 def test_a_syndicated_rewrite_joins_the_earlier_items_story() -> None:
     assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)]) == {1: 1, 2: 1}
+
+
+def test_a_drug_both_headlines_name_lowers_the_bar_less_than_a_shared_trial() -> None:
+    brand = item(1, ("Wegovy approved for heart failure", "Novo Nordisk said on Friday."), "a")
+    generic = item(2, ("Semaglutide cleared in heart failure", "Regulators agreed."), "b", 3)
+    other = item(3, ("Heart failure drug cleared", "Regulators agreed."), "c", 3)
+    trial = item(4, ("ORBIT-14: semaglutide in heart failure", "The ORBIT-14 trial."), "d", 3)
+    trial_too = item(5, ("Wegovy wins ORBIT-14", "Results of ORBIT-14."), "e", 3)
+    assert required_score(brand, other) == pytest.approx(0.1)
+    assert required_score(brand, generic) == pytest.approx(0.07)
+    assert required_score(trial, trial_too) == pytest.approx(0.05)
 
 
 def test_a_brand_name_and_its_generic_name_are_one_term() -> None:
