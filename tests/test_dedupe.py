@@ -18,12 +18,14 @@ from aggregator.dedupe import (
     StoryItem,
     choose_representative,
     document_levels,
+    encode_levels,
     is_boilerplate_title,
     required_score,
     shares_enough,
     signature,
     similarity,
     vetoed,
+    with_levels,
 )
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
@@ -374,6 +376,13 @@ def test_a_digest_under_a_label_its_feed_repeats_joins_none_of_its_stories() -> 
     wire = feed_document("wire", [APPROVAL], 1)
     takes = feed_document("cidrap", [KISQALI_TAKE, H5N1_TAKE], 10)
     assert stories(wire + takes) == {1: 1, 10: 10, 11: 11}
+
+
+def test_a_column_stays_a_column_when_its_item_is_loaded_back_from_the_database() -> None:
+    column = feed_document("cidrap", [KISQALI_TAKE, H5N1_TAKE], 10)[0].sig
+    stored = encode_levels(column)
+    assert column.boilerplate and with_levels(signature(*KISQALI_TAKE), stored).boilerplate
+    assert not signature(*KISQALI_TAKE).boilerplate
 
 
 def test_a_headline_label_the_feed_uses_once_is_no_column() -> None:
