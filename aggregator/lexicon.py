@@ -11,7 +11,9 @@ lists:
   journals that headlines name as the source of the news ("FDA approves ...",
   "..., NEJM study finds"). Two headlines naming different ones report
   different decisions or papers (an FDA approval and an EMA opinion on one drug
-  are two stories).
+  are two stories). ``ADVISES`` adds the agency a committee advises, which
+  headlines name for the committee's vote ("ACIP backs ..." / "CDC vaccine
+  advisers vote ...").
 * ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
   for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
 * ``EQUIVALENTS``: the plain-language and the clinical name of one thing
@@ -120,9 +122,15 @@ hospitalization: hospitalised | hospitalized
 """
 
 
+# A committee and the agency it advises: headlines name either for the committee's vote
+# ("ACIP backs ..." / "CDC vaccine advisers vote ...").
+ADVISES = {"ACIP": "CDC", "CHMP": "EMA"}
+
+
 def authorities(words: Iterable[str]) -> frozenset[str]:
-    """The authorities among raw (as-written) words."""
-    return frozenset(word for word in words if word in AUTHORITIES)
+    """The authorities among raw (as-written) words, with the agency a committee advises."""
+    found = {word for word in words if word in AUTHORITIES}
+    return frozenset(found | {ADVISES[word] for word in found if word in ADVISES})
 
 
 def concepts(words: Sequence[str]) -> frozenset[str]:

@@ -99,6 +99,18 @@ def test_a_drug_both_headlines_name_lowers_the_bar_less_than_a_shared_trial() ->
     assert required_score(trial, trial_too) == pytest.approx(0.05)
 
 
+def test_a_committee_vote_named_after_its_agency_is_one_story() -> None:
+    acip = ("ACIP backs single-dose HPV vaccination for children",
+            "The Advisory Committee on Immunization Practices voted 11-1 on Thursday to "
+            "recommend a single dose of HPV vaccine for children aged 9 to 14.")  # fmt: skip
+    cdc = ("CDC vaccine advisers vote for a single HPV shot for children",
+           "Vaccine advisers to the CDC voted 11-1 on Thursday for one dose of HPV vaccine "
+           "instead of two for children aged 9 to 14.")  # fmt: skip
+    fda = ("FDA backs single-dose HPV vaccination for children", acip[1])
+    assert stories([item(1, acip, "stat"), item(2, cdc, "ap", 2)]) == {1: 1, 2: 1}
+    assert stories([item(1, acip, "stat"), item(2, fda, "ap", 2)]) == {1: 1, 2: 2}
+
+
 def test_a_brand_name_and_its_generic_name_are_one_term() -> None:
     brand = signature("Wegovy cuts heart attacks", "")
     generic = signature("Semaglutide cuts heart attacks", "")
