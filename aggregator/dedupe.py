@@ -401,7 +401,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
         sig._body,
         sig.words,
         (sig.abbreviations, sig.trials, sig.numbers, sig.headline_numbers, sig.entities),
-        sig.boilerplate or _names_a_column(codes),
+        sig.boilerplate or _names_a_column(codes, sig._body),
         (sig.headline_authorities, sig.headline_drugs),
     )
 
@@ -658,7 +658,7 @@ def column_term(title: str) -> frozenset[str]:
     word ("Study:", "FDA:") is how an outlet heads its news, and a figure ("AHA
     2026:") a meeting's coverage: both tell one story each.
     """
-    match = _LABEL.match(title)
+    match = _LABEL.match(title) if ":" in title else None
     if match is None:
         return _NOTHING
     words = match.group(1).lower().split()
@@ -667,9 +667,14 @@ def column_term(title: str) -> frozenset[str]:
     return frozenset({COLUMN_PREFIX + _digest(words)})
 
 
-def _names_a_column(codes: Mapping[str, int]) -> bool:
-    """Whether the item's feed document repeats its headline's label (``column_term``)."""
-    return any(code & _LEVEL for term, code in codes.items() if term.startswith(COLUMN_PREFIX))
+def _names_a_column(codes: dict[str, int], body: int) -> bool:
+    """Whether the item's feed document repeats its headline's label (``column_term``),
+    a headline-only term: after the summary's ``body`` terms in ``codes``."""
+    return any(
+        code & _LEVEL
+        for term, code in islice(codes.items(), body, None)
+        if term.startswith(COLUMN_PREFIX)
+    )
 
 
 def stands_alone(term: str) -> bool:
