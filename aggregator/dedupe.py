@@ -527,28 +527,37 @@ def with_levels(sig: Signature, encoded: str | None) -> Signature:
 
 def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:
     """Hard evidence that two items are two stories, however much wording they share."""
+    return veto(a, b, window) is not None
+
+
+def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str | None:
+    """What keeps two items apart (``vetoed``), named, or None: the first that applies.
+
+    Named so that a miss can be traced to its rule (``benchmarks/dedupe_quality.py
+    --why``); the matcher only asks whether there is one.
+    """
     if a.source_id == b.source_id or a.item_id == b.item_id:
-        return True
+        return "same source"
     group = KIND_GROUPS.get(a.kind)
     if group is None or group != KIND_GROUPS.get(b.kind):
-        return True
+        return "kinds"
     if abs(a.published - b.published) > window:
-        return True
+        return "window"
     if _identifiers_differ(a.identifiers, b.identifiers):
-        return True
+        return "identifiers"
     if a.sig.trials and b.sig.trials and not a.sig.trials & b.sig.trials:
-        return True
+        return "trials"
     if _headlines_disagree(a.sig, b.sig):
-        return True
+        return "headline figures"
     cited_a, cited_b = a.sig.headline_authorities, b.sig.headline_authorities
     if cited_a and cited_b and not cited_a & cited_b:
-        return True
+        return "cited authorities"
     if _drugs_differ(a.sig, b.sig):
-        return True
+        return "headline drugs"
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
-        return True
-    return _names_differ(a.sig, b.sig)
+        return "figures"
+    return "names" if _names_differ(a.sig, b.sig) else None
 
 
 def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:

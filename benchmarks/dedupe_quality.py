@@ -15,8 +15,9 @@ feed-document weights of ``dedupe.document_levels`` (a source's items in the
 set stand for its feed document), and ``storyindex.StoryIndex``, fed per
 source in 6-hour fetch slots in time order; a second run feeds the slots in a
 shuffled order and must give the same stories. A pair counts as predicted
-same-story when both items end in one story. It tunes nothing. Run:
-``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T]``.
+same-story when both items end in one story. It tunes nothing. ``--why`` also
+counts, for the tuning sets only, the rule that parts each missed pair. Run:
+``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T] [--why]``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from aggregator.dedupe import DEFAULT_THRESHOLD, StoryItem, document_levels, signature  # noqa: E402
+from aggregator.dedupe import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    StoryItem,
+    document_levels,
+    required_score,
+    shares_enough,
+    signature,
+    similarity,
+    veto,
+)
 from aggregator.storyindex import StoryIndex  # noqa: E402
 
 TUNING = REPO / "tests" / "data" / "stories" / "stories.jsonl"
@@ -167,6 +177,43 @@ def score(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Sc
     )
 
 
+def why_missed(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Counter[str]:
+    """Why the same-story pairs that end in two stories were missed: the first rule that
+    turns the later item down (a veto by name, too few shared rare terms, a score under
+    the bar), else "leader-only" (it matches, but the earlier item does not lead its
+    story, or the later item joined a closer leader). Term rarity is counted over the
+    whole set, not each pair's window, so this is a guide, not the decision itself.
+    Also counts the wrong merges ("merged apart stories"). For tuning sets only."""
+    items = story_items(records)
+    stories = cluster(items, threshold)
+    label = {int(str(r["id"])): r["story"] for r in records}
+    index = StoryIndex(threshold=threshold)
+    for item in items:
+        index.load(item, stories[item.item_id])
+    reasons: Counter[str] = Counter()
+    ordered = sorted(items, key=lambda item: item.order)
+    for at, later in enumerate(ordered):
+        for earlier in ordered[:at]:
+            same = label[earlier.item_id] == label[later.item_id]
+            together = stories[earlier.item_id] == stories[later.item_id]
+            if together and not same:
+                reasons["merged apart stories"] += 1
+            elif same and not together:
+                reasons[_refusal(later, earlier, index, threshold)] += 1
+    return reasons
+
+
+def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold: float) -> str:
+    named = veto(later, earlier, index.window)
+    if named is not None:
+        return f"veto: {named}"
+    if not shares_enough(later.sig, earlier.sig, index.rarity):
+        return "too few shared rare terms"
+    if similarity(later.sig, earlier.sig, index.rarity) < required_score(later, earlier, threshold):
+        return "score under the bar"
+    return "leader-only"
+
+
 def pairs(groups: Iterable[tuple[int, object]]) -> set[tuple[int, int]]:
     """All unordered id pairs that share a group label."""
     by_group: dict[object, list[int]] = {}
@@ -198,10 +245,15 @@ def main() -> None:
         help="also the shared generated corpus at these feed counts (comma-separated, 50 items "
         "each): small deployments and large ones, where every word of a story may be common",
     )
+    parser.add_argument(
+        "--why",
+        action="store_true",
+        help="also say why each tuning set's missed pairs were missed (never the held-out set)",
+    )
     args = parser.parse_args()
     sets = {
         "tuning (stories.jsonl)": load_set(TUNING),
-        "held-out (heldout/)": load_set(HELDOUT),
+        "held-out (heldout/)": (heldout := load_set(HELDOUT)),
         "written tuning (written/)": load_set(WRITTEN),
         "written tuning 2 (written2/)": load_set(WRITTEN2),
     }
@@ -217,6 +269,14 @@ def main() -> None:
             f"{name:32} {len(records):5}  {s.precision:9.4f}  {s.recall:6.4f}  {s.stories:7}"
             f"  {s.largest:7}  {'same' if s.same_when_shuffled else 'DIFFERENT'}"
         )
+    if args.why:
+        for name, records in sets.items():
+            if records is heldout:
+                continue  # tuning on it would end its use as a held-out set
+            reasons = why_missed(records, args.threshold)
+            print(f"\n{name}: pairs by the first rule that parts them")
+            for reason, count in reasons.most_common():
+                print(f"  {count:6}  {reason}")
 
 
 if __name__ == "__main__":

@@ -69,3 +69,12 @@ def test_heldout_recall_stays_above_its_floor(heldout: object) -> None:
 
 def test_shuffled_arrival_gives_the_same_heldout_stories(heldout: object) -> None:
     assert heldout.same_when_shuffled  # type: ignore[attr-defined]
+
+
+def test_why_accounts_for_every_missed_pair_and_every_wrong_merge(quality: ModuleType) -> None:
+    records = quality.load_set(quality.WRITTEN2)
+    scores = quality.score(records)
+    reasons = quality.why_missed(records)
+    hits = round(scores.recall * scores.true_pairs)
+    assert reasons.pop("merged apart stories") == scores.predicted_pairs - hits
+    assert sum(reasons.values()) == scores.true_pairs - hits
