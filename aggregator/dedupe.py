@@ -72,6 +72,7 @@ from itertools import islice, pairwise
 
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
+from aggregator.places import places, with_countries
 from aggregator.records import authority
 from aggregator.sanitize import html_to_text
 
@@ -208,8 +209,10 @@ class Signature:
         "headline_authorities",
         "headline_drugs",
         "headline_numbers",
+        "headline_places",
         "norm",
         "numbers",
+        "places",
         "trials",
         "words",
     )
@@ -227,6 +230,8 @@ class Signature:
     entities: frozenset[str]  # terms written as names (capitalised, with digits)
     headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
     headline_drugs: frozenset[str]  # generic names of the drugs the headline names
+    places: frozenset[str]  # ISO 3166 codes of the places it names, with their countries
+    headline_places: frozenset[str]  # ISO 3166 codes of the places the headline names
 
     def __init__(
         self,
@@ -242,6 +247,8 @@ class Signature:
         title_only: AbstractSet[str] = _NOTHING,
         headline_authorities: frozenset[str] = _NOTHING,
         headline_drugs: frozenset[str] = _NOTHING,
+        places: frozenset[str] = _NOTHING,
+        headline_places: frozenset[str] = _NOTHING,
         levels: Mapping[str, int] | None = None,
     ) -> None:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
@@ -258,9 +265,9 @@ class Signature:
             codes,
             len(body),
             words,
-            (abbreviations, trials, numbers, headline_numbers, entities),
+            (abbreviations, trials, numbers, headline_numbers, entities, places),
             boilerplate,
-            (headline_authorities, headline_drugs),
+            (headline_authorities, headline_drugs, headline_places),
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -323,10 +330,13 @@ class Signature:
                     self.numbers,
                     self.headline_numbers,
                     self.entities,
+                    self.places,
                 )
             ),
             self.boilerplate,
-            (shared(self.headline_authorities), shared(self.headline_drugs)),
+            tuple(
+                map(shared, (self.headline_authorities, self.headline_drugs, self.headline_places))
+            ),
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
             shared=True,
         )
@@ -379,12 +389,16 @@ def _build(
     put(sig, "norm", derived[1])
     put(sig, "words", words)
     for name, values in zip(
-        ("abbreviations", "trials", "numbers", "headline_numbers", "entities"), figures, strict=True
+        ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places"),
+        figures,
+        strict=True,
     ):
         put(sig, name, values)
     put(sig, "boilerplate", boilerplate)
-    put(sig, "headline_authorities", headline[0])
-    put(sig, "headline_drugs", headline[1])
+    for name, values in zip(
+        ("headline_authorities", "headline_drugs", "headline_places"), headline, strict=True
+    ):
+        put(sig, name, values)
     return sig
 
 
@@ -400,9 +414,16 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
         codes,
         sig._body,
         sig.words,
-        (sig.abbreviations, sig.trials, sig.numbers, sig.headline_numbers, sig.entities),
+        (
+            sig.abbreviations,
+            sig.trials,
+            sig.numbers,
+            sig.headline_numbers,
+            sig.entities,
+            sig.places,
+        ),
         sig.boilerplate or _names_a_column(codes, sig._body),
-        (sig.headline_authorities, sig.headline_drugs),
+        (sig.headline_authorities, sig.headline_drugs, sig.headline_places),
     )
 
 
@@ -489,6 +510,8 @@ def signature(title: str, text: str) -> Signature:
         title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
+        places=with_countries(places(tokens)),
+        headline_places=places(title_tokens),
     )
 
 
@@ -554,6 +577,8 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
         return "cited authorities"
     if _drugs_differ(a.sig, b.sig):
         return "headline drugs"
+    if _places_differ(a.sig, b.sig):
+        return "places"
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return "figures"
@@ -766,6 +791,16 @@ def _headlines_disagree(a: Signature, b: Signature) -> bool:
     if not heads_a or not heads_b or _figures_agree(heads_a, heads_b):
         return False
     return not (_figures_agree(heads_a, b.numbers) and _figures_agree(heads_b, a.numbers))
+
+
+def _places_differ(a: Signature, b: Signature) -> bool:
+    """Both headlines name places and neither item names a place the other's headline
+    names: a case in California and a case in Cambodia, one launch in Germany and one
+    in Brazil. A region is in its country ("Texas" meets "US"), and one side naming
+    the other's place anywhere is enough: a wire story on Cambodia's case may recall
+    California's."""
+    heads_a, heads_b = a.headline_places, b.headline_places
+    return bool(heads_a and heads_b and not (heads_a & b.places or heads_b & a.places))
 
 
 def _drugs_differ(a: Signature, b: Signature) -> bool:

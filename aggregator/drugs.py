@@ -183,7 +183,8 @@ _INN_STEMS = re.compile(
     r"""(mab|tinib|rafenib|ciclib|lisib|parib|degib|zomib|gliflozin|glutide|gliptin
         |siran|rsen|prazole|sartan|pril|olol|dipine|vastatin|floxacin|cillin|cycline
         |mycin|xaban|gatran|parin|lukast|setron|triptan|dronate|previr|buvir|navir
-        |tegravir|vir)$""",
+        |tegravir|vir|glipron|trapib|bactam|plase|sentan|coxib|afil
+        |atide|utide|etide|lintide)$""",  # peptides; not "-ptide" (peptide), "-ntide" (eventide)
     re.VERBOSE,
 )
 _INN_MIN_LENGTH = 7

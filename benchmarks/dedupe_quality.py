@@ -3,9 +3,11 @@
 Sets: ``tests/data/stories/stories.jsonl`` (generated from templates; the rules
 were tuned on it), ``tests/data/stories/heldout/stories.jsonl`` and
 ``heldout2/`` (written by hand apart from the rules; never tune on them: the
-test suite asserts floors on them), ``tests/data/stories/written/stories.jsonl``
-and ``written2/`` (each written by hand without sight of the rules or the
-other sets; tuning sets: their figures are printed, never asserted), and the
+test suite asserts floors on them), ``tests/data/stories/written/stories.jsonl``,
+``written2/`` and ``written3/`` (each written by hand without sight of the
+rules or the other sets; written3 is half hard negatives: several news events
+about one drug, company or outbreak within days; tuning sets: their figures
+are printed, never asserted), and the
 shared generated corpus
 (``../shared/bench/gen_feeds.py``, 60 feeds x 50 items, seed 42, with shared
 boilerplate sentences; skipped when ``../shared`` is absent; ``--feeds 5,20,1000``
@@ -55,6 +57,7 @@ HELDOUT = REPO / "tests" / "data" / "stories" / "heldout" / "stories.jsonl"
 HELDOUT2 = REPO / "tests" / "data" / "stories" / "heldout2" / "stories.jsonl"
 WRITTEN = REPO / "tests" / "data" / "stories" / "written" / "stories.jsonl"
 WRITTEN2 = REPO / "tests" / "data" / "stories" / "written2" / "stories.jsonl"
+WRITTEN3 = REPO / "tests" / "data" / "stories" / "written3" / "stories.jsonl"
 BENCH = REPO.parent / "shared" / "bench"
 Record = dict[str, object]
 
@@ -259,6 +262,7 @@ def main() -> None:
         "held-out 2 (heldout2/)": (heldout2 := load_set(HELDOUT2)),
         "written tuning (written/)": load_set(WRITTEN),
         "written tuning 2 (written2/)": load_set(WRITTEN2),
+        "written tuning 3 (written3/)": load_set(WRITTEN3),
     }
     if BENCH.is_dir():
         sets["generated 60x50 (shared/bench)"] = generated_set()

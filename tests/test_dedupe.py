@@ -24,6 +24,7 @@ from aggregator.dedupe import (
     shares_enough,
     signature,
     similarity,
+    veto,
     vetoed,
     with_levels,
 )
@@ -97,6 +98,25 @@ def test_a_drug_both_headlines_name_lowers_the_bar_less_than_a_shared_trial() ->
     assert required_score(brand, other) == pytest.approx(0.1)
     assert required_score(brand, generic) == pytest.approx(0.07)
     assert required_score(trial, trial_too) == pytest.approx(0.05)
+
+
+def test_headlines_naming_different_places_are_different_stories() -> None:
+    california = ("California reports human H5N1 case in dairy worker",
+                  "State health officials confirmed avian influenza in a farm worker "
+                  "with conjunctivitis; the virus was the B3.13 genotype.")  # fmt: skip
+    cambodia = ("Human H5N1 case reported in Cambodia",
+                "Health officials confirmed avian influenza in a farm worker with "
+                "conjunctivitis; the virus was the B3.13 genotype.")  # fmt: skip
+    assert veto(item(1, california, "cidrap"), item(2, cambodia, "who", 2)) == "places"
+
+
+def test_a_headlines_region_meets_the_others_country_or_text() -> None:
+    texas = ("Texas measles outbreak grows to 90 cases", "Lubbock County reported six more.")
+    national = ("US measles cases climb", "Most are in Texas, where Lubbock County leads.")
+    cambodia = ("Human H5N1 case reported in Cambodia", "It follows a case in California.")
+    california = ("California reports human H5N1 case", "The worker recovered.")
+    assert veto(item(1, texas, "a"), item(2, national, "b", 1)) != "places"
+    assert veto(item(1, california, "a"), item(2, cambodia, "b", 1)) != "places"
 
 
 def test_a_committee_vote_named_after_its_agency_is_one_story() -> None:

@@ -27,13 +27,30 @@ def test_the_generics_are_the_drug_names() -> None:
     assert "semaglutide" in drug_names()
 
 
-@pytest.mark.parametrize("word", ["donanemab", "zilebesiran", "tarvelimab", "nirmatrelvir"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "donanemab",
+        "zilebesiran",
+        "tarvelimab",
+        "nirmatrelvir",
+        "orforglipron",  # -glipron: non-peptide GLP-1 agonists
+        "obicetrapib",  # -trapib: CETP inhibitors
+        "taniborbactam",  # -bactam: beta-lactamase inhibitors
+        "retatrutide",  # peptides: -tide after a vowel or n (not "peptide")
+        "desmoteplase",  # -plase: plasminogen activators
+        "cagrilintide",  # -lintide: amylin analogues
+        "survodutide",  # -utide
+    ],
+)
 def test_a_generic_newer_than_the_dictionary_is_known_by_its_inn_stem(word: str) -> None:
     assert word not in drug_names() or word == "nirmatrelvir"
     assert is_drug_name(word)
 
 
-@pytest.mark.parametrize("word", ["april", "concept", "peptide", "clinical", "nivolumab2"])
+@pytest.mark.parametrize(
+    "word", ["april", "concept", "peptide", "riptide", "eventide", "clinical", "nivolumab2"]
+)
 def test_common_words_are_not_drug_names(word: str) -> None:
     assert not is_drug_name(word)
 
