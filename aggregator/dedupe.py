@@ -71,7 +71,7 @@ from functools import lru_cache
 from itertools import islice, pairwise
 
 from aggregator.drugs import generic_names, is_drug_name
-from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts
+from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
 from aggregator.places import places, with_countries
 from aggregator.records import authority
 from aggregator.sanitize import html_to_text
@@ -208,6 +208,7 @@ class Signature:
         "entities",
         "headline_authorities",
         "headline_drugs",
+        "headline_events",
         "headline_numbers",
         "headline_places",
         "norm",
@@ -232,6 +233,7 @@ class Signature:
     headline_drugs: frozenset[str]  # generic names of the drugs the headline names
     places: frozenset[str]  # ISO 3166 codes of the places it names, with their countries
     headline_places: frozenset[str]  # ISO 3166 codes of the places the headline names
+    headline_events: frozenset[str]  # the kinds of event it headlines (``lexicon.EVENTS``)
 
     def __init__(
         self,
@@ -249,6 +251,7 @@ class Signature:
         headline_drugs: frozenset[str] = _NOTHING,
         places: frozenset[str] = _NOTHING,
         headline_places: frozenset[str] = _NOTHING,
+        headline_events: frozenset[str] = _NOTHING,
         levels: Mapping[str, int] | None = None,
     ) -> None:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
@@ -267,7 +270,7 @@ class Signature:
             words,
             (abbreviations, trials, numbers, headline_numbers, entities, places),
             boilerplate,
-            (headline_authorities, headline_drugs, headline_places),
+            (headline_authorities, headline_drugs, headline_places, headline_events),
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -335,7 +338,15 @@ class Signature:
             ),
             self.boilerplate,
             tuple(
-                map(shared, (self.headline_authorities, self.headline_drugs, self.headline_places))
+                map(
+                    shared,
+                    (
+                        self.headline_authorities,
+                        self.headline_drugs,
+                        self.headline_places,
+                        self.headline_events,
+                    ),
+                )
             ),
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
             shared=True,
@@ -396,7 +407,9 @@ def _build(
         put(sig, name, values)
     put(sig, "boilerplate", boilerplate)
     for name, values in zip(
-        ("headline_authorities", "headline_drugs", "headline_places"), headline, strict=True
+        ("headline_authorities", "headline_drugs", "headline_places", "headline_events"),
+        headline,
+        strict=True,
     ):
         put(sig, name, values)
     return sig
@@ -423,7 +436,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
             sig.places,
         ),
         sig.boilerplate or _names_a_column(codes, sig._body),
-        (sig.headline_authorities, sig.headline_drugs, sig.headline_places),
+        (sig.headline_authorities, sig.headline_drugs, sig.headline_places, sig.headline_events),
     )
 
 
@@ -512,6 +525,7 @@ def signature(title: str, text: str) -> Signature:
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
         places=with_countries(places(tokens)),
         headline_places=places(title_tokens),
+        headline_events=events(title_terms),
     )
 
 
@@ -579,6 +593,9 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
         return "headline drugs"
     if _places_differ(a.sig, b.sig):
         return "places"
+    events_a, events_b = a.sig.headline_events, b.sig.headline_events
+    if events_a and events_b and not events_a & events_b:
+        return "events"  # one company's strike and its data breach
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return "figures"

@@ -16,6 +16,12 @@ lists:
   advisers vote ...").
 * ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
   for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
+* ``EVENTS``: what kind of thing happened, as headlines word it: a deal, a
+  layoff, a strike, a data breach, a lawsuit, a recall, a forecast, a
+  shortage. One company's strike and its data breach in one week share the
+  company, its places and its people; a headline names the event. (Not an
+  approval, a trial result or a price: a rewrite headlines any of them for one
+  launch.)
 * ``EQUIVALENTS``: the plain-language and the clinical name of one thing
   ("heart attack" / "myocardial infarction", "under the skin" /
   "subcutaneous", "kidney" / "renal") and British and American spellings
@@ -41,6 +47,7 @@ it does not learn.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 # Written in capitals in headlines; matched only when so written ("NICE" the
@@ -57,6 +64,19 @@ BODY_SUBSTANCES = frozenset(
     ethanol nicotine melatonin testosterone estrogen estradiol progesterone dopamine serotonin
     histamine epinephrine fluoride urea creatinine hemoglobin collagen""".split()
 )
+
+# One line per kind of event: its name, then headline terms that name it (as the matcher
+# has them: lower case, singular, adjacent words joined by "_").
+EVENTS = """
+deal: acquire acquisition buy buyout takeover merger merge deal
+layoff: layoff lay_off job restructure restructuring workforce
+strike: strike walkout picket
+breach: breach hack hacked cyberattack ransomware
+lawsuit: sue lawsuit suit litigation settle settlement
+recall: recall
+forecast: forecast guidance earning revenue profit
+shortage: shortage
+"""
 
 # One line per concept: its name, then ways of saying it, "|"-separated (a long
 # list goes on a second line under the same name).
@@ -131,6 +151,22 @@ def authorities(words: Iterable[str]) -> frozenset[str]:
     """The authorities among raw (as-written) words, with the agency a committee advises."""
     found = {word for word in words if word in AUTHORITIES}
     return frozenset(found | {ADVISES[word] for word in found if word in ADVISES})
+
+
+def events(headline_terms: AbstractSet[str]) -> frozenset[str]:
+    """The kinds of event (``EVENTS``) a headline's terms name."""
+    return frozenset(
+        name for name, terms in _events().items() if not terms.isdisjoint(headline_terms)
+    )
+
+
+@lru_cache(maxsize=1)
+def _events() -> dict[str, frozenset[str]]:
+    table = {}
+    for line in EVENTS.strip().splitlines():
+        name, _, terms = line.partition(":")
+        table[name.strip()] = frozenset(terms.split())
+    return table
 
 
 def concepts(words: Sequence[str]) -> frozenset[str]:

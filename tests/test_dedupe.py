@@ -119,6 +119,19 @@ def test_a_headlines_region_meets_the_others_country_or_text() -> None:
     assert veto(item(1, california, "a"), item(2, cambodia, "b", 1)) != "places"
 
 
+def test_one_companys_strike_and_its_data_breach_are_two_stories() -> None:
+    body = "Kaiser Permanente, the Oakland-based health system, said on Monday that members "
+    strike = ("Kaiser Permanente nurses begin five-day strike", body + "would see delays.")
+    breach = ("Kaiser Permanente discloses vendor breach", body + "were told of the breach.")
+    assert veto(item(1, strike, "ap"), item(2, breach, "fierce", 2)) == "events"
+
+
+def test_a_deal_struck_and_a_takeover_are_one_kind_of_event() -> None:
+    struck = ("Pfizer strikes $4.3B deal for Corvexa", "Pfizer will buy Corvexa Bio.")
+    bought = ("Pfizer to acquire Corvexa Bio", "Pfizer agreed to buy Corvexa Bio.")
+    assert veto(item(1, struck, "biopharma-dive"), item(2, bought, "wire", 1)) != "events"
+
+
 def test_a_committee_vote_named_after_its_agency_is_one_story() -> None:
     acip = ("ACIP backs single-dose HPV vaccination for children",
             "The Advisory Committee on Immunization Practices voted 11-1 on Thursday to "
