@@ -80,7 +80,12 @@ DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1
 
 FOLLOW_UP_GAP = timedelta(hours=72)
-FOLLOW_UP_PENALTY = 0.15
+FOLLOW_UP_PENALTY = 0.3
+# Items published close together may clear a lower bar, in rare words alone (``prompt_bar``):
+# PROMPT_FLOOR of it for simultaneous items, rising to the whole bar at PROMPT_SPAN.
+PROMPT_FLOOR = 0.4
+PROMPT_SPAN = timedelta(hours=36)
+RARE = 1.0  # the rarity of a term few items of the window use (``storyindex.RARITY_STEPS``)
 SHARED_TRIAL_FACTOR = 0.5
 SHARED_DRUG_FACTOR = 0.7  # both headlines name one drug: a subject, if not yet one event
 BOILERPLATE_THRESHOLD = 0.7
@@ -152,7 +157,8 @@ _RAW_WORD = re.compile(r"[^\W_]+(?:['./][^\W_]+)*")  # letters of any script: M�
 # hyphen, a number. Short stems (PD-1, GLP-1, IL-23) name targets, not trials.
 # A named trial is written as an acronym or in CamelCase (KEYNOTE-522, CheckMate-233):
 # a word with one capital before its number is an ordinary noun ("Omega-3", "Covid-19").
-_TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-\d{1,4}[a-z]?)\b")
+# STELLAR-58, and names that number within a series: TROPION-Lung01, KEYNOTE-B15, CheckMate-77T
+_TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-[A-Za-z]*\d{1,4}[A-Za-z]?)\b")
 _TRIAL_CAPITALS = 2
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
@@ -621,6 +627,42 @@ def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESH
     if abs(a.published - b.published) > FOLLOW_UP_GAP:
         required += FOLLOW_UP_PENALTY
     return required
+
+
+def passing_score(
+    a: StoryItem, b: StoryItem, rarity: Rarity = _rare, threshold: float = DEFAULT_THRESHOLD
+) -> float | None:
+    """The pair's similarity if it clears its bar, else None: the whole bar
+    (``required_score``) in all the words they share, or, published close together, the
+    lower ``prompt_bar`` in their rare words alone (``rare_similarity``)."""
+    score = similarity(a.sig, b.sig, rarity)
+    required = required_score(a, b, threshold)
+    if score >= required or rare_similarity(a.sig, b.sig, rarity) >= prompt_bar(a, b, required):
+        return score
+    return None
+
+
+def prompt_bar(a: StoryItem, b: StoryItem, required: float) -> float:
+    """How much rare wording two items published close together must share to be one story:
+    PROMPT_FLOOR of the bar at no gap, rising with the gap to the whole bar at PROMPT_SPAN.
+
+    Outlets rewrite an approval or a readout within hours of each other, each in its
+    own words, and a rewrite then shares little beyond the few words that name the
+    event; coverage of another event of the same drug, company or outbreak comes
+    days later more often than hours. Only rare words count towards it
+    (``rare_similarity``): a disease or a company every item of the week names says
+    nothing more for being published the same hour. A digest (``boilerplate``) never
+    gets a lower bar.
+    """
+    if a.sig.boilerplate or b.sig.boilerplate:
+        return required
+    gap = min(1.0, abs(a.published - b.published) / PROMPT_SPAN)
+    return required * (PROMPT_FLOOR + (1 - PROMPT_FLOOR) * gap)
+
+
+def rare_similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:
+    """``similarity`` counting only the shared terms of rarity RARE (few items use them)."""
+    return similarity(a, b, lambda term: value if (value := rarity(term)) >= RARE else 0.0)
 
 
 def similarity(a: Signature, b: Signature, rarity: Rarity = _rare) -> float:

@@ -41,11 +41,11 @@ from aggregator.dedupe import (
     DEFAULT_WINDOW,
     IDENTIFYING_RARITY,
     MIN_SHARED,
+    RARE,
     StoryItem,
     is_fingerprint,
-    required_score,
+    passing_score,
     shares_enough,
-    similarity,
     stands_alone,
     vetoed,
 )
@@ -54,7 +54,7 @@ from aggregator.dedupe import (
 # (a story's own words, even syndicated by eight outlets) fully, up to 32 at 0.3,
 # more at 0.1. The steps are few and low, so a term changes rarity at most twice
 # and few items are decided again when it does.
-RARITY_STEPS = ((8, 1.0), (32, 0.3))
+RARITY_STEPS = ((8, RARE), (32, 0.3))
 COMMON = 0.1
 _STEP_EDGES = frozenset(ceiling + 1 for ceiling, _ in RARITY_STEPS)  # counts where rarity changes
 # Windows behind the newest item after which items are let go: an arrival older
@@ -242,8 +242,7 @@ class StoryIndex:
         """The pair's similarity when they may be one story, else None."""
         if vetoed(a, b, self.window) or not shares_enough(a.sig, b.sig, self.rarity):
             return None
-        score = similarity(a.sig, b.sig, self.rarity)
-        return score if score >= required_score(a, b, self.threshold) else None
+        return passing_score(a, b, self.rarity, self.threshold)
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,

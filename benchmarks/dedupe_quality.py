@@ -44,10 +44,9 @@ from aggregator.dedupe import (  # noqa: E402
     DEFAULT_THRESHOLD,
     StoryItem,
     document_levels,
-    required_score,
+    passing_score,
     shares_enough,
     signature,
-    similarity,
     veto,
 )
 from aggregator.storyindex import StoryIndex  # noqa: E402
@@ -215,7 +214,7 @@ def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold:
         return f"veto: {named}"
     if not shares_enough(later.sig, earlier.sig, index.rarity):
         return "too few shared rare terms"
-    if similarity(later.sig, earlier.sig, index.rarity) < required_score(later, earlier, threshold):
+    if passing_score(later, earlier, index.rarity, threshold) is None:
         return "score under the bar"
     return "leader-only"
 

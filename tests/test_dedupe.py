@@ -20,6 +20,7 @@ from aggregator.dedupe import (
     document_levels,
     encode_levels,
     is_boilerplate_title,
+    passing_score,
     required_score,
     shares_enough,
     signature,
@@ -178,6 +179,17 @@ def test_the_representative_is_the_earliest_item() -> None:
 def test_the_number_in_a_trials_name_is_not_a_figure() -> None:
     sig = signature("Positive topline results for Kisunla in phase 2 STELLAR-58 study", "")
     assert sig.trials == {"STELLAR-58"} and sig.headline_numbers == frozenset()
+
+
+@pytest.mark.parametrize("name", ["TROPION-Lung01", "KEYNOTE-B15", "CheckMate-77T"])
+def test_a_trial_numbered_within_its_series_is_a_trial(name: str) -> None:
+    assert signature(f"{name} meets its primary endpoint", "").trials == {name.upper()}
+
+
+def test_items_naming_two_trials_of_one_series_are_two_stories() -> None:
+    lung = item(1, ("DESTINY-Lung04 meets its goal", "Trastuzumab deruxtecan in NSCLC."), "a")
+    breast = item(2, ("DESTINY-Breast09 meets its goal", "Trastuzumab deruxtecan in NSCLC."), "b")
+    assert veto(lung, breast) == "trials"
 
 
 @pytest.mark.parametrize("word", ["Omega-3", "Covid-19"])
@@ -339,6 +351,37 @@ def test_a_lay_rewrite_of_a_clinical_headline_joins_its_story() -> None:
         "An under-the-skin shot given twice a year reduced heart attacks in the ORION-4 study.",
     )
     assert stories([item(1, clinical, "journal"), item(2, lay, "consumer", 3)]) == {1: 1, 2: 1}
+
+
+LAUNCH = (
+    "Lilly wins FDA approval for orforglipron obesity pill",
+    "Eli Lilly said the agency cleared orforglipron for adults with obesity. A month's supply "
+    "will list at $149 through LillyDirect, its direct-to-patient pharmacy, from early next month.",
+)
+EXPLAINER = (
+    "New weight pill arrives: what family doctors should tell patients",
+    "Family doctors will field questions this week about the newly cleared tablet, sold through "
+    "LillyDirect. Insurers have yet to say whether they will cover orforglipron, and clinicians "
+    "worry about shortages like those that hit injectable therapies. Patients with diabetes, "
+    "kidney disease or a history of pancreatitis should talk to their physician first.",
+)
+
+
+def only_the_launch_is_rare(term: str) -> float:
+    """The window's rarity of each term: the drug and its pharmacy are news this week."""
+    return 1.0 if term in {"orforglipron", "lillydirect"} else 0.1
+
+
+def test_a_rewrite_hours_after_an_event_may_share_less_of_its_wording_than_days_after() -> None:
+    launch = item(1, LAUNCH, "wire")
+    hours_later, days_later = item(2, EXPLAINER, "trade", 2), item(3, EXPLAINER, "trade", 40)
+    assert passing_score(launch, hours_later, only_the_launch_is_rare) is not None
+    assert passing_score(launch, days_later, only_the_launch_is_rare) is None
+
+
+def test_words_many_items_use_never_lower_the_bar_however_close_in_time() -> None:
+    launch, hours_later = item(1, LAUNCH, "wire"), item(2, EXPLAINER, "trade", 2)
+    assert passing_score(launch, hours_later, lambda term: 0.3) is None
 
 
 def crowded_window(size: int = 40) -> list[StoryItem]:
