@@ -80,7 +80,12 @@ DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_THRESHOLD = 0.1
 
 FOLLOW_UP_GAP = timedelta(hours=72)
-FOLLOW_UP_PENALTY = 0.3
+FOLLOW_UP_PENALTY = 0.15
+# The bar rises by LATE_RISE of itself from LATE_START after the earlier item to LATE_START +
+# LATE_SPAN (``required_score``), before FOLLOW_UP_PENALTY is added past FOLLOW_UP_GAP.
+LATE_START = timedelta(hours=24)
+LATE_SPAN = timedelta(hours=48)
+LATE_RISE = 0.5
 # Items published close together may clear a lower bar, in rare words alone (``prompt_bar``):
 # PROMPT_FLOOR of it for simultaneous items, rising to the whole bar at PROMPT_SPAN.
 PROMPT_FLOOR = 0.4
@@ -615,6 +620,11 @@ def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESH
     syndicated launch is retold in words of every outlet's own, while the drug's
     name, shared by every item on it in the window, weighs little in the cosine.
     A drug has several trials and approvals, so it lowers the bar less than a trial.
+
+    More the later the second item comes, from a day after the first: outlets
+    retell an event within a day, while a second event of the same drug, company
+    or outbreak (a layoff after a panel's vote, a vaccine clinic after a case
+    count) comes a day or more later, in much of the first one's wording.
     """
     if a.sig.trials & b.sig.trials:
         required = threshold * SHARED_TRIAL_FACTOR
@@ -622,9 +632,12 @@ def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESH
         required = threshold * SHARED_DRUG_FACTOR
     else:
         required = threshold
+    gap = abs(a.published - b.published)
     if a.sig.boilerplate or b.sig.boilerplate:
         required = max(required, BOILERPLATE_THRESHOLD)
-    if abs(a.published - b.published) > FOLLOW_UP_GAP:
+    else:
+        required *= 1 + LATE_RISE * min(1.0, max(0.0, (gap - LATE_START) / LATE_SPAN))
+    if gap > FOLLOW_UP_GAP:
         required += FOLLOW_UP_PENALTY
     return required
 

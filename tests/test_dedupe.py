@@ -379,6 +379,22 @@ def test_a_rewrite_hours_after_an_event_may_share_less_of_its_wording_than_days_
     assert passing_score(launch, days_later, only_the_launch_is_rare) is None
 
 
+def test_the_bar_rises_by_half_from_a_day_to_three_days_after_the_first_item() -> None:
+    launch = item(1, LAUNCH, "wire")
+    bars = [required_score(launch, item(2, EXPLAINER, "trade", hours)) for hours in (12, 48, 72)]
+    assert bars == pytest.approx([0.1, 0.125, 0.15])
+
+
+def test_a_retelling_days_later_must_share_more_than_one_the_same_day() -> None:
+    def rare(term: str) -> float:
+        return 1.0 if term in {"orforglipron", "lillydirect", "patient", "pill"} else 0.1
+
+    launch = item(1, LAUNCH, "wire")
+    same_day, days_later = item(2, EXPLAINER, "trade", 30), item(3, EXPLAINER, "trade", 60)
+    assert passing_score(launch, same_day, rare) is not None
+    assert passing_score(launch, days_later, rare) is None
+
+
 def test_words_many_items_use_never_lower_the_bar_however_close_in_time() -> None:
     launch, hours_later = item(1, LAUNCH, "wire"), item(2, EXPLAINER, "trade", 2)
     assert passing_score(launch, hours_later, lambda term: 0.3) is None
