@@ -53,6 +53,13 @@ trial" are one story when each reports the other's figure), several figures of
 which none agree (unless both name one trial), names (companies, places,
 people) of which neither item mentions a quarter of the other's or three (a
 rounded figure counts), and a gap wider than the window.
+
+How much two items must share follows the time between them
+(``required_score``, ``prompt_bar``): outlets retell an event within hours,
+each in its own words, and another event of the same drug, company or
+outbreak comes days later in much of the first one's wording. So two items
+published close together need less, counted in rare words only, and one that
+comes days after the other needs more.
 """
 
 from __future__ import annotations
