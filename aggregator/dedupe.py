@@ -488,6 +488,7 @@ class StoryItem:
     key: str
     sig: Signature
     identifiers: frozenset[str] = frozenset()  # "doi:…", "pmid:…", "nct:…", "youtube:…"
+    dated: bool = True  # ``published`` is the source's own date, not when medfeed first saw it
     order: tuple[datetime, int, str, str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -672,9 +673,10 @@ def prompt_bar(a: StoryItem, b: StoryItem, required: float) -> float:
     days later more often than hours. Only rare words count towards it
     (``rare_similarity``): a disease or a company every item of the week names says
     nothing more for being published the same hour. A digest (``boilerplate``) never
-    gets a lower bar.
+    gets a lower bar, nor an item its source does not date: that medfeed first saw
+    two items in one pass says nothing of when they were written.
     """
-    if a.sig.boilerplate or b.sig.boilerplate:
+    if a.sig.boilerplate or b.sig.boilerplate or not (a.dated and b.dated):
         return required
     gap = min(1.0, abs(a.published - b.published) / PROMPT_SPAN)
     return required * (PROMPT_FLOOR + (1 - PROMPT_FLOOR) * gap)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from aggregator.dating import FROM_SOURCE
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
@@ -359,6 +360,7 @@ def _story_item(
         label=row.label,
         published=row.published,
         key=row.guid_key,
+        dated=row.published_from == FROM_SOURCE,
         sig=sig,
         identifiers=frozenset(_identifiers(row)),
     )

@@ -4,6 +4,7 @@ store.stories), on both databases."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
 import threading
@@ -393,6 +394,12 @@ def test_a_retelling_days_later_must_share_more_than_one_the_same_day() -> None:
     same_day, days_later = item(2, EXPLAINER, "trade", 30), item(3, EXPLAINER, "trade", 60)
     assert passing_score(launch, same_day, rare) is not None
     assert passing_score(launch, days_later, rare) is None
+
+
+def test_items_dated_only_by_when_medfeed_saw_them_never_get_the_lower_bar() -> None:
+    launch = item(1, LAUNCH, "wire")
+    undated = dataclasses.replace(item(2, EXPLAINER, "trade", 2), dated=False)
+    assert passing_score(launch, undated, only_the_launch_is_rare) is None
 
 
 def test_words_many_items_use_never_lower_the_bar_however_close_in_time() -> None:

@@ -46,6 +46,7 @@ _COLUMNS = (  # StoryRow's fields, in order
     Item.title,
     Item.summary,
     Item.published,
+    Item.published_from,
     Item.kind,
     Item.source_id,
     Item.label,
@@ -81,6 +82,7 @@ class StoryRow:
     title: str
     summary: str
     published: datetime
+    published_from: str  # "source": the document's own date; "first_seen": ours
     kind: str
     source_id: str
     label: str
