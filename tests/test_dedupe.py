@@ -641,6 +641,29 @@ def test_an_earlier_copy_stored_later_takes_the_lead_on_the_database(db: Store) 
     assert story_rows(db) == {APPROVAL[0]: (APPROVAL[0], True), REWRITE[0]: (APPROVAL[0], False)}
 
 
+NEEDLE_FREE = (  # shares only the drug's and its pharmacy's names with LAUNCH
+    "A needle-free option arrives: what family doctors will be asked this week",
+    "Family doctors expect questions from people who dislike needles. Orforglipron ships via "
+    "LillyDirect. Insurers have said little so far about paying for it, and stocks of injectable "
+    "therapies remain tight across the country this winter, according to several practices "
+    "contacted on Monday, while specialists warned that the long-term evidence on heart outcomes "
+    "is still being gathered and that people with kidney disease or a history of pancreatitis "
+    "should talk it through with their physician before switching from weekly injections.",
+)
+
+
+def test_a_retelling_hours_later_sharing_only_rare_names_joins_on_the_database(db: Store) -> None:
+    save(db, [(*LAUNCH, "wire", 0)])
+    save(db, [(*NEEDLE_FREE, "outlet", 2)])
+    assert story_rows(db)[NEEDLE_FREE[0]] == (LAUNCH[0], False)
+
+
+def test_items_their_sources_do_not_date_get_no_lower_bar_on_the_database(db: Store) -> None:
+    save(db, [(*LAUNCH, "wire", 0)], published_from="first_seen")
+    save(db, [(*NEEDLE_FREE, "outlet", 2)], published_from="first_seen")
+    assert story_rows(db)[NEEDLE_FREE[0]] == (NEEDLE_FREE[0], True)
+
+
 def test_serial_titles_of_one_outlet_stay_apart_on_the_database(db: Store) -> None:
     save(
         db,
