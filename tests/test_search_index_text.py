@@ -34,3 +34,9 @@ def test_the_length_in_words_is_the_contents_else_the_summarys() -> None:
     assert plain_text(SUMMARY, content).words == word_count(content) == 4
     assert plain_text(SUMMARY, None).words == word_count(SUMMARY) == 4
     assert plain_text(SUMMARY, "").words == 4
+
+
+def test_a_text_the_parse_pool_derived_is_indexed_as_deriving_it_again_would() -> None:
+    content = SUMMARY + "<p>More detail follows.</p>"
+    given = plain_text(SUMMARY, content).body
+    assert index_row(1, "T", SUMMARY, content, given).body == body(SUMMARY, content)

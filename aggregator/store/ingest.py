@@ -317,7 +317,13 @@ def apply(
     search.index_items(
         connection,
         [
-            search.ItemText(i, u.item.title[:TITLE_LENGTH], u.item.summary, u.item.content)
+            search.ItemText(
+                i,
+                u.item.title[:TITLE_LENGTH],
+                u.item.summary,
+                u.item.content,
+                u.text.body if u.text is not None else None,
+            )
             for i, u in written
         ],
     )

@@ -31,7 +31,9 @@ with the other filters. It renders nothing: matches come back as fragments.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -94,17 +96,27 @@ class IndexRow:
 
 @dataclass(frozen=True)
 class ItemText:
-    """An item's columns the index reads, as stored."""
+    """An item's columns the index reads, as stored.
+
+    ``text``: ``plain_text(summary, content).body`` when the caller has it already
+    (the parse pool computed it: ``ItemUpdate.text``), so that indexing does not
+    turn the same HTML into text a second time.
+    """
 
     item_id: int
     title: str
     summary: str
     content: str | None
+    text: str | None = None
 
 
-def index_row(item_id: int, title: str, summary: str, content: str | None) -> IndexRow:
-    """What is indexed of an item: its title, and the text of its summary and content."""
-    return IndexRow(item_id, search_title(title), search_body(summary, content))
+def index_row(
+    item_id: int, title: str, summary: str, content: str | None, text: str | None = None
+) -> IndexRow:
+    """What is indexed of an item: its title, and the text of its summary and content
+    (``text``: that plain text, already derived; see ``ItemText``)."""
+    body = _cut(text) if text is not None else search_body(summary, content)
+    return IndexRow(item_id, search_title(title), body)
 
 
 def search_title(title: str | None) -> str:
@@ -113,8 +125,40 @@ def search_title(title: str | None) -> str:
 
 def search_body(summary: str | None, content: str | None) -> str:
     """The plain text of the summary and content (``sanitize.plain_text``: a summary the
-    content repeats is indexed once, inside the content's), cut to ``MAX_TEXT``."""
-    return _CONTROL.sub(" ", plain_text(summary or "", content).body[:MAX_TEXT])
+    content repeats is indexed once, inside the content's), cut to ``MAX_TEXT``.
+
+    Texts the writer already holds for these very strings (``_texts_known``) are
+    taken as they are: deriving them again was a sixth of a first pass's writer.
+    """
+    known = getattr(_known, "bodies", None)
+    text = known.get((summary, content)) if known else None
+    if text is None:
+        text = plain_text(summary or "", content).body
+    return _cut(text)
+
+
+def _cut(text: str) -> str:
+    return _CONTROL.sub(" ", text[:MAX_TEXT])
+
+
+# The plain texts of the rows this thread is indexing, by their (summary, content): SQLite
+# calls ``search_body`` from the statement, in the thread that runs it.
+_known = threading.local()
+
+
+@contextmanager
+def _texts_known(items: Sequence[ItemText]) -> Iterator[None]:
+    """``search_body`` answers from these items' ``text`` while the block runs.
+
+    Keyed by the exact strings, so a row whose stored columns differ from what
+    the text was derived from is derived afresh, as before: the index holds
+    the same text either way, only computed once.
+    """
+    _known.bodies = {(i.summary, i.content): i.text for i in items if i.text is not None}
+    try:
+        yield
+    finally:
+        _known.bodies = None
 
 
 class _SQLiteConnection(Protocol):
@@ -156,11 +200,12 @@ def index_items(connection: Connection, items: Sequence[ItemText]) -> None:
     if not items:
         return
     if connection.dialect.name == "postgresql":
-        rows = [index_row(i.item_id, i.title, i.summary, i.content) for i in items]
+        rows = [index_row(i.item_id, i.title, i.summary, i.content, i.text) for i in items]
         connection.execute(_PG_UPSERT, [asdict(r) for r in rows])
         return
-    for chunk in chunks(sorted(i.item_id for i in items)):
-        connection.execute(_FTS_FROM_VIEW, {"ids": chunk})
+    with _texts_known(items):
+        for chunk in chunks(sorted(i.item_id for i in items)):
+            connection.execute(_FTS_FROM_VIEW, {"ids": chunk})
 
 
 _FTS_INSERT = text("INSERT INTO items_fts (rowid, title, body) VALUES (:item_id, :title, :body)")
