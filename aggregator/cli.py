@@ -16,8 +16,8 @@ import argparse
 import atexit
 import gc
 import sys
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -254,7 +254,7 @@ def refresh(
     from .refresh import Refresher, warm_pool  # fetch and parse: only this command runs them
 
     pool = warm_pool(store, ids) if ids is not None else None
-    with only_if_shared(), pool or nullcontext():  # this process serves no /metrics
+    with _start_frozen(), only_if_shared(), pool or nullcontext():  # no /metrics here
         if console.is_terminal and form == "table" and total:
             from rich import progress as bar  # a bar only for a person at a terminal
 
@@ -293,6 +293,24 @@ def refresh(
         return EXIT_OK
     print_outcomes(outcomes, finished, form, console, err)
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
+@contextmanager
+def _start_frozen() -> Iterator[None]:
+    """Leave the objects the command built before its pass out of the pass's garbage
+    collections.
+
+    The modules, the settings and the engine outlive the pass: each full
+    collection of a first pass walked them again (five, ~0.25 s of CPU over 100
+    x 50 entries; ~0.1 s with them frozen). Garbage made during the pass is
+    collected as before; afterwards they are collectable again (``main`` may
+    run more than once in a process: the tests).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def skip_reason(source: StoredSource | None, now: datetime, since: datetime) -> str:
