@@ -52,6 +52,8 @@ _LINK_REL = "noopener noreferrer nofollow"
 _BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
 # The attributes of _ATTRIBUTES that hold URLs: the only ones a base URL rewrites.
 _URL_ATTRIBUTES = re.compile(r"href|src|cite", re.IGNORECASE)
+# What follows such a name when its value is an absolute http(s) URL, written plainly.
+_ABSOLUTE_VALUE = re.compile(r"=[\"']https?://", re.IGNORECASE)
 
 
 @lru_cache(maxsize=512)
@@ -88,14 +90,28 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
     if not html:
         return ""
     # Most items have a base of their own (their link), and a cleaner takes as long to
-    # build as to run: without a URL attribute there is nothing to resolve, so the
+    # build as to run: without a relative URL there is nothing to resolve, so the
     # shared cleaner gives the same output.
-    base = _usable_base(base_url) if _URL_ATTRIBUTES.search(html) else None
+    base = _usable_base(base_url) if _may_hold_relative_urls(html) else None
     try:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
         cleaner = _cleaner(None)
     return cleaner.clean(html).strip()
+
+
+def _may_hold_relative_urls(html: str) -> bool:
+    """False only when every ``href``, ``src`` and ``cite`` in ``html`` starts a quoted
+    absolute http(s) URL: a base resolves relative URLs alone, so it changes nothing.
+
+    Feeds mostly link absolutely (every link of the generated corpus does), and a
+    fragment's own cleaner (``_cleaner``) was most of sanitizing it. Anything else
+    the names appear in (a relative or unquoted value, spaces around ``=``, the
+    word "cite" in the text) keeps the base, as before.
+    """
+    return any(
+        not _ABSOLUTE_VALUE.match(html, name.end()) for name in _URL_ATTRIBUTES.finditer(html)
+    )
 
 
 @lru_cache(maxsize=256)

@@ -90,6 +90,13 @@ def test_relative_links_and_images_resolve_against_the_base_url() -> None:
     )
 
 
+def test_a_relative_link_beside_absolute_ones_still_resolves_against_the_base_url() -> None:
+    html = '<a href="https://e.org/a">a</a><img src="https://e.org/i.png"><a href="b">b</a>'
+    cleaned = clean_html(html, base_url="https://j.example.org/doi/x")
+    assert 'href="https://e.org/a"' in cleaned and 'src="https://e.org/i.png"' in cleaned
+    assert 'href="https://j.example.org/doi/b"' in cleaned
+
+
 def test_relative_links_stay_as_written_without_a_usable_base() -> None:
     assert 'href="/a"' in clean_html('<a href="/a">a</a>', base_url="tag:example.org,2026:1")
 
