@@ -51,9 +51,10 @@ _LINK_REL = "noopener noreferrer nofollow"
 
 _BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
 # The attributes of _ATTRIBUTES that hold URLs: the only ones a base URL rewrites.
-_URL_ATTRIBUTES = re.compile(r"href|src|cite", re.IGNORECASE)
-# What follows such a name when its value is an absolute http(s) URL, written plainly.
-_ABSOLUTE_VALUE = re.compile(r"=[\"']https?://", re.IGNORECASE)
+_URL_ATTRIBUTES = ("href", "src", "cite")
+# What follows such a name when its value is an absolute http(s) URL, written plainly
+# (matched in the lower-cased fragment).
+_ABSOLUTE_VALUE = re.compile(r"=[\"']https?://")
 
 
 @lru_cache(maxsize=512)
@@ -109,9 +110,15 @@ def _may_hold_relative_urls(html: str) -> bool:
     the names appear in (a relative or unquoted value, spaces around ``=``, the
     word "cite" in the text) keeps the base, as before.
     """
-    return any(
-        not _ABSOLUTE_VALUE.match(html, name.end()) for name in _URL_ATTRIBUTES.finditer(html)
-    )
+    lowered = html.lower()  # str.find, not a case-blind regex: a fifth of the time
+    for name in _URL_ATTRIBUTES:
+        start = lowered.find(name)
+        while start != -1:
+            end = start + len(name)
+            if not _ABSOLUTE_VALUE.match(lowered, end):
+                return True
+            start = lowered.find(name, end)
+    return False
 
 
 @lru_cache(maxsize=256)
