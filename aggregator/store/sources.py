@@ -17,6 +17,7 @@ from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
+    Delete,
     Table,
     and_,
     bindparam,
@@ -277,16 +278,30 @@ def _log_row(report: FetchReport, worker: str) -> dict[str, object]:
     }
 
 
-def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
-    """Delete all but the newest ``FETCH_LOG_KEEP`` log rows of each source, in one statement."""
+def _trim_statement() -> Delete:
+    """All but the newest ``keep`` log rows of each of the sources ``ids``."""
     newest_first = (
         func.row_number()
-        .over(partition_by=FetchLog.source_id, order_by=FetchLog.id.desc())
+        .over(partition_by=FETCH_LOG.c.source_id, order_by=FETCH_LOG.c.id.desc())
         .label("n")
     )
-    ranked = select(FetchLog.id, newest_first).where(FetchLog.source_id.in_(source_ids)).subquery()
-    old = select(ranked.c.id).where(ranked.c.n > FETCH_LOG_KEEP)
-    session.execute(delete(FETCH_LOG).where(FETCH_LOG.c.id.in_(old)))
+    ranked = (
+        select(FETCH_LOG.c.id, newest_first)
+        .where(FETCH_LOG.c.source_id.in_(bindparam("ids", expanding=True)))
+        .subquery()
+    )
+    old = select(ranked.c.id).where(ranked.c.n > bindparam("keep"))
+    return delete(FETCH_LOG).where(FETCH_LOG.c.id.in_(old))
+
+
+# Built once: a first pass trims after each of its sources, and building the window
+# query took twice as long as running it (~0.2 ms of ~0.3 ms).
+_TRIM_LOGS = _trim_statement()
+
+
+def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
+    """Delete all but the newest ``FETCH_LOG_KEEP`` log rows of each source, in one statement."""
+    session.execute(_TRIM_LOGS, {"ids": list(source_ids), "keep": FETCH_LOG_KEEP})
 
 
 def unvalidated_count(session: Session, source_ids: Sequence[str]) -> int:
