@@ -126,7 +126,7 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     link = _entry_link(entry, item_base, local=feed.local)
     base = _content_base(entry, link, feed, fallback=item_base)
     title = _title(entry) or ""
-    summary_html = _html_of(entry.get("summary_detail"), base, plain=_is_youtube(entry))
+    summary_html = _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry))
     content_html = _content(entry, base)
     if content_html and content_html == summary_html:
         content_html = None
@@ -149,7 +149,7 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     image = (video.thumbnail if video else None) or thumbnail
     tags = _tags(entry)
     return ParsedItem(
-        guid=clean_str(entry.get("id")),
+        guid=clean_str(_raw(entry, "id")),
         url=link,
         title=title,
         summary=summary_html,
@@ -195,9 +195,9 @@ def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str
     no web URL (or no local one, for a local document) is ignored.
     """
     for key in ("title_detail", "subtitle_detail", "summary_detail"):
-        detail = node.get(key)
+        detail = _raw(node, key)
         if isinstance(detail, Mapping):
-            declared = clean_str(detail.get("base"))
+            declared = clean_str(_raw(detail, "base"))
             if declared:
                 return absolute_url(declared, against, local=local)
     return None
@@ -206,14 +206,14 @@ def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str
 def _entry_link(entry: Mapping[str, Any], base: str, *, local: bool) -> str | None:
     """The publisher's URL: a feed proxy's original (``feedburner:origLink``), else the link."""
     for key in _ORIGINAL_LINK_KEYS:
-        original = absolute_url(clean_str(entry.get(key)), base, local=local)
+        original = absolute_url(clean_str(_raw(entry, key)), base, local=local)
         if original:
             return original
-    link = clean_str(entry.get("link"))
+    link = clean_str(_raw(entry, "link"))
     if link is None:
-        for candidate in entry.get("links") or ():
-            if isinstance(candidate, Mapping) and candidate.get("rel") in (None, "alternate"):
-                link = clean_str(candidate.get("href"))
+        for candidate in _raw(entry, "links") or ():
+            if isinstance(candidate, Mapping) and _raw(candidate, "rel") in (None, "alternate"):
+                link = clean_str(_raw(candidate, "href"))
                 if link:
                     break
     return absolute_url(link, base, local=local)
@@ -227,9 +227,9 @@ def _content_base(
     Relative links inside a body are relative to the page the body comes from
     far more often than to the feed, so the entry's link beats the feed here.
     """
-    for detail in (*(entry.get("content") or ()), entry.get("summary_detail")):
+    for detail in (*(_raw(entry, "content") or ()), _raw(entry, "summary_detail")):
         if isinstance(detail, Mapping):
-            declared = clean_str(detail.get("base"))
+            declared = clean_str(_raw(detail, "base"))
             if declared:
                 return absolute_url(declared, feed.url, local=feed.local) or fallback
     return link or fallback
@@ -237,8 +237,8 @@ def _content_base(
 
 def _title(node: Mapping[str, Any]) -> str | None:
     """Plain-text title: entities decoded, any markup stripped, whitespace collapsed."""
-    detail = node.get("title_detail")
-    value = detail.get("value") if isinstance(detail, Mapping) else node.get("title")
+    detail = _raw(node, "title_detail")
+    value = _raw(detail, "value") if isinstance(detail, Mapping) else _raw(node, "title")
     if not isinstance(value, str):
         return None
     return html_to_text(value) or None
@@ -246,17 +246,17 @@ def _title(node: Mapping[str, Any]) -> str | None:
 
 def _is_youtube(entry: Mapping[str, Any]) -> bool:
     """YouTube's media:description is plain text with line breaks, whatever feedparser says."""
-    return bool(entry.get("yt_videoid"))
+    return bool(_raw(entry, "yt_videoid"))
 
 
 def _html_of(detail: object, base: str, *, plain: bool = False) -> str:
     """Sanitized HTML of a feedparser text construct; plain text is escaped, not parsed."""
     if not isinstance(detail, Mapping):
         return ""
-    value = detail.get("value")
+    value = _raw(detail, "value")
     if not isinstance(value, str) or not value.strip():
         return ""
-    if plain or detail.get("type") in _PLAIN_TYPES:
+    if plain or _raw(detail, "type") in _PLAIN_TYPES:
         return plain_to_html(value)
     return clean_html(value, base_url=base)
 
@@ -264,7 +264,7 @@ def _html_of(detail: object, base: str, *, plain: bool = False) -> str:
 def _content(entry: Mapping[str, Any], base: str) -> str | None:
     """The fullest body the entry carries (Atom may give several alternatives)."""
     best = ""
-    for detail in entry.get("content") or ():
+    for detail in _raw(entry, "content") or ():
         cleaned = _html_of(detail, base)
         if len(cleaned) > len(best):
             best = cleaned
@@ -281,7 +281,15 @@ def _author(entry: Mapping[str, Any]) -> str | None:
 
 
 def _raw(entry: Mapping[str, Any], key: str) -> Any:
-    """Read a key without feedparser's deprecated updated/published aliasing (it warns)."""
+    """Read a key as stored, without feedparser's aliasing.
+
+    ``FeedParserDict.get`` maps aliases (``description`` -> ``summary``, ``url`` ->
+    ``href``, ...), derives ``category``, ``enclosures`` and ``license``, and falls
+    back from ``updated`` to ``published`` with a warning; an absent key costs it
+    a raised KeyError. None of the keys read here is one of those, so the plain
+    lookup gives the same value, several times faster. (``media`` reads ``url``,
+    an alias: it keeps ``get``.)
+    """
     return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
@@ -295,8 +303,8 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
 
 def _tags(entry: Mapping[str, Any]) -> tuple[str, ...]:
     terms: list[str] = []
-    for tag in entry.get("tags") or ():
-        term = tag.get("term") or tag.get("label") if isinstance(tag, Mapping) else None
+    for tag in _raw(entry, "tags") or ():
+        term = _raw(tag, "term") or _raw(tag, "label") if isinstance(tag, Mapping) else None
         if isinstance(term, str):
             cleaned = html_to_text(term)
             if cleaned:
@@ -314,23 +322,26 @@ def _article(
     text: str,
     markup: str,
 ) -> ArticleInfo | None:
-    publication = clean_str(entry.get("prism_publicationname"))
+    publication = clean_str(_raw(entry, "prism_publicationname"))
     if publication == title:  # Atypon repeats the article title here
         publication = None
     # prism:publicationName is the journal's name; Atypon's dc:source is a citation
     # ("Journal, Volume 395, Issue 21, Page 1987-, November 2026.").
-    journal = publication or clean_str(entry.get("dc_source")) or feed.journal
+    journal = publication or clean_str(_raw(entry, "dc_source")) or feed.journal
     return scholarly.article_info(
-        explicit_dois=(clean_str(entry.get("prism_doi")), clean_str(entry.get("dc_identifier"))),
-        urls=(link, clean_str(entry.get("id")), clean_str(entry.get("prism_url"))),
+        explicit_dois=(
+            clean_str(_raw(entry, "prism_doi")),
+            clean_str(_raw(entry, "dc_identifier")),
+        ),
+        urls=(link, clean_str(_raw(entry, "id")), clean_str(_raw(entry, "prism_url"))),
         text=text,
         markup=markup,
         title=title,
         journal=journal or (feed.title if feed.kind is Kind.ARTICLE else None),
         authors=scholarly.entry_authors(entry),
         pub_type=scholarly.publication_type(
-            declared=clean_str(entry.get("dc_type")),
-            section=clean_str(entry.get("prism_section")),
+            declared=clean_str(_raw(entry, "dc_type")),
+            section=clean_str(_raw(entry, "prism_section")),
             categories=tags,
             title=title,
         ),
