@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import FromClause
+from sqlalchemy import Executable, FromClause
 from sqlalchemy.orm import Session
 
 CHUNK = 400  # stays under SQLite's bound-parameter limit
@@ -26,8 +27,18 @@ def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
 def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    # Each dialect's module is imported on first use: a SQLite site never pays
-    # for loading the PostgreSQL dialect at start.
     name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    module: Any = importlib.import_module(f"sqlalchemy.dialects.{name}")
-    session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+    session.execute(_insert_ignoring(name, table), rows)
+
+
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table: FromClause) -> Executable:
+    """The statement for ``table``, built once: a first pass writes links, tags and
+    citations this way for every source, and building it cost as much as a
+    small write.
+
+    Each dialect's module is imported on first use: a SQLite site never pays
+    for loading the PostgreSQL dialect at start.
+    """
+    module: Any = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
+    return cast(Executable, module.insert(table).on_conflict_do_nothing())
