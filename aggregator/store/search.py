@@ -128,7 +128,7 @@ def search_body(summary: str | None, content: str | None) -> str:
     content repeats is indexed once, inside the content's), cut to ``MAX_TEXT``.
 
     Texts the writer already holds for these very strings (``_texts_known``) are
-    taken as they are: deriving them again was a sixth of a first pass's writer.
+    taken as they are: deriving them again was over half of indexing a new item.
     """
     known = getattr(_known, "bodies", None)
     text = known.get((summary, content)) if known else None

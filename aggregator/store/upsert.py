@@ -34,8 +34,7 @@ def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]
 @lru_cache(maxsize=64)
 def _insert_ignoring(dialect: str, table: FromClause) -> Executable:
     """The statement for ``table``, built once: a first pass writes links, tags and
-    citations this way for every source, and building it cost as much as a
-    small write.
+    citations this way for every source, and built it again at each call.
 
     Each dialect's module is imported on first use: a SQLite site never pays
     for loading the PostgreSQL dialect at start.
