@@ -275,12 +275,14 @@ class Signature:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
         item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
         once); set by ``document_levels``."""
-        levels = levels or {}
         body = terms - title_only
-        codes = {}
-        for term in [*body, *(terms & title_only)]:
-            code = min(levels.get(term, 0), _LEVEL)
-            codes[term] = code | _TITLE if term in title_terms else code
+        codes = dict.fromkeys([*body, *(terms & title_only)], 0)
+        if levels:
+            for term in codes:
+                codes[term] = min(levels.get(term, 0), _LEVEL)
+        for term in title_terms:  # fewer than the terms: the headline's are looked up
+            if term in codes:
+                codes[term] |= _TITLE
         _build(
             self,
             codes,
@@ -406,9 +408,8 @@ def _build(
     ``codes``, unless ``derived`` gives them (the same codes, strings shared)."""
     if derived is None:
         identifying = (term for term, code in codes.items() if code & _LEVEL <= IDENTIFYING_LEVEL)
-        norm = math.sqrt(
-            math.fsum(_weight(code) ** 2 for term, code in codes.items() if term[0] != "#")
-        )
+        squares = [_SQUARED_WEIGHTS[code] for term, code in codes.items() if term[0] != "#"]
+        norm = math.sqrt(math.fsum(squares))
         derived = (tuple(identifying), norm)
     put = object.__setattr__
     put(sig, "_codes", codes)
@@ -436,6 +437,10 @@ def _build(
 def _weight(code: int) -> float:
     value = LEVEL_WEIGHTS[code & _LEVEL]
     return value * TITLE_WEIGHT if code & _TITLE else value
+
+
+# Each code's squared weight, computed as ``_weight(code) ** 2`` once, not once a term.
+_SQUARED_WEIGHTS = tuple(_weight(code) ** 2 for code in range((_LEVEL | _TITLE) + 1))
 
 
 def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
