@@ -183,6 +183,7 @@ _COMMON_INITIALS = frozenset(
     new study updated large could association positive""".split()
 )
 # Capitalised in nearly every medical story, so they name nothing in particular.
+_NAME_JOINERS = frozenset({"on", "for", "and", "the"})
 _GENERIC_NAMES = frozenset(
     """fda cdc who ema nih u.s us uk eu dr class ii iii iv phase university hospital health
     medical center institute department agency company inc ltd""".split()
@@ -544,7 +545,7 @@ def signature(title: str, text: str) -> Signature:
         numbers=_figures(body_words, trials) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
-        entities=frozenset(_terms(named)) - _GENERIC_NAMES,
+        entities=_names(named),
         title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
@@ -943,14 +944,16 @@ def _names_differ(a: Signature, b: Signature) -> bool:
     """
     if not a.entities or not b.entities:
         return False
-    return not (_mentions_enough(a.entities, b) or _mentions_enough(b.entities, a))
+    return not (_mentions_enough(a, b) or _mentions_enough(b, a))
 
 
-def _mentions_enough(names: frozenset[str], other: Signature) -> bool:
-    """Whether ``other`` uses enough of ``names`` anywhere; a figure counts as used
-    when the other reports it rounded ("4,980 patients" / "nearly 5,000")."""
+def _mentions_enough(sig: Signature, other: Signature) -> bool:
+    """Whether ``other`` uses enough of the names of ``sig`` anywhere (``_mentioned``); a
+    figure counts as used when the other reports it rounded ("4,980 patients" / "nearly
+    5,000")."""
+    names = sig.entities
     enough = min(ENTITY_SHARED_ENOUGH, ENTITY_OVERLAP_MIN * len(names))
-    unused = names - other.terms
+    unused = {name for name in names if not _mentioned(name, sig, other)}
     found = len(names) - len(unused)
     if found >= enough:
         return True
@@ -958,6 +961,20 @@ def _mentions_enough(names: frozenset[str], other: Signature) -> bool:
     if figures:
         found += sum(1 for name in unused if _NUMBER.match(name) and _near(name, figures))
     return found >= enough
+
+
+def _mentioned(name: str, sig: Signature, other: Signature) -> bool:
+    """Whether ``other`` mentions a name of ``sig``: uses one of its words (a person by
+    surname, "Recor" for "Recor Medical"), writes it by its initials ("ACIP" for
+    "Advisory Committee on Immunization Practices"), or writes out the abbreviation it
+    is ("national coverage determination" for "NCD")."""
+    words = name.split(" ")
+    terms = other.terms
+    if any(word in terms for word in words):
+        return True
+    if len(words) > 1:
+        return "".join(word[0] for word in words) in terms
+    return name in sig.abbreviations and name in _initials(other.words)
 
 
 def _near(figure: str, values: Sequence[float]) -> bool:
@@ -974,9 +991,9 @@ def _title_case(title: str) -> bool:
     return sum(word[0].isupper() for word in words) > len(words) / 2
 
 
-def _entities(lines: Sequence[Sequence[str]]) -> list[str]:
-    """Raw words written capitalised or with a digit: names, places, trials, counts,
-    among the raw words of each sentence (``_as_written``).
+def _entities(lines: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Names as written: runs of raw words written capitalised ("Advisory Committee on
+    Immunization Practices", one name), and words holding a digit (each a name of its own).
 
     A sentence's first word is capitalised by grammar, so it counts only when
     the text never writes it in lower case ("Perrigo is recalling…" names a
@@ -984,17 +1001,51 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[str]:
     and is a common word when it is not).
     """
     lower = {word for line in lines for word in line if word[0].islower()}
-    found = []
+    found: list[list[str]] = []
     for line in lines:
+        run: list[str] = []
+        joiners: list[str] = []
         for position, raw in enumerate(line):
             alpha = raw.isalpha()
-            if alpha and raw.islower():  # most words: neither capitalised nor holding a digit
+            if alpha and raw.islower():
+                if run and raw in _NAME_JOINERS and not joiners:
+                    joiners.append(raw)
+                    continue
+                if run:
+                    found.append(run)
+                run, joiners = [], []
                 continue
             digit = not alpha and any(ch.isdigit() for ch in raw)
             initial = position == 0 and raw.lower() in lower
-            if digit or (raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS):
-                found.append(raw)
+            if digit:
+                found.append([raw])
+            elif raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS:
+                run.append(raw)
+                joiners = []
+                if not raw.endswith("'s"):
+                    continue  # a possessive ends a name: "Cognivia Dx's Alzheimer's test"
+            if run:
+                found.append(run)
+            run, joiners = [], []
+        if run:
+            found.append(run)
     return found
+
+
+def _names(runs: Iterable[Sequence[str]]) -> frozenset[str]:
+    """Each run of ``_entities`` as one name, its terms joined by spaces, without the generic
+    words it starts or ends with ("Dr. Maria Müller" is "maria müller"; "U.S. Food and Drug
+    Administration", "food drug administration")."""
+    out = set()
+    for run in runs:
+        words = _terms(run)
+        while words and words[0] in _GENERIC_NAMES:
+            words.pop(0)
+        while words and words[-1] in _GENERIC_NAMES:
+            words.pop()
+        if words:
+            out.add(" ".join(words))
+    return frozenset(out)
 
 
 def _as_written(text: str, lines: list[list[str]]) -> list[list[str]]:
