@@ -634,7 +634,11 @@ def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESH
     Less when both name one trial, or both headlines one drug (brand or generic): a
     syndicated launch is retold in words of every outlet's own, while the drug's
     name, shared by every item on it in the window, weighs little in the cosine.
-    A drug has several trials and approvals, so it lowers the bar less than a trial.
+    A drug has several trials and approvals, so it lowers the bar less than a trial,
+    unless both headlines also name one kind of event (its approval, its recall):
+    a drug is approved once in a window, and a consumer explainer of the approval
+    ("Orforglipron: what to know about the newly approved pill") shares little
+    else with the wire story.
 
     More the later the second item comes, from a day after the first: outlets
     retell an event within a day, while a second event of the same drug, company
@@ -644,7 +648,8 @@ def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESH
     if a.sig.trials & b.sig.trials:
         required = threshold * SHARED_TRIAL_FACTOR
     elif a.sig.headline_drugs & b.sig.headline_drugs:
-        required = threshold * SHARED_DRUG_FACTOR
+        one_event = a.sig.headline_events & b.sig.headline_events
+        required = threshold * (SHARED_TRIAL_FACTOR if one_event else SHARED_DRUG_FACTOR)
     else:
         required = threshold
     gap = abs(a.published - b.published)

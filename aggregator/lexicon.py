@@ -76,6 +76,7 @@ lawsuit: sue lawsuit suit litigation settle settlement
 recall: recall
 forecast: forecast guidance earning revenue profit
 shortage: shortage
+approval: approve
 """
 
 # One line per concept: its name, then ways of saying it, "|"-separated (a long

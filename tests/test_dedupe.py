@@ -93,7 +93,7 @@ def test_a_syndicated_rewrite_joins_the_earlier_items_story() -> None:
 
 def test_a_drug_both_headlines_name_lowers_the_bar_less_than_a_shared_trial() -> None:
     brand = item(1, ("Wegovy approved for heart failure", "Novo Nordisk said on Friday."), "a")
-    generic = item(2, ("Semaglutide cleared in heart failure", "Regulators agreed."), "b", 3)
+    generic = item(2, ("Semaglutide eases heart failure", "Researchers agreed."), "b", 3)
     other = item(3, ("Heart failure drug cleared", "Regulators agreed."), "c", 3)
     trial = item(4, ("ORBIT-14: semaglutide in heart failure", "The ORBIT-14 trial."), "d", 3)
     trial_too = item(5, ("Wegovy wins ORBIT-14", "Results of ORBIT-14."), "e", 3)
@@ -980,3 +980,38 @@ def test_one_process_at_a_time_has_the_turn_to_decide_stories(db: Store, databas
         assert other.story_turn.take()
     finally:
         other.close()
+
+
+APPROVAL_WIRE = (
+    "FDA approves Lilly's orforglipron, the first GLP-1 pill for obesity",
+    "The US Food and Drug Administration approved orforglipron for chronic weight management, "
+    "Eli Lilly said on Monday, with a starting price of $149 a month.",
+)
+APPROVAL_EXPLAINER = (
+    "Orforglipron: what to know about the newly approved weight loss pill",
+    "The once-daily tablet can be taken any time of day, without food or water limits. "
+    "Here is how it compares with injections and who may be prescribed it.",
+)
+TRIAL_NEWS = (
+    "Orforglipron keeps weight off after switch from injections",
+    "People who moved from weekly shots to the daily pill kept most of the weight they had lost, "
+    "Lilly said, in the ATTAIN-MAINTAIN study.",
+)
+
+
+def test_two_headlines_of_one_drugs_approval_need_the_bar_of_one_trial() -> None:
+    wire, explainer = item(1, APPROVAL_WIRE, "a"), item(2, APPROVAL_EXPLAINER, "b", 20)
+    assert required_score(wire, explainer) == pytest.approx(0.05)
+
+
+def test_two_headlines_of_one_drug_without_one_event_need_more() -> None:
+    wire, trial = item(1, APPROVAL_WIRE, "a"), item(2, TRIAL_NEWS, "b", 20)
+    assert required_score(wire, trial) == pytest.approx(0.07)
+
+
+def test_an_approval_and_a_takeover_in_the_headlines_are_two_events() -> None:
+    deal = (
+        "Lilly to acquire obesity biotech in $2 billion deal",
+        "Eli Lilly agreed to buy a developer of oral obesity drugs for up to $2 billion.",
+    )
+    assert veto(item(1, APPROVAL_WIRE, "a"), item(2, deal, "b", 3)) == "events"
