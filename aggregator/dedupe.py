@@ -170,7 +170,14 @@ _RAW_WORD = re.compile(r"[^\W_]+(?:['./][^\W_]+)*")  # letters of any script: M�
 # A named trial is written as an acronym or in CamelCase (KEYNOTE-522, CheckMate-233):
 # a word with one capital before its number is an ordinary noun ("Omega-3", "Covid-19").
 # STELLAR-58, and names that number within a series: TROPION-Lung01, KEYNOTE-B15, CheckMate-77T
-_TRIAL = re.compile(r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-[A-Za-z]*\d{1,4}[A-Za-z]?)\b")
+# Trial names: NCT numbers, names numbered within a series (KEYNOTE-B15, TROPION-Lung01),
+# and acronyms joined to acronyms (EMBER-HF, SHORT-MI, ATTAIN-SWITCH).
+_TRIAL = re.compile(
+    r"\b(NCT\d{8}|[A-Z][A-Za-z]{3,}(?:-[A-Za-z]+)*-[A-Za-z]*\d{1,4}[A-Za-z]?|[A-Z]{4,}-[A-Z]{2,})\b"
+)
+# An acronym joined to a capitalised word (KARDIA-Global, KEYSTONE-Lung) names a trial in
+# prose; in a title-case headline it may be "COVID-Related".
+_PROSE_TRIAL = re.compile(r"\b([A-Z]{4,}-[A-Z][a-z]{2,})\b")
 _TRIAL_CAPITALS = 2
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
@@ -531,7 +538,7 @@ def signature(title: str, text: str) -> Signature:
         title_terms |= {HEAD_PREFIX + _digest(title_words)}
     title_terms |= column_term(title_text)
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
-    trials = frozenset(_trials(f"{title_text} {body}"))
+    trials = frozenset(_trials(f"{title_text} {body}")) | _prose_trials(body)
     title_figures = _figures(title_words, trials)
     named = _entities(_as_written(body, body_lines))
     if not (boilerplate or _title_case(title_text)):
@@ -1158,6 +1165,10 @@ def _trials(text: str) -> Iterable[str]:
     for name in _TRIAL.findall(text):
         if _is_trial(name):
             yield name.upper()
+
+
+def _prose_trials(body: str) -> frozenset[str]:
+    return frozenset(name.upper() for name in _PROSE_TRIAL.findall(body) if _is_trial(name))
 
 
 def _is_trial(name: str) -> bool:

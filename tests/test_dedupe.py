@@ -187,6 +187,17 @@ def test_a_trial_numbered_within_its_series_is_a_trial(name: str) -> None:
     assert signature(f"{name} meets its primary endpoint", "").trials == {name.upper()}
 
 
+@pytest.mark.parametrize("name", ["EMBER-HF", "SHORT-MI", "ATTAIN-SWITCH"])
+def test_an_acronym_joined_to_an_acronym_is_a_trial(name: str) -> None:
+    assert signature(f"{name} meets its primary endpoint", "").trials == {name}
+
+
+def test_an_acronym_joined_to_a_word_is_a_trial_in_prose_not_in_a_headline() -> None:
+    prose = signature("Twice-yearly shot works", "Alnylam said KARDIA-Global met its goal.")
+    headline = signature("COVID-Related Deaths Fall Again", "Deaths fell for a third week.")
+    assert prose.trials == {"KARDIA-GLOBAL"} and headline.trials == frozenset()
+
+
 def test_items_naming_two_trials_of_one_series_are_two_stories() -> None:
     lung = item(1, ("DESTINY-Lung04 meets its goal", "Trastuzumab deruxtecan in NSCLC."), "a")
     breast = item(2, ("DESTINY-Breast09 meets its goal", "Trastuzumab deruxtecan in NSCLC."), "b")
