@@ -55,6 +55,7 @@ sys.path.insert(0, str(REPO))
 from aggregator.config import load_settings  # noqa: E402
 from aggregator.records import Kind  # noqa: E402
 from aggregator.store import Store  # noqa: E402
+from aggregator.store.kindleads import set_all  # noqa: E402
 from aggregator.store.models import Item, ItemSource, ItemTag, Meta  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -146,6 +147,7 @@ def fill(store: Store, count: int, chunk: int = 5000) -> None:
             connection.execute(insert(Item), items)
             connection.execute(insert(ItemSource), links)
             connection.execute(insert(ItemTag), tags)
+        connection.execute(set_all())  # each story's first item of each kind heads its list
         connection.execute(delete(Meta).where(Meta.key == "generation"))  # sync made one
         connection.execute(insert(Meta), [{"key": "generation", "value": "1", "changed_at": NOW}])
         connection.exec_driver_sql("ANALYZE")

@@ -2,7 +2,7 @@
 through the real ingest path (``Store.save_fetch``) with hand-made ``ItemUpdate``s.
 
 Stories (dedup layer 4) are grouped by ``make_story``, which writes ``story_id``
-and ``is_representative`` as the story stage would. The fixtures (``app``,
+and ``is_representative`` through the story stage's writer. The fixtures (``app``,
 ``client``, ``filled``) are imported by the ``test_web_*`` modules.
 """
 
@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
 
 from aggregator.config import Settings
 from aggregator.records import (
@@ -34,7 +33,8 @@ from aggregator.records import (
     VideoInfo,
 )
 from aggregator.store import Store
-from aggregator.store.models import Item
+from aggregator.store.stories import StoryRows
+from aggregator.storyindex import Assignment
 from aggregator.storywindow import story_window
 from web import create_app
 
@@ -154,8 +154,10 @@ def save(
     *,
     source: str | None = None,
     at: datetime = NOW,
+    decide: bool = True,
 ) -> None:
-    """Store entries as one fetch per source, the way a refresh would."""
+    """Store entries as one fetch per source, the way a refresh would; ``decide`` False
+    leaves their stories as they were (a refresh's batch before its stories are decided)."""
     by_source: dict[str, list[ItemUpdate]] = {}
     for kind, item, tags in entries:
         source_id = source or DEFAULT_SOURCE[kind]
@@ -166,9 +168,8 @@ def save(
     for source_id, updates in by_source.items():
         outcome = SourceOutcome(source_id, "ok", new=len(updates))
         report = FetchReport(source_id, at, at, outcome, next_fetch_at=at + timedelta(hours=1))
-        store.save_fetch(
-            report, updates, worker="test", stories=story_window(store).assign(updates)
-        )
+        stories = story_window(store).assign(updates) if decide else None
+        store.save_fetch(report, updates, worker="test", stories=stories)
 
 
 def _identity(item: ParsedItem) -> ItemIdentity:
@@ -208,16 +209,16 @@ def fill(
 
 
 def make_story(store: Store, representative: int, others: Sequence[int]) -> None:
-    """Group items into one story shown through ``representative``, as dedupe layer 4 does."""
+    """Group items into one story shown through ``representative``, as dedupe layer 4 does:
+    written through the story stage's own writer (``StoryRows.write``)."""
     with store.session() as session:
-        session.execute(
-            update(Item)
-            .where(Item.id.in_([representative, *others]))
-            .values(story_id=representative, is_representative=False)
-        )
-        session.execute(
-            update(Item).where(Item.id == representative).values(is_representative=True)
-        )
+        rows = StoryRows(session)
+        clock = rows.lock()
+        changes = [
+            Assignment(item_id, representative, item_id == representative)
+            for item_id in [representative, *others]
+        ]
+        rows.write(changes, (), clock.seq + 1)
 
 
 def setup_store(store: Store, settings: Settings) -> Store:

@@ -62,7 +62,7 @@ from ..reconcile import (
 )
 from ..records import EventInfo, ItemUpdate, PlainText
 from ..sanitize import plain_text
-from . import sameurl, search
+from . import kindleads, sameurl, search
 from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
@@ -308,6 +308,7 @@ def apply(
     sameurl.spell_out_links(connection, claimed_ids)
     search.unindex(connection, sorted(indexed))
     _rewrite_items(connection, claimed, now)
+    _follow_kind_leads(session, [*rewritten, *claimed], claimed_new)
     sameurl.fold_links(
         connection, [i.item_id for i in updated] + [item_id for item_id, _ in duplicated]
     )
@@ -468,6 +469,19 @@ def _rewrite_items(connection: Connection, rewrites: Sequence[_Rewrite], now: da
             raise OwnerMoved(f"{len(rows) - result.rowcount} of {len(rows)} items")
 
 
+def _follow_kind_leads(session: Session, rewrites: Sequence[_Rewrite], fresh: set[int]) -> None:
+    """A stored item with a new date, or a new owner (and with it maybe a new kind), may now
+    come first of its kind in its story, or no longer (``kindleads``); items inserted in
+    this batch are alone in their stories."""
+    moved = {
+        r.item_id
+        for r in rewrites
+        if r.item_id not in fresh and (r.published is not None or not r.owner.is_entry(r.entry))
+    }
+    if moved:
+        kindleads.follow(session, kindleads.stories_of(session, moved))
+
+
 def _insert_items(
     connection: Connection, new: Sequence[New], now: datetime, marks: NewMarks | None
 ) -> list[int]:
@@ -492,7 +506,8 @@ def _insert_items(
             "first_seen_at": now,
             "changed_at": now,
             "story_id": None,
-            "is_representative": True,
+            "is_representative": True,  # alone in its story until one is decided
+            "leads_kind": True,
         }
         for n in new
     ]

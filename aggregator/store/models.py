@@ -145,6 +145,9 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(80))  # 32 hex digits (migration 0008)
     story_id: Mapped[int | None] = mapped_column(Integer)
     is_representative: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True for the story's first item of its kind: it heads that kind's list
+    # (aggregator.store.kindleads, migration 0013)
+    leads_kind: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The terms the item's own feed repeated, "term:level ..." (see aggregator.dedupe),
     # and the story change that last touched the item (see aggregator.store.stories).
     story_levels: Mapped[str | None] = mapped_column(Text)
@@ -190,7 +193,7 @@ class Item(Base):
         UniqueConstraint("source_id", "guid_key", name="uq_items_source_guid"),
         UniqueConstraint("canonical_url", name="uq_items_canonical_url"),
         Index("ix_items_stream", "is_representative", "published", "id"),
-        Index("ix_items_kind_stream", "kind", "is_representative", "published", "id"),
+        Index("ix_items_kind_stream", "kind", "leads_kind", "published", "id"),
         Index("ix_items_published", "published", "id"),
         Index("ix_items_story", "story_id"),
         Index("ix_items_story_seq", "story_seq"),

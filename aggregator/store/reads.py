@@ -62,7 +62,8 @@ class ItemFilter:
     source: str | None = None
     tag: str | None = None
     q: str | None = None
-    stories: bool = True  # True: one item per story (its representative)
+    # True: one item per story (its representative; with ``kind``, its first of that kind)
+    stories: bool = True
     # None: the stream (by published, newest first); "upcoming": events not yet over,
     # soonest first; "past": ended events, newest first (a calendar; see ``_calendar_rows``)
     when: str | None = None
@@ -386,10 +387,14 @@ def _after_rank(
 
 
 def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
-    if wanted.stories:
-        query = query.where(Item.is_representative.is_(True))
+    """The rows a filter lets through; one per story, when ``stories``, is the story's
+    representative, or in a list of one kind its first item of that kind (``leads_kind``)."""
     if wanted.kind is not None:
         query = query.where(Item.kind == wanted.kind.value)
+        if wanted.stories:
+            query = query.where(Item.leads_kind.is_(True))
+    elif wanted.stories:
+        query = query.where(Item.is_representative.is_(True))
     # Correlated EXISTS, not IN: the stream index drives and each row costs one probe
     # of (source_id, item_id) / (tag, item_id), instead of materialising every match.
     if wanted.source:
@@ -414,9 +419,11 @@ def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
 
 
 def _newest(kind: Kind) -> Select[Item]:
+    """A kind's list: each story's first item of that kind, even where another kind leads it
+    (a news item in a story a journal article leads still heads News; ``ix_items_kind_stream``)."""
     return (
         select(Item)
-        .where(Item.kind == kind.value, Item.is_representative.is_(True))
+        .where(Item.kind == kind.value, Item.leads_kind.is_(True))
         .order_by(Item.published.desc(), Item.id.desc())
     )
 

@@ -3,12 +3,12 @@
 ``purge`` takes a ``PurgePlan`` (what ``aggregator.retention`` decided may go)
 and deletes at most ``batch`` items per transaction, oldest first: each item
 leaves its story first (``stories.detach``, so the rest of a story keeps a
-representative), then every ``(source, guid)`` that carried it goes into
-``purged_items`` and the row is deleted (its links, tags, identifiers, bands and
-citations go with it: ``ON DELETE CASCADE``). Ingest reads which entries of a
-fetched feed were purged, skips them and marks them still carried
-(``mark_still_carried``); a purged guid is kept while its feed still carries it
-and dropped ``FORGET_AFTER`` after it stopped.
+representative and a first item of each kind), then every ``(source, guid)``
+that carried it goes into ``purged_items`` and the row is deleted (its links,
+tags, identifiers, bands and citations go with it: ``ON DELETE CASCADE``).
+Ingest reads which entries of a fetched feed were purged, skips them and marks
+them still carried (``mark_still_carried``); a purged guid is kept while its
+feed still carries it and dropped ``FORGET_AFTER`` after it stopped.
 
 Never purged: the featured article (and the refresh's next candidate for it),
 the pinned item, and conferences that have not ended.
@@ -87,8 +87,7 @@ def purge_items(session: Session, ids: Sequence[int], now: datetime) -> None:
         for source_id, key in carried
     ]
     insert_ignore(session, PurgedItem.__table__, tombstones)
-    for item_id in _members_of_kept_stories(session, ids):
-        stories.detach(session, item_id)
+    stories.detach(session, _members_of_kept_stories(session, ids))
     session.execute(
         delete(Item).where(Item.id.in_(ids)).execution_options(synchronize_session=False)
     )

@@ -5,8 +5,9 @@ story lock (PostgreSQL advisory lock, held until the transaction ends; on
 SQLite the writer already holds the database) and read the shared sequence
 number and epoch (``lock``), load items as ``StoryRow`` records, mark items
 for a later decision, and write ``story_id`` / ``is_representative`` /
-``story_seq`` / ``story_levels``. ``detach`` takes an item out of its story
-before retention deletes it.
+``story_seq`` / ``story_levels``, keeping each story's first item of each kind
+marked (``aggregator.store.kindleads``). ``detach`` takes items out of their
+stories before retention deletes them.
 
 It decides nothing and keeps nothing between transactions:
 ``aggregator.storywindow`` chooses what to load and holds the story index,
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from aggregator.errors import StorageError
-from aggregator.store import meta
+from aggregator.store import kindleads, meta
 from aggregator.store.models import Base, Item
 
 # PostgreSQL advisory lock keys, each paired with a hash of the schema (``_IN_SCHEMA``):
@@ -237,13 +238,19 @@ class StoryRows:
             yield from self.chosen(ids[start : start + _LOAD_CHUNK])
 
     def write(self, changes: Iterable[StoryChange], levels: Sequence[ItemLevels], seq: int) -> None:
-        """Store decisions as story change ``seq``, and the feed weights they were made with."""
+        """Store decisions as story change ``seq``, and the feed weights they were made with.
+
+        Each story an item joined or left then has its first item of each kind
+        marked again (``kindleads``): one read and one update for the batch.
+        """
         rows = [
             {"item": c.item_id, "story": c.story_id, "representative": c.representative, "seq": seq}
             for c in changes
         ]
         if rows:
+            left = kindleads.stories_of(self._session, [row["item"] for row in rows])
             self._session.execute(_WRITE, rows)
+            kindleads.follow(self._session, left | {row["story"] for row in rows})
         weights = [{"item": item.item_id, "levels": item.levels} for item in levels]
         if weights:
             self._session.execute(_WRITE_LEVELS, weights)
@@ -329,34 +336,46 @@ def pending(session: Session) -> bool:
     return session.scalar(select(Item.id).where(Item.story_seq == PENDING).limit(1)) is not None
 
 
-def detach(session: Session, item_id: int) -> None:
-    """Take an item out of its story before it is deleted (retention).
+def detach(session: Session, item_ids: Sequence[int]) -> None:
+    """Take items out of their stories before they are deleted (retention).
 
-    If it led the story, the earliest remaining member leads it now and the
+    If one led its story, the earliest remaining member leads it now and the
     others stay with it (they matched the leader that left; a purge reaches
-    items too old to be matched again). Every process rebuilds its story
-    index on its next assignment (``story_epoch``), so the deleted item is not
-    remembered anywhere.
+    items too old to be matched again). The stories they left then have their
+    first item of each kind marked again, in one update (``kindleads``). Every
+    process rebuilds its story index on its next assignment (``story_epoch``),
+    so the deleted items are not remembered anywhere.
     """
+    if not item_ids:
+        return
+    touched = {_detach(session, item_id) for item_id in item_ids}
+    kindleads.follow(session, {*touched, *item_ids})
+    meta.bump(session, _EPOCH_KEY, datetime.now(UTC))
+
+
+def _detach(session: Session, item_id: int) -> int:
+    """Take one item out of its story; returns the id its former story has now."""
     story_id = session.scalar(select(Item.story_id).where(Item.id == item_id))
     session.execute(
         update(Item).where(Item.id == item_id).values(story_id=item_id, is_representative=True)
     )
-    if story_id == item_id:
-        remaining = (
-            session.execute(
-                select(Item.id)
-                .where(Item.story_id == item_id, Item.id != item_id)
-                .order_by(Item.published, Item.id)
-            )
-            .scalars()
-            .all()
+    if story_id != item_id:
+        return story_id or item_id
+    remaining = (
+        session.execute(
+            select(Item.id)
+            .where(Item.story_id == item_id, Item.id != item_id)
+            .order_by(Item.published, Item.id)
         )
-        if remaining:
-            leader = remaining[0]
-            session.execute(
-                update(Item)
-                .where(Item.id.in_(remaining))
-                .values(story_id=leader, is_representative=Item.id == leader)
-            )
-    meta.bump(session, _EPOCH_KEY, datetime.now(UTC))
+        .scalars()
+        .all()
+    )
+    if not remaining:
+        return item_id
+    leader = remaining[0]
+    session.execute(
+        update(Item)
+        .where(Item.id.in_(remaining))
+        .values(story_id=leader, is_representative=Item.id == leader)
+    )
+    return leader
