@@ -131,8 +131,10 @@ MIN_LINE = 4  # words; shorter sentences (labels, "Read more.") identify nothing
 BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
 
 # Which kinds can tell one story: a paper and the news about it can, a video
-# explainer is not the news story it explains, events never cluster by text
-# (a recurring series or an annual meeting reads alike every time).
+# explainer is not the news story it explains unless both name one trial or paper
+# (``_explains``), events never cluster by text (a recurring series or an annual
+# meeting reads alike every time). Each kind's list shows a story's first item of
+# that kind (``items.leads_kind``), so a video in a news story is still a video.
 KIND_GROUPS = {"news": "text", "article": "text", "video": "video"}
 
 _STOP_TEXT = """a about after against also an and any are as at be been before being but by
@@ -609,7 +611,7 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
     if a.source_id == b.source_id or a.item_id == b.item_id:
         return "same source"
     group = KIND_GROUPS.get(a.kind)
-    if group is None or group != KIND_GROUPS.get(b.kind):
+    if (group is None or group != KIND_GROUPS.get(b.kind)) and not _explains(a, b):
         return "kinds"
     if abs(a.published - b.published) > window:
         return "window"
@@ -633,6 +635,15 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return "figures"
     return "names" if _names_differ(a.sig, b.sig) else None
+
+
+def _explains(a: StoryItem, b: StoryItem) -> bool:
+    """A video and a text naming one trial or one paper: a journal's or a channel's video
+    of a readout ("EMBER-HF explained in 5 minutes") belongs with the news of it. Other
+    videos (explainers and interviews on a topic) stay stories of their own."""
+    if {KIND_GROUPS.get(a.kind), KIND_GROUPS.get(b.kind)} != {"text", "video"}:
+        return False
+    return bool(a.sig.trials & b.sig.trials or a.identifiers & b.identifiers)
 
 
 def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:

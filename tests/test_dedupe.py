@@ -30,6 +30,7 @@ from aggregator.dedupe import (
     vetoed,
     with_levels,
 )
+from aggregator.records import Kind
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
 from aggregator.store.stories import StoryRows, StoryStep
@@ -162,11 +163,28 @@ def test_items_naming_different_video_ids_never_merge() -> None:
     assert stories([first, second]) == {1: 1, 2: 2}
 
 
-def test_a_video_never_joins_a_news_story() -> None:
+def test_a_video_on_the_topic_of_a_news_story_stays_apart_from_it() -> None:
     assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "channel", 1, kind="video")]) == {
         1: 1,
         2: 2,
     }
+
+
+EMBER_NEWS = (
+    "Novo's Wegovy cuts heart failure events by 28% in large trial",
+    "Semaglutide cut heart failure events by 28% in people with obesity and HFpEF in the "
+    "EMBER-HF trial, Novo Nordisk said, in 4,600 patients followed for two years.",
+)
+EMBER_VIDEO = (
+    "Wegovy for heart failure? EMBER-HF explained in 5 minutes",
+    "A cardiologist walks through the EMBER-HF results: semaglutide, HFpEF and the 28% fewer "
+    "heart failure events, and what they mean for patients with obesity.",
+)
+
+
+def test_a_video_naming_the_trial_of_a_news_story_joins_it() -> None:
+    news, video = item(1, EMBER_NEWS, "wire"), item(2, EMBER_VIDEO, "channel", 20, kind="video")
+    assert stories([news, video]) == {1: 1, 2: 1}
 
 
 def test_items_further_apart_than_the_window_start_their_own_story() -> None:
@@ -769,6 +787,17 @@ def test_the_same_video_under_two_channels_is_one_story_on_the_database(db: Stor
     with db.session() as session:
         stories = session.scalars(select(Item.story_id)).all()
     assert len(stories) == 2 and len(set(stories)) == 1
+
+
+def test_a_video_in_a_news_story_still_heads_the_videos_list_on_the_database(db: Store) -> None:
+    news = save(db, [(*EMBER_NEWS, "wire", 0)])
+    video = {"kind": "video", "video_provider": "youtube", "video_id": "aaaaaaaaaaa"}
+    clip = save(db, [(*EMBER_VIDEO, "outlet", 20)], **video)
+    with db.session() as session:
+        assert session.get(Item, clip[0]).story_id == news[0]  # type: ignore[union-attr]
+    lists = db.latest_by_kind(T0 + timedelta(days=1))
+    assert [entry.id for entry in lists[Kind.VIDEO]] == clip
+    assert [entry.id for entry in lists[Kind.NEWS]] == news
 
 
 def test_the_story_index_is_kept_between_assignments(db: Store) -> None:

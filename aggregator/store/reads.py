@@ -623,7 +623,9 @@ def _names(
     names = {ref.id: ref.name for refs in carriers.values() for ref in refs}
     missing = sorted(owners - names.keys())
     if missing:
-        names.update(session.execute(select(Source.id, Source.name).where(Source.id.in_(missing))))
+        # A Result has keys(), so dict.update would take it for a mapping: give it pairs.
+        rows = session.execute(select(Source.id, Source.name).where(Source.id.in_(missing)))
+        names.update((source_id, name) for source_id, name in rows)
     return names
 
 
