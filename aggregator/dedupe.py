@@ -944,12 +944,17 @@ def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _values(figures: frozenset[str]) -> list[float]:
+    """The figures as numbers; a ratio under 1 also as the reduction it reports: a paper's
+    hazard ratio of 0.79 is the news' "cut heart attacks by 21%"."""
     out = []
     for figure in figures:
         try:
-            out.append(float(figure))
+            value = float(figure)
         except ValueError:
             continue
+        out.append(value)
+        if 0 < value < 1 and "." in figure:
+            out.append(round(100 * (1 - value), 6))
     return out
 
 

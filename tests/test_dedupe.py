@@ -284,6 +284,24 @@ def test_a_rewrite_rounding_the_papers_figures_is_not_kept_apart_by_names() -> N
     assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
 
 
+def test_a_hazard_ratio_and_the_reduction_it_reports_are_one_figure() -> None:
+    paper = (
+        "Obicetrapib and cardiovascular outcomes",
+        "Major adverse events occurred in 9.0% and 11.3% (hazard ratio 0.79; P<0.001) of 9,541 "
+        "patients.",
+    )
+    news = (
+        "Cholesterol pill cuts heart attacks and strokes by 21% in large trial",
+        "The daily pill lowered the risk of heart attack, stroke or death by 21% over 40 months.",
+    )
+    other = (
+        "Cholesterol pill cuts heart attacks and strokes by 35% in large trial",
+        "The daily pill lowered the risk of heart attack, stroke or death by 35% over 40 months.",
+    )
+    assert veto(item(1, paper, "a"), item(2, news, "b", 1)) != "figures"
+    assert veto(item(1, paper, "a"), item(2, other, "b", 1)) == "figures"
+
+
 def test_a_rewrite_of_a_press_release_sharing_three_of_its_many_names_is_not_kept_apart() -> None:
     release = (
         "Positive topline results announced for phase 3 study",
