@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Update,
     and_,
+    bindparam,
     exists,
     func,
     literal_column,
@@ -62,6 +63,19 @@ def first_of_kind() -> ColumnElement[bool]:
     return not_(ahead)
 
 
+def _follow() -> Update:
+    """The statement of ``follow``, built once: it is run on every story decision."""
+    first = first_of_kind()
+    wanted = bindparam("ids", expanding=True)
+    return (
+        update(_ITEMS)
+        .where(or_(_ITEMS.c.story_id.in_(wanted), _ITEMS.c.id.in_(wanted)))
+        .where(_ITEMS.c.leads_kind != first)
+        .values(leads_kind=first)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def set_all() -> Update:
     """Every row's flag from scratch (migration 0013's backfill)."""
     return update(_ITEMS).values(leads_kind=first_of_kind())
@@ -76,14 +90,10 @@ def follow(session: Session, story_ids: Iterable[int]) -> None:
     """
     wanted = sorted(set(story_ids))
     for chunk in chunks(wanted):
-        first = first_of_kind()
-        session.execute(
-            update(_ITEMS)
-            .where(or_(_ITEMS.c.story_id.in_(chunk), _ITEMS.c.id.in_(chunk)))
-            .where(_ITEMS.c.leads_kind != first)
-            .values(leads_kind=first)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_FOLLOW, {"ids": chunk})
+
+
+_FOLLOW = _follow()
 
 
 def stories_of(session: Session, item_ids: Collection[int]) -> set[int]:
