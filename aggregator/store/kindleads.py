@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from .models import Base
 from .upsert import chunks
@@ -66,7 +67,7 @@ def first_of_kind() -> ColumnElement[bool]:
 def _follow() -> Update:
     """The statement of ``follow``, built once: it is run on every story decision."""
     first = first_of_kind()
-    wanted = bindparam("ids", expanding=True)
+    wanted: BindParameter[list[int]] = bindparam("ids", expanding=True)
     return (
         update(_ITEMS)
         .where(or_(_ITEMS.c.story_id.in_(wanted), _ITEMS.c.id.in_(wanted)))
