@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, logs
-from .errors import ConfigError, MedfeedError, OpmlError, StorageError
+from .errors import ConfigError, MedfeedError, OpmlError, StorageError, UnknownItem
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
 from .records import Kind, SourceOutcome, StoredSource
 
@@ -81,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="full-text search index")
     search_commands = search.add_subparsers(dest="search_command", required=True, metavar="ACTION")
     search_commands.add_parser("reindex", help="rebuild the index from the stored items")
+    stories = commands.add_parser("stories", help="why items are, or are not, one story")
+    story_commands = stories.add_subparsers(dest="stories_command", required=True, metavar="ACTION")
+    show = story_commands.add_parser(
+        "show", help="the story an item is in, each member against its leader"
+    )
+    show.add_argument("item", type=int, metavar="ID", help="an item id (as in /items/ID)")
+    why = story_commands.add_parser("why", help="the matcher's decision on two items, step by step")
+    why.add_argument("items", type=int, nargs=2, metavar="ID", help="two item ids")
+    for command in (show, why):
+        command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -164,6 +174,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             form = choose_format(args.format, console)
             print_sources(store.sources(include_retired=True), form, console)
             return EXIT_OK
+        if args.command == "stories":
+            return stories(settings, store, args, console, err)
         if args.command == "search":
             count = store.reindex_search()
             console.print(f"search index rebuilt: {count} items", highlight=False)
@@ -203,6 +215,26 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False)
+    return EXIT_OK
+
+
+def stories(
+    settings: Settings, store: Store, args: argparse.Namespace, console: Console, err: Console
+) -> int:
+    """``stories show ID`` / ``stories why ID1 ID2``: an admin's view of story decisions."""
+    from .output import print_pair, print_story
+    from .storyreport import Explainer  # the matcher: only this command explains it
+
+    dedupe = settings.dedupe
+    explainer = Explainer(store, window=dedupe.window, threshold=dedupe.threshold)
+    try:
+        if args.stories_command == "show":
+            print_story(explainer.story(args.item), args.json, console)
+        else:
+            print_pair(explainer.pair(*args.items), args.json, console)
+    except UnknownItem as exc:
+        err.print(f"[bold red]unknown item:[/] {exc}", highlight=False)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -107,3 +107,11 @@ class ExtractionError(MedfeedError):
 
 class OpmlError(MedfeedError):
     """An OPML file that cannot be imported: unreadable, not OPML, or outlines without a kind."""
+
+
+class UnknownItem(MedfeedError):
+    """A command named an item id the database does not hold."""
+
+    def __init__(self, item_id: int) -> None:
+        self.item_id = item_id
+        super().__init__(f"no item with id {item_id}")

@@ -1,4 +1,5 @@
-"""What the ``medfeed`` command prints: refresh outcomes and source health, in three formats.
+"""What the ``medfeed`` command prints: refresh outcomes and source health, in three formats;
+story reports (``stories show`` / ``why``) as text or JSON.
 
 ``table`` is for a person at a terminal (rich, coloured, sized to the window);
 ``tsv`` is for cron logs and pipes: one tab-separated line per row under a
@@ -20,6 +21,8 @@ from .records import SourceOutcome, StoredSource
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+
+    from .storyreport import Entry, PairReport, StoryReport, Verdict
 
 Format = Literal["table", "tsv", "json"]
 FORMATS: tuple[Format, ...] = ("table", "tsv", "json")
@@ -239,3 +242,159 @@ def _write(console: Console, line: str) -> None:
     """Bytes as they are: rich would expand tabs and wrap at the console's width."""
     console.file.write(line + "\n")
     console.file.flush()
+
+
+# --- stories ------------------------------------------------------------------
+
+
+def print_story(report: StoryReport, as_json: bool, console: Console) -> None:
+    """A story: its leader and every member, each against the leader."""
+    if as_json:
+        _write(console, json.dumps(_story_json(report), indent=2))
+        return
+    from rich import box  # only when a table is drawn (not for JSON, --help)
+    from rich.markup import escape
+    from rich.table import Table
+
+    count = len(report.members)
+    led = f"led by {report.story_id}" if report.leader else "its leader is no longer stored"
+    console.print(f"story {report.story_id}, {led}: {count} item{'s' if count != 1 else ''} "
+                  "(times UTC; each member against the leader, with the window's term counts "
+                  "now)", highlight=False)  # fmt: skip
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("id", "source", "kind", "published", "similarity", "bar", "prompt", "cleared"):
+        table.add_column(column, overflow="fold", justify="right" if column == "id" else "left")
+    for member in report.members:
+        entry, verdict = member.entry, member.verdict
+        cells = ["", "", "", "leader"] if verdict is None else _member_cells(verdict)
+        table.add_row(str(entry.item_id), entry.source_id, entry.kind, _short_time(entry.published),
+                      *cells)  # fmt: skip
+    console.print(table, highlight=False)
+    for member in report.members:  # below the table, whole: a title squeezed into a column
+        console.print(f"[bold]{member.entry.item_id}[/]: {escape(member.entry.title)}",
+                      highlight=False)  # fmt: skip
+        if member.verdict is not None and not member.verdict.passes:
+            console.print(f"  not passing now: {member.verdict.reason}", highlight=False)
+
+
+def _member_cells(verdict: Verdict) -> list[str]:
+    return [f"{verdict.similarity:.3f}", f"{verdict.bar:.3f}", f"{verdict.prompt_bar:.3f}",
+            verdict.cleared or "none now"]  # fmt: skip
+
+
+def print_pair(report: PairReport, as_json: bool, console: Console) -> None:
+    """Whether two items are one story, and the pair's decision step by step."""
+    if as_json:
+        _write(console, json.dumps(_pair_json(report), indent=2))
+        return
+    from rich.markup import escape  # only when text is drawn (not for JSON, --help)
+
+    earlier, later, verdict = report.earlier, report.later, report.verdict
+
+    def say(line: str) -> None:
+        console.print(line, highlight=False, soft_wrap=True)
+
+    for role, entry in (("earlier", earlier), ("later", later)):
+        say(f"{role}: {_named(entry)} {entry.kind}, {iso(entry.published)}: {escape(entry.title)}")
+    if report.same_story:
+        say(f"one story now, led by {earlier.story_id}")
+    else:
+        say(f"two stories now, led by {earlier.story_id} and {later.story_id}")
+    say(f"time gap: {report.gap_hours:.1f} hours")
+    say(f"the matcher on {later.item_id} joining {earlier.item_id}:")
+    for line in _verdict_lines(verdict):
+        say(f"  {line}")
+    if verdict.shared_terms:
+        terms = ", ".join(f"{escape(term)} {weight:.2f}" for term, weight in verdict.shared_terms)
+        say(f"shared terms that weigh most: {terms}")
+    for line in _apart_lines(report):
+        say(line)
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    return [
+        f"veto:            {verdict.veto or 'none'}",
+        f"shares enough:   {_yes(verdict.shares_enough)} (two rare terms that identify something)",
+        f"similarity:      {verdict.similarity:.4f}",
+        f"rare similarity: {verdict.rare_similarity:.4f} (rare words only)",
+        f"bar:             {verdict.bar:.4f}",
+        f"prompt bar:      {verdict.prompt_bar:.4f} (rare similarity, published close)",
+        f"passes:          {_yes(verdict.passes)}: {verdict.reason}",
+    ]
+
+
+def _apart_lines(report: PairReport) -> list[str]:
+    """Why a pair that passes is in two stories: an item joins a story only by its leader."""
+    earlier, later = report.earlier, report.later
+    if report.same_story or not report.verdict.passes:
+        return []
+    lines = ["not one story although the pair passes: an item joins a story only by matching "
+             "its leader, never another member"]  # fmt: skip
+    if report.against_leader is not None:
+        leader, verdict = report.against_leader
+        lines.append(f"{later.item_id} against {earlier.item_id}'s leader {_named(leader)}: "
+                     f"similarity {verdict.similarity:.4f}, bar {verdict.bar:.4f}, "
+                     f"{verdict.reason}")  # fmt: skip
+    elif later.story_id != later.item_id:
+        lines.append(f"{later.item_id} joined the story led by {later.story_id}, a leader it "
+                     f"matches more closely")  # fmt: skip
+    else:
+        lines.append("the stored decision was made with other term counts (another time or "
+                     "process); the next change to either story decides it again")  # fmt: skip
+    return lines
+
+
+def _named(entry: Entry) -> str:
+    return f"{entry.item_id} ({entry.source_id})"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _story_json(report: StoryReport) -> dict[str, Any]:
+    return {
+        "story_id": report.story_id,
+        "leader": None if report.leader is None else _entry_json(report.leader),
+        "members": [
+            {**_entry_json(m.entry), "leader": m.verdict is None and m.entry == report.leader,
+             "against_leader": None if m.verdict is None else _verdict_json(m.verdict)}
+            for m in report.members
+        ],
+    }  # fmt: skip
+
+
+def _pair_json(report: PairReport) -> dict[str, Any]:
+    verdict = report.verdict
+    against = report.against_leader
+    return {
+        "earlier": _entry_json(report.earlier),
+        "later": _entry_json(report.later),
+        "same_story": report.same_story,
+        **_verdict_json(verdict),
+        "gap_hours": round(report.gap_hours, 2),
+        "leaders": {str(e.item_id): e.story_id for e in (report.earlier, report.later)},
+        "against_leader": None
+        if against is None
+        else {"leader": against[0].item_id, **_verdict_json(against[1])},
+    }
+
+
+def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "veto": verdict.veto,
+        "shares_enough": verdict.shares_enough,
+        "similarity": round(verdict.similarity, 4),
+        "rare_similarity": round(verdict.rare_similarity, 4),
+        "bar": round(verdict.bar, 4),
+        "prompt_bar": round(verdict.prompt_bar, 4),
+        "passes": verdict.passes,
+        "cleared": verdict.cleared,
+        "shared_terms": [{"term": term, "weight": weight} for term, weight in verdict.shared_terms],
+    }
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.item_id, "source": entry.source_id, "kind": entry.kind,
+            "published": iso(entry.published), "title": entry.title,
+            "story_id": entry.story_id}  # fmt: skip

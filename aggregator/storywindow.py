@@ -271,14 +271,12 @@ def _catch_up(rows: StoryRows, book: _Book) -> None:
     if not book.loaded:
         return  # nothing held yet: ``_cover`` loads what is needed
     low, high = book.loaded[0][0], book.loaded[-1][1]
-    for row in rows.changed_since(book.seq, low, high):
-        if row.kind != "conference":
-            book.index.load(_story_item(row), row.story_id or row.id)
+    load_stored(book.index, rows.changed_since(book.seq, low, high))
 
 
 def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
     """Load the stored items within ``window`` of the new ones that the index lacks."""
-    needed = _merged([(item.published - window, item.published + window) for item in items])
+    needed = merged_spans([(item.published - window, item.published + window) for item in items])
     held = _after(book.loaded, book.index.horizon)  # the index let go of what is older
     missing = _without(needed, held)
     if missing:
@@ -290,12 +288,11 @@ def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: tim
             and row.id not in fresh
             and row.id not in book.index.items
         ]
-        for row in rows.load(wanted):
-            book.index.load(_story_item(row), row.story_id or row.id)
-    book.loaded = _merged(held + missing)
+        load_stored(book.index, rows.load(wanted))
+    book.loaded = merged_spans(held + missing)
 
 
-def _merged(spans: Iterable[_Span]) -> list[_Span]:
+def merged_spans(spans: Iterable[_Span]) -> list[_Span]:
     """The union of ``spans`` as sorted, disjoint spans."""
     out: list[_Span] = []
     for start, end in sorted(spans):
@@ -333,6 +330,20 @@ def _after(spans: list[_Span], horizon: datetime | None) -> list[_Span]:
 def _inside(moment: datetime, spans: list[_Span]) -> bool:
     at = bisect.bisect_right(spans, (moment, _LATEST)) - 1
     return at >= 0 and spans[at][0] <= moment <= spans[at][1]
+
+
+def load_stored(index: StoryIndex, rows: Iterable[StoryRow]) -> None:
+    """Take stored items into ``index`` with the stories they are in, as their
+    neighbours when deciding (and for the window's term counts); events are in no
+    story by text, so the index never holds them."""
+    for row in rows:
+        if row.kind != "conference":
+            index.load(stored_item(row), row.story_id or row.id)
+
+
+def stored_item(row: StoryRow) -> StoryItem:
+    """The story index's view of a stored item, with the feed weights stored beside it."""
+    return _story_item(row)
 
 
 def _levels(item: StoryItem) -> ItemLevels:

@@ -44,7 +44,7 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import DecidingTurn, StoryRows, StoryStep
+from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep
 from .stories import pending as stories_pending
 from .websub import WebSubStore
 
@@ -220,6 +220,20 @@ class Store(Reads):
         except BaseException:
             stories.abandon()
             raise
+
+    def story_members(self, item_id: int) -> list[StoryRow]:
+        """The items of the story ``item_id`` is in, as story assignment reads them; none
+        for an unknown id. Reads only: for explaining decisions (``storyreport``)."""
+        with session_scope(self._sessions) as session:
+            return StoryRows(session).story(item_id)
+
+    def story_rows_within(self, spans: Sequence[tuple[datetime, datetime]]) -> list[StoryRow]:
+        """The stored items that can be in a story published within any of ``spans``
+        (from, to; both included), as ``storywindow`` loads them into its index."""
+        with session_scope(self._sessions) as session:
+            rows = StoryRows(session)
+            wanted = {dated.id for low, high in spans for dated in rows.published_within(low, high)}
+            return list(rows.load(sorted(wanted)))
 
     def stories_pending(self) -> bool:
         """Whether items wait for ``assign_stories`` (stored by any process)."""

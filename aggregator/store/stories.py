@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Engine, bindparam, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -224,6 +224,18 @@ class StoryRows:
             Item.story_seq > seq, Item.published >= low, Item.published <= high
         )
         return self._rows(query)
+
+    def story(self, item_id: int) -> list[StoryRow]:
+        """The items of the story ``item_id`` is in (its leader among them); none when
+        there is no such item. A story's id is its leader's (an undecided item: its own)."""
+        story_id = self._session.scalar(
+            select(func.coalesce(Item.story_id, Item.id)).where(Item.id == item_id)
+        )
+        if story_id is None:
+            return []
+        return self._rows(
+            select(*_COLUMNS).where(or_(Item.story_id == story_id, Item.id == story_id))
+        )
 
     def published_within(self, low: datetime, high: datetime) -> list[Dated]:
         """The items that can be in a story (not conferences) published from ``low`` to ``high``."""

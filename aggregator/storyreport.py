@@ -1,0 +1,243 @@
+"""Why stored items are, or are not, in one story (dedup layer 4), for an admin.
+
+An admin who sees two items merged that should not be, or a rewrite shown
+twice, can ask ``medfeed stories show ID`` (the story an item is in, each
+member against its leader) and ``medfeed stories why ID1 ID2`` (the pair as
+the matcher sees it). This module answers both as records:
+
+    rows  = the items asked about + every stored item within the story window of them
+    index = a StoryIndex holding those rows        (the window's real term counts)
+    for each pair: veto, shares_enough, similarity, bars, passes  (aggregator.dedupe)
+
+It decides nothing and writes nothing: the stories reported are the stored
+ones, and the figures are how ``aggregator.dedupe`` judges the pair now, with
+the term counts a process deciding these items afresh would hold (a process
+that has run for days counts over the last few windows, so a pair on the bar
+may have been decided the other way). It does not print (``output``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from aggregator.dedupe import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    StoryItem,
+    is_fingerprint,
+    passing_score,
+    prompt_bar,
+    rare_similarity,
+    required_score,
+    shares_enough,
+    similarity,
+    veto,
+)
+from aggregator.errors import UnknownItem
+from aggregator.storyindex import StoryIndex
+from aggregator.storywindow import load_stored, merged_spans, stored_item
+
+if TYPE_CHECKING:
+    from aggregator.store import Store
+    from aggregator.store.stories import StoryRow
+
+SHARED_TERMS = 6  # the shared terms a report lists: enough to see what the pair has in common
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored item as a report names it."""
+
+    item_id: int
+    source_id: str
+    kind: str
+    published: datetime
+    title: str
+    story_id: int  # its leader's id (its own when it leads)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One pair as the matcher judges it, in the matcher's order: a veto keeps the items
+    apart whatever they share; else they must share enough rare terms, and clear the bar
+    in all their words or, published close together, the lower bar in rare words alone."""
+
+    veto: str | None
+    shares_enough: bool
+    similarity: float
+    rare_similarity: float
+    bar: float
+    prompt_bar: float
+    passes: bool
+    shared_terms: tuple[tuple[str, float], ...]  # the weightiest, heaviest first
+
+    @property
+    def cleared(self) -> str | None:
+        """Which bar the pair clears ("bar", "prompt bar"), or None when it does not pass."""
+        if not self.passes:
+            return None
+        return "bar" if self.similarity >= self.bar else "prompt bar"
+
+    @property
+    def reason(self) -> str:
+        """The first rule that decides the pair, in the matcher's words."""
+        if self.veto is not None:
+            return f"kept apart by the veto: {self.veto}"
+        if not self.shares_enough:
+            return "too few shared rare terms"
+        if not self.passes:
+            return "under the bar, and under the prompt bar in rare words"
+        if self.cleared == "bar":
+            return "clears the bar"
+        return "clears the prompt bar in rare words (published close together)"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a story and how it compares with the story's leader (None: the leader)."""
+
+    entry: Entry
+    verdict: Verdict | None
+
+
+@dataclass(frozen=True)
+class StoryReport:
+    story_id: int
+    leader: Entry | None  # None when the leader is no longer stored
+    members: tuple[Member, ...]  # every item of the story, the leader first, then in order
+
+
+@dataclass(frozen=True)
+class PairReport:
+    """``later`` against ``earlier`` (``StoryItem.order``: the later item is the one that
+    would join), and, when they are apart although they pass, the later item against
+    the earlier one's leader: an item joins a story only by matching its leader."""
+
+    earlier: Entry
+    later: Entry
+    verdict: Verdict
+    gap_hours: float
+    against_leader: tuple[Entry, Verdict] | None
+
+    @property
+    def same_story(self) -> bool:
+        return self.earlier.story_id == self.later.story_id
+
+
+class Explainer:
+    """The matcher's questions, asked with the term counts of the items' story window."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        self._store = store
+        self.window = window
+        self.threshold = threshold
+
+    def story(self, item_id: int) -> StoryReport:
+        """The story ``item_id`` is in: its leader, and each member against it."""
+        rows = self._store.story_members(item_id)
+        if not rows:
+            raise UnknownItem(item_id)
+        story_id = _story_id(rows[0])
+        index = self._index(rows)
+        items = {row.id: stored_item(row) for row in rows}
+        leader = items.get(story_id)
+        members = []
+        for row in sorted(rows, key=lambda row: (row.id != story_id, items[row.id].order)):
+            verdict = None
+            if leader is not None and row.id != story_id:
+                verdict = self._judge(*_in_order(items[row.id], leader), index)
+            members.append(Member(_entry(row), verdict))
+        entry = next((m.entry for m in members if m.entry.item_id == story_id), None)
+        return StoryReport(story_id, entry, tuple(members))
+
+    def pair(self, first_id: int, second_id: int) -> PairReport:
+        """The pair as the matcher sees it, and, when the stored stories keep apart a
+        pair that passes, the later item against the earlier one's leader."""
+        known: dict[int, StoryRow] = {}
+        for item_id in (first_id, second_id):
+            story = self._store.story_members(item_id)
+            if not any(row.id == item_id for row in story):
+                raise UnknownItem(item_id)
+            known.update((row.id, row) for row in story)
+        earlier, later = sorted(
+            (stored_item(known[first_id]), stored_item(known[second_id])), key=_order
+        )
+        earlier_row, later_row = known[earlier.item_id], known[later.item_id]
+        leader_row = known.get(_story_id(earlier_row))
+        index = self._index([row for row in (earlier_row, later_row, leader_row) if row])
+        verdict = self._judge(later, earlier, index)
+        against = None
+        apart = _story_id(earlier_row) != _story_id(later_row)
+        if apart and verdict.passes and leader_row is not None and leader_row.id != earlier.item_id:
+            leader = stored_item(leader_row)
+            against = (_entry(leader_row), self._judge(*_in_order(later, leader), index))
+        gap = abs(later.published - earlier.published) / _HOUR
+        return PairReport(_entry(earlier_row), _entry(later_row), verdict, gap, against)
+
+    def _index(self, rows: Sequence[StoryRow]) -> StoryIndex:
+        """A story index holding every stored item within the window of ``rows``: what a
+        process deciding them would load (``storywindow``), so rarity is the window's."""
+        index = StoryIndex(window=self.window, threshold=self.threshold)
+        spans = merged_spans(
+            [(row.published - self.window, row.published + self.window) for row in rows]
+        )
+        load_stored(index, self._store.story_rows_within(spans))
+        return index
+
+    def _judge(self, later: StoryItem, earlier: StoryItem, index: StoryIndex) -> Verdict:
+        """The questions ``StoryIndex`` asks before ``later`` may join ``earlier``."""
+        rarity = index.rarity
+        named = veto(later, earlier, self.window)
+        enough = shares_enough(later.sig, earlier.sig, rarity)
+        bar = required_score(later, earlier, self.threshold)
+        passed = passing_score(later, earlier, rarity, self.threshold)
+        return Verdict(
+            veto=named,
+            shares_enough=enough,
+            similarity=similarity(later.sig, earlier.sig, rarity),
+            rare_similarity=rare_similarity(later.sig, earlier.sig, rarity),
+            bar=bar,
+            prompt_bar=prompt_bar(later, earlier, bar),
+            passes=named is None and enough and passed is not None,
+            shared_terms=_weightiest(later, earlier, index),
+        )
+
+
+def _weightiest(a: StoryItem, b: StoryItem, index: StoryIndex) -> tuple[tuple[str, float], ...]:
+    """The shared terms that add most to the similarity: each side's feed weight times
+    the window's rarity, as ``dedupe.similarity`` weighs them (fingerprints of copied
+    text are hashes, not words, and are left out)."""
+    weights = [
+        (term, a.sig.weight(term) * b.sig.weight(term) * index.rarity(term))
+        for term in a.sig.terms & b.sig.terms
+        if not is_fingerprint(term)
+    ]
+    weights.sort(key=lambda pair: (-pair[1], pair[0]))
+    return tuple((term, round(weight, 4)) for term, weight in weights[:SHARED_TERMS] if weight > 0)
+
+
+def _in_order(a: StoryItem, b: StoryItem) -> tuple[StoryItem, StoryItem]:
+    """(later, earlier) by ``StoryItem.order``: the later item is the one that joins."""
+    return (a, b) if a.order > b.order else (b, a)
+
+
+def _order(item: StoryItem) -> tuple[object, ...]:
+    return item.order
+
+
+def _story_id(row: StoryRow) -> int:
+    return row.story_id or row.id
+
+
+def _entry(row: StoryRow) -> Entry:
+    return Entry(row.id, row.source_id, row.kind, row.published, row.title, _story_id(row))

@@ -1,0 +1,147 @@
+"""``medfeed stories show`` / ``stories why``: an admin asks why items are, or are not,
+one story, and gets the matcher's own answer with the window's term counts."""
+
+# ruff: noqa: F401, F811  (the db fixture is imported from test_dedupe and used as a parameter)
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aggregator.cli import main
+from aggregator.store import Store
+from tests.test_dedupe import APPROVAL, REWRITE, db, save
+
+RECALL = "Voluntary recall announced over contamination risk"
+PERRIGO = (
+    RECALL,
+    "Perrigo of Allegan, Michigan is recalling 16,500 cans of Premium infant formula after "
+    "tests found Cronobacter in a batch; no illnesses have been reported.",
+)
+BAXTER = (
+    RECALL,
+    "Baxter of Deerfield, Illinois is recalling 2,300 bags of Clinimix injection after "
+    "customers found particles in a batch; no illnesses have been reported.",
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Path:
+    path = tmp_path / "config.yaml"
+    source = {"id": "wire", "name": "Wire", "url": "https://wire.example/feed", "kind": "news"}
+    path.write_text(yaml.safe_dump({"database": database_url, "sources": [source]}))
+    return path
+
+
+def medfeed(config: Path, *args: object) -> int:
+    return main(["--config", str(config), "stories", *map(str, args)])
+
+
+def test_a_syndicated_rewrite_is_one_story_and_passes(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
+    assert medfeed(config, "why", outlet, wire) == 0
+    out = capsys.readouterr().out
+    assert f"one story now, led by {wire}" in out
+    assert "veto:            none" in out
+    assert "passes:          yes" in out
+    assert "time gap: 5.0 hours" in out
+    assert "ribociclib" in out.split("shared terms that weigh most:")[1]
+
+
+def test_items_of_different_companies_and_places_name_the_veto(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    perrigo, baxter = save(db, [(*PERRIGO, "wire", 0), (*BAXTER, "outlet", 1)])
+    assert medfeed(config, "why", perrigo, baxter) == 0
+    out = capsys.readouterr().out
+    assert "two stories now" in out
+    assert "kept apart by the veto: names" in out
+
+
+def test_two_items_of_one_source_are_kept_apart_as_same_source(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "wire", 5)])
+    assert medfeed(config, "why", first, second) == 0
+    assert "kept apart by the veto: same source" in capsys.readouterr().out
+
+
+def test_show_lists_the_leader_and_every_member_against_it(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
+    assert medfeed(config, "show", outlet) == 0
+    out = capsys.readouterr().out
+    assert f"story {wire}, led by {wire}: 2 items" in out
+    rows = [line.split() for line in out.splitlines()]
+    leader = next(row for row in rows if row[:3] == [str(wire), "wire", "news"])
+    member = next(row for row in rows if row[:3] == [str(outlet), "outlet", "news"])
+    assert "leader" in leader
+    assert "bar" in member or "prompt" in member[-4:]
+
+
+def test_an_unknown_id_exits_2_with_a_message(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (wire,) = save(db, [(*APPROVAL, "wire", 0)])
+    assert medfeed(config, "show", 999_999) == 2
+    assert "no item with id 999999" in capsys.readouterr().err
+    assert medfeed(config, "why", wire, 999_998) == 2
+    assert "no item with id 999998" in capsys.readouterr().err
+
+
+def test_why_as_json_gives_every_step_of_the_decision(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
+    assert medfeed(config, "why", wire, outlet, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["same_story"] is True
+    assert report["veto"] is None
+    assert report["shares_enough"] is True
+    assert report["passes"] is True
+    assert (
+        report["similarity"] >= report["bar"] or report["rare_similarity"] >= report["prompt_bar"]
+    )
+    assert report["gap_hours"] == 5.0
+    assert report["leaders"] == {str(wire): wire, str(outlet): wire}
+    assert report["shared_terms"][0]["weight"] > 0
+
+
+def test_show_as_json_lists_the_members(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
+    assert medfeed(config, "show", wire, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["story_id"] == wire
+    assert [m["id"] for m in report["members"]] == [wire, outlet]
+    assert report["members"][1]["against_leader"]["passes"] is True
+
+
+def test_a_pair_that_passes_in_two_stories_shows_the_later_item_against_the_leader(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = ("State health officials confirmed avian influenza in a farm worker with "
+            "conjunctivitis; the virus was the B3.13 genotype.")  # fmt: skip
+    california = ("California reports human H5N1 case in dairy worker", body)
+    unplaced = ("Human H5N1 case confirmed in dairy worker", body)
+    cambodia = ("Human H5N1 case reported in Cambodia", body)
+    first, second, third = save(
+        db, [(*california, "wire", 0), (*unplaced, "outlet", 1), (*cambodia, "agency", 2)]
+    )
+    assert medfeed(config, "why", second, third) == 0
+    out = capsys.readouterr().out
+    assert f"two stories now, led by {first} and {third}" in out
+    assert "passes:          yes" in out
+    assert "an item joins a story only by matching its leader" in out
+    assert f"{third} against {second}'s leader {first} (wire)" in out
+    assert "kept apart by the veto: places" in out
+    assert medfeed(config, "why", second, third, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["against_leader"]["leader"] == first
+    assert report["against_leader"]["veto"] == "places"
