@@ -981,7 +981,10 @@ def _mentions_enough(sig: Signature, other: Signature) -> bool:
     5,000")."""
     names = sig.entities
     enough = min(ENTITY_SHARED_ENOUGH, ENTITY_OVERLAP_MIN * len(names))
-    unused = {name for name in names if not _mentioned(name, sig, other)}
+    unused = names - other.terms  # a one-word name the other uses: the usual case, found in C
+    if len(names) - len(unused) >= enough:
+        return True
+    unused = {name for name in unused if not _mentioned(name, sig, other)}
     found = len(names) - len(unused)
     if found >= enough:
         return True
@@ -996,13 +999,20 @@ def _mentioned(name: str, sig: Signature, other: Signature) -> bool:
     surname, "Recor" for "Recor Medical"), writes it by its initials ("ACIP" for
     "Advisory Committee on Immunization Practices"), or writes out the abbreviation it
     is ("national coverage determination" for "NCD")."""
-    words = name.split(" ")
+    words, initials = _name_parts(name)
     terms = other.terms
-    if any(word in terms for word in words):
+    if not terms.isdisjoint(words):
         return True
-    if len(words) > 1:
-        return "".join(word[0] for word in words) in terms
+    if initials:
+        return initials in terms
     return name in sig.abbreviations and name in _initials(other.words)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_parts(name: str) -> tuple[tuple[str, ...], str]:
+    """A name's words and, for a name of several, its initials (cached like ``_term``)."""
+    words = tuple(name.split(" "))
+    return words, "".join(word[0] for word in words) if len(words) > 1 else ""
 
 
 def _near(figure: str, values: Sequence[float]) -> bool:
