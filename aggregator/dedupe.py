@@ -981,7 +981,7 @@ def _mentions_enough(sig: Signature, other: Signature) -> bool:
     5,000")."""
     names = sig.entities
     enough = min(ENTITY_SHARED_ENOUGH, ENTITY_OVERLAP_MIN * len(names))
-    unused = names - other.terms  # a one-word name the other uses: the usual case, found in C
+    unused: AbstractSet[str] = names - other.terms  # a one-word name used: found in C
     if len(names) - len(unused) >= enough:
         return True
     unused = {name for name in unused if not _mentioned(name, sig, other)}
