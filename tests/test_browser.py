@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from webfactory import NOW, entry, fill, save, setup_store, web_settings, words
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from aggregator.records import Kind, VideoInfo
 from aggregator.store import Store
@@ -41,7 +41,11 @@ def site(store: Store, database_url: str) -> Iterator[str]:
     """A threaded HTTP server on 127.0.0.1 with 12 items of each kind, thumbnails served locally."""
     settings = web_settings(database_url)
     setup_store(store, settings)
-    server = make_server("127.0.0.1", 0, create_app(settings, store), threaded=True)
+    server = ThreadedWSGIServer("127.0.0.1", 0, create_app(settings, store), handler=_Handler)
+    # Teardown waits for the requests in flight (``server_close`` joins them): a thumbnail
+    # still being sent when the test ended left its file to the garbage collector, whose
+    # ResourceWarning then failed a later test's teardown.
+    server.daemon_threads = False
     base = f"http://127.0.0.1:{server.server_port}"
     thumbnail = f"{base}/static/favicon.svg"  # no request may leave 127.0.0.1
     fill(store, 12, thumbnail=thumbnail)
@@ -53,7 +57,12 @@ def site(store: Store, database_url: str) -> Iterator[str]:
         yield base
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
+
+
+class _Handler(WSGIRequestHandler):
+    timeout = 5  # seconds: a connection the browser opened and never used ends, not hangs
 
 
 def save_special_items(store: Store) -> None:
