@@ -5,20 +5,24 @@ Articles and Videos lists show each story's first item of their kind, so a
 news item in a story a journal article leads is still news. Stories are made
 through the story stage's writer (``make_story``), purges through the store;
 the flags must follow every change, including in the story an item left. Every
-test runs on SQLite, and on PostgreSQL when MEDFEED_TEST_DATABASE_URL is set.
+test runs on SQLite, and on PostgreSQL when MEDFEED_TEST_DATABASE_URL is set;
+the one with two writers at once only there (SQLite has one writer).
 """
 
 # ruff: noqa: F401, F811  (pytest fixtures are imported from webfactory and used as parameters)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, bindparam, inspect, text
+from sqlalchemy import Engine, bindparam, func, inspect, select, text
 from webfactory import (
     NOW,
     app,
@@ -29,13 +33,17 @@ from webfactory import (
     settings,
     setup_store,
     web_settings,
+    write_story,
 )
 
 from aggregator.records import Kind
 from aggregator.store import Store
 from aggregator.store.database import make_engine
+from aggregator.store.kindleads import first_of_kind
+from aggregator.store.models import Item
 from aggregator.store.reads import ItemFilter
 from aggregator.store.retention import PurgePlan
+from aggregator.store.stories import STORY_LOCK
 from tests.test_store_migration_0004 import add_item, add_source, migrate
 
 HOUR = timedelta(hours=1)
@@ -59,6 +67,10 @@ def reads(store: Store, database_url: str) -> Store:
 def add(store: Store, kind: Kind, name: str, published: datetime) -> int:
     """Store one item through the ingest path; its id."""
     save(store, [entry(kind, title=TITLES[name], published=published)])
+    return stored_id(store, name)
+
+
+def stored_id(store: Store, name: str) -> int:
     (found,) = [
         i for i in store.list_items(stories=False, limit=100).items if i.title == TITLES[name]
     ]
@@ -252,3 +264,56 @@ def test_an_item_a_journal_copy_claims_becomes_its_storys_first_article(reads: S
     save(reads, [(Kind.ARTICLE, item, tags)], source="bmj", decide=False)
     assert heads(reads, Kind.ARTICLE) == [copied]
     assert heads(reads, Kind.NEWS) == [report]
+
+
+# --- two writers at once (PostgreSQL) -----------------------------------------------
+
+# A session waiting for this schema's story lock (``stories.lock_stories``).
+_WAITING_FOR_STORIES = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    " AND classid = :key AND objsubid = 2"
+    " AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid"
+).bindparams(key=STORY_LOCK)
+
+
+def wait_until_done_or_waiting_for_stories(store: Store, writer: Future[None]) -> None:
+    """Until ``writer`` is done or queues for the story lock (at most 5 s)."""
+    deadline = time.monotonic() + 5
+    with store.engine.connect() as connection:
+        while not writer.done() and time.monotonic() < deadline:
+            if connection.scalar(_WAITING_FOR_STORIES):
+                return
+            connection.rollback()  # a fresh snapshot of pg_locks
+            time.sleep(0.01)
+
+
+def wrong_flags(store: Store) -> int:
+    """Items whose ``leads_kind`` is not what their stories say now."""
+    with store.session() as session:
+        return session.scalar(select(func.count()).where(Item.leads_kind != first_of_kind())) or 0
+
+
+def test_an_edit_during_a_story_decision_leaves_the_earliest_news_item_heading_news(
+    reads: Store,
+) -> None:
+    """The edit re-dates an item of the story the decision adds an item to: the flags must
+    come from both, whichever writes first (here the decision, uncommitted while the edit
+    runs; when the edit did not take the story lock, neither saw the other's change)."""
+    if reads.dialect != "postgresql":
+        pytest.skip("two concurrent writers: PostgreSQL only (SQLite has one writer)")
+    paper = add(reads, Kind.ARTICLE, "paper", NOW - 5 * HOUR)
+    kind, item, tags = entry(Kind.NEWS, title=TITLES["report"], published=NOW - 4 * HOUR)
+    save(reads, [(kind, item, tags)])
+    report = stored_id(reads, "report")
+    make_story(reads, paper, [report])
+    second = add(reads, Kind.NEWS, "second report", NOW - 3 * HOUR)
+    # The news site edits its report and dates it after the second report.
+    edited = replace(item, summary="<p>Updated: the regulator answers.</p>", published=NOW - HOUR)
+    with ThreadPoolExecutor(1) as other_process:
+        with reads.session() as session:
+            write_story(session, paper, [second])
+            edit = other_process.submit(save, reads, [(kind, edited, tags)], decide=False)
+            wait_until_done_or_waiting_for_stories(reads, edit)
+        edit.result(timeout=10)
+    assert heads(reads, Kind.NEWS) == [second]
+    assert wrong_flags(reads) == 0

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from aggregator.config import Settings
 from aggregator.records import (
@@ -212,13 +213,18 @@ def make_story(store: Store, representative: int, others: Sequence[int]) -> None
     """Group items into one story shown through ``representative``, as dedupe layer 4 does:
     written through the story stage's own writer (``StoryRows.write``)."""
     with store.session() as session:
-        rows = StoryRows(session)
-        clock = rows.lock()
-        changes = [
-            Assignment(item_id, representative, item_id == representative)
-            for item_id in [representative, *others]
-        ]
-        rows.write(changes, (), clock.seq + 1)
+        write_story(session, representative, others)
+
+
+def write_story(session: Session, representative: int, others: Sequence[int]) -> None:
+    """``make_story`` in a transaction of the caller's, left uncommitted."""
+    rows = StoryRows(session)
+    clock = rows.lock()
+    changes = [
+        Assignment(item_id, representative, item_id == representative)
+        for item_id in [representative, *others]
+    ]
+    rows.write(changes, (), clock.seq + 1)
 
 
 def setup_store(store: Store, settings: Settings) -> Store:

@@ -44,7 +44,7 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep
+from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep, lock_stories
 from .stories import pending as stories_pending
 from .websub import WebSubStore
 
@@ -185,11 +185,14 @@ class Store(Reads):
         ``stories`` (``aggregator.storywindow``) runs on the new and edited items
         inside the transaction: a refresh only marks them there, and decides a
         whole claimed batch at once with ``assign_stories``. None leaves their
-        stories unset.
+        stories unset. A step that decides takes the story lock first, before
+        ingest's row locks (``stories.lock_stories``).
         """
         try:
             with self.session() as session:
                 marks = stories.marks_new if stories is not None else None
+                if stories is not None and marks is None:
+                    lock_stories(session)
                 result = ingest(session, report.source_id, updates, report.finished_at, marks)
                 if stories is not None:
                     rows = StoryRows(session, result.written, frozenset(result.marked))
@@ -271,6 +274,7 @@ class Store(Reads):
                 complete = False
                 break
             with self.session() as session:
+                lock_stories(session)  # before the rows: purging moves items out of stories
                 ids = expired_batch(session, plan, keep, batch)
                 purge_items(session, ids, plan.now)
                 if ids:

@@ -12,7 +12,8 @@ Likewise an item's content is rewritten only where its owner is still the one
 the decision read (``_OWNED``): a concurrent claim (``reconcile.Owner``) that
 committed first makes the batch read and decide again, so the preferred copy's
 text stays whatever order the writers commit in. On PostgreSQL the stored
-items a batch writes are locked in id order first (``_decide_locked``).
+items a batch writes are locked in id order first, after the story lock
+(``_decide_locked``).
 The DOIs each item cites are written with it, and retraction / erratum notices
 mark the articles they name (``aggregator.store.citations``). Its full-text
 index row is written with it too (``aggregator.store.search``), so an item is
@@ -67,7 +68,7 @@ from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
 from .retention import mark_still_carried
-from .stories import PENDING, ItemText, NewMarks
+from .stories import PENDING, ItemText, NewMarks, lock_stories
 from .upsert import chunks, insert_ignore
 
 ATTEMPTS = 3  # reads and decisions of one batch, when concurrent writers keep winning
@@ -367,31 +368,39 @@ def _decide_locked(
     they are locked first, in id order; and as that may have waited for other
     writers to commit, the batch is read and decided again before anything is
     written (else its inserts went from a stale read, and lost to those writers
-    again and again). SQLite has one writer at a time.
+    again and again). The story lock comes before them (``stories.lock_stories``):
+    a rewrite may move its item within its story (``_follow_kind_leads``), which
+    story decisions write under that lock. SQLite has one writer at a time.
     """
     intents = reconcile(updates, read_state(session, source_id, updates), now)
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or not _lock_items(connection, intents):
+    if connection.dialect.name != "postgresql" or not _stored_written(intents):
         return intents
+    lock_stories(session)
+    _lock_items(connection, _stored_written(intents))
     intents = reconcile(updates, read_state(session, source_id, updates), now)
-    _lock_items(connection, intents)  # any the fresh decisions add (the rest are held)
+    _lock_items(connection, _stored_written(intents))  # any the fresh decisions add
     return intents
 
 
-def _lock_items(connection: Connection, intents: Sequence[Intent]) -> bool:
-    """Lock the stored items these intents write, in id order; False when there are none."""
+def _stored_written(intents: Sequence[Intent]) -> list[int]:
+    """The stored items these intents write, in id order."""
     written = {i.item_id for i in intents if isinstance(i, Updated)}
     written.update(
         i.of
         for i in intents
         if isinstance(i, Duplicate) and isinstance(i.of, int) and (i.claims or i.tags is not None)
     )
-    for chunk in chunks(sorted(written)):
+    return sorted(written)
+
+
+def _lock_items(connection: Connection, written: Sequence[int]) -> None:
+    """Lock these stored items, in id order (``_decide_locked``)."""
+    for chunk in chunks(written):
         query = select(_ITEMS.c.id).where(_ITEMS.c.id.in_(chunk)).order_by(_ITEMS.c.id)
         # FOR NO KEY UPDATE, the lock the writes take: it leaves other writers free to
         # insert links to these items (a foreign key's KEY SHARE lock).
         connection.execute(query.with_for_update(key_share=True))
-    return bool(written)
 
 
 def _rewrite_of(intent: Updated) -> _Rewrite:

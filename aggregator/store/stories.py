@@ -178,8 +178,7 @@ class StoryRows:
 
     def lock(self) -> StoryClock:
         """Take the story lock until the transaction ends; then what others committed."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            self._session.execute(_LOCK_STORIES, {"key": STORY_LOCK})
+        lock_stories(self._session)
         shared = meta.read(self._session, _EPOCH_KEY, _SEQ_KEY)
         return StoryClock(seq=int(shared.get(_SEQ_KEY) or 0), epoch=shared.get(_EPOCH_KEY, ""))
 
@@ -341,6 +340,21 @@ def _unlock(connection: Connection) -> None:
         connection.invalidate()  # closing a dropped connection ends its session and the lock
     finally:
         connection.close()
+
+
+def lock_stories(session: Session) -> None:
+    """Take the story lock until the transaction ends (on SQLite the writer already holds
+    the database).
+
+    Every writer of story membership or ``leads_kind`` (story decisions, ingest's
+    rewrites of stored items, purges) takes it before its first row lock on
+    ``items``. Taken after one, a writer waited for the lock holding a row the
+    holder was about to write: a deadlock. And ``kindleads.follow`` outside it
+    read a story's members without a concurrent decision's uncommitted ones,
+    and left two items, or none, heading a kind.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_STORIES, {"key": STORY_LOCK})
 
 
 def pending(session: Session) -> bool:
