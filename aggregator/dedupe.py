@@ -74,6 +74,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import islice, pairwise
 
@@ -116,6 +117,12 @@ IDENTIFYING_LEVEL = 1
 MIN_SHARED = 2
 IDENTIFYING_RARITY = 0.3
 MIN_BODY = 5  # summaries shorter than this (one-line briefs) are not compared on their own
+# Items this close in time may be one story on their headlines alone (``same_day_rewrite``),
+# unless the headlines are one template: TEMPLATE_SHARE of the longer one's terms in one
+# order (MIN_TEMPLATE or more).
+REWRITE_GAP = timedelta(hours=12)
+TEMPLATE_SHARE = 0.6
+MIN_TEMPLATE = 3
 # A summary's words, each of its sentences' words and the headline's words, each as one
 # term (``copy_terms``): a text syndicated word for word is evidence of one story however
 # common each of its words is, provided it says something of its own (a sentence or a
@@ -239,6 +246,7 @@ class Signature:
         "headline_events",
         "headline_numbers",
         "headline_places",
+        "headline_words",
         "norm",
         "numbers",
         "places",
@@ -262,6 +270,7 @@ class Signature:
     places: frozenset[str]  # ISO 3166 codes of the places it names, with their countries
     headline_places: frozenset[str]  # ISO 3166 codes of the places the headline names
     headline_events: frozenset[str]  # the kinds of event it headlines (``lexicon.EVENTS``)
+    headline_words: tuple[str, ...]  # the headline's terms in order (``one_template``)
 
     def __init__(
         self,
@@ -281,6 +290,7 @@ class Signature:
         headline_places: frozenset[str] = _NOTHING,
         headline_events: frozenset[str] = _NOTHING,
         levels: Mapping[str, int] | None = None,
+        headline_words: tuple[str, ...] = (),
     ) -> None:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
         item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
@@ -301,6 +311,7 @@ class Signature:
             (abbreviations, trials, numbers, headline_numbers, entities, places),
             boilerplate,
             (headline_authorities, headline_drugs, headline_places, headline_events),
+            headline_words=headline_words,
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -379,6 +390,7 @@ class Signature:
                 )
             ),
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
+            headline_words=tuple(map(sys.intern, self.headline_words)),
             shared=True,
         )
 
@@ -412,6 +424,7 @@ def _build(
     headline: tuple[frozenset[str], ...],
     derived: tuple[tuple[str, ...], float] | None = None,
     *,
+    headline_words: tuple[str, ...] = (),
     shared: bool = False,
 ) -> Signature:
     """Fill a new signature's slots; the identifying terms and the norm follow from
@@ -428,6 +441,7 @@ def _build(
     put(sig, "_identifying", derived[0])
     put(sig, "norm", derived[1])
     put(sig, "words", words)
+    put(sig, "headline_words", headline_words)
     for name, values in zip(
         ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places"),
         figures,
@@ -470,6 +484,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
         ),
         sig.boilerplate or _names_a_column(codes, sig._body),
         (sig.headline_authorities, sig.headline_drugs, sig.headline_places, sig.headline_events),
+        headline_words=sig.headline_words,
     )
 
 
@@ -561,6 +576,7 @@ def signature(title: str, text: str) -> Signature:
         places=with_countries(places(tokens)),
         headline_places=places(title_tokens),
         headline_events=events(title_terms),
+        headline_words=tuple(title_words),
     )
 
 
@@ -749,19 +765,76 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     """
     if _copied(a, b, a.terms & b.terms, rarity):
         return True
+    shared = _identifying_shared(a, b, rarity)
+    return bool(shared) and _bodies_agree(a, b, shared)
+
+
+def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
+    """Whether two items share enough to be weighed as one story: ``shares_enough``, or,
+    published within REWRITE_GAP of each other, the same rare terms in headlines that are
+    not one template (``one_template``) whatever their summaries say.
+
+    Outlets retelling one event the same day write one-sentence summaries that
+    each pick their own detail ("Caremark will base cost sharing on net prices" /
+    "The settlement must be approved by the commission's judge"), while their
+    headlines name the same things. The stories of one template are told apart by
+    the fillers, which the other item never mentions.
+    """
+    sig_a, sig_b = a.sig, b.sig
+    if _copied(sig_a, sig_b, sig_a.terms & sig_b.terms, rarity):
+        return True
+    shared = _identifying_shared(sig_a, sig_b, rarity)
+    if not shared:
+        return False
+    if _bodies_agree(sig_a, sig_b, shared):
+        return True
+    if sig_a.boilerplate or sig_b.boilerplate or abs(a.published - b.published) > REWRITE_GAP:
+        return False
+    return not one_template(sig_a, sig_b)
+
+
+def _identifying_shared(a: Signature, b: Signature, rarity: Rarity) -> list[str]:
+    """The rare terms that identify something in both items, when there are MIN_SHARED of
+    them and not all figures; else none."""
     shared = [
         t
         for t in a.identifying_terms & b.identifying_terms
         if t[0] != FINGERPRINT and rarity(t) >= IDENTIFYING_RARITY
     ]
     if len(shared) < MIN_SHARED or all(_NUMBER.match(t) for t in shared):
-        return False
+        return []
+    return shared
+
+
+def _bodies_agree(a: Signature, b: Signature, shared: Sequence[str]) -> bool:
+    """Summaries too short to judge, or sharing an identifying word, or one a copy."""
     body_a, body_b = a.body_terms, b.body_terms
     if len(body_a) < MIN_BODY or len(body_b) < MIN_BODY:
         return True
     if any(t in body_a and t in body_b and not _NUMBER.match(t) for t in shared):
         return True
     return len(body_a & body_b) / min(len(body_a), len(body_b)) >= BODY_COPY
+
+
+def one_template(a: Signature, b: Signature) -> bool:
+    """Two headlines of one frame with other fillers: TEMPLATE_SHARE of the longer
+    headline's terms (MIN_TEMPLATE or more) in the same order in both, and a place where
+    each has a term that the other item never uses ("... among smokers" / "... among
+    pregnant women"). A rewrite keeps the subject and rewords the rest ("Harbor Rx
+    settles FTC inhaler pricing case, agrees to cap copays" / "Harbor Rx first benefit
+    manager to settle FTC inhaler suit": half in common). A headline too short to tell
+    counts as one."""
+    x, y = a.headline_words, b.headline_words
+    if len(x) < MIN_TEMPLATE or len(y) < MIN_TEMPLATE:
+        return True
+    matcher = SequenceMatcher(None, x, y, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    if same < max(MIN_TEMPLATE, TEMPLATE_SHARE * max(len(x), len(y))):
+        return False
+    return any(
+        tag == "replace" and not b.terms >= set(x[i1:i2]) and not a.terms >= set(y[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    )
 
 
 def choose_representative(items: Sequence[StoryItem]) -> int:

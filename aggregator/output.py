@@ -314,7 +314,8 @@ def print_pair(report: PairReport, as_json: bool, console: Console) -> None:
 def _verdict_lines(verdict: Verdict) -> list[str]:
     return [
         f"veto:            {verdict.veto or 'none'}",
-        f"shares enough:   {_yes(verdict.shares_enough)} (two rare terms that identify something)",
+        f"shares enough:   {_yes(verdict.shares_enough)} (two rare terms that identify "
+        "something, and summaries that agree or headlines of the same day)",
         f"similarity:      {verdict.similarity:.4f}",
         f"rare similarity: {verdict.rare_similarity:.4f} (rare words only)",
         f"bar:             {verdict.bar:.4f}",

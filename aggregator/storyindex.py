@@ -44,8 +44,8 @@ from aggregator.dedupe import (
     RARE,
     StoryItem,
     is_fingerprint,
+    may_match,
     passing_score,
-    shares_enough,
     stands_alone,
     vetoed,
 )
@@ -240,13 +240,13 @@ class StoryIndex:
 
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
         """The pair's similarity when they may be one story, else None."""
-        if vetoed(a, b, self.window) or not shares_enough(a.sig, b.sig, self.rarity):
+        if vetoed(a, b, self.window) or not may_match(a, b, self.rarity):
             return None
         return passing_score(a, b, self.rarity, self.threshold)
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
-        no scan); ``shares_enough`` turns down every other item, so none is missed."""
+        no scan); ``may_match`` turns down every other item, so none is missed."""
         shared: Counter[int] = Counter()
         rarity = self._rarity
         for term in item.sig.identifying_terms:

@@ -7,7 +7,7 @@ the matcher sees it). This module answers both as records:
 
     rows  = the items asked about + every stored item within the story window of them
     index = a StoryIndex holding those rows        (the window's real term counts)
-    for each pair: veto, shares_enough, similarity, bars, passes  (aggregator.dedupe)
+    for each pair: veto, may_match, similarity, bars, passes  (aggregator.dedupe)
 
 It decides nothing and writes nothing: the stories reported are the stored
 ones, and the figures are how ``aggregator.dedupe`` judges the pair now, with
@@ -28,11 +28,11 @@ from aggregator.dedupe import (
     DEFAULT_WINDOW,
     StoryItem,
     is_fingerprint,
+    may_match,
     passing_score,
     prompt_bar,
     rare_similarity,
     required_score,
-    shares_enough,
     similarity,
     veto,
 )
@@ -198,7 +198,7 @@ class Explainer:
         """The questions ``StoryIndex`` asks before ``later`` may join ``earlier``."""
         rarity = index.rarity
         named = veto(later, earlier, self.window)
-        enough = shares_enough(later.sig, earlier.sig, rarity)
+        enough = may_match(later, earlier, rarity)
         bar = required_score(later, earlier, self.threshold)
         passed = passing_score(later, earlier, rarity, self.threshold)
         return Verdict(

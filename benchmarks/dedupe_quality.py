@@ -43,8 +43,8 @@ from aggregator.dedupe import (  # noqa: E402
     DEFAULT_THRESHOLD,
     StoryItem,
     document_levels,
+    may_match,
     passing_score,
-    shares_enough,
     signature,
     veto,
 )
@@ -215,7 +215,7 @@ def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold:
     named = veto(later, earlier, index.window)
     if named is not None:
         return f"veto: {named}"
-    if not shares_enough(later.sig, earlier.sig, index.rarity):
+    if not may_match(later, earlier, index.rarity):
         return "too few shared rare terms"
     if passing_score(later, earlier, index.rarity, threshold) is None:
         return "score under the bar"

@@ -21,6 +21,8 @@ from aggregator.dedupe import (
     document_levels,
     encode_levels,
     is_boilerplate_title,
+    may_match,
+    one_template,
     passing_score,
     required_score,
     shares_enough,
@@ -360,6 +362,49 @@ def test_template_headlines_whose_summaries_share_only_a_figure_are_not_one_stor
     a, b = signature(*first), signature(*second)
     assert {"cms", "cms_issue", "60"} <= a.identifying_terms & b.identifying_terms
     assert not shares_enough(a, b)
+
+
+SETTLEMENT = (
+    "Harbor Rx settles FTC inhaler pricing case, agrees to cap copays",
+    "Harbor Rx will tie what patients pay for inhalers to net prices and drop rebate-driven "
+    "formulary placement.",
+)
+SETTLEMENT_REWRITE = (
+    "Harbor Rx first benefit manager to settle FTC inhaler suit",
+    "The agreement still needs sign-off from the commission's administrative law judge.",
+)
+
+
+def test_same_day_headlines_of_one_event_are_one_story_when_the_summaries_differ() -> None:
+    """Each outlet's one-sentence summary picks its own detail; the headlines carry the
+    story."""
+    first, second = item(1, SETTLEMENT, "a"), item(2, SETTLEMENT_REWRITE, "b", 3)
+    assert not shares_enough(first.sig, second.sig)
+    assert may_match(second, first)
+    assert stories([first, second]) == {1: 1, 2: 1}
+
+
+def test_headlines_of_one_event_days_apart_need_summaries_that_agree() -> None:
+    first, second = item(1, SETTLEMENT, "a"), item(2, SETTLEMENT_REWRITE, "b", 30)
+    assert not may_match(second, first)
+
+
+def test_same_day_template_headlines_with_other_fillers_are_two_stories() -> None:
+    first = (
+        "COPD cases rise among pregnant women, FDA reports",
+        "Emergency visits doubled in the third trimester across 40 clinics.",
+    )
+    second = (
+        "COPD cases rise among smokers, FDA reports",
+        "The agency counted more exacerbations in people over 65 who smoke daily.",
+    )
+    a, b = item(1, first, "a"), item(2, second, "b", 2)
+    assert one_template(a.sig, b.sig)
+    assert not may_match(b, a)
+
+
+def test_rewritten_headlines_are_not_one_template() -> None:
+    assert not one_template(signature(*SETTLEMENT), signature(*SETTLEMENT_REWRITE))
 
 
 def test_a_name_written_with_accents_is_one_word() -> None:
