@@ -17,10 +17,11 @@ lists:
 * ``BODY_SUBSTANCES``: words the drug dictionary lists that headlines use
   for what is measured or eaten ("cholesterol", "iron"), not for a drug given.
 * ``EVENTS``: what kind of thing happened, as headlines word it: a deal, a
-  layoff, a strike, a data breach, a lawsuit, a recall, a forecast, a
-  shortage. One company's strike and its data breach in one week share the
-  company, its places and its people; a headline names the event. (Not an
-  approval, a trial result or a price: a rewrite headlines any of them for one
+  layoff, a strike, a data breach, a lawsuit or a court's ruling, a hearing, a
+  recall, a forecast, a shortage, an approval. One company's strike and its
+  data breach in one week share the company, its places and its people; a
+  headline names the event; a drug's approval and a patent ruling on it are two
+  stories. (Not a trial result or a price: a rewrite headlines either for one
   launch.)
 * ``EQUIVALENTS``: the plain-language and the clinical name of one thing
   ("heart attack" / "myocardial infarction", "under the skin" /
@@ -72,7 +73,8 @@ deal: acquire acquisition buy buyout takeover merger merge deal
 layoff: layoff lay_off job restructure restructuring workforce
 strike: strike walkout picket
 breach: breach hack hacked cyberattack ransomware
-lawsuit: sue lawsuit suit litigation settle settlement
+lawsuit: sue lawsuit suit litigation settle settlement patent judge court ruling infringe infringement verdict jury
+hearing: hearing testify testimony grilling
 recall: recall
 forecast: forecast guidance earning revenue profit
 shortage: shortage

@@ -131,6 +131,19 @@ def test_one_companys_strike_and_its_data_breach_are_two_stories() -> None:
     assert veto(item(1, strike, "ap"), item(2, breach, "fierce", 2)) == "events"
 
 
+def test_a_drugs_approval_and_a_patent_ruling_on_it_are_two_stories() -> None:
+    approval = (
+        "Halvor wins EU nod for under-the-skin Ostravio",
+        "Europe follows the FDA, which cleared the subcutaneous form last year.",
+    )
+    ruling = (
+        "US judge sides with Halvor in patent fight over Ostravio shot",
+        "A federal judge ruled that Halvor's under-the-skin Ostravio does not infringe Medix "
+        "patents.",
+    )
+    assert veto(item(1, approval, "endpoints"), item(2, ruling, "reuters", 5)) == "events"
+
+
 def test_a_deal_struck_and_a_takeover_are_one_kind_of_event() -> None:
     struck = ("Pfizer strikes $4.3B deal for Corvexa", "Pfizer will buy Corvexa Bio.")
     bought = ("Pfizer to acquire Corvexa Bio", "Pfizer agreed to buy Corvexa Bio.")
