@@ -67,13 +67,15 @@ BODY_SUBSTANCES = frozenset(
 )
 
 # One line per kind of event: its name, then headline terms that name it (as the matcher
-# has them: lower case, singular, adjacent words joined by "_").
+# has them: lower case, singular, adjacent words joined by "_"); a long list goes on a
+# second line under the same name.
 EVENTS = """
 deal: acquire acquisition buy buyout takeover merger merge deal
 layoff: layoff lay_off job restructure restructuring workforce
 strike: strike walkout picket
 breach: breach hack hacked cyberattack ransomware
-lawsuit: sue lawsuit suit litigation settle settlement patent judge court ruling infringe infringement verdict jury
+lawsuit: sue lawsuit suit litigation settle settlement
+lawsuit: patent judge court ruling infringe infringement verdict jury
 hearing: hearing testify testimony grilling
 recall: recall
 forecast: forecast guidance earning revenue profit
@@ -165,10 +167,10 @@ def events(headline_terms: AbstractSet[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _events() -> dict[str, frozenset[str]]:
-    table = {}
+    table: dict[str, frozenset[str]] = {}
     for line in EVENTS.strip().splitlines():
         name, _, terms = line.partition(":")
-        table[name.strip()] = frozenset(terms.split())
+        table[name.strip()] = table.get(name.strip(), frozenset()) | frozenset(terms.split())
     return table
 
 
