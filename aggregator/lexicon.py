@@ -9,7 +9,9 @@ lists:
 
 * ``AUTHORITIES``: the regulators, public-health agencies and general medical
   journals that headlines name as the source of the news ("FDA approves ...",
-  "..., NEJM study finds"). Two headlines naming different ones report
+  "..., NEJM study finds"), and the agencies whose actions make health news of
+  their own (USDA on animal outbreaks, FTC on drug pricing, DEA on controlled
+  drugs). Two headlines naming different ones report
   different decisions or papers (an FDA approval and an EMA opinion on one drug
   are two stories). ``ADVISES`` adds the agency a committee advises, which
   headlines name for the committee's vote ("ACIP backs ..." / "CDC vaccine
@@ -54,7 +56,8 @@ from functools import lru_cache
 # Written in capitals in headlines; matched only when so written ("NICE" the
 # institute, not "nice"; "WHO" the organisation, not "who").
 AUTHORITIES = frozenset(
-    """FDA EMA MHRA CDC ECDC WHO NIH NICE CMS HHS TGA PMDA CHMP ACIP USPSTF NEJM JAMA BMJ""".split()
+    """FDA EMA MHRA CDC ECDC WHO NIH NICE CMS HHS TGA PMDA CHMP ACIP USPSTF NEJM JAMA BMJ
+    USDA FTC DEA UKHSA""".split()
 )
 
 # Substances the drug dictionary (``aggregator.drugs``) lists that a headline mostly names

@@ -266,6 +266,14 @@ def test_headlines_citing_different_regulators_are_different_stories() -> None:
     assert vetoed(item(1, fda, "a"), item(2, ema, "b", 1))
 
 
+def test_a_human_case_and_the_farm_agencys_response_are_different_stories() -> None:
+    """The agriculture agency acts on animal outbreaks; the health agency counts people."""
+    body = "A dairy worker in Idaho caught H5N1 bird flu from infected cows this week. "
+    case = ("CDC confirms human H5N1 bird flu case in Idaho", body + "The risk stays low.")
+    testing = ("USDA expands bird flu milk testing to all dairy states", body + "Silos too.")
+    assert veto(item(1, case, "cdc"), item(2, testing, "ap", 30)) == "cited authorities"
+
+
 def test_headlines_naming_different_drugs_are_different_stories() -> None:
     first = ("Q&A: what the apixaban data mean for atrial fibrillation patients", BOILERPLATE)
     second = ("Q&A: what the esketamine data mean for atrial fibrillation patients", BOILERPLATE)
