@@ -2,15 +2,16 @@
 
 Sets: ``tests/data/stories/stories.jsonl`` (generated from templates; the rules
 were tuned on it), ``tests/data/stories/heldout/stories.jsonl``, ``heldout2/``,
-``heldout3/`` to ``heldout7/`` (written by hand apart from the
+``heldout3/`` to ``heldout8/`` (written by hand apart from the
 rules; never tune on them: the test suite asserts floors on them),
-``tests/data/stories/written/stories.jsonl``, ``written2/`` and ``written3/``
-(each written by hand without sight of the rules or the other sets; written3
-is half hard negatives: several news events about one drug, company or
-outbreak within days; tuning sets: their figures are printed, never
-asserted), and the shared generated corpus (``../shared/bench/gen_feeds.py``,
-60 feeds x 50 items, seed 42, with shared boilerplate sentences; skipped when
-``../shared`` is absent; ``--feeds 5,20,1000`` adds it at other sizes).
+``tests/data/stories/written/stories.jsonl``, ``written2/``, ``written3/`` and
+``written4/`` (each written by hand without sight of the rules or the other
+sets; written3 is half hard negatives: several news events about one drug,
+company or outbreak within days; written4 is short feed summaries and news
+clips; tuning sets: their figures are printed, never asserted), and the shared
+generated corpus (``../shared/bench/gen_feeds.py``, 60 feeds x 50 items, seed
+42, with shared boilerplate sentences; skipped when ``../shared`` is absent;
+``--feeds 5,20,1000`` adds it at other sizes).
 
 Each item goes through the production decision: ``dedupe.signature``, the
 feed-document weights of ``dedupe.document_levels`` (a source's items in the
@@ -58,9 +59,11 @@ HELDOUT4 = REPO / "tests" / "data" / "stories" / "heldout4" / "stories.jsonl"
 HELDOUT5 = REPO / "tests" / "data" / "stories" / "heldout5" / "stories.jsonl"
 HELDOUT6 = REPO / "tests" / "data" / "stories" / "heldout6" / "stories.jsonl"
 HELDOUT7 = REPO / "tests" / "data" / "stories" / "heldout7" / "stories.jsonl"
+HELDOUT8 = REPO / "tests" / "data" / "stories" / "heldout8" / "stories.jsonl"
 WRITTEN = REPO / "tests" / "data" / "stories" / "written" / "stories.jsonl"
 WRITTEN2 = REPO / "tests" / "data" / "stories" / "written2" / "stories.jsonl"
 WRITTEN3 = REPO / "tests" / "data" / "stories" / "written3" / "stories.jsonl"
+WRITTEN4 = REPO / "tests" / "data" / "stories" / "written4" / "stories.jsonl"
 BENCH = REPO.parent / "shared" / "bench"
 Record = dict[str, object]
 
@@ -268,9 +271,11 @@ def main() -> None:
         "held-out 5 (heldout5/)": (heldout5 := load_set(HELDOUT5)),
         "held-out 6 (heldout6/)": (heldout6 := load_set(HELDOUT6)),
         "held-out 7 (heldout7/)": (heldout7 := load_set(HELDOUT7)),
+        "held-out 8 (heldout8/)": (heldout8 := load_set(HELDOUT8)),
         "written tuning (written/)": load_set(WRITTEN),
         "written tuning 2 (written2/)": load_set(WRITTEN2),
         "written tuning 3 (written3/)": load_set(WRITTEN3),
+        "written tuning 4 (written4/)": load_set(WRITTEN4),
     }
     if BENCH.is_dir():
         sets["generated 60x50 (shared/bench)"] = generated_set()
@@ -286,7 +291,16 @@ def main() -> None:
         )
     if args.why:
         for name, records in sets.items():
-            held_out = (heldout, heldout2, heldout3, heldout4, heldout5, heldout6, heldout7)
+            held_out = (
+                heldout,
+                heldout2,
+                heldout3,
+                heldout4,
+                heldout5,
+                heldout6,
+                heldout7,
+                heldout8,
+            )
             if any(records is held for held in held_out):
                 continue  # tuning on them would end their use as held-out sets
             reasons = why_missed(records, args.threshold)

@@ -1,6 +1,6 @@
 """Story clustering quality on the held-out sets (tests/data/stories/heldout*/).
 
-All seven were written by hand apart from the matching rules and are never
+All eight were written by hand apart from the matching rules and are never
 used to tune them (their READMEs). The floors below are the quality measured
 when the rules were last changed, kept as a guard against regressions; issue 9
 asks for 0.97 / 0.90, met by none yet. Names counted as runs of capitalised
@@ -11,12 +11,16 @@ Headlines of the same day counted as one story when their summaries differ (9th
 session) gained 18 true pairs for 2 wrong ones over the seven sets; one of the two
 took the fifth set's precision from 0.971 to 0.966, so its floor was lowered to 0.96.
 The first set has been read after each change of the rules for a week. The
-newest two were each sealed on a branch of their own until the rules they
+newest three were each sealed on a branch of their own until the rules they
 measure were committed: heldout6 (0.954 / 0.529 under the rules before the 8th
 session, 0.939 / 0.609 after its first round) and heldout7 (0.932 / 0.583
-under both: no item's story changed). Those two are the fairest figures.
+under both: no item's story changed). heldout8 (short feed summaries and news
+clips, sealed the same way) was opened once, when the 9th session's rules were
+committed: 0.862 / 0.546 under the rules before them, 0.865 / 0.559 after (it was
+also read once in between, under a change then dropped for its tuning figures);
+its floors are that figure. Those three are the fairest figures.
 ``benchmarks/dedupe_quality.py`` prints every set. The hand-written tuning sets
-(tests/data/stories/written/, written2/ and written3/) are only checked for shape here:
+(tests/data/stories/written/ to written4/) are only checked for shape here:
 their scores are printed by the benchmark, never asserted.
 """
 
@@ -45,6 +49,8 @@ PRECISION_FLOOR_6 = 0.93
 RECALL_FLOOR_6 = 0.60
 PRECISION_FLOOR_7 = 0.93
 RECALL_FLOOR_7 = 0.58
+PRECISION_FLOOR_8 = 0.86
+RECALL_FLOOR_8 = 0.55
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +99,11 @@ def heldout7(quality: ModuleType) -> object:
     return quality.score(quality.load_set(quality.HELDOUT7))
 
 
+@pytest.fixture(scope="module")
+def heldout8(quality: ModuleType) -> object:
+    return quality.score(quality.load_set(quality.HELDOUT8))
+
+
 @pytest.mark.parametrize(
     ("name", "first_id"),
     [
@@ -102,6 +113,7 @@ def heldout7(quality: ModuleType) -> object:
         ("HELDOUT5", 800001),
         ("HELDOUT6", 900001),
         ("HELDOUT7", 1000001),
+        ("HELDOUT8", 1100001),
     ],
 )
 def test_the_later_heldout_sets_have_the_promised_shape(
@@ -159,6 +171,15 @@ def test_shuffled_arrival_gives_the_same_seventh_heldout_stories(heldout7: objec
     assert heldout7.same_when_shuffled  # type: ignore[attr-defined]
 
 
+def test_eighth_heldout_precision_and_recall_stay_above_their_floors(heldout8: object) -> None:
+    assert heldout8.precision >= PRECISION_FLOOR_8  # type: ignore[attr-defined]
+    assert heldout8.recall >= RECALL_FLOOR_8  # type: ignore[attr-defined]
+
+
+def test_shuffled_arrival_gives_the_same_eighth_heldout_stories(heldout8: object) -> None:
+    assert heldout8.same_when_shuffled  # type: ignore[attr-defined]
+
+
 def test_shuffled_arrival_gives_the_same_second_heldout_stories(heldout2: object) -> None:
     assert heldout2.same_when_shuffled  # type: ignore[attr-defined]
 
@@ -175,7 +196,12 @@ def test_the_heldout_set_has_the_promised_shape(quality: ModuleType) -> None:
 
 @pytest.mark.parametrize(
     ("name", "first_id", "items"),
-    [("WRITTEN", 200001, 240), ("WRITTEN2", 300001, 240), ("WRITTEN3", 500001, 200)],
+    [
+        ("WRITTEN", 200001, 240),
+        ("WRITTEN2", 300001, 240),
+        ("WRITTEN3", 500001, 200),
+        ("WRITTEN4", 1200001, 230),
+    ],
 )
 def test_the_written_tuning_sets_have_the_promised_shape(
     quality: ModuleType, name: str, first_id: int, items: int
