@@ -336,13 +336,23 @@ class StoryIndex:
         shared = later_terms & earlier_terms
         if not shared:
             return False
+        if not self._eligible(shared, term):
+            return False
+        return not vetoed(later, earlier, self.window)
+
+    def _eligible(self, shared: frozenset[str], term: str) -> bool:
+        """Whether the identifying terms a pair shares make it a candidate once ``term``
+        has its new rarity: MIN_SHARED of them counted by ``_weight``, stopping as soon as
+        there are enough (most pairs of a common term's holders share many)."""
         rarity = self._rarity
-        eligible = sum(
-            _weight(t) for t in shared if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY
-        )
-        if is_fingerprint(term) and any(map(stands_alone, shared)):
-            eligible = MIN_SHARED  # a copy's sentence: its rarity weighs in ``_copied``
-        return eligible >= MIN_SHARED and not vetoed(later, earlier, self.window)
+        eligible = 0
+        for t in shared:
+            if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY:
+                eligible += _weight(t)
+                if eligible >= MIN_SHARED:
+                    return True
+        # A copy's sentence: its rarity weighs in ``_copied``.
+        return is_fingerprint(term) and any(map(stands_alone, shared))
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)
