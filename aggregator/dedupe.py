@@ -406,6 +406,11 @@ class Signature:
         return frozenset(islice(self._codes, self._body))
 
     @property
+    def body_size(self) -> int:
+        """How many terms the summary has: ``len(body_terms)`` without building the set."""
+        return self._body
+
+    @property
     def identifying_terms(self) -> frozenset[str]:
         """The terms its own feed uses rarely enough to say which story this is."""
         return frozenset(self._identifying)
@@ -763,9 +768,10 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
     by chance ("0.66 (0.58 to 0.74)" / "0.58 (0.50 to 0.66)"), a rewrite shares a
     name or a word of its subject too.
     """
-    if _copied(a, b, a.terms & b.terms, rarity):
+    common = a.terms & b.terms
+    if _copied(a, b, common, rarity):
         return True
-    shared = _identifying_shared(a, b, rarity)
+    shared = _identifying_shared(a, b, common, rarity)
     return bool(shared) and _bodies_agree(a, b, shared)
 
 
@@ -781,9 +787,10 @@ def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
     the fillers, which the other item never mentions.
     """
     sig_a, sig_b = a.sig, b.sig
-    if _copied(sig_a, sig_b, sig_a.terms & sig_b.terms, rarity):
+    common = sig_a.terms & sig_b.terms
+    if _copied(sig_a, sig_b, common, rarity):
         return True
-    shared = _identifying_shared(sig_a, sig_b, rarity)
+    shared = _identifying_shared(sig_a, sig_b, common, rarity)
     if not shared:
         return False
     if _bodies_agree(sig_a, sig_b, shared):
@@ -793,13 +800,19 @@ def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
     return not one_template(sig_a, sig_b)
 
 
-def _identifying_shared(a: Signature, b: Signature, rarity: Rarity) -> list[str]:
-    """The rare terms that identify something in both items, when there are MIN_SHARED of
-    them and not all figures; else none."""
+def _identifying_shared(
+    a: Signature, b: Signature, common: AbstractSet[str], rarity: Rarity
+) -> list[str]:
+    """The rare terms that identify something in both items (found among the ``common``
+    terms they share), when there are MIN_SHARED of them and not all figures; else none."""
+    codes_a, codes_b = a._codes, b._codes  # ``identifying`` inlined: dozens of terms a pair
     shared = [
         t
-        for t in a.identifying_terms & b.identifying_terms
-        if t[0] != FINGERPRINT and rarity(t) >= IDENTIFYING_RARITY
+        for t in common
+        if t[0] != FINGERPRINT
+        and codes_a[t] & _LEVEL <= IDENTIFYING_LEVEL
+        and codes_b[t] & _LEVEL <= IDENTIFYING_LEVEL
+        and rarity(t) >= IDENTIFYING_RARITY
     ]
     if len(shared) < MIN_SHARED or all(_NUMBER.match(t) for t in shared):
         return []
@@ -808,9 +821,9 @@ def _identifying_shared(a: Signature, b: Signature, rarity: Rarity) -> list[str]
 
 def _bodies_agree(a: Signature, b: Signature, shared: Sequence[str]) -> bool:
     """Summaries too short to judge, or sharing an identifying word, or one a copy."""
-    body_a, body_b = a.body_terms, b.body_terms
-    if len(body_a) < MIN_BODY or len(body_b) < MIN_BODY:
+    if a.body_size < MIN_BODY or b.body_size < MIN_BODY:
         return True
+    body_a, body_b = a.body_terms, b.body_terms
     if any(t in body_a and t in body_b and not _NUMBER.match(t) for t in shared):
         return True
     return len(body_a & body_b) / min(len(body_a), len(body_b)) >= BODY_COPY
