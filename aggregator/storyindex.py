@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
+    FINGERPRINT,
     IDENTIFYING_RARITY,
     MIN_SHARED,
     RARE,
@@ -342,17 +343,28 @@ class StoryIndex:
 
     def _eligible(self, shared: frozenset[str], term: str) -> bool:
         """Whether the identifying terms a pair shares make it a candidate once ``term``
-        has its new rarity: MIN_SHARED of them counted by ``_weight``, stopping as soon as
-        there are enough (most pairs of a common term's holders share many)."""
+        has its new rarity: MIN_SHARED of them, a word counting one, a whole summary's or
+        a headline's fingerprint (``stands_alone``) MIN_SHARED, a sentence's nothing;
+        stopping as soon as there are enough. Most pairs of a term's holders fall short
+        (a boilerplate sentence's holders share little else), so each shared term is
+        looked at once."""
         rarity = self._rarity
+        copy = is_fingerprint(term)  # a copy's sentence: its rarity weighs in ``_copied``
         eligible = 0
         for t in shared:
+            if t[0] != FINGERPRINT:
+                weight = 1
+            elif stands_alone(t):
+                if copy:
+                    return True
+                weight = MIN_SHARED
+            else:
+                continue
             if t == term or rarity.get(t, 1.0) >= IDENTIFYING_RARITY:
-                eligible += _weight(t)
+                eligible += weight
                 if eligible >= MIN_SHARED:
                     return True
-        # A copy's sentence: its rarity weighs in ``_copied``.
-        return is_fingerprint(term) and any(map(stands_alone, shared))
+        return False
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)
@@ -361,13 +373,6 @@ class StoryIndex:
 
         self._queued.add(item_id)
         heapq.heappush(self._work, (item.order, item_id))
-
-
-def _weight(term: str) -> int:
-    """What a shared term counts towards MIN_SHARED in finding candidates."""
-    if stands_alone(term):
-        return MIN_SHARED
-    return 0 if is_fingerprint(term) else 1
 
 
 def _add(by_term: dict[str, _Ids], term: str, item_id: int) -> None:
