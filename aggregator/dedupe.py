@@ -78,7 +78,9 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import islice, pairwise
 
+from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
+from aggregator.english import is_common_word
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
 from aggregator.places import places, with_countries
 from aggregator.records import authority
@@ -247,6 +249,7 @@ class Signature:
         "headline_numbers",
         "headline_places",
         "headline_words",
+        "named",
         "norm",
         "numbers",
         "places",
@@ -265,6 +268,7 @@ class Signature:
     headline_numbers: frozenset[str]
     boilerplate: bool  # a digest's, a correction's or a column's headline: joins only as a copy
     entities: frozenset[str]  # terms written as names (capitalised, with digits)
+    named: bool  # it names something a names veto may stand on (``_stands_on_names``)
     headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
     headline_drugs: frozenset[str]  # generic names of the drugs the headline names
     places: frozenset[str]  # ISO 3166 codes of the places it names, with their countries
@@ -291,6 +295,7 @@ class Signature:
         headline_events: frozenset[str] = _NOTHING,
         levels: Mapping[str, int] | None = None,
         headline_words: tuple[str, ...] = (),
+        named: bool = True,
     ) -> None:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
         item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
@@ -312,6 +317,7 @@ class Signature:
             boilerplate,
             (headline_authorities, headline_drugs, headline_places, headline_events),
             headline_words=headline_words,
+            named=named,
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -391,6 +397,7 @@ class Signature:
             ),
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
             headline_words=tuple(map(sys.intern, self.headline_words)),
+            named=self.named,
             shared=True,
         )
 
@@ -430,6 +437,7 @@ def _build(
     derived: tuple[tuple[str, ...], float] | None = None,
     *,
     headline_words: tuple[str, ...] = (),
+    named: bool = True,
     shared: bool = False,
 ) -> Signature:
     """Fill a new signature's slots; the identifying terms and the norm follow from
@@ -447,6 +455,7 @@ def _build(
     put(sig, "norm", derived[1])
     put(sig, "words", words)
     put(sig, "headline_words", headline_words)
+    put(sig, "named", named)
     for name, values in zip(
         ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places"),
         figures,
@@ -490,6 +499,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
         sig.boilerplate or _names_a_column(codes, sig._body),
         (sig.headline_authorities, sig.headline_drugs, sig.headline_places, sig.headline_events),
         headline_words=sig.headline_words,
+        named=sig.named,
     )
 
 
@@ -562,9 +572,10 @@ def signature(title: str, text: str) -> Signature:
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
     trials = frozenset(_trials(f"{title_text} {body}")) | _prose_trials(body)
     title_figures = _figures(title_words, trials)
-    named = _entities(_as_written(body, body_lines))
-    if not (boilerplate or _title_case(title_text)):
-        named += _entities(_as_written(title_text, title_lines))
+    written_title = (
+        [] if boilerplate or _title_case(title_text) else _as_written(title_text, title_lines)
+    )
+    runs = _entities(_as_written(body, body_lines)) + _entities(written_title)
     return Signature(
         terms=body_terms | title_terms,
         title_terms=title_terms,
@@ -574,7 +585,8 @@ def signature(title: str, text: str) -> Signature:
         numbers=_figures(body_words, trials) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
-        entities=_names(named),
+        entities=_names(run for _, run in runs),
+        named=_stands_on_names(body, runs, written_title),
         title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
@@ -1048,6 +1060,11 @@ def _names_differ(a: Signature, b: Signature) -> bool:
     """Both name things and neither item mentions enough of the other's names
     (Perrigo's recall is not Baxter's).
 
+    Only items that each name something of their own (``Signature.named``) are
+    kept apart by names: a dateline, a date or a common word opening a sentence
+    cannot say that two reports tell two stories. They still count as
+    mentioned when the other item uses them.
+
     A name counts as mentioned wherever the other item uses the word, written
     as a name or not, and one side mentioning enough is enough: each outlet
     quotes its own experts and adds its own places, so a rewrite shares a part
@@ -1056,7 +1073,7 @@ def _names_differ(a: Signature, b: Signature) -> bool:
     boilerplate, its disclaimers), and a company, a drug and a trial in common
     tell one story.
     """
-    if not a.entities or not b.entities:
+    if not (a.named and b.named and a.entities and b.entities):
         return False
     return not (_mentions_enough(a, b) or _mentions_enough(b, a))
 
@@ -1115,9 +1132,10 @@ def _title_case(title: str) -> bool:
     return sum(word[0].isupper() for word in words) > len(words) / 2
 
 
-def _entities(lines: Sequence[Sequence[str]]) -> list[list[str]]:
+def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
     """Names as written: runs of raw words written capitalised ("Advisory Committee on
-    Immunization Practices", one name), and words holding a digit (each a name of its own).
+    Immunization Practices", one name), and words holding a digit (each a name of its own),
+    each with where in its sentence it starts.
 
     A sentence's first word is capitalised by grammar, so it counts only when
     the text never writes it in lower case ("Perrigo is recalling…" names a
@@ -1125,10 +1143,11 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[list[str]]:
     and is a common word when it is not).
     """
     lower = {word for line in lines for word in line if word[0].islower()}
-    found: list[list[str]] = []
+    found: list[tuple[int, list[str]]] = []
     for line in lines:
         run: list[str] = []
         joiners: list[str] = []
+        start = 0
         for position, raw in enumerate(line):
             alpha = raw.isalpha()
             if alpha and raw.islower():
@@ -1136,40 +1155,74 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[list[str]]:
                     joiners.append(raw)
                     continue
                 if run:
-                    found.append(run)
+                    found.append((start, run))
                 run, joiners = [], []
                 continue
             digit = not alpha and any(ch.isdigit() for ch in raw)
             initial = position == 0 and raw.lower() in lower
             if digit:
-                found.append([raw])
+                found.append((position, [raw]))
             elif raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS:
+                if not run:
+                    start = position
                 run.append(raw)
                 joiners = []
                 if not raw.endswith("'s"):
                     continue  # a possessive ends a name: "Cognivia Dx's Alzheimer's test"
             if run:
-                found.append(run)
+                found.append((start, run))
             run, joiners = [], []
         if run:
-            found.append(run)
+            found.append((start, run))
     return found
+
+
+def _stands_on_names(
+    body: str, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
+) -> bool:
+    """Whether an item names something of its own (``Signature.named``): a name that is
+    neither in its dateline ("WASHINGTON (AP) —"), nor a month or a weekday, nor a
+    common word that one sentence opens with ("Only adults over 65…", ``english``).
+
+    ``runs`` are the names ``_entities`` found in the body and the headline; a body
+    that opens with a dateline is read again without it (one in six wire items).
+    """
+    lead = dateline_end(body)
+    if lead:
+        rest = body[lead:]
+        runs = _entities(_as_written(rest, _sentence_tokens(rest))) + _entities(written_title)
+    return any(_names_something(start, run) for start, run in runs)
+
+
+def _names_something(start: int, run: Sequence[str]) -> bool:
+    if start == 0 and len(run) == 1 and is_common_word(run[0]):
+        return False
+    name = _name_words(run)
+    return bool(name) and name not in _CALENDAR
+
+
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 
 
 def _names(runs: Iterable[Sequence[str]]) -> frozenset[str]:
     """Each run of ``_entities`` as one name, its terms joined by spaces, without the generic
     words it starts or ends with ("Dr. Maria Müller" is "maria müller"; "U.S. Food and Drug
     Administration", "food drug administration")."""
-    out = set()
-    for run in runs:
-        words = _terms(run)
-        while words and words[0] in _GENERIC_NAMES:
-            words.pop(0)
-        while words and words[-1] in _GENERIC_NAMES:
-            words.pop()
-        if words:
-            out.add(" ".join(words))
-    return frozenset(out)
+    return frozenset(filter(None, map(_name_words, runs)))
+
+
+def _name_words(run: Sequence[str]) -> str:
+    """One run's name (``_names``); empty when it is all generic words."""
+    words = _terms(run)
+    while words and words[0] in _GENERIC_NAMES:
+        words.pop(0)
+    while words and words[-1] in _GENERIC_NAMES:
+        words.pop()
+    return " ".join(words)
 
 
 def _as_written(text: str, lines: list[list[str]]) -> list[list[str]]:

@@ -14,17 +14,11 @@ process when it re-derives stored items' features), and only when the first
 text is analysed.
 
 The file is read by a child process, which hands back only the table kept
-here (~14,000 pairs). Unpickled, the file is ~45 MB of objects, nearly all of
-them dropped at once; read in place it raised the peak of the refresh process
-and of each parse worker by that much, and the allocator kept much of it.
-
-The table kept is then cached as JSON (~0.4 MB) in medfeed's cache folder
-(``$MEDFEED_CACHE_DIR``, else ``$XDG_CACHE_HOME/medfeed``, else
-``~/.cache/medfeed``), named after the data file's path, size and time, so
-the next process reads it in milliseconds instead of spending ~0.5 s of CPU
-and a 64 MB child: every refresh pass starts two parse workers, and each
-analyses text. A cache that cannot be written or read is skipped, never an
-error; one for another version of the data file is never read.
+here (~14,000 pairs): unpickled, the file is ~45 MB of objects, nearly all of
+them dropped at once. The table kept is cached as JSON (~0.4 MB) in medfeed's
+cache folder (``aggregator.derived``), so the next process reads it in
+milliseconds instead of spending ~0.5 s of CPU and a 64 MB child: every
+refresh pass starts two parse workers, and each analyses text.
 
 It does not find drug names in free text beyond one-word lookups; multi-word
 variants ("insulin glargine") are left as the words they are.
@@ -33,39 +27,20 @@ variants ("insulin glargine") are left as the words they are.
 from __future__ import annotations
 
 import bz2
-import contextlib
-import hashlib
 import json
-import logging
-import os
 import pickle
 import re
-import subprocess
 import sys
-import tempfile
-from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+
+from . import derived
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
 _FORMAT = 1  # of the cached table: bump when _read_table keeps other pairs
-log = logging.getLogger(__name__)
-_reading: AbstractContextManager[object] = nullcontext()  # see ``read_in_turn``
-
-
-def read_in_turn(lock: AbstractContextManager[object]) -> None:
-    """Read the table in this process only while holding ``lock``.
-
-    The parse workers start together and each reads the table at its first
-    item: two readers at once were ~125 MB of the refresh's peak, at its start.
-    Holding a lock the pool shares, they read one after the other, and the
-    first one's cache serves the next.
-    """
-    global _reading
-    _reading = lock
 
 
 @lru_cache(maxsize=1)
@@ -84,75 +59,34 @@ def generic_names() -> dict[str, str]:
     table = _read_cache(cached)
     if table is not None:
         return table
-    with _reading:  # another worker may have written the cache while this one waited
+    with derived.reading():  # another worker may have written the cache while this one waited
         table = _read_cache(cached)
         if table is None:
             table = _read_in_child(path)
-            if cached is not None:
-                _write_cache(cached, table)
+            derived.write_cache(cached, json.dumps(table, separators=(",", ":")).encode())
     return table
 
 
 def _read_in_child(path: Path) -> dict[str, str]:
-    child = subprocess.run(
-        [sys.executable, "-m", __name__, str(path)], capture_output=True, check=False
-    )
-    if child.returncode != 0:
-        raise DrugTableError(f"cannot read {path}: {child.stderr.decode(errors='replace')}")
-    return pickle.loads(child.stdout)  # written by our own child just now
-
-
-def cache_folder() -> Path:
-    """Where medfeed keeps what it derives from installed data, to derive it once."""
-    explicit = os.environ.get("MEDFEED_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "medfeed"
+    return pickle.loads(derived.run_child(__name__, str(path)))  # our own child's output
 
 
 def _cache_file(source: Path) -> Path | None:
     """The cache of the table derived from ``source`` as it is now; None if unreadable."""
-    try:
-        stat = source.stat()
-    except OSError:
-        return None
-    key = f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{MIN_LENGTH}|{_FORMAT}"
-    return cache_folder() / f"drugs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT)
 
 
 def _read_cache(path: Path | None) -> dict[str, str] | None:
-    if path is None:
+    data = derived.read_cache(path)
+    if data is None:
         return None
     try:
-        table = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        table = json.loads(data)
+    except ValueError:
         return None
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         return None
     return table
-
-
-def _write_cache(path: Path, table: dict[str, str]) -> None:
-    """Write atomically (several processes may start at once); a failure only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError as exc:
-        log.debug("drug table not cached in %s: %s", path.parent, exc)
-        return
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(json.dumps(table, separators=(",", ":")).encode())
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.debug("drug table not cached in %s: %s", path.parent, exc)
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-
-
-class DrugTableError(RuntimeError):
-    """The drug table shipped by the package could not be read."""
 
 
 def _read_table(path: Path) -> dict[str, str]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from .dedupe import Signature, document_levels, signature
-from .drugs import read_in_turn
+from .derived import read_in_turn
 from .identity import identify
 from .leases import die_with
 from .records import ItemUpdate, Kind, Label
@@ -92,14 +92,14 @@ def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
     return Tagger(specialties)
 
 
-def start_worker(holder: str, drug_table: AbstractContextManager[object]) -> None:
-    """A parse worker exits with its parent, leaves Ctrl-C to it, and reads the drug
-    table while holding ``drug_table``, a lock the pool's workers share
-    (``drugs.read_in_turn``).
+def start_worker(holder: str, tables: AbstractContextManager[object]) -> None:
+    """A parse worker exits with its parent, leaves Ctrl-C to it, and derives the drug
+    table and the word list while holding ``tables``, a lock the pool's workers share
+    (``derived.read_in_turn``).
 
     Ctrl-C reaches the whole process group: the parent stops the pool; a
     worker printing its own KeyboardInterrupt traceback would only add noise.
     """
     die_with(holder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    read_in_turn(drug_table)
+    read_in_turn(tables)

