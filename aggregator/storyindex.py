@@ -43,6 +43,7 @@ from aggregator.dedupe import (
     IDENTIFYING_RARITY,
     MIN_SHARED,
     RARE,
+    Rarity,
     StoryItem,
     is_fingerprint,
     may_match,
@@ -58,9 +59,16 @@ from aggregator.dedupe import (
 RARITY_STEPS = ((8, RARE), (32, 0.3))
 COMMON = 0.1
 _STEP_EDGES = frozenset(ceiling + 1 for ceiling, _ in RARITY_STEPS)  # counts where rarity changes
+# An item weighed against a story counts that story's earlier items as one holder of a
+# term they share (``StoryIndex.rarity_against``): a story retold by a dozen outlets does
+# not make its own words common to the next retelling. Only for terms up to this many
+# items use: past it, a word is common whatever one story does with it.
+STORY_COUNT_CAP = 64
 # Windows behind the newest item after which items are let go: an arrival older
 # than that is decided against the stored items the store loads around it.
 HELD = 5
+# Counts at which a term is not rare and a story still counts as one holder of it.
+_DISCOUNTED = range(min(_STEP_EDGES), STORY_COUNT_CAP + 1)
 
 
 # The ids of the items that hold a term: a sorted list, found by bisection. A set
@@ -108,6 +116,10 @@ class StoryIndex:
         self._fresh: set[int] = set()  # added, not yet decided: its followers must be found
         self.newest: datetime | None = None  # the latest publication time added
         self._by_age: list[tuple[datetime, int]] = []  # (published, id): what to let go first
+        # At least as many items as any story holds, and the counts at which a term's
+        # rarity against some story can change (``_recount_stories``).
+        self._largest = 0
+        self._recount_at: frozenset[int] = frozenset()
 
     # --- what the store calls -------------------------------------------------
 
@@ -118,6 +130,8 @@ class StoryIndex:
         self.leader[item.item_id] = leader
         if leader != item.item_id:
             self._members[leader].add(item.item_id)
+            self._grown(len(self._members[leader]) + 1)
+            self._push_weighed_after(leader, item, joined=True)
 
     def add(self, items: Iterable[StoryItem]) -> list[Assignment]:
         """New or edited items: decide their stories and every story they change."""
@@ -147,11 +161,27 @@ class StoryIndex:
         horizon = self.horizon
         if horizon is None:
             return
+        dropped = False
         while self._by_age and self._by_age[0][0] < horizon:
             published, item_id = heapq.heappop(self._by_age)
             item = self.items.get(item_id)
             if item is not None and item.published == published:
                 self._drop(item_id)
+                dropped = True
+        if dropped:  # the largest story may be gone
+            self._largest = 0
+            self._grown(1 + max(map(len, self._members.values()), default=0))
+
+    def _grown(self, size: int) -> None:
+        """A story holds ``size`` items: a term's count crossing a step by up to that many
+        can change its rarity against the story (``rarity_against``)."""
+        if size <= self._largest:
+            return
+        self._largest = size
+        counts = {edge + k - 1 for edge in _STEP_EDGES for k in range(2, size + 1)}
+        if size >= 2:
+            counts.add(STORY_COUNT_CAP + 1)
+        self._recount_at = frozenset(n for n in counts if n <= STORY_COUNT_CAP + 1)
 
     def discard(self, item_id: int) -> None:
         """Forget an item (edited or deleted); its followers are decided again."""
@@ -191,6 +221,41 @@ class StoryIndex:
     def rarity(self, term: str) -> float:
         return self._rarity.get(term, 1.0)
 
+    def rarity_against(self, item: StoryItem, leader: StoryItem) -> Rarity:
+        """The rarity ``item`` is weighed with against the story ``leader`` leads: that
+        story's items before ``item`` that hold a term count as one of its holders.
+
+        Without it a story's own words turn common as it grows ("type 1 diabetes",
+        "stem cell" in the tenth retelling of an approval), and the eleventh outlet's
+        rewrite no longer reaches the bar. The story's later items do not count, so an
+        item's decision still depends only on the items before it.
+        """
+        items, members = self.items, self._members.get(leader.item_id)
+        if not members or self.leader.get(leader.item_id) != leader.item_id:
+            return self.rarity
+        order = item.order
+        earlier: list[StoryItem] | None = None
+        known: dict[str, float] = {}
+
+        def rarity(term: str) -> float:
+            nonlocal earlier
+            value = known.get(term)
+            if value is not None:
+                return value
+            value = self._rarity.get(term, 1.0)
+            count = len(self._holders.get(term, ())) if value < 1.0 else 0
+            if 0 < count <= STORY_COUNT_CAP:
+                if earlier is None:
+                    held = (items.get(member) for member in members)
+                    earlier = [m for m in held if m is not None and m.order < order]
+                inside = sum(1 for member in earlier if term in member.sig.terms)
+                if inside:
+                    value = _rarity_of(count - inside)  # the leader and its story: one
+            known[term] = value
+            return value
+
+        return rarity
+
     # --- deciding ---------------------------------------------------------------
 
     def _settle(self) -> None:
@@ -219,8 +284,13 @@ class StoryIndex:
             self._members[before].discard(item.item_id)
         if not leads:
             self._members[after].add(item.item_id)
+            self._grown(len(self._members[after]) + 1)
         self.leader[item.item_id] = after
         self._changed.update((item.item_id, before, after))
+        if before != item.item_id:  # each story counts the item's terms anew
+            self._push_weighed_after(before, item, joined=False)
+        if not leads:
+            self._push_weighed_after(after, item, joined=True)
         if was_leading != leads:
             for later in self._later_matches(item):
                 self._push(later)
@@ -240,10 +310,13 @@ class StoryIndex:
         return item.item_id if best is None else best.item_id
 
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
-        """The pair's similarity when they may be one story, else None."""
-        if vetoed(a, b, self.window) or not may_match(a, b, self.rarity):
+        """The pair's similarity when ``a`` may join the story ``b`` leads, else None."""
+        if vetoed(a, b, self.window):
             return None
-        return passing_score(a, b, self.rarity, self.threshold)
+        rarity = self.rarity_against(a, b)
+        if not may_match(a, b, rarity):
+            return None
+        return passing_score(a, b, rarity, self.threshold)
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
@@ -285,12 +358,16 @@ class StoryIndex:
             _insert(ids, item_id)
             if len(ids) in _STEP_EDGES:  # one more holder changed the term's rarity
                 self._count(term, +1)
+            elif len(ids) in self._recount_at:
+                self._recount_stories(term, len(ids), rising=True)
 
     def _count(self, term: str, step: int, *, push: bool = True) -> None:
         """One more or one fewer item uses ``term``; when that changes its rarity, pairs
         sharing it score differently, so its holders are decided again."""
         after = len(self._holders.get(term, ()))
         before = after - step
+        if push and max(before, after) in self._recount_at:
+            self._recount_stories(term, max(before, after), rising=step > 0)
         if max(before, after) not in _STEP_EDGES:
             return
         rarity = _rarity_of(after)
@@ -301,6 +378,77 @@ class StoryIndex:
         if push:
             for holder in self._affected_by(term):
                 self._push(holder)
+
+    def _push_weighed_after(self, story: int, item: StoryItem, *, joined: bool) -> None:
+        """``item`` joined or left the story ``story`` leads: items after it weighed against
+        that story count the terms it shares with the leader differently
+        (``rarity_against``), when those terms are neither rare nor past the cap. Its
+        terms then count as rarer when it joined, so only items outside the story may
+        come in, and as less rare when it left, so only the story's own may go."""
+        leader = self.items.get(story)
+        if leader is None or self.leader.get(story) != story:
+            return
+        holders = self._holders
+        counted = [
+            term
+            for term in item.sig.terms
+            if term in leader.sig.terms and len(holders.get(term, ())) in _DISCOUNTED
+        ]
+        if not counted:
+            return
+        for later in self._later_matches(leader):
+            other = self.items[later]
+            if other.order <= item.order or (self.leader.get(later) == story) == joined:
+                continue
+            if any(term in other.sig.terms for term in counted):
+                self._push(later)
+
+    def _recount_stories(self, term: str, larger: int, *, rising: bool) -> None:
+        """``term``'s holders went from ``larger`` - 1 to ``larger`` (``rising``) or back.
+        Weighed against a story whose earlier items hold it k times, it counts as
+        ``larger`` - k + 1 holders (``rarity_against``), so its rarity changes for that
+        story where this crosses a step, and at the cap, where the story stops counting
+        as one: the later holders that may be weighed against such a story are decided
+        again. A pair's score only grows with a term's rarity, so when the term grows
+        commoner only the story's own items may leave it, and when it grows rarer only
+        others may join. Only a story holding the term twice or more can qualify, so
+        most calls end after one look at each holder's story."""
+        largest = self._largest
+        needed = [k for edge in _STEP_EDGES if 2 <= (k := larger + 1 - edge) <= largest]
+        if larger > STORY_COUNT_CAP and largest >= 2:
+            needed.append(2)
+        if not needed:
+            return
+        ids = self._holders.get(term, ())
+        leader_of = self.leader
+        if all(leader_of.get(holder, holder) == holder for holder in ids):
+            return  # every holder leads its own story
+        items = self.items
+        holders = [items[holder] for holder in ids]
+        held: dict[int, list[tuple[object, ...]]] = defaultdict(list)
+        for holder in holders:
+            story = self.leader.get(holder.item_id, holder.item_id)
+            leader = items.get(story)
+            if leader is not None and term in leader.sig.terms:
+                held[story].append(holder.order)
+        least = min(needed)
+        for story, orders in held.items():
+            if len(orders) < least or self.leader.get(story) != story:
+                continue
+            orders.sort()
+            weighed = (items[story], items[story].sig.identifying_terms)
+            for k in needed:  # weighed after its k-th holder and up to its (k+1)-th: k of them
+                if k > len(orders):
+                    continue
+                low = orders[k - 1]
+                high = orders[k] if k < len(orders) and larger <= STORY_COUNT_CAP else None
+                for holder in holders:
+                    if holder.order <= low or (high is not None and holder.order > high):
+                        continue
+                    if (leader_of.get(holder.item_id) == story) != rising:
+                        continue
+                    if self._may_pair(holder, holder.sig.identifying_terms, weighed, term):
+                        self._push(holder.item_id)
 
     def _affected_by(self, term: str) -> Iterator[int]:
         """The holders of ``term`` whose decision its new rarity can change.

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from aggregator.dedupe import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
+    Rarity,
     StoryItem,
     is_fingerprint,
     may_match,
@@ -195,8 +196,10 @@ class Explainer:
         return index
 
     def _judge(self, later: StoryItem, earlier: StoryItem, index: StoryIndex) -> Verdict:
-        """The questions ``StoryIndex`` asks before ``later`` may join ``earlier``."""
-        rarity = index.rarity
+        """The questions ``StoryIndex`` asks before ``later`` may join ``earlier``, with the
+        rarity it weighs them by (``StoryIndex.rarity_against``: the earlier item's story
+        counts as one holder of its words)."""
+        rarity = index.rarity_against(later, earlier)
         named = veto(later, earlier, self.window)
         enough = may_match(later, earlier, rarity)
         bar = required_score(later, earlier, self.threshold)
@@ -209,16 +212,16 @@ class Explainer:
             bar=bar,
             prompt_bar=prompt_bar(later, earlier, bar),
             passes=named is None and enough and passed is not None,
-            shared_terms=_weightiest(later, earlier, index),
+            shared_terms=_weightiest(later, earlier, rarity),
         )
 
 
-def _weightiest(a: StoryItem, b: StoryItem, index: StoryIndex) -> tuple[tuple[str, float], ...]:
+def _weightiest(a: StoryItem, b: StoryItem, rarity: Rarity) -> tuple[tuple[str, float], ...]:
     """The shared terms that add most to the similarity: each side's feed weight times
-    the window's rarity, as ``dedupe.similarity`` weighs them (fingerprints of copied
-    text are hashes, not words, and are left out)."""
+    the rarity, as ``dedupe.similarity`` weighs them (fingerprints of copied text are
+    hashes, not words, and are left out)."""
     weights = [
-        (term, a.sig.weight(term) * b.sig.weight(term) * index.rarity(term))
+        (term, a.sig.weight(term) * b.sig.weight(term) * rarity(term))
         for term in a.sig.terms & b.sig.terms
         if not is_fingerprint(term)
     ]

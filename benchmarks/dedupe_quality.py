@@ -218,9 +218,10 @@ def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold:
     named = veto(later, earlier, index.window)
     if named is not None:
         return f"veto: {named}"
-    if not may_match(later, earlier, index.rarity):
+    rarity = index.rarity_against(later, earlier)
+    if not may_match(later, earlier, rarity):
         return "too few shared rare terms"
-    if passing_score(later, earlier, index.rarity, threshold) is None:
+    if passing_score(later, earlier, rarity, threshold) is None:
         return "score under the bar"
     return "leader-only"
 

@@ -743,6 +743,98 @@ def test_a_member_whose_leader_was_let_go_stays_in_its_story() -> None:
     assert index.story_of(2) == 1
 
 
+RETELLERS = (
+    *("wire", "outlet", "agency", "daily", "herald"),
+    *("tribune", "journal", "post", "times", "gazette"),
+)
+VERBS = (
+    *("approves", "clears", "backs", "authorizes", "okays"),
+    *("endorses", "permits", "allows", "sanctions", "green-lights"),
+)
+
+
+def retold_story() -> list[StoryItem]:
+    """Ten outlets retell one approval within hours; an eleventh, two days later, shares
+    only words that all eleven use ("islet", "type 1 diabetes", "infusion")."""
+    tellings = [
+        item(
+            number + 1,
+            (
+                f"FDA {verb} Zimvelo islet cell therapy for type 1 diabetes",
+                f"The agency {verb} Zimvelo, made from stem cells, for adults with type 1 "
+                f"diabetes, {source} reported.",
+            ),
+            source,
+            number * 0.5,
+        )
+        for number, (source, verb) in enumerate(zip(RETELLERS, VERBS, strict=True))
+    ]
+    late = (
+        "Islet infusions for type 1 diabetes get the nod",
+        "A one-time infusion for people whose type 1 diabetes brings dangerous lows got the "
+        "nod from regulators on Friday, a first for lab-grown tissue.",
+    )
+    return [*tellings, item(11, late, "courier", 60)]
+
+
+def test_a_storys_earlier_items_count_as_one_holder_of_its_words() -> None:
+    index = StoryIndex()
+    index.add(retold_story())
+    leader, late = index.items[1], index.items[11]
+    assert index.rarity("islet") == 0.3  # eleven items use it
+    assert index.rarity_against(late, leader)("islet") == 1.0  # ten of them are one story
+    assert index.story_of(11) == 1
+
+
+def test_only_the_story_items_before_an_item_count_as_one_for_it() -> None:
+    index = StoryIndex()
+    index.add(retold_story())
+    leader = index.items[1]
+    assert index.rarity_against(index.items[3], leader)("islet") == 0.3  # two before it
+    assert index.rarity_against(index.items[11], leader)("islet") == 1.0  # all ten
+
+
+OTHER_DIABETES_NEWS = [
+    (
+        "CGM sensors recalled over type 1 diabetes alarm fault",
+        "Dexcom is recalling sensors whose low-glucose alarm can fail in type 1 diabetes.",
+        "daily",
+        20,
+    ),
+    (
+        "Insulin price cap extended for type 1 diabetes patients",
+        "Medicare will keep the $35 cap on insulin for people with type 1 diabetes.",
+        "wire",
+        30,
+    ),
+    (
+        "Dexcom recalls CGM sensors as alarms fail",
+        "The recall covers sensors whose alarms failed for people with type 1 diabetes.",
+        "herald",
+        22,
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_much_retold_story_gives_the_same_stories_in_any_arrival_order(seed: int) -> None:
+    others = [
+        item(20 + number, (title, summary), source, hours)
+        for number, (title, summary, source, hours) in enumerate(OTHER_DIABETES_NEWS)
+    ]
+    everything = [*retold_story(), *others]
+    in_order = stories(everything)
+    assert in_order[11] == 1 and in_order[20] != 1
+    rng = random.Random(seed)
+    rng.shuffle(everything)
+    index = StoryIndex()
+    while everything:
+        size = rng.randint(1, 4)
+        index.add(everything[:size])
+        everything = everything[size:]
+    assert {item_id: index.story_of(item_id) for item_id in in_order} == in_order
+
+
 # --- on the database -------------------------------------------------------------
 
 SOURCES = ("wire", "outlet", "agency", "daily")

@@ -14,6 +14,9 @@ Names vetoing only items that each name something of their own (10th session: no
 dateline, a date or a common word opening a sentence) gained 14 true pairs for 5 wrong
 ones over the eight sets; the second set's precision went 0.940 -> 0.921 and the
 eighth's 0.865 -> 0.857, so their floors were lowered to 0.92 and 0.85, and said so.
+A story's earlier items counting as one holder of its words (10th session, against
+the names change) gained 14 true pairs for 4 wrong ones; the seventh set's precision
+went 0.934 -> 0.930 and the eighth's 0.857 -> 0.840: floors 0.92 and 0.83.
 The first set has been read after each change of the rules for a week. The
 newest three were each sealed on a branch of their own until the rules they
 measure were committed: heldout6 (0.954 / 0.529 under the rules before the 8th
@@ -44,18 +47,18 @@ REPO = Path(__file__).resolve().parents[1]
 PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.87
 PRECISION_FLOOR_2 = 0.92
-RECALL_FLOOR_2 = 0.67
+RECALL_FLOOR_2 = 0.69
 PRECISION_FLOOR_3 = 0.89
-RECALL_FLOOR_3 = 0.68
+RECALL_FLOOR_3 = 0.69
 PRECISION_FLOOR_4 = 0.97
-RECALL_FLOOR_4 = 0.51
+RECALL_FLOOR_4 = 0.53
 PRECISION_FLOOR_5 = 0.96
-RECALL_FLOOR_5 = 0.52
+RECALL_FLOOR_5 = 0.55
 PRECISION_FLOOR_6 = 0.93
-RECALL_FLOOR_6 = 0.60
-PRECISION_FLOOR_7 = 0.93
-RECALL_FLOOR_7 = 0.58
-PRECISION_FLOOR_8 = 0.85
+RECALL_FLOOR_6 = 0.63
+PRECISION_FLOOR_7 = 0.92
+RECALL_FLOOR_7 = 0.61
+PRECISION_FLOOR_8 = 0.83
 RECALL_FLOOR_8 = 0.57
 
 
@@ -219,6 +222,18 @@ def test_the_written_tuning_sets_have_the_promised_shape(
     assert len(set(ids)) == len(ids) and min(ids) == first_id
     assert max(stories.values()) <= 8
     assert {r["kind"] for r in records} <= {"news", "article", "video", "conference"}
+
+
+@pytest.mark.parametrize("name", ["WRITTEN", "WRITTEN2", "WRITTEN4"])
+def test_the_written_tuning_sets_give_the_same_stories_in_other_arrival_orders(
+    quality: ModuleType, name: str
+) -> None:
+    """Their long stories make terms cross the counts at which a story's own items stop
+    counting as one (``StoryIndex.rarity_against``) in every order of arrival."""
+    items = quality.story_items(quality.load_set(getattr(quality, name)))
+    in_order = quality.cluster(items, quality.DEFAULT_THRESHOLD)
+    for seed in (2, 3, 4):
+        assert quality.cluster(items, quality.DEFAULT_THRESHOLD, shuffle=seed) == in_order
 
 
 def test_heldout_precision_stays_above_its_floor(heldout: object) -> None:
