@@ -2,7 +2,7 @@
 
 Sets: ``tests/data/stories/stories.jsonl`` (generated from templates; the rules
 were tuned on it), ``tests/data/stories/heldout/stories.jsonl``, ``heldout2/``,
-``heldout3/`` to ``heldout8/`` (written by hand apart from the
+``heldout3/`` to ``heldout9/`` (written by hand apart from the
 rules; never tune on them: the test suite asserts floors on them),
 ``tests/data/stories/written/stories.jsonl``, ``written2/``, ``written3/`` and
 ``written4/`` (each written by hand without sight of the rules or the other
@@ -60,6 +60,7 @@ HELDOUT5 = REPO / "tests" / "data" / "stories" / "heldout5" / "stories.jsonl"
 HELDOUT6 = REPO / "tests" / "data" / "stories" / "heldout6" / "stories.jsonl"
 HELDOUT7 = REPO / "tests" / "data" / "stories" / "heldout7" / "stories.jsonl"
 HELDOUT8 = REPO / "tests" / "data" / "stories" / "heldout8" / "stories.jsonl"
+HELDOUT9 = REPO / "tests" / "data" / "stories" / "heldout9" / "stories.jsonl"
 WRITTEN = REPO / "tests" / "data" / "stories" / "written" / "stories.jsonl"
 WRITTEN2 = REPO / "tests" / "data" / "stories" / "written2" / "stories.jsonl"
 WRITTEN3 = REPO / "tests" / "data" / "stories" / "written3" / "stories.jsonl"
@@ -273,6 +274,7 @@ def main() -> None:
         "held-out 6 (heldout6/)": (heldout6 := load_set(HELDOUT6)),
         "held-out 7 (heldout7/)": (heldout7 := load_set(HELDOUT7)),
         "held-out 8 (heldout8/)": (heldout8 := load_set(HELDOUT8)),
+        "held-out 9 (heldout9/)": (heldout9 := load_set(HELDOUT9)),
         "written tuning (written/)": load_set(WRITTEN),
         "written tuning 2 (written2/)": load_set(WRITTEN2),
         "written tuning 3 (written3/)": load_set(WRITTEN3),
@@ -301,6 +303,7 @@ def main() -> None:
                 heldout6,
                 heldout7,
                 heldout8,
+                heldout9,
             )
             if any(records is held for held in held_out):
                 continue  # tuning on them would end their use as held-out sets
