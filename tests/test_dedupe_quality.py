@@ -273,3 +273,14 @@ def test_why_accounts_for_every_missed_pair_and_every_wrong_merge(quality: Modul
     hits = round(scores.recall * scores.true_pairs)
     assert reasons.pop("merged apart stories") == scores.predicted_pairs - hits
     assert sum(reasons.values()) == scores.true_pairs - hits
+
+
+def test_a_set_among_background_news_is_scored_on_its_own_pairs(quality: ModuleType) -> None:
+    """``--background``: another set's items, moved to this set's dates, count only where
+    they pull this set's items apart or into their stories."""
+    records = quality.load_set(quality.WRITTEN3)
+    background = quality.load_set(quality.WRITTEN2)
+    precision, recall, joined = quality.score_in_background(records, background)
+    alone = quality.score(records)
+    assert 0.9 <= precision <= 1.0 and 0 < recall <= alone.recall + 0.05
+    assert 0 <= joined < len(records) // 10
