@@ -129,9 +129,7 @@ class StoryIndex:
         self._index(item)
         self.leader[item.item_id] = leader
         if leader != item.item_id:
-            self._members[leader].add(item.item_id)
-            self._grown(len(self._members[leader]) + 1)
-            self._push_weighed_after(leader, item, joined=True)
+            self._join(item, leader)
 
     def add(self, items: Iterable[StoryItem]) -> list[Assignment]:
         """New or edited items: decide their stories and every story they change."""
@@ -179,8 +177,6 @@ class StoryIndex:
             return
         self._largest = size
         counts = {edge + k - 1 for edge in _STEP_EDGES for k in range(2, size + 1)}
-        if size >= 2:
-            counts.add(STORY_COUNT_CAP + 1)
         self._recount_at = frozenset(n for n in counts if n <= STORY_COUNT_CAP + 1)
 
     def discard(self, item_id: int) -> None:
@@ -192,11 +188,18 @@ class StoryIndex:
         self._drop(item_id, recount=True)
 
     def _drop(self, item_id: int, *, recount: bool = False) -> None:
+        """Forget an item: ``recount`` when it was edited or deleted; else it was let go
+        (``_forget_old``), and a leader let go keeps its held members on record, so that
+        if the store loads it back its story is whole again (``rarity_against``)."""
         item = self.items.pop(item_id)
-        self._members.pop(item_id, None)
+        if recount:
+            self._members.pop(item_id, None)
         leader = self.leader.pop(item_id, item_id)
-        if leader != item_id and leader in self._members:
-            self._members[leader].discard(item_id)
+        members = self._members.get(leader) if leader != item_id else None
+        if members is not None:
+            members.discard(item_id)
+            if not members and leader not in self.items:
+                del self._members[leader]
         for term in item.sig.identifying_terms:
             _remove(self._postings, term, item_id)
         for term in item.sig.terms:
@@ -275,6 +278,8 @@ class StoryIndex:
         if fresh:
             self._changed.add(item.item_id)
         if after == before and not fresh:
+            if after != item.item_id and item.item_id not in self._members[after]:
+                self._join(item, after)  # its leader was edited and came back: rejoin
             return
         was_leading, leads = before == item.item_id and not fresh, after == item.item_id
         if was_leading:
@@ -282,18 +287,22 @@ class StoryIndex:
                 self._push(member)
         elif before in self._members:
             self._members[before].discard(item.item_id)
-        if not leads:
-            self._members[after].add(item.item_id)
-            self._grown(len(self._members[after]) + 1)
         self.leader[item.item_id] = after
         self._changed.update((item.item_id, before, after))
         if before != item.item_id:  # each story counts the item's terms anew
             self._push_weighed_after(before, item, joined=False)
         if not leads:
-            self._push_weighed_after(after, item, joined=True)
+            self._join(item, after)
         if was_leading != leads:
             for later in self._later_matches(item):
                 self._push(later)
+
+    def _join(self, item: StoryItem, leader: int) -> None:
+        """``item`` is in the story ``leader`` leads: a member, counted in the story's size
+        and in how later items are weighed against it."""
+        self._members[leader].add(item.item_id)
+        self._grown(len(self._members[leader]) + 1)
+        self._push_weighed_after(leader, item, joined=True)
 
     def _best_leader(self, item: StoryItem) -> int:
         """The most similar earlier leader that may take the item (ties: the earliest)."""
@@ -320,7 +329,9 @@ class StoryIndex:
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
-        no scan); ``may_match`` turns down every other item, so none is missed."""
+        no scan); ``may_match`` turns down every other item at the window's rarity, so none
+        is missed. Counting a story as one holder (``rarity_against``) only reweighs these:
+        a pair it alone would make rare enough is never weighed."""
         shared: Counter[int] = Counter()
         rarity = self._rarity
         for term in item.sig.identifying_terms:
@@ -415,8 +426,6 @@ class StoryIndex:
         most calls end after one look at each holder's story."""
         largest = self._largest
         needed = [k for edge in _STEP_EDGES if 2 <= (k := larger + 1 - edge) <= largest]
-        if larger > STORY_COUNT_CAP and largest >= 2:
-            needed.append(2)
         if not needed:
             return
         ids = self._holders.get(term, ())

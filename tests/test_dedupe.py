@@ -794,6 +794,47 @@ def test_only_the_story_items_before_an_item_count_as_one_for_it() -> None:
     assert index.rarity_against(index.items[11], leader)("islet") == 1.0  # all ten
 
 
+PILL = (
+    "Orforglipron cuts weight 12% in ACHIEVE-4",
+    "Lilly's orforglipron pill cut weight by 12% in ACHIEVE-4, the company said.",
+)
+
+
+def pill_window() -> list[StoryItem]:
+    """A story of two copies, six videos that also name the drug (nine holders of it in all,
+    so it is no longer rare in the window), and a later brief weighed against the story."""
+    videos = [
+        item(
+            10 + n,
+            (f"Orforglipron video {n}", f"Orforglipron explainer {n}."),
+            f"v{n}",
+            2 + n,
+            "video",
+        )
+        for n in range(6)
+    ]
+    brief = item(3, ("Orforglipron pill data", "Orforglipron pill results reported."), "daily", 20)
+    return [item(1, PILL, "wire"), item(2, PILL, "outlet", 1), *videos, brief]
+
+
+def test_a_story_whose_leader_is_stored_again_still_counts_its_copy_as_one_with_it() -> None:
+    index = StoryIndex()
+    index.add(pill_window())
+    counted = index.rarity_against(index.items[3], index.items[1])("orforglipron")
+    index.add([item(1, PILL, "wire")])  # an edit: the leader is taken out and put back
+    assert index.rarity_against(index.items[3], index.items[1])("orforglipron") == counted == 1.0
+
+
+def test_a_leader_let_go_and_loaded_back_still_counts_its_copy_as_one_with_it() -> None:
+    index = StoryIndex()
+    index.add(pill_window())
+    newest = (index.window * HELD) / timedelta(hours=1) + 0.5
+    index.add([item(99, APPROVAL, "agency", newest)])  # lets the leader go, not the rest
+    assert 1 not in index.items and 2 in index.items
+    index.load(item(1, PILL, "wire"), 1)  # an old arrival: the store loads its story back
+    assert index.rarity_against(index.items[3], index.items[1])("orforglipron") == 1.0
+
+
 OTHER_DIABETES_NEWS = [
     (
         "CGM sensors recalled over type 1 diabetes alarm fault",
