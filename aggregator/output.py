@@ -321,6 +321,14 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
         f"bar:             {verdict.bar:.4f}",
         f"prompt bar:      {verdict.prompt_bar:.4f} (rare similarity, published close)",
         f"passes:          {_yes(verdict.passes)}: {verdict.reason}",
+        *(
+            [
+                f"story as one:    its {verdict.counted_as_one} items before this one count as "
+                "one user of each word they share"
+            ]
+            if verdict.counted_as_one > 1
+            else []
+        ),
     ]
 
 
@@ -392,6 +400,7 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
         "passes": verdict.passes,
         "cleared": verdict.cleared,
         "shared_terms": [{"term": term, "weight": weight} for term, weight in verdict.shared_terms],
+        "counted_as_one": verdict.counted_as_one,
     }
 
 

@@ -224,6 +224,15 @@ class StoryIndex:
     def rarity(self, term: str) -> float:
         return self._rarity.get(term, 1.0)
 
+    def story_before(self, item: StoryItem, leader: StoryItem) -> int:
+        """How many items of the story ``leader`` leads come before ``item`` (the leader
+        too): those ``rarity_against`` counts as one holder of a word. 1 for an item that
+        leads no story."""
+        if self.leader.get(leader.item_id) != leader.item_id:
+            return 1
+        members = (self.items.get(member) for member in self._members.get(leader.item_id, ()))
+        return 1 + sum(1 for m in members if m is not None and m.order < item.order)
+
     def rarity_against(self, item: StoryItem, leader: StoryItem) -> Rarity:
         """The rarity ``item`` is weighed with against the story ``leader`` leads: that
         story's items before ``item`` that hold a term count as one of its holders.

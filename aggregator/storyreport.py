@@ -75,6 +75,9 @@ class Verdict:
     prompt_bar: float
     passes: bool
     shared_terms: tuple[tuple[str, float], ...]  # the weightiest, heaviest first
+    # Items of the earlier item's story before the later one, counted as one holder of
+    # the words they share (``StoryIndex.rarity_against``); 1 when it leads no story yet.
+    counted_as_one: int = 1
 
     @property
     def cleared(self) -> str | None:
@@ -213,6 +216,7 @@ class Explainer:
             prompt_bar=prompt_bar(later, earlier, bar),
             passes=named is None and enough and passed is not None,
             shared_terms=_weightiest(later, earlier, rarity),
+            counted_as_one=index.story_before(later, earlier),
         )
 
 

@@ -52,6 +52,25 @@ def test_a_syndicated_rewrite_is_one_story_and_passes(
     assert "ribociclib" in out.split("shared terms that weigh most:")[1]
 
 
+KISQALI_AGENCY = (
+    "Kisqali gets FDA approval in early breast cancer",
+    "Regulators approved Novartis' Kisqali for early breast cancer on the NATALEE results in "
+    "5,101 patients.",
+)
+
+
+def test_why_says_when_a_storys_earlier_items_count_as_one(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, _, agency = save(
+        db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*KISQALI_AGENCY, "agency", 8)]
+    )
+    assert medfeed(config, "why", agency, wire) == 0
+    assert "story as one:    its 2 items before this one" in capsys.readouterr().out
+    assert medfeed(config, "why", agency, wire, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["counted_as_one"] == 2
+
+
 def test_items_of_different_companies_and_places_name_the_veto(
     db: Store, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
