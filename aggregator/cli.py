@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, logs
-from .errors import ConfigError, MedfeedError, OpmlError, StorageError, UnknownItem
+from .errors import (
+    ConfigError,
+    CorrectionRefused,
+    MedfeedError,
+    OpmlError,
+    StorageError,
+    UnknownItem,
+)
 from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
 from .records import Kind, SourceOutcome, StoredSource
 
@@ -81,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="full-text search index")
     search_commands = search.add_subparsers(dest="search_command", required=True, metavar="ACTION")
     search_commands.add_parser("reindex", help="rebuild the index from the stored items")
-    stories = commands.add_parser("stories", help="why items are, or are not, one story")
+    stories = commands.add_parser(
+        "stories", help="why items are, or are not, one story; an editor's corrections"
+    )
     story_commands = stories.add_subparsers(dest="stories_command", required=True, metavar="ACTION")
     show = story_commands.add_parser(
         "show", help="the story an item is in, each member against its leader"
@@ -89,7 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("item", type=int, metavar="ID", help="an item id (as in /items/ID)")
     why = story_commands.add_parser("why", help="the matcher's decision on two items, step by step")
     why.add_argument("items", type=int, nargs=2, metavar="ID", help="two item ids")
-    for command in (show, why):
+    join = story_commands.add_parser(
+        "join", help="make two items one story (an editor's correction, kept across refreshes)"
+    )
+    join.add_argument("items", type=int, nargs=2, metavar="ID", help="two item ids")
+    split = story_commands.add_parser("split", help="take an item out of its story and keep it out")
+    split.add_argument("item", type=int, metavar="ID", help="an item id")
+    forget = story_commands.add_parser(
+        "forget", help="drop corrections: of the pair, or every one naming the item"
+    )
+    forget.add_argument("items", type=int, nargs="+", metavar="ID", help="one or two item ids")
+    listed = story_commands.add_parser("corrections", help="every editor's correction")
+    for command in (show, why, join, split, forget, listed):
         command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -221,19 +241,39 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
 def stories(
     settings: Settings, store: Store, args: argparse.Namespace, console: Console, err: Console
 ) -> int:
-    """``stories show ID`` / ``stories why ID1 ID2``: an admin's view of story decisions."""
-    from .output import print_pair, print_story
+    """``stories show|why``: an admin's view of story decisions; ``join|split|forget``:
+    an editor's corrections of them, each followed by the story that results."""
+    from .output import print_corrections, print_pair, print_story
+    from .storyedit import StoryEditor
     from .storyreport import Explainer  # the matcher: only this command explains it
 
     dedupe = settings.dedupe
     explainer = Explainer(store, window=dedupe.window, threshold=dedupe.threshold)
+    editor = StoryEditor(store, window=dedupe.window, threshold=dedupe.threshold)
+    command = args.stories_command
     try:
-        if args.stories_command == "show":
+        if command == "show":
             print_story(explainer.story(args.item), args.json, console)
-        else:
+        elif command == "why":
             print_pair(explainer.pair(*args.items), args.json, console)
+        elif command == "join":
+            editor.join(*args.items)
+            print_story(explainer.story(args.items[0]), args.json, console)
+        elif command == "split":
+            editor.split(args.item)
+            print_story(explainer.story(args.item), args.json, console)
+        elif command == "forget":
+            if len(args.items) > 2:
+                err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
+                return EXIT_USAGE
+            print_corrections(editor.forget(*args.items), args.json, console, dropped=True)
+        else:
+            print_corrections(editor.corrections(), args.json, console)
     except UnknownItem as exc:
         err.print(f"[bold red]unknown item:[/] {exc}", highlight=False)
+        return EXIT_USAGE
+    except CorrectionRefused as exc:
+        err.print(f"[bold red]not corrected:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
     return EXIT_OK
 

@@ -630,6 +630,19 @@ def with_levels(sig: Signature, encoded: str | None) -> Signature:
     return sig.with_levels(levels)
 
 
+def barred(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str | None:
+    """What keeps two items apart even when an editor says they are one story, named:
+    one source (layers 1-3 decide those), further apart than the window (no index
+    holds both), or different identifiers (two papers, two trials, two videos)."""
+    if a.source_id == b.source_id or a.item_id == b.item_id:
+        return "same source"
+    if abs(a.published - b.published) > window:
+        return "window"
+    if _identifiers_differ(a.identifiers, b.identifiers):
+        return "identifiers"
+    return None
+
+
 def vetoed(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> bool:
     """Hard evidence that two items are two stories, however much wording they share."""
     return veto(a, b, window) is not None

@@ -115,3 +115,7 @@ class UnknownItem(MedfeedError):
     def __init__(self, item_id: int) -> None:
         self.item_id = item_id
         super().__init__(f"no item with id {item_id}")
+
+
+class CorrectionRefused(MedfeedError):
+    """An editor's story correction that cannot be kept: says which rule forbids it."""

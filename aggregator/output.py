@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from .records import SourceOutcome, StoredSource
+from .records import SourceOutcome, StoredSource, StoryCorrection
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -329,7 +329,45 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
             if verdict.counted_as_one > 1
             else []
         ),
+        *(
+            [f"editor:          {_EDITOR[verdict.corrected]}"]
+            if verdict.corrected is not None
+            else []
+        ),
     ]
+
+
+_EDITOR = {True: "joined the two (stories join)", False: "kept the two apart (stories split)"}
+
+
+def print_corrections(
+    corrections: Sequence[StoryCorrection],
+    as_json: bool,
+    console: Console,
+    *,
+    dropped: bool = False,
+) -> None:
+    """An editor's corrections: each pair, joined or kept apart, and when."""
+    if as_json:
+        key = "dropped" if dropped else "corrections"
+        _write(console, json.dumps({key: [_correction_json(c) for c in corrections]}, indent=2))
+        return
+    if not corrections:
+        console.print("no corrections", highlight=False)
+        return
+    heading = "dropped; the text decides these pairs again:" if dropped else "corrections:"
+    console.print(heading, highlight=False)
+    for c in corrections:
+        made = "" if c.made_at is None else f" ({iso(c.made_at)})"
+        word = "one story" if c.same else "apart"
+        console.print(f"  {c.first_id} {c.second_id}: {word}{made}", highlight=False)
+
+
+def _correction_json(correction: StoryCorrection) -> dict[str, Any]:
+    made = correction.made_at
+    return {"items": [correction.first_id, correction.second_id],
+            "correction": "join" if correction.same else "split",
+            "made_at": None if made is None else iso(made)}  # fmt: skip
 
 
 def _apart_lines(report: PairReport) -> list[str]:
@@ -401,6 +439,9 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
         "cleared": verdict.cleared,
         "shared_terms": [{"term": term, "weight": weight} for term, weight in verdict.shared_terms],
         "counted_as_one": verdict.counted_as_one,
+        "corrected": None
+        if verdict.corrected is None
+        else ("join" if verdict.corrected else "split"),
     }
 
 

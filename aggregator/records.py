@@ -361,3 +361,17 @@ class FetchReport:
     conditional: bool = True  # False when validators were deliberately not sent
     permanent_redirect: str | None = None
     disable_reason: str | None = None  # e.g. "410 Gone": medfeed disables the source
+
+
+class StoryCorrection(NamedTuple):
+    """An editor's word on two items (``medfeed stories join`` / ``split``): one story
+    when ``same``, else never one. Lower id first, as the database keeps the pair."""
+
+    first_id: int
+    second_id: int
+    same: bool
+    made_at: datetime | None = None
+
+    @classmethod
+    def of(cls, a: int, b: int, *, same: bool, made_at: datetime | None = None) -> StoryCorrection:
+        return cls(min(a, b), max(a, b), same, made_at)

@@ -45,12 +45,14 @@ from aggregator.dedupe import (
     RARE,
     Rarity,
     StoryItem,
+    barred,
     is_fingerprint,
     may_match,
     passing_score,
     stands_alone,
     vetoed,
 )
+from aggregator.records import StoryCorrection
 
 # How a term shared by a pair counts by how many items in memory use it: up to 8
 # (a story's own words, even syndicated by eight outlets) fully, up to 32 at 0.3,
@@ -120,6 +122,9 @@ class StoryIndex:
         # rarity against some story can change (``_recount_stories``).
         self._largest = 0
         self._recount_at: frozenset[int] = frozenset()
+        # An editor's corrections (``correct``), both ways round: id -> partner ids.
+        self._same: dict[int, set[int]] = defaultdict(set)
+        self._apart: dict[int, set[int]] = defaultdict(set)
 
     # --- what the store calls -------------------------------------------------
 
@@ -131,10 +136,41 @@ class StoryIndex:
         if leader != item.item_id:
             self._join(item, leader)
 
+    def correct(self, corrections: Iterable[StoryCorrection]) -> None:
+        """Take in an editor's corrections; they count above anything the text says.
+
+        Two items an editor joined are one story: the later one joins the story the
+        earlier one is in (its leader, the one matching that never chains), unless
+        the contract keeps them apart whatever anyone says (``dedupe.barred``: one
+        source, further apart than the window, different identifiers). Two items
+        kept apart are never one pair of item and leader. Each later item named is
+        decided again on the next ``add``.
+        """
+        for correction in corrections:
+            a, b = correction.first_id, correction.second_id
+            keep, drop = (self._same, self._apart) if correction.same else (self._apart, self._same)
+            for one, other in ((a, b), (b, a)):
+                keep[one].add(other)
+                drop[one].discard(other)
+                self._push(one)
+
+    def joined_to(self, item_id: int) -> frozenset[int]:
+        """The items an editor joined ``item_id`` to."""
+        return frozenset(self._same.get(item_id, ()))
+
+    def correction(self, a: int, b: int) -> bool | None:
+        """The editor's word on two items: True (one story), False (apart), or None."""
+        if b in self._same.get(a, ()):
+            return True
+        if b in self._apart.get(a, ()):
+            return False
+        return None
+
     def add(self, items: Iterable[StoryItem]) -> list[Assignment]:
         """New or edited items: decide their stories and every story they change."""
         for item in items:
             self.discard(item.item_id)
+            self._unsettle(item.item_id)  # when it was not held: stored items name it
             self._fresh.add(item.item_id)
             self.leader[item.item_id] = item.item_id
             self._index(item)
@@ -183,9 +219,17 @@ class StoryIndex:
         """Forget an item (edited or deleted); its followers are decided again."""
         if item_id not in self.items:
             return
+        self._unsettle(item_id)
+        self._drop(item_id, recount=True)
+
+    def _unsettle(self, item_id: int) -> None:
+        """``item_id`` changes or goes: the items whose decision rests on it are decided
+        again, the members on its record (loaded before it, when it was not held) and
+        the items an editor joined to it, which follow its story wherever it goes."""
         for member in self._members.pop(item_id, set()):
             self._push(member)
-        self._drop(item_id, recount=True)
+        for partner in self._same.get(item_id, ()):
+            self._push(partner)
 
     def _drop(self, item_id: int, *, recount: bool = False) -> None:
         """Forget an item: ``recount`` when it was edited or deleted; else it was let go
@@ -298,6 +342,8 @@ class StoryIndex:
             self._members[before].discard(item.item_id)
         self.leader[item.item_id] = after
         self._changed.update((item.item_id, before, after))
+        for partner in self._same.get(item.item_id, ()):  # joined by an editor, later
+            self._push_if_after(partner, item)
         if before != item.item_id:  # each story counts the item's terms anew
             self._push_weighed_after(before, item, joined=False)
         if not leads:
@@ -314,7 +360,11 @@ class StoryIndex:
         self._push_weighed_after(leader, item, joined=True)
 
     def _best_leader(self, item: StoryItem) -> int:
-        """The most similar earlier leader that may take the item (ties: the earliest)."""
+        """The most similar earlier leader that may take the item (ties: the earliest);
+        an editor's word first."""
+        joined = self._joined_by_editor(item)
+        if joined is not None:
+            return joined
         best: StoryItem | None = None
         best_score = 0.0
         for other in self._candidates(item):
@@ -327,9 +377,26 @@ class StoryIndex:
                 best, best_score = other, score
         return item.item_id if best is None else best.item_id
 
+    def _joined_by_editor(self, item: StoryItem) -> int | None:
+        """The story of an earlier item an editor joined ``item`` to (``correct``): its
+        leader, the earliest such, when nothing keeps the two apart."""
+        best: StoryItem | None = None
+        for partner in self._same.get(item.item_id, ()):
+            other = self.items.get(partner)
+            if other is None or other.order >= item.order:
+                continue
+            leader = self.items.get(self.leader.get(partner, partner))
+            if leader is None or leader.item_id in self._apart.get(item.item_id, ()):
+                continue
+            if barred(item, leader, self.window) is None and (
+                best is None or leader.order < best.order
+            ):
+                best = leader
+        return None if best is None else best.item_id
+
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
         """The pair's similarity when ``a`` may join the story ``b`` leads, else None."""
-        if vetoed(a, b, self.window):
+        if b.item_id in self._apart.get(a.item_id, ()) or vetoed(a, b, self.window):
             return None
         rarity = self.rarity_against(a, b)
         if not may_match(a, b, rarity):
@@ -531,6 +598,11 @@ class StoryIndex:
                 if eligible >= MIN_SHARED:
                     return True
         return False
+
+    def _push_if_after(self, item_id: int, item: StoryItem) -> None:
+        other = self.items.get(item_id)
+        if other is not None and other.order > item.order:
+            self._push(item_id)
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)

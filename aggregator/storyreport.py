@@ -18,7 +18,7 @@ may have been decided the other way). It does not print (``output``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from aggregator.dedupe import (
     DEFAULT_WINDOW,
     Rarity,
     StoryItem,
+    barred,
     is_fingerprint,
     may_match,
     passing_score,
@@ -78,17 +79,29 @@ class Verdict:
     # Items of the earlier item's story before the later one, counted as one holder of
     # the words they share (``StoryIndex.rarity_against``); 1 when it leads no story yet.
     counted_as_one: int = 1
+    # An editor's word on the pair (``medfeed stories join`` / ``split``): True one
+    # story, False apart; it counts above everything else (``StoryIndex.correct``).
+    corrected: bool | None = None
 
     @property
     def cleared(self) -> str | None:
-        """Which bar the pair clears ("bar", "prompt bar"), or None when it does not pass."""
+        """Which bar the pair clears ("bar", "prompt bar", "editor"), or None when it
+        does not pass."""
         if not self.passes:
             return None
+        if self.corrected:
+            return "editor"
         return "bar" if self.similarity >= self.bar else "prompt bar"
 
     @property
     def reason(self) -> str:
         """The first rule that decides the pair, in the matcher's words."""
+        if self.corrected is False:
+            return "kept apart by an editor (medfeed stories split)"
+        if self.corrected:
+            if self.passes:
+                return "one story by an editor (medfeed stories join)"
+            return f"joined by an editor, but never one story: {self.veto}"
         if self.veto is not None:
             return f"kept apart by the veto: {self.veto}"
         if not self.shares_enough:
@@ -159,7 +172,7 @@ class Explainer:
         for row in sorted(rows, key=lambda row: (row.id != story_id, items[row.id].order)):
             verdict = None
             if leader is not None and row.id != story_id:
-                verdict = self._judge(*_in_order(items[row.id], leader), index)
+                verdict = self._judge(*_in_order(items[row.id], leader), index, set(items))
             members.append(Member(_entry(row), verdict))
         entry = next((m.entry for m in members if m.entry.item_id == story_id), None)
         return StoryReport(story_id, entry, tuple(members))
@@ -179,9 +192,9 @@ class Explainer:
         earlier_row, later_row = known[earlier.item_id], known[later.item_id]
         leader_row = known.get(_story_id(earlier_row))
         index = self._index([row for row in (earlier_row, later_row, leader_row) if row])
-        verdict = self._judge(later, earlier, index)
-        against = None
         apart = _story_id(earlier_row) != _story_id(later_row)
+        verdict = self._judge(later, earlier, index, () if apart else set(known))
+        against = None
         if apart and verdict.passes and leader_row is not None and leader_row.id != earlier.item_id:
             leader = stored_item(leader_row)
             against = (_entry(leader_row), self._judge(*_in_order(later, leader), index))
@@ -195,18 +208,34 @@ class Explainer:
         spans = merged_spans(
             [(row.published - self.window, row.published + self.window) for row in rows]
         )
+        index.correct(self._store.story_corrections())
         load_stored(index, self._store.story_rows_within(spans))
         return index
 
-    def _judge(self, later: StoryItem, earlier: StoryItem, index: StoryIndex) -> Verdict:
+    def _judge(
+        self,
+        later: StoryItem,
+        earlier: StoryItem,
+        index: StoryIndex,
+        story: Collection[int] = (),
+    ) -> Verdict:
         """The questions ``StoryIndex`` asks before ``later`` may join ``earlier``, with the
         rarity it weighs them by (``StoryIndex.rarity_against``: the earlier item's story
-        counts as one holder of its words)."""
+        counts as one holder of its words). ``story``: the items of the one story both
+        are in, when they are, for an item an editor joined to another of them."""
         rarity = index.rarity_against(later, earlier)
-        named = veto(later, earlier, self.window)
+        corrected = index.correction(later.item_id, earlier.item_id)
+        if corrected is None and index.joined_to(later.item_id) & set(story):
+            corrected = True
+        named = (
+            barred(later, earlier, self.window) if corrected else veto(later, earlier, self.window)
+        )
         enough = may_match(later, earlier, rarity)
         bar = required_score(later, earlier, self.threshold)
         passed = passing_score(later, earlier, rarity, self.threshold)
+        passes = named is None and (
+            corrected or (corrected is None and enough and passed is not None)
+        )
         return Verdict(
             veto=named,
             shares_enough=enough,
@@ -214,9 +243,10 @@ class Explainer:
             rare_similarity=rare_similarity(later.sig, earlier.sig, rarity),
             bar=bar,
             prompt_bar=prompt_bar(later, earlier, bar),
-            passes=named is None and enough and passed is not None,
+            passes=passes,
             shared_terms=_weightiest(later, earlier, rarity),
             counted_as_one=index.story_before(later, earlier),
+            corrected=corrected,
         )
 
 

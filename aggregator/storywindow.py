@@ -57,7 +57,7 @@ class _Book:
 
     index: StoryIndex
     seq: int = -1  # the last story change this process has seen
-    epoch: str | None = None  # the removals this process has seen (``store.stories.detach``)
+    epoch: str | None = None  # removals and corrections seen (``store.stories``)
     # Published-time intervals held in the index (sorted, disjoint): only the new
     # items' own neighbourhoods are loaded, so a small window or a batch spread over
     # months does not load (and analyse) everything in between.
@@ -219,12 +219,16 @@ class StoryWindow:
         levels_stored: bool,
     ) -> list[Assignment]:
         with self._lock:
-            book = self._book
-            if book is None or book.index.window != window or book.index.threshold != threshold:
-                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
             clock = rows.lock()
-            if book.epoch is not None and clock.epoch != book.epoch:
+            book = self._book
+            if (
+                book is None
+                or book.index.window != window
+                or book.index.threshold != threshold
+                or (book.epoch is not None and clock.epoch != book.epoch)
+            ):
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
+                book.index.correct(rows.corrections())  # an edit bumps the epoch
             book.epoch = clock.epoch
             if clock.seq != book.seq:
                 _catch_up(rows, book)

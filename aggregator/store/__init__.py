@@ -28,6 +28,7 @@ from ..records import (
     ItemUpdate,
     SourceState,
     StoredSource,
+    StoryCorrection,
 )
 from . import meta, search
 from . import sources as source_rows
@@ -45,6 +46,8 @@ from .retention import (
     purge_items,
 )
 from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep, lock_stories
+from .stories import correct as correct_stories
+from .stories import corrections as story_corrections
 from .stories import pending as stories_pending
 from .websub import WebSubStore
 
@@ -237,6 +240,22 @@ class Store(Reads):
             rows = StoryRows(session)
             wanted = {dated.id for low, high in spans for dated in rows.published_within(low, high)}
             return list(rows.load(sorted(wanted)))
+
+    def correct_stories(
+        self, made: Sequence[StoryCorrection], forgotten: Sequence[tuple[int, int]] = ()
+    ) -> None:
+        """Store an editor's corrections and forget others; the items they name wait for
+        the next ``assign_stories`` (``aggregator.store.stories.correct``)."""
+        try:
+            with self.session() as session:
+                correct_stories(session, made, forgotten, _now())
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not store the story correction: {exc}") from exc
+
+    def story_corrections(self) -> list[StoryCorrection]:
+        """Every editor's correction, oldest first."""
+        with session_scope(self._sessions) as session:
+            return story_corrections(session)
 
     def stories_pending(self) -> bool:
         """Whether items wait for ``assign_stories`` (stored by any process)."""

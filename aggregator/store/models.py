@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -312,6 +313,32 @@ class ItemTag(Base):
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
     __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"), ROWID_LESS)
+
+
+class StoryCorrection(Base):
+    """An editor's word on two items: one story (``same``) or never one (``apart``).
+
+    The pair is stored once, lower id first (a check constraint, so that the
+    unique pair cannot be written the other way round), and goes with either item.
+    ``aggregator.storyindex`` weighs it above anything the text says.
+    """
+
+    __tablename__ = "story_corrections"
+
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    same: Mapped[bool] = mapped_column(Boolean)
+    made_at: Mapped[Timestamp]
+
+    __table_args__ = (
+        CheckConstraint("first_id < second_id", name="ordered"),
+        Index("ix_story_corrections_second", "second_id"),
+        ROWID_LESS,
+    )
 
 
 class FetchLog(Base):

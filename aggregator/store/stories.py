@@ -22,13 +22,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Engine, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from aggregator.errors import StorageError
+from aggregator.records import StoryCorrection
 from aggregator.store import kindleads, meta
 from aggregator.store.models import Base, Item
+from aggregator.store.models import StoryCorrection as CorrectionRow
 
 # PostgreSQL advisory lock keys, each paired with a hash of the schema (``_IN_SCHEMA``):
 # deployments (and test runs) in other schemas of one database never wait for each other.
@@ -40,8 +53,9 @@ _TRY_TURN = text(f"SELECT pg_try_advisory_lock{_IN_SCHEMA}")
 _END_TURN = text(f"SELECT pg_advisory_unlock{_IN_SCHEMA}")
 PENDING = -1  # items.story_seq of an item stored with its story left for a later decision
 _SEQ_KEY = "story_seq"
-_EPOCH_KEY = "story_epoch"  # bumped when items leave: every process rebuilds its index
+_EPOCH_KEY = "story_epoch"  # bumped when items leave or an editor corrects: indexes rebuild
 _ITEMS = Base.metadata.tables["items"]
+_CORRECTIONS = Base.metadata.tables["story_corrections"]
 _COLUMNS = (  # StoryRow's fields, in order
     Item.id,
     Item.title,
@@ -267,6 +281,10 @@ class StoryRows:
             self._session.execute(_WRITE_LEVELS, weights)
         meta.put(self._session, _SEQ_KEY, str(seq), datetime.now(UTC))
 
+    def corrections(self) -> list[StoryCorrection]:
+        """Every editor's correction (``correct``): few, so all of them."""
+        return corrections(self._session)
+
     def _rows(self, query: Any) -> list[StoryRow]:
         return [StoryRow(*row) for row in self._session.execute(query)]
 
@@ -360,6 +378,48 @@ def lock_stories(session: Session) -> None:
 def pending(session: Session) -> bool:
     """Whether any process left items for ``assign_pending``."""
     return session.scalar(select(Item.id).where(Item.story_seq == PENDING).limit(1)) is not None
+
+
+def corrections(session: Session) -> list[StoryCorrection]:
+    query = select(
+        CorrectionRow.first_id, CorrectionRow.second_id, CorrectionRow.same, CorrectionRow.made_at
+    ).order_by(CorrectionRow.made_at, CorrectionRow.first_id, CorrectionRow.second_id)
+    return [StoryCorrection(*row) for row in session.execute(query)]
+
+
+def correct(
+    session: Session,
+    made: Sequence[StoryCorrection],
+    forgotten: Collection[tuple[int, int]],
+    now: datetime,
+) -> None:
+    """Store an editor's corrections (replacing any earlier word on the same pairs) and
+    forget others, then leave every item they name to be decided again.
+
+    The items are marked like a refresh's deferred items, so the next decision
+    over marked items, by this process or any other, decides them; and every
+    process rebuilds its story index on its next assignment (``story_epoch``),
+    loading the corrections with the items.
+    """
+    lock_stories(session)
+    pairs = {(c.first_id, c.second_id) for c in made} | {(min(p), max(p)) for p in forgotten}
+    if not pairs:
+        return
+    table = _CORRECTIONS
+    session.execute(
+        delete(table).where(tuple_(table.c.first_id, table.c.second_id).in_(sorted(pairs)))
+    )
+    if made:
+        session.execute(
+            table.insert(),
+            [
+                {"first_id": c.first_id, "second_id": c.second_id, "same": c.same, "made_at": now}
+                for c in made
+            ],
+        )
+    named = sorted({item for pair in pairs for item in pair})
+    session.execute(update(Item).where(Item.id.in_(named)).values(story_seq=PENDING))
+    meta.bump(session, _EPOCH_KEY, now)
 
 
 def detach(session: Session, item_ids: Sequence[int]) -> None:
