@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import feedparser
+from flask import Flask
 from flask.testing import FlaskClient
-from webfactory import app, client, filled, settings
+from webfactory import app, client, entry, filled, make_story, save, settings
 
+from aggregator.records import Kind
 from aggregator.store import Store
 
 
@@ -59,3 +61,24 @@ def test_feeds_link_their_next_page(client: FlaskClient, filled: Store) -> None:
 def test_bad_feed_parameters_get_400(client: FlaskClient) -> None:
     assert client.get("/feed.atom?limit=500").status_code == 400
     assert client.get("/feed.json?kind=nope").get_json()["error"]
+
+
+def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A feed reader shows one entry for the story, so the entry's text carries "also
+    from" and a link to each other outlet's item, as the page does."""
+    store = app.extensions["medfeed"].store
+    save(store, [entry(Kind.NEWS, title="Original report", url="https://a.example/1")])
+    save(store, [entry(Kind.NEWS, title="Rewritten <report>", url="https://b.example/2")],
+         source="fda-press")  # fmt: skip
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids["Original report"], [ids["Rewritten <report>"]])
+    atom = feedparser.parse(client.get("/feed.atom").data)
+    (story,) = atom.entries
+    assert "Also from " in story.content[0].value
+    assert '<a href="https://b.example/2">Rewritten &lt;report&gt;</a>' in story.content[0].value
+    related = [link for link in story.links if link.rel == "related"]
+    assert "https://b.example/2" in {link.href for link in related}
+    (item,) = client.get("/feed.json").get_json()["items"]
+    assert '<a href="https://b.example/2">Rewritten &lt;report&gt;</a>' in item["content_html"]

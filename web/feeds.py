@@ -22,9 +22,10 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, url_for
 from icalendar import Calendar, Event, vDuration, vRecur
+from markupsafe import escape
 
 from aggregator.opml import export_opml
-from aggregator.records import EventInfo, Page, StoredItem
+from aggregator.records import EventInfo, Page, StoredItem, StoredItemRef
 from aggregator.sanitize import html_to_text
 
 from .context import specialties, specialty_or_404, state
@@ -32,7 +33,7 @@ from .eventtime import upcoming, zone_of
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
 from .params import list_query
-from .present import iso, label_text, media_url
+from .present import iso, label_text, media_url, other_sources
 from .serialize import item_json
 
 blueprint = Blueprint("feeds", __name__)
@@ -111,11 +112,34 @@ def _entry(item: StoredItem) -> ET.Element:
     ET.SubElement(entry, f"{{{ATOM}}}category", term=item.label.value, label=label_text(item.label))
     for tag in item.tags:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=tag)
+    for ref in item.also:  # the story's other outlets, for readers that follow links
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_ref_url(ref),
+                      type="text/html", title=f"{ref.title} ({ref.source.name})")  # fmt: skip
     if item.summary:
         _text(entry, "summary", item.summary, type="html")
-    if item.content or item.fulltext:
-        _text(entry, "content", item.fulltext or item.content or "", type="html")
+    if item.content or item.fulltext or other_sources(item):
+        _text(entry, "content", item.body + _story_html(item), type="html")
     return entry
+
+
+def _story_html(item: StoredItem) -> str:
+    """ "Also from" under an entry's text, as on the page, with a link to each of the
+    story's other items: a feed reader shows the entry's text, not the links beside it,
+    and one entry stands for the whole story."""
+    names = other_sources(item)
+    if not names:
+        return ""
+    rows = "".join(
+        f'<li><a href="{escape(_ref_url(ref))}">{escape(ref.title)}</a> — '
+        f"{escape(ref.source.name)}</li>"
+        for ref in item.also
+    )
+    also = f"<p>Also from {escape(', '.join(names))}</p>"
+    return also + (f"<ul>{rows}</ul>" if rows else "")
+
+
+def _ref_url(ref: StoredItemRef) -> str:
+    return ref.url or url_for("pages.item", item_id=ref.id, _external=True)
 
 
 def _text(parent: ET.Element, name: str, value: str, **attributes: str) -> ET.Element:
@@ -160,7 +184,7 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
         "id": permalink,
         "url": item.url or permalink,
         "title": item.title,
-        "content_html": item.body,
+        "content_html": item.body + _story_html(item),
         "summary": html_to_text(item.summary),
         "date_published": iso(item.published),
         "authors": [{"name": item.author or item.source.name}],
