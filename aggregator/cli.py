@@ -243,7 +243,7 @@ def stories(
 ) -> int:
     """``stories show|why``: an admin's view of story decisions; ``join|split|forget``:
     an editor's corrections of them, each followed by the story that results."""
-    from .output import print_corrections, print_pair, print_story
+    from .output import print_corrections, print_pair, print_story, print_story_now
     from .storyedit import StoryEditor
     from .storyreport import Explainer  # the matcher: only this command explains it
 
@@ -258,10 +258,10 @@ def stories(
             print_pair(explainer.pair(*args.items), args.json, console)
         elif command == "join":
             editor.join(*args.items)
-            print_story(explainer.story(args.items[0]), args.json, console)
+            print_story_now(editor.story_now(args.items[0]), args.json, console)
         elif command == "split":
             editor.split(args.item)
-            print_story(explainer.story(args.item), args.json, console)
+            print_story_now(editor.story_now(args.item), args.json, console)
         elif command == "forget":
             if len(args.items) > 2:
                 err.print("[bold red]forget takes one or two item ids[/]", highlight=False)

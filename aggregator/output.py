@@ -340,6 +340,23 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
 _EDITOR = {True: "joined the two (stories join)", False: "kept the two apart (stories split)"}
 
 
+def print_story_now(entries: Sequence[Entry], as_json: bool, console: Console) -> None:
+    """A story after a correction: its leader, then its other items (``stories show``
+    gives each one against the leader)."""
+    if as_json:
+        story = {"story_id": entries[0].story_id, "items": [_entry_json(e) for e in entries]}
+        _write(console, json.dumps(story, indent=2))
+        return
+    from rich.markup import escape  # only when text is drawn (not for JSON, --help)
+
+    count = len(entries)
+    console.print(f"story {entries[0].story_id} now: {count} item{'s' if count != 1 else ''} "
+                  "(times UTC)", highlight=False)  # fmt: skip
+    for e in entries:
+        console.print(f"  {e.item_id} {e.source_id} {e.kind} {_short_time(e.published)}: "
+                      f"{escape(e.title)}", highlight=False, soft_wrap=True)  # fmt: skip
+
+
 def print_corrections(
     corrections: Sequence[StoryCorrection],
     as_json: bool,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from aggregator.dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW, StoryItem, barred
 from aggregator.errors import CorrectionRefused, UnknownItem
 from aggregator.records import Kind, StoryCorrection
+from aggregator.storyreport import Entry, entry
 from aggregator.storywindow import stored_item, story_window
 
 if TYPE_CHECKING:
@@ -116,6 +117,13 @@ class StoryEditor:
 
     def corrections(self) -> list[StoryCorrection]:
         return self.store.story_corrections()
+
+    def story_now(self, item_id: int) -> list[Entry]:
+        """The story ``item_id`` is in as stored, its leader first: what a correction made."""
+        rows = self.store.story_members(item_id)
+        story_id = next((row.story_id or row.id for row in rows if row.id == item_id), item_id)
+        entries = sorted(map(entry, rows), key=lambda e: (e.item_id != story_id, e.published))
+        return entries
 
     def _correct(
         self, made: Sequence[StoryCorrection], forgotten: Sequence[tuple[int, int]] = ()

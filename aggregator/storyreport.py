@@ -173,9 +173,9 @@ class Explainer:
             verdict = None
             if leader is not None and row.id != story_id:
                 verdict = self._judge(*_in_order(items[row.id], leader), index, set(items))
-            members.append(Member(_entry(row), verdict))
-        entry = next((m.entry for m in members if m.entry.item_id == story_id), None)
-        return StoryReport(story_id, entry, tuple(members))
+            members.append(Member(entry(row), verdict))
+        head = next((m.entry for m in members if m.entry.item_id == story_id), None)
+        return StoryReport(story_id, head, tuple(members))
 
     def pair(self, first_id: int, second_id: int) -> PairReport:
         """The pair as the matcher sees it, and, when the stored stories keep apart a
@@ -197,9 +197,9 @@ class Explainer:
         against = None
         if apart and verdict.passes and leader_row is not None and leader_row.id != earlier.item_id:
             leader = stored_item(leader_row)
-            against = (_entry(leader_row), self._judge(*_in_order(later, leader), index))
+            against = (entry(leader_row), self._judge(*_in_order(later, leader), index))
         gap = abs(later.published - earlier.published) / _HOUR
-        return PairReport(_entry(earlier_row), _entry(later_row), verdict, gap, against)
+        return PairReport(entry(earlier_row), entry(later_row), verdict, gap, against)
 
     def _index(self, rows: Sequence[StoryRow]) -> StoryIndex:
         """A story index holding every stored item within the window of ``rows``: what a
@@ -276,5 +276,6 @@ def _story_id(row: StoryRow) -> int:
     return row.story_id or row.id
 
 
-def _entry(row: StoryRow) -> Entry:
+def entry(row: StoryRow) -> Entry:
+    """A stored item as a report names it."""
     return Entry(row.id, row.source_id, row.kind, row.published, row.title, _story_id(row))

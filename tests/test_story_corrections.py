@@ -195,7 +195,9 @@ def test_join_stores_one_story_and_shows_it(
     assert stored_stories(db)[outlet] == outlet
     assert medfeed(config, "join", outlet, wire) == 0
     assert stored_stories(db)[outlet] == wire
-    assert f"story {wire}, led by {wire}: 2 items" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"story {wire} now: 2 items" in out
+    assert f"  {outlet} outlet news" in out
     assert medfeed(config, "why", wire, outlet) == 0
     out = capsys.readouterr().out
     assert "one story by an editor (medfeed stories join)" in out
@@ -220,7 +222,7 @@ def test_split_takes_an_item_out_and_a_later_refresh_does_not_put_it_back(
     wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
     assert stored_stories(db)[outlet] == wire
     assert medfeed(config, "split", outlet) == 0
-    assert f"story {outlet}, led by {outlet}: 1 item" in capsys.readouterr().out
+    assert f"story {outlet} now: 1 item" in capsys.readouterr().out
     save(db, [(*LAY, "agency", 2)])  # a later pass decides the window again
     assert stored_stories(db)[outlet] == outlet
     assert medfeed(config, "why", outlet, wire) == 0
@@ -348,6 +350,10 @@ def test_show_says_a_member_was_joined_by_an_editor_through_another_member(
         db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*LAY, "agency", 6)]
     )
     assert medfeed(config, "join", outlet, agency, "--json") == 0
+    joined_story = json.loads(capsys.readouterr().out)
+    assert joined_story["story_id"] == wire
+    assert {i["id"] for i in joined_story["items"]} == {wire, outlet, agency}
+    assert medfeed(config, "show", agency, "--json") == 0
     members = json.loads(capsys.readouterr().out)["members"]
     joined = next(m for m in members if m["id"] == agency)
     assert joined["story_id"] == wire
