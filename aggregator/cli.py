@@ -18,7 +18,7 @@ import gc
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("items", type=int, nargs="+", metavar="ID", help="one or two item ids")
     listed = story_commands.add_parser("corrections", help="every editor's correction")
-    for command in (show, why, join, split, forget, listed):
+    recent = story_commands.add_parser(
+        "list", help="the latest stories of two or more items, to review what was joined"
+    )
+    recent.add_argument("--hours", type=float, default=48, help="led by an item this recent")
+    recent.add_argument("--limit", type=int, default=20, help="at most this many stories")
+    for command in (show, why, join, split, forget, listed, recent):
         command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -243,7 +248,13 @@ def stories(
 ) -> int:
     """``stories show|why``: an admin's view of story decisions; ``join|split|forget``:
     an editor's corrections of them, each followed by the story that results."""
-    from .output import print_corrections, print_pair, print_story, print_story_now
+    from .output import (
+        print_corrections,
+        print_pair,
+        print_stories,
+        print_story,
+        print_story_now,
+    )
     from .storyedit import StoryEditor
     from .storyreport import Explainer  # the matcher: only this command explains it
 
@@ -267,6 +278,9 @@ def stories(
                 err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
                 return EXIT_USAGE
             print_corrections(editor.forget(*args.items), args.json, console, dropped=True)
+        elif command == "list":
+            since = args.started - timedelta(hours=args.hours)
+            print_stories(explainer.recent(since, args.limit), args.json, console)
         else:
             print_corrections(editor.corrections(), args.json, console)
     except UnknownItem as exc:

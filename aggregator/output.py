@@ -344,17 +344,36 @@ def print_story_now(entries: Sequence[Entry], as_json: bool, console: Console) -
     """A story after a correction: its leader, then its other items (``stories show``
     gives each one against the leader)."""
     if as_json:
-        story = {"story_id": entries[0].story_id, "items": [_entry_json(e) for e in entries]}
-        _write(console, json.dumps(story, indent=2))
+        _write(console, json.dumps(_story_items_json(entries), indent=2))
         return
+    _story_items(entries, "now", console)
+
+
+def print_stories(stories: Sequence[Sequence[Entry]], as_json: bool, console: Console) -> None:
+    """Stories for an editor to review, newest first: each its leader, then its items."""
+    if as_json:
+        _write(console, json.dumps({"stories": list(map(_story_items_json, stories))}, indent=2))
+        return
+    if not stories:
+        console.print("no story of two or more items in that time", highlight=False)
+    for entries in stories:
+        _story_items(entries, "", console)
+
+
+def _story_items(entries: Sequence[Entry], when: str, console: Console) -> None:
     from rich.markup import escape  # only when text is drawn (not for JSON, --help)
 
     count = len(entries)
-    console.print(f"story {entries[0].story_id} now: {count} item{'s' if count != 1 else ''} "
-                  "(times UTC)", highlight=False)  # fmt: skip
+    heading = f"story {entries[0].story_id}{' ' + when if when else ''}"
+    console.print(f"{heading}: {count} item{'s' if count != 1 else ''} (times UTC)",
+                  highlight=False)  # fmt: skip
     for e in entries:
         console.print(f"  {e.item_id} {e.source_id} {e.kind} {_short_time(e.published)}: "
                       f"{escape(e.title)}", highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _story_items_json(entries: Sequence[Entry]) -> dict[str, Any]:
+    return {"story_id": entries[0].story_id, "items": [_entry_json(e) for e in entries]}
 
 
 def print_corrections(

@@ -177,6 +177,11 @@ class Explainer:
         head = next((m.entry for m in members if m.entry.item_id == story_id), None)
         return StoryReport(story_id, head, tuple(members))
 
+    def recent(self, since: datetime, limit: int) -> list[list[Entry]]:
+        """Stories of two or more items led by an item published since ``since``, newest
+        first, each its leader then its members: what an editor reviews."""
+        return [list(map(entry, rows)) for rows in self._store.recent_stories(since, limit)]
+
     def pair(self, first_id: int, second_id: int) -> PairReport:
         """The pair as the matcher sees it, and, when the stored stories keep apart a
         pair that passes, the later item against the earlier one's leader."""

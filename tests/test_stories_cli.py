@@ -5,6 +5,7 @@ one story, and gets the matcher's own answer with the window's term counts."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import yaml
 
 from aggregator.cli import main
 from aggregator.store import Store
-from tests.test_dedupe import APPROVAL, REWRITE, db, save
+from tests.test_dedupe import APPROVAL, REWRITE, T0, db, save
 
 RECALL = "Voluntary recall announced over contamination risk"
 PERRIGO = (
@@ -164,3 +165,20 @@ def test_a_pair_that_passes_in_two_stories_shows_the_later_item_against_the_lead
     report = json.loads(capsys.readouterr().out)
     assert report["against_leader"]["leader"] == first
     assert report["against_leader"]["veto"] == "places"
+
+
+def test_list_shows_the_latest_stories_of_several_items_for_review(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet, _ = save(
+        db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*PERRIGO, "agency", 6)]
+    )
+    hours_since = (datetime.now(UTC) - T0) / timedelta(hours=1)
+    assert medfeed(config, "list", "--hours", hours_since + 1, "--json") == 0
+    (story,) = json.loads(capsys.readouterr().out)["stories"]  # the recall stands alone
+    assert story["story_id"] == wire
+    assert [item["id"] for item in story["items"]] == [wire, outlet]
+    assert medfeed(config, "list", "--hours", hours_since + 1) == 0
+    assert f"story {wire}: 2 items" in capsys.readouterr().out
+    assert medfeed(config, "list", "--hours", 1) == 0
+    assert "no story of two or more items" in capsys.readouterr().out

@@ -49,6 +49,7 @@ from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep, lock_stories
 from .stories import correct as correct_stories
 from .stories import corrections as story_corrections
 from .stories import pending as stories_pending
+from .stories import recent as recent_stories
 from .websub import WebSubStore
 
 __all__ = ["IngestResult", "Store", "default_worker_name"]
@@ -251,6 +252,12 @@ class Store(Reads):
                 correct_stories(session, made, forgotten, _now())
         except SQLAlchemyError as exc:
             raise StorageError(f"could not store the story correction: {exc}") from exc
+
+    def recent_stories(self, since: datetime, limit: int = 20) -> list[list[StoryRow]]:
+        """Stories of two or more items led by an item published since ``since``, newest
+        first: each the leader's row, then its members'."""
+        with session_scope(self._sessions) as session:
+            return recent_stories(session, since, limit)
 
     def story_corrections(self) -> list[StoryCorrection]:
         """Every editor's correction, oldest first."""

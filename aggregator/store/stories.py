@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from aggregator.errors import StorageError
 from aggregator.records import StoryCorrection
@@ -378,6 +378,24 @@ def lock_stories(session: Session) -> None:
 def pending(session: Session) -> bool:
     """Whether any process left items for ``assign_pending``."""
     return session.scalar(select(Item.id).where(Item.story_seq == PENDING).limit(1)) is not None
+
+
+def recent(session: Session, since: datetime, limit: int) -> list[list[StoryRow]]:
+    """The stories of two or more items whose leader was published since ``since``,
+    newest first, each its leader's row then its members' (for an editor's review)."""
+    member = aliased(Item)
+    joined = select(member.id).where(member.story_id == Item.id, member.id != Item.id).exists()
+    leaders = session.scalars(
+        select(Item.id)
+        .where(Item.published >= since, joined)
+        .order_by(Item.published.desc(), Item.id.desc())
+        .limit(limit)
+    ).all()
+    rows = StoryRows(session)
+    return [
+        sorted(rows.story(leader), key=lambda row: (row.id != leader, row.published, row.id))
+        for leader in leaders
+    ]
 
 
 def corrections(session: Session) -> list[StoryCorrection]:
