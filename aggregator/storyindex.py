@@ -143,8 +143,9 @@ class StoryIndex:
         earlier one is in (its leader, the one matching that never chains), unless
         the contract keeps them apart whatever anyone says (``dedupe.barred``: one
         source, further apart than the window, different identifiers). Two items
-        kept apart are never one pair of item and leader. Each later item named is
-        decided again on the next ``add``.
+        kept apart are never in one story: an item does not join a story holding an
+        earlier item it is kept from (``_kept_from``). Each item named is decided
+        again on the next ``add``.
         """
         for correction in corrections:
             a, b = correction.first_id, correction.second_id
@@ -225,11 +226,15 @@ class StoryIndex:
     def _unsettle(self, item_id: int) -> None:
         """``item_id`` changes or goes: the items whose decision rests on it are decided
         again, the members on its record (loaded before it, when it was not held) and
-        the items an editor joined to it, which follow its story wherever it goes."""
+        the items an editor named with it, which follow its story or keep out of it."""
         for member in self._members.pop(item_id, set()):
             self._push(member)
-        for partner in self._same.get(item_id, ()):
+        for partner in self._corrected(item_id):
             self._push(partner)
+
+    def _corrected(self, item_id: int) -> Iterator[int]:
+        yield from self._same.get(item_id, ())
+        yield from self._apart.get(item_id, ())
 
     def _drop(self, item_id: int, *, recount: bool = False) -> None:
         """Forget an item: ``recount`` when it was edited or deleted; else it was let go
@@ -342,7 +347,7 @@ class StoryIndex:
             self._members[before].discard(item.item_id)
         self.leader[item.item_id] = after
         self._changed.update((item.item_id, before, after))
-        for partner in self._same.get(item.item_id, ()):  # joined by an editor, later
+        for partner in self._corrected(item.item_id):  # their stories rest on this one's
             self._push_if_after(partner, item)
         if before != item.item_id:  # each story counts the item's terms anew
             self._push_weighed_after(before, item, joined=False)
@@ -386,7 +391,7 @@ class StoryIndex:
             if other is None or other.order >= item.order:
                 continue
             leader = self.items.get(self.leader.get(partner, partner))
-            if leader is None or leader.item_id in self._apart.get(item.item_id, ()):
+            if leader is None or self._kept_from(item, leader.item_id):
                 continue
             if barred(item, leader, self.window) is None and (
                 best is None or leader.order < best.order
@@ -394,9 +399,24 @@ class StoryIndex:
                 best = leader
         return None if best is None else best.item_id
 
+    def _kept_from(self, item: StoryItem, story: int) -> bool:
+        """Whether an editor kept ``item`` apart from the leader ``story`` or from one of
+        its items before ``item``: split from a story, an item stays out of it whoever
+        leads it later. (A later one is kept out when it is decided.)"""
+        apart = self._apart.get(item.item_id)
+        if not apart:
+            return False
+        if story in apart:
+            return True
+        for partner in apart:
+            other = self.items.get(partner)
+            if other is not None and other.order < item.order and self.leader.get(partner) == story:
+                return True
+        return False
+
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
         """The pair's similarity when ``a`` may join the story ``b`` leads, else None."""
-        if b.item_id in self._apart.get(a.item_id, ()) or vetoed(a, b, self.window):
+        if self._kept_from(a, b.item_id) or vetoed(a, b, self.window):
             return None
         rarity = self.rarity_against(a, b)
         if not may_match(a, b, rarity):

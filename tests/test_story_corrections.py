@@ -153,13 +153,28 @@ def test_an_item_joined_through_another_follows_it_when_that_one_moves_and_comes
     assert {i: index.story_of(i) for i in (1, 2)} == {1: 1, 2: 2}
 
 
+def test_an_item_split_from_a_story_stays_out_when_an_earlier_copy_leads_it_later() -> None:
+    """Split from the story of 1 and 2, item 3 is kept apart from both; a copy published
+    earlier (0) arrives later and leads them, and 3 stays out of that story too."""
+    split = [StoryCorrection.of(3, 1, same=False), StoryCorrection.of(3, 2, same=False)]
+    index = StoryIndex()
+    index.correct(split)
+    index.add(
+        [item(1, APPROVAL, "wire", 0), item(2, REWRITE, "outlet", 5), item(3, REWRITE, "agency", 6)]
+    )
+    assert index.story_of(2) == 1 and index.story_of(3) == 3
+    index.add([item(4, APPROVAL, "daily", -1)])
+    assert index.story_of(1) == index.story_of(2) == 4
+    assert index.story_of(3) == 3
+
+
 TEXTS = (APPROVAL, REWRITE, SHORTAGE, LAY)
 
 
 def test_corrections_give_the_stories_of_one_fixed_order_through_arrivals_and_edits() -> None:
     """Random items, corrections, arrival orders and batches, and edits that move an item
     in the order and back: always the stories of deciding them once in order."""
-    for trial in range(120):
+    for trial in range(200):
         rnd = random.Random(trial)
         count = rnd.randint(3, 6)
         items = [
@@ -186,6 +201,9 @@ def test_corrections_give_the_stories_of_one_fixed_order_through_arrivals_and_ed
         index.add([moved])
         found = {i.item_id: index.story_of(i.item_id) for i in items}
         assert found == expected, f"trial {trial}: {corrections}"
+        final = {(c.first_id, c.second_id): c.same for c in corrections}  # the last word
+        for (a, b), same in final.items():
+            assert same or found[a] != found[b], f"trial {trial}: {a} and {b} kept apart"
 
 
 def test_join_stores_one_story_and_shows_it(
