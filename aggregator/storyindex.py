@@ -144,7 +144,7 @@ class StoryIndex:
         the contract keeps them apart whatever anyone says (``dedupe.barred``: one
         source, further apart than the window, different identifiers). Two items
         kept apart are never in one story: an item does not join a story holding an
-        earlier item it is kept from (``_kept_from``). Each item named is decided
+        earlier item it is kept from (``kept_from``). Each item named is decided
         again on the next ``add``.
         """
         for correction in corrections:
@@ -391,7 +391,7 @@ class StoryIndex:
             if other is None or other.order >= item.order:
                 continue
             leader = self.items.get(self.leader.get(partner, partner))
-            if leader is None or self._kept_from(item, leader.item_id):
+            if leader is None or self.kept_from(item, leader.item_id):
                 continue
             if barred(item, leader, self.window) is None and (
                 best is None or leader.order < best.order
@@ -399,7 +399,7 @@ class StoryIndex:
                 best = leader
         return None if best is None else best.item_id
 
-    def _kept_from(self, item: StoryItem, story: int) -> bool:
+    def kept_from(self, item: StoryItem, story: int) -> bool:
         """Whether an editor kept ``item`` apart from the leader ``story`` or from one of
         its items before ``item``: split from a story, an item stays out of it whoever
         leads it later. (A later one is kept out when it is decided.)"""
@@ -416,7 +416,7 @@ class StoryIndex:
 
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
         """The pair's similarity when ``a`` may join the story ``b`` leads, else None."""
-        if self._kept_from(a, b.item_id) or vetoed(a, b, self.window):
+        if self.kept_from(a, b.item_id) or vetoed(a, b, self.window):
             return None
         rarity = self.rarity_against(a, b)
         if not may_match(a, b, rarity):

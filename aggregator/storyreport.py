@@ -232,6 +232,10 @@ class Explainer:
         corrected = index.correction(later.item_id, earlier.item_id)
         if corrected is None and index.joined_to(later.item_id) & set(story):
             corrected = True
+        elif corrected is None:  # kept from an earlier item of the story
+            corrected = (
+                False if index.kept_from(later, index.leader.get(earlier.item_id, 0)) else None
+            )
         named = (
             barred(later, earlier, self.window) if corrected else veto(later, earlier, self.window)
         )

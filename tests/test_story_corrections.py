@@ -377,3 +377,19 @@ def test_show_says_a_member_was_joined_by_an_editor_through_another_member(
     assert joined["story_id"] == wire
     assert joined["against_leader"]["corrected"] == "join"
     assert joined["against_leader"]["cleared"] == "editor"
+
+
+def test_a_split_item_stays_out_when_a_copy_published_earlier_takes_the_lead(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet, agency = save(
+        db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*REWRITE, "agency", 6)]
+    )
+    assert medfeed(config, "split", agency) == 0
+    (daily,) = save(db, [(*APPROVAL, "daily", -1)])
+    stories = stored_stories(db)
+    assert stories[wire] == stories[outlet] == daily
+    assert stories[agency] == agency
+    capsys.readouterr()
+    assert medfeed(config, "why", agency, daily) == 0
+    assert "kept apart by an editor" in capsys.readouterr().out
