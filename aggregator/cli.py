@@ -16,7 +16,7 @@ import argparse
 import atexit
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,14 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
     recent = story_commands.add_parser(
         "list", help="the latest stories of two or more items, to review what was joined"
     )
-    recent.add_argument("--hours", type=float, default=48, help="led by an item this recent")
-    recent.add_argument("--limit", type=int, default=20, help="at most this many stories")
+    recent.add_argument("--hours", type=_positive(float), default=48,
+                        help="led by an item this recent")  # fmt: skip
+    recent.add_argument("--limit", type=_positive(int), default=20,
+                        help="at most this many stories")  # fmt: skip
     for command in (show, why, join, split, forget, listed, recent):
         command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
     return parser
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argument type: a number above zero (argparse says which argument is wrong)."""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its message
+    return parse
 
 
 def _format_option(command: argparse.ArgumentParser) -> None:

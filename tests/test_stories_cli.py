@@ -182,3 +182,10 @@ def test_list_shows_the_latest_stories_of_several_items_for_review(
     assert f"story {wire}: 2 items" in capsys.readouterr().out
     assert medfeed(config, "list", "--hours", 1) == 0
     assert "no story of two or more items" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [["--limit", "0"], ["--limit", "-1"], ["--hours", "-2"]])
+def test_list_refuses_a_limit_or_time_not_above_zero(config: Path, bad: list[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        medfeed(config, "list", *bad)
+    assert stopped.value.code == 2
