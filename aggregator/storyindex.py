@@ -159,6 +159,22 @@ class StoryIndex:
         """The items an editor joined ``item_id`` to."""
         return frozenset(self._same.get(item_id, ()))
 
+    def corrected_missing(self) -> set[int]:
+        """Items the index needs and does not hold: those an editor named with a held
+        item, and the leaders of held ones an editor joined a held item to. A window
+        loaded in pieces can hold a story's leader and not the member an item was kept
+        apart from, or an item and not the partner it was joined to."""
+        items = self.items
+        named = (self._same.keys() | self._apart.keys()) & items.keys()
+        wanted = {partner for item_id in named for partner in self._corrected(item_id)}
+        wanted |= {
+            self.leader[partner]
+            for item_id in named
+            for partner in self._same.get(item_id, ())
+            if partner in items
+        }
+        return wanted - items.keys()
+
     def correction(self, a: int, b: int) -> bool | None:
         """The editor's word on two items: True (one story), False (apart), or None."""
         if b in self._same.get(a, ()):
@@ -338,6 +354,8 @@ class StoryIndex:
         if after == before and not fresh:
             if after != item.item_id and item.item_id not in self._members[after]:
                 self._join(item, after)  # its leader was edited and came back: rejoin
+                for partner in self._corrected(item.item_id):  # which may change theirs
+                    self._push_if_after(partner, item)
             return
         was_leading, leads = before == item.item_id and not fresh, after == item.item_id
         if was_leading:

@@ -239,6 +239,7 @@ class StoryWindow:
             items = [_story_item(row, known) for row in found if row.kind != "conference"]
             if items:
                 _cover(rows, book, items, window)
+                _cover_corrections(rows, book.index)
             changes = book.index.add(items)
             changes += [Assignment(event, event, True) for event in events]
             new_seq = clock.seq + 1
@@ -294,6 +295,17 @@ def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: tim
         ]
         load_stored(book.index, rows.load(wanted))
     book.loaded = merged_spans(held + missing)
+
+
+def _cover_corrections(rows: StoryRows, index: StoryIndex) -> None:
+    """Load what an editor's corrections need beyond the spans loaded: the items named
+    with held ones, then the leaders of those joined (``StoryIndex.corrected_missing``).
+    Corrections are few: usually nothing is missing and nothing is read."""
+    for _ in range(2):
+        wanted = index.corrected_missing()
+        if not wanted:
+            return
+        load_stored(index, rows.load(sorted(wanted)))
 
 
 def merged_spans(spans: Iterable[_Span]) -> list[_Span]:

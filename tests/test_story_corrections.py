@@ -22,7 +22,7 @@ from aggregator.store.models import StoryCorrection as CorrectionRow
 from aggregator.store.stories import StoryRows
 from aggregator.storyindex import StoryIndex
 from aggregator.storywindow import story_window
-from tests.test_dedupe import APPROVAL, REWRITE, T0, db, item, save
+from tests.test_dedupe import APPROVAL, REWRITE, T0, db, decide_marked, item, save
 from tests.test_stories_cli import config, medfeed
 
 # The same news in plain words and in a clinician's: the text shares almost nothing.
@@ -166,6 +166,26 @@ def test_an_item_split_from_a_story_stays_out_when_an_earlier_copy_leads_it_late
     index.add([item(4, APPROVAL, "daily", -1)])
     assert index.story_of(1) == index.story_of(2) == 4
     assert index.story_of(3) == 3
+
+
+def test_an_item_joined_to_two_follows_the_earlier_leader_when_one_is_edited() -> None:
+    """6 is joined to 7 (led by 5) and to 10 (led by 9), and follows the earlier of the
+    two leaders; when 5 is edited to an earlier time, 6 moves to it."""
+    index = StoryIndex()
+    index.correct([StoryCorrection.of(6, 7, same=True), StoryCorrection.of(6, 10, same=True)])
+    index.add(
+        [
+            item(5, APPROVAL, "wire", 3),
+            item(7, APPROVAL, "outlet", 5),
+            item(9, SHORTAGE, "agency", 2),
+            item(10, SHORTAGE, "daily", 4),
+            item(6, LAY, "clinic", 8),
+        ]
+    )
+    assert index.story_of(6) == 9
+    index.add([item(5, APPROVAL, "wire", 1)])
+    assert index.story_of(7) == 5
+    assert index.story_of(6) == 5
 
 
 TEXTS = (APPROVAL, REWRITE, SHORTAGE, LAY)
@@ -393,3 +413,37 @@ def test_a_split_item_stays_out_when_a_copy_published_earlier_takes_the_lead(
     capsys.readouterr()
     assert medfeed(config, "why", agency, daily) == 0
     assert "kept apart by an editor" in capsys.readouterr().out
+
+
+def test_a_process_holding_part_of_a_window_loads_what_a_correction_names(
+    db: Store, database_url: str
+) -> None:
+    """Another process holds the story's leader (loaded around an older item) and the
+    kept-apart item (loaded around an edited one), not the member it is kept from: it
+    loads that member before deciding, and the two stay in two stories."""
+    leader, member, apart, edited = save(
+        db,
+        [
+            (*APPROVAL, "wire", 0),
+            (*REWRITE, "outlet", 72),
+            (*APPROVAL, "agency", 120),
+            (*LAY, "daily", 264),
+        ],
+    )
+    db.correct_stories(
+        [
+            StoryCorrection.of(member, apart, same=False),
+            StoryCorrection.of(apart, edited, same=False),
+        ]
+    )
+    decide_marked(db)
+    assert stored_stories(db)[member] == leader
+    assert stored_stories(db)[apart] == apart
+    other = Store(database_url)
+    try:
+        save(other, [(*SHORTAGE, "outlet", -160)])  # holds the leader, not the member
+        with other.session() as session:
+            story_window(other).decide(StoryRows(session), [edited], {})
+        assert stored_stories(other)[apart] == apart
+    finally:
+        other.close()
