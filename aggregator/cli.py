@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     recent = story_commands.add_parser(
         "list", help="the latest stories of two or more items, to review what was joined"
     )
-    recent.add_argument("--hours", type=_positive(float), default=48,
-                        help="led by an item this recent")  # fmt: skip
-    recent.add_argument("--limit", type=_positive(int), default=20,
+    recent.add_argument("--hours", type=_positive(float, most=24 * 366 * 100), default=48,
+                        help="with an item published this recently")  # fmt: skip
+    recent.add_argument("--limit", type=_positive(int, most=10_000), default=20,
                         help="at most this many stories")  # fmt: skip
     for command in (show, why, join, split, forget, listed, recent):
         command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
@@ -124,13 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
-    """An argument type: a number above zero (argparse says which argument is wrong)."""
+def _positive(kind: Callable[[str], float], *, most: float) -> Callable[[str], float]:
+    """An argument type: a number above zero and at most ``most`` (argparse says which
+    argument is wrong)."""
 
     def parse(text: str) -> float:
         value = kind(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be above 0 and at most {most:,}, not {text}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its message

@@ -184,8 +184,22 @@ def test_list_shows_the_latest_stories_of_several_items_for_review(
     assert "no story of two or more items" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("bad", [["--limit", "0"], ["--limit", "-1"], ["--hours", "-2"]])
-def test_list_refuses_a_limit_or_time_not_above_zero(config: Path, bad: list[str]) -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [["--limit", "0"], ["--limit", "-1"], ["--hours", "-2"], ["--hours", "inf"],
+     ["--hours", "1e12"], ["--limit", "99999999999"]],
+)  # fmt: skip
+def test_list_refuses_a_limit_or_time_out_of_range(config: Path, bad: list[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         medfeed(config, "list", *bad)
     assert stopped.value.code == 2
+
+
+def test_list_shows_an_old_story_that_gained_an_item_lately(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 60)])
+    hours_since_outlet = (datetime.now(UTC) - T0) / timedelta(hours=1) - 60
+    assert medfeed(config, "list", "--hours", hours_since_outlet + 1, "--json") == 0
+    (story,) = json.loads(capsys.readouterr().out)["stories"]
+    assert [item["id"] for item in story["items"]] == [wire, outlet]

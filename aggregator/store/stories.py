@@ -381,14 +381,26 @@ def pending(session: Session) -> bool:
 
 
 def recent(session: Session, since: datetime, limit: int) -> list[list[StoryRow]]:
-    """The stories of two or more items whose leader was published since ``since``,
-    newest first, each its leader's row then its members' (for an editor's review)."""
+    """The stories of two or more items with an item published since ``since``, by their
+    latest item, newest first; each its leader's row, then its members' by time. An
+    editor reviews what the matcher joined lately, an old story's new member too."""
+    story = func.coalesce(Item.story_id, Item.id)
+    lately = (
+        select(story.label("story_id"), func.max(Item.published).label("latest"))
+        .where(Item.published >= since)
+        .group_by(story)
+        .subquery()
+    )
     member = aliased(Item)
-    joined = select(member.id).where(member.story_id == Item.id, member.id != Item.id).exists()
+    several = (
+        select(member.id)
+        .where(member.story_id == lately.c.story_id, member.id != lately.c.story_id)
+        .exists()
+    )
     leaders = session.scalars(
-        select(Item.id)
-        .where(Item.published >= since, joined)
-        .order_by(Item.published.desc(), Item.id.desc())
+        select(lately.c.story_id)
+        .where(several)
+        .order_by(lately.c.latest.desc(), lately.c.story_id.desc())
         .limit(limit)
     ).all()
     rows = StoryRows(session)
