@@ -49,6 +49,11 @@ _DROP_WITH_CONTENT = frozenset(
 _SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_REL = "noopener noreferrer nofollow"
 
+# What XML 1.0 cannot hold, not even as a character reference: C0 controls but tab,
+# newline and carriage return; lone surrogates; U+FFFE and U+FFFF. A feed that carries
+# one (JSON escapes it, a reader decodes "&#1;") would make every Atom document holding
+# the item unreadable, so none is kept.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
 # The attributes of _ATTRIBUTES that hold URLs: the only ones a base URL rewrites.
 _URL_ATTRIBUTES = ("href", "src", "cite")
@@ -142,6 +147,11 @@ def html_to_text(html: str) -> str:
         return " ".join(html.split())
     text = _text_cleaner().clean(_BLOCK_RE.sub(" ", html) if "<" in html else html)
     return " ".join(html_lib.unescape(text).split())
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML cannot hold (``_NOT_XML``)."""
+    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from markupsafe import escape
 
 from aggregator.opml import export_opml
 from aggregator.records import EventInfo, Page, StoredItem, StoredItemRef
-from aggregator.sanitize import html_to_text
+from aggregator.sanitize import html_to_text, xml_safe
 
 from .context import specialties, specialty_or_404, state
 from .eventtime import upcoming, zone_of
@@ -93,6 +93,7 @@ def _atom(page: Page, title: str, feed_id: str, html_endpoint: str) -> Response:
         _link(feed, "next", next_url, "application/atom+xml")
     for item in page.items:
         feed.append(_entry(item))
+    _printable(feed)
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
@@ -140,6 +141,17 @@ def _story_html(item: StoredItem) -> str:
 
 def _ref_url(ref: StoredItemRef) -> str:
     return ref.url or url_for("pages.item", item_id=ref.id, _external=True)
+
+
+def _printable(tree: ET.Element) -> None:
+    """Drop what XML cannot hold from every text and attribute: ElementTree writes a
+    control character as it is, and one stored before the parse stage dropped them
+    would make the whole document unreadable to every subscriber."""
+    for element in tree.iter():
+        if element.text:
+            element.text = xml_safe(element.text)
+        for name, value in element.attrib.items():
+            element.set(name, xml_safe(value))
 
 
 def _text(parent: ET.Element, name: str, value: str, **attributes: str) -> ET.Element:

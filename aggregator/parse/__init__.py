@@ -10,8 +10,10 @@ identity or duplicates, and does not touch the database.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import operator
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from aggregator.errors import ParseError
@@ -20,10 +22,12 @@ from aggregator.parse.ical import looks_like_ical, parse_ical
 from aggregator.parse.jsonfeed import parse_json_feed
 from aggregator.parse.text import derived_title
 from aggregator.records import Kind, ParsedFeed, ParsedItem
+from aggregator.sanitize import xml_safe
 
 __all__ = ["ParseError", "parse_document"]
 
 _JSON_START = (b"{", b"[")
+_T = TypeVar("_T")
 
 
 def parse_document(
@@ -48,9 +52,30 @@ def parse_document(
         feed = parse_ical(body, url=url, now=now or datetime.now(UTC))
     else:
         feed = parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
+    feed = replace(feed, title=_printable(feed.title), items=tuple(map(_printable, feed.items)))
     if all(item.title for item in feed.items):
         return feed
     return replace(feed, items=tuple(_titled(item) for item in feed.items))
+
+
+def _printable(value: _T) -> _T:
+    """``value`` (a record, a tuple or a string) without the characters XML cannot hold
+    (``sanitize.xml_safe``), in every string it holds; the same object when it has none,
+    as nearly every item."""
+    if isinstance(value, str):
+        return xml_safe(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        cleaned = tuple(map(_printable, value))
+        return value if all(map(operator.is_, cleaned, value)) else cleaned  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for field in fields(value):
+            before = getattr(value, field.name)
+            after = _printable(before)
+            if after is not before:
+                changed[field.name] = after
+        return replace(value, **changed) if changed else value
+    return value
 
 
 def _titled(item: ParsedItem) -> ParsedItem:
