@@ -136,3 +136,23 @@ def test_pages_link_the_calendar_for_discovery_and_subscription(client: FlaskCli
     html = client.get("/").get_data(as_text=True)
     assert '<link rel="alternate" type="text/calendar"' in html
     assert 'href="/conferences.ics"' in html and "Subscribe (iCalendar)" in html
+
+
+def test_a_conference_stored_with_control_characters_gives_a_calendar_without_them(
+    client: FlaskClient, store: Store
+) -> None:
+    # Rows stored before the parse stage dropped controls may still hold them; RFC 5545
+    # text allows none but the tab.
+    start = NOW + timedelta(days=5)
+    add(
+        store,
+        "Sepsis\u0001 Summit\u001f",
+        start,
+        start + timedelta(days=1),
+        location="Hall\u0002 B",
+    )
+    body = client.get("/conferences.ics").data.decode()
+    assert not any(ord(char) < 32 and char not in "\t\r\n" for char in body)
+    (vevent,) = calendar(client).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Sepsis Summit"
+    assert str(vevent["LOCATION"]) == "Hall B"

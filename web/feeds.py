@@ -241,7 +241,11 @@ def conferences_ics() -> Response:
 
 
 def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
-    """One VEVENT; the UID is the item's, so an edited event replaces its old copy."""
+    """One VEVENT; the UID is the item's, so an edited event replaces its old copy.
+
+    Its texts go without the controls RFC 5545 forbids (``xml_safe`` drops the same
+    ones but the tab): rows stored before the parse stage dropped them may hold some.
+    """
     permalink = url_for("pages.item", item_id=item.id, _external=True)
     vevent = Event()
     vevent.add("uid", f"item-{item.id}@{host}")
@@ -253,11 +257,11 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
         vevent.add("dtend", end)
     if event.rule:
         vevent.add("rrule", _rule(event))
-    vevent.add("summary", item.title)
+    vevent.add("summary", xml_safe(item.title))
     if event.location:
-        vevent.add("location", event.location)
+        vevent.add("location", xml_safe(event.location))
     vevent.add("url", event.url or item.url or permalink)
-    vevent.add("description", _description(item, permalink))
+    vevent.add("description", xml_safe(_description(item, permalink)))
     if event.online:
         vevent.add("x-medfeed-online", "TRUE")
         if event.url:
