@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with an item published this recently")  # fmt: skip
     recent.add_argument("--limit", type=_positive(int, most=10_000), default=20,
                         help="at most this many stories")  # fmt: skip
+    recent.add_argument("--doubtful", action="store_true",
+                        help="the least certain joins first, each item with how many times "
+                        "its bar it clears (to find wrong merges soonest)")  # fmt: skip
     for command in (show, why, join, split, forget, listed, recent):
         command.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     db = commands.add_parser("db", help="database maintenance")
@@ -266,6 +269,7 @@ def stories(
     an editor's corrections of them, each followed by the story that results."""
     from .output import (
         print_corrections,
+        print_doubtful,
         print_pair,
         print_stories,
         print_story,
@@ -296,7 +300,10 @@ def stories(
             print_corrections(editor.forget(*args.items), args.json, console, dropped=True)
         elif command == "list":
             since = args.started - timedelta(hours=args.hours)
-            print_stories(explainer.recent(since, args.limit), args.json, console)
+            if args.doubtful:
+                print_doubtful(explainer.doubtful(since, args.limit), args.json, console)
+            else:
+                print_stories(explainer.recent(since, args.limit), args.json, console)
         else:
             print_corrections(editor.corrections(), args.json, console)
     except UnknownItem as exc:

@@ -739,6 +739,25 @@ def passing_score(
     return None
 
 
+def margin(
+    a: StoryItem, b: StoryItem, rarity: Rarity = _rare, threshold: float = DEFAULT_THRESHOLD
+) -> float:
+    """How many times its bar a pair clears: the larger of its similarity over the whole
+    bar and its rare similarity over the prompt bar (``passing_score``); 1.0 is on the
+    bar, under 1.0 it fails.
+
+    The bars are where the matcher stops being sure, so a join that clears its bar
+    by a hair is the likeliest to be wrong: in the hand-written sets, the tenth of
+    the joins with the least margin holds about half the wrong ones. An editor
+    reviews those first (``medfeed stories list --doubtful``).
+    """
+    required = required_score(a, b, threshold)
+    if required <= 0:
+        return math.inf
+    whole = similarity(a.sig, b.sig, rarity) / required
+    return max(whole, rare_similarity(a.sig, b.sig, rarity) / prompt_bar(a, b, required))
+
+
 def prompt_bar(a: StoryItem, b: StoryItem, required: float) -> float:
     """How much rare wording two items published close together must share to be one story:
     PROMPT_FLOOR of the bar at no gap, rising with the gap to the whole bar at PROMPT_SPAN.

@@ -262,7 +262,8 @@ def print_story(report: StoryReport, as_json: bool, console: Console) -> None:
                   "(times UTC; each member against the leader, with the window's term counts "
                   "now)", highlight=False)  # fmt: skip
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("id", "source", "kind", "published", "similarity", "bar", "prompt", "cleared"):
+    for column in ("id", "source", "kind", "published", "similarity", "bar", "prompt", "margin",
+                   "cleared"):  # fmt: skip
         table.add_column(column, overflow="fold", justify="right" if column == "id" else "left")
     for member in report.members:
         entry, verdict = member.entry, member.verdict
@@ -279,7 +280,11 @@ def print_story(report: StoryReport, as_json: bool, console: Console) -> None:
 
 def _member_cells(verdict: Verdict) -> list[str]:
     return [f"{verdict.similarity:.3f}", f"{verdict.bar:.3f}", f"{verdict.prompt_bar:.3f}",
-            verdict.cleared or "none now"]  # fmt: skip
+            _times(verdict.margin), verdict.cleared or "none now"]  # fmt: skip
+
+
+def _times(margin: float) -> str:
+    return f"{margin:.2f}x"
 
 
 def print_pair(report: PairReport, as_json: bool, console: Console) -> None:
@@ -358,6 +363,34 @@ def print_stories(stories: Sequence[Sequence[Entry]], as_json: bool, console: Co
         console.print("no story of two or more items in that time", highlight=False)
     for entries in stories:
         _story_items(entries, "", console)
+
+
+def print_doubtful(reports: Sequence[StoryReport], as_json: bool, console: Console) -> None:
+    """Stories for an editor to review, the least certain first: each item with how many
+    times its bar it clears against the leader (``dedupe.margin``)."""
+    if as_json:
+        _write(console, json.dumps({"stories": list(map(_story_json, reports))}, indent=2))
+        return
+    from rich.markup import escape  # only when text is drawn (not for JSON, --help)
+
+    if not reports:
+        console.print("no story the matcher joined in that time", highlight=False)
+    for report in reports:
+        count = len(report.members)
+        least = report.least_margin or 0.0  # (a story without a text join is not listed)
+        console.print(f"story {report.story_id}: {count} items, least certain join "
+                      f"{_times(least)} its bar (times UTC)", highlight=False)  # fmt: skip
+        for member in report.members:
+            e, verdict = member.entry, member.verdict
+            how = "leader" if verdict is None else _how_joined(verdict)
+            console.print(f"  {e.item_id} {e.source_id} {e.kind} {_short_time(e.published)} "
+                          f"{how}: {escape(e.title)}", highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _how_joined(verdict: Verdict) -> str:
+    if verdict.corrected is not None:
+        return "editor"
+    return _times(verdict.margin) + ("" if verdict.passes else " (not passing now)")
 
 
 def _story_items(entries: Sequence[Entry], when: str, console: Console) -> None:
@@ -471,6 +504,7 @@ def _verdict_json(verdict: Verdict) -> dict[str, Any]:
         "rare_similarity": round(verdict.rare_similarity, 4),
         "bar": round(verdict.bar, 4),
         "prompt_bar": round(verdict.prompt_bar, 4),
+        "margin": round(verdict.margin, 4),
         "passes": verdict.passes,
         "cleared": verdict.cleared,
         "shared_terms": [{"term": term, "weight": weight} for term, weight in verdict.shared_terms],

@@ -30,6 +30,7 @@ from aggregator.dedupe import (
     StoryItem,
     barred,
     is_fingerprint,
+    margin,
     may_match,
     passing_score,
     prompt_bar,
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
     from aggregator.store.stories import StoryRow
 
 SHARED_TERMS = 6  # the shared terms a report lists: enough to see what the pair has in common
+# How many of the latest stories ``Explainer.doubtful`` weighs before it ranks them: two
+# days of 200 feeds make a few hundred stories of two or more items.
+DOUBTFUL_SCAN = 10_000
 _HOUR = timedelta(hours=1)
 
 
@@ -74,6 +78,9 @@ class Verdict:
     rare_similarity: float
     bar: float
     prompt_bar: float
+    # How many times its bar the pair clears (``dedupe.margin``): under 1.0 it fails; a
+    # join just over 1.0 is the likeliest to be wrong.
+    margin: float
     passes: bool
     shared_terms: tuple[tuple[str, float], ...]  # the weightiest, heaviest first
     # Items of the earlier item's story before the later one, counted as one holder of
@@ -127,6 +134,16 @@ class StoryReport:
     leader: Entry | None  # None when the leader is no longer stored
     members: tuple[Member, ...]  # every item of the story, the leader first, then in order
 
+    @property
+    def least_margin(self) -> float | None:
+        """The smallest margin among the members the text joined (None: none did)."""
+        margins = [
+            m.verdict.margin
+            for m in self.members
+            if m.verdict is not None and m.verdict.corrected is None
+        ]
+        return min(margins, default=None)
+
 
 @dataclass(frozen=True)
 class PairReport:
@@ -164,8 +181,29 @@ class Explainer:
         rows = self._store.story_members(item_id)
         if not rows:
             raise UnknownItem(item_id)
+        return self._report(rows, self._index(rows))
+
+    def doubtful(self, since: datetime, limit: int) -> list[StoryReport]:
+        """The stories ``recent`` would list whose least certain join (``Verdict.margin``)
+        clears its bar by least, that story first: where an editor finds the matcher's
+        wrong merges soonest. A join an editor made or kept is not the matcher's doubt,
+        so a story of only such joins is left out, as one whose leader is gone."""
+        stories = self._store.recent_stories(since, DOUBTFUL_SCAN)
+        if not stories:
+            return []
+        index = self._index([row for rows in stories for row in rows])
+        ranked = []
+        for rows in stories:
+            report = self._report(rows, index)
+            least = report.least_margin
+            if least is not None:
+                ranked.append((least, report.story_id, report))
+        ranked.sort(key=lambda ranking: ranking[:2])
+        return [report for _, _, report in ranked[:limit]]
+
+    def _report(self, rows: Sequence[StoryRow], index: StoryIndex) -> StoryReport:
+        """One story's rows (any order), each member judged against the leader."""
         story_id = _story_id(rows[0])
-        index = self._index(rows)
         items = {row.id: stored_item(row) for row in rows}
         leader = items.get(story_id)
         members = []
@@ -252,6 +290,7 @@ class Explainer:
             rare_similarity=rare_similarity(later.sig, earlier.sig, rarity),
             bar=bar,
             prompt_bar=prompt_bar(later, earlier, bar),
+            margin=margin(later, earlier, rarity, self.threshold),
             passes=passes,
             shared_terms=_weightiest(later, earlier, rarity),
             counted_as_one=index.story_before(later, earlier),

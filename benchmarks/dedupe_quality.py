@@ -20,10 +20,15 @@ source in 6-hour fetch slots in time order; a second run feeds the slots in a
 shuffled order and must give the same stories. A pair counts as predicted
 same-story when both items end in one story. It tunes nothing. ``--why`` also
 counts, for the tuning sets only, the rule that parts each missed pair.
+``--review`` also ranks each set's joins by ``dedupe.margin``, least first (what
+``medfeed stories list --doubtful`` shows an editor), and counts the wrong joins
+among the first 5, 10 and 20 % of them, with the precision once an editor has
+split those off (measured, never tuned on: the margin is the matcher's own bar).
 ``--background N`` also scores each hand-made set among N feeds x 50 items of the
 shared generated corpus spread over its dates, as a deployment's window is dense
 (measured, never tuned on). Run:
-``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T] [--why] [--background N]``.
+``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T] [--why] [--review]
+[--background N]``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from aggregator.dedupe import (  # noqa: E402
     DEFAULT_THRESHOLD,
     StoryItem,
     document_levels,
+    margin,
     may_match,
     passing_score,
     signature,
@@ -231,6 +237,20 @@ def score_in_background(
     )
 
 
+def clustered(
+    records: Sequence[Record], threshold: float
+) -> tuple[list[StoryItem], dict[int, int], dict[int, object], StoryIndex]:
+    """The set's items, their stories, their labelled stories, and an index holding
+    them all in those stories (the whole set's term counts) to weigh pairs with."""
+    items = story_items(records)
+    stories = cluster(items, threshold)
+    label = {int(str(r["id"])): r["story"] for r in records}
+    index = StoryIndex(threshold=threshold)
+    for item in items:
+        index.load(item, stories[item.item_id])
+    return items, stories, label, index
+
+
 def why_missed(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Counter[str]:
     """Why the same-story pairs that end in two stories were missed: the first rule that
     turns the later item down (a veto by name, too few shared rare terms, a score under
@@ -238,12 +258,7 @@ def why_missed(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
     story, or the later item joined a closer leader). Term rarity is counted over the
     whole set, not each pair's window, so this is a guide, not the decision itself.
     Also counts the wrong merges ("merged apart stories"). For tuning sets only."""
-    items = story_items(records)
-    stories = cluster(items, threshold)
-    label = {int(str(r["id"])): r["story"] for r in records}
-    index = StoryIndex(threshold=threshold)
-    for item in items:
-        index.load(item, stories[item.item_id])
+    items, stories, label, index = clustered(records, threshold)
     reasons: Counter[str] = Counter()
     ordered = sorted(items, key=lambda item: item.order)
     for at, later in enumerate(ordered):
@@ -267,6 +282,53 @@ def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold:
     if passing_score(later, earlier, rarity, threshold) is None:
         return "score under the bar"
     return "leader-only"
+
+
+@dataclass(frozen=True)
+class Review:
+    """What an editor finds reviewing the least certain joins first (``--review``)."""
+
+    joins: int  # items in a story they do not lead
+    wrong: int  # of them, in a story of another item's
+    found: dict[float, int]  # share of joins reviewed -> wrong joins among them
+    precision: float  # before review
+    precision_after: dict[float, float]  # after splitting the wrong joins found
+
+
+REVIEWED = (0.05, 0.1, 0.2)
+
+
+def review(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> Review:
+    """Rank every join (an item against its story's leader) by ``dedupe.margin``, least
+    first, as ``medfeed stories list --doubtful`` does, and count the wrong joins among
+    the first REVIEWED of them; then the pairwise precision once an editor has split
+    those off (``stories split``). The matcher's decisions are untouched."""
+    items, stories, label, index = clustered(records, threshold)
+    by_id = {item.item_id: item for item in items}
+    joins = []
+    for item in items:
+        leader = by_id[stories[item.item_id]]
+        if leader is not item:
+            rarity = index.rarity_against(item, leader)
+            wrong = label[item.item_id] != label[leader.item_id]
+            joins.append((margin(item, leader, rarity, threshold), item.item_id, wrong))
+    joins.sort()
+    truth = pairs((int(str(r["id"])), r["story"]) for r in records)
+    found, after = {}, {}
+    for share in REVIEWED:
+        reviewed = joins[: round(len(joins) * share)]
+        split = {item_id for _, item_id, wrong in reviewed if wrong}
+        found[share] = len(split)
+        kept = pairs((i, -i if i in split else story) for i, story in stories.items())
+        after[share] = len(kept & truth) / len(kept) if kept else 1.0
+    predicted = pairs(stories.items())
+    return Review(
+        joins=len(joins),
+        wrong=sum(1 for *_, wrong in joins if wrong),
+        found=found,
+        precision=len(predicted & truth) / len(predicted) if predicted else 1.0,
+        precision_after=after,
+    )
 
 
 def pairs(groups: Iterable[tuple[int, object]]) -> set[tuple[int, int]]:
@@ -306,6 +368,12 @@ def main() -> None:
         default=0,
         help="also score each hand-made set among this many feeds x 50 items of the shared "
         "generated corpus, spread over the set's dates (a real window's density)",
+    )
+    parser.add_argument(
+        "--review",
+        action="store_true",
+        help="also how many wrong joins an editor finds reviewing the least certain first "
+        "(medfeed stories list --doubtful), and the precision once they are split off",
     )
     parser.add_argument(
         "--why",
@@ -353,6 +421,16 @@ def main() -> None:
                 continue
             precision, recall, joined = score_in_background(records, background, args.threshold)
             print(f"{name:32} {precision:9.4f}  {recall:6.4f}  {joined:5}")
+    if args.review:
+        shares = "  ".join(f"{share:>4.0%} found  P after" for share in REVIEWED)
+        print("\nthe least certain joins reviewed first (dedupe.margin), wrong ones split off:")
+        print(f"set                              joins  wrong  P before  {shares}")
+        for name, records in sets.items():
+            r = review(records, args.threshold)
+            cells = "  ".join(
+                f"{r.found[share]:10}  {r.precision_after[share]:7.4f}" for share in REVIEWED
+            )
+            print(f"{name:32} {r.joins:5}  {r.wrong:5}  {r.precision:8.4f}  {cells}")
     if args.why:
         for name, records in sets.items():
             held_out = (

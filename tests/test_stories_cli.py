@@ -203,3 +203,56 @@ def test_list_shows_an_old_story_that_gained_an_item_lately(
     assert medfeed(config, "list", "--hours", hours_since_outlet + 1, "--json") == 0
     (story,) = json.loads(capsys.readouterr().out)["stories"]
     assert [item["id"] for item in story["items"]] == [wire, outlet]
+
+
+def test_doubtful_list_puts_the_story_with_the_least_certain_join_first(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet, agency, reprint = save(
+        db,
+        [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*PERRIGO, "agency", 6),
+         (*PERRIGO, "daily", 7)],
+    )  # fmt: skip
+    hours_since = (datetime.now(UTC) - T0) / timedelta(hours=1)
+    assert medfeed(config, "list", "--hours", hours_since + 1, "--doubtful", "--json") == 0
+    stories = json.loads(capsys.readouterr().out)["stories"]
+    least = {
+        story["story_id"]: min(m["against_leader"]["margin"] for m in story["members"][1:])
+        for story in stories
+    }
+    assert sorted(least) == sorted([wire, agency])
+    assert list(least.values()) == sorted(least.values())  # the least certain first
+    assert all(margin > 1.0 for margin in least.values())
+    assert all(story["members"][0]["against_leader"] is None for story in stories)
+    members = {story["story_id"]: [m["id"] for m in story["members"]] for story in stories}
+    assert members == {wire: [wire, outlet], agency: [agency, reprint]}
+    assert medfeed(config, "list", "--hours", hours_since + 1, "--doubtful", "--limit", 1) == 0
+    (heading,) = [line for line in capsys.readouterr().out.splitlines() if "story" in line]
+    assert heading.startswith(f"story {next(iter(least))}: 2 items, least certain join")
+
+
+def test_doubtful_list_gives_each_items_margin_as_show_does(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
+    assert medfeed(config, "show", outlet, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)["members"][1]["against_leader"]["margin"]
+    hours_since = (datetime.now(UTC) - T0) / timedelta(hours=1)
+    assert medfeed(config, "list", "--hours", hours_since + 1, "--doubtful") == 0
+    out = capsys.readouterr().out
+    assert f"story {wire}: 2 items, least certain join {shown:.2f}x its bar" in out
+    assert f"  {outlet} outlet news" in out and f"{shown:.2f}x: {REWRITE[0]}" in out
+    assert f"  {wire} wire news" in out and f"leader: {APPROVAL[0]}" in out
+
+
+def test_doubtful_list_leaves_out_a_story_only_an_editor_joined(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agency, other = save(db, [(*PERRIGO, "agency", 0), (*BAXTER, "daily", 2)])
+    assert medfeed(config, "join", agency, other) == 0
+    capsys.readouterr()
+    hours_since = (datetime.now(UTC) - T0) / timedelta(hours=1)
+    assert medfeed(config, "list", "--hours", hours_since + 1, "--doubtful") == 0
+    assert "no story the matcher joined in that time" in capsys.readouterr().out
+    assert medfeed(config, "list", "--hours", hours_since + 1) == 0
+    assert f"story {agency}: 2 items" in capsys.readouterr().out
