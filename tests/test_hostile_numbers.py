@@ -110,6 +110,17 @@ def test_crafted_cursor_is_400_not_500(client: FlaskClient, filled: Store, raw: 
         assert answer.status_code == 400, path
 
 
+@pytest.mark.parametrize("block", [HUGE + "999", str(2**63), "-" + HUGE, "0"])
+def test_crafted_search_cursor_block_is_400_not_500(
+    client: FlaskClient, filled: Store, block: str
+) -> None:
+    # A search by relevance pages by blocks of matches, each named by its newest id.
+    raw = f"{block}@1.0~2026-01-01T00:00:00+00:00|5"
+    for path in ("/api/items", "/"):
+        answer = client.get(path, query_string={"q": "trial", "before": cursor(raw)})
+        assert answer.status_code == 400, path
+
+
 @pytest.mark.parametrize("limit", [HUGE, "-1", "0", "1e9", "٣"])
 def test_out_of_range_limit_is_400(client: FlaskClient, filled: Store, limit: str) -> None:
     assert client.get("/api/items", query_string={"limit": limit}).status_code == 400

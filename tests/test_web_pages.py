@@ -208,3 +208,20 @@ def test_pages_carry_the_security_headers(client: FlaskClient, filled: Store, pa
     assert "frame-src https://www.youtube-nocookie.com" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?endpoint=x", "/?kind=conference&endpoint=x", "/?_anchor=x&_method=GET",
+     "/specialties/cardiology?slug=oncology", "/feed.atom?endpoint=x", "/feed.json?_external=0",
+     "/specialties/cardiology/feed.atom?slug=x", "/feed.atom?_scheme=javascript&_external=1"],
+)  # fmt: skip
+def test_query_arguments_named_like_the_link_builders_own_are_ignored(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    # Links to the same list carry the query on; these names would have made the link
+    # builder fail (a 500) or change the scheme or anchor of every link.
+    answer = client.get(path)
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    assert "javascript:" not in body and "#x" not in body

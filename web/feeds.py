@@ -32,7 +32,7 @@ from .context import specialties, specialty_or_404, state
 from .eventtime import upcoming, zone_of
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
-from .params import list_query
+from .params import link_args, list_query
 from .present import iso, label_text, media_url, other_sources
 from .serialize import item_json
 
@@ -56,7 +56,7 @@ def _page(specialty: str | None = None) -> Page:
 def _next_url(endpoint: str, page: Page) -> str | None:
     if page.next is None:
         return None
-    args = {key: value for key, value in request.args.items() if key != "before"}
+    args = link_args("before")
     return url_for(endpoint, **args, **(request.view_args or {}), before=page.next, _external=True)
 
 

@@ -19,6 +19,7 @@ from flask.globals import request_ctx
 from aggregator.hostnames import host_and_port
 
 from .context import state
+from .params import link_args
 
 
 def install_hosts(app: Flask) -> None:
@@ -65,5 +66,5 @@ def site_host() -> str:
 
 def this_url() -> str:
     """The absolute URL of the current request, on the site's own host (a feed's ``self``)."""
-    args = {**request.args.to_dict(flat=True), **(request.view_args or {})}
+    args = {**link_args(), **(request.view_args or {})}
     return url_for(request.endpoint or "pages.index", **args, _external=True)

@@ -27,6 +27,21 @@ WHEN = ("upcoming", "past", "announced")
 _SORTS = frozenset({"relevance", "date"})
 
 
+def link_args(*dropped: str) -> dict[str, str]:
+    """The request's query arguments that can be given back to ``url_for`` to link to the
+    same list (less ``dropped``): an argument named as one of ``url_for``'s own
+    (``endpoint``, ``_external``, ``_scheme`` …) or as the route's would make it fail or
+    change the link, so it goes, as any argument the lists do not read does."""
+    from flask import request  # only when there is a request (this module parses values)
+
+    route = request.view_args or {}
+    return {
+        key: value
+        for key, value in request.args.items()
+        if key not in dropped and key != "endpoint" and not key.startswith("_") and key not in route
+    }
+
+
 class BadParameter(ValueError):
     """A query parameter the client must fix: the message says which and why."""
 

@@ -23,7 +23,7 @@ from aggregator.sanitize import clean_html, html_to_text, word_count
 
 from .context import state
 from .eventtime import coming, event_dates, event_dates_utc, repeats, upcoming
-from .params import ListQuery
+from .params import ListQuery, link_args
 
 WORDS_PER_MINUTE = 230
 LABELS = {
@@ -245,7 +245,7 @@ def other_sources(item: StoredItem) -> list[str]:
 
 def list_url(**changes: Any) -> str:
     """The current page's URL with some query parameters changed (None removes one)."""
-    args = {key: value for key, value in request.args.items() if key != "before"}
+    args: dict[str, Any] = link_args("before")
     args.update(changes)
     kept: dict[str, Any] = {key: value for key, value in args.items() if value not in (None, "")}
     kept.update(request.view_args or {})

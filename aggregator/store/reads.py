@@ -132,6 +132,8 @@ def decode_ranked_cursor(cursor: str) -> tuple[int | None, float | None, datetim
         raise invalid from exc
     if not (ident.isascii() and ident.isdigit() and 0 < int(ident) <= MAX_ID):
         raise invalid
+    if block is not None and not 0 < block <= MAX_ID:  # a block is named by its newest id
+        raise invalid
     if relevance is not None and not math.isfinite(relevance):
         raise invalid
     return block, relevance, published, int(ident)
