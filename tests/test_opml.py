@@ -225,3 +225,30 @@ def test_sources_opml_lists_enabled_web_sources_by_kind_and_imports_back(
     kinds = {s.url: s.kind.value for s in load_settings(config).sources}
     assert kinds["https://example.org/med-videos.xml"] == "video"
     assert kinds["https://example.org/esc-events.xml"] == "conference"
+
+
+def test_sources_opml_leaves_out_addresses_the_sources_page_hides(
+    store: Store, database_url: str
+) -> None:
+    settings = web_settings(database_url)
+    hidden = {
+        "intranet": "http://10.20.30.40/bulletin.xml",
+        "paid": "https://alice:s3cr3t@feeds.example.org/alerts.xml",
+        "lan": "http://feeds.corp/x.xml",
+    }
+    extra = [
+        settings.sources[0].model_copy(update={"id": name, "url": url})
+        for name, url in hidden.items()
+    ]
+    settings = settings.model_copy(update={"sources": (*settings.sources, *extra)})
+    setup_store(store, settings)
+    exported = listparser.parse(create_app(settings=settings, store=store).test_client().get(
+        "/sources.opml").data)  # fmt: skip
+    urls = {feed["url"] for feed in exported["feeds"]}
+    assert urls and not urls & set(hidden.values())
+    shown = settings.model_copy(
+        update={"admin": settings.admin.model_copy(update={"show_internals": True})}
+    )
+    exported = listparser.parse(create_app(settings=shown, store=store).test_client().get(
+        "/sources.opml").data)  # fmt: skip
+    assert set(hidden.values()) <= {feed["url"] for feed in exported["feeds"]}

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
@@ -157,3 +158,17 @@ def test_errors_are_not_cached(app: Flask, client: FlaskClient, filled: Store) -
     assert client.get("/items/999999").status_code == 404
     assert client.get("/api/items?limit=nope").status_code == 400
     assert len(app.extensions[EXTENSION]) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/api/items/999999", 404), ("/items/424242", 404), ("/?limit=0", 400)]
+)
+def test_if_none_match_star_never_turns_an_error_into_not_modified(
+    client: FlaskClient, filled: Store, path: str, status: int
+) -> None:
+    assert client.get(path, headers={"If-None-Match": "*"}).status_code == status
+
+
+def test_if_none_match_star_gets_the_page_itself(client: FlaskClient, filled: Store) -> None:
+    answer = client.get("/api/items", headers={"If-None-Match": "*"})
+    assert answer.status_code == 200 and answer.json["items"]  # type: ignore[index]

@@ -30,6 +30,7 @@ from aggregator.sanitize import html_to_text, xml_safe
 
 from .context import specialties, specialty_or_404, state
 from .eventtime import upcoming, zone_of
+from .exposure import public_source
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
 from .params import link_args, list_query
@@ -214,8 +215,12 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
 @blueprint.get("/sources.opml")
 @conditional_on_body
 def sources_opml() -> Response:
-    """The enabled sources, for another reader to subscribe to (``aggregator.opml``)."""
-    body = export_opml(state().store.sources(), title="medfeed sources")
+    """The enabled sources, for another reader to subscribe to (``aggregator.opml``): those
+    whose address a visitor may see on ``/sources`` (``exposure``), the others left out."""
+    medfeed = state()
+    internals = medfeed.settings.admin.show_internals
+    listed = [public_source(s, show_internals=internals) for s in medfeed.store.sources()]
+    body = export_opml(listed, title="medfeed sources")
     return Response(body, content_type="text/x-opml; charset=utf-8")
 
 

@@ -60,7 +60,8 @@ def conditional(view: Callable[P, Response | str]) -> Callable[P, Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         etag, version = current_etag()
         cache = page_cache()
-        if request.if_none_match.contains(etag):
+        held = request.if_none_match
+        if not held.star_tag and held.contains(etag):  # "*" holds any answer, a 404 too
             response = Response(status=304)
         elif (cached := cache.get(etag)) is not None:
             response = cached.response()
