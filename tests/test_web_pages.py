@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -13,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from webfactory import app, client, entry, fill, filled, make_story, save, settings
 
-from aggregator.records import Kind
+from aggregator.records import EventInfo, Kind
 from aggregator.store import Store
 
 
@@ -225,3 +226,26 @@ def test_query_arguments_named_like_the_link_builders_own_are_ignored(
     assert answer.status_code == 200
     body = answer.get_data(as_text=True)
     assert "javascript:" not in body and "#x" not in body
+
+
+def test_a_conference_list_says_how_many_items_it_lists(client: FlaskClient, app: Flask) -> None:
+    # Events that were over when first seen (a calendar's archive) are in the past list
+    # only; the count above each list is of that list's items.
+    now = datetime.now(UTC)
+    day = timedelta(days=1)
+    upcoming = [
+        entry(Kind.CONFERENCE, title=f"Congress {n}", event=EventInfo(start=now + (n + 1) * day,
+              end=now + (n + 2) * day))
+        for n in range(3)
+    ]  # fmt: skip
+    archive = [
+        entry(Kind.CONFERENCE, title=f"Old meeting {n}", event=EventInfo(start=now - (60 + n) * day,
+              end=now - (59 + n) * day))
+        for n in range(5)
+    ]  # fmt: skip
+    save(app.extensions["medfeed"].store, upcoming + archive, at=now)
+    for path, listed in (("/?kind=conference", 3), ("/?kind=conference&when=past", 5),
+                         ("/?kind=conference&when=announced", 3)):  # fmt: skip
+        html = client.get(path).get_data(as_text=True)
+        assert f'<p class="count">{listed} items</p>' in html, path
+        assert html.count('<article class="card') == listed, path

@@ -58,8 +58,9 @@ def index() -> str:
 def _stream_page(query: ListQuery) -> str:
     medfeed = state()
     sources = medfeed.store.source_names()
-    page = medfeed.store.list_items(**query.store_args(), now=datetime.now(UTC))
-    count = medfeed.store.count_items(query.wanted, at_most=COUNT_AT_MOST)
+    now = datetime.now(UTC)
+    page = medfeed.store.list_items(**query.store_args(), now=now)
+    count = medfeed.store.count_items(query.wanted, at_most=COUNT_AT_MOST, now=now)
     return render_template(
         "index.html",
         featured=None,

@@ -172,14 +172,19 @@ class Reads:
         with session_scope(self._sessions) as session:
             return _stream(session, wanted, before, limit, now)
 
-    def count_items(self, wanted: ItemFilter, *, at_most: int = 1000) -> int:
-        """How many items a filtered list holds, counting no further than ``at_most`` + 1.
+    def count_items(
+        self, wanted: ItemFilter, *, at_most: int = 1000, now: datetime | None = None
+    ) -> int:
+        """How many items a filtered list holds, counting no further than ``at_most`` + 1:
+        the items ``list_items`` pages through (``_listed``), at ``now`` for a calendar.
 
         The bound keeps a broad filter as cheap as a narrow one; the page says
         "more than 1,000" rather than scanning the whole table for an exact figure.
         """
         with session_scope(self._sessions) as session:
-            query = _filtered(select(Item.id), wanted)
+            query = _filtered(select(Item.id), wanted).where(
+                _listed(wanted, now or datetime.now(UTC))
+            )
             if wanted.q:
                 found = search.match(session.get_bind().dialect.name, parse_search(wanted.q))
                 query = found.apply(query, Item.id)
@@ -307,7 +312,7 @@ def _stream_rows(
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if wanted.when is not None:
         return _calendar_rows(session, wanted, before, limit, now or datetime.now(UTC))
-    query = _filtered(select(Item), wanted).where(Item.in_stream.is_(True))
+    query = _filtered(select(Item), wanted).where(_listed(wanted, now))
     if wanted.q:
         found = search.match(session.get_bind().dialect.name, parse_search(wanted.q))
         if wanted.sort != "date":
@@ -453,9 +458,7 @@ def _calendar_rows(
     that leaves most events out is finished by one query on whole rows.
     """
     past = wanted.when == "past"
-    window = and_(
-        Item.event_start.is_not(None), Item.event_end < now if past else Item.event_end >= now
-    )
+    window = _listed(wanted, now)
     keys = select(Item.id, Item.event_start).where(window)
     if wanted.kind is not None:
         keys = keys.where(Item.kind == wanted.kind.value)
@@ -474,6 +477,17 @@ def _calendar_rows(
     rest = _filtered(select(Item), wanted).where(window, _after_key(after, past))
     rest = rest.order_by(*_calendar_order(past)).limit(limit + 1 - len(rows))
     return _calendar_cut(rows + list(session.scalars(rest).all()), limit)
+
+
+def _listed(wanted: ItemFilter, now: datetime | None) -> ColumnElement[bool]:
+    """Which items a list holds before its filters: with ``when`` the calendar's events
+    not yet over at ``now`` (or, "past", over), else the stream, which leaves out events
+    that were over when first seen."""
+    if wanted.when is None:
+        return Item.in_stream.is_(True)
+    now = now or datetime.now(UTC)
+    over = Item.event_end < now if wanted.when == "past" else Item.event_end >= now
+    return and_(Item.event_start.is_not(None), over)
 
 
 def _calendar_cut(rows: list[Item], limit: int) -> tuple[list[Item], str | None]:
