@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import IntPrompt
 from rich.table import Table
 
@@ -23,6 +24,7 @@ from .config import Settings
 from .configedit import NewSource, add_source, already_configured, slug_for
 from .discover import FoundFeed, discover
 from .errors import MedfeedError
+from .output import report_error
 from .records import Kind
 from .refresh import fetch_limits
 
@@ -44,7 +46,7 @@ def sources_add(
     try:
         found = asyncio.run(discover(url, fetch_limits(settings)))
     except MedfeedError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        report_error(err, "error:", exc)
         return EXIT_USAGE
     show(found, console)
     chosen = choose(found, pick, console, err)
@@ -52,12 +54,11 @@ def sources_add(
         return EXIT_USAGE
     duplicate = already_configured(settings, chosen.url)
     if duplicate is not None:
-        err.print(f"[bold red]error:[/] {chosen.url} is already configured as source "
-                  f"{duplicate!r}", highlight=False)  # fmt: skip
+        report_error(err, "error:", f"{chosen.url} is already configured as source {duplicate!r}")
         return EXIT_USAGE
     taken = {s.id for s in settings.sources}
     if source_id is not None and source_id in taken:
-        err.print(f"[bold red]error:[/] source id {source_id!r} is taken", highlight=False)
+        report_error(err, "error:", f"source id {source_id!r} is taken")
         return EXIT_USAGE
     new = NewSource(
         id=source_id or slug_for(chosen.title, chosen.url, taken),
@@ -66,17 +67,19 @@ def sources_add(
         kind=Kind(kind) if kind else chosen.kind,
     )
     if dry_run:
-        console.print(f"would add source {new.id!r} ({new.kind.value}) {new.url}", highlight=False)
+        console.print(f"would add source {new.id!r} ({new.kind.value}) {new.url}", highlight=False,
+                      markup=False)  # fmt: skip
         return EXIT_OK
     try:
         add_source(settings.path, new)
     except MedfeedError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        report_error(err, "error:", exc)
         return EXIT_USAGE
     console.print(
         f"added source {new.id!r} ({new.kind.value}, {chosen.items} items) to {settings.path}; "
         "`medfeed run` picks it up within seconds",
         highlight=False,
+        markup=False,
     )
     return EXIT_OK
 
@@ -86,8 +89,8 @@ def show(found: Sequence[FoundFeed], console: Console) -> None:
     for column in ("#", "title", "kind (guess)", "items", "url"):
         table.add_column(column, justify="right" if column in ("#", "items") else "left")
     for n, feed in enumerate(found, start=1):
-        table.add_row(str(n), feed.title or "(untitled)", feed.kind.value, str(feed.items),
-                      feed.url)  # fmt: skip
+        table.add_row(str(n), escape(feed.title or "(untitled)"), feed.kind.value, str(feed.items),
+                      escape(feed.url))  # fmt: skip
     console.print(table)
 
 
@@ -98,13 +101,12 @@ def choose(
     if pick is not None:
         if 1 <= pick <= len(found):
             return found[pick - 1]
-        err.print(f"[bold red]error:[/] --pick {pick}: choose 1 to {len(found)}", highlight=False)
+        report_error(err, "error:", f"--pick {pick}: choose 1 to {len(found)}")
         return None
     if len(found) == 1:
         return found[0]
     if console.is_terminal and sys.stdin.isatty():
         choices = [str(n) for n in range(1, len(found) + 1)]
         return found[IntPrompt.ask("add which feed?", choices=choices, default=1) - 1]
-    err.print(f"[bold red]error:[/] {len(found)} feeds found; choose one with --pick N",
-              highlight=False)  # fmt: skip
+    report_error(err, "error:", f"{len(found)} feeds found; choose one with --pick N")
     return None

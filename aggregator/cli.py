@@ -31,7 +31,15 @@ from .errors import (
     StorageError,
     UnknownItem,
 )
-from .output import FORMATS, Format, choose_format, iso, print_outcomes, print_sources
+from .output import (
+    FORMATS,
+    Format,
+    choose_format,
+    iso,
+    print_outcomes,
+    print_sources,
+    report_error,
+)
 from .records import Kind, SourceOutcome, StoredSource
 
 if TYPE_CHECKING:
@@ -175,12 +183,12 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         settings = load_settings(config_path(args.config))
     except ConfigError as exc:
-        err.print(f"[bold red]config error:[/] {exc}", highlight=False, markup=True)
+        report_error(err, "config error:", exc)
         return EXIT_USAGE
     try:
         return _dispatch(args, settings, console, err)
     except MedfeedError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        report_error(err, "error:", exc)
         return EXIT_FAILED
 
 
@@ -224,7 +232,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             count = store.reindex_search()
             console.print(f"search index rebuilt: {count} items", highlight=False)
             return EXIT_OK
-        console.print(f"database {store.display_url} is at the newest schema")
+        console.print(f"database {store.display_url} is at the newest schema", markup=False)
         return EXIT_OK
     finally:
         store.close()
@@ -232,23 +240,19 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
 
 def check_config(settings: Settings, console: Console, err: Console) -> int:
     """A summary of a valid file; a database the command could not open is an error here too."""
-    from rich.markup import escape  # rich: see the module docstring
-
     from .store.database import check_location  # SQLAlchemy's URL parser and drivers
 
     try:
         check_location(settings.database)
     except StorageError as exc:
-        err.print(f"[bold red]config error:[/] {escape(str(settings.path))}, field database: "
-                  f"{escape(str(exc))}",
-                  highlight=False)  # fmt: skip
+        report_error(err, "config error:", f"{settings.path}, field database: {exc}")
         return EXIT_USAGE
     kinds: dict[str, int] = {}
     for source in settings.sources:
         kinds[source.kind.value] = kinds.get(source.kind.value, 0) + 1
     enabled = sum(1 for s in settings.sources if s.enabled)
-    console.print(f"{settings.path}: ok", highlight=False)
-    console.print(f"  database:    {settings.database}", highlight=False)
+    console.print(f"{settings.path}: ok", highlight=False, markup=False)
+    console.print(f"  database:    {settings.database}", highlight=False, markup=False)
     console.print(
         f"  sources:     {len(settings.sources)} ({enabled} enabled): "
         + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
@@ -258,7 +262,7 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
     when = f"cron {schedule.cron!r}" if schedule.cron else f"every {schedule.default_interval}"
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
-    console.print(f"  specialties: {specialties}", highlight=False)
+    console.print(f"  specialties: {specialties}", highlight=False, markup=False)
     return EXIT_OK
 
 
@@ -307,10 +311,10 @@ def stories(
         else:
             print_corrections(editor.corrections(), args.json, console)
     except UnknownItem as exc:
-        err.print(f"[bold red]unknown item:[/] {exc}", highlight=False)
+        report_error(err, "unknown item:", exc)
         return EXIT_USAGE
     except CorrectionRefused as exc:
-        err.print(f"[bold red]not corrected:[/] {exc}", highlight=False, soft_wrap=True)
+        report_error(err, "not corrected:", exc)
         return EXIT_USAGE
     return EXIT_OK
 
@@ -324,19 +328,24 @@ def import_sources(
     try:
         plan = import_opml(settings.path, Path(file), Kind(kind) if kind else None)
     except (OpmlError, ConfigError) as exc:
-        err.print(f"[bold red]import failed, nothing added:[/] {exc}", highlight=False)
+        report_error(err, "import failed, nothing added:", exc)
         return EXIT_USAGE
     for new in plan.added:
         console.print(
-            f"added {new.id} ({new.kind.value}): {new.url}", highlight=False, soft_wrap=True
+            f"added {new.id} ({new.kind.value}): {new.url}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
         )
     for skipped in plan.skipped:
-        console.print(f"skipped {skipped.url}: {skipped.reason}", highlight=False, soft_wrap=True)
+        line = f"skipped {skipped.url}: {skipped.reason}"
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     console.print(
         f"{len(plan.added)} added, {len(plan.skipped)} skipped; {settings.path} updated"
         if plan.added
         else f"nothing added; {settings.path} unchanged",
         highlight=False,
+        markup=False,
     )
     return EXIT_OK
 
@@ -353,7 +362,7 @@ def refresh(
 ) -> int:
     unknown = [s for s in requested if settings.source(s) is None]
     if unknown:
-        err.print(f"[bold red]unknown source id:[/] {', '.join(unknown)}", highlight=False)
+        report_error(err, "unknown source id:", ", ".join(unknown))
         return EXIT_USAGE
     store.sync_sources(settings.configured_sources())
     due_only = not (every or requested)

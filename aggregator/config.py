@@ -45,6 +45,9 @@ MAX_DURATION = timedelta(days=3650)  # longer durations are typos (and overflow 
 MAX_SIZE = 10**12
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+# A host as urlsplit gives it: a name of letters, digits, "-", "_" and dots (IDNs are
+# lower-cased letters too), an IPv4 address, or an IPv6 one (brackets already gone).
+_HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-f:.]+(?:%\w+)?)$", re.UNICODE)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -98,16 +101,16 @@ class _Strict(BaseModel):
 class HttpSettings(_Strict):
     timeout: Duration = timedelta(seconds=20)
     max_bytes: Size = 10_000_000
-    concurrency: int = Field(16, ge=1, le=256)
-    per_host: int = Field(4, ge=1, le=64)
-    max_redirects: int = Field(5, ge=0, le=20)
+    concurrency: int = Field(16, ge=1, le=256, strict=True)
+    per_host: int = Field(4, ge=1, le=64, strict=True)
+    max_redirects: int = Field(5, ge=0, le=20, strict=True)
     user_agent: str = "medfeed/0.1 (+https://github.com/medfeed/medfeed)"
 
 
 class ScheduleSettings(_Strict):
     default_interval: Duration = timedelta(minutes=30)
     cron: str | None = None
-    jitter: float = Field(0.1, ge=0, le=0.5)  # fraction of the interval
+    jitter: float = Field(0.1, ge=0, le=0.5, strict=True)  # fraction of the interval
     max_backoff: Duration = timedelta(hours=24)
     unconditional_every: Duration = timedelta(hours=12)
     lease: Duration = timedelta(minutes=10)  # how long a claim on a source lasts
@@ -116,11 +119,20 @@ class ScheduleSettings(_Strict):
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, value: str | None) -> str | None:
+        """A cron expression the scheduler accepts: checked by building its trigger, so
+        that "61 * * * *" is refused here, not by ``medfeed run`` (nor, edited while it
+        runs, by every tick of it)."""
         if value is None:
             return None
         fields = value.split()
         if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
             raise ValueError(f"{value!r} is not a 5-field cron expression like '*/15 * * * *'")
+        from apscheduler.triggers.cron import CronTrigger  # only for a config that has one
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid cron expression: {exc}") from None
         return value
 
 
@@ -128,7 +140,7 @@ class FeaturedSettings(_Strict):
     policy: Literal["latest", "pinned"] = "latest"
     kinds: tuple[Kind, ...] = (Kind.ARTICLE,)
     pinned: str | None = None
-    min_words: int = Field(300, ge=0)
+    min_words: int = Field(300, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _pinned_needs_target(self) -> FeaturedSettings:
@@ -175,15 +187,15 @@ class AdminSettings(_Strict):
 
 class DedupeSettings(_Strict):
     window: Duration = DEFAULT_WINDOW
-    threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
+    threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1, strict=True)
 
 
 class RetentionSettings(_Strict):
     """Purge items older than ``days`` and beyond the newest ``per_source`` of each source
     (featured, pinned and upcoming events are kept); either may be left out."""
 
-    days: int | None = Field(None, ge=1)
-    per_source: int | None = Field(None, ge=1)
+    days: int | None = Field(None, ge=1, strict=True)
+    per_source: int | None = Field(None, ge=1, strict=True)
 
     @property
     def enabled(self) -> bool:
@@ -226,6 +238,12 @@ class SourceSettings(_Strict):
         if parts.scheme in ("http", "https"):
             if not parts.hostname:
                 raise ValueError(f"{value!r} has no host")
+            try:
+                parts.port  # noqa: B018 (raises ValueError on a port out of range)
+            except ValueError:
+                raise ValueError(f"{value!r} has an invalid port") from None
+            if not _HOST.match(parts.hostname):
+                raise ValueError(f"{value!r} has an invalid host name {parts.hostname!r}")
             return value
         if parts.scheme == "file" or (parts.scheme == "" and value.strip()):
             return value
@@ -242,6 +260,9 @@ DEFAULT_LABELS = {
     Kind.CONFERENCE: Label.SOCIETY,
     Kind.VIDEO: Label.NEWS,
 }
+
+
+_DATABASES = "sqlite:///var/medfeed.db or postgresql+psycopg://user@host/medfeed"
 
 
 class Settings(_Strict):
@@ -275,15 +296,25 @@ class Settings(_Strict):
             raise ValueError(f"{value!r} must not have a query or fragment")
         return value.strip().rstrip("/") + "/"
 
-    @field_validator("sources")
+    @field_validator("database")
     @classmethod
-    def _unique_ids(cls, sources: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
-        seen: set[str] = set()
-        for source in sources:
-            if source.id in seen:
-                raise ValueError(f"duplicate source id {source.id!r}")
-            seen.add(source.id)
-        return sources
+    def _database(cls, value: str) -> str:
+        """A URL of SQLite or PostgreSQL whose driver is installed: a typo here otherwise
+        surfaces as a traceback when the first command opens the database."""
+        from sqlalchemy.engine import make_url  # only when a config is read
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL such as {_DATABASES}") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"{url.drivername!r} is not supported: use {_DATABASES}")
+        try:
+            url.get_dialect().import_dbapi()
+        except (NoSuchModuleError, ImportError) as exc:
+            raise ValueError(f"the driver of {url.drivername!r} is not installed ({exc})") from None
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -340,7 +371,22 @@ def parse_settings(text: str, *, path: Path) -> Settings:
         raise _first_error(exc, document.lines, path) from exc
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ConfigError(f"invalid value: {exc}", path=str(path)) from exc
+    _unique_ids(settings.sources, document.lines, path)
     return _resolve_paths(settings)
+
+
+def _unique_ids(
+    sources: tuple[SourceSettings, ...], lines: Mapping[tuple[str | int, ...], int], path: Path
+) -> None:
+    """Source ids are unique: the second of a pair is named, at its own line."""
+    seen: set[str] = set()
+    for at, source in enumerate(sources):
+        if source.id in seen:
+            loc = ("sources", at, "id")
+            line = lines.get(loc) or lines.get(loc[:2])
+            message = f"duplicate source id {source.id!r}"
+            raise ConfigError(message, path=str(path), line=line, field=dotted(loc))
+        seen.add(source.id)
 
 
 def _first_error(

@@ -29,6 +29,16 @@ FORMATS: tuple[Format, ...] = ("table", "tsv", "json")
 COUNTS = ("new", "updated", "unchanged")
 
 
+def report_error(err: Console, label: str, message: object) -> None:
+    """``label`` in bold red, then ``message`` as it is: an error quotes outside text (a
+    URL, a feed's title, a config line), which must never be read as rich markup (a
+    "[/old]" in a URL made the whole command fail)."""
+    from rich.text import Text  # only when an error is printed
+
+    err.print(Text.assemble((label, "bold red"), " ", str(message)), highlight=False,
+              soft_wrap=True)  # fmt: skip
+
+
 def choose_format(requested: str | None, console: Console) -> Format:
     """The format asked for, else a table on a terminal and TSV anywhere else."""
     if requested in FORMATS:
@@ -132,7 +142,8 @@ def print_outcomes(
 
 
 def _outcome_table(outcomes: Sequence[SourceOutcome], finished: datetime) -> Table:
-    from rich.table import Table  # only when a table is drawn (not for TSV, JSON, --help)
+    from rich.markup import escape  # only when a table is drawn (not for TSV, JSON, --help)
+    from rich.table import Table
 
     table = Table(title=f"refresh {iso(finished)}", title_justify="left")
     table.add_column("source", no_wrap=True)
@@ -142,7 +153,7 @@ def _outcome_table(outcomes: Sequence[SourceOutcome], finished: datetime) -> Tab
     table.add_column("error", overflow="fold", ratio=1)
     for o in outcomes:
         style = {"failed": "red", "skipped": "yellow"}.get(o.status, "")
-        table.add_row(o.source_id, o.status, *_counts(o), _note(o), style=style)
+        table.add_row(o.source_id, o.status, *_counts(o), escape(_note(o)), style=style)
     return table
 
 
@@ -185,6 +196,7 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
 def _sources_table(sources: Sequence[StoredSource]) -> Table:
     """Ids whole (an admin copies them into commands); other cells fold rather than cut."""
     from rich import box  # only when a table is drawn (not for TSV, JSON, --help)
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="sources (times UTC)", title_justify="left", box=box.SIMPLE_HEAD)
@@ -197,7 +209,7 @@ def _sources_table(sources: Sequence[StoredSource]) -> Table:
             table.add_column(column, overflow="fold", justify=justify)
     for s in sources:
         style = "red" if s.consecutive_failures else ""
-        table.add_row(*_source_row(s, _short_time)[:-1], style=style)
+        table.add_row(*map(escape, _source_row(s, _short_time)[:-1]), style=style)
     return table
 
 

@@ -156,3 +156,24 @@ def test_refresh_on_a_terminal_is_a_table_then_a_timestamped_summary(config: Pat
     assert LONG_ID in screen and OTHER_ID in screen and BROKEN_ID in screen
     summary = [line for line in screen.splitlines() if " refresh: 3 sources: " in line]
     assert len(summary) == 1 and ISO.match(summary[0].split(" ")[0])
+
+
+def test_a_warning_quoting_markup_like_text_is_shown_in_the_table(tmp_path: Path) -> None:
+    # An event's title "[/postponed]" reads as a closing tag to rich: the table failed
+    # to print and the command exited 1, although every source was stored.
+    calendar = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:gr-1\r\nSUMMARY:Grand Rounds [/postponed]\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+        b"UID:gr-2\r\nSUMMARY:Sepsis update\r\nDTSTART:20300105T120000Z\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+    with LocalServer() as server:
+        server.route("/rounds.ics", served(calendar, content_type="text/calendar"))
+        path = tmp_path / "config.yaml"
+        path.write_text(
+            config_text(f"sqlite:///{tmp_path / 'm.db'}",
+                        [("grand-rounds", server.url("/rounds.ics"), "conference")])
+        )  # fmt: skip
+        code, screen = on_terminal(path, "refresh", "--all", columns=200)
+    assert code == 0, screen
+    assert "[/postponed]" in screen

@@ -62,9 +62,55 @@ def test_unknown_key_names_the_line_and_field(tmp_path: Path) -> None:
     assert "unknown key" in str(error)
 
 
-def test_duplicate_source_id_is_an_error(tmp_path: Path) -> None:
+def test_duplicate_source_id_is_an_error_at_the_second_ones_line(tmp_path: Path) -> None:
     error = error_for(tmp_path, GOOD.replace("id: local-demo", "id: fda-press"))
     assert "duplicate source id 'fda-press'" in str(error)
+    assert (error.line, error.field) == (13, "sources[1].id")
+
+
+@pytest.mark.parametrize("cron", ["61 * * * *", "* 25 * * *", "* * 32 * *", "* * * 13 *"])
+def test_a_cron_the_scheduler_refuses_is_a_config_error(tmp_path: Path, cron: str) -> None:
+    error = error_for(tmp_path, GOOD.replace("  default_interval: 30m", f"  cron: '{cron}'"))
+    assert error.field == "schedule.cron"
+    assert "not a valid cron expression" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("database", "said"),
+    [("var/medfeed.db", "not a database URL"), ("sqllite:///x.db", "not supported"),
+     ("mysql://user@host/medfeed", "not supported"), ("postgresql+nodriver://h/db", "driver")],
+)  # fmt: skip
+def test_a_database_medfeed_cannot_open_is_a_config_error(
+    tmp_path: Path, database: str, said: str
+) -> None:
+    error = error_for(tmp_path, GOOD.replace("sqlite:///var/test.db", database))
+    assert (error.line, error.field) == (1, "database")
+    assert said in str(error)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["retention:\n  per_source: yes", "http:\n  concurrency: true", "http:\n  max_redirects: no",
+     "featured:\n  min_words: yes", "retention:\n  days: on"],
+)  # fmt: skip
+def test_a_yes_or_no_is_not_a_count(tmp_path: Path, setting: str) -> None:
+    # YAML reads yes/no/on as booleans, which Python would take as 1 and 0: "per_source:
+    # yes" kept one item of each source and purged the rest.
+    text = GOOD.replace("http:\n  timeout: 5s\n  max_bytes: 2MB\n", "") + setting + "\n"
+    error = error_for(tmp_path, text)
+    assert "valid integer" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("http://example.org:99999/feed", "invalid port"), ("http://exa mple.org/feed", "host")],
+)
+def test_a_source_url_with_a_bad_port_or_host_is_an_error(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    error = error_for(tmp_path, GOOD.replace("https://www.fda.gov/feed.xml", f"'{url}'"))
+    assert error.field == "sources[0].url"
+    assert said in str(error)
 
 
 def test_unknown_kind_lists_the_allowed_kinds(tmp_path: Path) -> None:
@@ -123,6 +169,15 @@ def test_check_config_exits_0_on_a_good_file(
 ) -> None:
     assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
     assert "2 (2 enabled)" in capsys.readouterr().out
+
+
+def test_an_error_quoting_markup_like_text_is_printed_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "ftp://example.org/feeds[/old]/rss.xml"  # "[/old]" is a closing tag to rich
+    path = write(tmp_path, GOOD.replace("https://www.fda.gov/feed.xml", url))
+    assert main(["--config", str(path), "check-config"]) == 2
+    assert url in capsys.readouterr().err.replace("\n", "")
 
 
 @pytest.mark.parametrize(
