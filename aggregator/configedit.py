@@ -1,4 +1,5 @@
-"""Add a source to config.yaml in place, keeping the admin's comments, order and layout.
+"""Add sources to config.yaml in place, keeping the admin's comments, order and layout:
+the one writer of the file, for ``medfeed sources add`` and ``sources import``.
 
 ruamel.yaml reads the file (round-trip mode knows where each source entry
 starts and how the list is indented) and renders the new entry; the entry is
@@ -15,13 +16,17 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml as yaml_1_1
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .config import Settings, parse_settings
 from .errors import ConfigError
@@ -34,10 +39,13 @@ MAX_ID = 40
 
 @dataclass(frozen=True)
 class NewSource:
+    """A source to add to config.yaml, in the file's field order."""
+
     id: str
     name: str
     url: str
     kind: Kind
+    tags: tuple[str, ...] = ()
 
 
 def slug_for(title: str | None, url: str, taken: set[str]) -> str:
@@ -64,39 +72,49 @@ def already_configured(settings: Settings, url: str) -> str | None:
 
 def add_source(path: Path, source: NewSource) -> str:
     """Insert ``source`` after the last entry of ``sources:`` in ``path``; the new text."""
+    return add_sources(path, [source])
+
+
+def add_sources(path: Path, sources: Sequence[NewSource]) -> str:
+    """Insert ``sources`` after the last entry of ``sources:`` in ``path``, validated first
+    (ConfigError: the file is left as it was); the new text."""
     text = path.read_text(encoding="utf-8")
-    updated = with_source(text, source, path=path)
-    parse_settings(updated, path=path)  # raises ConfigError: the file is left as it was
+    updated = with_sources(text, sources, path=path)
+    parse_settings(updated, path=path)
     _replace(path, updated)
     return updated
 
 
-def with_source(text: str, source: NewSource, *, path: Path) -> str:
-    """``text`` with ``source`` appended to its ``sources`` list, all else unchanged."""
+def with_sources(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
+    """``text`` with ``sources`` appended to its ``sources`` list, all else unchanged."""
+    if not sources:
+        return text
     yaml = YAML()
     try:
         data = yaml.load(text)
     except YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", path=str(path)) from exc
-    sources = data.get("sources") if isinstance(data, CommentedMap) else None
-    if not isinstance(sources, CommentedSeq) or not sources:
+    listed = data.get("sources") if isinstance(data, CommentedMap) else None
+    if not isinstance(listed, CommentedSeq) or not listed:
         raise ConfigError("no list of sources to add to", path=str(path), field="sources")
-    if sources.fa.flow_style():
+    if listed.fa.flow_style():
         raise ConfigError(
             "sources is written as a [flow, list]; write it one entry per line to add to it",
             path=str(path),
             field="sources",
         )
     lines = text.splitlines(keepends=True)
-    first_line, content_col = sources.lc.item(0)
-    dash_col = lines[first_line].index("-")
+    first_line, content_col = listed.lc.item(0)
+    dash_col = lines[first_line].index("-")  # "- ", "-   ": whatever the file has
     at = _end_of_sources(data, lines)
-    blank = len(sources) > 1 and not lines[sources.lc.item(1)[0] - 1].strip()
-    entry = _render(source, dash_col, content_col)
+    blank = len(listed) > 1 and not lines[listed.lc.item(1)[0] - 1].strip()
+    entries = "".join(
+        ("\n" if blank else "") + _render(source, dash_col, content_col) for source in sources
+    )
     before = "".join(lines[:at])
     if before and not before.endswith("\n"):
         before += "\n"
-    return before + ("\n" if blank else "") + entry + "".join(lines[at:])
+    return before + entries + "".join(lines[at:])
 
 
 def _end_of_sources(data: CommentedMap, lines: list[str]) -> int:
@@ -112,8 +130,13 @@ def _end_of_sources(data: CommentedMap, lines: list[str]) -> int:
 
 def _render(source: NewSource, dash_col: int, content_col: int) -> str:
     entry = CommentedMap(
-        [("id", source.id), ("name", source.name), ("url", source.url), ("kind", source.kind.value)]
-    )
+        [("id", _as_read(source.id)), ("name", _as_read(source.name)), ("url", source.url),
+         ("kind", source.kind.value)]
+    )  # fmt: skip
+    if source.tags:
+        tags = CommentedSeq(_as_read(tag) for tag in source.tags)
+        tags.fa.set_flow_style()
+        entry["tags"] = tags
     yaml = YAML()
     yaml.width = 4096  # a long URL stays on one line
     out = io.StringIO()
@@ -122,6 +145,24 @@ def _render(source: NewSource, dash_col: int, content_col: int) -> str:
     first = " " * dash_col + "-" + " " * (content_col - dash_col - 1) + rendered[0]
     rest = [" " * content_col + line for line in rendered[1:]]
     return "\n".join([first, *rest]) + "\n"
+
+
+def _as_read(text: str) -> str:
+    """``text``, quoted when the config's reader would not read it back as that text.
+
+    ruamel.yaml writes YAML 1.2, where a feed titled "No" or "On" is a plain
+    string; the config is read as YAML 1.1 (PyYAML), where those are booleans,
+    so the new entry would fail validation on a line the admin never wrote.
+    """
+    try:
+        plain = yaml_1_1.safe_load(text)
+    except yaml_1_1.YAMLError:
+        return text  # no plain scalar: ruamel.yaml quotes it itself
+    if plain is None and text.strip() not in ("", "~", "null", "Null", "NULL"):
+        return text  # a comment ("#…") or nothing: ruamel.yaml quotes it itself
+    if plain is None or isinstance(plain, bool | int | float | date):
+        return DoubleQuotedScalarString(text)  # "No", "on", "1:30", "2026-12-01", "null"
+    return text
 
 
 def _replace(path: Path, text: str) -> None:

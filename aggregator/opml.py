@@ -3,22 +3,15 @@
 Import reads the outlines with listparser (folders and ``category`` attributes
 become categories), decides each new source (``plan_import``: a pure function
 over the outlines and the settings in force), then adds them to the end of the
-config's ``sources:`` list. The admin's file is otherwise left exactly as it
-was, comments, order and line wrapping included: ruamel.yaml's round-trip
-loader finds where the list ends and its dumper writes the new entries in the
-file's indentation; the existing text is never re-serialised (a full
-round-trip re-wraps long flow lists). The result is validated with the same
-loader as ``check-config`` before it replaces the file, atomically. Export
+config's ``sources:`` list as ``medfeed sources add`` does (``aggregator.configedit``:
+the admin's file otherwise left exactly as it was, the result validated before it
+replaces the file, atomically). Export
 writes the enabled web sources as OPML 2.0, one folder per kind, which import
 reads back. It never fetches a feed and never touches the database.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +19,9 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import listparser
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
 from .config import Settings, parse_settings
+from .configedit import NewSource, add_sources
 from .errors import ConfigError, OpmlError
 from .identity import canonical_url
 from .records import Kind, StoredSource
@@ -60,25 +51,6 @@ class Outline:
     title: str
     url: str
     categories: tuple[tuple[str, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class NewSource:
-    """A source to add to config.yaml, in the file's field order."""
-
-    id: str
-    name: str
-    url: str
-    kind: Kind
-    tags: tuple[str, ...] = ()
-
-    def as_yaml(self) -> CommentedMap:
-        entry = CommentedMap(id=self.id, name=self.name, url=self.url, kind=self.kind.value)
-        if self.tags:
-            tags = CommentedSeq(self.tags)
-            tags.fa.set_flow_style()
-            entry["tags"] = tags
-        return entry
 
 
 @dataclass(frozen=True)
@@ -182,55 +154,6 @@ def _unique_id(outline: Outline, taken: set[str]) -> str:
     return candidate
 
 
-def add_to_config(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
-    """``text`` with ``sources`` appended to its ``sources:`` list, the rest unchanged."""
-    if not sources:
-        return text
-    try:
-        document = YAML().load(text)
-    except YAMLError as exc:
-        raise OpmlError(f"{path}: cannot read the YAML: {exc}") from exc
-    listed = document.get("sources") if isinstance(document, CommentedMap) else None
-    if not isinstance(listed, CommentedSeq) or not listed or listed.fa.flow_style():
-        raise OpmlError(f"{path}: no block-style 'sources:' list to add to")
-    start, column = listed.lc.item(len(listed) - 1)
-    dash = column - 2  # items are mappings: "- " stands before the first key
-    lines = text.splitlines(keepends=True)
-    end = _end_of_item(lines, start, dash)
-    spaced = start > 0 and not lines[start - 1].strip()  # a blank line between entries
-    block = _dump_entries(sources, dash, spaced)
-    head = "".join(lines[:end])
-    if head and not head.endswith("\n"):
-        head += "\n"
-    return head + block + "".join(lines[end:])
-
-
-def _end_of_item(lines: Sequence[str], start: int, dash: int) -> int:
-    """The line after the last one of the item starting at ``start``, trailing blanks left out."""
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.strip() and len(line) - len(line.lstrip(" ")) <= dash:
-            break
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return end
-
-
-def _dump_entries(sources: Sequence[NewSource], dash: int, spaced: bool) -> str:
-    yaml = YAML()
-    yaml.width = 4096  # never wrap a URL
-    yaml.indent(mapping=2, sequence=dash + 2, offset=dash)
-    out = io.StringIO()
-    yaml.dump({"sources": [s.as_yaml() for s in sources]}, out)
-    body = out.getvalue().split("\n", 1)[1]  # drop the "sources:" line
-    if not spaced:
-        return body
-    items = re.split(rf"(?m)^(?={' ' * dash}- )", body)
-    return "".join("\n" + item for item in items if item)
-
-
 def import_opml(config: Path, opml: Path, kind: Kind | None = None) -> ImportPlan:
     """Add the feeds of ``opml`` to the config file ``config``; what was added and skipped."""
     try:
@@ -241,27 +164,11 @@ def import_opml(config: Path, opml: Path, kind: Kind | None = None) -> ImportPla
     settings = parse_settings(text, path=config)
     plan = plan_import(read_outlines(data), settings, kind)
     if plan.added:
-        updated = add_to_config(text, plan.added, path=config)
         try:
-            parse_settings(updated, path=config)
+            add_sources(config, plan.added)
         except ConfigError as exc:
             raise OpmlError(f"the imported sources would make the config invalid: {exc}") from exc
-        _replace(config, updated)
     return plan
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write next to the file and rename over it: a reader never sees half a config."""
-    mode = path.stat().st_mode & 0o777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def export_opml(sources: Iterable[StoredSource], *, title: str) -> bytes:

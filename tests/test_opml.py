@@ -252,3 +252,15 @@ def test_sources_opml_leaves_out_addresses_the_sources_page_hides(
     exported = listparser.parse(create_app(settings=shown, store=store).test_client().get(
         "/sources.opml").data)  # fmt: skip
     assert set(hidden.values()) <= {feed["url"] for feed in exported["feeds"]}
+
+
+def test_import_follows_a_list_written_with_a_wide_dash(tmp_path: Path) -> None:
+    # "-   id:" is as valid as "- id:"; the import assumed the latter and broke the file.
+    wide = "sources:\n-   id: a\n    name: A\n    url: https://ex.org/a\n    kind: news\n"
+    config = write(tmp_path, "config.yaml", wide)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    text = config.read_text()
+    assert text.startswith(wide)
+    assert "\n-   id: stat-health\n    name: 'STAT: Health'\n" in text
+    assert len(load_settings(config).sources) > 1

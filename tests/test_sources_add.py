@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from aggregator.cli import main
-from aggregator.config import load_settings
-from aggregator.configedit import NewSource, slug_for, with_source
+from aggregator.config import load_settings, parse_settings
+from aggregator.configedit import NewSource, slug_for, with_sources
 from aggregator.errors import ConfigError
 from aggregator.records import Kind
 from aggregator.store import Store
@@ -194,7 +194,7 @@ def test_ids_come_from_titles_and_never_collide() -> None:
 def test_the_real_config_gains_only_the_new_entry() -> None:
     text = (REPO / "config.yaml").read_text()
     new = NewSource("new-one", "New: One", "https://ex.org/feed?a=1&b=2", Kind.NEWS)
-    updated = with_source(text, new, path=REPO / "config.yaml")
+    updated = with_sources(text, [new], path=REPO / "config.yaml")
     assert added_lines(text, updated) == [
         "",
         "  - id: new-one",
@@ -207,4 +207,17 @@ def test_the_real_config_gains_only_the_new_entry() -> None:
 def test_a_flow_style_source_list_is_refused_with_advice(tmp_path: Path) -> None:
     text = "sources: [{id: a, name: A, url: https://ex.org/a, kind: news}]\n"
     with pytest.raises(ConfigError, match="one entry per line"):
-        with_source(text, NewSource("b", "B", "https://ex.org/b", Kind.NEWS), path=tmp_path)
+        with_sources(text, [NewSource("b", "B", "https://ex.org/b", Kind.NEWS)], path=tmp_path)
+
+
+@pytest.mark.parametrize("title", ["No", "On", "yes", "1:30", "2026-12-01", "null", "3.5"])
+def test_a_title_yaml_1_1_reads_as_another_type_is_quoted(tmp_path: Path, title: str) -> None:
+    # ruamel.yaml writes YAML 1.2, where "No" is a string; the config is read as YAML 1.1,
+    # where it is false: the new entry made the file invalid on a line nobody wrote.
+    text = "sources:\n  - id: a\n    name: A\n    url: https://ex.org/a\n    kind: news\n"
+    new = NewSource("b", title, "https://ex.org/b", Kind.NEWS, tags=(title,))
+    path = tmp_path / "config.yaml"
+    updated = with_sources(text, [new], path=path)
+    settings = parse_settings(updated, path=path)
+    assert settings.sources[1].name == title
+    assert settings.sources[1].tags == (title,)
