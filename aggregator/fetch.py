@@ -133,7 +133,7 @@ class Fetcher:
             await self._guard.check(url)  # refuses every scheme but an allowed file://
         if scheme == "file":
             async with self._overall:
-                return await _fetch_file(source_id, url, last_modified, self.limits.max_bytes)
+                return await _fetch_file(source_id, url, etag, self.limits.max_bytes)
         _check_http_url(source_id, url)
         fetched = await self._fetch_http(source_id, url, etag, last_modified, now)
         if fetched.status == 304:  # a 304 that repeats no validators leaves the sent ones valid
@@ -426,8 +426,10 @@ def _http_date(value: str) -> datetime | None:
         return None
 
 
-async def _fetch_file(source: str, url: str, last_modified: str | None, max_bytes: int) -> Fetched:
-    """Read an admin-configured local file, answering 304 when its mtime is unchanged."""
+async def _fetch_file(source: str, url: str, etag: str | None, max_bytes: int) -> Fetched:
+    """Read an admin-configured local file, answering 304 when it is unchanged: the same
+    mtime to the nanosecond and the same size (``_file_tag``). Last-Modified has whole
+    seconds, so a file rewritten within the second it was read looked unchanged."""
     path = _file_path(source, url)
     try:
         info = await asyncio.to_thread(path.stat)
@@ -437,12 +439,13 @@ async def _fetch_file(source: str, url: str, last_modified: str | None, max_byte
         raise FetchError(source, f"cannot read {path}: {exc.strerror}") from exc
     if not stat.S_ISREG(info.st_mode):
         raise FetchError(source, f"not a regular file: {path}")
-    mtime = datetime.fromtimestamp(int(info.st_mtime), UTC)
-    stamp = format_datetime(mtime, usegmt=True)
+    stamp = format_datetime(datetime.fromtimestamp(int(info.st_mtime), UTC), usegmt=True)
+    tag = _file_tag(info)
     content_type = mimetypes.guess_type(path.name)[0]
     headers = {"last-modified": stamp, **({"content-type": content_type} if content_type else {})}
-    if last_modified and _http_date(last_modified) == mtime:
-        return Fetched(url=url, status=304, body=None, last_modified=stamp, headers=headers)
+    if etag == tag:
+        return Fetched(url=url, status=304, body=None, etag=tag, last_modified=stamp,
+                       headers=headers)  # fmt: skip
     if info.st_size > max_bytes:
         raise ResponseTooLarge(source, f"file larger than {_size(max_bytes)} cap")
     body = await asyncio.to_thread(_read_capped, path, max_bytes)
@@ -453,9 +456,15 @@ async def _fetch_file(source: str, url: str, last_modified: str | None, max_byte
         status=200,
         body=body,
         content_type=content_type,
+        etag=tag,
         last_modified=stamp,
         headers=headers,
     )
+
+
+def _file_tag(info: os.stat_result) -> str:
+    """A file's validator, as an ETag: its mtime in nanoseconds and its size."""
+    return f'"file-{info.st_mtime_ns:x}-{info.st_size:x}"'
 
 
 def _file_path(source: str, url: str) -> Path:

@@ -422,8 +422,9 @@ def test_unchanged_file_is_not_modified_on_second_fetch(tmp_path: Path) -> None:
     path = tmp_path / "demo.xml"
     path.write_bytes(FEED)
     first = run(fetch_one(path.as_uri()))
-    second = run(fetch_one(path.as_uri(), last_modified=first.last_modified))
+    second = run(fetch_one(path.as_uri(), etag=first.etag, last_modified=first.last_modified))
     assert second.not_modified and second.body is None
+    assert second.etag == first.etag
 
 
 def test_touched_file_is_read_again(tmp_path: Path) -> None:
@@ -431,7 +432,21 @@ def test_touched_file_is_read_again(tmp_path: Path) -> None:
     path.write_bytes(FEED)
     first = run(fetch_one(path.as_uri()))
     os.utime(path, (0, time.time() + 60))
-    assert run(fetch_one(path.as_uri(), last_modified=first.last_modified)).status == 200
+    assert run(fetch_one(path.as_uri(), etag=first.etag)).status == 200
+
+
+def test_a_file_rewritten_within_the_same_second_is_read_again(tmp_path: Path) -> None:
+    # Last-Modified has whole seconds: an edit in the second the file was read looked
+    # unchanged until the file changed again.
+    path = tmp_path / "demo.xml"
+    second = 1_790_000_000
+    path.write_bytes(FEED)
+    os.utime(path, ns=(0, second * 10**9 + 200_000_000))
+    first = run(fetch_one(path.as_uri()))
+    path.write_bytes(FEED.replace(b"</channel>", b"<item><title>New</title></item></channel>"))
+    os.utime(path, ns=(0, second * 10**9 + 700_000_000))
+    again = run(fetch_one(path.as_uri(), etag=first.etag, last_modified=first.last_modified))
+    assert again.status == 200 and b"New" in (again.body or b"")
 
 
 def test_missing_file_raises_fetch_error(tmp_path: Path) -> None:
