@@ -12,7 +12,7 @@ from aggregator.records import EventInfo, FeaturedPolicy, Kind
 from aggregator.store import Store
 from aggregator.store import reads as reads_module
 from aggregator.store.models import Item
-from aggregator.store.reads import InvalidCursor
+from aggregator.store.reads import InvalidCursor, ItemFilter
 
 
 @pytest.fixture
@@ -144,6 +144,30 @@ def test_stories_show_once_unless_every_item_is_asked_for(reads: Store) -> None:
     make_story(reads, first, [second])
     assert [item.id for item in reads.list_items().items] == [first]
     assert len(reads.list_items(stories=False).items) == 2
+
+
+def test_a_filter_lists_a_story_by_its_first_item_the_filter_passes(reads: Store) -> None:
+    # The regulator's release is carried under the wire's story ("also from"); the
+    # regulator's own list, its tag and a search for a word only it has must still find it.
+    save(reads, [entry(Kind.NEWS, title="Hospital alert on infusion pumps",
+                       published=NOW - timedelta(hours=5))])  # fmt: skip
+    save(reads, [entry(Kind.NEWS, title="Recall of Zyloxa infusion pumps", tags=("regulatory",),
+                       published=NOW - timedelta(hours=4))], source="fda-press")  # fmt: skip
+    wire, release = sorted(item.id for item in reads.list_items(stories=False).items)
+    make_story(reads, wire, [release])
+    assert [item.id for item in reads.list_items().items] == [wire]
+    for narrowed in (
+        {"source": "fda-press"},
+        {"tag": "regulatory"},
+        {"q": "zyloxa"},
+        {"q": "zyloxa", "sort": "date"},
+        {"kind": Kind.NEWS, "source": "fda-press"},
+    ):
+        assert [item.id for item in reads.list_items(**narrowed).items] == [release], narrowed
+        assert reads.count_items(ItemFilter(**narrowed)) == 1, narrowed  # type: ignore[arg-type]
+    both = reads.list_items(q="infusion pumps")  # the story once, by its representative
+    assert [item.id for item in both.items] == [wire]
+    assert [item.id for item in reads.list_items(source="health-news").items] == [wire]
 
 
 def _conference(start_in_days: float, *, days: float = 3, **extra: object) -> tuple:  # type: ignore[type-arg]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, true
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..records import (
     ArticleInfo,
@@ -182,11 +182,11 @@ class Reads:
         "more than 1,000" rather than scanning the whole table for an exact figure.
         """
         with session_scope(self._sessions) as session:
-            query = _filtered(select(Item.id), wanted).where(
+            found = _found(session, wanted)
+            query = _filtered(select(Item.id), wanted, found).where(
                 _listed(wanted, now or datetime.now(UTC))
             )
-            if wanted.q:
-                found = search.match(session.get_bind().dialect.name, parse_search(wanted.q))
+            if found is not None:
                 query = found.apply(query, Item.id)
             matches = query.limit(at_most + 1).subquery()
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
@@ -312,9 +312,9 @@ def _stream_rows(
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if wanted.when is not None:
         return _calendar_rows(session, wanted, before, limit, now or datetime.now(UTC))
-    query = _filtered(select(Item), wanted).where(_listed(wanted, now))
-    if wanted.q:
-        found = search.match(session.get_bind().dialect.name, parse_search(wanted.q))
+    found = _found(session, wanted)
+    query = _filtered(select(Item), wanted, found).where(_listed(wanted, now))
+    if found is not None:
         if wanted.sort != "date":
             return _ranked_rows(session, found.apply(query, Item.id), found, before, limit)
         if found.dense(session.connection()) and session.get_bind().dialect.name == "sqlite":
@@ -393,36 +393,63 @@ def _after_rank(
     )
 
 
-def _filtered(query: Select[Any], wanted: ItemFilter) -> Select[Any]:
-    """The rows a filter lets through; one per story, when ``stories``, is the story's
-    representative, or in a list of one kind its first item of that kind (``leads_kind``)."""
+def _filtered(
+    query: Select[Any], wanted: ItemFilter, found: search.Match | None = None
+) -> Select[Any]:
+    """The rows a filter (and a search's ``found``) lets through; one per story, when
+    ``stories``: the story's representative, or in a list of one kind its first item of
+    that kind (``leads_kind``).
+
+    A filter on source, tag, specialty or words may pass a story's other items and not
+    that one (the FDA's release carried as "also from" under a wire story): the story
+    is then listed by its first item the filter passes, so that a source's own list
+    shows its items and a search finds a word a story's other item holds.
+    """
+    preferred = Item.leads_kind if wanted.kind is not None else Item.is_representative
+    query = query.where(*_passes(Item, wanted, found))
+    if not wanted.stories:
+        return query
+    if not (wanted.source or wanted.tag or wanted.specialty or found is not None):
+        return query.where(preferred.is_(True))  # the index drives: ix_items_stream
+    other = aliased(Item)
+    other_preferred = other.leads_kind if wanted.kind is not None else other.is_representative
+    listed_first = (
+        select(other.id)
+        .where(
+            other.story_id == Item.story_id,
+            other.id != Item.id,
+            or_(
+                other_preferred.is_(True),
+                other.published < Item.published,
+                and_(other.published == Item.published, other.id < Item.id),
+            ),
+            *_passes(other, wanted, found),
+        )
+        .exists()
+    )
+    return query.where(or_(preferred.is_(True), Item.story_id.is_(None), ~listed_first))
+
+
+def _passes(item: Any, wanted: ItemFilter, found: search.Match | None) -> list[ColumnElement[bool]]:
+    """What an item (``Item`` or an alias of it) must be to pass the filter. Correlated
+    EXISTS, not IN: the stream index drives and each row costs one probe of
+    (source_id, item_id) / (tag, item_id), instead of materialising every match."""
+    conditions: list[ColumnElement[bool]] = []
     if wanted.kind is not None:
-        query = query.where(Item.kind == wanted.kind.value)
-        if wanted.stories:
-            query = query.where(Item.leads_kind.is_(True))
-    elif wanted.stories:
-        query = query.where(Item.is_representative.is_(True))
-    # Correlated EXISTS, not IN: the stream index drives and each row costs one probe
-    # of (source_id, item_id) / (tag, item_id), instead of materialising every match.
+        conditions.append(item.kind == wanted.kind.value)
     if wanted.source:
-        query = query.where(
+        conditions.append(
             select(ItemSource.id)
-            .where(ItemSource.source_id == wanted.source, ItemSource.item_id == Item.id)
+            .where(ItemSource.source_id == wanted.source, ItemSource.item_id == item.id)
             .exists()
         )
-    if wanted.tag:
-        query = query.where(
-            select(ItemTag.item_id)
-            .where(ItemTag.tag == wanted.tag, ItemTag.item_id == Item.id)
-            .exists()
+    for tag in filter(None, (wanted.tag, wanted.specialty)):
+        conditions.append(
+            select(ItemTag.item_id).where(ItemTag.tag == tag, ItemTag.item_id == item.id).exists()
         )
-    if wanted.specialty:
-        query = query.where(
-            select(ItemTag.item_id)
-            .where(ItemTag.tag == wanted.specialty, ItemTag.item_id == Item.id)
-            .exists()
-        )
-    return query
+    if found is not None and item is not Item:  # the outer query joins or probes its own
+        conditions.append(found.probe(item.id))
+    return conditions
 
 
 def _newest(kind: Kind) -> Select[Item]:
@@ -477,6 +504,13 @@ def _calendar_rows(
     rest = _filtered(select(Item), wanted).where(window, _after_key(after, past))
     rest = rest.order_by(*_calendar_order(past)).limit(limit + 1 - len(rows))
     return _calendar_cut(rows + list(session.scalars(rest).all()), limit)
+
+
+def _found(session: Session, wanted: ItemFilter) -> search.Match | None:
+    """The items a search's words match (None: no search)."""
+    if not wanted.q:
+        return None
+    return search.match(session.get_bind().dialect.name, parse_search(wanted.q))
 
 
 def _listed(wanted: ItemFilter, now: datetime | None) -> ColumnElement[bool]:
