@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import recurring_ical_events  # the library medfeed reads calendars with, as a client would
 from flask.testing import FlaskClient
 from icalendar import Calendar, Component
 from webfactory import app, client, entry, save, settings
 
-from aggregator.records import EventInfo, Kind
+from aggregator.records import EventInfo, Kind, Occurrence
 from aggregator.store import Store
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -156,3 +157,32 @@ def test_a_conference_stored_with_control_characters_gives_a_calendar_without_th
     (vevent,) = calendar(client).walk("VEVENT")
     assert str(vevent["SUMMARY"]) == "Sepsis Summit"
     assert str(vevent["LOCATION"]) == "Hall B"
+
+
+def _series_dates(client: FlaskClient, title: str) -> list[object]:
+    found = recurring_ical_events.of(calendar(client)).between(NOW, NOW + timedelta(days=60))
+    return sorted(event["DTSTART"].dt for event in found if str(event["SUMMARY"]) == title)
+
+
+def test_a_cancelled_date_of_a_series_stays_cancelled_for_subscribers(
+    client: FlaskClient, store: Store
+) -> None:
+    first = (NOW + timedelta(days=1)).replace(hour=12, minute=0, second=0)
+    weeks = [first + timedelta(weeks=n) for n in (0, 2, 3)]  # the second week cancelled
+    occurrences = tuple(Occurrence(start, start + timedelta(hours=1)) for start in weeks)
+    add(store, "Grand rounds", first, first + timedelta(hours=1), rule="FREQ=WEEKLY;COUNT=4",
+        occurrences=occurrences)  # fmt: skip
+    assert _series_dates(client, "Grand rounds") == weeks
+
+
+def test_an_all_day_series_ends_on_a_date_as_its_start_is_one(
+    client: FlaskClient, store: Store
+) -> None:
+    first = (NOW + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    days = [first + timedelta(weeks=n) for n in range(3)]
+    occurrences = tuple(Occurrence(day, day + timedelta(days=1)) for day in days)
+    add(store, "Workshop", first, first + timedelta(days=1), all_day=True,
+        rule="FREQ=WEEKLY;COUNT=3", occurrences=occurrences)  # fmt: skip
+    (vevent,) = calendar(client).walk("VEVENT")
+    assert [type(u) for u in vevent["RRULE"]["UNTIL"]] == [date]  # RFC 5545: DATE like DTSTART
+    assert _series_dates(client, "Workshop") == [day.date() for day in days]

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from dateutil.rrule import rrulestr
 from flask import Blueprint, Response, request, url_for
 from icalendar import Calendar, Event, vDuration, vRecur
 from markupsafe import escape
@@ -44,6 +46,7 @@ FEED_LIMIT = 50
 TITLE = "medfeed — medical news, articles, conferences and videos"
 CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
+MAX_SERIES_DATES = 1000  # rule dates weighed against a series' known occurrences (EXDATE)
 
 
 def _page(specialty: str | None = None) -> Page:
@@ -261,7 +264,11 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
     if end is not None:
         vevent.add("dtend", end)
     if event.rule:
-        vevent.add("rrule", _rule(event))
+        rule = _rule(event)
+        vevent.add("rrule", rule)
+        cancelled = _cancelled(event, rule, start)
+        if cancelled:
+            vevent.add("exdate", cancelled)
     vevent.add("summary", xml_safe(item.title))
     if event.location:
         vevent.add("location", xml_safe(event.location))
@@ -291,12 +298,41 @@ def _span(event: EventInfo) -> tuple[date | datetime, date | datetime | None]:
 
 def _rule(event: EventInfo) -> vRecur:
     """The series' RRULE from its next occurrence on: a COUNT would count from there, so
-    it becomes an UNTIL at the last occurrence medfeed knows."""
+    it becomes an UNTIL at the last occurrence medfeed knows. An all-day series' UNTIL
+    is a date, as its DTSTART is (RFC 5545 asks for the same type)."""
     rule = vRecur.from_ical(event.rule or "")
     if "COUNT" in rule and event.occurrences:
         del rule["COUNT"]
         rule["UNTIL"] = [event.occurrences[-1].start.astimezone(UTC)]
+    if event.all_day and "UNTIL" in rule:
+        rule["UNTIL"] = [u.date() if isinstance(u, datetime) else u for u in rule["UNTIL"]]
     return rule
+
+
+def _cancelled(event: EventInfo, rule: vRecur, start: date | datetime) -> list[date | datetime]:
+    """The dates ``rule`` gives from ``start`` to the series' last known occurrence that
+    are not among its occurrences: the ones its calendar cancelled (EXDATE, or an
+    occurrence moved elsewhere), which a subscriber's client would otherwise bring back."""
+    if not event.occurrences:
+        return []
+    known = {o.start for o in event.occurrences}
+    last = event.occurrences[-1].start
+    if isinstance(start, datetime):
+        first: datetime = start
+    else:  # all day: walk the dates as naive midnights, as the rule is read for DATE values
+        first = datetime(start.year, start.month, start.day)
+        rule = vRecur(rule)
+        if "UNTIL" in rule:
+            rule["UNTIL"] = [datetime(u.year, u.month, u.day) for u in rule["UNTIL"]]
+    cancelled: list[date | datetime] = []
+    dates = rrulestr(rule.to_ical().decode(), dtstart=first)
+    for moment in islice(dates, MAX_SERIES_DATES):
+        at_utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if at_utc > last:
+            break
+        if at_utc not in known:
+            cancelled.append(moment.date() if event.all_day else moment)
+    return cancelled
 
 
 def _description(item: StoredItem, permalink: str) -> str:
