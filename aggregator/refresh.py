@@ -351,6 +351,7 @@ class Refresher:
         metrics.record_pass(seconds)
         try:
             self.store.mark_pass(_now())
+            self.store.advance_series(_now())
         except MedfeedError as exc:
             log.error("could not record the end of the refresh pass: %s", exc)
         if not self._stopped.is_set():  # a stopping service does not start a purge

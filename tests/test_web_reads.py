@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
-from aggregator.records import EventInfo, FeaturedPolicy, Kind
+from aggregator.records import EventInfo, FeaturedPolicy, Kind, Occurrence
 from aggregator.store import Store
 from aggregator.store import reads as reads_module
 from aggregator.store.models import Item
@@ -178,6 +178,24 @@ def _conference(start_in_days: float, *, days: float = 3, **extra: object) -> tu
 
 def _calendar(store: Store, when: str, **filters: object) -> list[int]:
     return _walk(store, kind=Kind.CONFERENCE, when=when, now=NOW, **filters)
+
+
+def test_a_series_moves_on_to_its_next_date_when_one_ends_unread(reads: Store) -> None:
+    # Stored when its first date was ahead; the calendar has answered 304 since, so the
+    # stored start stayed on a date long over and sorted the series first.
+    hour = timedelta(hours=1)
+    dates = [NOW - 3 * hour + timedelta(weeks=n) for n in range(4)]
+    occurrences = tuple(Occurrence(start, start + hour) for start in dates)
+    series = EventInfo(start=dates[0], end=dates[0] + hour, rule="FREQ=WEEKLY;COUNT=4",
+                       occurrences=occurrences)  # fmt: skip
+    congress = EventInfo(start=NOW + timedelta(days=2), end=NOW + timedelta(days=3))
+    save(reads, [entry(Kind.CONFERENCE, title="Grand rounds", event=series),
+                 entry(Kind.CONFERENCE, title="Congress", event=congress)])  # fmt: skip
+    assert reads.advance_series(NOW) == 1
+    assert reads.advance_series(NOW) == 0  # nothing more to move until the next date begins
+    calendar = reads.list_items(kind=Kind.CONFERENCE, when="upcoming", now=NOW).items
+    assert [item.title for item in calendar] == ["Congress", "Grand rounds"]
+    assert calendar[1].event is not None and calendar[1].event.start == dates[1]
 
 
 def test_calendar_walks_every_event_once_in_start_order(reads: Store) -> None:

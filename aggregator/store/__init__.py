@@ -30,7 +30,7 @@ from ..records import (
     StoredSource,
     StoryCorrection,
 )
-from . import meta, search
+from . import meta, search, series
 from . import sources as source_rows
 from .database import make_engine, make_sessionmaker, session_scope, upgrade
 from .health import Vitals, mark_pass, vitals
@@ -392,6 +392,11 @@ class Store(Reads):
         """Record the end of a refresh pass, for /readyz and /metrics."""
         with self.session() as session:
             mark_pass(session, now or _now())
+
+    def advance_series(self, now: datetime | None = None) -> int:
+        """Move recurring series on to their occurrence not yet over (``store.series``)."""
+        with self.session() as session:
+            return series.advance(session, now or _now())
 
     def generation(self) -> str:
         """Changes whenever stored items or source names change: the basis of ETags.

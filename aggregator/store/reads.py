@@ -719,7 +719,7 @@ def _record(
 def _event(row: Item) -> EventInfo | None:
     if row.event_start is None:
         return None
-    occurrences = tuple(_occurrence(pair) for pair in row.event_occurrences or ())
+    occurrences = tuple(stored_occurrence(pair) for pair in row.event_occurrences or ())
     end = row.event_end
     if occurrences:  # the stored end is the series' last; the shown one is its occurrence's
         end = next((o.end for o in occurrences if o.start == row.event_start), None)
@@ -736,7 +736,7 @@ def _event(row: Item) -> EventInfo | None:
     )
 
 
-def _occurrence(pair: Sequence[str | None]) -> Occurrence:
+def stored_occurrence(pair: Sequence[str | None]) -> Occurrence:
     start, end = pair
     return Occurrence(
         start=datetime.fromisoformat(str(start)),
