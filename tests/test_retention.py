@@ -128,7 +128,7 @@ def test_purging_part_of_a_story_leaves_the_rest_with_a_representative(store: St
 
 def test_a_large_purge_runs_in_batches(store: Store) -> None:
     save(store, [entry(Kind.NEWS, published=NOW - (40 + n) * DAY) for n in range(7)])
-    featured = web_settings("").featured.as_policy()
+    featured = web_settings(store.url).featured.as_policy()
     result = store.purge(PurgePlan(now=NOW, older_than=NOW - 30 * DAY), featured, batch=3)
     assert (result.items, result.batches) == (7, 3)
     assert count(store, Item) == 0
@@ -137,7 +137,7 @@ def test_a_large_purge_runs_in_batches(store: Store) -> None:
 def test_a_purge_stops_at_its_batch_budget_and_the_next_one_goes_on(store: Store) -> None:
     save(store, [entry(Kind.NEWS, published=NOW - (40 + n) * DAY) for n in range(5)])
     plan_ = PurgePlan(now=NOW, older_than=NOW - 30 * DAY)
-    featured = web_settings("").featured.as_policy()
+    featured = web_settings(store.url).featured.as_policy()
     first = store.purge(plan_, featured, batch=2, max_batches=1)
     assert (first.items, first.complete) == (2, False)
     rest = store.purge(plan_, featured, batch=2)
@@ -175,7 +175,7 @@ def test_a_remembered_guid_no_feed_carries_any_more_is_eventually_forgotten(stor
     save(store, [entry(Kind.NEWS, published=NOW - 40 * DAY)])
     purge_after_pass(retained(store, days=30), store, [], NOW)
     assert count(store, PurgedItem) == 1
-    store.purge(PurgePlan(now=NOW + FORGET_AFTER + DAY), web_settings("").featured.as_policy())
+    store.purge(PurgePlan(now=NOW + FORGET_AFTER + DAY), web_settings(store.url).featured.as_policy())
     assert count(store, PurgedItem) == 0
 
 
