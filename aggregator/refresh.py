@@ -459,7 +459,11 @@ class Refresher:
             return
         try:
             await websub.subscribe_due(
-                self.settings.public_url, self.store, fetch_limits(self.settings), _now()
+                self.settings.public_url,
+                self.store,
+                fetch_limits(self.settings),
+                _now(),
+                allow_hosts=self.settings.fulltext.allow_hosts,
             )
         except MedfeedError as exc:
             log.error("websub: %s", exc)

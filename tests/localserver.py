@@ -73,8 +73,14 @@ def _handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # routes read the body, if they want it
+            self._serve("POST")
+
+        def _serve(self, method: str) -> None:
             headers = {name.lower(): value for name, value in self.headers.items()}
-            server.record(Request("GET", self.path, headers))
+            server.record(Request(method, self.path, headers))
             route = server.routes.get(urlsplit(self.path).path)
             if route is None:
                 send(self, 404, b"not found")

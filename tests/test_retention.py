@@ -175,7 +175,8 @@ def test_a_remembered_guid_no_feed_carries_any_more_is_eventually_forgotten(stor
     save(store, [entry(Kind.NEWS, published=NOW - 40 * DAY)])
     purge_after_pass(retained(store, days=30), store, [], NOW)
     assert count(store, PurgedItem) == 1
-    store.purge(PurgePlan(now=NOW + FORGET_AFTER + DAY), web_settings(store.url).featured.as_policy())
+    featured = web_settings(store.url).featured.as_policy()
+    store.purge(PurgePlan(now=NOW + FORGET_AFTER + DAY), featured)
     assert count(store, PurgedItem) == 0
 
 

@@ -3,6 +3,7 @@ deliveries ingested through the normal pipeline, bad signatures dropped, leases 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import threading
@@ -19,12 +20,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from aggregator.config import Settings, load_settings
+from aggregator.fetch import FetchLimits
 from aggregator.records import Fetched
 from aggregator.refresh import Refresher
 from aggregator.schedule import RefreshService
 from aggregator.store import Store
 from aggregator.store.models import WebSubSubscription
-from aggregator.websub import hub_links, valid_signature
+from aggregator.websub import MAX_LEASE, hub_links, subscribe_due, valid_signature
 from tests.feeds import Entry, config_text, served
 from tests.localserver import LocalServer
 from web import create_app
@@ -132,16 +134,22 @@ def world(tmp_path: Path, database_url: str, store: Store, hub: Hub) -> Iterator
         topic = feeds.url("/wire.xml")
         feeds.route("/wire.xml", served(feed(hub.url, topic, FIRST)))
         config = tmp_path / "config.yaml"
-        config.write_text(config_text(database_url, [("wire", topic, "news")]))
+        # The hub is on this machine: the admin allows it, as any intranet hub would be.
+        allowed = "{allow_hosts: ['127.0.0.1']}"
+        config.write_text(config_text(database_url, [("wire", topic, "news")], fulltext=allowed))
         settings = load_settings(config)
         site = Site(settings, store)
         settings = settings.model_copy(update={"public_url": site.url})
         store.sync_sources(settings.configured_sources())
         try:
-            yield {"settings": settings, "site": site, "topic": topic,
-                   "callback": f"{site.url}/websub/wire"}  # fmt: skip
+            yield {"settings": settings, "site": site, "topic": topic, "feeds": feeds}
         finally:
             site.close()
+
+
+def callback(hub: Hub) -> str:
+    """The callback medfeed gave the hub in its latest request."""
+    return hub.requests[-1]["hub.callback"]
 
 
 def subscription(store: Store) -> WebSubSubscription | None:
@@ -160,7 +168,9 @@ def test_a_refresh_subscribes_to_the_hub_and_the_site_answers_its_verification(
     world: dict[str, Any], store: Store, hub: Hub
 ) -> None:
     Refresher(world["settings"], store).refresh(due_only=False)
-    assert wait_until(lambda: hub.verified == [world["callback"]])
+    assert wait_until(lambda: len(hub.verified) == 1)
+    assert hub.verified == [callback(hub)]
+    assert callback(hub).startswith(f"{world['site'].url}/websub/wire/")
     (request,) = hub.requests
     assert (request["hub.mode"], request["hub.topic"]) == ("subscribe", world["topic"])
     row = subscription(store)
@@ -175,7 +185,7 @@ def test_a_signed_delivery_is_ingested_through_the_pipeline(
     Refresher(world["settings"], store).refresh(due_only=False)
     assert wait_until(lambda: bool(hub.verified))
     body = feed(hub.url, world["topic"], PUSHED, FIRST)
-    assert hub.publish(world["callback"], body) == 202
+    assert hub.publish(callback(hub), body) == 202
     outcomes = Refresher(world["settings"], store).ingest_pushed()
     assert [(o.status, o.new, o.unchanged) for o in outcomes] == [("pushed", 1, 1)]
     assert titles(store) == {FIRST.title, PUSHED.title}
@@ -187,7 +197,7 @@ def test_a_delivery_with_a_wrong_signature_is_acknowledged_and_dropped(
     Refresher(world["settings"], store).refresh(due_only=False)
     assert wait_until(lambda: bool(hub.verified))
     body = feed(hub.url, world["topic"], PUSHED)
-    assert hub.publish(world["callback"], body, secret="not-the-secret") == 202
+    assert hub.publish(callback(hub), body, secret="not-the-secret") == 202
     assert Refresher(world["settings"], store).ingest_pushed() == []
     assert PUSHED.title not in titles(store)
 
@@ -197,10 +207,34 @@ def test_a_verification_for_another_topic_or_unasked_is_refused(
 ) -> None:
     params = {"hub.mode": "subscribe", "hub.topic": "https://evil.example/feed",
               "hub.challenge": "x", "hub.lease_seconds": "60"}  # fmt: skip
-    assert httpx.get(world["callback"], params=params, timeout=5).status_code == 404
+    guessed = f"{world['site'].url}/websub/wire/{'0' * 32}"
+    assert httpx.get(guessed, params=params, timeout=5).status_code == 404
     params["hub.topic"] = world["topic"]
-    assert httpx.get(world["callback"], params=params, timeout=5).status_code == 404
+    assert httpx.get(guessed, params=params, timeout=5).status_code == 404
     assert subscription(store) is None
+
+
+def test_a_stranger_knowing_source_and_topic_cannot_confirm_stretch_or_deny(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: len(hub.verified) == 1)
+    before = subscription(store)
+    assert before is not None and before.state == "active"
+    stretch = {"hub.mode": "subscribe", "hub.topic": world["topic"], "hub.challenge": "x",
+               "hub.lease_seconds": "2000000000"}  # fmt: skip
+    deny = {"hub.mode": "denied", "hub.topic": world["topic"], "hub.reason": "spoofed"}
+    for url in (f"{world['site'].url}/websub/wire", f"{world['site'].url}/websub/wire/{'f' * 32}"):
+        for params in (stretch, deny):
+            assert httpx.get(url, params=params, timeout=5).status_code in (404, 405)
+    after = subscription(store)
+    assert after is not None
+    assert (after.state, after.lease_until) == (before.state, before.lease_until)
+    # The hub itself, at the callback it was given, may not grant more than MAX_LEASE.
+    assert httpx.get(callback(hub), params=stretch, timeout=5).status_code == 200
+    granted = subscription(store)
+    assert granted is not None and granted.lease_until is not None
+    assert granted.lease_until - datetime.now(UTC) <= MAX_LEASE
 
 
 def test_a_lease_near_its_end_is_renewed_on_the_next_pass(
@@ -240,7 +274,7 @@ def test_pushed_content_reaches_the_page_within_a_tick_of_the_service(
         service.start()
         assert wait_until(lambda: bool(hub.verified), 20.0)
         published = time.monotonic()
-        hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
+        hub.publish(callback(hub), feed(hub.url, world["topic"], PUSHED, FIRST))
         page = world["site"].url + "/api/items"
         assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text, 10.0)
         print(f"publish to page: {time.monotonic() - published:.2f} s")
@@ -272,7 +306,7 @@ def test_a_refresh_pass_stores_queued_pushes_even_when_no_source_is_due(
 ) -> None:
     Refresher(world["settings"], store).refresh(due_only=False)
     assert wait_until(lambda: bool(hub.verified))
-    hub.publish(world["callback"], feed(hub.url, world["topic"], PUSHED, FIRST))
+    hub.publish(callback(hub), feed(hub.url, world["topic"], PUSHED, FIRST))
     outcomes = Refresher(world["settings"], store).refresh(due_only=True)
     assert [(o.source_id, o.status, o.new) for o in outcomes] == [("wire", "pushed", 1)]
 
@@ -285,5 +319,81 @@ def test_deliveries_for_unknown_sources_or_too_large_are_refused(
     unknown = world["site"].url + "/websub/nobody"
     assert httpx.post(unknown, content=b"<rss/>", timeout=5).status_code == 404
     too_large = b"x" * (world["settings"].http.max_bytes + 1)
-    assert hub.publish(world["callback"], too_large) == 413
+    assert hub.publish(callback(hub), too_large) == 413
+    assert not store.websub.pending()
+
+
+def test_a_hub_on_a_private_address_is_not_asked_unless_the_admin_allows_it(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    # The hub's address comes from the feed: anyone who controls a feed could otherwise
+    # make medfeed POST to the loopback, the intranet or a cloud metadata service.
+    fulltext = world["settings"].fulltext.model_copy(update={"allow_hosts": ()})
+    settings = world["settings"].model_copy(update={"fulltext": fulltext})
+    Refresher(settings, store).refresh(due_only=False)
+    assert hub.requests == []
+    row = subscription(store)
+    assert row is not None and row.error is not None and "refusing" in row.error
+
+
+def test_a_hub_that_drips_its_answer_fails_its_subscription_within_the_timeout(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 202 Accepted\r\n")
+        for _ in range(40):  # a header byte every 0.5 s: each read is quick, the whole is not
+            handler.wfile.write(b"X")
+            handler.wfile.flush()
+            time.sleep(0.5)
+
+    with LocalServer() as slow:
+        slow.route("/hub", drip)
+        store.websub.note_hub("wire", slow.url("/hub"), world["topic"], datetime.now(UTC))
+        limits = FetchLimits(timeout=2.0)
+        now = datetime.now(UTC)
+        asked = asyncio.run(
+            subscribe_due(world["site"].url, store, limits, now, allow_hosts=["127.0.0.1"])
+        )
+    assert asked == []
+    row = subscription(store)
+    assert row is not None and row.error is not None and "TimeoutError" in row.error
+
+
+def test_a_hub_address_that_does_not_parse_fails_only_its_subscription(
+    world: dict[str, Any], store: Store
+) -> None:
+    store.websub.note_hub("wire", "http://xn--a/hub", world["topic"], datetime.now(UTC))
+    asked = asyncio.run(subscribe_due(world["site"].url, store, FetchLimits(timeout=2.0),
+                                      datetime.now(UTC)))  # fmt: skip
+    assert asked == []
+    row = subscription(store)
+    assert row is not None and row.error is not None and row.error.startswith("hub http://xn--a/")
+
+
+def test_hub_links_that_do_not_parse_or_are_not_web_addresses_are_passed_over() -> None:
+    body = (
+        b'<feed><link rel="hub" href="http://[bad"/><link rel="hub" href="file:///etc/x"/>'
+        b'<link rel="hub" href="https://hub.example/"/><link rel="self" href="http://h:99999/"/>'
+    )
+    fetched = Fetched(url="https://ex.org/feed", status=200, body=body)
+    assert hub_links(fetched) == ("https://hub.example/", None)
+
+
+def test_a_signature_header_beyond_ascii_is_invalid_not_an_error() -> None:
+    assert not valid_signature("s3cret", b"payload", "sha256=é")
+
+
+def test_a_chunked_delivery_over_the_size_cap_is_refused_unread(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    limit = world["settings"].http.max_bytes
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the site must stop reading itself
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    answer = httpx.post(callback(hub), content=chunks(), timeout=10)
+    assert answer.status_code == 413
     assert not store.websub.pending()

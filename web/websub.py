@@ -1,22 +1,28 @@
-"""The WebSub callback, ``/websub/<source>``: answer hubs, check and queue what they push.
+"""The WebSub callback, ``/websub/<source>/<token>``: answer hubs, check and queue pushes.
 
 GET is the hub verifying a subscription (or reporting a denial): we echo the
-challenge only for a request we made, for that source and topic. POST is a
-delivery: the body must carry ``X-Hub-Signature``, the HMAC of the body with the
-secret we gave the hub; a valid one is queued for the refresh to ingest
-(``Refresher.ingest_pushed``), an invalid one is acknowledged and dropped, as
-the W3C recommendation says (so a forger learns nothing). The site still never
-writes an item: it only queues bytes.
+challenge only for a request we made, for that source and topic, at the
+callback we gave that request (its token derives from the request's secret, so
+a stranger who knows the public source id and topic cannot confirm, stretch or
+deny a subscription). POST is a delivery: the body must carry
+``X-Hub-Signature``, the HMAC of the body with the secret we gave the hub; a
+valid one is queued for the refresh to ingest (``Refresher.ingest_pushed``), an
+invalid one is acknowledged and dropped, as the W3C recommendation says (so a
+forger learns nothing). ``/websub/<source>`` still takes deliveries of
+subscriptions made before callbacks had a token. The body is read no further
+than ``http.max_bytes``, chunked or not. The site never writes an item: it only
+queues bytes.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, request
 
-from aggregator.websub import LEASE, valid_signature
+from aggregator.websub import LEASE, MAX_LEASE, callback_token, valid_signature
 
 from .context import state
 
@@ -24,9 +30,13 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("websub", __name__)
 
 
-@blueprint.get("/websub/<source_id>")
-def verify(source_id: str) -> Response:
+@blueprint.get("/websub/<source_id>/<token>")
+def verify(source_id: str, token: str) -> Response:
     medfeed = state()
+    subscription = medfeed.store.websub.subscription(source_id)
+    secret = subscription.secret if subscription is not None else None
+    if not secret or not hmac.compare_digest(callback_token(secret).encode(), token.encode()):
+        abort(404)
     mode = request.args.get("hub.mode", "")
     topic = request.args.get("hub.topic", "")
     now = datetime.now(UTC)
@@ -47,7 +57,8 @@ def verify(source_id: str) -> Response:
 
 
 @blueprint.post("/websub/<source_id>")
-def deliver(source_id: str) -> Response:
+@blueprint.post("/websub/<source_id>/<token>")
+def deliver(source_id: str, token: str | None = None) -> Response:
     medfeed = state()
     source = medfeed.settings.source(source_id)
     subscription = medfeed.store.websub.subscription(source_id)
@@ -56,7 +67,7 @@ def deliver(source_id: str) -> Response:
     limit = medfeed.settings.http.max_bytes
     if (request.content_length or 0) > limit:
         abort(413)
-    body = request.get_data(cache=False)
+    body = request.stream.read(limit + 1)  # a chunked body says no length: read no further
     if len(body) > limit:
         abort(413)
     if not valid_signature(subscription.secret, body, request.headers.get("X-Hub-Signature")):
@@ -67,8 +78,10 @@ def deliver(source_id: str) -> Response:
 
 
 def _lease(value: str | None) -> timedelta:
+    """The lease the hub grants, within a minute and MAX_LEASE (a hub's word is not
+    worth a lease that outlives the next renewal check, nor an overflow)."""
     try:
         seconds = int(value) if value else int(LEASE.total_seconds())
     except ValueError:
         seconds = int(LEASE.total_seconds())
-    return timedelta(seconds=max(seconds, 60))
+    return timedelta(seconds=min(max(seconds, 60), int(MAX_LEASE.total_seconds())))
