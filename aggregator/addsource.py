@@ -44,7 +44,8 @@ def sources_add(
     err: Console,
 ) -> int:
     try:
-        found = asyncio.run(discover(url, fetch_limits(settings)))
+        limits, allowed = fetch_limits(settings), settings.fulltext.allow_hosts
+        found = asyncio.run(discover(url, limits, allow_hosts=allowed))
     except MedfeedError as exc:
         report_error(err, "error:", exc)
         return EXIT_USAGE

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from .errors import MedfeedError
 from .fetch import Fetcher, FetchLimits
+from .netguard import AddressGuard
 from .parse import parse_document
 from .parse.discovery import advertised_feeds, looks_like_html
 from .records import Fetched, Kind, ParsedFeed, ParsedItem
@@ -91,9 +93,18 @@ def candidate_urls(page: Fetched) -> tuple[list[str], bool]:
     return urls, False
 
 
-async def discover(url: str, limits: FetchLimits) -> list[FoundFeed]:
-    """The feeds found at ``url``, the site's own order first; NoFeedFound when none."""
-    async with Fetcher(limits) as fetcher:
+async def discover(
+    url: str, limits: FetchLimits, *, allow_hosts: Collection[str] = ()
+) -> list[FoundFeed]:
+    """The feeds found at ``url``, the site's own order first; NoFeedFound when none.
+
+    The admin chose ``url``'s host, which may be an intranet one. A feed the page
+    declares on another host is the page's word, so it is fetched behind the address
+    guard (``netguard``): a page cannot send medfeed to the loopback, the intranet or
+    a metadata service, nor add one of their feeds, unless ``allow_hosts`` lists it.
+    """
+    guard = AddressGuard(allow_hosts, source=DISCOVER_SOURCE)
+    async with Fetcher(limits) as fetcher, Fetcher(limits, guard=guard) as guarded:
         page = await fetcher.fetch(DISCOVER_SOURCE, url)
         body = page.body or b""
         if not looks_like_html(body):
@@ -101,7 +112,10 @@ async def discover(url: str, limits: FetchLimits) -> list[FoundFeed]:
             if itself is not None:
                 return [_found(page.url, itself, declared=True)]
         urls, declared = candidate_urls(page)
-        results = await asyncio.gather(*(_probe(fetcher, u) for u in urls))
+        own = (urlsplit(page.url).hostname or "").lower()
+        results = await asyncio.gather(
+            *(_probe(fetcher if _host(u) == own else guarded, u) for u in urls)
+        )
     found = [_found(u, feed, declared=declared) for u, feed in zip(urls, results, strict=True)
              if feed is not None]  # fmt: skip
     if not found:
@@ -119,6 +133,10 @@ async def _probe(fetcher: Fetcher, url: str) -> ParsedFeed | None:
         return _read(await fetcher.fetch(DISCOVER_SOURCE, url))
     except MedfeedError:
         return None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _read(fetched: Fetched) -> ParsedFeed | None:

@@ -157,7 +157,8 @@ class Fetcher:
                     return await self._follow(source, url, validators, now)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 raise FetchTimeout(source, f"timed out after {self.limits.timeout:g} s") from exc
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
+                # (a host name IDNA refuses, "xn--a", raises a UnicodeError from the codec)
                 raise FetchError(source, f"invalid URL {url}: {exc}") from exc
             except httpx.ConnectError as exc:
                 message = f"cannot connect to {_target(exc)}: {_root_cause(exc)}"

@@ -124,6 +124,30 @@ def test_with_several_feeds_the_pick_chooses_and_the_kind_is_guessed_from_the_en
     assert added is not None and added.kind is Kind.ARTICLE
 
 
+def test_a_page_cannot_send_discovery_to_local_files_or_another_internal_host(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The page is outside data: a feed it declares as a file, or on another host that is
+    # the loopback (here "localhost" beside the admin's 127.0.0.1), is no feed of the site.
+    port = server.url("/").split(":")[2].split("/")[0]
+    secret = f"http://localhost:{port}/internal.xml"
+    server.route("/", lambda handler: send(handler, 200, page(
+        "file:///etc/passwd|application/rss+xml", f"{secret}|application/rss+xml",
+        "http://[bad|application/rss+xml", "http://xn--a/feed|application/rss+xml")))  # fmt: skip
+    server.route("/internal.xml", served(FEED))
+    before = config.read_text()
+    assert add(config, server.url("/")) == 2
+    assert "no feed found" in capsys.readouterr().err
+    assert config.read_text() == before
+    assert [r.path for r in server.requests] == ["/"]  # nothing else was asked for
+    allowing = config.read_text().replace(
+        "sources:", "fulltext: {allow_hosts: [localhost]}\nsources:"
+    )
+    config.write_text(allowing)
+    assert add(config, server.url("/")) == 0  # unless the admin allows that host
+    assert load_settings(config).source("cardiology-daily") is not None
+
+
 def test_a_site_that_declares_nothing_is_searched_at_the_usual_paths(
     config: Path, server: LocalServer
 ) -> None:

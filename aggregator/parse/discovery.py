@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 _HTML_START_RE = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html\b|head\b|body\b)", re.IGNORECASE | re.DOTALL
@@ -49,10 +49,22 @@ def advertised_feeds(body: bytes, *, url: str) -> list[str]:
             and attrs.get("type", "").lower() in _FEED_TYPES
             and attrs.get("href")
         ):
-            feed = urljoin(url, attrs["href"].strip())
-            if feed not in found:
+            feed = _web_address(url, attrs["href"])
+            if feed is not None and feed not in found:
                 found.append(feed)
     return found
+
+
+def _web_address(base: str, href: str) -> str | None:
+    """``href`` against ``base`` when that is an http(s) URL that parses: a page is outside
+    data, and a feed it declares at ``file:///…`` or ``http://[x`` is no feed of the site."""
+    try:
+        url = urljoin(base, href.strip())
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def html_page_message(body: bytes, *, url: str) -> str:
