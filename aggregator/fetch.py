@@ -33,7 +33,13 @@ from urllib.request import url2pathname
 
 import httpx
 
-from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
+from aggregator.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ResponseTooLarge,
+)
 from aggregator.netguard import AddressGuard
 from aggregator.records import Fetched
 
@@ -78,10 +84,18 @@ class Fetcher:
     """
 
     def __init__(
-        self, limits: FetchLimits, *, guard: AddressGuard | None = None, accept: str = ACCEPT
+        self,
+        limits: FetchLimits,
+        *,
+        guard: AddressGuard | None = None,
+        redirect_guard: AddressGuard | None = None,
+        accept: str = ACCEPT,
     ) -> None:
         self.limits = limits
         self._guard = guard
+        # For the admin's own feeds, which may be on the intranet: a redirect that leaves
+        # a public address is the publisher's word, and must not lead to a private one.
+        self._redirect_guard = redirect_guard
         self._accept = accept
         self._client: httpx.AsyncClient | None = None
         self._overall = asyncio.Semaphore(limits.concurrency)
@@ -186,10 +200,16 @@ class Fetcher:
         assert self._client is not None, "Fetcher used outside 'async with'"
         permanent: str | None = None
         only_permanent = True
-        seen = {url}
-        for _ in range(self.limits.max_redirects + 1):
+        seen, first = {url}, url
+        started_public: bool | None = None
+        for hop in range(self.limits.max_redirects + 1):
             if self._guard is not None:
                 await self._guard.check(url)
+            elif hop and self._redirect_guard is not None:
+                if started_public is None:
+                    started_public = await self._redirect_guard.is_public(first)
+                if started_public:
+                    await self._redirected(source, url)
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
@@ -204,6 +224,14 @@ class Fetcher:
                 raise FetchError(source, f"redirect loop at {url}")
             seen.add(url)
         raise FetchError(source, f"too many redirects (more than {self.limits.max_redirects})")
+
+    async def _redirected(self, source: str, url: str) -> None:
+        """Refuse a redirect from a public address to one the address guard refuses."""
+        assert self._redirect_guard is not None
+        try:
+            await self._redirect_guard.check(url)
+        except BlockedAddress as exc:
+            raise BlockedAddress(source, f"redirected from a public address: {exc.reason}") from exc
 
     async def _finish(
         self, source: str, response: httpx.Response, permanent: str | None, now: datetime

@@ -127,6 +127,16 @@ class AddressGuard:
         self._pinned[(host, port)] = addresses
         return None
 
+    async def is_public(self, url: str) -> bool:
+        """Whether every address of ``url``'s host is public (the admin's list aside)."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host, port = parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme, 80)
+        if not host:
+            return False
+        addresses = await _resolve(self._source, host.lower(), port)
+        return all(address_problem(ipaddress.ip_address(a)) is None for a in addresses)
+
     async def pinned_addresses(self, host: str, port: int) -> tuple[str, ...]:
         """The approved addresses to connect to for ``host:port``, checking them if not yet done.
 

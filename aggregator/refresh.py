@@ -43,6 +43,7 @@ from .featuring import feature_in_full
 from .fetch import Fetcher, FetchLimits
 from .groupcommit import GroupWriter
 from .leases import this_holder
+from .netguard import AddressGuard
 from .prepare import PrepareJob, prepare, start_worker, warm_up
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retention import purge_after_pass
@@ -403,7 +404,9 @@ class Refresher:
         states_writer = GroupWriter(partial(self.store.record_fetches, worker=self.worker), db)
         stages: _Stages | None = None
         try:
-            async with Fetcher(fetch_limits(self.settings)) as fetcher:
+            allowed = self.settings.fulltext.allow_hosts
+            guard = AddressGuard(allowed, source="redirect")
+            async with Fetcher(fetch_limits(self.settings), redirect_guard=guard) as fetcher:
                 stages = _Stages(fetcher, self._pool, db, states_writer)
                 yield stages
         finally:

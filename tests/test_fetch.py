@@ -23,7 +23,14 @@ from typing import Any, TypeVar
 
 import pytest
 
-from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
+from aggregator import netguard
+from aggregator.errors import (
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ResponseTooLarge,
+)
 from aggregator.fetch import Fetcher, FetchLimits, fresh_until
 from aggregator.records import Fetched
 from tests.localserver import LocalServer, closed_port, send
@@ -505,3 +512,42 @@ def test_overall_bound_holds_when_lower_than_per_host(server: LocalServer) -> No
 def test_url_with_bad_port_raises_fetch_error() -> None:
     with pytest.raises(FetchError, match="invalid URL"):
         run(fetch_one("http://127.0.0.1:99999/feed.xml"))
+
+
+# --- redirects of the admin's own feeds -------------------------------------------
+
+
+@pytest.fixture
+def localhost_looks_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The address guard's resolver sees "localhost" as a public host (the connection
+    still dials it locally): a publisher's feed on the internet, served by the test."""
+    real = netguard._resolve
+
+    async def resolve(source: str, host: str, port: int) -> tuple[str, ...]:
+        return ("93.184.216.34",) if host == "localhost" else await real(source, host, port)
+
+    monkeypatch.setattr(netguard, "_resolve", resolve)
+
+
+async def fetch_guarded(url: str, allow_hosts: tuple[str, ...] = ()) -> Fetched:
+    guard = netguard.AddressGuard(allow_hosts, source="redirect")
+    async with Fetcher(FetchLimits(), redirect_guard=guard) as fetcher:
+        return await fetcher.fetch("test-source", url, now=NOW)
+
+
+def test_a_public_feed_redirecting_to_a_private_address_is_refused(
+    server: LocalServer, localhost_looks_public: None
+) -> None:
+    server.route("/feed", redirect(server.url("/internal")))  # 127.0.0.1: the loopback
+    server.route("/internal", feed)
+    public = server.url("/feed").replace("127.0.0.1", "localhost")
+    with pytest.raises(BlockedAddress, match="redirected from a public address"):
+        run(fetch_guarded(public))
+    assert [r.path for r in server.requests] == ["/feed"]
+    assert run(fetch_guarded(public, allow_hosts=("127.0.0.1",))).body == FEED
+
+
+def test_an_intranet_feed_may_redirect_within_the_intranet(server: LocalServer) -> None:
+    server.route("/feed", redirect(server.url("/moved")))  # the admin's own loopback feed
+    server.route("/moved", feed)
+    assert run(fetch_guarded(server.url("/feed"))).body == FEED
