@@ -50,11 +50,15 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def address_problem(address: IPAddress) -> str | None:
     """Why ``address`` must not be fetched from, or None when it is a public address.
 
-    IPv4-mapped IPv6 addresses (``::ffff:127.0.0.1``) are judged by the IPv4
-    address inside, which is where the connection really goes.
+    IPv4-mapped and 6to4 IPv6 addresses (``::ffff:127.0.0.1``, ``2002:7f00:1::``)
+    are judged by the IPv4 address inside, which is where the connection really
+    goes; the deprecated site-local range (``fec0::/10``) is a private network.
     """
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return "a site-local address"
+        inside = address.ipv4_mapped or address.sixtofour
+        address = inside if inside is not None else address
     checks = (
         (address in _METADATA_ADDRESSES, "a cloud metadata address"),
         (address.is_loopback, "a loopback address"),

@@ -246,6 +246,9 @@ def test_connection_goes_to_the_address_that_was_checked(
         ("100.64.0.1", "not a public address"),
         ("100.100.100.200", "a cloud metadata address"),
         ("::ffff:10.1.2.3", "a private address"),
+        ("2002:7f00:1::", "a loopback address"),  # 6to4 around 127.0.0.1
+        ("2002:5db8:d822::1", None),  # 6to4 around a public address
+        ("fec0::1", "a site-local address"),
     ],
 )
 def test_address_problem_names_what_is_wrong(address: str, problem: str | None) -> None:
