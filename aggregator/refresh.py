@@ -196,6 +196,7 @@ class Refresher:
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
         now: datetime | None = None,
+        due_by: datetime | None = None,
         fetched_before: datetime | None = None,
         limit: int = CLAIM_BATCH,
     ) -> list[SourceState]:
@@ -205,6 +206,7 @@ class Refresher:
             now=now or _now(),
             source_ids=source_ids,
             due_only=due_only,
+            due_by=due_by,
             fetched_before=fetched_before,
             limit=limit,
         )
@@ -235,7 +237,10 @@ class Refresher:
             if source_ids is not None:
                 outcomes += self._refresh_listed(source_ids, due_only, since)
             else:
-                while not self._stopped.is_set() and (states := self.claim(due_only=True)):
+                # The sources due now: those that come due during the pass wait for the
+                # next, so that a pass ends however many keep coming due.
+                due_by = _now()
+                while not self._stopped.is_set() and (states := self.claim(due_by=due_by)):
                     outcomes += self.run(states)
         if self._take_turns:
             self._hand_over_stories()

@@ -1,13 +1,18 @@
 """Background refresh: APScheduler wiring, live config, and ``medfeed run``.
 
-A ``RefreshService`` owns one ``BackgroundScheduler`` with two kinds of job:
+A ``RefreshService`` owns one ``BackgroundScheduler`` with three kinds of job:
 
     tick    every schedule.tick (2 s): config edited? -> sync sources;
-            anything due? -> claim the due sources and refresh them
+            anything due? -> claim the sources due now and refresh them
+    config  every schedule.tick: config edited? -> sync sources, even while a
+            tick's pass waits on a slow feed (a removed source is not claimed again)
     cron    only when schedule.cron is set: refresh every enabled source that
             is not backing off, on that cron (the tick then only watches config)
 
-Both jobs coalesce and never overlap themselves (``max_instances=1``); two
+A tick's pass takes the sources due when it began and ends when they are
+done: sources that come due meanwhile wait for the next tick, so a pass ends
+(and is counted for /readyz) however many sources keep coming due.
+The jobs coalesce and never overlap themselves (``max_instances=1``); two
 jobs, or two processes, never fetch one source at once because every pass
 claims its sources in the database first (``Store.claim``). When the next
 fetch is and how failures back off is ``pacing``'s arithmetic, applied by
@@ -57,7 +62,7 @@ from .store import Store, default_worker_name
 
 log = logging.getLogger(__name__)
 
-TICK_JOB, CRON_JOB = "medfeed-tick", "medfeed-cron"
+TICK_JOB, CRON_JOB, CONFIG_JOB = "medfeed-tick", "medfeed-cron", "medfeed-config"
 CONFIG_ERROR = "config_error"  # meta key: why the file on disk is not the config in force
 WEB_STOP_GRACE = 15.0  # seconds the web child gets after SIGTERM before SIGKILL
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -170,7 +175,7 @@ class RefreshService:
     def tick(self) -> list[SourceOutcome]:
         """Apply config edits; store pushed content; refresh the due sources unless a cron
         does the refreshing."""
-        self.apply(self.watcher.check())
+        self.follow_config()
         if self._settings.schedule.cron or self.store.due_count() == 0:
             return Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
         return self._pass(due_only=True)  # a pass stores pushed content first
@@ -184,6 +189,10 @@ class RefreshService:
             if not s.consecutive_failures or s.next_fetch_at is None or s.next_fetch_at <= now
         ]
         return self._pass(due_only=False, source_ids=ready) if ready else []
+
+    def follow_config(self) -> None:
+        """Put an edited config into force (the ``config`` job, and each tick)."""
+        self.apply(self.watcher.check())
 
     def apply(self, change: Change) -> None:
         """Put a checked config into force, or record why an edit was rejected."""
@@ -210,6 +219,12 @@ class RefreshService:
             id=TICK_JOB,
             replace_existing=True,
             next_run_time=datetime.now(UTC),
+        )
+        self._scheduler.add_job(
+            self.follow_config,
+            IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
+            id=CONFIG_JOB,
+            replace_existing=True,
         )
         if schedule.cron:
             trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)

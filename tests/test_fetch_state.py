@@ -13,6 +13,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -236,3 +237,51 @@ def test_a_pass_of_every_source_skips_those_another_process_fetched_since_it_beg
         worker="w2", lease=LEASE, now=later, due_only=False, fetched_before=began
     )
     assert sorted(s.id for s in claimed) == ["alpha", "delta", "gamma"]
+
+
+def _fetched(source_id: str, status: str, next_fetch_at: datetime) -> FetchReport:
+    error = "HTTP 503" if status == "failed" else None
+    outcome = SourceOutcome(source_id, status, error=error)
+    return FetchReport(source_id, NOW, NOW, outcome, next_fetch_at=next_fetch_at)
+
+
+def _with_interval(store: Store, interval: timedelta, at: datetime) -> dict[str, datetime | None]:
+    store.sync_sources([replace(_configured(s), interval=interval) for s in IDS], now=at)
+    return {s: row(store, s).next_fetch_at for s in IDS}
+
+
+def test_an_edited_interval_never_cancels_a_wait_the_source_itself_asked_for(
+    sources: Store,
+) -> None:
+    sources.claim(worker="w1", lease=LEASE, now=NOW, due_only=False)
+    minute = timedelta(minutes=1)
+    sources.record_fetches(
+        [
+            _fetched("alpha", "ok", NOW + 60 * minute),  # the interval: an hour
+            _fetched("beta", "failed", NOW + 10 * minute),  # Retry-After / backoff
+            _fetched("gamma", "ok", NOW + 24 * 60 * minute),  # Cache-Control: a day
+            _fetched("delta", "ok", NOW + 60 * minute),
+        ],
+        worker="w1",
+    )
+    later = NOW + 2 * minute
+    shorter = _with_interval(sources, 10 * minute, later)
+    assert shorter["alpha"] == NOW + 10 * minute  # the last fetch plus the new interval
+    assert shorter["beta"] == NOW + 10 * minute  # still backing off: as it was
+    assert shorter["gamma"] == NOW + 24 * 60 * minute  # still fresh: as it was
+    longer = _with_interval(sources, 2 * 60 * minute, later)
+    assert longer == shorter  # a longer interval applies from the next fetch on
+    right_away = _with_interval(sources, minute, NOW + 20 * minute)
+    assert right_away["alpha"] <= NOW + 20 * minute  # its new interval has passed: due now
+
+
+def test_a_source_that_is_not_fetched_shows_no_next_fetch(sources: Store) -> None:
+    sources.claim(worker="w1", lease=LEASE, now=NOW, due_only=False)
+    gone = report("delta", "failed", disable_reason="HTTP 410 Gone: the feed was removed")
+    sources.record_fetches([report("alpha", "ok"), gone], worker="w1")
+    configured = [_configured(s) for s in IDS if s != "gamma"]  # gamma removed from config
+    configured[1] = replace(configured[1], enabled=False)  # beta disabled by the admin
+    sources.sync_sources(configured, now=NOW)
+    shown = {s.id: s.next_fetch_at for s in sources.sources()}
+    assert shown["alpha"] == NOW + timedelta(hours=1)
+    assert (shown["beta"], shown.get("gamma"), shown["delta"]) == (None, None, None)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 
 from aggregator.cli import main
 from aggregator.config import Settings, load_settings
@@ -20,6 +21,7 @@ from aggregator.errors import FetchTimeout, HTTPStatusError, ParseError
 from aggregator.metrics import MULTIPROC_ENV, error_kind, metrics_directory
 from aggregator.refresh import Refresher
 from aggregator.store import Store
+from aggregator.store.models import Source
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer, send
 from web import create_app
@@ -156,14 +158,24 @@ def test_readyz_is_503_before_any_refresh_pass(settings: Settings, store: Store)
     assert answer.get_json()["error"] == "no refresh pass has ended yet"
 
 
-def test_readyz_is_ready_after_a_pass_and_not_once_the_pass_is_old(
+def test_readyz_is_ready_after_a_pass_and_not_once_the_pass_is_old_and_owed(
     settings: Settings, store: Store
 ) -> None:
     refresh(settings, store)
     client = create_app(settings, store).test_client()
     answer = client.get("/readyz")
     assert (answer.status_code, answer.get_json()["status"]) == (200, "ready")
-    store.mark_pass(datetime.now(UTC) - stale_after(settings, datetime.now(UTC)) - timedelta(1))
+    now = datetime.now(UTC)
+    store.mark_pass(now - stale_after(settings, now) - timedelta(1))
+    # Every source told to wait past the window (Cache-Control, Retry-After): no pass
+    # is owed, and the site is ready however old the last one is.
+    with store.session() as session:
+        session.execute(update(Source).values(next_fetch_at=now + timedelta(days=2)))
+    assert client.get("/readyz").status_code == 200
+    # A source due for longer than a pass may take, and no pass since: not ready.
+    with store.session() as session:
+        overdue = now - settings.schedule.lease - timedelta(minutes=1)
+        session.execute(update(Source).where(Source.id == "good").values(next_fetch_at=overdue))
     stale = client.get("/readyz")
     assert stale.status_code == 503
     assert "the last refresh pass ended" in stale.get_json()["error"]

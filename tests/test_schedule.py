@@ -395,3 +395,63 @@ def test_abandoning_a_listed_pass_stops_it_mid_share_and_leaves_no_claim(
     assert outcomes == []
     assert [s.id for s in store.sources() if s.claimed_by] == []
     assert harness.source("slow").last_fetch_at is None
+
+
+def _slow(seconds: float) -> Callable[[BaseHTTPRequestHandler], None]:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        send(handler, 200, FEED, {"Content-Type": "application/rss+xml"})
+
+    return answer
+
+
+def test_a_config_edit_applies_while_a_slow_feed_holds_the_pass(
+    harness: Harness, server: LocalServer
+) -> None:
+    # The tick's pass waits 8 s on the slow feed; the edit must not: a removed source is
+    # out of the config within a few ticks, and never fetched again.
+    server.route("/slow.xml", _slow(8.0))
+    server.route("/quick.xml", served(FEED))
+    slow, quick = (
+        ("slow", server.url("/slow.xml"), "news"),
+        ("quick", server.url("/quick.xml"), "news"),
+    )
+
+    def write(sources: Sources) -> None:
+        text = config_text(harness.database_url, sources, schedule=FAST)
+        harness.path.write_text(text.replace("timeout: 2s", "timeout: 20s"))
+
+    write([slow, quick])
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    harness.services.append(service)
+    service.start()
+    assert wait_until(lambda: hits(server, "/slow.xml") == 1, WAIT)
+    write([slow])  # quick removed while the pass waits on slow
+    assert wait_until(lambda: not harness.source("quick").in_config, 4.0)
+    removed_at = len(server.requests)
+    time.sleep(3.0)
+    assert [r.path for r in server.requests[removed_at:] if r.path == "/quick.xml"] == []
+
+
+def test_a_pass_takes_the_sources_due_when_it_began_and_ends(
+    harness: Harness, server: LocalServer
+) -> None:
+    # Every source comes due again within the pass (a 1 s interval, a 1.5 s feed): a
+    # pass that took whatever was due would never end, and never be counted.
+    server.route("/slow.xml", _slow(1.5))
+    server.route("/quick.xml", served(FEED))
+    harness.write([("slow", server.url("/slow.xml"), "news"),
+                   ("quick", server.url("/quick.xml"), "news")])  # fmt: skip
+    settings = load_settings(harness.path)
+    harness.store.sync_sources(settings.configured_sources())
+    passed: list[int] = []
+    refresher = AbandonableRefresher(settings, harness.store, worker="test-worker", pool=None)
+    worker = threading.Thread(target=lambda: passed.append(len(refresher.refresh())))
+    worker.start()
+    worker.join(timeout=WAIT)
+    ended = not worker.is_alive()
+    if not ended:
+        refresher.abandon()
+        worker.join(timeout=WAIT)
+    assert ended and passed == [2]
+    assert (hits(server, "/slow.xml"), hits(server, "/quick.xml")) == (1, 1)

@@ -47,22 +47,30 @@ def readyz() -> tuple[Response, int]:
     now = datetime.now(UTC)
     window = stale_after(medfeed.settings, now)
     try:
-        last_pass = medfeed.store.vitals().last_pass_at
+        vitals = medfeed.store.vitals()
     except StorageError:
         return jsonify(status="unavailable", error="the database is not answering"), 503
+    last_pass = vitals.last_pass_at
     answer: dict[str, object] = {
         "last_pass": last_pass.isoformat() if last_pass else None,
         "max_age_seconds": int(window.total_seconds()),
     }
     if last_pass is None:
         return jsonify(status="not ready", error="no refresh pass has ended yet", **answer), 503
-    if now - last_pass > window:
+    if now - last_pass > window and _overdue(vitals.next_due_at, now, medfeed.settings):
         return jsonify(
             status="not ready",
             error=f"the last refresh pass ended {int((now - last_pass).total_seconds())} s ago",
             **answer,
         ), 503
     return jsonify(status="ready", **answer), 200
+
+
+def _overdue(next_due: datetime | None, now: datetime, settings: Settings) -> bool:
+    """Whether some source has waited for a pass longer than a pass may take: a site whose
+    sources were all told to wait (Cache-Control, Retry-After) owes no pass, however old
+    the last one is."""
+    return next_due is not None and now - next_due > settings.schedule.lease
 
 
 def stale_after(settings: Settings, now: datetime) -> timedelta:

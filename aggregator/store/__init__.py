@@ -121,6 +121,7 @@ class Store(Reads):
         now: datetime | None = None,
         source_ids: Sequence[str] | None = None,
         due_only: bool = True,
+        due_by: datetime | None = None,
         fetched_before: datetime | None = None,
         limit: int = 1000,
     ) -> list[SourceState]:
@@ -132,6 +133,7 @@ class Store(Reads):
                 lease=lease,
                 source_ids=source_ids,
                 due_only=due_only,
+                due_by=due_by,
                 fetched_before=fetched_before,
                 limit=limit,
             )

@@ -40,6 +40,9 @@ class Vitals:
     stories: int
     database_bytes: int | None
     last_pass_at: datetime | None
+    # The earliest next fetch of a source that is fetched at all: before it, no pass is
+    # owed (every source may be waiting on its interval, Cache-Control or Retry-After).
+    next_due_at: datetime | None = None
 
 
 def vitals(session: Session) -> Vitals:
@@ -65,6 +68,13 @@ def vitals(session: Session) -> Vitals:
         stories=int(stories),
         database_bytes=database_bytes(session),
         last_pass_at=last_pass_at(session),
+        next_due_at=session.scalar(
+            select(func.min(Source.next_fetch_at)).where(
+                Source.in_config.is_(True),
+                Source.enabled.is_(True),
+                Source.disabled_reason.is_(None),
+            )
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from .models import FetchLog, ItemSource, Source
 from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
+MAX_JITTER = 0.5  # the widest jitter the config allows (schedule.jitter), of the interval
 # Core tables, for multi-row statements that need no ORM bookkeeping
 SOURCES = cast(Table, Source.__table__)
 FETCH_LOG = cast(Table, FetchLog.__table__)
@@ -70,8 +71,10 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             # A new address starts afresh: validators and redirects belonged to the old one.
             values.update(etag=None, last_modified=None, permanent_redirect=None, next_fetch_at=now,
                           url=conf.url, disabled_reason=None, consecutive_failures=0)  # fmt: skip
-        elif row.interval_seconds != values["interval_seconds"] and row.next_fetch_at is not None:
-            values["next_fetch_at"] = min(row.next_fetch_at, now + timedelta(seconds=interval))
+        elif row.interval_seconds != values["interval_seconds"]:
+            sooner = _sooner(row, timedelta(seconds=max(interval, 1)), now)
+            if sooner is not None:
+                values["next_fetch_at"] = sooner
         if conf.enabled and not row.enabled:
             values["disabled_reason"] = None
             values["next_fetch_at"] = now
@@ -89,6 +92,25 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     return changed or bool(added)
 
 
+def _sooner(row: Source, interval: timedelta, now: datetime) -> datetime | None:
+    """When a shorter interval brings a source's next fetch forward: its last fetch plus
+    the new interval (now, if that is past). Not when the next fetch is later than the
+    old interval for a reason of its own, which an edit does not cancel: failures
+    backing off, a server's Retry-After or Cache-Control (a next fetch further from the
+    last than the old interval and its widest jitter); nor for a longer interval, which
+    the next fetch will follow."""
+    if row.next_fetch_at is None or row.consecutive_failures:
+        return None
+    old = timedelta(seconds=row.interval_seconds)
+    if interval >= old:
+        return None
+    if row.last_fetch_at is None:
+        return min(row.next_fetch_at, now + interval)
+    if row.next_fetch_at - row.last_fetch_at > old * (1 + MAX_JITTER) + timedelta(seconds=1):
+        return None
+    return min(row.next_fetch_at, max(now, row.last_fetch_at + interval))
+
+
 def claim(
     session: Session,
     *,
@@ -97,10 +119,12 @@ def claim(
     lease: timedelta,
     source_ids: Sequence[str] | None = None,
     due_only: bool = True,
+    due_by: datetime | None = None,
     fetched_before: datetime | None = None,
     limit: int = 1000,
 ) -> list[SourceState]:
-    """Take a lease on the sources to fetch now; sources leased by others are skipped.
+    """Take a lease on the sources to fetch now (due by ``due_by``, default now); sources
+    leased by others are skipped.
 
     Leases whose holder is certainly gone are ended first, so a pass after a
     crash fetches what the dead process had claimed instead of skipping it.
@@ -111,7 +135,7 @@ def claim(
     reclaim_dead(session, now)
     query = (
         select(Source)
-        .where(*_claimable(now, source_ids, due_only, fetched_before))
+        .where(*_claimable(now, source_ids, due_only, fetched_before, due_by))
         .order_by(Source.next_fetch_at)
         .limit(limit)
     )
@@ -159,6 +183,7 @@ def _claimable(
     source_ids: Sequence[str] | None,
     due_only: bool,
     fetched_before: datetime | None,
+    due_by: datetime | None = None,
 ) -> list[ColumnElement[bool]]:
     conditions = [
         Source.in_config.is_(True),
@@ -169,7 +194,8 @@ def _claimable(
     if source_ids is not None:
         conditions.append(Source.id.in_(list(source_ids)))
     if due_only:
-        conditions.append(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now))
+        due = due_by or now
+        conditions.append(or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= due))
     if fetched_before is not None:
         conditions.append(
             or_(Source.last_fetch_at.is_(None), Source.last_fetch_at < fetched_before)
@@ -350,6 +376,9 @@ def _state(row: Source) -> SourceState:
 
 
 def _stored(row: Source, item_count: int) -> StoredSource:
+    """The source as pages and commands show it: a source that is not fetched (disabled
+    by the admin or by a 410, or removed from the config) has no next fetch."""
+    fetched = row.enabled and row.in_config and row.disabled_reason is None
     return StoredSource(
         id=row.id,
         name=row.name,
@@ -365,7 +394,7 @@ def _stored(row: Source, item_count: int) -> StoredSource:
         last_http_status=row.last_http_status,
         last_error=row.last_error,
         consecutive_failures=row.consecutive_failures,
-        next_fetch_at=row.next_fetch_at,
+        next_fetch_at=row.next_fetch_at if fetched else None,
         permanent_redirect=row.permanent_redirect,
         item_count=int(item_count),
         claimed_by=row.claimed_by,
