@@ -22,11 +22,14 @@ _TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
         "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp", "hsctatracking",
-        "igshid", "ref_src", "ref_url", "af", "mkt_tok", "oly_anon_id", "oly_enc_id",
+        "igshid", "ref_src", "ref_url", "mkt_tok", "oly_anon_id", "oly_enc_id",
         "vero_id", "vero_conv", "_ga", "_gl", "spm", "cmpid", "ncid", "sr_share",
-        "feature", "s_cid", "trk", "trkcampaign", "soc_src", "soc_trk", "wt.mc_id",
+        "s_cid", "trk", "trkcampaign", "soc_src", "soc_trk", "wt.mc_id",
     }
 )  # fmt: skip
+# Names that track only on some sites and may name the page on others ("?feature=101"):
+# YouTube's "feature=share", and "af=R" on journal (Atypon) article pages under /doi/.
+_TRACKING_ON = {"feature": ("youtube.com", "youtu.be"), "af": ("/doi/",)}
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 HASH_DIGITS = 32  # hex digits kept of a content hash: 128 bits
@@ -55,9 +58,9 @@ def canonical_url(url: str | None) -> str | None:
         return None
     if ":" in host:  # an IPv6 literal keeps its brackets, or the port would be ambiguous
         host = f"[{host}]"
-    netloc = host if port in (None, *_DEFAULT_PORTS.values()) else f"{host}:{port}"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
-    query = urlencode(sorted(_kept_params(parts.query)), quote_via=quote)
+    query = urlencode(sorted(_kept_params(parts.query, f"{host}{path}")), quote_via=quote)
     return urlunsplit(("https", netloc, path, query, ""))
 
 
@@ -65,16 +68,20 @@ def _upper_escape(match: re.Match[str]) -> str:
     return match.group(0).upper()
 
 
-def _kept_params(query: str) -> list[tuple[str, str]]:
+def _kept_params(query: str, where: str) -> list[tuple[str, str]]:
     return [
         (name, value)
         for name, value in parse_qsl(query, keep_blank_values=True)
-        if not _is_tracking(name)
+        if not _is_tracking(name, where)
     ]
 
 
-def _is_tracking(name: str) -> bool:
+def _is_tracking(name: str, where: str) -> bool:
+    """Whether a query parameter only tracks the click, on the page at ``where`` (host
+    and path)."""
     lowered = name.lower()
+    if lowered in _TRACKING_ON:
+        return any(mark in where.lower() for mark in _TRACKING_ON[lowered])
     return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
 
 

@@ -51,3 +51,18 @@ def test_a_recovered_feed_keeps_its_entries_and_warns() -> None:
 def test_a_body_naming_a_local_file_is_parsed_as_text_not_opened() -> None:
     with pytest.raises(ParseError, match="not a feed"):
         parse_document(b"/etc/hostname", url="https://e.org/feed")
+
+
+def test_entries_sharing_a_guid_but_not_a_link_are_kept_apart() -> None:
+    # Some feeds give every entry the site's home page as guid: each is its own entry,
+    # and the same entry repeated stays one.
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://news.example.org/{n}</link>"
+        "<guid>https://news.example.org/</guid></item>"
+        for n in (3, 2, 1, 1)
+    )
+    body = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    feed = parse_document(body.encode(), url="https://news.example.org/feed")
+    guids = [item.guid for item in feed.items]
+    assert len(set(guids)) == 3
+    assert guids[0] == "https://news.example.org/#https://news.example.org/3"

@@ -79,6 +79,7 @@ def test_audio_enclosures_are_not_videos() -> None:
         ("https://youtu.be/AbCdEfGhIjK", "AbCdEfGhIjK"),
         ("https://www.youtube.com/shorts/AbCdEfGhIjK", "AbCdEfGhIjK"),
         ("https://www.youtube-nocookie.com/embed/AbCdEfGhIjK", "AbCdEfGhIjK"),
+        ("https://YouTube.com/watch?v=AbCdEfGhIjK", "AbCdEfGhIjK"),  # as some pages write it
         ("https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv", None),
         ("https://example.org/watch?v=AbCdEfGhIjK", None),
     ],

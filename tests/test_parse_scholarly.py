@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from aggregator.parse.scholarly import (
+    article_info,
     find_dois,
     find_ncts,
     normalize_doi,
     notice_type,
     publication_type,
 )
+from aggregator.records import ArticleInfo
 
 
 @pytest.mark.parametrize(
@@ -21,16 +23,42 @@ from aggregator.parse.scholarly import (
         ("doi:10.2105/AJPH.2014.302274", "10.2105/ajph.2014.302274"),
         ("http://j.org/doi/abs/10.2105/AJPH.2014.302274?af=R", "10.2105/ajph.2014.302274"),
         ("(see doi:10.1000/abc(12)x).", "10.1000/abc(12)x"),
+        # A landing page's version and path are not the DOI's: the paper is one.
         (
             "https://www.biorxiv.org/content/10.1101/2026.10.30.1234v1?rss=1",
-            "10.1101/2026.10.30.1234v1",
+            "10.1101/2026.10.30.1234",
         ),
+        ("https://www.biorxiv.org/content/10.1101/743294v2.full", "10.1101/743294"),
+        (
+            "https://www.frontiersin.org/articles/10.3389/fmed.2020.00001/full",
+            "10.3389/fmed.2020.00001",
+        ),
+        ("https://doi.org/10.1016/S0140-6736%2820%2930183-5", "10.1016/s0140-6736(20)30183-5"),
+        ("https://doi.org/10.1056%2FNEJMoa2034577", "10.1056/nejmoa2034577"),
         ("https://example.org/article/123", None),
         (None, None),
     ],
 )
 def test_dois_are_normalised(value: str | None, doi: str | None) -> None:
     assert normalize_doi(value) == doi
+
+
+def journal_entry(title: str, text: str) -> ArticleInfo | None:
+    return article_info(explicit_dois=(), urls=(), text=text, title=title, journal="J",
+                        authors=(), pub_type=None, ids_from_text=True)  # fmt: skip
+
+
+def test_a_doi_from_the_text_is_the_entrys_own_only_when_labelled_and_no_notice() -> None:
+    cited = "Commentary on the trial at https://doi.org/10.1093/jnl/abc001 and its design."
+    own = "A randomised trial in 400 adults. PMID: 123 DOI: 10.1093/jnl/abc002"
+    info = journal_entry("A trial", cited + " " + own)
+    assert info is not None and info.doi == "10.1093/jnl/abc002"
+    assert "10.1093/jnl/abc001" in info.cites
+    # A correction names the paper it corrects: that paper's DOI is not its own.
+    notice = journal_entry("Correction to: A trial", "DOI: 10.1093/jnl/abc002")
+    assert notice is not None and notice.doi is None and notice.cites == ("10.1093/jnl/abc002",)
+    commentary = journal_entry("A commentary", cited)
+    assert commentary is not None and commentary.doi is None
 
 
 def test_trial_numbers_are_listed_once_in_order_of_mention() -> None:

@@ -11,6 +11,7 @@ identity or duplicates, and does not touch the database.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -52,10 +53,33 @@ def parse_document(
         feed = parse_ical(body, url=url, now=now or datetime.now(UTC))
     else:
         feed = parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
-    feed = replace(feed, title=_printable(feed.title), items=tuple(map(_printable, feed.items)))
+    items = _guids_told_apart(map(_printable, feed.items))
+    feed = replace(feed, title=_printable(feed.title), items=items)
     if all(item.title for item in feed.items):
         return feed
     return replace(feed, items=tuple(_titled(item) for item in feed.items))
+
+
+def _guids_told_apart(items: Iterable[ParsedItem]) -> tuple[ParsedItem, ...]:
+    """Entries that share a guid but link to different pages are different entries: a
+    feed that gives every entry its home page as guid ("https://news.example.org/")
+    would otherwise keep one, and its next story would overwrite that one in place.
+    Each of them is keyed by the guid and its link; the same entry repeated (same
+    link) stays one. An iCalendar's events are told apart by their dates already."""
+    items = tuple(items)
+    links: dict[str, set[str | None]] = {}
+    for item in items:
+        if item.guid and item.event is None:
+            links.setdefault(item.guid, set()).add(item.url)
+    shared = {guid for guid, urls in links.items() if len(urls) > 1}
+    if not shared:
+        return items
+    return tuple(
+        replace(item, guid=f"{item.guid}#{item.url}")
+        if item.guid in shared and item.event is None and item.url
+        else item
+        for item in items
+    )
 
 
 def _printable(value: _T) -> _T:

@@ -28,7 +28,7 @@ _CLOCK_RE = re.compile(r"^(?:(\d{1,9}):)?(\d{1,2}):(\d{1,2})$")
 
 def youtube_id(url: str | None) -> str | None:
     """The 11-character id of a youtube.com/watch, youtu.be, /embed/ or /shorts/ URL."""
-    if not url or "youtu" not in url:
+    if not url or "youtu" not in url.lower():  # (YouTube.com, as some pages write it)
         return None
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")

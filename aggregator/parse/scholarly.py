@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from aggregator.records import ArticleInfo
 
@@ -21,6 +22,17 @@ from aggregator.records import ArticleInfo
 # we stop at whitespace, quotes, angle brackets and the URL query/fragment.
 _DOI_RE = re.compile(r"10\.\d{4,9}/[^\s\"'<>?#&]+")
 _DOI_TRAILING = ".,;:)]}'\""
+# What a landing page's URL adds after the DOI, and the registrants whose pages add a
+# version ("10.1101/743294v2": bioRxiv and medRxiv).
+_LANDING = re.compile(
+    r"(?:[./](?:full|abstract|pdf|epdf|fulltext|short|summary|html|supplementary-material))+$",
+    re.IGNORECASE,
+)
+_PREPRINTS = ("10.1101/",)
+_VERSION = re.compile(r"v\d+$")
+# A DOI the entry's own text labels as its own ("DOI: 10.1/x", as PubMed ends each
+# summary), not one it cites.
+_OWN_DOI_RE = re.compile(r"\bdoi:\s*((?:https?://(?:dx\.)?doi\.org/)?10\.\S+)", re.IGNORECASE)
 _PMID_URL_RE = re.compile(
     r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})\b|ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})\b"
 )
@@ -40,9 +52,17 @@ _NOTICE_TYPES = (
 
 
 def normalize_doi(value: str | None) -> str | None:
-    """``https://doi.org/10.1/X?af=R.`` -> ``10.1/x``; None when there is no DOI in it."""
+    """``https://doi.org/10.1/X?af=R.`` -> ``10.1/x``; None when there is no DOI in it.
+
+    A DOI in a URL may be percent-encoded (``10.1056%2FNEJMoa…``) and followed by the
+    landing page's own path (``…/full``, ``.full.pdf``, bioRxiv's version ``v2``):
+    the DOI is the same paper's whichever page a feed links to.
+    """
     if not value or "10." not in value:
         return None
+    url = "://" in value
+    if "%" in value:
+        value = unquote(value)
     match = next(
         (
             m
@@ -57,7 +77,20 @@ def normalize_doi(value: str | None) -> str | None:
     # A closing parenthesis belongs to the DOI only when it also opened one in it.
     while doi.endswith(")") and doi.count("(") < doi.count(")"):
         doi = doi[:-1]
+    if url:
+        doi = _LANDING.sub("", doi)
+        if doi.startswith(_PREPRINTS):
+            doi = _VERSION.sub("", doi)
     return doi.lower() if "/" in doi[:-1] else None
+
+
+def _own_doi(text: str, title: str) -> str | None:
+    """The DOI the entry's text gives as its own, labelled "DOI:": any other DOI in it
+    is one it cites, and a notice's ("Correction to: …") names the paper it corrects,
+    which would otherwise take the notice in as a copy of the paper."""
+    if not text or notice_type(title) is not None:
+        return None
+    return find_doi(match.group(1) for match in _OWN_DOI_RE.finditer(text))
 
 
 def find_doi(candidates: Iterable[str | None]) -> str | None:
@@ -166,7 +199,7 @@ def article_info(
     """
     url_list = [url for url in urls if url]
     id_text = text if ids_from_text else ""
-    doi = find_doi([*explicit_dois, *url_list]) or find_doi([id_text])
+    doi = find_doi([*explicit_dois, *url_list]) or _own_doi(id_text, title)
     pmid = find_pmid(url_list, id_text)
     pmcid = find_pmcid(url_list, id_text)
     ncts = find_ncts(text)
