@@ -418,7 +418,10 @@ def _story_items(entries: Sequence[Entry], when: str, console: Console) -> None:
 
 
 def _story_items_json(entries: Sequence[Entry]) -> dict[str, Any]:
-    return {"story_id": entries[0].story_id, "items": [_entry_json(e) for e in entries]}
+    return {
+        "story_id": entries[0].story_id,
+        "items": [{**_entry_json(e), "leader": e.item_id == e.story_id} for e in entries],
+    }
 
 
 def print_corrections(

@@ -268,7 +268,7 @@ class Explainer:
         are in, when they are, for an item an editor joined to another of them."""
         rarity = index.rarity_against(later, earlier)
         corrected = index.correction(later.item_id, earlier.item_id)
-        if corrected is None and index.joined_to(later.item_id) & set(story):
+        if corrected is None and _joined_before(index, later, story):
             corrected = True
         elif corrected is None:  # kept from an earlier item of the story
             corrected = (
@@ -296,6 +296,17 @@ class Explainer:
             counted_as_one=index.story_before(later, earlier),
             corrected=corrected,
         )
+
+
+def _joined_before(index: StoryIndex, item: StoryItem, story: Collection[int]) -> bool:
+    """Whether an editor joined ``item`` to an earlier item of ``story``: that join is
+    how it came in. A later item joined to it came in through it; its own way in
+    (the matcher's) stays its own."""
+    for partner in index.joined_to(item.item_id) & set(story):
+        other = index.items.get(partner)
+        if other is not None and other.order < item.order:
+            return True
+    return False
 
 
 def _weightiest(a: StoryItem, b: StoryItem, rarity: Rarity) -> tuple[tuple[str, float], ...]:

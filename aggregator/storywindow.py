@@ -241,6 +241,15 @@ class StoryWindow:
                 _cover(rows, book, items, window)
                 _cover_corrections(rows, book.index)
             changes = book.index.add(items)
+            if rows.gone({change.story_id for change in changes}):
+                # A leader retention deleted lingered in this process's index (a purge of
+                # whole stories moves no other item, so no epoch): rebuild and decide again.
+                book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
+                book.index.correct(rows.corrections())
+                book.epoch = clock.epoch
+                _cover(rows, book, items, window)
+                _cover_corrections(rows, book.index)
+                changes = book.index.add(items)
             changes += [Assignment(event, event, True) for event in events]
             new_seq = clock.seq + 1
             levels = [] if levels_stored else [_levels(item) for item in items]

@@ -35,6 +35,7 @@ from aggregator.dedupe import (
 from aggregator.records import Kind
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
+from aggregator.store.retention import purge_items
 from aggregator.store.stories import StoryRows, StoryStep
 from aggregator.storyindex import HELD, StoryIndex
 from aggregator.storywindow import story_window
@@ -1313,3 +1314,17 @@ def test_an_approval_and_a_takeover_in_the_headlines_are_two_events() -> None:
         "Eli Lilly agreed to buy a developer of oral obesity drugs for up to $2 billion.",
     )
     assert veto(item(1, APPROVAL_WIRE, "a"), item(2, deal, "b", 3)) == "events"
+
+
+def test_an_item_never_joins_a_leader_retention_deleted(db: Store) -> None:
+    # A purge of a whole story moves no other item: this process's index still held the
+    # deleted leader, and the rewrite joined it, hidden from every list of stories.
+    wire, _ = save(db, [(*APPROVAL, "wire", 0), ("Clinic hours change", "Open late.", "daily", 1)])
+    with db.session() as session:  # (an item after it: SQLite would hand its id out again)
+        purge_items(session, [wire], T0 + timedelta(days=1))
+    (outlet,) = save(db, [(*REWRITE, "outlet", 5)])
+    with db.session() as session:
+        story_id, representative = session.execute(
+            select(Item.story_id, Item.is_representative).where(Item.id == outlet)
+        ).one()
+    assert (story_id, representative) == (outlet, True)

@@ -447,3 +447,20 @@ def test_a_process_holding_part_of_a_window_loads_what_a_correction_names(
         assert stored_stories(other)[apart] == apart
     finally:
         other.close()
+
+
+def test_a_member_an_item_was_joined_to_keeps_its_own_way_in(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The outlet's rewrite joined by the text; an editor then joins the agency's item
+    # to it. Only the agency's item came in by the editor's word: the rewrite's join
+    # stays the matcher's, with its margin, and its story stays on the doubtful list.
+    wire, outlet, agency = save(
+        db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5), (*SHORTAGE, "agency", 6)]
+    )
+    assert medfeed(config, "join", agency, outlet) == 0
+    capsys.readouterr()
+    assert medfeed(config, "show", wire, "--json") == 0
+    members = {m["id"]: m["against_leader"] for m in json.loads(capsys.readouterr().out)["members"]}
+    assert members[outlet]["corrected"] is None and members[outlet]["cleared"] != "editor"
+    assert members[agency]["corrected"] == "join"

@@ -42,6 +42,7 @@ from aggregator.records import StoryCorrection
 from aggregator.store import kindleads, meta
 from aggregator.store.models import Base, Item
 from aggregator.store.models import StoryCorrection as CorrectionRow
+from aggregator.store.upsert import chunks
 
 # PostgreSQL advisory lock keys, each paired with a hash of the schema (``_IN_SCHEMA``):
 # deployments (and test runs) in other schemas of one database never wait for each other.
@@ -256,6 +257,14 @@ class StoryRows:
             Item.published >= low, Item.published <= high, Item.kind != "conference"
         )
         return [Dated(*row) for row in self._session.execute(query)]
+
+    def gone(self, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` are no longer stored (retention deleted them)."""
+        wanted = set(ids)
+        found: set[int] = set()
+        for chunk in chunks(sorted(wanted)):
+            found.update(self._session.scalars(select(Item.id).where(Item.id.in_(chunk))))
+        return wanted - found
 
     def load(self, ids: Sequence[int]) -> Iterator[StoryRow]:
         """The items ``ids``, a bounded number per query."""
