@@ -58,7 +58,9 @@ def canonical_url(url: str | None) -> str | None:
         return None
     if ":" in host:  # an IPv6 literal keeps its brackets, or the port would be ambiguous
         host = f"[{host}]"
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    # Either default port is dropped whatever the scheme: the canonical form is https for
+    # both, so it must read the same when canonicalised again (http on 443 is no page).
+    netloc = host if port in (None, *_DEFAULT_PORTS.values()) else f"{host}:{port}"
     path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
     query = urlencode(sorted(_kept_params(parts.query, f"{host}{path}")), quote_via=quote)
     return urlunsplit(("https", netloc, path, query, ""))

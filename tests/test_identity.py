@@ -56,11 +56,6 @@ def test_names_that_track_only_on_some_sites_name_the_page_elsewhere() -> None:
     )
 
 
-def test_a_port_is_the_default_only_for_its_own_scheme() -> None:
-    assert canonical_url("https://e.org:80/a") == "https://e.org:80/a"
-    assert canonical_url("http://e.org:443/a") == "https://e.org:443/a"
-
-
 def test_canonical_url_sorts_the_parameters_it_keeps() -> None:
     assert canonical_url("https://e.org/s?b=2&a=1&utm_campaign=x") == "https://e.org/s?a=1&b=2"
 
