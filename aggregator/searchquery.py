@@ -13,6 +13,7 @@ the query exactly as on the documents.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_TERMS = 16  # every term is one more posting list to intersect
@@ -59,6 +60,9 @@ def parse_search(text: str) -> SearchQuery:
     which is how both databases index it. Terms repeated are kept once.
     """
     terms: list[Term] = []
+    # Composed, as the index holds words: a query pasted from a PDF may spell "ó" as "o"
+    # and a combining accent, which would split the word in two.
+    text = unicodedata.normalize("NFC", text)
     for match in _TOKEN.finditer(text):
         phrase_minus, phrase, word_minus, word = match.groups()
         excluded = bool(phrase_minus if phrase is not None else word_minus)

@@ -29,8 +29,8 @@ from .vocabulary import DEFAULT_VOCABULARY
 MAX_TAG_LENGTH = 40  # longer "categories" are sentences or keyword soup, not tags
 SCAN_LIMIT = 20_000  # characters of text scanned: a specialty shows in the opening
 
+_TAG_MARKUP = re.compile(r"</?[A-Za-z][^>]*>")
 _WORD = re.compile(r"\w+")
-_TAG_MARKUP = re.compile(r"<[^>]*>")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PLURALS = ("", "s", "es")
 
@@ -138,7 +138,7 @@ class Tagger:
         self._folded = _Index()  # everything else, lower-cased, with plurals
         self._by_source: dict[str, set[str]] = {}
         for specialty in specialties:
-            name = slug(specialty.name)
+            name = slug(specialty.name) or specialty.name  # as ``specialties_from_config``
             for keyword in specialty.keywords:
                 self._add_keyword(keyword, name)
             for source_id in specialty.sources:
@@ -156,7 +156,9 @@ class Tagger:
             self._folded.add((*words[:-1], words[-1] + plural), name)
 
     def specialties_in(self, text: str) -> set[str]:
-        """The specialties whose keywords occur in ``text`` (plain text or HTML)."""
+        """The specialties whose keywords occur in ``text`` (plain text or HTML). Only a
+        tag is markup: a "<" before a figure ("p<0.001 … LVEF>40%") is a sign, and taking
+        it for a tag hid every word up to the next ">"."""
         if "<" in text:
             text = _TAG_MARKUP.sub(" ", text)
         tokens = _WORD.findall(text)

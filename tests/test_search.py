@@ -350,3 +350,8 @@ def test_a_date_cursor_cannot_page_a_ranked_search(client: FlaskClient, store: S
     save(store, [news(f"Asthma note {n}") for n in range(3)])
     by_date = client.get("/api/items?q=asthma&sort=date&limit=1").get_json()
     assert client.get(f"/api/items?q=asthma&limit=1&before={by_date['next']}").status_code == 400
+
+
+def test_a_query_in_decomposed_unicode_reads_as_the_composed_one() -> None:
+    # "Kraków" pasted from a PDF: "o" and a combining accent, which split the word.
+    assert parse_search("Krako\u0301w") == parse_search("Krak\u00f3w")

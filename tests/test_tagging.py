@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aggregator.config import SpecialtySettings
 from aggregator.tagging import (
     DEFAULT_SPECIALTIES,
     Specialty,
@@ -159,3 +160,14 @@ def test_shipped_config_carries_the_default_vocabulary() -> None:
         for name, value in data["specialties"].items()
     }
     assert shipped == {s.name: s.keywords for s in DEFAULT_SPECIALTIES}
+
+
+def test_a_less_than_sign_is_not_taken_for_markup(tagger: Tagger) -> None:
+    text = "Mortality fell (p<0.001) in patients with heart failure and LVEF>40%."
+    assert "cardiology" in tag(tagger, "Trial results", text)
+
+
+def test_a_specialty_named_in_another_script_tags_by_its_name() -> None:
+    configured = {"心脏病": SpecialtySettings(keywords=("心肌梗死", "heart"))}
+    tagger = Tagger(specialties_from_config(configured))
+    assert tag(tagger, "Heart study") == ("心脏病",)

@@ -198,6 +198,16 @@ def test_a_series_moves_on_to_its_next_date_when_one_ends_unread(reads: Store) -
     assert calendar[1].event is not None and calendar[1].event.start == dates[1]
 
 
+def test_a_search_of_the_calendar_lists_the_events_it_matches(reads: Store) -> None:
+    save(reads, [_conference(3, title="ESC Heart Failure congress"),
+                 _conference(5, title="Dermatology summit")])  # fmt: skip
+    for when in ("upcoming", "past"):
+        found = reads.list_items(kind=Kind.CONFERENCE, when=when, q="dermatology", now=NOW)
+        expected = ["Dermatology summit"] if when == "upcoming" else []
+        assert [item.title for item in found.items] == expected, when
+    assert reads.list_items(kind=Kind.CONFERENCE, when="upcoming", q="zzzz", now=NOW).items == ()
+
+
 def test_calendar_walks_every_event_once_in_start_order(reads: Store) -> None:
     save(reads, [_conference(-40 + 3 * n) for n in range(30)])  # ended, ongoing and coming
     save(reads, [_conference(5) for _ in range(4)])  # ties on the start

@@ -501,7 +501,7 @@ def _calendar_rows(
         last = found[-1]
         assert last.event_start is not None  # the window holds only events with a start
         after = (last.event_start, last.id)
-    rest = _filtered(select(Item), wanted).where(window, _after_key(after, past))
+    rest = _events(session, wanted).where(window, _after_key(after, past))
     rest = rest.order_by(*_calendar_order(past)).limit(limit + 1 - len(rows))
     return _calendar_cut(rows + list(session.scalars(rest).all()), limit)
 
@@ -550,8 +550,16 @@ def _after_key(after: tuple[datetime, int] | None, past: bool) -> ColumnElement[
 
 def _calendar_page(session: Session, wanted: ItemFilter, ids: list[int], past: bool) -> list[Item]:
     """The rows of ``ids`` that pass the filters, in calendar order."""
-    query = _filtered(select(Item), wanted).where(Item.id.in_(ids))
+    query = _events(session, wanted).where(Item.id.in_(ids))
     return list(session.scalars(query.order_by(*_calendar_order(past))).all())
+
+
+def _events(session: Session, wanted: ItemFilter) -> Select[Any]:
+    """The calendar's rows that pass the filters and, in a search, its words (a probe of
+    the search index a row: the calendar's keys come in date order, not by match)."""
+    found = _found(session, wanted)
+    query = _filtered(select(Item), wanted, found)
+    return query if found is None else query.where(found.probe(Item.id))
 
 
 def _calendar_order(past: bool) -> tuple[ColumnElement[Any], ...]:
