@@ -88,8 +88,12 @@ def slugs(values: Iterable[str]) -> set[str]:
 
 
 def is_abbreviation(keyword: str) -> bool:
-    """ALL-CAPS keywords ("MI", "HIV", "COVID-19") are matched case-sensitively."""
-    return any(c.isalpha() for c in keyword) and not any(c.islower() for c in keyword)
+    """Keywords written with capitals past their first letter are matched as written:
+    ALL-CAPS ("MI", "HIV", "COVID-19") and mixed case ("eGFR", "HbA1c", "HFrEF"), whose
+    case is their meaning (the kidney's eGFR is not the lung cancer gene EGFR)."""
+    if not any(c.isalpha() for c in keyword):
+        return False
+    return not any(c.islower() for c in keyword) or any(c.isupper() for c in keyword[1:])
 
 
 class _Index:

@@ -171,3 +171,9 @@ def test_a_specialty_named_in_another_script_tags_by_its_name() -> None:
     configured = {"心脏病": SpecialtySettings(keywords=("心肌梗死", "heart"))}
     tagger = Tagger(specialties_from_config(configured))
     assert tag(tagger, "Heart study") == ("心脏病",)
+
+
+def test_a_mixed_case_abbreviation_is_matched_as_written(tagger: Tagger) -> None:
+    # The kidney's eGFR is not the lung cancer gene EGFR.
+    assert "nephrology" in tag(tagger, "eGFR decline slows with the new drug")
+    assert "nephrology" not in tag(tagger, "EGFR mutation found in lung tumour")
