@@ -226,3 +226,22 @@ def test_items_purged_after_a_pass_do_not_come_back_on_the_next_fetch(
     second = Refresher(settings, store).refresh(due_only=False)
     assert (second[0].new, second[0].unchanged) == (1, 4)
     assert titles(store) == {"Kidney study", "Aspirin trial halts"}
+
+
+def test_an_item_stored_after_a_purge_never_takes_a_purged_items_id(store: Store) -> None:
+    """An id is an item's public name (/items/ID, its Atom and JSON Feed id). SQLite numbers
+    a new row after the largest one left, so the newest item, purged, lent it its id."""
+    save(store, [entry(Kind.NEWS, title="Kept", published=NOW - DAY)])
+    save(store, [entry(Kind.NEWS, title="Late old news", published=NOW - 40 * DAY)])
+    purged_id = ids_by_title(store)["Late old news"]
+    purge_after_pass(retained(store, days=30), store, [], NOW)
+    save(store, [entry(Kind.NEWS, title="Next news", published=NOW)])
+    save(store, [entry(Kind.NEWS, title="And the next", published=NOW)])
+    after = ids_by_title(store)
+    assert set(after) == {"Kept", "Next news", "And the next"}
+    assert purged_id < after["Next news"] < after["And the next"]
+
+
+def ids_by_title(store: Store) -> dict[str, int]:
+    with store.session() as session:
+        return {title: item_id for title, item_id in session.execute(select(Item.title, Item.id))}

@@ -63,7 +63,7 @@ from ..reconcile import (
 )
 from ..records import EventInfo, ItemUpdate, PlainText
 from ..sanitize import plain_text
-from . import kindleads, sameurl, search
+from . import itemids, kindleads, sameurl, search
 from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
@@ -524,6 +524,10 @@ def _insert_items(
         for row in rows:
             row["story_levels"] = marks(row["title"], row["summary"] or "")
             row["story_seq"] = PENDING
+    first = itemids.first_new_id(connection)
+    if first is not None:
+        for number, row in enumerate(rows, start=first):
+            row["id"] = number
     ids = {
         (source, key): item_id for source, key, item_id in connection.execute(_INSERT_ITEMS, rows)
     }

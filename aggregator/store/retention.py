@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, bindparam, delete, func, not_, select, upda
 from sqlalchemy.orm import Session
 
 from ..records import FeaturedPolicy
-from . import stories
+from . import itemids, stories
 from .models import Item, ItemSource, PurgedItem
 from .reads import _featured_row
 from .upsert import chunks, insert_ignore
@@ -88,6 +88,7 @@ def purge_items(session: Session, ids: Sequence[int], now: datetime) -> None:
     ]
     insert_ignore(session, PurgedItem.__table__, tombstones)
     stories.detach(session, _members_of_kept_stories(session, ids))
+    itemids.remember_deleted(session.connection(), ids, now)
     session.execute(
         delete(Item).where(Item.id.in_(ids)).execution_options(synchronize_session=False)
     )
