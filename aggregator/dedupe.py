@@ -162,6 +162,17 @@ _SYNONYMS = {
     "recalls": "recall", "recalled": "recall", "recalling": "recall",
     "percent": "%", "pct": "%",
 }  # fmt: skip
+# How an explainer's headline reads: a question or a how-to opening it, or a word that
+# says it teaches. A report's headline says what happened ("FDA approves ...").
+_EXPLAINER_OPENING = re.compile(  # as a sentence opens: "Who gets ..." but not "WHO declares ..."
+    r"^\W*([Hh]ow|[Ww]hat|[Ww]hy|[Ww]hen|[Ww]here|[Ww]hich|[Ww]ho|[Ii]s|[Aa]re|[Cc]an|[Cc]ould"
+    r"|[Ss]hould|[Dd]o|[Dd]oes|[Ww]ill)\s"
+)
+_EXPLAINER_WORDS = re.compile(
+    r"""\b(how\s+to|what\s+(you\s+need\s+)?to\s+know|explain(s|ed|er)?|tips|step[-\s]by[-\s]step
+         |guide\s+to|myths?|q\s*&\s*a|faqs?)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _BOILERPLATE_TITLES = re.compile(
     r"""^\W*(
         (weekly|daily|monthly|morning|evening|friday|news)\s+(round-?up|digest|briefing|brief|rounds)
@@ -243,6 +254,7 @@ class Signature:
         "abbreviations",
         "boilerplate",
         "entities",
+        "explainer",
         "headline_authorities",
         "headline_drugs",
         "headline_events",
@@ -269,6 +281,7 @@ class Signature:
     boilerplate: bool  # a digest's, a correction's or a column's headline: joins only as a copy
     entities: frozenset[str]  # terms written as names (capitalised, with digits)
     named: bool  # it names something a names veto may stand on (``_stands_on_names``)
+    explainer: bool  # its headline asks or teaches (``is_explainer_title``), not reports
     headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
     headline_drugs: frozenset[str]  # generic names of the drugs the headline names
     places: frozenset[str]  # ISO 3166 codes of the places it names, with their countries
@@ -296,6 +309,7 @@ class Signature:
         levels: Mapping[str, int] | None = None,
         headline_words: tuple[str, ...] = (),
         named: bool = True,
+        explainer: bool = False,
     ) -> None:
         """``title_only``: headline terms the summary lacks. ``levels``: how often the
         item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
@@ -318,6 +332,7 @@ class Signature:
             (headline_authorities, headline_drugs, headline_places, headline_events),
             headline_words=headline_words,
             named=named,
+            explainer=explainer,
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -398,6 +413,7 @@ class Signature:
             derived=(tuple(map(sys.intern, self._identifying)), self.norm),
             headline_words=tuple(map(sys.intern, self.headline_words)),
             named=self.named,
+            explainer=self.explainer,
             shared=True,
         )
 
@@ -438,6 +454,7 @@ def _build(
     *,
     headline_words: tuple[str, ...] = (),
     named: bool = True,
+    explainer: bool = False,
     shared: bool = False,
 ) -> Signature:
     """Fill a new signature's slots; the identifying terms and the norm follow from
@@ -456,6 +473,7 @@ def _build(
     put(sig, "words", words)
     put(sig, "headline_words", headline_words)
     put(sig, "named", named)
+    put(sig, "explainer", explainer)
     for name, values in zip(
         ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places"),
         figures,
@@ -500,6 +518,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
         (sig.headline_authorities, sig.headline_drugs, sig.headline_places, sig.headline_events),
         headline_words=sig.headline_words,
         named=sig.named,
+        explainer=sig.explainer,
     )
 
 
@@ -552,6 +571,23 @@ def is_boilerplate_title(title: str) -> bool:
     return bool(_BOILERPLATE_TITLES.match(html_to_text(title).strip()))
 
 
+def is_explainer_title(title: str) -> bool:
+    """True for a headline that asks or teaches ("How to use a pen injector", "Is it a cold
+    or the flu?", "Statins: what to know") rather than reports something that happened.
+
+    A news network's clip reports the day's story in a headline of its own; a clinic's or
+    a pharmacist's explainer on the same topic is not that story, whatever words they
+    share, so only the first may join the text items of a story (``_reports_with``)."""
+    text = html_to_text(title).strip()
+    label = _LABEL.match(text) if ":" in text else None
+    heads = [text, text[label.end(1) :].lstrip(" :")] if label else [text]
+    return (
+        "?" in text
+        or _EXPLAINER_WORDS.search(text) is not None
+        or any(_EXPLAINER_OPENING.match(head) for head in heads)
+    )
+
+
 def signature(title: str, text: str) -> Signature:
     """The features of one item's text; a pure function of the two strings."""
     title_text = html_to_text(title)
@@ -594,6 +630,7 @@ def signature(title: str, text: str) -> Signature:
         headline_places=places(title_tokens),
         headline_events=events(title_terms),
         headline_words=tuple(title_words),
+        explainer=is_explainer_title(title_text),
     )
 
 
@@ -657,7 +694,11 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
     if a.source_id == b.source_id or a.item_id == b.item_id:
         return "same source"
     group = KIND_GROUPS.get(a.kind)
-    if (group is None or group != KIND_GROUPS.get(b.kind)) and not _explains(a, b):
+    if (
+        (group is None or group != KIND_GROUPS.get(b.kind))
+        and not _explains(a, b)
+        and not _reports_with(a, b)
+    ):
         return "kinds"
     if abs(a.published - b.published) > window:
         return "window"
@@ -690,6 +731,15 @@ def _explains(a: StoryItem, b: StoryItem) -> bool:
     if {KIND_GROUPS.get(a.kind), KIND_GROUPS.get(b.kind)} != {"text", "video"}:
         return False
     return bool(a.sig.trials & b.sig.trials or a.identifiers & b.identifiers)
+
+
+def _reports_with(a: StoryItem, b: StoryItem) -> bool:
+    """A video whose headline reports (a network's clip: "FDA approves CagriSema") may tell
+    the story of the text items it matches; an explainer may not (``is_explainer_title``)."""
+    if {KIND_GROUPS.get(a.kind), KIND_GROUPS.get(b.kind)} != {"text", "video"}:
+        return False
+    video = a if KIND_GROUPS.get(a.kind) == "video" else b
+    return not (video.sig.explainer or video.sig.boilerplate)
 
 
 def required_score(a: StoryItem, b: StoryItem, threshold: float = DEFAULT_THRESHOLD) -> float:

@@ -21,6 +21,7 @@ from aggregator.dedupe import (
     document_levels,
     encode_levels,
     is_boilerplate_title,
+    is_explainer_title,
     may_match,
     one_template,
     passing_score,
@@ -179,11 +180,36 @@ def test_items_naming_different_video_ids_never_merge() -> None:
     assert stories([first, second]) == {1: 1, 2: 2}
 
 
-def test_a_video_on_the_topic_of_a_news_story_stays_apart_from_it() -> None:
-    assert stories([item(1, APPROVAL, "wire"), item(2, REWRITE, "channel", 1, kind="video")]) == {
-        1: 1,
-        2: 2,
-    }
+def test_a_news_clip_reporting_a_story_joins_it() -> None:
+    clip = item(2, REWRITE, "network", 1, kind="video")
+    assert stories([item(1, APPROVAL, "wire"), clip]) == {1: 1, 2: 1}
+
+
+EXPLAINER = (
+    "Kisqali for early breast cancer: what to know",
+    "A pharmacist explains ribociclib (Kisqali) for HR-positive early breast cancer: who the "
+    "FDA approved it for after NATALEE, the 25% lower risk of recurrence, and neutropenia.",
+)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Kisqali for early breast cancer: what to know",
+        "Is Kisqali right for early breast cancer?",
+        "How to take Kisqali for early breast cancer",
+        "Kisqali explained: the NATALEE trial in early breast cancer",
+    ],
+)
+def test_a_video_explaining_the_topic_of_a_news_story_stays_apart_from_it(headline: str) -> None:
+    explainer = item(2, (headline, EXPLAINER[1]), "pharmacist", 1, kind="video")
+    assert stories([item(1, APPROVAL, "wire"), explainer]) == {1: 1, 2: 2}
+
+
+def test_an_agency_in_capitals_opening_a_headline_does_not_make_it_a_question() -> None:
+    assert not is_explainer_title("WHO declares mpox a global health emergency")
+    assert not is_explainer_title("Do-not-resuscitate orders rose during the pandemic")
+    assert is_explainer_title("Mpox vaccine: who should get it")
 
 
 EMBER_NEWS = (

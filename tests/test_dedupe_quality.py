@@ -29,6 +29,11 @@ its floors are that figure. Those three are the fairest figures.
 heldout9 was committed sealed and scored twice by the 10th session: 0.842 / 0.487
 under the rules before its changes, 0.843 / 0.492 after (one more true pair: what
 raised the other sets barely touched it); its floors are that figure.
+A news clip whose headline reports (not a question or an explainer's) may join the
+text items of its story (13th session; decided on the tuning sets, where written4 went
+0.904 / 0.531 -> 0.909 / 0.566 and no other changed): recall rose on all nine sets,
+precision fell on the first (0.960 -> 0.933), fifth (0.966 -> 0.960) and ninth (0.843 ->
+0.835), so those floors were lowered and the recall floors raised.
 ``benchmarks/dedupe_quality.py`` prints every set. The hand-written tuning sets
 (tests/data/stories/written/ to written4/) are only checked for shape here:
 their scores are printed by the benchmark, never asserted.
@@ -45,24 +50,24 @@ from types import ModuleType
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PRECISION_FLOOR = 0.95
+PRECISION_FLOOR = 0.93
 RECALL_FLOOR = 0.87
 PRECISION_FLOOR_2 = 0.92
-RECALL_FLOOR_2 = 0.69
-PRECISION_FLOOR_3 = 0.89
-RECALL_FLOOR_3 = 0.69
+RECALL_FLOOR_2 = 0.73
+PRECISION_FLOOR_3 = 0.9
+RECALL_FLOOR_3 = 0.75
 PRECISION_FLOOR_4 = 0.97
-RECALL_FLOOR_4 = 0.53
-PRECISION_FLOOR_5 = 0.96
-RECALL_FLOOR_5 = 0.55
+RECALL_FLOOR_4 = 0.54
+PRECISION_FLOOR_5 = 0.95
+RECALL_FLOOR_5 = 0.57
 PRECISION_FLOOR_6 = 0.93
-RECALL_FLOOR_6 = 0.63
-PRECISION_FLOOR_7 = 0.92
-RECALL_FLOOR_7 = 0.61
+RECALL_FLOOR_6 = 0.68
+PRECISION_FLOOR_7 = 0.93
+RECALL_FLOOR_7 = 0.64
 PRECISION_FLOOR_8 = 0.83
-RECALL_FLOOR_8 = 0.57
-PRECISION_FLOOR_9 = 0.84
-RECALL_FLOOR_9 = 0.49
+RECALL_FLOOR_8 = 0.61
+PRECISION_FLOOR_9 = 0.83
+RECALL_FLOOR_9 = 0.56
 
 
 @pytest.fixture(scope="module")
