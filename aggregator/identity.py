@@ -33,6 +33,9 @@ _TRACKING_ON = {"feature": ("youtube.com", "youtu.be"), "af": ("/doi/",)}
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 HASH_DIGITS = 32  # hex digits kept of a content hash: 128 bits
+MAX_KEY = 1024  # characters of a guid key stored (aggregator.store.models)
+MAX_URL = 2048  # characters of a canonical URL stored
+MAX_IDENTIFIER = 300  # characters of a layer-3 key stored ("doi:…")
 # Characters a path may carry unescaped; everything else is percent-encoded the one way.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _ESCAPE_RE = re.compile(r"%[0-9a-fA-F]{2}")
@@ -105,7 +108,8 @@ def identifiers(item: ParsedItem) -> tuple[str, ...]:
     video = item.video
     if video is not None and video.id and video.provider and video.provider != "other":
         found.add(f"{video.provider}:{video.id}")
-    return tuple(sorted(found))
+    # A real DOI or video id is far shorter; a longer one is garbage the store cannot hold.
+    return tuple(sorted(key for key in found if len(key) <= MAX_IDENTIFIER))
 
 
 def content_hash(item: ParsedItem) -> str:
@@ -160,6 +164,14 @@ def content_hash(item: ParsedItem) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:HASH_DIGITS]
 
 
+def _storable_key(key: str) -> str:
+    """A guid key as stored: one longer than its column (``MAX_KEY``) is kept as its hash,
+    as stable from fetch to fetch as the guid itself (PostgreSQL refused the whole batch)."""
+    if len(key) <= MAX_KEY:
+        return key
+    return "sha256-guid:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:HASH_DIGITS]
+
+
 def _iso(value: object) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else None
 
@@ -169,9 +181,10 @@ def identify(item: ParsedItem) -> ItemIdentity:
     canonical = canonical_url(item.url)
     digest = content_hash(item)
     guid = item.guid.strip() if item.guid else ""
+    occurrence = _occurrence_key(canonical, item)
     return ItemIdentity(
-        guid_key=guid or canonical or f"sha256:{digest}",
-        canonical_url=_occurrence_key(canonical, item),
+        guid_key=_storable_key(guid or canonical or f"sha256:{digest}"),
+        canonical_url=occurrence if occurrence is None or len(occurrence) <= MAX_URL else None,
         identifiers=identifiers(item),
         content_hash=digest,
     )

@@ -28,6 +28,7 @@ from aggregator.sanitize import xml_safe
 __all__ = ["ParseError", "parse_document"]
 
 _JSON_START = (b"{", b"[")
+MAX_URL = 2048  # characters: the URL columns' size (aggregator.store.models)
 _T = TypeVar("_T")
 
 
@@ -53,7 +54,7 @@ def parse_document(
         feed = parse_ical(body, url=url, now=now or datetime.now(UTC))
     else:
         feed = parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
-    items = _guids_told_apart(map(_printable, feed.items))
+    items = _guids_told_apart(_with_storable_links(_printable(item)) for item in feed.items)
     feed = replace(feed, title=_printable(feed.title), items=items)
     if all(item.title for item in feed.items):
         return feed
@@ -80,6 +81,29 @@ def _guids_told_apart(items: Iterable[ParsedItem]) -> tuple[ParsedItem, ...]:
         else item
         for item in items
     )
+
+
+def _with_storable_links(item: ParsedItem) -> ParsedItem:
+    """An item without the links too long for any database to store (``MAX_URL``): one
+    such link made PostgreSQL refuse the whole feed's batch. The item stays, with its
+    permalink for a link; a real page address is far shorter."""
+    event, video = item.event, item.video
+    changed: dict[str, object] = {
+        name: None for name in ("url", "image") if _too_long(getattr(item, name))
+    }
+    if event is not None and _too_long(event.url):
+        changed["event"] = replace(event, url=None)
+    if video is not None and (_too_long(video.thumbnail) or _too_long(video.embed_url)):
+        changed["video"] = replace(
+            video,
+            thumbnail=None if _too_long(video.thumbnail) else video.thumbnail,
+            embed_url=None if _too_long(video.embed_url) else video.embed_url,
+        )
+    return replace(item, **changed) if changed else item  # type: ignore[arg-type]
+
+
+def _too_long(url: str | None) -> bool:
+    return url is not None and len(url) > MAX_URL
 
 
 def _printable(value: _T) -> _T:

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Connection,
+    String,
     bindparam,
     case,
     delete,
@@ -85,6 +86,15 @@ _REWRITE_LINK = (
     .values(content_hash=bindparam("content_hash"), url=bindparam("url"))
 )
 _BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
+_LIMITS = {
+    column.name: column.type.length
+    for column in _ITEMS.columns
+    if isinstance(column.type, String)
+    and column.type.length
+    # identity and links are bounded where they are made (``identity``, ``parse``)
+    and column.name not in {"guid_key", "canonical_url", "url"}
+}
+_PROSE = frozenset({"author", "event_location", "journal", "pub_type"})
 # A content rewrite: only while the item's owner is the one the decision read.
 _OWNED = _BY_ID.where(
     _ITEMS.c.source_id == bindparam("b_owner"), _ITEMS.c.guid_key == bindparam("b_owner_key")
@@ -609,7 +619,22 @@ def _write_tags(
 
 
 def _content_values(update_: ItemUpdate) -> dict[str, Any]:
-    """Every column that comes from the feed entry itself."""
+    """Every column that comes from the feed entry itself, each within its column's size."""
+    return _fitted(_entry_values(update_))
+
+
+def _fitted(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` within the items table's column sizes: PostgreSQL refuses a longer value,
+    and with it the source's whole batch (SQLite does not check). Prose (an author, a
+    journal, a place) is cut; a code or an address cut would be wrong, so it is left out."""
+    for name, limit in _LIMITS.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            values[name] = value[:limit] if name in _PROSE else None
+    return values
+
+
+def _entry_values(update_: ItemUpdate) -> dict[str, Any]:
     item = update_.item
     event, video, article = item.event, item.video, item.article
     content, extends = stored_content(item.summary, item.content)

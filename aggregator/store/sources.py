@@ -40,6 +40,7 @@ MAX_JITTER = 0.5  # the widest jitter the config allows (schedule.jitter), of th
 # Core tables, for multi-row statements that need no ORM bookkeeping
 SOURCES = cast(Table, Source.__table__)
 FETCH_LOG = cast(Table, FetchLog.__table__)
+_SOURCES = cast(Table, Source.__table__)
 
 
 def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: datetime) -> bool:
@@ -278,14 +279,25 @@ def _state_values(report: FetchReport) -> dict[str, object]:
     if outcome.status != "failed":
         values.update(consecutive_failures=0, last_success_at=report.finished_at)
         if outcome.status == "ok":
-            values.update(etag=report.etag, last_modified=report.last_modified)
+            values.update(
+                etag=_fitting("etag", report.etag),
+                last_modified=_fitting("last_modified", report.last_modified),
+            )
         if not report.conditional:
             values["last_unconditional_at"] = report.finished_at
-    if report.permanent_redirect:
+    if _fitting("permanent_redirect", report.permanent_redirect):
         values["permanent_redirect"] = report.permanent_redirect
     if report.disable_reason:
         values["disabled_reason"] = report.disable_reason
     return values
+
+
+def _fitting(column: str, value: str | None) -> str | None:
+    """``value`` if the sources table's column holds it, else None: a server's 600-character
+    ETag, or a redirect to a 3,000-character address, is not worth keeping, and PostgreSQL
+    refused the whole fetch's write for it (the source then failed on every pass)."""
+    length = _SOURCES.c[column].type.length  # type: ignore[attr-defined]
+    return value if value is None or len(value) <= length else None
 
 
 def _log_row(report: FetchReport, worker: str) -> dict[str, object]:
