@@ -10,8 +10,13 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+from aggregator.config import load_settings
+from aggregator.records import SourceOutcome
+from aggregator.refresh import Refresher
+from aggregator.store import Store
 from tests.localserver import send
 
 LAST_MODIFIED = "Wed, 25 Nov 2026 08:00:00 GMT"
@@ -68,3 +73,15 @@ def config_text(database: str, sources: Sequence[tuple[str, str, str]], **extra:
         lines += [f"  - id: {source_id}", f"    name: {source_id.title()}", f"    url: {url}",
                   f"    kind: {kind}"]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def refresh_one(
+    tmp_path: Path, database_url: str, store: Store, url: str, source_id: str = "alpha"
+) -> SourceOutcome:
+    """Configure one news source at ``url`` and refresh it once; its outcome."""
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(database_url, [(source_id, url, "news")]))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    return outcome

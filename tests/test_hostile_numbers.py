@@ -21,7 +21,7 @@ from webfactory import app, client, filled, settings
 from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
-from tests.feeds import Entry, config_text, rss
+from tests.feeds import Entry, config_text, refresh_one, rss
 from tests.localserver import LocalServer, send
 
 HUGE = "99999999999999999999"
@@ -32,15 +32,6 @@ FEED = rss([Entry("Trial results", "https://news.example.org/trial", "t-1")])
 def server() -> Iterator[LocalServer]:
     with LocalServer() as server:
         yield server
-
-
-def refresh_one(tmp_path: Path, database_url: str, store: Store, url: str) -> object:
-    path = tmp_path / "config.yaml"
-    path.write_text(config_text(database_url, [("alpha", url, "news")]))
-    settings = load_settings(path)
-    store.sync_sources(settings.configured_sources())
-    (outcome,) = Refresher(settings, store).refresh(due_only=False)
-    return outcome
 
 
 def test_huge_max_age_is_clamped_and_the_feed_is_stored(

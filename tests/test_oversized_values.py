@@ -10,25 +10,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from aggregator.config import load_settings
-from aggregator.records import SourceOutcome
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
-from tests.feeds import Entry, config_text, rss, served
+from tests.feeds import Entry, refresh_one, rss, served
 from tests.localserver import LocalServer, send
 
 LONG_LINK = "https://news.example/" + "a" * 2100
 LONG_GUID = "tag:news.example," + "g" * 1500
 LONG_IMAGE = "https://img.example/" + "i" * 2100 + ".jpg"
-
-
-def refresh_once(tmp_path: Path, database_url: str, store: Store, url: str) -> SourceOutcome:
-    path = tmp_path / "config.yaml"
-    path.write_text(config_text(database_url, [("wire", url, "news")]))
-    settings = load_settings(path)
-    store.sync_sources(settings.configured_sources())
-    (outcome,) = Refresher(settings, store).refresh(due_only=False)
-    return outcome
 
 
 def feed_with_oversized_values() -> bytes:
@@ -52,7 +42,7 @@ def test_an_item_with_an_oversized_guid_link_or_image_is_stored_with_the_rest(
     with LocalServer() as server:
         body = feed_with_oversized_values()
         server.route("/feed", lambda h: send(h, 200, body, {"Content-Type": "application/rss+xml"}))
-        outcome = refresh_once(tmp_path, database_url, store, server.url("/feed"))
+        outcome = refresh_one(tmp_path, database_url, store, server.url("/feed"))
         assert (outcome.status, outcome.new) == ("ok", 4)
         again = Refresher(load_settings(tmp_path / "config.yaml"), store).refresh(due_only=False)
     assert [(o.status, o.new) for o in again] == [("ok", 0)]  # the long guid is known again
@@ -75,7 +65,7 @@ def test_an_oversized_etag_is_not_kept_and_the_feed_is_stored(
 
     with LocalServer() as server:
         server.route("/feed", handle)
-        outcome = refresh_once(tmp_path, database_url, store, server.url("/feed"))
+        outcome = refresh_one(tmp_path, database_url, store, server.url("/feed"))
     assert (outcome.status, outcome.new) == ("ok", 1)
     with store.session() as session:
         assert session.scalar(select(Source.etag)) is None
@@ -88,7 +78,7 @@ def test_a_permanent_redirect_to_an_oversized_address_is_followed_but_not_kept(
     with LocalServer() as server:
         server.route("/feed", lambda h: send(h, 301, headers={"Location": server.url(target)}))
         server.route(target, served(rss([Entry("Plain", "https://news.example/1")])))
-        outcome = refresh_once(tmp_path, database_url, store, server.url("/feed"))
+        outcome = refresh_one(tmp_path, database_url, store, server.url("/feed"))
     assert (outcome.status, outcome.new) == ("ok", 1)
     with store.session() as session:
         assert session.scalar(select(Source.permanent_redirect)) is None
@@ -109,7 +99,7 @@ def test_oversized_codes_are_left_out_and_oversized_prose_is_cut(
     ).encode()
     with LocalServer() as server:
         server.route("/feed", served(body))
-        outcome = refresh_once(tmp_path, database_url, store, server.url("/feed"))
+        outcome = refresh_one(tmp_path, database_url, store, server.url("/feed"))
     assert (outcome.status, outcome.new) == ("ok", 1), outcome.error
     with store.session() as session:
         stored_doi, journal = session.execute(select(Item.doi, Item.journal)).one()
