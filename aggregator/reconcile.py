@@ -62,14 +62,17 @@ class Owner:
     guid_key: str
     label: str
     kind: str
+    retired: bool = False  # its source is no longer in config.yaml (removed, or renamed)
 
     def is_entry(self, entry: ItemUpdate) -> bool:
         return (self.source_id, self.guid_key) == (entry.source_id, entry.identity.guid_key)
 
     @property
-    def rank(self) -> tuple[int, str, str]:
-        """Smaller is preferred: a fixed order over copies, whatever their arrival."""
-        return (authority(self.label), self.source_id, self.guid_key)
+    def rank(self) -> tuple[bool, int, str, str]:
+        """Smaller is preferred: a fixed order over copies, whatever their arrival. A retired
+        source's copy comes last, or an id renamed in config.yaml would keep the items under
+        its old name, and the feed's edits would never show."""
+        return (self.retired, authority(self.label), self.source_id, self.guid_key)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,17 @@ def served(
     return handle
 
 
+def always_sent(
+    body: Callable[[], bytes] | bytes, *, content_type: str = "application/rss+xml"
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A route answering 200 with the whole body every time, without validators."""
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, body() if callable(body) else body, {"Content-Type": content_type})
+
+    return handle
+
+
 def config_text(database: str, sources: Sequence[tuple[str, str, str]], **extra: str) -> str:
     """A config.yaml for the given (id, url, kind) sources."""
     lines = [f"database: {database}", "http:", "  timeout: 2s", "  max_bytes: 1MB"]

@@ -14,6 +14,7 @@ import itertools
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from aggregator.records import FetchReport, ItemIdentity, ItemUpdate, ParsedItem
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
 from aggregator.storywindow import story_window
+from tests.feeds import Entry, always_sent, refresh_one, rss
+from tests.localserver import LocalServer
 from tests.test_dedupe import APPROVAL, REWRITE
 
 ingest_module = importlib.import_module("aggregator.store.ingest")
@@ -205,3 +208,25 @@ def test_two_writers_claiming_shared_items_in_opposite_orders_both_succeed(
             store.close()
     assert failures == []
     assert {owner for _, _, owner, _, _ in shown(writing).values()} == {"bmj"}
+
+
+def test_a_source_renamed_in_config_takes_over_its_items_and_shows_their_edits(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    """The old id kept ranking first ("alpha" before "zeta"), so the item stayed under a
+    removed source and the feed's corrected title never showed."""
+    title = {"now": "Registry study of cardiac arrest"}
+
+    def feed() -> bytes:
+        return rss([Entry(title["now"], "https://news.example/arrest", summary="Outcomes rose.")])
+
+    with LocalServer() as server:
+        server.route("/feed", always_sent(feed))
+        url = server.url("/feed")
+        assert refresh_one(tmp_path, database_url, store, url, source_id="alpha").new == 1
+        refresh_one(tmp_path, database_url, store, url, source_id="zeta")
+        title["now"] = "Registry study of cardiac arrest (corrected)"
+        refresh_one(tmp_path, database_url, store, url, source_id="zeta")
+    with store.session() as session:
+        rows = session.execute(select(Item.source_id, Item.title)).all()
+    assert rows == [("zeta", "Registry study of cardiac arrest (corrected)")]

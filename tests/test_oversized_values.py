@@ -13,7 +13,7 @@ from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
-from tests.feeds import Entry, refresh_one, rss, served
+from tests.feeds import Entry, always_sent, refresh_one, rss, served
 from tests.localserver import LocalServer, send
 
 LONG_LINK = "https://news.example/" + "a" * 2100
@@ -41,7 +41,7 @@ def test_an_item_with_an_oversized_guid_link_or_image_is_stored_with_the_rest(
 ) -> None:
     with LocalServer() as server:
         body = feed_with_oversized_values()
-        server.route("/feed", lambda h: send(h, 200, body, {"Content-Type": "application/rss+xml"}))
+        server.route("/feed", always_sent(body))
         outcome = refresh_one(tmp_path, database_url, store, server.url("/feed"))
         assert (outcome.status, outcome.new) == ("ok", 4)
         again = Refresher(load_settings(tmp_path / "config.yaml"), store).refresh(due_only=False)

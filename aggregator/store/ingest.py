@@ -37,6 +37,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    not_,
     select,
     update,
 )
@@ -67,7 +68,7 @@ from ..sanitize import plain_text
 from . import itemids, kindleads, sameurl, search
 from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
-from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
+from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem, Source
 from .retention import mark_still_carried
 from .stories import PENDING, ItemText, NewMarks, lock_stories
 from .upsert import chunks, insert_ignore
@@ -77,7 +78,8 @@ DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
 TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
-_OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind)  # ``Owner``'s fields
+_RETIRED = select(not_(Source.in_config)).where(Source.id == Item.source_id).scalar_subquery()
+_OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind, _RETIRED)  # ``Owner``'s
 # One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
