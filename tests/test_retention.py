@@ -93,6 +93,18 @@ def test_each_source_keeps_its_newest_items_up_to_per_source(store: Store) -> No
     assert titles(store) == {"Wire 0", "Wire 1", "Press"}
 
 
+def test_an_item_another_source_carries_among_its_newest_is_kept(store: Store) -> None:
+    """The item counts against its owner, the press office, as its oldest; but it is the
+    news site's newest, and purging it left the news site with nothing for good."""
+    releases = [entry(Kind.NEWS, title=f"Release {n}", published=NOW - n * DAY) for n in range(4)]
+    save(store, releases, source="fda-press")
+    shared = dict(title="Shared", published=NOW - 8 * DAY, url="https://s.org/shared")
+    save(store, [entry(Kind.NEWS, **shared)], source="fda-press")  # type: ignore[arg-type]
+    save(store, [entry(Kind.NEWS, **shared)], source="health-news")  # type: ignore[arg-type]
+    purge_after_pass(retained(store, per_source=2), store, [], NOW)
+    assert titles(store) == {"Release 0", "Release 1", "Shared"}
+
+
 def test_a_purged_item_remembers_every_guid_that_carried_it(store: Store) -> None:
     old = entry(Kind.NEWS, title="Syndicated", published=NOW - 40 * DAY, url="https://s.org/1")
     save(store, [old])

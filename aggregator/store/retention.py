@@ -67,12 +67,59 @@ def expired_batch(session: Session, plan: PurgePlan, keep: set[int], limit: int)
             .offset(plan.per_source)
             .limit(bindparam("room"))
         )
+        newest = _NewestOfSources(session, plan.per_source)
         for source_id in _sources(session, plan):
             if len(found) >= limit:
                 break
             more = _ids(session, query, source_id=source_id, room=limit - len(found))
-            found += [item_id for item_id in more if item_id not in found]
+            skip = newest.among(more, besides=source_id).union(found)
+            found += [item_id for item_id in more if item_id not in skip]
     return found[:limit]
+
+
+class _NewestOfSources:
+    """Which items are among the newest ``per_source`` of a source that carries them.
+
+    An item counts against its owner's ``per_source`` (the source whose copy it shows), but
+    other sources may carry it too: a clinic's only item, linked by a wire that ranks
+    first, was purged as the wire's oldest, and the clinic's next fetch could not bring it
+    back. So an item goes only when it is beyond the newest ``per_source`` of every source
+    carrying it. Each source's boundary is read once, when an item it carries is asked about.
+    """
+
+    def __init__(self, session: Session, per_source: int) -> None:
+        self._session = session
+        self._per_source = per_source
+        self._boundary: dict[str, tuple[datetime, int] | None] = {}
+
+    def among(self, ids: Sequence[int], *, besides: str) -> set[int]:
+        if not ids:
+            return set()
+        rows = self._session.execute(
+            select(ItemSource.item_id, ItemSource.source_id, Item.published)
+            .join(Item, Item.id == ItemSource.item_id)
+            .where(ItemSource.item_id.in_(ids), ItemSource.source_id != besides)
+        )
+        within = set()
+        for item_id, source_id, published in rows:
+            boundary = self._boundary_of(source_id)
+            if boundary is None or (published, item_id) >= boundary:
+                within.add(item_id)
+        return within
+
+    def _boundary_of(self, source_id: str) -> tuple[datetime, int] | None:
+        """The (published, id) of the source's ``per_source``-th newest item; None: it has fewer."""
+        if source_id not in self._boundary:
+            row = self._session.execute(
+                select(Item.published, Item.id)
+                .join(ItemSource, ItemSource.item_id == Item.id)
+                .where(ItemSource.source_id == source_id)
+                .order_by(Item.published.desc(), Item.id.desc())
+                .offset(self._per_source - 1)
+                .limit(1)
+            ).first()
+            self._boundary[source_id] = None if row is None else (row[0], row[1])
+        return self._boundary[source_id]
 
 
 def purge_items(session: Session, ids: Sequence[int], now: datetime) -> None:
