@@ -25,6 +25,16 @@ def test_second_get_with_the_etag_gets_304(client: FlaskClient, filled: Store, p
     assert second.data == b""
 
 
+@pytest.mark.parametrize("path", ["/", "/feed.atom", "/feed.json"])
+def test_the_etag_a_compressing_proxy_made_weak_still_gets_304(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """nginx and Caddy mark an ETag weak when they compress the answer; If-None-Match
+    compares weakly (RFC 9110, 13.1.2), or feed readers behind them never got a 304."""
+    etag = client.get(path).headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
+
 def test_source_health_answers_304_to_its_own_etag(client: FlaskClient, filled: Store) -> None:
     first = client.get("/sources")
     second = client.get("/sources", headers={"If-None-Match": first.headers["ETag"]})

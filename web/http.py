@@ -61,7 +61,7 @@ def conditional(view: Callable[P, Response | str]) -> Callable[P, Response]:
         etag, version = current_etag()
         cache = page_cache()
         held = request.if_none_match
-        if not held.star_tag and held.contains(etag):  # "*" holds any answer, a 404 too
+        if not held.star_tag and held.contains_weak(etag):  # "*" holds any answer, a 404 too
             response = Response(status=304)
         elif (cached := cache.get(etag)) is not None:
             response = cached.response()
