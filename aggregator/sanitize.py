@@ -112,7 +112,7 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
         cleaner = _cleaner(None)
-    return cleaner.clean(_shallow(html)).strip()
+    return cleaner.clean(_shallow(xml_safe(html))).strip()
 
 
 def _shallow(html: str) -> str:
@@ -183,6 +183,8 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return " ".join(html.split())
+    # xml_safe: a lone surrogate (a JSON Feed may escape one) makes nh3 raise
+    html = xml_safe(html)
     text = _text_cleaner().clean(_shallow(_BLOCK_RE.sub(" ", html)) if "<" in html else html)
     return " ".join(html_lib.unescape(text).split())
 

@@ -90,6 +90,12 @@ def test_a_served_feed_with_nul_and_controls_is_stored_whole(
         {"id": "1", "url": "https://news.example/1", "title": "Null\u0000 byte", "summary": "a"},
         {"id": "2", "url": "https://news.example/2", "title": "Lone \ud800surrogate"},
         {"id": "3", "url": "https://news.example/3", "title": "Bell\u0007 and escape\u001b"},
+        {
+            "id": "4",
+            "url": "https://news.example/4",
+            "title": "Surrogate in the body",
+            "content_html": "<p>x \udfff y</p>",  # nh3 raised on it: the source failed
+        },
     ]
     document = {"version": "https://jsonfeed.org/version/1.1", "title": "Wire", "items": items}
     with LocalServer() as server:
@@ -102,6 +108,6 @@ def test_a_served_feed_with_nul_and_controls_is_stored_whole(
         settings = load_settings(path)
         store.sync_sources(settings.configured_sources())
         (outcome,) = Refresher(settings, store).refresh(due_only=False)
-    assert (outcome.status, outcome.new) == ("ok", 3)
+    assert (outcome.status, outcome.new) == ("ok", 4)
     titles = {item.title for item in store.list_items().items}
-    assert titles == {"Null byte", "Lone surrogate", "Bell and escape"}
+    assert titles == {"Null byte", "Lone surrogate", "Bell and escape", "Surrogate in the body"}
