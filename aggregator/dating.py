@@ -56,3 +56,22 @@ def last_end(event: EventInfo) -> datetime:
     """When an event, or the last known occurrence of a series, is over."""
     ends = [o.end or o.start for o in event.occurrences] + [event.end or event.start]
     return max(ends)
+
+
+def revised(
+    published: datetime, source_updated: datetime | None, written: datetime, ours: datetime | None
+) -> datetime | None:
+    """When a stored item last changed in a way its readers should be told of, or None.
+
+    The source's own updated date when it can be believed (not before the item's
+    publication, and not more than a day past ``written``, when the row was last
+    written: a template's year 2099 would date the whole feed), or ``ours``, when
+    medfeed rewrote its text after first storing it, whichever is later.
+    """
+    believed = (
+        source_updated
+        if source_updated is not None and published <= source_updated <= written + FUTURE_SLACK
+        else None
+    )
+    dates = [date for date in (believed, ours) if date is not None and date >= published]
+    return max(dates, default=None)

@@ -4,15 +4,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import feedparser
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from webfactory import app, client, entry, filled, make_story, save, settings
+from webfactory import NOW, app, client, entry, filled, make_story, save, settings
 
 from aggregator.records import Kind
 from aggregator.store import Store
+from web.present import iso
+
+HOUR = timedelta(hours=1)
 
 
 def test_atom_feed_parses_cleanly_with_every_item(client: FlaskClient, filled: Store) -> None:
@@ -82,3 +87,32 @@ def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
     assert "https://b.example/2" in {link.href for link in related}
     (item,) = client.get("/feed.json").get_json()["items"]
     assert '<a href="https://b.example/2">Rewritten &lt;report&gt;</a>' in item["content_html"]
+
+
+def test_an_item_its_source_corrects_in_place_gets_a_new_updated_date(
+    client: FlaskClient, store: Store
+) -> None:
+    """Feed readers key an entry on its id and updated date: a correction that kept the
+    old date was never shown to a subscriber."""
+    kind, item, tags = entry(Kind.NEWS, title="Lot recalled", published=NOW - 3 * HOUR)
+    save(store, [(kind, item, tags)], at=NOW - 2 * HOUR)
+    first = feedparser.parse(client.get("/feed.atom").data).entries[0]
+    corrected = replace(item, title="CORRECTION: two lots recalled")
+    save(store, [(kind, corrected, tags)], at=NOW)
+    atom = feedparser.parse(client.get("/feed.atom").data)
+    assert atom.entries[0].title == "CORRECTION: two lots recalled"
+    assert first.updated == iso(NOW - 3 * HOUR)
+    assert atom.entries[0].updated == atom.feed.updated == iso(NOW)
+    (listed,) = client.get("/feed.json").get_json()["items"]
+    assert listed["date_modified"] == iso(NOW)
+
+
+@pytest.mark.parametrize("updated", [NOW + 365 * 24 * HOUR, NOW - 48 * HOUR])
+def test_a_source_updated_date_in_the_future_or_before_publication_is_not_shown(
+    client: FlaskClient, store: Store, updated: datetime
+) -> None:
+    published = NOW - 3 * HOUR
+    save(store, [entry(Kind.NEWS, title="Dated oddly", published=published, updated=updated)])
+    atom = feedparser.parse(client.get("/feed.atom").data)
+    assert atom.entries[0].updated == atom.feed.updated == iso(published)
+    assert "date_modified" not in client.get("/feed.json").get_json()["items"][0]

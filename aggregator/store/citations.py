@@ -131,6 +131,6 @@ def _add_flags(session: Session, wanted: dict[int, set[str]], now: datetime) -> 
             new = sorted(wanted[item_id] - set(current))
             if new:
                 flagged = update(Item).where(Item.id == item_id)
-                session.execute(flagged.values(flags=current + new, changed_at=now))
+                session.execute(flagged.values(flags=current + new, changed_at=now, revised_at=now))
                 added += len(new)
     return added

@@ -465,6 +465,7 @@ def _rewrite_items(connection: Connection, rewrites: Sequence[_Rewrite], now: da
         values = {
             **_content_values(rewrite.entry),
             "changed_at": now,
+            "revised_at": now,
             "b_id": rewrite.item_id,
             "b_owner": rewrite.owner.source_id,
             "b_owner_key": rewrite.owner.guid_key,

@@ -187,6 +187,8 @@ class Item(Base):
     fulltext: Mapped[str | None] = mapped_column(Text)
     fulltext_error: Mapped[str | None] = mapped_column(Text)
     fulltext_at: Mapped[datetime | None]
+    # when its text changed after it was first stored (aggregator.dating.revised, 0015)
+    revised_at: Mapped[datetime | None]
     first_seen_at: Mapped[Timestamp]
     changed_at: Mapped[Timestamp]
 

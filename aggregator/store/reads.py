@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from ..dating import revised
 from ..records import (
     ArticleInfo,
     EventInfo,
@@ -706,7 +707,7 @@ def _record(
         content=full_content(row.summary, row.content, row.content_extends_summary),
         author=row.author,
         published=row.published,
-        updated=row.updated,
+        updated=revised(row.published, row.updated, row.changed_at, row.revised_at),
         image=row.image,
         tags=tuple(row.tags or ()),
         source=owner,
