@@ -116,3 +116,27 @@ def test_a_source_updated_date_in_the_future_or_before_publication_is_not_shown(
     atom = feedparser.parse(client.get("/feed.atom").data)
     assert atom.entries[0].updated == atom.feed.updated == iso(published)
     assert "date_modified" not in client.get("/feed.json").get_json()["items"][0]
+
+
+def test_a_filtered_feed_is_a_feed_of_its_own(client: FlaskClient, filled: Store) -> None:
+    """An Atom id names one feed: every filter gave the unfiltered feed's id, title and
+    page, and a reader subscribing from /?kind=video was offered the unfiltered feed."""
+    whole = feedparser.parse(client.get("/feed.atom").data).feed
+    videos = feedparser.parse(client.get("/feed.atom?kind=video&limit=5").data).feed
+    assert videos.id == "http://localhost/feed.atom?kind=video" != whole.id
+    assert videos.title == "medfeed — Videos" != whole.title
+    assert videos.link == "http://localhost/?kind=video"
+    json_feed = client.get("/feed.json?kind=video&limit=5").get_json()
+    assert json_feed["feed_url"] == "http://localhost/feed.json?kind=video"
+    assert json_feed["home_page_url"] == "http://localhost/?kind=video"
+    page = client.get("/?kind=video").get_data(as_text=True)
+    assert page.index('href="/feed.atom?kind=video"') < page.index('href="/feed.atom"')
+
+
+def test_an_entrys_kind_and_label_are_categories_of_two_schemes(
+    client: FlaskClient, store: Store
+) -> None:
+    save(store, [entry(Kind.NEWS, title="Plain news")])
+    (atom,) = feedparser.parse(client.get("/feed.atom").data).entries
+    categories = {(tag.scheme, tag.term) for tag in atom.tags}
+    assert {("urn:medfeed:kind", "news"), ("urn:medfeed:label", "news")} <= categories

@@ -35,8 +35,8 @@ from .eventtime import upcoming, zone_of
 from .exposure import public_source
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
-from .params import link_args, list_query
-from .present import iso, label_text, media_url, other_sources
+from .params import feed_filters, link_args, list_query
+from .present import SECTION_TITLES, iso, label_text, media_url, other_sources
 from .serialize import item_json
 
 blueprint = Blueprint("feeds", __name__)
@@ -44,6 +44,8 @@ blueprint = Blueprint("feeds", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_LIMIT = 50
 TITLE = "medfeed — medical news, articles, conferences and videos"
+KIND_SCHEME = "urn:medfeed:kind"  # an entry's kind (news, article, conference, video)
+LABEL_SCHEME = "urn:medfeed:label"  # its source's label (journal, society, news ...)
 CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
 MAX_SERIES_DATES = 1000  # rule dates weighed against a series' known occurrences (EXDATE)
@@ -67,7 +69,27 @@ def _next_url(endpoint: str, page: Page) -> str | None:
 @blueprint.get("/feed.atom")
 @conditional
 def atom() -> Response:
-    return _atom(_page(), TITLE, url_for("feeds.atom", _external=True), "pages.index")
+    return _atom(_page(), _title(), _feed_url("feeds.atom"), "pages.index")
+
+
+def _feed_url(endpoint: str) -> str:
+    """A feed's identity: its URL with its filters, so that ``/feed.atom?kind=video`` and
+    ``/feed.atom`` are two feeds to a reader (an Atom id names one feed), whichever page."""
+    return url_for(endpoint, **feed_filters(), **(request.view_args or {}), _external=True)
+
+
+def _title(base: str = TITLE) -> str:
+    """``base``, narrowed to what the filters hold: "medfeed — Videos · “measles”"."""
+    wanted = list_query(request.args, calendar=False).wanted
+    parts = [
+        SECTION_TITLES[wanted.kind] if wanted.kind else "",
+        wanted.specialty or "",
+        f"#{wanted.tag}" if wanted.tag else "",
+        f"from {wanted.source}" if wanted.source else "",
+        f"“{wanted.q}”" if wanted.q else "",
+    ]
+    narrowed = " · ".join(part for part in parts if part)
+    return f"medfeed — {narrowed}" if narrowed else base
 
 
 @blueprint.get("/specialties/<slug>/feed.atom")
@@ -78,7 +100,7 @@ def specialty_atom(slug: str) -> Response:
     return _atom(
         _page(specialty=slug),
         f"medfeed — {name}",
-        url_for("feeds.specialty_atom", slug=slug, _external=True),
+        _feed_url("feeds.specialty_atom"),
         "pages.specialty",
     )
 
@@ -91,7 +113,7 @@ def _atom(page: Page, title: str, feed_id: str, html_endpoint: str) -> Response:
     _text(feed, "updated", iso(_newest(page)))
     _text(feed, "generator", "medfeed")
     _link(feed, "self", this_url(), "application/atom+xml")
-    html = url_for(html_endpoint, **(request.view_args or {}), _external=True)
+    html = url_for(html_endpoint, **feed_filters(), **(request.view_args or {}), _external=True)
     _link(feed, "alternate", html, "text/html")
     if next_url := _next_url(request.endpoint or "feeds.atom", page):
         _link(feed, "next", next_url, "application/atom+xml")
@@ -113,8 +135,11 @@ def _entry(item: StoredItem) -> ET.Element:
     _text(entry, "updated", iso(item.updated or item.published))
     author = ET.SubElement(entry, f"{{{ATOM}}}author")
     _text(author, "name", item.author or item.source.name)
-    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.kind.value, label=item.kind.value)
-    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.label.value, label=label_text(item.label))
+    # Schemes tell a reader the kind "news" from the label "news" (both were plain categories).
+    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.kind.value,
+                  scheme=KIND_SCHEME, label=SECTION_TITLES[item.kind])  # fmt: skip
+    ET.SubElement(entry, f"{{{ATOM}}}category", term=item.label.value,
+                  scheme=LABEL_SCHEME, label=label_text(item.label))  # fmt: skip
     for tag in item.tags:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=tag)
     for ref in item.also:  # the story's other outlets, for readers that follow links
@@ -181,9 +206,9 @@ def json_feed() -> Response:
     page = _page()
     feed: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": TITLE,
-        "home_page_url": url_for("pages.index", _external=True),
-        "feed_url": this_url(),
+        "title": _title(),
+        "home_page_url": url_for("pages.index", **feed_filters(), _external=True),
+        "feed_url": _feed_url("feeds.json_feed"),
         "language": "en",
         "items": [_json_item(item) for item in page.items],
     }

@@ -24,7 +24,7 @@ from .context import (
 )
 from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
-from .params import ListQuery, list_query
+from .params import ListQuery, feed_filters, list_query
 from .present import list_heading, local_media_target, needs_attention
 
 blueprint = Blueprint("pages", __name__)
@@ -70,6 +70,7 @@ def _stream_page(query: ListQuery) -> str:
         sources=sources,
         heading=list_heading(query, sources, count, COUNT_AT_MOST),
         specialties=specialties(),
+        feed_filters=feed_filters(),
     )
 
 

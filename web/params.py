@@ -42,6 +42,12 @@ def link_args(*dropped: str) -> dict[str, str]:
     }
 
 
+def feed_filters() -> dict[str, str]:
+    """The query arguments that choose which items a list holds, not its page or length:
+    what a feed of the same list carries over (``web.feeds``)."""
+    return link_args("before", "limit")
+
+
 class BadParameter(ValueError):
     """A query parameter the client must fix: the message says which and why."""
 
