@@ -14,7 +14,18 @@ from urllib.parse import urljoin
 
 from aggregator.sanitize import html_to_text
 
-_IMG_SRC_RE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"", re.IGNORECASE)
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE_RE = re.compile(r"\b(src|alt|title|width|height)=\"([^\"]*)\"", re.IGNORECASE)
+# What a feed's buttons, ads and counters say of themselves: "Add to Facebook", "Share on
+# X", a FeedBurner flare (/~ff/), an ad server's banner, a spacer or a tracking pixel.
+# They come before the picture, when there is one.
+_NOT_A_PICTURE = re.compile(
+    r"""^(add\s+to|share|tweet|like|follow|subscribe|email|print|bookmark|digg|save\s+to)\b
+      | /~f[fa]/ | /~r/ | \b(pixel|spacer|blank|tracker|beacon|1x1|share-?button)\b
+      | //ads?\d*\. | /ads?/ | doubleclick | adserver""",
+    re.IGNORECASE | re.VERBOSE,
+)
+TINY = 16  # pixels: an image no larger than this either way is a pixel or an icon
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _EXCERPT_CHARS = 600
 DERIVED_TITLE_CHARS = 120
@@ -97,10 +108,23 @@ def first_image(html: str | None) -> str | None:
     """The first absolute ``<img src>`` of sanitized HTML: a picture for entries without one."""
     if not html:
         return None
-    match = _IMG_SRC_RE.search(html)
-    if match is None:
-        return None
-    return absolute_url(html_lib.unescape(match.group(1)), None)
+    for tag in _IMG_RE.findall(html):
+        attributes = {
+            name.lower(): html_lib.unescape(value) for name, value in _ATTRIBUTE_RE.findall(tag)
+        }
+        src = attributes.get("src")
+        if src and not _decoration(attributes):
+            return absolute_url(src, None)
+    return None
+
+
+def _decoration(attributes: dict[str, str]) -> bool:
+    """A share button, an icon or a tracking pixel rather than the entry's picture."""
+    sizes = [attributes.get("width", ""), attributes.get("height", "")]
+    if any(size.isdigit() and int(size) <= TINY for size in sizes):
+        return True
+    said = (attributes.get(name, "") for name in ("alt", "title", "src"))
+    return any(_NOT_A_PICTURE.search(text) for text in said)
 
 
 def derived_title(*bodies: str | None) -> str:
