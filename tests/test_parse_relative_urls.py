@@ -158,3 +158,18 @@ def test_demo_thumbnails_and_the_full_text_page_resolve_to_the_demo_folder() -> 
     assert first("riverside-grand-rounds.vimeo.xml", Kind.VIDEO)[1] == (
         f"{demo}/thumbs/vimeo-1021874411.svg"
     )
+
+
+def test_one_entrys_xml_base_does_not_run_on_into_the_entries_after_it() -> None:
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>J</title><id>urn:j</id>
+<updated>2026-01-01T00:00:00Z</updated>
+<entry xml:base="https://news.example.org/2026/01/"><title>First</title><id>urn:1</id>
+<updated>2026-01-02T00:00:00Z</updated><link href="first.html"/></entry>
+<entry><title>Second</title><id>urn:2</id><updated>2026-01-03T00:00:00Z</updated>
+<link href="second.html"/></entry></feed>"""
+    items = parse_document(body, url="https://news.example.org/feeds/atom.xml").items
+    assert [item.url for item in items] == [
+        "https://news.example.org/2026/01/first.html",
+        "https://news.example.org/feeds/second.html",  # was .../2026/01/second.html
+    ]

@@ -53,8 +53,12 @@ def parse_xml_feed(
     # Without a content type feedparser flags every feed as bozo; XML's own
     # rules (BOM, declaration, else UTF-8) are what an unlabelled body gets.
     # No content-location: feedparser would urljoin every link against it
-    # (a fifth of its time); we resolve the few URLs we keep ourselves.
+    # (a fifth of its time); we resolve the few URLs we keep ourselves. Except where
+    # the document declares an xml:base: without an outer base, feedparser lets one
+    # entry's base run on into the entries after it (their links went wrong).
     headers = {"content-type": content_type or _DEFAULT_TYPE}
+    if b"xml:base" in body:
+        headers["content-location"] = url
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
     parsed = feedparser.parse(
         io.BytesIO(dates.lift_time_elements(body)),
