@@ -95,3 +95,34 @@ def test_a_calendar_without_events_is_a_parse_error() -> None:
 def test_an_unfinished_calendar_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="invalid iCalendar"):
         parse_ics(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\n")
+
+
+def test_floating_times_are_read_in_the_calendars_own_zone_for_single_events_and_series() -> None:
+    """Google exports floating times with X-WR-TIMEZONE: a single event was read as UTC (five
+    hours early in New York) while a series of the same calendar was placed right."""
+    body = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+X-WR-TIMEZONE:America/New_York\r
+BEGIN:VEVENT\r
+UID:single@example.org\r
+DTSTAMP:20261101T000000Z\r
+DTSTART:20261210T090000\r
+DTEND:20261210T100000\r
+SUMMARY:Cardiology grand rounds\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:weekly@example.org\r
+DTSTAMP:20261101T000000Z\r
+DTSTART:20261126T090000\r
+DTEND:20261126T100000\r
+RRULE:FREQ=WEEKLY;COUNT=10\r
+SUMMARY:Tumour board\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+    starts = {item.title: item.event.start for item in parse_ics(body).items if item.event}
+    assert starts == {
+        "Cardiology grand rounds": datetime(2026, 12, 10, 14, tzinfo=UTC),
+        "Tumour board": datetime(2026, 11, 26, 14, tzinfo=UTC),
+    }

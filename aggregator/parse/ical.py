@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
@@ -105,14 +106,39 @@ def _calendar_items(
     for event in calendar.walk("VEVENT"):
         if any(prop in event for prop in _RECURRENCE_PROPS):
             recurring_uids.add(str(event.get("UID", "")))
+    zone = _calendar_zone(calendar)
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) in recurring_uids:
             continue
+        if zone is not None:
+            _place_floating_times(event, zone)
         item = _safe_item(event, warnings=warnings)
         if item is not None:
             yield item
     if recurring_uids:
         yield from _occurrences(calendar, recurring_uids, now=now, warnings=warnings)
+
+
+def _calendar_zone(calendar: icalendar.Component) -> ZoneInfo | None:
+    """The zone a calendar says its floating times are in (Google's X-WR-TIMEZONE), if known."""
+    name = _text(calendar.get("X-WR-TIMEZONE"))
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _place_floating_times(event: icalendar.Component, zone: ZoneInfo) -> None:
+    """A single event's floating start and end, read in the calendar's own zone: they were
+    taken as UTC (five hours off in New York), while its series, which
+    ``recurring_ical_events`` reads, were placed in the zone."""
+    for name in ("DTSTART", "DTEND"):
+        value = _decoded(event, name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            del event[name]
+            event.add(name, value.replace(tzinfo=zone))
 
 
 def _occurrences(
