@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.parse import parse_document
 from aggregator.parse.scholarly import (
     article_info,
+    entry_authors,
     find_dois,
     find_ncts,
     normalize_doi,
@@ -110,3 +112,22 @@ def test_every_doi_in_a_text_is_found_once_in_order() -> None:
         "10.5555/b.2",
         "10.5555/c.3",
     )
+
+
+def test_a_preprint_servers_one_line_of_authors_is_split_into_names() -> None:
+    """bioRxiv and medRxiv give every author in one dc:creator: the byline listed all 13."""
+    body = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://connect.biorxiv.org/"><title>bioRxiv</title>
+<link>https://www.biorxiv.org/</link><description>d</description></channel>
+<item rdf:about="https://www.biorxiv.org/content/10.1101/743294v1">
+<title>Wheat kinase alters the cell wall</title>
+<link>https://www.biorxiv.org/content/10.1101/743294v1</link>
+<dc:creator><![CDATA[ Kaur, M., Shukla, A., Plaumann, P.-L., Pandey, A. K. ]]></dc:creator>
+<dc:identifier>doi:10.1101/743294</dc:identifier></item></rdf:RDF>"""
+    (item,) = parse_document(body, url="https://connect.biorxiv.org/feed.xml").items
+    assert item.article is not None
+    assert item.article.authors == ("Kaur, M.", "Shukla, A.", "Plaumann, P.-L.", "Pandey, A. K.")
+    assert item.author == "Kaur, M. et al."
+    assert entry_authors({"author": "Smith, Jane"}) == ("Smith, Jane",)  # one name, kept whole

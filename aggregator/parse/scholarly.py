@@ -228,4 +228,17 @@ def entry_authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
             names.append(" ".join(name.split()))
     if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
         names.append(" ".join(entry["author"].split()))
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(name for listed in names for name in _listed_names(listed)))
+
+
+# "Kaur, M., Shukla, A., Pandey, A. K." (bioRxiv and medRxiv give all the authors in one
+# dc:creator): a surname, then initials (hyphenated ones too: "Plaumann, P.-L.").
+_INITIALS_LIST = re.compile(r"(?:[^,]+,\s*(?:[A-Z]\.(?:-[A-Z]\.)?\s*)+(?:,\s*|$))+")
+_ONE_NAME = re.compile(r"\s*([^,]+,\s*(?:[A-Z]\.(?:-[A-Z]\.)?\s*)+)(?:,|$)")
+
+
+def _listed_names(name: str) -> list[str]:
+    """One author's name, or each of a list of "Surname, I." names given as one."""
+    if _INITIALS_LIST.fullmatch(name) and len(_ONE_NAME.findall(name)) > 1:
+        return [found.strip() for found in _ONE_NAME.findall(name)]
+    return [name]
