@@ -54,7 +54,13 @@ _LINK_REL = "noopener noreferrer nofollow"
 # one (JSON escapes it, a reader decodes "&#1;") would make every Atom document holding
 # the item unreadable, so none is kept.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_BLOCK_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote|hr)\b[^>]*>", re.IGNORECASE)
+# Where a block or a cell ends, words must not run together: "<th>Age</th><th>Dose</th>" is
+# "Age Dose", not "AgeDose" (a change here rebuilds SQLite's search index: see html_to_text).
+_BLOCK_RE = re.compile(
+    r"<(?:br|hr|/(?:p|div|li|h[1-6]|tr|td|th|dt|dd|caption|figcaption|blockquote|pre|table"
+    r"|section|article|header|footer|aside|summary|details|address))\b[^>]*>",
+    re.IGNORECASE,
+)
 # How deep tags may nest before the sanitizer sees them (``_shallow``); a tag, and the
 # elements that never hold others or whose end tag is optional (they do not nest).
 MAX_DEPTH = 1024

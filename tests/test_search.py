@@ -75,6 +75,13 @@ def test_a_word_finds_its_other_forms(reads: Store) -> None:
     assert titles(reads, "vaccinations") == ["Vaccination trials resume"]
 
 
+def test_a_word_in_a_table_cell_is_found_apart_from_its_neighbours(reads: Store) -> None:
+    """Cells ran together in the indexed text ("AgeDose"), so neither word was found."""
+    table = "<table><tr><th>Age</th><th>Dose</th></tr><tr><td>65</td><td>10 mg</td></tr></table>"
+    save(reads, [news("Anticoagulants in older adults", summary=table)])
+    assert titles(reads, "dose") == ["Anticoagulants in older adults"]
+
+
 def test_a_word_never_matches_inside_another_word(reads: Store) -> None:
     save(reads, [news("STEMI outcomes after PCI"), news("Microbiome and mild MI")])
     assert titles(reads, "mi") == ["Microbiome and mild MI"]
