@@ -43,7 +43,7 @@ _ATTRIBUTES = {
 }
 # Dropped together with their content: their text is code or chrome, never prose.
 _DROP_WITH_CONTENT = frozenset(
-    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
      "form", "select", "textarea", "button", "applet", "frameset", "noembed", "xmp"}
 )  # fmt: skip
 _SCHEMES = frozenset({"http", "https", "mailto"})
@@ -118,7 +118,23 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
         cleaner = _cleaner(None)
-    return cleaner.clean(_shallow(xml_safe(html))).strip()
+    return cleaner.clean(_shallow(_formulas_as_text(xml_safe(html)))).strip()
+
+
+# MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"
+# became "()". A formula is kept as its text (its annotations, a TeX copy, left out).
+_MATH_RE = re.compile(r"<(?:\w+:)?math\b[^>]*>(.*?)</(?:\w+:)?math\s*>", re.IGNORECASE | re.DOTALL)
+_NOT_FORMULA_RE = re.compile(  # an annotation (a TeX or HTML copy), a script, a style
+    r"<((?:\w+:)?(?:annotation(?:-xml)?|script|style))\b[^>]*>.*?</\1\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _formulas_as_text(html: str) -> str:
+    if "math" not in html:
+        return html
+    return _MATH_RE.sub(lambda m: _TAG_RE.sub("", _NOT_FORMULA_RE.sub("", m.group(1))), html)
 
 
 def _shallow(html: str) -> str:
@@ -190,7 +206,7 @@ def html_to_text(html: str) -> str:
     if "<" not in html and "&" not in html:
         return " ".join(html.split())
     # xml_safe: a lone surrogate (a JSON Feed may escape one) makes nh3 raise
-    html = xml_safe(html)
+    html = _formulas_as_text(xml_safe(html))
     text = _text_cleaner().clean(_shallow(_BLOCK_RE.sub(" ", html)) if "<" in html else html)
     return " ".join(html_lib.unescape(text).split())
 

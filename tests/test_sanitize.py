@@ -148,3 +148,15 @@ def test_nesting_within_the_limit_is_kept_whole() -> None:
     html += "<blockquote>" * 30 + "quoted" + "</blockquote>" * 30
     cleaned = clean_html(html)
     assert cleaned.count("<li>") == 400 and cleaned.count("<blockquote>") == 30
+
+
+def test_a_formula_in_mathml_is_kept_as_its_text() -> None:
+    """The sanitizer dropped MathML with its content: "Mortality fell (p<0.001)" read
+    "Mortality fell ()". Its TeX annotation and anything scripted inside still go."""
+    formula = (
+        '<p>Mortality fell (<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>p</mi>'
+        '<mo>&lt;</mo><mn>0.001</mn><annotation encoding="TeX">p&lt;0.001</annotation>'
+        "</math>)<math><mtext><script>alert(1)</script></mtext></math>.</p>"
+    )
+    assert clean_html(formula) == "<p>Mortality fell (p&lt;0.001).</p>"
+    assert html_to_text(formula) == "Mortality fell (p<0.001)."

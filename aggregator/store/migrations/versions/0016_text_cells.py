@@ -1,8 +1,9 @@
-"""SQLite's search index rebuilt: the text of table cells no longer runs together
+"""SQLite's search index rebuilt: table cells no longer run together, formulas are kept
 
 ``sanitize.html_to_text`` now ends a word at the end of a table cell, a
 definition, a caption and other blocks ("<th>Age</th><th>Dose</th>" was "AgeDose",
-and searching "dose" missed it). SQLite's search index reads its text through
+and searching "dose" missed it), and keeps a MathML formula's text ("p<0.001",
+dropped before). SQLite's search index reads its text through
 that function (0010), and FTS5 must remove exactly the words it indexed, so the
 index is rebuilt from the items. PostgreSQL keeps the text it indexed; its rows
 follow as their items are rewritten.
