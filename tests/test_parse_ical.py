@@ -126,3 +126,33 @@ END:VCALENDAR\r
         "Cardiology grand rounds": datetime(2026, 12, 10, 14, tzinfo=UTC),
         "Tumour board": datetime(2026, 11, 26, 14, tzinfo=UTC),
     }
+
+
+def calendar_of(event_lines: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:talk@example.org\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261210T140000Z\r\n"
+        f"SUMMARY:Grand rounds\r\n{event_lines}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_html_a_calendar_editor_wrote_into_a_description_is_shown_as_html() -> None:
+    """Google Calendar writes its rich text into DESCRIPTION: it was shown as literal tags."""
+    body = calendar_of(
+        'DESCRIPTION:<b>Speaker:</b> Dr A<br>Register: <a href="https://e.org/r">here</a>'
+        "<script>x()</script>\r\n"
+    )
+    (item,) = parse_ics(body).items
+    assert item.summary == (
+        '<b>Speaker:</b> Dr A<br>Register: <a href="https://e.org/r" '
+        'rel="noopener noreferrer nofollow">here</a>'
+    )
+
+
+def test_an_html_copy_of_the_description_is_preferred_and_plain_text_stays_text() -> None:
+    alternative = calendar_of(
+        "DESCRIPTION:Speaker: Dr A\r\nX-ALT-DESC;FMTTYPE=text/html:<p><i>Speaker:</i> Dr A</p>\r\n"
+    )
+    assert parse_ics(alternative).items[0].summary == "<p><i>Speaker:</i> Dr A</p>"
+    plain = calendar_of("DESCRIPTION:Dose < 5 mg & fasting\r\n")
+    assert parse_ics(plain).items[0].summary == "<p>Dose &lt; 5 mg &amp; fasting</p>"

@@ -32,12 +32,15 @@ from aggregator.parse import dates
 from aggregator.parse.events import looks_online
 from aggregator.parse.text import absolute_url, plain_to_html
 from aggregator.records import EventInfo, Occurrence, ParsedFeed, ParsedItem
+from aggregator.sanitize import clean_html
 
 HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
+# Tags a rich-text calendar editor writes into a DESCRIPTION (plain text by the standard).
+_HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|br|p|a|ul|ol|li|div|span)\b[^>]*>", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
 _RECURRENCE_PROPS = ("RRULE", "RDATE", "RECURRENCE-ID")
 # icalendar and recurring_ical_events raise a zoo of types on hostile input.
@@ -220,7 +223,7 @@ def _item(event: icalendar.Component) -> ParsedItem:
         guid=_text(event.get("UID")),
         url=absolute_url(url, None),
         title=_text(event.get("SUMMARY")) or "",
-        summary=plain_to_html(_unescaped(event.get("DESCRIPTION"))),
+        summary=_description(event),
         published=_announced(event),
         updated=_moment(event, "LAST-MODIFIED"),
         image=_image(event),
@@ -298,6 +301,22 @@ def _as_list(value: object) -> list[object]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
+
+
+def _description(event: icalendar.Component) -> str:
+    """The event's description as sanitized HTML.
+
+    DESCRIPTION is plain text by the standard, but Google Calendar writes the HTML of its
+    rich-text editor into it ("<b>Speaker:</b> Dr A<br>"), which was shown as tags;
+    Outlook gives an HTML copy in X-ALT-DESC (FMTTYPE=text/html), taken first.
+    """
+    alternative = event.get("X-ALT-DESC")
+    if alternative is not None and "html" in str(alternative.params.get("FMTTYPE", "")).lower():
+        return clean_html(str(alternative))
+    description = event.get("DESCRIPTION")
+    if description is not None and _HTML_TAG_RE.search(str(description)):
+        return clean_html(str(description))
+    return plain_to_html(_unescaped(description))
 
 
 def _unescaped(value: object) -> str:
