@@ -230,3 +230,18 @@ def test_a_correction_known_by_its_section_cites_the_doi_it_corrects() -> None:
         "Correction",
         ("10.5555/nmj.0931",),
     )
+
+
+def test_an_atom_text_title_keeps_what_looks_like_a_tag() -> None:
+    """A type="text" title is text: "Why <script> tags …" was cut to "Why"."""
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>'
+        b"<updated>2026-01-01T00:00:00Z</updated><entry><id>urn:1</id>"
+        b'<updated>2026-01-01T00:00:00Z</updated><link href="https://e.org/1"/>'
+        b'<title type="text">Why &lt;script&gt; tags in EHR portals leak PHI</title></entry>'
+        b"<entry><id>urn:2</id><updated>2026-01-01T00:00:00Z</updated>"
+        b'<link href="https://e.org/2"/><title type="html">&lt;i&gt;Lancet&lt;/i&gt; study</title>'
+        b"</entry></feed>"
+    )
+    titles = [item.title for item in parse_document(body, url="https://e.org/atom").items]
+    assert titles == ["Why <script> tags in EHR portals leak PHI", "Lancet study"]

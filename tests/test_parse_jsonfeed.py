@@ -115,3 +115,26 @@ def test_an_unknown_version_is_read_with_a_warning() -> None:
     assert feed.warnings == (
         "unknown JSON Feed version https://jsonfeed.org/version/1234, read as 1.1",
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("The <video> element in patient education", "The <video> element in patient education"),
+        ("Use <style> sparingly", "Use <style> sparingly"),
+        ("<i>Lancet</i> study &amp; editorial", "Lancet study & editorial"),
+    ],
+)
+def test_a_json_feed_title_is_text_unless_it_carries_inline_formatting(
+    title: str, shown: str
+) -> None:
+    """JSON Feed titles are plain text: "The <video> element …" was cut to "The element …"."""
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "F",
+            "items": [{"id": "1", "url": "https://e.org/1", "title": title}],
+        }  # fmt: skip
+    ).encode()
+    (item,) = parse_document(body, url="https://e.org/feed.json").items
+    assert item.title == shown

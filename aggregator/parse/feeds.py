@@ -29,6 +29,7 @@ from aggregator.parse.text import (
     is_local_url,
     item_base,
     plain_to_html,
+    title_text,
 )
 from aggregator.records import ArticleInfo, Kind, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
@@ -240,12 +241,15 @@ def _content_base(
 
 
 def _title(node: Mapping[str, Any]) -> str | None:
-    """Plain-text title: entities decoded, any markup stripped, whitespace collapsed."""
+    """Plain-text title: entities decoded, markup stripped where it is HTML, whitespace
+    collapsed (``text.title_text``)."""
     detail = _raw(node, "title_detail")
     value = _raw(detail, "value") if isinstance(detail, Mapping) else _raw(node, "title")
     if not isinstance(value, str):
         return None
-    return html_to_text(value) or None
+    plain = isinstance(detail, Mapping) and _raw(detail, "type") == "text/plain"
+    # A title feedparser calls text may still carry inline tags (Atom 0.3's base64 mode).
+    return title_text(value, markup=None if plain else True) or None
 
 
 def _is_youtube(entry: Mapping[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from aggregator.parse.text import (
     is_local_url,
     item_base,
     plain_to_html,
+    title_text,
 )
 from aggregator.records import Kind, ParsedFeed, ParsedItem, VideoInfo
 from aggregator.sanitize import clean_html, html_to_text
@@ -74,7 +75,7 @@ def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
     home_page = clean_str(document.get("home_page_url"))
     home = absolute_url(home_page, url, local=local)
     resolver = _Resolver(base=item_base(url, home_page), local=local)
-    title = html_to_text(clean_str(document.get("title")) or "") or None
+    title = title_text(clean_str(document.get("title")) or "") or None
     feed_authors = _authors(document)
     items = tuple(
         item
@@ -126,7 +127,7 @@ def _item(
     # A link-blog item's external_url is what RSS/Atom put in <link>; using it
     # the same way lets the same post match across formats.
     link = resolve(clean_str(raw.get("external_url")) or clean_str(raw.get("url")))
-    title = html_to_text(clean_str(raw.get("title")) or "")
+    title = title_text(clean_str(raw.get("title")) or "")
     entry_base = link or resolve.base
     content = _content(raw, entry_base)
     summary_text = clean_str(raw.get("summary"))

@@ -87,6 +87,25 @@ def item_base(document_url: str, channel_link: str | None) -> str:
     return document_url
 
 
+# Inline formatting a title written as HTML carries: "<i>Lancet</i> study".
+_TITLE_MARKUP_RE = re.compile(r"</?(?:i|em|b|strong|sup|sub|span|a|br|small|u|p|div)\b[^>]*>", re.I)
+
+
+def title_text(value: str, *, markup: bool | None = None) -> str:
+    """A title as plain text, whitespace collapsed.
+
+    ``markup``: True when the feed says the title is HTML (Atom's type, feedparser's
+    judgement); None, for a title said to be text (JSON Feed's are, but some carry <i>),
+    when inline formatting tags say so. A plain-text title keeps what looks like a tag:
+    "Why <script> tags in EHR portals leak PHI" was cut to "Why".
+    """
+    if markup is None:
+        markup = _TITLE_MARKUP_RE.search(value) is not None
+    if markup:
+        return html_to_text(value)
+    return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
+
+
 def plain_to_html(text: str) -> str:
     """Escape plain text, keeping line breaks as <br> and blank lines as paragraphs."""
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK_RE.split(text.strip()) if p.strip()]
