@@ -134,7 +134,7 @@ def test_a_json_feed_title_is_text_unless_it_carries_inline_formatting(
             "version": "https://jsonfeed.org/version/1.1",
             "title": "F",
             "items": [{"id": "1", "url": "https://e.org/1", "title": title}],
-        }  # fmt: skip
+        }
     ).encode()
     (item,) = parse_document(body, url="https://e.org/feed.json").items
     assert item.title == shown
