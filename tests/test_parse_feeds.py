@@ -245,3 +245,13 @@ def test_an_atom_text_title_keeps_what_looks_like_a_tag() -> None:
     )
     titles = [item.title for item in parse_document(body, url="https://e.org/atom").items]
     assert titles == ["Why <script> tags in EHR portals leak PHI", "Lancet study"]
+
+
+def test_an_entrys_own_title_wins_over_a_nested_one() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id>'
+        b'<link href="https://e.org/1"/><title>Correct Value</title>'
+        b"<image><title>Incorrect Value</title></image></entry></feed>"
+    )
+    (item,) = parse_document(body, url="https://e.org/atom").items
+    assert item.title == "Correct Value"

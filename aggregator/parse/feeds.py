@@ -244,7 +244,11 @@ def _title(node: Mapping[str, Any]) -> str | None:
     """Plain-text title: entities decoded, markup stripped where it is HTML, whitespace
     collapsed (``text.title_text``)."""
     detail = _raw(node, "title_detail")
-    value = _raw(detail, "value") if isinstance(detail, Mapping) else _raw(node, "title")
+    # The title itself, not its detail's value: feedparser lets a nested <title> (in an
+    # Atom entry's <source>, say) overwrite the detail but not the title.
+    value = _raw(node, "title")
+    if not isinstance(value, str) and isinstance(detail, Mapping):
+        value = _raw(detail, "value")
     if not isinstance(value, str):
         return None
     plain = isinstance(detail, Mapping) and _raw(detail, "type") == "text/plain"
