@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from aggregator.parse import parse_document
 from aggregator.records import ArticleInfo, EventInfo, Kind, ParsedFeed, ParsedItem
 
@@ -255,3 +257,19 @@ def test_an_entrys_own_title_wins_over_a_nested_one() -> None:
     )
     (item,) = parse_document(body, url="https://e.org/atom").items
     assert item.title == "Correct Value"
+
+
+@pytest.mark.parametrize("content_type", ["text/xml", "application/octet-stream", "text/plain"])
+def test_a_vague_content_type_without_charset_reads_the_feed_by_its_own_declaration(
+    content_type: str,
+) -> None:
+    """feedparser applied RFC 3023's us-ascii to text/xml, and a valid UTF-8 feed was shown
+    as "not well-formed" on the sources page."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Ä</title>'
+        "<item><title>Übersicht – Leitlinie</title><link>https://x.example/1</link></item>"
+        "</channel></rss>"
+    ).encode()
+    feed = parse_document(body, url="https://x.example/feed", content_type=content_type)
+    assert feed.items[0].title == "Übersicht – Leitlinie"
+    assert feed.warnings == ()

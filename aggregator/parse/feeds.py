@@ -57,7 +57,7 @@ def parse_xml_feed(
     # (a fifth of its time); we resolve the few URLs we keep ourselves. Except where
     # the document declares an xml:base: without an outer base, feedparser lets one
     # entry's base run on into the entries after it (their links went wrong).
-    headers = {"content-type": content_type or _DEFAULT_TYPE}
+    headers = {"content-type": _declared_type(content_type)}
     if b"xml:base" in body:
         headers["content-location"] = url
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
@@ -189,6 +189,19 @@ def _items_base(parsed: Mapping[str, Any], document_base: str, channel_link: str
     if str(parsed.get("version") or "").startswith("atom"):
         return document_base
     return item_base(document_base, channel_link)
+
+
+def _declared_type(content_type: str | None) -> str:
+    """The content type feedparser is told. A text/* or octet-stream type without a charset
+    says nothing of the encoding (RFC 7303 leaves it to the XML declaration), but
+    feedparser applies RFC 3023's us-ascii and flagged valid UTF-8 feeds "not well-formed"
+    on the sources page; such a feed is read by XML's own rules, as an unlabelled one."""
+    if not content_type:
+        return _DEFAULT_TYPE
+    media, _, params = content_type.partition(";")
+    media = media.strip().lower()
+    vague = media.startswith("text/") or media == "application/octet-stream"
+    return _DEFAULT_TYPE if vague and "charset" not in params.lower() else content_type
 
 
 def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str | None:
