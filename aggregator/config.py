@@ -265,6 +265,18 @@ DEFAULT_LABELS = {
 _DATABASES = "sqlite:///var/medfeed.db or postgresql+psycopg://user@host/medfeed"
 
 
+def _sqlite_file(value: str, host: str | None, database: str | None) -> None:
+    """A SQLite URL names a file: "sqlite://var/demo.db" (two slashes) reads "var" as a host
+    and failed in every command but this check; a folder is no file either."""
+    if host:
+        raise ValueError(
+            f"{value!r} has a host ({host!r}): a SQLite file is sqlite:///relative/path.db "
+            "(three slashes) or sqlite:////absolute/path.db (four)"
+        )
+    if database and Path(database).is_absolute() and Path(database).is_dir():
+        raise ValueError(f"{value!r} names the folder {database}, not a database file in it")
+
+
 class Settings(_Strict):
     path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     database: str = "sqlite:///var/medfeed.db"
@@ -310,6 +322,8 @@ class Settings(_Strict):
             raise ValueError(f"{value!r} is not a database URL such as {_DATABASES}") from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError(f"{url.drivername!r} is not supported: use {_DATABASES}")
+        if url.get_backend_name() == "sqlite":
+            _sqlite_file(value, url.host, url.database)
         try:
             url.get_dialect().import_dbapi()
         except (NoSuchModuleError, ImportError) as exc:

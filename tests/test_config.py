@@ -78,7 +78,8 @@ def test_a_cron_the_scheduler_refuses_is_a_config_error(tmp_path: Path, cron: st
 @pytest.mark.parametrize(
     ("database", "said"),
     [("var/medfeed.db", "not a database URL"), ("sqllite:///x.db", "not supported"),
-     ("mysql://user@host/medfeed", "not supported"), ("postgresql+nodriver://h/db", "driver")],
+     ("mysql://user@host/medfeed", "not supported"), ("postgresql+nodriver://h/db", "driver"),
+     ("sqlite://var/medfeed.db", "has a host"), ("sqlite:////tmp", "names the folder")],
 )  # fmt: skip
 def test_a_database_medfeed_cannot_open_is_a_config_error(
     tmp_path: Path, database: str, said: str

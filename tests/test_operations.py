@@ -242,6 +242,20 @@ def test_a_read_only_database_folder_fails_naming_the_path_and_the_fix(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["sources"], ["refresh", "--all"], ["db", "upgrade"]])
+def test_a_file_that_is_no_database_fails_with_a_message_not_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    database = tmp_path / "medfeed.db"
+    database.write_bytes(bytes(range(256)) * 20)  # a damaged file, or another program's
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(f"sqlite:///{database}", [("wire", "https://e.org/f", "news")]))
+    result = medfeed(config, *command)
+    assert result.returncode == 1
+    assert "is not a SQLite database (or is damaged)" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
 def test_a_refresh_pass_logs_one_line_naming_the_failed_sources(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

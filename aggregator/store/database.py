@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StorageError
@@ -65,6 +65,8 @@ def check_location(url: str) -> None:
         return
     path = Path(database).absolute()
     fix = "or set `database:` in the config file to a writable place"
+    if path.is_dir():
+        raise StorageError(f"the database {path} is a folder: name a file in it in `database:`")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -167,13 +169,22 @@ def upgrade(engine: Engine) -> None:
         try:
             _upgrade_serialised(engine)
             return
-        except OperationalError as exc:
+        except DatabaseError as exc:  # OperationalError, or a file that is no database
             busy = engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
             if not busy or attempt == MIGRATE_ATTEMPTS:
-                where = engine.url.render_as_string(hide_password=True)
-                raise StorageError(f"cannot migrate the database {where}: {exc.orig}") from exc
+                raise StorageError(_cannot_open(engine, exc)) from exc
             log.info("database busy while migrating (attempt %d); retrying", attempt)
             time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
+
+
+def _cannot_open(engine: Engine, exc: DatabaseError) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    if "not a database" in str(exc.orig):
+        return (
+            f"the file of {where} is not a SQLite database (or is damaged): point `database:` "
+            "in the config file at a new file, or restore this one from a backup"
+        )
+    return f"cannot migrate the database {where}: {exc.orig}"
 
 
 def _upgrade_serialised(engine: Engine) -> None:
