@@ -71,9 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", "scheduler + web site: the main job"),
     ):
         command = commands.add_parser(name, help=text)
-        command.add_argument("--host", default="127.0.0.1")
-        command.add_argument("--port", type=int, default=8000)
-        command.add_argument("--workers", type=int, default=None, help="web worker processes")
+        command.add_argument("--host", default="127.0.0.1",
+                             help="address to listen on (default: 127.0.0.1)")  # fmt: skip
+        command.add_argument("--port", type=_positive(int, most=65_535), default=8000,
+                             help="port to listen on (default: 8000)")  # fmt: skip
+        command.add_argument("--workers", type=_positive(int, most=256), default=None,
+                             help="web processes (default: 2 per core + 1, at most 8)")  # fmt: skip
         command.add_argument("--access-log", action="store_true",
                              help="log every request (common log format) to stdout")  # fmt: skip
     sources = commands.add_parser("sources", help="table of sources with their health")
@@ -103,19 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
     show = story_commands.add_parser(
         "show", help="the story an item is in, each member against its leader"
     )
-    show.add_argument("item", type=int, metavar="ID", help="an item id (as in /items/ID)")
+    show.add_argument("item", type=ITEM_ID, metavar="ID", help="an item id (as in /items/ID)")
     why = story_commands.add_parser("why", help="the matcher's decision on two items, step by step")
-    why.add_argument("items", type=int, nargs=2, metavar="ID", help="two item ids")
+    why.add_argument("items", type=ITEM_ID, nargs=2, metavar="ID", help="two item ids")
     join = story_commands.add_parser(
         "join", help="make two items one story (an editor's correction, kept across refreshes)"
     )
-    join.add_argument("items", type=int, nargs=2, metavar="ID", help="two item ids")
+    join.add_argument("items", type=ITEM_ID, nargs=2, metavar="ID", help="two item ids")
     split = story_commands.add_parser("split", help="take an item out of its story and keep it out")
-    split.add_argument("item", type=int, metavar="ID", help="an item id")
+    split.add_argument("item", type=ITEM_ID, metavar="ID", help="an item id")
     forget = story_commands.add_parser(
         "forget", help="drop corrections: of the pair, or every one naming the item"
     )
-    forget.add_argument("items", type=int, nargs="+", metavar="ID", help="one or two item ids")
+    forget.add_argument("items", type=ITEM_ID, nargs="+", metavar="ID", help="one or two item ids")
     listed = story_commands.add_parser("corrections", help="every editor's correction")
     recent = story_commands.add_parser(
         "list", help="the latest stories of two or more items, to review what was joined"
@@ -147,6 +150,11 @@ def _positive(kind: Callable[[str], float], *, most: float) -> Callable[[str], f
 
     parse.__name__ = kind.__name__  # argparse names the type in its message
     return parse
+
+
+# An item id as the database holds it (a 32-bit integer on PostgreSQL): a larger one made
+# the query fail with a traceback instead of "unknown item".
+ITEM_ID = _positive(int, most=2**31 - 1)
 
 
 def _format_option(command: argparse.ArgumentParser) -> None:

@@ -92,13 +92,14 @@ class StorageError(MedfeedError):
 class PortInUse(MedfeedError):
     """The web site cannot listen where it was told to: says which port and what to do."""
 
-    def __init__(self, host: str, port: int, reason: str) -> None:
+    def __init__(self, host: str, port: int, reason: str, *, fix: str | None = None) -> None:
         self.host = host
         self.port = port
-        super().__init__(
-            f"port {port} on {host} {reason}: stop the other process "
-            f"(perhaps another medfeed) or choose a free port with --port"
+        fix = (
+            fix
+            or "stop the other process (perhaps another medfeed) or choose a free port with --port"
         )
+        super().__init__(f"port {port} on {host} {reason}: {fix}")
 
 
 class ExtractionError(MedfeedError):

@@ -57,7 +57,7 @@ from .output import RefreshSummary
 from .records import SourceOutcome, SourceState
 from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
-from .serve import ensure_port_free
+from .serve import address, bare_host, ensure_port_free
 from .store import Store, default_worker_name
 
 log = logging.getLogger(__name__)
@@ -290,6 +290,7 @@ def run_service(
 
     The refresh's counters and the site's workers share one metrics directory.
     """
+    host = bare_host(host)
     ensure_port_free(host, port)  # before anything starts: the admin hears of it at once
     with metrics_directory():
         return _run_service(settings, host=host, port=port, workers=workers, access_log=access_log)
@@ -309,8 +310,8 @@ def _run_service(
     web = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
     try:
         service.start()
-        log.info("medfeed run: web on http://%s:%d (pid %d), refresh in the background",
-                 host, port, web.pid)  # fmt: skip
+        log.info("medfeed run: web on http://%s (pid %d), refresh in the background",
+                 address(host, port), web.pid)  # fmt: skip
         while not stop.wait(1.0):
             if web.poll() is not None:
                 log.error("the web server exited with status %s; stopping", web.returncode)

@@ -21,6 +21,7 @@ from .config import Settings
 from .errors import PortInUse
 from .logs import COMMON_LOG_FORMAT
 from .metrics import metrics_directory, worker_exited
+from .store import Store
 
 
 def default_workers() -> int:
@@ -76,7 +77,7 @@ def gunicorn_options(
     """Gunicorn's settings; the access log (common format, stdout) only when asked for.
     No control socket (``gunicornc``): it would be shared by every instance of a user."""
     return {
-        "bind": f"{host}:{port}",
+        "bind": address(host, port),
         "workers": workers or default_workers(),
         "worker_class": "aggregator.serve.SiteWorker",
         "timeout": 60,
@@ -93,6 +94,17 @@ def gunicorn_options(
     }
 
 
+def bare_host(host: str) -> str:
+    """``--host`` as an address: "[::1]" (as in a URL) is "::1"."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def address(host: str, port: int) -> str:
+    """host:port, an IPv6 address in brackets ("[::1]:8000"), as gunicorn and URLs want it."""
+    host = bare_host(host)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def ensure_port_free(host: str, port: int) -> None:
     """Fail at once, naming the port, when another process listens on it.
 
@@ -103,7 +115,10 @@ def ensure_port_free(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise PortInUse(host, port, f"cannot resolve the host ({exc.strerror})") from exc
+        fix = "give --host an address of this machine (127.0.0.1, 0.0.0.0, ::1 or ::)"
+        raise PortInUse(
+            host, port, f"cannot be used: unknown host ({exc.strerror})", fix=fix
+        ) from exc
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -124,7 +139,9 @@ def serve(
     access_log: bool = False,
 ) -> int:
     """Run gunicorn; its workers share one metrics directory (``metrics_directory``)."""
+    host = bare_host(host)
     ensure_port_free(host, port)
+    Store(settings.database).close()  # a database it cannot open fails here, in one line
     options = gunicorn_options(host, port, workers, access_log=access_log)
     with metrics_directory():
         SiteApplication(settings, options).run()

@@ -184,6 +184,51 @@ def test_two_services_under_one_user_leave_no_control_socket_to_share(
     assert "ontrol" not in first.log + second.log
 
 
+def test_run_listens_on_an_ipv6_address(config: Path) -> None:
+    """Gunicorn was given "::1:8000" and refused it ("'' is not a valid port number")."""
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6) as probe:
+            port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    service = Service(config, port, "--host", "::1")
+    try:
+        wait_for(lambda: answers(f"http://[::1]:{port}/healthz"))
+        assert service.interrupt(signal.SIGTERM) == 0, service.log
+    finally:
+        service.stop()
+    assert f"web on http://[::1]:{port}" in service.log
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [(["serve", "--port", "99999"], "--port: must be above 0 and at most 65,535"),
+     (["run", "--workers", "0"], "--workers: must be above 0"),
+     (["stories", "show", "99999999999999999999"], "ID: must be above 0"),
+     (["serve", "--host", "no-such-host.invalid"], "give --host an address of this machine")],
+)  # fmt: skip
+def test_arguments_out_of_range_are_refused_with_a_message(
+    config: Path, arguments: list[str], said: str
+) -> None:
+    result = medfeed(config, *arguments)
+    assert result.returncode in (1, 2)
+    assert said in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_fails_in_one_line_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    database = tmp_path / "medfeed.db"
+    database.write_bytes(bytes(range(256)) * 20)
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(f"sqlite:///{database}", [("wire", "https://e.org/f", "news")]))
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    result = medfeed(config, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert "is not a SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr and "Worker failed to boot" not in result.stderr
+
+
 @pytest.mark.parametrize("command", ["run", "serve"])
 def test_a_used_port_fails_at_once_naming_the_port_and_what_to_do(
     config: Path, command: str
