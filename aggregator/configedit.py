@@ -81,7 +81,7 @@ def add_sources(path: Path, sources: Sequence[NewSource]) -> str:
     text = path.read_text(encoding="utf-8")
     updated = with_sources(text, sources, path=path)
     parse_settings(updated, path=path)
-    _replace(path, updated)
+    _replace(path, updated, newline="\r\n" if b"\r\n" in path.read_bytes() else "\n")
     return updated
 
 
@@ -165,15 +165,48 @@ def _as_read(text: str) -> str:
     return text
 
 
-def _replace(path: Path, text: str) -> None:
-    """Write beside the file and rename over it: readers never see half a file."""
-    mode = path.stat().st_mode & 0o777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _replace(path: Path, text: str, *, newline: str = "\n") -> None:
+    """Write ``text`` over the config file as the admin keeps it: through a symlink to the
+    file it names, with its owner, mode and line endings. Written beside it and renamed
+    over it, so readers never see half a file, when that keeps all of these; in place
+    otherwise (a folder this user may not write, a file another user owns)."""
+    target = path.resolve()
+    info = target.stat()
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise ConfigError(
+            f"{target} is read-only for this user: nothing was added; make it writable "
+            "(chmod u+w, or run as its owner) and try again",
+            path=str(path),
+        )
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        if os.access(target.parent, os.W_OK | os.X_OK) and _may_own(info):
+            _replace_atomically(target, text, newline, info)
+        else:
+            with target.open("w", encoding="utf-8", newline=newline) as out:
+                out.write(text)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {target} ({exc.strerror}): nothing was added", path=str(path)
+        ) from exc
+
+
+def _may_own(info: os.stat_result) -> bool:
+    """A new file can be given the config file's owner and group: this user's, or any
+    for root."""
+    return (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid()) or os.geteuid() == 0
+
+
+def _replace_atomically(target: Path, text: str, newline: str, info: os.stat_result) -> None:
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as out:
             out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        os.chmod(temporary, info.st_mode & 0o7777)
+        if info.st_uid != os.geteuid() or info.st_gid != os.getegid():
+            os.chown(temporary, info.st_uid, info.st_gid)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

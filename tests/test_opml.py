@@ -264,3 +264,35 @@ def test_import_follows_a_list_written_with_a_wide_dash(tmp_path: Path) -> None:
     assert text.startswith(wide)
     assert "\n-   id: stat-health\n    name: 'STAT: Health'\n" in text
     assert len(load_settings(config).sources) > 1
+
+
+def test_import_edits_the_file_a_symlinked_config_names_and_keeps_the_link(tmp_path: Path) -> None:
+    real = write(tmp_path, "medfeed.yaml", CONFIG)
+    link = tmp_path / "config.yaml"
+    link.symlink_to(real)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(link), "sources", "import", str(opml)]) == 0
+    assert link.is_symlink()
+    assert "id: stat-health" in real.read_text()
+
+
+def test_import_keeps_windows_line_endings_and_the_file_mode(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_bytes(CONFIG.replace("\n", "\r\n").encode())
+    config.chmod(0o640)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    data = config.read_bytes()
+    assert b"id: stat-health" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert config.stat().st_mode & 0o777 == 0o640
+
+
+def test_import_into_a_read_only_config_changes_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, "config.yaml", CONFIG)
+    config.chmod(0o444)
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    assert "is read-only for this user: nothing was added" in capsys.readouterr().err
+    assert config.read_text() == CONFIG
