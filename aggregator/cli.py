@@ -405,17 +405,16 @@ def refresh(
             for s in skipped
         ]
     finished = datetime.now(UTC)
-    if not outcomes:
-        if form != "json":
-            why = (
-                "no source is due; use --all to refresh every source now"
-                if due_only
-                else "no source is enabled in the config"
-            )
-            # where the summary would go: the terminal, or stderr beside TSV rows
-            (console if form == "table" else err).print(
-                f"{iso(finished)} refresh: {why}", highlight=False, soft_wrap=True
-            )
+    if not outcomes and form != "json":  # JSON: the same document, with no sources
+        why = (
+            "no source is due; use --all to refresh every source now"
+            if due_only
+            else "no source is enabled in the config"
+        )
+        # where the summary would go: the terminal, or stderr beside TSV rows
+        (console if form == "table" else err).print(
+            f"{iso(finished)} refresh: {why}", highlight=False, soft_wrap=True
+        )
         return EXIT_OK
     print_outcomes(outcomes, finished, form, console, err)
     return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK

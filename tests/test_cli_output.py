@@ -150,6 +150,13 @@ def test_refresh_as_json_reports_each_source_and_the_totals(config: Path) -> Non
     assert [s["source"] for s in report["sources"]] == sorted([LONG_ID, OTHER_ID, BROKEN_ID])
 
 
+def test_refresh_as_json_with_no_source_due_is_still_a_document(config: Path) -> None:
+    """A cron job piping to jq got nothing at all when no source was due."""
+    medfeed(config, "refresh", "--all")
+    report = json.loads(medfeed(config, "refresh", "--format", "json").stdout)
+    assert report["sources"] == [] and report["totals"]["sources"] == 0
+
+
 def test_refresh_on_a_terminal_is_a_table_then_a_timestamped_summary(config: Path) -> None:
     code, screen = on_terminal(config, "refresh", "--all", columns=100)
     assert code == 1
