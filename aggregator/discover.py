@@ -19,7 +19,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from .errors import MedfeedError
+from .errors import BlockedAddress, FetchError, MedfeedError
 from .fetch import Fetcher, FetchLimits
 from .netguard import AddressGuard
 from .parse import parse_document
@@ -117,22 +117,31 @@ async def discover(
             *(_probe(fetcher if _host(u) == own else guarded, u) for u in urls)
         )
     found = [_found(u, feed, declared=declared) for u, feed in zip(urls, results, strict=True)
-             if feed is not None]  # fmt: skip
+             if isinstance(feed, ParsedFeed)]  # fmt: skip
     if not found:
         where = "declares no feed (rel=alternate)" if not declared else "declares feeds"
-        tried = ", ".join(urlsplit(u).path for u in urls[:4])
+        tried = "; ".join(
+            f"{u if _host(u) != own else urlsplit(u).path} ({why})"
+            for u, why in zip(urls[:4], results[:4], strict=True)
+        )
         raise NoFeedFound(
-            f"no feed found at {url}: the page {where}, and none of them "
-            f"({tried}{', …' if len(urls) > 4 else ''}) is a readable feed"
+            f"no feed found at {url}: the page {where}, and none of them is a readable feed: "
+            f"{tried}{'; …' if len(urls) > 4 else ''}"
         )
     return _unique(found)
 
 
-async def _probe(fetcher: Fetcher, url: str) -> ParsedFeed | None:
+async def _probe(fetcher: Fetcher, url: str) -> ParsedFeed | str:
+    """The feed at ``url``, or why there is none there (the admin is told)."""
     try:
-        return _read(await fetcher.fetch(DISCOVER_SOURCE, url))
-    except MedfeedError:
-        return None
+        fetched = await fetcher.fetch(DISCOVER_SOURCE, url)
+    except BlockedAddress as exc:
+        return f"{exc.reason}; list its host in fulltext.allow_hosts to allow it"
+    except FetchError as exc:
+        return exc.reason
+    except MedfeedError as exc:
+        return str(exc)
+    return _read(fetched) or "not a feed"
 
 
 def _host(url: str) -> str:
