@@ -248,6 +248,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
 
 def check_config(settings: Settings, console: Console, err: Console) -> int:
     """A summary of a valid file; a database the command could not open is an error here too."""
+    from .config import duration_text
     from .store.database import check_location  # SQLAlchemy's URL parser and drivers
 
     try:
@@ -267,7 +268,8 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
         highlight=False,
     )
     schedule = settings.schedule
-    when = f"cron {schedule.cron!r}" if schedule.cron else f"every {schedule.default_interval}"
+    every = duration_text(schedule.default_interval)
+    when = f"cron {schedule.cron!r}" if schedule.cron else f"every {every}"
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False, markup=False)

@@ -50,6 +50,17 @@ _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 _HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-f:.]+(?:%\w+)?)$", re.UNICODE)
 
 
+def duration_text(value: timedelta) -> str:
+    """A duration as the config writes it: 1h30m, 90s, 7d (``parse_duration`` reads it back)."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
 def parse_duration(value: Any) -> timedelta:
     """``"90s"``, ``"30m"``, ``"1h30m"``, ``"7d"`` or a number of seconds."""
     if isinstance(value, timedelta):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.cli import main
-from aggregator.config import load_settings, parse_duration, parse_size
+from aggregator.config import duration_text, load_settings, parse_duration, parse_size
 from aggregator.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -169,7 +169,26 @@ def test_check_config_exits_0_on_a_good_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
-    assert "2 (2 enabled)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "2 (2 enabled)" in said
+    assert "every 30m by default" in said  # as the file writes it, not "0:30:00"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(90, "1m30s"), (5400, "1h30m"), (604800, "7d")])
+def test_a_duration_is_written_back_as_the_config_writes_it(seconds: int, text: str) -> None:
+    assert duration_text(timedelta(seconds=seconds)) == text
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+def test_the_config_in_the_readme_is_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An admin copies it: it had public_url twice, which check-config refuses."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## config.yaml", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert main(["--config", str(write(tmp_path, block)), "check-config"]) == 0, (
+        capsys.readouterr().err
+    )
 
 
 def test_an_error_quoting_markup_like_text_is_printed_as_it_is(
