@@ -187,10 +187,37 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
         return
     from rich.markup import escape  # only when a table is drawn (not for TSV, JSON, --help)
 
-    console.print(_sources_table(sources))
+    rows = [_source_row(s, _short_time)[:-1] for s in sources]
+    if _table_width(SOURCE_COLUMNS[:-1], rows) <= console.width:
+        console.print(_sources_table(sources))
+    else:  # a narrow terminal: folded cells read "arti/cle", so one source a line pair
+        _print_source_lines(sources, console)
     for s in sources:
         if s.last_error:  # below the table, whole: an error squeezed into a column is unreadable
             console.print(f"[bold]{s.id}[/]: {escape(s.last_error)}", highlight=False)
+
+
+def _table_width(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The width a table needs to show every cell unfolded (SIMPLE_HEAD: 3 per column)."""
+    return sum(
+        max(len(column), *(len(row[n]) for row in rows)) + 3 for n, column in enumerate(columns)
+    )
+
+
+def _print_source_lines(sources: Sequence[StoredSource], console: Console) -> None:
+    """Each source on two lines, for a terminal too narrow for the table."""
+    from rich.markup import escape
+
+    console.print("sources (times UTC)", style="italic", highlight=False)
+    for s in sources:
+        fails = f"{s.consecutive_failures} fail{'s' if s.consecutive_failures != 1 else ''}"
+        state = f"{s.kind.value} · {source_state(s)} · {s.last_status or 'never fetched'}"
+        items = f"{s.item_count} item{'s' if s.item_count != 1 else ''}"
+        times = (f"{fails} · {items} · last fetch {_short_time(s.last_fetch_at)}"
+                 f" · next {_short_time(s.next_fetch_at)}")  # fmt: skip
+        style = "red" if s.consecutive_failures else ""
+        console.print(f"[bold]{escape(s.id)}[/]  {escape(state)}", style=style, highlight=False)
+        console.print(f"  {escape(times)}", style=style, highlight=False)
 
 
 def _sources_table(sources: Sequence[StoredSource]) -> Table:

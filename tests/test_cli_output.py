@@ -117,6 +117,19 @@ def test_sources_on_a_terminal_are_a_table_that_keeps_ids_whole(config: Path) ->
     assert f"{BROKEN_ID}: cannot connect to 127.0.0.1" in screen  # errors whole, below
 
 
+def test_sources_on_an_80_column_terminal_are_two_lines_each_not_folded_cells(
+    config: Path,
+) -> None:
+    """The table folded every cell to a few letters ("arti/cle", "12-0/2 12:3/1")."""
+    medfeed(config, "refresh", "--all")
+    code, screen = on_terminal(config, "sources", columns=80)
+    assert code == 0
+    lines = screen.splitlines()
+    assert any(line.startswith(f"{LONG_ID}  news · ") for line in lines)
+    assert any("0 fails · 1 item · last fetch " in line for line in lines)
+    assert all(len(line) <= 80 for line in lines if "cannot connect" not in line)
+
+
 def test_forced_tsv_on_a_terminal_and_forced_table_in_a_pipe(config: Path) -> None:
     code, screen = on_terminal(config, "sources", "--format", "tsv")
     assert code == 0 and f"{LONG_ID}\tnews\tactive" in screen
