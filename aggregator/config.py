@@ -375,7 +375,12 @@ class Settings(_Strict):
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The config file to use: the flag, else ``$MEDFEED_CONFIG``, else ./config.yaml."""
+    """The config file to use: the flag, else ``$MEDFEED_CONFIG``, else ./config.yaml.
+
+    ``--config ''`` (a script's empty variable) is a mistake to report, not a wish for the
+    default file, which it silently read."""
+    if explicit is not None and not str(explicit).strip():
+        raise ConfigError("--config is empty: give the config file's path")
     return Path(explicit or os.environ.get("MEDFEED_CONFIG") or DEFAULT_CONFIG)
 
 

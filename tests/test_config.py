@@ -227,3 +227,12 @@ def test_shipped_configs_are_valid(name: str) -> None:
         pytest.fail(f"{name} is missing")
     settings = load_settings(path)
     assert {s.kind.value for s in settings.sources} == {"news", "article", "conference", "video"}
+
+
+def test_an_empty_config_flag_is_an_error_not_the_default_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, GOOD)  # ./config.yaml, which --config '' silently read
+    assert main(["--config", "", "check-config"]) == 2
+    assert "--config is empty" in capsys.readouterr().err
