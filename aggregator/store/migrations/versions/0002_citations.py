@@ -36,8 +36,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_column("cites")
+    # Not in batch mode: rebuilding ``items`` on SQLite would cascade its deletion to every
+    # table referring to it (their rows were lost); SQLite 3.35+ drops a column in place.
+    op.drop_column("items", "cites")
     with op.batch_alter_table("item_citations", schema=None) as batch_op:
         batch_op.drop_index("ix_item_citations_doi")
     op.drop_table("item_citations")
