@@ -153,7 +153,8 @@ _STOP_TEXT = """a about after against also an and any are as at be been before b
     such than that the their them then these they this those through to today too under up us
     via was we were what when where which while who whom whose why will with would you your
     monday tuesday wednesday thursday friday saturday sunday percent according announced
-    reported reports week yesterday"""
+    reported reports week yesterday
+    find finds found show shows showed suggest suggests"""  # reporting verbs say nothing of what
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
 _SYNONYMS = {
     "approves": "approve", "approved": "approve", "approval": "approve", "oks": "approve",

@@ -164,6 +164,17 @@ def test_a_committee_vote_named_after_its_agency_is_one_story() -> None:
     assert stories([item(1, acip, "stat"), item(2, fda, "ap", 2)]) == {1: 1, 2: 2}
 
 
+def test_two_reports_sharing_only_a_reporting_verb_and_a_figure_are_two_stories() -> None:
+    """The demo joined these on "finds" and "17": a verb that reports says nothing of what."""
+    screening = ("AI second reader finds 17% more cancers in breast screening programme",
+                 "Replacing the second human reader with an AI system in breast screening "
+                 "increased cancer detection by 17% without raising recall rates.")  # fmt: skip
+    beds = ("Adolescents wait longest for psychiatric beds, emergency department audit finds",
+            "Young people aged 12 to 17 who came to emergency departments in a mental health "
+            "crisis waited a median of 19 hours for an inpatient bed, an audit found.")  # fmt: skip
+    assert stories([item(1, screening, "ward"), item(2, beds, "wire", 2)]) == {1: 1, 2: 2}
+
+
 def test_a_brand_name_and_its_generic_name_are_one_term() -> None:
     brand = signature("Wegovy cuts heart attacks", "")
     generic = signature("Semaglutide cuts heart attacks", "")
