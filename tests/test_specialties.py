@@ -5,8 +5,10 @@ per-specialty Atom feeds, on both databases."""
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
+import pytest
 from flask.testing import FlaskClient
 from webfactory import app, client, entry, save, settings, setup_store, web_settings
 
@@ -63,6 +65,21 @@ def test_a_specialty_page_lists_its_items_and_links_its_feed(
     assert 'rel="alternate" type="application/atom+xml" title="medfeed: Cardiology (Atom)"' in html
     narrowed = client.get("/specialties/cardiology?kind=news").get_data(as_text=True)
     assert "Statins after a heart attack" in narrowed and "Atrial fibrillation" not in narrowed
+    # the heading says which list this is (it said "Everything", then "News")
+    assert re.search(r"<h1[^>]*>\s*Cardiology\s*</h1>", html)
+    assert re.search(r"<h1[^>]*>\s*News in Cardiology\s*</h1>", narrowed)
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [("when=past", "Past conferences"), ("kind=conference", "Upcoming conferences"),
+     ("kind=news&when=past", "News, past events")],
+)  # fmt: skip
+def test_a_calendar_list_says_which_part_of_the_calendar_it_is(
+    client: FlaskClient, query: str, heading: str
+) -> None:
+    html = client.get(f"/?{query}").get_data(as_text=True)
+    assert re.search(rf"<h1[^>]*>\s*{heading}\s*</h1>", html)
 
 
 def test_the_specialties_page_links_every_page_and_feed(client: FlaskClient) -> None:

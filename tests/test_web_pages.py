@@ -249,3 +249,13 @@ def test_a_conference_list_says_how_many_items_it_lists(client: FlaskClient, app
         html = client.get(path).get_data(as_text=True)
         assert f'<p class="count">{listed} items</p>' in html, path
         assert html.count('<article class="card') == listed, path
+
+
+def test_a_local_files_address_is_not_offered_as_a_link(client: FlaskClient, store: Store) -> None:
+    """A demo's or a local source's file:// link named a path on the server, and led nowhere."""
+    save(store, [entry(Kind.NEWS, title="From a local file", url="file:///srv/feeds/pages/1.html"),
+                 entry(Kind.NEWS, title="From the web", url="https://news.example/1")])  # fmt: skip
+    ids = {item.title: item.id for item in store.list_items().items}
+    html = client.get(f"/items/{ids['From a local file']}").get_data(as_text=True)
+    assert "file:///srv" not in html and "Read at" not in html
+    assert "Read at" in client.get(f"/items/{ids['From the web']}").get_data(as_text=True)

@@ -49,7 +49,7 @@ def index() -> str:
             page=front.stream,
             query=query,
             sources=sources,
-            heading=list_heading(query, sources, None, COUNT_AT_MOST),
+            heading=list_heading(query, sources, None, COUNT_AT_MOST, specialties()),
             specialties=specialties(),
         )
     return _stream_page(query)
@@ -68,7 +68,7 @@ def _stream_page(query: ListQuery) -> str:
         page=page,
         query=query,
         sources=sources,
-        heading=list_heading(query, sources, count, COUNT_AT_MOST),
+        heading=list_heading(query, sources, count, COUNT_AT_MOST, specialties()),
         specialties=specialties(),
         feed_filters=feed_filters(),
     )

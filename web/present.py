@@ -198,15 +198,22 @@ class ListHeading:
 
 
 def list_heading(
-    query: ListQuery, sources: dict[str, str], count: int | None, at_most: int
+    query: ListQuery,
+    sources: dict[str, str],
+    count: int | None,
+    at_most: int,
+    specialties: dict[str, str] | None = None,
 ) -> ListHeading:
-    """The heading "News tagged “oncology”, older" and the line "23 items" under it.
+    """The heading "News in Cardiology tagged “oncology”, older" and the line "23 items".
 
     A search names what it searched for, so that a reader who gets nothing
     back sees the query the site ran, not only an empty list.
     """
     wanted = query.wanted
-    title = SECTION_TITLES[wanted.kind] if wanted.kind else "Everything"
+    title = _kind_title(wanted.kind, wanted.when)
+    if wanted.specialty:
+        name = (specialties or {}).get(wanted.specialty, wanted.specialty)
+        title = name if title == "Everything" else f"{title} in {name}"
     if wanted.q:
         title = f"Search results for “{wanted.q}”" + (f" in {title}" if wanted.kind else "")
     if wanted.tag:
@@ -222,6 +229,20 @@ def list_heading(
     if count > at_most:
         return ListHeading(title, f"more than {at_most:,} items")
     return ListHeading(title, "1 item" if count == 1 else f"{count:,} items")
+
+
+def _kind_title(kind: Kind | None, when: str | None) -> str:
+    """ "News", "Everything"; a calendar view says which part of the calendar it is."""
+    if when in ("past", "upcoming") and kind in (None, Kind.CONFERENCE):
+        return f"{when.capitalize()} conferences"
+    title = SECTION_TITLES[kind] if kind else "Everything"
+    return f"{title}, past events" if when == "past" else title
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` when a reader's browser can follow it (http or https), else None: a demo's or
+    a local source's ``file://`` link named a path on the server, and led nowhere."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
 def marked(fragments: tuple[Fragment, ...]) -> Markup:
@@ -253,6 +274,7 @@ def list_url(**changes: Any) -> str:
 
 
 def install_template_helpers(app: Flask) -> None:
+    app.add_template_filter(web_link)
     app.add_template_filter(media_url)
     app.add_template_filter(iso)
     app.add_template_filter(day)
