@@ -47,10 +47,15 @@ def item_or_404(item_id: int) -> StoredItem:
     return found
 
 
+def featured_now() -> StoredItem | None:
+    """The featured item under the settings in force now, if any item qualifies."""
+    medfeed = state()
+    return medfeed.store.featured(medfeed.settings.featured.as_policy(), datetime.now(UTC))
+
+
 def featured_or_404() -> StoredItem:
     """The featured item under the settings in force now, or a 404."""
-    medfeed = state()
-    found = medfeed.store.featured(medfeed.settings.featured.as_policy(), datetime.now(UTC))
+    found = featured_now()
     if found is None:
         abort(404)
     return found
