@@ -44,7 +44,8 @@ _ATTRIBUTES = {
 # Dropped together with their content: their text is code or chrome, never prose.
 _DROP_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
-     "form", "select", "textarea", "button", "applet", "frameset", "noembed", "xmp"}
+     "form", "select", "textarea", "button", "applet", "frameset", "noembed", "xmp",
+     "annotation", "annotation-xml"}
 )  # fmt: skip
 _SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_REL = "noopener noreferrer nofollow"
@@ -122,19 +123,29 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
 
 
 # MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"
-# became "()". A formula is kept as its text (its annotations, a TeX copy, left out).
-_MATH_RE = re.compile(r"<(?:\w+:)?math\b[^>]*>(.*?)</(?:\w+:)?math\s*>", re.IGNORECASE | re.DOTALL)
-_NOT_FORMULA_RE = re.compile(  # an annotation (a TeX or HTML copy), a script, a style
-    r"<((?:\w+:)?(?:annotation(?:-xml)?|script|style))\b[^>]*>.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
+# became "()". Its elements are renamed <x-formula>, so that the parser reads them as
+# unknown HTML elements (the cleaner drops their tags and keeps their text);
+# annotations (a TeX or HTML copy of the formula) go with their content. One pass over
+# the text, with nothing to backtrack: a regex matching <math>…</math> took quadratic
+# time on unclosed tags (25 s for 192 KB), and reached into comments and attributes.
+_MATHML = (
+    "math|mi|mn|mo|ms|mtext|mspace|mrow|mfrac|msqrt|mroot|mstyle|merror|mpadded|mphantom"
+    "|mfenced|menclose|msub|msup|msubsup|munder|mover|munderover|mmultiscripts|mprescripts"
+    "|mtable|mtr|mtd|mlabeledtr|maction|semantics"
 )
-_TAG_RE = re.compile(r"<[^>]*>")
+_MATH_TAG_RE = re.compile(rf"<(/?)(?:[A-Za-z][\w.-]*:)?(?:{_MATHML})(?=[\s/>])", re.IGNORECASE)
+
+
+_PREFIXED_ANNOTATION_RE = re.compile(
+    r"<(/?)[A-Za-z][\w.-]*:(annotation(?:-xml)?)(?=[\s/>])", re.IGNORECASE
+)
 
 
 def _formulas_as_text(html: str) -> str:
-    if "math" not in html:
+    if "math" not in html.lower():
         return html
-    return _MATH_RE.sub(lambda m: _TAG_RE.sub("", _NOT_FORMULA_RE.sub("", m.group(1))), html)
+    html = _PREFIXED_ANNOTATION_RE.sub(r"<\1\2", html)  # "mml:annotation" is an annotation
+    return _MATH_TAG_RE.sub(r"<\1x-formula", html)
 
 
 def _shallow(html: str) -> str:

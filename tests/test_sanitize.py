@@ -5,6 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from aggregator.sanitize import MAX_DEPTH, clean_html, html_to_text, word_count
 
 _UNSAFE_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "form", "svg", "math"})
@@ -160,3 +162,22 @@ def test_a_formula_in_mathml_is_kept_as_its_text() -> None:
     )
     assert clean_html(formula) == "<p>Mortality fell (p&lt;0.001).</p>"
     assert html_to_text(formula) == "Mortality fell (p<0.001)."
+
+
+@pytest.mark.parametrize(
+    ("html", "kept"),
+    [
+        ("<p>HR <MATH><MN>0.72</MN></MATH>.</p>", "<p>HR 0.72.</p>"),  # in capitals
+        ('<p>HR <mml:math><mml:mn>0.72</mml:mn><mml:annotation encoding="TeX">0.72'
+         "</mml:annotation></mml:math>.</p>", "<p>HR 0.72.</p>"),  # prefixed, annotated
+        ("<p>HR <math><mn>0.72</mn>.</p>", "<p>HR 0.72.</p>"),  # never closed
+        ('<!-- see <math> --><p>See <a href="https://e.org/s">the study</a>.</p>',
+         '<p>See <a href="https://e.org/s" rel="noopener noreferrer nofollow">the study</a>.</p>'),
+    ],
+)  # fmt: skip
+def test_a_formula_is_kept_however_it_is_written_and_the_markup_around_it_too(
+    html: str, kept: str
+) -> None:
+    """A regex over <math>…</math> lost capitals and unclosed formulas, flattened the markup
+    after a comment naming <math>, and took quadratic time on unclosed tags."""
+    assert clean_html(html) == kept
