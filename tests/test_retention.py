@@ -105,6 +105,20 @@ def test_an_item_another_source_carries_among_its_newest_is_kept(store: Store) -
     assert titles(store) == {"Release 0", "Release 1", "Shared"}
 
 
+def test_items_another_source_keeps_do_not_end_a_sources_purge(store: Store) -> None:
+    """Kept items filled the query's page, which read as "nothing more to purge": the
+    press office's old releases behind them were never purged."""
+    newest = [entry(Kind.NEWS, title=f"Release {n}", published=NOW - n * DAY) for n in range(2)]
+    shared = [entry(Kind.NEWS, title=f"Shared {n}", published=NOW - (2 + n) * DAY,
+                    url=f"https://s.org/{n}") for n in range(2)]  # fmt: skip
+    old = [entry(Kind.NEWS, title=f"Old {n}", published=NOW - (20 + n) * DAY) for n in range(3)]
+    save(store, newest + shared + old, source="fda-press")
+    save(store, shared, source="health-news")
+    featured = web_settings(store.url).featured.as_policy()
+    store.purge(PurgePlan(now=NOW, per_source=2), featured, batch=2)
+    assert titles(store) == {"Release 0", "Release 1", "Shared 0", "Shared 1"}
+
+
 def test_a_purged_item_remembers_every_guid_that_carried_it(store: Store) -> None:
     old = entry(Kind.NEWS, title="Syndicated", published=NOW - 40 * DAY, url="https://s.org/1")
     save(store, [old])

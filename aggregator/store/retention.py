@@ -64,16 +64,21 @@ def expired_batch(session: Session, plan: PurgePlan, keep: set[int], limit: int)
             _purgeable(plan.now, keep)
             .where(Item.source_id == bindparam("source_id"))
             .order_by(Item.published.desc(), Item.id.desc())
-            .offset(plan.per_source)
+            .offset(bindparam("skip"))
             .limit(bindparam("room"))
         )
         newest = _NewestOfSources(session, plan.per_source)
         for source_id in _sources(session, plan):
-            if len(found) >= limit:
-                break
-            more = _ids(session, query, source_id=source_id, room=limit - len(found))
-            skip = newest.among(more, besides=source_id).union(found)
-            found += [item_id for item_id in more if item_id not in skip]
+            # Past the items another source keeps: they must not end the source's purge.
+            skip = plan.per_source
+            while len(found) < limit:
+                room = limit - len(found)
+                more = _ids(session, query, source_id=source_id, skip=skip, room=room)
+                kept = newest.among(more, besides=source_id).union(found)
+                found += [item_id for item_id in more if item_id not in kept]
+                skip += len(more)
+                if len(more) < room:
+                    break
     return found[:limit]
 
 
