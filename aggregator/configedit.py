@@ -12,6 +12,7 @@ replaces the file (atomically), so a bad addition never leaves a broken file.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -182,12 +183,26 @@ def _replace(path: Path, text: str, *, newline: str = "\n") -> None:
         if os.access(target.parent, os.W_OK | os.X_OK) and _may_own(info):
             _replace_atomically(target, text, newline, info)
         else:
-            with target.open("w", encoding="utf-8", newline=newline) as out:
-                out.write(text)
+            _rewrite_in_place(target, text, newline)
     except OSError as exc:
         raise ConfigError(
             f"cannot write {target} ({exc.strerror}): nothing was added", path=str(path)
         ) from exc
+
+
+def _rewrite_in_place(target: Path, text: str, newline: str) -> None:
+    """Write over the file itself. Its new size is reserved first, so that a full disk or
+    a quota refuses the edit before a byte of the file changes (a plain rewrite left it
+    cut short); where the file system cannot reserve, it is written as it is."""
+    data = text.replace("\n", newline).encode("utf-8")
+    with target.open("r+b") as out:
+        try:
+            os.posix_fallocate(out.fileno(), 0, len(data))
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+        out.write(data)
+        out.truncate()
 
 
 def _may_own(info: os.stat_result) -> bool:

@@ -3,6 +3,8 @@ as it was; bad input changes nothing and exits 2; /sources.opml exports the enab
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import listparser
@@ -295,4 +297,30 @@ def test_import_into_a_read_only_config_changes_nothing_and_says_so(
     opml = write(tmp_path, "feeds.opml", OPML)
     assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
     assert "is read-only for this user: nothing was added" in capsys.readouterr().err
+    assert config.read_text() == CONFIG
+
+
+def test_an_edit_written_in_place_leaves_the_file_whole_when_the_disk_refuses(
+    tmp_path: Path,
+) -> None:
+    """In place (a folder this user may not write, a file another user owns), a write that
+    failed part way left config.yaml cut short; its new size is now reserved first. The
+    disk is filled by a file size limit, in a child process."""
+    config = write(tmp_path, "config.yaml", CONFIG)
+    script = f"""
+import resource, signal
+from pathlib import Path
+import aggregator.configedit as edit
+from aggregator.records import Kind
+edit._may_own = lambda info: False  # stands for a file another user owns: in place
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, ({len(CONFIG)}, resource.RLIM_INFINITY))
+source = edit.NewSource(id="new", name="New", url="https://new.example/f.xml", kind=Kind.NEWS)
+try:
+    edit.add_sources(Path({str(config)!r}), [source])
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "ConfigError" in result.stdout and "nothing was added" in result.stdout, result
     assert config.read_text() == CONFIG
