@@ -140,3 +140,13 @@ def test_an_entrys_kind_and_label_are_categories_of_two_schemes(
     (atom,) = feedparser.parse(client.get("/feed.atom").data).entries
     categories = {(tag.scheme, tag.term) for tag in atom.tags}
     assert {("urn:medfeed:kind", "news"), ("urn:medfeed:label", "news")} <= categories
+
+
+def test_one_filtered_feed_has_one_id_however_its_address_is_written(
+    client: FlaskClient, filled: Store
+) -> None:
+    def feed_id(query: str) -> str:
+        return str(feedparser.parse(client.get(f"/feed.atom?{query}").data).feed.id)
+
+    assert feed_id("kind=video&q=measles") == feed_id("q=measles+&kind=VIDEO&utm_source=x")
+    assert feed_id("kind=&limit=5") == feed_id("") == "http://localhost/feed.atom"

@@ -43,9 +43,25 @@ def link_args(*dropped: str) -> dict[str, str]:
 
 
 def feed_filters() -> dict[str, str]:
-    """The query arguments that choose which items a list holds, not its page or length:
-    what a feed of the same list carries over (``web.feeds``)."""
-    return link_args("before", "limit")
+    """The filters of the request's list as they were read, not as they were typed: what a
+    feed of the same list carries over (``web.feeds``), and so its identity. Not its page
+    or length; an empty or unknown argument, a case or an order of arguments, a tracking
+    tag: none of them makes it another feed."""
+    from flask import request
+
+    route = request.view_args or {}
+    wanted = list_query(request.args, calendar=False).wanted
+    read = {
+        "kind": wanted.kind.value if wanted.kind else None,
+        "source": wanted.source,
+        "tag": wanted.tag,
+        "specialty": wanted.specialty,
+        "q": wanted.q,
+        "sort": wanted.sort if wanted.q and wanted.sort != "relevance" else None,
+        "when": wanted.when,
+        "stories": None if wanted.stories else "0",
+    }
+    return {name: value for name, value in read.items() if value and name not in route}
 
 
 class BadParameter(ValueError):
