@@ -567,9 +567,15 @@ class StoryItem:
         put(self, "order", (self.published, authority(self.label), self.source_id, self.key))
 
 
+def _plain(title: str) -> str:
+    """A title as stored: plain text already (``parse.text.title_text``). Read as HTML, a
+    title such as "Why <script> tags leak PHI" lost everything after its first word."""
+    return " ".join(title.split())
+
+
 def is_boilerplate_title(title: str) -> bool:
     """True for recurring titles that say nothing about the story (digests, corrections)."""
-    return bool(_BOILERPLATE_TITLES.match(html_to_text(title).strip()))
+    return bool(_BOILERPLATE_TITLES.match(_plain(title)))
 
 
 def is_explainer_title(title: str) -> bool:
@@ -579,7 +585,7 @@ def is_explainer_title(title: str) -> bool:
     A news network's clip reports the day's story in a headline of its own; a clinic's or
     a pharmacist's explainer on the same topic is not that story, whatever words they
     share, so only the first may join the text items of a story (``_reports_with``)."""
-    text = html_to_text(title).strip()
+    text = _plain(title)
     label = _LABEL.match(text) if ":" in text else None
     heads = [text, text[label.end(1) :].lstrip(" :")] if label else [text]
     return (
@@ -591,7 +597,7 @@ def is_explainer_title(title: str) -> bool:
 
 def signature(title: str, text: str) -> Signature:
     """The features of one item's text; a pure function of the two strings."""
-    title_text = html_to_text(title)
+    title_text = _plain(title)
     body = html_to_text(text)
     boilerplate = is_boilerplate_title(title_text)
     title_lines = [] if boilerplate else _sentence_tokens(title_text)

@@ -1365,3 +1365,10 @@ def test_an_item_never_joins_a_leader_retention_deleted(db: Store) -> None:
             select(Item.story_id, Item.is_representative).where(Item.id == outlet)
         ).one()
     assert (story_id, representative) == (outlet, True)
+
+
+def test_a_title_is_read_as_the_plain_text_it_is_stored_as() -> None:
+    """Read as HTML, "Why <script> tags …" lost every word after "Why"."""
+    title = "Why <script> tags in EHR portals leak PHI"
+    assert signature(title, "").headline_words == ("script", "tag", "ehr", "portal", "leak", "phi")
+    assert is_explainer_title(title)
