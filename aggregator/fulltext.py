@@ -34,6 +34,9 @@ from aggregator.sanitize import clean_html, html_to_text, word_count
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=|<\?xml[^>]+encoding\s*=", re.IGNORECASE)
+MAX_PAGE_BYTES = 3_000_000  # an article page is far smaller; extraction time grows with it
+MAX_WORDS = 60_000  # a long review article has ~15,000
 
 
 async def extract_article(
@@ -92,14 +95,20 @@ def _charset(page: Fetched) -> str | None:
 
 def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extracted:
     """Run trafilatura (CPU-bound, in a worker thread) and build the record."""
-    document = body.decode(charset, errors="replace") if charset else body
-    tree = trafilatura.load_html(document)
+    if len(body) > MAX_PAGE_BYTES:
+        # an article page is far smaller; trafilatura spent minutes of CPU on 8.5 MB
+        raise ExtractionError(
+            f"{url}: the page is {len(body):,} bytes, more than an article page "
+            f"({MAX_PAGE_BYTES:,} at most)"
+        )
+    tree = trafilatura.load_html(_document(body, charset))
     if tree is None:
         raise ExtractionError(f"{url}: the page could not be parsed as HTML")
     metadata = trafilatura.extract_metadata(tree, default_url=url)
+    # No url here: trafilatura would resolve links against the site's root ("appendix.html"
+    # on /articles/2026/ became /appendix.html); the sanitizer resolves them against the page.
     main = trafilatura.extract(
         tree,
-        url=url,
         output_format="html",
         include_formatting=True,
         include_links=True,
@@ -113,6 +122,8 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
     if words < min_words:
         found = "no article text" if words == 0 else f"only {words} words of article text"
         raise ExtractionError(f"{url}: {found} (at least {min_words} needed)")
+    if words > MAX_WORDS:
+        raise ExtractionError(f"{url}: {words:,} words is no article ({MAX_WORDS:,} at most)")
     return Extracted(
         html=html,
         text=html_to_text(html),
@@ -121,6 +132,21 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
         title=title,
         author=(metadata.author or "").strip() or None,
     )
+
+
+def _document(body: bytes, charset: str | None) -> str | bytes:
+    """The page as text: in the charset the server declared; else, when the page declares
+    one itself, as bytes for trafilatura to read by it; else UTF-8 if it is, and otherwise
+    windows-1252, as browsers read an undeclared page (trafilatura's guess garbled French
+    "étude" as "ťtude")."""
+    if charset:
+        return body.decode(charset, errors="replace")
+    if _DECLARED_CHARSET.search(body[:4096]):
+        return body
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
 
 
 def _demote_headings(html: str, title: str | None) -> str:

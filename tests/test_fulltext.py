@@ -107,6 +107,41 @@ def test_charset_declared_by_the_server_wins_over_the_meta_tag(server: LocalServ
     assert "Café-goers' time in range" in result.text
 
 
+def test_an_undeclared_windows_1252_page_is_read_as_browsers_read_it(
+    server: LocalServer,
+) -> None:
+    """With no charset anywhere, trafilatura guessed: "étude" came out "ťtude"."""
+    page = re.sub(rb"<meta[^>]*charset[^>]*>", b"", ARTICLE)
+    page = page.decode().replace("Time in range", "L'étude menée à Paris: time in range")
+    body = page.encode("cp1252", "replace")
+    server.route("/cp1252", lambda h: send(h, 200, body, {"Content-Type": "text/html"}))
+    result = extract(server.url("/cp1252"), allow_hosts=allowed(server))
+    assert "L'étude menée à Paris: time in range" in result.text
+
+
+def test_relative_links_in_the_text_resolve_against_the_page_not_the_site(
+    server: LocalServer,
+) -> None:
+    """trafilatura resolved "appendix.html" on /news/2026/ against the site's root."""
+    page = ARTICLE.replace(
+        b"Time in range", b'<a href="appendix.html">The appendix</a>: time in range'
+    )
+    server.route("/news/2026/insulin", lambda h: send(h, 200, page, {"Content-Type": "text/html"}))
+    result = extract(server.url("/news/2026/insulin"), allow_hosts=allowed(server))
+    assert f'href="{server.url("/news/2026/appendix.html")}"' in result.html
+
+
+def test_a_page_far_larger_than_an_article_is_refused_before_extraction(
+    server: LocalServer,
+) -> None:
+    """8.5 MB of paragraphs took minutes of CPU, and a 1,000,000-word "article" was kept."""
+    filler = b"<p>" + b"word " * 200 + b"</p>"
+    huge = ARTICLE.replace(b"</body>", filler * 3_200 + b"</body>")
+    server.route("/huge", lambda h: send(h, 200, huge, {"Content-Type": "text/html"}))
+    with pytest.raises(ExtractionError, match="more than an article page"):
+        extract(server.url("/huge"), allow_hosts=allowed(server))
+
+
 def test_page_without_main_text_raises_extraction_error(server: LocalServer) -> None:
     chrome = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
     chrome += b"<footer>&copy; 2026 Clinical Wire</footer></body></html>"
