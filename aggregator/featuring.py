@@ -85,6 +85,15 @@ async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits)
     return attempts
 
 
+def _least_words(policy: FeaturedSettings) -> int:
+    """How long the page's text must be: ``min_words`` when the newest long article is
+    sought; for the article the admin pinned, only enough to be an article at all (a pinned
+    216-word piece was refused under min_words 300, and never tried again)."""
+    if policy.policy == "pinned":
+        return NO_ARTICLE_BELOW
+    return max(policy.min_words, NO_ARTICLE_BELOW)
+
+
 async def _attempt(
     item: StoredItem, settings: Settings, store: Store, limits: FetchLimits
 ) -> Attempt:
@@ -98,7 +107,7 @@ async def _attempt(
             limits,
             allow_hosts=settings.fulltext.allow_hosts,
             allow_files=allows_files(item, settings),
-            min_words=max(settings.featured.min_words, NO_ARTICLE_BELOW),
+            min_words=_least_words(settings.featured),
             source_id=item.source.id,
         )
     except MedfeedError as exc:

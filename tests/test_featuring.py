@@ -229,6 +229,24 @@ def test_page_with_too_little_text_is_recorded_as_a_failure(
     assert item.fulltext is None and "(at least 300 needed)" in (item.fulltext_error or "")
 
 
+def test_a_pinned_article_shorter_than_min_words_is_still_extracted(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    """min_words chooses the newest long article; the admin's pinned one was refused under
+    it, and shown as its feed teaser for good."""
+    text = " ".join(f"Sentence {n} of a short editorial on insulin dosing." for n in range(20))
+    short_page = f"<html><body><article><h1>Editorial</h1><p>{text}</p></article></body></html>"
+    server.route(PAGE, lambda h: send(h, 200, short_page.encode(), {"Content-Type": "text/html"}))
+    settings = settings_for(database_url, server)
+    settings = settings.model_copy(
+        update={"featured": settings.featured.model_copy(
+            update={"policy": "pinned", "pinned": server.url(PAGE)})}
+    )  # fmt: skip
+    refresh(settings, store, server, [short_entry(server)])
+    item = featured(settings, store)
+    assert item.fulltext_error is None and "Sentence 19" in (item.fulltext or "")
+
+
 # --- when no page is fetched ------------------------------------------------------------
 
 

@@ -79,3 +79,17 @@ def test_app_reads_the_config_named_by_the_environment(
         assert (tmp_path / "site.db").exists()
     finally:
         site.extensions["medfeed"].store.close()
+
+
+def test_a_pinned_address_matches_its_item_however_it_is_written(
+    app: Flask, client: FlaskClient, store: Store
+) -> None:
+    """Pasted without the feed's tracking tags, or with a trailing slash, it matched nothing."""
+    save(store, [entry(Kind.ARTICLE, title="Statins after 75", url="https://p.org/statins")])
+    save(store, [entry(Kind.ARTICLE, title="A newer article")])
+    medfeed = app.extensions["medfeed"]
+    medfeed.settings = medfeed.settings.model_copy(
+        update={"featured": medfeed.settings.featured.model_copy(
+            update={"policy": "pinned", "pinned": "http://P.org/statins/?utm_source=rss"})}
+    )  # fmt: skip
+    assert client.get("/api/featured").get_json()["title"] == "Statins after 75"

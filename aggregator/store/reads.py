@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, s
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..dating import revised
+from ..identity import canonical_url
 from ..records import (
     ArticleInfo,
     EventInfo,
@@ -608,12 +609,22 @@ def _newest_of(session: Session, kinds: Sequence[Kind], condition: Any) -> Item 
 
 
 def _pinned_row(session: Session, target: str) -> Item | None:
+    """The pinned item: by its guid or any of its links as written, or by its canonical URL
+    (the admin pastes the page's address, without the feed's tracking tags or with a
+    trailing slash: only the feed's exact link matched)."""
     carried = select(ItemSource.item_id).where(
         or_(ItemSource.guid_key == target, ItemSource.url == target)
     )
+    canonical = canonical_url(target) or target
     query = (
         select(Item)
-        .where(or_(Item.canonical_url == target, Item.url == target, Item.id.in_(carried)))
+        .where(
+            or_(
+                Item.canonical_url.in_({target, canonical}),
+                Item.url == target,
+                Item.id.in_(carried),
+            )
+        )
         .order_by(Item.published.desc(), Item.id.desc())
         .limit(1)
     )
