@@ -211,6 +211,23 @@ def test_failed_extraction_is_not_tried_again_on_the_next_pass(
     assert candidate is not None and candidate.title == LONG_TITLE
 
 
+def test_an_entry_its_feed_changes_has_its_page_extracted_again(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    """A retraction kept the article's old full text under its "RETRACTED:" title."""
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    assert FIRST_SENTENCE in (featured(settings, store).fulltext or "")
+    notice = "<html><body><article><p>" + "This article has been retracted. " * 80
+    server.route(PAGE, lambda h: send(h, 200, (notice + "</p></article></body></html>").encode(),
+                                     {"Content-Type": "text/html"}))  # fmt: skip
+    retracted = short_entry(server)
+    retracted = Entry(f"RETRACTED: {retracted.title}", retracted.link, retracted.guid,
+                      "<p>This article has been retracted.</p>", retracted.published)  # fmt: skip
+    refresh(settings, store, server, [retracted])
+    body = featured(settings, store).fulltext or ""
+    assert "has been retracted" in body and FIRST_SENTENCE not in body
+
+
 def test_failure_is_recorded_with_the_human_message(
     database_url: str, store: Store, server: LocalServer
 ) -> None:

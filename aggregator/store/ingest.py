@@ -466,6 +466,10 @@ def _rewrite_items(connection: Connection, rewrites: Sequence[_Rewrite], now: da
             **_content_values(rewrite.entry),
             "changed_at": now,
             "revised_at": now,
+            # the page may have changed with the entry (a retraction notice): extracted again
+            "fulltext": None,
+            "fulltext_error": None,
+            "fulltext_at": None,
             "b_id": rewrite.item_id,
             "b_owner": rewrite.owner.source_id,
             "b_owner_key": rewrite.owner.guid_key,
