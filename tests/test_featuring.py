@@ -140,6 +140,13 @@ def test_extracted_text_is_stored_with_its_word_count_and_time(
         assert row.summary == f"<p>{SUMMARY}</p>"
 
 
+def test_the_pages_author_fills_a_byline_the_feed_left_out(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    assert featured(settings, store).author == "Dana Whitfield"
+
+
 def test_page_lead_image_fills_the_missing_item_image(
     database_url: str, store: Store, server: LocalServer
 ) -> None:

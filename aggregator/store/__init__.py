@@ -336,7 +336,8 @@ class Store(Reads):
             return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     def save_fulltext(self, item_id: int, extracted: Extracted, now: datetime) -> None:
-        """Store the extracted article; its lead image only fills a missing one."""
+        """Store the extracted article; its lead image and its author only fill missing ones
+        (the page names the author that a journal's feed often leaves out)."""
         with self.session() as session:
             session.execute(
                 update(Item)
@@ -347,6 +348,9 @@ class Store(Reads):
                     fulltext_at=now,
                     word_count=extracted.word_count,
                     image=func.coalesce(Item.image, _fits(extracted.image, MAX_URL_LENGTH)),
+                    author=func.coalesce(
+                        Item.author, (extracted.author or None) and extracted.author[:500]
+                    ),
                     changed_at=now,
                 )
             )
