@@ -105,7 +105,7 @@ def test_sources_page_lists_failing_sources_first_with_a_count(
 
 def test_an_error_page_puts_its_message_right_under_the_heading(client: FlaskClient) -> None:
     html = text(client.get("/items/424242"))
-    assert re.search(r'<div class="message">\s*<h1>404 — Not found</h1>\s*<p>nothing here', html)
+    assert re.search(r'<div class="message">\s*<h1>404 — Not found</h1>\s*<p>Nothing here', html)
 
 
 def test_a_video_thumbnail_from_another_site_is_not_loaded_in_lists(

@@ -263,3 +263,37 @@ def test_the_featured_page_says_so_when_nothing_is_featured_yet(client: FlaskCli
     assert response.status_code == 200
     assert "No featured article yet" in response.get_data(as_text=True)
     assert client.get("/api/featured").status_code == 404  # the API still says "none"
+
+
+def test_a_list_shows_a_summary_without_its_remote_picture_or_an_empty_link(
+    client: FlaskClient, store: Store
+) -> None:
+    """A Vimeo description's picture loaded from vimeo.com in every list, inside a link
+    with no name; the item's page still shows it."""
+    summary = ('<p>Lecture on heart failure.</p><p><a href="https://vimeo.com/1">'
+               '<img src="https://vimeo.com/thumbs/1.svg" alt=""></a></p>')  # fmt: skip
+    save(store, [entry(Kind.NEWS, title="Heart failure lecture", summary=summary)])
+    html = client.get("/?kind=news").get_data(as_text=True)
+    assert "Lecture on heart failure." in html
+    assert "vimeo.com/thumbs" not in html and 'href="https://vimeo.com/1"' not in html
+
+
+def test_an_empty_site_says_nothing_was_fetched_and_lists_no_pages(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "Nothing fetched yet" in html and "No items match" not in html
+    assert 'aria-label="Pages"' not in html  # an empty navigation landmark
+
+
+def test_a_bad_search_offers_the_search_box_again(client: FlaskClient) -> None:
+    response = client.get("/?q=-heart")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'name="q"' in html and 'value="-heart"' in html
+
+
+def test_the_feed_link_is_not_current_on_a_specialty_or_calendar_list(
+    client: FlaskClient,
+) -> None:
+    for query in ("specialty=cardiology", "when=past", "stories=0"):
+        html = client.get(f"/?{query}").get_data(as_text=True)
+        assert ">Feed</a>" in html and 'aria-current="page">Feed' not in html, query

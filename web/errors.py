@@ -47,7 +47,7 @@ def _bad_request(error: ValueError) -> tuple[Response | str, int]:
 def _http_error(error: HTTPException) -> BaseResponse | tuple[Response | str, int]:
     status = error.code or 500
     if isinstance(error, NotFound):
-        return _answer(404, "nothing here: the item or page does not exist", "Not found")
+        return _answer(404, "Nothing here: the item or page does not exist", "Not found")
     if status < 400:
         return error.get_response()
     return _answer(status, error.description or error.name, error.name)

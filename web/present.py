@@ -128,6 +128,19 @@ def clean(html: str | None) -> Markup:
     return Markup(clean_html(html or ""))
 
 
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_EMPTY_LINK_RE = re.compile(r"<a\b[^>]*>\s*</a>", re.IGNORECASE)
+
+
+def clean_in_list(html: str | None) -> Markup:
+    """A summary as a list shows it: sanitized, without its images. A Vimeo description
+    carries the video's picture from vimeo.com, a request to another site from every
+    reader's browser (lists show none, see ``thumbnail``), and a link around it that a
+    screen reader announces without a name. The item's own page shows the whole summary."""
+    text = _IMG_RE.sub("", clean_html(html or ""))
+    return Markup(_EMPTY_LINK_RE.sub("", text))
+
+
 def nest_headings(html: Markup | str, level: int) -> Markup:
     """Renumber an article body's headings so that its top one sits at ``level`` + 1.
 
@@ -275,6 +288,7 @@ def list_url(**changes: Any) -> str:
 
 def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(web_link)
+    app.add_template_filter(clean_in_list)
     app.add_template_filter(media_url)
     app.add_template_filter(iso)
     app.add_template_filter(day)
