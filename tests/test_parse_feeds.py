@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -273,3 +273,36 @@ def test_a_vague_content_type_without_charset_reads_the_feed_by_its_own_declarat
     feed = parse_document(body, url="https://x.example/feed", content_type=content_type)
     assert feed.items[0].title == "Übersicht – Leitlinie"
     assert feed.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "zone"),
+    [("Thursday 10 December 2026, 14:00–15:30 CET, online.",
+      datetime(2026, 12, 10, 13, 0, tzinfo=UTC), "Europe/Paris"),
+     ("December 3, 2026 from 9:00 - 10:30 EST.",
+      datetime(2026, 12, 3, 14, 0, tzinfo=UTC), "America/New_York")],
+)  # fmt: skip
+def test_a_one_day_event_whose_text_gives_its_hours_and_zone_is_timed(
+    text: str, start: datetime, zone: str
+) -> None:
+    """It was an all-day event, though its text said when it began and ended."""
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>S</title><item>'
+        "<title>Webinar: antimicrobial stewardship</title><link>https://s.example/w</link>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode()
+    (item,) = parse_document(body, url="https://s.example/feed", kind=Kind.CONFERENCE).items
+    assert item.event is not None and not item.event.all_day
+    assert (item.event.start, item.event.end - item.event.start) == (start, timedelta(minutes=90))
+    assert item.event.timezone == zone
+
+
+def test_hours_in_a_zone_of_several_names_leave_the_event_all_day() -> None:
+    text = "10 December 2026, 14:00–15:30 IST"  # India, Ireland or Israel
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>S</title><item>'
+        f"<title>Webinar</title><link>https://s.example/w</link><description>{text}</description>"
+        "</item></channel></rss>"
+    ).encode()
+    (item,) = parse_document(body, url="https://s.example/feed", kind=Kind.CONFERENCE).items
+    assert item.event is not None and item.event.all_day

@@ -18,6 +18,7 @@ import re
 import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import feedparser
 from dateutil import parser as dateutil_parser
@@ -193,6 +194,54 @@ def date_range_in_text(text: str) -> tuple[datetime, datetime] | None:
         found = _range_from_match(match)
         if found is not None:
             return found
+    return None
+
+
+# "10 December 2026, 14:00–15:30 CET": a time range after a one-day date, in a zone named
+# by an abbreviation that names one zone (IST, say, names three: left as an all-day event).
+_TIMES_AFTER = re.compile(
+    r"[,\s]*(?:from\s+)?(?P<h1>[0-2]?\d)[:.h](?P<m1>[0-5]\d)"
+    + _DASH
+    + r"\s*(?P<h2>[0-2]?\d)[:.h](?P<m2>[0-5]\d)\s*\(?(?P<zone>[A-Z]{2,4})\b",
+)
+_ZONE_NAMES = {
+    "UTC": "UTC", "GMT": "Europe/London", "BST": "Europe/London",
+    "CET": "Europe/Paris", "CEST": "Europe/Paris", "EET": "Europe/Athens",
+    "EEST": "Europe/Athens", "EST": "America/New_York", "EDT": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "MST": "America/Denver",
+    "MDT": "America/Denver", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "JST": "Asia/Tokyo",
+}  # fmt: skip
+
+
+def timed_range_in_text(text: str) -> tuple[datetime, datetime, str] | None:
+    """A one-day event's start and end, and its zone, when the prose gives its hours:
+    "Thursday 10 December 2026, 14:00–15:30 CET" (it was shown as all day)."""
+    for pattern in (_DAY_FIRST, _MONTH_FIRST):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        found = _range_from_match(match)
+        times = _TIMES_AFTER.match(text, match.end())
+        if found is None or times is None or found[1] - found[0] != timedelta(days=1):
+            return None
+        zone_name = _ZONE_NAMES.get(times["zone"])
+        if zone_name is None:
+            return None
+        zone = ZoneInfo(zone_name)
+        day = found[0].date()
+        try:
+            start = datetime(
+                day.year, day.month, day.day, int(times["h1"]), int(times["m1"]), tzinfo=zone
+            )
+            end = datetime(
+                day.year, day.month, day.day, int(times["h2"]), int(times["m2"]), tzinfo=zone
+            )
+        except ValueError:
+            return None
+        if end <= start:
+            return None
+        return start.astimezone(UTC), end.astimezone(UTC), zone_name
     return None
 
 

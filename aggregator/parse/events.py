@@ -75,6 +75,11 @@ def event_from_entry(entry: Mapping[str, Any], text: str) -> EventInfo | None:
             online=looks_online(location),
             all_day=all_day,
         )
+    timed = dates.timed_range_in_text(text)
+    if timed is not None:
+        start, end, zone = timed
+        return EventInfo(start=start, end=end, timezone=zone, location=location,
+                         online=looks_online(location, text), all_day=False)  # fmt: skip
     found = dates.date_range_in_text(text)
     if found is None:
         return None
