@@ -115,6 +115,9 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
         include_images=True,
         include_tables=True,
         include_comments=False,
+        # Without the fallback extractors: on a paywalled page they took the whole page
+        # (teaser, "subscribe" box, other articles' blurbs) for the article.
+        fast=True,
     )
     title = (metadata.title or "").strip() or None
     html = clean_html(_demote_headings(main, title), base_url=url) if main else ""

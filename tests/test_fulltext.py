@@ -142,6 +142,31 @@ def test_a_page_far_larger_than_an_article_is_refused_before_extraction(
         extract(server.url("/huge"), allow_hosts=allowed(server))
 
 
+def test_a_paywalled_teaser_is_not_taken_for_the_article(server: LocalServer) -> None:
+    """The fallback extractors took the whole page, teaser, subscription box and fifteen
+    other articles' blurbs, for a 377-word article that beat an open one to the front page."""
+    cards = "".join(
+        f'<div class="teaser-card"><h3><a href="/art/{n}">Kidney cohort study {n}</a></h3>'
+        f"<p>Investigators followed adults with chronic kidney disease for five years and "
+        f"measured progression, dialysis and death across several centres ({n}).</p></div>"
+        for n in range(15)
+    )
+    page = (
+        "<html><head><title>Study drug in HFpEF | Big Journal</title></head><body>"
+        "<header><nav><a href='/'>Big Journal</a></nav></header><main><article>"
+        "<h1>Study drug in HFpEF</h1><p>Heart failure with preserved ejection fraction "
+        "remains difficult to treat. In this trial we randomly assigned 3000 patients to the "
+        'study drug or placebo.</p><div class="paywall"><h2>Subscribe to continue reading</h2>'
+        "<p>Access this article and thousands more. Already a subscriber? Sign in.</p>"
+        '<a href="/subscribe">Subscribe now</a></div></article>'
+        f'<section class="more-from"><h2>More from Big Journal</h2>{cards}</section>'
+        "</main><footer>Big Journal</footer></body></html>"
+    ).encode()
+    server.route("/paywalled", lambda h: send(h, 200, page, {"Content-Type": "text/html"}))
+    with pytest.raises(ExtractionError, match="words of article text"):
+        extract(server.url("/paywalled"), allow_hosts=allowed(server), min_words=150)
+
+
 def test_page_without_main_text_raises_extraction_error(server: LocalServer) -> None:
     chrome = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
     chrome += b"<footer>&copy; 2026 Clinical Wire</footer></body></html>"
