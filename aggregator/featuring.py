@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from .config import FeaturedSettings, Settings
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # pages tried per pass: a run of unextractable articles cannot stall a pass
 NO_ARTICLE_BELOW = 50  # fewer words than this is a paywall or an index page, whatever the policy
+RETRY_AFTER = timedelta(days=1)  # a failed page is tried again (online-first: not there yet)
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,12 @@ class Attempt:
 
 
 def wants_fulltext(item: StoredItem, policy: FeaturedSettings) -> bool:
-    """True for a short item whose page has not been tried: the feed gave only a summary.
+    """True for a short item whose page has not been extracted: the feed gave only a summary.
+    (A page that failed is tried again after ``RETRY_AFTER``: ``Store.claim_fulltext``.)
 
     ``item.body`` is the content or summary here, the text ingest counted.
     """
-    if item.fulltext is not None or item.fulltext_error is not None:
+    if item.fulltext is not None:
         return False
     return word_count(item.body) < policy.min_words
 
@@ -76,11 +78,12 @@ async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits)
         return []
     attempts: list[Attempt] = []
     while len(attempts) < MAX_ATTEMPTS:
-        item = store.featured_candidate(settings.featured.as_policy())
+        now = _now()
+        item = store.featured_candidate(settings.featured.as_policy(), now - RETRY_AFTER)
         if item is None or not wants_fulltext(item, settings.featured):
             break
-        if not store.claim_fulltext(item.id, _now(), settings.schedule.lease):
-            break  # another process is extracting it right now
+        if not store.claim_fulltext(item.id, now, settings.schedule.lease, RETRY_AFTER):
+            break  # another process is extracting it right now, or it failed lately
         attempts.append(await _attempt(item, settings, store, limits))
     return attempts
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from webfactory import words
 
 from aggregator.config import Settings, load_settings
@@ -218,6 +218,24 @@ def test_failed_extraction_is_not_tried_again_on_the_next_pass(
     assert candidate is not None and candidate.title == LONG_TITLE
 
 
+def test_a_page_that_was_not_there_yet_is_tried_again_a_day_later(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    """A journal's online-first entry comes before its page: the 404 was kept for good."""
+    server.route(PAGE, lambda handler: send(handler, 404, b"not yet"))
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    server.route(PAGE, page)
+    item_id = featured(settings, store).id
+    with store.session() as session:  # a day passes
+        session.execute(
+            update(Item)
+            .where(Item.id == item_id)
+            .values(fulltext_at=datetime.now(UTC) - timedelta(days=1, minutes=1))
+        )
+    refresh(settings, store, server, [short_entry(server)])
+    assert FIRST_SENTENCE in (featured(settings, store).fulltext or "")
+
+
 def test_an_entry_its_feed_changes_has_its_page_extracted_again(
     database_url: str, store: Store, server: LocalServer
 ) -> None:
@@ -296,10 +314,10 @@ def test_page_claimed_by_another_process_is_left_to_it(
 ) -> None:
     settings = refreshed(database_url, store, server, [short_entry(server)], enabled=False)
     item_id = featured(settings, store).id
-    now = datetime.now(UTC)
-    assert store.claim_fulltext(item_id, now, timedelta(minutes=10))
-    assert not store.claim_fulltext(item_id, now, timedelta(minutes=10))
-    assert store.claim_fulltext(item_id, now + timedelta(minutes=11), timedelta(minutes=10))
+    now, lease, retry = datetime.now(UTC), timedelta(minutes=10), timedelta(days=1)
+    assert store.claim_fulltext(item_id, now, lease, retry)
+    assert not store.claim_fulltext(item_id, now, lease, retry)
+    assert store.claim_fulltext(item_id, now + timedelta(minutes=11), lease, retry)
 
 
 # --- the offline demo ---------------------------------------------------------------------

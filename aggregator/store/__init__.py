@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -316,21 +316,26 @@ class Store(Reads):
 
     # --- full text of the featured article --------------------------------
 
-    def claim_fulltext(self, item_id: int, now: datetime, lease: timedelta) -> bool:
-        """Take the one attempt at ``item_id``'s page; False when it is done or in hand.
+    def claim_fulltext(
+        self, item_id: int, now: datetime, lease: timedelta, retry_after: timedelta
+    ) -> bool:
+        """Take the attempt at ``item_id``'s page; False when it is done, in hand, or failed
+        less than ``retry_after`` ago.
 
         A conditional UPDATE, so that two refresh processes never fetch the same
         page; a claim older than ``lease`` (its process died) may be taken over.
         """
+        untried = and_(
+            Item.fulltext_error.is_(None),
+            or_(Item.fulltext_at.is_(None), Item.fulltext_at < now - lease),
+        )
+        failed_long_ago = and_(
+            Item.fulltext_error.is_not(None), Item.fulltext_at < now - retry_after
+        )
         with self.session() as session:
             claimed = session.execute(
                 update(Item)
-                .where(
-                    Item.id == item_id,
-                    Item.fulltext.is_(None),
-                    Item.fulltext_error.is_(None),
-                    or_(Item.fulltext_at.is_(None), Item.fulltext_at < now - lease),
-                )
+                .where(Item.id == item_id, Item.fulltext.is_(None), or_(untried, failed_long_ago))
                 .values(fulltext_at=now)
             )
             return bool(claimed.rowcount)  # type: ignore[attr-defined]
@@ -357,7 +362,8 @@ class Store(Reads):
             _bump_generation(session, now)
 
     def save_fulltext_error(self, item_id: int, message: str, now: datetime) -> None:
-        """Record why the page could not be extracted: it is not tried again."""
+        """Record why the page could not be extracted (it is tried again a day later,
+        ``featuring.RETRY_AFTER``: a journal's online-first page is often not there yet)."""
         with self.session() as session:
             session.execute(
                 update(Item)

@@ -225,15 +225,17 @@ class Reads:
             row = _featured_row(session, policy)
             return None if row is None else _hydrate(session, [row])[row.id]
 
-    def featured_candidate(self, policy: FeaturedPolicy) -> StoredItem | None:
+    def featured_candidate(
+        self, policy: FeaturedPolicy, retry_before: datetime | None = None
+    ) -> StoredItem | None:
         """The item ``featured`` would pick if untried pages had been extracted already.
 
-        The same rule, with one more way to qualify: no full-text attempt yet.
-        The refresh extracts this item's page when it is short (``featuring``);
-        after that attempt, success or failure, ``featured`` agrees with it.
+        The same rule, with one more way to qualify: no full-text attempt yet, or a failed
+        one made before ``retry_before``. The refresh extracts this item's page when it is
+        short (``featuring``); after that attempt ``featured`` agrees with it.
         """
         with session_scope(self._sessions) as session:
-            row = _featured_row(session, policy, untried=True)
+            row = _featured_row(session, policy, untried=True, retry_before=retry_before)
             return None if row is None else _hydrate(session, [row])[row.id]
 
     def front_page(
@@ -581,7 +583,11 @@ def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, lis
 
 
 def _featured_row(
-    session: Session, policy: FeaturedPolicy, *, untried: bool = False
+    session: Session,
+    policy: FeaturedPolicy,
+    *,
+    untried: bool = False,
+    retry_before: datetime | None = None,
 ) -> Item | None:
     """Newest long-enough item of the featured kinds, else the newest of them at all.
 
@@ -594,6 +600,8 @@ def _featured_row(
     qualifies = or_(Item.word_count >= policy.min_words, Item.fulltext.is_not(None))
     if untried:
         qualifies = or_(qualifies, Item.fulltext_error.is_(None))
+        if retry_before is not None:
+            qualifies = or_(qualifies, Item.fulltext_at < retry_before)
     return _newest_of(session, policy.kinds, qualifies) or _newest_of(session, policy.kinds, None)
 
 
