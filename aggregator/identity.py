@@ -164,7 +164,7 @@ def content_hash(item: ParsedItem) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:HASH_DIGITS]
 
 
-def _storable_key(key: str) -> str:
+def storable_key(key: str) -> str:
     """A guid key as stored: one longer than its column (``MAX_KEY``) is kept as its hash,
     as stable from fetch to fetch as the guid itself (PostgreSQL refused the whole batch)."""
     if len(key) <= MAX_KEY:
@@ -183,7 +183,7 @@ def identify(item: ParsedItem) -> ItemIdentity:
     guid = item.guid.strip() if item.guid else ""
     occurrence = _occurrence_key(canonical, item)
     return ItemIdentity(
-        guid_key=_storable_key(guid or canonical or f"sha256:{digest}"),
+        guid_key=storable_key(guid or canonical or f"sha256:{digest}"),
         canonical_url=occurrence if occurrence is None or len(occurrence) <= MAX_URL else None,
         identifiers=identifiers(item),
         content_hash=digest,
