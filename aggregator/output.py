@@ -300,15 +300,27 @@ def print_story(report: StoryReport, as_json: bool, console: Console) -> None:
     console.print(f"story {report.story_id}, {led}: {count} item{'s' if count != 1 else ''} "
                   "(times UTC; each member against the leader, with the window's term counts "
                   "now)", highlight=False)  # fmt: skip
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("id", "source", "kind", "published", "similarity", "bar", "prompt", "margin",
-                   "cleared"):  # fmt: skip
-        table.add_column(column, overflow="fold", justify="right" if column == "id" else "left")
+    columns = ("id", "source", "kind", "published", "similarity", "bar", "prompt", "margin",
+               "cleared")  # fmt: skip
+    rows = []
     for member in report.members:
         entry, verdict = member.entry, member.verdict
-        cells = ["", "", "", "leader"] if verdict is None else _member_cells(verdict)
-        table.add_row(str(entry.item_id), entry.source_id, entry.kind, _short_time(entry.published),
-                      *cells)  # fmt: skip
+        cells = ["", "", "", "", "leader"] if verdict is None else _member_cells(verdict)
+        rows.append([str(entry.item_id), entry.source_id, entry.kind,
+                     _short_time(entry.published), *cells])  # fmt: skip
+    if _table_width(columns, rows) > console.width:  # folded cells read "simi/lari/ty"
+        for row in rows:
+            pairs = zip(columns[4:], row[4:], strict=True)
+            weighed = " · ".join(f"{name} {value}" for name, value in pairs)
+            console.print(f"{row[0]}  {escape(row[1])} · {row[2]} · {row[3]}", highlight=False)
+            console.print(f"  {'leader' if row[8] == 'leader' else escape(weighed)}",
+                          highlight=False)  # fmt: skip
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in columns:
+        table.add_column(column, overflow="fold", justify="right" if column == "id" else "left")
+    for row in rows:
+        table.add_row(*row)
     console.print(table, highlight=False)
     for member in report.members:  # below the table, whole: a title squeezed into a column
         console.print(f"[bold]{member.entry.item_id}[/]: {escape(member.entry.title)}",

@@ -95,13 +95,14 @@ def test_show_lists_the_leader_and_every_member_against_it(
 ) -> None:
     wire, outlet = save(db, [(*APPROVAL, "wire", 0), (*REWRITE, "outlet", 5)])
     assert medfeed(config, "show", outlet) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().out  # 80 columns: each member on two lines, not folded cells
     assert f"story {wire}, led by {wire}: 2 items" in out
-    rows = [line.split() for line in out.splitlines()]
-    leader = next(row for row in rows if row[:3] == [str(wire), "wire", "news"])
-    member = next(row for row in rows if row[:3] == [str(outlet), "outlet", "news"])
-    assert "leader" in leader
-    assert "bar" in member or "prompt" in member[-4:]
+    lines = out.splitlines()
+    leader = next(n for n, line in enumerate(lines) if line.startswith(f"{wire}  wire · news · "))
+    member = next(n for n, line in enumerate(lines) if line.startswith(f"{outlet}  outlet · news"))
+    assert lines[leader + 1].strip() == "leader"
+    assert lines[member + 1].strip().startswith("similarity ") and "margin " in lines[member + 1]
+    assert all(len(line) <= 80 for line in lines)
 
 
 def test_an_unknown_id_exits_2_with_a_message(
