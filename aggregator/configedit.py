@@ -81,7 +81,15 @@ def add_sources(path: Path, sources: Sequence[NewSource]) -> str:
     (ConfigError: the file is left as it was); the new text."""
     text = path.read_text(encoding="utf-8")
     updated = with_sources(text, sources, path=path)
-    parse_settings(updated, path=path)
+    try:
+        parse_settings(updated, path=path)
+    except ConfigError as exc:
+        # its line is one of the text that was not written: name the field, not the line
+        raise ConfigError(
+            f"the source to add is refused, nothing was written: {exc.reason}",
+            path=str(path),
+            field=exc.field,
+        ) from exc
     _replace(path, updated, newline="\r\n" if b"\r\n" in path.read_bytes() else "\n")
     return updated
 

@@ -213,6 +213,17 @@ def test_a_taken_id_is_refused(config: Path, server: LocalServer) -> None:
     assert add(config, server.url("/feed.xml"), "--id", "existing") == 2
 
 
+def test_a_bad_id_names_the_field_not_a_line_of_the_unwritten_text(
+    config: Path, server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.route("/feed.xml", served(FEED))
+    before = config.read_text()
+    assert add(config, server.url("/feed.xml"), "--id", "bad id") == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the source to add is refused, nothing was written" in said and ", line " not in said
+    assert config.read_text() == before
+
+
 def test_ids_come_from_titles_and_never_collide() -> None:
     assert slug_for("The BMJ: Latest!", "https://bmj.com/rss", set()) == "the-bmj-latest"
     assert slug_for("The BMJ", "https://bmj.com/rss", {"the-bmj"}) == "the-bmj-2"
