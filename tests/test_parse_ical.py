@@ -156,3 +156,45 @@ def test_an_html_copy_of_the_description_is_preferred_and_plain_text_stays_text(
     assert parse_ics(alternative).items[0].summary == "<p><i>Speaker:</i> Dr A</p>"
     plain = calendar_of("DESCRIPTION:Dose < 5 mg & fasting\r\n")
     assert parse_ics(plain).items[0].summary == "<p>Dose &lt; 5 mg &amp; fasting</p>"
+
+
+def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of() -> None:
+    """Both were read as UTC without a word: five hours off for New York."""
+    outlook = calendar_of('DTEND;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T100000\r\n')
+    outlook = outlook.replace(
+        b"DTSTART:20261210T140000Z",
+        b'DTSTART;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T090000',
+    )
+    (item,) = parse_ics(outlook).items
+    assert item.event is not None and item.event.start == datetime(2026, 12, 10, 14, tzinfo=UTC)
+    unknown = calendar_of("").replace(
+        b"DTSTART:20261210T140000Z", b"DTSTART;TZID=US-Eastern:20261210T090000"
+    )
+    feed = parse_ics(unknown)
+    assert any("unknown time zone 'US-Eastern'" in warning for warning in feed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary"),
+    [
+        ("X-ALT-DESC;FMTTYPE=text/html:<p>Speaker <b>Dr A</b></p>\r\n"
+         "X-ALT-DESC;FMTTYPE=text/html:<p>Speaker Dr A</p>\r\n", "<p>Speaker <b>Dr A</b></p>"),
+        ("DESCRIPTION:Speaker Dr A\r\nX-ALT-DESC;FMTTYPE=text/html:<html><body></body></html>\r\n",
+         "<p>Speaker Dr A</p>"),
+        ("X-ALT-DESC;FMTTYPE=text/html:<html><head><title>Meeting</title></head><body>"
+         "<p>Speaker Dr A</p></body></html>\r\n", "<p>Speaker Dr A</p>"),
+        ("DESCRIPTION:Talk: why <br> tags break forms & why x<y\r\n",
+         "<p>Talk: why &lt;br&gt; tags break forms &amp; why x&lt;y</p>"),
+    ],
+)  # fmt: skip
+def test_the_html_copy_of_a_description_is_read_with_care(lines: str, summary: str) -> None:
+    """Two copies failed the event; an empty one hid the text; Outlook's document title came
+    into the summary; a text that named a tag was read as HTML and lost its end."""
+    (item,) = parse_ics(calendar_of(lines)).items
+    assert item.summary == summary
+
+
+def test_a_calendar_zone_that_names_a_folder_of_zones_is_ignored() -> None:
+    body = calendar_of("").replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nX-WR-TIMEZONE:America\r\n")
+    (item,) = parse_ics(body).items  # it failed the whole calendar
+    assert item.event is not None

@@ -31,7 +31,7 @@ def zone_of(event: EventInfo) -> tzinfo:
     if event.timezone and not event.all_day:
         try:
             return ZoneInfo(event.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
             pass
     return UTC
 

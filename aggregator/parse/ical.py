@@ -20,7 +20,7 @@ import re
 import warnings as python_warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,15 +32,17 @@ from aggregator.parse import dates
 from aggregator.parse.events import looks_online
 from aggregator.parse.text import absolute_url, plain_to_html
 from aggregator.records import EventInfo, Occurrence, ParsedFeed, ParsedItem
-from aggregator.sanitize import clean_html
+from aggregator.sanitize import clean_html, html_to_text
 
 HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
-# Tags a rich-text calendar editor writes into a DESCRIPTION (plain text by the standard).
-_HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|br|p|a|ul|ol|li|div|span)\b[^>]*>", re.IGNORECASE)
+# What a rich-text calendar editor writes into a DESCRIPTION (plain text by the standard):
+# a closed element or a link, not a "<br>" a text mentions.
+_RICH_TEXT_RE = re.compile(r"</(?:b|i|u|em|strong|p|ul|ol|li|div|span)>|<a\s+href=", re.IGNORECASE)
+_HTML_TITLE_RE = re.compile(r"<title\b[^>]*>.*?</title\s*>", re.IGNORECASE | re.DOTALL)
 _SPACE_RE = re.compile(r"\s+")
 _RECURRENCE_PROPS = ("RRULE", "RDATE", "RECURRENCE-ID")
 # icalendar and recurring_ical_events raise a zoo of types on hostile input.
@@ -115,6 +117,7 @@ def _calendar_items(
             continue
         if zone is not None:
             _place_floating_times(event, zone)
+        _place_unknown_zone_times(event, warnings)
         item = _safe_item(event, warnings=warnings)
         if item is not None:
             yield item
@@ -129,7 +132,7 @@ def _calendar_zone(calendar: icalendar.Component) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
         return None
 
 
@@ -142,6 +145,30 @@ def _place_floating_times(event: icalendar.Component, zone: ZoneInfo) -> None:
         if isinstance(value, datetime) and value.tzinfo is None:
             del event[name]
             event.add(name, value.replace(tzinfo=zone))
+
+
+_UTC_OFFSET = re.compile(r"\(UTC\s*([+-])(\d{1,2}):(\d{2})\)")
+
+
+def _place_unknown_zone_times(event: icalendar.Component, warnings: list[str]) -> None:
+    """Times in a zone icalendar does not know ("US-Eastern", or Outlook's display name
+    "(UTC-05:00) Eastern Time (US & Canada)") come back without a zone, and were read as UTC
+    without a word: the offset a display name gives is used, else the admin is warned."""
+    for name in ("DTSTART", "DTEND"):
+        value = _decoded(event, name)
+        prop = event.get(name)
+        zone_id = getattr(prop, "params", {}).get("TZID")  # a list when repeated: left as it is
+        if not (isinstance(value, datetime) and value.tzinfo is None and zone_id):
+            continue
+        offset = _UTC_OFFSET.search(str(zone_id))
+        if offset is None:
+            summary = _text(event.get("SUMMARY")) or "an event"
+            warnings.append(f"event {summary!r}: unknown time zone {zone_id!r}: read as UTC")
+            return
+        sign = -1 if offset[1] == "-" else 1
+        shift = timedelta(hours=int(offset[2]), minutes=int(offset[3])) * sign
+        del event[name]
+        event.add(name, value.replace(tzinfo=timezone(shift)))
 
 
 def _occurrences(
@@ -310,11 +337,14 @@ def _description(event: icalendar.Component) -> str:
     rich-text editor into it ("<b>Speaker:</b> Dr A<br>"), which was shown as tags;
     Outlook gives an HTML copy in X-ALT-DESC (FMTTYPE=text/html), taken first.
     """
-    alternative = event.get("X-ALT-DESC")
-    if alternative is not None and "html" in str(alternative.params.get("FMTTYPE", "")).lower():
-        return clean_html(str(alternative))
+    alternatives = event.get("X-ALT-DESC")
+    for alternative in alternatives if isinstance(alternatives, list) else [alternatives]:
+        if "html" in str(getattr(alternative, "params", {}).get("FMTTYPE", "")).lower():
+            html = clean_html(_HTML_TITLE_RE.sub("", str(alternative)))
+            if html_to_text(html):
+                return html  # an empty HTML copy gives way to the text
     description = event.get("DESCRIPTION")
-    if description is not None and _HTML_TAG_RE.search(str(description)):
+    if description is not None and _RICH_TEXT_RE.search(str(description)):
         return clean_html(str(description))
     return plain_to_html(_unescaped(description))
 
