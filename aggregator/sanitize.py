@@ -141,11 +141,33 @@ _PREFIXED_ANNOTATION_RE = re.compile(
 )
 
 
+_ANNOTATION_OPEN_RE = re.compile(
+    r"<(?:[A-Za-z][\w.-]*:)?annotation(?:-xml)?(?=[\s/>])", re.IGNORECASE
+)
+_ANNOTATION_CLOSE_RE = re.compile(r"</(?:[A-Za-z][\w.-]*:)?annotation(?:-xml)?\s*>", re.IGNORECASE)
+
+
 def _formulas_as_text(html: str) -> str:
     if "math" not in html.lower():
         return html
-    html = _PREFIXED_ANNOTATION_RE.sub(r"<\1\2", html)  # "mml:annotation" is an annotation
+    html = _without_annotations(html)
+    html = _PREFIXED_ANNOTATION_RE.sub(r"<\1\2", html)  # an unclosed "mml:annotation"
     return _MATH_TAG_RE.sub(r"<\1x-formula", html)
+
+
+def _without_annotations(html: str) -> str:
+    """``html`` without its MathML annotations (a TeX or HTML copy of the formula), cut out
+    as text, each from its start to its end, in one pass: left to the parser, an HTML copy
+    holding a <p> closed the paragraph around the formula and showed itself."""
+    parts, at = [], 0
+    while (start := _ANNOTATION_OPEN_RE.search(html, at)) is not None:
+        end = _ANNOTATION_CLOSE_RE.search(html, start.end())
+        if end is None:
+            break  # never closed: the cleaner drops it with what it holds
+        parts.append(html[at : start.start()])
+        at = end.end()
+    parts.append(html[at:])
+    return "".join(parts)
 
 
 def _shallow(html: str) -> str:

@@ -171,6 +171,8 @@ def test_a_formula_in_mathml_is_kept_as_its_text() -> None:
         ('<p>HR <mml:math><mml:mn>0.72</mml:mn><mml:annotation encoding="TeX">0.72'
          "</mml:annotation></mml:math>.</p>", "<p>HR 0.72.</p>"),  # prefixed, annotated
         ("<p>HR <math><mn>0.72</mn>.</p>", "<p>HR 0.72.</p>"),  # never closed
+        ('<p>p <math><semantics><mi>p</mi><annotation-xml encoding="application/xhtml+xml">'
+         "<p>p &lt; 0.001</p></annotation-xml></semantics></math> held.</p>", "<p>p p held.</p>"),
         ('<!-- see <math> --><p>See <a href="https://e.org/s">the study</a>.</p>',
          '<p>See <a href="https://e.org/s" rel="noopener noreferrer nofollow">the study</a>.</p>'),
     ],
