@@ -287,6 +287,12 @@ def test_a_pinned_article_shorter_than_min_words_is_still_extracted(
     refresh(settings, store, server, [short_entry(server)])
     item = featured(settings, store)
     assert item.fulltext_error is None and "Sentence 19" in (item.fulltext or "")
+    # unpinned, its short text does not count as long: the newest long article is featured
+    latest = settings.model_copy(
+        update={"featured": settings.featured.model_copy(update={"policy": "latest"})}
+    )
+    refresh(latest, store, server, [short_entry(server), long_entry()])
+    assert featured(latest, store).title == LONG_TITLE
 
 
 # --- when no page is fetched ------------------------------------------------------------

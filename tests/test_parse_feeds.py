@@ -280,7 +280,10 @@ def test_a_vague_content_type_without_charset_reads_the_feed_by_its_own_declarat
     [("Thursday 10 December 2026, 14:00–15:30 CET, online.",
       datetime(2026, 12, 10, 13, 0, tzinfo=UTC), "Europe/Paris"),
      ("December 3, 2026 from 9:00 - 10:30 EST.",
-      datetime(2026, 12, 3, 14, 0, tzinfo=UTC), "America/New_York")],
+      datetime(2026, 12, 3, 14, 0, tzinfo=UTC), "America/New_York"),
+     # the abbreviation fixes the offset, whatever the season
+     ("10 July 2026, 14:00–15:30 CET", datetime(2026, 7, 10, 13, 0, tzinfo=UTC), "Europe/Paris"),
+     ("10 July 2026, 14:00–15:30 GMT", datetime(2026, 7, 10, 14, 0, tzinfo=UTC), "Europe/London")],
 )  # fmt: skip
 def test_a_one_day_event_whose_text_gives_its_hours_and_zone_is_timed(
     text: str, start: datetime, zone: str

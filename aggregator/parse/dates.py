@@ -228,7 +228,9 @@ def timed_range_in_text(text: str) -> tuple[datetime, datetime, str] | None:
         zone_name = _ZONE_NAMES.get(times["zone"])
         if zone_name is None:
             return None
-        zone = ZoneInfo(zone_name)
+        # the abbreviation fixes the offset ("CET" in July is still UTC+1); the zone is for show
+        zone = _ZONES.get(times["zone"]) or (UTC if times["zone"] in ("UTC", "GMT") else None)
+        zone = zone or ZoneInfo(zone_name)
         day = found[0].date()
         try:
             start = datetime(

@@ -597,7 +597,9 @@ def _featured_row(
     """
     if policy.policy == "pinned":
         return _pinned_row(session, policy.pinned or "")
-    qualifies = or_(Item.word_count >= policy.min_words, Item.fulltext.is_not(None))
+    # word_count is the full text's once it is extracted; a pinned article's may be short,
+    # and must not count as long once it is no longer pinned
+    qualifies = Item.word_count >= policy.min_words
     if untried:
         qualifies = or_(qualifies, Item.fulltext_error.is_(None))
         if retry_before is not None:
