@@ -173,3 +173,14 @@ def test_one_entrys_xml_base_does_not_run_on_into_the_entries_after_it() -> None
         "https://news.example.org/2026/01/first.html",
         "https://news.example.org/feeds/second.html",  # was .../2026/01/second.html
     ]
+
+
+def test_an_rss_feed_mentioning_xml_base_still_resolves_against_its_channel_link() -> None:
+    """Any "xml:base" in the document (here in an entry's text) made the feed's own host
+    the base, and moved every link off the site's."""
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title>
+<link>https://www.example.org/</link><description>d</description>
+<item><title>On xml:base</title><link>/news/b</link>
+<description>Our post about the xml:base attribute.</description></item></channel></rss>"""
+    (item,) = parse_document(body, url="https://feeds.example.net/site/rss.xml").items
+    assert item.url == "https://www.example.org/news/b"

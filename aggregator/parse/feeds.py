@@ -59,7 +59,7 @@ def parse_xml_feed(
     # entry's base run on into the entries after it (their links went wrong).
     headers = {"content-type": _declared_type(content_type)}
     if b"xml:base" in body:
-        headers["content-location"] = url
+        headers["content-location"] = _outer_base(body, url)
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
     parsed = feedparser.parse(
         io.BytesIO(dates.lift_time_elements(body)),
@@ -189,6 +189,21 @@ def _items_base(parsed: Mapping[str, Any], document_base: str, channel_link: str
     if str(parsed.get("version") or "").startswith("atom"):
         return document_base
     return item_base(document_base, channel_link)
+
+
+def _outer_base(body: bytes, url: str) -> str:
+    """The base relative links of the document resolve against, given to feedparser as its
+    outer base: an RSS channel's absolute web link (as ``item_base`` has it), else the
+    document's own URL. Given the document's URL alone, an RSS feed served from another
+    host than its site had its links moved to the feed's host."""
+    head = body[:16384]
+    channel = head.find(b"<channel")
+    start = head.find(b"<link>", channel) if channel >= 0 else -1
+    end = head.find(b"</link>", start) if start >= 0 else -1
+    if end < 0 or is_local_url(url):
+        return url
+    link = head[start + len(b"<link>") : end].decode("utf-8", "replace").strip()
+    return link if link.startswith(("http://", "https://")) and " " not in link else url
 
 
 def _declared_type(content_type: str | None) -> str:
