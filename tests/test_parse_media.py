@@ -134,3 +134,10 @@ def test_a_share_button_an_ad_or_a_pixel_is_not_the_items_picture(decoration: st
     assert first_picture(decoration) is None
     picture = '<img src="https://cdn.example/flu-clinic.jpg" alt="A flu clinic">'
     assert first_picture(decoration + picture) == "https://cdn.example/flu-clinic.jpg"
+
+
+def test_a_chart_whose_description_opens_with_an_action_word_is_a_picture() -> None:
+    chart = (
+        '<img alt="Share of adults with hypertension, 2000 to 2024" src="https://c.example/h.png">'
+    )
+    assert first_picture(chart) == "https://c.example/h.png"

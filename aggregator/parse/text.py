@@ -19,9 +19,13 @@ _ATTRIBUTE_RE = re.compile(r"\b(src|alt|title|width|height)=\"([^\"]*)\"", re.IG
 # What a feed's buttons, ads and counters say of themselves: "Add to Facebook", "Share on
 # X", a FeedBurner flare (/~ff/), an ad server's banner, a spacer or a tracking pixel.
 # They come before the picture, when there is one.
+_BUTTON_TEXT = re.compile(  # "Add to Facebook", "Share on X": a few words naming an action
+    r"^(add\s+to|share|tweet|like|follow|subscribe|email|print|bookmark|digg|save\s+to)\b",
+    re.IGNORECASE,
+)
+BUTTON_WORDS = 4  # more words than this is a description ("Share of adults with ...")
 _NOT_A_PICTURE = re.compile(
-    r"""^(add\s+to|share|tweet|like|follow|subscribe|email|print|bookmark|digg|save\s+to)\b
-      | /~f[fa]/ | /~r/ | \b(pixel|spacer|blank|tracker|beacon|1x1|share-?button)\b
+    r"""/~f[fa]/ | /~r/ | \b(pixel|spacer|blank|tracker|beacon|1x1|share-?button)\b
       | //ads?\d*\. | /ads?/ | doubleclick | adserver""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -141,6 +145,9 @@ def _decoration(attributes: dict[str, str]) -> bool:
     """A share button, an icon or a tracking pixel rather than the entry's picture."""
     sizes = [attributes.get("width", ""), attributes.get("height", "")]
     if any(size.isdigit() and int(size) <= TINY for size in sizes):
+        return True
+    labels = (attributes.get(name, "") for name in ("alt", "title"))
+    if any(_BUTTON_TEXT.search(t) and len(t.split()) <= BUTTON_WORDS for t in labels):
         return True
     said = (attributes.get(name, "") for name in ("alt", "title", "src"))
     return any(_NOT_A_PICTURE.search(text) for text in said)
