@@ -42,7 +42,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
@@ -52,6 +52,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .config import Settings
+from .errors import StorageError
 from .metrics import metrics_directory
 from .output import RefreshSummary
 from .records import SourceOutcome, SourceState
@@ -141,6 +142,7 @@ class RefreshService:
         self._settings = settings
         self._lock = threading.Lock()
         self._stopping = False
+        self._database_down = False  # said once in the log (``_reporting_outages``)
         self._active: set[AbandonableRefresher] = set()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(2)},
@@ -211,24 +213,49 @@ class RefreshService:
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
             self._schedule_jobs()
 
+    def _reporting_outages(self, job: Callable[[], object]) -> Callable[[], object]:
+        """``job`` as the scheduler runs it: a database that stops answering is said once,
+        and once when it answers again; left to APScheduler, each tick and config check
+        logged its whole traceback (130 lines every two seconds)."""
+
+        def run() -> object:
+            try:
+                result = job()
+            except StorageError as exc:
+                if not self._database_down:
+                    log.error("database not answering; refresh waits for it: %s", exc)
+                self._database_down = True
+                return None
+            if self._database_down:
+                log.info("database answering again; refresh goes on")
+                self._database_down = False
+            return result
+
+        return run
+
     def _schedule_jobs(self) -> None:
         schedule = self._settings.schedule
         self._scheduler.add_job(
-            self.tick,
+            self._reporting_outages(self.tick),
             IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
             id=TICK_JOB,
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
         self._scheduler.add_job(
-            self.follow_config,
+            self._reporting_outages(self.follow_config),
             IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
             id=CONFIG_JOB,
             replace_existing=True,
         )
         if schedule.cron:
             trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
-            self._scheduler.add_job(self.refresh_all, trigger, id=CRON_JOB, replace_existing=True)
+            self._scheduler.add_job(
+                self._reporting_outages(self.refresh_all),
+                trigger,
+                id=CRON_JOB,
+                replace_existing=True,
+            )
         elif self._scheduler.get_job(CRON_JOB) is not None:
             self._scheduler.remove_job(CRON_JOB)
 

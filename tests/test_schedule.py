@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from aggregator.config import load_settings
+from aggregator.errors import StorageError
 from aggregator.records import StoredSource
 from aggregator.schedule import CONFIG_ERROR, CRON_JOB, AbandonableRefresher, RefreshService
 from aggregator.store import Store
@@ -232,6 +234,29 @@ def test_stop_abandons_a_fetch_in_flight_and_leaves_no_claim(
     with store.session() as session:
         row = session.scalars(select(Source).where(Source.id == "slow")).one()
         assert (row.claimed_by, row.claimed_until, row.last_fetch_at) == (None, None, None)
+
+
+def test_a_database_that_stops_answering_is_logged_once_not_at_every_tick(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler logged each failed tick's whole traceback: 130 lines every two seconds."""
+    harness.write([("wire", "https://wire.example/feed.xml", "news")])
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    down = {"now": True}
+
+    def tick() -> None:
+        if down["now"]:
+            raise StorageError("database error: connection refused")
+
+    job = service._reporting_outages(tick)
+    with caplog.at_level(logging.INFO, logger="aggregator.schedule"):
+        for _ in range(5):
+            job()
+        down["now"] = False
+        job()
+    said = [record.getMessage() for record in caplog.records]
+    assert sum("database not answering" in line for line in said) == 1
+    assert sum("database answering again" in line for line in said) == 1
 
 
 def test_stop_joins_every_thread_the_service_started(harness: Harness, server: LocalServer) -> None:
