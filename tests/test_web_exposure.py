@@ -224,3 +224,17 @@ def test_gunicorns_own_414_page_has_the_security_headers(served_site: int) -> No
     assert head.startswith("HTTP/1.1 414")
     assert "Content-Security-Policy: default-src 'self'" in head
     assert "X-Content-Type-Options: nosniff" in head
+
+
+@pytest.mark.parametrize("path", ["/sources", "/api/sources", "/sources.opml"])
+def test_a_feed_address_carrying_a_key_in_its_query_is_not_published(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """Hidden as an address with user:password@ is; "?api_key=" was shown to anyone."""
+    with filled.session() as session:
+        session.execute(
+            update(Source)
+            .where(Source.id == "bmj")
+            .values(url="https://feeds.example.org/rss.xml?api_key=KEYSECRET&fmt=rss")
+        )
+    assert "KEYSECRET" not in client.get(path).get_data(as_text=True)

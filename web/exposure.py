@@ -12,6 +12,7 @@ nothing.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -19,6 +20,11 @@ from aggregator.records import StoredSource
 
 PRIVATE_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".intranet", ".corp")
 CONFIG_REJECTED = "the details are for the admin (medfeed check-config)"
+# Query parameters that carry a credential: the feed URL is then as private as a password.
+_SECRET_PARAM = re.compile(
+    r"(?:^|[&;])[^=&;]*(?:key|token|secret|passw|auth|sig|session|credential)[^=&;]*=",
+    re.IGNORECASE,
+)
 
 
 def is_public_url(url: str | None) -> bool:
@@ -31,6 +37,8 @@ def is_public_url(url: str | None) -> bool:
     except ValueError:
         return False
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return False
+    if _SECRET_PARAM.search(parts.query):  # "?api_key=…": a credential, as user:pass@ is
         return False
     try:
         return ipaddress.ip_address(host.split("%")[0]).is_global
