@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     BlockedAddress,
+    ConfigError,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
@@ -156,7 +157,15 @@ def metrics_directory() -> Iterator[str]:
     """
     given = os.environ.get(MULTIPROC_ENV)
     if given:
-        os.makedirs(given, exist_ok=True)
+        try:
+            os.makedirs(given, exist_ok=True)
+            if not os.access(given, os.W_OK | os.X_OK):
+                raise PermissionError(13, "not writable by this user")
+        except OSError as exc:
+            raise ConfigError(
+                f"{MULTIPROC_ENV}={given} cannot hold the metrics ({exc.strerror}): "
+                "name a folder this user may write, or unset it"
+            ) from exc
         yield given
         return
     path = tempfile.mkdtemp(prefix="medfeed-metrics-")

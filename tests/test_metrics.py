@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from aggregator.cli import main
 from aggregator.config import Settings, load_settings
-from aggregator.errors import FetchTimeout, HTTPStatusError, ParseError
+from aggregator.errors import ConfigError, FetchTimeout, HTTPStatusError, ParseError
 from aggregator.metrics import MULTIPROC_ENV, error_kind, metrics_directory
 from aggregator.refresh import Refresher
 from aggregator.store import Store
@@ -252,3 +252,14 @@ def test_an_admins_metrics_directory_is_used_as_it_is(
     with metrics_directory() as path:
         assert path == str(given) and given.is_dir()
     assert given.is_dir() and os.environ[MULTIPROC_ENV] == str(given)
+
+
+def test_a_metrics_folder_that_cannot_be_used_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file, or a place that cannot be created, gave a 22-line traceback at start."""
+    taken = tmp_path / "a-file"
+    taken.write_text("")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(taken))
+    with pytest.raises(ConfigError, match="cannot hold the metrics"), metrics_directory():
+        pass
