@@ -268,7 +268,7 @@ def test_filtered_views_have_their_own_title_count_and_search_terms(
     assert isinstance(browser, Browser)
     page = browser.new_page(viewport=DESKTOP)
     page.goto(f"{site}/?kind=conference")
-    assert page.title() == "Conferences — medfeed"
+    assert page.title() == "Upcoming conferences — medfeed"  # the calendar part it lists
     expect(page.locator(".count")).to_have_text("12 items")
     page.goto(f"{site}/?q=Vimeo+lecture")
     assert page.title() == "Search results for “Vimeo lecture” — medfeed"
