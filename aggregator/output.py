@@ -195,6 +195,11 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
     for s in sources:
         if s.last_error:  # below the table, whole: an error squeezed into a column is unreadable
             console.print(f"[bold]{s.id}[/]: {escape(s.last_error)}", highlight=False)
+        if s.permanent_redirect:  # the admin's to put into config.yaml
+            console.print(
+                f"[bold]{s.id}[/]: moved permanently to {escape(s.permanent_redirect)}",
+                highlight=False,
+            )
 
 
 def _table_width(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
@@ -263,6 +268,7 @@ def _source_json(source: StoredSource) -> dict[str, Any]:
         "consecutive_failures": source.consecutive_failures,
         "next_fetch": iso(source.next_fetch_at) or None,
         "items": source.item_count,
+        "permanent_redirect": source.permanent_redirect,
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.feeds import Entry, config_text, rss, served
-from tests.localserver import LocalServer, closed_port
+from tests.localserver import LocalServer, closed_port, send
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_ID = "clinicaltrials-gov-oncology-recruiting"
@@ -197,3 +197,20 @@ def test_a_warning_quoting_markup_like_text_is_shown_in_the_table(tmp_path: Path
         code, screen = on_terminal(path, "refresh", "--all", columns=200)
     assert code == 0, screen
     assert "[/postponed]" in screen
+
+
+def test_sources_shows_where_a_feed_moved_permanently(tmp_path: Path, database_url: str) -> None:
+    """The new address was stored, and shown nowhere the admin looks (for an intranet feed
+    the web page hides it too)."""
+    with LocalServer() as server:
+        moved = server.url("/new.xml")
+        server.route("/old.xml", lambda h: send(h, 301, headers={"Location": moved}))
+        server.route("/new.xml", served(rss([STORY])))
+        path = tmp_path / "config.yaml"
+        path.write_text(config_text(database_url, [("wire", server.url("/old.xml"), "news")]))
+        medfeed(path, "refresh", "--all")
+        listed = json.loads(medfeed(path, "sources", "--format", "json").stdout)
+        code, screen = on_terminal(path, "sources")
+    assert code == 0
+    assert listed[0]["permanent_redirect"] == moved
+    assert f"wire: moved permanently to {moved}" in screen
