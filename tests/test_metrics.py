@@ -263,3 +263,17 @@ def test_a_metrics_folder_that_cannot_be_used_is_a_one_line_error(
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(taken))
     with pytest.raises(ConfigError, match="cannot hold the metrics"), metrics_directory():
         pass
+
+
+def test_a_source_its_server_said_is_gone_is_counted_as_stopped(
+    settings: Settings, store: Store
+) -> None:
+    """It left every per-source series and the enabled count, so no alert could name it."""
+    refresh(settings, store)
+    with store.session() as session:
+        session.execute(
+            update(Source).where(Source.id == "good").values(disabled_reason="HTTP 410 Gone")
+        )
+    metrics = scrape(settings, store)
+    assert metrics[("medfeed_sources_stopped", ())] == 1
+    assert metrics[("medfeed_sources_enabled", ())] == 2

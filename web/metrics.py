@@ -142,6 +142,12 @@ class DatabaseCollector(Collector):
         yield _gauge("medfeed_sources_backing_off",
                      "Enabled sources whose last fetch failed (in exponential backoff).",
                      sum(1 for s in enabled if s.backing_off))  # fmt: skip
+        # A source its server said is gone drops out of the per-source series: counted here,
+        # or no alert would ever name it, though it needs the admin.
+        yield _gauge("medfeed_sources_stopped",
+                     "Sources enabled in the config that are no longer fetched: their server "
+                     "said they are gone (HTTP 410).",
+                     sum(1 for s in vitals.sources if s.stopped))  # fmt: skip
         failures = GaugeMetricFamily(
             "medfeed_source_consecutive_failures",
             "Failed fetches in a row, per source (0 when the last one worked).",

@@ -31,6 +31,7 @@ class SourceVitals:
     backing_off: bool
     consecutive_failures: int
     last_success_at: datetime | None
+    stopped: bool = False  # enabled in the config, but its server said it is gone (HTTP 410)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def _source(row: Any) -> SourceVitals:
         backing_off=active and row.consecutive_failures > 0,
         consecutive_failures=row.consecutive_failures,
         last_success_at=row.last_success_at,
+        stopped=bool(row.enabled) and row.disabled_reason is not None,
     )
 
 
