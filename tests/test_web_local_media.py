@@ -64,3 +64,15 @@ def test_media_route_refuses_anything_but_the_items_own_local_image(client: Flas
     assert client.get(f"/items/{item_id}/media/summary").status_code == 404
     assert client.get(f"/items/{item_id}/media/../../etc/passwd").status_code == 404
     assert client.get("/items/999999/media/thumbnail").status_code == 404
+
+
+def test_a_local_thumbnail_gone_from_its_folder_shows_the_placeholder(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    """It was an image that answered 404: a broken picture, and a hole in every card."""
+    (tmp_path / "thumbs" / "v1.svg").unlink()
+    page = client.get("/").get_data(as_text=True)
+    assert "/media/thumbnail" not in page and 'class="placeholder"' in page
+    item = client.get("/api/items").get_json()["items"][0]
+    assert item["video"]["thumbnail"] is None
+    assert "/media/thumbnail" not in client.get(f"/items/{item['id']}").get_data(as_text=True)

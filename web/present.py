@@ -12,8 +12,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
@@ -111,6 +113,8 @@ def media_url(item: StoredItem, which: str, *, external: bool = False) -> str | 
     if url is None:
         return None
     if url.startswith("file://"):
+        if not Path(url2pathname(urlsplit(url).path)).is_file():
+            return None  # gone from the folder: a placeholder, not a broken image
         return url_for("pages.local_media", item_id=item.id, which=which, _external=external)
     return url
 
