@@ -123,6 +123,8 @@ MIN_BODY = 5  # summaries shorter than this (one-line briefs) are not compared o
 # unless the headlines are one template: TEMPLATE_SHARE of the longer one's terms in one
 # order (MIN_TEMPLATE or more).
 REWRITE_GAP = timedelta(hours=12)
+# ... or this close when either summary is a teaser of one sentence (``Signature.sentences``).
+TEASER_GAP = timedelta(hours=24)
 TEMPLATE_SHARE = 0.6
 MIN_TEMPLATE = 3
 # A summary's words, each of its sentences' words and the headline's words, each as one
@@ -433,6 +435,11 @@ class Signature:
     def body_size(self) -> int:
         """How many terms the summary has: ``len(body_terms)`` without building the set."""
         return self._body
+
+    @property
+    def sentences(self) -> int:
+        """How many sentences of MIN_LINE words or more the summary has (its line terms)."""
+        return sum(1 for term in islice(self._codes, self._body) if term.startswith(LINE_PREFIX))
 
     @property
     def identifying_terms(self) -> frozenset[str]:
@@ -878,8 +885,8 @@ def shares_enough(a: Signature, b: Signature, rarity: Rarity = _rare) -> bool:
 
 def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
     """Whether two items share enough to be weighed as one story: ``shares_enough``, or,
-    published within REWRITE_GAP of each other, the same rare terms in headlines that are
-    not one template (``one_template``) whatever their summaries say.
+    published close together (``_rewrite_gap``), the same rare terms in headlines that
+    are not one template (``one_template``) whatever their summaries say.
 
     Outlets retelling one event the same day write one-sentence summaries that
     each pick their own detail ("Caremark will base cost sharing on net prices" /
@@ -896,9 +903,28 @@ def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
         return False
     if _bodies_agree(sig_a, sig_b, shared):
         return True
-    if sig_a.boilerplate or sig_b.boilerplate or abs(a.published - b.published) > REWRITE_GAP:
+    if sig_a.boilerplate or sig_b.boilerplate:
+        return False
+    if abs(a.published - b.published) > _rewrite_gap(a, b):
         return False
     return not one_template(sig_a, sig_b)
+
+
+def _rewrite_gap(a: StoryItem, b: StoryItem) -> timedelta:
+    """How far apart two items may be published and still be weighed on their headlines
+    alone (``may_match``): REWRITE_GAP, or TEASER_GAP when either summary is a teaser of
+    one sentence.
+
+    A feed's one-sentence teaser adds a detail of its own to its headline ("Shares
+    start trading Friday on Nasdaq under the ticker MMED."), so it never agrees with
+    another outlet's summary, and outlets retell an event over a day, not half of one
+    (``required_score`` starts raising the bar at a day too). Summaries of several
+    sentences still have to agree past half a day: two reports of one template
+    ("Ketamine shortage hits hospitals ...") a day apart tell their stories there.
+    """
+    if min(a.sig.sentences, b.sig.sentences) <= 1:
+        return TEASER_GAP
+    return REWRITE_GAP
 
 
 def _identifying_shared(

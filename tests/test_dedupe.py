@@ -448,6 +448,31 @@ def test_headlines_of_one_event_days_apart_need_summaries_that_agree() -> None:
     assert not may_match(second, first)
 
 
+def test_a_one_sentence_teaser_is_weighed_on_its_headline_over_a_day() -> None:
+    """A feed's teaser adds a detail of its own, so it never agrees with another outlet's
+    summary; outlets retell an event over a day."""
+    first, second = item(1, SETTLEMENT, "a"), item(2, SETTLEMENT_REWRITE, "b", 18)
+    assert second.sig.sentences == 1
+    assert may_match(second, first)
+
+
+def test_summaries_of_several_sentences_must_agree_past_half_a_day() -> None:
+    longer = (
+        SETTLEMENT[0],
+        SETTLEMENT[1] + " Patients will see the change on their statements from July. "
+        "The company did not admit wrongdoing.",
+    )
+    rewrite = (
+        SETTLEMENT_REWRITE[0],
+        SETTLEMENT_REWRITE[1] + " Two other benefit managers are still contesting the suit. "
+        "A hearing in their case is set for the autumn.",
+    )
+    first, second = item(1, longer, "a"), item(2, rewrite, "b", 18)
+    assert first.sig.sentences > 1 and second.sig.sentences > 1
+    assert not may_match(second, first)
+    assert may_match(item(3, rewrite, "b", 3), first)
+
+
 def test_same_day_template_headlines_with_other_fillers_are_two_stories() -> None:
     first = (
         "COPD cases rise among pregnant women, FDA reports",
