@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask.testing import FlaskClient
-from webfactory import app, client, filled, settings, web_settings
+from webfactory import app, client, entry, filled, save, settings, web_settings
 
+from aggregator.records import Kind
 from aggregator.store import Store
 from web import create_app
 
@@ -48,6 +51,26 @@ def test_paging_by_next_walks_every_item_once(client: FlaskClient, filled: Store
         seen += [item["id"] for item in body["items"]]
         url = f"/api/items?limit=9&before={body['next']}" if body["next"] else ""
     assert len(seen) == len(set(seen)) == 48
+
+
+def test_a_tag_is_found_as_its_source_spells_it(client: FlaskClient, store: Store) -> None:
+    """Tags are stored as slugs; "COVID-19" and "Cardiology" found nothing, without a 400."""
+    save(store, [entry(Kind.NEWS, title="Boosters", tags=("covid-19",)),
+                 entry(Kind.NEWS, title="Stents", summary="A heart attack trial.")])  # fmt: skip
+    for query in ("tag=COVID-19", "tag=covid-19", "tag=%20Covid-19"):
+        found = client.get(f"/api/items?{query}").get_json()["items"]
+        assert [item["title"] for item in found] == ["Boosters"], query
+    by_specialty = client.get("/api/items?specialty=Cardiology").get_json()["items"]
+    assert by_specialty == client.get("/api/items?specialty=cardiology").get_json()["items"]
+
+
+def test_times_are_given_to_the_second(client: FlaskClient, store: Store) -> None:
+    """A first-seen date was given with microseconds, unlike the documented format."""
+    seen = datetime(2026, 11, 20, 12, 0, 5, 567495, tzinfo=UTC)
+    save(store, [entry(Kind.NEWS, title="Undated", published=seen)])
+    item = client.get("/api/items").get_json()["items"][0]
+    assert item["published"] == "2026-11-20T12:00:05Z"
+    assert "12:00:05Z" in client.get("/feed.atom").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

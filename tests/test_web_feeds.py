@@ -89,6 +89,25 @@ def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
     assert '<a href="https://b.example/2">Rewritten &lt;report&gt;</a>' in item["content_html"]
 
 
+def test_an_entry_that_gains_another_outlet_gets_a_new_updated_date(
+    client: FlaskClient, store: Store
+) -> None:
+    """Its text then says "Also from" the new outlet; a reader keyed on id and updated
+    never saw it."""
+    save(store, [entry(Kind.NEWS, title="Original report", published=NOW - 3 * HOUR)],
+         at=NOW - 3 * HOUR)  # fmt: skip
+    before = feedparser.parse(client.get("/feed.atom").data).entries[0]
+    save(store, [entry(Kind.NEWS, title="Rewritten report", published=NOW - 2 * HOUR)],
+         source="fda-press", at=NOW - HOUR)  # fmt: skip
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids["Original report"], [ids["Rewritten report"]])
+    (after,) = feedparser.parse(client.get("/feed.atom").data).entries
+    assert after.id == before.id and "Also from" in after.content[0].value
+    assert after.updated_parsed > before.updated_parsed
+    item = next(i for i in client.get("/feed.json").get_json()["items"] if i["id"] == after.id)
+    assert item["date_modified"] == after.updated
+
+
 def test_an_item_its_source_corrects_in_place_gets_a_new_updated_date(
     client: FlaskClient, store: Store
 ) -> None:

@@ -257,6 +257,17 @@ def test_a_local_files_address_is_not_offered_as_a_link(client: FlaskClient, sto
     assert "Read at" in client.get(f"/items/{ids['From the web']}").get_data(as_text=True)
 
 
+def test_no_output_gives_a_local_files_address(client: FlaskClient, store: Store) -> None:
+    """The API, the JSON Feed and the Atom feed gave the server's path that the pages hide."""
+    save(store, [entry(Kind.NEWS, title="From a local file", url="file:///srv/feeds/pages/1.html")])
+    item_id = store.list_items().items[0].id
+    for path in ("/api/items", f"/api/items/{item_id}", "/feed.json", "/feed.atom"):
+        body = client.get(path).get_data(as_text=True)
+        assert "file:" not in body and "/srv/feeds" not in body, path
+    assert client.get("/api/items").get_json()["items"][0]["url"] is None
+    assert client.get("/feed.json").get_json()["items"][0]["url"].endswith(f"/items/{item_id}")
+
+
 def test_the_featured_page_says_so_when_nothing_is_featured_yet(client: FlaskClient) -> None:
     """The menu links to it on every page: with nothing long enough fetched it was a 404."""
     response = client.get("/featured")

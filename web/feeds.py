@@ -36,7 +36,7 @@ from .exposure import public_source
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
 from .params import feed_filters, link_args, list_query
-from .present import SECTION_TITLES, iso, label_text, media_url, other_sources
+from .present import SECTION_TITLES, iso, label_text, media_url, other_sources, web_link
 from .serialize import item_json
 
 blueprint = Blueprint("feeds", __name__)
@@ -129,7 +129,7 @@ def _entry(item: StoredItem) -> ET.Element:
     permalink = url_for("pages.item", item_id=item.id, _external=True)
     _text(entry, "id", permalink)
     _text(entry, "title", item.title, type="text")
-    _link(entry, "alternate", item.url or permalink, "text/html")
+    _link(entry, "alternate", web_link(item.url) or permalink, "text/html")
     _link(entry, "related", permalink, "text/html")
     _text(entry, "published", iso(item.published))
     _text(entry, "updated", iso(item.updated or item.published))
@@ -169,7 +169,7 @@ def _story_html(item: StoredItem) -> str:
 
 
 def _ref_url(ref: StoredItemRef) -> str:
-    return ref.url or url_for("pages.item", item_id=ref.id, _external=True)
+    return web_link(ref.url) or url_for("pages.item", item_id=ref.id, _external=True)
 
 
 def _printable(tree: ET.Element) -> None:
@@ -223,7 +223,7 @@ def _json_item(item: StoredItem) -> dict[str, Any]:
     permalink = url_for("pages.item", item_id=item.id, _external=True)
     entry: dict[str, Any] = {
         "id": permalink,
-        "url": item.url or permalink,
+        "url": web_link(item.url) or permalink,
         "title": item.title,
         "content_html": item.body + _story_html(item),
         "summary": html_to_text(item.summary),

@@ -17,6 +17,7 @@ from typing import Any
 from aggregator.records import Kind
 from aggregator.searchquery import SearchSyntaxError, parse_search
 from aggregator.store.reads import MAX_LIMIT, ItemFilter, decode_cursor
+from aggregator.tagging import slug
 
 DEFAULT_LIMIT = 20
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -100,14 +101,14 @@ def list_query(
     wanted = ItemFilter(
         kind=kind,
         source=_text(args, "source", 64),
-        tag=_text(args, "tag", 64),
+        tag=_label(args, "tag"),
         q=_search(args),
         stories=_flag(args.get("stories"), default=True),
         when=_when(
             args.get("when"), default="upcoming" if calendar and kind is Kind.CONFERENCE else None
         ),
         sort=_sort(args.get("sort")),
-        specialty=_text(args, "specialty", 64),
+        specialty=_label(args, "specialty"),
     )
     return ListQuery(wanted, _cursor(args.get("before")), _limit(args.get("limit"), default_limit))
 
@@ -135,6 +136,14 @@ def _text(args: Mapping[str, str], name: str, longest: int) -> str | None:
     if len(value) > longest:
         raise BadParameter(f"{name} is longer than {longest} characters")
     return value or None
+
+
+def _label(args: Mapping[str, str], name: str) -> str | None:
+    """A tag or a specialty as it is stored (``tagging.slug``): a category as its source
+    spells it ("COVID-19", "Cardiology") finds the items tagged with it. A name in
+    another script, which has no slug, is kept as written, as the vocabulary keeps it."""
+    value = _text(args, name, 64)
+    return None if value is None else slug(value) or value
 
 
 def _search(args: Mapping[str, str]) -> str | None:

@@ -55,10 +55,12 @@ _PARAGRAPH_RE = re.compile(r"<p\b[^>]*>.*?</p>", re.IGNORECASE | re.DOTALL)
 
 
 def iso(moment: datetime | None) -> str:
-    """ISO 8601 in UTC with a Z, for ``<time datetime>`` and JSON."""
+    """ISO 8601 in UTC with a Z, to the second, for ``<time datetime>`` and JSON: a date
+    medfeed stamped itself (when it first saw an item) came out with microseconds,
+    unlike every source's date and the documented format."""
     if moment is None:
         return ""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def day(moment: datetime | None) -> str:

@@ -13,7 +13,7 @@ from flask import url_for
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
 from .eventtime import coming, repeats, upcoming
-from .present import iso, marked, media_url
+from .present import iso, marked, media_url, web_link
 
 
 def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
         "label": item.label.value,
         "title": item.title,
         "title_derived": item.title_derived,
-        "url": item.url,
+        "url": web_link(item.url),
         "permalink": url_for("pages.item", item_id=item.id, _external=True),
         "summary": item.summary,
         "author": item.author,
@@ -59,11 +59,16 @@ def _source(ref: SourceRef) -> dict[str, Any]:
 
 
 def _carrier(ref: SourceRef) -> dict[str, Any]:
-    return {"id": ref.id, "name": ref.name, "url": ref.url}
+    return {"id": ref.id, "name": ref.name, "url": web_link(ref.url)}
 
 
 def _ref(ref: StoredItemRef) -> dict[str, Any]:
-    return {"id": ref.id, "title": ref.title, "url": ref.url, "source": _source(ref.source)}
+    return {
+        "id": ref.id,
+        "title": ref.title,
+        "url": web_link(ref.url),
+        "source": _source(ref.source),
+    }
 
 
 def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:

@@ -650,13 +650,17 @@ def _hydrate(session: Session, rows: Sequence[Item]) -> dict[int, StoredItem]:
     if not ids:
         return {}
     carriers = _carriers(session, ids)
-    siblings = _siblings(session, {row.story_id for row in rows if row.story_id is not None})
+    seen: dict[int, datetime] = {}
+    siblings = _siblings(session, {row.story_id for row in rows if row.story_id is not None}, seen)
     names = _names(session, {row.source_id for row in rows}, carriers)
     out: dict[int, StoredItem] = {}
     for row in rows:
         story = siblings.get(row.story_id, []) if row.story_id is not None else []
         also = tuple(ref for ref in story if ref.id != row.id)
-        out[row.id] = _record(row, names, carriers.get(row.id, ()), also)
+        joined = max(
+            (seen[ref.id] for ref in also if seen[ref.id] > row.first_seen_at), default=None
+        )
+        out[row.id] = _record(row, names, carriers.get(row.id, ()), also, joined)
     return out
 
 
@@ -678,18 +682,30 @@ def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]
     return carriers
 
 
-def _siblings(session: Session, story_ids: Iterable[int]) -> dict[int, list[StoredItemRef]]:
+def _siblings(
+    session: Session, story_ids: Iterable[int], seen: dict[int, datetime]
+) -> dict[int, list[StoredItemRef]]:
+    """The items of each story, newest first; ``seen`` gets when medfeed first saw each."""
     wanted = sorted(story_ids)
     if not wanted:
         return {}
     query = (
-        select(Item.story_id, Item.id, Item.title, sameurl.item_url(), Item.source_id, Source.name)
+        select(
+            Item.story_id,
+            Item.id,
+            Item.title,
+            sameurl.item_url(),
+            Item.source_id,
+            Source.name,
+            Item.first_seen_at,
+        )
         .join(Source, Source.id == Item.source_id)
         .where(Item.story_id.in_(wanted))
         .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
     )
     stories: dict[int, list[StoredItemRef]] = defaultdict(list)
-    for story_id, item_id, title, url, source_id, name in session.execute(query):
+    for story_id, item_id, title, url, source_id, name, first_seen in session.execute(query):
+        seen[item_id] = first_seen
         stories[story_id or 0].append(
             StoredItemRef(item_id, title, url, SourceRef(source_id, name))
         )
@@ -714,7 +730,11 @@ def _record(
     names: dict[str, str],
     carriers: Sequence[SourceRef],
     also: tuple[StoredItemRef, ...],
+    joined: datetime | None = None,
 ) -> StoredItem:
+    """``joined``: when the last of ``also`` came after the item itself. Its entry in the
+    feeds lists the story's other items ("Also from"), so a feed reader is told it
+    changed, as when its own text does."""
     url = sameurl.decoded(row.url, row.canonical_url)
     owner = SourceRef(row.source_id, names.get(row.source_id, row.source_id), url)
     sources = tuple(carriers) or (owner,)
@@ -728,7 +748,7 @@ def _record(
         content=full_content(row.summary, row.content, row.content_extends_summary),
         author=row.author,
         published=row.published,
-        updated=revised(row.published, row.updated, row.changed_at, row.revised_at),
+        updated=revised(row.published, row.updated, row.changed_at, _later(row.revised_at, joined)),
         image=row.image,
         tags=tuple(row.tags or ()),
         source=owner,
@@ -744,6 +764,10 @@ def _record(
         published_from=row.published_from or "source",
         title_derived=bool(row.title_derived),
     )
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((date for date in (a, b) if date is not None), default=None)
 
 
 def _event(row: Item) -> EventInfo | None:
