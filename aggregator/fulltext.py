@@ -4,8 +4,9 @@ Fetches the page through ``Fetcher`` (same timeout and size caps, same
 streaming code) behind an ``AddressGuard`` — the URL came from a third-party
 feed, so it may not reach loopback, private or cloud-metadata addresses unless
 the admin allowed the host — then lets trafilatura find the main text, keeps it
-as simple HTML (paragraphs, headings, lists, links, images), and runs it
-through the one sanitizer. Title, author and lead image come from the page's
+as simple HTML (paragraphs, headings, numbered and bulleted lists, links, images
+with their captions, tables with theirs; ``articlemarkup``), and runs it through
+the one sanitizer. Title, author and lead image come from the page's
 metadata (og: tags and the like).
 
 It does not decide which article is featured, store the text, or retry: a
@@ -22,9 +23,10 @@ from collections.abc import Collection
 from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 import trafilatura
+from trafilatura.settings import Document
 
+from aggregator.articlemarkup import article_html, keep_captions
 from aggregator.errors import ConfigError, ExtractionError
 from aggregator.fetch import Fetcher, FetchLimits
 from aggregator.netguard import AddressGuard
@@ -105,11 +107,14 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
     if tree is None:
         raise ExtractionError(f"{url}: the page could not be parsed as HTML")
     metadata = trafilatura.extract_metadata(tree, default_url=url)
+    captions = keep_captions(tree)
+    # The tree, not trafilatura's HTML output: that one turns numbered and definition lists
+    # into bullets and a table's caption into a header row (``articlemarkup``).
     # No url here: trafilatura would resolve links against the site's root ("appendix.html"
     # on /articles/2026/ became /appendix.html); the sanitizer resolves them against the page.
-    main = trafilatura.extract(
+    document = trafilatura.bare_extraction(
         tree,
-        output_format="html",
+        output_format="xml",
         include_formatting=True,
         include_links=True,
         include_images=True,
@@ -120,7 +125,8 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
         fast=True,
     )
     title = (metadata.title or "").strip() or None
-    html = clean_html(_demote_headings(main, title), base_url=url) if main else ""
+    main = document.body if isinstance(document, Document) else None
+    html = clean_html(article_html(main, captions, title), base_url=url) if main is not None else ""
     words = word_count(html)
     if words < min_words:
         found = "no article text" if words == 0 else f"only {words} words of article text"
@@ -150,31 +156,6 @@ def _document(body: bytes, charset: str | None) -> str | bytes:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return body.decode("cp1252", errors="replace")
-
-
-def _demote_headings(html: str, title: str | None) -> str:
-    """Drop an ``<h1>`` that repeats the title (the page shows it already); others become h2.
-
-    The sanitizer's allow-list starts at h2, because the article sits inside a
-    page whose own h1 is the article title.
-    """
-    root = lxml.html.fromstring(html)
-    for heading in list(root.iter("h1")):
-        if title and _same_title(heading.text_content(), title):
-            heading.drop_tree()
-            title = None  # only the first copy
-        else:
-            heading.tag = "h2"
-    body = root.find("body")
-    parts = body if body is not None else [root]
-    return "".join(lxml.html.tostring(part, encoding="unicode") for part in parts)
-
-
-def _same_title(heading: str, title: str) -> bool:
-    """Pages often lengthen the headline ("…: A Cluster Randomized Trial"); still the title."""
-    a, b = (" ".join(re.findall(r"\w+", text.lower())) for text in (heading, title))
-    shorter = min(len(a), len(b))
-    return a == b or (shorter >= 20 and (a.startswith(b) or b.startswith(a)))
 
 
 def _absolute_http(link: str | None, base: str) -> str | None:

@@ -25,6 +25,10 @@ from aggregator.netguard import address_problem
 from tests.localserver import LocalServer, send
 
 ARTICLE = (Path(__file__).parent / "data" / "fulltext" / "article.html").read_bytes()
+# A trial report with what a reader of a medical article notices when it goes: numbered
+# steps, figure and table captions, table headers, sub- and superscripts, a quote and a
+# list of abbreviations; and page chrome around it (a sidebar figure with a caption too).
+TRIAL_REPORT = (Path(__file__).parent / "data" / "fulltext" / "trial-report.html").read_bytes()
 LIMITS = FetchLimits(timeout=5)
 BOILERPLATE = (
     "ADVERTISEMENT",
@@ -43,11 +47,16 @@ BOILERPLATE = (
 def server() -> Iterator[LocalServer]:
     with LocalServer() as local:
         local.route("/news/weekly-insulin", article)
+        local.route("/news/2026/12/semaglutide-hfpef", trial_report)
         yield local
 
 
 def article(handler: BaseHTTPRequestHandler) -> None:
     send(handler, 200, ARTICLE, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def trial_report(handler: BaseHTTPRequestHandler) -> None:
+    send(handler, 200, TRIAL_REPORT, {"Content-Type": "text/html; charset=utf-8"})
 
 
 def extract(url: str, limits: FetchLimits = LIMITS, **kwargs: object) -> Extracted:
@@ -64,7 +73,10 @@ def allowed(server: LocalServer) -> list[str]:
 def test_article_on_an_allowed_host_is_extracted(server: LocalServer) -> None:
     result = extract(server.url("/news/weekly-insulin"), allow_hosts=allowed(server))
     assert 550 < result.word_count < 700
-    assert result.text.startswith("A once-weekly basal insulin lowered blood sugar")
+    assert result.text.startswith(
+        "Once-weekly basal insulin could cut the number of injections from 365 to 52 a year. "
+        "A once-weekly basal insulin lowered blood sugar"
+    )  # the lead figure's caption, then the first paragraph
     assert result.text.endswith("a dose they can adjust daily.”")
 
 
@@ -79,6 +91,100 @@ def test_extracted_html_keeps_headings_lists_and_images(server: LocalServer) -> 
     assert "<li>Duration: 78 weeks, with the primary endpoint at week 52</li>" in html
     assert f'src="http://127.0.0.1:{server.port}/media/2026/11/insulin-pen-lead.jpg"' in html
     assert "<h1" not in html and "<script" not in html
+
+
+def extract_trial_report(server: LocalServer) -> str:
+    url = server.url("/news/2026/12/semaglutide-hfpef")
+    return extract(url, allow_hosts=allowed(server)).html
+
+
+def test_a_numbered_list_stays_numbered(server: LocalServer) -> None:
+    """trafilatura's HTML output made the four dose steps bullets."""
+    html = extract_trial_report(server)
+    assert "<ol><li>0.25 mg weekly for the first four weeks</li>" in html
+    assert "<ul><li>Nausea: 18.4 percent vs. 6.0 percent</li>" in html
+
+
+def test_a_figure_keeps_its_caption(server: LocalServer) -> None:
+    """trafilatura dropped every <figcaption>, and with it "Figure 1." and its numbers."""
+    html = extract_trial_report(server)
+    image = f'<img src="http://127.0.0.1:{server.port}/img/2026/12/km-curves.png"'
+    assert f"<figure>{image}" in html
+    assert "<figcaption>Figure 1. Kaplan–Meier curves for the primary composite end point." in html
+    assert "(hazard ratio 0.74; 95% CI, 0.63 to 0.87).</figcaption></figure>" in html
+
+
+def test_a_caption_in_the_sidebar_stays_out(server: LocalServer) -> None:
+    html = extract_trial_report(server)
+    assert [
+        chrome for chrome in ("PROMOTED", "Aspen", "Most read", "cookies") if chrome in html
+    ] == []
+
+
+def test_a_table_keeps_its_caption_and_header_row(server: LocalServer) -> None:
+    """The caption came out as a header cell beside two empty ones, above the real headers."""
+    html = extract_trial_report(server)
+    assert (
+        "<table><caption>Table 2. Primary and secondary end points</caption>"
+        "<thead><tr><th>End point</th><th>Semaglutide (n=1,706)</th>"
+    ) in html
+    assert "<tbody><tr><td>Primary composite</td><td>191 (11.2%)</td>" in html
+
+
+def trial_report_with(server: LocalServer, figure: str) -> str:
+    """The trial report's html with its Figure 1 replaced by ``figure``."""
+    page = re.sub(
+        rb'<figure class="article-figure">.*?</figure>', figure.encode(), TRIAL_REPORT, flags=re.S
+    )
+    server.route("/news/variant", lambda h: send(h, 200, page, {"Content-Type": "text/html"}))
+    return extract(server.url("/news/variant"), allow_hosts=allowed(server)).html
+
+
+def test_a_caption_of_several_paragraphs_stays_whole_and_in_order(server: LocalServer) -> None:
+    html = trial_report_with(
+        server,
+        '<figure><img src="/forest.png" alt="Forest plot"><figcaption><p>Figure 2. Subgroups '
+        "by <em>baseline</em> HbA<sub>1c</sub>.</p><p>Squares show hazard ratios.</p>"
+        "</figcaption></figure>",
+    )
+    assert (
+        "<figcaption><p>Figure 2. Subgroups by <em>baseline</em> HbA<sub>1c</sub>.</p>"
+        "<p>Squares show hazard ratios.</p></figcaption></figure>"
+    ) in html
+
+
+def test_the_caption_of_a_figure_holding_a_table_captions_the_table(server: LocalServer) -> None:
+    html = trial_report_with(
+        server,
+        "<figure><table><tr><th>Age, y</th><th>BMI</th></tr><tr><td>67</td><td>37.1</td></tr>"
+        "</table><figcaption>Table 1. Baseline characteristics</figcaption></figure>",
+    )
+    assert "<table><caption>Table 1. Baseline characteristics</caption><thead>" in html
+    assert "<p>Table 1." not in html
+
+
+def test_a_definition_list_keeps_terms_apart_from_definitions(server: LocalServer) -> None:
+    """Abbreviations and their meanings came out as six bullets of equal rank."""
+    html = extract_trial_report(server)
+    assert "<dl><dt>HFpEF</dt><dd>Heart failure with preserved ejection fraction</dd>" in html
+
+
+def test_sub_and_superscripts_quotes_and_emphasis_are_kept(server: LocalServer) -> None:
+    html = extract_trial_report(server)
+    assert "HbA<sub>1c</sub>" in html and "30 kg/m<sup>2</sup>" in html
+    assert "3×10<sup>−4</sup>" in html
+    assert re.search(r"<blockquote>\s*<p>This is the first trial to show", html)
+    assert "<em>Kansas City Cardiomyopathy Questionnaire</em>" in html
+    assert "<strong>unaware of the assigned treatment</strong>" in html
+
+
+def test_headings_and_links_of_the_trial_report_are_kept(server: LocalServer) -> None:
+    html = extract_trial_report(server)
+    assert "<h1" not in html and "<h2>Results</h2>" in html and "<h3>Abbreviations</h3>" in html
+    supplement = server.url("/news/2026/12/supplement/protocol.pdf")
+    assert (
+        f'<a href="{supplement}" rel="noopener noreferrer nofollow">online supplement</a>' in html
+    )
 
 
 def test_title_author_and_absolute_lead_image_come_from_the_page(server: LocalServer) -> None:
@@ -316,7 +422,7 @@ def test_address_problem_names_what_is_wrong(address: str, problem: str | None) 
 
 
 def test_a_lengthened_headline_is_recognised_as_the_title() -> None:
-    from aggregator.fulltext import _same_title
+    from aggregator.articlemarkup import same_title as _same_title
 
     title = "Nurse-Led Transitional Care and 90-Day Readmission"
     assert _same_title(title + ": A Cluster Randomized Trial", title)
