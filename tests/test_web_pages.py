@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
-from webfactory import app, client, entry, fill, filled, make_story, save, settings
+from webfactory import NOW, app, client, entry, fill, filled, make_story, save, settings, words
 
 from aggregator.records import EventInfo, Kind
 from aggregator.store import Store
@@ -266,6 +266,23 @@ def test_no_output_gives_a_local_files_address(client: FlaskClient, store: Store
         assert "file:" not in body and "/srv/feeds" not in body, path
     assert client.get("/api/items").get_json()["items"][0]["url"] is None
     assert client.get("/feed.json").get_json()["items"][0]["url"].endswith(f"/items/{item_id}")
+
+
+def test_a_long_copy_of_a_story_a_short_teaser_leads_is_featured(
+    client: FlaskClient, store: Store
+) -> None:
+    """Only the first item of a story could be featured: the long copy of a story a
+    journal's two-line teaser leads gave way to an older long article."""
+    save(store, [entry(Kind.ARTICLE, title="Older long article", content=words(400, 1),
+                       published=NOW - timedelta(hours=5)),
+                 entry(Kind.ARTICLE, title="Trial teaser", summary="<p>Two lines.</p>",
+                       published=NOW - timedelta(hours=2))])  # fmt: skip
+    save(store, [entry(Kind.ARTICLE, title="Trial report in full", content=words(400, 2),
+                       published=NOW - timedelta(hours=1))], source="medrxiv")  # fmt: skip
+    ids = {item.title: item.id for item in store.list_items().items}
+    make_story(store, ids["Trial teaser"], [ids["Trial report in full"]])
+    html = client.get("/featured").get_data(as_text=True)
+    assert "Trial report in full" in html and "Older long article" not in html
 
 
 def test_the_featured_page_says_so_when_nothing_is_featured_yet(client: FlaskClient) -> None:

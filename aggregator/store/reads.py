@@ -456,12 +456,13 @@ def _passes(item: Any, wanted: ItemFilter, found: search.Match | None) -> list[C
     return conditions
 
 
-def _newest(kind: Kind) -> Select[Item]:
+def _newest(kind: Kind, *, leading: bool = True) -> Select[Item]:
     """A kind's list: each story's first item of that kind, even where another kind leads it
-    (a news item in a story a journal article leads still heads News; ``ix_items_kind_stream``)."""
+    (a news item in a story a journal article leads still heads News; ``ix_items_kind_stream``);
+    the other items of the kind when not ``leading``."""
     return (
         select(Item)
-        .where(Item.kind == kind.value, Item.leads_kind.is_(True))
+        .where(Item.kind == kind.value, Item.leads_kind.is_(leading))
         .order_by(Item.published.desc(), Item.id.desc())
     )
 
@@ -592,30 +593,43 @@ def _featured_row(
     """Newest long-enough item of the featured kinds, else the newest of them at all.
 
     Long enough: ``min_words`` in the feed's text, or an extracted full text
-    (stored only when it reached ``min_words``). ``untried`` also admits
-    items whose page nobody has tried to extract yet: the refresh's candidates.
+    (stored only when it reached ``min_words``), in any item of a story: a
+    society's long copy of a story a journal's short teaser leads is the article
+    to read in full. ``untried`` also admits items whose page nobody has tried to
+    extract yet (the refresh's candidates), of the items heading their kind's
+    list only: a story's other copies are not fetched in turn.
     """
     if policy.policy == "pinned":
         return _pinned_row(session, policy.pinned or "")
     # word_count is the full text's once it is extracted; a pinned article's may be short,
     # and must not count as long once it is no longer pinned
-    qualifies = Item.word_count >= policy.min_words
+    found = [_newest_of(session, policy.kinds, Item.word_count >= policy.min_words, leads=False)]
     if untried:
-        qualifies = or_(qualifies, Item.fulltext_error.is_(None))
-        if retry_before is not None:
-            qualifies = or_(qualifies, Item.fulltext_at < retry_before)
-    return _newest_of(session, policy.kinds, qualifies) or _newest_of(session, policy.kinds, None)
+        never = Item.fulltext_error.is_(None)
+        untried_yet = never if retry_before is None else or_(never, Item.fulltext_at < retry_before)
+        found.append(_newest_of(session, policy.kinds, untried_yet))
+    return _latest(found) or _newest_of(session, policy.kinds, None)
 
 
-def _newest_of(session: Session, kinds: Sequence[Kind], condition: Any) -> Item | None:
-    # One indexed query per configured kind beats one IN query that must sort.
+def _newest_of(
+    session: Session, kinds: Sequence[Kind], condition: Any, *, leads: bool = True
+) -> Item | None:
+    """The newest item of ``kinds`` meeting ``condition``: of those heading their kind's
+    list (``_newest``), or of all when not ``leads``."""
+    # One indexed query per configured kind (and per leads_kind, in the order of
+    # ix_items_kind_stream) beats one IN query that must sort.
     found = []
     for kind in kinds or (Kind.ARTICLE,):
-        query = _newest(kind) if condition is None else _newest(kind).where(condition)
-        row = session.scalars(query.limit(1)).first()
-        if row is not None:
-            found.append(row)
-    return max(found, key=lambda row: (row.published, row.id), default=None)
+        for leading in (True,) if leads else (True, False):
+            query = _newest(kind, leading=leading)
+            if condition is not None:
+                query = query.where(condition)
+            found.append(session.scalars(query.limit(1)).first())
+    return _latest(found)
+
+
+def _latest(rows: Iterable[Item | None]) -> Item | None:
+    return max(filter(None, rows), key=lambda row: (row.published, row.id), default=None)
 
 
 def _pinned_row(session: Session, target: str) -> Item | None:
