@@ -28,6 +28,7 @@ from aggregator.metrics import MULTIPROC_ENV
 from aggregator.store import Store
 
 from .context import state
+from .errors import database_trouble
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -48,8 +49,8 @@ def readyz() -> tuple[Response, int]:
     window = stale_after(medfeed.settings, now)
     try:
         vitals = medfeed.store.vitals()
-    except StorageError:
-        return jsonify(status="unavailable", error="the database is not answering"), 503
+    except StorageError as exc:
+        return jsonify(status="unavailable", error=database_trouble(exc)), 503
     last_pass = vitals.last_pass_at
     answer: dict[str, object] = {
         "last_pass": last_pass.isoformat() if last_pass else None,
