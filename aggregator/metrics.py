@@ -12,11 +12,14 @@ process writes its samples to files in ``$PROMETHEUS_MULTIPROC_DIR`` and
 so it is imported here on first use, after ``medfeed run`` / ``serve`` have set
 the directory up (``metrics_directory``), never at module import. A one-shot
 ``medfeed refresh`` with no such directory exits before anyone could scrape it:
-it counts nothing (``only_if_shared``) and never imports the client.
+it counts nothing (``only_if_shared``) and never imports the client. A folder
+with no room for this process's files turns counting off, logged once: the
+refresh goes on (prometheus-client would have died of SIGBUS writing to it).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from . import metricfiles
 from .errors import (
     BlockedAddress,
     ConfigError,
@@ -48,6 +52,7 @@ PASS_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
 _discarding = False  # see only_if_shared
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,19 @@ class RefreshCounters:
 
 
 @cache
-def counters() -> RefreshCounters:
-    """The process's counters, created on first use (see the module docstring)."""
-    from prometheus_client import Counter, Histogram
+def counters() -> RefreshCounters | None:
+    """The process's counters, created on first use (see the module docstring); None when
+    the metrics folder has no room for them."""
+    from prometheus_client import Counter, Histogram, values
 
+    directory = os.environ.get(MULTIPROC_ENV)
+    if directory and getattr(values.ValueClass, "_multiprocess", False):
+        try:
+            metricfiles.reserve(directory)
+        except OSError as exc:
+            log.warning("metrics off: %s has no room for this process's counters (%s); "
+                        "the refresh goes on without them", directory, exc.strerror)  # fmt: skip
+            return None
     return RefreshCounters(
         passes=Counter("medfeed_refresh_passes", "Refresh passes completed."),
         pass_seconds=Histogram(
@@ -126,9 +140,9 @@ def only_if_shared() -> Iterator[None]:
 
 def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -> None:
     """Count one source's fetch: its status, the items it stored, its failure kind."""
-    if _discarding:
+    metrics = None if _discarding else counters()
+    if metrics is None:
         return
-    metrics = counters()
     metrics.fetches.labels(outcome.source_id, outcome.status).inc()
     if outcome.new:
         metrics.items.labels(outcome.source_id, "new").inc(outcome.new)
@@ -139,9 +153,9 @@ def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -
 
 
 def record_pass(seconds: float) -> None:
-    if _discarding:
+    metrics = None if _discarding else counters()
+    if metrics is None:
         return
-    metrics = counters()
     metrics.passes.inc()
     metrics.pass_seconds.observe(seconds)
 

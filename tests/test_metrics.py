@@ -277,3 +277,37 @@ def test_a_source_its_server_said_is_gone_is_counted_as_stopped(
     metrics = scrape(settings, store)
     assert metrics[("medfeed_sources_stopped", ())] == 1
     assert metrics[("medfeed_sources_enabled", ())] == 2
+
+
+@pytest.fixture
+def full_folder(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs with no byte left: a metrics folder on a full disk (needs root)."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=64k", "medfeed-test", str(folder)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        filler = (folder / "filler").open("wb", buffering=0)
+        with filler, pytest.raises(OSError, match="No space left"):
+            while True:
+                filler.write(b"\0" * 4096)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_metrics_folder_turns_counting_off_once_instead_of_killing_the_refresh(
+    tmp_path: Path, database_url: str, server: LocalServer, full_folder: Path
+) -> None:
+    """prometheus-client maps a sparse file: on a full disk its first write was SIGBUS."""
+    config = write_config(tmp_path, database_url, server)
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "refresh", "--all"]
+    done = subprocess.run(
+        command, env={**os.environ, MULTIPROC_ENV: str(full_folder)}, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr[-2000:]  # two sources fail on purpose, no signal
+    assert done.stderr.count("metrics off:") == 1
+    assert f"{full_folder} has no room for this process's counters" in done.stderr
+    assert "3 new" in done.stdout + done.stderr
+    assert not list(full_folder.glob("*.db"))
