@@ -207,9 +207,11 @@ def test_each_failure_class_has_its_own_kind_label() -> None:
     assert error_kind(KeyError("bug")) == "internal"
 
 
-def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
+def test_cron_refreshes_sharing_a_folder_are_summed_and_leave_no_file_per_run(
     tmp_path: Path, database_url: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each ``medfeed refresh`` folds its counts into one archive file per kind as it ends:
+    the folder no longer grows by two files a run, and no count is lost."""
     config = write_config(tmp_path, database_url, server)
     shared = tmp_path / "metrics"
     shared.mkdir()
@@ -222,7 +224,10 @@ def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
             check=False,
         )
         assert done.returncode == 1, done.stderr.decode()[-2000:]  # two sources fail on purpose
-    assert list(shared.glob("counter_*.db"))
+    assert sorted(p.name for p in shared.glob("*.db")) == [
+        "counter_archive.db",
+        "histogram_archive.db",
+    ]
     monkeypatch.setenv(MULTIPROC_ENV, str(shared))
     store = Store(database_url)
     try:
@@ -233,6 +238,7 @@ def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
     assert metrics[("medfeed_items_stored_total", (("change", "new"), ("source", "good")))] == 3
     gone = ("medfeed_fetch_errors_total", (("kind", "http"), ("source", "gone")))
     assert metrics[gone] == 2
+    assert metrics[("medfeed_refresh_pass_duration_seconds_count", ())] == 2
 
 
 def test_run_and_serve_make_their_own_metrics_directory_and_remove_it(
