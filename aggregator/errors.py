@@ -89,6 +89,10 @@ class StorageError(MedfeedError):
     """The database refused or failed an operation."""
 
 
+class DatabaseTimeout(StorageError):
+    """The database did not answer a health check in time: a frozen or overloaded server."""
+
+
 class PortInUse(MedfeedError):
     """The web site cannot listen where it was told to: says which port and what to do."""
 

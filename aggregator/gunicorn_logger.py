@@ -2,17 +2,32 @@
 
 Apart from ``logs`` so that only the processes that run gunicorn import it:
 the ``medfeed`` command and its parse workers never do. It formats; it logs
-nothing itself.
+nothing itself. The access log names each request's path and query with their
+secrets replaced by ``REDACTED``: the WebSub callback's token (``/websub/<source>/<token>``)
+and the value of any parameter whose name says it is one (``hub.challenge``,
+``token``, ``api_key``, ``secret``…), also inside a URL passed as a value
+(``hub.topic``). Logs are kept longer and read by more people than the site's secrets.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import quote, unquote_plus
 
 from gunicorn.glogging import Logger as _GunicornBase
 
 from .logs import JSONFormatter, formatter, wants_json
+
+REDACTED = "REDACTED"
+_CALLBACK_TOKEN = re.compile(r"(/websub/[^/?#]+/)[^/?#]+")
+# A parameter is secret when a word of its name (split at . _ - and at capitals) is one.
+_SECRET_WORDS = frozenset(
+    {"token", "secret", "key", "apikey", "password", "passwd", "signature", "sig", "challenge",
+     "auth", "credential", "credentials", "session", "sessionid"}
+)  # fmt: skip
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # "hub.challenge", "accessToken"
 
 
 class GunicornLogger(_GunicornBase):
@@ -26,3 +41,48 @@ class GunicornLogger(_GunicornBase):
         access = JSONFormatter() if wants_json() else logging.Formatter("%(message)s")
         for handler in self.access_log.handlers:
             handler.setFormatter(access)
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        """Gunicorn's log fields, with the secrets of the request's URL redacted."""
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        method, protocol = environ.get("REQUEST_METHOD"), environ.get("SERVER_PROTOCOL")
+        atoms["r"] = f"{method} {redacted_target(environ.get('RAW_URI', ''))} {protocol}"
+        atoms["U"] = _redacted_path(environ.get("PATH_INFO") or "")
+        atoms["q"] = _redacted_query(environ.get("QUERY_STRING") or "")
+        for name in ("raw_uri", "path_info", "query_string", "request_uri"):
+            atoms.pop(f"{{{name}}}e", None)  # the same URL again, unredacted
+        return atoms
+
+
+def redacted_target(target: str) -> str:
+    """A request target (path and query, or a whole URL) fit for a log."""
+    path, mark, query = target.partition("?")
+    path = _redacted_path(path)
+    return f"{path}?{_redacted_query(query)}" if mark else path
+
+
+def _redacted_path(path: str) -> str:
+    return _CALLBACK_TOKEN.sub(rf"\g<1>{REDACTED}", path)
+
+
+def _redacted_query(query: str) -> str:
+    """The query as sent, each secret value replaced; everything else byte for byte."""
+    return "&".join(_redacted_pair(pair) for pair in query.split("&")) if query else query
+
+
+def _redacted_pair(pair: str) -> str:
+    name, mark, value = pair.partition("=")
+    if not mark or not value:
+        return pair
+    if _is_secret(unquote_plus(name)):
+        return f"{name}={REDACTED}"
+    decoded = unquote_plus(value)
+    if decoded.startswith(("http://", "https://")) and "?" in decoded:
+        inner = redacted_target(decoded)
+        if inner != decoded:
+            return f"{name}={quote(inner, safe='')}"
+    return pair
+
+
+def _is_secret(name: str) -> bool:
+    return any(word.lower() in _SECRET_WORDS for word in _WORD.findall(name))

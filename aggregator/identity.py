@@ -61,12 +61,21 @@ def canonical_url(url: str | None) -> str | None:
         return None
     if ":" in host:  # an IPv6 literal keeps its brackets, or the port would be ambiguous
         host = f"[{host}]"
-    # Either default port is dropped whatever the scheme: the canonical form is https for
-    # both, so it must read the same when canonicalised again (http on 443 is no page).
-    netloc = host if port in (None, *_DEFAULT_PORTS.values()) else f"{host}:{port}"
+    netloc = host if _default_port(scheme, port) else f"{host}:{port}"
     path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
     query = urlencode(sorted(_kept_params(parts.query, f"{host}{path}")), quote_via=quote)
     return urlunsplit(("https", netloc, path, query, ""))
+
+
+def _default_port(scheme: str, port: int | None) -> bool:
+    """Whether the port says nothing: none, or the default of the URL's own scheme.
+
+    ``https://host:80/`` is another server than ``https://host/``, so 80 is kept
+    under https. The canonical form is https, in which 443 is the default: an
+    ``http://host:443/`` (no real page) reads as ``https://host/``, so that the
+    canonical form canonicalises to itself.
+    """
+    return port is None or port in (_DEFAULT_PORTS[scheme], _DEFAULT_PORTS["https"])
 
 
 def _upper_escape(match: re.Match[str]) -> str:

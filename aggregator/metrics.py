@@ -12,11 +12,16 @@ process writes its samples to files in ``$PROMETHEUS_MULTIPROC_DIR`` and
 so it is imported here on first use, after ``medfeed run`` / ``serve`` have set
 the directory up (``metrics_directory``), never at module import. A one-shot
 ``medfeed refresh`` with no such directory exits before anyone could scrape it:
-it counts nothing (``only_if_shared``) and never imports the client.
+it counts nothing (``only_if_shared``) and never imports the client; one that
+shares the directory folds its files into the archive as it ends
+(``aggregator.metricfiles``), so a cron job does not fill the folder. A folder
+with no room for this process's files turns counting off, logged once: the
+refresh goes on (prometheus-client would have died of SIGBUS writing to it).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from . import metricfiles
 from .errors import (
     BlockedAddress,
     ConfigError,
@@ -48,6 +54,8 @@ PASS_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
 _discarding = False  # see only_if_shared
+_files_in: str | None = None  # the folder this process's counters are written to, if any
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,21 @@ class RefreshCounters:
 
 
 @cache
-def counters() -> RefreshCounters:
-    """The process's counters, created on first use (see the module docstring)."""
-    from prometheus_client import Counter, Histogram
+def counters() -> RefreshCounters | None:
+    """The process's counters, created on first use (see the module docstring); None when
+    the metrics folder has no room for them."""
+    global _files_in
+    from prometheus_client import Counter, Histogram, values
 
+    directory = os.environ.get(MULTIPROC_ENV)
+    if directory and getattr(values.ValueClass, "_multiprocess", False):
+        try:
+            metricfiles.reserve(directory)
+        except OSError as exc:
+            log.warning("metrics off: %s has no room for this process's counters (%s); "
+                        "the refresh goes on without them", directory, exc.strerror)  # fmt: skip
+            return None
+        _files_in = directory
     return RefreshCounters(
         passes=Counter("medfeed_refresh_passes", "Refresh passes completed."),
         pass_seconds=Histogram(
@@ -121,14 +140,31 @@ def only_if_shared() -> Iterator[None]:
     try:
         yield
     finally:
+        if not _discarding:
+            retire()
         _discarding = before
+
+
+def retire() -> None:
+    """As a process that counted into a shared folder ends: fold its files into the archive
+    (``metricfiles.fold``), so that they do not pile up, and count no more."""
+    global _discarding, _files_in
+    directory, _files_in = _files_in, None
+    if directory is None:
+        return  # this process wrote no files
+    _discarding = True  # a count after the fold would go to a removed file
+    try:
+        metricfiles.fold(directory)
+    except OSError as exc:
+        log.warning("metrics: could not fold this process's counters into %s (%s); "
+                    "its files stay, still summed", directory, exc.strerror)  # fmt: skip
 
 
 def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -> None:
     """Count one source's fetch: its status, the items it stored, its failure kind."""
-    if _discarding:
+    metrics = None if _discarding else counters()
+    if metrics is None:
         return
-    metrics = counters()
     metrics.fetches.labels(outcome.source_id, outcome.status).inc()
     if outcome.new:
         metrics.items.labels(outcome.source_id, "new").inc(outcome.new)
@@ -139,9 +175,9 @@ def record_outcome(outcome: SourceOutcome, error: BaseException | None = None) -
 
 
 def record_pass(seconds: float) -> None:
-    if _discarding:
+    metrics = None if _discarding else counters()
+    if metrics is None:
         return
-    metrics = counters()
     metrics.passes.inc()
     metrics.pass_seconds.observe(seconds)
 
@@ -166,7 +202,10 @@ def metrics_directory() -> Iterator[str]:
                 f"{MULTIPROC_ENV}={given} cannot hold the metrics ({exc.strerror}): "
                 "name a folder this user may write, or unset it"
             ) from exc
-        yield given
+        try:
+            yield given
+        finally:
+            retire()
         return
     path = tempfile.mkdtemp(prefix="medfeed-metrics-")
     os.environ[MULTIPROC_ENV] = path

@@ -38,6 +38,15 @@ def test_canonical_url_normalises_scheme_host_port_fragment_and_slash(
     assert canonical_url(url) == expected
 
 
+def test_https_on_port_80_keeps_its_port_only_a_schemes_default_is_dropped() -> None:
+    assert canonical_url("https://news.example.org:80/a") == "https://news.example.org:80/a"
+    assert canonical_url("https://news.example.org:443/a") == "https://news.example.org/a"
+    assert canonical_url("http://news.example.org:80/a") == "https://news.example.org/a"
+    assert canonical_url("https://news.example.org:80/a") != canonical_url(
+        "https://news.example.org/a"
+    )
+
+
 def test_canonical_url_drops_tracking_parameters() -> None:
     url = (
         "https://j.example.org/doi/10.1/x?utm_source=rss&utm_medium=feed&fbclid=1&gclid=2"

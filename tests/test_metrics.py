@@ -207,9 +207,11 @@ def test_each_failure_class_has_its_own_kind_label() -> None:
     assert error_kind(KeyError("bug")) == "internal"
 
 
-def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
+def test_cron_refreshes_sharing_a_folder_are_summed_and_leave_no_file_per_run(
     tmp_path: Path, database_url: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each ``medfeed refresh`` folds its counts into one archive file per kind as it ends:
+    the folder no longer grows by two files a run, and no count is lost."""
     config = write_config(tmp_path, database_url, server)
     shared = tmp_path / "metrics"
     shared.mkdir()
@@ -222,7 +224,10 @@ def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
             check=False,
         )
         assert done.returncode == 1, done.stderr.decode()[-2000:]  # two sources fail on purpose
-    assert list(shared.glob("counter_*.db"))
+    assert sorted(p.name for p in shared.glob("*.db")) == [
+        "counter_archive.db",
+        "histogram_archive.db",
+    ]
     monkeypatch.setenv(MULTIPROC_ENV, str(shared))
     store = Store(database_url)
     try:
@@ -233,6 +238,7 @@ def test_counters_of_separate_processes_are_summed_in_multiprocess_mode(
     assert metrics[("medfeed_items_stored_total", (("change", "new"), ("source", "good")))] == 3
     gone = ("medfeed_fetch_errors_total", (("kind", "http"), ("source", "gone")))
     assert metrics[gone] == 2
+    assert metrics[("medfeed_refresh_pass_duration_seconds_count", ())] == 2
 
 
 def test_run_and_serve_make_their_own_metrics_directory_and_remove_it(
@@ -277,3 +283,37 @@ def test_a_source_its_server_said_is_gone_is_counted_as_stopped(
     metrics = scrape(settings, store)
     assert metrics[("medfeed_sources_stopped", ())] == 1
     assert metrics[("medfeed_sources_enabled", ())] == 2
+
+
+@pytest.fixture
+def full_folder(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs with no byte left: a metrics folder on a full disk (needs root)."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=64k", "medfeed-test", str(folder)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        filler = (folder / "filler").open("wb", buffering=0)
+        with filler, pytest.raises(OSError, match="No space left"):
+            while True:
+                filler.write(b"\0" * 4096)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_metrics_folder_turns_counting_off_once_instead_of_killing_the_refresh(
+    tmp_path: Path, database_url: str, server: LocalServer, full_folder: Path
+) -> None:
+    """prometheus-client maps a sparse file: on a full disk its first write was SIGBUS."""
+    config = write_config(tmp_path, database_url, server)
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "refresh", "--all"]
+    done = subprocess.run(
+        command, env={**os.environ, MULTIPROC_ENV: str(full_folder)}, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr[-2000:]  # two sources fail on purpose, no signal
+    assert done.stderr.count("metrics off:") == 1
+    assert f"{full_folder} has no room for this process's counters" in done.stderr
+    assert "3 new" in done.stdout + done.stderr
+    assert not list(full_folder.glob("*.db"))

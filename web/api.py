@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
+from aggregator.errors import StorageError
+
 from .context import config_error, featured_or_404, item_or_404, state
+from .errors import database_trouble
 from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
 from .params import list_query
@@ -57,6 +60,8 @@ def sources() -> Response:
 
 @blueprint.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    if state().store.ping():
-        return jsonify(status="ok"), 200
-    return jsonify(status="unavailable", error="the database is not answering"), 503
+    try:
+        state().store.check_alive()
+    except StorageError as exc:
+        return jsonify(status="unavailable", error=database_trouble(exc)), 503
+    return jsonify(status="ok"), 200

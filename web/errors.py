@@ -13,7 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from aggregator.errors import StorageError
+from aggregator.errors import DatabaseTimeout, StorageError
 from aggregator.store.reads import InvalidCursor
 
 from .params import BadParameter
@@ -56,6 +56,14 @@ def _http_error(error: HTTPException) -> BaseResponse | tuple[Response | str, in
 def _storage_error(error: StorageError) -> tuple[Response | str, int]:
     log.error("database unavailable: %s", error)
     return _answer(503, "the database is not answering; try again shortly", "Unavailable")
+
+
+def database_trouble(error: StorageError) -> str:
+    """What a health endpoint says of a database failure: that it timed out, or only that
+    it failed (the driver's message names hosts and users; it is for the logs)."""
+    if isinstance(error, DatabaseTimeout):
+        return str(error)
+    return "the database is not answering"
 
 
 def _unexpected(error: Exception) -> tuple[Response | str, int]:

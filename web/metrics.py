@@ -28,6 +28,7 @@ from aggregator.metrics import MULTIPROC_ENV
 from aggregator.store import Store
 
 from .context import state
+from .errors import database_trouble
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -37,7 +38,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 @blueprint.get("/metrics")
 def metrics() -> Response:
     medfeed = state()
-    body = generate_latest(_counters()) + generate_latest(_database_registry(medfeed.store))
+    body = _counter_text() + generate_latest(_database_registry(medfeed.store))
     return Response(body, status=200, content_type=CONTENT_TYPE)
 
 
@@ -48,8 +49,8 @@ def readyz() -> tuple[Response, int]:
     window = stale_after(medfeed.settings, now)
     try:
         vitals = medfeed.store.vitals()
-    except StorageError:
-        return jsonify(status="unavailable", error="the database is not answering"), 503
+    except StorageError as exc:
+        return jsonify(status="unavailable", error=database_trouble(exc)), 503
     last_pass = vitals.last_pass_at
     answer: dict[str, object] = {
         "last_pass": last_pass.isoformat() if last_pass else None,
@@ -92,6 +93,13 @@ def _cron_gap(expression: str, now: datetime) -> timedelta:
     first = trigger.get_next_fire_time(None, now)
     second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
     return second - first if first and second else timedelta(0)
+
+
+def _counter_text() -> bytes:
+    try:
+        return generate_latest(_counters())
+    except FileNotFoundError:  # a process ending folded its files away as they were read
+        return generate_latest(_counters())
 
 
 def _counters() -> CollectorRegistry:

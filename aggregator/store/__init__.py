@@ -32,7 +32,14 @@ from ..records import (
 )
 from . import meta, search, series
 from . import sources as source_rows
-from .database import make_engine, make_sessionmaker, session_scope, upgrade
+from .database import (
+    make_engine,
+    make_probe_engine,
+    make_sessionmaker,
+    probe_scope,
+    session_scope,
+    upgrade,
+)
 from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
@@ -69,6 +76,8 @@ class Store(Reads):
         self.engine = make_engine(url, **engine_options)
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
+        self._probe = make_probe_engine(self.engine)
+        self._probes = make_sessionmaker(self._probe)  # health checks: bounded waits
         self.story_turn = DecidingTurn(self.engine)  # see ``Refresher._hand_over_stories``
         if migrate:
             upgrade(self.engine)
@@ -84,6 +93,7 @@ class Store(Reads):
     def close(self) -> None:
         self.story_turn.give_up()
         self.engine.dispose()
+        self._probe.dispose()
 
     @property
     def websub(self) -> WebSubStore:
@@ -96,11 +106,16 @@ class Store(Reads):
 
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except SQLAlchemyError:
+            self.check_alive()
+        except StorageError:
             return False
         return True
+
+    def check_alive(self) -> None:
+        """Raise StorageError unless the database answers a trivial query within seconds
+        (``DatabaseTimeout`` when it did not answer in time): ``/healthz``."""
+        with probe_scope(self._probes) as session:
+            session.execute(text("SELECT 1"))
 
     # --- sources ----------------------------------------------------------
 
@@ -396,8 +411,10 @@ class Store(Reads):
                 meta.put(session, key, value, now or _now())
 
     def vitals(self) -> Vitals:
-        """Sources in backoff, last successes, sizes, last pass: what /metrics reports."""
-        with session_scope(self._sessions) as session:
+        """Sources in backoff, last successes, sizes, last pass: what /metrics reports.
+
+        Read as a health check (``probe_scope``): within seconds, or a StorageError."""
+        with probe_scope(self._probes) as session:
             return vitals(session)
 
     def mark_pass(self, now: datetime | None = None) -> None:

@@ -25,8 +25,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
-from ..errors import StorageError
+from ..errors import DatabaseTimeout, StorageError
 from .search import register_functions
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6D6564666565  # PostgreSQL advisory lock key ("medfee")
 MIGRATE_ATTEMPTS = 12  # SQLite retries while another process holds the file
+# Seconds a health check waits to connect, then for each statement: well under gunicorn's
+# worker timeout (60 s), and libpq's smallest connect_timeout is 2.
+HEALTH_TIMEOUT = 3
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout stops a query
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +54,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def make_probe_engine(engine: Engine) -> Engine:
+    """The engine health checks (``/healthz``, ``/readyz``, ``/metrics``) read through.
+
+    On PostgreSQL a fresh connection per check, with a connect timeout and a
+    statement timeout of ``HEALTH_TIMEOUT``: psycopg has no client-side query
+    timeout, so a pooled connection to a server that stopped answering (or a
+    query behind a lock) held the request until gunicorn killed the worker. A
+    new connection to a frozen server fails at connect, which libpq bounds.
+    SQLite readers never wait (WAL), so there the engine itself serves.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    given = engine.url.query.get("options")
+    options = [given] if isinstance(given, str) else list(given or ())
+    options.append(f"-c statement_timeout={HEALTH_TIMEOUT * 1000}")
+    return create_engine(
+        engine.url.difference_update_query(["options", "connect_timeout"]),
+        poolclass=NullPool,
+        connect_args={"connect_timeout": HEALTH_TIMEOUT, "options": " ".join(options)},
+    )
 
 
 def check_location(url: str) -> None:
@@ -140,6 +167,26 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def probe_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A health check's unit of work: any database failure is a StorageError, and one that
+    ran out of time (connecting or querying) a ``DatabaseTimeout``."""
+    try:
+        with session_scope(factory) as session:
+            yield session
+    except StorageError as exc:
+        if _timed_out(exc.__cause__):
+            raise DatabaseTimeout(f"the database did not answer within {HEALTH_TIMEOUT} s") from exc
+        raise
+    except DBAPIError as exc:
+        raise StorageError(f"database error: {exc.orig}") from exc
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == _QUERY_CANCELED or "timeout expired" in str(orig)
 
 
 def alembic_config() -> Config:

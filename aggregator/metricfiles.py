@@ -1,0 +1,97 @@
+"""This process's files in ``$PROMETHEUS_MULTIPROC_DIR``: given their disk blocks before
+prometheus-client maps them, and folded into one archive per kind when the process ends.
+
+prometheus-client sizes a new file with ``truncate`` (a sparse file) and writes it
+through ``mmap``: on a full disk the first write kills the process with SIGBUS
+instead of raising. ``reserve`` asks for the blocks with ``posix_fallocate``, which
+fails with ENOSPC like any write. Each process writes ``counter_<pid>.db`` and
+``histogram_<pid>.db``, and ``/metrics`` sums every file there, the dead
+processes' too (a counter must not go down); a cron ``medfeed refresh`` thus left
+two files per run, forever. ``fold`` adds a process's values to
+``counter_archive.db`` / ``histogram_archive.db`` (which ``/metrics`` sums like
+any other) and removes its files: the sums are unchanged, the folder stays a few
+files. It handles files; it does not count (``aggregator.metrics``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+INITIAL_BYTES = 1024 * 1024  # prometheus-client's first size of a file (_INITIAL_MMAP_SIZE)
+KINDS = ("counter", "histogram")  # the files medfeed's metrics write (it has no such gauges)
+ARCHIVE = "archive"  # the "pid" of the folded files: counter_archive.db
+_LOCK = "medfeed-fold.lock"  # not *.db: /metrics reads only those
+
+
+def own_file(directory: str, kind: str, pid: int | str | None = None) -> Path:
+    return Path(directory) / f"{kind}_{pid if pid is not None else os.getpid()}.db"
+
+
+def reserve(directory: str) -> None:
+    """Give this process's files their first blocks now; OSError (ENOSPC) when the disk is full."""
+    for kind in KINDS:
+        _allocate(own_file(directory, kind), INITIAL_BYTES)
+
+
+def fold(directory: str, pid: int | None = None) -> None:
+    """Add a process's counts to the archive and remove its files (it must count no more).
+
+    Serialised by a lock, so that two commands ending at once both land. OSError
+    (a full disk) leaves the process's files where they are, still summed.
+    """
+    with _locked(directory):
+        for kind in KINDS:
+            own = own_file(directory, kind, pid)
+            if own.exists():
+                _add_into(own, own_file(directory, kind, ARCHIVE))
+                own.unlink()
+
+
+def _add_into(source: Path, archive: Path) -> None:
+    from prometheus_client.mmap_dict import MmapedDict
+
+    values = list(MmapedDict.read_all_values_from_file(str(source)))
+    _allocate(archive, max(INITIAL_BYTES, _used(archive) + _used(source)))  # no sparse growth
+    into = MmapedDict(str(archive))
+    try:
+        for key, value, timestamp, _position in values:
+            before, _ = into.read_value(key)
+            into.write_value(key, before + value, timestamp)
+    finally:
+        into.close()
+
+
+def _allocate(path: Path, size: int) -> None:
+    """The file at least ``size`` bytes, every one of them on disk (a new file is removed
+    again when that fails)."""
+    with path.open("a+b") as file:
+        existing = os.fstat(file.fileno()).st_size
+        try:
+            os.posix_fallocate(file.fileno(), 0, max(existing, size))
+        except OSError:
+            file.truncate(existing)
+            if existing == 0:
+                path.unlink(missing_ok=True)
+            raise
+
+
+def _used(path: Path) -> int:
+    """Bytes in use, from the file's header (0 for a file not there yet)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(4)
+    except FileNotFoundError:
+        return 0
+    return struct.unpack("i", header)[0] if len(header) == 4 else 0
+
+
+@contextmanager
+def _locked(directory: str) -> Iterator[None]:
+    with (Path(directory) / _LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
