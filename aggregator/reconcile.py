@@ -22,8 +22,10 @@ label's authority (``records.AUTHORITY``), then source id, then guid key. A
 copy preferred over the item's owner *claims* the item (``Duplicate.claims``,
 or an ``Updated`` that owns the item from now on): it becomes the owner and
 rewrites the item's content, and the item's story is decided again from the
-new text. Conference items never change owner: an event's calendar fields
-and announcement date are its own source's.
+new text. An event is claimed only by another copy of an event, and keeps the
+date it was first announced (calendars restamp theirs on every export); its
+calendar fields are its owner's. An entry whose text has not changed still
+claims its item when the owner's source has left config.yaml (``Owner.retired``).
 
 It does not read or write the database and has no clock (pass ``now``): the
 store applies the intents, and the database's unique constraints still have
@@ -166,7 +168,7 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
             decided[position] = Purged(entry)
         elif link is None:
             fresh.append((position, entry))
-        elif link.content_hash == entry.identity.content_hash:
+        elif link.content_hash == entry.identity.content_hash and not state.claims(entry, link):
             decided[position] = Unchanged(entry, link.item_id)
         else:
             decided[position] = state.update(entry, link, now)
@@ -189,8 +191,10 @@ def owner_of(entry: ItemUpdate) -> Owner:
 
 
 def prefers(entry: ItemUpdate, owner: Owner) -> bool:
-    """Whether ``entry`` claims an item ``owner`` owns: it ranks first, and neither is an event."""
-    if Kind.CONFERENCE.value in (entry.kind.value, owner.kind):
+    """Whether ``entry`` claims an item ``owner`` owns: it ranks first, and both are events
+    or neither is (a news item about a congress does not become its calendar entry)."""
+    conference = Kind.CONFERENCE.value
+    if (entry.kind.value == conference) != (owner.kind == conference):
         return False
     return owner_of(entry).rank < owner.rank
 
@@ -220,6 +224,13 @@ class _Matching:
         self.tags: dict[ItemRef, frozenset[str]] = dict(stored.tags.items())
         self.owners: dict[ItemRef, Owner] = {k.item_id: k.owner for k in stored.links.values()}
         self.owners.update(stored.owners.items())
+
+    def claims(self, entry: ItemUpdate, link: StoredLink) -> bool:
+        """Whether an entry its source has not changed now claims its item: the owner's
+        source was removed from config.yaml (``Owner.retired``), and a configured copy
+        must take over, or the item would show a source that no longer exists."""
+        owner = self.owners.get(link.item_id, link.owner)
+        return not owner.is_entry(entry) and prefers(entry, owner)
 
     def update(self, entry: ItemUpdate, link: StoredLink, now: datetime) -> Updated:
         owner = self.owners.get(link.item_id, link.owner)
@@ -265,7 +276,9 @@ class _Matching:
         if not claims:
             return Duplicate(entry, target, merged)
         self.owners[target] = owner_of(entry)
-        return Duplicate(entry, target, merged, True, owner, source_date(entry.item, now))
+        # An event keeps the date it was first announced (as in ``update``).
+        published = None if entry.item.event is not None else source_date(entry.item, now)
+        return Duplicate(entry, target, merged, True, owner, published)
 
     def remember(self, entry: ItemUpdate, ref: ItemRef, tags: Sequence[str] | None) -> None:
         if entry.identity.canonical_url:

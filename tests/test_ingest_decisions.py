@@ -294,11 +294,30 @@ def test_the_second_of_two_claims_in_a_batch_replaces_the_first_claimant():
     ]
 
 
-def test_events_never_change_owner():
+def test_an_event_is_claimed_only_by_a_preferred_copy_of_an_event():
+    """The first copy stored owned an event for good, so which calendar's details showed
+    depended on which feed came first."""
     event = EventInfo(start=NOW + timedelta(days=30))
     owner = owned_by("feed-b", "b1", Label.SOCIETY, Kind.CONFERENCE)
     stored = StoredState(by_url={"https://x.org/a": 3}, tags={3: frozenset()}, owners={3: owner})
-    copy = entry("g1", url="https://x.org/a", event=event, kind=Kind.CONFERENCE)
     news = entry("g2", url="https://x.org/a", label=Label.JOURNAL)
-    intents = reconcile([copy, news], stored, NOW)
-    assert [i.claims for i in intents if isinstance(i, Duplicate)] == [False, False]
+    copy = entry("g1", url="https://x.org/a", event=event, kind=Kind.CONFERENCE,
+                 label=Label.SOCIETY, published=NOW - timedelta(days=1))  # fmt: skip
+    intents = reconcile([news, copy], stored, NOW)
+    claims = [i for i in intents if isinstance(i, Duplicate)]
+    assert [(i.claims, i.replaces) for i in claims] == [(False, None), (True, owner)]
+    assert claims[1].published is None  # an event keeps the date it was first announced
+
+
+def test_an_unchanged_entry_claims_its_item_from_a_source_no_longer_configured():
+    """Its text never changes, so it was Unchanged on every pass: the item kept showing
+    the removed source."""
+    retired = Owner("feed-0", "z1", Label.NEWS.value, Kind.NEWS.value, retired=True)
+    stored_link = StoredLink(item_id=7, content_hash="v1", owner=retired, canonical_url=None)
+    [intent] = reconcile([entry("g1")], StoredState(links={"g1": stored_link}), NOW)
+    assert isinstance(intent, Updated)
+    assert (intent.item_id, intent.owns_item, intent.replaces) == (7, True, retired)
+    kept = StoredLink(item_id=7, content_hash="v1", owner=owned_by("feed-a", "g1"),
+                      canonical_url=None)  # fmt: skip
+    [again] = reconcile([entry("g1")], StoredState(links={"g1": kept}), NOW)
+    assert isinstance(again, Unchanged)

@@ -230,3 +230,21 @@ def test_a_source_renamed_in_config_takes_over_its_items_and_shows_their_edits(
     with store.session() as session:
         rows = session.execute(select(Item.source_id, Item.title)).all()
     assert rows == [("zeta", "Registry study of cardiac arrest (corrected)")]
+
+
+def test_a_source_removed_from_config_gives_way_even_when_the_other_copy_never_changes(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    """The remaining copy was Unchanged on every pass, so the item showed the removed
+    source for good."""
+    with LocalServer() as server:
+        server.route("/feed", always_sent(lambda: rss([Entry("Registry study of cardiac arrest",
+                     "https://news.example/arrest", summary="Outcomes rose.")])))  # fmt: skip
+        url = server.url("/feed")
+        refresh_one(tmp_path, database_url, store, url, source_id="zeta")
+        refresh_one(tmp_path, database_url, store, url, source_id="alpha")  # ranks first
+        with store.session() as session:
+            assert session.execute(select(Item.source_id)).all() == [("alpha",)]
+        refresh_one(tmp_path, database_url, store, url, source_id="zeta")  # alpha removed
+    with store.session() as session:
+        assert session.execute(select(Item.source_id)).all() == [("zeta",)]
