@@ -88,7 +88,9 @@ def sources_add(
 def show(found: Sequence[FoundFeed], console: Console) -> None:
     table = Table(title="feeds found", title_justify="left")
     for column in ("#", "title", "kind (guess)", "items", "url"):
-        table.add_column(column, justify="right" if column in ("#", "items") else "left")
+        # An address cut short ("…/fee…") left the admin choosing by number alone.
+        table.add_column(column, justify="right" if column in ("#", "items") else "left",
+                         overflow="fold" if column == "url" else "ellipsis")  # fmt: skip
     for n, feed in enumerate(found, start=1):
         table.add_row(str(n), escape(feed.title or "(untitled)"), feed.kind.value, str(feed.items),
                       escape(feed.url))  # fmt: skip
@@ -108,6 +110,10 @@ def choose(
         return found[0]
     if console.is_terminal and sys.stdin.isatty():
         choices = [str(n) for n in range(1, len(found) + 1)]
-        return found[IntPrompt.ask("add which feed?", choices=choices, default=1) - 1]
+        try:
+            return found[IntPrompt.ask("add which feed?", choices=choices, default=1) - 1]
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D / Ctrl-C at the prompt: a no
+            report_error(err, "cancelled:", "no feed added")
+            return None
     report_error(err, "error:", f"{len(found)} feeds found; choose one with --pick N")
     return None

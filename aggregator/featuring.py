@@ -80,12 +80,31 @@ async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits)
     while len(attempts) < MAX_ATTEMPTS:
         now = _now()
         item = store.featured_candidate(settings.featured.as_policy(), now - RETRY_AFTER)
-        if item is None or not wants_fulltext(item, settings.featured):
+        if item is None:
+            _pin_missing(settings.featured)
+            break
+        if not wants_fulltext(item, settings.featured):
             break
         if not store.claim_fulltext(item.id, now, settings.schedule.lease, RETRY_AFTER):
             break  # another process is extracting it right now, or it failed lately
         attempts.append(await _attempt(item, settings, store, limits))
     return attempts
+
+
+_told_missing: set[str] = set()  # pinned addresses already logged as matching no item
+
+
+def _pin_missing(policy: FeaturedSettings) -> None:
+    """Tell the admin, once per process and address, that the pin matches no stored item:
+    the site said only "no featured article yet", and nothing in the log said why."""
+    if policy.policy != "pinned" or (policy.pinned or "") in _told_missing:
+        return
+    _told_missing.add(policy.pinned or "")
+    log.warning(
+        "featured.pinned %r matches no stored item (its guid, link or canonical URL); "
+        "nothing is featured until a source carries it",
+        policy.pinned,
+    )
 
 
 def _least_words(policy: FeaturedSettings) -> int:

@@ -7,6 +7,7 @@ local HTTP server that records what reached it, the refresh is the real
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -293,6 +294,24 @@ def test_a_pinned_article_shorter_than_min_words_is_still_extracted(
     )
     refresh(latest, store, server, [short_entry(server), long_entry()])
     assert featured(latest, store).title == LONG_TITLE
+
+
+def test_a_pin_that_matches_nothing_is_logged_once_and_said_on_the_page(
+    database_url: str, store: Store, server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The page said "nothing long enough has been fetched" and the log nothing at all."""
+    settings = settings_for(database_url, server)
+    settings = settings.model_copy(
+        update={"featured": settings.featured.model_copy(
+            update={"policy": "pinned", "pinned": "https://nowhere.example/x"})}
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="aggregator.featuring"):
+        refresh(settings, store, server, [short_entry(server), long_entry()])
+        refresh(settings, store, server, [short_entry(server), long_entry()])
+    told = [r for r in caplog.records if "matches no stored item" in r.getMessage()]
+    assert len(told) == 1 and "https://nowhere.example/x" in told[0].getMessage()
+    html = client_for(settings, store).get("/featured").get_data(as_text=True)
+    assert "the pinned article is not among the items fetched" in html
 
 
 # --- when no page is fetched ------------------------------------------------------------

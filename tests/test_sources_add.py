@@ -4,14 +4,19 @@ written into config.yaml with every comment and line of the file kept."""
 from __future__ import annotations
 
 import difflib
+import io
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from aggregator.addsource import choose, show
 from aggregator.cli import main
 from aggregator.config import load_settings, parse_settings
 from aggregator.configedit import NewSource, slug_for, with_sources
+from aggregator.discover import FoundFeed
 from aggregator.errors import ConfigError
 from aggregator.records import Kind
 from aggregator.store import Store
@@ -260,3 +265,32 @@ def test_a_title_yaml_1_1_reads_as_another_type_is_quoted(tmp_path: Path, title:
     settings = parse_settings(updated, path=path)
     assert settings.sources[1].name == title
     assert settings.sources[1].tags == (title,)
+
+
+class _Terminal(io.StringIO):
+    """A terminal whose user pressed Ctrl-D at once."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ctrl_d_at_the_feed_prompt_adds_nothing_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = [FoundFeed(f"https://site.example/{n}.xml", f"Feed {n}", Kind.NEWS, 3, True)
+             for n in (1, 2)]  # fmt: skip
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    out, err = io.StringIO(), io.StringIO()
+    console = Console(file=out, force_terminal=True)
+    assert choose(found, None, console, Console(file=err)) is None
+    assert "cancelled: no feed added" in err.getvalue()
+
+
+def test_the_feeds_found_show_their_whole_address_on_a_narrow_terminal() -> None:
+    url = "https://very-long-hostname.example.org/feeds/cardiology/latest/rss.xml"
+    out = io.StringIO()
+    show([FoundFeed(url, "Cardiology news", Kind.NEWS, 12, True)],
+               Console(file=out, width=80))  # fmt: skip
+    last_column = [line.rsplit("│", 2)[1].strip() for line in out.getvalue().splitlines()
+                   if line.startswith("│")]  # fmt: skip
+    assert "".join(last_column) == url

@@ -45,6 +45,7 @@ def index() -> str:
         return render_template(
             "index.html",
             featured=front.featured,
+            pinned=medfeed.settings.featured.policy == "pinned",
             sections=front.sections,
             page=front.stream,
             query=query,
@@ -135,7 +136,8 @@ def local_media(item_id: int, which: str) -> Response:
 def featured() -> str:
     """The featured article in full; when none qualifies yet, the page says so (the site's
     menu links here always: a 404 read as a broken site)."""
-    return render_template("featured.html", item=featured_now())
+    pinned = state().settings.featured.policy == "pinned"
+    return render_template("featured.html", item=featured_now(), pinned=pinned)
 
 
 @blueprint.get("/sources")
