@@ -151,7 +151,8 @@ def _rename(element: etree._Element) -> None:
         kept = {name: attributes[name] for name in ("src", "alt", "title") if name in attributes}
     elif tag == "code":
         parent = element.getparent()
-        tag = "code" if parent is not None and parent.tag in _INLINE else "pre"
+        inline = parent is not None and parent.tag in _INLINE | {"code", "pre"}  # <pre><code>
+        tag = "code" if inline else "pre"
     else:
         tag = _RENAMED.get(tag, tag)
     element.tag = tag

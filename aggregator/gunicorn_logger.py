@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote, unquote_plus
+from urllib.parse import quote, unquote, unquote_plus
 
 from gunicorn.glogging import Logger as _GunicornBase
 
@@ -22,12 +22,13 @@ from .logs import JSONFormatter, formatter, wants_json
 
 REDACTED = "REDACTED"
 _CALLBACK_TOKEN = re.compile(r"(/websub/[^/?#]+/)[^/?#]+")
-# A parameter is secret when a word of its name (split at . _ - and at capitals) is one.
-_SECRET_WORDS = frozenset(
-    {"token", "secret", "key", "apikey", "password", "passwd", "signature", "sig", "challenge",
-     "auth", "credential", "credentials", "session", "sessionid"}
-)  # fmt: skip
+# A parameter is secret when a word of its name (split at . _ - and at capitals) is one,
+# or its name holds one of the longer ones anywhere ("accesstoken", "x_api_secretkey").
+_SECRET_WORDS = frozenset({"key", "sig", "auth", "pwd"})  # as whole words: not "author"
+_SECRET_PARTS = ("token", "secret", "apikey", "passw", "passwd", "signature", "challenge",
+                 "credential", "session")  # fmt: skip
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # "hub.challenge", "accessToken"
+_PAIRS = re.compile(r"([&;])")  # both separate parameters (HTML 4's ";" too)
 
 
 class GunicornLogger(_GunicornBase):
@@ -62,12 +63,20 @@ def redacted_target(target: str) -> str:
 
 
 def _redacted_path(path: str) -> str:
-    return _CALLBACK_TOKEN.sub(rf"\g<1>{REDACTED}", path)
+    """The path with the callback's token replaced, found also when percent-encoded
+    ("/web%73ub/…" reaches the same route)."""
+    if _CALLBACK_TOKEN.search(path):
+        return _CALLBACK_TOKEN.sub(rf"\g<1>{REDACTED}", path)
+    decoded = unquote(path)
+    return _CALLBACK_TOKEN.sub(rf"\g<1>{REDACTED}", decoded) if decoded != path else path
 
 
 def _redacted_query(query: str) -> str:
     """The query as sent, each secret value replaced; everything else byte for byte."""
-    return "&".join(_redacted_pair(pair) for pair in query.split("&")) if query else query
+    if not query:
+        return query
+    parts = _PAIRS.split(query)  # pairs and the separators between them
+    return "".join(part if part in "&;" else _redacted_pair(part) for part in parts)
 
 
 def _redacted_pair(pair: str) -> str:
@@ -76,13 +85,20 @@ def _redacted_pair(pair: str) -> str:
         return pair
     if _is_secret(unquote_plus(name)):
         return f"{name}={REDACTED}"
-    decoded = unquote_plus(value)
-    if decoded.startswith(("http://", "https://")) and "?" in decoded:
-        inner = redacted_target(decoded)
-        if inner != decoded:
-            return f"{name}={quote(inner, safe='')}"
+    decoded = value
+    for _ in range(3):  # a URL in a value may be encoded twice over (hub.topic=…%253D…)
+        decoded = unquote_plus(decoded)
+        if decoded.lower().startswith(("http://", "https://", "/")):
+            inner = redacted_target(decoded)
+            if inner != decoded:
+                return f"{name}={quote(inner, safe='')}"
+        if "%" not in decoded:
+            break
     return pair
 
 
 def _is_secret(name: str) -> bool:
+    lowered = name.lower()
+    if any(part in lowered for part in _SECRET_PARTS):
+        return True
     return any(word.lower() in _SECRET_WORDS for word in _WORD.findall(name))

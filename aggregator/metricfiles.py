@@ -32,10 +32,30 @@ def own_file(directory: str, kind: str, pid: int | str | None = None) -> Path:
     return Path(directory) / f"{kind}_{pid if pid is not None else os.getpid()}.db"
 
 
-def reserve(directory: str) -> None:
-    """Give this process's files their first blocks now; OSError (ENOSPC) when the disk is full."""
-    for kind in KINDS:
-        _allocate(own_file(directory, kind), INITIAL_BYTES)
+def reserve(directory: str, pid: int | None = None) -> None:
+    """Give this process's files their first blocks now; OSError (ENOSPC) when the disk is full,
+    with none of them left behind (nothing would fold a file of a process that counts not).
+    Under the folder's lock: a reader never meets a file still empty."""
+    with _locked(directory):
+        done: list[Path] = []
+        try:
+            for kind in KINDS:
+                path = own_file(directory, kind, pid)
+                _allocate(path, INITIAL_BYTES)
+                done.append(path)
+        except OSError:
+            for path in done:
+                path.unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def reading(directory: str) -> Iterator[None]:
+    """Hold off folds (and reserves) while the folder's files are read: a fold adds a
+    process's counts to the archive before it removes the process's files, and a reader
+    between the two would count them twice, and the next reading would go down."""
+    with _locked(directory, fcntl.LOCK_SH):
+        yield
 
 
 def fold(directory: str, pid: int | None = None) -> None:
@@ -91,7 +111,7 @@ def _used(path: Path) -> int:
 
 
 @contextmanager
-def _locked(directory: str) -> Iterator[None]:
+def _locked(directory: str, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
     with (Path(directory) / _LOCK).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, mode)
         yield

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from gunicorn.config import Config
 
-from aggregator.gunicorn_logger import GunicornLogger
+from aggregator.gunicorn_logger import REDACTED, GunicornLogger, redacted_target
 from aggregator.logs import COMMON_LOG_FORMAT
 
 TOKEN = "9f2c41d0a7be4c55a1f0e3d2b6c8a417"
@@ -76,3 +76,18 @@ def test_a_token_inside_a_topic_url_is_redacted_too(tmp_path: Path) -> None:
 def test_pages_without_secrets_are_logged_as_they_were_asked_for(tmp_path: Path) -> None:
     line = access_line(tmp_path, "/?specialty=cardiology&kind=news&keyword=heart")
     assert '"GET /?specialty=cardiology&kind=news&keyword=heart HTTP/1.1" 200 5' in line
+
+
+def test_secrets_in_one_word_names_encoded_paths_and_nested_addresses_are_redacted() -> None:
+    """A reviewer's list of what went through: every secret here reached the log."""
+    cases = {
+        "/api/items?accesstoken=S1&authtoken=S2&csrftoken=S3": "S",
+        "/web%73ub/cardio/S4": "S4",
+        "/?next=https%3A%2F%2Fh%2Fwebsub%2Fsrc%2FS5": "S5",
+        "/?hub.topic=https%3A%2F%2Fh%2Ff%3Ftoken%253DS6": "S6",
+        "/?a=1;token=S7": "S7",
+    }
+    for target, secret in cases.items():
+        logged = redacted_target(target)
+        assert REDACTED in logged and f"={secret}" not in logged and f"/{secret}" not in logged
+    assert redacted_target("/?author=Smith&q=heart") == "/?author=Smith&q=heart"

@@ -20,11 +20,12 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
 from aggregator.config import Settings, load_settings
 from aggregator.store import Store
-from aggregator.store.database import HEALTH_TIMEOUT
+from aggregator.store.database import HEALTH_TIMEOUT, make_probe_engine
 from tests.conftest import PG_ENV
 from tests.feeds import config_text
 from tests.localserver import closed_port
@@ -113,3 +114,23 @@ def test_readyz_and_metrics_give_up_on_a_query_stuck_behind_a_lock(
     assert ready.get_json()["error"] == TIMED_OUT
     assert "medfeed_database_up 0.0" in metrics.get_data(as_text=True)
     assert alive.status_code == 200
+
+
+def test_the_checks_read_the_schema_pgoptions_names(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq's ``options`` replace PGOPTIONS: with the search_path given there, /readyz and
+    /metrics read another schema than the site and said 503 for good."""
+    if not os.environ.get(PG_ENV):
+        pytest.skip("PGOPTIONS is PostgreSQL's")
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=medfeed_elsewhere,public")
+    bare = make_url(store.url).difference_update_query(["options"])  # the tests' own schema
+    probe = make_probe_engine(create_engine(bare))
+    try:
+        with probe.connect() as connection:
+            path = connection.execute(text("SHOW search_path")).scalar_one()
+            timeout = connection.execute(text("SHOW statement_timeout")).scalar_one()
+    finally:
+        probe.dispose()
+    assert path.replace(" ", "") == "medfeed_elsewhere,public"
+    assert timeout == f"{HEALTH_TIMEOUT}s"

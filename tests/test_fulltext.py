@@ -105,6 +105,17 @@ def test_a_numbered_list_stays_numbered(server: LocalServer) -> None:
     assert "<ul><li>Nausea: 18.4 percent vs. 6.0 percent</li>" in html
 
 
+def test_a_code_block_stays_one_block_of_code(server: LocalServer) -> None:
+    """<pre><code> came out as <pre><pre>, and the code element was lost."""
+    words = " ".join(["Participants"] * 120)
+    page = (f"<html><head><title>Dosing script</title></head><body><article><h1>Dosing "
+            f"script</h1><p>{words}.</p><pre><code>dose = weight * 0.25 if egfr &lt; 30 "
+            f"else weight</code></pre><p>{words}.</p></article></body></html>").encode()  # fmt: skip
+    server.route("/code", lambda handler: send(handler, 200, page, {"Content-Type": "text/html"}))
+    html = extract(server.url("/code"), allow_hosts=allowed(server)).html
+    assert "<pre><code>dose = weight * 0.25 if egfr &lt; 30 else weight</code></pre>" in html
+
+
 def test_a_figure_keeps_its_caption(server: LocalServer) -> None:
     """trafilatura dropped every <figcaption>, and with it "Figure 1." and its numbers."""
     html = extract_trial_report(server)

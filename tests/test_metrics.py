@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
+from aggregator import metricfiles
 from aggregator.cli import main
 from aggregator.config import Settings, load_settings
 from aggregator.errors import ConfigError, FetchTimeout, HTTPStatusError, ParseError
@@ -25,7 +27,7 @@ from aggregator.store.models import Source
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer, send
 from web import create_app
-from web.metrics import stale_after
+from web.metrics import _counter_text, stale_after
 
 TITLES = ("Aspirin trial halts early", "Measles cases rise in Europe", "New sepsis guideline")
 FEED = rss([Entry(title, f"https://ex.org/{n}", f"t{n}") for n, title in enumerate(TITLES)])
@@ -317,3 +319,42 @@ def test_a_full_metrics_folder_turns_counting_off_once_instead_of_killing_the_re
     assert f"{full_folder} has no room for this process's counters" in done.stderr
     assert "3 new" in done.stdout + done.stderr
     assert not list(full_folder.glob("*.db"))
+
+
+def _cron_runs(directory: str, runs: int) -> None:
+    """``runs`` short-lived processes' files, one pass each, folded as each ends."""
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    key = mmap_key("medfeed_refresh_passes", "medfeed_refresh_passes_total", [], [], "")
+    for pid in range(100_000, 100_000 + runs):
+        metricfiles.reserve(directory, pid)
+        counts = MmapedDict(str(metricfiles.own_file(directory, "counter", pid)))
+        counts.write_value(key, 1.0, 0.0)
+        counts.close()
+        metricfiles.fold(directory, pid)
+
+
+def test_a_scrape_during_folds_never_sees_a_counter_go_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scrape between a fold's two steps (counts added to the archive, then the process's
+    files removed) counted a run twice, and the next scrape went down: a restart to
+    Prometheus, whose increase() then counted everything again."""
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    writer = threading.Thread(target=_cron_runs, args=(str(tmp_path), 300))
+    writer.start()
+    seen: list[float] = []
+    while writer.is_alive():
+        for family in text_string_to_metric_families(_counter_text().decode()):
+            seen += [s.value for s in family.samples if s.name == "medfeed_refresh_passes_total"]
+    writer.join()
+    assert seen == sorted(seen)
+
+
+def test_a_process_that_cannot_reserve_all_its_files_leaves_none(tmp_path: Path) -> None:
+    """The counter file was reserved, the histogram's failed: the first was left for good."""
+    metricfiles.reserve(str(tmp_path), 1)
+    metricfiles.own_file(str(tmp_path), "histogram", 2).mkdir()  # cannot be a file
+    with pytest.raises(OSError):
+        metricfiles.reserve(str(tmp_path), 2)
+    assert not metricfiles.own_file(str(tmp_path), "counter", 2).exists()

@@ -261,7 +261,12 @@ def test_no_output_gives_a_local_files_address(client: FlaskClient, store: Store
     """The API, the JSON Feed and the Atom feed gave the server's path that the pages hide."""
     save(store, [entry(Kind.NEWS, title="From a local file", url="file:///srv/feeds/pages/1.html")])
     item_id = store.list_items().items[0].id
-    for path in ("/api/items", f"/api/items/{item_id}", "/feed.json", "/feed.atom"):
+    start = NOW + timedelta(days=9)
+    event = EventInfo(start=start, end=start + timedelta(days=2), url="file:///srv/feeds/e.html")
+    save(store, [entry(Kind.CONFERENCE, title="Local congress", url="file:///srv/feeds/c.html",
+                       event=event)])  # fmt: skip
+    for path in ("/api/items", f"/api/items/{item_id}", "/feed.json", "/feed.atom",
+                 "/conferences.ics"):  # fmt: skip
         body = client.get(path).get_data(as_text=True)
         assert "file:" not in body and "/srv/feeds" not in body, path
     assert client.get("/api/items").get_json()["items"][0]["url"] is None

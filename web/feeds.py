@@ -297,11 +297,11 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
     vevent.add("summary", xml_safe(item.title))
     if event.location:
         vevent.add("location", xml_safe(event.location))
-    vevent.add("url", event.url or item.url or permalink)
+    vevent.add("url", web_link(event.url) or web_link(item.url) or permalink)
     vevent.add("description", xml_safe(_description(item, permalink)))
     if event.online:
         vevent.add("x-medfeed-online", "TRUE")
-        if event.url:
+        if web_link(event.url):
             vevent.add("conference", event.url, parameters={"VALUE": "URI"})
     return vevent
 

@@ -22,6 +22,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, mult
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from aggregator import metricfiles
 from aggregator.config import Settings
 from aggregator.errors import StorageError
 from aggregator.metrics import MULTIPROC_ENV
@@ -96,17 +97,15 @@ def _cron_gap(expression: str, now: datetime) -> timedelta:
 
 
 def _counter_text() -> bytes:
-    try:
-        return generate_latest(_counters())
-    except FileNotFoundError:  # a process ending folded its files away as they were read
-        return generate_latest(_counters())
-
-
-def _counters() -> CollectorRegistry:
-    """Every process's counters when they share a directory, else this process's."""
     path = os.environ.get(MULTIPROC_ENV)
     if not path:
-        return REGISTRY
+        return generate_latest(REGISTRY)
+    with metricfiles.reading(path):  # no fold halfway through: each count read once
+        return generate_latest(_shared_counters(path))
+
+
+def _shared_counters(path: str) -> CollectorRegistry:
+    """Every process's counters in the shared directory."""
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=path)
     return registry

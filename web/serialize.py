@@ -84,7 +84,7 @@ def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
         "timezone": event.timezone,
         "location": event.location,
         "online": event.online,
-        "url": event.url,
+        "url": web_link(event.url),
         "rule": event.rule,
         "repeats": repeats(event) or None,
     }

@@ -68,13 +68,20 @@ def make_probe_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "postgresql":
         return engine
+    # libpq's ``options`` replace PGOPTIONS (a search_path given there), so both are kept,
+    # or the checks would read another schema than the site. Set at connect, the timeout
+    # holds from the first statement: a SET after connecting could itself hang.
     given = engine.url.query.get("options")
-    options = [given] if isinstance(given, str) else list(given or ())
+    options = [os.environ.get("PGOPTIONS", "")]
+    options += [given] if isinstance(given, str) else list(given or ())
     options.append(f"-c statement_timeout={HEALTH_TIMEOUT * 1000}")
     return create_engine(
         engine.url.difference_update_query(["options", "connect_timeout"]),
         poolclass=NullPool,
-        connect_args={"connect_timeout": HEALTH_TIMEOUT, "options": " ".join(options)},
+        connect_args={
+            "connect_timeout": HEALTH_TIMEOUT,
+            "options": " ".join(option for option in options if option),
+        },
     )
 
 

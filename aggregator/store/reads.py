@@ -618,12 +618,14 @@ def _featured_row(
         return _pinned_row(session, policy.pinned or "")
     # word_count is the full text's once it is extracted; a pinned article's may be short,
     # and must not count as long once it is no longer pinned
-    found = [_newest_of(session, policy.kinds, Item.word_count >= policy.min_words, leads=False)]
+    long = _newest_of(session, policy.kinds, Item.word_count >= policy.min_words, leads=False)
     if untried:
         never = Item.fulltext_error.is_(None)
         untried_yet = never if retry_before is None else or_(never, Item.fulltext_at < retry_before)
-        found.append(_newest_of(session, policy.kinds, untried_yet))
-    return _latest(found) or _newest_of(session, policy.kinds, None)
+        if long is not None:  # only a newer one can win: the scan stops at the long one
+            untried_yet = and_(untried_yet, Item.published >= long.published)
+        long = _latest([long, _newest_of(session, policy.kinds, untried_yet)])
+    return long or _newest_of(session, policy.kinds, None)
 
 
 def _newest_of(
