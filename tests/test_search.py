@@ -244,38 +244,6 @@ def test_ranked_blocks_and_dense_date_walks_still_reach_every_match_once(
     assert first.title == "Report 8"  # the newest block's only item with three mentions
 
 
-def test_paging_by_relevance_neither_skips_nor_repeats_when_items_are_stored_meanwhile(
-    reads: Store,
-) -> None:
-    """FTS5's bm25 rescored every match whenever anything was stored (it weighs words by
-    the whole index), so a cursor holding a score pointed somewhere else a page later."""
-    for n in range(30):
-        mentions = " ".join(["measles"] * (1 + n % 5))
-        filler = " ".join(f"note{n}x{k}" for k in range(n * 3 % 40))
-        save(
-            reads,
-            [
-                news(
-                    f"Bulletin {n}",
-                    f"<p>{mentions} {filler}</p>",
-                    published=NOW - timedelta(hours=n),
-                )
-            ],
-        )
-    listed = [item.id for item in reads.list_items(q="measles", limit=100, stories=False).items]
-    seen: list[int] = []
-    before = None
-    for page_number in range(100):
-        page = reads.list_items(q="measles", limit=4, before=before, stories=False)
-        seen += [item.id for item in page.items]
-        if page.next is None:
-            break
-        before = page.next
-        words = " ".join(f"influenza{page_number}x{k}" for k in range(60))
-        save(reads, [news(f"Unrelated {page_number}", f"<p>{words}</p>")])
-    assert seen == listed
-
-
 # --- the index follows the items ------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..dating import revised
@@ -350,10 +350,7 @@ def _ranked_rows(
     matches are taken newest first by id (the order they were stored),
     ``BLOCK`` at a time, and each block is listed best match first, newest
     first among equals; a search with fewer matches than ``BLOCK`` is ranked
-    as a whole. The cursor says which block it points into (by its newest id),
-    and the rank it points after: an item's rank depends on that item alone
-    (``search.match``), and items stored later join newer blocks, so a page
-    lists what it would have listed had nothing been stored meanwhile.
+    as a whole. The cursor says which block it points into (by its newest id).
     """
     ids = matching.with_only_columns(found.on)
     top, after = None, None
@@ -364,52 +361,40 @@ def _ranked_rows(
         after = (rank, published, item_id)
     else:
         top = session.scalar(ids.order_by(found.on.desc()).limit(1))
-    ranks: list[tuple[_Rank, int]] = []
-    while top is not None and len(ranks) <= limit:
+    rows: list[tuple[Item, float, int]] = []
+    while top is not None and len(rows) <= limit:
+        block = matching.where(found.on <= top)
         low = session.scalar(
             ids.where(found.on <= top).order_by(found.on.desc()).offset(search.BLOCK - 1).limit(1)
         )
-        block = _ranked_block(session, matching, found, top, low, after)
-        ranks += [(key, top) for key in block[: limit + 1 - len(ranks)]]
+        if low is not None:
+            block = block.where(found.on >= low)
+        if after is not None:
+            block = block.where(_after_rank(found.relevance, *after))
+        block = block.add_columns(found.relevance.label("relevance")).order_by(
+            literal_column("relevance").desc(), Item.published.desc(), Item.id.desc()
+        )
+        found_rows = session.execute(block.limit(limit + 1 - len(rows))).all()
+        rows += [(item, float(rank), top) for item, rank in found_rows]
         top = None if low is None else low - 1
         after = None
-    page = _by_id(session, [key[2] for key, _ in ranks[:limit]])
-    if len(ranks) <= limit:
-        return page, None
-    (rank, published, item_id), block_top = ranks[limit - 1]
-    return page, encode_ranked_cursor(block_top, rank, published, item_id)
+    if len(rows) <= limit:
+        return [row[0] for row in rows], None
+    last, rank, block_top = rows[limit - 1]
+    cursor = encode_ranked_cursor(block_top, rank, last.published, last.id)
+    return [row[0] for row in rows[:limit]], cursor
 
 
-_Rank = tuple[float, datetime, int]  # (relevance, published, id): a ranked list's sort key
-
-
-def _ranked_block(
-    session: Session,
-    matching: Select[Any],
-    found: search.Match,
-    top: int,
-    low: int | None,
-    after: _Rank | None,
-) -> list[_Rank]:
-    """The sort keys of a block's matches (ids ``low`` to ``top``), best first, after ``after``.
-
-    Scored once per match and sorted here: the block is at most ``search.BLOCK``
-    small tuples, and SQLite's score reads each item's text (``search.relevance``),
-    which a cursor condition in SQL would have read a second time.
-    """
-    query = matching.with_only_columns(found.relevance, Item.published, Item.id).where(
-        found.on <= top
+def _after_rank(
+    relevance: ColumnElement[float], rank: float, published: datetime, item_id: int
+) -> ColumnElement[bool]:
+    return or_(
+        relevance < rank,
+        and_(
+            relevance == rank,
+            or_(Item.published < published, and_(Item.published == published, Item.id < item_id)),
+        ),
     )
-    if low is not None:
-        query = query.where(found.on >= low)
-    keys = sorted(((float(r), p, i) for r, p, i in session.execute(query)), reverse=True)
-    return keys if after is None else [key for key in keys if key < after]
-
-
-def _by_id(session: Session, ids: Sequence[int]) -> list[Item]:
-    """The rows of ``ids``, in that order."""
-    rows = {row.id: row for row in session.scalars(select(Item).where(Item.id.in_(ids)))}
-    return [rows[item_id] for item_id in ids]
 
 
 def _filtered(

@@ -30,7 +30,6 @@ with the other filters. It renders nothing: matches come back as fragments.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,8 +75,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FTS = table("items_fts", column("rowid"), column("title"), column("body"))
 TEXT_VIEW = "items_fts_text"  # SQLite: what items_fts indexes, derived from items (0010)
 TITLE_FUNCTION, BODY_FUNCTION = "medfeed_search_title", "medfeed_search_body"
-RELEVANCE_FUNCTION = "medfeed_search_relevance"  # SQLite: ``relevance``, for ``match``
-SATURATION = 1.2  # a word's tenth mention counts for little more than its second (bm25's k1)
 # SQLite: take the items ``{ids}`` (a parenthesised SQL list) out of items_fts, naming the words
 # to remove with the view's text; only the items the index holds (``items_fts_docsize`` has
 # a row per indexed item): FTS5 reports the index corrupt when told to remove words it never
@@ -179,39 +176,6 @@ def register_functions(dbapi_connection: _SQLiteConnection) -> None:
     """
     dbapi_connection.create_function(TITLE_FUNCTION, 1, search_title, deterministic=True)
     dbapi_connection.create_function(BODY_FUNCTION, 2, search_body, deterministic=True)
-    dbapi_connection.create_function(RELEVANCE_FUNCTION, 3, relevance, deterministic=True)
-
-
-def relevance(title: str | None, body: str | None, sizes: bytes | None) -> float:
-    """How well an item matches, from its title and text as FTS5 ``highlight`` marked them
-    and its ``items_fts_docsize`` row (the number of words in each).
-
-    It depends on the item and the query alone, as PostgreSQL's ``ts_rank``
-    does: FTS5's ``bm25`` weighs a word by how rare it is in the whole index
-    and a text by the average length, so that storing any item changed every
-    score, and a search cursor holding a score then skipped or repeated
-    results. Matched words count ``TITLE_WEIGHT`` in the title and
-    ``TEXT_WEIGHT`` in the text, with diminishing returns for repeats, and
-    the sum is divided by 1 + log(length in words), as ``ts_rank`` with
-    normalisation 1 does, so that long texts do not win by size.
-    """
-    score = TITLE_WEIGHT * _saturated((title or "").count(START))
-    score += TEXT_WEIGHT * _saturated((body or "").count(START))
-    return score / (1 + math.log(max(sum(_varints(sizes or b"")), 1)))
-
-
-def _saturated(hits: int) -> float:
-    return hits * (SATURATION + 1) / (hits + SATURATION)
-
-
-def _varints(data: bytes) -> Iterator[int]:
-    """The numbers of an FTS5 record: SQLite varints, 7 bits a byte, high bit "more follows"."""
-    value = 0
-    for byte in data:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            yield value
-            value = 0
 
 
 def unindex(connection: Connection, item_ids: Sequence[int]) -> None:
@@ -389,17 +353,9 @@ def match(dialect: str, query: SearchQuery) -> Match:
         target=_FTS,
         on=_FTS.c.rowid,
         condition=fts.op("MATCH")(bindparam("fts_query", query.fts5())),
-        # Not bm25: its scores move whenever any item is stored (see ``relevance``).
-        relevance=getattr(func, RELEVANCE_FUNCTION)(
-            func.highlight(fts, 0, START, STOP), func.highlight(fts, 1, START, STOP), _sizes()
-        ),
+        # bm25 is lower for better matches; negated so that both databases sort descending.
+        relevance=-func.bm25(fts, TITLE_WEIGHT, TEXT_WEIGHT),
     )
-
-
-def _sizes() -> ColumnElement[bytes]:
-    """An item's words per column, as FTS5 counted them when it indexed the item."""
-    sizes = table("items_fts_docsize", column("id"), column("sz"))
-    return select(sizes.c.sz).where(sizes.c.id == _FTS.c.rowid).scalar_subquery()
 
 
 def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
