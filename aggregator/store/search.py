@@ -346,7 +346,9 @@ def match(dialect: str, query: SearchQuery) -> Match:
             # Normalisation 1: divide by 1 + log(length), so long texts do not win by size.
             # As double precision: a real comes back rounded to its shortest decimal, and a
             # cursor holding that would no longer equal the rank it was taken from.
-            relevance=cast(func.ts_rank(document, tsquery, 1), Double),
+            # Weights {D, C, B, A}: the title (A) four times the text (B), as on SQLite
+            # (ts_rank's own default makes it 2.5 times).
+            relevance=cast(func.ts_rank(_PG_WEIGHTS, document, tsquery, 1), Double),
         )
     fts: ColumnElement[Any] = literal_column("items_fts")
     return Match(
@@ -356,6 +358,9 @@ def match(dialect: str, query: SearchQuery) -> Match:
         # bm25 is lower for better matches; negated so that both databases sort descending.
         relevance=-func.bm25(fts, TITLE_WEIGHT, TEXT_WEIGHT),
     )
+
+
+_PG_WEIGHTS = literal_column(f"'{{0.1, 0.2, {1 / TITLE_WEIGHT * TEXT_WEIGHT}, 1.0}}'::float4[]")
 
 
 def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
