@@ -153,6 +153,7 @@ def content_hash(item: ParsedItem) -> str:
             event.url,
             event.all_day,
             *([event.rule] if event.rule else []),  # absent for single events: old hashes hold
+            *([f"status:{event.status}"] if event.status else []),  # likewise: events on
         ],
         "video": None
         if video is None

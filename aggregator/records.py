@@ -72,6 +72,18 @@ class Fetched:
 # --- parse -> identity -> store ---------------------------------------------
 
 
+class EventStatus(StrEnum):
+    """An event that is not simply on as given: its calendar or its headline says so."""
+
+    CANCELLED = "cancelled"  # iCalendar STATUS:CANCELLED, or "… cancelled" / "called off"
+    POSTPONED = "postponed"  # "… postponed" / "rescheduled" with no new date given
+    TENTATIVE = "tentative"  # iCalendar STATUS:TENTATIVE: planned on these dates, not confirmed
+
+
+# Statuses that take an event off its dates: the calendar no longer offers it there.
+CALLED_OFF = frozenset({EventStatus.CANCELLED, EventStatus.POSTPONED})
+
+
 @dataclass(frozen=True)
 class EventInfo:
     start: datetime  # UTC; all-day events start at 00:00 of their date
@@ -83,6 +95,12 @@ class EventInfo:
     all_day: bool = False
     rule: str | None = None  # a recurring series' RRULE; start/end are then its next occurrence
     occurrences: tuple[Occurrence, ...] = ()  # a series' coming occurrences, soonest first
+    status: EventStatus | None = None  # None: on as given (iCalendar CONFIRMED or no word)
+
+    @property
+    def called_off(self) -> bool:
+        """Cancelled or postponed: its dates no longer hold."""
+        return self.status in CALLED_OFF
 
 
 @dataclass(frozen=True)

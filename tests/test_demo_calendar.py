@@ -68,3 +68,21 @@ def test_the_conference_page_starts_with_the_soonest_upcoming_event(demo: FlaskC
     home = demo.get("/").get_data(as_text=True)
     section = home.split('id="section-conference"')[1].split("</section>")[0]
     assert TITLE_LINK.findall(section) == [item["title"] for item in api[:5]]
+
+
+WINTER_SCHOOL = "Nephrology Winter School 2027 postponed"
+
+
+def test_the_postponed_winter_school_is_not_offered_on_its_old_dates(demo: FlaskClient) -> None:
+    page = demo.get("/?kind=conference").get_data(as_text=True)
+    api = demo.get("/api/items?kind=conference&limit=100").get_json()["items"]
+    ics = demo.get("/conferences.ics").get_data(as_text=True)
+    assert WINTER_SCHOOL not in page
+    assert WINTER_SCHOOL not in [item["title"] for item in api]
+    assert "Winter School" not in ics
+
+
+def test_the_winter_school_notice_says_postponed(demo: FlaskClient) -> None:
+    announced = demo.get("/api/items?kind=conference&when=announced&limit=100").get_json()
+    (notice,) = [item for item in announced["items"] if item["title"] == WINTER_SCHOOL]
+    assert notice["event"]["status"] == "postponed"

@@ -9,7 +9,11 @@ One entry per story (unless ``stories=0``), newest first; ``limit`` and
 the enabled sources as OPML (``aggregator.opml``). ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
 reader's calendar to subscribe to; a recurring series is one VEVENT that keeps
-its RRULE, from its next occurrence on, in its own time zone. It reads
+its RRULE, from its next occurrence on, in its own time zone. A cancelled or
+postponed event is left out, as the store's calendar leaves it out: clients
+mirror a subscribed calendar, so it disappears from theirs at the next poll,
+which a STATUS:CANCELLED copy would not do everywhere (Outlook shows one as if
+it were on). A tentative one says STATUS:TENTATIVE. It reads
 through the store and formats; nothing else.
 """
 
@@ -27,7 +31,7 @@ from icalendar import Calendar, Event, vDuration, vRecur
 from markupsafe import escape
 
 from aggregator.opml import export_opml
-from aggregator.records import EventInfo, Page, StoredItem, StoredItemRef
+from aggregator.records import EventInfo, EventStatus, Page, StoredItem, StoredItemRef
 from aggregator.sanitize import html_to_text, xml_safe
 
 from .context import specialties, specialty_or_404, state
@@ -294,6 +298,8 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
         cancelled = _cancelled(event, rule, start)
         if cancelled:
             vevent.add("exdate", cancelled)
+    if event.status is EventStatus.TENTATIVE:
+        vevent.add("status", "TENTATIVE")
     vevent.add("summary", xml_safe(item.title))
     if event.location:
         vevent.add("location", xml_safe(event.location))

@@ -87,6 +87,7 @@ def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
         "url": web_link(event.url),
         "rule": event.rule,
         "repeats": repeats(event) or None,
+        "status": event.status.value if event.status else None,
     }
     if full and event.occurrences:
         data["occurrences"] = [

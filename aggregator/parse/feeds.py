@@ -166,7 +166,7 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
         or first_image(content_html)
         or first_image(summary_html),
         tags=tags,
-        event=event_from_entry(entry, text) if feed.kind is Kind.CONFERENCE else None,
+        event=event_from_entry(entry, text, title=title) if feed.kind is Kind.CONFERENCE else None,
         video=video,
         article=_article(
             entry,

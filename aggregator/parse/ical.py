@@ -6,7 +6,9 @@ its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
 days back to 400 days ahead, its event is the next occurrence not yet over at
 ``now`` (else the last one), and it carries the rule and the coming
 occurrences. Single events are kept whatever their date: a listing's past
-conferences are still items. An item's date is when the event was announced
+conferences are still items. A cancelled or tentative event (STATUS, or a
+"CANCELLED:" summary) says so in its ``EventInfo.status``; a series' cancelled
+occurrences are left out of it. An item's date is when the event was announced
 (CREATED, else DTSTAMP, else LAST-MODIFIED), never when it takes place. A
 broken event is skipped with a warning; the calendar fails only when nothing
 usable is left. This module does not sniff formats and never consults the
@@ -29,9 +31,9 @@ import recurring_ical_events
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
-from aggregator.parse.events import looks_online
+from aggregator.parse.events import looks_online, status_in_title
 from aggregator.parse.text import absolute_url, plain_to_html
-from aggregator.records import EventInfo, Occurrence, ParsedFeed, ParsedItem
+from aggregator.records import EventInfo, EventStatus, Occurrence, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
 HORIZON_PAST = timedelta(days=30)
@@ -45,6 +47,7 @@ _RICH_TEXT_RE = re.compile(r"</(?:b|i|u|em|strong|p|ul|ol|li|div|span)>|<a\s+hre
 _HTML_TITLE_RE = re.compile(r"<title\b[^>]*>.*?</title\s*>", re.IGNORECASE | re.DOTALL)
 _SPACE_RE = re.compile(r"\s+")
 _RECURRENCE_PROPS = ("RRULE", "RDATE", "RECURRENCE-ID")
+_STATUSES = {"CANCELLED": EventStatus.CANCELLED, "TENTATIVE": EventStatus.TENTATIVE}
 # icalendar and recurring_ical_events raise a zoo of types on hostile input.
 _BROKEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 
@@ -200,7 +203,12 @@ def _occurrences(
 def _series_item(
     occurrences: list[icalendar.Component], rule: str | None, *, now: datetime, warnings: list[str]
 ) -> ParsedItem | None:
-    """One item for a series: the next occurrence not yet over, with the rule and what follows."""
+    """One item for a series: the next occurrence not yet over, with the rule and what follows.
+
+    An occurrence its calendar cancelled (a RECURRENCE-ID with STATUS:CANCELLED, which
+    ``recurring_ical_events`` still returns) is not one of its dates; a series cancelled
+    as a whole keeps them, and says so in its status.
+    """
     dated = [
         (item.event, item)
         for event in occurrences
@@ -209,6 +217,7 @@ def _series_item(
     ]
     if not dated:
         return None
+    dated = [pair for pair in dated if pair[0].status is not EventStatus.CANCELLED] or dated
     dated.sort(key=lambda pair: pair[0].start)
     coming = [pair for pair in dated if (pair[0].end or pair[0].start) >= now] or dated[-1:]
     info, item = coming[0]
@@ -277,7 +286,15 @@ def _event_info(event: icalendar.Component) -> EventInfo:
         online=looks_online(location, url, conference) or bool(conference),
         url=url,
         all_day=all_day,
+        status=_status(event),
     )
+
+
+def _status(event: icalendar.Component) -> EventStatus | None:
+    """STATUS:CANCELLED or TENTATIVE, else what the summary says ("Canceled: …", as Outlook
+    renames a cancelled meeting); CONFIRMED, or no word, is None."""
+    status = _STATUSES.get(str(event.get("STATUS", "")).strip().upper())
+    return status or status_in_title(_text(event.get("SUMMARY")) or "")
 
 
 def _end(

@@ -149,7 +149,7 @@ def _item(
         updated=dates.from_text(raw.get("date_modified")),
         image=image or (video.thumbnail if video else None) or first_image(content),
         tags=_tags(raw),
-        event=event_from_entry({}, text) if kind is Kind.CONFERENCE else None,
+        event=event_from_entry({}, text, title=title) if kind is Kind.CONFERENCE else None,
         video=video,
         article=scholarly.article_info(
             explicit_dois=(),

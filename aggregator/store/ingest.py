@@ -669,6 +669,7 @@ def _entry_values(update_: ItemUpdate) -> dict[str, Any]:
         "event_online": event.online if event else None,
         "event_url": event.url if event else None,
         "event_all_day": event.all_day if event else None,
+        "event_status": event.status.value if event and event.status else None,
         "video_id": video.id if video else None,
         "video_thumbnail": video.thumbnail if video else None,
         "video_duration": video.duration if video else None,

@@ -161,6 +161,9 @@ class Item(Base):
     event_online: Mapped[bool | None] = mapped_column(Boolean)
     event_url: Mapped[str | None] = mapped_column(String(2048))
     event_all_day: Mapped[bool | None] = mapped_column(Boolean)
+    # "cancelled" | "postponed" | "tentative", None when on as given (records.EventStatus,
+    # migration 0018): a called-off event leaves the calendar (``store.reads._events``)
+    event_status: Mapped[str | None] = mapped_column(String(16))
     # recurring series: the RRULE, and coming occurrences as [[start, end], ...] ISO strings;
     # event_start/event_end then hold the next occurrence's start and the series' last end
     event_rule: Mapped[str | None] = mapped_column(String(500))

@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from ..dating import revised
 from ..identity import canonical_url
 from ..records import (
+    CALLED_OFF,
     ArticleInfo,
     EventInfo,
+    EventStatus,
     FeaturedPolicy,
     Kind,
     Label,
@@ -50,6 +52,7 @@ MAX_CURSOR = 128  # characters; ours are about 50
 MAX_CITATIONS = 50  # "covered by" links shown for one article
 CALENDAR_BATCH = 500  # event keys of the second batch (under SQLite's 999 parameters)
 SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
+_EVENT_STATUSES = frozenset(EventStatus)  # a status a later version wrote is read as none
 
 
 class InvalidCursor(ValueError):
@@ -190,6 +193,8 @@ class Reads:
             )
             if found is not None:
                 query = found.apply(query, Item.id)
+            if wanted.when is not None:
+                query = query.where(_on_its_dates())
             matches = query.limit(at_most + 1).subquery()
             return int(session.scalar(select(func.count()).select_from(matches)) or 0)
 
@@ -561,10 +566,19 @@ def _calendar_page(session: Session, wanted: ItemFilter, ids: list[int], past: b
 
 def _events(session: Session, wanted: ItemFilter) -> Select[Any]:
     """The calendar's rows that pass the filters and, in a search, its words (a probe of
-    the search index a row: the calendar's keys come in date order, not by match)."""
+    the search index a row: the calendar's keys come in date order, not by match).
+
+    Called-off events are left out here, on whole rows, so that the keys still come
+    from the covering ``ix_items_event``."""
     found = _found(session, wanted)
-    query = _filtered(select(Item), wanted, found)
+    query = _filtered(select(Item), wanted, found).where(_on_its_dates())
     return query if found is None else query.where(found.probe(Item.id))
+
+
+def _on_its_dates() -> ColumnElement[bool]:
+    """Events still on: a cancelled or postponed one is not held on its dates, so neither
+    the upcoming nor the past calendar lists it there; its notice stays in the stream."""
+    return or_(Item.event_status.is_(None), Item.event_status.not_in(sorted(CALLED_OFF)))
 
 
 def _calendar_order(past: bool) -> tuple[ColumnElement[Any], ...]:
@@ -802,6 +816,7 @@ def _event(row: Item) -> EventInfo | None:
         url=row.event_url,
         all_day=bool(row.event_all_day),
         rule=row.event_rule,
+        status=EventStatus(row.event_status) if row.event_status in _EVENT_STATUSES else None,
         occurrences=occurrences,
     )
 
