@@ -360,7 +360,9 @@ def match(dialect: str, query: SearchQuery) -> Match:
     )
 
 
-_PG_WEIGHTS = literal_column(f"'{{0.1, 0.2, {1 / TITLE_WEIGHT * TEXT_WEIGHT}, 1.0}}'::float4[]")
+_PG_WEIGHTS: ColumnElement[Any] = literal_column(
+    f"'{{0.1, 0.2, {1 / TITLE_WEIGHT * TEXT_WEIGHT}, 1.0}}'::float4[]"
+)
 
 
 def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
