@@ -53,11 +53,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from . import pacing
 from .config import Settings
 from .errors import StorageError
 from .metrics import metrics_directory
 from .output import RefreshSummary
-from .records import SourceOutcome, SourceState
+from .records import SourceOutcome, SourceState, StoredSource
 from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
 from .retagging import RetagReport, retag_stored
@@ -166,6 +167,7 @@ class RefreshService:
     def start(self) -> None:
         """Mirror the config into the database, record it as valid, start the jobs."""
         self.store.sync_sources(self._settings.configured_sources())
+        self.align_to_cron()
         self.store.set_meta(CONFIG_ERROR, None)
         self._scheduler.start()
         self._schedule_jobs()
@@ -190,12 +192,24 @@ class RefreshService:
     def refresh_all(self) -> list[SourceOutcome]:
         """The cron pass: every enabled source, except those backing off or told to wait."""
         now = datetime.now(UTC)
-        ready = [
-            s.id
-            for s in self.store.sources()
-            if not s.consecutive_failures or s.next_fetch_at is None or s.next_fetch_at <= now
-        ]
+        ready = [s.id for s in self.store.sources() if _ready_at(s, now) <= now]
         return self._pass(due_only=False, source_ids=ready) if ready else []
+
+    def align_to_cron(self, now: datetime | None = None) -> None:
+        """Under a cron, show each source's next fetch as the pass that will fetch it: the
+        times stored before the cron came into force (an interval's, a new source's "now")
+        are not when it happens, and no tick moves them on."""
+        cron = self._settings.schedule.cron
+        if not cron:
+            return
+        now = now or datetime.now(UTC)
+        self.store.set_next_fetch(
+            {
+                source.id: pacing.cron_pass(_ready_at(source, now), cron)
+                for source in self.store.sources()
+                if source.enabled
+            }
+        )
 
     def retag(self) -> RetagReport | None:
         """Bring the stored items' specialty tags to the vocabulary in force (the ``retag``
@@ -223,6 +237,7 @@ class RefreshService:
         self.store.sync_sources(new.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
+        self.align_to_cron()
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
             self._schedule_jobs()
 
@@ -291,6 +306,13 @@ class RefreshService:
         if outcomes:
             log_pass(outcomes)
         return outcomes
+
+
+def _ready_at(source: StoredSource, now: datetime) -> datetime:
+    """When the cron's passes may fetch ``source``: now, unless it is backing off."""
+    if source.consecutive_failures and source.next_fetch_at is not None:
+        return max(now, source.next_fetch_at)
+    return now
 
 
 def log_pass(outcomes: Sequence[SourceOutcome]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -129,6 +129,18 @@ class Store(Reads):
         with self.session() as session:
             if source_rows.sync_sources(session, sources, now):
                 _bump_generation(session, now)  # source names show on every page
+
+    def set_next_fetch(self, times: dict[str, datetime]) -> None:
+        """Move sources' next fetch (source id -> when), e.g. to a cron's next pass."""
+        if not times:
+            return
+        with self.session() as session:
+            session.connection().execute(
+                update(source_rows.SOURCES)
+                .where(source_rows.SOURCES.c.id == bindparam("b_id"))
+                .values(next_fetch_at=bindparam("at")),
+                [{"b_id": source_id, "at": at} for source_id, at in times.items()],
+            )
 
     def claim(
         self,
