@@ -380,6 +380,8 @@ def refresh(
     total = len(ids) if ids is not None else store.due_count()
     from .metrics import only_if_shared
     from .refresh import Refresher, warm_pool  # fetch and parse: only this command runs them
+    from .retagging import retag_stored
+    from .tagging import specialties_from_config
 
     pool = warm_pool(store, ids) if ids is not None else None
     with _start_frozen(), only_if_shared(), pool or nullcontext():  # no /metrics here
@@ -398,6 +400,7 @@ def refresh(
         else:
             refresher = Refresher(settings, store, pool=pool)
             outcomes = refresher.refresh(source_ids=ids, due_only=due_only, since=since)
+        retag_stored(store, specialties_from_config(settings.specialties))  # an edited vocabulary
     refreshed = {o.source_id for o in outcomes}
     if skipped := [s for s in ids or () if s not in refreshed]:
         known = {s.id: s for s in store.sources(include_retired=True)}

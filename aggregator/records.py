@@ -393,3 +393,44 @@ class StoryCorrection(NamedTuple):
     @classmethod
     def of(cls, a: int, b: int, *, same: bool, made_at: datetime | None = None) -> StoryCorrection:
         return cls(min(a, b), max(a, b), same, made_at)
+
+
+@dataclass(frozen=True)
+class StoredTags:
+    """What re-tagging needs of a stored item: its words, the sources carrying it, its tags."""
+
+    id: int
+    title: str
+    summary: str  # as stored: the feed's sanitized HTML, the text the tagger saw at ingest
+    source_ids: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RetagPlan:
+    """The specialty vocabulary stored items are (being) tagged with, and the re-tag's progress.
+
+    ``vocabulary`` maps each specialty slug to a digest of its definition (keywords,
+    sources): the fingerprint an edit is detected by. ``changed`` are the specialties
+    whose tags the re-tag recomputes; ``after`` is the last item id done, None once
+    every item is. ``holder`` leases the work to one process until ``until``.
+    """
+
+    vocabulary: dict[str, str]
+    changed: frozenset[str] = frozenset()
+    after: int | None = None
+    holder: str | None = None
+    until: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.after is not None
+
+
+@dataclass(frozen=True)
+class RetagBatch:
+    """One batch of a re-tag: items looked at, items whose tags changed, whether it is over."""
+
+    items: int
+    changed: int
+    done: bool

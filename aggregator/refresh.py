@@ -504,9 +504,11 @@ class Refresher:
             try:
                 prepared = prepare(job)
                 pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
+                schedule = self.settings.schedule
                 next_fetch = pacing.after_success(
-                    now, self.settings.interval_of(source), jitter=self.settings.schedule.jitter
-                )
+                    now, self.settings.interval_of(source), jitter=schedule.jitter,
+                    cron=schedule.cron,
+                )  # fmt: skip
                 report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
                 dedupe = self.settings.dedupe
                 stories = self._stories.assign(
@@ -633,7 +635,11 @@ class Refresher:
             finished_at=finished,
             outcome=outcome,
             next_fetch_at=pacing.after_success(
-                finished, state.interval, fresh_until=fetched.fresh_until, jitter=schedule.jitter
+                finished,
+                state.interval,
+                fresh_until=fetched.fresh_until,
+                jitter=schedule.jitter,
+                cron=schedule.cron,
             ),
             http_status=fetched.status,
             etag=fetched.etag,
@@ -667,6 +673,7 @@ class Refresher:
                 cap=schedule.max_backoff,
                 retry_after=retry_after,
                 jitter=schedule.jitter,
+                cron=schedule.cron,
             ),
             http_status=status,
             disable_reason="HTTP 410 Gone: the feed was removed" if status == 410 else None,

@@ -8,6 +8,8 @@ A ``RefreshService`` owns one ``BackgroundScheduler`` with three kinds of job:
             tick's pass waits on a slow feed (a removed source is not claimed again)
     cron    only when schedule.cron is set: refresh every enabled source that
             is not backing off, on that cron (the tick then only watches config)
+    retag   every schedule.tick: the specialty vocabulary changed? -> re-tag the
+            stored items in batches (``retagging``), in a thread of its own
 
 A tick's pass takes the sources due when it began and ends when they are
 done: sources that come due meanwhile wait for the next tick, so a pass ends
@@ -51,19 +53,23 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from . import pacing
 from .config import Settings
 from .errors import StorageError
 from .metrics import metrics_directory
 from .output import RefreshSummary
-from .records import SourceOutcome, SourceState
+from .records import SourceOutcome, SourceState, StoredSource
 from .refresh import Refresher, parse_pool
 from .reload import Change, ConfigWatcher
+from .retagging import RetagReport, retag_stored
 from .serve import address, bare_host, ensure_port_free
 from .store import Store, default_worker_name
+from .tagging import specialties_from_config
 
 log = logging.getLogger(__name__)
 
 TICK_JOB, CRON_JOB, CONFIG_JOB = "medfeed-tick", "medfeed-cron", "medfeed-config"
+RETAG_JOB = "medfeed-retag"
 CONFIG_ERROR = "config_error"  # meta key: why the file on disk is not the config in force
 WEB_STOP_GRACE = 15.0  # seconds the web child gets after SIGTERM before SIGKILL
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -145,7 +151,7 @@ class RefreshService:
         self._database_down = False  # said once in the log (``_reporting_outages``)
         self._active: set[AbandonableRefresher] = set()
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(2)},
+            executors={"default": ThreadPoolExecutor(3)},  # tick, config, retag
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
             timezone=UTC,
         )
@@ -161,6 +167,7 @@ class RefreshService:
     def start(self) -> None:
         """Mirror the config into the database, record it as valid, start the jobs."""
         self.store.sync_sources(self._settings.configured_sources())
+        self.align_to_cron()
         self.store.set_meta(CONFIG_ERROR, None)
         self._scheduler.start()
         self._schedule_jobs()
@@ -185,12 +192,32 @@ class RefreshService:
     def refresh_all(self) -> list[SourceOutcome]:
         """The cron pass: every enabled source, except those backing off or told to wait."""
         now = datetime.now(UTC)
-        ready = [
-            s.id
-            for s in self.store.sources()
-            if not s.consecutive_failures or s.next_fetch_at is None or s.next_fetch_at <= now
-        ]
+        ready = [s.id for s in self.store.sources() if _ready_at(s, now) <= now]
         return self._pass(due_only=False, source_ids=ready) if ready else []
+
+    def align_to_cron(self, now: datetime | None = None) -> None:
+        """Under a cron, show each source's next fetch as the pass that will fetch it: the
+        times stored before the cron came into force (an interval's, a new source's "now")
+        are not when it happens, and no tick moves them on."""
+        cron = self._settings.schedule.cron
+        if not cron:
+            return
+        now = now or datetime.now(UTC)
+        self.store.set_next_fetch(
+            {
+                source.id: pacing.cron_pass(_ready_at(source, now), cron)
+                for source in self.store.sources()
+                if source.enabled
+            }
+        )
+
+    def retag(self) -> RetagReport | None:
+        """Bring the stored items' specialty tags to the vocabulary in force (the ``retag``
+        job): after an edit, and after a restart with an edited config."""
+        specialties = specialties_from_config(self._settings.specialties)
+        return retag_stored(
+            self.store, specialties, holder=self.worker, should_stop=lambda: self._stopping
+        )
 
     def follow_config(self) -> None:
         """Put an edited config into force (the ``config`` job, and each tick)."""
@@ -210,6 +237,7 @@ class RefreshService:
         self.store.sync_sources(new.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
+        self.align_to_cron()
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
             self._schedule_jobs()
 
@@ -235,19 +263,20 @@ class RefreshService:
 
     def _schedule_jobs(self) -> None:
         schedule = self._settings.schedule
-        self._scheduler.add_job(
-            self._reporting_outages(self.tick),
-            IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
-            id=TICK_JOB,
-            replace_existing=True,
-            next_run_time=datetime.now(UTC),
+        every_tick = (
+            (self.tick, TICK_JOB, datetime.now(UTC)),
+            (self.follow_config, CONFIG_JOB, None),
+            (self.retag, RETAG_JOB, datetime.now(UTC)),
         )
-        self._scheduler.add_job(
-            self._reporting_outages(self.follow_config),
-            IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
-            id=CONFIG_JOB,
-            replace_existing=True,
-        )
+        for job, job_id, first_run in every_tick:
+            options = {} if first_run is None else {"next_run_time": first_run}
+            self._scheduler.add_job(
+                self._reporting_outages(job),
+                IntervalTrigger(seconds=schedule.tick.total_seconds(), timezone=UTC),
+                id=job_id,
+                replace_existing=True,
+                **options,
+            )
         if schedule.cron:
             trigger = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
             self._scheduler.add_job(
@@ -277,6 +306,13 @@ class RefreshService:
         if outcomes:
             log_pass(outcomes)
         return outcomes
+
+
+def _ready_at(source: StoredSource, now: datetime) -> datetime:
+    """When the cron's passes may fetch ``source``: now, unless it is backing off."""
+    if source.consecutive_failures and source.next_fetch_at is not None:
+        return max(now, source.next_fetch_at)
+    return now
 
 
 def log_pass(outcomes: Sequence[SourceOutcome]) -> None:

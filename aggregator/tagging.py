@@ -173,6 +173,15 @@ class Tagger:
         self._folded.search(lowered, found)
         return found
 
+    def specialties_of(self, *, title: str, text: str, source_ids: Iterable[str]) -> set[str]:
+        """An item's specialties: those its opening words signal, and those the vocabulary
+        assigns to a source that carries it. The specialty part of ``tag``, alone, so that
+        stored items can be re-tagged (``retagging``)."""
+        found = self.specialties_in(f"{title}\n{text[:SCAN_LIMIT]}")
+        for source_id in source_ids:
+            found |= self._by_source.get(source_id, set())
+        return found
+
     def tag(
         self,
         *,
@@ -183,8 +192,7 @@ class Tagger:
         feed_tags: Sequence[str] = (),
     ) -> tuple[str, ...]:
         """Sorted, unique slug tags for one item."""
-        found = self.specialties_in(f"{title}\n{text[:SCAN_LIMIT]}")
-        found |= self._by_source.get(source_id, set())
+        found = self.specialties_of(title=title, text=text, source_ids=(source_id,))
         found |= slugs(source_tags)
         found |= slugs(feed_tags)
         return tuple(sorted(found))

@@ -142,3 +142,45 @@ def test_cache_control_max_age_shorter_than_the_interval_changes_nothing(
     answers.headers = {"Content-Type": "application/rss+xml", "Cache-Control": "max-age=2"}
     source = fetch(settings, store)
     assert abs(wait_of(source) - INTERVAL) <= TOLERANCE
+
+
+QUARTERLY = "*/15 * * * *"
+PASS_AT = datetime(2026, 11, 20, 14, 45, tzinfo=UTC)
+
+
+def test_under_a_cron_a_fetched_source_is_next_fetched_at_the_next_pass() -> None:
+    finished = PASS_AT + timedelta(seconds=3)
+    due = pacing.after_success(finished, timedelta(minutes=1), cron=QUARTERLY)
+    assert due == datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def test_under_a_cron_backoff_and_retry_after_move_the_next_fetch_to_a_later_pass() -> None:
+    finished = PASS_AT + timedelta(seconds=3)
+    backing_off = pacing.after_failure(
+        finished, timedelta(minutes=1), 5, cap=timedelta(hours=2), jitter=0, cron=QUARTERLY
+    )  # 16 min of backoff: not at 15:00, which starts before it ends
+    assert backing_off == datetime(2026, 11, 20, 15, 15, tzinfo=UTC)
+    told_to_wait = pacing.after_failure(
+        finished, timedelta(minutes=1), 1, cap=timedelta(hours=2), jitter=0,
+        retry_after=finished + timedelta(hours=1), cron=QUARTERLY,
+    )  # fmt: skip
+    assert told_to_wait == datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+
+
+def test_a_cron_pass_at_the_due_time_fetches_the_source() -> None:
+    assert pacing.cron_pass(PASS_AT, QUARTERLY) == PASS_AT
+
+
+def test_under_a_cron_the_stored_next_fetch_is_the_next_pass(
+    tmp_path: Path, database_url: str, answers: Answers, store: Store
+) -> None:
+    path = tmp_path / "config.yaml"
+    url = answers.url  # type: ignore[attr-defined]
+    schedule = f"{{default_interval: 1m, cron: '{QUARTERLY}'}}"
+    path.write_text(config_text(database_url, [("wire", url, "news")], schedule=schedule))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    source = fetch(settings, store)
+    assert source.last_fetch_at is not None
+    assert source.next_fetch_at == pacing.cron_pass(source.last_fetch_at, QUARTERLY)
+    assert source.next_fetch_at.minute % 15 == 0 and source.next_fetch_at.second == 0

@@ -480,3 +480,17 @@ def test_a_pass_takes_the_sources_due_when_it_began_and_ends(
         worker.join(timeout=WAIT)
     assert ended and passed == [2]
     assert (hits(server, "/slow.xml"), hits(server, "/quick.xml")) == (1, 1)
+
+
+def test_a_cron_coming_into_force_shows_its_next_pass_as_every_next_fetch(
+    harness: Harness, server: LocalServer
+) -> None:
+    server.route("/a.xml", served(FEED))
+    service = harness.start(
+        [("alpha", server.url("/a.xml"), "news")],
+        "{default_interval: 1s, tick: 0.2s, cron: '0 4 * * *'}",
+    )
+    next_fetch = harness.source("alpha").next_fetch_at
+    assert next_fetch is not None
+    assert (next_fetch.hour, next_fetch.minute, next_fetch.second) == (4, 0, 0)
+    assert next_fetch == service.scheduler.get_job(CRON_JOB).next_run_time.astimezone(UTC)

@@ -108,7 +108,7 @@ def list_query(
             args.get("when"), default="upcoming" if calendar and kind is Kind.CONFERENCE else None
         ),
         sort=_sort(args.get("sort")),
-        specialty=_label(args, "specialty"),
+        specialty=_specialty(args),
     )
     return ListQuery(wanted, _cursor(args.get("before")), _limit(args.get("limit"), default_limit))
 
@@ -144,6 +144,19 @@ def _label(args: Mapping[str, str], name: str) -> str | None:
     another script, which has no slug, is kept as written, as the vocabulary keeps it."""
     value = _text(args, name, 64)
     return None if value is None else slug(value) or value
+
+
+def _specialty(args: Mapping[str, str]) -> str | None:
+    """A specialty of the vocabulary in force. One an edit removed is a 400 here, as its
+    page is a 404: the items it tagged before the edit are not listed under it."""
+    value = _label(args, "specialty")
+    if value is None:
+        return None
+    from .context import specialties  # the vocabulary in force: only inside a request
+
+    if value not in specialties():
+        raise BadParameter(f"specialty {value!r} is not in the vocabulary in force (/specialties)")
+    return value
 
 
 def _search(args: Mapping[str, str]) -> str | None:

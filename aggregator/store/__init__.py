@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,11 +26,13 @@ from ..records import (
     FeaturedPolicy,
     FetchReport,
     ItemUpdate,
+    RetagBatch,
+    RetagPlan,
     SourceState,
     StoredSource,
     StoryCorrection,
 )
-from . import meta, search, series
+from . import meta, retag, search, series
 from . import sources as source_rows
 from .database import (
     make_engine,
@@ -127,6 +129,18 @@ class Store(Reads):
         with self.session() as session:
             if source_rows.sync_sources(session, sources, now):
                 _bump_generation(session, now)  # source names show on every page
+
+    def set_next_fetch(self, times: dict[str, datetime]) -> None:
+        """Move sources' next fetch (source id -> when), e.g. to a cron's next pass."""
+        if not times:
+            return
+        with self.session() as session:
+            session.connection().execute(
+                update(source_rows.SOURCES)
+                .where(source_rows.SOURCES.c.id == bindparam("b_id"))
+                .values(next_fetch_at=bindparam("at")),
+                [{"b_id": source_id, "at": at} for source_id, at in times.items()],
+            )
 
     def claim(
         self,
@@ -396,6 +410,39 @@ class Store(Reads):
         """
         with self.session() as session:
             return search.rebuild(session.connection(), progress)
+
+    # --- specialty tags of stored items -----------------------------------
+
+    def plan_retag(self, vocabulary: dict[str, str], now: datetime | None = None) -> bool:
+        """Record ``vocabulary`` (a ``retagging.fingerprint``) as the one stored items should
+        carry; True while some items remain to re-tag. One read when nothing changed."""
+        with session_scope(self._sessions) as session:
+            stored = retag.stored_plan(session)
+        if stored is not None and stored.vocabulary == vocabulary and not stored.pending:
+            return False
+        with self.session() as session:
+            return retag.plan(session, vocabulary, now or _now())
+
+    def retag_batch(
+        self,
+        vocabulary: dict[str, str],
+        decide: retag.Decide,
+        *,
+        holder: str,
+        limit: int,
+        now: datetime | None = None,
+    ) -> RetagBatch | None:
+        """Re-tag the next ``limit`` items (``store.retag.batch``); None when there is
+        nothing to do for ``vocabulary`` or another process holds the re-tag."""
+        with self.session() as session:
+            return retag.batch(
+                session, vocabulary, decide, holder=holder, now=now or _now(), limit=limit
+            )
+
+    def retag_plan(self) -> RetagPlan | None:
+        """The stored re-tag plan: which vocabulary the items carry, and progress."""
+        with session_scope(self._sessions) as session:
+            return retag.stored_plan(session)
 
     # --- shared state -----------------------------------------------------
 
