@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 TICK_JOB, CRON_JOB, CONFIG_JOB = "medfeed-tick", "medfeed-cron", "medfeed-config"
 RETAG_JOB = "medfeed-retag"
 CONFIG_ERROR = "config_error"  # meta key: why the file on disk is not the config in force
+CRON_IN_FORCE = "schedule_cron"  # meta key: the cron the stored next-fetch times follow
 WEB_STOP_GRACE = 15.0  # seconds the web child gets after SIGTERM before SIGKILL
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -198,18 +199,35 @@ class RefreshService:
     def align_to_cron(self, now: datetime | None = None) -> None:
         """Under a cron, show each source's next fetch as the pass that will fetch it: the
         times stored before the cron came into force (an interval's, a new source's "now")
-        are not when it happens, and no tick moves them on."""
+        are not when it happens, and no tick moves them on. When a cron goes (an edit, or
+        a restart without it), the times its passes left (tomorrow's 04:00 for a daily
+        one) give way to each source's interval: else nothing was fetched until then."""
         cron = self._settings.schedule.cron
-        if not cron:
-            return
         now = now or datetime.now(UTC)
-        self.store.set_next_fetch(
-            {
-                source.id: pacing.cron_pass(_ready_at(source, now), cron)
-                for source in self.store.sources()
-                if source.enabled
-            }
-        )
+        if cron:
+            self.store.set_next_fetch(
+                {
+                    source.id: pacing.cron_pass(_ready_at(source, now), cron)
+                    for source in self.store.sources()
+                    if source.enabled
+                }
+            )
+        elif self.store.get_meta(CRON_IN_FORCE):
+            self.store.set_next_fetch(self._back_to_intervals(now))
+        if (self.store.get_meta(CRON_IN_FORCE) or None) != cron:
+            self.store.set_meta(CRON_IN_FORCE, cron)
+
+    def _back_to_intervals(self, now: datetime) -> dict[str, datetime]:
+        """Each source not backing off, due within its interval at the latest."""
+        times = {}
+        for source in self.store.sources():
+            configured = self._settings.source(source.id)
+            if not source.enabled or configured is None or source.consecutive_failures:
+                continue
+            due = now + pacing.jittered(self._settings.interval_of(configured), 0.1)
+            if source.next_fetch_at is None or source.next_fetch_at > due:
+                times[source.id] = due
+        return times
 
     def retag(self) -> RetagReport | None:
         """Bring the stored items' specialty tags to the vocabulary in force (the ``retag``

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -494,3 +494,18 @@ def test_a_cron_coming_into_force_shows_its_next_pass_as_every_next_fetch(
     assert next_fetch is not None
     assert (next_fetch.hour, next_fetch.minute, next_fetch.second) == (4, 0, 0)
     assert next_fetch == service.scheduler.get_job(CRON_JOB).next_run_time.astimezone(UTC)
+
+
+def test_a_cron_taken_out_gives_way_to_the_interval_at_once(
+    harness: Harness, server: LocalServer
+) -> None:
+    """Its passes had set every next fetch to tomorrow's 04:00: with the cron gone, nothing
+    was fetched until then."""
+    server.route("/a.xml", served(FEED))
+    sources = [("alpha", server.url("/a.xml"), "news")]
+    service = harness.start(sources, "{default_interval: 1s, tick: 0.2s, cron: '0 4 * * *'}")
+    harness.write(sources, "{default_interval: 1s, tick: 0.2s}")
+    service.follow_config()
+    next_fetch = harness.source("alpha").next_fetch_at
+    assert next_fetch is not None and next_fetch <= datetime.now(UTC) + timedelta(seconds=2)
+    assert wait_until(lambda: hits(server, "/a.xml") >= 1, WAIT)
