@@ -46,6 +46,7 @@ from .leases import this_holder
 from .netguard import AddressGuard
 from .prepare import PrepareJob, prepare, start_worker, warm_up
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
+from .retagging import fingerprint
 from .retention import purge_after_pass
 from .store import Store, default_worker_name
 from .storywindow import story_window
@@ -182,6 +183,8 @@ class Refresher:
         self._pool = pool
         self._on_outcome = on_outcome
         self._specialties = specialties_from_config(settings.specialties)
+        # fixed for the pass, as the tags are: a re-tag planned meanwhile comes back to its items
+        self._vocabulary = fingerprint(self._specialties)
         self._stories = story_window(store)
         self._stopped = threading.Event()
         self._take_turns = False  # set by ``refresh``: see ``_assign_stories_in_turn``
@@ -518,7 +521,11 @@ class Refresher:
                     threshold=dedupe.threshold,
                 )
                 result = self.store.save_fetch(
-                    report, prepared.updates, worker=self.worker, stories=stories
+                    report,
+                    prepared.updates,
+                    worker=self.worker,
+                    stories=stories,
+                    vocabulary=self._vocabulary,
                 )
             except MedfeedError as exc:
                 log.warning("source %s: pushed content not stored: %s", source.id, exc)
@@ -609,6 +616,7 @@ class Refresher:
             prepared.updates,
             worker=self.worker,
             stories=self._stories.defer(prepared.updates, prepared.signatures),
+            vocabulary=self._vocabulary,
         )
         return SourceOutcome(
             state.id,

@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -72,6 +72,28 @@ def replan(stored: RetagPlan | None, vocabulary: dict[str, str]) -> RetagPlan | 
     if stored.pending:
         changed |= stored.changed
     return RetagPlan(vocabulary, changed, after=0)
+
+
+def revisit(stored: RetagPlan, tagged_with: Mapping[str, str], lowest: int) -> RetagPlan | None:
+    """The plan once a batch tagged with ``tagged_with`` wrote items from id ``lowest`` on,
+    or None when it stands (the batch carries the planned vocabulary, or the re-tag will
+    reach those items recomputing what they need anyway).
+
+    A refresh tags its entries with the vocabulary it started with: one that started
+    before an edit, or a process still on the old file, writes old tags after the re-tag
+    went past (or finished). The plan holds digests, not the vocabulary, so the items
+    cannot be re-tagged here; the re-tag is moved back to them instead, recomputing what
+    the two vocabularies disagree on.
+    """
+    if stored.vocabulary == tagged_with:
+        return None
+    changed = changed_specialties(tagged_with, stored.vocabulary)
+    after = lowest - 1
+    if stored.after is not None:
+        changed |= stored.changed
+        after = min(after, stored.after)
+    moved = replace(stored, changed=changed, after=after)
+    return None if moved == stored else moved
 
 
 def retagged(item: StoredTags, tagger: Tagger, changed: Collection[str]) -> tuple[str, ...]:

@@ -4,12 +4,13 @@ databases."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from webfactory import NOW, entry, save, setup_store, web_settings
 
 from aggregator.config import SpecialtySettings
-from aggregator.records import Kind, RetagPlan, StoredTags
+from aggregator.records import Kind, ParsedItem, RetagPlan, StoredTags
 from aggregator.reload import Change
 from aggregator.retagging import (
     fingerprint,
@@ -17,6 +18,7 @@ from aggregator.retagging import (
     replan,
     retag_stored,
     retagged,
+    revisit,
 )
 from aggregator.schedule import RefreshService
 from aggregator.store import Store
@@ -38,17 +40,22 @@ def stored(store: Store) -> dict[str, tuple[str, ...]]:
     return {item.title: item.tags for item in store.list_items(limit=100, stories=False).items}
 
 
-def save_tagged_by_default(store: Store) -> None:
+def save_tagged_by_default(store: Store) -> list[tuple[Kind, ParsedItem, tuple[str, ...]]]:
     """Two items tagged as ingest tags them under the built-in vocabulary, plus a feed's
-    category ("policy") that is no specialty."""
+    category ("policy") that is no specialty; their entries."""
     setup_store(store, web_settings(store.display_url))
-    tagger = Tagger(DEFAULT_SPECIALTIES)
     titles = (STROKE, "Statins after a heart attack")
-    entries = []
-    for title in titles:
-        tags = tagger.tag(title=title, text="", source_id="health-news", feed_tags=("Policy",))
-        entries.append(entry(Kind.NEWS, title=title, summary="<p>A report.</p>", tags=tags))
+    entries = [
+        entry(Kind.NEWS, title=title, summary="<p>A report.</p>", tags=tagged_by_default(title))
+        for title in titles
+    ]
     save(store, entries)
+    return entries
+
+
+def tagged_by_default(title: str) -> tuple[str, ...]:
+    tagger = Tagger(DEFAULT_SPECIALTIES)
+    return tagger.tag(title=title, text="", source_id="health-news", feed_tags=("Policy",))
 
 
 def test_an_edit_recomputes_the_changed_specialties_and_keeps_other_tags() -> None:
@@ -152,3 +159,56 @@ def test_the_service_retags_after_a_reloaded_edit(store: Store, database_url: st
     report = service.retag()
     assert report is not None and report.done
     assert stored(store)[STROKE] == ("neuro", "policy")
+
+
+def test_items_written_with_another_vocabulary_send_a_finished_retag_back_to_them() -> None:
+    old, new = fingerprint(DEFAULT_SPECIALTIES), fingerprint(edited())
+    moved = revisit(RetagPlan(new), old, lowest=7)
+    assert moved == RetagPlan(new, frozenset(old) | frozenset(new), after=6)
+    assert revisit(RetagPlan(new), new, lowest=7) is None
+
+
+def test_a_retag_under_way_goes_back_only_as_far_as_the_items_written() -> None:
+    old, new = fingerprint(DEFAULT_SPECIALTIES), fingerprint(edited())
+    under_way = RetagPlan(new, frozenset({"neuro"}), after=3)
+    moved = revisit(under_way, old, lowest=7)
+    assert moved is not None and moved.after == 3 and moved.changed > {"neuro", "neurology"}
+    assert revisit(replace(under_way, after=9), old, lowest=7).after == 6  # type: ignore[union-attr]
+
+
+def test_a_pass_begun_before_an_edit_leaves_no_item_with_the_old_tags(store: Store) -> None:
+    save_tagged_by_default(store)
+    retag_stored(store, DEFAULT_SPECIALTIES)
+    report = retag_stored(store, edited())
+    assert report is not None and report.done
+    # The refresh pass built its tagger before the edit: its new item has the old tags.
+    title = "Stroke units after thrombectomy"
+    late = entry(Kind.NEWS, title=title, summary="<p>A report.</p>", tags=tagged_by_default(title))
+    assert "neurology" in late[2]
+    save(store, [late], vocabulary=fingerprint(DEFAULT_SPECIALTIES))
+    retag_stored(store, edited())
+    assert stored(store)[title] == ("neuro", "policy")
+    assert title in [i.title for i in store.list_items(specialty="neuro").items]
+    assert retag_stored(store, edited()) is None  # settled
+
+
+def test_a_rewrite_by_a_pass_on_the_old_vocabulary_is_retagged_again(store: Store) -> None:
+    kind, item, tags = save_tagged_by_default(store)[0]
+    retag_stored(store, DEFAULT_SPECIALTIES)
+    retag_stored(store, edited())
+    assert stored(store)[STROKE] == ("neuro", "policy")
+    rewritten = replace(item, summary="<p>A longer report.</p>")
+    save(store, [(kind, rewritten, tags)], vocabulary=fingerprint(DEFAULT_SPECIALTIES))
+    assert stored(store)[STROKE] == ("neurology", "policy")  # as the old pass wrote it
+    retag_stored(store, edited())
+    assert stored(store)[STROKE] == ("neuro", "policy")
+
+
+def test_a_pass_on_the_planned_vocabulary_leaves_the_plan_alone(store: Store) -> None:
+    save_tagged_by_default(store)
+    retag_stored(store, DEFAULT_SPECIALTIES)
+    before = store.retag_plan()
+    title = "Statins for everyone"
+    late = entry(Kind.NEWS, title=title, summary="<p>A report.</p>", tags=tagged_by_default(title))
+    save(store, [late], vocabulary=fingerprint(DEFAULT_SPECIALTIES))
+    assert store.retag_plan() == before

@@ -156,9 +156,11 @@ def save(
     source: str | None = None,
     at: datetime = NOW,
     decide: bool = True,
+    vocabulary: dict[str, str] | None = None,
 ) -> None:
     """Store entries as one fetch per source, the way a refresh would; ``decide`` False
-    leaves their stories as they were (a refresh's batch before its stories are decided)."""
+    leaves their stories as they were (a refresh's batch before its stories are decided);
+    ``vocabulary``: the fingerprint of the specialties the entries were tagged with."""
     by_source: dict[str, list[ItemUpdate]] = {}
     for kind, item, tags in entries:
         source_id = source or DEFAULT_SOURCE[kind]
@@ -170,7 +172,7 @@ def save(
         outcome = SourceOutcome(source_id, "ok", new=len(updates))
         report = FetchReport(source_id, at, at, outcome, next_fetch_at=at + timedelta(hours=1))
         stories = story_window(store).assign(updates) if decide else None
-        store.save_fetch(report, updates, worker="test", stories=stories)
+        store.save_fetch(report, updates, worker="test", stories=stories, vocabulary=vocabulary)
 
 
 def _identity(item: ParsedItem) -> ItemIdentity:

@@ -214,8 +214,13 @@ class Store(Reads):
         *,
         worker: str,
         stories: StoryStep | None,
+        vocabulary: dict[str, str] | None = None,
     ) -> IngestResult:
         """Store one source's entries, their stories and its fetch state in one transaction.
+
+        ``vocabulary``: the ``retagging.fingerprint`` of the specialties the entries
+        were tagged with, so that the re-tag comes back to them if the plan moved on
+        (``store.ingest.ingest``).
 
         ``stories`` (``aggregator.storywindow``) runs on the new and edited items
         inside the transaction: a refresh only marks them there, and decides a
@@ -228,7 +233,9 @@ class Store(Reads):
                 marks = stories.marks_new if stories is not None else None
                 if stories is not None and marks is None:
                     lock_stories(session)
-                result = ingest(session, report.source_id, updates, report.finished_at, marks)
+                result = ingest(
+                    session, report.source_id, updates, report.finished_at, marks, vocabulary
+                )
                 if stories is not None:
                     rows = StoryRows(session, result.written, frozenset(result.marked))
                     stories.run(rows, result.touched)

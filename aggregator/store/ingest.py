@@ -65,7 +65,7 @@ from ..reconcile import (
 )
 from ..records import EventInfo, ItemUpdate, PlainText
 from ..sanitize import plain_text
-from . import itemids, kindleads, sameurl, search
+from . import itemids, kindleads, retag, sameurl, search
 from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
 from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem, Source
@@ -135,6 +135,7 @@ class IngestResult:
     written: list[ItemText] = field(default_factory=list)  # texts of items inserted or rewritten
     marked: list[int] = field(default_factory=list)  # items inserted marked (``marks``)
     flagged: int = 0  # retracted / corrected / expression-of-concern marks added
+    tagged: list[int] = field(default_factory=list)  # items whose tags were written
 
 
 def ingest(
@@ -143,18 +144,27 @@ def ingest(
     updates: Sequence[ItemUpdate],
     now: datetime,
     marks: NewMarks | None = None,
+    vocabulary: dict[str, str] | None = None,
 ) -> IngestResult:
     """Read, decide, apply; again from the read when a concurrent writer was first (a unique
     constraint, an item's owner) or PostgreSQL broke a deadlock with this batch.
 
     ``marks``: new items are inserted marked for a later story decision, with these
-    feed weights (``StoryStep.marks_new``).
+    feed weights (``StoryStep.marks_new``). ``vocabulary``: the fingerprint of the
+    specialties the entries were tagged with; if the re-tag plan has another, the
+    re-tag is moved back to the items written (``retag.revisit``). The plan is held
+    from before the reads: no re-tag batch commits in between, whose tags a
+    duplicate's merge would overwrite with the ones read.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session.begin_nested():
+                held = retag.hold(session) if vocabulary is not None else None
                 intents = _decide_locked(session, source_id, updates, now)
-                return apply(session, source_id, intents, now, marks)
+                result = apply(session, source_id, intents, now, marks)
+                if vocabulary is not None:
+                    retag.revisit(session, held, vocabulary, result.tagged, now)
+                return result
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
@@ -367,6 +377,7 @@ def apply(
         # A new item claimed in its own batch was inserted marked with its first copy's weights.
         marked=[i for i in new_ids if i not in claimed_new] if marks is not None else [],
         flagged=mark_noticed(session, written, now),
+        tagged=sorted({*by_item, *retagged}),
     )
 
 

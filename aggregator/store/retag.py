@@ -22,6 +22,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from .. import retagging
 from ..leases import holder_gone
 from ..reconcile import TAG_LENGTH
 from ..records import RetagBatch, RetagPlan, StoredTags
@@ -41,9 +42,49 @@ _SET_TAGS = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(tags=b
 
 def stored_plan(session: Session, *, lock: bool = False) -> RetagPlan | None:
     """The plan in the database; ``lock``: hold its row until the transaction ends."""
+    return _read(session, "update" if lock else None)
+
+
+def hold(session: Session) -> RetagPlan | None:
+    """The plan, kept from changing until the transaction ends: an ingest holds it so that
+    no re-tag batch or new plan commits between its reads and its writes (``FOR KEY
+    SHARE`` on PostgreSQL: ingests do not wait for each other, ``batch`` and ``plan``
+    wait for them; SQLite has one writer at a time)."""
+    return _read(session, "key share")
+
+
+def revisit(
+    session: Session,
+    held: RetagPlan | None,
+    tagged_with: dict[str, str],
+    ids: Sequence[int],
+    now: datetime,
+) -> None:
+    """Move the re-tag back to ``ids``, items just written with tags of ``tagged_with``, if
+    that is not the planned vocabulary (``retagging.revisit``); ``held``: the plan
+    ``hold`` read, whose vocabulary cannot have changed since."""
+    if held is None or held.vocabulary == tagged_with or not ids:
+        return
+    # FOR NO KEY UPDATE: other ingests keep their FOR KEY SHARE (two that both moved
+    # the plan under FOR UPDATE deadlocked), and this one reads what they moved.
+    current = _read(session, "no key update") or held
+    moved = retagging.revisit(current, tagged_with, min(ids))
+    if moved is not None:
+        meta.put(session, KEY, _encoded(moved), now)
+
+
+_LOCKS = {  # PostgreSQL's row locks, as SQLAlchemy spells them: (read, key_share)
+    "update": (False, False),
+    "no key update": (False, True),
+    "key share": (True, True),
+}
+
+
+def _read(session: Session, lock: str | None) -> RetagPlan | None:
     query = select(Meta.value).where(Meta.key == KEY)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    if lock is not None and session.get_bind().dialect.name == "postgresql":
+        read, key_share = _LOCKS[lock]
+        query = query.with_for_update(read=read, key_share=key_share)
     value = session.scalar(query)
     return None if value is None else _decoded(value)
 
