@@ -29,15 +29,67 @@ WINTER_SCHOOL = Entry(
         ("Nephrology Winter School 2027 postponed", EventStatus.POSTPONED),
         ("Winter School postponed to the autumn", EventStatus.POSTPONED),
         ("Stroke Update Day rescheduled", EventStatus.POSTPONED),
-        ("[Postponed] Stroke Update Day", EventStatus.POSTPONED),
-        ("CANCELLED: Grand Rounds", EventStatus.CANCELLED),
-        ("Canceled - Journal club", EventStatus.CANCELLED),
         ("ESC Congress 2027 has been cancelled due to strike action", EventStatus.CANCELLED),
         ("Regional Hepatology Meeting called off", EventStatus.CANCELLED),
         ("Oncology Summit cancelled again", EventStatus.CANCELLED),
+        ("ESC Congress 2027 cancelled in light of COVID-19", EventStatus.CANCELLED),
+        ("ESC Congress 2027 postponed by one year", EventStatus.POSTPONED),
+        ("ESC Congress 2027 is postponed in response to the outbreak", EventStatus.POSTPONED),
+        ("EAU27 postponed: new dates to follow", EventStatus.POSTPONED),
+        # Held apart: written before the rule was tuned.
+        ("ASCO Breakthrough 2027 cancelled", EventStatus.CANCELLED),
+        ("Neurology Grand Rounds (12 May) cancelled", EventStatus.CANCELLED),
+        ("The 2027 ISTH Congress has been postponed", EventStatus.POSTPONED),
+        ("EHA2027 Congress postponed due to travel restrictions", EventStatus.POSTPONED),
+        ("IAS 2027 Conference will be postponed", EventStatus.POSTPONED),
+        ("Rheumatology Symposium Called Off", EventStatus.CANCELLED),
+        ("World Congress of Cardiology 2027 is cancelled", EventStatus.CANCELLED),
     ],
 )
-def test_a_headline_calling_its_event_off_gives_its_status(title: str, status: EventStatus) -> None:
+def test_an_event_said_to_be_called_off_has_that_status(title: str, status: EventStatus) -> None:
+    assert status_in_title(title) is status
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        ("[Postponed] Stroke Update Day", EventStatus.POSTPONED),
+        ("CANCELLED: Grand Rounds", EventStatus.CANCELLED),
+        ("Canceled - Journal club", EventStatus.CANCELLED),
+        ("CANCELED Grand Rounds 12 May", EventStatus.CANCELLED),
+        ("ECR 2027 – CANCELLED", EventStatus.CANCELLED),
+        ("ECR 2027 — CANCELLED", EventStatus.CANCELLED),
+        ("AAN Annual Meeting: Cancelled", EventStatus.CANCELLED),
+        ("ECR 2027 (Cancelled)", EventStatus.CANCELLED),
+        ("ECR 2027 [POSTPONED]", EventStatus.POSTPONED),
+        ("ECR 2027 | Cancelled", EventStatus.CANCELLED),
+        ("ECR 2027 – postponed until 2028", EventStatus.POSTPONED),
+        ("Cancellation of the ERS Congress 2027", EventStatus.CANCELLED),
+        ("Postponement of the World Stroke Congress 2027", EventStatus.POSTPONED),
+        # Held apart: written before the rule was tuned.
+        ("POSTPONED — EuroPCR 2027", EventStatus.POSTPONED),
+        ("Paediatric Emergency Medicine Course – Cancelled", EventStatus.CANCELLED),
+        ("Cancellation: Dermatology Journal Club 3 March", EventStatus.CANCELLED),
+        ("Postponement of ESMO Asia 2027", EventStatus.POSTPONED),
+        ("Summer School in Epidemiology 2027 — postponed to 2028", EventStatus.POSTPONED),
+        ("Diabetes Workshop - CANCELED", EventStatus.CANCELLED),
+        ("Rescheduled: Obesity Summit 2027", EventStatus.POSTPONED),
+    ],
+)
+def test_a_status_label_at_a_headlines_start_or_end_calls_its_event_off(
+    title: str, status: EventStatus
+) -> None:
+    assert status_in_title(title) is status
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        ("ESC Congress 2027 has been cancelled and will not be rescheduled", EventStatus.CANCELLED),
+        ("EASL 2027 postponed, then cancelled", EventStatus.POSTPONED),
+    ],
+)
+def test_the_first_status_word_wins(title: str, status: EventStatus) -> None:
     assert status_in_title(title) is status
 
 
@@ -52,14 +104,48 @@ def test_a_headline_calling_its_event_off_gives_its_status(title: str, status: E
         "Webinar: rescheduled appointments and no-shows",
         "Elective surgeries postponed: lessons from the pandemic",
         "Nephrology Winter School 2027",
+        "Webinar: The day my surgery was cancelled (patient perspective)",
+        "Surgery Cancelled - Perioperative Medicine Summit 2027",
+        "Care deferred or cancelled – the pandemic's toll on oncology (webinar)",
+        "Elective surgery postponed, cancer outcomes worse: a Grand Rounds",
+        "Dialysis rescheduled over the holidays - a nephrology nursing workshop",
+        "Grand Rounds: Organ offers declined or cancelled - a retrospective",
+        # Held apart: written before the rule was tuned.
+        "Cancelled surgeries: a quality improvement workshop",
+        "Patients whose operations were postponed: a symposium",
+        "How to tell a patient their transplant was cancelled – communication course",
+        "Trial enrolment postponed: what investigators need to know (webinar)",
+        "Cancelled flights and missed doses: travel medicine update",
+        "Vaccination appointments rescheduled after shortage - a primary care seminar",
+        "Postponed diagnoses in the pandemic – Oncology Congress 2027",
+        "Cancer screening postponed: consequences – ESMO Virtual Session",
+        "Outpatient clinics cancelled, wait lists grow: health policy conference",
+        "Grand Rounds: Postponed childbearing and fertility",
+        "Lorde: Israeli fans sue activists over tour cancellation",
     ],
 )
 def test_a_headline_about_cancellations_gives_no_status(title: str) -> None:
     assert status_in_title(title) is None
 
 
-def test_a_headline_naming_the_new_dates_leaves_the_event_on() -> None:
-    assert status_in_title("Grand Rounds rescheduled to 3–5 May 2027") is None
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Grand Rounds rescheduled to 3–5 May 2027",
+        "RESCHEDULED: Cardiology Update 2027 – now 12–14 June 2027",
+        "Rescheduled: ESC Heart Failure 2027, 3-5 May 2027, Vienna",
+        "Postponed – new dates: 3–5 May 2027",
+        # Held apart: written before the rule was tuned.
+        "Rescheduled: Obesity Summit 2027, 10–12 October 2027",
+        "EASD 2027 rescheduled to 4–8 October 2027",
+    ],
+)
+def test_a_headline_naming_the_new_dates_leaves_the_event_on(title: str) -> None:
+    assert status_in_title(title) is None
+
+
+def test_a_postponed_event_keeps_its_status_beside_its_old_dates() -> None:
+    assert status_in_title("Postponed: Grand Rounds 12 May 2027") is EventStatus.POSTPONED
 
 
 def test_a_postponed_conference_in_an_rss_feed_is_postponed_on_its_old_dates() -> None:

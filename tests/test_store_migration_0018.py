@@ -33,12 +33,16 @@ def test_stored_conferences_get_the_status_their_headline_gives(database_url: st
         add_conference(engine, "ws", "Nephrology Winter School 2027 postponed")
         add_conference(engine, "gr", "CANCELLED: Grand Rounds")
         add_conference(engine, "sc", "Session on cancelled surgeries")
+        add_conference(engine, "ecr", "ECR 2027 (Cancelled)")
+        add_conference(engine, "ps", "Surgery Cancelled - Perioperative Medicine Summit 2027")
         add_item(engine, "news", linked=False, title="Renal congress postponed")  # news: no event
         migrate(engine, "head")
         assert statuses(engine) == {
             "Nephrology Winter School 2027 postponed": "postponed",
             "CANCELLED: Grand Rounds": "cancelled",
             "Session on cancelled surgeries": None,
+            "ECR 2027 (Cancelled)": "cancelled",
+            "Surgery Cancelled - Perioperative Medicine Summit 2027": None,
             "Renal congress postponed": None,
         }
     finally:

@@ -32,27 +32,44 @@ _STATUS_WORDS = {
     "cancelled": EventStatus.CANCELLED,
     "canceled": EventStatus.CANCELLED,
     "called off": EventStatus.CANCELLED,
+    "cancellation": EventStatus.CANCELLED,
     "postponed": EventStatus.POSTPONED,
+    "postponement": EventStatus.POSTPONED,
     "rescheduled": EventStatus.POSTPONED,
 }
-_STATUS = r"(?P<status>cancell?ed|called\s+off|postponed|rescheduled)"
-# "CANCELLED: Grand Rounds", "[Postponed] …", "Canceled - …" (Outlook prefixes "Canceled:").
-_STATUS_FIRST_RE = re.compile(rf"^\W*{_STATUS}\s*(?:[]):|–—-]|$)", re.IGNORECASE)
-# "Winter School 2027 postponed", "… has been cancelled due to …": the status word ends
-# the clause. Followed by a noun ("cancelled surgeries") it describes something else, and
-# by a colon it heads a session's subtitle ("Elective surgeries postponed: lessons …").
-_STATUS_AFTER_RE = re.compile(
-    rf"\w[\w\s.'’&/-]*?\s(?:(?:is|has\s+been|was|will\s+be|now|officially)\s+)?{_STATUS}"
-    r"(?P<rest>\s*(?:$|[.!,;(|–—-]|\s(?:again|indefinitely|to|until|till|due|because|amid"
-    r"|over|after|following|as)\b).*)",
+_STATUS_RE = re.compile(
+    r"\b(?:cancell?ed|called\s+off|postponed|rescheduled|cancellation|postponement)\b",
     re.IGNORECASE,
 )
-# A headline about cancellations, not one: "Why surgeries get cancelled: a workshop".
+# Where a headline's parts meet: "ECR 2027 – CANCELLED", "AAN Annual Meeting: Cancelled",
+# "ECR 2027 | Cancelled". A dash between digits ("3–5 May") joins a range, not parts.
+_SEPARATOR_RE = re.compile(r"\s[–-]\s|\s*—\s*|:(?!\d)|[|;]")
+# What may follow a status word that ends its clause: "cancelled.", "postponed until 2028",
+# "cancelled in light of COVID-19", "postponed by one year". A noun instead ("cancelled
+# surgeries") makes the word describe something else.
+_CLAUSE_END_RE = re.compile(
+    r"\s*(?:$|[.!?,;)\]}(|–—-]|(?:again|indefinitely|to|until|till|due|because|amid|amidst"
+    r"|over|after|following|as|in|by|and|then|for|from|owing|pending|this|next|but)\b)",
+    re.IGNORECASE,
+)
+_AUXILIARY_RE = re.compile(
+    r"(?:\s+(?:is|are|has|have|been|was|were|will|be|now|officially|formally|being))+\s*$",
+    re.IGNORECASE,
+)
+# A headline about cancellations, not one: "When the congress is cancelled: a workshop".
 _ABOUT_RE = re.compile(
-    r"^\W*(?:why|how|when|what|managing|avoiding|reducing|preventing)\b"
-    r"|\b(?:get|gets|got|getting|being|are|were)$",
+    r"^\W*(?:why|how|when|what|managing|avoiding|reducing|preventing)\b", re.IGNORECASE
+)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b|\b[A-Za-z]{2,}(?:19|20)?\d\d\b")  # "2027", "EAU27"
+_ACRONYM_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Z0-9]*\b")  # "ESC", "EuroPCR", "ECCMID"
+_EVENT_NOUN_RE = re.compile(
+    r"\b(?:congress|meeting|summit|rounds|school|symposium|symposia|conference|course|workshop"
+    r"|webinar|session|seminar|forum|colloquium|convention|assembly|lecture|masterclass"
+    r"|journal\s+club|(?:study|update|training|teaching|education|open)\s+days?)\b",
     re.IGNORECASE,
 )
+# "rescheduled to 3–5 May 2027", "now 12–14 June 2027", "new dates: 3–5 May 2027".
+_NEW_DATES_CUE_RE = re.compile(r"\b(?:to|until|till|now|new\s+dates?)\b", re.IGNORECASE)
 _SPACES_RE = re.compile(r"\s+")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 _BASIC_DATETIME_RE = re.compile(r"^\d{8}T\d{6}Z?$")  # xCal / iCalendar "basic" form
@@ -65,18 +82,87 @@ def looks_online(*texts: str | None) -> bool:
 
 def status_in_title(title: str) -> EventStatus | None:
     """The status a headline gives its event: "Nephrology Winter School 2027 postponed",
-    "CANCELLED: Grand Rounds". None when the word describes the subject ("Session on
-    cancelled surgeries") or when the headline names the new date ("rescheduled to
-    3–5 May 2027"): the item's dates are then likely the new ones, and the event is on."""
-    first = _STATUS_FIRST_RE.match(title)
-    if first is not None:
-        return _STATUS_WORDS[_SPACES_RE.sub(" ", first["status"].lower())]
-    after = _STATUS_AFTER_RE.search(title)
-    if after is None or _ABOUT_RE.search(title[: after.start("status")].strip()):
-        return None
-    if dates.date_range_in_text(after["rest"]) is not None:
-        return None
-    return _STATUS_WORDS[_SPACES_RE.sub(" ", after["status"].lower())]
+    "CANCELLED: Grand Rounds", "ECR 2027 (Cancelled)", "Cancellation of the ERS Congress".
+
+    A status word counts only where it applies to the event: as a label standing alone
+    at a part's start or end, or said of a subject that looks like an event. Conference
+    feeds also carry sessions *about* cancellations ("Surgery Cancelled - Perioperative
+    Summit", "The day my surgery was cancelled"), which must stay on the calendar. The
+    first word that counts wins. None as well when the headline names new dates
+    ("rescheduled to 3–5 May 2027"): the item's dates are then likely the new ones."""
+    shouting = not any(char.islower() for char in title)
+    for found in _STATUS_RE.finditer(title):
+        before, after = _clause_around(title, found)
+        word = _SPACES_RE.sub(" ", found[0].lower())
+        if _calls_event_off(before, word, after, shouting=shouting):
+            if _names_new_dates(word, title[found.end() :]):
+                return None
+            return _STATUS_WORDS[word]
+    return None
+
+
+def _clause_around(title: str, found: re.Match[str]) -> tuple[str, str]:
+    """The text of the status word's part of the headline before and after it."""
+    head, tail = title[: found.start()], title[found.end() :]
+    starts = [separator.end() for separator in _SEPARATOR_RE.finditer(head)]
+    end = _SEPARATOR_RE.search(tail)
+    return head[starts[-1] if starts else 0 :], tail[: end.start() if end else len(tail)]
+
+
+def _calls_event_off(before: str, word: str, after: str, *, shouting: bool) -> bool:
+    if re.search(r"[(\[{]\s*$", before) and re.match(r"\s*[)\]}]", after):
+        return True  # "ECR 2027 (Cancelled)", "[POSTPONED]"
+    if word in ("cancellation", "postponement"):
+        named = re.match(r"\s+of\s+(?:the\s+)?(?P<event>.+)", after, re.IGNORECASE)
+        return not before.strip(" \t([{") and (
+            not after.strip() or (named is not None and _names_event(named["event"]))
+        )
+    if not re.sub(r"[\W_]", "", before):
+        return _is_label(word, after, shouting=shouting)
+    subject = _AUXILIARY_RE.sub("", before).strip()
+    return (
+        _CLAUSE_END_RE.match(after) is not None
+        and not _ABOUT_RE.search(subject)
+        and _is_event_subject(subject, shouting=shouting)
+    )
+
+
+def _is_label(word: str, after: str, *, shouting: bool) -> bool:
+    """A status word opening its part: alone ("CANCELLED: Grand Rounds", "ECR 2027 –
+    postponed until 2028"), shouted before a name ("CANCELED Grand Rounds 12 May"), or
+    before an event's name; not before what it describes ("Cancelled surgeries")."""
+    if _CLAUSE_END_RE.match(after) is not None:
+        return True
+    return (word.isupper() and not shouting) or _names_event(after)
+
+
+def _names_event(text: str) -> bool:
+    return bool(_YEAR_RE.search(text) or _EVENT_NOUN_RE.search(text))
+
+
+def _is_event_subject(subject: str, *, shouting: bool) -> bool:
+    """Whether the words before a status word name an event ("ESC Congress 2027 in Paris",
+    "EAU27", "Stroke Update Day") rather than what an event is about ("Elective surgery",
+    "NHS operations"): an event word, a year or an acronym, and a name's head (the last
+    word capitalised, a number or an event word)."""
+    marked = _names_event(subject) or (not shouting and _ACRONYM_RE.search(subject))
+    words = re.findall(r"[\w’']+", subject)
+    if not marked or not words:
+        return False
+    last_two = " ".join(words[-2:])
+    noun = _EVENT_NOUN_RE.search(last_two)
+    return not words[-1].islower() or (noun is not None and noun.end() == len(last_two))
+
+
+def _names_new_dates(word: str, rest: str) -> bool:
+    """Whether the headline gives the event's new dates after its status word: any date
+    after "rescheduled", a date after "to", "until", "now" or "new dates" otherwise."""
+    if word == "rescheduled":
+        return dates.date_range_in_text(rest) is not None
+    return any(
+        dates.date_range_in_text(rest[cue.end() :]) is not None
+        for cue in _NEW_DATES_CUE_RE.finditer(rest)
+    )
 
 
 def _first(entry: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
