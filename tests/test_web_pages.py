@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -330,3 +331,24 @@ def test_the_feed_link_is_not_current_on_a_specialty_or_calendar_list(
     for query in ("specialty=cardiology", "when=past", "stories=0"):
         html = client.get(f"/?{query}").get_data(as_text=True)
         assert ">Feed</a>" in html and 'aria-current="page">Feed' not in html, query
+
+
+def test_an_unexpected_error_is_logged_by_route_without_the_callbacks_token(
+    client: FlaskClient,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The error log named the path, and a WebSub callback's path holds its secret token."""
+
+    def broken(source_id: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(
+        type(store.websub), "subscription", lambda self, source_id: broken(source_id)
+    )
+    with caplog.at_level(logging.ERROR, logger="web.errors"):
+        answer = client.get("/websub/health-news/SECRET-TOKEN-123?hub.mode=subscribe")
+    assert answer.status_code == 500
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/websub/<source_id>/<token>" in logged and "SECRET-TOKEN-123" not in logged

@@ -67,5 +67,8 @@ def database_trouble(error: StorageError) -> str:
 
 
 def _unexpected(error: Exception) -> tuple[Response | str, int]:
-    log.exception("unexpected error on %s", request.path, exc_info=error)
+    # The route, not the path: a WebSub callback's path holds its secret token, and the
+    # error log is kept as long and read as widely as the access log (which redacts it).
+    rule = request.url_rule.rule if request.url_rule is not None else "an unknown route"
+    log.exception("unexpected error on %s %s", request.method, rule, exc_info=error)
     return _answer(500, "something went wrong on our side", "Server error")
