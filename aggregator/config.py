@@ -42,6 +42,11 @@ _SIZE_UNITS = {
     "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3,
 }  # fmt: skip
 MAX_DURATION = timedelta(days=3650)  # longer durations are typos (and overflow datetimes)
+# How long a web request waits on PostgreSQL: well under gunicorn's worker timeout (60 s,
+# ``serve.gunicorn_options``), long enough for the slowest page query on a busy server.
+DATABASE_TIMEOUT = timedelta(seconds=10)
+MIN_DATABASE_TIMEOUT = timedelta(seconds=2)  # libpq's smallest connect_timeout
+MAX_DATABASE_TIMEOUT = timedelta(seconds=30)  # half the worker timeout
 MAX_SIZE = 10**12
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
@@ -177,9 +182,24 @@ class FulltextSettings(_Strict):
 
 
 class WebSettings(_Strict):
-    """Which ``Host`` headers the site believes when ``public_url`` is not set."""
+    """Which ``Host`` headers the site believes when ``public_url`` is not set, and how
+    long a request waits on PostgreSQL before it answers 503."""
 
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    # connect, pool checkout and each statement of a web request (PostgreSQL only); read
+    # when the site starts, like ``database``
+    database_timeout: Duration = DATABASE_TIMEOUT
+
+    @field_validator("database_timeout")
+    @classmethod
+    def _well_under_the_worker_timeout(cls, value: timedelta) -> timedelta:
+        """A wait as long as gunicorn's worker timeout ends in a killed worker, not a 503."""
+        if not MIN_DATABASE_TIMEOUT <= value <= MAX_DATABASE_TIMEOUT:
+            raise ValueError(
+                f"must be between {MIN_DATABASE_TIMEOUT.seconds} s and "
+                f"{MAX_DATABASE_TIMEOUT.seconds} s (gunicorn's worker timeout is 60 s)"
+            )
+        return value
 
     @field_validator("allowed_hosts")
     @classmethod

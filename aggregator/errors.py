@@ -90,7 +90,8 @@ class StorageError(MedfeedError):
 
 
 class DatabaseTimeout(StorageError):
-    """The database did not answer a health check in time: a frozen or overloaded server."""
+    """The database did not answer in time (a health check, a web request): a frozen or
+    overloaded server, or a table locked by a migration or a stuck transaction."""
 
 
 class PortInUse(MedfeedError):

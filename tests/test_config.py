@@ -132,6 +132,17 @@ def test_bad_duration_is_an_error(tmp_path: Path) -> None:
     assert "not a duration" in str(error)
 
 
+def test_the_webs_database_timeout_is_10_s_unless_set_and_stays_under_the_worker_timeout(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(write(tmp_path, GOOD)).web.database_timeout == timedelta(seconds=10)
+    shorter = load_settings(write(tmp_path, GOOD + "web:\n  database_timeout: 5s\n"))
+    assert shorter.web.database_timeout == timedelta(seconds=5)
+    error = error_for(tmp_path, GOOD + "web:\n  database_timeout: 60s\n")
+    assert error.field == "web.database_timeout"
+    assert "between 2 s and 30 s" in str(error)
+
+
 def test_empty_sources_is_an_error(tmp_path: Path) -> None:
     error = error_for(tmp_path, GOOD.split("sources:")[0] + "sources: []\n")
     assert "no sources are configured" in str(error)

@@ -1,39 +1,52 @@
-"""A database that stops answering: the health endpoints say so within seconds.
+"""A database that stops answering: the health endpoints and the site say so within seconds.
 
 A PostgreSQL server that is frozen (stopped, swapping, behind a dead network
 path) still completes TCP handshakes, so nothing is refused: it just never
 answers. Here a listening socket that never speaks plays that server, and a
 table lock held by another connection plays a query that cannot finish.
 Before, ``/healthz``, ``/readyz`` and ``/metrics`` waited until gunicorn killed
-the worker (60 s); an orchestrator saw a timeout, not a reason.
+the worker (60 s); an orchestrator saw a timeout, not a reason. So did the
+pages, the API and the feeds behind a lock on the items table: a reader saw no
+message, and with every worker waiting the site was down.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
 from aggregator.config import Settings, load_settings
 from aggregator.store import Store
-from aggregator.store.database import HEALTH_TIMEOUT, make_probe_engine
+from aggregator.store.database import (
+    HEALTH_TIMEOUT,
+    MIGRATION_LOCK,
+    at_head,
+    make_probe_engine,
+)
 from tests.conftest import PG_ENV
 from tests.feeds import config_text
 from tests.localserver import closed_port
-from web import create_app
+from web import MedfeedState, create_app, state
 
 T = TypeVar("T")
 PATIENCE = 4 * HEALTH_TIMEOUT  # seconds: connect and a statement, with room for a slow machine
 TIMED_OUT = f"the database did not answer within {HEALTH_TIMEOUT} s"
+WEB_TIMEOUT = 2  # seconds: the smallest web.database_timeout
+TRY_AGAIN = "the database did not answer in time; try again in 30 seconds"
 
 
 @pytest.fixture
@@ -45,16 +58,54 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def silent_store() -> Iterator[Store]:
-    """A store whose PostgreSQL server accepts connections and never says a word."""
+def silent_url() -> Iterator[str]:
+    """The URL of a PostgreSQL server that accepts connections and never says a word."""
     with socket.create_server(("127.0.0.1", 0), backlog=64) as listener:
-        port = listener.getsockname()[1]
-        store = Store(f"postgresql+psycopg://postgres@127.0.0.1:{port}/test", migrate=False)
-        try:
-            yield store
-        finally:
-            store.close()
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{listener.getsockname()[1]}/test"
     # closing the listener resets what it queued: a request still stuck (before the fix) ends
+
+
+@pytest.fixture
+def silent_store(silent_url: str) -> Iterator[Store]:
+    """A store (the refresh's kind) whose server never answers."""
+    store = Store(silent_url, migrate=False)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """The site as gunicorn's workers build it (the store from the settings), on PostgreSQL,
+    waiting at most ``WEB_TIMEOUT`` on the database."""
+    if not os.environ.get(PG_ENV):
+        pytest.skip("SQLite readers never wait on a lock (WAL); PostgreSQL's do")
+    path = tmp_path / "config.yaml"
+    source = ("wire", f"http://127.0.0.1:{closed_port()}/feed.xml", "news")
+    web = f"{{database_timeout: {WEB_TIMEOUT}s}}"
+    path.write_text(config_text(database_url, [source], web=web))
+    app = create_app(load_settings(path))
+    with app.app_context():
+        medfeed = state()
+    medfeed.store.sync_sources(medfeed.settings.configured_sources())
+    try:
+        yield app
+    finally:
+        medfeed.store.close()
+
+
+@contextmanager
+def items_locked(url: str) -> Iterator[None]:
+    """The items table locked by another connection, as a migration or a stuck transaction
+    holds it, until the block ends."""
+    locker = create_engine(url)
+    try:
+        with locker.begin() as connection:
+            connection.execute(text("LOCK TABLE items IN ACCESS EXCLUSIVE MODE"))
+            yield
+    finally:
+        locker.dispose()
 
 
 def answered_within(seconds: float, ask: Callable[[], T]) -> T:
@@ -68,7 +119,10 @@ def answered_within(seconds: float, ask: Callable[[], T]) -> T:
 
 
 def get(settings: Settings, store: Store, path: str) -> TestResponse:
-    client = create_app(settings, store).test_client()
+    return fetched(create_app(settings, store).test_client(), path)
+
+
+def fetched(client: FlaskClient, path: str) -> TestResponse:
     return answered_within(PATIENCE, lambda: client.get(path))
 
 
@@ -134,3 +188,102 @@ def test_the_checks_read_the_schema_pgoptions_names(
         probe.dispose()
     assert path.replace(" ", "") == "medfeed_elsewhere,public"
     assert timeout == f"{HEALTH_TIMEOUT}s"
+
+
+def test_pages_api_and_feeds_answer_503_within_seconds_while_the_items_are_locked(
+    site: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = site.test_client()
+    url = state_of(site).store.url
+    caplog.set_level(logging.WARNING, logger="web.errors")
+    with items_locked(url):
+        started = time.monotonic()
+        page, item, feed = (fetched(client, p) for p in ("/", "/api/items/7", "/feed.atom"))
+        waited = time.monotonic() - started
+    assert [page.status_code, item.status_code, feed.status_code] == [503, 503, 503]
+    assert {answer.headers["Retry-After"] for answer in (page, item, feed)} == {"30"}
+    assert page.mimetype == "text/html"
+    assert TRY_AGAIN in page.get_data(as_text=True)
+    assert item.get_json() == {"error": TRY_AGAIN}
+    assert feed.mimetype == "text/plain"
+    assert feed.get_data(as_text=True) == TRY_AGAIN + "\n"
+    assert waited < 3 * (WEB_TIMEOUT + 2)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert [warning.split(": ", 1)[0] for warning in warnings] == [
+        "database timeout on GET /",
+        "database timeout on GET /api/items/<int:item_id>",  # the route, not the path
+        "database timeout on GET /feed.atom",
+    ]
+
+
+def test_a_page_is_503_within_seconds_when_the_server_accepts_but_never_answers(
+    settings: Settings, silent_url: str
+) -> None:
+    store = Store(silent_url, migrate=False, wait=WEB_TIMEOUT)
+    try:
+        started = time.monotonic()
+        page = get(settings, store, "/")
+    finally:
+        store.close()
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "30"
+    assert time.monotonic() - started < PATIENCE
+
+
+def test_the_site_answers_normally_once_the_lock_is_released(site: Flask) -> None:
+    client = site.test_client()
+    with items_locked(state_of(site).store.url):
+        assert fetched(client, "/api/items").status_code == 503
+    for path in ("/", "/api/items", "/feed.atom"):
+        assert fetched(client, path).status_code == 200, path
+
+
+def test_only_the_sites_store_bounds_its_statements(site: Flask, store: Store) -> None:
+    """The refresh and the commands (a plain ``Store``) wait their turn behind a lock; the
+    site's connections read the same schema, with its timeouts."""
+    web = state_of(site).store
+
+    def shown(engine_of: Store) -> tuple[str, str]:
+        with engine_of.engine.connect() as connection:
+            timeout = connection.execute(text("SHOW statement_timeout")).scalar_one()
+            schema = connection.execute(text("SHOW search_path")).scalar_one()
+        return timeout, schema
+
+    assert shown(web) == (f"{WEB_TIMEOUT}s", shown(store)[1])
+    assert shown(store)[0] == "0"
+    assert web.engine.pool.timeout() == WEB_TIMEOUT  # type: ignore[attr-defined]
+
+
+def state_of(app: Flask) -> MedfeedState:
+    with app.app_context():
+        return state()
+
+
+def test_the_sites_store_waits_past_its_timeout_for_another_process_migrating(
+    database_url: str,
+) -> None:
+    """A worker starting while ``medfeed run`` migrates waits for the migration lock; its
+    statement timeout cancelled the wait, and the worker failed to boot."""
+    if not os.environ.get(PG_ENV):
+        pytest.skip("SQLite migrations queue on BEGIN IMMEDIATE, not on a statement timeout")
+    held, done = threading.Event(), threading.Event()
+
+    def migrate_elsewhere() -> None:
+        other = create_engine(database_url)
+        try:
+            with other.begin() as connection:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+                held.set()
+                time.sleep(WEB_TIMEOUT + 1)
+        finally:
+            other.dispose()
+            done.set()
+
+    threading.Thread(target=migrate_elsewhere, daemon=True).start()
+    assert held.wait(PATIENCE)
+    site = Store(database_url, wait=WEB_TIMEOUT)
+    try:
+        assert done.is_set()
+        assert at_head(site.engine)
+    finally:
+        site.close()

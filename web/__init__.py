@@ -10,9 +10,10 @@ as ``config_error`` and the last good settings stay. Requests only ever read
 that validated snapshot: no request reads, parses or waits on the file, so a
 broken or hostile edit cannot slow a page down. The
 database URL is the one exception: the store, with its connection pool, is
-built once. Source names and the like come from the database, which the
-refresh side updates. The site only reads: it never fetches a feed and never
-writes an item.
+built once, and with it how long a request waits on the database
+(``web.database_timeout``). Source names and the like come from the database,
+which the refresh side updates. The site only reads: it never fetches a feed
+and never writes an item.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def create_app(
     if settings is None:
         settings = load_settings(config_path())
     if store is None:
-        store = Store(settings.database)
+        store = Store(settings.database, wait=settings.web.database_timeout.total_seconds())
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["medfeed"] = MedfeedState(settings=settings, store=store)

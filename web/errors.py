@@ -1,8 +1,10 @@
 """Domain errors to HTTP, in one place: JSON under /api (and the JSON outputs), HTML elsewhere.
 
 Bad parameters and bad cursors are the client's to fix (400); a missing item
-is 404; a database that does not answer is 503; anything else is a 500 with a
-page that says so without leaking the exception. Views raise, this module answers.
+is 404; a database that does not answer is 503, with ``Retry-After`` when it
+did not answer in time (the feeds then answer in plain text: a feed reader
+shows no page); anything else is a 500 with a page that says so without leaking
+the exception. Views raise, this module answers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .params import BadParameter
 
 log = logging.getLogger(__name__)
 _JSON_PATHS = ("/api/", "/healthz", "/readyz", "/feed.json")
+RETRY_AFTER = 30  # seconds: a lock held by a migration or a stuck transaction outlasts a reload
 
 
 def install(app: Flask) -> None:
@@ -27,6 +30,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(InvalidCursor, _bad_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StorageError, _storage_error)
+    app.register_error_handler(DatabaseTimeout, _database_timeout)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -58,6 +62,17 @@ def _storage_error(error: StorageError) -> tuple[Response | str, int]:
     return _answer(503, "the database is not answering; try again shortly", "Unavailable")
 
 
+def _database_timeout(error: DatabaseTimeout) -> tuple[Response | str, int, dict[str, str]]:
+    """503 and Retry-After: the database is there but busy (a lock, an overloaded or frozen
+    server); logged once, as a warning, by route."""
+    log.warning("database timeout on %s %s: %s", request.method, _route(), error)
+    message = f"the database did not answer in time; try again in {RETRY_AFTER} seconds"
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    if request.blueprint == "feeds" and not wants_json():
+        return Response(message + "\n", mimetype="text/plain"), 503, headers
+    return *_answer(503, message, "Unavailable"), headers
+
+
 def database_trouble(error: StorageError) -> str:
     """What a health endpoint says of a database failure: that it timed out, or only that
     it failed (the driver's message names hosts and users; it is for the logs)."""
@@ -67,8 +82,12 @@ def database_trouble(error: StorageError) -> str:
 
 
 def _unexpected(error: Exception) -> tuple[Response | str, int]:
-    # The route, not the path: a WebSub callback's path holds its secret token, and the
-    # error log is kept as long and read as widely as the access log (which redacts it).
-    rule = request.url_rule.rule if request.url_rule is not None else "an unknown route"
-    log.exception("unexpected error on %s %s", request.method, rule, exc_info=error)
+    log.exception("unexpected error on %s %s", request.method, _route(), exc_info=error)
     return _answer(500, "something went wrong on our side", "Server error")
+
+
+def _route() -> str:
+    """The route the request matched, for the error log: not the path, since a WebSub
+    callback's path holds its secret token, and the error log is kept as long and read
+    as widely as the access log (which redacts it)."""
+    return request.url_rule.rule if request.url_rule is not None else "an unknown route"

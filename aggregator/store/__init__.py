@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from ..errors import StorageError
@@ -40,6 +41,7 @@ from .database import (
     make_sessionmaker,
     probe_scope,
     session_scope,
+    storage_error,
     upgrade,
 )
 from .health import Vitals, mark_pass, vitals
@@ -73,9 +75,15 @@ def default_worker_name() -> str:
 
 
 class Store(Reads):
-    def __init__(self, url: str, *, migrate: bool = True, **engine_options: object) -> None:
+    """``wait``: seconds any one wait on PostgreSQL may last (``make_engine``), for the web
+    site's store; the refresh's and the commands' wait as long as it takes."""
+
+    def __init__(
+        self, url: str, *, migrate: bool = True, wait: float | None = None, **engine_options: object
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_options)
+        self.wait = wait
+        self.engine = make_engine(url, wait=wait, **engine_options)
         self._sessions = make_sessionmaker(self.engine)  # reads (the Reads mixin)
         self._writes = make_sessionmaker(self.engine, writer=True)
         self._probe = make_probe_engine(self.engine)
@@ -488,17 +496,19 @@ class Store(Reads):
         set-up: one constant statement on a pooled driver connection (~15 µs on
         SQLite against ~280 µs through a session).
         """
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
+            # the pool hands out the driver's own error when it cannot connect, unwrapped
             connection = self.engine.raw_connection()
-        except DBAPIError as exc:
-            raise StorageError(f"database error: {exc.orig}") from exc
+        except (driver_error, DBAPIError, PoolTimeout) as exc:
+            raise storage_error(exc) from exc
         try:
             cursor = connection.cursor()
             cursor.execute("SELECT value FROM meta WHERE key = 'generation'")
             row = cursor.fetchone()
             cursor.close()
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            raise StorageError(f"database error: {exc}") from exc
+        except driver_error as exc:
+            raise storage_error(exc) from exc
         finally:
             connection.close()
         return str(row[0]) if row else "0"

@@ -2,7 +2,9 @@
 
 SQLite gets WAL, foreign keys, a busy timeout and the functions the search index
 reads its text with on every connection, and its file (with the parent folder)
-is created on first use; PostgreSQL is used as is.
+is created on first use; PostgreSQL is used as is, except by the web site and the
+health checks, whose engines bound every wait (``make_engine(wait=...)``,
+``make_probe_engine``): a frozen server costs them a 503, not a worker.
 The schema is only ever created or changed by Alembic migrations, applied by
 ``upgrade`` at start and by ``medfeed db upgrade``.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import math
 import os
 import random
 import re
@@ -21,9 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -43,8 +47,17 @@ _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout stops 
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; for SQLite files, the folder is created first."""
+def make_engine(url: str, *, wait: float | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; for SQLite files, the folder is created first.
+
+    ``wait`` (seconds; the web site's) bounds every wait on PostgreSQL: connecting,
+    a connection from the pool, and each statement (``statement_timeout``, set at
+    connect). psycopg has no client-side query timeout, so without it a page read
+    behind a lock (a migration, a stuck transaction) held its worker until gunicorn
+    killed it. The refresh and the commands pass none: their writes may wait their
+    turn. SQLite ignores it: its readers never wait (WAL), its writers have the busy
+    timeout.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         check_location(url)
@@ -53,7 +66,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if wait is None:
+        return create_engine(url, **kwargs)
+    return create_engine(
+        url, connect_args=bounded_connect_args(parsed, wait), pool_timeout=wait, **kwargs
+    )
 
 
 def make_probe_engine(engine: Engine) -> Engine:
@@ -68,21 +85,31 @@ def make_probe_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "postgresql":
         return engine
-    # libpq's ``options`` replace PGOPTIONS (a search_path given there), so both are kept,
-    # or the checks would read another schema than the site. Set at connect, the timeout
-    # holds from the first statement: a SET after connecting could itself hang.
-    given = engine.url.query.get("options")
-    options = [os.environ.get("PGOPTIONS", "")]
-    options += [given] if isinstance(given, str) else list(given or ())
-    options.append(f"-c statement_timeout={HEALTH_TIMEOUT * 1000}")
     return create_engine(
         engine.url.difference_update_query(["options", "connect_timeout"]),
         poolclass=NullPool,
-        connect_args={
-            "connect_timeout": HEALTH_TIMEOUT,
-            "options": " ".join(option for option in options if option),
-        },
+        connect_args=bounded_connect_args(engine.url, HEALTH_TIMEOUT),
     )
+
+
+def bounded_connect_args(url: URL, seconds: float) -> dict[str, Any]:
+    """psycopg's arguments for a PostgreSQL connection that waits at most ``seconds`` to
+    connect and then for each statement.
+
+    libpq's ``options`` replace PGOPTIONS (a search_path given there), so both are
+    kept with the URL's own, or the connection would read another schema than the
+    rest of medfeed. Set at connect, the timeout holds from the first statement: a
+    SET after connecting could itself hang. They override the URL's ``options`` and
+    ``connect_timeout``.
+    """
+    given = url.query.get("options")
+    options = [os.environ.get("PGOPTIONS", "")]
+    options += [given] if isinstance(given, str) else list(given or ())
+    options.append(f"-c statement_timeout={round(seconds * 1000)}")
+    return {
+        "connect_timeout": max(2, math.ceil(seconds)),  # libpq takes whole seconds, at least 2
+        "options": " ".join(option for option in options if option),
+    }
 
 
 def check_location(url: str) -> None:
@@ -166,9 +193,9 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except OperationalError as exc:
+    except (OperationalError, PoolTimeout) as exc:
         session.rollback()
-        raise StorageError(f"database error: {exc.orig}") from exc
+        raise storage_error(exc) from exc
     except BaseException:
         session.rollback()
         raise
@@ -183,16 +210,27 @@ def probe_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         with session_scope(factory) as session:
             yield session
-    except StorageError as exc:
-        if _timed_out(exc.__cause__):
-            raise DatabaseTimeout(f"the database did not answer within {HEALTH_TIMEOUT} s") from exc
-        raise
+    except DatabaseTimeout as exc:
+        raise DatabaseTimeout(f"the database did not answer within {HEALTH_TIMEOUT} s") from exc
     except DBAPIError as exc:
         raise StorageError(f"database error: {exc.orig}") from exc
 
 
+def storage_error(exc: Exception) -> StorageError:
+    """A database failure as medfeed's error: a ``DatabaseTimeout`` when the database did
+    not answer in time (a statement cancelled by ``statement_timeout``, a connection
+    not made within ``connect_timeout``, no pooled connection free), so the web can
+    answer "try again" rather than "broken"; else a ``StorageError``."""
+    if isinstance(exc, PoolTimeout):
+        return DatabaseTimeout(f"no database connection free in time: {exc}")
+    if _timed_out(exc):
+        return DatabaseTimeout(f"the database did not answer in time: {getattr(exc, 'orig', exc)}")
+    return StorageError(f"database error: {getattr(exc, 'orig', exc)}")
+
+
 def _timed_out(exc: BaseException | None) -> bool:
-    orig = getattr(exc, "orig", None)
+    """For a SQLAlchemy error (its driver error in ``orig``) or a driver error itself."""
+    orig = getattr(exc, "orig", exc)
     return getattr(orig, "sqlstate", None) == _QUERY_CANCELED or "timeout expired" in str(orig)
 
 
@@ -249,6 +287,9 @@ def _upgrade_serialised(engine: Engine) -> None:
     bind = engine.execution_options(medfeed_writer=True) if sqlite else engine
     with bind.begin() as connection:
         if connection.dialect.name == "postgresql":
+            # The web's engine bounds statements (``make_engine(wait=...)``); a migration
+            # waits for another process's, then takes as long as it takes.
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
