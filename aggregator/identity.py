@@ -3,7 +3,8 @@
 Dedupe layers 1-3 of DESIGN.md match on what this module computes: the
 source's own id (guid, else canonical link, else content hash), the canonical
 URL (scheme, host, port, tracking parameters, query order and trailing slash
-normalised), scholarly and video identifiers (DOI, PMID, PMCID, YouTube/Vimeo
+normalised; none where entries of different titles in one document share it,
+``shared_urls``), scholarly and video identifiers (DOI, PMID, PMCID, YouTube/Vimeo
 ids), and a content hash that changes only when the content does. It does not
 decide that two items are duplicates (``aggregator.dedupe`` does) and never
 touches the database.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from aggregator.records import ItemIdentity, ParsedItem
@@ -186,18 +188,83 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else None
 
 
+def identify_document(items: Sequence[ParsedItem]) -> list[ItemIdentity]:
+    """Each item's identity, knowing the document it came in: whether its URL names it
+    or is shared by several entries of the feed (``shared_urls``) is the document's."""
+    canonicals = [canonical_url(item.url) for item in items]
+    shared = shared_urls(items, canonicals)
+    return [_identity(item, url, shared) for item, url in zip(items, canonicals, strict=True)]
+
+
 def identify(item: ParsedItem) -> ItemIdentity:
-    """Everything dedupe matches on, computed once per parsed item."""
-    canonical = canonical_url(item.url)
+    """Everything dedupe matches on, for an item alone (``identify_document`` for a feed)."""
+    return _identity(item, canonical_url(item.url), frozenset())
+
+
+def _identity(item: ParsedItem, canonical: str | None, shared: frozenset[str]) -> ItemIdentity:
+    """Everything dedupe matches on, computed once per parsed item.
+
+    ``shared``: the URLs several different entries of the item's document
+    carry. Such a URL identifies none of them: the item has no layer-2 key, and
+    without a guid it is keyed by the URL and its title (``title_keyed``).
+    """
     digest = content_hash(item)
     guid = item.guid.strip() if item.guid else ""
     occurrence = _occurrence_key(canonical, item)
+    key = guid or canonical or f"sha256:{digest}"
+    aliases: tuple[str, ...] = ()
+    if canonical is not None and not guid:
+        by_title = title_keyed(canonical, item.title)
+        key, alias = (by_title, canonical) if canonical in shared else (canonical, by_title)
+        # The key it had while its URL was not shared, or was: ``reconcile`` finds it by that.
+        aliases = (storable_key(alias),)
+    if occurrence in shared or (occurrence is not None and len(occurrence) > MAX_URL):
+        occurrence = None
     return ItemIdentity(
-        guid_key=storable_key(guid or canonical or f"sha256:{digest}"),
-        canonical_url=occurrence if occurrence is None or len(occurrence) <= MAX_URL else None,
+        guid_key=storable_key(key),
+        canonical_url=occurrence,
         identifiers=identifiers(item),
         content_hash=digest,
+        aliases=aliases,
     )
+
+
+def shared_urls(items: Sequence[ParsedItem], canonicals: Sequence[str | None]) -> frozenset[str]:
+    """The canonical URLs (and events' layer-2 keys) that entries of different titles in
+    one document carry; ``canonicals`` are the items' canonical URLs.
+
+    A society whose every entry links to its home page, a listing whose events
+    all link to one registration page, a podcast whose episodes link to the
+    show: such a URL names the site, not the entry, and matching on it stored
+    one item for all of them. Entries with one title are one entry (a story a
+    feed repeats under a second guid); so are entries with one guid (the first
+    is kept, as ``reconcile.unique_by_guid`` keeps it).
+    """
+    titles: dict[str, set[str]] = {}
+    guids: set[str] = set()
+    for item, canonical in zip(items, canonicals, strict=True):
+        guid = item.guid.strip() if item.guid else ""
+        if guid in guids:
+            continue
+        if guid:
+            guids.add(guid)
+        # An event's layer-2 key holds its date; its guid key, without a guid, does not.
+        for key in (canonical, _occurrence_key(canonical, item)):
+            if key is not None:
+                titles.setdefault(key, set()).add(same_title(item.title))
+    return frozenset(key for key, found in titles.items() if len(found) > 1)
+
+
+def same_title(title: str) -> str:
+    """A title as entries are told apart by: case and spacing are not an edit."""
+    return " ".join(title.casefold().split())
+
+
+def title_keyed(canonical: str, title: str) -> str:
+    """The guid key of a guid-less entry whose URL other entries share: URL and title, so
+    the same entry repeated stays one (its title changed is another entry, as it cannot
+    be told from one)."""
+    return f"{canonical}#title={same_title(title)}"
 
 
 def _occurrence_key(canonical: str | None, item: ParsedItem) -> str | None:

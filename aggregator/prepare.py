@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .dedupe import Signature, document_levels, signature
 from .derived import read_in_turn
-from .identity import identify
+from .identity import identify_document
 from .leases import die_with
 from .records import ItemUpdate, Kind, Label
 from .sanitize import html_to_text, plain_text
@@ -57,7 +57,7 @@ def prepare(job: PrepareJob) -> Prepared:
     )
     tagger = _tagger(job.specialties)
     updates = []
-    for item in feed.items:
+    for item, identity in zip(feed.items, identify_document(feed.items), strict=True):
         tags = tagger.tag(
             title=item.title,
             text=html_to_text(item.summary),
@@ -71,7 +71,7 @@ def prepare(job: PrepareJob) -> Prepared:
                 kind=job.kind,
                 label=job.label,
                 item=item,
-                identity=identify(item),
+                identity=identity,
                 tags=tags,
                 text=plain_text(item.summary, item.content),
             )

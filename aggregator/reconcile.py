@@ -14,6 +14,14 @@ entry, in feed order:
   (layer 3) as a stored item, or as an item earlier in this batch: one more
   source of that item.
 
+Which URL names an entry. ``identity`` gives no layer-2 key to a URL that
+entries of different titles in one document carry (a society's home page);
+across documents, a new entry whose URL is held by an item its own source
+already carries under another title is a new item, without that key
+(``_Matching.names``). A guid-less entry, keyed by its URL alone or by URL and
+title while its URL is shared, is found under the key it was stored by when
+its feed starts or stops sharing that URL (``as_stored``).
+
 Which copy an item shows. An item merged from several copies shows the text
 (title, summary, content, dates) of one of them, its *owner*; so that the
 same documents give the same items whatever order they arrive in (issue 9),
@@ -37,10 +45,11 @@ fetch, 410 Gone) is decided before the store, by the refresh and ``pacing``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .dating import Dating, date_new_item, source_date
+from .identity import same_title
 from .records import ItemUpdate, Kind, authority
 
 TAG_LENGTH = 64  # the tag column's size: stored tags are cut to it
@@ -85,6 +94,7 @@ class StoredLink:
     content_hash: str
     owner: Owner  # the item's
     canonical_url: str | None  # the item's, freed when its owner changes it
+    title: str | None = None  # the item's (its owner's); None: not read
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class StoredState:
     by_identifier: Mapping[str, int] = field(default_factory=dict)  # "doi:..." -> item id
     tags: Mapping[int, frozenset[str]] = field(default_factory=dict)  # stored tags of items
     owners: Mapping[int, Owner] = field(default_factory=dict)  # of the by_url / by_identifier items
+    # titles of the by_url items this source already carries (``_Matching.names``)
+    carried: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,7 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
     entry that changed its canonical URL frees the old one, and claims the new
     one, before the new entries are matched.
     """
-    batch = unique_by_guid(entries)
+    batch = unique_by_guid([as_stored(entry, stored) for entry in entries])
     state = _Matching(stored)
     decided: dict[int, Intent] = {}
     fresh: list[tuple[int, ItemUpdate]] = []
@@ -174,6 +186,8 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
             decided[position] = state.update(entry, link, now)
     pending = 0
     for position, entry in fresh:
+        if not state.names(entry):
+            entry = replace(entry, identity=replace(entry.identity, canonical_url=None))
         target = state.match(entry)
         if target is None:
             ref = Pending(pending)
@@ -197,6 +211,27 @@ def prefers(entry: ItemUpdate, owner: Owner) -> bool:
     if (entry.kind.value == conference) != (owner.kind == conference):
         return False
     return owner_of(entry).rank < owner.rank
+
+
+def as_stored(entry: ItemUpdate, stored: StoredState) -> ItemUpdate:
+    """The entry under the guid key it is stored by, when that is one of its aliases.
+
+    A guid-less entry is keyed by its URL, or by its URL and title while other
+    entries of its feed share that URL (``identity.identify``); when the feed
+    starts or stops sharing it, the entry is still the item it was. Under its
+    bare URL only while the stored item has its title: that key is the other
+    entries' too.
+    """
+    identity = entry.identity
+    if identity.guid_key in stored.links or identity.guid_key in stored.purged:
+        return entry
+    for alias in identity.aliases:
+        link = stored.links.get(alias)
+        if link is not None and (
+            link.title is None or same_title(link.title) == same_title(entry.item.title)
+        ):
+            return replace(entry, identity=replace(identity, guid_key=alias))
+    return entry
 
 
 def unique_by_guid(entries: Sequence[ItemUpdate]) -> list[ItemUpdate]:
@@ -224,6 +259,7 @@ class _Matching:
         self.tags: dict[ItemRef, frozenset[str]] = dict(stored.tags.items())
         self.owners: dict[ItemRef, Owner] = {k.item_id: k.owner for k in stored.links.values()}
         self.owners.update(stored.owners.items())
+        self.carried = stored.carried
 
     def claims(self, entry: ItemUpdate, link: StoredLink) -> bool:
         """Whether an entry its source has not changed now claims its item: the owner's
@@ -254,6 +290,16 @@ class _Matching:
         if entry.item.event is not None:
             published = None
         return Updated(entry, link.item_id, True, published, keeps_url, owner)
+
+    def names(self, entry: ItemUpdate) -> bool:
+        """Whether a new entry's URL names it: not when its source already carries the
+        stored item of that URL under another guid and title. A feed that links each of
+        its entries to one page, and holds one entry at a time, shows the page shared
+        across fetches only (``identity.shared_urls`` sees one document)."""
+        url = entry.identity.canonical_url
+        held = self.by_url.get(url) if url else None
+        title = self.carried.get(held) if isinstance(held, int) else None
+        return title is None or same_title(title) == same_title(entry.item.title)
 
     def match(self, entry: ItemUpdate) -> ItemRef | None:
         url = entry.identity.canonical_url

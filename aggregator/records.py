@@ -169,6 +169,9 @@ class ItemIdentity:
     canonical_url: str | None  # layer 2
     identifiers: tuple[str, ...]  # layer 3: "doi:10.1/x", "pmid:123", "nct:NCT0..", "youtube:abc"
     content_hash: str  # decides "changed?"; excludes fields that change without content changing
+    # guid keys a guid-less entry may be stored under from a fetch in which its URL was
+    # shared by other entries, or was not (``identity.identify``)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

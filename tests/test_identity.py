@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator.identity import canonical_url, content_hash, identify
+from aggregator.identity import canonical_url, content_hash, identify, identify_document
 from aggregator.records import ArticleInfo, EventInfo, ParsedItem, VideoInfo
 
 ITEM = ParsedItem(
@@ -171,3 +171,30 @@ def test_occurrences_of_a_recurring_event_keep_their_own_url_key() -> None:
     )
     assert identify(first).canonical_url != identify(second).canonical_url
     assert identify(first).canonical_url == identify(first).canonical_url
+
+
+def test_events_of_one_registration_page_on_different_days_keep_their_url_keys() -> None:
+    """Their keys hold their dates already: one congress from a calendar and from a
+    society's RSS still merge by it."""
+    page = "https://society.example/register"
+    events = [
+        ParsedItem(
+            guid=f"event-{day}",
+            url=page,
+            title=f"Workshop {day}",
+            event=EventInfo(start=datetime(2027, 3, day, 9, tzinfo=UTC)),
+        )
+        for day in (4, 5)
+    ]
+    keys = [identity.canonical_url for identity in identify_document(events)]
+    assert keys == [f"{page}#event=2027-03-04", f"{page}#event=2027-03-05"]
+
+
+def test_events_of_one_registration_page_on_one_day_have_no_url_key() -> None:
+    page = "https://society.example/register"
+    start = datetime(2027, 3, 4, 9, tzinfo=UTC)
+    events = [
+        ParsedItem(guid=f"session-{n}", url=page, title=title, event=EventInfo(start=start))
+        for n, title in enumerate(("Morning session", "Afternoon session"))
+    ]
+    assert [identity.canonical_url for identity in identify_document(events)] == [None, None]

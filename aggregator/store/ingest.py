@@ -189,7 +189,8 @@ def read_state(session: Session, source_id: str, updates: Sequence[ItemUpdate]) 
     batch = unique_by_guid(updates)
     keys = [u.identity.guid_key for u in batch]
     purged = _purged(session, source_id, keys)
-    links = _links(session, source_id, [key for key in keys if key not in purged])
+    aliases = [alias for u in batch for alias in u.identity.aliases]
+    links = _links(session, source_id, [key for key in keys if key not in purged] + aliases)
     changing = [
         u
         for u in batch
@@ -206,7 +207,8 @@ def read_state(session: Session, source_id: str, updates: Sequence[ItemUpdate]) 
     matched = sorted({*by_url.values(), *by_identifier.values()})
     tags = _tags(session, matched)
     owners = _owners(session, matched)
-    return StoredState(frozenset(purged), links, by_url, by_identifier, tags, owners)
+    carried = _carried(session, source_id, sorted(set(by_url.values())))
+    return StoredState(frozenset(purged), links, by_url, by_identifier, tags, owners, carried)
 
 
 def _in(name: str = "keys") -> BindParameter[Any]:
@@ -224,10 +226,16 @@ _STORED_LINKS = (
         ItemSource.item_id,
         ItemSource.content_hash,
         Item.canonical_url,
+        Item.title,
         *_OWNER_COLUMNS,
     )
     .join(Item, Item.id == ItemSource.item_id)
     .where(ItemSource.source_id == bindparam("source"), ItemSource.guid_key.in_(_in()))
+)
+_CARRIED = (
+    select(Item.id, Item.title)
+    .join(ItemSource, ItemSource.item_id == Item.id)
+    .where(ItemSource.source_id == bindparam("source"), Item.id.in_(_in()))
 )
 _OWNERS = select(Item.id, *_OWNER_COLUMNS).where(Item.id.in_(_in()))
 _BY_URL = select(Item.canonical_url, Item.id).where(Item.canonical_url.in_(_in()))
@@ -248,9 +256,19 @@ def _links(session: Session, source_id: str, keys: Sequence[str]) -> dict[str, S
     links: dict[str, StoredLink] = {}
     for chunk in chunks(keys):
         rows = session.execute(_STORED_LINKS, {"source": source_id, "keys": list(chunk)})
-        for key, item_id, digest, url, *owner in rows:
-            links[key] = StoredLink(item_id, digest, Owner(*owner), url)
+        for key, item_id, digest, url, title, *owner in rows:
+            links[key] = StoredLink(item_id, digest, Owner(*owner), url, title)
     return links
+
+
+def _carried(session: Session, source_id: str, item_ids: Sequence[int]) -> dict[int, str]:
+    """The titles of the items a batch's URLs name that this source already carries
+    (``reconcile._Matching.names``)."""
+    found: dict[int, str] = {}
+    for chunk in chunks(item_ids):
+        rows = session.execute(_CARRIED, {"source": source_id, "keys": list(chunk)})
+        found.update({item_id: title for item_id, title in rows})
+    return found
 
 
 def _owners(session: Session, item_ids: Sequence[int]) -> dict[int, Owner]:

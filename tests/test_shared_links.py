@@ -1,0 +1,131 @@
+"""Entries of one feed that link to one page: a URL that several entries carry names none.
+
+A society's news whose every entry links to its home page, a listing whose
+events all link to one registration page, a podcast whose episodes link to the
+show: each entry is its own item. The same entry repeated, a guid-less entry
+whose title is fixed, and one article that two sources link to stay one item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from aggregator.config import load_settings
+from aggregator.records import SourceOutcome
+from aggregator.refresh import Refresher
+from aggregator.store import Store
+from aggregator.store.models import Item, ItemSource
+from tests.feeds import Entry, config_text, refresh_one, rss, served
+from tests.localserver import LocalServer
+
+HOME = "https://society.example.org/"
+NEWS = [
+    Entry("Society elects a new president", HOME, "news-1"),
+    Entry("Call for abstracts opens", HOME, "news-2"),
+    Entry("Registration for the annual meeting", HOME, "news-3"),
+]
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def feed(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> Callable[[Sequence[Entry]], SourceOutcome]:
+    """Serve these entries as the feed, refresh it, and give the outcome."""
+    current = {"body": b""}
+    server.route("/feed.xml", served(lambda: current["body"]))
+
+    def refresh(entries: Sequence[Entry]) -> SourceOutcome:
+        current["body"] = rss(entries)
+        return refresh_one(tmp_path, database_url, store, server.url("/feed.xml"))
+
+    return refresh
+
+
+def titles(store: Store) -> list[str]:
+    with store.session() as session:
+        return sorted(session.scalars(select(Item.title)))
+
+
+def guidless(entries: Sequence[Entry]) -> list[Entry]:
+    return [Entry(e.title, e.link, None, e.summary) for e in entries]
+
+
+def test_entries_with_their_own_guids_linking_to_one_home_page_are_each_stored(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    assert feed(NEWS).new == 3
+    assert titles(store) == sorted(e.title for e in NEWS)
+
+
+def test_guidless_entries_linking_to_one_home_page_are_each_stored(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    assert feed(guidless(NEWS)).new == 3
+    assert titles(store) == sorted(e.title for e in NEWS)
+
+
+def test_a_guidless_entry_repeated_with_its_page_and_title_is_stored_once(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    feed(guidless([*NEWS, NEWS[0]]))
+    assert titles(store) == sorted(e.title for e in NEWS)
+
+
+def test_an_entry_linking_to_the_page_an_earlier_entry_linked_to_alone_is_its_own_item(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    """A feed that holds its latest entry only shows the page shared across fetches."""
+    feed(NEWS[:1])
+    assert feed(NEWS[1:2]).new == 1
+    assert titles(store) == sorted(e.title for e in NEWS[:2])
+
+
+def test_a_guidless_entry_stays_its_item_when_other_entries_come_to_share_its_page(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    first, *others = guidless(NEWS)
+    feed([first])
+    assert (feed([*others, first]).new, feed([first]).new) == (2, 0)
+    assert titles(store) == sorted(e.title for e in NEWS)
+
+
+def test_a_guidless_entry_whose_title_is_fixed_updates_its_item(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    page = "https://society.example.org/news/annual-meeting"
+    feed(guidless([*NEWS, Entry("Anual meeting opens", page)]))
+    outcome = feed(guidless([*NEWS, Entry("Annual meeting opens", page)]))
+    assert (outcome.new, outcome.updated) == (0, 1)
+    assert titles(store) == sorted([*(e.title for e in NEWS), "Annual meeting opens"])
+
+
+def test_an_article_two_sources_link_to_is_one_item_beside_the_home_page_entries(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    article = "https://society.example.org/news/guideline-2027"
+    society = [*NEWS, Entry("New hypertension guideline", article, "news-4")]
+    server.route("/society.xml", served(rss(society)))
+    server.route("/wire.xml", served(rss([Entry("Society issues a guideline", article, "w-1")])))
+    path = tmp_path / "config.yaml"
+    sources = [
+        ("society", server.url("/society.xml"), "news"),
+        ("wire", server.url("/wire.xml"), "news"),
+    ]
+    path.write_text(config_text(database_url, sources))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    Refresher(settings, store).refresh(due_only=False)
+    with store.session() as session:
+        rows = session.execute(select(Item.title, ItemSource.source_id).join(ItemSource)).all()
+    assert len({title for title, _ in rows}) == 4
+    assert sorted(source for _, source in rows) == ["society"] * 4 + ["wire"]
