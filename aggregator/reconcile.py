@@ -191,12 +191,17 @@ def owner_of(entry: ItemUpdate) -> Owner:
 
 
 def prefers(entry: ItemUpdate, owner: Owner) -> bool:
-    """Whether ``entry`` claims an item ``owner`` owns: it ranks first, and both are events
+    """Whether ``entry`` claims an item ``owner`` owns (``outranks``)."""
+    return outranks(owner_of(entry), owner)
+
+
+def outranks(copy: Owner, owner: Owner) -> bool:
+    """Whether ``copy`` is shown rather than ``owner``: it ranks first, and both are events
     or neither is (a news item about a congress does not become its calendar entry)."""
     conference = Kind.CONFERENCE.value
-    if (entry.kind.value == conference) != (owner.kind == conference):
+    if (copy.kind == conference) != (owner.kind == conference):
         return False
-    return owner_of(entry).rank < owner.rank
+    return copy.rank < owner.rank
 
 
 def unique_by_guid(entries: Sequence[ItemUpdate]) -> list[ItemUpdate]:
