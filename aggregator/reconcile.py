@@ -12,7 +12,9 @@ entry, in feed order:
 * ``New``: nothing stored matches; a new item.
 * ``Duplicate``: the same canonical URL (layer 2) or DOI / PMID / video id
   (layer 3) as a stored item, or as an item earlier in this batch: one more
-  source of that item.
+  source of that item. An identifier that reaches an entry already stored (a
+  journal adding the DOI later) is matched once the batch is written: the store
+  joins the two items then (``aggregator.latejoin``, ``aggregator.store.folds``).
 
 Which copy an item shows. An item merged from several copies shows the text
 (title, summary, content, dates) of one of them, its *owner*; so that the
