@@ -12,7 +12,9 @@ entry, in feed order:
 * ``New``: nothing stored matches; a new item.
 * ``Duplicate``: the same canonical URL (layer 2) or DOI / PMID / video id
   (layer 3) as a stored item, or as an item earlier in this batch: one more
-  source of that item.
+  source of that item. An identifier that reaches an entry already stored (a
+  journal adding the DOI later) is matched once the batch is written: the store
+  joins the two items then (``aggregator.latejoin``, ``aggregator.store.folds``).
 
 Which URL names an entry. ``identity`` gives no layer-2 key to a URL that
 entries of different titles in one document carry (a society's home page);
@@ -205,12 +207,17 @@ def owner_of(entry: ItemUpdate) -> Owner:
 
 
 def prefers(entry: ItemUpdate, owner: Owner) -> bool:
-    """Whether ``entry`` claims an item ``owner`` owns: it ranks first, and both are events
+    """Whether ``entry`` claims an item ``owner`` owns (``outranks``)."""
+    return outranks(owner_of(entry), owner)
+
+
+def outranks(copy: Owner, owner: Owner) -> bool:
+    """Whether ``copy`` is shown rather than ``owner``: it ranks first, and both are events
     or neither is (a news item about a congress does not become its calendar entry)."""
     conference = Kind.CONFERENCE.value
-    if (entry.kind.value == conference) != (owner.kind == conference):
+    if (copy.kind == conference) != (owner.kind == conference):
         return False
-    return owner_of(entry).rank < owner.rank
+    return copy.rank < owner.rank
 
 
 def as_stored(entry: ItemUpdate, stored: StoredState) -> ItemUpdate:

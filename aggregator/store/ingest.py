@@ -17,8 +17,11 @@ items a batch writes are locked in id order first, after the story lock
 The DOIs each item cites are written with it, and retraction / erratum notices
 mark the articles they name (``aggregator.store.citations``). Its full-text
 index row is written with it too (``aggregator.store.search``), so an item is
-searchable exactly when it is visible. Near-duplicate stories (layer 4) are
-decided afterwards by ``aggregator.storywindow``, through ``aggregator.store.stories``.
+searchable exactly when it is visible. Last, an identifier a copy brought that
+another item holds joins the two items (``aggregator.store.folds``: layer 3 for
+identifiers that arrive after their item was stored). Near-duplicate stories
+(layer 4) are decided afterwards by ``aggregator.storywindow``, through
+``aggregator.store.stories``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    not_,
     select,
     update,
 )
@@ -65,10 +67,11 @@ from ..reconcile import (
 )
 from ..records import EventInfo, ItemUpdate, PlainText
 from ..sanitize import plain_text
-from . import itemids, kindleads, retag, sameurl, search
+from . import folds, itemids, kindleads, retag, sameurl, search
 from .citations import mark_noticed, replace_citations
 from .contenttail import stored_content
-from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem, Source
+from .models import Base, Item, ItemIdentifier, ItemSource, ItemTag, PurgedItem
+from .owners import OWNER_COLUMNS, read_owners
 from .retention import mark_still_carried
 from .stories import PENDING, ItemText, NewMarks, lock_stories
 from .upsert import chunks, insert_ignore
@@ -78,8 +81,6 @@ DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for "deadlock detected"
 TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
-_RETIRED = select(not_(Source.in_config)).where(Source.id == Item.source_id).scalar_subquery()
-_OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind, _RETIRED)  # ``Owner``'s
 # One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
@@ -206,7 +207,7 @@ def read_state(session: Session, source_id: str, updates: Sequence[ItemUpdate]) 
     )
     matched = sorted({*by_url.values(), *by_identifier.values()})
     tags = _tags(session, matched)
-    owners = _owners(session, matched)
+    owners = read_owners(session, matched)  # of the items entries may duplicate
     carried = _carried(session, source_id, sorted(set(by_url.values())))
     return StoredState(frozenset(purged), links, by_url, by_identifier, tags, owners, carried)
 
@@ -227,7 +228,7 @@ _STORED_LINKS = (
         ItemSource.content_hash,
         Item.canonical_url,
         Item.title,
-        *_OWNER_COLUMNS,
+        *OWNER_COLUMNS,
     )
     .join(Item, Item.id == ItemSource.item_id)
     .where(ItemSource.source_id == bindparam("source"), ItemSource.guid_key.in_(_in()))
@@ -237,7 +238,6 @@ _CARRIED = (
     .join(ItemSource, ItemSource.item_id == Item.id)
     .where(ItemSource.source_id == bindparam("source"), Item.id.in_(_in()))
 )
-_OWNERS = select(Item.id, *_OWNER_COLUMNS).where(Item.id.in_(_in()))
 _BY_URL = select(Item.canonical_url, Item.id).where(Item.canonical_url.in_(_in()))
 _BY_IDENTIFIER = select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
     ItemIdentifier.identifier.in_(_in())
@@ -268,15 +268,6 @@ def _carried(session: Session, source_id: str, item_ids: Sequence[int]) -> dict[
     for chunk in chunks(item_ids):
         rows = session.execute(_CARRIED, {"source": source_id, "keys": list(chunk)})
         found.update({item_id: title for item_id, title in rows})
-    return found
-
-
-def _owners(session: Session, item_ids: Sequence[int]) -> dict[int, Owner]:
-    """Whose copy the items an entry may turn out to duplicate show (``reconcile.Owner``)."""
-    found: dict[int, Owner] = {}
-    for chunk in chunks(item_ids):
-        rows = session.execute(_OWNERS, {"keys": list(chunk)})
-        found.update({item_id: Owner(*owner) for item_id, *owner in rows})
     return found
 
 
@@ -357,7 +348,8 @@ def apply(
     by_item.update((new_ids[n.ref.index], n.entry) for n in new)
     by_item.update((c.item_id, c.entry) for c in claimed)  # a claim's text is the item's
     written = list(by_item.items())
-    carried = [(r.item_id, r.entry) for r in rewritten] + [
+    # Every copy brings its identifiers to its item, the owner's or not, as a duplicate does.
+    carried = [(i.item_id, i.entry) for i in updated] + [
         (resolve(i.ref if isinstance(i, New) else i.of), i.entry)
         for i in intents
         if isinstance(i, New | Duplicate)
@@ -383,19 +375,38 @@ def apply(
             for i, u in written
         ],
     )
+    flagged = mark_noticed(session, written, now)
+    # Last, on the rows as written: an identifier a copy brought that another item holds.
+    # A new item's identifiers were no other item's, or the entry had been its duplicate.
+    inserted = set(new_ids)
+    folded = folds.join_late_identifiers(
+        session, [(item_id, entry) for item_id, entry in carried if item_id not in inserted], now
+    )
+
+    def kept(item_id: int) -> int:
+        return folded.get(item_id, item_id)
+
     return IngestResult(
         new=len(new) + len(duplicates),
         updated=len(updated),
         unchanged=sum(1 for i in intents if isinstance(i, Unchanged | Purged)),
-        # A claimed item shows another text: its story is decided again.
-        touched=list(dict.fromkeys([i.item_id for i in updated] + new_ids + claimed_ids)),
+        # A claimed item shows another text, a joined one more copies: decided again.
+        touched=list(
+            dict.fromkeys(
+                [*map(kept, [i.item_id for i in updated] + new_ids + claimed_ids), *folded.values()]
+            )
+        ),
         written=[
-            ItemText(item_id, u.item.title[:TITLE_LENGTH], u.item.summary) for item_id, u in written
+            ItemText(item_id, u.item.title[:TITLE_LENGTH], u.item.summary)
+            for item_id, u in written
+            if item_id not in folded
         ],
         # A new item claimed in its own batch was inserted marked with its first copy's weights.
-        marked=[i for i in new_ids if i not in claimed_new] if marks is not None else [],
-        flagged=mark_noticed(session, written, now),
-        tagged=sorted({*by_item, *retagged}),
+        marked=[i for i in new_ids if i not in claimed_new and i not in folded]
+        if marks is not None
+        else [],
+        flagged=flagged,
+        tagged=sorted(set(map(kept, {*by_item, *retagged}))),
     )
 
 

@@ -1,0 +1,159 @@
+"""Join stored items that an identifier arriving late names twice (dedup layer 3).
+
+An item's copies may bring a DOI, PMID or video id after it was stored (a
+journal adds the DOI to its entry), when another item already holds it: the
+identifier table keeps it with that item (``ingest._add_identifiers``). Once a
+batch is written, ``join_late_identifiers`` finds such pairs, reads what
+``aggregator.latejoin`` weighs (owners, sources, identifiers), and applies its
+folds: the absorbed item's links and identifiers move to the kept item, its
+tags are merged in, it leaves its story (``stories.detach``) and is deleted.
+The kept item already shows the preferred copy's text (it is the one whose
+owner ranks first), so nothing is rewritten. What the absorbed item alone had
+goes with it: its full text, its flags, an editor's story corrections naming it.
+
+It decides nothing itself, and runs inside ingest's transaction, after the
+batch's rows: on PostgreSQL with the story lock and the two items locked, in
+id order, before anything is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from ..latejoin import Fold, Holder, folds
+from ..reconcile import TAG_LENGTH
+from ..records import ItemUpdate
+from . import itemids, sameurl, stories
+from .models import Item, ItemIdentifier, ItemSource, ItemTag
+from .owners import read_owners
+from .upsert import chunks, insert_ignore
+
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_HOLDING = select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
+    ItemIdentifier.identifier.in_(_KEYS)
+)
+_HELD_BY = select(ItemIdentifier.item_id, ItemIdentifier.identifier).where(
+    ItemIdentifier.item_id.in_(_KEYS)
+)
+_CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.item_id.in_(_KEYS))
+_TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
+
+
+def join_late_identifiers(
+    session: Session, carried: Sequence[tuple[int, ItemUpdate]], now: datetime
+) -> dict[int, int]:
+    """Fold the items that the identifiers ``carried`` (item id, entry) name twice; returns
+    each absorbed item's id and the id of the item it is now part of."""
+    wanted: dict[int, set[str]] = {}
+    for item_id, entry in carried:
+        wanted.setdefault(item_id, set()).update(entry.identity.identifiers)
+    held = _holders(session, sorted({i for ids in wanted.values() for i in ids}))
+    pairs = sorted(
+        {
+            (item_id, held[identifier])
+            for item_id, ids in wanted.items()
+            for identifier in ids
+            if held.get(identifier, item_id) != item_id
+        }
+    )
+    if not pairs:
+        return {}
+    ids = sorted({item_id for pair in pairs for item_id in pair})
+    _lock(session, ids)
+    holders = _read_holders(session, ids, wanted)
+    pairs = [pair for pair in pairs if pair[0] in holders and pair[1] in holders]
+    into: dict[int, int] = {}
+    for fold in folds(pairs, holders):
+        _fold(session, fold, now)
+        into[fold.absorbed] = fold.kept
+        into.update({a: fold.kept for a, kept in into.items() if kept == fold.absorbed})
+    return into
+
+
+def _holders(session: Session, identifiers: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunks(identifiers):
+        rows = session.execute(_HOLDING, {"keys": list(chunk)})
+        found.update({identifier: item_id for identifier, item_id in rows})
+    return found
+
+
+def _lock(session: Session, item_ids: Sequence[int]) -> None:
+    """On PostgreSQL: the story lock (a fold moves items out of stories), then the items,
+    in id order, as every writer of stories and items takes them (``ingest._decide_locked``).
+    A concurrent link to an item being absorbed then waits, and fails on its deletion."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    stories.lock_stories(session)
+    query = select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id).with_for_update()
+    session.execute(query)
+
+
+def _read_holders(
+    session: Session, item_ids: Sequence[int], wanted: dict[int, set[str]]
+) -> dict[int, Holder]:
+    """Each item's owner, sources and identifiers: those it holds, its NCT numbers and
+    those its copies carry that another item holds."""
+    owners = read_owners(session, item_ids)
+    sources: dict[int, set[str]] = {item_id: set() for item_id in owners}
+    known: dict[int, set[str]] = {item_id: set(wanted.get(item_id, ())) for item_id in owners}
+    for chunk in chunks(list(owners)):
+        keys = {"keys": list(chunk)}
+        for item_id, source_id in session.execute(_CARRIERS, keys):
+            sources[item_id].add(source_id)
+        for item_id, identifier in session.execute(_HELD_BY, keys):
+            known[item_id].add(identifier)
+        for item_id, trials in session.execute(_TRIALS, keys):
+            known[item_id].update(f"nct:{number.upper()}" for number in trials or ())
+    return {
+        item_id: Holder(item_id, owner, frozenset(sources[item_id]), frozenset(known[item_id]))
+        for item_id, owner in owners.items()
+    }
+
+
+def _fold(session: Session, fold: Fold, now: datetime) -> None:
+    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it."""
+    connection = session.connection()
+    kept, absorbed = fold.kept, fold.absorbed
+    sameurl.spell_out_links(connection, [absorbed])  # its links' URL was the absorbed item's
+    for table in (ItemSource, ItemIdentifier):
+        session.execute(
+            update(table).where(table.item_id == absorbed).values(item_id=kept),
+            execution_options={"synchronize_session": False},
+        )
+    _merge_into(session, kept, absorbed, now)
+    stories.detach(session, [absorbed])
+    itemids.remember_deleted(connection, [absorbed], now)
+    session.execute(
+        delete(Item).where(Item.id == absorbed), execution_options={"synchronize_session": False}
+    )
+    sameurl.fold_links(connection, [kept])
+
+
+def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> None:
+    """The kept item takes the absorbed one's tags (merged, as a duplicate's are) and its
+    first sighting, the earlier of the two."""
+    rows = dict(
+        (item_id, (tags, seen))
+        for item_id, tags, seen in session.execute(
+            select(Item.id, Item.tags, Item.first_seen_at).where(Item.id.in_((kept, absorbed)))
+        )
+    )
+    (kept_tags, kept_seen), (absorbed_tags, absorbed_seen) = rows[kept], rows[absorbed]
+    values: dict[str, object] = {"changed_at": now, "first_seen_at": min(kept_seen, absorbed_seen)}
+    if not set(absorbed_tags) <= set(kept_tags):
+        values["tags"] = sorted(set(kept_tags) | set(absorbed_tags))
+        insert_ignore(
+            session,
+            ItemTag.__table__,
+            [{"item_id": kept, "tag": tag[:TAG_LENGTH]} for tag in absorbed_tags],
+        )
+    session.execute(
+        update(Item).where(Item.id == kept).values(values),
+        execution_options={"synchronize_session": False},
+    )
