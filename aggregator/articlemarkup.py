@@ -4,9 +4,11 @@ trafilatura describes the main text with its own elements (``head``, ``p``,
 ``list``/``item``, ``hi``, ``ref``, ``table``/``row``/``cell``, ``quote``,
 ``code``, ``graphic``, ``lb``). Its HTML output renames them, but turns a
 numbered list and a definition list into bullets and a table caption into a
-header row, and figure captions never reach the tree. Here
-``keep_captions`` readies the page so that captions survive extraction, and
-``article_html`` renames the tree's elements with those distinctions kept.
+header row, figure captions never reach the tree, and a list's numbering
+(``start``, ``reversed``, ``<li value>``) is dropped. Here ``keep_captions``
+and ``keep_numbers`` ready the page so that captions and numbers survive
+extraction, and ``article_html`` renames the tree's elements with those
+distinctions kept.
 
 It does not fetch, choose the main text (trafilatura does) or sanitize: its
 output goes through ``sanitize.clean_html`` like any other HTML.
@@ -23,6 +25,9 @@ _EMPHASIS = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub",
 _RENAMED = {"quote": "blockquote", "lb": "br", "row": "tr"}  # p, table, del stay
 _INLINE = frozenset({"p", "hi", "ref", "head", "item", "cell", "del"})  # code in these is code
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_NUMBER = "li#"  # the rend of a numbered item: "li#5" is the page's fifth (``keep_numbers``)
+_INTEGER = re.compile(r"\s*([+-]?\d{1,9})")  # HTML's integer parsing: "5th" is 5
+Numbering = list[tuple[etree._Element, dict[str, str]]]  # elements and attributes to give back
 
 
 def keep_captions(page: etree._Element) -> frozenset[str]:
@@ -48,6 +53,31 @@ def keep_captions(page: etree._Element) -> frozenset[str]:
     return frozenset(captions)
 
 
+def keep_numbers(page: etree._Element) -> None:
+    """Let the numbers of numbered lists through extraction.
+
+    trafilatura keeps a list's ``rend`` (``ol``) and no other attribute, so a list
+    of steps 5 to 8 (``<ol start="5">``) came out as steps 1 to 4, and a countdown
+    (``reversed``) counted up. Each item's number as the page shows it is written
+    into the item's ``rend``, which trafilatura copies to its own item;
+    ``article_html`` gives the numbers back as ``start``, ``reversed`` and ``value``.
+    """
+    for ordered in page.iter("ol"):
+        items = ordered.findall("li")
+        step = -1 if ordered.get("reversed") is not None else 1
+        number = _integer(ordered.get("start"), len(items) if step < 0 else 1)
+        for item in items:
+            number = _integer(item.get("value"), number)
+            item.set("rend", f"{_NUMBER}{number}")
+            number += step
+
+
+def _integer(value: str | None, default: int) -> int:
+    """An attribute read as a browser reads a list number; ``default`` when it is none."""
+    found = _INTEGER.match(value or "")
+    return int(found.group(1)) if found else default
+
+
 def article_html(body: etree._Element, captions: frozenset[str], title: str | None) -> str:
     """trafilatura's ``body`` as HTML (renamed in place), for the sanitizer.
 
@@ -58,9 +88,12 @@ def article_html(body: etree._Element, captions: frozenset[str], title: str | No
         _figure(graphic, captions)
     for table in list(body.iter("table")):
         _table_parts(table, captions)
+    numbering = [pair for found in body.iter("list") for pair in _numbering(found)]
     for element in list(body.iter()):
         if isinstance(element.tag, str):
             _rename(element)
+    for element, attributes in numbering:
+        element.attrib.update(attributes)
     _demote_headings(body, title)
     body.tag = "div"  # the sanitizer drops it and keeps what it holds
     body.attrib.clear()
@@ -109,6 +142,38 @@ def _table_parts(table: etree._Element, captions: frozenset[str]) -> None:
     if len(rows) > 1:
         rows[1].addprevious(etree.Element("tbody"))
         head.getnext().extend(rows[1:])
+
+
+def _numbering(found: etree._Element) -> Numbering:
+    """The attributes that number a numbered list's items as the page did (``keep_numbers``).
+
+    Only where the count breaks: ``start`` when the first is not where a browser starts,
+    ``value`` on an item after one trafilatura left out (or one the page numbered
+    itself), ``reversed`` when the list counts down.
+    """
+    items = found.findall("item") if found.get("rend") == "ol" else []
+    numbers = [_number_of(item) for item in items]
+    known = [number for number in numbers if number is not None]
+    if not known:
+        return []
+    step = -1 if len(known) > 1 and known[1] < known[0] else 1
+    listed: dict[str, str] = {"reversed": ""} if step < 0 else {}
+    numbering: Numbering = [(found, listed)]
+    expected = len(items) if step < 0 else 1  # where a browser starts counting
+    for item, number in zip(items, numbers, strict=True):
+        if number is not None and number != expected:
+            if item is items[0]:
+                listed["start"] = str(number)
+            else:
+                numbering.append((item, {"value": str(number)}))
+            expected = number
+        expected += step
+    return numbering
+
+
+def _number_of(item: etree._Element) -> int | None:
+    rend = item.get("rend", "")
+    return int(rend[len(_NUMBER) :]) if rend.startswith(_NUMBER) else None
 
 
 def _caption_beside(table: etree._Element, captions: frozenset[str]) -> etree._Element | None:

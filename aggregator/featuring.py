@@ -5,7 +5,8 @@ article is featured is the store's one query (``store.reads._featured_row``),
 which the site uses too:
 
     featured  = newest item of featured.kinds with >= min_words of feed text
-                or with an extracted full text (stored only when it has >= min_words);
+                or with an extracted full text (stored only when it has >= min_words),
+                among the kind's 500 newest (``reads.FEATURED_WINDOW``);
                 else the newest item of those kinds; under ``pinned``, the pinned item
     candidate = the same rule, where an item whose page was never tried also qualifies
 

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from trafilatura.settings import Document
 
-from aggregator.articlemarkup import article_html, keep_captions
+from aggregator.articlemarkup import article_html, keep_captions, keep_numbers
 from aggregator.errors import ConfigError, ExtractionError
 from aggregator.fetch import Fetcher, FetchLimits
 from aggregator.netguard import AddressGuard
@@ -108,6 +108,7 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
         raise ExtractionError(f"{url}: the page could not be parsed as HTML")
     metadata = trafilatura.extract_metadata(tree, default_url=url)
     captions = keep_captions(tree)
+    keep_numbers(tree)
     # The tree, not trafilatura's HTML output: that one turns numbered and definition lists
     # into bullets and a table's caption into a header row (``articlemarkup``).
     # No url here: trafilatura would resolve links against the site's root ("appendix.html"

@@ -23,6 +23,12 @@ also starts ``medfeed serve`` with the same number of workers on the same
 database and measures ``/`` there too, taking turns with the others (issue 11
 reported plain gunicorn at half the rate of ``medfeed serve``).
 
+``--featured`` measures, instead of the site, the featured query itself in this
+process (``Store.featured`` and the refresh's ``Store.featured_candidate``,
+median of ``FEATURED_RUNS``): as filled (every seventh item is long), with no
+long article, and with no long article and every page tried (a recent failed
+extraction each); the database is put back as filled afterwards.
+
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/web_latency.py [--items 100000 1000000] [--seconds 10]``.
 """
@@ -41,6 +47,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -174,6 +181,50 @@ def explain(store: Store, settings_path: Path) -> None:
             plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             steps = "; ".join(row[-1] for row in plan)
             print(f"- {' '.join(statement.split())[:90]}...\n    {steps}")
+
+
+FEATURED_RUNS = 21
+FEATURED_CASES = (
+    ("as filled", ()),
+    ("no long article", ("UPDATE items SET word_count = 60",)),
+    (
+        "none long, all tried",
+        ("UPDATE items SET word_count = 60",
+         "UPDATE items SET fulltext_error = 'HTTP 404', fulltext_at = CURRENT_TIMESTAMP"),
+    ),
+)  # fmt: skip
+FILLED = (
+    "UPDATE items SET word_count = CASE WHEN id % 7 = 0 THEN 400 ELSE 60 END, "
+    "fulltext_error = NULL, fulltext_at = NULL"
+)  # as ``fill`` writes them
+
+
+def featured_times(store: Store, settings_path: Path) -> None:
+    """Median ms of the featured and candidate queries in each of ``FEATURED_CASES``."""
+    policy = load_settings(settings_path).featured.as_policy()
+    retry_before = NOW - timedelta(days=1)  # a failed page is tried again a day later
+    print(f"{'featured query':<24} {'featured':>10} {'candidate':>10}  picked")
+    try:
+        for name, statements in FEATURED_CASES:
+            with store.engine.begin() as connection:
+                for statement in (FILLED, *statements):
+                    connection.execute(text(statement))
+            featured = _median_ms(lambda: store.featured(policy, NOW))
+            candidate = _median_ms(lambda: store.featured_candidate(policy, retry_before))
+            picked = store.featured(policy, NOW)
+            print(f"{name:<24} {featured:7.2f} ms {candidate:7.2f} ms  item {picked and picked.id}")
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(text(FILLED))
+
+
+def _median_ms(call: Callable[[], object]) -> float:
+    times = []
+    for _ in range(FEATURED_RUNS):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 HELLO_APP = """\
@@ -330,7 +381,7 @@ PATHS = [
 SERVE_PATHS = PATHS[:2]  # beside plain gunicorn's "/" and "/ (render)"
 
 
-def prepare(folder: Path, items: int, explain_plans: bool) -> Path:
+def prepare(folder: Path, items: int, explain_plans: bool, featured: bool = False) -> Path:
     """The config of a database holding ``items`` items, filled unless it already is."""
     folder.mkdir(parents=True, exist_ok=True)
     config = write_config(folder)
@@ -345,6 +396,8 @@ def prepare(folder: Path, items: int, explain_plans: bool) -> Path:
             fill(store, items)
         if explain_plans:
             explain(store, config)
+        if featured:
+            featured_times(store, config)
     finally:
         store.close()
     return config
@@ -401,11 +454,14 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the databases in this folder")
     parser.add_argument("--serve", action="store_true", help="also measure `medfeed serve`")
+    parser.add_argument("--featured", action="store_true", help="time the featured query only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="medfeed-bench-") as scratch:
         for items in args.items:
             folder = (args.keep or Path(scratch)) / f"items-{items}"
-            config = prepare(folder, items, args.explain)
+            config = prepare(folder, items, args.explain, args.featured)
+            if args.featured:
+                continue
             print(
                 f"\nload average before: {os.getloadavg()[0]:.1f}; "
                 f"{items:,} items; gunicorn: {args.workers} sync workers; load: "

@@ -105,6 +105,33 @@ def test_a_numbered_list_stays_numbered(server: LocalServer) -> None:
     assert "<ul><li>Nausea: 18.4 percent vs. 6.0 percent</li>" in html
 
 
+def article_with(server: LocalServer, lists: str) -> str:
+    """The html extracted from an article page holding ``lists`` between two paragraphs."""
+    words = " ".join(["Participants"] * 120)
+    page = (f"<html><head><title>Titration</title></head><body><article><h1>Titration</h1>"
+            f"<p>{words}.</p>{lists}<p>{words}.</p></article></body></html>").encode()  # fmt: skip
+    server.route("/lists", lambda handler: send(handler, 200, page, {"Content-Type": "text/html"}))
+    return extract(server.url("/lists"), allow_hosts=allowed(server)).html
+
+
+def test_a_numbered_list_that_starts_at_five_still_starts_at_five(server: LocalServer) -> None:
+    """trafilatura drops the list's attributes: steps 5 and 6 were shown as 1 and 2."""
+    html = article_with(server, '<ol start="5"><li>Raise the dose</li><li>Check HbA1c</li></ol>')
+    assert '<ol start="5"><li>Raise the dose</li><li>Check HbA1c</li></ol>' in html
+
+
+def test_a_countdown_and_an_item_numbered_by_the_page_keep_their_numbers(
+    server: LocalServer,
+) -> None:
+    html = article_with(
+        server,
+        "<ol reversed><li>Third place</li><li>Runner-up</li><li>Winner</li></ol>"
+        '<ol><li>Screen</li><li value="7">Enrol</li><li>Randomise</li></ol>',
+    )
+    assert '<ol reversed=""><li>Third place</li><li>Runner-up</li><li>Winner</li></ol>' in html
+    assert '<ol><li>Screen</li><li value="7">Enrol</li><li>Randomise</li></ol>' in html
+
+
 def test_a_code_block_stays_one_block_of_code(server: LocalServer) -> None:
     """<pre><code> came out as <pre><pre>, and the code element was lost."""
     words = " ".join(["Participants"] * 120)
