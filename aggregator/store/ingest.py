@@ -32,6 +32,7 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     String,
+    and_,
     bindparam,
     case,
     delete,
@@ -63,7 +64,7 @@ from ..reconcile import (
     reconcile,
     unique_by_guid,
 )
-from ..records import EventInfo, ItemUpdate, PlainText
+from ..records import EventInfo, ItemUpdate, Kind, PlainText
 from ..sanitize import plain_text
 from . import itemids, kindleads, retag, sameurl, search
 from .citations import mark_noticed, replace_citations
@@ -79,7 +80,18 @@ TITLE_LENGTH = 2000  # characters of a title stored (and indexed)
 _ITEMS = Base.metadata.tables["items"]
 _LINKS = Base.metadata.tables["item_sources"]
 _RETIRED = select(not_(Source.in_config)).where(Source.id == Item.source_id).scalar_subquery()
-_OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind, _RETIRED)  # ``Owner``'s
+# ``reconcile.is_video_copy`` over the owner's copy, which the item's columns hold.
+_VIDEO_COPY = and_(
+    Item.kind == Kind.VIDEO.value, Item.doi.is_(None), Item.pmid.is_(None), Item.pmcid.is_(None)
+)
+_OWNER_COLUMNS = (  # ``Owner``'s
+    Item.source_id,
+    Item.guid_key,
+    Item.label,
+    Item.kind,
+    _RETIRED,
+    _VIDEO_COPY,
+)
 # One multi-row statement: each id comes back with its row's unique key (``_insert_items``).
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, _ITEMS.c.id)
 _REWRITE_LINK = (
