@@ -329,6 +329,18 @@ def test_a_videos_own_copy_claims_the_item_of_a_press_release_linking_to_it():
     assert (intent.claims, intent.replaces) == (True, owner)
 
 
+def test_an_unchanged_video_takes_back_the_item_a_news_post_owned_before_the_rule():
+    """Items merged while the source ids decided keep showing the news post until the
+    channel's entry, though unchanged, claims them on its feed's next parse."""
+    post = owned_by("a-news", "n1")
+    stored_link = StoredLink(item_id=7, content_hash="v1", owner=post, canonical_url=None)
+    video = entry("yt:video:AbCdEfGhIjK", source="z-channel", kind=Kind.VIDEO)
+    stored = StoredState(links={"yt:video:AbCdEfGhIjK": stored_link})
+    [intent] = reconcile([video], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert (intent.item_id, intent.owns_item, intent.replaces) == (7, True, post)
+
+
 def test_a_video_naming_a_doi_leaves_the_journals_article_to_the_journal():
     """A channel's video abstract that links the paper's DOI is one item with the paper,
     which stays in Articles: the journal's label ranks first."""
