@@ -28,7 +28,8 @@ Which copy an item shows. An item merged from several copies shows the text
 (title, summary, content, dates) of one of them, its *owner*; so that the
 same documents give the same items whatever order they arrive in (issue 9),
 the owner is the most preferred copy, not the first: ``Owner.rank``, the
-label's authority (``records.AUTHORITY``), then source id, then guid key. A
+video's own copy first (so the item stays a video when news posts link to it),
+then the label's authority (``records.AUTHORITY``), then source id, then guid key. A
 copy preferred over the item's owner *claims* the item (``Duplicate.claims``,
 or an ``Updated`` that owns the item from now on): it becomes the owner and
 rewrites the item's content, and the item's story is decided again from the
@@ -76,16 +77,26 @@ class Owner:
     label: str
     kind: str
     retired: bool = False  # its source is no longer in config.yaml (removed, or renamed)
+    video: bool = False  # the video's own copy (``is_video_copy``)
 
     def is_entry(self, entry: ItemUpdate) -> bool:
         return (self.source_id, self.guid_key) == (entry.source_id, entry.identity.guid_key)
 
     @property
-    def rank(self) -> tuple[bool, int, str, str]:
+    def rank(self) -> tuple[bool, bool, int, str, str]:
         """Smaller is preferred: a fixed order over copies, whatever their arrival. A retired
         source's copy comes last, or an id renamed in config.yaml would keep the items under
-        its old name, and the feed's edits would never show."""
-        return (self.retired, authority(self.label), self.source_id, self.guid_key)
+        its old name, and the feed's edits would never show. The video's own copy comes
+        before the posts linking to it: the item's kind is its owner's, and a channel's
+        label (``news`` by default) ties with a news site's, so the source ids decided
+        whether the item was in Videos or in News."""
+        return (
+            self.retired,
+            not self.video,
+            authority(self.label),
+            self.source_id,
+            self.guid_key,
+        )
 
 
 @dataclass(frozen=True)
@@ -203,7 +214,27 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
 
 
 def owner_of(entry: ItemUpdate) -> Owner:
-    return Owner(entry.source_id, entry.identity.guid_key, entry.label.value, entry.kind.value)
+    return Owner(
+        entry.source_id,
+        entry.identity.guid_key,
+        entry.label.value,
+        entry.kind.value,
+        video=is_video_copy(entry),
+    )
+
+
+def is_video_copy(entry: ItemUpdate) -> bool:
+    """Whether ``entry`` is a video's own copy: from a source of kind video, naming no paper.
+
+    Its item is the video (same video URL or id), so it owns the item whatever the labels:
+    a news post linking to the video would otherwise take the item out of Videos. A video
+    naming a DOI, PMID or PMCID may be merged with the paper's own copy by it, and is ranked
+    by its label as any copy is, or the paper would leave Articles. The store reads the
+    same from the item's columns (``store.ingest``), which hold the owner's copy.
+    """
+    article = entry.item.article
+    scholarly = article is not None and bool(article.doi or article.pmid or article.pmcid)
+    return entry.kind is Kind.VIDEO and not scholarly
 
 
 def prefers(entry: ItemUpdate, owner: Owner) -> bool:

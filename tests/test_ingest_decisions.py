@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from aggregator.dating import FROM_FIRST_SEEN, FROM_SOURCE
@@ -17,7 +18,15 @@ from aggregator.reconcile import (
     Updated,
     reconcile,
 )
-from aggregator.records import EventInfo, ItemIdentity, ItemUpdate, Kind, Label, ParsedItem
+from aggregator.records import (
+    ArticleInfo,
+    EventInfo,
+    ItemIdentity,
+    ItemUpdate,
+    Kind,
+    Label,
+    ParsedItem,
+)
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -307,6 +316,41 @@ def test_an_event_is_claimed_only_by_a_preferred_copy_of_an_event():
     claims = [i for i in intents if isinstance(i, Duplicate)]
     assert [(i.claims, i.replaces) for i in claims] == [(False, None), (True, owner)]
     assert claims[1].published is None  # an event keeps the date it was first announced
+
+
+def test_a_videos_own_copy_claims_the_item_of_a_press_release_linking_to_it():
+    """The item's kind is its owner's: a post linking to the video took it out of Videos."""
+    owner = owned_by("a-press", "p1", Label.PRESS_RELEASE)
+    watch = "https://www.youtube.com/watch?v=AbCdEfGhIjK"
+    stored = StoredState(by_url={watch: 3}, tags={3: frozenset()}, owners={3: owner})
+    video = entry("yt:video:AbCdEfGhIjK", source="z-channel", url=watch, kind=Kind.VIDEO)
+    [intent] = reconcile([video], stored, NOW)
+    assert isinstance(intent, Duplicate)
+    assert (intent.claims, intent.replaces) == (True, owner)
+
+
+def test_an_unchanged_video_takes_back_the_item_a_news_post_owned_before_the_rule():
+    """Items merged while the source ids decided keep showing the news post until the
+    channel's entry, though unchanged, claims them on its feed's next parse."""
+    post = owned_by("a-news", "n1")
+    stored_link = StoredLink(item_id=7, content_hash="v1", owner=post, canonical_url=None)
+    video = entry("yt:video:AbCdEfGhIjK", source="z-channel", kind=Kind.VIDEO)
+    stored = StoredState(links={"yt:video:AbCdEfGhIjK": stored_link})
+    [intent] = reconcile([video], stored, NOW)
+    assert isinstance(intent, Updated)
+    assert (intent.item_id, intent.owns_item, intent.replaces) == (7, True, post)
+
+
+def test_a_video_naming_a_doi_leaves_the_journals_article_to_the_journal():
+    """A channel's video abstract that links the paper's DOI is one item with the paper,
+    which stays in Articles: the journal's label ranks first."""
+    owner = owned_by("z-journal", "j1", Label.JOURNAL, Kind.ARTICLE)
+    stored = StoredState(by_identifier={"doi:10.1/x": 3}, tags={3: frozenset()},
+                         owners={3: owner})  # fmt: skip
+    plain = entry("v1", source="a-channel", identifiers=("doi:10.1/x",), kind=Kind.VIDEO)
+    video = replace(plain, item=replace(plain.item, article=ArticleInfo(doi="10.1/x")))
+    [intent] = reconcile([video], stored, NOW)
+    assert intent == Duplicate(video, 3)
 
 
 def test_an_unchanged_entry_claims_its_item_from_a_source_no_longer_configured():

@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, not_, select
+from sqlalchemy import and_, bindparam, not_, select
 from sqlalchemy.orm import Session
 
 from ..reconcile import Owner
+from ..records import Kind
 from .models import Item, Source
 from .upsert import chunks
 
 _RETIRED = select(not_(Source.in_config)).where(Source.id == Item.source_id).scalar_subquery()
-OWNER_COLUMNS = (Item.source_id, Item.guid_key, Item.label, Item.kind, _RETIRED)  # ``Owner``'s
+# ``reconcile.is_video_copy`` over the owner's copy, which the item's columns hold.
+_VIDEO_COPY = and_(
+    Item.kind == Kind.VIDEO.value, Item.doi.is_(None), Item.pmid.is_(None), Item.pmcid.is_(None)
+)
+OWNER_COLUMNS = (  # ``Owner``'s
+    Item.source_id,
+    Item.guid_key,
+    Item.label,
+    Item.kind,
+    _RETIRED,
+    _VIDEO_COPY,
+)
 _OWNERS = select(Item.id, *OWNER_COLUMNS).where(Item.id.in_(bindparam("keys", expanding=True)))
 
 
