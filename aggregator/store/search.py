@@ -6,7 +6,7 @@ SQLite: the FTS5 table ``items_fts`` (rowid = item id), tokenized by
 weighted ``tsvector`` (title A, text B) under the text-search configuration
 ``medfeed_search`` (``unaccent`` then English Snowball stemming, without a stop
 list, as FTS5 has none), behind a GIN index, queried with
-``websearch_to_tsquery``. Both read the plain text of the title and the
+``to_tsquery``. Both read the plain text of the title and the
 summary / content, so that the matched words of a page of results can be
 marked by the database's own matcher (FTS5 ``highlight``/``snippet``,
 PostgreSQL ``ts_headline``): what is marked is what matched.
@@ -366,8 +366,8 @@ _PG_WEIGHTS: ColumnElement[Any] = literal_column(
 
 
 def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(
-        literal_column(f"'{CONFIG}'::regconfig"), bindparam("ts_query", query.websearch())
+    return func.to_tsquery(
+        literal_column(f"'{CONFIG}'::regconfig"), bindparam("ts_query", query.tsquery())
     )
 
 
