@@ -33,6 +33,13 @@ lists:
   the words. ``concepts`` names the concepts a text mentions, one term per
   group, which the matcher adds to the words it already has (the words stay:
   abbreviations are matched on their initials).
+* ``SPELLINGS``: British spellings of medical words and the American ones
+  (``spellings``), which search reads as one word ("tumour" finds "tumor",
+  "haemorrhagic" finds "hemorrhagic"). Written as the part of the word that
+  differs, so that one line covers a word's inflections and derivatives
+  ("anaes": anaesthesia, anaesthetic, anaesthetist). Not the pairs of
+  ``EQUIVALENTS``: those groups also hold lay words ("tumour" sits with
+  "cancer"), which a search must not swap.
 
 No registry package ships a lay-to-clinical vocabulary that installs without
 downloading data at run time (the Consumer Health Vocabulary and MeSH entry
@@ -49,6 +56,7 @@ it does not learn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
@@ -149,6 +157,47 @@ hospitalization: hospitalisation | hospitalization | hospital admission
 hospitalization: hospitalised | hospitalized
 """
 
+# One line per British spelling: the part of a word that differs, then the American part
+# ("^": only at the start of a word, "$": only at its end; elsewhere it may sit inside one,
+# as in "hypoglycaemia"). Each American part is specific enough that a word holding it
+# by chance is rare: such a word only gains a spelling no text has.
+SPELLINGS = """
+^tumour ^tumor
+^anaes ^anes
+^haem ^hem
+^anaem ^anem
+^leukaem ^leukem
+^ischaem ^ischem
+^uraem ^urem
+glycaem glycem
+septicaem septicem
+bacteraem bacterem
+viraem virem
+toxaem toxem
+lipidaem lipidem
+cholesterolaem cholesterolem
+kalaem kalem
+natraem natrem
+calcaem calcem
+^paed ^ped
+^orthopaed ^orthoped
+^gynaec ^gynec
+^caesar ^cesar
+^aetiolog ^etiolog
+^oesophag ^esophag
+^oedem ^edem
+^oestr ^estr
+^foet ^fet
+^coeliac ^celiac
+rrhoea$ rrhea$
+pnoea$ pnea$
+^behaviour ^behavior
+^labour ^labor
+^randomis ^randomiz
+^hospitalis ^hospitaliz
+^immunis ^immuniz
+"""
+
 
 # A committee and the agency it advises: headlines name either for the committee's vote
 # ("ACIP backs ..." / "CDC vaccine advisers vote ...").
@@ -219,3 +268,28 @@ def _phrases() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
             phrase = tuple(_key(word) for word in variant.split())
             table.setdefault(phrase, set()).add(f"={name.strip()}")
     return {k: frozenset(v) for k, v in table.items()}, max(len(k) for k in table)
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """``word``'s American and British spellings (``SPELLINGS``), case folded:
+    "Tumours" -> ("tumors", "tumours"); a word with no other spelling, as it is."""
+    american = _respelt(word.casefold(), british=False)
+    british = _respelt(american, british=True)
+    return (word,) if american == british else (american, british)
+
+
+def _respelt(word: str, *, british: bool) -> str:
+    for pattern, replacement in _spelling_rules()[british]:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@lru_cache(maxsize=1)
+def _spelling_rules() -> dict[bool, tuple[tuple[re.Pattern[str], str], ...]]:
+    """Per direction (True: to British), each rule as a pattern and its replacement."""
+    to_us, to_uk = [], []
+    for line in SPELLINGS.strip().splitlines():
+        uk, us = line.split()
+        to_us.append((re.compile(uk), us.strip("^$")))
+        to_uk.append((re.compile(us), uk.strip("^$")))
+    return {False: tuple(to_us), True: tuple(to_uk)}

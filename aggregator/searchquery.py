@@ -4,10 +4,11 @@ The text becomes a ``SearchQuery`` of terms, each a run of words that must
 appear together (a bare word is a phrase of one) and may be excluded. The same
 terms are then written in the syntax of each database, so SQLite and
 PostgreSQL read a query alike: FTS5's ``MATCH`` expression, and a
-``websearch_to_tsquery`` string in which every term is quoted (so that a
-searched word "or" is a word, not an operator). It does not touch the database
-and does not stem or fold accents: the database's own tokenizer does that, on
-the query exactly as on the documents.
+``to_tsquery`` string in which every term is quoted (so that a
+searched word "or" is a word, not an operator). A word with a British and an
+American spelling ("tumour", "tumor": ``lexicon.spellings``) is looked for in
+either. It does not touch the database and does not stem or fold accents: the
+database's own tokenizer does that, on the query exactly as on the documents.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice, product
+
+from .lexicon import spellings
 
 MAX_TERMS = 16  # every term is one more posting list to intersect
+MAX_SPELLINGS = 8  # spellings of one phrase looked for: each is one more phrase to match
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
@@ -30,6 +35,15 @@ class SearchSyntaxError(ValueError):
 class Term:
     words: tuple[str, ...]
     excluded: bool = False
+
+    def spellings(self) -> tuple[tuple[str, ...], ...]:
+        """The phrase as typed, spelt every way its words are (``lexicon.spellings``).
+
+        Matched at query time, not folded into the index: the databases mark what
+        matched by reading the text as stored ("Glomus Tumours"), and PostgreSQL's
+        ``ts_headline`` could not be taught the variants without a file on the server.
+        """
+        return tuple(islice(product(*(spellings(word) for word in self.words)), MAX_SPELLINGS))
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,11 @@ class SearchQuery:
                 expression = f"({expression}) NOT {_quoted(term)}"
         return expression
 
-    def websearch(self) -> str:
-        """The ``websearch_to_tsquery`` text: ``"a" "b c" -"d"``."""
-        return " ".join(("-" if term.excluded else "") + _quoted(term) for term in self.terms)
+    def tsquery(self) -> str:
+        """The ``to_tsquery`` text: ``'a' & ('b c' | 'b d') & !'e'`` (quoted: a phrase,
+        and a word such as "or" is a word, not an operator)."""
+        wanted = [_tsquoted(term) for term in self.wanted]
+        return " & ".join(wanted + ["!" + _tsquoted(t) for t in self.terms if t.excluded])
 
 
 def parse_search(text: str) -> SearchQuery:
@@ -77,6 +93,14 @@ def parse_search(text: str) -> SearchQuery:
     return SearchQuery(tuple(terms))
 
 
+# Words hold letters and digits only, so there is no quote to escape.
+
+
 def _quoted(term: Term) -> str:
-    # Words hold letters and digits only, so there is no quote to escape.
-    return '"' + " ".join(term.words) + '"'
+    phrases = [f'"{" ".join(words)}"' for words in term.spellings()]
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+
+
+def _tsquoted(term: Term) -> str:
+    phrases = [f"'{' '.join(words)}'" for words in term.spellings()]
+    return phrases[0] if len(phrases) == 1 else "(" + " | ".join(phrases) + ")"

@@ -151,9 +151,9 @@ def matches(store: Store, query: str) -> int:
         if store.dialect == "postgresql":
             sql = (
                 "SELECT count(*) FROM item_search WHERE document @@ "
-                "websearch_to_tsquery('medfeed_search', :q)"
+                "to_tsquery('medfeed_search', :q)"
             )
-            return int(connection.execute(text(sql), {"q": parsed.websearch()}).scalar_one())
+            return int(connection.execute(text(sql), {"q": parsed.tsquery()}).scalar_one())
         sql = "SELECT count(*) FROM items_fts WHERE items_fts MATCH :q"
         return int(connection.execute(text(sql), {"q": parsed.fts5()}).scalar_one())
 

@@ -386,8 +386,14 @@ class Store(Reads):
 
     def save_fulltext(self, item_id: int, extracted: Extracted, now: datetime) -> None:
         """Store the extracted article; its lead image and its author only fill missing ones
-        (the page names the author that a journal's feed often leaves out)."""
+        (the page names the author that a journal's feed often leaves out).
+
+        The author is searched (``search.search_details``): an item that may gain one
+        leaves the index before and is indexed again after, as ingest does."""
         with self.session() as session:
+            connection = session.connection()
+            if extracted.author:
+                search.unindex(connection, [item_id])
             session.execute(
                 update(Item)
                 .where(Item.id == item_id)
@@ -403,6 +409,8 @@ class Store(Reads):
                     changed_at=now,
                 )
             )
+            if extracted.author:
+                search.index_stored(connection, [item_id])
             _bump_generation(session, now)
 
     def save_fulltext_error(self, item_id: int, message: str, now: datetime) -> None:

@@ -371,6 +371,7 @@ def apply(
                 u.item.summary,
                 u.item.content,
                 u.text.body if u.text is not None else None,
+                search.details_of(_content_values(u)),
             )
             for i, u in written
         ],

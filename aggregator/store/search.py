@@ -6,15 +6,20 @@ SQLite: the FTS5 table ``items_fts`` (rowid = item id), tokenized by
 weighted ``tsvector`` (title A, text B) under the text-search configuration
 ``medfeed_search`` (``unaccent`` then English Snowball stemming, without a stop
 list, as FTS5 has none), behind a GIN index, queried with
-``websearch_to_tsquery``. Both read the plain text of the title and the
+``to_tsquery``. Both read the plain text of the title and the
 summary / content, so that the matched words of a page of results can be
 marked by the database's own matcher (FTS5 ``highlight``/``snippet``,
 PostgreSQL ``ts_headline``): what is marked is what matched.
 
+The text also holds an item's details, one a line after it (``search_details``):
+where an event is held, the authors, the journal, the DOI and PMID, so that a
+search for a city, a surname or an identifier finds the item, weighed as text.
+
 PostgreSQL keeps that text in ``item_search``. SQLite does not keep a copy
 (migration 0010): ``items_fts`` is an external-content table over the view
 ``items_fts_text``, which derives it from the item's own columns with the
-functions ``medfeed_search_title`` / ``medfeed_search_body`` that every
+functions ``medfeed_search_title`` / ``medfeed_search_body`` /
+``medfeed_search_details`` that every
 connection of ``make_engine`` registers (``register_functions``). The text FTS5
 reads back (snippets, and the tokens to remove when a row leaves the index)
 is therefore always what ``index_items`` indexed, as long as an item's row is
@@ -30,9 +35,10 @@ with the other filters. It renders nothing: matches come back as fragments.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
@@ -75,6 +81,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FTS = table("items_fts", column("rowid"), column("title"), column("body"))
 TEXT_VIEW = "items_fts_text"  # SQLite: what items_fts indexes, derived from items (0010)
 TITLE_FUNCTION, BODY_FUNCTION = "medfeed_search_title", "medfeed_search_body"
+DETAILS_FUNCTION = "medfeed_search_details"  # SQLite: the item's details (0019)
+# The item's columns ``search_details`` reads, in the order the SQL function takes them.
+DETAILS = ("event_location", "authors", "author", "journal", "doi", "pmid")
+_WORD = re.compile(r"[^\W_]+")
 # SQLite: take the items ``{ids}`` (a parenthesised SQL list) out of items_fts, naming the words
 # to remove with the view's text; only the items the index holds (``items_fts_docsize`` has
 # a row per indexed item): FTS5 reports the index corrupt when told to remove words it never
@@ -108,15 +118,21 @@ class ItemText:
     summary: str
     content: str | None
     text: str | None = None
+    details: str = ""  # ``search_details`` of the item as stored
 
 
 def index_row(
-    item_id: int, title: str, summary: str, content: str | None, text: str | None = None
+    item_id: int,
+    title: str,
+    summary: str,
+    content: str | None,
+    text: str | None = None,
+    details: str = "",
 ) -> IndexRow:
     """What is indexed of an item: its title, and the text of its summary and content
-    (``text``: that plain text, already derived; see ``ItemText``)."""
+    (``text``: that plain text, already derived; see ``ItemText``) followed by its details."""
     body = _cut(text) if text is not None else search_body(summary, content)
-    return IndexRow(item_id, search_title(title), body)
+    return IndexRow(item_id, search_title(title), body + details)
 
 
 def search_title(title: str | None) -> str:
@@ -135,6 +151,39 @@ def search_body(summary: str | None, content: str | None) -> str:
     if text is None:
         text = plain_text(summary or "", content).body
     return _cut(text)
+
+
+def search_details(
+    location: str | None,
+    authors: Sequence[str] | str | None,
+    author: str | None,
+    journal: str | None,
+    doi: str | None,
+    pmid: str | None,
+) -> str:
+    """The details a reader searches an item by that its text may not name, one a line,
+    each line begun by a newline ("" for none): where an event is held, who wrote it (the
+    article's authors, and the feed's author), the journal, the DOI and the PMID.
+
+    ``authors`` as stored: a list, or its JSON text (SQLite). An identifier is written as
+    its words ("doi 10 2105 ajph 2014 302272"): that is how the query parser reads a DOI
+    typed or pasted ("doi:10.2105/AJPH…"), while PostgreSQL's parser would index the DOI
+    itself as a number and a file path, which no query's words match.
+    """
+    names = json.loads(authors) if isinstance(authors, str) else list(authors or ())
+    lines = [
+        location,
+        "; ".join(dict.fromkeys([*names, *([author] if author else [])])),
+        journal,
+        doi and "doi " + " ".join(_WORD.findall(doi)),
+        pmid and "pmid " + pmid,
+    ]
+    return "".join("\n" + _CONTROL.sub(" ", line) for line in lines if line)
+
+
+def details_of(values: Mapping[str, Any]) -> str:
+    """``search_details`` of an item's stored columns (``DETAILS``), by name."""
+    return search_details(*(values.get(name) for name in DETAILS))
 
 
 def _cut(text: str) -> str:
@@ -176,6 +225,9 @@ def register_functions(dbapi_connection: _SQLiteConnection) -> None:
     """
     dbapi_connection.create_function(TITLE_FUNCTION, 1, search_title, deterministic=True)
     dbapi_connection.create_function(BODY_FUNCTION, 2, search_body, deterministic=True)
+    dbapi_connection.create_function(
+        DETAILS_FUNCTION, len(DETAILS), search_details, deterministic=True
+    )
 
 
 def unindex(connection: Connection, item_ids: Sequence[int]) -> None:
@@ -200,7 +252,9 @@ def index_items(connection: Connection, items: Sequence[ItemText]) -> None:
     if not items:
         return
     if connection.dialect.name == "postgresql":
-        rows = [index_row(i.item_id, i.title, i.summary, i.content, i.text) for i in items]
+        rows = [
+            index_row(i.item_id, i.title, i.summary, i.content, i.text, i.details) for i in items
+        ]
         connection.execute(_PG_UPSERT, [asdict(r) for r in rows])
         return
     with _texts_known(items):
@@ -239,27 +293,53 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
     if not postgres and _derives_text(connection):
         return _rebuild_from_view(connection, progress)
     connection.execute(text("DELETE FROM item_search" if postgres else "DELETE FROM items_fts"))
-    items = table("items", column("id"), column("title"), column("summary"))
-    content = _stored_content(connection)
-    done, last = 0, 0
+    done, last, content = 0, 0, _stored_content(connection)
     while True:
-        batch = connection.execute(
-            select(items.c.id, items.c.title, items.c.summary, content)
-            .where(items.c.id > last)
-            .order_by(items.c.id)
-            .limit(BATCH)
-        ).all()
-        if not batch:
+        rows = _stored_rows(connection, _ITEMS.c.id > last, BATCH, content)
+        if not rows:
             break
-        rows = [index_row(i, title, summary or "", content) for i, title, summary, content in batch]
         connection.execute(_PG_UPSERT if postgres else _FTS_INSERT, [asdict(r) for r in rows])
-        done, last = done + len(rows), batch[-1][0]
+        done, last = done + len(rows), rows[-1].item_id
         if progress is not None:
             progress(done)
     if not postgres:
         # Merge the index segments into one b-tree: queries then read one structure.
         connection.execute(text("INSERT INTO items_fts (items_fts) VALUES ('optimize')"))
     return done
+
+
+def index_stored(connection: Connection, item_ids: Sequence[int]) -> None:
+    """Index these items from their stored columns: after a change outside ingest (a
+    detail filled in) to items that ``unindex`` took out of the index first."""
+    if connection.dialect.name != "postgresql":
+        for chunk in chunks(sorted(item_ids)):
+            connection.execute(_FTS_FROM_VIEW, {"ids": chunk})
+        return
+    for chunk in chunks(sorted(item_ids)):
+        content = _stored_content(connection)
+        rows = _stored_rows(connection, _ITEMS.c.id.in_(chunk), len(chunk), content)
+        connection.execute(_PG_UPSERT, [asdict(r) for r in rows])
+
+
+_ITEMS = table("items", column("id"), column("title"), column("summary"))
+
+
+def _stored_rows(
+    connection: Connection, where: ColumnElement[bool], limit: int, content: ColumnElement[str]
+) -> list[IndexRow]:
+    """What is indexed of the first ``limit`` items by id that meet ``where``, read from
+    their columns (``content``: ``_stored_content``, as the migration running this has it)."""
+    details: list[ColumnElement[Any]] = [column(name) for name in DETAILS]
+    batch = connection.execute(
+        select(_ITEMS.c.id, _ITEMS.c.title, _ITEMS.c.summary, content, *details)
+        .where(where)
+        .order_by(_ITEMS.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        index_row(row[0], row[1], row[2] or "", row[3], details=search_details(*row[4:]))
+        for row in batch
+    ]
 
 
 def _stored_content(connection: Connection) -> ColumnElement[str]:
@@ -366,8 +446,8 @@ _PG_WEIGHTS: ColumnElement[Any] = literal_column(
 
 
 def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(
-        literal_column(f"'{CONFIG}'::regconfig"), bindparam("ts_query", query.websearch())
+    return func.to_tsquery(
+        literal_column(f"'{CONFIG}'::regconfig"), bindparam("ts_query", query.tsquery())
     )
 
 
