@@ -76,10 +76,39 @@ def test_an_event_without_a_start_is_skipped_with_a_warning() -> None:
     assert len(feed.items) == 2  # the congress and the webinar series
 
 
-def test_recurrences_outside_the_horizon_are_not_expanded() -> None:
+def test_a_series_that_ended_before_the_horizon_stands_by_its_last_occurrence() -> None:
+    """It was dropped, and a calendar of ended series failed as having no usable events."""
     later = datetime(2028, 1, 1, tzinfo=UTC)
     feed = parse_ics((DATA / "events.ics").read_bytes(), now=later)
-    assert [item.title for item in feed.items] == ["European Congress of Radiology 2027"]
+    titles = ["European Congress of Radiology 2027", "Grand rounds webinar"]
+    assert [item.title for item in feed.items] == titles
+    last = Occurrence(datetime(2027, 2, 2, 17, tzinfo=UTC), datetime(2027, 2, 2, 18, tzinfo=UTC))
+    webinar = feed.items[1].event
+    assert webinar is not None
+    assert (webinar.start, webinar.end, webinar.occurrences) == (last.start, last.end, (last,))
+    assert webinar.rule == "FREQ=MONTHLY;COUNT=3"
+
+
+def series_of(dtstart: str, rule: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:series@example.org\r\nDTSTAMP:20241101T000000Z\r\nDTSTART:{dtstart}\r\n"
+        f"RRULE:{rule}\r\nSUMMARY:Journal club\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_a_calendar_of_one_series_that_ended_long_ago_is_read() -> None:
+    (item,) = parse_ics(series_of("20250101T100000Z", "FREQ=DAILY;COUNT=10")).items
+    assert item.guid == "series@example.org"
+    assert item.event is not None and item.event.start == datetime(2025, 1, 10, 10, tzinfo=UTC)
+
+
+def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() -> None:
+    """Every third year, without end: nothing inside the horizon, and no end to expand to."""
+    (item,) = parse_ics(series_of("20200601T100000Z", "FREQ=YEARLY;INTERVAL=3")).items
+    assert item.event is not None
+    assert item.event.start == datetime(2029, 6, 1, 10, tzinfo=UTC)
+    assert item.event.occurrences == (Occurrence(item.event.start, item.event.start),)
 
 
 def test_a_calendar_wrapped_in_an_html_comment_with_a_bom_is_read() -> None:

@@ -5,14 +5,15 @@ series (RRULE/RDATE, with its moved or cancelled instances) is ONE item under
 its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
 days back to 400 days ahead, its event is the next occurrence not yet over at
 ``now`` (else the last one), and it carries the rule and the coming
-occurrences. Single events are kept whatever their date: a listing's past
-conferences are still items. A cancelled or tentative event (STATUS, or a
-"CANCELLED:" summary) says so in its ``EventInfo.status``; a series' cancelled
-occurrences are left out of it. An item's date is when the event was announced
-(CREATED, else DTSTAMP, else LAST-MODIFIED), never when it takes place. A
-broken event is skipped with a warning; the calendar fails only when nothing
-usable is left. This module does not sniff formats and never consults the
-clock (``now`` is passed in).
+occurrences. A series with no occurrence inside the horizon stands by its next
+one after it, else by its last one before it. Single events and series are kept
+whatever their date: a listing's past conferences are still items. A cancelled or
+tentative event (STATUS, or a "CANCELLED:" summary) says so in its
+``EventInfo.status``; a series' cancelled occurrences are left out of it. An
+item's date is when the event was announced (CREATED, else DTSTAMP, else
+LAST-MODIFIED), never when it takes place. A broken event is skipped with a
+warning; the calendar fails only when nothing usable is left. This module does
+not sniff formats and never consults the clock (``now`` is passed in).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings as python_warnings
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +41,8 @@ from aggregator.sanitize import clean_html, html_to_text
 
 HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
+# How many dates of a series that ended before the horizon are walked to find its last.
+MAX_DATES_BEFORE = 1000
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
@@ -192,12 +197,26 @@ def _occurrences(
         try:
             query = recurring_ical_events.of(series)
             occurrences = list(query.between(now - HORIZON_PAST, now + HORIZON_FUTURE))
+            occurrences = occurrences or _beyond_horizon(query, now=now)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
         item = _series_item(occurrences, _rule(calendar, uid), now=now, warnings=warnings)
         if item is not None:
             yield item
+
+
+def _beyond_horizon(query: recurring_ical_events.CalendarQuery, *, now: datetime) -> list[Any]:
+    """The one occurrence that stands for a series with none inside the horizon: its next
+    after it, else its last before it (a series that ended is past, not gone: it was
+    dropped, and a calendar of ended series failed as having no events).
+
+    Both are read lazily and bounded: an infinite RRULE is never expanded, and a series
+    with more than ``MAX_DATES_BEFORE`` dates, all before the horizon, stands by the last
+    one reached.
+    """
+    later = list(islice(query.after(now + HORIZON_FUTURE), 1))
+    return later or list(deque(islice(query.all(), MAX_DATES_BEFORE), maxlen=1))
 
 
 def _series_item(
