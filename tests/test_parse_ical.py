@@ -111,6 +111,19 @@ def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() 
     assert item.event.occurrences == (Occurrence(item.event.start, item.event.start),)
 
 
+def test_an_all_day_event_ending_on_its_start_date_lasts_that_day() -> None:
+    """The pattern of example.ics: DTEND on the DTSTART date made a zero-length event."""
+    body = calendar_of("DTEND;VALUE=DATE:20261210\r\n").replace(
+        b"DTSTART:20261210T140000Z", b"DTSTART;VALUE=DATE:20261210"
+    )
+    (item,) = parse_ics(body).items
+    assert item.event is not None and item.event.all_day
+    assert (item.event.start, item.event.end) == (
+        datetime(2026, 12, 10, tzinfo=UTC),
+        datetime(2026, 12, 11, tzinfo=UTC),
+    )
+
+
 def test_a_calendar_wrapped_in_an_html_comment_with_a_bom_is_read() -> None:
     body = b"\xef\xbb\xbf<!--\n" + (DATA / "events.ics").read_bytes() + b"\n-->"
     assert len(parse_ics(body).items) == 2

@@ -319,10 +319,17 @@ def _status(event: icalendar.Component) -> EventStatus | None:
 def _end(
     event: icalendar.Component, raw_start: date, start: datetime, *, all_day: bool
 ) -> datetime | None:
-    """DTEND, else DTSTART + DURATION, else the end of an all-day event's single day."""
+    """DTEND, else DTSTART + DURATION, else the end of an all-day event's single day.
+
+    An all-day DTEND at or before its DTSTART (calendars write a one-day event with
+    both on the day) is that day's end too: kept as given, the event was over at the
+    start of its own day and listed as past on it.
+    """
     raw_end = _decoded(event, "DTEND")
     if isinstance(raw_end, date):
         end = _as_utc(raw_end)
+        if all_day and end <= start:
+            return start + timedelta(days=1)
         return end if end >= start else None
     duration = _decoded(event, "DURATION")
     if isinstance(duration, timedelta):
