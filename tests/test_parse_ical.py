@@ -216,6 +216,39 @@ def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of(
     assert any("unknown time zone 'US-Eastern'" in warning for warning in feed.warnings)
 
 
+def zoned_calendar(tzid: str, location: str = "") -> bytes:
+    """An Exchange-style calendar: its own VTIMEZONE (New York's rules) under ``tzid``."""
+    place = f"X-LIC-LOCATION:{location}\r\n" if location else ""
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTIMEZONE\r\n"
+        f"TZID:{tzid}\r\n{place}BEGIN:STANDARD\r\nDTSTART:16010101T020000\r\n"
+        "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST\r\n"
+        "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n"
+        "DTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\n"
+        "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+        "BEGIN:VEVENT\r\nUID:talk@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
+        f"DTSTART;TZID={tzid}:20270610T090000\r\nSUMMARY:Grand rounds\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("tzid", "location", "zone"),
+    [
+        ("Eastern Standard Time", "", "America/New_York"),  # Exchange: a Windows name
+        ("/example.org/2026/Eastern", "America/New_York", "America/New_York"),
+        ("custom_America/New_York", "", None),  # not "EDT", its abbreviation
+    ],
+)
+def test_an_events_zone_is_an_iana_name_or_none(tzid: str, location: str, zone: str) -> None:
+    """The API gives the event's IANA zone: Exchange's zones came out null, so times showed
+    in UTC, and a calendar's own zones as an abbreviation ("EDT") no zone database knows."""
+    (item,) = parse_ics(zoned_calendar(tzid, location)).items
+    assert item.event is not None
+    assert item.event.start == datetime(2027, 6, 10, 13, tzinfo=UTC)
+    assert item.event.timezone == zone
+
+
 @pytest.mark.parametrize(
     ("lines", "summary"),
     [

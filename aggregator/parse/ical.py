@@ -22,7 +22,7 @@ import html as html_lib
 import re
 import warnings as python_warnings
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from itertools import islice
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
+from tzlocal.windows_tz import win_tz
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
@@ -120,24 +121,39 @@ def _calendar_items(
         if any(prop in event for prop in _RECURRENCE_PROPS):
             recurring_uids.add(str(event.get("UID", "")))
     zone = _calendar_zone(calendar)
+    places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) in recurring_uids:
             continue
         if zone is not None:
             _place_floating_times(event, zone)
         _place_unknown_zone_times(event, warnings)
-        item = _safe_item(event, warnings=warnings)
+        item = _safe_item(event, places=places, warnings=warnings)
         if item is not None:
             yield item
     if recurring_uids:
         yield from _occurrences(calendar, recurring_uids, now=now, warnings=warnings)
 
 
+def _zone_places(calendar: icalendar.Component) -> dict[str, str]:
+    """Each VTIMEZONE's TZID and the zone its X-LIC-LOCATION names (libical, Mozilla and
+    others write it beside a TZID of their own, such as "/mozilla.org/.../Europe/Berlin")."""
+    places: dict[str, str] = {}
+    for vtimezone in calendar.walk("VTIMEZONE"):
+        tzid, location = _text(vtimezone.get("TZID")), _text(vtimezone.get("X-LIC-LOCATION"))
+        if tzid and location:
+            places[tzid] = location
+    return places
+
+
 def _calendar_zone(calendar: icalendar.Component) -> ZoneInfo | None:
     """The zone a calendar says its floating times are in (Google's X-WR-TIMEZONE), if known."""
     name = _text(calendar.get("X-WR-TIMEZONE"))
-    if not name:
-        return None
+    return _known_zone(name) if name else None
+
+
+def _known_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone of that name, None when the zone database has none."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
@@ -188,6 +204,7 @@ def _occurrences(
     broken series, or a broken unrelated event, cannot stop the others.
     """
     timezones = calendar.walk("VTIMEZONE")
+    places = _zone_places(calendar)
     for uid in sorted(uids):
         series = icalendar.Calendar()
         series.update(calendar)
@@ -201,7 +218,8 @@ def _occurrences(
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
-        item = _series_item(occurrences, _rule(calendar, uid), now=now, warnings=warnings)
+        rule = _rule(calendar, uid)
+        item = _series_item(occurrences, rule, now=now, places=places, warnings=warnings)
         if item is not None:
             yield item
 
@@ -220,7 +238,12 @@ def _beyond_horizon(query: recurring_ical_events.CalendarQuery, *, now: datetime
 
 
 def _series_item(
-    occurrences: list[icalendar.Component], rule: str | None, *, now: datetime, warnings: list[str]
+    occurrences: list[icalendar.Component],
+    rule: str | None,
+    *,
+    now: datetime,
+    places: Mapping[str, str],
+    warnings: list[str],
 ) -> ParsedItem | None:
     """One item for a series: the next occurrence not yet over, with the rule and what follows.
 
@@ -231,7 +254,7 @@ def _series_item(
     dated = [
         (item.event, item)
         for event in occurrences
-        for item in [_safe_item(event, warnings=warnings)]
+        for item in [_safe_item(event, places=places, warnings=warnings)]
         if item is not None and item.event is not None
     ]
     if not dated:
@@ -256,10 +279,12 @@ def _rule(calendar: icalendar.Component, uid: str) -> str | None:
     return None
 
 
-def _safe_item(event: icalendar.Component, *, warnings: list[str]) -> ParsedItem | None:
+def _safe_item(
+    event: icalendar.Component, *, places: Mapping[str, str], warnings: list[str]
+) -> ParsedItem | None:
     name = _text(event.get("SUMMARY")) or _text(event.get("UID")) or "an event"
     try:
-        return _item(event)
+        return _item(event, places)
     except _BROKEN as exc:
         warnings.append(f"skipped event {name!r}: {_first_line(exc)}")
     except _NoStart:
@@ -271,8 +296,8 @@ class _NoStart(Exception):
     """An event without a readable start cannot be shown on a calendar."""
 
 
-def _item(event: icalendar.Component) -> ParsedItem:
-    info = _event_info(event)
+def _item(event: icalendar.Component, places: Mapping[str, str]) -> ParsedItem:
+    info = _event_info(event, places)
     url = _text(event.get("URL"))
     return ParsedItem(
         guid=_text(event.get("UID")),
@@ -287,7 +312,7 @@ def _item(event: icalendar.Component) -> ParsedItem:
     )
 
 
-def _event_info(event: icalendar.Component) -> EventInfo:
+def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventInfo:
     raw_start = _decoded(event, "DTSTART")
     if not isinstance(raw_start, date):
         raise _NoStart
@@ -300,7 +325,7 @@ def _event_info(event: icalendar.Component) -> EventInfo:
     return EventInfo(
         start=start,
         end=end,
-        timezone=_zone_name(raw_start),
+        timezone=_zone_name(raw_start, event.get("DTSTART"), places),
         location=location,
         online=looks_online(location, url, conference) or bool(conference),
         url=url,
@@ -350,11 +375,22 @@ def _as_utc(value: date) -> datetime:
     return dates.midnight(value)
 
 
-def _zone_name(value: date) -> str | None:
+def _zone_name(value: date, prop: object, places: Mapping[str, str]) -> str | None:
+    """The IANA name of the zone a start is given in, None when there is none to be had.
+
+    Exchange names its zones the Windows way ("Eastern Standard Time": mapped by CLDR's
+    table), a custom VTIMEZONE may say where it is in X-LIC-LOCATION; the zone's
+    abbreviation ("EDT"), which the API once gave, names no zone.
+    """
     if not isinstance(value, datetime) or value.tzinfo is None:
         return None
     key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
-    return str(key) if key else value.tzinfo.tzname(value)
+    tzid = getattr(prop, "params", {}).get("TZID")
+    tzid = tzid.strip() if isinstance(tzid, str) else None  # a list when repeated
+    for name in (key, tzid and places.get(tzid), tzid, tzid and win_tz.get(tzid)):
+        if isinstance(name, str) and _known_zone(name) is not None:
+            return name
+    return None
 
 
 def _moment(event: icalendar.Component, name: str) -> datetime | None:
