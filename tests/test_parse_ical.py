@@ -200,6 +200,28 @@ def test_an_html_copy_of_the_description_is_preferred_and_plain_text_stays_text(
     assert parse_ics(plain).items[0].summary == "<p>Dose &lt; 5 mg &amp; fasting</p>"
 
 
+def test_a_registration_link_in_a_plain_description_is_a_link_and_the_events_url() -> None:
+    """Without a URL property the link stayed plain text and the event had none to follow."""
+    body = calendar_of("DESCRIPTION:Register (https://e.org/r?id=7&x=1).\\nDose < 5 mg\r\n")
+    (item,) = parse_ics(body).items
+    assert item.summary == (
+        '<p>Register (<a href="https://e.org/r?id=7&amp;x=1" rel="noopener noreferrer nofollow">'
+        "https://e.org/r?id=7&amp;x=1</a>).<br>Dose &lt; 5 mg</p>"
+    )
+    assert item.url == "https://e.org/r?id=7&x=1"
+    assert item.event is not None and item.event.url == "https://e.org/r?id=7&x=1"
+
+
+def test_the_url_property_is_the_events_url_and_only_web_addresses_become_links() -> None:
+    body = calendar_of(
+        "URL:https://e.org/event\r\nDESCRIPTION:See https://e.org/r or javascript:alert(1)\r\n"
+    )
+    (item,) = parse_ics(body).items
+    assert item.url == "https://e.org/event"
+    assert item.summary.count("<a ") == 1
+    assert "javascript:alert(1)</p>" in item.summary
+
+
 def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of() -> None:
     """Both were read as UTC without a word: five hours off for New York."""
     outlook = calendar_of('DTEND;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T100000\r\n')

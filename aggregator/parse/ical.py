@@ -36,7 +36,7 @@ from tzlocal.windows_tz import win_tz
 from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online, status_in_title
-from aggregator.parse.text import absolute_url, plain_to_html
+from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
 from aggregator.records import EventInfo, EventStatus, Occurrence, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
@@ -298,10 +298,9 @@ class _NoStart(Exception):
 
 def _item(event: icalendar.Component, places: Mapping[str, str]) -> ParsedItem:
     info = _event_info(event, places)
-    url = _text(event.get("URL"))
     return ParsedItem(
         guid=_text(event.get("UID")),
-        url=absolute_url(url, None),
+        url=info.url,
         title=_text(event.get("SUMMARY")) or "",
         summary=_description(event),
         published=_announced(event),
@@ -320,7 +319,7 @@ def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventI
     start = _as_utc(raw_start)
     end = _end(event, raw_start, start, all_day=all_day)
     location = _text(event.get("LOCATION"))
-    url = absolute_url(_text(event.get("URL")), None)
+    url = _event_url(event)
     conference = " ".join(str(value) for value in _as_list(event.get("CONFERENCE")))
     return EventInfo(
         start=start,
@@ -332,6 +331,16 @@ def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventI
         all_day=all_day,
         status=_status(event),
     )
+
+
+def _event_url(event: icalendar.Component) -> str | None:
+    """URL, else the first web address of DESCRIPTION: calendars without a URL property
+    write the registration link into the text, and the event had no link to follow."""
+    url = absolute_url(_text(event.get("URL")), None)
+    description = event.get("DESCRIPTION")
+    if url is None and description is not None:
+        return absolute_url(first_text_url(_unescaped(description)), None)
+    return url
 
 
 def _status(event: icalendar.Component) -> EventStatus | None:
