@@ -25,9 +25,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import icalendar
 import recurring_ical_events
@@ -397,9 +398,16 @@ def _zone_name(value: date, prop: object, places: Mapping[str, str]) -> str | No
     tzid = getattr(prop, "params", {}).get("TZID")
     tzid = tzid.strip() if isinstance(tzid, str) else None  # a list when repeated
     for name in (key, tzid and places.get(tzid), tzid, tzid and win_tz.get(tzid)):
-        if isinstance(name, str) and _known_zone(name) is not None:
+        if isinstance(name, str) and name in _iana_names():
             return name
     return None
+
+
+@cache
+def _iana_names() -> frozenset[str]:
+    """The zone database's names: ZoneInfo also loads the system's copies of it under
+    posix/ and right/ ("posix/Europe/Vaduz"), names another machine may not have."""
+    return frozenset(available_timezones())
 
 
 def _moment(event: icalendar.Component, name: str) -> datetime | None:
