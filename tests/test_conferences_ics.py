@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar, Component
 from webfactory import app, client, entry, save, settings
 
+from aggregator.parse import parse_document
 from aggregator.records import EventInfo, Kind, Occurrence
 from aggregator.store import Store
 
@@ -101,6 +102,26 @@ def test_all_day_event_has_date_values_with_an_exclusive_end(
     vevent = events(client)["Three-Day Course"]
     assert vevent.decoded("DTSTART") == date(2031, 5, 10)
     assert vevent.decoded("DTEND") == date(2031, 5, 13)
+
+
+def test_a_one_day_event_ending_on_its_start_date_is_upcoming_all_its_day(
+    client: FlaskClient, store: Store
+) -> None:
+    """Calendars write a one-day event with DTEND on its DTSTART date: it was over at the
+    start of its own day, so it left the calendar and the upcoming list on the day."""
+    today = NOW.date()
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:kidney-day@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
+        f"DTSTART;VALUE=DATE:{today:%Y%m%d}\r\nDTEND;VALUE=DATE:{today:%Y%m%d}\r\n"
+        "SUMMARY:World Kidney Day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    (item,) = parse_document(body, url="https://e.org/cal.ics", now=NOW).items
+    save(store, [(Kind.CONFERENCE, item, ())])
+    vevent = events(client)["World Kidney Day"]
+    assert (vevent.decoded("DTSTART"), vevent.decoded("DTEND")) == (today, today + timedelta(1))
+    listed = client.get("/api/items?kind=conference").get_json()["items"]
+    assert [listed_item["title"] for listed_item in listed] == ["World Kidney Day"]
 
 
 def test_timed_event_without_an_end_has_no_dtend(client: FlaskClient, store: Store) -> None:

@@ -76,10 +76,52 @@ def test_an_event_without_a_start_is_skipped_with_a_warning() -> None:
     assert len(feed.items) == 2  # the congress and the webinar series
 
 
-def test_recurrences_outside_the_horizon_are_not_expanded() -> None:
+def test_a_series_that_ended_before_the_horizon_stands_by_its_last_occurrence() -> None:
+    """It was dropped, and a calendar of ended series failed as having no usable events."""
     later = datetime(2028, 1, 1, tzinfo=UTC)
     feed = parse_ics((DATA / "events.ics").read_bytes(), now=later)
-    assert [item.title for item in feed.items] == ["European Congress of Radiology 2027"]
+    titles = ["European Congress of Radiology 2027", "Grand rounds webinar"]
+    assert [item.title for item in feed.items] == titles
+    last = Occurrence(datetime(2027, 2, 2, 17, tzinfo=UTC), datetime(2027, 2, 2, 18, tzinfo=UTC))
+    webinar = feed.items[1].event
+    assert webinar is not None
+    assert (webinar.start, webinar.end, webinar.occurrences) == (last.start, last.end, (last,))
+    assert webinar.rule == "FREQ=MONTHLY;COUNT=3"
+
+
+def series_of(dtstart: str, rule: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:series@example.org\r\nDTSTAMP:20241101T000000Z\r\nDTSTART:{dtstart}\r\n"
+        f"RRULE:{rule}\r\nSUMMARY:Journal club\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_a_calendar_of_one_series_that_ended_long_ago_is_read() -> None:
+    (item,) = parse_ics(series_of("20250101T100000Z", "FREQ=DAILY;COUNT=10")).items
+    assert item.guid == "series@example.org"
+    assert item.event is not None and item.event.start == datetime(2025, 1, 10, 10, tzinfo=UTC)
+
+
+def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() -> None:
+    """Every third year, without end: nothing inside the horizon, and no end to expand to."""
+    (item,) = parse_ics(series_of("20200601T100000Z", "FREQ=YEARLY;INTERVAL=3")).items
+    assert item.event is not None
+    assert item.event.start == datetime(2029, 6, 1, 10, tzinfo=UTC)
+    assert item.event.occurrences == (Occurrence(item.event.start, item.event.start),)
+
+
+def test_an_all_day_event_ending_on_its_start_date_lasts_that_day() -> None:
+    """The pattern of example.ics: DTEND on the DTSTART date made a zero-length event."""
+    body = calendar_of("DTEND;VALUE=DATE:20261210\r\n").replace(
+        b"DTSTART:20261210T140000Z", b"DTSTART;VALUE=DATE:20261210"
+    )
+    (item,) = parse_ics(body).items
+    assert item.event is not None and item.event.all_day
+    assert (item.event.start, item.event.end) == (
+        datetime(2026, 12, 10, tzinfo=UTC),
+        datetime(2026, 12, 11, tzinfo=UTC),
+    )
 
 
 def test_a_calendar_wrapped_in_an_html_comment_with_a_bom_is_read() -> None:
@@ -158,6 +200,28 @@ def test_an_html_copy_of_the_description_is_preferred_and_plain_text_stays_text(
     assert parse_ics(plain).items[0].summary == "<p>Dose &lt; 5 mg &amp; fasting</p>"
 
 
+def test_a_registration_link_in_a_plain_description_is_a_link_and_the_events_url() -> None:
+    """Without a URL property the link stayed plain text and the event had none to follow."""
+    body = calendar_of("DESCRIPTION:Register (https://e.org/r?id=7&x=1).\\nDose < 5 mg\r\n")
+    (item,) = parse_ics(body).items
+    assert item.summary == (
+        '<p>Register (<a href="https://e.org/r?id=7&amp;x=1" rel="noopener noreferrer nofollow">'
+        "https://e.org/r?id=7&amp;x=1</a>).<br>Dose &lt; 5 mg</p>"
+    )
+    assert item.url == "https://e.org/r?id=7&x=1"
+    assert item.event is not None and item.event.url == "https://e.org/r?id=7&x=1"
+
+
+def test_the_url_property_is_the_events_url_and_only_web_addresses_become_links() -> None:
+    body = calendar_of(
+        "URL:https://e.org/event\r\nDESCRIPTION:See https://e.org/r or javascript:alert(1)\r\n"
+    )
+    (item,) = parse_ics(body).items
+    assert item.url == "https://e.org/event"
+    assert item.summary.count("<a ") == 1
+    assert "javascript:alert(1)</p>" in item.summary
+
+
 def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of() -> None:
     """Both were read as UTC without a word: five hours off for New York."""
     outlook = calendar_of('DTEND;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T100000\r\n')
@@ -172,6 +236,40 @@ def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of(
     )
     feed = parse_ics(unknown)
     assert any("unknown time zone 'US-Eastern'" in warning for warning in feed.warnings)
+
+
+def zoned_calendar(tzid: str, location: str = "") -> bytes:
+    """An Exchange-style calendar: its own VTIMEZONE (New York's rules) under ``tzid``."""
+    place = f"X-LIC-LOCATION:{location}\r\n" if location else ""
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTIMEZONE\r\n"
+        f"TZID:{tzid}\r\n{place}BEGIN:STANDARD\r\nDTSTART:16010101T020000\r\n"
+        "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST\r\n"
+        "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n"
+        "DTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\n"
+        "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+        "BEGIN:VEVENT\r\nUID:talk@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
+        f"DTSTART;TZID={tzid}:20270610T090000\r\nSUMMARY:Grand rounds\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("tzid", "location", "zone"),
+    [
+        ("Eastern Standard Time", "", "America/New_York"),  # Exchange: a Windows name
+        ("/example.org/2026/Eastern", "America/New_York", "America/New_York"),
+        ("custom_America/New_York", "", None),  # not "EDT", its abbreviation
+        ("posix/America/New_York", "", None),  # a copy of the zone database some systems have
+    ],
+)
+def test_an_events_zone_is_an_iana_name_or_none(tzid: str, location: str, zone: str) -> None:
+    """The API gives the event's IANA zone: Exchange's zones came out null, so times showed
+    in UTC, and a calendar's own zones as an abbreviation ("EDT") no zone database knows."""
+    (item,) = parse_ics(zoned_calendar(tzid, location)).items
+    assert item.event is not None
+    assert item.event.start == datetime(2027, 6, 10, 13, tzinfo=UTC)
+    assert item.event.timezone == zone
 
 
 @pytest.mark.parametrize(

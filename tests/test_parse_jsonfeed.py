@@ -81,6 +81,15 @@ def test_fields_of_the_wrong_type_are_ignored_one_by_one() -> None:
     assert feed.items == (ParsedItem(guid="2", url=None, title="Untitled", title_derived=True),)
 
 
+def test_web_addresses_in_a_plain_text_summary_and_content_are_links() -> None:
+    """As in a calendar's description: plain text's links were shown as text."""
+    text = "Slides: https://e.org/slides.pdf."
+    body = feed_with(items=[{"id": "1", "summary": text, "content_text": text}])
+    (item,) = parse_document(body, url="https://e.org/f.json").items
+    link = f'<a href="https://e.org/slides.pdf" {REL}>https://e.org/slides.pdf</a>'
+    assert item.summary == item.content == f"<p>Slides: {link}.</p>"
+
+
 def test_a_video_attachment_makes_the_item_a_video() -> None:
     body = feed_with(
         items=[

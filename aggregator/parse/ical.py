@@ -5,14 +5,15 @@ series (RRULE/RDATE, with its moved or cancelled instances) is ONE item under
 its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
 days back to 400 days ahead, its event is the next occurrence not yet over at
 ``now`` (else the last one), and it carries the rule and the coming
-occurrences. Single events are kept whatever their date: a listing's past
-conferences are still items. A cancelled or tentative event (STATUS, or a
-"CANCELLED:" summary) says so in its ``EventInfo.status``; a series' cancelled
-occurrences are left out of it. An item's date is when the event was announced
-(CREATED, else DTSTAMP, else LAST-MODIFIED), never when it takes place. A
-broken event is skipped with a warning; the calendar fails only when nothing
-usable is left. This module does not sniff formats and never consults the
-clock (``now`` is passed in).
+occurrences. A series with no occurrence inside the horizon stands by its next
+one after it, else by its last one before it. Single events and series are kept
+whatever their date: a listing's past conferences are still items. A cancelled or
+tentative event (STATUS, or a "CANCELLED:" summary) says so in its
+``EventInfo.status``; a series' cancelled occurrences are left out of it. An
+item's date is when the event was announced (CREATED, else DTSTAMP, else
+LAST-MODIFIED), never when it takes place. A broken event is skipped with a
+warning; the calendar fails only when nothing usable is left. This module does
+not sniff formats and never consults the clock (``now`` is passed in).
 """
 
 from __future__ import annotations
@@ -20,24 +21,30 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings as python_warnings
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import icalendar
 import recurring_ical_events
+from tzlocal.windows_tz import win_tz
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online, status_in_title
-from aggregator.parse.text import absolute_url, plain_to_html
+from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
 from aggregator.records import EventInfo, EventStatus, Occurrence, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
 HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
+# How many dates of a series that ended before the horizon are walked to find its last.
+MAX_DATES_BEFORE = 1000
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
@@ -115,24 +122,39 @@ def _calendar_items(
         if any(prop in event for prop in _RECURRENCE_PROPS):
             recurring_uids.add(str(event.get("UID", "")))
     zone = _calendar_zone(calendar)
+    places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) in recurring_uids:
             continue
         if zone is not None:
             _place_floating_times(event, zone)
         _place_unknown_zone_times(event, warnings)
-        item = _safe_item(event, warnings=warnings)
+        item = _safe_item(event, places=places, warnings=warnings)
         if item is not None:
             yield item
     if recurring_uids:
         yield from _occurrences(calendar, recurring_uids, now=now, warnings=warnings)
 
 
+def _zone_places(calendar: icalendar.Component) -> dict[str, str]:
+    """Each VTIMEZONE's TZID and the zone its X-LIC-LOCATION names (libical, Mozilla and
+    others write it beside a TZID of their own, such as "/mozilla.org/.../Europe/Berlin")."""
+    places: dict[str, str] = {}
+    for vtimezone in calendar.walk("VTIMEZONE"):
+        tzid, location = _text(vtimezone.get("TZID")), _text(vtimezone.get("X-LIC-LOCATION"))
+        if tzid and location:
+            places[tzid] = location
+    return places
+
+
 def _calendar_zone(calendar: icalendar.Component) -> ZoneInfo | None:
     """The zone a calendar says its floating times are in (Google's X-WR-TIMEZONE), if known."""
     name = _text(calendar.get("X-WR-TIMEZONE"))
-    if not name:
-        return None
+    return _known_zone(name) if name else None
+
+
+def _known_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone of that name, None when the zone database has none."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
@@ -183,6 +205,7 @@ def _occurrences(
     broken series, or a broken unrelated event, cannot stop the others.
     """
     timezones = calendar.walk("VTIMEZONE")
+    places = _zone_places(calendar)
     for uid in sorted(uids):
         series = icalendar.Calendar()
         series.update(calendar)
@@ -192,16 +215,36 @@ def _occurrences(
         try:
             query = recurring_ical_events.of(series)
             occurrences = list(query.between(now - HORIZON_PAST, now + HORIZON_FUTURE))
+            occurrences = occurrences or _beyond_horizon(query, now=now)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
-        item = _series_item(occurrences, _rule(calendar, uid), now=now, warnings=warnings)
+        rule = _rule(calendar, uid)
+        item = _series_item(occurrences, rule, now=now, places=places, warnings=warnings)
         if item is not None:
             yield item
 
 
+def _beyond_horizon(query: recurring_ical_events.CalendarQuery, *, now: datetime) -> list[Any]:
+    """The one occurrence that stands for a series with none inside the horizon: its next
+    after it, else its last before it (a series that ended is past, not gone: it was
+    dropped, and a calendar of ended series failed as having no events).
+
+    Both are read lazily and bounded: an infinite RRULE is never expanded, and a series
+    with more than ``MAX_DATES_BEFORE`` dates, all before the horizon, stands by the last
+    one reached.
+    """
+    later = list(islice(query.after(now + HORIZON_FUTURE), 1))
+    return later or list(deque(islice(query.all(), MAX_DATES_BEFORE), maxlen=1))
+
+
 def _series_item(
-    occurrences: list[icalendar.Component], rule: str | None, *, now: datetime, warnings: list[str]
+    occurrences: list[icalendar.Component],
+    rule: str | None,
+    *,
+    now: datetime,
+    places: Mapping[str, str],
+    warnings: list[str],
 ) -> ParsedItem | None:
     """One item for a series: the next occurrence not yet over, with the rule and what follows.
 
@@ -212,7 +255,7 @@ def _series_item(
     dated = [
         (item.event, item)
         for event in occurrences
-        for item in [_safe_item(event, warnings=warnings)]
+        for item in [_safe_item(event, places=places, warnings=warnings)]
         if item is not None and item.event is not None
     ]
     if not dated:
@@ -237,10 +280,12 @@ def _rule(calendar: icalendar.Component, uid: str) -> str | None:
     return None
 
 
-def _safe_item(event: icalendar.Component, *, warnings: list[str]) -> ParsedItem | None:
+def _safe_item(
+    event: icalendar.Component, *, places: Mapping[str, str], warnings: list[str]
+) -> ParsedItem | None:
     name = _text(event.get("SUMMARY")) or _text(event.get("UID")) or "an event"
     try:
-        return _item(event)
+        return _item(event, places)
     except _BROKEN as exc:
         warnings.append(f"skipped event {name!r}: {_first_line(exc)}")
     except _NoStart:
@@ -252,12 +297,11 @@ class _NoStart(Exception):
     """An event without a readable start cannot be shown on a calendar."""
 
 
-def _item(event: icalendar.Component) -> ParsedItem:
-    info = _event_info(event)
-    url = _text(event.get("URL"))
+def _item(event: icalendar.Component, places: Mapping[str, str]) -> ParsedItem:
+    info = _event_info(event, places)
     return ParsedItem(
         guid=_text(event.get("UID")),
-        url=absolute_url(url, None),
+        url=info.url,
         title=_text(event.get("SUMMARY")) or "",
         summary=_description(event),
         published=_announced(event),
@@ -268,7 +312,7 @@ def _item(event: icalendar.Component) -> ParsedItem:
     )
 
 
-def _event_info(event: icalendar.Component) -> EventInfo:
+def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventInfo:
     raw_start = _decoded(event, "DTSTART")
     if not isinstance(raw_start, date):
         raise _NoStart
@@ -276,18 +320,28 @@ def _event_info(event: icalendar.Component) -> EventInfo:
     start = _as_utc(raw_start)
     end = _end(event, raw_start, start, all_day=all_day)
     location = _text(event.get("LOCATION"))
-    url = absolute_url(_text(event.get("URL")), None)
+    url = _event_url(event)
     conference = " ".join(str(value) for value in _as_list(event.get("CONFERENCE")))
     return EventInfo(
         start=start,
         end=end,
-        timezone=_zone_name(raw_start),
+        timezone=_zone_name(raw_start, event.get("DTSTART"), places),
         location=location,
         online=looks_online(location, url, conference) or bool(conference),
         url=url,
         all_day=all_day,
         status=_status(event),
     )
+
+
+def _event_url(event: icalendar.Component) -> str | None:
+    """URL, else the first web address of DESCRIPTION: calendars without a URL property
+    write the registration link into the text, and the event had no link to follow."""
+    url = absolute_url(_text(event.get("URL")), None)
+    description = event.get("DESCRIPTION")
+    if url is None and description is not None:
+        return absolute_url(first_text_url(_unescaped(description)), None)
+    return url
 
 
 def _status(event: icalendar.Component) -> EventStatus | None:
@@ -300,10 +354,17 @@ def _status(event: icalendar.Component) -> EventStatus | None:
 def _end(
     event: icalendar.Component, raw_start: date, start: datetime, *, all_day: bool
 ) -> datetime | None:
-    """DTEND, else DTSTART + DURATION, else the end of an all-day event's single day."""
+    """DTEND, else DTSTART + DURATION, else the end of an all-day event's single day.
+
+    An all-day DTEND at or before its DTSTART (calendars write a one-day event with
+    both on the day) is that day's end too: kept as given, the event was over at the
+    start of its own day and listed as past on it.
+    """
     raw_end = _decoded(event, "DTEND")
     if isinstance(raw_end, date):
         end = _as_utc(raw_end)
+        if all_day and end <= start:
+            return start + timedelta(days=1)
         return end if end >= start else None
     duration = _decoded(event, "DURATION")
     if isinstance(duration, timedelta):
@@ -324,11 +385,29 @@ def _as_utc(value: date) -> datetime:
     return dates.midnight(value)
 
 
-def _zone_name(value: date) -> str | None:
+def _zone_name(value: date, prop: object, places: Mapping[str, str]) -> str | None:
+    """The IANA name of the zone a start is given in, None when there is none to be had.
+
+    Exchange names its zones the Windows way ("Eastern Standard Time": mapped by CLDR's
+    table), a custom VTIMEZONE may say where it is in X-LIC-LOCATION; the zone's
+    abbreviation ("EDT"), which the API once gave, names no zone.
+    """
     if not isinstance(value, datetime) or value.tzinfo is None:
         return None
     key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
-    return str(key) if key else value.tzinfo.tzname(value)
+    tzid = getattr(prop, "params", {}).get("TZID")
+    tzid = tzid.strip() if isinstance(tzid, str) else None  # a list when repeated
+    for name in (key, tzid and places.get(tzid), tzid, tzid and win_tz.get(tzid)):
+        if isinstance(name, str) and name in _iana_names():
+            return name
+    return None
+
+
+@cache
+def _iana_names() -> frozenset[str]:
+    """The zone database's names: ZoneInfo also loads the system's copies of it under
+    posix/ and right/ ("posix/Europe/Vaduz"), names another machine may not have."""
+    return frozenset(available_timezones())
 
 
 def _moment(event: icalendar.Component, name: str) -> datetime | None:

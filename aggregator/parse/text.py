@@ -1,9 +1,9 @@
 """Small text and URL helpers every format reader shares.
 
-Plain text becomes escaped HTML, bodies get a short excerpt, relative URLs get
-resolved (and kept only when they are web URLs, or local files of a local
-feed), the first image of a body is found. Nothing here knows which feed
-format it is reading; nothing here parses a document.
+Plain text becomes escaped HTML (its web addresses links), bodies get a short
+excerpt, relative URLs get resolved (and kept only when they are web URLs, or
+local files of a local feed), the first image of a body is found. Nothing here
+knows which feed format it is reading; nothing here parses a document.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import html as html_lib
 import re
 from urllib.parse import urljoin
 
-from aggregator.sanitize import html_to_text
+from aggregator.sanitize import clean_html, html_to_text
 
 _IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE_RE = re.compile(r"\b(src|alt|title|width|height)=\"([^\"]*)\"", re.IGNORECASE)
@@ -36,6 +36,10 @@ DERIVED_TITLE_CHARS = 120
 # A sentence ends at . ! ? (or their full-width forms) followed by a space.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s")
 _WEB_SCHEMES = ("http://", "https://")
+# A web address in plain text ends at a space, a quote or an angle bracket; the
+# punctuation of its sentence is trimmed off it (``_address``).
+_TEXT_URL_RE = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_SENTENCE_PUNCTUATION = ".,;:!?*"
 _LOCAL_SCHEMES = (*_WEB_SCHEMES, "file://")
 
 
@@ -111,12 +115,47 @@ def title_text(value: str, *, markup: bool | None = None) -> str:
 
 
 def plain_to_html(text: str) -> str:
-    """Escape plain text, keeping line breaks as <br> and blank lines as paragraphs."""
+    """Escape plain text, keeping line breaks as <br> and blank lines as paragraphs.
+
+    Its web addresses become links, as a mail or calendar client shows them (an event's
+    registration link was plain text); only then does the HTML go through the sanitizer,
+    which gives the links their ``rel``.
+    """
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK_RE.split(text.strip()) if p.strip()]
-    return "".join(
-        "<p>" + "<br>".join(html_lib.escape(line.strip()) for line in p.splitlines()) + "</p>"
+    html = "".join(
+        "<p>" + "<br>".join(_linked(line.strip()) for line in p.splitlines()) + "</p>"
         for p in paragraphs
     )
+    return clean_html(html) if _TEXT_URL_RE.search(text) else html
+
+
+def first_text_url(text: str) -> str | None:
+    """The first http(s) address written in plain text, if any."""
+    match = _TEXT_URL_RE.search(text)
+    return _address(match.group()) if match else None
+
+
+def _linked(line: str) -> str:
+    """One line of plain text as escaped HTML, its web addresses as links."""
+    parts: list[str] = []
+    done = 0
+    for match in _TEXT_URL_RE.finditer(line):
+        url = _address(match.group())
+        parts.append(html_lib.escape(line[done : match.start()]))
+        parts.append(f'<a href="{html_lib.escape(url)}">{html_lib.escape(url)}</a>')
+        done = match.start() + len(url)
+    parts.append(html_lib.escape(line[done:]))
+    return "".join(parts)
+
+
+def _address(candidate: str) -> str:
+    """A web address without the punctuation of the sentence around it: "see
+    https://e.org/r." and "(https://e.org/r)" end before the dot and the bracket, while
+    https://en.wikipedia.org/wiki/Stent_(medicine) keeps its own."""
+    url = candidate.rstrip(_SENTENCE_PUNCTUATION)
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(_SENTENCE_PUNCTUATION)
+    return url
 
 
 def excerpt(content_html: str) -> str:
