@@ -249,6 +249,24 @@ def test_an_atom_text_title_keeps_what_looks_like_a_tag() -> None:
     assert titles == ["Why <script> tags in EHR portals leak PHI", "Lancet study"]
 
 
+@pytest.mark.parametrize(
+    "feed",
+    [
+        b'<rss version="2.0"><channel><title>T</title><item><link>https://e.org/1</link>'
+        b"<title>Die R\xc3\xbcckkehr von &lt;i&gt; und &lt;b&gt;</title></item></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id>'
+        b'<link href="https://e.org/1"/><title type="text">'
+        b"Die R\xc3\xbcckkehr von &lt;i&gt; und &lt;b&gt;</title></entry></feed>",
+    ],
+    ids=["rss", "atom-text"],
+)
+def test_a_text_title_naming_tags_that_never_close_keeps_them(feed: bytes) -> None:
+    """A lone <i> made the whole title HTML: "Die Rückkehr von <i> und <b>" showed as
+    "Die Rückkehr von und"."""
+    (item,) = parse_document(feed, url="https://e.org/feed").items
+    assert item.title == "Die Rückkehr von <i> und <b>"
+
+
 def test_an_entrys_own_title_wins_over_a_nested_one() -> None:
     body = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id>'

@@ -123,6 +123,8 @@ def test_an_unknown_version_is_read_with_a_warning() -> None:
         ("The <video> element in patient education", "The <video> element in patient education"),
         ("Use <style> sparingly", "Use <style> sparingly"),
         ("<i>Lancet</i> study &amp; editorial", "Lancet study & editorial"),
+        ("Die Rückkehr von <i> und <b>", "Die Rückkehr von <i> und <b>"),
+        ("Rounds<br/>week 12", "Rounds week 12"),
     ],
 )
 def test_a_json_feed_title_is_text_unless_it_carries_inline_formatting(
