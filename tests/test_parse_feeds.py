@@ -327,3 +327,30 @@ def test_hours_in_a_zone_of_several_names_leave_the_event_all_day() -> None:
     ).encode()
     (item,) = parse_document(body, url="https://s.example/feed", kind=Kind.CONFERENCE).items
     assert item.event is not None and item.event.all_day
+
+
+ORIGINAL = "http://www.washingtonpost.com/wellness/schools.html"
+REDIRECTOR = "http://feeds.washingtonpost.com/click.phdo?i=0ca90d46"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "namespace", "link"),
+    [
+        ("pheedo", "http://www.pheedo.com/namespace/pheedo", ORIGINAL),
+        ("pheedly", "http://www.pheedo.com/namespace/pheedo", ORIGINAL),
+        ("fb", "http://rssnamespace.org/feedburner/ext/1.0", ORIGINAL),
+        ("pheedo", "https://example.org/not-pheedo", REDIRECTOR),  # the usual prefix, rebound
+    ],
+)
+def test_a_feed_proxys_original_link_is_found_by_its_namespace(
+    prefix: str, namespace: str, link: str
+) -> None:
+    """With Pheedo's namespace bound to ``pheedly:`` (corpus wapowellness-altns.xml) items
+    linked to the proxy's redirector and did not merge with the publisher's own copies."""
+    body = (
+        f'<rss version="2.0" xmlns:{prefix}="{namespace}"><channel><title>Wellness</title>'
+        f"<item><title>Schools minister to kids</title><link>{REDIRECTOR}</link>"
+        f"<{prefix}:origLink>{ORIGINAL}</{prefix}:origLink></item></channel></rss>"
+    ).encode()
+    (item,) = parse_document(body, url="https://feeds.washingtonpost.com/rss/wellness").items
+    assert item.url == link
