@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -354,3 +355,39 @@ def test_a_feed_proxys_original_link_is_found_by_its_namespace(
     ).encode()
     (item,) = parse_document(body, url="https://feeds.washingtonpost.com/rss/wellness").items
     assert item.url == link
+
+
+DECLARED = (
+    '<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>AJPH</title>'
+    "<item><title>Quit rates</title><link>https://ajph.example.org/1</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("mark", "encoding"),
+    [(b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16")],
+    ids=["no-bom", "utf-8-bom", "utf-16-bom"],
+)
+def test_whitespace_before_the_xml_declaration_is_dropped_without_a_warning(
+    mark: bytes, encoding: str
+) -> None:
+    """Atypon's and YouTube's feeds begin with a newline; expat refused the declaration after
+    it and the sources page said "feed is not well-formed" of a good feed."""
+    codec = "utf-16-le" if mark == codecs.BOM_UTF16_LE else "utf-8"
+    body = mark + ("\n  " + DECLARED.format(encoding=encoding)).encode(codec)
+    feed = parse_document(body, url="https://ajph.example.org/feed")
+    assert ([item.title for item in feed.items], feed.warnings) == (["Quit rates"], ())
+
+
+def test_a_feed_naming_no_encoding_that_is_not_utf8_is_warned_of_as_such() -> None:
+    """feedparser's "document declared as utf-8, but parsed as windows-1252" named a
+    declaration the feed never made."""
+    body = (
+        b'<rss version="2.0"><channel><title>Le Cercle Psy</title><item><title>Caf\xe9 et '
+        b"cerveau</title><link>https://psy.example.org/1</link></item></channel></rss>"
+    )
+    feed = parse_document(body, url="https://psy.example.org/feed")
+    assert feed.items[0].title == "Café et cerveau"
+    assert feed.warnings == (
+        "feed declares no character encoding and is not UTF-8; read as windows-1252",
+    )

@@ -21,6 +21,7 @@ from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
+from aggregator.parse.prolog import declaration_first, declares_encoding
 from aggregator.parse.text import (
     absolute_url,
     clean_str,
@@ -61,6 +62,7 @@ def parse_xml_feed(
     # (a fifth of its time); we resolve the few URLs we keep ourselves. Except where
     # the document declares an xml:base: without an outer base, feedparser lets one
     # entry's base run on into the entries after it (their links went wrong).
+    body = declaration_first(body)
     headers = {"content-type": _declared_type(content_type)}
     if b"xml:base" in body:
         headers["content-location"] = _outer_base(body, url)
@@ -94,7 +96,7 @@ def parse_xml_feed(
     )
     warnings: tuple[str, ...] = ()
     if parsed.get("bozo") and items:
-        warnings = (f"feed is not well-formed, kept what was readable: {_bozo(parsed)}",)
+        warnings = (_warning(parsed, declared=declares_encoding(body, headers["content-type"])),)
     if not items:
         if looks_like_html(body):
             raise ParseError(html_page_message(body, url=url))
@@ -426,6 +428,17 @@ def _article(
         ),
         ids_from_text=feed.kind in _SCHOLARLY_KINDS,
     )
+
+
+def _warning(parsed: Mapping[str, Any], *, declared: bool) -> str:
+    """What the sources page says of a feed feedparser recovered. One that names no
+    encoding and is not UTF-8 is no broken feed: feedparser's "document declared as
+    utf-8, but parsed as windows-1252" named a declaration the feed never made."""
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, feedparser.CharacterEncodingOverride) and not declared:
+        encoding = parsed.get("encoding") or "another encoding"
+        return f"feed declares no character encoding and is not UTF-8; read as {encoding}"
+    return f"feed is not well-formed, kept what was readable: {_bozo(parsed)}"
 
 
 def _bozo(parsed: Mapping[str, Any]) -> str:
