@@ -319,7 +319,8 @@ class StoredSource:
     disabled_reason: str | None  # e.g. "410 Gone": disabled by medfeed, not the admin
     last_fetch_at: datetime | None
     last_success_at: datetime | None
-    last_status: str | None  # "ok", "not-modified", "error"
+    # The last fetch's SourceOutcome.status: "ok", "not-modified", "failed", "pushed" (WebSub).
+    last_status: str | None
     last_http_status: int | None
     last_error: str | None
     consecutive_failures: int
@@ -343,7 +344,7 @@ class SourceOutcome:
     """What one refresh did to one source: an error is a value, never an exception."""
 
     source_id: str
-    status: str  # "ok" | "not-modified" | "failed" | "skipped"
+    status: str  # "ok" | "not-modified" | "failed" | "pushed" (WebSub) | "skipped" (CLI only)
     new: int = 0
     updated: int = 0
     unchanged: int = 0

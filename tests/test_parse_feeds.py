@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -249,6 +250,24 @@ def test_an_atom_text_title_keeps_what_looks_like_a_tag() -> None:
     assert titles == ["Why <script> tags in EHR portals leak PHI", "Lancet study"]
 
 
+@pytest.mark.parametrize(
+    "feed",
+    [
+        b'<rss version="2.0"><channel><title>T</title><item><link>https://e.org/1</link>'
+        b"<title>Die R\xc3\xbcckkehr von &lt;i&gt; und &lt;b&gt;</title></item></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id>'
+        b'<link href="https://e.org/1"/><title type="text">'
+        b"Die R\xc3\xbcckkehr von &lt;i&gt; und &lt;b&gt;</title></entry></feed>",
+    ],
+    ids=["rss", "atom-text"],
+)
+def test_a_text_title_naming_tags_that_never_close_keeps_them(feed: bytes) -> None:
+    """A lone <i> made the whole title HTML: "Die Rückkehr von <i> und <b>" showed as
+    "Die Rückkehr von und"."""
+    (item,) = parse_document(feed, url="https://e.org/feed").items
+    assert item.title == "Die Rückkehr von <i> und <b>"
+
+
 def test_an_entrys_own_title_wins_over_a_nested_one() -> None:
     body = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id>'
@@ -309,3 +328,66 @@ def test_hours_in_a_zone_of_several_names_leave_the_event_all_day() -> None:
     ).encode()
     (item,) = parse_document(body, url="https://s.example/feed", kind=Kind.CONFERENCE).items
     assert item.event is not None and item.event.all_day
+
+
+ORIGINAL = "http://www.washingtonpost.com/wellness/schools.html"
+REDIRECTOR = "http://feeds.washingtonpost.com/click.phdo?i=0ca90d46"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "namespace", "link"),
+    [
+        ("pheedo", "http://www.pheedo.com/namespace/pheedo", ORIGINAL),
+        ("pheedly", "http://www.pheedo.com/namespace/pheedo", ORIGINAL),
+        ("fb", "http://rssnamespace.org/feedburner/ext/1.0", ORIGINAL),
+        ("pheedo", "https://example.org/not-pheedo", REDIRECTOR),  # the usual prefix, rebound
+    ],
+)
+def test_a_feed_proxys_original_link_is_found_by_its_namespace(
+    prefix: str, namespace: str, link: str
+) -> None:
+    """With Pheedo's namespace bound to ``pheedly:`` (corpus wapowellness-altns.xml) items
+    linked to the proxy's redirector and did not merge with the publisher's own copies."""
+    body = (
+        f'<rss version="2.0" xmlns:{prefix}="{namespace}"><channel><title>Wellness</title>'
+        f"<item><title>Schools minister to kids</title><link>{REDIRECTOR}</link>"
+        f"<{prefix}:origLink>{ORIGINAL}</{prefix}:origLink></item></channel></rss>"
+    ).encode()
+    (item,) = parse_document(body, url="https://feeds.washingtonpost.com/rss/wellness").items
+    assert item.url == link
+
+
+DECLARED = (
+    '<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>AJPH</title>'
+    "<item><title>Quit rates</title><link>https://ajph.example.org/1</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("mark", "encoding"),
+    [(b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16")],
+    ids=["no-bom", "utf-8-bom", "utf-16-bom"],
+)
+def test_whitespace_before_the_xml_declaration_is_dropped_without_a_warning(
+    mark: bytes, encoding: str
+) -> None:
+    """Atypon's and YouTube's feeds begin with a newline; expat refused the declaration after
+    it and the sources page said "feed is not well-formed" of a good feed."""
+    codec = "utf-16-le" if mark == codecs.BOM_UTF16_LE else "utf-8"
+    body = mark + ("\n  " + DECLARED.format(encoding=encoding)).encode(codec)
+    feed = parse_document(body, url="https://ajph.example.org/feed")
+    assert ([item.title for item in feed.items], feed.warnings) == (["Quit rates"], ())
+
+
+def test_a_feed_naming_no_encoding_that_is_not_utf8_is_warned_of_as_such() -> None:
+    """feedparser's "document declared as utf-8, but parsed as windows-1252" named a
+    declaration the feed never made."""
+    body = (
+        b'<rss version="2.0"><channel><title>Le Cercle Psy</title><item><title>Caf\xe9 et '
+        b"cerveau</title><link>https://psy.example.org/1</link></item></channel></rss>"
+    )
+    feed = parse_document(body, url="https://psy.example.org/feed")
+    assert feed.items[0].title == "Café et cerveau"
+    assert feed.warnings == (
+        "feed declares no character encoding and is not UTF-8; read as windows-1252",
+    )

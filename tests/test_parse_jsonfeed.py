@@ -132,6 +132,8 @@ def test_an_unknown_version_is_read_with_a_warning() -> None:
         ("The <video> element in patient education", "The <video> element in patient education"),
         ("Use <style> sparingly", "Use <style> sparingly"),
         ("<i>Lancet</i> study &amp; editorial", "Lancet study & editorial"),
+        ("Die Rückkehr von <i> und <b>", "Die Rückkehr von <i> und <b>"),
+        ("Rounds<br/>week 12", "Rounds week 12"),
     ],
 )
 def test_a_json_feed_title_is_text_unless_it_carries_inline_formatting(
@@ -147,3 +149,26 @@ def test_a_json_feed_title_is_text_unless_it_carries_inline_formatting(
     ).encode()
     (item,) = parse_document(body, url="https://e.org/feed.json").items
     assert item.title == shown
+
+
+@pytest.mark.parametrize(
+    ("summary", "html"),
+    [
+        ("Blackletter &amp; thick", "<p>Blackletter &amp; thick</p>"),
+        ("Web-Entwickler <i>- und <b>-Tags", "<p>Web-Entwickler &lt;i&gt;- und &lt;b&gt;-Tags</p>"),
+    ],
+)
+def test_a_json_feed_summary_is_text_whose_entities_are_decoded_once(
+    summary: str, html: str
+) -> None:
+    """An entity-encoded summary was escaped again: the API and the item page's description
+    showed "Blackletter &amp; thick Tschichold beauty"."""
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1",
+            "title": "F",
+            "items": [{"id": "1", "url": "https://e.org/1", "title": "T", "summary": summary}],
+        }
+    ).encode()
+    (item,) = parse_document(body, url="https://e.org/feed.json").items
+    assert item.summary == html

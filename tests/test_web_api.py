@@ -4,14 +4,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from webfactory import app, client, entry, filled, save, settings, web_settings
 
+from aggregator.config import load_settings
 from aggregator.records import Kind
 from aggregator.store import Store
+from tests.feeds import refresh_one
+from tests.localserver import closed_port
 from web import create_app
 
 ITEM_FIELDS = {
@@ -122,6 +127,26 @@ def test_sources_api_reports_fetch_state(client: FlaskClient, filled: Store) -> 
     sources = client.get("/api/sources").get_json()["sources"]
     bmj = next(source for source in sources if source["id"] == "bmj")
     assert bmj["last_status"] == "ok" and bmj["item_count"] == 12
+
+
+def documented_statuses() -> set[str]:
+    """The values docs/api.md lists for a source's ``last_status``."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    listed = re.search(r"last_status` \(([^)]*)\)", text)
+    assert listed is not None, "docs/api.md lists no last_status values"
+    return set(re.findall(r"`([^`]+)`", listed.group(1)))
+
+
+def test_a_source_whose_fetch_failed_reports_the_status_the_api_docs_name(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    """The API said "failed", docs/api.md "error"."""
+    url = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    assert refresh_one(tmp_path, database_url, store, url).status == "failed"
+    app = create_app(settings=load_settings(tmp_path / "config.yaml"), store=store)
+    (source,) = app.test_client().get("/api/sources").get_json()["sources"]
+    assert source["last_status"] == "failed"
+    assert source["last_status"] in documented_statuses()
 
 
 def test_healthz_is_ok_when_the_database_answers(client: FlaskClient) -> None:

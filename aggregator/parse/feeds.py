@@ -21,6 +21,7 @@ from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
+from aggregator.parse.prolog import declaration_first, declares_encoding
 from aggregator.parse.text import (
     absolute_url,
     clean_str,
@@ -38,8 +39,12 @@ _BYLINE_NAMES = 3
 _SCHOLARLY_KINDS = frozenset({Kind.ARTICLE, None})  # None: the caller did not say
 _DEFAULT_TYPE = "application/xml"
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
-# Proxies (FeedBurner, Pheedo) rewrite <link> to a redirector and keep the publisher's URL here.
-_ORIGINAL_LINK_KEYS = ("feedburner_origlink", "pheedo_origlink")
+# Proxies (FeedBurner, Pheedo) rewrite <link> to a redirector and keep the publisher's URL in
+# an origLink element of their namespace; the usual prefix of each namespace.
+_ORIGINAL_LINK_NAMESPACES = {
+    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
+    "http://www.pheedo.com/namespace/pheedo": "pheedo",
+}
 
 
 def parse_xml_feed(
@@ -57,6 +62,7 @@ def parse_xml_feed(
     # (a fifth of its time); we resolve the few URLs we keep ourselves. Except where
     # the document declares an xml:base: without an outer base, feedparser lets one
     # entry's base run on into the entries after it (their links went wrong).
+    body = declaration_first(body)
     headers = {"content-type": _declared_type(content_type)}
     if b"xml:base" in body:
         headers["content-location"] = _outer_base(body, url)
@@ -77,6 +83,7 @@ def parse_xml_feed(
         base=_items_base(parsed, document_base, channel_link),
         local=local,
         title=_title(feed),
+        original_link_keys=_original_link_keys(parsed.get("namespaces") or {}),
         journal=clean_str(feed.get("prism_publicationname")),
         generator=clean_str(feed.get("generator")),
         kind=kind,
@@ -89,7 +96,7 @@ def parse_xml_feed(
     )
     warnings: tuple[str, ...] = ()
     if parsed.get("bozo") and items:
-        warnings = (f"feed is not well-formed, kept what was readable: {_bozo(parsed)}",)
+        warnings = (_warning(parsed, declared=declares_encoding(body, headers["content-type"])),)
     if not items:
         if looks_like_html(body):
             raise ParseError(html_page_message(body, url=url))
@@ -104,7 +111,16 @@ def parse_xml_feed(
 class _FeedContext:
     """Feed-level facts every entry needs; built once per document."""
 
-    __slots__ = ("base", "generator", "journal", "kind", "local", "title", "url")
+    __slots__ = (
+        "base",
+        "generator",
+        "journal",
+        "kind",
+        "local",
+        "original_link_keys",
+        "title",
+        "url",
+    )
 
     def __init__(
         self,
@@ -113,6 +129,7 @@ class _FeedContext:
         base: str,
         local: bool,
         title: str | None,
+        original_link_keys: tuple[str, ...],
         journal: str | None,
         generator: str | None,
         kind: Kind | None,
@@ -121,6 +138,7 @@ class _FeedContext:
         self.base = base  # what relative item links and images resolve against
         self.local = local  # a file:// document: its file:// links are kept
         self.title = title
+        self.original_link_keys = original_link_keys  # ``_original_link_keys``
         self.journal = journal
         self.generator = generator or ""
         self.kind = kind
@@ -128,7 +146,7 @@ class _FeedContext:
 
 def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     item_base = _declared_base(entry, feed.url, local=feed.local) or feed.base
-    link = _entry_link(entry, item_base, local=feed.local)
+    link = _entry_link(entry, item_base, feed.original_link_keys, local=feed.local)
     base = _content_base(entry, link, feed, fallback=item_base)
     title = _title(entry) or ""
     summary_html = _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry))
@@ -236,9 +254,32 @@ def _declared_base(node: Mapping[str, Any], against: str, *, local: bool) -> str
     return None
 
 
-def _entry_link(entry: Mapping[str, Any], base: str, *, local: bool) -> str | None:
+def _original_link_keys(namespaces: Mapping[str, str]) -> tuple[str, ...]:
+    """The entry keys a feed proxy's origLink is under in this document.
+
+    feedparser names an element of a namespace it does not know (Pheedo's) by the
+    prefix the document bound it to: with ``xmlns:pheedly="…/pheedo"`` the original
+    was under ``pheedly_origlink``, items linked to the proxy's redirector and did not
+    merge with the same articles from the publisher's other feeds. So the keys come
+    from the namespaces the document declares (``parsed.namespaces``, where a namespace
+    feedparser knows has its usual prefix already); an undeclared usual prefix, which
+    feedparser's loose parser keeps as written, is looked under too.
+    """
+    declared = {prefix.lower(): uri.strip().lower() for prefix, uri in namespaces.items()}
+    keys: list[str] = []
+    for uri, usual in _ORIGINAL_LINK_NAMESPACES.items():
+        prefixes = [prefix for prefix, bound in declared.items() if bound == uri]
+        if not prefixes and usual not in declared:
+            prefixes = [usual]
+        keys.extend(f"{prefix}_origlink" if prefix else "origlink" for prefix in prefixes)
+    return tuple(keys)
+
+
+def _entry_link(
+    entry: Mapping[str, Any], base: str, original_link_keys: tuple[str, ...], *, local: bool
+) -> str | None:
     """The publisher's URL: a feed proxy's original (``feedburner:origLink``), else the link."""
-    for key in _ORIGINAL_LINK_KEYS:
+    for key in original_link_keys:
         original = absolute_url(clean_str(_raw(entry, key)), base, local=local)
         if original:
             return original
@@ -387,6 +428,17 @@ def _article(
         ),
         ids_from_text=feed.kind in _SCHOLARLY_KINDS,
     )
+
+
+def _warning(parsed: Mapping[str, Any], *, declared: bool) -> str:
+    """What the sources page says of a feed feedparser recovered. One that names no
+    encoding and is not UTF-8 is no broken feed: feedparser's "document declared as
+    utf-8, but parsed as windows-1252" named a declaration the feed never made."""
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, feedparser.CharacterEncodingOverride) and not declared:
+        encoding = parsed.get("encoding") or "another encoding"
+        return f"feed declares no character encoding and is not UTF-8; read as {encoding}"
+    return f"feed is not well-formed, kept what was readable: {_bozo(parsed)}"
 
 
 def _bozo(parsed: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from aggregator.parse.text import (
     item_base,
     plain_to_html,
     title_text,
+    unescaped,
 )
 from aggregator.records import Kind, ParsedFeed, ParsedItem, VideoInfo
 from aggregator.sanitize import clean_html, html_to_text
@@ -131,7 +132,7 @@ def _item(
     entry_base = link or resolve.base
     content = _content(raw, entry_base)
     summary_text = clean_str(raw.get("summary"))
-    summary = plain_to_html(summary_text) if summary_text else (excerpt(content) if content else "")
+    summary = _summary(summary_text) if summary_text else (excerpt(content) if content else "")
     if not (guid or link or title or content):
         return None
     authors = _authors(raw) or feed_authors
@@ -180,6 +181,13 @@ def _content(raw: Mapping[str, Any], base: str) -> str | None:
         return clean_html(html, base_url=base) or None
     text = clean_str(raw.get("content_text"))
     return plain_to_html(text) if text else None
+
+
+def _summary(text: str) -> str:
+    """A summary (plain text in JSON Feed) as HTML, its entities decoded before it is
+    escaped, as its title's are (``text.title_text``): escaped as it came, "Blackletter
+    &amp; thick" showed its "&amp;" in the API and in the item page's description."""
+    return plain_to_html(unescaped(text))
 
 
 def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:

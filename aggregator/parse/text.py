@@ -96,7 +96,31 @@ def item_base(document_url: str, channel_link: str | None) -> str:
 
 
 # Inline formatting a title written as HTML carries: "<i>Lancet</i> study".
-_TITLE_MARKUP_RE = re.compile(r"</?(?:i|em|b|strong|sup|sub|span|a|br|small|u|p|div)\b[^>]*>", re.I)
+_INLINE_TAG_RE = re.compile(r"<(/?)(i|em|b|strong|sup|sub|span|a|small|u|p|div)\b[^>]*>", re.I)
+_LINE_BREAK_RE = re.compile(r"<br\b[^>]*>", re.I)
+
+
+def looks_like_markup(value: str) -> bool:
+    """Whether text said to be plain is really HTML: an inline element opened and then
+    closed ("<i>Lancet</i> study"), or a line break, a void tag that never closes
+    ("Part one<br/>part two"). A lone tag is the text naming a tag: read as HTML,
+    "Die Rückkehr von <i> und <b>" was shown as "Die Rückkehr von und"."""
+    if _LINE_BREAK_RE.search(value):
+        return True
+    opened: set[str] = set()
+    for closing, name in _INLINE_TAG_RE.findall(value):
+        if not closing:
+            opened.add(name.lower())
+        elif name.lower() in opened:
+            return True
+    return False
+
+
+def unescaped(value: str) -> str:
+    """Plain text with the entities it was written with decoded: feeds entity-encode text
+    that needs no encoding ("Blackletter &amp; thick"), and escaping it again for a page
+    showed the "&amp;"."""
+    return html_lib.unescape(value) if "&" in value else value
 
 
 def title_text(value: str, *, markup: bool | None = None) -> str:
@@ -104,14 +128,14 @@ def title_text(value: str, *, markup: bool | None = None) -> str:
 
     ``markup``: True when the feed says the title is HTML (Atom's type, feedparser's
     judgement); None, for a title said to be text (JSON Feed's are, but some carry <i>),
-    when inline formatting tags say so. A plain-text title keeps what looks like a tag:
-    "Why <script> tags in EHR portals leak PHI" was cut to "Why".
+    when it really is markup (``looks_like_markup``). A plain-text title keeps what looks
+    like a tag: "Why <script> tags in EHR portals leak PHI" was cut to "Why".
     """
     if markup is None:
-        markup = _TITLE_MARKUP_RE.search(value) is not None
+        markup = looks_like_markup(value)
     if markup:
         return html_to_text(value)
-    return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
+    return " ".join(unescaped(value).split())
 
 
 def plain_to_html(text: str) -> str:
