@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     and_,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..dating import revised
 from ..identity import canonical_url
+from ..parse.dates import EARLIEST
 from ..records import (
     CALLED_OFF,
     ArticleInfo,
@@ -54,7 +56,7 @@ from ..searchquery import parse_search
 from . import sameurl, search
 from .contenttail import full_content
 from .database import session_scope
-from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source
+from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source, UTCDateTime
 
 MAX_LIMIT = 100
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ids are no item's
@@ -633,7 +635,7 @@ def _featured_row(
     if policy.policy == "pinned":
         return _pinned_row(session, policy.pinned or "")
     kinds = policy.kinds or (Kind.ARTICLE,)
-    recent = {kind: _recent(session, kind) for kind in kinds}
+    recent = {kind: _recent(kind) for kind in kinds}
     # word_count is the full text's once it is extracted; a pinned article's may be short,
     # and must not count as long once it is no longer pinned
     long = _newest_of(session, recent, Item.word_count >= policy.min_words, leads=False)
@@ -646,29 +648,35 @@ def _featured_row(
     return long or _newest_of(session, dict.fromkeys(kinds), None)
 
 
-def _recent(session: Session, kind: Kind) -> ColumnElement[bool] | None:
+def _recent(kind: Kind) -> ColumnElement[bool]:
     """Whether an item is as new as the ``FEATURED_WINDOW`` newest entries of ``kind``'s
-    list (None: the list is shorter); a story's other copies of that span count too."""
-    edge = session.execute(_window_edge(kind, FEATURED_WINDOW)).first()
-    if edge is None:
-        return None
+    list (any item, when the list is shorter); a story's other copies of that span count
+    too. The edge is a subquery the database reads once, from ix_items_kind_stream alone
+    (no row is read), so the front page sends no statement more for it."""
+    published, item_id = _window_edge(kind, FEATURED_WINDOW)
     return and_(  # published first: the index's range; then the id among equal dates
-        Item.published >= edge.published,
-        or_(Item.published > edge.published, Item.id >= edge.id),
+        Item.published >= published,
+        or_(Item.published > published, Item.id >= item_id),
     )
 
 
 @cache
-def _window_edge(kind: Kind, size: int) -> Select[datetime, int]:
-    """The oldest of the ``size`` newest entries of ``kind``'s list, read from
-    ix_items_kind_stream alone (no row is read). Built once: building the statement took
-    as long as running it."""
-    return (
+def _window_edge(kind: Kind, size: int) -> tuple[ColumnElement[datetime], ColumnElement[int]]:
+    """The date and id of the oldest of the ``size`` newest entries of ``kind``'s list, as
+    scalar subqueries; the earliest date and id 0 when the list is shorter. Built once:
+    building the statement took as long as running it."""
+    edge = (
         select(Item.published, Item.id)
         .where(Item.kind == kind.value, Item.leads_kind.is_(True))
         .order_by(Item.published.desc(), Item.id.desc())
         .offset(size - 1)
         .limit(1)
+        .subquery()
+    )
+    earliest = literal(EARLIEST, UTCDateTime())  # no item's date is older
+    return (
+        func.coalesce(select(edge.c.published).scalar_subquery(), earliest),
+        func.coalesce(select(edge.c.id).scalar_subquery(), 0),
     )
 
 
