@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import abort, current_app
+from flask import abort, current_app, redirect, request, url_for
 
 from aggregator.config import Settings
 from aggregator.records import StoredItem
@@ -37,14 +37,31 @@ def state() -> MedfeedState:
 
 
 def item_or_404(item_id: int) -> StoredItem:
-    """One stored item, or a 404 (HTML or JSON, as ``web.errors`` decides).
+    """One stored item; else a 301 to the item it was merged into, else a 404 (HTML or
+    JSON, as ``web.errors`` decides).
 
     An id no 64-bit column can hold is no item's: 404, not a database overflow.
     """
-    found = state().store.get_item(item_id) if 0 < item_id <= MAX_ID else None
+    if not 0 < item_id <= MAX_ID:
+        abort(404)
+    found = state().store.get_item(item_id)
     if found is None:
+        _redirect_if_merged(item_id)
         abort(404)
     return found
+
+
+def _redirect_if_merged(item_id: int) -> None:
+    """An id merged into another item answers a permanent redirect to the same URL naming
+    that item, query string kept: a bookmark, a shared link or a feed reader's entry
+    still reaches the article, and a client that follows 301s updates what it keeps."""
+    kept = state().store.merged_into(item_id)
+    if kept is None or request.endpoint is None:
+        return
+    location = url_for(request.endpoint, **{**(request.view_args or {}), "item_id": kept})
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    abort(redirect(location, 301))
 
 
 def featured_now() -> StoredItem | None:

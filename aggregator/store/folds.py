@@ -7,9 +7,12 @@ batch is written, ``join_late_identifiers`` finds such pairs, reads what
 ``aggregator.latejoin`` weighs (owners, sources, identifiers), and applies its
 folds: the absorbed item's links and identifiers move to the kept item, its
 tags are merged in, it leaves its story (``stories.detach``) and is deleted.
-The kept item already shows the preferred copy's text (it is the one whose
-owner ranks first), so nothing is rewritten. What the absorbed item alone had
-goes with it: its full text, its flags, an editor's story corrections naming it.
+Its id, the public name of its page, API answer and feed entry, then leads to the
+kept item (``merged_items``: the web answers it with a 301), as do the ids merged
+into it before. The kept item already shows the preferred copy's text (it is the
+one whose owner ranks first), so nothing is rewritten. What the absorbed item
+alone had goes with it: its full text, its flags, an editor's story corrections
+naming it.
 
 It decides nothing itself, and runs inside ingest's transaction, after the
 batch's rows: on PostgreSQL with the story lock and the two items locked, in
@@ -22,14 +25,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, select, update
+from sqlalchemy import BindParameter, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..latejoin import Fold, Holder, folds
 from ..reconcile import TAG_LENGTH
 from ..records import ItemUpdate
 from . import itemids, sameurl, stories
-from .models import Item, ItemIdentifier, ItemSource, ItemTag
+from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
 from .upsert import chunks, insert_ignore
 
@@ -128,11 +131,24 @@ def _fold(session: Session, fold: Fold, now: datetime) -> None:
         )
     _merge_into(session, kept, absorbed, now)
     stories.detach(session, [absorbed])
+    _lead_to(session, kept, absorbed, now)
     itemids.remember_deleted(connection, [absorbed], now)
     session.execute(
         delete(Item).where(Item.id == absorbed), execution_options={"synchronize_session": False}
     )
     sameurl.fold_links(connection, [kept])
+
+
+def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
+    """The absorbed item's id, and the ids merged into it before, name ``kept`` from now on.
+
+    Re-pointed here rather than followed at read time, so that a link to an id merged
+    twice is one lookup; and before the deletion, which would cascade to those rows."""
+    session.execute(
+        update(MergedItem).where(MergedItem.item_id == absorbed).values(item_id=kept),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(insert(MergedItem).values(id=absorbed, item_id=kept, merged_at=now))
 
 
 def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> None:

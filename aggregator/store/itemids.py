@@ -1,7 +1,8 @@
 """Item ids are never given twice, on SQLite too.
 
 An item's id is its public name: ``/items/ID``, and the id of its entry in
-``/feed.atom`` and ``/feed.json``. SQLite gives a new row the largest id in the
+``/feed.atom`` and ``/feed.json`` (an item merged into another keeps answering,
+with a redirect: ``models.MergedItem``). SQLite gives a new row the largest id in the
 table plus one, so an item that retention deletes while it holds the largest id
 would lend that id to the next item stored: a bookmark or a subscriber's reader
 would then take the new item for the old one. PostgreSQL's sequence never goes

@@ -292,6 +292,26 @@ class ItemIdentifier(Base):
     __table_args__ = (Index("ix_item_identifiers_item", "item_id"), ROWID_LESS)
 
 
+class MergedItem(Base):
+    """An id whose item was merged into another (``store.folds``), and the item it is now.
+
+    An item's id is its public name (``/items/ID``, the API, feed entries' ids): a
+    bookmark or a feed reader's link to a merged-away item must lead to the article,
+    which still exists, rather than to a 404. ``item_id`` always names an item that
+    exists: a later merge of that item re-points its rows here, so one read answers;
+    and its rows go with it when retention deletes it, after which the id is a 404 as
+    the item's own is.
+    """
+
+    __tablename__ = "merged_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    merged_at: Mapped[Timestamp]
+
+    __table_args__ = (Index("ix_merged_items_item", "item_id"),)
+
+
 class ItemCitation(Base):
     """A DOI an item's text cites: "covers: …" links and retraction / erratum marks.
 

@@ -56,7 +56,16 @@ from ..searchquery import parse_search
 from . import sameurl, search
 from .contenttail import full_content
 from .database import session_scope
-from .models import Item, ItemCitation, ItemSource, ItemTag, Meta, Source, UTCDateTime
+from .models import (
+    Item,
+    ItemCitation,
+    ItemSource,
+    ItemTag,
+    MergedItem,
+    Meta,
+    Source,
+    UTCDateTime,
+)
 
 MAX_LIMIT = 100
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ids are no item's
@@ -239,6 +248,15 @@ class Reads:
                 covers=_covers(session, row),
                 covered_by=_covered_by(session, row),
             )
+
+    def merged_into(self, item_id: int) -> int | None:
+        """The item a merged-away id now names (``store.folds``), else None: an id is a
+        public name, and a link to it must still reach the article."""
+        with session_scope(self._sessions) as session:
+            kept: int | None = session.scalar(
+                select(MergedItem.item_id).where(MergedItem.id == item_id)
+            )
+            return kept
 
     def featured(self, policy: FeaturedPolicy, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
