@@ -107,7 +107,7 @@ class StoredLink:
     content_hash: str
     owner: Owner  # the item's
     canonical_url: str | None  # the item's, freed when its owner changes it
-    title: str | None = None  # the item's (its owner's); None: not read
+    title: str | None = None  # the item's, when this source owns it; None: not read, or another's
 
 
 @dataclass(frozen=True)
@@ -261,15 +261,24 @@ def as_stored(entry: ItemUpdate, stored: StoredState) -> ItemUpdate:
     entries' too.
     """
     identity = entry.identity
-    if identity.guid_key in stored.links or identity.guid_key in stored.purged:
+    if identity.guid_key in stored.purged:
         return entry
+    # the alias first: a feed that stops sharing a URL keys its entries by the bare URL
+    # again, which may be another entry's item (the one that had the URL to itself)
     for alias in identity.aliases:
         link = stored.links.get(alias)
-        if link is not None and (
-            link.title is None or same_title(link.title) == same_title(entry.item.title)
-        ):
+        if link is not None and _stored_as(link, entry):
             return replace(entry, identity=replace(identity, guid_key=alias))
     return entry
+
+
+def _stored_as(link: StoredLink, entry: ItemUpdate) -> bool:
+    """Whether ``link`` holds this entry: the same title as the item, when its source's
+    copy is the one the item shows; else the same content as its source's copy (the
+    item's title is another outlet's)."""
+    if link.title is None:
+        return link.content_hash == entry.identity.content_hash
+    return same_title(link.title) == same_title(entry.item.title)
 
 
 def unique_by_guid(entries: Sequence[ItemUpdate]) -> list[ItemUpdate]:

@@ -161,6 +161,22 @@ def test_a_doi_an_entry_gains_later_joins_it_to_the_item_holding_the_doi(
     assert shown["article"]["doi"].lower() == DOI.lower()
 
 
+def test_the_item_a_late_doi_keeps_shows_and_is_found_by_the_pmid_the_other_copy_brought(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    feeds = edited(
+        tmp_path,
+        database_url,
+        store,
+        {"nejm": [NEJM], "pubmed": [PUBMED]},
+        {"nejm": [replace(NEJM, doi=DOI)]},
+    )
+    client = create_app(feeds.settings, store, watch=False).test_client()
+    (shown,) = client.get("/api/items?q=pmid:41234567").get_json()["items"]
+    assert shown["source"]["id"] == "nejm"
+    assert shown["article"]["pmid"] == "41234567"
+
+
 def test_a_late_doi_leaves_the_preferred_copy_whichever_item_held_the_doi_first(
     tmp_path: Path, database_url: str, store: Store
 ) -> None:

@@ -129,3 +129,58 @@ def test_an_article_two_sources_link_to_is_one_item_beside_the_home_page_entries
         rows = session.execute(select(Item.title, ItemSource.source_id).join(ItemSource)).all()
     assert len({title for title, _ in rows}) == 4
     assert sorted(source for _, source in rows) == ["society"] * 4 + ["wire"]
+
+
+def test_a_guidless_feed_that_stops_sharing_its_page_leaves_the_first_entrys_item_alone(
+    feed: Callable[[Sequence[Entry]], SourceOutcome], store: Store
+) -> None:
+    """The entry left alone at the page is keyed by the bare URL again, which is the item
+    of the entry that had the page to itself first: it must find its own item."""
+    first, second = guidless(NEWS[:2])
+    for entries in ([first], [first, second], [second], [first, second], [first]):
+        feed(entries)
+    assert titles(store) == sorted([first.title, second.title])
+
+
+def two_sources(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> Callable[[str, Sequence[Entry]], None]:
+    """Serve and refresh "alpha" and "zeta" (alpha's copy ranks first: source id)."""
+    bodies = {"alpha": b"", "zeta": b""}
+    for name in bodies:
+        server.route(f"/{name}.xml", served(lambda name=name: bodies[name]))
+    path = tmp_path / "config.yaml"
+    sources = [(name, server.url(f"/{name}.xml"), "news") for name in bodies]
+    path.write_text(config_text(database_url, sources))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+
+    def refresh(name: str, entries: Sequence[Entry]) -> None:
+        bodies[name] = rss(entries)
+        Refresher(settings, store).refresh(due_only=False, source_ids=[name])
+
+    return refresh
+
+
+def test_an_entry_whose_guid_changes_stays_a_copy_of_the_item_another_source_shows(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """Its title is compared with its own copy's only: the item shows alpha's."""
+    article = "https://journal.example.org/article/1"
+    refresh = two_sources(tmp_path, database_url, store, server)
+    refresh("zeta", [Entry("Statins after 75: what the trial found", article, "z1")])
+    refresh("alpha", [Entry("Statin therapy in adults over 75", article, "a1")])
+    refresh("zeta", [Entry("Statins after 75: what the trial found", article, "z2")])
+    assert titles(store) == ["Statin therapy in adults over 75"]
+
+
+def test_a_guidless_copy_of_an_item_another_source_shows_stays_it_when_its_feed_shares_the_page(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    article = "https://journal.example.org/article/1"
+    copy = Entry("Statins after 75: what the trial found", article)
+    refresh = two_sources(tmp_path, database_url, store, server)
+    refresh("zeta", [copy])
+    refresh("alpha", [Entry("Statin therapy in adults over 75", article, "a1")])
+    refresh("zeta", [copy, Entry("Our take on the statin trial", article)])
+    assert titles(store) == ["Our take on the statin trial", "Statin therapy in adults over 75"]

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..latejoin import Fold, Holder, folds
 from ..reconcile import TAG_LENGTH
 from ..records import ItemUpdate
-from . import itemids, sameurl, stories
+from . import itemids, sameurl, search, stories
 from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
 from .upsert import chunks, insert_ignore
@@ -44,6 +44,7 @@ _HELD_BY = select(ItemIdentifier.item_id, ItemIdentifier.identifier).where(
     ItemIdentifier.item_id.in_(_KEYS)
 )
 _CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.item_id.in_(_KEYS))
+_CITED = (Item.doi, Item.pmid, Item.pmcid)  # what the article cites it by
 _TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
 
 
@@ -152,16 +153,28 @@ def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
 
 
 def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> None:
-    """The kept item takes the absorbed one's tags (merged, as a duplicate's are) and its
-    first sighting, the earlier of the two."""
-    rows = dict(
-        (item_id, (tags, seen))
-        for item_id, tags, seen in session.execute(
-            select(Item.id, Item.tags, Item.first_seen_at).where(Item.id.in_((kept, absorbed)))
+    """The kept item takes the absorbed one's tags (merged, as a duplicate's are), its
+    first sighting, the earlier of the two, and the DOI, PMID or PMCID it lacks: the
+    article shows them, and search finds the item by them (``search.DETAILS``)."""
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(Item.id, Item.tags, Item.first_seen_at, *_CITED).where(
+                Item.id.in_((kept, absorbed))
+            )
         )
-    )
-    (kept_tags, kept_seen), (absorbed_tags, absorbed_seen) = rows[kept], rows[absorbed]
-    values: dict[str, object] = {"changed_at": now, "first_seen_at": min(kept_seen, absorbed_seen)}
+    }
+    kept_row, absorbed_row = rows[kept], rows[absorbed]
+    values: dict[str, object] = {
+        "changed_at": now,
+        "first_seen_at": min(kept_row.first_seen_at, absorbed_row.first_seen_at),
+    }
+    values |= {
+        column.key: getattr(absorbed_row, column.key)
+        for column in _CITED
+        if getattr(kept_row, column.key) is None and getattr(absorbed_row, column.key) is not None
+    }
+    kept_tags, absorbed_tags = kept_row.tags, absorbed_row.tags
     if not set(absorbed_tags) <= set(kept_tags):
         values["tags"] = sorted(set(kept_tags) | set(absorbed_tags))
         insert_ignore(
@@ -169,7 +182,12 @@ def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> No
             ItemTag.__table__,
             [{"item_id": kept, "tag": tag[:TAG_LENGTH]} for tag in absorbed_tags],
         )
+    indexed = any(column.key in values for column in _CITED)
+    if indexed:  # SQLite's index reads the old words back from the columns to drop them
+        search.unindex(session.connection(), [kept])
     session.execute(
         update(Item).where(Item.id == kept).values(values),
         execution_options={"synchronize_session": False},
     )
+    if indexed:
+        search.index_stored(session.connection(), [kept])

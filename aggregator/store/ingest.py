@@ -236,7 +236,11 @@ _STORED_LINKS = (
 _CARRIED = (
     select(Item.id, Item.title)
     .join(ItemSource, ItemSource.item_id == Item.id)
-    .where(ItemSource.source_id == bindparam("source"), Item.id.in_(_in()))
+    .where(
+        ItemSource.source_id == bindparam("source"),
+        Item.source_id == bindparam("source"),  # its own copy's title: another's tells nothing
+        Item.id.in_(_in()),
+    )
 )
 _BY_URL = select(Item.canonical_url, Item.id).where(Item.canonical_url.in_(_in()))
 _BY_IDENTIFIER = select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
@@ -257,7 +261,10 @@ def _links(session: Session, source_id: str, keys: Sequence[str]) -> dict[str, S
     for chunk in chunks(keys):
         rows = session.execute(_STORED_LINKS, {"source": source_id, "keys": list(chunk)})
         for key, item_id, digest, url, title, *owner in rows:
-            links[key] = StoredLink(item_id, digest, Owner(*owner), url, title)
+            held = Owner(*owner)
+            # the item's title is its owner's copy: this source's own may differ
+            own = title if held.source_id == source_id else None
+            links[key] = StoredLink(item_id, digest, held, url, own)
     return links
 
 
