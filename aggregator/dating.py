@@ -12,10 +12,12 @@ never enters the stream or the feeds as new. Pure decisions over records and a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aggregator.records import EventInfo, ParsedItem
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # before this a feed date is a placeholder
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # after this, too (9999-12-31 is common)
 FUTURE_SLACK = timedelta(days=1)
 FROM_SOURCE = "source"
 FROM_FIRST_SEEN = "first_seen"

@@ -27,8 +27,8 @@ from feedparser.datetimes import _parse_date as _feedparser_date
 from feedparser.datetimes.rfc822 import _parse_date_rfc822
 from feedparser.datetimes.w3dtf import _parse_date_w3dtf
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # before this a feed date is a placeholder
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # after this, too (9999-12-31 is common)
+from ..dating import EARLIEST, LATEST
+
 _TIME_ATTR_RE = re.compile(r"""<time\b[^>]*?\bdatetime\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 # <pubDate><time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time></pubDate>:
 # feedparser keeps only the element's text, so the attribute is lifted out beforehand.

@@ -34,9 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from ..dating import revised
+from ..dating import EARLIEST, revised
 from ..identity import canonical_url
-from ..parse.dates import EARLIEST
 from ..records import (
     CALLED_OFF,
     ArticleInfo,
