@@ -90,6 +90,16 @@ def test_web_addresses_in_a_plain_text_summary_and_content_are_links() -> None:
     assert item.summary == item.content == f"<p>Slides: {link}.</p>"
 
 
+def test_a_run_of_closing_brackets_after_an_address_is_text_not_part_of_a_link() -> None:
+    """A hostile feed's 100,000 brackets: trimmed in one pass (they were counted again
+    for each one, minutes of a parse worker), and a scheme with nothing after it is no link."""
+    text = "See (https://e.org/a_(b)" + ")" * 100_000 + " and https://)))"
+    body = feed_with(items=[{"id": "1", "content_text": text}])
+    (item,) = parse_document(body, url="https://e.org/f.json").items
+    link = f'<a href="https://e.org/a_(b)" {REL}>https://e.org/a_(b)</a>'
+    assert item.content == f"<p>See ({link}{')' * 100_000} and https://)))</p>"
+
+
 def test_a_video_attachment_makes_the_item_a_video() -> None:
     body = feed_with(
         items=[
