@@ -103,6 +103,32 @@ def test_a_calendar_of_one_series_that_ended_long_ago_is_read() -> None:
     assert item.event is not None and item.event.start == datetime(2025, 1, 10, 10, tzinfo=UTC)
 
 
+def beside_a_meeting(rule_calendar: bytes) -> bytes:
+    """The calendar with one ordinary meeting added, so that it is not empty without the series."""
+    meeting = (
+        "BEGIN:VEVENT\r\nUID:meeting@example.org\r\nDTSTAMP:20241101T000000Z\r\n"
+        "DTSTART:20261210T100000Z\r\nSUMMARY:Tumour board\r\nEND:VEVENT\r\n"
+    ).encode()
+    return rule_calendar.replace(b"END:VCALENDAR", meeting + b"END:VCALENDAR")
+
+
+def test_a_series_of_over_a_thousand_dates_all_long_past_is_skipped_not_shown_years_early() -> None:
+    """Its 1,000th date (2012) is not its last (2025): it was shown as an event of 2012."""
+    series = series_of("20100101T100000Z", "FREQ=DAILY;UNTIL=20251101T100000Z")
+    feed = parse_ics(beside_a_meeting(series), now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert [item.guid for item in feed.items] == ["meeting@example.org"]
+    assert any("over 1000 dates, all past" in warning for warning in feed.warnings)
+
+
+@pytest.mark.parametrize("frequency", ["SECONDLY", "MINUTELY"])
+def test_a_series_repeating_every_second_or_minute_is_skipped_unexpanded(frequency: str) -> None:
+    """Expanded over the horizon it was 37 million dates: the parse never ended."""
+    series = series_of("20261201T100000Z", f"FREQ={frequency};COUNT=10000000")
+    feed = parse_ics(beside_a_meeting(series), now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert [item.guid for item in feed.items] == ["meeting@example.org"]
+    assert any("every second or minute" in warning for warning in feed.warnings)
+
+
 def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() -> None:
     """Every third year, without end: nothing inside the horizon, and no end to expand to."""
     (item,) = parse_ics(series_of("20200601T100000Z", "FREQ=YEARLY;INTERVAL=3")).items

@@ -21,7 +21,6 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings as python_warnings
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
@@ -45,6 +44,9 @@ HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
 # How many dates of a series that ended before the horizon are walked to find its last.
 MAX_DATES_BEFORE = 1000
+# A conference, a course or grand rounds never repeats every second or minute; expanding such
+# a rule over the horizon is millions of dates (a hostile or broken calendar).
+_TOO_FREQUENT = re.compile(r"\bFREQ=(SECONDLY|MINUTELY)\b", re.IGNORECASE)
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
@@ -212,30 +214,45 @@ def _occurrences(
         for component in (*timezones, *calendar.walk("VEVENT")):
             if component.name == "VTIMEZONE" or str(component.get("UID", "")) == uid:
                 series.add_component(component)
+        rule = _rule(calendar, uid)
+        if rule is not None and _TOO_FREQUENT.search(rule):
+            warnings.append(f"skipped recurring event {uid!r}: it repeats every second or minute")
+            continue
         try:
             query = recurring_ical_events.of(series)
-            occurrences = list(query.between(now - HORIZON_PAST, now + HORIZON_FUTURE))
+            occurrences: list[Any] | None = list(
+                query.between(now - HORIZON_PAST, now + HORIZON_FUTURE)
+            )
             occurrences = occurrences or _beyond_horizon(query, now=now)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
-        rule = _rule(calendar, uid)
+        if occurrences is None:
+            warnings.append(
+                f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past"
+            )
+            continue
         item = _series_item(occurrences, rule, now=now, places=places, warnings=warnings)
         if item is not None:
             yield item
 
 
-def _beyond_horizon(query: recurring_ical_events.CalendarQuery, *, now: datetime) -> list[Any]:
+def _beyond_horizon(
+    query: recurring_ical_events.CalendarQuery, *, now: datetime
+) -> list[Any] | None:
     """The one occurrence that stands for a series with none inside the horizon: its next
     after it, else its last before it (a series that ended is past, not gone: it was
     dropped, and a calendar of ended series failed as having no events).
 
-    Both are read lazily and bounded: an infinite RRULE is never expanded, and a series
-    with more than ``MAX_DATES_BEFORE`` dates, all before the horizon, stands by the last
-    one reached.
+    Both are read lazily and bounded: an infinite RRULE is never expanded. A series with
+    more than ``MAX_DATES_BEFORE`` dates, all before the horizon, gives None: its last
+    date reached would be years before its real last one.
     """
     later = list(islice(query.after(now + HORIZON_FUTURE), 1))
-    return later or list(deque(islice(query.all(), MAX_DATES_BEFORE), maxlen=1))
+    if later:
+        return later
+    dates = list(islice(query.all(), MAX_DATES_BEFORE + 1))
+    return dates[-1:] if len(dates) <= MAX_DATES_BEFORE else None
 
 
 def _series_item(
