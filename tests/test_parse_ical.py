@@ -106,9 +106,9 @@ def test_a_calendar_of_one_series_that_ended_long_ago_is_read() -> None:
 def beside_a_meeting(rule_calendar: bytes) -> bytes:
     """The calendar with one ordinary meeting added, so that it is not empty without the series."""
     meeting = (
-        "BEGIN:VEVENT\r\nUID:meeting@example.org\r\nDTSTAMP:20241101T000000Z\r\n"
-        "DTSTART:20261210T100000Z\r\nSUMMARY:Tumour board\r\nEND:VEVENT\r\n"
-    ).encode()
+        b"BEGIN:VEVENT\r\nUID:meeting@example.org\r\nDTSTAMP:20241101T000000Z\r\n"
+        b"DTSTART:20261210T100000Z\r\nSUMMARY:Tumour board\r\nEND:VEVENT\r\n"
+    )
     return rule_calendar.replace(b"END:VCALENDAR", meeting + b"END:VCALENDAR")
 
 
