@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice, product
 
@@ -25,6 +26,12 @@ MAX_SPELLINGS = 8  # spellings of one phrase looked for: each is one more phrase
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
+# A pasted link to a paper is its DOI or PMID, as the index writes them ("doi 10 1056 ..."):
+# read as words, "https doi org 10 1056 ..." matched nothing.
+_DOI_LINK = re.compile(r"(?<![^\s\"])(?:https?://)?(?:dx\.)?doi\.org/(?=\S)", re.IGNORECASE)
+_PUBMED_LINK = re.compile(
+    r"(?<![^\s\"])(?:https?://)?pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/?(?![^\s\"])", re.IGNORECASE
+)
 
 
 class SearchSyntaxError(ValueError):
@@ -43,7 +50,26 @@ class Term:
         matched by reading the text as stored ("Glomus Tumours"), and PostgreSQL's
         ``ts_headline`` could not be taught the variants without a file on the server.
         """
-        return tuple(islice(product(*(spellings(word) for word in self.words)), MAX_SPELLINGS))
+        return tuple(islice(_unique(self._spelt()), MAX_SPELLINGS))
+
+    def _spelt(self) -> Iterator[tuple[str, ...]]:
+        """As typed, all American, all British, then the mixed ones: a long
+        phrase has more mixes than MAX_SPELLINGS, and the first of them were all American."""
+        options = [spellings(word) for word in self.words]
+        yield self.words
+        for way in range(max(len(spelt) for spelt in options)):
+            yield tuple(spelt[min(way, len(spelt) - 1)] for spelt in options)
+        yield from product(*options)
+
+
+def _unique(phrases: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+    """Each phrase once, whatever its case (both databases fold it)."""
+    seen: set[tuple[str, ...]] = set()
+    for phrase in phrases:
+        key = tuple(word.casefold() for word in phrase)
+        if key not in seen:
+            seen.add(key)
+            yield phrase
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,7 @@ def parse_search(text: str) -> SearchQuery:
     # Composed, as the index holds words: a query pasted from a PDF may spell "ó" as "o"
     # and a combining accent, which would split the word in two.
     text = unicodedata.normalize("NFC", text)
+    text = _PUBMED_LINK.sub(r"pmid:\1", _DOI_LINK.sub("doi:", text))
     for match in _TOKEN.finditer(text):
         phrase_minus, phrase, word_minus, word = match.groups()
         excluded = bool(phrase_minus if phrase is not None else word_minus)

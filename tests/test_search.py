@@ -54,8 +54,17 @@ def test_query_text_becomes_words_phrases_and_exclusions() -> None:
 
 def test_a_word_with_two_spellings_is_looked_for_in_both() -> None:
     query = parse_search('tumour -"paediatric case"')
-    assert query.fts5() == '(("tumor" OR "tumour")) NOT ("pediatric case" OR "paediatric case")'
-    assert query.tsquery() == "('tumor' | 'tumour') & !('pediatric case' | 'paediatric case')"
+    assert query.fts5() == '(("tumour" OR "tumor")) NOT ("paediatric case" OR "pediatric case")'
+    assert query.tsquery() == "('tumour' | 'tumor') & !('paediatric case' | 'pediatric case')"
+
+
+def test_a_long_british_phrase_is_looked_for_as_typed_among_its_spellings() -> None:
+    """Four words of two spellings are 16 phrases, over the 8 looked for: the first 8 were
+    all American in the first word, and the phrase as written was not among them."""
+    (term,) = parse_search('"paediatric anaesthesia haemorrhage oedema"').terms
+    spelt = term.spellings()
+    assert spelt[0] == ("paediatric", "anaesthesia", "haemorrhage", "oedema")
+    assert ("pediatric", "anesthesia", "hemorrhage", "edema") in spelt
 
 
 def test_a_query_of_only_exclusions_or_punctuation_is_refused() -> None:

@@ -72,6 +72,9 @@ def test_an_article_is_found_by_its_authors_journal_doi_and_pmid(reads: Store) -
         "doi:10.2105/ajph.2014.302272",
         "25521897",
         "PMID: 25521897",
+        "https://doi.org/10.2105/AJPH.2014.302272",  # a link to the paper, pasted
+        "dx.doi.org/10.2105/ajph.2014.302272",
+        "https://pubmed.ncbi.nlm.nih.gov/25521897/",
     ):
         assert titles(reads, query) == ["Soda taxes and obesity"], query
 
