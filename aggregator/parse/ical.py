@@ -415,9 +415,14 @@ def _zone_name(value: date, prop: object, places: Mapping[str, str]) -> str | No
     tzid = getattr(prop, "params", {}).get("TZID")
     tzid = tzid.strip() if isinstance(tzid, str) else None  # a list when repeated
     for name in (key, tzid and places.get(tzid), tzid, tzid and win_tz.get(tzid)):
-        if isinstance(name, str) and name in _iana_names():
-            return name
+        if isinstance(name, str):
+            name = _SYSTEM_COPY.sub("", name)  # "posix/Europe/Vaduz" is Europe/Vaduz
+            if name in _iana_names():
+                return name
     return None
+
+
+_SYSTEM_COPY = re.compile(r"^(?:posix|right)/")
 
 
 @cache
