@@ -19,7 +19,7 @@ import fcntl
 import os
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 INITIAL_BYTES = 1024 * 1024  # prometheus-client's first size of a file (_INITIAL_MMAP_SIZE)
@@ -37,6 +37,8 @@ def reserve(directory: str, pid: int | None = None) -> None:
     with none of them left behind (nothing would fold a file of a process that counts not).
     Under the folder's lock: a reader never meets a file still empty."""
     with _locked(directory):
+        with suppress(OSError):  # a full disk: their files stay, still summed, as before
+            _fold_ended(directory, pid if pid is not None else os.getpid())
         done: list[Path] = []
         try:
             for kind in KINDS:
@@ -65,11 +67,55 @@ def fold(directory: str, pid: int | None = None) -> None:
     (a full disk) leaves the process's files where they are, still summed.
     """
     with _locked(directory):
-        for kind in KINDS:
-            own = own_file(directory, kind, pid)
-            if own.exists():
-                _add_into(own, own_file(directory, kind, ARCHIVE))
-                own.unlink()
+        _fold(directory, pid)
+
+
+def fold_ended(directory: str) -> None:
+    """Fold the files of processes that ended without folding them: killed outright
+    (SIGKILL, the OOM killer), crashed, or gunicorn workers, which count but are ended by
+    their arbiter. Their files were summed for ever and the folder grew by two files per
+    killed process. A pid that is alive again (reused) is left alone: its files are
+    still summed, as before."""
+    with _locked(directory):
+        _fold_ended(directory, os.getpid())
+
+
+def _fold(directory: str, pid: int | str | None) -> None:
+    for kind in KINDS:
+        own = own_file(directory, kind, pid)
+        if own.exists():
+            _add_into(own, own_file(directory, kind, ARCHIVE))
+            own.unlink()
+
+
+def _fold_ended(directory: str, keep: int) -> None:
+    """Under the lock: fold every file whose process is gone (never ``keep``'s: a process
+    reserving for another pid, as the tests do, is that pid)."""
+    ended = {pid for pid in _writers(directory) if pid != keep and not _alive(pid)}
+    for pid in sorted(ended):
+        _fold(directory, pid)
+
+
+def _writers(directory: str) -> set[int]:
+    """The pids that have files in the folder (``counter_<pid>.db``)."""
+    found = set()
+    for kind in KINDS:
+        for path in Path(directory).glob(f"{kind}_*.db"):
+            pid = path.stem.removeprefix(f"{kind}_")
+            if pid.isdigit():
+                found.add(int(pid))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of that pid runs on this machine (another user's counts too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _add_into(source: Path, archive: Path) -> None:

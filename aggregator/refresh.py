@@ -44,7 +44,7 @@ from .fetch import Fetcher, FetchLimits
 from .groupcommit import GroupWriter
 from .leases import this_holder
 from .netguard import AddressGuard
-from .prepare import PrepareJob, prepare, start_worker, warm_up
+from .prepare import Prepared, PrepareJob, prepare, start_worker, warm_up
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retagging import fingerprint
 from .retention import purge_after_pass
@@ -115,10 +115,12 @@ class PoolOnDemand(Executor):
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._starting = threading.Lock()  # jobs are handed in from threads (``_parse``)
 
     def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
-        if self._pool is None:
-            self._pool = parse_pool()
+        with self._starting:
+            if self._pool is None:
+                self._pool = parse_pool()
         return self._pool.submit(fn, *args, **kwargs)
 
     def warm(self) -> None:
@@ -600,7 +602,7 @@ class Refresher:
             content_type=fetched.content_type,
             now=started,
         )
-        prepared = await _in(pool, prepare, job) if pool is not None else prepare(job)
+        prepared = await _parse(pool, job)
         if self.settings.public_url:
             hub, topic = websub.hub_links(fetched)
             if hub:
@@ -705,6 +707,18 @@ def _message(source_id: str, exc: BaseException) -> str:
     if isinstance(exc, MedfeedError):
         return str(exc).removeprefix(f"source {source_id}: ")
     return f"internal error: {type(exc).__name__}: {exc}"
+
+
+async def _parse(pool: Executor | None, job: PrepareJob) -> Prepared:
+    """Parse off the event loop, whatever does it: a pass too small for a pool parses in a
+    thread, and the pool is handed its job from a thread, since the first job starts its
+    processes (the forkserver importing the parse stack). Both took seconds on a busy
+    machine with the loop blocked, and the fetches in flight timed out meanwhile though
+    their servers had answered."""
+    if pool is None:
+        return await asyncio.to_thread(prepare, job)
+    submitted = await asyncio.to_thread(pool.submit, prepare, job)
+    return await asyncio.wrap_future(submitted)
 
 
 async def _in(

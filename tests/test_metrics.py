@@ -358,3 +358,63 @@ def test_a_process_that_cannot_reserve_all_its_files_leaves_none(tmp_path: Path)
     with pytest.raises(OSError):
         metricfiles.reserve(str(tmp_path), 2)
     assert not metricfiles.own_file(str(tmp_path), "counter", 2).exists()
+
+
+def _killed_counting_process(directory: Path) -> int:
+    """A process that counts one pass into the folder and is then SIGKILLed (it never folds)."""
+    script = (
+        "import os, signal, sys\n"
+        "from prometheus_client.mmap_dict import MmapedDict, mmap_key\n"
+        "from aggregator import metricfiles\n"
+        "directory = sys.argv[1]\n"
+        "metricfiles.reserve(directory)\n"
+        "key = mmap_key('medfeed_refresh_passes', 'medfeed_refresh_passes_total', [], [], '')\n"
+        "counts = MmapedDict(str(metricfiles.own_file(directory, 'counter')))\n"
+        "counts.write_value(key, 1.0, 0.0)\n"
+        "print(os.getpid(), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(directory)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == -9, done.stderr[-2000:]
+    return int(done.stdout)
+
+
+def _passes_counted(directory: Path, monkeypatch: pytest.MonkeyPatch) -> float:
+    monkeypatch.setenv(MULTIPROC_ENV, str(directory))
+    families = text_string_to_metric_families(_counter_text().decode())
+    return sum(
+        s.value for f in families for s in f.samples if s.name == "medfeed_refresh_passes_total"
+    )
+
+
+def test_the_files_of_a_killed_process_are_folded_by_the_next_process_that_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGKILLed refresh left its two files for good: the folder grew by two per kill.
+    The next process to count folds them into the archive, and the sums stay the same."""
+    killed = [_killed_counting_process(tmp_path) for _ in range(3)]
+    assert sorted(p.name for p in tmp_path.glob("counter_*.db")) == sorted(
+        ["counter_archive.db", f"counter_{killed[-1]}.db"]
+    )  # each folded the one killed before it
+    assert _passes_counted(tmp_path, monkeypatch) == 3
+
+    metricfiles.reserve(str(tmp_path))
+
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == sorted(
+        [
+            "counter_archive.db",
+            "histogram_archive.db",
+            f"counter_{os.getpid()}.db",
+            f"histogram_{os.getpid()}.db",
+        ]
+    )
+    assert _passes_counted(tmp_path, monkeypatch) == 3
+
+
+def test_the_files_of_a_process_still_running_are_left_to_it(tmp_path: Path) -> None:
+    """A live process's files are its own to fold (pid 1 always runs)."""
+    metricfiles.reserve(str(tmp_path), 1)
+    metricfiles.fold_ended(str(tmp_path))
+    assert metricfiles.own_file(str(tmp_path), "counter", 1).exists()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from aggregator.config import Settings, load_settings
 from aggregator.dedupe import StoryItem
 from aggregator.drugs import generic_names
 from aggregator.errors import StorageError
+from aggregator.prepare import Prepared, PrepareJob
 from aggregator.refresh import POOL_THRESHOLD, Refresher, warm_pool
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
@@ -427,3 +429,58 @@ def test_a_listed_pass_starts_its_parse_pool_early_only_when_a_source_cannot_ans
         Refresher(settings, store, pool=pool).refresh(source_ids=ids, due_only=False)
     assert count(store, Item) == POOL_THRESHOLD
     assert warm_pool(store, ids) is None  # every source now sends an ETag
+
+
+def _answered_after(seconds: float, body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        served(body)(handler)
+
+    return handle
+
+
+@pytest.mark.parametrize("in_pool", [False, True], ids=["parsed in process", "parse pool"])
+def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
+    tmp_path: Path,
+    database_url: str,
+    server: LocalServer,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    in_pool: bool,
+) -> None:
+    """Parsing the first body (a small pass parses in process), or starting the parse pool
+    for it, ran in the event loop: on a busy machine the fetches still in flight timed out
+    (2 s here) while the loop was blocked, though their servers answered within 1 s."""
+    import aggregator.refresh as refresh_module
+
+    if in_pool:
+        real_pool = refresh_module.parse_pool
+
+        def slow_pool(workers: int | None = None) -> ProcessPoolExecutor:
+            time.sleep(3)  # the forkserver importing the parse stack on a loaded machine
+            return real_pool(workers)
+
+        monkeypatch.setattr(refresh_module, "parse_pool", slow_pool)
+    else:
+        real_prepare = refresh_module.prepare
+
+        def slow_prepare(job: PrepareJob) -> Prepared:
+            time.sleep(3)  # the first parse importing feedparser on a loaded machine
+            return real_prepare(job)
+
+        monkeypatch.setattr(refresh_module, "prepare", slow_prepare)
+    quick = POOL_THRESHOLD - 1 if in_pool else 1
+    sources = [(f"quick{n}", f"/quick{n}.xml", "news") for n in range(quick)]
+    for n, (_, path, _) in enumerate(sources):
+        server.route(path, served(rss([Entry(f"Quick item {n}", f"https://q.example/{n}", "q")])))
+    server.route("/late.xml", _answered_after(1, rss([STORY])))
+    sources.append(("late", "/late.xml", "news"))
+    settings = settings_for(
+        tmp_path, database_url, [(name, server.url(path), kind) for name, path, kind in sources]
+    )
+
+    outcomes = refresh_all(settings, store)
+
+    assert {name: outcome.status for name, outcome in outcomes.items()} == {  # type: ignore[attr-defined]
+        name: "ok" for name, _, _ in sources
+    }
