@@ -27,9 +27,11 @@ caps and behind ``aggregator.fulltext``'s address guard.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from urllib.parse import urlsplit
 
 from .config import FeaturedSettings, Settings
@@ -80,13 +82,16 @@ async def feature_in_full(settings: Settings, store: Store, limits: FetchLimits)
     attempts: list[Attempt] = []
     while len(attempts) < MAX_ATTEMPTS:
         now = _now()
-        item = store.featured_candidate(settings.featured.as_policy(), now - RETRY_AFTER)
+        item = await asyncio.to_thread(
+            store.featured_candidate, settings.featured.as_policy(), now - RETRY_AFTER
+        )
         if item is None:
             _pin_missing(settings.featured)
             break
         if not wants_fulltext(item, settings.featured):
             break
-        if not store.claim_fulltext(item.id, now, settings.schedule.lease, RETRY_AFTER):
+        lease = settings.schedule.lease
+        if not await asyncio.to_thread(store.claim_fulltext, item.id, now, lease, RETRY_AFTER):
             break  # another process is extracting it right now, or it failed lately
         attempts.append(await _attempt(item, settings, store, limits))
     return attempts
@@ -120,12 +125,13 @@ def _least_words(policy: FeaturedSettings) -> int:
 async def _attempt(
     item: StoredItem, settings: Settings, store: Store, limits: FetchLimits
 ) -> Attempt:
-    from .fulltext import extract_article  # imports trafilatura: only a pass that needs it pays
-
+    # Imports trafilatura, which only a pass that needs it pays for: off the loop, like every
+    # database call here, since a refresh's fetches are in flight and time out meanwhile.
+    fulltext = await asyncio.to_thread(import_module, "aggregator.fulltext")
     try:
         if not item.url:
             raise ExtractionError("the item has no link to its page")
-        extracted = await extract_article(
+        extracted = await fulltext.extract_article(
             item.url,
             limits,
             allow_hosts=settings.fulltext.allow_hosts,
@@ -136,9 +142,9 @@ async def _attempt(
     except MedfeedError as exc:
         message = exc.reason if isinstance(exc, FetchError) else str(exc)
         log.warning("featured item %d: full text not extracted: %s", item.id, message)
-        store.save_fulltext_error(item.id, message, _now())
+        await asyncio.to_thread(store.save_fulltext_error, item.id, message, _now())
         return Attempt(item.id, item.url, error=message)
-    store.save_fulltext(item.id, extracted, _now())
+    await asyncio.to_thread(store.save_fulltext, item.id, extracted, _now())
     log.info(
         "featured item %d: %d words of full text from %s", item.id, extracted.word_count, item.url
     )
