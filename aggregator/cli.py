@@ -296,7 +296,19 @@ def stories(
     explainer = Explainer(store, window=dedupe.window, threshold=dedupe.threshold)
     editor = StoryEditor(store, window=dedupe.window, threshold=dedupe.threshold)
     command = args.stories_command
+    if command == "forget" and len(args.items) > 2:
+        err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
+        return EXIT_USAGE
     try:
+        if command in ("show", "split"):
+            (args.item,) = _following_merges(store, [args.item], err)
+        elif command in ("why", "join", "forget"):
+            followed = _following_merges(store, args.items, err)
+            if len(set(followed)) < len(set(args.items)):
+                named = " and ".join(map(str, args.items))
+                report_error(err, "one item:", f"items {named} are item {followed[0]} now")
+                return EXIT_USAGE
+            args.items = followed
         if command == "show":
             print_story(explainer.story(args.item), args.json, console)
         elif command == "why":
@@ -308,9 +320,6 @@ def stories(
             editor.split(args.item)
             print_story_now(editor.story_now(args.item), args.json, console)
         elif command == "forget":
-            if len(args.items) > 2:
-                err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
-                return EXIT_USAGE
             print_corrections(editor.forget(*args.items), args.json, console, dropped=True)
         elif command == "list":
             since = args.started - timedelta(hours=args.hours)
@@ -327,6 +336,25 @@ def stories(
         report_error(err, "not corrected:", exc)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _following_merges(store: Store, item_ids: Sequence[int], err: Console) -> list[int]:
+    """Each id, or the item it was merged into (``merged_items``, through any chain of
+    merges), saying so: an id is an item's public name, and one merged away names the
+    item its article is part of now, as ``/items/ID`` answers with a 301."""
+    followed = []
+    for item_id in item_ids:
+        kept = store.merged_into(item_id)
+        if kept is not None:
+            err.print(
+                f"item {item_id} was merged into item {kept} (the same DOI, PMID or video "
+                f"id): item {kept} is used instead",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        followed.append(item_id if kept is None else kept)
+    return followed
 
 
 def import_sources(
