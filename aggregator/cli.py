@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
+    db_commands.add_parser(
+        "fold",
+        help="join the items stored twice under one DOI, PMID, PMCID or video id "
+        "(once, after upgrading a database older than such joins: see README)",
+    )
     return parser
 
 
@@ -236,6 +241,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             return EXIT_OK
         if args.command == "stories":
             return stories(settings, store, args, console, err)
+        if args.command == "db" and args.db_command == "fold":
+            return fold_items(settings, store, console)
         if args.command == "search":
             count = store.reindex_search()
             console.print(f"search index rebuilt: {count} items", highlight=False)
@@ -355,6 +362,35 @@ def _following_merges(store: Store, item_ids: Sequence[int], err: Console) -> li
             )
         followed.append(item_id if kept is None else kept)
     return followed
+
+
+def fold_items(settings: Settings, store: Store, console: Console) -> int:
+    """``db fold``: join the items an identifier names twice, as a refresh joins them since
+    identifiers arriving late are (``Store.fold_identified``); say what was joined and
+    what stays apart, then decide the kept items' stories."""
+    joined = store.fold_identified()
+    for absorbed, kept in sorted(joined.into.items()):
+        console.print(f"item {absorbed} merged into item {kept}", highlight=False)
+    for first, second in joined.apart:
+        console.print(
+            f"items {first} and {second} left apart: one source carries both, or their "
+            "DOIs, PMIDs, NCT numbers or video ids differ",
+            highlight=False,
+        )
+    kept_items = len(set(joined.into.values()))
+    console.print(
+        f"merged away: {len(joined.into)}, kept: {kept_items}, left apart: {len(joined.apart)}"
+        if joined.into or joined.apart
+        else "no item is stored twice under one identifier",
+        highlight=False,
+    )
+    if joined.into:
+        from .storywindow import story_window  # the matcher: only when stories changed
+
+        dedupe = settings.dedupe
+        step = story_window(store).assign_pending(window=dedupe.window, threshold=dedupe.threshold)
+        store.assign_stories(step)
+    return EXIT_OK
 
 
 def import_sources(
