@@ -235,7 +235,8 @@ def _identity(item: ParsedItem, canonical: str | None, shared: frozenset[str]) -
         key, alias = (by_title, canonical) if canonical in shared else (canonical, by_title)
         # The key it had while its URL was not shared, or was: ``reconcile`` finds it by that.
         aliases = (storable_key(alias),)
-    if occurrence in shared or (occurrence is not None and len(occurrence) > MAX_URL):
+    shared_url = occurrence if occurrence in shared else None
+    if shared_url or (occurrence is not None and len(occurrence) > MAX_URL):
         occurrence = None
     return ItemIdentity(
         guid_key=storable_key(key),
@@ -243,6 +244,7 @@ def _identity(item: ParsedItem, canonical: str | None, shared: frozenset[str]) -
         identifiers=identifiers(item),
         content_hash=digest,
         aliases=aliases,
+        shared_url=shared_url,
     )
 
 
