@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
+    db_commands.add_parser(
+        "fold",
+        help="join the items stored twice under one DOI, PMID, PMCID or video id "
+        "(once, after upgrading a database older than such joins: see README)",
+    )
     return parser
 
 
@@ -236,6 +241,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
             return EXIT_OK
         if args.command == "stories":
             return stories(settings, store, args, console, err)
+        if args.command == "db" and args.db_command == "fold":
+            return fold_items(settings, store, console)
         if args.command == "search":
             count = store.reindex_search()
             console.print(f"search index rebuilt: {count} items", highlight=False)
@@ -296,7 +303,19 @@ def stories(
     explainer = Explainer(store, window=dedupe.window, threshold=dedupe.threshold)
     editor = StoryEditor(store, window=dedupe.window, threshold=dedupe.threshold)
     command = args.stories_command
+    if command == "forget" and len(args.items) > 2:
+        err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
+        return EXIT_USAGE
     try:
+        if command in ("show", "split"):
+            (args.item,) = _following_merges(store, [args.item], err)
+        elif command in ("why", "join", "forget"):
+            followed = _following_merges(store, args.items, err)
+            if len(set(followed)) < len(set(args.items)):
+                named = " and ".join(map(str, args.items))
+                report_error(err, "one item:", f"items {named} are item {followed[0]} now")
+                return EXIT_USAGE
+            args.items = followed
         if command == "show":
             print_story(explainer.story(args.item), args.json, console)
         elif command == "why":
@@ -308,9 +327,6 @@ def stories(
             editor.split(args.item)
             print_story_now(editor.story_now(args.item), args.json, console)
         elif command == "forget":
-            if len(args.items) > 2:
-                err.print("[bold red]forget takes one or two item ids[/]", highlight=False)
-                return EXIT_USAGE
             print_corrections(editor.forget(*args.items), args.json, console, dropped=True)
         elif command == "list":
             since = args.started - timedelta(hours=args.hours)
@@ -326,6 +342,54 @@ def stories(
     except CorrectionRefused as exc:
         report_error(err, "not corrected:", exc)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _following_merges(store: Store, item_ids: Sequence[int], err: Console) -> list[int]:
+    """Each id, or the item it was merged into (``merged_items``, through any chain of
+    merges), saying so: an id is an item's public name, and one merged away names the
+    item its article is part of now, as ``/items/ID`` answers with a 301."""
+    followed = []
+    for item_id in item_ids:
+        kept = store.merged_into(item_id)
+        if kept is not None:
+            err.print(
+                f"item {item_id} was merged into item {kept} (the same DOI, PMID or video "
+                f"id): item {kept} is used instead",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        followed.append(item_id if kept is None else kept)
+    return followed
+
+
+def fold_items(settings: Settings, store: Store, console: Console) -> int:
+    """``db fold``: join the items an identifier names twice, as a refresh joins them since
+    identifiers arriving late are (``Store.fold_identified``); say what was joined and
+    what stays apart, then decide the kept items' stories."""
+    joined = store.fold_identified()
+    for absorbed, kept in sorted(joined.into.items()):
+        console.print(f"item {absorbed} merged into item {kept}", highlight=False)
+    for first, second in joined.apart:
+        console.print(
+            f"items {first} and {second} left apart: one source carries both, or their "
+            "DOIs, PMIDs, NCT numbers or video ids differ",
+            highlight=False,
+        )
+    kept_items = len(set(joined.into.values()))
+    console.print(
+        f"merged away: {len(joined.into)}, kept: {kept_items}, left apart: {len(joined.apart)}"
+        if joined.into or joined.apart
+        else "no item is stored twice under one identifier",
+        highlight=False,
+    )
+    if joined.into:
+        from .storywindow import story_window  # the matcher: only when stories changed
+
+        dedupe = settings.dedupe
+        step = story_window(store).assign_pending(window=dedupe.window, threshold=dedupe.threshold)
+        store.assign_stories(step)
     return EXIT_OK
 
 

@@ -107,18 +107,35 @@ def identifiers(item: ParsedItem) -> tuple[str, ...]:
     Trial numbers are left out on purpose: a news story citing a trial is not
     the trial, and matching on them would merge every story about it.
     """
+    article, video = item.article, item.video
+    return identifier_keys(
+        doi=article.doi if article else None,
+        pmid=article.pmid if article else None,
+        pmcid=article.pmcid if article else None,
+        video_provider=video.provider if video else None,
+        video_id=video.id if video else None,
+    )
+
+
+def identifier_keys(
+    *,
+    doi: str | None,
+    pmid: str | None,
+    pmcid: str | None,
+    video_provider: str | None,
+    video_id: str | None,
+) -> tuple[str, ...]:
+    """The layer-3 keys of these values: an entry's (``identifiers``), or a stored item's
+    columns, which hold its owner's (``aggregator.store.folds.fold_stored``)."""
     found: set[str] = set()
-    article = item.article
-    if article is not None:
-        if article.doi:
-            found.add(f"doi:{article.doi.lower()}")
-        if article.pmid:
-            found.add(f"pmid:{article.pmid}")
-        if article.pmcid:
-            found.add(f"pmcid:{article.pmcid.upper()}")
-    video = item.video
-    if video is not None and video.id and video.provider and video.provider != "other":
-        found.add(f"{video.provider}:{video.id}")
+    if doi:
+        found.add(f"doi:{doi.lower()}")
+    if pmid:
+        found.add(f"pmid:{pmid}")
+    if pmcid:
+        found.add(f"pmcid:{pmcid.upper()}")
+    if video_id and video_provider and video_provider != "other":
+        found.add(f"{video_provider}:{video_id}")
     # A real DOI or video id is far shorter; a longer one is garbage the store cannot hold.
     return tuple(sorted(key for key in found if len(key) <= MAX_IDENTIFIER))
 
@@ -218,7 +235,8 @@ def _identity(item: ParsedItem, canonical: str | None, shared: frozenset[str]) -
         key, alias = (by_title, canonical) if canonical in shared else (canonical, by_title)
         # The key it had while its URL was not shared, or was: ``reconcile`` finds it by that.
         aliases = (storable_key(alias),)
-    if occurrence in shared or (occurrence is not None and len(occurrence) > MAX_URL):
+    shared_url = occurrence if occurrence in shared else None
+    if shared_url or (occurrence is not None and len(occurrence) > MAX_URL):
         occurrence = None
     return ItemIdentity(
         guid_key=storable_key(key),
@@ -226,6 +244,7 @@ def _identity(item: ParsedItem, canonical: str | None, shared: frozenset[str]) -
         identifiers=identifiers(item),
         content_hash=digest,
         aliases=aliases,
+        shared_url=shared_url,
     )
 
 

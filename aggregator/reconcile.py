@@ -20,9 +20,11 @@ Which URL names an entry. ``identity`` gives no layer-2 key to a URL that
 entries of different titles in one document carry (a society's home page);
 across documents, a new entry whose URL is held by an item its own source
 already carries under another title is a new item, without that key
-(``_Matching.names``). A guid-less entry, keyed by its URL alone or by URL and
-title while its URL is shared, is found under the key it was stored by when
-its feed starts or stops sharing that URL (``as_stored``).
+(``_Matching.names``); and an item whose entry had the URL to itself loses it as
+a key once the entry's document shares it, the entry unchanged or not
+(``Unchanged.frees_url``, ``_Matching.frees``). A guid-less entry, keyed by its
+URL alone or by URL and title while its URL is shared, is found under the key it
+was stored by when its feed starts or stops sharing that URL (``as_stored``).
 
 Which copy an item shows. An item merged from several copies shows the text
 (title, summary, content, dates) of one of them, its *owner*; so that the
@@ -131,8 +133,12 @@ class Purged:
 
 @dataclass(frozen=True)
 class Unchanged:
+    """``frees_url``: the item's canonical URL is one its entry's feed now shares among
+    entries of other titles: it names the item no longer (``_Matching.frees``)."""
+
     entry: ItemUpdate
     item_id: int
+    frees_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ def reconcile(entries: Sequence[ItemUpdate], stored: StoredState, now: datetime)
         elif link is None:
             fresh.append((position, entry))
         elif link.content_hash == entry.identity.content_hash and not state.claims(entry, link):
-            decided[position] = Unchanged(entry, link.item_id)
+            decided[position] = Unchanged(entry, link.item_id, state.frees(entry, link))
         else:
             decided[position] = state.update(entry, link, now)
     pending = 0
@@ -314,6 +320,21 @@ class _Matching:
         must take over, or the item would show a source that no longer exists."""
         owner = self.owners.get(link.item_id, link.owner)
         return not owner.is_entry(entry) and prefers(entry, owner)
+
+    def frees(self, entry: ItemUpdate, link: StoredLink) -> bool:
+        """Whether an unchanged entry's item lets its canonical URL go: the entry owns the
+        item, and its document now gives that URL to entries of other titles too, so it
+        names none of them (``identity.shared_urls``). An entry that changed lets it go
+        with its rewrite (``update``); without this, an item whose entry never changes
+        kept the URL, and took in every other source's entry linking to the page."""
+        shared = entry.identity.shared_url
+        if shared is None or link.canonical_url != shared:
+            return False
+        if not self.owners.get(link.item_id, link.owner).is_entry(entry):
+            return False  # the URL is the owner's, another source's copy: its feed's word
+        if self.by_url.get(shared) == link.item_id:
+            del self.by_url[shared]
+        return True
 
     def update(self, entry: ItemUpdate, link: StoredLink, now: datetime) -> Updated:
         owner = self.owners.get(link.item_id, link.owner)

@@ -172,6 +172,10 @@ class ItemIdentity:
     # guid keys a guid-less entry may be stored under from a fetch in which its URL was
     # shared by other entries, or was not (``identity.identify``)
     aliases: tuple[str, ...] = ()
+    # the layer-2 key the entry would have, had entries of other titles in its document
+    # not carried it too: it names none of them, nor the item that had it alone
+    # (``reconcile._Matching.frees``)
+    shared_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ another source's item, both feeds served by a real HTTP server on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from aggregator.cli import main
 from aggregator.records import FeaturedPolicy, Kind
 from aggregator.store import Store
 from aggregator.store.models import Item
@@ -118,3 +121,33 @@ def test_a_merged_away_id_is_a_404_once_retention_deletes_the_item_it_joined(
     assert web.get(f"/items/{kept}").status_code == 404
     assert web.get(f"/items/{old}").status_code == 404
     assert web.get(f"/api/items/{old}").status_code == 404
+
+
+def stories(feeds: Feeds, *args: object) -> int:
+    return main(["--config", str(feeds.settings.path), "stories", *map(str, args)])
+
+
+def test_stories_show_of_a_merged_away_id_shows_the_kept_items_story_and_says_so(
+    tmp_path: Path, database_url: str, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds, old, kept = merged_pair(tmp_path, database_url, store)
+    capsys.readouterr()
+
+    assert stories(feeds, "show", old, "--json") == 0
+
+    answer = capsys.readouterr()
+    assert f"item {old} was merged into item {kept}" in answer.err
+    shown = json.loads(answer.out)
+    assert shown["story_id"] == kept
+    assert [member["id"] for member in shown["members"]] == [kept]
+
+
+def test_stories_why_of_a_merged_away_id_and_its_item_says_they_are_one_item(
+    tmp_path: Path, database_url: str, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds, old, kept = merged_pair(tmp_path, database_url, store)
+    capsys.readouterr()
+
+    assert stories(feeds, "why", old, kept) == 2
+
+    assert f"items {old} and {kept} are item {kept} now" in capsys.readouterr().err

@@ -184,3 +184,27 @@ def test_a_guidless_copy_of_an_item_another_source_shows_stays_it_when_its_feed_
     refresh("alpha", [Entry("Statin therapy in adults over 75", article, "a1")])
     refresh("zeta", [copy, Entry("Our take on the statin trial", article)])
     assert titles(store) == ["Our take on the statin trial", "Statin therapy in adults over 75"]
+
+
+@pytest.mark.parametrize("with_guids", [True, False])
+def test_a_page_its_feed_comes_to_share_no_longer_names_the_item_that_had_it_alone(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer, with_guids: bool
+) -> None:
+    """alpha's first entry had the home page to itself; then alpha's feed links a second
+    entry to it: the page names neither, and another outlet's post about the site is its
+    own item, not a copy of the first entry. That entry stays its one item, at its link."""
+    news = NEWS[:2] if with_guids else guidless(NEWS[:2])
+    relaunch = Entry("Society relaunches its website", HOME, "w-1")
+    refresh = two_sources(tmp_path, database_url, store, server)
+    refresh("alpha", news[:1])
+    refresh("alpha", news)
+    refresh("alpha", news)
+    refresh("zeta", [relaunch])
+
+    assert titles(store) == sorted([news[0].title, news[1].title, relaunch.title])
+    with store.session() as session:
+        rows = session.execute(select(Item.id, Item.title).where(Item.source_id == "alpha"))
+        first = next(item_id for item_id, title in rows if title == news[0].title)
+    shown = store.get_item(first)
+    assert shown is not None
+    assert (shown.url, [s.id for s in shown.sources]) == (HOME, ["alpha"])

@@ -44,6 +44,7 @@ from .database import (
     storage_error,
     upgrade,
 )
+from .folds import Joined, fold_stored
 from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
@@ -56,17 +57,18 @@ from .retention import (
     kept,
     purge_items,
 )
-from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep, lock_stories
+from .stories import DecidingTurn, StoryRow, StoryRows, StoryStep, lock_stories, mark_undecided
 from .stories import correct as correct_stories
 from .stories import corrections as story_corrections
 from .stories import pending as stories_pending
 from .stories import recent as recent_stories
 from .websub import WebSubStore
 
-__all__ = ["IngestResult", "Store", "default_worker_name"]
+__all__ = ["IngestResult", "Joined", "Store", "default_worker_name"]
 
 MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
 PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite's limit
+FOLD_BATCH = 1000  # items read per transaction by ``fold_identified``
 
 
 def default_worker_name() -> str:
@@ -423,6 +425,30 @@ class Store(Reads):
                 .values(fulltext_error=message, fulltext_at=now, changed_at=now)
             )
             _bump_generation(session, now)
+
+    def fold_identified(self, batch: int = FOLD_BATCH) -> Joined:
+        """Join the items stored twice under one DOI, PMID, PMCID or video id before such
+        items were joined as the identifier arrived (``folds.fold_stored``), as a refresh
+        joins them now; the items kept wait for their stories to be decided again.
+
+        ``batch`` items read per transaction, so a large database is never held at once;
+        what a run joined is not there for the next to find, so running it again joins
+        nothing new (the pairs left apart are reported again).
+        """
+        after, done = 0, Joined()
+        while True:
+            try:
+                with self.session() as session:
+                    last, joined = fold_stored(session, after, batch, _now())
+                    if joined.into:
+                        mark_undecided(session, sorted(set(joined.into.values())))
+                        _bump_generation(session, _now())
+            except SQLAlchemyError as exc:
+                raise StorageError(f"could not join items by identifier: {exc}") from exc
+            if last == after:
+                return done
+            into = {a: joined.into.get(k, k) for a, k in done.into.items()} | joined.into
+            done, after = Joined(into, [*done.apart, *joined.apart]), last
 
     # --- search -------------------------------------------------------------
 

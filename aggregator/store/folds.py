@@ -12,7 +12,9 @@ kept item (``merged_items``: the web answers it with a 301), as do the ids merge
 into it before. The kept item already shows the preferred copy's text (it is the
 one whose owner ranks first), so nothing is rewritten. What the absorbed item
 alone had goes with it: its full text, its flags, an editor's story corrections
-naming it.
+naming it. ``fold_stored`` finds the same pairs among the stored items, by the
+identifiers their own copies gave: those a database stored twice before late
+identifiers were joined (``medfeed db fold``, ``Store.fold_identified``).
 
 It decides nothing itself, and runs inside ingest's transaction, after the
 batch's rows: on PostgreSQL with the story lock and the two items locked, in
@@ -21,13 +23,15 @@ id order, before anything is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..identity import identifier_keys
 from ..latejoin import Fold, Holder, folds
 from ..reconcile import TAG_LENGTH
 from ..records import ItemUpdate
@@ -46,6 +50,7 @@ _HELD_BY = select(ItemIdentifier.item_id, ItemIdentifier.identifier).where(
 _CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.item_id.in_(_KEYS))
 _CITED = (Item.doi, Item.pmid, Item.pmcid)  # what the article cites it by
 _TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
+_OWN_IDENTIFIERS = (Item.id, *_CITED, Item.video_provider, Item.video_id)
 
 
 def join_late_identifiers(
@@ -56,6 +61,21 @@ def join_late_identifiers(
     wanted: dict[int, set[str]] = {}
     for item_id, entry in carried:
         wanted.setdefault(item_id, set()).update(entry.identity.identifiers)
+    return _join(session, wanted, now).into
+
+
+@dataclass(frozen=True)
+class Joined:
+    """What a join did: each absorbed item's id and the id of the item it is now part of,
+    and the pairs naming one identifier that stay two items (``latejoin.joinable``)."""
+
+    into: dict[int, int] = field(default_factory=dict)
+    apart: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _join(session: Session, wanted: Mapping[int, Collection[str]], now: datetime) -> Joined:
+    """Fold the items that ``wanted`` (item id: identifiers it carries) and the identifier
+    table name twice."""
     held = _holders(session, sorted({i for ids in wanted.values() for i in ids}))
     pairs = sorted(
         {
@@ -66,7 +86,7 @@ def join_late_identifiers(
         }
     )
     if not pairs:
-        return {}
+        return Joined()
     ids = sorted({item_id for pair in pairs for item_id in pair})
     _lock(session, ids)
     holders = _read_holders(session, ids, wanted)
@@ -76,7 +96,35 @@ def join_late_identifiers(
         _fold(session, fold, now)
         into[fold.absorbed] = fold.kept
         into.update({a: fold.kept for a, kept in into.items() if kept == fold.absorbed})
-    return into
+    apart = [(a, b) for a, b in pairs if into.get(a, a) != into.get(b, b)]
+    return Joined(into, apart)
+
+
+def fold_stored(session: Session, after: int, limit: int, now: datetime) -> tuple[int, Joined]:
+    """Fold the items of the next ``limit`` ids above ``after`` whose own identifiers
+    (DOI, PMID, PMCID and video id in their columns: their owner's copy's) another item
+    holds: items stored twice before identifiers arriving late were joined (``medfeed db
+    fold``). Returns the last id read (``after`` when none is left) and what was joined.
+
+    Only the owner's copy's identifiers are stored with an item: one another copy of
+    it carried, and the identifier table did not take, waits for that copy's next change.
+    """
+    rows = session.execute(
+        select(*_OWN_IDENTIFIERS).where(Item.id > after).order_by(Item.id).limit(limit)
+    ).all()
+    if not rows:
+        return after, Joined()
+    wanted = {
+        row.id: identifier_keys(
+            doi=row.doi,
+            pmid=row.pmid,
+            pmcid=row.pmcid,
+            video_provider=row.video_provider,
+            video_id=row.video_id,
+        )
+        for row in rows
+    }
+    return rows[-1].id, _join(session, {i: keys for i, keys in wanted.items() if keys}, now)
 
 
 def _holders(session: Session, identifiers: Sequence[str]) -> dict[str, int]:
@@ -99,7 +147,7 @@ def _lock(session: Session, item_ids: Sequence[int]) -> None:
 
 
 def _read_holders(
-    session: Session, item_ids: Sequence[int], wanted: dict[int, set[str]]
+    session: Session, item_ids: Sequence[int], wanted: Mapping[int, Collection[str]]
 ) -> dict[int, Holder]:
     """Each item's owner, sources and identifiers: those it holds, its NCT numbers and
     those its copies carry that another item holds."""

@@ -102,6 +102,11 @@ _PROSE = frozenset({"author", "event_location", "journal", "pub_type"})
 _OWNED = _BY_ID.where(
     _ITEMS.c.source_id == bindparam("b_owner"), _ITEMS.c.guid_key == bindparam("b_owner_key")
 )
+# An unchanged entry's item whose canonical URL its feed now shares (``Unchanged.frees_url``):
+# the URL stays the item's link, written out, and names it no longer.
+_FREE_URL = _OWNED.where(_ITEMS.c.canonical_url == bindparam("b_url")).values(
+    url=func.coalesce(_ITEMS.c.url, _ITEMS.c.canonical_url), canonical_url=None
+)
 # An entry whose new canonical URL is another item's (or that claims an item): its item
 # keeps its stored one, which its URL is then compared with (``sameurl``).
 _KEEPING_URL = _OWNED.values(
@@ -329,6 +334,7 @@ def apply(
     duplicates = [i for i in intents if isinstance(i, Duplicate)]
     purged = [i.entry.identity.guid_key for i in intents if isinstance(i, Purged)]
     mark_still_carried(session, source_id, purged, now)
+    _free_urls(connection, [i for i in intents if isinstance(i, Unchanged) and i.frees_url])
     _rewrite_links(connection, updated)
     sameurl.spell_out_links(connection, rewritten_ids)
     search.unindex(connection, rewritten_ids)
@@ -446,6 +452,7 @@ def _decide_locked(
 def _stored_written(intents: Sequence[Intent]) -> list[int]:
     """The stored items these intents write, in id order."""
     written = {i.item_id for i in intents if isinstance(i, Updated)}
+    written.update(i.item_id for i in intents if isinstance(i, Unchanged) and i.frees_url)
     written.update(
         i.of
         for i in intents
@@ -482,6 +489,26 @@ def _claims(duplicates: Sequence[Duplicate], resolve: Callable[[ItemRef], int]) 
         _Rewrite(item_id, claim.entry, before[item_id], claim.published, keeps_url=True)
         for item_id, claim in last.items()
     ]
+
+
+def _free_urls(connection: Connection, unchanged: Sequence[Unchanged]) -> None:
+    """The items of these entries let their canonical URL go, while the entry still owns
+    the item and the URL is still its: a concurrent claim that committed first decides
+    the item's URL from its own copy, and nothing is left to do.
+
+    The item's URL as read is unchanged (``sameurl.item_url``), and so are its links'.
+    """
+    if unchanged:
+        rows = [
+            {
+                "b_id": u.item_id,
+                "b_owner": u.entry.source_id,
+                "b_owner_key": u.entry.identity.guid_key,
+                "b_url": u.entry.identity.shared_url,
+            }
+            for u in unchanged
+        ]
+        connection.execute(_FREE_URL, rows)
 
 
 def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:

@@ -456,9 +456,15 @@ def correct(
                 for c in made
             ],
         )
-    named = sorted({item for pair in pairs for item in pair})
-    session.execute(update(Item).where(Item.id.in_(named)).values(story_seq=PENDING))
+    mark_undecided(session, sorted({item for pair in pairs for item in pair}))
     meta.bump(session, _EPOCH_KEY, now)
+
+
+def mark_undecided(session: Session, item_ids: Sequence[int]) -> None:
+    """Leave these stored items to the next decision over marked items, by any process,
+    with the feed weights stored beside them."""
+    for chunk in chunks(item_ids):
+        session.execute(update(Item).where(Item.id.in_(chunk)).values(story_seq=PENDING))
 
 
 def detach(session: Session, item_ids: Sequence[int]) -> None:

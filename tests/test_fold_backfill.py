@@ -1,0 +1,108 @@
+"""``medfeed db fold``: items stored twice under one DOI, PMID or video id before a late
+identifier joined them (a journal's entry gained the DOI another source's item held, in a
+version of medfeed that only set it aside) are joined by the command, as a refresh joins
+them now: one item, carried by both sources, the merged-away id leading to it. A second
+run finds nothing; two entries of one feed stay two items, and the command says so.
+
+The earlier version is this one with the join at the end of ingest left out; the feeds
+are served by a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+from aggregator.store import Store, folds
+from tests.localserver import LocalServer
+from tests.test_late_identifiers import DOI, NEJM, PUBMED, TITLE, Article, Feeds, items
+from tests.test_merged_item_links import ids_by_owner
+
+StoredTwice = Callable[[dict[str, list[Article]], dict[str, list[Article]]], Feeds]
+
+
+@pytest.fixture
+def stored_twice(
+    tmp_path: Path, database_url: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> StoredTwice:
+    """Refresh ``before``, then ``after`` as a medfeed that did not join items on a late
+    identifier did (the identifier table kept it with the item holding it, and nothing
+    more)."""
+
+    def refresh(before: dict[str, list[Article]], after: dict[str, list[Article]]) -> Feeds:
+        with LocalServer() as server:
+            feeds = Feeds(server, tmp_path, database_url, store, tuple(before))
+            feeds.entries.update(before)
+            feeds.refresh()
+            with monkeypatch.context() as earlier:
+                earlier.setattr(folds, "join_late_identifiers", lambda *_: {})
+                feeds.entries.update(after)
+                feeds.refresh(*after)
+        return feeds
+
+    return refresh
+
+
+def fold(feeds: Feeds) -> int:
+    return main(["--config", str(feeds.settings.path), "db", "fold"])
+
+
+def test_db_fold_joins_two_items_stored_under_one_doi_and_a_second_run_finds_nothing(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {"nejm": [NEJM], "pubmed": [PUBMED]}
+    feeds = stored_twice(before, {"nejm": [replace(NEJM, doi=DOI)]})
+    ids = ids_by_owner(store)
+    assert [carried for _, _, carried in items(store)] == [("nejm",), ("pubmed",)]
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    out = capsys.readouterr().out
+    assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
+    assert "merged away: 1, kept: 1, left apart: 0" in out
+    assert items(store) == [("nejm", TITLE, ("nejm", "pubmed"))]
+    assert store.merged_into(ids["pubmed"]) == ids["nejm"]
+    assert fold(feeds) == 0
+    assert "no item is stored twice under one identifier" in capsys.readouterr().out
+    assert items(store) == [("nejm", TITLE, ("nejm", "pubmed"))]
+
+
+def test_db_fold_reads_in_batches_and_joins_every_pair(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """Three journals' copies of one paper, two gaining its DOI late: one item, whatever
+    batch each item was read in."""
+    first = {
+        "apex": [Article("apex-1", "https://apex.example/kidney", DOI)],
+        "bay": [Article("bay-1", "https://bay.example/kidney")],
+        "cove": [Article("cove-1", "https://cove.example/kidney")],
+    }
+    later = {s: [replace(a, doi=DOI) for a in first[s]] for s in ("bay", "cove")}
+    stored_twice(first, later)
+    ids = ids_by_owner(store)
+    assert len(ids) == 3
+
+    joined = store.fold_identified(batch=1)
+
+    assert items(store) == [("apex", TITLE, ("apex", "bay", "cove"))]
+    assert joined.into == {ids["bay"]: ids["apex"], ids["cove"]: ids["apex"]}
+    assert joined.apart == []
+
+
+def test_db_fold_leaves_two_entries_of_one_feed_apart_and_says_so(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = replace(NEJM, doi=DOI)
+    second = Article("nejm-2", "https://www.nejm.org/online-first/semaglutide-editorial")
+    feeds = stored_twice({"nejm": [first, second]}, {"nejm": [first, replace(second, doi=DOI)]})
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    assert "merged away: 0, kept: 0, left apart: 1" in capsys.readouterr().out
+    assert [carried for _, _, carried in items(store)] == [("nejm",), ("nejm",)]
