@@ -248,6 +248,72 @@ def test_the_url_property_is_the_events_url_and_only_web_addresses_become_links(
     assert "javascript:alert(1)</p>" in item.summary
 
 
+def outlook_calendar(tzid: str, start: str) -> bytes:
+    """An Outlook calendar's event in its zone's display name, without its VTIMEZONE."""
+    return calendar_of("").replace(
+        b"DTSTART:20261210T140000Z", f'DTSTART;TZID="{tzid}":{start}'.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("tzid", "start", "utc", "zone"),
+    [
+        ("(UTC-05:00) Eastern Time (US & Canada)", "20270610T090000", 13, "America/New_York"),
+        ("(UTC-05:00) Eastern Time (US & Canada)", "20261210T090000", 14, "America/New_York"),
+        (
+            "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+            "20270610T090000",
+            7,
+            "Europe/Amsterdam",
+        ),
+        ("(UTC+10:00) Canberra, Melbourne, Sydney", "20270110T090000", 22, "Australia/Canberra"),
+    ],
+)
+def test_an_outlook_display_name_is_its_iana_zone_with_its_summer_time(
+    tzid: str, start: str, utc: int, zone: str
+) -> None:
+    """Read at the display name's fixed offset, a summer time was an hour off, and the
+    event had no zone."""
+    (item,) = parse_ics(outlook_calendar(tzid, start)).items
+    assert item.event is not None
+    assert item.event.start.hour == utc
+    assert item.event.timezone == zone
+
+
+def test_an_outlook_display_name_naming_no_zone_is_read_at_its_offset_with_a_warning() -> None:
+    feed = parse_ics(outlook_calendar("(UTC-03:00) Brasilia", "20270610T090000"))
+    (item,) = feed.items
+    assert item.event is not None and item.event.start.hour == 12
+    assert item.event.timezone is None
+    assert any("without daylight saving time" in warning for warning in feed.warnings)
+
+
+def test_a_display_name_with_an_impossible_offset_is_an_unknown_zone_not_a_failure() -> None:
+    feed = parse_ics(outlook_calendar("(UTC+99:00) Nowhere", "20270610T090000"))
+    assert feed.items and any("unknown time zone" in warning for warning in feed.warnings)
+
+
+def test_a_series_in_an_outlook_display_name_repeats_in_its_zone() -> None:
+    """A weekly series across New York's change to summer time stays at 09:00 local."""
+    body = outlook_calendar("(UTC-05:00) Eastern Time (US & Canada)", "20270301T090000")
+    body = body.replace(b"END:VEVENT", b"RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT")
+    (item,) = parse_ics(body, now=datetime(2027, 2, 1, tzinfo=UTC)).items
+    assert item.event is not None and item.event.timezone == "America/New_York"
+    assert [o.start.hour for o in item.event.occurrences] == [14, 14, 13]
+
+
+def test_a_timezone_defined_after_the_event_that_uses_it_gives_its_times_and_zone(
+    corpus: Path,
+) -> None:
+    """icalendar's corpus file (its DTSTART also given twice): the event had no start."""
+    path = corpus / "ics" / "icalendar-tests-calendars" / "america_new_york_forward_reference.ics"
+    feed = parse_ics(path.read_bytes())
+    (item,) = feed.items
+    assert item.event is not None
+    assert item.event.start == datetime(2014, 8, 29, 12, tzinfo=UTC)  # 08:00 EDT, the first
+    assert item.event.timezone == "America/New_York"
+
+
 def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of() -> None:
     """Both were read as UTC without a word: five hours off for New York."""
     outlook = calendar_of('DTEND;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T100000\r\n')
@@ -275,7 +341,7 @@ def zoned_calendar(tzid: str, location: str = "") -> bytes:
         "DTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\n"
         "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
         "BEGIN:VEVENT\r\nUID:talk@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
-        f"DTSTART;TZID={tzid}:20270610T090000\r\nSUMMARY:Grand rounds\r\n"
+        f'DTSTART;TZID="{tzid}":20270610T090000\r\nSUMMARY:Grand rounds\r\n'
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
 
@@ -285,7 +351,10 @@ def zoned_calendar(tzid: str, location: str = "") -> bytes:
     [
         ("Eastern Standard Time", "", "America/New_York"),  # Exchange: a Windows name
         ("/example.org/2026/Eastern", "America/New_York", "America/New_York"),
-        ("custom_America/New_York", "", None),  # not "EDT", its abbreviation
+        ("custom_America/New_York", "", "America/New_York"),  # not "EDT", its abbreviation
+        ("custom_Europe/Berlin", "", None),  # a name its own VTIMEZONE's offsets contradict
+        ("(UTC-05:00) Eastern Time (US & Canada)", "", "America/New_York"),  # Outlook's
+        ("(UTC-05:00) Bogota, Lima, Quito", "", None),  # its VTIMEZONE's summer time says not
         ("posix/America/New_York", "", "America/New_York"),  # a system copy of the zone database
     ],
 )
