@@ -55,7 +55,7 @@ def test_recurring_series_is_one_item_at_its_next_occurrence_with_rule_and_dates
         timezone="Europe/Vienna",
         location="Zoom",
         online=True,
-        rule="FREQ=MONTHLY;COUNT=3",
+        rule="FREQ=MONTHLY;UNTIL=20270202T170000Z",  # COUNT=3: its last date
         occurrences=tuple(Occurrence(start, end) for start, end in dates),
     )
     assert webinars[0].published == datetime(2026, 11, 1, tzinfo=UTC)
@@ -86,7 +86,7 @@ def test_a_series_that_ended_before_the_horizon_stands_by_its_last_occurrence() 
     webinar = feed.items[1].event
     assert webinar is not None
     assert (webinar.start, webinar.end, webinar.occurrences) == (last.start, last.end, (last,))
-    assert webinar.rule == "FREQ=MONTHLY;COUNT=3"
+    assert webinar.rule == "FREQ=MONTHLY;UNTIL=20270202T170000Z"
 
 
 def series_of(dtstart: str, rule: str) -> bytes:
@@ -127,6 +127,37 @@ def test_a_series_repeating_every_second_or_minute_is_skipped_unexpanded(frequen
     feed = parse_ics(beside_a_meeting(series), now=datetime(2026, 12, 2, tzinfo=UTC))
     assert [item.guid for item in feed.items] == ["meeting@example.org"]
     assert any("every second or minute" in warning for warning in feed.warnings)
+
+
+def test_an_hourly_series_keeps_its_first_thousand_dates_with_a_warning() -> None:
+    """All 10,000 of its dates over the horizon were built into events and stored."""
+    series = series_of("20261201T100000Z", "FREQ=HOURLY;COUNT=1000000")
+    feed = parse_ics(series, now=datetime(2026, 12, 2, tzinfo=UTC))
+    (item,) = feed.items
+    assert item.event is not None and len(item.event.occurrences) <= 1000
+    assert item.event.occurrences[-1].start == datetime(2027, 1, 12, 1, tzinfo=UTC)  # +999 h
+    assert any("only its first 1000 dates" in warning for warning in feed.warnings)
+
+
+def test_a_daily_series_keeps_every_date_of_the_horizon_without_a_warning() -> None:
+    feed = parse_ics(
+        series_of("20261201T100000Z", "FREQ=DAILY"), now=datetime(2026, 12, 2, tzinfo=UTC)
+    )
+    (item,) = feed.items
+    assert item.event is not None and len(item.event.occurrences) == 400
+    assert not feed.warnings
+
+
+def test_a_series_of_dates_beyond_the_horizon_keeps_its_dates_not_only_its_next() -> None:
+    """Three congresses from 2028 were stored as the first alone, and exported so."""
+    series = series_of("20280401T090000Z", "").replace(
+        b"RRULE:\r\n", b"RDATE:20280901T090000Z,20290101T090000Z\r\n"
+    )
+    (item,) = parse_ics(series).items
+    assert item.event is not None and item.event.rule is None
+    assert [o.start.date().isoformat() for o in item.event.occurrences] == [
+        "2028-04-01", "2028-09-01", "2029-01-01"
+    ]  # fmt: skip
 
 
 def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() -> None:

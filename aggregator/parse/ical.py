@@ -3,14 +3,16 @@
 Every VEVENT becomes one ``ParsedItem`` with an ``EventInfo``. A recurring
 series (RRULE/RDATE, with its moved or cancelled instances) is ONE item under
 its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
-days back to 400 days ahead, its event is the next occurrence not yet over at
-``now`` (else the last one), and it carries the rule and the coming
-occurrences. A series with no occurrence inside the horizon stands by its next
-one after it, else by its last one before it. An event's zone is named by
-``parse.zones``, which also places times given in an Outlook display name. Single
-events and series are kept whatever their date: a listing's past conferences are
-still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary) says
-so in its ``EventInfo.status``; a series' cancelled occurrences are left out of it. An
+days back to 400 days ahead (at most ``MAX_DATES_KEPT`` dates, counted first by
+``parse.rules``), its event is the next occurrence not yet over at ``now`` (else
+the last one), and it carries the rule (a COUNT turned into the UNTIL of its last
+date) and the coming occurrences. A series with no occurrence inside the horizon
+stands by its dates over as long a window from its next one after it, else by its
+last one before it. An event's zone is named by ``parse.zones``, which also places
+times given in an Outlook display name. Single events and series are kept
+whatever their date: a listing's past conferences are still items. A cancelled or
+tentative event (STATUS, or a "CANCELLED:" summary) says so in its
+``EventInfo.status``; a series' cancelled occurrences are left out of it. An
 item's date is when the event was announced (CREATED, else DTSTAMP, else
 LAST-MODIFIED), never when it takes place. A broken event is skipped with a
 warning; the calendar fails only when nothing usable is left. This module does
@@ -35,6 +37,7 @@ import recurring_ical_events
 from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online, status_in_title
+from aggregator.parse.rules import counted_to_until, nth_date_from
 from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
 from aggregator.parse.zones import display_name_zone, known_zone, zone_name
 from aggregator.records import EventInfo, EventStatus, Occurrence, ParsedFeed, ParsedItem
@@ -44,6 +47,8 @@ HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
 # How many dates of a series that ended before the horizon are walked to find its last.
 MAX_DATES_BEFORE = 1000
+# How many dates of one series are kept: a daily series over the horizon is 430 of them.
+MAX_DATES_KEPT = 1000
 # A conference, a course or grand rounds never repeats every second or minute; expanding such
 # a rule over the horizon is millions of dates (a hostile or broken calendar).
 _TOO_FREQUENT = re.compile(r"\bFREQ=(SECONDLY|MINUTELY)\b", re.IGNORECASE)
@@ -206,16 +211,16 @@ def _occurrences(
         for component in (*timezones, *calendar.walk("VEVENT")):
             if component.name == "VTIMEZONE" or str(component.get("UID", "")) == uid:
                 series.add_component(component)
-        rule = _rule(calendar, uid)
+        master = _master(calendar, uid)
+        rule = _rule_text(master) if master is not None else None
         if rule is not None and _TOO_FREQUENT.search(rule):
             warnings.append(f"skipped recurring event {uid!r}: it repeats every second or minute")
             continue
         try:
             query = recurring_ical_events.of(series)
-            occurrences: list[Any] | None = list(
-                query.between(now - HORIZON_PAST, now + HORIZON_FUTURE)
-            )
-            occurrences = occurrences or _beyond_horizon(query, now=now)
+            occurrences = _dates(query, master, now=now, warnings=warnings)
+            if rule is not None and master is not None:
+                rule = counted_to_until(rule, _decoded(master, "DTSTART"), MAX_DATES_KEPT)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
@@ -229,22 +234,59 @@ def _occurrences(
             yield item
 
 
-def _beyond_horizon(
-    query: recurring_ical_events.CalendarQuery, *, now: datetime
+def _dates(
+    query: recurring_ical_events.CalendarQuery,
+    master: icalendar.Component | None,
+    *,
+    now: datetime,
+    warnings: list[str],
 ) -> list[Any] | None:
-    """The one occurrence that stands for a series with none inside the horizon: its next
-    after it, else its last before it (a series that ended is past, not gone: it was
-    dropped, and a calendar of ended series failed as having no events).
+    """A series' dates inside the horizon; for one with none there, those of a horizon's
+    length from its next date after it (a series of five yearly congresses from 2029 was
+    its first alone, and went out to subscribers as that one date), else its last
+    before it (a series that ended is past, not gone: it was dropped, and a calendar of
+    ended series failed as having no events).
 
-    Both are read lazily and bounded: an infinite RRULE is never expanded. A series with
-    more than ``MAX_DATES_BEFORE`` dates, all before the horizon, gives None: its last
-    date reached would be years before its real last one.
+    Read lazily and bounded: an infinite RRULE is never expanded. A series with more
+    than ``MAX_DATES_BEFORE`` dates, all before the horizon, gives None: its last date
+    reached would be years before its real last one.
     """
-    later = list(islice(query.after(now + HORIZON_FUTURE), 1))
+    kept = _dates_kept(query, master, now - HORIZON_PAST, warnings)
+    later = [] if kept else list(islice(query.after(now + HORIZON_FUTURE), 1))
     if later:
-        return later
+        kept = _dates_kept(query, master, _as_utc(_decoded(later[0], "DTSTART")), warnings)
+    if kept or later:
+        return kept or later
     dates = list(islice(query.all(), MAX_DATES_BEFORE + 1))
     return dates[-1:] if len(dates) <= MAX_DATES_BEFORE else None
+
+
+def _dates_kept(
+    query: recurring_ical_events.CalendarQuery,
+    master: icalendar.Component | None,
+    start: datetime,
+    warnings: list[str],
+) -> list[Any]:
+    """A series' dates over a horizon's length from ``start``, at most ``MAX_DATES_KEPT``
+    of them: the window ends at the rule's date after the last one kept, with a warning.
+
+    An hourly rule was expanded over the whole horizon, 10,000 dates, each made an
+    event and an item, where a daily one is 430; its dates are counted first, cheaply.
+    """
+    stop, cut = start + HORIZON_PAST + HORIZON_FUTURE, False
+    if master is not None:
+        rule, dtstart = _rule_text(master), _decoded(master, "DTSTART")
+        beyond = nth_date_from(rule, dtstart, start, MAX_DATES_KEPT)
+        if beyond is not None and beyond < stop:
+            stop, cut = beyond, True
+    found = sorted(query.between(start, stop), key=lambda o: _as_utc(_decoded(o, "DTSTART")))
+    if cut or len(found) > MAX_DATES_KEPT:
+        uid = _text(found[0].get("UID")) if found else None
+        warnings.append(
+            f"recurring event {uid!r}: only its first {MAX_DATES_KEPT} dates from "
+            f"{start:%d %b %Y} are kept (it repeats too often to list them all)"
+        )
+    return found[:MAX_DATES_KEPT]
 
 
 def _series_item(
@@ -278,15 +320,20 @@ def _series_item(
     return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
 
 
-def _rule(calendar: icalendar.Component, uid: str) -> str | None:
-    """The series' RRULE as iCalendar text (a series of RDATEs alone has none)."""
+def _master(calendar: icalendar.Component, uid: str) -> icalendar.Component | None:
+    """The series' event that holds its RRULE (a series of RDATEs alone has none)."""
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) == uid and "RRULE" in event and "RECURRENCE-ID" not in event:
-            rrule = event["RRULE"]
-            rrule = rrule[0] if isinstance(rrule, list) else rrule
-            text = rrule.to_ical()
-            return (text.decode() if isinstance(text, bytes) else str(text))[:500]
+            return event
     return None
+
+
+def _rule_text(master: icalendar.Component) -> str:
+    """The series' RRULE as iCalendar text."""
+    rrule = master["RRULE"]
+    rrule = rrule[0] if isinstance(rrule, list) else rrule
+    text = rrule.to_ical()
+    return (text.decode() if isinstance(text, bytes) else str(text))[:500]
 
 
 def _safe_item(
