@@ -207,3 +207,38 @@ def test_an_all_day_series_ends_on_a_date_as_its_start_is_one(
     (vevent,) = calendar(client).walk("VEVENT")
     assert [type(u) for u in vevent["RRULE"]["UNTIL"]] == [date]  # RFC 5545: DATE like DTSTART
     assert _series_dates(client, "Workshop") == [day.date() for day in days]
+
+
+def _parsed_and_saved(store: Store, *vevent_lines: str) -> None:
+    """A calendar of one series, read as a refresh reads it, and stored."""
+    lines = "".join(f"{line}\r\n" for line in vevent_lines)
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:series@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Congress\r\n{lines}"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    (item,) = parse_document(body, url="https://e.org/cal.ics", now=NOW).items
+    save(store, [(Kind.CONFERENCE, item, ())])
+
+
+def _all_dates(client: FlaskClient) -> list[object]:
+    found = recurring_ical_events.of(calendar(client)).between(NOW, NOW + timedelta(days=2000))
+    return sorted(event["DTSTART"].dt for event in found)
+
+
+def test_a_counted_series_beyond_the_stored_window_goes_out_with_all_its_dates(
+    client: FlaskClient, store: Store
+) -> None:
+    """Stored by its one next date after the horizon, it went out as that date alone: its
+    COUNT became an UNTIL at the one date medfeed knew."""
+    first = (NOW + timedelta(days=500)).date()
+    _parsed_and_saved(store, f"DTSTART;VALUE=DATE:{first:%Y%m%d}", "RRULE:FREQ=YEARLY;COUNT=3")
+    assert _all_dates(client) == [first.replace(year=first.year + n) for n in range(3)]
+
+
+def test_a_series_given_as_dates_goes_out_with_its_dates(client: FlaskClient, store: Store) -> None:
+    """A series without a rule went out as its next date alone."""
+    days = [(NOW + timedelta(days=n)).date() for n in (10, 40, 70)]
+    rdates = ",".join(f"{day:%Y%m%d}" for day in days[1:])
+    _parsed_and_saved(store, f"DTSTART;VALUE=DATE:{days[0]:%Y%m%d}", f"RDATE;VALUE=DATE:{rdates}")
+    assert _all_dates(client) == days

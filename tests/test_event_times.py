@@ -63,6 +63,13 @@ def test_a_rule_reads_in_words(rule: str, words: str) -> None:
     assert repeats(club(rule)) == words
 
 
+def test_an_all_day_series_says_the_date_it_runs_until() -> None:
+    """A COUNT is read as the UNTIL of its last date, a DATE for an all-day series: its
+    end was not said at all."""
+    course = EventInfo(CHICAGO_NOON, all_day=True, rule="FREQ=WEEKLY;UNTIL=20270630")
+    assert repeats(course) == "weekly, until 30 Jun 2027"
+
+
 def test_a_single_event_has_no_rule_in_words() -> None:
     assert repeats(EventInfo(CHICAGO_NOON)) == ""
 

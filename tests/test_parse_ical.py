@@ -55,7 +55,7 @@ def test_recurring_series_is_one_item_at_its_next_occurrence_with_rule_and_dates
         timezone="Europe/Vienna",
         location="Zoom",
         online=True,
-        rule="FREQ=MONTHLY;COUNT=3",
+        rule="FREQ=MONTHLY;UNTIL=20270202T170000Z",  # COUNT=3: its last date
         occurrences=tuple(Occurrence(start, end) for start, end in dates),
     )
     assert webinars[0].published == datetime(2026, 11, 1, tzinfo=UTC)
@@ -86,7 +86,7 @@ def test_a_series_that_ended_before_the_horizon_stands_by_its_last_occurrence() 
     webinar = feed.items[1].event
     assert webinar is not None
     assert (webinar.start, webinar.end, webinar.occurrences) == (last.start, last.end, (last,))
-    assert webinar.rule == "FREQ=MONTHLY;COUNT=3"
+    assert webinar.rule == "FREQ=MONTHLY;UNTIL=20270202T170000Z"
 
 
 def series_of(dtstart: str, rule: str) -> bytes:
@@ -127,6 +127,37 @@ def test_a_series_repeating_every_second_or_minute_is_skipped_unexpanded(frequen
     feed = parse_ics(beside_a_meeting(series), now=datetime(2026, 12, 2, tzinfo=UTC))
     assert [item.guid for item in feed.items] == ["meeting@example.org"]
     assert any("every second or minute" in warning for warning in feed.warnings)
+
+
+def test_an_hourly_series_keeps_its_first_thousand_dates_with_a_warning() -> None:
+    """All 10,000 of its dates over the horizon were built into events and stored."""
+    series = series_of("20261201T100000Z", "FREQ=HOURLY;COUNT=1000000")
+    feed = parse_ics(series, now=datetime(2026, 12, 2, tzinfo=UTC))
+    (item,) = feed.items
+    assert item.event is not None and len(item.event.occurrences) <= 1000
+    assert item.event.occurrences[-1].start == datetime(2027, 1, 12, 1, tzinfo=UTC)  # +999 h
+    assert any("only its first 1000 dates" in warning for warning in feed.warnings)
+
+
+def test_a_daily_series_keeps_every_date_of_the_horizon_without_a_warning() -> None:
+    feed = parse_ics(
+        series_of("20261201T100000Z", "FREQ=DAILY"), now=datetime(2026, 12, 2, tzinfo=UTC)
+    )
+    (item,) = feed.items
+    assert item.event is not None and len(item.event.occurrences) == 400
+    assert not feed.warnings
+
+
+def test_a_series_of_dates_beyond_the_horizon_keeps_its_dates_not_only_its_next() -> None:
+    """Three congresses from 2028 were stored as the first alone, and exported so."""
+    series = series_of("20280401T090000Z", "").replace(
+        b"RRULE:\r\n", b"RDATE:20280901T090000Z,20290101T090000Z\r\n"
+    )
+    (item,) = parse_ics(series).items
+    assert item.event is not None and item.event.rule is None
+    assert [o.start.date().isoformat() for o in item.event.occurrences] == [
+        "2028-04-01", "2028-09-01", "2029-01-01"
+    ]  # fmt: skip
 
 
 def test_a_series_beyond_the_horizon_stands_by_its_next_occurrence_unexpanded() -> None:
@@ -248,6 +279,72 @@ def test_the_url_property_is_the_events_url_and_only_web_addresses_become_links(
     assert "javascript:alert(1)</p>" in item.summary
 
 
+def outlook_calendar(tzid: str, start: str) -> bytes:
+    """An Outlook calendar's event in its zone's display name, without its VTIMEZONE."""
+    return calendar_of("").replace(
+        b"DTSTART:20261210T140000Z", f'DTSTART;TZID="{tzid}":{start}'.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("tzid", "start", "utc", "zone"),
+    [
+        ("(UTC-05:00) Eastern Time (US & Canada)", "20270610T090000", 13, "America/New_York"),
+        ("(UTC-05:00) Eastern Time (US & Canada)", "20261210T090000", 14, "America/New_York"),
+        (
+            "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+            "20270610T090000",
+            7,
+            "Europe/Amsterdam",
+        ),
+        ("(UTC+10:00) Canberra, Melbourne, Sydney", "20270110T090000", 22, "Australia/Canberra"),
+    ],
+)
+def test_an_outlook_display_name_is_its_iana_zone_with_its_summer_time(
+    tzid: str, start: str, utc: int, zone: str
+) -> None:
+    """Read at the display name's fixed offset, a summer time was an hour off, and the
+    event had no zone."""
+    (item,) = parse_ics(outlook_calendar(tzid, start)).items
+    assert item.event is not None
+    assert item.event.start.hour == utc
+    assert item.event.timezone == zone
+
+
+def test_an_outlook_display_name_naming_no_zone_is_read_at_its_offset_with_a_warning() -> None:
+    feed = parse_ics(outlook_calendar("(UTC-03:00) Brasilia", "20270610T090000"))
+    (item,) = feed.items
+    assert item.event is not None and item.event.start.hour == 12
+    assert item.event.timezone is None
+    assert any("without daylight saving time" in warning for warning in feed.warnings)
+
+
+def test_a_display_name_with_an_impossible_offset_is_an_unknown_zone_not_a_failure() -> None:
+    feed = parse_ics(outlook_calendar("(UTC+99:00) Nowhere", "20270610T090000"))
+    assert feed.items and any("unknown time zone" in warning for warning in feed.warnings)
+
+
+def test_a_series_in_an_outlook_display_name_repeats_in_its_zone() -> None:
+    """A weekly series across New York's change to summer time stays at 09:00 local."""
+    body = outlook_calendar("(UTC-05:00) Eastern Time (US & Canada)", "20270301T090000")
+    body = body.replace(b"END:VEVENT", b"RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT")
+    (item,) = parse_ics(body, now=datetime(2027, 2, 1, tzinfo=UTC)).items
+    assert item.event is not None and item.event.timezone == "America/New_York"
+    assert [o.start.hour for o in item.event.occurrences] == [14, 14, 13]
+
+
+def test_a_timezone_defined_after_the_event_that_uses_it_gives_its_times_and_zone(
+    corpus: Path,
+) -> None:
+    """icalendar's corpus file (its DTSTART also given twice): the event had no start."""
+    path = corpus / "ics" / "icalendar-tests-calendars" / "america_new_york_forward_reference.ics"
+    feed = parse_ics(path.read_bytes())
+    (item,) = feed.items
+    assert item.event is not None
+    assert item.event.start == datetime(2014, 8, 29, 12, tzinfo=UTC)  # 08:00 EDT, the first
+    assert item.event.timezone == "America/New_York"
+
+
 def test_an_outlook_zone_name_gives_its_offset_and_an_unknown_zone_is_warned_of() -> None:
     """Both were read as UTC without a word: five hours off for New York."""
     outlook = calendar_of('DTEND;TZID="(UTC-05:00) Eastern Time (US & Canada)":20261210T100000\r\n')
@@ -275,7 +372,7 @@ def zoned_calendar(tzid: str, location: str = "") -> bytes:
         "DTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\n"
         "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
         "BEGIN:VEVENT\r\nUID:talk@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
-        f"DTSTART;TZID={tzid}:20270610T090000\r\nSUMMARY:Grand rounds\r\n"
+        f'DTSTART;TZID="{tzid}":20270610T090000\r\nSUMMARY:Grand rounds\r\n'
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
 
@@ -285,7 +382,10 @@ def zoned_calendar(tzid: str, location: str = "") -> bytes:
     [
         ("Eastern Standard Time", "", "America/New_York"),  # Exchange: a Windows name
         ("/example.org/2026/Eastern", "America/New_York", "America/New_York"),
-        ("custom_America/New_York", "", None),  # not "EDT", its abbreviation
+        ("custom_America/New_York", "", "America/New_York"),  # not "EDT", its abbreviation
+        ("custom_Europe/Berlin", "", None),  # a name its own VTIMEZONE's offsets contradict
+        ("(UTC-05:00) Eastern Time (US & Canada)", "", "America/New_York"),  # Outlook's
+        ("(UTC-05:00) Bogota, Lima, Quito", "", None),  # its VTIMEZONE's summer time says not
         ("posix/America/New_York", "", "America/New_York"),  # a system copy of the zone database
     ],
 )

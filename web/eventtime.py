@@ -9,7 +9,7 @@ over ``EventInfo`` records; no query, and the clock only to pick "next".
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import vRecur
@@ -118,6 +118,8 @@ def repeats(event: EventInfo | None) -> str:
     until, count = _first(rule, "UNTIL"), _first(rule, "COUNT")
     if isinstance(until, datetime):
         parts.append(f"until {_day(until.astimezone(zone_of(event)))}")
+    elif isinstance(until, date):  # an all-day series' (a COUNT is read as one: ``parse.rules``)
+        parts.append(f"until {until:%-d %b %Y}")
     elif count:
         parts.append(f"{count} times")
     return ", ".join(parts)

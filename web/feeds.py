@@ -9,7 +9,8 @@ One entry per story (unless ``stories=0``), newest first; ``limit`` and
 the enabled sources as OPML (``aggregator.opml``). ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
 reader's calendar to subscribe to; a recurring series is one VEVENT that keeps
-its RRULE, from its next occurrence on, in its own time zone. A cancelled or
+its RRULE, from its next occurrence on, in its own time zone (a series given as
+dates keeps them, as RDATE). A cancelled or
 postponed event is left out, as the store's calendar leaves it out: clients
 mirror a subscribed calendar, so it disappears from theirs at the next poll,
 which a STATUS:CANCELLED copy would not do everywhere (Outlook shows one as if
@@ -298,6 +299,8 @@ def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
         cancelled = _cancelled(event, rule, start)
         if cancelled:
             vevent.add("exdate", cancelled)
+    elif later := _later_dates(event):
+        vevent.add("rdate", later)
     if event.status is EventStatus.TENTATIVE:
         vevent.add("status", "TENTATIVE")
     vevent.add("summary", xml_safe(item.title))
@@ -329,7 +332,9 @@ def _span(event: EventInfo) -> tuple[date | datetime, date | datetime | None]:
 
 def _rule(event: EventInfo) -> vRecur:
     """The series' RRULE from its next occurrence on: a COUNT would count from there, so
-    it becomes an UNTIL at the last occurrence medfeed knows. An all-day series' UNTIL
+    it becomes an UNTIL at the last occurrence medfeed knows (the parse stage gives a
+    COUNT of up to 1,000 dates as the UNTIL of its last date already: this is for a
+    longer one, and for series stored before it did). An all-day series' UNTIL
     is a date, as its DTSTART is (RFC 5545 asks for the same type)."""
     rule = vRecur.from_ical(event.rule or "")
     if "COUNT" in rule and event.occurrences:
@@ -338,6 +343,13 @@ def _rule(event: EventInfo) -> vRecur:
     if event.all_day and "UNTIL" in rule:
         rule["UNTIL"] = [u.date() if isinstance(u, datetime) else u for u in rule["UNTIL"]]
     return rule
+
+
+def _later_dates(event: EventInfo) -> list[date | datetime]:
+    """A series given as dates (RDATE, no rule): its known dates after the one it starts
+    on, which went out as that one date alone."""
+    later = [o.start for o in event.occurrences if o.start > event.start]
+    return [moment.date() if event.all_day else moment for moment in later]
 
 
 def _cancelled(event: EventInfo, rule: vRecur, start: date | datetime) -> list[date | datetime]:

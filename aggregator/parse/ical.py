@@ -3,10 +3,13 @@
 Every VEVENT becomes one ``ParsedItem`` with an ``EventInfo``. A recurring
 series (RRULE/RDATE, with its moved or cancelled instances) is ONE item under
 its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
-days back to 400 days ahead, its event is the next occurrence not yet over at
-``now`` (else the last one), and it carries the rule and the coming
-occurrences. A series with no occurrence inside the horizon stands by its next
-one after it, else by its last one before it. Single events and series are kept
+days back to 400 days ahead (at most ``MAX_DATES_KEPT`` dates, counted first by
+``parse.rules``), its event is the next occurrence not yet over at ``now`` (else
+the last one), and it carries the rule (a COUNT turned into the UNTIL of its last
+date) and the coming occurrences. A series with no occurrence inside the horizon
+stands by its dates over as long a window from its next one after it, else by its
+last one before it. An event's zone is named by ``parse.zones``, which also places
+times given in an Outlook display name. Single events and series are kept
 whatever their date: a listing's past conferences are still items. A cancelled or
 tentative event (STATUS, or a "CANCELLED:" summary) says so in its
 ``EventInfo.status``; a series' cancelled occurrences are left out of it. An
@@ -23,20 +26,20 @@ import re
 import warnings as python_warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
-from functools import cache
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
-from tzlocal.windows_tz import win_tz
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
 from aggregator.parse.events import looks_online, status_in_title
+from aggregator.parse.rules import counted_to_until, nth_date_from
 from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
+from aggregator.parse.zones import display_name_zone, known_zone, zone_name
 from aggregator.records import EventInfo, EventStatus, Occurrence, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
@@ -44,6 +47,8 @@ HORIZON_PAST = timedelta(days=30)
 HORIZON_FUTURE = timedelta(days=400)
 # How many dates of a series that ended before the horizon are walked to find its last.
 MAX_DATES_BEFORE = 1000
+# How many dates of one series are kept: a daily series over the horizon is 430 of them.
+MAX_DATES_KEPT = 1000
 # A conference, a course or grand rounds never repeats every second or minute; expanding such
 # a rule over the horizon is millions of dates (a hostile or broken calendar).
 _TOO_FREQUENT = re.compile(r"\bFREQ=(SECONDLY|MINUTELY)\b", re.IGNORECASE)
@@ -126,11 +131,11 @@ def _calendar_items(
     zone = _calendar_zone(calendar)
     places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
+        _place_unknown_zone_times(event, warnings)  # a series' too: it is expanded from these
         if str(event.get("UID", "")) in recurring_uids:
             continue
         if zone is not None:
             _place_floating_times(event, zone)
-        _place_unknown_zone_times(event, warnings)
         item = _safe_item(event, places=places, warnings=warnings)
         if item is not None:
             yield item
@@ -152,15 +157,7 @@ def _zone_places(calendar: icalendar.Component) -> dict[str, str]:
 def _calendar_zone(calendar: icalendar.Component) -> ZoneInfo | None:
     """The zone a calendar says its floating times are in (Google's X-WR-TIMEZONE), if known."""
     name = _text(calendar.get("X-WR-TIMEZONE"))
-    return _known_zone(name) if name else None
-
-
-def _known_zone(name: str) -> ZoneInfo | None:
-    """The IANA zone of that name, None when the zone database has none."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
-        return None
+    return known_zone(name) if name else None
 
 
 def _place_floating_times(event: icalendar.Component, zone: ZoneInfo) -> None:
@@ -174,28 +171,28 @@ def _place_floating_times(event: icalendar.Component, zone: ZoneInfo) -> None:
             event.add(name, value.replace(tzinfo=zone))
 
 
-_UTC_OFFSET = re.compile(r"\(UTC\s*([+-])(\d{1,2}):(\d{2})\)")
-
-
 def _place_unknown_zone_times(event: icalendar.Component, warnings: list[str]) -> None:
     """Times in a zone icalendar does not know ("US-Eastern", or Outlook's display name
-    "(UTC-05:00) Eastern Time (US & Canada)") come back without a zone, and were read as UTC
-    without a word: the offset a display name gives is used, else the admin is warned."""
-    for name in ("DTSTART", "DTEND"):
+    "(UTC-05:00) Eastern Time (US & Canada)" without its VTIMEZONE) come back without a
+    zone, and were read as UTC without a word: a display name's zone is used (its fixed
+    offset when its words name none, with a warning), else the admin is warned."""
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
         value = _decoded(event, name)
-        prop = event.get(name)
-        zone_id = getattr(prop, "params", {}).get("TZID")  # a list when repeated: left as it is
+        zone_id = getattr(_prop(event, name), "params", {}).get("TZID")  # a list when repeated
         if not (isinstance(value, datetime) and value.tzinfo is None and zone_id):
             continue
-        offset = _UTC_OFFSET.search(str(zone_id))
-        if offset is None:
-            summary = _text(event.get("SUMMARY")) or "an event"
+        summary = _text(event.get("SUMMARY")) or "an event"
+        zone = display_name_zone(str(zone_id), value)
+        if zone is None:
             warnings.append(f"event {summary!r}: unknown time zone {zone_id!r}: read as UTC")
             return
-        sign = -1 if offset[1] == "-" else 1
-        shift = timedelta(hours=int(offset[2]), minutes=int(offset[3])) * sign
+        if not isinstance(zone, ZoneInfo):
+            warnings.append(
+                f"event {summary!r}: time zone {zone_id!r} names no known zone: "
+                "read at its offset, without daylight saving time"
+            )
         del event[name]
-        event.add(name, value.replace(tzinfo=timezone(shift)))
+        event.add(name, value.replace(tzinfo=zone))
 
 
 def _occurrences(
@@ -214,16 +211,16 @@ def _occurrences(
         for component in (*timezones, *calendar.walk("VEVENT")):
             if component.name == "VTIMEZONE" or str(component.get("UID", "")) == uid:
                 series.add_component(component)
-        rule = _rule(calendar, uid)
+        master = _master(calendar, uid)
+        rule = _rule_text(master) if master is not None else None
         if rule is not None and _TOO_FREQUENT.search(rule):
             warnings.append(f"skipped recurring event {uid!r}: it repeats every second or minute")
             continue
         try:
             query = recurring_ical_events.of(series)
-            occurrences: list[Any] | None = list(
-                query.between(now - HORIZON_PAST, now + HORIZON_FUTURE)
-            )
-            occurrences = occurrences or _beyond_horizon(query, now=now)
+            occurrences = _dates(query, master, now=now, warnings=warnings)
+            if rule is not None and master is not None:
+                rule = counted_to_until(rule, _decoded(master, "DTSTART"), MAX_DATES_KEPT)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
@@ -237,22 +234,59 @@ def _occurrences(
             yield item
 
 
-def _beyond_horizon(
-    query: recurring_ical_events.CalendarQuery, *, now: datetime
+def _dates(
+    query: recurring_ical_events.CalendarQuery,
+    master: icalendar.Component | None,
+    *,
+    now: datetime,
+    warnings: list[str],
 ) -> list[Any] | None:
-    """The one occurrence that stands for a series with none inside the horizon: its next
-    after it, else its last before it (a series that ended is past, not gone: it was
-    dropped, and a calendar of ended series failed as having no events).
+    """A series' dates inside the horizon; for one with none there, those of a horizon's
+    length from its next date after it (a series of five yearly congresses from 2029 was
+    its first alone, and went out to subscribers as that one date), else its last
+    before it (a series that ended is past, not gone: it was dropped, and a calendar of
+    ended series failed as having no events).
 
-    Both are read lazily and bounded: an infinite RRULE is never expanded. A series with
-    more than ``MAX_DATES_BEFORE`` dates, all before the horizon, gives None: its last
-    date reached would be years before its real last one.
+    Read lazily and bounded: an infinite RRULE is never expanded. A series with more
+    than ``MAX_DATES_BEFORE`` dates, all before the horizon, gives None: its last date
+    reached would be years before its real last one.
     """
-    later = list(islice(query.after(now + HORIZON_FUTURE), 1))
+    kept = _dates_kept(query, master, now - HORIZON_PAST, warnings)
+    later = [] if kept else list(islice(query.after(now + HORIZON_FUTURE), 1))
     if later:
-        return later
+        kept = _dates_kept(query, master, _as_utc(_decoded(later[0], "DTSTART")), warnings)
+    if kept or later:
+        return kept or later
     dates = list(islice(query.all(), MAX_DATES_BEFORE + 1))
     return dates[-1:] if len(dates) <= MAX_DATES_BEFORE else None
+
+
+def _dates_kept(
+    query: recurring_ical_events.CalendarQuery,
+    master: icalendar.Component | None,
+    start: datetime,
+    warnings: list[str],
+) -> list[Any]:
+    """A series' dates over a horizon's length from ``start``, at most ``MAX_DATES_KEPT``
+    of them: the window ends at the rule's date after the last one kept, with a warning.
+
+    An hourly rule was expanded over the whole horizon, 10,000 dates, each made an
+    event and an item, where a daily one is 430; its dates are counted first, cheaply.
+    """
+    stop, cut = start + HORIZON_PAST + HORIZON_FUTURE, False
+    if master is not None:
+        rule, dtstart = _rule_text(master), _decoded(master, "DTSTART")
+        beyond = nth_date_from(rule, dtstart, start, MAX_DATES_KEPT)
+        if beyond is not None and beyond < stop:
+            stop, cut = beyond, True
+    found = sorted(query.between(start, stop), key=lambda o: _as_utc(_decoded(o, "DTSTART")))
+    if cut or len(found) > MAX_DATES_KEPT:
+        uid = _text(found[0].get("UID")) if found else None
+        warnings.append(
+            f"recurring event {uid!r}: only its first {MAX_DATES_KEPT} dates from "
+            f"{start:%d %b %Y} are kept (it repeats too often to list them all)"
+        )
+    return found[:MAX_DATES_KEPT]
 
 
 def _series_item(
@@ -286,15 +320,20 @@ def _series_item(
     return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
 
 
-def _rule(calendar: icalendar.Component, uid: str) -> str | None:
-    """The series' RRULE as iCalendar text (a series of RDATEs alone has none)."""
+def _master(calendar: icalendar.Component, uid: str) -> icalendar.Component | None:
+    """The series' event that holds its RRULE (a series of RDATEs alone has none)."""
     for event in calendar.walk("VEVENT"):
         if str(event.get("UID", "")) == uid and "RRULE" in event and "RECURRENCE-ID" not in event:
-            rrule = event["RRULE"]
-            rrule = rrule[0] if isinstance(rrule, list) else rrule
-            text = rrule.to_ical()
-            return (text.decode() if isinstance(text, bytes) else str(text))[:500]
+            return event
     return None
+
+
+def _rule_text(master: icalendar.Component) -> str:
+    """The series' RRULE as iCalendar text."""
+    rrule = master["RRULE"]
+    rrule = rrule[0] if isinstance(rrule, list) else rrule
+    text = rrule.to_ical()
+    return (text.decode() if isinstance(text, bytes) else str(text))[:500]
 
 
 def _safe_item(
@@ -342,7 +381,7 @@ def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventI
     return EventInfo(
         start=start,
         end=end,
-        timezone=_zone_name(raw_start, event.get("DTSTART"), places),
+        timezone=_zone_name(raw_start, _prop(event, "DTSTART"), places),
         location=location,
         online=looks_online(location, url, conference) or bool(conference),
         url=url,
@@ -390,9 +429,18 @@ def _end(
 
 
 def _decoded(event: icalendar.Component, name: str) -> Any:
+    """A property's value; the first, when one the standard allows once is repeated (a
+    DTSTART given twice left the event without a start)."""
     if name not in event:
         return None
-    return event.decoded(name)
+    value = event.decoded(name)
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _prop(event: icalendar.Component, name: str) -> Any:
+    """A property as written, with its parameters; the first when it is repeated."""
+    prop = event.get(name)
+    return prop[0] if isinstance(prop, list) and prop else prop
 
 
 def _as_utc(value: date) -> datetime:
@@ -403,33 +451,12 @@ def _as_utc(value: date) -> datetime:
 
 
 def _zone_name(value: date, prop: object, places: Mapping[str, str]) -> str | None:
-    """The IANA name of the zone a start is given in, None when there is none to be had.
-
-    Exchange names its zones the Windows way ("Eastern Standard Time": mapped by CLDR's
-    table), a custom VTIMEZONE may say where it is in X-LIC-LOCATION; the zone's
-    abbreviation ("EDT"), which the API once gave, names no zone.
-    """
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    """The IANA name of the zone a start is given in (``zones``), None for a date or a
+    floating time."""
+    if not isinstance(value, datetime):
         return None
-    key = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
     tzid = getattr(prop, "params", {}).get("TZID")
-    tzid = tzid.strip() if isinstance(tzid, str) else None  # a list when repeated
-    for name in (key, tzid and places.get(tzid), tzid, tzid and win_tz.get(tzid)):
-        if isinstance(name, str):
-            name = _SYSTEM_COPY.sub("", name)  # "posix/Europe/Vaduz" is Europe/Vaduz
-            if name in _iana_names():
-                return name
-    return None
-
-
-_SYSTEM_COPY = re.compile(r"^(?:posix|right)/")
-
-
-@cache
-def _iana_names() -> frozenset[str]:
-    """The zone database's names: ZoneInfo also loads the system's copies of it under
-    posix/ and right/ ("posix/Europe/Vaduz"), names another machine may not have."""
-    return frozenset(available_timezones())
+    return zone_name(value, tzid if isinstance(tzid, str) else None, places)
 
 
 def _moment(event: icalendar.Component, name: str) -> datetime | None:
