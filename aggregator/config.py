@@ -422,6 +422,7 @@ def parse_settings(text: str, *, path: Path) -> Settings:
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ConfigError(f"invalid value: {exc}", path=str(path)) from exc
     _unique_ids(settings.sources, document.lines, path)
+    _unique_feeds(settings.sources, document.lines, path)
     return _resolve_paths(settings)
 
 
@@ -437,6 +438,28 @@ def _unique_ids(
             message = f"duplicate source id {source.id!r}"
             raise ConfigError(message, path=str(path), line=line, field=dotted(loc))
         seen.add(source.id)
+
+
+def _unique_feeds(
+    sources: tuple[SourceSettings, ...], lines: Mapping[tuple[str | int, ...], int], path: Path
+) -> None:
+    """One source per feed, its URL compared canonically (as ``sources add`` and ``sources
+    import`` compare): a feed listed twice was fetched twice into the same items, and the
+    second entry's tags landed on the first one's items."""
+    from .identity import canonical_url  # the records it imports are loaded already
+
+    seen: dict[str, str] = {}
+    for at, source in enumerate(sources):
+        key = canonical_url(source.url) or source.url
+        if key in seen:
+            loc = ("sources", at, "url")
+            line = lines.get(loc) or lines.get(loc[:2])
+            message = (
+                f"source {source.id!r} has the feed URL of source {seen[key]!r}: list each feed "
+                "once (merge the two entries' tags into one)"
+            )
+            raise ConfigError(message, path=str(path), line=line, field=dotted(loc))
+        seen[key] = source.id
 
 
 def _first_error(

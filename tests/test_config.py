@@ -68,6 +68,19 @@ def test_duplicate_source_id_is_an_error_at_the_second_ones_line(tmp_path: Path)
     assert (error.line, error.field) == (13, "sources[1].id")
 
 
+def test_one_feed_listed_under_two_ids_is_an_error_at_the_second_ones_url(
+    tmp_path: Path,
+) -> None:
+    """Compared as ``sources add`` compares them: the scheme's default port, a tracking
+    parameter and the host's case do not make it another feed."""
+    error = error_for(
+        tmp_path,
+        GOOD.replace("url: demo/feed.xml", "url: HTTPS://www.FDA.gov:443/feed.xml?utm_source=x"),
+    )
+    assert "source 'local-demo' has the feed URL of source 'fda-press'" in str(error)
+    assert (error.line, error.field) == (15, "sources[1].url")
+
+
 @pytest.mark.parametrize("cron", ["61 * * * *", "* 25 * * *", "* * 32 * *", "* * * 13 *"])
 def test_a_cron_the_scheduler_refuses_is_a_config_error(tmp_path: Path, cron: str) -> None:
     error = error_for(tmp_path, GOOD.replace("  default_interval: 30m", f"  cron: '{cron}'"))

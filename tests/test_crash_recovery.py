@@ -58,7 +58,9 @@ def server() -> Iterator[LocalServer]:
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, server: LocalServer, store: Store) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(config_text(database_url, [(i, server.url("/a.xml"), "news") for i in IDS]))
+    path.write_text(
+        config_text(database_url, [(i, server.url(f"/a.xml?feed={i}"), "news") for i in IDS])
+    )
     store.sync_sources(load_settings(path).configured_sources())
     return path
 

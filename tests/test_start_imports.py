@@ -72,7 +72,7 @@ def test_an_all_304_refresh_imports_no_parser_no_web_no_alembic_and_starts_no_po
         server.route("/a.xml", served(rss([Entry("Trial results", "https://x.org/t", "t-1")])))
         config = tmp_path / "config.yaml"
         names = ("alpha", "beta", "gamma", "delta", "epsilon")  # enough for a parse pool
-        sources = [(name, server.url("/a.xml"), "news") for name in names]
+        sources = [(name, server.url(f"/a.xml?feed={name}"), "news") for name in names]
         text = config_text(database_url, sources, fulltext="{enabled: false}")
         config.write_text(text.replace("timeout: 2s", "timeout: 60s"))  # a loaded machine
         command = ["--config", str(config), "refresh", "--all", "--format", "tsv"]
