@@ -29,6 +29,14 @@ _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
 # A pasted link to a paper is its DOI or PMID, as the index writes them ("doi 10 1056 ..."):
 # read as words, "https doi org 10 1056 ..." matched nothing.
 _DOI_LINK = re.compile(r"(?<![^\s\"])(?:https?://)?(?:dx\.)?doi\.org/(?=\S)", re.IGNORECASE)
+# A publisher's link to a paper names it by DOI in its path ("nejm.org/doi/full/10.1056/…",
+# "…/doi/abs/10.2105/…?af=R", Wiley's "…/doi/10.1002/…/full"): the link is read as that DOI.
+_PUBLISHER_DOI_LINK = re.compile(
+    r"(?<![^\s\"])(?:https?://)?[\w.-]+\.[a-z]{2,}/(?:[\w.-]+/)*doi/(?:(?:abs|full|pdf|epdf|epub|"
+    r"fullarticle|reader)/)?(10\.\d{4,9}/[^\s\"?#]+?)(?:/(?:full|abstract|pdf|epdf|epub))?/?"
+    r"(?:[?#][^\s\"]*)?(?![^\s\"])",
+    re.IGNORECASE,
+)
 _PUBMED_LINK = re.compile(
     r"(?<![^\s\"])(?:https?://)?pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/?(?![^\s\"])", re.IGNORECASE
 )
@@ -105,6 +113,7 @@ def parse_search(text: str) -> SearchQuery:
     # Composed, as the index holds words: a query pasted from a PDF may spell "ó" as "o"
     # and a combining accent, which would split the word in two.
     text = unicodedata.normalize("NFC", text)
+    text = _PUBLISHER_DOI_LINK.sub(r"doi:\1", text)
     text = _PUBMED_LINK.sub(r"pmid:\1", _DOI_LINK.sub("doi:", text))
     for match in _TOKEN.finditer(text):
         phrase_minus, phrase, word_minus, word = match.groups()

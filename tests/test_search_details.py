@@ -75,6 +75,11 @@ def test_an_article_is_found_by_its_authors_journal_doi_and_pmid(reads: Store) -
         "https://doi.org/10.2105/AJPH.2014.302272",  # a link to the paper, pasted
         "dx.doi.org/10.2105/ajph.2014.302272",
         "https://pubmed.ncbi.nlm.nih.gov/25521897/",
+        # the publisher's own link names the DOI in its path
+        "https://ajph.aphapublications.org/doi/10.2105/AJPH.2014.302272",
+        "http://ajph.aphapublications.org/doi/abs/10.2105/AJPH.2014.302272?af=R",
+        "https://ajph.aphapublications.org/doi/full/10.2105/ajph.2014.302272/",
+        "onlinelibrary.wiley.com/doi/10.2105/ajph.2014.302272/full",
     ):
         assert titles(reads, query) == ["Soda taxes and obesity"], query
 
