@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,17 +26,22 @@ from typing import TypeVar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg import OperationalError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
 from aggregator.config import Settings, load_settings
+from aggregator.errors import DatabaseTimeout
 from aggregator.store import Store
 from aggregator.store.database import (
     HEALTH_TIMEOUT,
+    KEEPALIVE_COUNT,
+    KEEPALIVE_INTERVAL,
     MIGRATION_LOCK,
     at_head,
     make_probe_engine,
+    storage_error,
 )
 from tests.conftest import PG_ENV
 from tests.feeds import config_text
@@ -287,3 +293,58 @@ def test_the_sites_store_waits_past_its_timeout_for_another_process_migrating(
         assert at_head(site.engine)
     finally:
         site.close()
+
+
+def tcp_options(store: Store) -> dict[str, int]:
+    """The kernel's TCP settings of one of ``store``'s pooled connections."""
+    connection = store.engine.raw_connection()
+    try:
+        fd = connection.dbapi_connection.pgconn.socket  # type: ignore[union-attr]
+        sock = socket.socket(fileno=os.dup(fd))  # a copy: closing it leaves psycopg's alone
+        try:
+            return {
+                "keepalive": sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                "idle": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+                "interval": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+                "count": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+                "user_timeout": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+            }
+        finally:
+            sock.close()
+    finally:
+        connection.close()
+
+
+def test_the_kernel_drops_a_site_connection_whose_server_goes_silent(
+    site: Flask, store: Store
+) -> None:
+    """A server that stops answering mid-statement (a frozen machine, a dead network path)
+    never runs its ``statement_timeout``: the page waited for gunicorn's worker timeout.
+    The site's sockets now probe after ``WEB_TIMEOUT`` of silence and give up on data
+    unacknowledged that long, so the kernel fails the statement. (Loopback always
+    answers: what is tested is that the kernel was told, on the socket itself.)"""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("TCP_USER_TIMEOUT and TCP_KEEPIDLE are read back on Linux only")
+    assert tcp_options(state_of(site).store) == {
+        "keepalive": 1,
+        "idle": WEB_TIMEOUT,
+        "interval": KEEPALIVE_INTERVAL,
+        "count": KEEPALIVE_COUNT,
+        "user_timeout": WEB_TIMEOUT * 1000,
+    }
+    assert tcp_options(store)["user_timeout"] == 0  # the refresh's connections wait
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "could not receive data from server: Connection timed out",
+        "could not send data to server: Connection timed out",
+    ],
+)
+def test_a_connection_the_kernel_dropped_is_a_database_timeout(message: str) -> None:
+    """libpq's words when keepalives or tcp_user_timeout end a connection: the site answers
+    them with 503 and Retry-After, as it does a statement the server cancelled."""
+    error = storage_error(OperationalError(message))
+    assert isinstance(error, DatabaseTimeout)
+    assert str(error) == f"the database did not answer in time: {message}"

@@ -19,7 +19,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
-from webfactory import NOW, SOURCES, app, client, entry, fill, filled, save, settings
+from webfactory import NOW, SOURCES, app, client, dated, entry, fill, filled, save, settings
 
 from aggregator.config import Settings, load_settings
 from aggregator.records import Kind
@@ -54,7 +54,7 @@ def test_a_page_asked_again_is_served_without_reading_any_item(
 def test_the_cached_answer_keeps_its_validators_and_security_headers(
     client: FlaskClient, filled: Store
 ) -> None:
-    first = client.get("/api/items")
+    first = dated(client, "/api/items")
     again = client.get("/api/items")
     assert again.get_json() == first.get_json()
     assert again.headers["Last-Modified"] == first.headers["Last-Modified"]

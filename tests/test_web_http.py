@@ -4,22 +4,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from webfactory import app, client, entry, filled, save, settings
+from webfactory import app, client, dated, entry, filled, save, settings
+from werkzeug.http import http_date, parse_date
 
 from aggregator.records import Kind
 from aggregator.store import Store
 from web import create_app
+from web.cache import Version
+
+PATHS = ["/", "/api/items", "/feed.atom", "/feed.json", "/items/1"]
 
 
-@pytest.mark.parametrize("path", ["/", "/api/items", "/feed.atom", "/feed.json", "/items/1"])
+@pytest.mark.parametrize("path", PATHS)
 def test_second_get_with_the_etag_gets_304(client: FlaskClient, filled: Store, path: str) -> None:
     first = client.get(path)
-    assert first.status_code == 200 and first.headers["Last-Modified"]
+    assert first.status_code == 200 and first.headers["ETag"]
     second = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 304
     assert second.data == b""
@@ -93,3 +98,76 @@ def test_a_pinned_address_matches_its_item_however_it_is_written(
             update={"policy": "pinned", "pinned": "http://P.org/statins/?utm_source=rss"})}
     )  # fmt: skip
     assert client.get("/api/featured").get_json()["title"] == "Statins after 75"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_if_modified_since_alone_gets_304_when_nothing_changed(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """Many feed readers send only If-Modified-Since: they got every answer in full."""
+    first = dated(client, path)
+    assert first.status_code == 200
+    second = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert second.status_code == 304
+    assert second.data == b""
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_if_modified_since_is_compared_to_the_second(client: FlaskClient, filled: Store) -> None:
+    modified = parse_date(dated(client, "/feed.atom").headers["Last-Modified"])
+    assert modified is not None
+
+    def status(since: datetime) -> int:
+        return client.get("/feed.atom", headers={"If-Modified-Since": http_date(since)}).status_code
+
+    second = timedelta(seconds=1)
+    statuses = [status(modified - second), status(modified), status(modified + second)]
+    assert statuses == [200, 304, 304]
+
+
+def test_if_modified_since_from_before_a_change_gets_the_new_answer(
+    client: FlaskClient, filled: Store
+) -> None:
+    held = dated(client, "/feed.atom").headers["Last-Modified"]
+    save(filled, [entry(Kind.NEWS, title="Fresh news")])
+    again = client.get("/feed.atom", headers={"If-Modified-Since": held})
+    assert again.status_code == 200
+    assert b"Fresh news" in again.data
+    assert again.headers.get("Last-Modified") != held
+
+
+def test_if_none_match_takes_precedence_over_if_modified_since(
+    client: FlaskClient, filled: Store
+) -> None:
+    first = dated(client, "/api/items")
+    stale = client.get(
+        "/api/items",
+        headers={"If-None-Match": '"another"', "If-Modified-Since": first.headers["Last-Modified"]},
+    )
+    assert stale.status_code == 200
+    held = client.get(
+        "/api/items",
+        headers={"If-None-Match": first.headers["ETag"], "If-Modified-Since": http_date(0)},
+    )
+    assert held.status_code == 304
+
+
+@pytest.mark.parametrize("since", ["yesterday", "Mon, 32 Foo 2026 25:61:61 GMT", ""])
+def test_a_malformed_if_modified_since_is_ignored(
+    client: FlaskClient, filled: Store, since: str
+) -> None:
+    dated(client, "/")
+    assert client.get("/", headers={"If-Modified-Since": since}).status_code == 200
+
+
+def test_last_modified_is_the_second_after_the_version_was_seen_and_never_ahead_of_now() -> None:
+    """Rounded down, two versions seen within one second shared a date, and a client holding
+    the first got 304 for the second; a date later than the answer's own is not allowed."""
+    seen = datetime(2026, 12, 2, 12, 0, 0, 200_000, tzinfo=UTC)
+    version = Version("v", seen)
+    assert version.last_modified(seen + timedelta(milliseconds=700)) is None
+    assert version.last_modified(seen + timedelta(seconds=1)) == datetime(
+        2026, 12, 2, 12, 0, 1, tzinfo=UTC
+    )
+    whole = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
+    assert Version("v", whole).last_modified(whole) == whole

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from aggregator.config import Settings
 from aggregator.records import (
@@ -257,3 +259,13 @@ def filled(app: Flask, store: Store) -> Store:
     """Twelve items of every kind: more than the sections show, fewer than two stream pages."""
     fill(store, 12)
     return store
+
+
+def dated(client: FlaskClient, path: str) -> TestResponse:
+    """An answer with its Last-Modified: none is given within the second its version was
+    first seen (``Version.last_modified``), so ask again once that second is over."""
+    first = client.get(path)
+    if "Last-Modified" in first.headers:
+        return first
+    time.sleep(1.01 - time.time() % 1)
+    return client.get(path)

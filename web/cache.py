@@ -11,6 +11,11 @@ version plus the request's URL, and ``PageCache`` keeps the rendered bytes
 under that ETag, so a request for a page already built costs one small query
 (the counter) and a dictionary look-up. A new version empties the cache.
 
+A version's ``seen_at`` is when this worker first answered from it: the same
+notion of "changed" as the ETag (any part of the key), on the worker's clock,
+so it is never earlier than the change, whichever part changed (a refresh
+stamps the generation with the time its pass began, before its commit).
+
 This module keeps bytes and computes validators; it renders nothing and does
 not decide how to answer (``http`` does).
 """
@@ -21,7 +26,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, Response, current_app
 
@@ -37,14 +42,28 @@ _SKIPPED_HEADERS = {"content-length", "etag", "last-modified", "cache-control"}
 
 @dataclass(frozen=True)
 class Version:
-    """What every cached answer of this moment was built from, and when its data last changed."""
+    """What every cached answer of this moment was built from, and since when."""
 
     key: str
-    changed_at: datetime | None
+    seen_at: datetime  # when this worker first answered from this version
 
     def etag(self, request_key: str) -> str:
         """The validator of one answer: this version and the request's URL (host included)."""
         return hashlib.sha256(f"{self.key}|{request_key}".encode()).hexdigest()[:32]
+
+    def last_modified(self, now: datetime) -> datetime | None:
+        """``Last-Modified`` for an answer sent at ``now``: ``seen_at`` rounded up to the
+        whole second (HTTP dates have no fraction), or None while that second is not over.
+
+        Rounded down, two versions seen within one second shared a date, and a client
+        holding the first got 304 for the second. Rounded up, a later version has a later
+        date, provided no client was given it before the second ended (a date may not be
+        later than the answer's own, RFC 9110, 8.8.2.1): until then only the ETag decides.
+        """
+        whole = self.seen_at.replace(microsecond=0)
+        if whole != self.seen_at:
+            whole += timedelta(seconds=1)
+        return whole if whole <= now else None
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,7 @@ class PageCache:
         self._entries: OrderedDict[str, Cached] = OrderedDict()
         self._bytes = 0
         self._version_key = ""
-        self._generation: tuple[str, datetime | None] | None = None
+        self._seen_at = datetime.min.replace(tzinfo=UTC)
         self._settings: tuple[Settings, str] | None = None
 
     def version(
@@ -88,18 +107,15 @@ class PageCache:
     ) -> Version:
         """The version in force: one query for the generation, the rest from memory."""
         value = store.generation()
-        known = self._generation
-        if known is None or known[0] != value:
-            info = store.generation_info()  # also its change time, once per generation
-            known = self._generation = (info.value, info.changed_at)
-        hour = (now or datetime.now(UTC)).strftime("%Y%m%d%H")
-        key = f"{known[0]}|{self._fingerprint(settings)}|{build}|{hour}"
-        if key != self._version_key:
-            with self._lock:
+        now = now or datetime.now(UTC)
+        key = f"{value}|{self._fingerprint(settings)}|{build}|{now:%Y%m%d%H}"
+        with self._lock:
+            if key != self._version_key:
                 self._entries.clear()
                 self._bytes = 0
                 self._version_key = key
-        return Version(key, known[1])
+                self._seen_at = now
+            return Version(key, self._seen_at)
 
     def get(self, etag: str) -> Cached | None:
         with self._lock:

@@ -2,17 +2,22 @@
 
 Validators come from ``cache.Version``: the store's data generation (which
 changes whenever an item or a source's name changes), the settings in force,
-the build and the hour, plus the request's URL. A matching ``If-None-Match``
-is answered with 304 after one small query and without reading any item; any
-other request for an answer already built is served from the ``PageCache``.
-Last-Modified is informative only: a page also changes with settings and the
-clock, so only the ETag decides a 304. It decides headers; it renders nothing.
+the build and the hour, plus the request's URL; ``Last-Modified`` is when the
+worker first answered from that version (``Version.last_modified``). A matching
+``If-None-Match``, or without one an ``If-Modified-Since`` no earlier than
+Last-Modified (RFC 9110, 13.2.2), is answered with 304 after one small query
+and without reading any item; any other request for an answer already built is
+served from the ``PageCache``. It decides headers; it renders nothing.
+
+Werkzeug's ``Response.make_conditional`` decides the same from a response
+already built: here the 304 must come before the view reads anything, and
+``If-None-Match: *`` must not (it holds any answer, a 404 too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec
 
@@ -53,15 +58,29 @@ def current_etag(now: datetime | None = None) -> tuple[str, Version]:
     return version.etag(request.host_url + request.full_path), version
 
 
+def unchanged(etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client holds the current answer (RFC 9110, 13.2.2): by ``If-None-Match``
+    when the request has one, else by ``If-Modified-Since`` on a GET or HEAD; a date
+    that does not parse is no condition."""
+    if "If-None-Match" in request.headers:
+        held = request.if_none_match
+        return not held.star_tag and held.contains_weak(etag)  # "*" holds a 404 too
+    since = request.if_modified_since
+    if since is None or last_modified is None or request.method not in ("GET", "HEAD"):
+        return False
+    return last_modified <= since
+
+
 def conditional(view: Callable[P, Response | str]) -> Callable[P, Response]:
     """Answer 304 when the client holds the current version, else the cached or a new answer."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        etag, version = current_etag()
+        now = datetime.now(UTC)
+        etag, version = current_etag(now)
+        last_modified = version.last_modified(now)
         cache = page_cache()
-        held = request.if_none_match
-        if not held.star_tag and held.contains_weak(etag):  # "*" holds any answer, a 404 too
+        if unchanged(etag, last_modified):
             response = Response(status=304)
         elif (cached := cache.get(etag)) is not None:
             response = cached.response()
@@ -71,8 +90,8 @@ def conditional(view: Callable[P, Response | str]) -> Callable[P, Response]:
                 return response
             cache.put(version, etag, response)
         response.set_etag(etag)
-        if version.changed_at is not None:
-            response.last_modified = version.changed_at
+        if last_modified is not None:
+            response.last_modified = last_modified
         response.cache_control.no_cache = True
         return response
 

@@ -44,6 +44,13 @@ MIGRATE_ATTEMPTS = 12  # SQLite retries while another process holds the file
 # worker timeout (60 s), and libpq's smallest connect_timeout is 2.
 HEALTH_TIMEOUT = 3
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout stops a query
+# Seconds between TCP keepalive probes, and how many go unanswered, on the bounded
+# connections: the kernel gives up on a silent server soon after the bound.
+KEEPALIVE_INTERVAL = 1
+KEEPALIVE_COUNT = 3
+# libpq's messages for a connection not made in time, and for one the kernel dropped
+# (keepalives or tcp_user_timeout: the server stopped answering mid-statement).
+_TIMEOUT_MESSAGES = ("timeout expired", "Connection timed out")
 log = logging.getLogger(__name__)
 
 
@@ -51,8 +58,10 @@ def make_engine(url: str, *, wait: float | None = None, **kwargs: Any) -> Engine
     """An engine for ``url``; for SQLite files, the folder is created first.
 
     ``wait`` (seconds; the web site's) bounds every wait on PostgreSQL: connecting,
-    a connection from the pool, and each statement (``statement_timeout``, set at
-    connect). psycopg has no client-side query timeout, so without it a page read
+    a connection from the pool, each statement (``statement_timeout``, set at
+    connect), and a server gone silent mid-statement (TCP keepalives and
+    ``tcp_user_timeout``: ``bounded_connect_args``). psycopg has no client-side
+    query timeout, so without them a page read
     behind a lock (a migration, a stuck transaction) held its worker until gunicorn
     killed it. The refresh and the commands pass none: their writes may wait their
     turn. SQLite ignores it: its readers never wait (WAL), its writers have the busy
@@ -94,21 +103,37 @@ def make_probe_engine(engine: Engine) -> Engine:
 
 def bounded_connect_args(url: URL, seconds: float) -> dict[str, Any]:
     """psycopg's arguments for a PostgreSQL connection that waits at most ``seconds`` to
-    connect and then for each statement.
+    connect and then for each statement, and about as long for a server gone silent.
 
     libpq's ``options`` replace PGOPTIONS (a search_path given there), so both are
     kept with the URL's own, or the connection would read another schema than the
     rest of medfeed. Set at connect, the timeout holds from the first statement: a
-    SET after connecting could itself hang. They override the URL's ``options`` and
-    ``connect_timeout``.
+    SET after connecting could itself hang. They override the URL's ``options``,
+    ``connect_timeout`` and keepalive settings.
+
+    ``statement_timeout`` is the server's to enforce: a server that stops answering
+    in the middle of a statement (a frozen machine, a dead network path) never
+    cancels it, and psycopg has no client-side query timeout. TCP keepalives after
+    ``seconds`` of silence, and ``tcp_user_timeout`` for data never acknowledged,
+    have the kernel drop such a connection ``KEEPALIVE_INTERVAL`` or so later
+    (Linux: once a probe is out, ``tcp_user_timeout`` decides), so the statement
+    fails with "Connection timed out" (``storage_error``: a ``DatabaseTimeout``).
+    A server whose kernel still answers (its postgres process stopped) acknowledges
+    the probes: that case stays bounded by gunicorn's worker timeout only.
     """
     given = url.query.get("options")
     options = [os.environ.get("PGOPTIONS", "")]
     options += [given] if isinstance(given, str) else list(given or ())
     options.append(f"-c statement_timeout={round(seconds * 1000)}")
+    whole = max(2, math.ceil(seconds))  # libpq takes whole seconds, at least 2 to connect
     return {
-        "connect_timeout": max(2, math.ceil(seconds)),  # libpq takes whole seconds, at least 2
+        "connect_timeout": whole,
         "options": " ".join(option for option in options if option),
+        "keepalives": 1,
+        "keepalives_idle": whole,
+        "keepalives_interval": KEEPALIVE_INTERVAL,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": whole * 1000,  # milliseconds
     }
 
 
@@ -219,8 +244,9 @@ def probe_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def storage_error(exc: Exception) -> StorageError:
     """A database failure as medfeed's error: a ``DatabaseTimeout`` when the database did
     not answer in time (a statement cancelled by ``statement_timeout``, a connection
-    not made within ``connect_timeout``, no pooled connection free), so the web can
-    answer "try again" rather than "broken"; else a ``StorageError``."""
+    not made within ``connect_timeout``, one dropped by the kernel when the server went
+    silent, no pooled connection free), so the web can answer "try again" rather than
+    "broken"; else a ``StorageError``."""
     if isinstance(exc, PoolTimeout):
         return DatabaseTimeout(f"no database connection free in time: {exc}")
     if _timed_out(exc):
@@ -231,7 +257,9 @@ def storage_error(exc: Exception) -> StorageError:
 def _timed_out(exc: BaseException | None) -> bool:
     """For a SQLAlchemy error (its driver error in ``orig``) or a driver error itself."""
     orig = getattr(exc, "orig", exc)
-    return getattr(orig, "sqlstate", None) == _QUERY_CANCELED or "timeout expired" in str(orig)
+    if getattr(orig, "sqlstate", None) == _QUERY_CANCELED:
+        return True
+    return any(message in str(orig) for message in _TIMEOUT_MESSAGES)
 
 
 def alembic_config() -> Config:
