@@ -31,7 +31,7 @@ from .configfile import compose_config, decode_config, dotted, read_config
 from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .hostnames import host_and_port
-from .records import ConfiguredSource, FeaturedPolicy, Kind, Label
+from .records import FEATURED_LABELS, ConfiguredSource, FeaturedPolicy, Kind, Label
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -157,6 +157,8 @@ class FeaturedSettings(_Strict):
     kinds: tuple[Kind, ...] = (Kind.ARTICLE,)
     pinned: str | None = None
     min_words: int = Field(300, ge=0, strict=True)
+    # labels the "latest" policy may feature; a pinned item is featured whatever its label
+    labels: tuple[Label, ...] = Field(FEATURED_LABELS, min_length=1)
 
     @model_validator(mode="after")
     def _pinned_needs_target(self) -> FeaturedSettings:
@@ -166,7 +168,7 @@ class FeaturedSettings(_Strict):
 
     def as_policy(self) -> FeaturedPolicy:
         """The plain record the store chooses by: it does not read the config."""
-        return FeaturedPolicy(self.policy, self.kinds, self.pinned, self.min_words)
+        return FeaturedPolicy(self.policy, self.kinds, self.pinned, self.min_words, self.labels)
 
 
 class FulltextSettings(_Strict):

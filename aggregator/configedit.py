@@ -32,7 +32,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from .config import Settings, parse_settings
 from .errors import ConfigError
 from .identity import canonical_url
-from .records import Kind
+from .records import Kind, Label
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 40
@@ -47,6 +47,7 @@ class NewSource:
     url: str
     kind: Kind
     tags: tuple[str, ...] = ()
+    label: Label | None = None  # None: the kind's default label
 
 
 def slug_for(title: str | None, url: str, taken: set[str]) -> str:
@@ -146,6 +147,8 @@ def _render(source: NewSource, dash_col: int, content_col: int) -> str:
         tags = CommentedSeq(_as_read(tag) for tag in source.tags)
         tags.fa.set_flow_style()
         entry["tags"] = tags
+    if source.label is not None:
+        entry["label"] = source.label.value
     yaml = YAML()
     yaml.width = 4096  # a long URL stays on one line
     out = io.StringIO()

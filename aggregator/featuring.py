@@ -4,7 +4,8 @@ Runs after each batch of a refresh pass, once its sources are stored. Which
 article is featured is the store's one query (``store.reads._featured_row``),
 which the site uses too:
 
-    featured  = newest item of featured.kinds with >= min_words of feed text
+    featured  = newest item of featured.kinds and featured.labels, flagged neither
+                retracted nor of concern, with >= min_words of feed text
                 or with an extracted full text (stored only when it has >= min_words),
                 among the kind's 500 newest (``reads.FEATURED_WINDOW``);
                 else the newest item of those kinds; under ``pinned``, the pinned item

@@ -5,14 +5,14 @@ become categories), decides each new source (``plan_import``: a pure function
 over the outlines and the settings in force), then adds them to the end of the
 config's ``sources:`` list as ``medfeed sources add`` does (``aggregator.configedit``:
 the admin's file otherwise left exactly as it was, the result validated before it
-replaces the file, atomically). Export
-writes the enabled web sources as OPML 2.0, one folder per kind, which import
-reads back. It never fetches a feed and never touches the database.
+replaces the file, atomically). Export writes the enabled web sources as OPML
+2.0, one folder per kind, each source's kind, label and tags as its categories,
+which import reads back. It never fetches a feed and never touches the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from .config import Settings, parse_settings
 from .configedit import NewSource, add_sources
 from .errors import ConfigError, OpmlError
 from .identity import canonical_url
-from .records import Kind, StoredSource
+from .records import Kind, Label, StoredSource
 from .tagging import slug
 
 # Category words that name a kind; any other category becomes a tag.
@@ -41,6 +41,8 @@ KIND_WORDS = {
     "video": Kind.VIDEO,
     "videos": Kind.VIDEO,
 }
+# The category medfeed's export writes a source's label as: "/label/sponsored".
+LABEL_CATEGORY = "label"
 MAX_ID = 63
 
 
@@ -117,6 +119,7 @@ def plan_import(
             url=outline.url,
             kind=found,
             tags=_tags_of(outline.categories),
+            label=_label_of(outline.categories),
         )
         ids.add(new.id)
         known[key] = new.id
@@ -131,7 +134,7 @@ def _url_key(url: str) -> str:
 
 
 def _kind_of(categories: Iterable[Sequence[str]]) -> Kind | None:
-    for path in categories:
+    for path in _unlabelled(categories):
         for part in path:
             if part.strip().lower() in KIND_WORDS:
                 return KIND_WORDS[part.strip().lower()]
@@ -139,8 +142,30 @@ def _kind_of(categories: Iterable[Sequence[str]]) -> Kind | None:
 
 
 def _tags_of(categories: Iterable[Sequence[str]]) -> tuple[str, ...]:
-    tags = (slug(part)[:40] for path in categories for part in path)
+    tags = (slug(part)[:40] for path in _unlabelled(categories) for part in path)
     return tuple(dict.fromkeys(t for t in tags if t and t not in KIND_WORDS))
+
+
+def _label_of(categories: Iterable[Sequence[str]]) -> Label | None:
+    """The label a ``/label/<label>`` category names (medfeed's export writes one); None
+    when there is none, as in other readers' files: the kind's default label then."""
+    for path in categories:
+        if _is_label(path):
+            return Label(path[1].strip().lower())
+    return None
+
+
+def _unlabelled(categories: Iterable[Sequence[str]]) -> Iterable[Sequence[str]]:
+    """The categories other than a label's: a "journal" label names no kind, and no tag."""
+    return (path for path in categories if not _is_label(path))
+
+
+def _is_label(path: Sequence[str]) -> bool:
+    return (
+        len(path) == 2
+        and path[0].strip().lower() == LABEL_CATEGORY
+        and path[1].strip().lower() in set(Label)
+    )
 
 
 def _unique_id(outline: Outline, taken: set[str]) -> str:
@@ -171,8 +196,17 @@ def import_opml(config: Path, opml: Path, kind: Kind | None = None) -> ImportPla
     return plan
 
 
-def export_opml(sources: Iterable[StoredSource], *, title: str) -> bytes:
+def export_opml(
+    sources: Iterable[StoredSource],
+    *,
+    title: str,
+    tags: Mapping[str, Sequence[str]] | None = None,
+) -> bytes:
     """OPML 2.0 of the enabled http(s) sources, one folder per kind.
+
+    Each feed's ``category`` holds its kind, its label (``/label/<label>``) and its
+    ``tags`` (by source id), all of which import reads back: a sponsored source stays
+    sponsored in the next medfeed, and a reader that knows no labels shows a folder.
 
     No creation date: the same sources give the same bytes (and ETag). Local
     (``file://``) sources are left out: their paths mean nothing to another
@@ -197,8 +231,16 @@ def export_opml(sources: Iterable[StoredSource], *, title: str) -> bytes:
             "text": source.name,
             "title": source.name,
             "xmlUrl": source.url,
-            "category": f"/{source.kind.value}",
+            "category": _categories(source, (tags or {}).get(source.id, ())),
         }
         ET.SubElement(folders[source.kind], "outline", attributes)
     ET.indent(opml)
     return ET.tostring(opml, encoding="utf-8", xml_declaration=True)
+
+
+def _categories(source: StoredSource, tags: Sequence[str]) -> str:
+    """``/article,/label/journal,/cardiology``: OPML 2.0's comma-separated category paths;
+    a tag with a comma or slash in it would split, so those characters are dropped."""
+    paths = [f"/{source.kind.value}", f"/{LABEL_CATEGORY}/{source.label.value}"]
+    paths += [f"/{clean}" for tag in tags if (clean := tag.replace(",", "").replace("/", ""))]
+    return ",".join(paths)

@@ -44,6 +44,14 @@ def authority(label: str) -> int:
     return AUTHORITY.index(label) if label in AUTHORITY else len(AUTHORITY)
 
 
+# The labels the featured article may have by default: a paid piece is never the lead
+# unless the admin lists ``sponsored`` under ``featured.labels``.
+FEATURED_LABELS = tuple(label for label in Label if label is not Label.SPONSORED)
+
+# Flags that keep an item out of the automatic featured slot (``store.citations``).
+UNFEATURED_FLAGS = ("retracted", "expression-of-concern")
+
+
 # --- fetch -> parse ---------------------------------------------------------
 
 
@@ -228,6 +236,7 @@ class FeaturedPolicy:
     kinds: tuple[Kind, ...] = (Kind.ARTICLE,)
     pinned: str | None = None  # URL or guid, for "pinned"
     min_words: int = 300
+    labels: tuple[Label, ...] = FEATURED_LABELS  # the labels "latest" may feature
 
 
 @dataclass(frozen=True)

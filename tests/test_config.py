@@ -134,6 +134,18 @@ def test_unknown_kind_lists_the_allowed_kinds(tmp_path: Path) -> None:
     assert "'news', 'article', 'conference' or 'video'" in str(error)
 
 
+def test_featured_labels_leave_sponsored_out_unless_listed(tmp_path: Path) -> None:
+    assert "sponsored" not in load_settings(write(tmp_path, GOOD)).featured.labels
+    listed = load_settings(write(tmp_path, GOOD + "featured:\n  labels: [journal, sponsored]\n"))
+    assert listed.featured.as_policy().labels == ("journal", "sponsored")
+
+
+@pytest.mark.parametrize("labels", ["[advert]", "[]"])
+def test_featured_labels_must_be_known_labels(tmp_path: Path, labels: str) -> None:
+    error = error_for(tmp_path, GOOD + f"featured:\n  labels: {labels}\n")
+    assert error.field is not None and error.field.startswith("featured.labels")
+
+
 def test_malformed_url_is_an_error(tmp_path: Path) -> None:
     error = error_for(tmp_path, GOOD.replace("https://www.fda.gov/feed.xml", "ftp://fda.gov/x"))
     assert error.field == "sources[0].url"

@@ -13,6 +13,7 @@ from webfactory import setup_store, web_settings
 
 from aggregator.cli import main
 from aggregator.config import load_settings
+from aggregator.records import Label
 from aggregator.store import Store
 from web import create_app
 
@@ -195,6 +196,45 @@ def test_the_shipped_configs_take_an_import_without_other_changes(tmp_path: Path
 # --- export, on both databases -------------------------------------------------
 
 
+def test_sources_opml_keeps_each_sources_label_and_tags_through_an_import(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    settings = web_settings(database_url)
+    sources = list(settings.sources)
+    by_id = {source.id: n for n, source in enumerate(sources)}
+    sources[by_id["bmj"]] = sources[by_id["bmj"]].model_copy(
+        update={"label": Label.SPONSORED, "tags": ("cardiology", "industry")}
+    )
+    settings = settings.model_copy(update={"sources": tuple(sources)})
+    setup_store(store, settings)
+    response = create_app(settings=settings, store=store).test_client().get("/sources.opml")
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "medfeed.opml", response.data.decode())
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    imported = {s.url: s for s in load_settings(config).sources}
+    bmj = imported["https://example.org/bmj.xml"]
+    assert (bmj.kind.value, bmj.label, bmj.tags) == (
+        "article",
+        "sponsored",
+        ("cardiology", "industry"),
+    )
+    medrxiv = imported["https://example.org/medrxiv.xml"]
+    assert (medrxiv.kind.value, medrxiv.label, medrxiv.tags) == ("article", "preprint", ())
+
+
+def test_another_readers_label_folder_is_a_tag_and_leaves_the_label_to_the_kind(
+    tmp_path: Path,
+) -> None:
+    other = OPML.replace('category="/video,/cardiology"', 'category="/video,/label,/Label/Hot"')
+    config = write(tmp_path, "config.yaml", CONFIG)
+    assert (
+        main(["--config", str(config), "sources", "import", str(write(tmp_path, "o.opml", other))])
+        == 0
+    )
+    videos = next(s for s in load_settings(config).sources if s.url.startswith("https://videos."))
+    assert (videos.kind.value, videos.label, videos.tags) == ("video", None, ("label", "hot"))
+
+
 def test_sources_opml_lists_enabled_web_sources_by_kind_and_imports_back(
     store: Store, database_url: str, tmp_path: Path
 ) -> None:
@@ -214,7 +254,7 @@ def test_sources_opml_lists_enabled_web_sources_by_kind_and_imports_back(
     assert set(exported) == {
         s.url for s in settings.sources if s.enabled and s.url.startswith("https:")
     }
-    assert exported["https://example.org/bmj.xml"] == [["article"]]
+    assert exported["https://example.org/bmj.xml"] == [["article"], ["label", "journal"]]
     assert response.headers["ETag"]
     assert (
         client.get("/sources.opml", headers={"If-None-Match": response.headers["ETag"]}).status_code

@@ -4,11 +4,24 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
-from webfactory import app, client, entry, save, settings
+from datetime import timedelta
 
-from aggregator.records import ArticleInfo, Kind
+from flask.testing import FlaskClient
+from webfactory import (
+    NOW,
+    app,
+    client,
+    entry,
+    save,
+    settings,
+    setup_store,
+    web_settings,
+    words,
+)
+
+from aggregator.records import ArticleInfo, Kind, ParsedItem
 from aggregator.store import Store
+from web import create_app
 
 PAPER = "10.1136/bmj.2026.0001"
 
@@ -74,3 +87,53 @@ def test_item_json_lists_flags(client: FlaskClient, store: Store) -> None:
         "Retraction: The paper": [],
     }
     assert client.get(f"/api/items/{ids['The paper']}").get_json()["flags"] == ["retracted"]
+
+
+def _long(title: str, **extra: object) -> tuple[Kind, ParsedItem, tuple[str, ...]]:
+    """An article long enough to be featured (the test settings' ``min_words`` is 50)."""
+    return entry(Kind.ARTICLE, title=title, content=f"<p>{words(120, len(title))}</p>", **extra)
+
+
+def _retracted_lead(store: Store) -> dict[str, int]:
+    """An older long article, then a newer long one that a notice retracts."""
+    save(store, [_long("The older trial", published=NOW - timedelta(hours=2))])
+    paper = ArticleInfo(doi=PAPER)
+    save(store, [_long("The paper", published=NOW - timedelta(hours=1), article=paper)])
+    info = ArticleInfo(doi="10.1136/bmj.2026.0099", pub_type="Retraction", cites=(PAPER,))
+    save(store, [entry(Kind.ARTICLE, title="Retraction: The paper", article=info)])
+    return _ids(store)
+
+
+def test_a_retracted_article_gives_the_featured_slot_to_the_previous_long_article(
+    client: FlaskClient, store: Store
+) -> None:
+    ids = _retracted_lead(store)
+    assert client.get("/api/featured").get_json()["id"] == ids["The older trial"]
+    assert 'id="featured-title"><a href="/items/{}"'.format(ids["The older trial"]) in (
+        client.get("/").get_data(as_text=True)
+    )
+
+
+def test_a_pinned_retracted_article_stays_featured_with_its_banner_and_notice(
+    store: Store, database_url: str
+) -> None:
+    settings = web_settings(database_url, policy="pinned", pinned="https://example.org/the-paper")
+    setup_store(store, settings)
+    app = create_app(settings=settings, store=store)
+    save(store, [_long("The older trial", published=NOW - timedelta(hours=2))])
+    paper = ArticleInfo(doi=PAPER)
+    pinned = _long("The paper", url="https://example.org/the-paper", article=paper)
+    save(store, [pinned])
+    info = ArticleInfo(doi="10.1136/bmj.2026.0099", pub_type="Retraction", cites=(PAPER,))
+    save(store, [entry(Kind.ARTICLE, title="Retraction: The paper", article=info)])
+    ids = _ids(store)
+    client = app.test_client()
+    assert client.get("/api/featured").get_json()["id"] == ids["The paper"]
+    notice = (
+        f'Covered by: <a href="/items/{ids["Retraction: The paper"]}">Retraction: The paper</a>'
+    )
+    for path in ("/", "/featured"):
+        page = client.get(path).get_data(as_text=True)
+        featured = page[page.index('id="featured"') :]
+        assert '<p class="banner flag-notice" role="note"><strong>Retracted.</strong>' in featured
+        assert notice in featured

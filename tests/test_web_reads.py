@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import webfactory
 from sqlalchemy import select
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
-from aggregator.records import EventInfo, FeaturedPolicy, Kind, Occurrence
+from aggregator.config import FeaturedSettings
+from aggregator.records import EventInfo, FeaturedPolicy, Kind, Label, Occurrence
 from aggregator.store import Store
 from aggregator.store import reads as reads_module
 from aggregator.store.models import Item
@@ -139,6 +141,32 @@ def test_featured_looks_for_a_long_article_only_among_the_newest_of_its_kind(
     monkeypatch.setattr(reads_module, "FEATURED_WINDOW", 3, raising=False)
     _articles_after_a_long_one(reads, newer)
     assert reads.featured(LATEST, NOW).title == featured  # type: ignore[union-attr]
+
+
+def _sponsored_after_a_journal_article(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long journal article, then a newer long one from a source labelled sponsored."""
+    save(store, [entry(Kind.ARTICLE, title="Journal article", content=LONG_BODY,
+                       published=NOW - timedelta(hours=1))])  # fmt: skip
+    monkeypatch.setitem(webfactory.SOURCES, "bmj", (Kind.ARTICLE, Label.SPONSORED, "PharmaCo"))
+    save(store, [entry(Kind.ARTICLE, title="Sponsored piece", content=LONG_BODY, published=NOW)])
+
+
+def test_a_sponsored_article_is_not_featured_by_default(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sponsored_after_a_journal_article(reads, monkeypatch)
+    policy = FeaturedSettings(min_words=300).as_policy()
+    assert reads.featured(policy, NOW).title == "Journal article"  # type: ignore[union-attr]
+    assert reads.featured_candidate(policy).title == "Journal article"  # type: ignore[union-attr]
+    assert reads.front_page(policy, NOW).featured.title == "Journal article"  # type: ignore[union-attr]
+
+
+def test_featured_labels_decide_which_labels_may_lead(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sponsored_after_a_journal_article(reads, monkeypatch)
+    policy = FeaturedSettings(min_words=300, labels=["sponsored"]).as_policy()
+    assert reads.featured(policy, NOW).title == "Sponsored piece"  # type: ignore[union-attr]
 
 
 def test_the_refresh_does_not_extract_a_page_older_than_the_newest_of_its_kind(

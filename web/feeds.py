@@ -253,7 +253,8 @@ def sources_opml() -> Response:
     medfeed = state()
     internals = medfeed.settings.admin.show_internals
     listed = [public_source(s, show_internals=internals) for s in medfeed.store.sources()]
-    body = export_opml(listed, title="medfeed sources")
+    tags = {source.id: source.tags for source in medfeed.settings.sources}
+    body = export_opml(listed, title="medfeed sources", tags=tags)
     return Response(body, content_type="text/x-opml; charset=utf-8")
 
 

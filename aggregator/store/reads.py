@@ -24,7 +24,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
+    cast,
     func,
     literal,
     literal_column,
@@ -38,6 +40,7 @@ from ..dating import EARLIEST, revised
 from ..identity import canonical_url
 from ..records import (
     CALLED_OFF,
+    UNFEATURED_FLAGS,
     ArticleInfo,
     EventInfo,
     EventStatus,
@@ -261,7 +264,7 @@ class Reads:
         """The featured article under the configured policy (None when nothing qualifies)."""
         with session_scope(self._sessions) as session:
             row = _featured_row(session, policy)
-            return None if row is None else _hydrate(session, [row])[row.id]
+            return None if row is None else _with_notices(session, row, _hydrate(session, [row]))
 
     def featured_candidate(
         self, policy: FeaturedPolicy, retry_before: datetime | None = None
@@ -303,7 +306,9 @@ class Reads:
                 everything.append(featured_row)
             hydrated = _hydrate(session, everything)
             return FrontPage(
-                featured=None if featured_row is None else hydrated[featured_row.id],
+                featured=None
+                if featured_row is None
+                else _with_notices(session, featured_row, hydrated),
                 sections={k: tuple(hydrated[r.id] for r in part) for k, part in sections.items()},
                 stream=Page(tuple(hydrated[r.id] for r in stream_rows), next_cursor),
             )
@@ -648,21 +653,38 @@ def _featured_row(
     has tried to extract yet (the refresh's candidates), of the recent items heading
     their kind's list only: a story's other copies are not fetched in turn, and an
     older page, once extracted, would not be featured.
+
+    Only items of the policy's ``labels`` qualify (a sponsored piece is not the lead by
+    default), and never one flagged retracted or of concern; a pinned item is the
+    admin's choice and is featured whatever its label or flags.
     """
     if policy.policy == "pinned":
         return _pinned_row(session, policy.pinned or "")
     kinds = policy.kinds or (Kind.ARTICLE,)
     recent = {kind: _recent(kind) for kind in kinds}
+    eligible = _featurable(policy)
     # word_count is the full text's once it is extracted; a pinned article's may be short,
     # and must not count as long once it is no longer pinned
-    long = _newest_of(session, recent, Item.word_count >= policy.min_words, leads=False)
+    long_enough = and_(eligible, Item.word_count >= policy.min_words)
+    long = _newest_of(session, recent, long_enough, leads=False)
     if untried:
         never = Item.fulltext_error.is_(None)
         untried_yet = never if retry_before is None else or_(never, Item.fulltext_at < retry_before)
         if long is not None:  # only a newer one can win: the scan stops at the long one
             untried_yet = and_(untried_yet, Item.published >= long.published)
-        long = _latest([long, _newest_of(session, recent, untried_yet)])
-    return long or _newest_of(session, dict.fromkeys(kinds), None)
+        long = _latest([long, _newest_of(session, recent, and_(eligible, untried_yet))])
+    return long or _newest_of(session, dict.fromkeys(kinds), eligible)
+
+
+def _featurable(policy: FeaturedPolicy) -> ColumnElement[bool]:
+    """Items the automatic policy may feature: of its labels, and flagged neither retracted
+    nor of concern. ``flags`` is a JSON list of plain words, so its text holds each flag
+    quoted: one LIKE that SQLite and PostgreSQL read alike."""
+    flags = func.coalesce(cast(Item.flags, Text), "")
+    return and_(
+        Item.label.in_(sorted(label.value for label in policy.labels)),
+        *(flags.not_like(f'%"{flag}"%') for flag in UNFEATURED_FLAGS),
+    )
 
 
 def _recent(kind: Kind) -> ColumnElement[bool]:
@@ -948,6 +970,14 @@ def _ref_query() -> RefQuery:
     return select(Item.id, Item.title, sameurl.item_url(), Item.source_id, Source.name).join(
         Source, Source.id == Item.source_id
     )
+
+
+def _with_notices(session: Session, row: Item, hydrated: Mapping[int, StoredItem]) -> StoredItem:
+    """The featured record, with the items covering it when it is flagged: a pinned
+    article that was retracted shows the notice, as its item page does. (Unflagged, the
+    page needs no more statements.)"""
+    record = hydrated[row.id]
+    return replace(record, covered_by=_covered_by(session, row)) if row.flags else record
 
 
 def _covers(session: Session, row: Item) -> tuple[StoredItemRef, ...]:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..leases import holder_gone
 from ..records import ConfiguredSource, FetchReport, Kind, Label, SourceState, StoredSource
+from . import reclassify
 from .models import FetchLog, ItemSource, Source
 from .upsert import insert_ignore
 
@@ -46,12 +47,14 @@ _SOURCES = cast(Table, Source.__table__)
 def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: datetime) -> bool:
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
 
-    True when a row changed: pages show source names, so the caller moves the
-    data generation on.
+    A source whose kind or label changed takes the items it owns along
+    (``reclassify``). True when a row changed: pages show source names and the items'
+    kinds, so the caller moves the data generation on.
     """
     rows = {row.id: row for row in session.scalars(select(Source))}
     changed = False
     added: list[dict[str, object]] = []
+    reclassified: list[ConfiguredSource] = []
     for conf in sources:
         interval = int(conf.interval.total_seconds())
         values: dict[str, object] = {
@@ -79,12 +82,16 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
         if conf.enabled and not row.enabled:
             values["disabled_reason"] = None
             values["next_fetch_at"] = now
+        if (row.kind, row.label) != (values["kind"], values["label"]):
+            reclassified.append(conf)
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
                 changed = True
     # Another process starting at the same moment may add the same sources: not an error.
     insert_ignore(session, Source.__table__, added)
+    for conf in reclassified:  # the items it owns move with the source
+        reclassify.follow_source(session, conf.id, conf.kind, conf.label)
     configured = {s.id for s in sources}
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:

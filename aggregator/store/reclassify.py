@@ -1,0 +1,40 @@
+"""Move a source's stored items to its configured kind and label after a config edit.
+
+Items carry their owner's kind and label, copied when they are stored; the
+config mirror (``sources.sync_sources``) calls ``follow_source`` when an admin
+changes a source's ``kind`` or ``label``, so that the items it owns (its own
+copies, and items merged from others that it owns) move with it: a journal
+first configured as news lists its papers under Articles, and the label badge
+and the featured article's label rule (``featured.labels``) see the new label.
+Items another source owns keep that source's kind and label.
+
+One set-based UPDATE per source, then ``kindleads.follow`` for the stories whose
+kind lists the move changes. It decides nothing else and does not commit; the
+caller moves the page cache's generation on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..records import Kind, Label
+from . import kindleads
+from .models import Item
+
+
+def follow_source(session: Session, source_id: str, kind: Kind, label: Label) -> int:
+    """Give the items ``source_id`` owns ``kind`` and ``label``; how many changed."""
+    owned = Item.source_id == source_id
+    moved_kind = list(session.scalars(select(Item.id).where(owned, Item.kind != kind.value)))
+    result = session.execute(
+        update(Item)
+        .where(owned, or_(Item.kind != kind.value, Item.label != label.value))
+        .values(kind=kind.value, label=label.value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved_kind:
+        # the moved items may now come first of their new kind in their stories, and the
+        # members of their old kind may now come first in their place
+        kindleads.follow(session, kindleads.stories_of(session, moved_kind))
+    return int(getattr(result, "rowcount", 0) or 0)
