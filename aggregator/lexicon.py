@@ -33,11 +33,18 @@ lists:
   the words. ``concepts`` names the concepts a text mentions, one term per
   group, which the matcher adds to the words it already has (the words stay:
   abbreviations are matched on their initials).
-* ``SPELLINGS``: British spellings of medical words and the American ones
-  (``spellings``), which search reads as one word ("tumour" finds "tumor",
-  "haemorrhagic" finds "hemorrhagic"). Written as the part of the word that
-  differs, so that one line covers a word's inflections and derivatives
-  ("anaes": anaesthesia, anaesthetic, anaesthetist). Not the pairs of
+* ``spellings``: a word's British and American spellings, which search reads
+  as one word ("tumour" finds "tumor", "centre" finds "center"). Three sources,
+  the first that knows the word deciding: ``SPELLINGS``, medical stems the word
+  list lacks or gets wrong, written as the part of the word that differs, so
+  that one line covers a word's inflections and derivatives ("anaes":
+  anaesthesia, anaesthetic, anaesthetist); then the word list of the ``breame``
+  package (~1,700 general words and their inflections: colour, centre,
+  programme, analyse, manoeuvre, fibre, grey, licence), less the pairs whose
+  American word also means something else (``NOT_SPELLINGS``: tire/tyre,
+  draft/draught, ton/tonne); then the regular endings (``ENDINGS``): -ise/-isation as
+  -ize/-ization (catheterisation), -yse as -yze (dialyse), but for the words
+  that end so in both (advise, exercise, size). Not the pairs of
   ``EQUIVALENTS``: those groups also hold lay words ("tumour" sits with
   "cancer"), which a search must not swap.
 
@@ -193,11 +200,30 @@ rrhoea$ rrhea$
 pnoea$ pnea$
 ^behaviour ^behavior
 ^labour ^labor
-^randomis ^randomiz
-^hospitalis ^hospitaliz
-^immunis ^immuniz
+^sulph ^sulf
+^titre ^titer
 """
 
+# British words of ``breame``'s list (and their inflections, by prefix) whose American
+# spelling is also another word: a search for "tire" (to tire) or "draft guidance" must not
+# look for "tyre" or "draught".
+NOT_SPELLINGS = ("tyre", "draught", "tonne", "philtre", "groyne", "gaug")
+
+# The regular endings: -ise/-isation/-yse are -ize/-ization/-yze in American. A word of
+# several such endings is respelt once, at its end.
+SUFFIXES = "e|es|ed|ing|er|ers|ation|ations|able"
+ENDINGS = rf"(is|iz|ys|yz)({SUFFIXES})$"
+# Words that end so in both spellings ("ENDINGS" would misspell them), by their beginning
+# up to the ending: "advis" for advise, advises, advised; "wis" for otherwise, likewise.
+SAME_IN_BOTH = re.compile(
+    r"^(?:re|un|dis|mis|pre|over|under|up|sun|a|ap|counter|sur)?(?:"
+    r"advis|devis|vis|supervis|televis|improvis|exercis|excis|incis|circumcis|precis|concis"
+    r"|promis|compromis|premis|pris|enterpris|franchis|enfranchis|merchandis|expertis"
+    r"|chastis|compris|despis|guis|disguis|demis|treatis|rais|prais|ris|nois|pois|cruis"
+    r"|bruis|anis|chemis|valis|mortis|advertis|paradis|tortois|porpois|turquois|lys"
+    r"|wis|cris|iris|siz|capsiz|downsiz|supersiz|priz|seiz|maiz|baiz"
+    rf")(?:{SUFFIXES})$|.*wis(?:e|es)$"
+)
 
 # A committee and the agency it advises: headlines name either for the committee's vote
 # ("ACIP backs ..." / "CDC vaccine advisers vote ...").
@@ -271,17 +297,44 @@ def _phrases() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
 
 
 def spellings(word: str) -> tuple[str, ...]:
-    """``word``'s American and British spellings (``SPELLINGS``), case folded:
-    "Tumours" -> ("tumors", "tumours"); a word with no other spelling, as it is."""
+    """``word``'s American and British spellings, case folded: "Tumours" -> ("tumors",
+    "tumours"), "centre" -> ("center", "centre"); a word with no other spelling, as it is."""
     american = _respelt(word.casefold(), british=False)
     british = _respelt(american, british=True)
     return (word,) if american == british else (american, british)
 
 
 def _respelt(word: str, *, british: bool) -> str:
+    """The medical stems first (breame's "edema" -> "edoema" is no British spelling), then
+    the word list, then the regular endings."""
+    stemmed = word
     for pattern, replacement in _spelling_rules()[british]:
-        word = pattern.sub(replacement, word)
+        stemmed = pattern.sub(replacement, stemmed)
+    listed = _listed()[british].get(word)
+    if stemmed == word and listed is not None:
+        return listed
+    word = stemmed
+    if SAME_IN_BOTH.match(word) is None:
+        word = _ENDING.sub(_respell_ending[british], word)
     return word
+
+
+_ENDING = re.compile(ENDINGS)
+_respell_ending = {
+    False: lambda m: m[1].replace("s", "z") + m[2],
+    True: lambda m: m[1].replace("z", "s") + m[2],
+}
+
+
+@lru_cache(maxsize=1)
+def _listed() -> dict[bool, dict[str, str]]:
+    """Per direction (True: to British), ``breame``'s words less ``NOT_SPELLINGS``."""
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    pairs = {
+        (uk, us) for uk, us in BRITISH_ENGLISH_SPELLINGS.items() if not uk.startswith(NOT_SPELLINGS)
+    }
+    return {False: dict(pairs), True: {us: uk for uk, us in pairs}}
 
 
 @lru_cache(maxsize=1)

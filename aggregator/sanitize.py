@@ -4,8 +4,10 @@
 markup survives, anything that can execute (scripts, styles, frames, forms,
 event handlers, ``javascript:``/``data:`` URLs) does not, relative links are
 resolved against the entry's base URL and every link gets
-``rel="noopener noreferrer nofollow"``. ``html_to_text`` and ``word_count``
-derive plain text for titles, search and the featured-article length check.
+``rel="noopener noreferrer nofollow"``; images that are no part of the story
+(tracking pixels, share buttons, ad hosts' images) are dropped. ``html_to_text``
+and ``word_count`` derive plain text for titles, search and the featured-article
+length check.
 
 It does not fetch anything, parse feeds or decide what an item is; it only
 rewrites strings.
@@ -17,6 +19,7 @@ import html as html_lib
 import re
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -120,7 +123,60 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
         cleaner = _cleaner(None)
-    return cleaner.clean(_shallow(_formulas_as_text(xml_safe(html)))).strip()
+    return _without_chrome_images(
+        cleaner.clean(_shallow(_formulas_as_text(xml_safe(html))))
+    ).strip()
+
+
+# An <img> and a link in the cleaner's output, where every attribute is written name="value"
+# with '"', "<" and ">" escaped: a value never ends the tag.
+_IMG_RE = re.compile(r'<img((?:\s+[\w-]+="[^"]*")*)\s*/?>')
+_ATTRIBUTE_RE = re.compile(r'([\w-]+)="([^"]*)"')
+_EMPTY_LINK_RE = re.compile(r'<a(?:\s+[\w-]+="[^"]*")*>\s*</a>')
+# A share button's text: "Add to Facebook", "Share on X", "Post to Reddit", "Email this".
+_SHARE_TEXT = re.compile(
+    r"(?:add|share|post|save|submit|bookmark|email|tweet|send)(?: this| it)?"
+    r"(?: (?:to|on|via|with) \S+(?: \S+)?)?",
+    re.IGNORECASE,
+)
+# Hosts that serve only ads, tracking pixels and share buttons to feeds, never a picture
+# of the story: their images are dropped wherever they sit.
+_CHROME_HOSTS = (
+    "pheedo.com", "feedsportal.com", "doubleclick.net", "adsrvr.org", "bluekai.com",
+    "addtoany.com", "addthis.com", "sharethis.com", "pixel.wp.com", "stats.wordpress.com",
+    "pixel.quantserve.com", "feeds.feedblitz.com",
+)  # fmt: skip
+# Feedburner's own paths: share buttons ("~ff/") and its click-counting pixel ("~r/").
+_CHROME_PATHS = ("/~ff/", "/~r/")
+
+
+def _without_chrome_images(html: str) -> str:
+    """``html`` without the images that are no part of the story: tracking pixels (0 or 1
+    pixel wide or high), share buttons (alt text "Add to Facebook") and the images of
+    ad and tracking hosts. Left in, a reader sees their alt texts ("Add to Twitter")
+    inside the article wherever the image does not load, and the host learns who read it;
+    a link left empty by them goes with them."""
+    if "<img" not in html:
+        return html
+    kept = _IMG_RE.sub(lambda tag: "" if _is_chrome(tag[1]) else tag[0], html)
+    return kept if kept == html else _EMPTY_LINK_RE.sub("", kept)
+
+
+def _is_chrome(attributes: str) -> bool:
+    values = {name: html_lib.unescape(value) for name, value in _ATTRIBUTE_RE.findall(attributes)}
+    if any(
+        values.get(side, "").strip().removesuffix("px") in ("0", "1")
+        for side in ("width", "height")
+    ):
+        return True
+    if any(_SHARE_TEXT.fullmatch(values.get(name, "").strip()) for name in ("alt", "title")):
+        return True
+    src = urlsplit(values.get("src", ""))
+    host = (src.hostname or "").removeprefix("www.")
+    return host.endswith(_CHROME_HOSTS) or (
+        host in ("feeds.feedburner.com", "feedproxy.google.com")
+        and src.path.startswith(_CHROME_PATHS)
+    )
 
 
 # MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"

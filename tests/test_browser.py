@@ -313,6 +313,34 @@ def test_no_third_party_image_loads_until_the_reader_asks(browser: object, site:
     assert requested == ["https://i.vimeocdn.com/video/123456_640.jpg"]
 
 
+def test_http_images_show_on_a_plain_http_site_and_share_buttons_leave_no_text(
+    browser: object, site: str, store: Store
+) -> None:
+    """The site's own policy allowed only https: images, so a plain-http site showed every
+    http:// lead and in-text image broken, and a share button as its alt text."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    # localhost is another origin than 127.0.0.1: not 'self', only "http:" lets it load
+    picture = site.replace("127.0.0.1", "localhost") + "/static/favicon.svg"
+    body = (
+        f'<p>Figure 1.</p><p><img alt="Figure 1" src="{picture}?figure"></p>'
+        f'<p><a href="{picture}?share"><img alt="Add to Facebook" src="{picture}?fb"></a></p>'
+    )
+    save(store, [entry(Kind.NEWS, title="Older society news", image=picture, content=body)])
+    item_id = store.list_items(q="Older society news", limit=1).items[0].id
+    page = browser.new_page(viewport=DESKTOP)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text))
+    loaded: list[str] = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
+    page.goto(f"{site}/items/{item_id}", wait_until="load")
+    assert [text for text in refused if "Content Security Policy" in text] == []
+    assert picture in loaded and f"{picture}?figure" in loaded
+    assert f"{picture}?fb" not in loaded
+    assert "Add to Facebook" not in page.inner_text("main")
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_any_page(
     browser: object, every_page: list[str], scheme: str

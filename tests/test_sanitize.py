@@ -183,3 +183,22 @@ def test_a_formula_is_kept_however_it_is_written_and_the_markup_around_it_too(
     """A regex over <math>…</math> lost capitals and unclosed formulas, flattened the markup
     after a comment naming <math>, and took quadratic time on unclosed tags."""
     assert clean_html(html) == kept
+
+
+def test_tracking_pixels_share_buttons_and_ad_images_are_dropped_and_pictures_kept() -> None:
+    """Their alt texts ("Add to Facebook") showed inside the article wherever the image did
+    not load; the link around a share button goes with it."""
+    html = (
+        '<p>Text.<a href="http://share.example/fb"><img alt="Add to Facebook" title="Add to'
+        ' Facebook" src="http://img.example/fb.gif"/></a> <img alt="" width="1" height="1"'
+        ' src="http://t.example/p.gif"> <img height="0" src="http://t.example/q.gif">'
+        ' <img alt="" src="http://ads.pheedo.com/img.phdo?s=1&amp;p=1">'
+        ' <img alt="Share" src="http://feeds.feedburner.com/~ff/med?i=1">'
+        ' <img alt="Figure 1: add-on therapy" src="http://journal.example/fig1.png" width="600">'
+        ' <img alt="" src="https://news.example/lead.jpg"></p>'
+    )
+    out = clean_html(html)
+    assert out.count("<img") == 2
+    assert 'src="http://journal.example/fig1.png"' in out
+    assert 'src="https://news.example/lead.jpg"' in out
+    assert "share.example" not in out and "Facebook" not in out

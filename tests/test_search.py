@@ -16,6 +16,7 @@ from sqlalchemy import text
 from webfactory import NOW, app, client, entry, save, settings, setup_store, web_settings
 
 from aggregator.cli import main
+from aggregator.lexicon import spellings
 from aggregator.records import Kind
 from aggregator.searchquery import SearchSyntaxError, parse_search
 from aggregator.store import Store, search
@@ -110,6 +111,22 @@ def test_a_word_in_a_table_cell_is_found_apart_from_its_neighbours(reads: Store)
         ("oedema", "edema"),
         ("leukaemia", "leukemia"),
         ("foetal", "fetal"),
+        # from breame's word list: -tre, -our, -mme, -yse, -oeuvre, grey
+        ("cancer centre", "cancer center"),
+        ("dietary fibre", "dietary fiber"),
+        ("skin colour", "skin color"),
+        ("favourable outcomes", "favorable outcomes"),
+        ("screening programme", "screening program"),
+        ("analysed", "analyzed"),
+        ("Valsalva manoeuvre", "Valsalva maneuver"),
+        ("grey matter", "gray matter"),
+        # medical stems: sulph-, titre
+        ("sulphonylureas", "sulfonylurea"),
+        ("antibody titre", "antibody titer"),
+        # regular endings: -isation, -ise, -yse
+        ("urinary catheterisation", "urinary catheterization"),
+        ("metastasised", "metastasized"),
+        ("dialysed", "dialyzed"),
     ],
 )
 def test_a_british_spelling_and_the_american_find_each_other(
@@ -119,6 +136,16 @@ def test_a_british_spelling_and_the_american_find_each_other(
     save(reads, [news(uk), news(us), news("A note on the weather")])
     assert sorted(titles(reads, american)) == sorted([uk, us])
     assert sorted(titles(reads, british)) == sorted([uk, us])
+
+
+def test_a_word_spelt_alike_in_both_or_another_word_in_american_keeps_its_spelling() -> None:
+    """-ise words that are -ise in American too are not respelt, and "tire" (to tire),
+    "draft guidance", "ton" never look for "tyre", "draught", "tonne"."""
+    for word in ("advise", "exercising", "surprised", "otherwise", "size", "crises"):
+        assert spellings(word) == (word,)
+    for word in ("tire", "draft", "ton", "gauge", "tyres"):
+        assert spellings(word) == (word,)
+    assert spellings("emphasise") == ("emphasize", "emphasise")
 
 
 def test_a_phrase_finds_either_spelling_and_marks_the_word_as_written(reads: Store) -> None:

@@ -208,6 +208,18 @@ def test_pages_carry_the_security_headers(client: FlaskClient, filled: Store, pa
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+def test_a_plain_http_site_allows_http_images_and_an_https_site_only_https_ones(
+    client: FlaskClient, filled: Store
+) -> None:
+    """On plain http the policy allowed only https: images, so every http:// lead and
+    in-text image was refused by the site's own header."""
+    plain = client.get("/items/1").headers["Content-Security-Policy"]
+    assert "img-src 'self' http: https: data:;" in plain
+    secure = client.get("/items/1", base_url="https://localhost").headers
+    assert "img-src 'self' https: data:;" in secure["Content-Security-Policy"]
+    assert "http:" not in secure["Content-Security-Policy"]
+
+
 @pytest.mark.parametrize(
     "path",
     ["/?endpoint=x", "/?kind=conference&endpoint=x", "/?_anchor=x&_method=GET",

@@ -29,11 +29,20 @@ from .context import state
 
 P = ParamSpec("P")
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https: data:; "
+_POLICY = (
+    "default-src 'self'; img-src 'self' {images}data:; "
     "frame-src https://www.youtube-nocookie.com; script-src 'self'; style-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+CONTENT_SECURITY_POLICY = _POLICY.format(images="https: ")
+# A site served over plain http (the README's http://127.0.0.1:8000/, an intranet host
+# without TLS) also shows the http:// images of feeds, which are linked as they are
+# (only a local feed's files are served by the site): its pages travel in clear text
+# anyway, so an image fetched in clear text shows the network no more than the page
+# did. Behind TLS the policy stays https-only; a browser upgrades or blocks an http://
+# image on an https page as mixed content whatever the policy says, so a proxy that
+# leaves the request's scheme "http" costs nothing.
+PLAIN_HTTP_CONTENT_SECURITY_POLICY = _POLICY.format(images="http: https: ")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -46,6 +55,8 @@ def install_headers(app: Flask) -> None:
 
 
 def _secure(response: Response) -> Response:
+    if request.scheme == "http":
+        response.headers.setdefault("Content-Security-Policy", PLAIN_HTTP_CONTENT_SECURITY_POLICY)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
