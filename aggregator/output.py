@@ -195,6 +195,8 @@ def print_sources(sources: Sequence[StoredSource], form: Format, console: Consol
     for s in sources:
         if s.last_error:  # below the table, whole: an error squeezed into a column is unreadable
             console.print(f"[bold]{s.id}[/]: {escape(s.last_error)}", highlight=False)
+        if s.last_warning:
+            console.print(f"[bold]{s.id}[/]: note: {escape(s.last_warning)}", highlight=False)
         if s.permanent_redirect:  # the admin's to put into config.yaml
             console.print(
                 f"[bold]{s.id}[/]: moved permanently to {escape(s.permanent_redirect)}",
@@ -265,6 +267,7 @@ def _source_json(source: StoredSource) -> dict[str, Any]:
         "last_status": source.last_status,
         "last_http_status": source.last_http_status,
         "last_error": source.last_error,
+        "last_warning": source.last_warning,
         "consecutive_failures": source.consecutive_failures,
         "next_fetch": iso(source.next_fetch_at) or None,
         "items": source.item_count,

@@ -342,6 +342,8 @@ class StoredSource:
     item_count: int
     claimed_by: str | None = None  # the process fetching it now (``host:pid:start``)
     claimed_until: datetime | None = None
+    # What the last document read gave to say: dates it could not read, no entries, …
+    last_warning: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,23 @@ def test_an_html_page_without_a_feed_link_says_only_that() -> None:
         parse_document(b"<html><body>Moved</body></html>", url="https://e.org/")
 
 
-def test_a_feed_without_entries_says_so() -> None:
+def test_a_well_formed_feed_without_entries_is_read_with_no_items_and_a_note() -> None:
+    """A quiet feed (a journal's "Online First" between batches) failed, and backed off."""
     body = b"<rss version='2.0'><channel><title>Empty</title></channel></rss>"
-    with pytest.raises(ParseError, match=r"^feed has no entries$"):
+    feed = parse_document(body, url="https://e.org/feed")
+    assert (feed.title, feed.items) == ("Empty", ())
+    assert feed.warnings == ("the feed has no entries at the moment",)
+
+
+def test_a_feed_whose_entries_are_all_unusable_is_a_parse_error() -> None:
+    body = b"<rss version='2.0'><channel><title>t</title><item></item><item/></channel></rss>"
+    with pytest.raises(ParseError, match=r"^feed has no usable entries"):
+        parse_document(body, url="https://e.org/feed")
+
+
+def test_a_truncated_feed_without_entries_is_a_parse_error() -> None:
+    body = b"<rss version='2.0'><channel><title>Cut off"
+    with pytest.raises(ParseError, match=r"^feed is not well-formed and has no entries"):
         parse_document(body, url="https://e.org/feed")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import codecs
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import pytest
 
+from aggregator.identity import canonical_url
 from aggregator.parse import parse_document
 from aggregator.records import ArticleInfo, EventInfo, Kind, ParsedFeed, ParsedItem
 
@@ -391,3 +393,47 @@ def test_a_feed_naming_no_encoding_that_is_not_utf8_is_warned_of_as_such() -> No
     assert feed.warnings == (
         "feed declares no character encoding and is not UTF-8; read as windows-1252",
     )
+
+
+def test_google_alerts_links_are_the_articles_not_googles_redirector(corpus: Path) -> None:
+    """Its "Read at" went through Google's click tracker, and the alert never merged by
+    address with the same article from another source."""
+    body = (corpus / "quirks/feedjira--google_alerts_atom.xml").read_bytes()
+    feed = parse_document(body, url="https://www.google.com/alerts/feeds/1/2", kind=Kind.NEWS)
+    urls = [item.url for item in feed.items]
+    assert urls[1] == "https://investorplace.com/2019/07/slack-stock-truly-compelling/"
+    assert all(url and not url.startswith("https://www.google.com/") for url in urls), urls
+    assert canonical_url(urls[1]) == canonical_url(
+        "https://investorplace.com/2019/07/slack-stock-truly-compelling/?utm_source=x"
+    )
+
+
+KEPT = None  # the link is no known redirector's, or leads nowhere readable: kept as given
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "https://www.google.com/url?rct=j&sa=t&url=https://outlet.example/a%3Fid%3D1&ct=ga",
+            "https://outlet.example/a?id=1",
+        ),
+        ("https://www.google.com/url?q=http://outlet.example/b&sa=U", "http://outlet.example/b"),
+        (
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Foutlet.example%2Fc&h=AT0",
+            "https://outlet.example/c",
+        ),
+        ("https://www.google.com/url?url=javascript:alert(1)", KEPT),
+        ("https://www.google.com/search?q=https://outlet.example/d", KEPT),
+        ("https://outlet.example/e?url=https://other.example/", KEPT),
+    ],
+)
+def test_known_redirectors_are_unwrapped_to_an_http_target_only(
+    link: str, expected: str | None
+) -> None:
+    body = (
+        "<rss version='2.0'><channel><title>t</title><item><title>x</title>"
+        f"<link>{escape(link)}</link></item></channel></rss>"
+    ).encode()
+    (item,) = parse_document(body, url="https://feeds.example.org/f").items
+    assert item.url == (expected or link)

@@ -186,9 +186,21 @@ def test_a_calendar_wrapped_in_an_html_comment_with_a_bom_is_read() -> None:
     assert len(parse_ics(body).items) == 2
 
 
-def test_a_calendar_without_events_is_a_parse_error() -> None:
+def test_a_calendar_without_events_is_read_with_no_items_and_a_note(corpus: Path) -> None:
+    """A conference's calendar after its season is quiet, not broken (it failed, backing off)."""
+    body = (corpus / "ics/icalendar-tests-calendars/issue_1050_empty_calendar.ics").read_bytes()
+    feed = parse_ics(body)
+    assert feed.items == ()
+    assert feed.warnings == ("the calendar has no events at the moment",)
+
+
+def test_a_calendar_whose_events_are_all_unusable_is_a_parse_error() -> None:
+    body = (  # no DTSTART: no date to list it by
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:x\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     with pytest.raises(ParseError, match="calendar has no usable events"):
-        parse_ics(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+        parse_ics(body)
 
 
 def test_an_unfinished_calendar_is_a_parse_error() -> None:

@@ -21,7 +21,10 @@ def test_json_feed_items_become_parsed_items() -> None:
     assert (feed.title, feed.link, feed.warnings) == (
         "Oncology Wire – Updates",
         "https://onco.example.org/",
-        (),
+        (
+            "1 of 2 entries has a date medfeed cannot read (e.g. 'not a date'); "
+            "they are dated when first seen",
+        ),
     )
     assert feed.items == (
         ParsedItem(
@@ -66,9 +69,15 @@ def test_truncated_json_is_refused() -> None:
         parse_document(body, url="https://e.org/f.json")
 
 
-def test_a_json_feed_without_items_has_no_entries() -> None:
-    with pytest.raises(ParseError, match="feed has no entries"):
-        parse_document(feed_with(items=[]), url="https://e.org/f.json")
+def test_a_json_feed_with_an_empty_item_list_is_read_with_no_items_and_a_note() -> None:
+    feed = parse_document(feed_with(title="Quiet", items=[]), url="https://e.org/f.json")
+    assert (feed.title, feed.items) == ("Quiet", ())
+    assert feed.warnings == ("the feed has no entries at the moment",)
+
+
+def test_a_json_feed_whose_items_are_all_unusable_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="feed has no usable entries"):
+        parse_document(feed_with(items=[{}, 3, {"tags": ["x"]}]), url="https://e.org/f.json")
 
 
 def test_fields_of_the_wrong_type_are_ignored_one_by_one() -> None:

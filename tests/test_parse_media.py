@@ -9,7 +9,7 @@ import pytest
 
 from aggregator.parse import parse_document
 from aggregator.parse.media import parse_duration, youtube_id
-from aggregator.records import ParsedItem, VideoInfo
+from aggregator.records import Kind, ParsedItem, VideoInfo
 
 DATA = Path(__file__).resolve().parent / "data" / "parse"
 
@@ -141,3 +141,40 @@ def test_a_chart_whose_description_opens_with_an_action_word_is_a_picture() -> N
         '<img alt="Share of adults with hypertension, 2000 to 2024" src="https://c.example/h.png">'
     )
     assert first_picture(chart) == "https://c.example/h.png"
+
+
+def test_a_news_article_carrying_a_related_clip_is_an_article_with_its_photo(
+    corpus: Path,
+) -> None:
+    """HuffPost's article with a promo clip became a video nobody could play, its photo hidden."""
+    body = (corpus / "quirks/feedjira--HuffPostCanada.xml").read_bytes()
+    feed = parse_document(body, url="http://www.huffingtonpost.ca/feeds/index.xml", kind=Kind.NEWS)
+    article = feed.items[0]
+    assert article.title.startswith("Winnipeg High School Orders Custom Hijabs")
+    assert article.video is None
+    assert article.image == (
+        "http://o.aolcdn.com/hss/storage/midas/b1726dd5e5cde1fb967d92d963537957/205775479/"
+        "Untitled+design+%2857%29.png"
+    )
+
+
+PROMO = (
+    b"<rss version='2.0' xmlns:media='http://search.yahoo.com/mrss/'><channel><title>t</title>"
+    b"<item><title>Flu shots</title><link>{link}</link>"
+    b"<media:content url='https://cdn.example/flu.jpg' medium='image'/>"
+    b"<media:content url='https://clips.example/flu.mp4' medium='video'/>"
+    b"</item></channel></rss>"
+)
+
+
+def test_a_video_sources_clip_is_a_video_but_never_thumbnailed_by_an_image_content() -> None:
+    body = PROMO.replace(b"{link}", b"https://news.example/flu")
+    (item,) = parse_document(body, url="https://news.example/rss", kind=Kind.VIDEO).items
+    assert item.video == VideoInfo(provider="other")
+    assert item.image == "https://cdn.example/flu.jpg"
+
+
+def test_a_news_entry_linking_to_its_own_clip_is_a_video() -> None:
+    body = PROMO.replace(b"{link}", b"https://clips.example/flu.mp4")
+    (item,) = parse_document(body, url="https://news.example/rss", kind=Kind.NEWS).items
+    assert item.video == VideoInfo(provider="other")

@@ -206,14 +206,12 @@ def failing_routes(server: LocalServer) -> dict[str, str]:
         b"<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>"
     )
     server.route("/page.html", lambda h: send(h, 200, page, {"Content-Type": "text/html"}))
-    server.route("/empty.xml", served(rss([])))
     return {
         "/500.xml": "HTTP 500",
         "/slow.xml": "timed out",
         "/huge.xml": "larger than",
         "/bomb.xml": "larger than",
         "/page.html": "HTML",
-        "/empty.xml": "no entries",
     }
 
 
@@ -237,6 +235,42 @@ def test_each_broken_source_records_a_clear_error_and_the_others_refresh(
         assert row.last_status == "failed", path
         assert row.consecutive_failures == 1
         assert words.lower() in (row.last_error or "").lower(), (path, row.last_error)
+
+
+def test_a_feed_with_no_entries_is_a_successful_fetch_of_nothing(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A quiet feed failed: backoff, "needs attention", and exit 1 on every cron run."""
+    server.route("/empty.xml", served(rss([])))
+    config = configure(tmp_path, database_url, [("quiet", server.url("/empty.xml"), "news")])
+    assert main(["--config", str(config), "refresh", "--all"]) == 0
+    assert "no entries at the moment" in capsys.readouterr().out
+    (row,) = store.sources()
+    assert (row.last_status, row.consecutive_failures, row.last_error) == ("ok", 0, None)
+    assert row.item_count == 0
+
+
+def test_dates_a_feed_gives_but_medfeed_cannot_read_are_noted_on_the_source_until_read(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Items were dated when first seen in silence: the refresh and /sources said nothing."""
+    odd = Entry("Vacina contra a gripe", "https://noticias.example.br/1", published="ontem")
+    body = {"feed": rss([odd])}
+    server.route("/feed.xml", served(lambda: body["feed"]))
+    config = configure(tmp_path, database_url, [("br", server.url("/feed.xml"), "news")])
+    assert main(["--config", str(config), "refresh", "--all"]) == 0
+    note = "1 of 1 entries has a date medfeed cannot read (e.g. 'ontem')"
+    assert note in capsys.readouterr().out
+    (row,) = store.sources()
+    assert (row.last_status, row.consecutive_failures) == ("ok", 0)
+    assert note in (row.last_warning or "")
+    assert main(["--config", str(config), "refresh", "--all"]) == 0  # 304: the same document
+    assert note in (store.sources()[0].last_warning or "")
+    body["feed"] = rss([STORY])
+    assert main(["--config", str(config), "refresh", "--all"]) == 0
+    assert store.sources()[0].last_warning is None
 
 
 def test_refresh_without_all_skips_sources_that_are_not_due(

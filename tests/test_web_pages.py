@@ -12,10 +12,11 @@ from html.parser import HTMLParser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import event
 from webfactory import NOW, app, client, entry, fill, filled, make_story, save, settings, words
 
-from aggregator.records import EventInfo, Kind
+from aggregator.records import EventInfo, FetchReport, Kind, SourceOutcome, VideoInfo
 from aggregator.store import Store
 
 
@@ -364,3 +365,36 @@ def test_an_unexpected_error_is_logged_by_route_without_the_callbacks_token(
     assert answer.status_code == 500
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/websub/<source_id>/<token>" in logged and "SECRET-TOKEN-123" not in logged
+
+
+def test_a_news_article_stored_with_a_clip_it_cannot_play_shows_its_lead_image(
+    client: FlaskClient, store: Store
+) -> None:
+    """Stored as a "video" (a related promo clip), it showed a ▶ placeholder in lists and
+    "Show the video's thumbnail" in place of its photo on its page."""
+    photo = "https://img.example.org/winnipeg.jpg"
+    clip = VideoInfo(provider="other", thumbnail=photo)
+    save(store, [entry(Kind.NEWS, title="Custom hijabs", image=photo, video=clip)])
+    item_id = store.list_items().items[0].id
+    page = client.get(f"/items/{item_id}").get_data(as_text=True)
+    assert f'<img class="lead" src="{photo}" alt="">' in page
+    assert "Show the video" not in page
+    listed = client.get("/?kind=news").get_data(as_text=True)
+    assert "Video: Custom hijabs" not in listed and 'class="placeholder"' not in listed
+
+
+def test_sources_page_and_api_show_what_the_last_document_read_gave_to_say(
+    client: FlaskClient, store: Store
+) -> None:
+    """Dates medfeed could not read were said only in a refresh's output (that of
+    ``medfeed run`` nobody sees); the source looked healthy and silent."""
+    note = "15 of 15 entries have a date medfeed cannot read (e.g. 'Seg, 24 Set 2018 …')"
+    outcome = SourceOutcome("health-news", "ok", warnings=(note,))
+    report = FetchReport("health-news", NOW, NOW, outcome, next_fetch_at=NOW + timedelta(hours=1))
+    store.save_fetch(report, [], worker="test", stories=None)
+    html = client.get("/sources").get_data(as_text=True)
+    assert f'<small class="warning">{escape(note)}</small>' in html
+    assert "need attention" not in html
+    sources = client.get("/api/sources").get_json()["sources"]
+    (source,) = [source for source in sources if source["id"] == "health-news"]
+    assert (source["last_status"], source["last_warning"]) == ("ok", note)

@@ -104,6 +104,15 @@ def youtube_embed(item: StoredItem) -> str | None:
     return f"{NOCOOKIE_EMBED}{video.id}?autoplay=1"
 
 
+def shown_as_video(item: StoredItem) -> bool:
+    """Whether pages present the item as a video (a play placeholder in lists, the player or
+    its thumbnail on its page): only when something plays, a player or a provider's video,
+    or it comes from a video source (its link is the video). A news article stored with a
+    related clip it merely carried keeps its lead image instead."""
+    video = item.video
+    return video is not None and bool(video.embed_url or video.id or item.kind is Kind.VIDEO)
+
+
 def media_url(item: StoredItem, which: str, *, external: bool = False) -> str | None:
     """Where a browser can load an item's image or video thumbnail.
 
@@ -319,5 +328,6 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_global(needs_attention)
     app.add_template_filter(marked)
     app.add_template_global(youtube_embed)
+    app.add_template_global(shown_as_video)
     app.add_template_global(list_url)
     app.jinja_env.globals["section_titles"] = SECTION_TITLES

@@ -139,6 +139,7 @@ def source_json(source: StoredSource) -> dict[str, Any]:
         "last_status": source.last_status,
         "last_http_status": source.last_http_status,
         "last_error": source.last_error,
+        "last_warning": source.last_warning,
         "consecutive_failures": source.consecutive_failures,
         "next_fetch_at": iso(source.next_fetch_at) or None,
         "permanent_redirect": source.permanent_redirect,

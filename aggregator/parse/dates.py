@@ -3,9 +3,10 @@
 Feed dates arrive as feedparser's ``struct_time`` (already UTC), as ISO 8601 or
 RFC 822 strings (JSON Feed, event namespaces), or as prose in a conference
 announcement ("12–14 March 2027", "March 30 – April 2, 2027"). This module
-reads all three, and teaches feedparser two more shapes publishers use in date
-elements: an HTML ``<time datetime>`` (FDA) and readable English ("Friday,
-January 29, 2021 04:42 PM", read by ``dateutil``). A date outside the years a
+reads all three, and teaches feedparser three more shapes publishers use in date
+elements: an HTML ``<time datetime>`` (FDA), readable English ("Friday,
+January 29, 2021 04:42 PM", read by ``dateutil``) and RFC 822 in the words of
+the common European languages ("Seg, 24 Set 2018 19:42:40 -0300"). A date outside the years a
 feed can mean (0001, 9999) is no date. It does not decide which date of an
 entry is the published one, and never consults the clock.
 """
@@ -16,6 +17,7 @@ import calendar
 import html
 import re
 import time
+import unicodedata
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -115,8 +117,57 @@ def lift_time_elements(body: bytes) -> bytes:
     return _DATE_ELEMENT_TIME_RE.sub(rb"\1\g<value>\5", body)
 
 
+# RFC 822 in another language's words: "Seg, 24 Set 2018 19:42:40 -0300" (a Brazilian
+# feed), "Mié, 02 Dic 2026 …", "Di, 03 Mär 2026 …". The weekday is dropped (RFC 822 makes it
+# optional) and the month, known by its first letters without accents, becomes English.
+_LOCAL_RFC822_RE = re.compile(
+    r"^\s*(?:[^\W\d_]+\.?,?\s+)?(?P<day>\d{1,2})\.?\s+(?P<month>[^\W\d_]{3,})\.?,?\s+"
+    r"(?P<rest>\d{2,4}\b.*)$"
+)
+_MONTH_PREFIXES = {
+    prefix: number
+    for number, prefixes in enumerate(
+        (
+            "jan ene gen sty",  # pt es it fr de nl sv da; es; it; pl
+            "fev feb lut",
+            "mar mrz mrt",
+            "abr apr avr kwi",
+            "mai may mag mei maj",
+            "jun giu juin cze",
+            "jul lug juil lip",
+            "ago aug aou sie",
+            "set sep wrz",
+            "out oct ott okt paz",
+            "nov lis",
+            "dez dic dec gru",
+        ),
+        start=1,
+    )
+    for prefix in prefixes.split()
+}
+
+
+def local_rfc822(text: str) -> time.struct_time | None:
+    """An RFC 822 date written with Portuguese, Spanish, Italian, French, German, Dutch,
+    Scandinavian or Polish month and day names, read as feedparser reads the English one."""
+    found = _LOCAL_RFC822_RE.match(text)
+    if found is None:
+        return None
+    letters = unicodedata.normalize("NFKD", found["month"].lower())
+    month = "".join(ch for ch in letters if not unicodedata.combining(ch))
+    number = _MONTH_PREFIXES.get(month[:4]) or _MONTH_PREFIXES.get(month[:3])
+    if number is None:
+        return None
+    english = f"{found['day']} {calendar.month_abbr[number]} {found['rest']}"
+    try:
+        return _parse_date_rfc822(english)
+    except (ValueError, OverflowError, KeyError, AttributeError):
+        return None
+
+
 def _feed_date_handler(text: str) -> time.struct_time | None:
-    """feedparser date handler: ``<time datetime>`` markup, then readable English dates.
+    """feedparser date handler: ``<time datetime>`` markup, then localised RFC 822, then
+    readable English dates.
 
     feedparser tries handlers newest-registered first, so the two common forms
     (W3CDTF, RFC 822) are tried here before the slower ``dateutil``; anything
@@ -131,8 +182,22 @@ def _feed_date_handler(text: str) -> time.struct_time | None:
             parsed = None
         if parsed:
             return parsed
+    localised = local_rfc822(text)
+    if localised:
+        return localised
     readable = readable_date(text)
     return readable.utctimetuple() if readable else None
+
+
+def unread_warning(unread: list[str], total: int) -> str:
+    """What the sources page and the refresh say of entries whose dates could not be read
+    (``unread``, their texts): they are dated when first seen, which is worth knowing."""
+    example = unread[0] if len(unread[0]) <= 40 else unread[0][:39] + "…"
+    return (
+        f"{len(unread)} of {total} entries {'has' if len(unread) == 1 else 'have'} a date "
+        "medfeed cannot read "
+        f"(e.g. {example!r}); they are dated when first seen"
+    )
 
 
 def readable_date(text: str) -> datetime | None:

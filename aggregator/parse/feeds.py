@@ -22,6 +22,7 @@ from aggregator.parse import dates, media, scholarly
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
 from aggregator.parse.prolog import declaration_first, declares_encoding
+from aggregator.parse.redirects import unwrapped
 from aggregator.parse.text import (
     absolute_url,
     clean_str,
@@ -37,7 +38,9 @@ from aggregator.sanitize import clean_html, html_to_text
 
 _BYLINE_NAMES = 3
 _SCHOLARLY_KINDS = frozenset({Kind.ARTICLE, None})  # None: the caller did not say
+_VIDEO_KINDS = frozenset({Kind.VIDEO, None})
 _DEFAULT_TYPE = "application/xml"
+EMPTY = "the feed has no entries at the moment"
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
 # Proxies (FeedBurner, Pheedo) rewrite <link> to a redirector and keep the publisher's URL in
 # an origLink element of their namespace; the usual prefix of each namespace.
@@ -53,8 +56,10 @@ def parse_xml_feed(
     """Parse with feedparser; ParseError when nothing usable came out.
 
     A feed that recovered from errors keeps its entries and carries the
-    complaint as a warning; an empty feed and a document that is no feed at
-    all (an HTML page, a truncated download) are errors with a human message.
+    complaint as a warning. A well-formed feed with no entries is read, with no
+    items and a note (it is quiet, not broken); a feed whose entries are all
+    unusable and a document that is no feed at all (an HTML page, a truncated
+    download) are errors with a human message.
     """
     # Without a content type feedparser flags every feed as bozo; XML's own
     # rules (BOM, declaration, else UTF-8) are what an unlabelled body gets.
@@ -97,11 +102,22 @@ def parse_xml_feed(
     warnings: tuple[str, ...] = ()
     if parsed.get("bozo") and items:
         warnings = (_warning(parsed, declared=declares_encoding(body, headers["content-type"])),)
+    entries = parsed.get("entries") or ()
+    unread = [text for entry in entries for text in [_unread_date(entry)] if text]
+    if unread:
+        warnings = (*warnings, dates.unread_warning(unread, len(entries)))
     if not items:
         if looks_like_html(body):
             raise ParseError(html_page_message(body, url=url))
+        if parsed.get("entries"):
+            raise ParseError("feed has no usable entries: none has a link, title or text")
         if parsed.get("version"):
-            raise ParseError("feed has no entries")
+            if parsed.get("bozo") and not isinstance(
+                parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride
+            ):
+                raise ParseError(f"feed is not well-formed and has no entries: {_bozo(parsed)}")
+            # A journal's "Online First" between batches: read, nothing in it yet.
+            return ParsedFeed(title=context.title, link=feed_link, items=(), warnings=(EMPTY,))
         if parsed.get("bozo"):
             raise ParseError(f"not a feed: {_bozo(parsed)}")
         raise ParseError("not a feed: no RSS, Atom or RDF root element")
@@ -164,10 +180,11 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     video = media.video_info(
         entry,
         link=link,
-        thumbnail=thumbnail,
+        thumbnail=media.thumbnail_of(entry, contents=False),
         base=item_base,
         local=feed.local,
         generator=feed.generator,
+        video_source=feed.kind in _VIDEO_KINDS,
     )
     image = (video.thumbnail if video else None) or thumbnail
     tags = _tags(entry)
@@ -278,11 +295,12 @@ def _original_link_keys(namespaces: Mapping[str, str]) -> tuple[str, ...]:
 def _entry_link(
     entry: Mapping[str, Any], base: str, original_link_keys: tuple[str, ...], *, local: bool
 ) -> str | None:
-    """The publisher's URL: a feed proxy's original (``feedburner:origLink``), else the link."""
+    """The publisher's URL: a feed proxy's original (``feedburner:origLink``), else the link,
+    unwrapped when a click tracker wraps it (Google Alerts' ``google.com/url?url=``)."""
     for key in original_link_keys:
         original = absolute_url(clean_str(_raw(entry, key)), base, local=local)
         if original:
-            return original
+            return unwrapped(original)
     link = clean_str(_raw(entry, "link"))
     if link is None:
         for candidate in _raw(entry, "links") or ():
@@ -290,7 +308,7 @@ def _entry_link(
                 link = clean_str(_raw(candidate, "href"))
                 if link:
                     break
-    return absolute_url(link, base, local=local)
+    return unwrapped(absolute_url(link, base, local=local))
 
 
 def _content_base(
@@ -379,6 +397,17 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
         value = dates.from_struct(_raw(entry, key))
         if value is not None:
             return value
+    return None
+
+
+def _unread_date(entry: Mapping[str, Any]) -> str | None:
+    """The date text of an entry that gives one but has none medfeed could read."""
+    if _published(entry) is not None:
+        return None
+    for key in ("published", "updated", "created"):
+        text = clean_str(_raw(entry, key))
+        if text:
+            return text
     return None
 
 

@@ -95,9 +95,11 @@ def parse_ical(body: bytes, *, url: str, now: datetime) -> ParsedFeed:
             title = title or _text(calendar.get("X-WR-CALNAME")) or _text(calendar.get("NAME"))
             items.extend(_calendar_items(calendar, now=now, warnings=warnings))
     warnings.extend(dict.fromkeys(_first_line(Exception(w.message)) for w in caught))
-    if not items:
+    if not items and any(calendar.walk("VEVENT") for calendar in calendars):
         reason = f": {warnings[0]}" if warnings else ""
         raise ParseError(f"calendar has no usable events{reason}")
+    if not items:  # a conference's calendar after its season: read, nothing in it
+        warnings.append("the calendar has no events at the moment")
     return ParsedFeed(
         title=title,
         link=_text(calendars[0].get("URL")),

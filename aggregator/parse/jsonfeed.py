@@ -16,6 +16,8 @@ from typing import Any
 from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
 from aggregator.parse.events import event_from_entry
+from aggregator.parse.feeds import EMPTY
+from aggregator.parse.redirects import unwrapped
 from aggregator.parse.text import (
     absolute_url,
     clean_str,
@@ -52,7 +54,8 @@ def _depth(document: Any) -> int:
 
 
 def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
-    """Parse a JSON Feed; ParseError for invalid JSON, other JSON, or a feed with no items."""
+    """Parse a JSON Feed; ParseError for invalid JSON, other JSON, or items none of which is
+    usable. A feed whose ``items`` is an empty list is read, with a note: it is quiet."""
     try:
         document = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -85,8 +88,19 @@ def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
         for item in [_item(raw, resolver, feed_authors=feed_authors, kind=kind, feed_title=title)]
         if item is not None
     )
+    unread = [
+        text
+        for raw in raw_items
+        if isinstance(raw, Mapping)
+        for text in [clean_str(raw.get("date_published"))]
+        if text and dates.from_text(text) is None
+    ]
+    if unread:
+        warnings.append(dates.unread_warning(unread, len(raw_items)))
+    if raw_items and not items:
+        raise ParseError("feed has no usable entries: none has an id, link, title or text")
     if not items:
-        raise ParseError("feed has no entries")
+        warnings.append(EMPTY)
     return ParsedFeed(title=title, link=home, items=items, warnings=tuple(warnings))
 
 
@@ -127,7 +141,7 @@ def _item(
     guid = _id(raw.get("id"))
     # A link-blog item's external_url is what RSS/Atom put in <link>; using it
     # the same way lets the same post match across formats.
-    link = resolve(clean_str(raw.get("external_url")) or clean_str(raw.get("url")))
+    link = unwrapped(resolve(clean_str(raw.get("external_url")) or clean_str(raw.get("url"))))
     title = title_text(clean_str(raw.get("title")) or "")
     entry_base = link or resolve.base
     content = _content(raw, entry_base)
@@ -137,7 +151,7 @@ def _item(
         return None
     authors = _authors(raw) or feed_authors
     text = " ".join(part for part in (title, html_to_text(summary), html_to_text(content or "")))
-    video = _video(raw, link, resolve)
+    video = _video(raw, link, resolve, video_source=kind in (Kind.VIDEO, None))
     image = resolve(clean_str(raw.get("image")) or clean_str(raw.get("banner_image")))
     return ParsedItem(
         guid=guid,
@@ -197,7 +211,9 @@ def _tags(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag.strip() for tag in tags if isinstance(tag, str) and tag.strip()))
 
 
-def _video(raw: Mapping[str, Any], link: str | None, resolve: _Resolver) -> VideoInfo | None:
+def _video(
+    raw: Mapping[str, Any], link: str | None, resolve: _Resolver, *, video_source: bool
+) -> VideoInfo | None:
     """A JSON Feed item is a video when it links to one or attaches a video/* file."""
     attachments = raw.get("attachments")
     media_content = [
@@ -216,4 +232,5 @@ def _video(raw: Mapping[str, Any], link: str | None, resolve: _Resolver) -> Vide
         thumbnail=clean_str(raw.get("image")),
         base=resolve.base,
         local=resolve.local,
+        video_source=video_source,
     )

@@ -111,8 +111,10 @@ def _video_contents(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return found
 
 
-def thumbnail_of(entry: Mapping[str, Any]) -> str | None:
-    """The largest media:thumbnail, else an image media:content or image enclosure."""
+def thumbnail_of(entry: Mapping[str, Any], *, contents: bool = True) -> str | None:
+    """The largest media:thumbnail, else an image media:content (unless ``contents`` is
+    False) or image enclosure. A video's thumbnail is never an image media:content: in a
+    news feed that is the article's photo beside a related clip, not a still of the clip."""
     best: tuple[int, str] | None = None
     for thumb in entry.get("media_thumbnail") or ():
         url = thumb.get("url") if isinstance(thumb, Mapping) else None
@@ -122,7 +124,7 @@ def thumbnail_of(entry: Mapping[str, Any]) -> str | None:
                 best = (area, url.strip())
     if best is not None:
         return best[1]
-    for content in entry.get("media_content") or ():
+    for content in entry.get("media_content") or () if contents else ():
         if not isinstance(content, Mapping):
             continue
         url = content.get("url")
@@ -153,12 +155,17 @@ def video_info(
     base: str | None = None,
     local: bool = False,
     generator: str = "",
+    video_source: bool = True,
 ) -> VideoInfo | None:
     """VideoInfo for an entry that is clearly a video, else None.
 
-    ``thumbnail`` is the entry's ``thumbnail_of``, which the caller needs
-    anyway; it is resolved against ``base`` and kept only when it is http(s)
-    (or ``file://`` for a ``local`` document); players must be http(s).
+    ``thumbnail`` is the entry's ``thumbnail_of(contents=False)``; it is
+    resolved against ``base`` and kept only when it is http(s) (or ``file://``
+    for a ``local`` document); players must be http(s). From a source that is
+    not a ``video_source`` (news, journals) an entry is a video only when it is
+    one: a provider's video (YouTube, Vimeo or PeerTube id), a media:embed, or
+    a link to the player or the clip itself. A news article carrying a related
+    promo clip is an article with its photo, not a video nobody can play.
     """
     thumbnail = absolute_url(thumbnail, base, local=local)
     yt_id = entry.get("yt_videoid") or youtube_id(link)
@@ -183,7 +190,10 @@ def video_info(
         return None
     page = player or link or (contents[0].get("url") if contents else None)
     provider = provider_of(page, generator=generator)
-    video_id = _provider_id(provider, [player, link, *(str(c.get("url") or "") for c in contents)])
+    clips = [str(c.get("url") or "") for c in contents]
+    video_id = _provider_id(provider, [player, link, *clips])
+    if not (video_source or video_id or _media_embed(entry) or link in (player, *clips)):
+        return None
     return VideoInfo(
         id=video_id,
         thumbnail=thumbnail,
@@ -198,6 +208,13 @@ def _player_url(entry: Mapping[str, Any]) -> str | None:
     player = entry.get("media_player")
     url = player.get("url") if isinstance(player, Mapping) else None
     return url.strip() if isinstance(url, str) and url.strip() else None
+
+
+def _media_embed(entry: Mapping[str, Any]) -> str | None:
+    """PeerTube's ``media:embed url``; (feedparser files other markup under the same key)."""
+    embed = entry.get("media_embed")
+    url = embed.get("url") if isinstance(embed, Mapping) else None
+    return url if isinstance(url, str) and url.strip() else None
 
 
 def _described_only(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -239,9 +256,9 @@ def _embed_url(
     entry: Mapping[str, Any], provider: str | None, video_id: str | None, player: str | None
 ) -> str | None:
     """An iframe-able player: PeerTube's media:embed, media:player, or Vimeo's player by id."""
-    embed = entry.get("media_embed")
-    if isinstance(embed, Mapping) and isinstance(embed.get("url"), str):
-        return absolute_url(embed["url"], None)
+    embed = _media_embed(entry)
+    if embed is not None:
+        return absolute_url(embed, None)
     if player is None and provider == "vimeo" and video_id:
         return f"https://player.vimeo.com/video/{video_id}"
     return absolute_url(player, None)

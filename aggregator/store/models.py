@@ -103,6 +103,7 @@ class Source(Base):
     last_status: Mapped[str | None] = mapped_column(String(16))
     last_http_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_warning: Mapped[str | None] = mapped_column(Text)  # of the last document read
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_fetch_at: Mapped[datetime | None]
     permanent_redirect: Mapped[str | None] = mapped_column(String(2048))

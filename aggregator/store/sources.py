@@ -292,6 +292,8 @@ def _state_values(report: FetchReport) -> dict[str, object]:
             )
         if not report.conditional:
             values["last_unconditional_at"] = report.finished_at
+    if outcome.status in ("ok", "pushed"):  # a document was read: its warnings, or none
+        values["last_warning"] = "; ".join(outcome.warnings) or None
     if _fitting("permanent_redirect", report.permanent_redirect):
         values["permanent_redirect"] = report.permanent_redirect
     if report.disable_reason:
@@ -412,6 +414,7 @@ def _stored(row: Source, item_count: int) -> StoredSource:
         last_status=row.last_status,
         last_http_status=row.last_http_status,
         last_error=row.last_error,
+        last_warning=row.last_warning,
         consecutive_failures=row.consecutive_failures,
         next_fetch_at=row.next_fetch_at if fetched else None,
         permanent_redirect=row.permanent_redirect,
