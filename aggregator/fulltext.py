@@ -7,7 +7,9 @@ the admin allowed the host — then lets trafilatura find the main text, keeps i
 as simple HTML (paragraphs, headings, numbered and bulleted lists, links, images
 with their captions, tables with theirs; ``articlemarkup``), and runs it through
 the one sanitizer. Title, author and lead image come from the page's
-metadata (og: tags and the like).
+metadata (og: tags and the like); the authors from its citation tags
+(``citation_author``, else ``dc.creator``: one name a tag, "Last, First" turned
+round) when it has them, given as the feeds' byline is ("A, B, C", or "A et al.").
 
 It does not decide which article is featured, store the text, or retry: a
 failure raises ``ExtractionError`` or the ``FetchError`` family, and the
@@ -24,12 +26,14 @@ from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from aggregator.articlemarkup import article_html, keep_captions, keep_numbers
 from aggregator.errors import ConfigError, ExtractionError
 from aggregator.fetch import Fetcher, FetchLimits
 from aggregator.netguard import AddressGuard
+from aggregator.parse.scholarly import byline, given_name_first
 from aggregator.records import Extracted, Fetched
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
@@ -39,6 +43,9 @@ _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset\s*=|<\?xml[^>]+encoding\s*=", re.IGNORECASE)
 MAX_PAGE_BYTES = 3_000_000  # an article page is far smaller; extraction time grows with it
 MAX_WORDS = 60_000  # a long review article has ~15,000
+# Meta tags naming one author each, the first kind a page has wins (Highwire / Google
+# Scholar's, then Dublin Core's); lower-cased, as pages write "DC.creator" or "dc.Creator".
+_AUTHOR_METAS = ("citation_author", "dc.creator")
 
 
 async def extract_article(
@@ -107,6 +114,7 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
     if tree is None:
         raise ExtractionError(f"{url}: the page could not be parsed as HTML")
     metadata = trafilatura.extract_metadata(tree, default_url=url)
+    authors = _page_authors(tree)
     captions = keep_captions(tree)
     keep_numbers(tree)
     # The tree, not trafilatura's HTML output: that one turns numbered and definition lists
@@ -140,8 +148,30 @@ def _extract(body: bytes, charset: str | None, url: str, min_words: int) -> Extr
         word_count=words,
         image=_absolute_http(metadata.image, url),
         title=title,
-        author=(metadata.author or "").strip() or None,
+        author=byline(authors) if authors else _byline_of(metadata.author),
+        authors=authors,
     )
+
+
+def _page_authors(tree: HtmlElement) -> tuple[str, ...]:
+    """The page's authors from its citation meta tags, in their order, "First Last".
+
+    trafilatura's author splits a name at its comma ("Smith, Jane" and "Doe, John" came
+    out as "Smith; Jane; Doe; John"): a tag names one author, so its commas are read here.
+    """
+    found: dict[str, list[str]] = {name: [] for name in _AUTHOR_METAS}
+    for meta in tree.iter("meta"):
+        kind = (meta.get("name") or "").strip().lower()
+        if kind in found:
+            found[kind].append(given_name_first(meta.get("content") or ""))
+    names = next((names for names in found.values() if any(names)), [])
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _byline_of(author: str | None) -> str | None:
+    """trafilatura's author ("A; B; C; D") as a byline, when the page has no citation tags."""
+    names = [name.strip() for name in (author or "").split(";")]
+    return byline([name for name in names if name])
 
 
 def _document(body: bytes, charset: str | None) -> str | bytes:

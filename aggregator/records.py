@@ -248,7 +248,8 @@ class Extracted:
     word_count: int
     image: str | None  # og:image / lead image, absolute URL
     title: str | None
-    author: str | None
+    author: str | None  # the byline: up to three names, else the first "et al."
+    authors: tuple[str, ...] = ()  # every author its citation tags name, in order
 
 
 # --- store -> web / cli ------------------------------------------------------

@@ -148,6 +148,47 @@ def test_the_pages_author_fills_a_byline_the_feed_left_out(
     assert featured(settings, store).author == "Dana Whitfield"
 
 
+def cited(*names: str) -> Any:
+    """A route serving the article page with ``names`` as its citation_author tags, as a
+    journal's page gives them ("Last, First"), in place of its author tag."""
+    tags = "".join(f'<meta name="citation_author" content="{name}">' for name in names)
+    body = ARTICLE.replace(b'<meta name="author" content="Dana Whitfield">', tags.encode())
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, body, {"Content-Type": "text/html; charset=utf-8"})
+
+    return handle
+
+
+def test_the_pages_citation_authors_give_the_byline_first_name_first(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    """Each citation_author tag names one author: "Smith, Jane" and "Doe, John" are two
+    people, not "Smith; Jane; Doe; John" (trafilatura splits names at their commas)."""
+    server.route(PAGE, cited("Smith, Jane", "Doe, John"))
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    item = featured(settings, store)
+    assert item.author == "Jane Smith, John Doe"
+    assert item.article.authors == ("Jane Smith", "John Doe")
+    html = client_for(settings, store).get("/featured").get_data(as_text=True)
+    assert "By Jane Smith, John Doe ·" in " ".join(html.split())
+
+
+def test_a_pages_many_authors_make_an_et_al_byline_and_stay_listed_in_full(
+    database_url: str, store: Store, server: LocalServer
+) -> None:
+    """The feeds' byline rule (up to three names, then "et al."), with every name kept in
+    the article's authors, as a journal's feed entry has them."""
+    names = ["Smith, Jane", "Doe, John", "Okafor, Chidi", "Lindqvist, Eva", "Tanaka, Ken"]
+    server.route(PAGE, cited(*names))
+    settings = refreshed(database_url, store, server, [short_entry(server)])
+    item = featured(settings, store)
+    assert item.author == "Jane Smith et al."
+    full = ["Jane Smith", "John Doe", "Chidi Okafor", "Eva Lindqvist", "Ken Tanaka"]
+    answer = client_for(settings, store).get(f"/api/items/{item.id}").get_json()
+    assert (answer["author"], answer["article"]["authors"]) == ("Jane Smith et al.", full)
+
+
 def test_page_lead_image_fills_the_missing_item_image(
     database_url: str, store: Store, server: LocalServer
 ) -> None:

@@ -10,6 +10,7 @@ from aggregator.parse.scholarly import (
     entry_authors,
     find_dois,
     find_ncts,
+    given_name_first,
     normalize_doi,
     notice_type,
     publication_type,
@@ -131,3 +132,22 @@ def test_a_preprint_servers_one_line_of_authors_is_split_into_names() -> None:
     assert item.article.authors == ("Kaur, M.", "Shukla, A.", "Plaumann, P.-L.", "Pandey, A. K.")
     assert item.author == "Kaur, M. et al."
     assert entry_authors({"author": "Smith, Jane"}) == ("Smith, Jane",)  # one name, kept whole
+
+
+@pytest.mark.parametrize(
+    ("tagged", "name"),
+    [
+        ("Smith, Jane", "Jane Smith"),
+        ("  van der Berg ,  Anna  Maria ", "Anna Maria van der Berg"),
+        ("Kaur, M.", "M. Kaur"),
+        ("Jane Smith", "Jane Smith"),
+        ("Smith, Jr.", "Smith, Jr."),
+        ("Jane Smith, MD", "Jane Smith, MD"),
+        ("Smith, Jane, Jr.", "Smith, Jane, Jr."),
+        ("Smith,", "Smith,"),
+    ],
+)
+def test_a_citation_tags_last_first_name_is_turned_round(tagged: str, name: str) -> None:
+    """A citation_author tag names one author, "Last, First"; a name it cannot be sure of
+    (a suffix after the comma, two commas) is kept as written."""
+    assert given_name_first(tagged) == name

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from webfactory import NOW, app, client, entry, filled, make_story, save, settings
 
-from aggregator.records import Kind
+from aggregator.records import EventInfo, EventStatus, Kind, Occurrence
+from aggregator.sanitize import html_to_text
 from aggregator.store import Store
 from web.present import iso
 
@@ -169,3 +170,69 @@ def test_one_filtered_feed_has_one_id_however_its_address_is_written(
 
     assert feed_id("kind=video&q=measles") == feed_id("q=measles+&kind=VIDEO&utm_source=x")
     assert feed_id("kind=&limit=5") == feed_id("") == "http://localhost/feed.atom"
+
+
+# A weekly series in Chicago (12:30 CST is 18:30 UTC), postponed as a whole, with a
+# place that needs escaping and an event page whose address holds an ampersand.
+ROUNDS_START = datetime(2031, 1, 1, 18, 30, tzinfo=UTC)
+GRAND_ROUNDS = EventInfo(
+    start=ROUNDS_START,
+    end=ROUNDS_START + HOUR,
+    timezone="America/Chicago",
+    location="Rush <Tower> & Annex",
+    online=True,
+    url="https://events.example.org/rounds?a=1&b=2",
+    rule="FREQ=WEEKLY;UNTIL=20310625T235900Z;BYDAY=WE",
+    occurrences=tuple(
+        Occurrence(ROUNDS_START + timedelta(weeks=n), ROUNDS_START + timedelta(weeks=n) + HOUR)
+        for n in range(4)
+    ),
+    status=EventStatus.POSTPONED,
+)
+ROUNDS_WORDS = (
+    "Next: 1 Jan 2031, 12:30 CST Postponed · weekly on Wednesdays, 12:30 CST, until "
+    "25 Jun 2031 · Rush <Tower> & Annex · online · Event page"
+)
+
+
+def save_grand_rounds(store: Store) -> None:
+    rounds = entry(
+        Kind.CONFERENCE,
+        title="Grand Rounds",
+        event=GRAND_ROUNDS,
+        summary="<p>Cardiology cases.</p>",
+        content="<p>The programme.</p>",
+    )
+    save(store, [rounds])
+
+
+def test_an_atom_conference_entry_says_when_where_and_how_its_event_takes_place(
+    client: FlaskClient, store: Store
+) -> None:
+    """A feed reader shows the entry's text, not the site's event line beside the title:
+    without it a conference was only a title, dated by its announcement."""
+    save_grand_rounds(store)
+    answer = client.get("/feed.atom")
+    assert b"<Tower>" not in answer.data
+    parsed = feedparser.parse(answer.data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    (rounds,) = parsed.entries
+    for html in (rounds.summary, rounds.content[0].value):
+        assert "Rush &lt;Tower&gt; &amp; Annex" in html
+        assert 'href="https://events.example.org/rounds?a=1&amp;b=2"' in html
+        assert " ".join(html_to_text(html).split()).startswith(ROUNDS_WORDS)
+    assert rounds.summary.endswith("<p>Cardiology cases.</p>")
+    assert rounds.content[0].value.endswith("<p>The programme.</p>")
+
+
+def test_a_json_feed_conference_item_says_when_where_and_how_its_event_takes_place(
+    client: FlaskClient, store: Store
+) -> None:
+    save_grand_rounds(store)
+    (rounds,) = client.get("/feed.json").get_json()["items"]
+    assert "Rush &lt;Tower&gt; &amp; Annex" in rounds["content_html"]
+    assert 'href="https://events.example.org/rounds?a=1&amp;b=2"' in rounds["content_html"]
+    assert rounds["content_html"].endswith("<p>The programme.</p>")
+    assert rounds["summary"] == ROUNDS_WORDS + " Cardiology cases."
+    assert rounds["_medfeed"]["summary"] == "<p>Cardiology cases.</p>"
+    assert rounds["_medfeed"]["event"]["location"] == "Rush <Tower> & Annex"

@@ -27,7 +27,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from dateutil.rrule import rrulestr
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, get_template_attribute, request, url_for
 from icalendar import Calendar, Event, vDuration, vRecur
 from markupsafe import escape
 
@@ -150,11 +150,21 @@ def _entry(item: StoredItem) -> ET.Element:
     for ref in item.also:  # the story's other outlets, for readers that follow links
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_ref_url(ref),
                       type="text/html", title=f"{ref.title} ({ref.source.name})")  # fmt: skip
-    if item.summary:
-        _text(entry, "summary", item.summary, type="html")
+    event = _event_html(item)
+    if item.summary or event:
+        _text(entry, "summary", event + item.summary, type="html")
     if item.content or item.fulltext or other_sources(item):
-        _text(entry, "content", item.body + _story_html(item), type="html")
+        _text(entry, "content", event + item.body + _story_html(item), type="html")
     return entry
+
+
+def _event_html(item: StoredItem) -> str:
+    """A conference's dates (in its own zone), place, "online", series rule, status and
+    page, as the page's ``event`` macro renders them: a feed reader shows the entry's
+    text only, and an event without its dates is just a title. "" for other items."""
+    if item.event is None:
+        return ""
+    return str(get_template_attribute("macros.html", "event")(item, link=True)).strip()
 
 
 def _story_html(item: StoredItem) -> str:
@@ -226,12 +236,13 @@ def json_feed() -> Response:
 
 def _json_item(item: StoredItem) -> dict[str, Any]:
     permalink = url_for("pages.item", item_id=item.id, _external=True)
+    event = _event_html(item)
     entry: dict[str, Any] = {
         "id": permalink,
         "url": web_link(item.url) or permalink,
         "title": item.title,
-        "content_html": item.body + _story_html(item),
-        "summary": html_to_text(item.summary),
+        "content_html": event + item.body + _story_html(item),
+        "summary": html_to_text(event + item.summary),
         "date_published": iso(item.published),
         "authors": [{"name": item.author or item.source.name}],
         "tags": list(item.tags),

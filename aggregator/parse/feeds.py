@@ -36,7 +36,6 @@ from aggregator.parse.text import (
 from aggregator.records import ArticleInfo, Kind, ParsedFeed, ParsedItem
 from aggregator.sanitize import clean_html, html_to_text
 
-_BYLINE_NAMES = 3
 _SCHOLARLY_KINDS = frozenset({Kind.ARTICLE, None})  # None: the caller did not say
 _VIDEO_KINDS = frozenset({Kind.VIDEO, None})
 _DEFAULT_TYPE = "application/xml"
@@ -373,10 +372,7 @@ def _content(entry: Mapping[str, Any], base: str) -> str | None:
 def _author(entry: Mapping[str, Any]) -> str | None:
     """The byline: up to three names, then "et al." (journal entries list dozens)."""
     names = [html_to_text(name) for name in scholarly.entry_authors(entry)]
-    names = [name for name in names if name]
-    if len(names) > _BYLINE_NAMES:
-        return f"{names[0]} et al."
-    return ", ".join(names) or None
+    return scholarly.byline([name for name in names if name])
 
 
 def _raw(entry: Mapping[str, Any], key: str) -> Any:

@@ -5,6 +5,8 @@ Journal, preprint and PubMed feeds say what paper an entry is in many places
 This module gathers them into one ``ArticleInfo`` with normalised values, so
 identity can match the same paper across publishers, and lists the other DOIs
 an entry cites (a news story about a paper, an erratum naming what it corrects).
+Authors too: a feed's and an article page's byline follow one rule (``byline``),
+and a citation tag's "Last, First" reads first name first (``given_name_first``).
 It does not decide whether two entries are the same item, and it never looks
 anything up online.
 """
@@ -12,7 +14,7 @@ anything up online.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,6 +41,9 @@ _PMID_URL_RE = re.compile(
 _PMID_TEXT_RE = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
 _PMCID_RE = re.compile(r"\bPMC\d{4,9}\b")
 _NCT_RE = re.compile(r"\bNCT\d{8}\b")
+BYLINE_NAMES = 3  # a byline names this many authors at most, else the first "et al."
+# What may follow a name's comma that is no given name: "Smith, Jr.", "Smith, MD".
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "md", "phd", "mph", "mbbs", "rn"})
 _NOTICE_TYPES = (
     ("expression of concern", "Expression of Concern"),
     ("retraction", "Retraction"),
@@ -242,3 +247,24 @@ def _listed_names(name: str) -> list[str]:
     if _INITIALS_LIST.fullmatch(name) and len(_ONE_NAME.findall(name)) > 1:
         return [found.strip() for found in _ONE_NAME.findall(name)]
     return [name]
+
+
+def byline(names: Sequence[str]) -> str | None:
+    """The byline: up to three names, then "et al." (journal entries list dozens)."""
+    if len(names) > BYLINE_NAMES:
+        return f"{names[0]} et al."
+    return ", ".join(names) or None
+
+
+def given_name_first(name: str) -> str:
+    """ "Smith, Jane" -> "Jane Smith": one author as a citation meta tag gives it
+    (``citation_author``, ``dc.creator``); a name with no comma, or more than one, or a
+    suffix after it ("Smith, Jr."), is kept as written."""
+    written = " ".join(name.split())
+    surname, comma, given = written.partition(",")
+    surname, given = surname.strip(), given.strip()
+    if not (comma and surname and given) or "," in given:
+        return written
+    if given.replace(".", "").lower() in _NAME_SUFFIXES:
+        return written
+    return f"{given} {surname}"

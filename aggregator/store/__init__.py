@@ -387,15 +387,23 @@ class Store(Reads):
             return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     def save_fulltext(self, item_id: int, extracted: Extracted, now: datetime) -> None:
-        """Store the extracted article; its lead image and its author only fill missing ones
-        (the page names the author that a journal's feed often leaves out).
+        """Store the extracted article; its lead image, its author and its list of authors
+        only fill missing ones (the page names the authors that a journal's feed often
+        leaves out).
 
-        The author is searched (``search.search_details``): an item that may gain one
+        The authors are searched (``search.search_details``): an item that may gain them
         leaves the index before and is indexed again after, as ingest does."""
+        gains_authors = bool(extracted.author or extracted.authors)
         with self.session() as session:
             connection = session.connection()
-            if extracted.author:
+            if gains_authors:
                 search.unindex(connection, [item_id])
+            values: dict[str, list[str]] = {}
+            # Read, not compared in SQL: PostgreSQL's JSON type has no equality.
+            if extracted.authors and not session.scalar(
+                select(Item.authors).where(Item.id == item_id)
+            ):
+                values["authors"] = list(extracted.authors)
             session.execute(
                 update(Item)
                 .where(Item.id == item_id)
@@ -409,9 +417,10 @@ class Store(Reads):
                         Item.author, (extracted.author or None) and extracted.author[:500]
                     ),
                     changed_at=now,
+                    **values,
                 )
             )
-            if extracted.author:
+            if gains_authors:
                 search.index_stored(connection, [item_id])
             _bump_generation(session, now)
 
