@@ -31,7 +31,14 @@ from .configfile import compose_config, decode_config, dotted, read_config
 from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .hostnames import host_and_port
-from .records import FEATURED_LABELS, ConfiguredSource, FeaturedPolicy, Kind, Label
+from .records import (
+    FEATURED_LABELS,
+    ConfiguredSource,
+    DocumentLimits,
+    FeaturedPolicy,
+    Kind,
+    Label,
+)
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -121,6 +128,18 @@ class HttpSettings(_Strict):
     per_host: int = Field(4, ge=1, le=64, strict=True)
     max_redirects: int = Field(5, ge=0, le=20, strict=True)
     user_agent: str = "medfeed/0.1 (+https://github.com/medfeed/medfeed)"
+
+
+class ParseSettings(_Strict):
+    """What one document may cost (``aggregator.parse.limits``, ``refresh._parse``)."""
+
+    max_entries: int = Field(2000, ge=1, le=100_000, strict=True)
+    max_categories: int = Field(50, ge=1, le=100_000, strict=True)  # per entry
+    timeout: Duration = timedelta(seconds=60)  # wall clock of one document's parse
+
+    def limits(self) -> DocumentLimits:
+        """The plain record a parse job carries: the parser does not read the config."""
+        return DocumentLimits(self.max_entries, self.max_categories)
 
 
 class ScheduleSettings(_Strict):
@@ -314,6 +333,7 @@ class Settings(_Strict):
     path: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     database: str = "sqlite:///var/medfeed.db"
     http: HttpSettings = Field(default_factory=HttpSettings)
+    parse: ParseSettings = Field(default_factory=ParseSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     featured: FeaturedSettings = Field(default_factory=FeaturedSettings)
     fulltext: FulltextSettings = Field(default_factory=FulltextSettings)

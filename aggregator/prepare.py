@@ -12,18 +12,19 @@ picklable ``PrepareJob``.
 from __future__ import annotations
 
 import signal
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
+from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
+from threading import Barrier, BrokenBarrierError
 
 from .dedupe import Signature, document_levels, signature
 from .derived import read_in_turn
 from .identity import identify_document
 from .leases import die_with
-from .records import ItemUpdate, Kind, Label
+from .records import DocumentLimits, ItemUpdate, Kind, Label
 from .sanitize import html_to_text, plain_text
-from .tagging import Specialty, Tagger
+from .tagging import Specialty, Tagger, specialties_from_config
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class PrepareJob:
     url: str
     content_type: str | None
     now: datetime
+    limits: DocumentLimits = field(default_factory=DocumentLimits)  # kept of the document
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ def prepare(job: PrepareJob) -> Prepared:
     from .parse import parse_document  # feedparser, icalendar: a refresh that parses in a pool
 
     feed = parse_document(
-        job.body, url=job.url, content_type=job.content_type, kind=job.kind, now=job.now
+        job.body,
+        url=job.url,
+        content_type=job.content_type,
+        kind=job.kind,
+        now=job.now,
+        limits=job.limits,
     )
     tagger = _tagger(job.specialties)
     updates = []
@@ -82,9 +89,27 @@ def prepare(job: PrepareJob) -> Prepared:
     return Prepared(tuple(updates), feed.warnings, tuple(signatures))
 
 
+_WARM_URL = "https://example.org/"
+_WARM_UP = (
+    b"<rss version='2.0'><channel><title>w</title><item><title>w</title></item></channel></rss>"
+)
+_started_together: Barrier | None = None  # ``start_worker``
+
+
 def warm_up() -> None:
-    """A worker's first job when the pool starts early (``refresh.PoolOnDemand.warm``)."""
-    from .parse import parse_document  # noqa: F401  (what ``prepare`` imports at its first body)
+    """Each worker's first job (``refresh.PoolOnDemand``): a first document prepared, which
+    loads what the first one loads (the parsers, the word lists: over a second on a busy
+    machine), so that a parse's deadline counts only its own work. The workers wait for
+    each other here, so that each takes one of these jobs."""
+    now = datetime.now(UTC)
+    vocabulary = specialties_from_config(None)  # the built-in one: its tagger loads tables
+    job = PrepareJob(
+        "warm-up", Kind.NEWS, Label.NEWS, (), vocabulary, _WARM_UP, _WARM_URL, None, now
+    )
+    prepare(job)
+    if _started_together is not None:
+        with suppress(BrokenBarrierError):
+            _started_together.wait(timeout=60)
 
 
 @lru_cache(maxsize=4)
@@ -92,7 +117,9 @@ def _tagger(specialties: tuple[Specialty, ...]) -> Tagger:
     return Tagger(specialties)
 
 
-def start_worker(holder: str, tables: AbstractContextManager[object]) -> None:
+def start_worker(
+    holder: str, tables: AbstractContextManager[object], together: Barrier | None = None
+) -> None:
     """A parse worker exits with its parent, leaves Ctrl-C to it, and derives the drug
     table and the word list while holding ``tables``, a lock the pool's workers share
     (``derived.read_in_turn``).
@@ -100,6 +127,8 @@ def start_worker(holder: str, tables: AbstractContextManager[object]) -> None:
     Ctrl-C reaches the whole process group: the parent stops the pool; a
     worker printing its own KeyboardInterrupt traceback would only add noise.
     """
+    global _started_together
+    _started_together = together
     die_with(holder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     read_in_turn(tables)

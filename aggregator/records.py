@@ -162,6 +162,15 @@ class ParsedItem:
 
 
 @dataclass(frozen=True)
+class DocumentLimits:
+    """How many entries one document, and categories one entry, may bring (the ``parse``
+    settings, ``aggregator.parse.limits``): the parser reads no config."""
+
+    max_entries: int = 2000
+    max_categories: int = 50
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
     title: str | None
     link: str | None

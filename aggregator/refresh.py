@@ -28,9 +28,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -98,11 +98,12 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["aggregator.prepare"])
+    workers = workers or min(os.cpu_count() or 1, PARSE_WORKERS)
     return ProcessPoolExecutor(
-        max_workers=workers or min(os.cpu_count() or 1, PARSE_WORKERS),
+        max_workers=workers,
         mp_context=context,
         initializer=start_worker,
-        initargs=(this_holder(), context.Lock()),
+        initargs=(this_holder(), context.Lock(), context.Barrier(workers)),
     )
 
 
@@ -113,30 +114,64 @@ class PoolOnDemand(Executor):
     imports: a tenth of a second, as much as the rest of such a pass.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
+        self._workers = workers or min(os.cpu_count() or 1, PARSE_WORKERS)
         self._pool: ProcessPoolExecutor | None = None
+        self._warming: list[Future[None]] = []
         self._starting = threading.Lock()  # jobs are handed in from threads (``_parse``)
 
-    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+    def _started(self) -> ProcessPoolExecutor:
+        """The pool, started with its workers' first jobs (``warm_up``) when there is none."""
         with self._starting:
             if self._pool is None:
-                self._pool = parse_pool()
-        return self._pool.submit(fn, *args, **kwargs)
+                self._pool = parse_pool(self._workers)
+                self._warming = [self._pool.submit(warm_up) for _ in range(self._workers)]
+            return self._pool
+
+    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+        return self._started().submit(fn, *args, **kwargs)
 
     def warm(self) -> None:
         """Start the pool and its workers now, for a pass that will almost surely parse:
         they import the parse stack while this process is still starting, instead of
         after the first body arrives (~0.25 s of a 100-feed first pass)."""
-        for _ in range(min(os.cpu_count() or 1, PARSE_WORKERS)):
-            self.submit(warm_up)
+        self._started()
+
+    def wait_started(self) -> None:
+        """Block until the workers have imported the parse stack: a parse's deadline counts
+        its parsing, not that (6-7 s for new workers on a loaded 2-core machine)."""
+        self._started()
+        wait(self._warming)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
-    def __exit__(self, *exc_info: object) -> None:
-        """Parses not yet started are dropped (an interrupted pass must not wait for them)."""
-        self.shutdown(wait=True, cancel_futures=True)
+    def abandon(self) -> None:
+        """Kill the workers and start new ones at the next job: a parse past its deadline
+        cannot be cancelled in a process pool. Jobs in flight in them fail with
+        ``BrokenProcessPool`` and are handed in again (``_in_pool``); workers parse only,
+        so killing one loses nothing but its parse."""
+        with self._starting:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _terminate(pool)
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        """Parses not yet started are dropped (an interrupted pass must not wait for them);
+        on Ctrl-C the ones running are killed too: a stuck parse held Ctrl-C for minutes."""
+        if exc_type is None:
+            self.shutdown(wait=True, cancel_futures=True)
+        else:
+            self.abandon()
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool now, its running jobs included (``shutdown`` waits for them)."""
+    # ``_processes`` is private, but the only handle on the workers the pool gives.
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -374,11 +409,11 @@ class Refresher:
         if self._pool is not None or sources < POOL_THRESHOLD:
             yield
             return
-        self._pool = PoolOnDemand()
+        self._pool = pool = PoolOnDemand()
         try:
-            yield
+            with pool:
+                yield
         finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
     def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
@@ -505,6 +540,7 @@ class Refresher:
                 url=source.url,
                 content_type=delivery.content_type,
                 now=now,
+                limits=self.settings.parse.limits(),
             )
             try:
                 prepared = prepare(job)
@@ -601,8 +637,9 @@ class Refresher:
             url=fetched.url,
             content_type=fetched.content_type,
             now=started,
+            limits=self.settings.parse.limits(),
         )
-        prepared = await _parse(pool, job)
+        prepared = await _parse(pool, job, self.settings.parse.timeout.total_seconds())
         if self.settings.public_url:
             hub, topic = websub.hub_links(fetched)
             if hub:
@@ -709,16 +746,73 @@ def _message(source_id: str, exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
-async def _parse(pool: Executor | None, job: PrepareJob) -> Prepared:
-    """Parse off the event loop, whatever does it: a pass too small for a pool parses in a
-    thread, and the pool is handed its job from a thread, since the first job starts its
-    processes (the forkserver importing the parse stack). Both took seconds on a busy
-    machine with the loop blocked, and the fetches in flight timed out meanwhile though
-    their servers had answered."""
+async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Prepared:
+    """Parse off the event loop, whatever does it, failing the source after ``deadline``
+    seconds (``parse.timeout``): a quadratic corner of a parser held a whole pass for
+    9 minutes, and ``medfeed run``'s stop for as long.
+
+    A pass too small for a pool parses in a daemon thread: one past its deadline cannot
+    be killed, but is left behind (the pass and the process end without it). In a pool
+    (always, under ``medfeed run``) the workers are killed and replaced; the other jobs
+    they held are handed in again, with a deadline of their own. The pool is handed its
+    job from a thread, since the first job starts its processes (the forkserver
+    importing the parse stack): that took seconds on a busy machine with the loop
+    blocked, and the fetches in flight timed out meanwhile though their servers had
+    answered."""
     if pool is None:
-        return await asyncio.to_thread(prepare, job)
+        return await _within(_in_daemon_thread(job), deadline, pool)
+    if not isinstance(pool, PoolOnDemand):
+        return await _within(_in_pool(pool, job), deadline, pool)
+    from concurrent.futures.process import BrokenProcessPool  # multiprocessing: a pool's
+
+    await asyncio.to_thread(pool.wait_started)
+    try:
+        return await _within(_in_pool(pool, job), deadline, pool)
+    except BrokenProcessPool:
+        await asyncio.to_thread(pool.wait_started)  # the new workers
+    return await _within(_in_pool(pool, job), deadline, pool)
+
+
+async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | None) -> Prepared:
+    try:
+        return await asyncio.wait_for(work, deadline)
+    except TimeoutError:
+        if isinstance(pool, PoolOnDemand):
+            pool.abandon()
+        raise ParseError(
+            f"parsing took longer than {deadline:g} s (parse.timeout): abandoned"
+        ) from None
+
+
+async def _in_pool(pool: Executor, job: PrepareJob) -> Prepared:
     submitted = await asyncio.to_thread(pool.submit, prepare, job)
     return await asyncio.wrap_future(submitted)
+
+
+async def _in_daemon_thread(job: PrepareJob) -> Prepared:
+    """``prepare(job)`` in a thread of its own that nothing waits for once abandoned: not
+    ``asyncio.to_thread``, whose executor ``asyncio.run`` joins at the end of the pass."""
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[Prepared] = loop.create_future()
+
+    def settle(value: Prepared | None, error: BaseException | None) -> None:
+        if result.done():  # abandoned at its deadline
+            return
+        if error is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(value)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            value, error = prepare(job), None
+        except BaseException as exc:  # handed to the pass, which reports it
+            value, error = None, exc
+        with suppress(RuntimeError):  # the pass has ended meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=run, name=f"medfeed-parse-{job.source_id}", daemon=True).start()
+    return await result
 
 
 async def _in(

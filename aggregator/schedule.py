@@ -59,7 +59,7 @@ from .errors import StorageError
 from .metrics import metrics_directory
 from .output import RefreshSummary
 from .records import SourceOutcome, SourceState, StoredSource
-from .refresh import Refresher, parse_pool
+from .refresh import PoolOnDemand, Refresher
 from .reload import Change, ConfigWatcher
 from .retagging import RetagReport, retag_stored
 from .serve import address, bare_host, ensure_port_free
@@ -384,7 +384,7 @@ def _run_service(
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     store = Store(settings.database)
-    pool = parse_pool()
+    pool = PoolOnDemand()
     service = RefreshService(settings, store, pool=pool)
     service.watcher.install_sighup()
     command = web_command(settings, host=host, port=port, workers=workers, access_log=access_log)
@@ -403,7 +403,7 @@ def _run_service(
             web.terminate()  # gunicorn drains its requests while the scheduler stops
         service.stop()
         _wait_child(web)
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.abandon()  # a stuck parse held the stop for minutes; workers only parse
         store.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -21,8 +21,9 @@ from aggregator.errors import ParseError
 from aggregator.parse.feeds import parse_xml_feed
 from aggregator.parse.ical import looks_like_ical, parse_ical
 from aggregator.parse.jsonfeed import parse_json_feed
+from aggregator.parse.limits import cap_tags, keep_newest, trim_xml
 from aggregator.parse.text import derived_title
-from aggregator.records import Kind, ParsedFeed, ParsedItem
+from aggregator.records import DocumentLimits, Kind, ParsedFeed, ParsedItem
 from aggregator.sanitize import xml_safe
 
 __all__ = ["ParseError", "parse_document"]
@@ -39,23 +40,32 @@ def parse_document(
     content_type: str | None = None,
     kind: Kind | None = None,
     now: datetime | None = None,
+    limits: DocumentLimits = DocumentLimits(),  # noqa: B008 (frozen)
 ) -> ParsedFeed:
     """Parse one fetched document; ParseError with a human message when it is unusable.
 
     ``kind`` is the source's kind from config: conference sources get event
     details read out of RSS/Atom entries. ``now`` anchors the window in which
-    recurring calendar events are expanded (tests pass a fixed one).
+    recurring calendar events are expanded (tests pass a fixed one). ``limits``: the
+    entries and categories kept of one document (the ``parse`` settings), each cut a warning.
     """
     if not body or not body.strip():
         raise ParseError("empty document: the server sent no content")
+    entries: int | None = None
+    cuts: tuple[str, ...] = ()
     if _looks_like_json(body):
         feed = parse_json_feed(body, url=url, kind=kind)
     elif looks_like_ical(body):
         feed = parse_ical(body, url=url, now=now or datetime.now(UTC))
     else:
-        feed = parse_xml_feed(body, url=url, content_type=content_type, kind=kind)
-    items = _guids_told_apart(_with_storable_links(_printable(item)) for item in feed.items)
-    feed = replace(feed, title=_printable(feed.title), items=items)
+        trimmed = trim_xml(body, limits)
+        entries, cuts = trimmed.entries, trimmed.warnings
+        feed = parse_xml_feed(trimmed.body, url=url, content_type=content_type, kind=kind)
+    kept, newest = keep_newest(feed.items, limits, entries=entries)
+    kept, tagged = cap_tags(kept, limits)
+    items = _guids_told_apart(_with_storable_links(_printable(item)) for item in kept)
+    warnings = (*feed.warnings, *cuts, *newest, *tagged)
+    feed = replace(feed, title=_printable(feed.title), items=items, warnings=warnings)
     if all(item.title for item in feed.items):
         return feed
     return replace(feed, items=tuple(_titled(item) for item in feed.items))

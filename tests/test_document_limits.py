@@ -1,0 +1,169 @@
+"""Review B #1 and #2: one document's entries, categories and parse time are bounded.
+
+A feed item with 100,000 categories made feedparser quadratic (537 s for one
+``refresh --all``), and 150,000 tiny entries cost minutes and 1.6 GB at every
+pass. The caps (``parse.max_entries``, ``parse.max_categories``) are scaled down
+here so the inputs stay small; the deadline (``parse.timeout``) fails only the
+slow source.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from aggregator.config import load_settings
+from aggregator.errors import ConfigError
+from aggregator.parse import parse_document
+from aggregator.records import DocumentLimits
+from aggregator.refresh import PoolOnDemand, Refresher
+from aggregator.store import Store
+from aggregator.store.models import Item
+from tests.feeds import Entry, config_text, rss, served
+from tests.localserver import LocalServer
+
+URL = "https://e.org/feed"
+
+
+def dated(n: int) -> Entry:
+    """Entry ``n``, published on day ``n`` of November 2026 (a higher ``n`` is newer)."""
+    return Entry(
+        f"Entry {n}", f"https://e.org/{n}", f"g{n}", published=f"{n:02d} Nov 2026 10:00 GMT"
+    )
+
+
+def tagged(categories: int) -> bytes:
+    tags = "".join(f"<category>tag{i}</category>" for i in range(categories))
+    return (
+        "<rss version='2.0'><channel><title>c</title><item><guid>c1</guid><title>Many tags"
+        f"</title><link>https://e.org/c1</link>{tags}</item></channel></rss>"
+    ).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+def test_an_entry_keeps_its_first_categories_and_the_feed_says_how_many_were_dropped() -> None:
+    feed = parse_document(tagged(300), url=URL, limits=DocumentLimits(max_categories=5))
+    (item,) = feed.items
+    assert item.tags == ("tag0", "tag1", "tag2", "tag3", "tag4")
+    assert "295 categories past the first 5 of an entry were dropped" in feed.warnings
+
+
+def test_a_json_feed_entry_keeps_its_first_tags() -> None:
+    body = json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "j",
+        "items": [{"id": "1", "url": "https://e.org/1", "title": "T", "tags": list("abcdefg")}],
+    }).encode()  # fmt: skip
+    feed = parse_document(body, url=URL, limits=DocumentLimits(max_categories=3))
+    assert feed.items[0].tags == ("a", "b", "c")
+    assert "4 categories past the first 3 of an entry were dropped" in feed.warnings
+
+
+def test_a_document_keeps_its_newest_entries_by_date_in_document_order() -> None:
+    body = rss([dated(n) for n in (3, 9, 1, 7, 8, 2)])
+    feed = parse_document(body, url=URL, limits=DocumentLimits(max_entries=3))
+    assert [item.title for item in feed.items] == ["Entry 9", "Entry 7", "Entry 8"]
+    assert "kept the newest 3 of 6 entries (parse.max_entries)" in feed.warnings
+
+
+def test_a_long_document_listed_oldest_first_still_keeps_its_newest_entries() -> None:
+    """The body is cut before parsing to its first and last ``max_entries`` entries."""
+    body = rss([dated(n) for n in range(1, 29)])
+    feed = parse_document(body, url=URL, limits=DocumentLimits(max_entries=4))
+    assert [item.title for item in feed.items] == [f"Entry {n}" for n in (25, 26, 27, 28)]
+    assert "kept the newest 4 of 28 entries (parse.max_entries)" in feed.warnings
+
+
+def test_a_document_within_the_limits_is_parsed_whole_without_warnings() -> None:
+    feed = parse_document(rss([dated(n) for n in range(1, 4)]), url=URL)
+    assert len(feed.items) == 3 and feed.warnings == ()
+
+
+def test_a_source_with_too_many_entries_stores_its_newest_and_warns(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    server.route("/many.xml", served(rss([dated(n) for n in range(1, 21)])))
+    path = tmp_path / "config.yaml"
+    sources = [("many", server.url("/many.xml"), "news")]
+    path.write_text(config_text(database_url, sources, parse="{max_entries: 5}"))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    assert outcome.status == "ok" and outcome.new == 5
+    assert outcome.warnings == ("kept the newest 5 of 20 entries (parse.max_entries)",)
+    with store.session() as session:
+        titles = set(session.scalars(select(Item.title)))
+    assert titles == {f"Entry {n}" for n in range(16, 21)}
+
+
+def test_a_parse_past_its_deadline_fails_its_source_and_its_workers_are_replaced(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """20,000 categories (the cap lifted) take feedparser ~18 s in a pool worker."""
+    server.route("/slow.xml", served(tagged(20_000)))
+    server.route("/ok.xml", served(rss([dated(1)])))
+    path = tmp_path / "config.yaml"
+    sources = [("slow", server.url("/slow.xml"), "news"), ("ok", server.url("/ok.xml"), "news")]
+    limits = "{max_categories: 20000, timeout: 2s}"
+    path.write_text(config_text(database_url, sources, parse=limits))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    with PoolOnDemand() as pool:
+        pool.warm()
+        pool.wait_started()  # the workers' start-up is not the parse's time
+        started = time.monotonic()
+        (slow,) = Refresher(settings, store, pool=pool).refresh(source_ids=["slow"], due_only=False)
+        assert slow.status == "failed"
+        assert slow.error == "parsing took longer than 2 s (parse.timeout): abandoned"
+        assert time.monotonic() - started < 5
+        # new workers parse (their first job loads tables: seconds on a busy machine)
+        path.write_text(config_text(database_url, sources, parse="{timeout: 60s}"))
+        later = load_settings(path)
+        (ok,) = Refresher(later, store, pool=pool).refresh(source_ids=["ok"], due_only=False)
+        assert ok.status == "ok" and ok.new == 1
+
+
+def test_a_parse_in_a_thread_past_its_deadline_fails_its_source_without_waiting_for_it(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """A pass of one source parses in a thread, which cannot be killed: it is left behind
+    (5,000 categories, the cap lifted: ~1 s of feedparser, more on a busy machine)."""
+    server.route("/slow.xml", served(tagged(5_000)))
+    path = tmp_path / "config.yaml"
+    sources = [("slow", server.url("/slow.xml"), "news")]
+    path.write_text(
+        config_text(database_url, sources, parse="{max_categories: 5000, timeout: 0.2s}")
+    )
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    (slow,) = Refresher(settings, store).refresh(due_only=False)
+    assert slow.status == "failed"
+    assert slow.error == "parsing took longer than 0.2 s (parse.timeout): abandoned"
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("{max_entries: 0}", "parse.max_entries"),
+        ("{max_categories: many}", "parse.max_categories"),
+        ("{timeout: 0s}", "parse.timeout"),
+        ("{max_items: 5}", "parse.max_items"),
+    ],
+)
+def test_a_bad_parse_setting_is_a_config_error_naming_its_field(
+    tmp_path: Path, value: str, field: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text("sqlite:///m.db", [("a", "https://e.org/f", "news")], parse=value))
+    with pytest.raises(ConfigError, match=rf"field {re.escape(field)}"):
+        load_settings(path)
