@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -56,6 +56,7 @@ MIN_DATABASE_TIMEOUT = timedelta(seconds=2)  # libpq's smallest connect_timeout
 MAX_DATABASE_TIMEOUT = timedelta(seconds=30)  # half the worker timeout
 MAX_SIZE = 10**12
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CRON_HORIZON_YEARS = 5  # a cron with no time in these years is a mistake (leap days fire)
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 # A host as urlsplit gives it: a name of letters, digits, "-", "_" and dots (IDNs are
 # lower-cased letters too), an IPv4 address, or an IPv6 one (brackets already gone).
@@ -129,6 +130,20 @@ class HttpSettings(_Strict):
     max_redirects: int = Field(5, ge=0, le=20, strict=True)
     user_agent: str = "medfeed/0.1 (+https://github.com/medfeed/medfeed)"
 
+    @field_validator("user_agent")
+    @classmethod
+    def _one_header_line(cls, value: str) -> str:
+        """A header value httpx can send: YAML's ``|`` block leaves a trailing newline, which
+        passed here and then failed every fetch with a message naming neither file nor field.
+        Surrounding whitespace is dropped; a control character or a non-ASCII one (httpx
+        encodes header values as ASCII) is refused."""
+        value = value.strip()
+        if not value or not all(" " <= character <= "~" for character in value):
+            raise ValueError(
+                "must be one line of printable ASCII text (it is sent as the User-Agent header)"
+            )
+        return value
+
 
 class ParseSettings(_Strict):
     """What one document may cost (``aggregator.parse.limits``, ``refresh._parse``)."""
@@ -168,7 +183,32 @@ class ScheduleSettings(_Strict):
             CronTrigger.from_crontab(value, timezone="UTC")
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid cron expression: {exc}") from None
+        if _next_cron_fire(fields) is None:
+            raise ValueError(
+                f"{value!r} never fires in the next {CRON_HORIZON_YEARS} years (a date such as "
+                "31 February does not exist): nothing would ever be refreshed"
+            )
         return value
+
+
+def _next_cron_fire(fields: list[str]) -> datetime | None:
+    """The cron's first time within ``CRON_HORIZON_YEARS``, None when it has none. The years
+    are bounded: unbounded, APScheduler searches up to the year 9999 (a second or more)
+    before it gives up on "0 0 31 2 *", and the scheduler then never ran a pass."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    now = datetime.now(UTC)
+    minute, hour, day, month, day_of_week = fields  # as ``CronTrigger.from_crontab`` reads them
+    trigger = CronTrigger(
+        year=f"{now.year}-{now.year + CRON_HORIZON_YEARS}",
+        month=month,
+        day=day,
+        day_of_week=day_of_week,
+        hour=hour,
+        minute=minute,
+        timezone="UTC",
+    )
+    return trigger.get_next_fire_time(None, now)
 
 
 class FeaturedSettings(_Strict):

@@ -168,7 +168,10 @@ class Fetcher:
         async with self._overall, self._host_slot(url):
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    return await self._follow(source, url, validators, now)
+                    fetched = await self._follow(source, url, validators, now)
+                    if fetched.status == 304 and not validators:
+                        fetched = await self._unconditional_304(source, url, now)
+                    return fetched
             except (TimeoutError, httpx.TimeoutException) as exc:
                 raise FetchTimeout(source, f"timed out after {self.limits.timeout:g} s") from exc
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
@@ -180,6 +183,20 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 reason = str(exc) or "connection closed"
                 raise FetchError(source, f"{type(exc).__name__}: {reason}") from exc
+
+    async def _unconditional_304(self, source: str, url: str, now: datetime) -> Fetched:
+        """A 304 to a request without validators refers to a copy medfeed does not have:
+        taken as "not modified", the source stayed empty for ever with no error shown. It
+        is asked once more, telling caches on the way to ask the server (a cache is the
+        usual culprit); a second 304 is the source's failure."""
+        fetched = await self._follow(source, url, {"Cache-Control": "no-cache"}, now)
+        if fetched.status == 304:
+            raise FetchError(
+                source,
+                "the server answered 304 Not Modified to a request without If-None-Match or "
+                "If-Modified-Since, twice: it sends no feed to a reader that has none yet",
+            )
+        return fetched
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         """The per-host semaphore of ``url``'s host (the one the source names, not redirects)."""

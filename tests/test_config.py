@@ -88,6 +88,42 @@ def test_a_cron_the_scheduler_refuses_is_a_config_error(tmp_path: Path, cron: st
     assert "not a valid cron expression" in str(error)
 
 
+@pytest.mark.parametrize("cron", ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *"])
+def test_a_cron_that_never_fires_is_a_config_error(tmp_path: Path, cron: str) -> None:
+    """It built a trigger, so ``run`` started and never ran a pass (/readyz stayed 503)."""
+    error = error_for(tmp_path, GOOD.replace("  default_interval: 30m", f"  cron: '{cron}'"))
+    assert (error.line, error.field) == (6, "schedule.cron")
+    assert "never fires in the next 5 years" in str(error)
+
+
+def test_a_cron_of_a_leap_day_is_accepted(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(tmp_path, GOOD.replace("  default_interval: 30m", "  cron: '0 0 29 2 *'"))
+    )
+    assert settings.schedule.cron == "0 0 29 2 *"
+
+
+def test_a_user_agent_written_as_a_yaml_block_loses_its_newline(tmp_path: Path) -> None:
+    """``user_agent: |`` ends in a newline, which httpx refused on every fetch."""
+    text = GOOD.replace(
+        "  max_bytes: 2MB",
+        "  max_bytes: 2MB\n  user_agent: |\n    medfeed/0.1 (+https://example.org)",
+    )
+    assert (
+        load_settings(write(tmp_path, text)).http.user_agent == "medfeed/0.1 (+https://example.org)"
+    )
+
+
+@pytest.mark.parametrize(
+    "agent", ['"medfeed\\r\\nX-Injected: 1"', '"médfeed/0.1"', '"medfeed\\t0.1"', '"  "']
+)
+def test_a_user_agent_that_is_no_header_line_is_a_config_error(tmp_path: Path, agent: str) -> None:
+    text = GOOD.replace("  max_bytes: 2MB", f"  max_bytes: 2MB\n  user_agent: {agent}")
+    error = error_for(tmp_path, text)
+    assert (error.line, error.field) == (5, "http.user_agent")
+    assert "one line of printable ASCII text" in str(error)
+
+
 @pytest.mark.parametrize(
     ("database", "said"),
     [("var/medfeed.db", "not a database URL"), ("sqllite:///x.db", "not supported"),

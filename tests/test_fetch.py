@@ -139,6 +139,24 @@ def test_304_that_repeats_no_validators_keeps_the_ones_sent(server: LocalServer)
     assert (fetched.etag, fetched.last_modified) == (ETAG, LAST_MODIFIED)
 
 
+def test_304_to_a_request_without_validators_is_asked_again_then_a_failure(
+    server: LocalServer,
+) -> None:
+    """It left the source "not-modified" with no items and no error, for ever."""
+    server.route("/feed", lambda handler: send(handler, 304, headers={"ETag": ETAG}))
+    with pytest.raises(FetchError, match="304 Not Modified to a request without If-None-Match"):
+        run(fetch_one(server.url("/feed")))
+    assert [r.headers.get("cache-control") for r in server.requests] == [None, "no-cache"]
+    assert not any("if-none-match" in r.headers for r in server.requests)
+
+
+def test_304_to_a_request_without_validators_then_200_is_the_feed(server: LocalServer) -> None:
+    answers = iter([(304, b""), (200, b"<rss/>")])
+    server.route("/feed", lambda handler: send(handler, *next(answers)))
+    fetched = run(fetch_one(server.url("/feed")))
+    assert (fetched.status, fetched.body) == (200, b"<rss/>")
+
+
 def test_user_agent_and_feed_accept_header_are_sent(server: LocalServer) -> None:
     server.route("/feed", feed)
     limits = FetchLimits(user_agent="medfeed-test/1.0")

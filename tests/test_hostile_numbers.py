@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from webfactory import app, client, filled, settings
 
 from aggregator.config import load_settings
+from aggregator.parse import parse_document
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from tests.feeds import Entry, config_text, refresh_one, rss
@@ -72,6 +73,43 @@ def test_deeply_nested_json_feed_is_a_parse_failure_not_an_internal_error(
     outcome = refresh_one(tmp_path, database_url, store, server.url("/a.json"))
     assert outcome.status == "failed"  # type: ignore[attr-defined]
     assert "nested" in outcome.error and "internal" not in outcome.error  # type: ignore[attr-defined]
+
+
+def test_json_feed_number_of_5000_digits_is_a_parse_failure_not_an_internal_error(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """Python refuses to read an int of more than 4,300 digits (a plain ValueError)."""
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "x", "items": [{"id": '
+        + b"1"
+        + b"0" * 5000
+        + b', "title": "big", "content_text": "x"}]}'
+    )
+    headers = {"Content-Type": "application/feed+json"}
+    server.route("/a.json", lambda handler: send(handler, 200, body, headers))
+    outcome = refresh_one(tmp_path, database_url, store, server.url("/a.json"))
+    assert outcome.status == "failed"  # type: ignore[attr-defined]
+    assert outcome.error == "invalid JSON Feed: a number of more than 4,300 digits"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "reference", ["&#" + "9" * 5000 + ";", "&#x" + "9" * 30 + ";", "&#x110000;", "&#xD800;"]
+)
+def test_a_reference_to_no_character_reads_as_a_replacement_character(reference: str) -> None:
+    """feedparser's lenient parser ran int() and chr() on the digits: ValueError,
+    OverflowError or UnicodeEncodeError, "internal error" for the whole source."""
+    body = rss([Entry("Trial results", "https://news.example.org/trial", "t-1", "a-here-b")])
+    body = body.replace(b"-here-", reference.encode())  # as written, not escaped
+    (item,) = parse_document(body, url="https://news.example.org/feed").items
+    assert "a\ufffdb" in item.summary
+
+
+@pytest.mark.parametrize("size", ["9" * 5000, "²"])
+def test_an_image_size_int_cannot_read_is_no_decoration(size: str) -> None:
+    summary = f'<p>x</p><img src="https://news.example.org/a.png" width="{size}">'
+    body = rss([Entry("Trial results", "https://news.example.org/trial", "t-1", summary)])
+    (item,) = parse_document(body, url="https://news.example.org/feed").items
+    assert item.image == "https://news.example.org/a.png"
 
 
 def cursor(raw: str) -> str:

@@ -296,6 +296,68 @@ def test_a_vague_content_type_without_charset_reads_the_feed_by_its_own_declarat
     assert feed.warnings == ()
 
 
+UTF8_FEED = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+    "<item><guid>1</guid><title>Grüße Ärzte café €0</title>"
+    "<description>Grüße Ärzte café €0</description></item></channel></rss>"
+).encode()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/html; charset=windows-1251",
+        "application/rss+xml; charset=windows-1252",
+        "text/xml; charset=iso-8859-1",
+        "text/plain; charset=utf-16",
+        "application/xml; charset=no-such-charset",
+    ],
+)
+def test_a_utf8_feed_served_with_a_wrong_charset_reads_as_utf8_with_a_warning(
+    content_type: str,
+) -> None:
+    """A single-byte charset made the titles mojibake with the source "ok"; utf-16 made the
+    whole feed "not well-formed"."""
+    feed = parse_document(UTF8_FEED, url="https://x.example/feed", content_type=content_type)
+    assert (feed.items[0].title, feed.items[0].summary) == ("Grüße Ärzte café €0",) * 2
+    (warning,) = feed.warnings
+    assert f"the server says charset={content_type.split('=')[1]}" in warning
+    assert warning.endswith("the document declares utf-8, which reads cleanly: read as utf-8")
+
+
+def test_a_byte_order_mark_wins_over_the_servers_charset() -> None:
+    body = codecs.BOM_UTF16_LE + UTF8_FEED.decode().replace("utf-8", "utf-16").encode("utf-16-le")
+    feed = parse_document(
+        body, url="https://x.example/feed", content_type="text/xml; charset=utf-8"
+    )
+    assert feed.items[0].title == "Grüße Ärzte café €0"
+    assert "its byte-order mark says utf-16-le" in feed.warnings[0]
+
+
+def test_a_latin1_feed_the_server_calls_utf8_reads_by_its_declaration() -> None:
+    body = UTF8_FEED.decode().replace("€0", "").replace("utf-8", "iso-8859-1").encode("latin-1")
+    feed = parse_document(
+        body, url="https://x.example/feed", content_type="text/xml; charset=utf-8"
+    )
+    assert feed.items[0].title == "Grüße Ärzte café"
+    assert "the document declares iso-8859-1" in feed.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/rss+xml; charset=UTF8", "text/xml; charset=windows-1252"]
+)
+def test_a_charset_the_document_does_not_contradict_stands_without_a_warning(
+    content_type: str,
+) -> None:
+    """windows-1252 against iso-8859-1: both read, neither is UTF-8; the server's word stands."""
+    body = UTF8_FEED.decode().replace("€0", "").replace("utf-8", "iso-8859-1").encode("latin-1")
+    if "UTF8" in content_type:
+        body = UTF8_FEED
+    feed = parse_document(body, url="https://x.example/feed", content_type=content_type)
+    assert feed.items[0].title.startswith("Grüße Ärzte café")
+    assert feed.warnings == ()
+
+
 @pytest.mark.parametrize(
     ("text", "start", "zone"),
     [("Thursday 10 December 2026, 14:00–15:30 CET, online.",

@@ -19,9 +19,10 @@ import feedparser
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates, media, scholarly
+from aggregator.parse.charrefs import in_range_references
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
-from aggregator.parse.prolog import declaration_first, declares_encoding
+from aggregator.parse.prolog import declaration_first, declares_encoding, trusted_charset
 from aggregator.parse.redirects import unwrapped
 from aggregator.parse.text import (
     absolute_url,
@@ -67,12 +68,13 @@ def parse_xml_feed(
     # the document declares an xml:base: without an outer base, feedparser lets one
     # entry's base run on into the entries after it (their links went wrong).
     body = declaration_first(body)
+    content_type, charset_warning = trusted_charset(body, content_type)
     headers = {"content-type": _declared_type(content_type)}
     if b"xml:base" in body:
         headers["content-location"] = _outer_base(body, url)
     # A BytesIO, never bare bytes: feedparser opens bytes that name a file on disk.
     parsed = feedparser.parse(
-        io.BytesIO(dates.lift_time_elements(body)),
+        io.BytesIO(dates.lift_time_elements(in_range_references(body))),
         response_headers=headers,
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -98,9 +100,9 @@ def parse_xml_feed(
         for item in [_item(entry, context)]
         if item.guid or item.url or item.title or item.summary or item.content
     )
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = (charset_warning,) if charset_warning else ()
     if parsed.get("bozo") and items:
-        warnings = (_warning(parsed, declared=declares_encoding(body, headers["content-type"])),)
+        warnings += (_warning(parsed, declared=declares_encoding(body, headers["content-type"])),)
     entries = parsed.get("entries") or ()
     unread = [text for entry in entries for text in [_unread_date(entry)] if text]
     if unread:

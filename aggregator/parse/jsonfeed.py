@@ -10,6 +10,7 @@ and does not sanitize on its own: it hands HTML to ``aggregator.sanitize``.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ _KNOWN_VERSIONS = frozenset({"1", "1.1"})
 
 
 MAX_DEPTH = 64  # a real JSON Feed nests 4 or 5 levels
+_MAX_DIGITS = sys.get_int_max_str_digits()
 
 
 def _depth(document: Any) -> int:
@@ -62,6 +64,10 @@ def parse_json_feed(body: bytes, *, url: str, kind: Kind | None) -> ParsedFeed:
         raise ParseError(f"invalid JSON Feed: {exc}") from exc
     except RecursionError as exc:
         raise ParseError(f"invalid JSON Feed: nested more than {MAX_DEPTH} levels deep") from exc
+    except ValueError as exc:  # Python's limit on the digits of an int read from text
+        raise ParseError(
+            f"invalid JSON Feed: a number of more than {_MAX_DIGITS:,} digits"
+        ) from exc
     if _depth(document) > MAX_DEPTH:
         raise ParseError(f"invalid JSON Feed: nested more than {MAX_DEPTH} levels deep")
     if not isinstance(document, Mapping):

@@ -3,13 +3,16 @@ declaration, and what they say of the document's encoding.
 
 ``declaration_first`` drops the whitespace some servers send before ``<?xml``;
 ``declares_encoding`` tells whether the document (or its content type) names an
-encoding at all. Nothing here parses the feed or decodes its text.
+encoding at all; ``trusted_charset`` settles a server's charset that contradicts
+the document. Nothing here parses the feed; the body is decoded only to test an
+encoding.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from email.message import Message
 
 # A byte-order mark and the codec the whitespace and "<?xml" after it are written in.
 _MARKS = (
@@ -20,6 +23,17 @@ _MARKS = (
 )
 _SPACE = " \t\r\n"
 _ENCODING_DECLARATION_RE = re.compile(rb"<\?xml\s[^>]*?\bencoding\s*=", re.IGNORECASE)
+_DECLARED_ENCODING_RE = re.compile(
+    rb"<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']", re.IGNORECASE
+)
+# Byte-order marks, longest first (UTF-32 LE's starts with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def declaration_first(body: bytes) -> bytes:
@@ -51,3 +65,81 @@ def declares_encoding(body: bytes, content_type: str) -> bool:
     if any(mark and body.startswith(mark) for mark, _ in _MARKS):
         return True
     return _ENCODING_DECLARATION_RE.match(body) is not None
+
+
+def trusted_charset(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """The content type to read ``body`` by, and a warning when the server's charset was
+    overruled; ``(content_type, None)`` when it stands.
+
+    feedparser lets an HTTP charset win over the document (RFC 3023), even over a
+    byte-order mark, so a misconfigured server made a UTF-8 feed mojibake with
+    ``charset=windows-1251``, and unreadable with ``charset=utf-16``. The document's
+    own encoding (its byte-order mark, else its XML declaration, else XML's UTF-8) is
+    read instead when the server's charset is unknown; when a mark says otherwise; when
+    the charset does not decode the body into a document (strictly, starting with "<")
+    and the document's encoding does; and when the document is UTF-8 and valid UTF-8
+    with non-ASCII text, which a single-byte charset reads as mojibake without an
+    error (valid multi-byte UTF-8 is no accident: Miniflux reads such feeds as UTF-8
+    whatever they declare). In every other case the server's charset stands.
+    """
+    charset = _charset_of(content_type)
+    if content_type is None or charset is None:
+        return content_type, None
+    mark = next((name for bom, name in _BOMS if body.startswith(bom)), None)
+    own = mark or _declared_encoding(body) or "utf-8"
+    said, own_name = _codec_name(charset), _codec_name(own)
+    if own_name is None or _family(said) == _family(own_name):
+        return content_type, None
+    if said is None or mark is not None or not _reads_as_xml(body, said):
+        overrule = _reads_as_xml(body, own_name)
+    else:  # both read: only valid UTF-8 beyond ASCII beats the server's word
+        overrule = own_name == "utf-8" and not body.isascii() and _reads_as_xml(body, own_name)
+    if not overrule:
+        return content_type, None
+    if mark:
+        said_by_document = f"its byte-order mark says {own}"
+    elif own_name != "utf-8" or _declared_encoding(body):
+        said_by_document = f"the document declares {own}"
+    else:
+        said_by_document = "the document declares no encoding (XML's default is utf-8)"
+    warning = (
+        f"the server says charset={charset} ({content_type}), but {said_by_document}, "
+        f"which reads cleanly: read as {own}"
+    )
+    return f"application/xml; charset={own_name}", warning
+
+
+def _charset_of(content_type: str | None) -> str | None:
+    if not content_type or "charset" not in content_type.lower():
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    return charset.strip() or None if isinstance(charset, str) else None
+
+
+def _declared_encoding(body: bytes) -> str | None:
+    found = _DECLARED_ENCODING_RE.match(body[:512])
+    return found.group(1).decode("ascii") if found else None
+
+
+def _codec_name(label: str) -> str | None:
+    """Python's name of an encoding label ("UTF8", "latin1"), None when it has none."""
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _family(codec: str | None) -> str | None:
+    """ "utf-16" for "utf-16-le": a byte-order mark tells the byte order the charset left open."""
+    return codec.removesuffix("-le").removesuffix("-be") if codec else None
+
+
+def _reads_as_xml(body: bytes, codec: str) -> bool:
+    """Whether ``body`` decodes strictly in ``codec`` into text that starts as XML does."""
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return text.lstrip("\ufeff \t\r\n").startswith("<")

@@ -224,7 +224,10 @@ def first_image(html: str | None) -> str | None:
 def _decoration(attributes: dict[str, str]) -> bool:
     """A share button, an icon or a tracking pixel rather than the entry's picture."""
     sizes = [attributes.get("width", ""), attributes.get("height", "")]
-    if any(size.isdigit() and int(size) <= TINY for size in sizes):
+    # isascii: "²" is a digit that int() refuses; the length: int() refuses 4,300 digits
+    if any(
+        size.isascii() and size.isdigit() and len(size) < 6 and int(size) <= TINY for size in sizes
+    ):
         return True
     labels = (attributes.get(name, "") for name in ("alt", "title"))
     if any(_BUTTON_TEXT.search(t) and len(t.split()) <= BUTTON_WORDS for t in labels):
