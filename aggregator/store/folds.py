@@ -10,11 +10,12 @@ tags are merged in, it leaves its story (``stories.detach``) and is deleted.
 Its id, the public name of its page, API answer and feed entry, then leads to the
 kept item (``merged_items``: the web answers it with a 301), as do the ids merged
 into it before. The kept item already shows the preferred copy's text (it is the
-one whose owner ranks first), so nothing is rewritten. What the absorbed item
-alone had goes with it: its full text, its flags, an editor's story corrections
-naming it. ``fold_stored`` finds the same pairs among the stored items, by the
-identifiers their own copies gave: those a database stored twice before late
-identifiers were joined (``medfeed db fold``, ``Store.fold_identified``).
+one whose owner ranks first), so nothing is rewritten. Its flags ("retracted" among
+them) are merged into the kept item's; what the absorbed item alone had goes with it:
+its full text, an editor's story corrections naming it. ``fold_stored`` finds the same
+pairs among the stored items, by the identifiers their own copies gave: those a database
+stored twice before late identifiers were joined (``medfeed db fold``,
+``Store.fold_identified``).
 
 It decides nothing itself, and runs inside ingest's transaction, after the
 batch's rows: on PostgreSQL with the story lock and the two items locked, in
@@ -51,6 +52,7 @@ _CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.it
 _CITED = (Item.doi, Item.pmid, Item.pmcid)  # what the article cites it by
 _TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
 _OWN_IDENTIFIERS = (Item.id, *_CITED, Item.video_provider, Item.video_id)
+_OWN = select(*_OWN_IDENTIFIERS).where(Item.id.in_(_KEYS))
 
 
 def join_late_identifiers(
@@ -61,7 +63,7 @@ def join_late_identifiers(
     wanted: dict[int, set[str]] = {}
     for item_id, entry in carried:
         wanted.setdefault(item_id, set()).update(entry.identity.identifiers)
-    return _join(session, wanted, now).into
+    return _join(session, wanted, now)[0].into
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,17 @@ class Joined:
     apart: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _join(session: Session, wanted: Mapping[int, Collection[str]], now: datetime) -> Joined:
+def _join(
+    session: Session,
+    wanted: Mapping[int, Collection[str]],
+    now: datetime,
+    most: int | None = None,
+) -> tuple[Joined, bool]:
     """Fold the items that ``wanted`` (item id: identifiers it carries) and the identifier
-    table name twice."""
+    table name twice, no more than ``most`` of them; and whether every fold was applied.
+
+    Folds cut short report no pair left apart: pairs not yet folded are not apart, and
+    the next call, which reads them again, decides them."""
     held = _holders(session, sorted({i for ids in wanted.values() for i in ids}))
     pairs = sorted(
         {
@@ -86,25 +96,42 @@ def _join(session: Session, wanted: Mapping[int, Collection[str]], now: datetime
         }
     )
     if not pairs:
-        return Joined()
+        return Joined(), True
     ids = sorted({item_id for pair in pairs for item_id in pair})
     _lock(session, ids)
     holders = _read_holders(session, ids, wanted)
     pairs = [pair for pair in pairs if pair[0] in holders and pair[1] in holders]
+    planned = folds(pairs, holders)
     into: dict[int, int] = {}
-    for fold in folds(pairs, holders):
+    for fold in planned[:most]:
         _fold(session, fold, now)
         into[fold.absorbed] = fold.kept
         into.update({a: fold.kept for a, kept in into.items() if kept == fold.absorbed})
-    apart = [(a, b) for a, b in pairs if into.get(a, a) != into.get(b, b)]
-    return Joined(into, apart)
+    if most is not None and len(planned) > most:
+        return Joined(into), False
+    return Joined(into, still_apart(pairs, into)), True
 
 
-def fold_stored(session: Session, after: int, limit: int, now: datetime) -> tuple[int, Joined]:
+def still_apart(pairs: Sequence[tuple[int, int]], into: Mapping[int, int]) -> list[tuple[int, int]]:
+    """The pairs still two items, named by the ids they have now (an item of a pair left
+    apart may have been merged into a third): each once, in order."""
+    apart: dict[tuple[int, int], None] = {}
+    for a, b in pairs:
+        kept = (into.get(a, a), into.get(b, b))
+        if kept[0] != kept[1]:
+            apart[kept] = None
+    return list(apart)
+
+
+def fold_stored(
+    session: Session, after: int, limit: int, most: int, now: datetime
+) -> tuple[int, Joined]:
     """Fold the items of the next ``limit`` ids above ``after`` whose own identifiers
     (DOI, PMID, PMCID and video id in their columns: their owner's copy's) another item
     holds: items stored twice before identifiers arriving late were joined (``medfeed db
-    fold``). Returns the last id read (``after`` when none is left) and what was joined.
+    fold``). No more than ``most`` folds, so that a transaction stays short beside a
+    refresh. Returns the last id read and what was joined: ``after`` when none is left,
+    or when folds remain among these ids (the next call reads them again).
 
     Only the owner's copy's identifiers are stored with an item: one another copy of
     it carried, and the identifier table did not take, waits for that copy's next change.
@@ -114,17 +141,22 @@ def fold_stored(session: Session, after: int, limit: int, now: datetime) -> tupl
     ).all()
     if not rows:
         return after, Joined()
-    wanted = {
-        row.id: identifier_keys(
+    wanted = {row.id: _own_keys(row) for row in rows}
+    joined, complete = _join(session, {i: keys for i, keys in wanted.items() if keys}, now, most)
+    return (rows[-1].id if complete else after), joined
+
+
+def _own_keys(row: Any) -> frozenset[str]:
+    """The identifier keys an item's own columns (``_OWN_IDENTIFIERS``) show."""
+    return frozenset(
+        identifier_keys(
             doi=row.doi,
             pmid=row.pmid,
             pmcid=row.pmcid,
             video_provider=row.video_provider,
             video_id=row.video_id,
         )
-        for row in rows
-    }
-    return rows[-1].id, _join(session, {i: keys for i, keys in wanted.items() if keys}, now)
+    )
 
 
 def _holders(session: Session, identifiers: Sequence[str]) -> dict[str, int]:
@@ -149,8 +181,11 @@ def _lock(session: Session, item_ids: Sequence[int]) -> None:
 def _read_holders(
     session: Session, item_ids: Sequence[int], wanted: Mapping[int, Collection[str]]
 ) -> dict[int, Holder]:
-    """Each item's owner, sources and identifiers: those it holds, its NCT numbers and
-    those its copies carry that another item holds."""
+    """Each item's owner, sources and identifiers: those it holds, its NCT numbers, those
+    its copies carry that another item holds, and those its own columns show. The columns
+    matter for an item outside ``wanted``: stored twice, it shows a PMID another item
+    holds, and without it two items whose PMIDs differ would be joined (``db fold`` reads
+    one batch at a time, and the holder of an identifier may be in another)."""
     owners = read_owners(session, item_ids)
     sources: dict[int, set[str]] = {item_id: set() for item_id in owners}
     known: dict[int, set[str]] = {item_id: set(wanted.get(item_id, ())) for item_id in owners}
@@ -162,6 +197,8 @@ def _read_holders(
             known[item_id].add(identifier)
         for item_id, trials in session.execute(_TRIALS, keys):
             known[item_id].update(f"nct:{number.upper()}" for number in trials or ())
+        for row in session.execute(_OWN, keys):
+            known[row.id].update(_own_keys(row))
     return {
         item_id: Holder(item_id, owner, frozenset(sources[item_id]), frozenset(known[item_id]))
         for item_id, owner in owners.items()
@@ -201,13 +238,17 @@ def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
 
 
 def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> None:
-    """The kept item takes the absorbed one's tags (merged, as a duplicate's are), its
-    first sighting, the earlier of the two, and the DOI, PMID or PMCID it lacks: the
-    article shows them, and search finds the item by them (``search.DETAILS``)."""
+    """The kept item takes the absorbed one's tags and flags (merged, as a duplicate's
+    are), its first sighting, the earlier of the two, and the DOI, PMID or PMCID it lacks:
+    the article shows them, and search finds the item by them (``search.DETAILS``).
+
+    The flags above all: the absorbed copy may be the one a retraction notice was matched
+    to, and nothing checks the citations again until the notice or the article is next
+    written, so a kept item without them would show a retracted paper as sound."""
     rows = {
         row.id: row
         for row in session.execute(
-            select(Item.id, Item.tags, Item.first_seen_at, *_CITED).where(
+            select(Item.id, Item.tags, Item.flags, Item.first_seen_at, *_CITED).where(
                 Item.id.in_((kept, absorbed))
             )
         )
@@ -222,6 +263,10 @@ def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> No
         for column in _CITED
         if getattr(kept_row, column.key) is None and getattr(absorbed_row, column.key) is not None
     }
+    kept_flags = list(kept_row.flags or ())
+    gained = [flag for flag in absorbed_row.flags or () if flag not in kept_flags]
+    if gained:  # as ``citations._add_flags`` writes a flag
+        values |= {"flags": kept_flags + gained, "revised_at": now}
     kept_tags, absorbed_tags = kept_row.tags, absorbed_row.tags
     if not set(absorbed_tags) <= set(kept_tags):
         values["tags"] = sorted(set(kept_tags) | set(absorbed_tags))
