@@ -377,7 +377,8 @@ def fold_items(settings: Settings, store: Store, console: Console) -> int:
         if step.into:
             merged += len(step.into)
             console.print(
-                f"... {merged} merged away so far, ids up to {last} read", highlight=False
+                f"... {merged} merged away so far; items above id {last} still to read",
+                highlight=False,
             )
 
     joined = store.fold_identified(progress=progress)

@@ -9,6 +9,7 @@ through ``stories.StoryRows``: the store reads and writes rows only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -70,6 +71,7 @@ MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
 PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite's limit
 FOLD_BATCH = 1000  # items read per transaction by ``fold_identified``
 FOLDS_PER_COMMIT = 20  # and folds written (~15 statements each): short transactions
+FOLD_PAUSE = 0.2  # seconds between them, for a writer waiting on SQLite's lock
 
 
 def default_worker_name() -> str:
@@ -432,6 +434,7 @@ class Store(Reads):
         batch: int = FOLD_BATCH,
         most: int = FOLDS_PER_COMMIT,
         progress: Callable[[int, Joined], None] | None = None,
+        pause: float = FOLD_PAUSE,
     ) -> Joined:
         """Join the items stored twice under one DOI, PMID, PMCID or video id before such
         items were joined as the identifier arrived (``folds.fold_stored``), as a refresh
@@ -440,7 +443,10 @@ class Store(Reads):
         ``batch`` items read and at most ``most`` folds per transaction: each fold writes
         some fifteen statements and moves items out of stories, and a refresh beside it
         waits for the writer lock (SQLite) or the story lock (PostgreSQL) until the
-        transaction ends. ``progress`` is told after each commit the last id read and
+        transaction ends. After a transaction that joined some, ``pause`` seconds with no
+        lock held: SQLite's busy handler retries every 100 ms at best, and without them a
+        refresh beside it found the lock taken again each time (it waited 18 s).
+        ``progress`` is told after each commit the last id read and
         what that transaction joined. What a run joined is not there for the next to
         find, so running it again joins nothing new (the pairs left apart are reported
         again).
@@ -461,6 +467,8 @@ class Store(Reads):
             done, after = Joined(into, still_apart([*done.apart, *joined.apart], into)), last
             if progress is not None:
                 progress(last, joined)
+            if joined.into:
+                time.sleep(pause)
 
     # --- search -------------------------------------------------------------
 
