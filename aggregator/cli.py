@@ -390,6 +390,14 @@ def fold_items(settings: Settings, store: Store, console: Console) -> int:
             "DOIs, PMIDs, NCT numbers or video ids differ",
             highlight=False,
         )
+    for correction in joined.dropped:
+        word = "one story" if correction.same else "never one story"
+        console.print(
+            f"dropped with the item merged away: the story correction "
+            f"items {correction.first_id} and {correction.second_id}: {word}",
+            highlight=False,
+            soft_wrap=True,
+        )
     kept_items = len(set(joined.into.values()))
     console.print(
         f"merged away: {len(joined.into)}, kept: {kept_items}, left apart: {len(joined.apart)}"

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from aggregator.cli import main
+from aggregator.records import StoryCorrection
 from aggregator.store import Store, folds
 from aggregator.store.models import Item
 from tests.localserver import LocalServer
@@ -206,3 +207,27 @@ def test_db_fold_names_a_pair_left_apart_by_the_ids_kept(
     assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
     assert f"items {ids['bay']} and {ids['nejm']} left apart" in out
     assert "merged away: 1, kept: 1, left apart: 1" in out
+
+
+def test_db_fold_reports_the_story_corrections_dropped_with_the_item_merged_away(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor kept pubmed's item out of bay's story; pubmed's item is merged away, and
+    its correction with it: the command says so, so that the editor can repeat it."""
+    bay = Article("bay-1", "https://bay.example/statins", title="Statins in older adults")
+    feeds = stored_twice(
+        {"nejm": [NEJM], "pubmed": [PUBMED], "bay": [bay]}, {"nejm": [replace(NEJM, doi=DOI)]}
+    )
+    ids = ids_by_owner(store)
+    store.correct_stories([StoryCorrection.of(ids["pubmed"], ids["bay"], same=False)])
+    first, second = sorted((ids["pubmed"], ids["bay"]))
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    out = capsys.readouterr().out
+    assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
+    assert (
+        f"dropped with the item merged away: the story correction items {first} and "
+        f"{second}: never one story"
+    ) in out

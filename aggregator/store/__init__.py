@@ -464,7 +464,8 @@ class Store(Reads):
             if last == after and not joined.into:
                 return done
             into = {a: joined.into.get(k, k) for a, k in done.into.items()} | joined.into
-            done, after = Joined(into, still_apart([*done.apart, *joined.apart], into)), last
+            apart = still_apart([*done.apart, *joined.apart], into)
+            done, after = Joined(into, apart, [*done.dropped, *joined.dropped]), last
             if progress is not None:
                 progress(last, joined)
             if joined.into:

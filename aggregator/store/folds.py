@@ -12,7 +12,8 @@ kept item (``merged_items``: the web answers it with a 301), as do the ids merge
 into it before. The kept item already shows the preferred copy's text (it is the
 one whose owner ranks first), so nothing is rewritten. Its flags ("retracted" among
 them) are merged into the kept item's; what the absorbed item alone had goes with it:
-its full text, an editor's story corrections naming it. ``fold_stored`` finds the same
+its full text, an editor's story corrections naming it (``Joined.dropped``, which
+``db fold`` prints). ``fold_stored`` finds the same
 pairs among the stored items, by the identifiers their own copies gave: those a database
 stored twice before late identifiers were joined (``medfeed db fold``,
 ``Store.fold_identified``).
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 from ..identity import identifier_keys
 from ..latejoin import Fold, Holder, folds
 from ..reconcile import TAG_LENGTH
-from ..records import ItemUpdate
+from ..records import ItemUpdate, StoryCorrection
 from . import itemids, sameurl, search, stories
 from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
@@ -69,10 +70,12 @@ def join_late_identifiers(
 @dataclass(frozen=True)
 class Joined:
     """What a join did: each absorbed item's id and the id of the item it is now part of,
-    and the pairs naming one identifier that stay two items (``latejoin.joinable``)."""
+    and the pairs naming one identifier that stay two items (``latejoin.joinable``), and
+    the editors' story corrections that went with the items absorbed, as they named them."""
 
     into: dict[int, int] = field(default_factory=dict)
     apart: list[tuple[int, int]] = field(default_factory=list)
+    dropped: list[StoryCorrection] = field(default_factory=list)
 
 
 def _join(
@@ -103,13 +106,14 @@ def _join(
     pairs = [pair for pair in pairs if pair[0] in holders and pair[1] in holders]
     planned = folds(pairs, holders)
     into: dict[int, int] = {}
+    dropped: list[StoryCorrection] = []
     for fold in planned[:most]:
-        _fold(session, fold, now)
+        dropped += _fold(session, fold, now)
         into[fold.absorbed] = fold.kept
         into.update({a: fold.kept for a, kept in into.items() if kept == fold.absorbed})
     if most is not None and len(planned) > most:
-        return Joined(into), False
-    return Joined(into, still_apart(pairs, into)), True
+        return Joined(into, dropped=dropped), False
+    return Joined(into, still_apart(pairs, into), dropped), True
 
 
 def still_apart(pairs: Sequence[tuple[int, int]], into: Mapping[int, int]) -> list[tuple[int, int]]:
@@ -205,10 +209,12 @@ def _read_holders(
     }
 
 
-def _fold(session: Session, fold: Fold, now: datetime) -> None:
-    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it."""
+def _fold(session: Session, fold: Fold, now: datetime) -> list[StoryCorrection]:
+    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it.
+    Returns the story corrections naming it, which its deletion drops."""
     connection = session.connection()
     kept, absorbed = fold.kept, fold.absorbed
+    dropped = stories.corrections(session, naming=absorbed)
     sameurl.spell_out_links(connection, [absorbed])  # its links' URL was the absorbed item's
     for table in (ItemSource, ItemIdentifier):
         session.execute(
@@ -223,6 +229,7 @@ def _fold(session: Session, fold: Fold, now: datetime) -> None:
         delete(Item).where(Item.id == absorbed), execution_options={"synchronize_session": False}
     )
     sameurl.fold_links(connection, [kept])
+    return dropped
 
 
 def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
