@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from aggregator.cli import main
 from aggregator.records import StoryCorrection
@@ -231,3 +231,24 @@ def test_db_fold_reports_the_story_corrections_dropped_with_the_item_merged_away
         f"dropped with the item merged away: the story correction items {first} and "
         f"{second}: never one story"
     ) in out
+
+
+def test_db_fold_joins_two_items_under_a_doi_whose_holder_retention_deleted(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """nejm's and lancet's copies gained the DOI pubmed's item held; retention deleted
+    that item, and its identifier rows with it: the two are still one paper."""
+    lancet = Article("lancet-1", "https://www.thelancet.com/kidney")
+    stored_twice(
+        {"nejm": [NEJM], "lancet": [lancet], "pubmed": [PUBMED]},
+        {"nejm": [replace(NEJM, doi=DOI)], "lancet": [replace(lancet, doi=DOI)]},
+    )
+    ids = ids_by_owner(store)
+    with store.session() as session:  # as retention deletes it
+        session.execute(delete(Item).where(Item.id == ids["pubmed"]))
+    assert len(items(store)) == 2
+
+    joined = store.fold_identified()
+
+    assert len(joined.into) == 1
+    assert [carried for _, _, carried in items(store)] == [("lancet", "nejm")]

@@ -146,8 +146,22 @@ def fold_stored(
     if not rows:
         return after, Joined()
     wanted = {row.id: _own_keys(row) for row in rows}
+    _claim_unheld(session, wanted)
     joined, complete = _join(session, {i: keys for i, keys in wanted.items() if keys}, now, most)
     return (rows[-1].id if complete else after), joined
+
+
+def _claim_unheld(session: Session, wanted: Mapping[int, Collection[str]]) -> None:
+    """Store each identifier no item holds with the lowest id showing it, as ingest
+    would have: the item holding it may have been deleted by retention (its rows went
+    with it) while two items that gained it late still show it, and pairs are found
+    only through the identifier table. One already held is left as it is."""
+    rows = [
+        {"identifier": identifier, "item_id": item_id}
+        for item_id in sorted(wanted)
+        for identifier in sorted(wanted[item_id])
+    ]
+    insert_ignore(session, ItemIdentifier.__table__, rows)
 
 
 def _own_keys(row: Any) -> frozenset[str]:
