@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .store import Store
+    from .store.folds import Joined
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + 2  # SIGINT, as shells report it
@@ -367,8 +368,20 @@ def _following_merges(store: Store, item_ids: Sequence[int], err: Console) -> li
 def fold_items(settings: Settings, store: Store, console: Console) -> int:
     """``db fold``: join the items an identifier names twice, as a refresh joins them since
     identifiers arriving late are (``Store.fold_identified``); say what was joined and
-    what stays apart, then decide the kept items' stories."""
-    joined = store.fold_identified()
+    what stays apart, then decide the kept items' stories. A line after each transaction
+    that merged some shows it is working: a large database takes minutes."""
+    merged = 0
+
+    def progress(last: int, step: Joined) -> None:
+        nonlocal merged
+        if step.into:
+            merged += len(step.into)
+            console.print(
+                f"... {merged} merged away so far; items above id {last} still to read",
+                highlight=False,
+            )
+
+    joined = store.fold_identified(progress=progress)
     for absorbed, kept in sorted(joined.into.items()):
         console.print(f"item {absorbed} merged into item {kept}", highlight=False)
     for first, second in joined.apart:
@@ -376,6 +389,14 @@ def fold_items(settings: Settings, store: Store, console: Console) -> int:
             f"items {first} and {second} left apart: one source carries both, or their "
             "DOIs, PMIDs, NCT numbers or video ids differ",
             highlight=False,
+        )
+    for correction in joined.dropped:
+        word = "one story" if correction.same else "never one story"
+        console.print(
+            f"dropped with the item merged away: the story correction "
+            f"items {correction.first_id} and {correction.second_id}: {word}",
+            highlight=False,
+            soft_wrap=True,
         )
     kept_items = len(set(joined.into.values()))
     console.print(

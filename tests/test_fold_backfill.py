@@ -15,9 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select, update
 
 from aggregator.cli import main
+from aggregator.records import StoryCorrection
 from aggregator.store import Store, folds
+from aggregator.store.models import Item
 from tests.localserver import LocalServer
 from tests.test_late_identifiers import DOI, NEJM, PUBMED, TITLE, Article, Feeds, items
 from tests.test_merged_item_links import ids_by_owner
@@ -72,11 +75,8 @@ def test_db_fold_joins_two_items_stored_under_one_doi_and_a_second_run_finds_not
     assert items(store) == [("nejm", TITLE, ("nejm", "pubmed"))]
 
 
-def test_db_fold_reads_in_batches_and_joins_every_pair(
-    stored_twice: StoredTwice, store: Store
-) -> None:
-    """Three journals' copies of one paper, two gaining its DOI late: one item, whatever
-    batch each item was read in."""
+def three_journals(stored_twice: StoredTwice, store: Store) -> dict[str, int]:
+    """Three journals' copies of one paper, bay's and cove's gaining apex's DOI late."""
     first = {
         "apex": [Article("apex-1", "https://apex.example/kidney", DOI)],
         "bay": [Article("bay-1", "https://bay.example/kidney")],
@@ -85,6 +85,15 @@ def test_db_fold_reads_in_batches_and_joins_every_pair(
     later = {s: [replace(a, doi=DOI) for a in first[s]] for s in ("bay", "cove")}
     stored_twice(first, later)
     ids = ids_by_owner(store)
+    return ids
+
+
+def test_db_fold_reads_in_batches_and_joins_every_pair(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """Three journals' copies of one paper, two gaining its DOI late: one item, whatever
+    batch each item was read in."""
+    ids = three_journals(stored_twice, store)
     assert len(ids) == 3
 
     joined = store.fold_identified(batch=1)
@@ -106,3 +115,140 @@ def test_db_fold_leaves_two_entries_of_one_feed_apart_and_says_so(
 
     assert "merged away: 0, kept: 0, left apart: 1" in capsys.readouterr().out
     assert [carried for _, _, carried in items(store)] == [("nejm",), ("nejm",)]
+
+
+def flag(store: Store, item_id: int, *flags: str) -> None:
+    """Flag an item as ``citations`` does when a notice cites its DOI."""
+    with store.session() as session:
+        session.execute(update(Item).where(Item.id == item_id).values(flags=list(flags)))
+
+
+def flags(store: Store) -> dict[int, list[str]]:
+    with store.session() as session:
+        return {i: list(f or ()) for i, f in session.execute(select(Item.id, Item.flags))}
+
+
+def test_db_fold_keeps_the_retracted_flag_of_the_absorbed_copy(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """The copy a retraction notice was matched to may be the one merged away: the kept
+    item must still show the paper as retracted."""
+    stored_twice({"nejm": [NEJM], "pubmed": [PUBMED]}, {"nejm": [replace(NEJM, doi=DOI)]})
+    ids = ids_by_owner(store)
+    flag(store, ids["pubmed"], "retracted")
+
+    joined = store.fold_identified()
+
+    assert joined.into == {ids["pubmed"]: ids["nejm"]}
+    assert flags(store) == {ids["nejm"]: ["retracted"]}
+
+
+def test_db_fold_keeps_items_whose_pmids_differ_apart_whatever_batch_each_is_read_in(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """nejm's copy gains the DOI lancet holds and a PMID of its own; lancet's copy gains
+    the PMID pubmed holds. Read one item per batch, lancet (outside nejm's batch) shows
+    pubmed's PMID in its own column only: it still differs from nejm's."""
+    first, second = "31111111", "32222222"
+    before = {
+        "pubmed": [Article("pm-1", "https://pubmed.ncbi.nlm.nih.gov/31111111/", pmid=first)],
+        "nejm": [NEJM],
+        "lancet": [Article("lancet-1", "https://www.thelancet.com/kidney", DOI)],
+    }
+    after = {
+        "nejm": [replace(NEJM, doi=DOI, pmid=second)],
+        "lancet": [replace(before["lancet"][0], pmid=first)],
+    }
+    stored_twice(before, after)
+    ids = ids_by_owner(store)
+    assert ids["pubmed"] < ids["nejm"] < ids["lancet"]
+
+    joined = store.fold_identified(batch=1)
+
+    assert joined.into == {ids["pubmed"]: ids["lancet"]}
+    assert joined.apart == [(ids["nejm"], ids["lancet"])]
+    assert sorted(carried for _, _, carried in items(store)) == [
+        ("lancet", "pubmed"),
+        ("nejm",),
+    ]
+
+
+def test_db_fold_commits_after_a_bounded_number_of_folds_and_says_how_far_it_got(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """Each transaction holds the writer lock (SQLite) or the story lock (PostgreSQL) a
+    refresh waits for: one fold per transaction here, reported as each commits."""
+    ids = three_journals(stored_twice, store)
+    steps: list[dict[int, int]] = []
+
+    joined = store.fold_identified(most=1, progress=lambda _, step: steps.append(step.into))
+
+    assert steps == [{ids["bay"]: ids["apex"]}, {ids["cove"]: ids["apex"]}]
+    assert joined.into == {ids["bay"]: ids["apex"], ids["cove"]: ids["apex"]}
+    assert items(store) == [("apex", TITLE, ("apex", "bay", "cove"))]
+
+
+def test_db_fold_names_a_pair_left_apart_by_the_ids_kept(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pubmed's item is merged into nejm's, and bay's copy, whose PMID differs, stays
+    apart from it: the line names nejm's item, pubmed's id leads nowhere to act on."""
+    bay = Article("bay-1", "https://bay.example/kidney")
+    feeds = stored_twice(
+        {"nejm": [NEJM], "pubmed": [PUBMED], "bay": [bay]},
+        {"nejm": [replace(NEJM, doi=DOI)], "bay": [replace(bay, doi=DOI, pmid="39999999")]},
+    )
+    ids = ids_by_owner(store)
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    out = capsys.readouterr().out
+    assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
+    assert f"items {ids['bay']} and {ids['nejm']} left apart" in out
+    assert "merged away: 1, kept: 1, left apart: 1" in out
+
+
+def test_db_fold_reports_the_story_corrections_dropped_with_the_item_merged_away(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor kept pubmed's item out of bay's story; pubmed's item is merged away, and
+    its correction with it: the command says so, so that the editor can repeat it."""
+    bay = Article("bay-1", "https://bay.example/statins", title="Statins in older adults")
+    feeds = stored_twice(
+        {"nejm": [NEJM], "pubmed": [PUBMED], "bay": [bay]}, {"nejm": [replace(NEJM, doi=DOI)]}
+    )
+    ids = ids_by_owner(store)
+    store.correct_stories([StoryCorrection.of(ids["pubmed"], ids["bay"], same=False)])
+    first, second = sorted((ids["pubmed"], ids["bay"]))
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    out = capsys.readouterr().out
+    assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
+    assert (
+        f"dropped with the item merged away: the story correction items {first} and "
+        f"{second}: never one story"
+    ) in out
+
+
+def test_db_fold_joins_two_items_under_a_doi_whose_holder_retention_deleted(
+    stored_twice: StoredTwice, store: Store
+) -> None:
+    """nejm's and lancet's copies gained the DOI pubmed's item held; retention deleted
+    that item, and its identifier rows with it: the two are still one paper."""
+    lancet = Article("lancet-1", "https://www.thelancet.com/kidney")
+    stored_twice(
+        {"nejm": [NEJM], "lancet": [lancet], "pubmed": [PUBMED]},
+        {"nejm": [replace(NEJM, doi=DOI)], "lancet": [replace(lancet, doi=DOI)]},
+    )
+    ids = ids_by_owner(store)
+    with store.session() as session:  # as retention deletes it
+        session.execute(delete(Item).where(Item.id == ids["pubmed"]))
+    assert len(items(store)) == 2
+
+    joined = store.fold_identified()
+
+    assert len(joined.into) == 1
+    assert [carried for _, _, carried in items(store)] == [("lancet", "nejm")]

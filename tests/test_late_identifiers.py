@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from aggregator.config import load_settings
 from aggregator.drugs import generic_names
@@ -268,3 +268,24 @@ def test_a_join_that_would_carry_two_dois_is_refused_against_the_joined_item() -
 def test_a_conference_and_an_article_keep_the_item_that_held_the_identifier() -> None:
     held = {1: holder(1, "esc", kind=Kind.CONFERENCE), 2: holder(2, "zzz", "doi:10.1/x")}
     assert folds([(1, 2)], held) == [Fold(kept=2, absorbed=1)]
+
+
+def test_a_late_doi_keeps_the_retracted_flag_of_the_item_merged_away(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    """PubMed's item, the one a retraction notice was matched to, is merged into the
+    journal's: the item kept shows the paper as retracted."""
+    with LocalServer() as server:
+        feeds = Feeds(server, tmp_path, database_url, store)
+        feeds.entries.update({"nejm": [NEJM], "pubmed": [PUBMED]})
+        feeds.refresh()
+        with store.session() as session:  # as ``citations`` flags it when a notice cites it
+            flagged = update(Item).where(Item.source_id == "pubmed")
+            session.execute(flagged.values(flags=["retracted"]))
+        feeds.entries["nejm"] = [replace(NEJM, doi=DOI)]
+        feeds.refresh("nejm")
+
+    with store.session() as session:
+        assert session.execute(select(Item.source_id, Item.flags)).all() == [
+            ("nejm", ["retracted"])
+        ]

@@ -9,6 +9,7 @@ through ``stories.StoryRows``: the store reads and writes rows only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -44,7 +45,7 @@ from .database import (
     storage_error,
     upgrade,
 )
-from .folds import Joined, fold_stored
+from .folds import Joined, fold_stored, still_apart
 from .health import Vitals, mark_pass, vitals
 from .ingest import IngestResult, ingest
 from .models import Item, Meta
@@ -69,6 +70,8 @@ __all__ = ["IngestResult", "Joined", "Store", "default_worker_name"]
 MAX_URL_LENGTH = 2048  # the URL columns' size (models.URL)
 PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite's limit
 FOLD_BATCH = 1000  # items read per transaction by ``fold_identified``
+FOLDS_PER_COMMIT = 20  # and folds written (~15 statements each): short transactions
+FOLD_PAUSE = 0.2  # seconds between them, for a writer waiting on SQLite's lock
 
 
 def default_worker_name() -> str:
@@ -435,29 +438,47 @@ class Store(Reads):
             )
             _bump_generation(session, now)
 
-    def fold_identified(self, batch: int = FOLD_BATCH) -> Joined:
+    def fold_identified(
+        self,
+        batch: int = FOLD_BATCH,
+        most: int = FOLDS_PER_COMMIT,
+        progress: Callable[[int, Joined], None] | None = None,
+        pause: float = FOLD_PAUSE,
+    ) -> Joined:
         """Join the items stored twice under one DOI, PMID, PMCID or video id before such
         items were joined as the identifier arrived (``folds.fold_stored``), as a refresh
         joins them now; the items kept wait for their stories to be decided again.
 
-        ``batch`` items read per transaction, so a large database is never held at once;
-        what a run joined is not there for the next to find, so running it again joins
-        nothing new (the pairs left apart are reported again).
+        ``batch`` items read and at most ``most`` folds per transaction: each fold writes
+        some fifteen statements and moves items out of stories, and a refresh beside it
+        waits for the writer lock (SQLite) or the story lock (PostgreSQL) until the
+        transaction ends. After a transaction that joined some, ``pause`` seconds with no
+        lock held: SQLite's busy handler retries every 100 ms at best, and without them a
+        refresh beside it found the lock taken again each time (it waited 18 s).
+        ``progress`` is told after each commit the last id read and
+        what that transaction joined. What a run joined is not there for the next to
+        find, so running it again joins nothing new (the pairs left apart are reported
+        again).
         """
         after, done = 0, Joined()
         while True:
             try:
                 with self.session() as session:
-                    last, joined = fold_stored(session, after, batch, _now())
+                    last, joined = fold_stored(session, after, batch, most, _now())
                     if joined.into:
                         mark_undecided(session, sorted(set(joined.into.values())))
                         _bump_generation(session, _now())
             except SQLAlchemyError as exc:
                 raise StorageError(f"could not join items by identifier: {exc}") from exc
-            if last == after:
+            if last == after and not joined.into:
                 return done
             into = {a: joined.into.get(k, k) for a, k in done.into.items()} | joined.into
-            done, after = Joined(into, [*done.apart, *joined.apart]), last
+            apart = still_apart([*done.apart, *joined.apart], into)
+            done, after = Joined(into, apart, [*done.dropped, *joined.dropped]), last
+            if progress is not None:
+                progress(last, joined)
+            if joined.into:
+                time.sleep(pause)
 
     # --- search -------------------------------------------------------------
 

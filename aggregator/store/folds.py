@@ -10,11 +10,13 @@ tags are merged in, it leaves its story (``stories.detach``) and is deleted.
 Its id, the public name of its page, API answer and feed entry, then leads to the
 kept item (``merged_items``: the web answers it with a 301), as do the ids merged
 into it before. The kept item already shows the preferred copy's text (it is the
-one whose owner ranks first), so nothing is rewritten. What the absorbed item
-alone had goes with it: its full text, its flags, an editor's story corrections
-naming it. ``fold_stored`` finds the same pairs among the stored items, by the
-identifiers their own copies gave: those a database stored twice before late
-identifiers were joined (``medfeed db fold``, ``Store.fold_identified``).
+one whose owner ranks first), so nothing is rewritten. Its flags ("retracted" among
+them) are merged into the kept item's; what the absorbed item alone had goes with it:
+its full text, an editor's story corrections naming it (``Joined.dropped``, which
+``db fold`` prints). ``fold_stored`` finds the same
+pairs among the stored items, by the identifiers their own copies gave: those a database
+stored twice before late identifiers were joined (``medfeed db fold``,
+``Store.fold_identified``).
 
 It decides nothing itself, and runs inside ingest's transaction, after the
 batch's rows: on PostgreSQL with the story lock and the two items locked, in
@@ -34,7 +36,7 @@ from sqlalchemy.orm import Session
 from ..identity import identifier_keys
 from ..latejoin import Fold, Holder, folds
 from ..reconcile import TAG_LENGTH
-from ..records import ItemUpdate
+from ..records import ItemUpdate, StoryCorrection
 from . import itemids, sameurl, search, stories
 from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
@@ -51,6 +53,7 @@ _CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.it
 _CITED = (Item.doi, Item.pmid, Item.pmcid)  # what the article cites it by
 _TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
 _OWN_IDENTIFIERS = (Item.id, *_CITED, Item.video_provider, Item.video_id)
+_OWN = select(*_OWN_IDENTIFIERS).where(Item.id.in_(_KEYS))
 
 
 def join_late_identifiers(
@@ -61,21 +64,31 @@ def join_late_identifiers(
     wanted: dict[int, set[str]] = {}
     for item_id, entry in carried:
         wanted.setdefault(item_id, set()).update(entry.identity.identifiers)
-    return _join(session, wanted, now).into
+    return _join(session, wanted, now)[0].into
 
 
 @dataclass(frozen=True)
 class Joined:
     """What a join did: each absorbed item's id and the id of the item it is now part of,
-    and the pairs naming one identifier that stay two items (``latejoin.joinable``)."""
+    and the pairs naming one identifier that stay two items (``latejoin.joinable``), and
+    the editors' story corrections that went with the items absorbed, as they named them."""
 
     into: dict[int, int] = field(default_factory=dict)
     apart: list[tuple[int, int]] = field(default_factory=list)
+    dropped: list[StoryCorrection] = field(default_factory=list)
 
 
-def _join(session: Session, wanted: Mapping[int, Collection[str]], now: datetime) -> Joined:
+def _join(
+    session: Session,
+    wanted: Mapping[int, Collection[str]],
+    now: datetime,
+    most: int | None = None,
+) -> tuple[Joined, bool]:
     """Fold the items that ``wanted`` (item id: identifiers it carries) and the identifier
-    table name twice."""
+    table name twice, no more than ``most`` of them; and whether every fold was applied.
+
+    Folds cut short report no pair left apart: pairs not yet folded are not apart, and
+    the next call, which reads them again, decides them."""
     held = _holders(session, sorted({i for ids in wanted.values() for i in ids}))
     pairs = sorted(
         {
@@ -86,25 +99,43 @@ def _join(session: Session, wanted: Mapping[int, Collection[str]], now: datetime
         }
     )
     if not pairs:
-        return Joined()
+        return Joined(), True
     ids = sorted({item_id for pair in pairs for item_id in pair})
     _lock(session, ids)
     holders = _read_holders(session, ids, wanted)
     pairs = [pair for pair in pairs if pair[0] in holders and pair[1] in holders]
+    planned = folds(pairs, holders)
     into: dict[int, int] = {}
-    for fold in folds(pairs, holders):
-        _fold(session, fold, now)
+    dropped: list[StoryCorrection] = []
+    for fold in planned[:most]:
+        dropped += _fold(session, fold, now)
         into[fold.absorbed] = fold.kept
         into.update({a: fold.kept for a, kept in into.items() if kept == fold.absorbed})
-    apart = [(a, b) for a, b in pairs if into.get(a, a) != into.get(b, b)]
-    return Joined(into, apart)
+    if most is not None and len(planned) > most:
+        return Joined(into, dropped=dropped), False
+    return Joined(into, still_apart(pairs, into), dropped), True
 
 
-def fold_stored(session: Session, after: int, limit: int, now: datetime) -> tuple[int, Joined]:
+def still_apart(pairs: Sequence[tuple[int, int]], into: Mapping[int, int]) -> list[tuple[int, int]]:
+    """The pairs still two items, named by the ids they have now (an item of a pair left
+    apart may have been merged into a third): each once, in order."""
+    apart: dict[tuple[int, int], None] = {}
+    for a, b in pairs:
+        kept = (into.get(a, a), into.get(b, b))
+        if kept[0] != kept[1]:
+            apart[kept] = None
+    return list(apart)
+
+
+def fold_stored(
+    session: Session, after: int, limit: int, most: int, now: datetime
+) -> tuple[int, Joined]:
     """Fold the items of the next ``limit`` ids above ``after`` whose own identifiers
     (DOI, PMID, PMCID and video id in their columns: their owner's copy's) another item
     holds: items stored twice before identifiers arriving late were joined (``medfeed db
-    fold``). Returns the last id read (``after`` when none is left) and what was joined.
+    fold``). No more than ``most`` folds, so that a transaction stays short beside a
+    refresh. Returns the last id read and what was joined: ``after`` when none is left,
+    or when folds remain among these ids (the next call reads them again).
 
     Only the owner's copy's identifiers are stored with an item: one another copy of
     it carried, and the identifier table did not take, waits for that copy's next change.
@@ -114,17 +145,36 @@ def fold_stored(session: Session, after: int, limit: int, now: datetime) -> tupl
     ).all()
     if not rows:
         return after, Joined()
-    wanted = {
-        row.id: identifier_keys(
+    wanted = {row.id: _own_keys(row) for row in rows}
+    _claim_unheld(session, wanted)
+    joined, complete = _join(session, {i: keys for i, keys in wanted.items() if keys}, now, most)
+    return (rows[-1].id if complete else after), joined
+
+
+def _claim_unheld(session: Session, wanted: Mapping[int, Collection[str]]) -> None:
+    """Store each identifier no item holds with the lowest id showing it, as ingest
+    would have: the item holding it may have been deleted by retention (its rows went
+    with it) while two items that gained it late still show it, and pairs are found
+    only through the identifier table. One already held is left as it is."""
+    rows = [
+        {"identifier": identifier, "item_id": item_id}
+        for item_id in sorted(wanted)
+        for identifier in sorted(wanted[item_id])
+    ]
+    insert_ignore(session, ItemIdentifier.__table__, rows)
+
+
+def _own_keys(row: Any) -> frozenset[str]:
+    """The identifier keys an item's own columns (``_OWN_IDENTIFIERS``) show."""
+    return frozenset(
+        identifier_keys(
             doi=row.doi,
             pmid=row.pmid,
             pmcid=row.pmcid,
             video_provider=row.video_provider,
             video_id=row.video_id,
         )
-        for row in rows
-    }
-    return rows[-1].id, _join(session, {i: keys for i, keys in wanted.items() if keys}, now)
+    )
 
 
 def _holders(session: Session, identifiers: Sequence[str]) -> dict[str, int]:
@@ -149,8 +199,11 @@ def _lock(session: Session, item_ids: Sequence[int]) -> None:
 def _read_holders(
     session: Session, item_ids: Sequence[int], wanted: Mapping[int, Collection[str]]
 ) -> dict[int, Holder]:
-    """Each item's owner, sources and identifiers: those it holds, its NCT numbers and
-    those its copies carry that another item holds."""
+    """Each item's owner, sources and identifiers: those it holds, its NCT numbers, those
+    its copies carry that another item holds, and those its own columns show. The columns
+    matter for an item outside ``wanted``: stored twice, it shows a PMID another item
+    holds, and without it two items whose PMIDs differ would be joined (``db fold`` reads
+    one batch at a time, and the holder of an identifier may be in another)."""
     owners = read_owners(session, item_ids)
     sources: dict[int, set[str]] = {item_id: set() for item_id in owners}
     known: dict[int, set[str]] = {item_id: set(wanted.get(item_id, ())) for item_id in owners}
@@ -162,16 +215,20 @@ def _read_holders(
             known[item_id].add(identifier)
         for item_id, trials in session.execute(_TRIALS, keys):
             known[item_id].update(f"nct:{number.upper()}" for number in trials or ())
+        for row in session.execute(_OWN, keys):
+            known[row.id].update(_own_keys(row))
     return {
         item_id: Holder(item_id, owner, frozenset(sources[item_id]), frozenset(known[item_id]))
         for item_id, owner in owners.items()
     }
 
 
-def _fold(session: Session, fold: Fold, now: datetime) -> None:
-    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it."""
+def _fold(session: Session, fold: Fold, now: datetime) -> list[StoryCorrection]:
+    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it.
+    Returns the story corrections naming it, which its deletion drops."""
     connection = session.connection()
     kept, absorbed = fold.kept, fold.absorbed
+    dropped = stories.corrections(session, naming=absorbed)
     sameurl.spell_out_links(connection, [absorbed])  # its links' URL was the absorbed item's
     for table in (ItemSource, ItemIdentifier):
         session.execute(
@@ -186,6 +243,7 @@ def _fold(session: Session, fold: Fold, now: datetime) -> None:
         delete(Item).where(Item.id == absorbed), execution_options={"synchronize_session": False}
     )
     sameurl.fold_links(connection, [kept])
+    return dropped
 
 
 def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
@@ -201,13 +259,17 @@ def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:
 
 
 def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> None:
-    """The kept item takes the absorbed one's tags (merged, as a duplicate's are), its
-    first sighting, the earlier of the two, and the DOI, PMID or PMCID it lacks: the
-    article shows them, and search finds the item by them (``search.DETAILS``)."""
+    """The kept item takes the absorbed one's tags and flags (merged, as a duplicate's
+    are), its first sighting, the earlier of the two, and the DOI, PMID or PMCID it lacks:
+    the article shows them, and search finds the item by them (``search.DETAILS``).
+
+    The flags above all: the absorbed copy may be the one a retraction notice was matched
+    to, and nothing checks the citations again until the notice or the article is next
+    written, so a kept item without them would show a retracted paper as sound."""
     rows = {
         row.id: row
         for row in session.execute(
-            select(Item.id, Item.tags, Item.first_seen_at, *_CITED).where(
+            select(Item.id, Item.tags, Item.flags, Item.first_seen_at, *_CITED).where(
                 Item.id.in_((kept, absorbed))
             )
         )
@@ -222,6 +284,10 @@ def _merge_into(session: Session, kept: int, absorbed: int, now: datetime) -> No
         for column in _CITED
         if getattr(kept_row, column.key) is None and getattr(absorbed_row, column.key) is not None
     }
+    kept_flags = list(kept_row.flags or ())
+    gained = [flag for flag in absorbed_row.flags or () if flag not in kept_flags]
+    if gained:  # as ``citations._add_flags`` writes a flag
+        values |= {"flags": kept_flags + gained, "revised_at": now}
     kept_tags, absorbed_tags = kept_row.tags, absorbed_row.tags
     if not set(absorbed_tags) <= set(kept_tags):
         values["tags"] = sorted(set(kept_tags) | set(absorbed_tags))

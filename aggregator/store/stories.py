@@ -419,10 +419,15 @@ def recent(session: Session, since: datetime, limit: int) -> list[list[StoryRow]
     ]
 
 
-def corrections(session: Session) -> list[StoryCorrection]:
+def corrections(session: Session, naming: int | None = None) -> list[StoryCorrection]:
+    """Every correction, or those naming the item ``naming``."""
     query = select(
         CorrectionRow.first_id, CorrectionRow.second_id, CorrectionRow.same, CorrectionRow.made_at
     ).order_by(CorrectionRow.made_at, CorrectionRow.first_id, CorrectionRow.second_id)
+    if naming is not None:
+        query = query.where(
+            or_(CorrectionRow.first_id == naming, CorrectionRow.second_id == naming)
+        )
     return [StoryCorrection(*row) for row in session.execute(query)]
 
 
