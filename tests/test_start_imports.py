@@ -87,6 +87,19 @@ def test_an_all_304_refresh_imports_no_parser_no_web_no_alembic_and_starts_no_po
     assert imported & {"multiprocessing", "prometheus_client"} == set()
 
 
+def test_creating_a_new_database_loads_no_parser(tmp_path: Path) -> None:
+    """A first start runs every migration; the one reading stored events' headlines
+    needs the parsers only when there are stored events (the first refresh parses in
+    its pool, so its main process would load feedparser for nothing)."""
+    config = tmp_path / "config.yaml"
+    source = ("alpha", "http://127.0.0.1:9/a.xml", "news")  # never fetched
+    config.write_text(config_text(f"sqlite:///{tmp_path / 'new.db'}", [source]))
+    run = f"from aggregator.cli import main\nmain(['--config', {str(config)!r}, 'db', 'upgrade'])"
+    imported, _ = imported_by("-c", run + PRINT_MODULES)
+    assert "alembic" in imported  # the schema was made
+    assert imported & PARSERS == set()
+
+
 # What a command leaves behind: a cycle whose finaliser says when it is collected.
 LEFT_AT_EXIT = """
 import sys

@@ -18,8 +18,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from aggregator.parse.events import status_in_title
-
 revision = "0018_event_status"
 down_revision = "0017_long_guid_keys"
 branch_labels = None
@@ -42,7 +40,12 @@ def upgrade() -> None:
             items.c.kind == "conference", items.c.event_start.is_not(None)
         )
     )
-    for item_id, title in list(events):
+    stored = list(events)
+    if not stored:
+        return  # a new database: the parsers need not load (a refresh parses in its pool)
+    from aggregator.parse.events import status_in_title
+
+    for item_id, title in stored:
         status = status_in_title(title or "")
         if status is not None:
             bind.execute(
