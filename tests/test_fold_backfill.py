@@ -24,7 +24,17 @@ from aggregator.records import StoryCorrection
 from aggregator.store import Store, folds
 from aggregator.store.models import Item
 from tests.localserver import LocalServer
-from tests.test_late_identifiers import DOI, NEJM, PUBMED, TITLE, Article, Feeds, items
+from tests.test_late_identifiers import (
+    ABSTRACT,
+    BAY,
+    DOI,
+    NEJM,
+    PUBMED,
+    TITLE,
+    Article,
+    Feeds,
+    items,
+)
 from tests.test_merged_item_links import ids_by_owner, stories
 
 StoredTwice = Callable[[dict[str, list[Article]], dict[str, list[Article]]], Feeds]
@@ -211,25 +221,14 @@ def test_db_fold_names_a_pair_left_apart_by_the_ids_kept(
     assert "merged away: 1, kept: 1, left apart: 1" in out
 
 
-BAY = Article(
-    "bay-1",
-    "https://bay.example/statins",
-    title="Statins in older adults",
-    summary="Over-75s on statins had fewer strokes in a Danish registry study.",
-)
 EARLIER, LATER = datetime(2026, 11, 25, 9, tzinfo=UTC), datetime(2026, 11, 26, 9, tzinfo=UTC)
 
 
 def with_bay(stored_twice: StoredTwice, store: Store) -> tuple[Feeds, dict[str, int]]:
-    """nejm's and pubmed's items of one paper, stored twice, in two stories (PubMed gives
-    the paper's title, the journal a headline); bay's item of another story."""
-    pubmed = replace(
-        PUBMED,
-        title="Effects of semaglutide on chronic kidney disease",
-        summary="Background: glomerular filtration declines in diabetic nephropathy.",
-    )
+    """nejm's and pubmed's items of one paper, stored twice, in two stories; bay's item of
+    another story."""
     feeds = stored_twice(
-        {"nejm": [NEJM], "pubmed": [pubmed], "bay": [BAY]}, {"nejm": [replace(NEJM, doi=DOI)]}
+        {"nejm": [NEJM], "pubmed": [ABSTRACT], "bay": [BAY]}, {"nejm": [replace(NEJM, doi=DOI)]}
     )
     return feeds, ids_by_owner(store)
 
