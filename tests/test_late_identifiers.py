@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pytest
 from sqlalchemy import func, select, update
 
 from aggregator.cli import main
@@ -312,24 +313,29 @@ def test_a_late_doi_keeps_the_retracted_flag_of_the_item_merged_away(
         ]
 
 
-def test_a_late_doi_moves_the_editors_join_on_the_item_merged_away_to_the_kept_item(
+def joined_then_merged(
     tmp_path: Path, database_url: str, store: Store
-) -> None:
-    """An editor joined bay's item to PubMed's; the journal's entry gains the DOI, and
-    PubMed's item is merged into the journal's: bay's item is in the journal item's story."""
+) -> tuple[Feeds, dict[str, int]]:
+    """An editor joins bay's item to PubMed's (``stories join``); then the journal's entry
+    gains the DOI, and PubMed's item is merged into the journal's. Returns the feeds and
+    each item's id, by owner, as it was before the merge."""
     with LocalServer() as server:
         feeds = Feeds(server, tmp_path, database_url, store, ("nejm", "pubmed", "bay"))
         feeds.entries.update(nejm=[NEJM], pubmed=[ABSTRACT], bay=[BAY])
         feeds.refresh()
         ids = {source_id: item_id for source_id, (item_id, _) in stories(store).items()}
-        config = str(feeds.settings.path)
-        assert (
-            main(["--config", config, "stories", "join", str(ids["pubmed"]), str(ids["bay"])]) == 0
-        )
+        assert medfeed(feeds, "stories", "join", ids["pubmed"], ids["bay"]) == 0
         joined = stories(store)
         assert joined["bay"][1] == joined["pubmed"][1] != joined["nejm"][1]
         feeds.entries["nejm"] = [replace(NEJM, doi=DOI)]
         feeds.refresh("nejm")
+    return feeds, ids
+
+
+def test_a_late_doi_moves_the_editors_join_on_the_item_merged_away_to_the_kept_item(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    _, ids = joined_then_merged(tmp_path, database_url, store)
 
     assert [c[:3] for c in store.story_corrections()] == [
         StoryCorrection.of(ids["nejm"], ids["bay"], same=True)[:3]
@@ -337,6 +343,26 @@ def test_a_late_doi_moves_the_editors_join_on_the_item_merged_away_to_the_kept_i
     stored = stories(store)
     assert stored.keys() == {"nejm", "bay"}
     assert stored["nejm"][1] == stored["bay"][1]
+
+
+def test_forget_of_a_merged_away_id_says_so_and_forgets_the_join_it_passed_on(
+    tmp_path: Path, database_url: str, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds, ids = joined_then_merged(tmp_path, database_url, store)
+    capsys.readouterr()
+
+    assert medfeed(feeds, "stories", "forget", ids["pubmed"]) == 0
+
+    answer = capsys.readouterr()
+    assert f"item {ids['pubmed']} was merged into item {ids['nejm']}" in answer.err
+    assert f"item {ids['nejm']} is used instead" in answer.err
+    first, second = sorted((ids["nejm"], ids["bay"]))
+    assert f"{first} {second}: one story" in answer.out
+    assert store.story_corrections() == []
+
+
+def medfeed(feeds: Feeds, *args: object) -> int:
+    return main(["--config", str(feeds.settings.path), *map(str, args)])
 
 
 def stories(store: Store) -> dict[str, tuple[int, int]]:
