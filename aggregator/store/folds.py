@@ -14,9 +14,8 @@ one whose owner ranks first), so nothing is rewritten. Its flags ("retracted" am
 them) are merged into the kept item's, and so are an editor's story corrections naming
 it (``latejoin.carry_corrections``: those it cannot take, ``Joined.dropped``, ``db fold``
 prints); what the absorbed item alone had goes with it: its full text. ``fold_stored``
-finds the same
-pairs among the stored items, by the identifiers their own copies gave: those a database
-stored twice before late identifiers were joined (``medfeed db fold``,
+finds the same pairs among the stored items, by the identifiers their own copies gave:
+those a database stored twice before late identifiers were joined (``medfeed db fold``,
 ``Store.fold_identified``).
 
 It decides nothing itself, and runs inside ingest's transaction, after the
@@ -35,9 +34,9 @@ from sqlalchemy import BindParameter, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..identity import identifier_keys
-from ..latejoin import DroppedCorrection, Fold, Holder, carry_corrections, folds
+from ..latejoin import Fold, Holder, carry_corrections, folds
 from ..reconcile import TAG_LENGTH
-from ..records import ItemUpdate
+from ..records import DroppedCorrection, ItemUpdate
 from . import itemids, sameurl, search, stories
 from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
