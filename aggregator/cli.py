@@ -36,6 +36,7 @@ from .output import (
     Format,
     choose_format,
     iso,
+    print_dropped_corrections,
     print_outcomes,
     print_sources,
     report_error,
@@ -390,14 +391,7 @@ def fold_items(settings: Settings, store: Store, console: Console) -> int:
             "DOIs, PMIDs, NCT numbers or video ids differ",
             highlight=False,
         )
-    for correction in joined.dropped:
-        word = "one story" if correction.same else "never one story"
-        console.print(
-            f"dropped with the item merged away: the story correction "
-            f"items {correction.first_id} and {correction.second_id}: {word}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    print_dropped_corrections(joined.dropped, console)
     kept_items = len(set(joined.into.values()))
     console.print(
         f"merged away: {len(joined.into)}, kept: {kept_items}, left apart: {len(joined.apart)}"

@@ -11,15 +11,19 @@ holds it) and what each holds (``Holder``), ``folds`` returns which item each
 joined item is folded into, in the order to apply them. It refuses a join of
 two items one source carries (one feed's two entries are two items, whatever
 they claim), and of items whose DOIs, PMIDs, PMCIDs, NCT numbers or video ids
-differ. It does not read or write the database (``aggregator.store.folds`` does).
+differ. ``carry_corrections`` says which of an editor's story corrections naming
+an absorbed item the kept item takes over. It does not read or write the database
+(``aggregator.store.folds`` does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from .reconcile import Owner, outranks
+from .records import DroppedCorrection, StoryCorrection
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class Fold:
 
     kept: int
     absorbed: int
+
+
+@dataclass(frozen=True)
+class CarriedCorrections:
+    """What a fold does to the editor's corrections: those the kept item takes over, as
+    they name it now (each replacing the kept item's own on that pair), and those dropped."""
+
+    kept: list[StoryCorrection]
+    dropped: list[DroppedCorrection]
 
 
 def folds(pairs: Sequence[tuple[int, int]], holders: Mapping[int, Holder]) -> list[Fold]:
@@ -97,3 +110,46 @@ def _final(into: Mapping[int, int], item_id: int) -> int:
     while item_id in into:
         item_id = into[item_id]
     return item_id
+
+
+def carry_corrections(
+    fold: Fold, absorbed: Sequence[StoryCorrection], kept: Sequence[StoryCorrection]
+) -> CarriedCorrections:
+    """The absorbed item's corrections (``absorbed``, each naming ``fold.absorbed``) as the
+    kept item's, beside its own (``kept``): the editor's word on an article holds whichever
+    of its copies it was said of, and a correction dropped in silence is a story undone.
+
+    Of two words on one pair the later holds, as a new ``stories join`` replaces a split.
+    """
+    held = {_partner(c, fold.kept): c for c in kept}
+    carried: list[StoryCorrection] = []
+    dropped: list[DroppedCorrection] = []
+    for correction in absorbed:
+        other = _partner(correction, fold.absorbed)
+        if other == fold.kept:
+            dropped.append(DroppedCorrection(correction, "twice"))
+            continue
+        moved = StoryCorrection.of(
+            fold.kept, other, same=correction.same, made_at=correction.made_at
+        )
+        existing = held.get(other)
+        if existing is None:
+            carried.append(moved)
+        elif existing.same == correction.same:
+            dropped.append(DroppedCorrection(correction, "already", existing))
+        elif _made(correction) > _made(existing):
+            carried.append(moved)
+            dropped.append(DroppedCorrection(existing, "overruled", moved))
+        else:
+            dropped.append(DroppedCorrection(correction, "overruled", existing))
+    return CarriedCorrections(carried, dropped)
+
+
+def _partner(correction: StoryCorrection, item_id: int) -> int:
+    """The other item a correction naming ``item_id`` names."""
+    first, second = correction.first_id, correction.second_id
+    return second if first == item_id else first
+
+
+def _made(correction: StoryCorrection) -> datetime:
+    return correction.made_at or datetime.min.replace(tzinfo=UTC)

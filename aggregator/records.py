@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 
 class Kind(StrEnum):
@@ -422,6 +422,18 @@ class StoryCorrection(NamedTuple):
     @classmethod
     def of(cls, a: int, b: int, *, same: bool, made_at: datetime | None = None) -> StoryCorrection:
         return cls(min(a, b), max(a, b), same, made_at)
+
+
+@dataclass(frozen=True)
+class DroppedCorrection:
+    """An editor's story correction that a fold of two items (``medfeed db fold``) drops,
+    as the editor made it, and why: it would name the kept item ``twice``; the kept item
+    ``already`` has the same word on the other item; or the two items' words on it
+    disagree and the later one, ``standing``, holds."""
+
+    correction: StoryCorrection
+    reason: Literal["twice", "already", "overruled"]
+    standing: StoryCorrection | None = None  # as it names the items now
 
 
 @dataclass(frozen=True)

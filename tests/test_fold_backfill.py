@@ -10,8 +10,10 @@ are served by a real HTTP server on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,18 @@ from aggregator.records import StoryCorrection
 from aggregator.store import Store, folds
 from aggregator.store.models import Item
 from tests.localserver import LocalServer
-from tests.test_late_identifiers import DOI, NEJM, PUBMED, TITLE, Article, Feeds, items
-from tests.test_merged_item_links import ids_by_owner
+from tests.test_late_identifiers import (
+    ABSTRACT,
+    BAY,
+    DOI,
+    NEJM,
+    PUBMED,
+    TITLE,
+    Article,
+    Feeds,
+    items,
+)
+from tests.test_merged_item_links import ids_by_owner, stories
 
 StoredTwice = Callable[[dict[str, list[Article]], dict[str, list[Article]]], Feeds]
 
@@ -209,28 +221,89 @@ def test_db_fold_names_a_pair_left_apart_by_the_ids_kept(
     assert "merged away: 1, kept: 1, left apart: 1" in out
 
 
-def test_db_fold_reports_the_story_corrections_dropped_with_the_item_merged_away(
+EARLIER, LATER = datetime(2026, 11, 25, 9, tzinfo=UTC), datetime(2026, 11, 26, 9, tzinfo=UTC)
+
+
+def with_bay(stored_twice: StoredTwice, store: Store) -> tuple[Feeds, dict[str, int]]:
+    """nejm's and pubmed's items of one paper, stored twice, in two stories; bay's item of
+    another story."""
+    feeds = stored_twice(
+        {"nejm": [NEJM], "pubmed": [ABSTRACT], "bay": [BAY]}, {"nejm": [replace(NEJM, doi=DOI)]}
+    )
+    return feeds, ids_by_owner(store)
+
+
+def show(feeds: Feeds, item_id: int, capsys: pytest.CaptureFixture[str]) -> list[int]:
+    """The ids of the story ``stories show`` shows ``item_id`` in."""
+    capsys.readouterr()
+    assert stories(feeds, "show", item_id, "--json") == 0
+    return sorted(member["id"] for member in json.loads(capsys.readouterr().out)["members"])
+
+
+def test_db_fold_moves_a_join_on_the_item_merged_away_to_the_kept_item_and_stories_honour_it(
     stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An editor kept pubmed's item out of bay's story; pubmed's item is merged away, and
-    its correction with it: the command says so, so that the editor can repeat it."""
-    bay = Article("bay-1", "https://bay.example/statins", title="Statins in older adults")
-    feeds = stored_twice(
-        {"nejm": [NEJM], "pubmed": [PUBMED], "bay": [bay]}, {"nejm": [replace(NEJM, doi=DOI)]}
+    """An editor joined bay's item to pubmed's; pubmed's item is merged into nejm's: the
+    join now names nejm's item, and bay's item is in its story."""
+    feeds, ids = with_bay(stored_twice, store)
+    assert stories(feeds, "join", ids["pubmed"], ids["bay"]) == 0
+    assert show(feeds, ids["bay"], capsys) == sorted((ids["pubmed"], ids["bay"]))
+    assert show(feeds, ids["nejm"], capsys) == [ids["nejm"]]
+
+    assert fold(feeds) == 0
+
+    assert "dropped" not in capsys.readouterr().out
+    (moved,) = store.story_corrections()
+    assert moved[:3] == StoryCorrection.of(ids["nejm"], ids["bay"], same=True)[:3]
+    assert show(feeds, ids["nejm"], capsys) == sorted((ids["nejm"], ids["bay"]))
+
+
+def test_db_fold_drops_and_reports_a_correction_that_would_name_the_kept_item_twice(
+    stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds, ids = with_bay(stored_twice, store)
+    store.correct_stories([StoryCorrection.of(ids["pubmed"], ids["nejm"], same=False)])
+    first, second = sorted((ids["pubmed"], ids["nejm"]))
+    capsys.readouterr()
+
+    assert fold(feeds) == 0
+
+    assert (
+        f"dropped the story correction items {first} and {second}: never one story: "
+        "it would name the kept item twice"
+    ) in capsys.readouterr().out
+    assert store.story_corrections() == []
+
+
+@pytest.mark.parametrize("later", ["pubmed", "nejm"])
+def test_db_fold_keeps_the_later_of_two_disagreeing_corrections_and_says_so(
+    later: str, stored_twice: StoredTwice, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The editor joined bay's item to one copy of the paper and kept it apart from the
+    other: the word said last holds for the one item the copies are now."""
+    feeds, ids = with_bay(stored_twice, store)
+    made = {
+        "pubmed": StoryCorrection.of(ids["pubmed"], ids["bay"], same=later == "pubmed"),
+        "nejm": StoryCorrection.of(ids["nejm"], ids["bay"], same=later == "nejm"),
+    }
+    earlier = "nejm" if later == "pubmed" else "pubmed"
+    store.correct_stories(
+        [made[earlier]._replace(made_at=EARLIER), made[later]._replace(made_at=LATER)]
     )
-    ids = ids_by_owner(store)
-    store.correct_stories([StoryCorrection.of(ids["pubmed"], ids["bay"], same=False)])
-    first, second = sorted((ids["pubmed"], ids["bay"]))
+    overruled = made[earlier]
     capsys.readouterr()
 
     assert fold(feeds) == 0
 
     out = capsys.readouterr().out
-    assert f"item {ids['pubmed']} merged into item {ids['nejm']}" in out
+    standing = StoryCorrection.of(ids["nejm"], ids["bay"], same=True, made_at=LATER)
+    assert store.story_corrections() == [standing]
     assert (
-        f"dropped with the item merged away: the story correction items {first} and "
-        f"{second}: never one story"
+        f"dropped the story correction items {overruled.first_id} and {overruled.second_id}: "
+        "never one story: a later correction of the same two articles says otherwise; "
+        f"items {standing.first_id} and {standing.second_id}: one story stands"
     ) in out
+    assert show(feeds, ids["nejm"], capsys) == sorted((ids["nejm"], ids["bay"]))
 
 
 def test_db_fold_joins_two_items_under_a_doi_whose_holder_retention_deleted(

@@ -12,17 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
+from aggregator.cli import main
 from aggregator.config import load_settings
 from aggregator.drugs import generic_names
-from aggregator.latejoin import Fold, Holder, folds, identifiers_differ
+from aggregator.latejoin import (
+    CarriedCorrections,
+    Fold,
+    Holder,
+    carry_corrections,
+    folds,
+    identifiers_differ,
+)
 from aggregator.reconcile import Owner
-from aggregator.records import Kind, Label
+from aggregator.records import DroppedCorrection, Kind, Label, StoryCorrection
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemIdentifier, ItemSource
@@ -122,6 +132,18 @@ def identifiers(store: Store) -> dict[str, int]:
 
 NEJM = Article("nejm-1", "https://www.nejm.org/online-first/semaglutide-kidney")
 PUBMED = Article("pm-41234567", "https://pubmed.ncbi.nlm.nih.gov/41234567/", DOI, "41234567")
+# PubMed's copy as it gives the paper: its title and abstract, in a story of their own.
+ABSTRACT = replace(
+    PUBMED,
+    title="Effects of semaglutide on chronic kidney disease",
+    summary="Background: glomerular filtration declines in diabetic nephropathy.",
+)
+BAY = Article(  # another story, whose text shares nothing with the paper's
+    "bay-1",
+    "https://bay.example/statins",
+    title="Statins in older adults",
+    summary="Over-75s on statins had fewer strokes in a Danish registry study.",
+)
 
 
 def edited(
@@ -289,3 +311,72 @@ def test_a_late_doi_keeps_the_retracted_flag_of_the_item_merged_away(
         assert session.execute(select(Item.source_id, Item.flags)).all() == [
             ("nejm", ["retracted"])
         ]
+
+
+def joined_then_merged(
+    tmp_path: Path, database_url: str, store: Store
+) -> tuple[Feeds, dict[str, int]]:
+    """An editor joins bay's item to PubMed's (``stories join``); then the journal's entry
+    gains the DOI, and PubMed's item is merged into the journal's. Returns the feeds and
+    each item's id, by owner, as it was before the merge."""
+    with LocalServer() as server:
+        feeds = Feeds(server, tmp_path, database_url, store, ("nejm", "pubmed", "bay"))
+        feeds.entries.update(nejm=[NEJM], pubmed=[ABSTRACT], bay=[BAY])
+        feeds.refresh()
+        ids = {source_id: item_id for source_id, (item_id, _) in stories(store).items()}
+        assert medfeed(feeds, "stories", "join", ids["pubmed"], ids["bay"]) == 0
+        joined = stories(store)
+        assert joined["bay"][1] == joined["pubmed"][1] != joined["nejm"][1]
+        feeds.entries["nejm"] = [replace(NEJM, doi=DOI)]
+        feeds.refresh("nejm")
+    return feeds, ids
+
+
+def test_a_late_doi_moves_the_editors_join_on_the_item_merged_away_to_the_kept_item(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    _, ids = joined_then_merged(tmp_path, database_url, store)
+
+    assert [c[:3] for c in store.story_corrections()] == [
+        StoryCorrection.of(ids["nejm"], ids["bay"], same=True)[:3]
+    ]
+    stored = stories(store)
+    assert stored.keys() == {"nejm", "bay"}
+    assert stored["nejm"][1] == stored["bay"][1]
+
+
+def test_forget_of_a_merged_away_id_says_so_and_forgets_the_join_it_passed_on(
+    tmp_path: Path, database_url: str, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds, ids = joined_then_merged(tmp_path, database_url, store)
+    capsys.readouterr()
+
+    assert medfeed(feeds, "stories", "forget", ids["pubmed"]) == 0
+
+    answer = capsys.readouterr()
+    assert f"item {ids['pubmed']} was merged into item {ids['nejm']}" in answer.err
+    assert f"item {ids['nejm']} is used instead" in answer.err
+    first, second = sorted((ids["nejm"], ids["bay"]))
+    assert f"{first} {second}: one story" in answer.out
+    assert store.story_corrections() == []
+
+
+def medfeed(feeds: Feeds, *args: object) -> int:
+    return main(["--config", str(feeds.settings.path), *map(str, args)])
+
+
+def stories(store: Store) -> dict[str, tuple[int, int]]:
+    """Each stored item's id and story id, by the source whose copy it shows."""
+    story = func.coalesce(Item.story_id, Item.id)
+    with store.session() as session:
+        rows = session.execute(select(Item.source_id, Item.id, story))
+        return {source_id: (item_id, story_id) for source_id, item_id, story_id in rows}
+
+
+def test_a_fold_drops_the_absorbed_items_word_the_kept_item_already_has() -> None:
+    joined = StoryCorrection.of(1, 3, same=True, made_at=datetime(2026, 11, 26, tzinfo=UTC))
+    held = StoryCorrection.of(2, 3, same=True, made_at=datetime(2026, 11, 25, tzinfo=UTC))
+
+    carried = carry_corrections(Fold(kept=2, absorbed=1), [joined], [held])
+
+    assert carried == CarriedCorrections([], [DroppedCorrection(joined, "already", held)])

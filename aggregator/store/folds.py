@@ -11,11 +11,11 @@ Its id, the public name of its page, API answer and feed entry, then leads to th
 kept item (``merged_items``: the web answers it with a 301), as do the ids merged
 into it before. The kept item already shows the preferred copy's text (it is the
 one whose owner ranks first), so nothing is rewritten. Its flags ("retracted" among
-them) are merged into the kept item's; what the absorbed item alone had goes with it:
-its full text, an editor's story corrections naming it (``Joined.dropped``, which
-``db fold`` prints). ``fold_stored`` finds the same
-pairs among the stored items, by the identifiers their own copies gave: those a database
-stored twice before late identifiers were joined (``medfeed db fold``,
+them) are merged into the kept item's, and so are an editor's story corrections naming
+it (``latejoin.carry_corrections``: those it cannot take, ``Joined.dropped``, ``db fold``
+prints); what the absorbed item alone had goes with it: its full text. ``fold_stored``
+finds the same pairs among the stored items, by the identifiers their own copies gave:
+those a database stored twice before late identifiers were joined (``medfeed db fold``,
 ``Store.fold_identified``).
 
 It decides nothing itself, and runs inside ingest's transaction, after the
@@ -34,9 +34,9 @@ from sqlalchemy import BindParameter, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..identity import identifier_keys
-from ..latejoin import Fold, Holder, folds
+from ..latejoin import Fold, Holder, carry_corrections, folds
 from ..reconcile import TAG_LENGTH
-from ..records import ItemUpdate, StoryCorrection
+from ..records import DroppedCorrection, ItemUpdate
 from . import itemids, sameurl, search, stories
 from .models import Item, ItemIdentifier, ItemSource, ItemTag, MergedItem
 from .owners import read_owners
@@ -71,11 +71,11 @@ def join_late_identifiers(
 class Joined:
     """What a join did: each absorbed item's id and the id of the item it is now part of,
     and the pairs naming one identifier that stay two items (``latejoin.joinable``), and
-    the editors' story corrections that went with the items absorbed, as they named them."""
+    the editors' story corrections that went with the items absorbed, as made, and why."""
 
     into: dict[int, int] = field(default_factory=dict)
     apart: list[tuple[int, int]] = field(default_factory=list)
-    dropped: list[StoryCorrection] = field(default_factory=list)
+    dropped: list[DroppedCorrection] = field(default_factory=list)
 
 
 def _join(
@@ -106,7 +106,7 @@ def _join(
     pairs = [pair for pair in pairs if pair[0] in holders and pair[1] in holders]
     planned = folds(pairs, holders)
     into: dict[int, int] = {}
-    dropped: list[StoryCorrection] = []
+    dropped: list[DroppedCorrection] = []
     for fold in planned[:most]:
         dropped += _fold(session, fold, now)
         into[fold.absorbed] = fold.kept
@@ -223,12 +223,18 @@ def _read_holders(
     }
 
 
-def _fold(session: Session, fold: Fold, now: datetime) -> list[StoryCorrection]:
-    """Move ``fold.absorbed``'s links, identifiers and tags to ``fold.kept``; delete it.
-    Returns the story corrections naming it, which its deletion drops."""
+def _fold(session: Session, fold: Fold, now: datetime) -> list[DroppedCorrection]:
+    """Move ``fold.absorbed``'s links, identifiers, tags and story corrections to
+    ``fold.kept``; delete it. Returns the story corrections dropped, as made: its
+    deletion takes those naming it with it."""
     connection = session.connection()
     kept, absorbed = fold.kept, fold.absorbed
-    dropped = stories.corrections(session, naming=absorbed)
+    corrections = carry_corrections(
+        fold,
+        stories.corrections(session, naming=absorbed),
+        stories.corrections(session, naming=kept),
+    )
+    stories.correct(session, corrections.kept, (), now)
     sameurl.spell_out_links(connection, [absorbed])  # its links' URL was the absorbed item's
     for table in (ItemSource, ItemIdentifier):
         session.execute(
@@ -243,7 +249,7 @@ def _fold(session: Session, fold: Fold, now: datetime) -> list[StoryCorrection]:
         delete(Item).where(Item.id == absorbed), execution_options={"synchronize_session": False}
     )
     sameurl.fold_links(connection, [kept])
-    return dropped
+    return corrections.dropped
 
 
 def _lead_to(session: Session, kept: int, absorbed: int, now: datetime) -> None:

@@ -438,7 +438,9 @@ def correct(
     now: datetime,
 ) -> None:
     """Store an editor's corrections (replacing any earlier word on the same pairs) and
-    forget others, then leave every item they name to be decided again.
+    forget others, then leave every item they name to be decided again. A correction
+    keeps the time it was made at when it has one (a fold moves it to the kept item),
+    else it is made ``now``.
 
     The items are marked like a refresh's deferred items, so the next decision
     over marked items, by this process or any other, decides them; and every
@@ -457,7 +459,12 @@ def correct(
         session.execute(
             table.insert(),
             [
-                {"first_id": c.first_id, "second_id": c.second_id, "same": c.same, "made_at": now}
+                {
+                    "first_id": c.first_id,
+                    "second_id": c.second_id,
+                    "same": c.same,
+                    "made_at": c.made_at or now,
+                }
                 for c in made
             ],
         )
