@@ -134,6 +134,7 @@ def _calendar_items(
     places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
         _place_unknown_zone_times(event, warnings)  # a series' too: it is expanded from these
+        _exdates_in_start_zone(event)
         if str(event.get("UID", "")) in recurring_uids:
             continue
         if zone is not None:
@@ -214,12 +215,47 @@ def _placed_list(
     """One EXDATE or RDATE line's times in the zone its TZID names, None when it needs
     nothing (or the zone is unknown: then the admin is warned)."""
     zone_id = getattr(prop, "params", {}).get("TZID")
-    values = [getattr(one, "dt", None) for one in getattr(prop, "dts", [])]
+    values = _line_dates(prop)
     naive = [v for v in values if isinstance(v, datetime) and v.tzinfo is None]
     if not (zone_id and naive and len(naive) == len(values)):
         return None
     zone = _named_zone(event, str(zone_id), naive[0], warnings)
     return None if zone is None else [value.replace(tzinfo=zone) for value in naive]
+
+
+def _exdates_in_start_zone(event: icalendar.Component) -> None:
+    """A series' EXDATEs at their own moments, given in the zone of its DTSTART.
+
+    ``recurring_ical_events`` takes an EXDATE to cancel its moment and also the same
+    clock time in the series' zone (it assumes one zone): 09:00 New York took off
+    08:00 Chicago, and 09:00 Chicago too.
+    """
+    start = _decoded(event, "DTSTART")
+    lines = _as_list(event.get("EXDATE"))
+    if not (isinstance(start, datetime) and start.tzinfo is not None and lines):
+        return
+    zone, values = start.tzinfo, [_line_dates(line) for line in lines]
+    elsewhere = (v for line in values for v in line if isinstance(v, datetime) and v.tzinfo)
+    if all(value.tzinfo is zone for value in elsewhere):
+        return
+    del event["EXDATE"]
+    for line, dates in zip(lines, values, strict=True):
+        event.add("EXDATE", [_in_zone(value, zone) for value in dates] if dates else line)
+
+
+def _in_zone(value: object, zone: tzinfo) -> object:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(zone)
+    return value
+
+
+def _line_dates(line: object) -> list[Any]:
+    """An EXDATE or RDATE line's values; none from one icalendar could not read (it is
+    the expansion's to skip the series with a warning)."""
+    try:
+        return [one.dt for one in getattr(line, "dts", [])]
+    except _BROKEN:
+        return []
 
 
 def _named_zone(
