@@ -6,10 +6,12 @@ its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
 days back to 400 days ahead (at most ``MAX_DATES_KEPT`` dates, counted first by
 ``parse.rules``), its event is the next occurrence not yet over at ``now`` (else
 the last one), and it carries the rule (a COUNT turned into the UNTIL of its last
-date) and the coming occurrences. A series with no occurrence inside the horizon
+date) and the coming occurrences, each one an override VEVENT changed with the date
+it was moved from (its RECURRENCE-ID) and its own title and place. A series with no occurrence inside the horizon
 stands by its dates over as long a window from its next one after it, else by its
 last one before it. An event's zone is named by ``parse.zones``, which also places
-times given in an Outlook display name. Single events and series are kept
+times given in an Outlook display name (EXDATE and RDATE too; a series' EXDATEs are
+then given in its DTSTART's zone). Single events and series are kept
 whatever their date: a listing's past conferences are still items. A cancelled or
 tentative event (STATUS, or a "CANCELLED:" summary) says so in its
 ``EventInfo.status``; a series' cancelled occurrences are left out of it. An
