@@ -7,14 +7,15 @@ days back to 400 days ahead (at most ``MAX_DATES_KEPT`` dates, counted first by
 ``parse.rules``), its event is the next occurrence not yet over at ``now`` (else
 the last one), and it carries the rule (a COUNT turned into the UNTIL of its last
 date) and the coming occurrences, each one an override VEVENT changed with the date
-it was moved from (its RECURRENCE-ID) and its own title and place. A series with no occurrence inside the horizon
-stands by its dates over as long a window from its next one after it, else by its
-last one before it. An event's zone is named by ``parse.zones``, which also places
-times given in an Outlook display name (EXDATE and RDATE too; a series' EXDATEs are
-then given in its DTSTART's zone). Single events and series are kept
-whatever their date: a listing's past conferences are still items. A cancelled or
-tentative event (STATUS, or a "CANCELLED:" summary) says so in its
-``EventInfo.status``; a series' cancelled occurrences are left out of it. An
+it was moved from (its RECURRENCE-ID) and its own title and place. A series with no
+occurrence inside the horizon stands by its dates over as long a window from its
+next one after it, else by its last one before it. An event's zone is named by
+``parse.zones``, which also places times given in an Outlook display name (EXDATE
+and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
+events and series are kept whatever their date: a listing's past conferences are
+still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
+says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
+it. An
 item's date is when the event was announced (CREATED, else DTSTAMP, else
 LAST-MODIFIED), never when it takes place. A broken event is skipped with a
 warning; the calendar fails only when nothing usable is left. This module does
@@ -241,8 +242,8 @@ def _exdates_in_start_zone(event: icalendar.Component) -> None:
     if all(value.tzinfo is zone for value in elsewhere):
         return
     del event["EXDATE"]
-    for line, dates in zip(lines, values, strict=True):
-        event.add("EXDATE", [_in_zone(value, zone) for value in dates] if dates else line)
+    for line, moments in zip(lines, values, strict=True):
+        event.add("EXDATE", [_in_zone(value, zone) for value in moments] if moments else line)
 
 
 def _in_zone(value: object, zone: tzinfo) -> object:
