@@ -15,11 +15,10 @@ and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
 events and series are kept whatever their date: a listing's past conferences are
 still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
 says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
-it. An
-item's date is when the event was announced (CREATED, else DTSTAMP, else
-LAST-MODIFIED), never when it takes place. A broken event is skipped with a
-warning; the calendar fails only when nothing usable is left. This module does
-not sniff formats and never consults the clock (``now`` is passed in).
+it. An item's date is when the event was announced (CREATED, else DTSTAMP, else
+LAST-MODIFIED), never when it takes place. A broken event is skipped with a warning;
+the calendar fails only when nothing usable is left. This module does not sniff
+formats and never consults the clock (``now`` is passed in).
 """
 
 from __future__ import annotations
