@@ -181,6 +181,8 @@ def test_the_exported_calendar_reads_back_unchanged_through_icalendar(refresh: R
     client = refresh(series(MOVED, CALLED_OFF))
     body = client.get("/conferences.ics").data
     assert Calendar.from_ical(body).to_ical() == body
+    _, moved = Calendar.from_ical(body).walk("VEVENT")
+    assert (moved.decoded("RECURRENCE-ID"), moved.decoded("DTSTART")) == (MOVED_FROM, MOVED_TO)
 
 
 def test_a_series_whose_next_date_was_moved_still_repeats_on_its_own_days(

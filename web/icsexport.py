@@ -42,7 +42,7 @@ def conference_vevents(item: StoredItem, event: EventInfo, host: str) -> list[Ev
         elif later := _later_dates(event):
             vevent.add("rdate", later)
         return [vevent]
-    coming = [o for o in event.occurrences if o.start >= event.start]
+    coming = [o for o in event.occurrences if o.start >= event.start] or [event.occurrences[-1]]
     series, title = _series_event(event, coming), _series_title(item, coming)
     vevent = _vevent(item, series, host, title=title)
     rule = _rule(series, [o.rule_date for o in coming])
