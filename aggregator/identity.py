@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from aggregator.records import ItemIdentity, ParsedItem
+from aggregator.records import EventInfo, ItemIdentity, ParsedItem
 
 _TRACKING_PARAMS = frozenset(
     {
@@ -173,6 +173,7 @@ def content_hash(item: ParsedItem) -> str:
             event.all_day,
             *([event.rule] if event.rule else []),  # absent for single events: old hashes hold
             *([f"status:{event.status}"] if event.status else []),  # likewise: events on
+            *_changed_occurrences(event),  # likewise: series none of whose dates was moved
         ],
         "video": None
         if video is None
@@ -191,6 +192,16 @@ def content_hash(item: ParsedItem) -> str:
     }
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:HASH_DIGITS]
+
+
+def _changed_occurrences(event: EventInfo) -> list[str]:
+    """A series' occurrences its calendar moved or renamed: the series' next date and rule
+    stay as they were when a later date is moved, and the move never reached the store."""
+    return [
+        f"changed:{_iso(o.recurrence_id)}>{_iso(o.start)}-{_iso(o.end)}:{o.title}@{o.location}"
+        for o in event.occurrences
+        if o.recurrence_id is not None
+    ]
 
 
 def storable_key(key: str) -> str:

@@ -113,10 +113,24 @@ class EventInfo:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One date of a recurring series (UTC; ``end`` None when the calendar gave none)."""
+    """One date of a recurring series (UTC; ``end`` None when the calendar gave none).
+
+    An occurrence its calendar changed (an override VEVENT: moved, or given its own
+    title or place) keeps the date its series' rule gives it, the RECURRENCE-ID, so
+    that ``/conferences.ics`` can pass the change on as the standard says rather
+    than as a date taken off the series.
+    """
 
     start: datetime
     end: datetime | None = None
+    recurrence_id: datetime | None = None  # UTC; set only for an occurrence its calendar changed
+    title: str | None = None  # its own, when it differs from its series'
+    location: str | None = None  # likewise
+
+    @property
+    def rule_date(self) -> datetime:
+        """Where its series' rule puts it: its RECURRENCE-ID when it was moved."""
+        return self.recurrence_id or self.start
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,26 @@ def test_an_all_day_series_ends_on_a_date_as_its_start_is_one(
     assert _series_dates(client, "Workshop") == [day.date() for day in days]
 
 
+def test_a_moved_day_of_an_all_day_series_names_the_date_it_was_moved_from(
+    client: FlaskClient, store: Store
+) -> None:
+    """An all-day series' override gives its RECURRENCE-ID as a DATE, as its DTSTART is."""
+    first = (NOW + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    days = [first + timedelta(weeks=n) for n in range(3)]
+    moved_to = days[1] + timedelta(days=2)
+    occurrences = (
+        Occurrence(days[0], days[0] + timedelta(days=1)),
+        Occurrence(moved_to, moved_to + timedelta(days=1), recurrence_id=days[1]),
+        Occurrence(days[2], days[2] + timedelta(days=1)),
+    )
+    add(store, "Workshop", first, first + timedelta(days=1), all_day=True,
+        rule="FREQ=WEEKLY;COUNT=3", occurrences=occurrences)  # fmt: skip
+    master, moved = calendar(client).walk("VEVENT")
+    assert moved.decoded("RECURRENCE-ID") == days[1].date()
+    assert "EXDATE" not in master
+    assert _series_dates(client, "Workshop") == [days[0].date(), moved_to.date(), days[2].date()]
+
+
 def _parsed_and_saved(store: Store, *vevent_lines: str) -> None:
     """A calendar of one series, read as a refresh reads it, and stored."""
     lines = "".join(f"{line}\r\n" for line in vevent_lines)

@@ -345,6 +345,69 @@ def test_a_series_in_an_outlook_display_name_repeats_in_its_zone() -> None:
     assert [o.start.hour for o in item.event.occurrences] == [14, 14, 13]
 
 
+def sessions(*lines: str, rule: str = "RRULE:FREQ=HOURLY;COUNT=3") -> bytes:
+    """A morning of sessions on the hour from 08:00 Chicago time (14:00 UTC in January)."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:sessions@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Sessions\r\n"
+        "DTSTART;TZID=America/Chicago:20270112T080000\r\n"
+        f"DTEND;TZID=America/Chicago:20270112T084500\r\n{rule}\r\n"
+        + "".join(f"{line}\r\n" for line in lines)
+        + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def hours_utc(body: bytes) -> list[int]:
+    feed = parse_ics(body, now=datetime(2027, 1, 1, tzinfo=UTC))
+    (item,) = feed.items
+    assert item.event is not None and not feed.warnings
+    return [o.start.hour for o in item.event.occurrences]
+
+
+@pytest.mark.parametrize(
+    "tzid", ["(UTC-05:00) Eastern Time (US & Canada)", "Eastern Standard Time"]
+)
+def test_an_exdate_in_an_outlook_zone_name_takes_off_the_occurrence_it_names(tzid: str) -> None:
+    """09:00 in New York is 08:00 in Chicago; read in the series' zone, the display name's
+    EXDATE took off the 09:00 session instead."""
+    assert hours_utc(sessions(f'EXDATE;TZID="{tzid}":20270112T090000')) == [15, 16]
+
+
+def test_an_rdate_in_an_outlook_display_name_adds_the_date_at_its_own_time() -> None:
+    body = sessions(
+        'RDATE;TZID="(UTC-05:00) Eastern Time (US & Canada)":20270119T090000',
+        rule="RRULE:FREQ=WEEKLY;COUNT=1",
+    )
+    assert hours_utc(body) == [14, 14]
+
+
+def test_a_moved_occurrence_keeps_the_date_it_was_moved_from_and_its_own_title_and_place() -> None:
+    moved = (
+        "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:sessions@example.org\r\n"
+        "DTSTAMP:20261101T000000Z\r\nSUMMARY:Sessions (moved)\r\nLOCATION:Hall B\r\n"
+        "RECURRENCE-ID;TZID=America/Chicago:20270112T090000\r\n"
+        "DTSTART;TZID=America/Chicago:20270112T113000\r\n"
+        "DTEND;TZID=America/Chicago:20270112T121500"
+    )
+    (item,) = parse_ics(sessions(moved), now=datetime(2027, 1, 1, tzinfo=UTC)).items
+    assert item.event is not None
+    assert item.event.occurrences == (
+        Occurrence(
+            datetime(2027, 1, 12, 14, tzinfo=UTC), datetime(2027, 1, 12, 14, 45, tzinfo=UTC)
+        ),
+        Occurrence(
+            datetime(2027, 1, 12, 16, tzinfo=UTC), datetime(2027, 1, 12, 16, 45, tzinfo=UTC)
+        ),
+        Occurrence(
+            datetime(2027, 1, 12, 17, 30, tzinfo=UTC),
+            datetime(2027, 1, 12, 18, 15, tzinfo=UTC),
+            recurrence_id=datetime(2027, 1, 12, 15, tzinfo=UTC),
+            title="Sessions (moved)",
+            location="Hall B",
+        ),
+    )
+
+
 def test_a_timezone_defined_after_the_event_that_uses_it_gives_its_times_and_zone(
     corpus: Path,
 ) -> None:

@@ -8,9 +8,9 @@ One entry per story (unless ``stories=0``), newest first; ``limit`` and
 ``icalendar`` package, so escaping is never by hand. ``/sources.opml`` lists
 the enabled sources as OPML (``aggregator.opml``). ``/conferences.ics`` holds
 every conference that has not ended (an ongoing one until its end), for a
-reader's calendar to subscribe to; a recurring series is one VEVENT that keeps
-its RRULE, from its next occurrence on, in its own time zone (a series given as
-dates keeps them, as RDATE). A cancelled or
+reader's calendar to subscribe to, as ``web.icsexport`` writes it: a recurring
+series keeps its RRULE, from its next occurrence on, in its own time zone, with
+an override VEVENT for each occurrence its calendar moved. A cancelled or
 postponed event is left out, as the store's calendar leaves it out: clients
 mirror a subscribed calendar, so it disappears from theirs at the next poll,
 which a STATUS:CANCELLED copy would not do everywhere (Outlook shows one as if
@@ -21,25 +21,24 @@ through the store and formats; nothing else.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
-from itertools import islice
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from dateutil.rrule import rrulestr
 from flask import Blueprint, Response, get_template_attribute, request, url_for
-from icalendar import Calendar, Event, vDuration, vRecur
+from icalendar import Calendar, vDuration
 from markupsafe import escape
 
 from aggregator.opml import export_opml
-from aggregator.records import EventInfo, EventStatus, Page, StoredItem, StoredItemRef
+from aggregator.records import Page, StoredItem, StoredItemRef
 from aggregator.sanitize import html_to_text, xml_safe
 
 from .context import specialties, specialty_or_404, state
-from .eventtime import upcoming, zone_of
+from .eventtime import upcoming
 from .exposure import public_source
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
+from .icsexport import conference_vevents
 from .params import feed_filters, link_args, list_query
 from .present import SECTION_TITLES, iso, label_text, media_url, other_sources, web_link
 from .serialize import item_json
@@ -53,7 +52,6 @@ KIND_SCHEME = "urn:medfeed:kind"  # an entry's kind (news, article, conference, 
 LABEL_SCHEME = "urn:medfeed:label"  # its source's label (journal, society, news ...)
 CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
-MAX_SERIES_DATES = 1000  # rule dates weighed against a series' known occurrences (EXDATE)
 
 
 def _page(specialty: str | None = None) -> Page:
@@ -285,114 +283,7 @@ def conferences_ics() -> Response:
     for item in state().store.upcoming_conferences(datetime.now(UTC)):
         event = upcoming(item.event)
         if event is not None:
-            calendar.add_component(_vevent(item, event, host))
+            for vevent in conference_vevents(item, event, host):
+                calendar.add_component(vevent)
     calendar.add_missing_timezones()
     return Response(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-
-
-def _vevent(item: StoredItem, event: EventInfo, host: str) -> Event:
-    """One VEVENT; the UID is the item's, so an edited event replaces its old copy.
-
-    Its texts go without the controls RFC 5545 forbids (``xml_safe`` drops the same
-    ones but the tab): rows stored before the parse stage dropped them may hold some.
-    """
-    permalink = url_for("pages.item", item_id=item.id, _external=True)
-    vevent = Event()
-    vevent.add("uid", f"item-{item.id}@{host}")
-    # The item's own revision time, not "now": the body stays the same between edits.
-    vevent.add("dtstamp", (item.updated or item.published).astimezone(UTC))
-    start, end = _span(event)
-    vevent.add("dtstart", start)
-    if end is not None:
-        vevent.add("dtend", end)
-    if event.rule:
-        rule = _rule(event)
-        vevent.add("rrule", rule)
-        cancelled = _cancelled(event, rule, start)
-        if cancelled:
-            vevent.add("exdate", cancelled)
-    elif later := _later_dates(event):
-        vevent.add("rdate", later)
-    if event.status is EventStatus.TENTATIVE:
-        vevent.add("status", "TENTATIVE")
-    vevent.add("summary", xml_safe(item.title))
-    if event.location:
-        vevent.add("location", xml_safe(event.location))
-    vevent.add("url", web_link(event.url) or web_link(item.url) or permalink)
-    vevent.add("description", xml_safe(_description(item, permalink)))
-    if event.online:
-        vevent.add("x-medfeed-online", "TRUE")
-        if web_link(event.url):
-            vevent.add("conference", event.url, parameters={"VALUE": "URI"})
-    return vevent
-
-
-def _span(event: EventInfo) -> tuple[date | datetime, date | datetime | None]:
-    """All-day events as DATE values with the exclusive end iCalendar expects; others in
-    UTC, or in the event's own zone for a series (its rule repeats in local time).
-
-    A timed event without a known end gets no DTEND (iCalendar forbids an end
-    that is not after the start).
-    """
-    zone = zone_of(event) if event.rule else UTC
-    start, end = event.start.astimezone(zone), (event.end or event.start).astimezone(zone)
-    if event.all_day:
-        first = start.date()
-        return first, max(end.date(), first + timedelta(days=1))
-    return start, end if end > start else None
-
-
-def _rule(event: EventInfo) -> vRecur:
-    """The series' RRULE from its next occurrence on: a COUNT would count from there, so
-    it becomes an UNTIL at the last occurrence medfeed knows (the parse stage gives a
-    COUNT of up to 1,000 dates as the UNTIL of its last date already: this is for a
-    longer one, and for series stored before it did). An all-day series' UNTIL
-    is a date, as its DTSTART is (RFC 5545 asks for the same type)."""
-    rule = vRecur.from_ical(event.rule or "")
-    if "COUNT" in rule and event.occurrences:
-        del rule["COUNT"]
-        rule["UNTIL"] = [event.occurrences[-1].start.astimezone(UTC)]
-    if event.all_day and "UNTIL" in rule:
-        rule["UNTIL"] = [u.date() if isinstance(u, datetime) else u for u in rule["UNTIL"]]
-    return rule
-
-
-def _later_dates(event: EventInfo) -> list[date | datetime]:
-    """A series given as dates (RDATE, no rule): its known dates after the one it starts
-    on, which went out as that one date alone."""
-    later = [o.start for o in event.occurrences if o.start > event.start]
-    return [moment.date() if event.all_day else moment for moment in later]
-
-
-def _cancelled(event: EventInfo, rule: vRecur, start: date | datetime) -> list[date | datetime]:
-    """The dates ``rule`` gives from ``start`` to the series' last known occurrence that
-    are not among its occurrences: the ones its calendar cancelled (EXDATE, or an
-    occurrence moved elsewhere), which a subscriber's client would otherwise bring back."""
-    if not event.occurrences:
-        return []
-    known = {o.start for o in event.occurrences}
-    last = event.occurrences[-1].start
-    if isinstance(start, datetime):
-        first: datetime = start
-    else:  # all day: walk the dates as naive midnights, as the rule is read for DATE values
-        first = datetime(start.year, start.month, start.day)
-        rule = vRecur(rule)
-        if "UNTIL" in rule:
-            rule["UNTIL"] = [datetime(u.year, u.month, u.day) for u in rule["UNTIL"]]
-    cancelled: list[date | datetime] = []
-    dates = rrulestr(rule.to_ical().decode(), dtstart=first)
-    for moment in islice(dates, MAX_SERIES_DATES):
-        at_utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        if at_utc > last:
-            break
-        if at_utc not in known:
-            cancelled.append(moment.date() if event.all_day else moment)
-    return cancelled
-
-
-def _description(item: StoredItem, permalink: str) -> str:
-    parts = [html_to_text(item.summary)]
-    if item.event is not None and item.event.online:
-        parts.append("Online event.")
-    parts.append(f"{item.source.name} — {permalink}")
-    return "\n\n".join(part for part in parts if part)

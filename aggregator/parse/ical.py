@@ -6,17 +6,19 @@ its UID: it is expanded with ``recurring_ical_events`` inside a horizon of 30
 days back to 400 days ahead (at most ``MAX_DATES_KEPT`` dates, counted first by
 ``parse.rules``), its event is the next occurrence not yet over at ``now`` (else
 the last one), and it carries the rule (a COUNT turned into the UNTIL of its last
-date) and the coming occurrences. A series with no occurrence inside the horizon
-stands by its dates over as long a window from its next one after it, else by its
-last one before it. An event's zone is named by ``parse.zones``, which also places
-times given in an Outlook display name. Single events and series are kept
-whatever their date: a listing's past conferences are still items. A cancelled or
-tentative event (STATUS, or a "CANCELLED:" summary) says so in its
-``EventInfo.status``; a series' cancelled occurrences are left out of it. An
-item's date is when the event was announced (CREATED, else DTSTAMP, else
-LAST-MODIFIED), never when it takes place. A broken event is skipped with a
-warning; the calendar fails only when nothing usable is left. This module does
-not sniff formats and never consults the clock (``now`` is passed in).
+date) and the coming occurrences, each one an override VEVENT changed with the date
+it was moved from (its RECURRENCE-ID) and its own title and place. A series with no
+occurrence inside the horizon stands by its dates over as long a window from its
+next one after it, else by its last one before it. An event's zone is named by
+``parse.zones``, which also places times given in an Outlook display name (EXDATE
+and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
+events and series are kept whatever their date: a listing's past conferences are
+still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
+says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
+it. An item's date is when the event was announced (CREATED, else DTSTAMP, else
+LAST-MODIFIED), never when it takes place. A broken event is skipped with a warning;
+the calendar fails only when nothing usable is left. This module does not sniff
+formats and never consults the clock (``now`` is passed in).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 import warnings as python_warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -134,6 +136,7 @@ def _calendar_items(
     places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
         _place_unknown_zone_times(event, warnings)  # a series' too: it is expanded from these
+        _exdates_in_start_zone(event)
         if str(event.get("UID", "")) in recurring_uids:
             continue
         if zone is not None:
@@ -183,18 +186,95 @@ def _place_unknown_zone_times(event: icalendar.Component, warnings: list[str]) -
         zone_id = getattr(_prop(event, name), "params", {}).get("TZID")  # a list when repeated
         if not (isinstance(value, datetime) and value.tzinfo is None and zone_id):
             continue
-        summary = _text(event.get("SUMMARY")) or "an event"
-        zone = display_name_zone(str(zone_id), value)
+        zone = _named_zone(event, str(zone_id), value, warnings)
         if zone is None:
-            warnings.append(f"event {summary!r}: unknown time zone {zone_id!r}: read as UTC")
             return
-        if not isinstance(zone, ZoneInfo):
-            warnings.append(
-                f"event {summary!r}: time zone {zone_id!r} names no known zone: "
-                "read at its offset, without daylight saving time"
-            )
         del event[name]
         event.add(name, value.replace(tzinfo=zone))
+    _place_unknown_zone_lists(event, warnings)
+
+
+def _place_unknown_zone_lists(event: icalendar.Component, warnings: list[str]) -> None:
+    """EXDATE and RDATE in such a zone, placed as DTSTART is: left without a zone, an
+    EXDATE in "(UTC-05:00) Eastern Time (US & Canada)" was read in the series' zone or
+    as UTC, and took off another occurrence than the one its calendar cancelled."""
+    for name in ("EXDATE", "RDATE"):
+        props = _as_list(event.get(name))
+        placed = [_placed_list(event, prop, warnings) for prop in props]
+        if all(new is None for new in placed):
+            continue
+        del event[name]
+        for prop, new in zip(props, placed, strict=True):
+            if new is None:
+                event.add(name, prop)
+            else:
+                event.add(name, new)
+
+
+def _placed_list(
+    event: icalendar.Component, prop: object, warnings: list[str]
+) -> list[datetime] | None:
+    """One EXDATE or RDATE line's times in the zone its TZID names, None when it needs
+    nothing (or the zone is unknown: then the admin is warned)."""
+    zone_id = getattr(prop, "params", {}).get("TZID")
+    values = _line_dates(prop)
+    naive = [v for v in values if isinstance(v, datetime) and v.tzinfo is None]
+    if not (zone_id and naive and len(naive) == len(values)):
+        return None
+    zone = _named_zone(event, str(zone_id), naive[0], warnings)
+    return None if zone is None else [value.replace(tzinfo=zone) for value in naive]
+
+
+def _exdates_in_start_zone(event: icalendar.Component) -> None:
+    """A series' EXDATEs at their own moments, given in the zone of its DTSTART.
+
+    ``recurring_ical_events`` takes an EXDATE to cancel its moment and also the same
+    clock time in the series' zone (it assumes one zone): 09:00 New York took off
+    08:00 Chicago, and 09:00 Chicago too.
+    """
+    start = _decoded(event, "DTSTART")
+    lines = _as_list(event.get("EXDATE"))
+    if not (isinstance(start, datetime) and start.tzinfo is not None and lines):
+        return
+    zone, values = start.tzinfo, [_line_dates(line) for line in lines]
+    elsewhere = (v for line in values for v in line if isinstance(v, datetime) and v.tzinfo)
+    if all(value.tzinfo is zone for value in elsewhere):
+        return
+    del event["EXDATE"]
+    for line, moments in zip(lines, values, strict=True):
+        event.add("EXDATE", [_in_zone(value, zone) for value in moments] if moments else line)
+
+
+def _in_zone(value: object, zone: tzinfo) -> object:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(zone)
+    return value
+
+
+def _line_dates(line: object) -> list[Any]:
+    """An EXDATE or RDATE line's values; none from one icalendar could not read (it is
+    the expansion's to skip the series with a warning)."""
+    try:
+        return [one.dt for one in getattr(line, "dts", [])]
+    except _BROKEN:
+        return []
+
+
+def _named_zone(
+    event: icalendar.Component, zone_id: str, value: datetime, warnings: list[str]
+) -> tzinfo | None:
+    """The zone a TZID icalendar did not know names (``zones.display_name_zone``), with a
+    warning when it is only an offset; None, with a warning, when it names none."""
+    summary = _text(event.get("SUMMARY")) or "an event"
+    zone = display_name_zone(zone_id, value)
+    if zone is None:
+        warnings.append(f"event {summary!r}: unknown time zone {zone_id!r}: read as UTC")
+    elif not isinstance(zone, ZoneInfo):
+        warnings.append(
+            f"event {summary!r}: time zone {zone_id!r} names no known zone: "
+            "read at its offset, without daylight saving time"
+        )
+    return zone
 
 
 def _occurrences(
@@ -231,7 +311,8 @@ def _occurrences(
                 f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past"
             )
             continue
-        item = _series_item(occurrences, rule, now=now, places=places, warnings=warnings)
+        changed = _changed_dates(series)
+        item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
         if item is not None:
             yield item
 
@@ -291,9 +372,17 @@ def _dates_kept(
     return found[:MAX_DATES_KEPT]
 
 
+def _changed_dates(series: icalendar.Component) -> frozenset[datetime]:
+    """The rule dates (UTC) a series' override VEVENTs change: ``recurring_ical_events``
+    gives every occurrence a RECURRENCE-ID, so only the calendar itself tells them apart."""
+    found = (_decoded(event, "RECURRENCE-ID") for event in series.walk("VEVENT"))
+    return frozenset(_as_utc(value) for value in found if isinstance(value, date))
+
+
 def _series_item(
     occurrences: list[icalendar.Component],
     rule: str | None,
+    changed: frozenset[datetime],
     *,
     now: datetime,
     places: Mapping[str, str],
@@ -306,20 +395,44 @@ def _series_item(
     as a whole keeps them, and says so in its status.
     """
     dated = [
-        (item.event, item)
+        (item.event, item, _recurrence_id(event, changed))
         for event in occurrences
         for item in [_safe_item(event, places=places, warnings=warnings)]
         if item is not None and item.event is not None
     ]
     if not dated:
         return None
-    dated = [pair for pair in dated if pair[0].status is not EventStatus.CANCELLED] or dated
-    dated.sort(key=lambda pair: pair[0].start)
-    coming = [pair for pair in dated if (pair[0].end or pair[0].start) >= now] or dated[-1:]
-    info, item = coming[0]
-    listed = tuple(Occurrence(event.start, event.end) for event, _ in coming)
+    dated = [one for one in dated if one[0].status is not EventStatus.CANCELLED] or dated
+    dated.sort(key=lambda one: one[0].start)
+    coming = [one for one in dated if (one[0].end or one[0].start) >= now] or dated[-1:]
+    info, item, _ = coming[0]
+    listed = tuple(_occurrence(event, other, item, moved) for event, other, moved in coming)
     series = replace(info, rule=rule, occurrences=listed)
     return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
+
+
+def _recurrence_id(event: icalendar.Component, changed: frozenset[datetime]) -> datetime | None:
+    """The occurrence's rule date (UTC) when an override VEVENT changed it, else None."""
+    value = _decoded(event, "RECURRENCE-ID")
+    moment = _as_utc(value) if isinstance(value, date) else None
+    return moment if moment in changed else None
+
+
+def _occurrence(
+    event: EventInfo, item: ParsedItem, series: ParsedItem, recurrence_id: datetime | None
+) -> Occurrence:
+    """One date of the series, with its title and place where they are not the series
+    item's (which is its next occurrence's: the rest differ when that one was renamed).
+    An override without a LOCATION is taken to be where its series is: calendars that
+    write overrides by hand often give only the new times."""
+    series_place = series.event.location if series.event is not None else None
+    return Occurrence(
+        event.start,
+        event.end,
+        recurrence_id=recurrence_id,
+        title=item.title if item.title != series.title else None,
+        location=event.location if event.location not in (None, series_place) else None,
+    )
 
 
 def _master(calendar: icalendar.Component, uid: str) -> icalendar.Component | None:

@@ -65,7 +65,7 @@ from ..reconcile import (
     reconcile,
     unique_by_guid,
 )
-from ..records import EventInfo, ItemUpdate, PlainText
+from ..records import EventInfo, ItemUpdate, Occurrence, PlainText
 from ..sanitize import plain_text
 from . import folds, itemids, kindleads, retag, sameurl, search
 from .citations import mark_noticed, replace_citations
@@ -770,10 +770,19 @@ def _text(update_: ItemUpdate) -> PlainText:
 
 
 def _occurrences(event: EventInfo | None) -> list[list[str | None]]:
-    """A series' coming occurrences as JSON: [[start, end], ...] in ISO 8601 UTC."""
+    """A series' coming occurrences as JSON: [[start, end], ...] in ISO 8601 UTC; one its
+    calendar changed as [start, end, recurrence_id, title, location] (``reads`` reads both)."""
     if event is None:
         return []
-    return [[o.start.isoformat(), o.end.isoformat() if o.end else None] for o in event.occurrences]
+    return [_occurrence(o) for o in event.occurrences]
+
+
+def _occurrence(occurrence: Occurrence) -> list[str | None]:
+    pair = [occurrence.start.isoformat(), occurrence.end.isoformat() if occurrence.end else None]
+    if occurrence.recurrence_id is None and not (occurrence.title or occurrence.location):
+        return pair
+    changed = occurrence.recurrence_id.isoformat() if occurrence.recurrence_id else None
+    return [*pair, changed, occurrence.title, occurrence.location and occurrence.location[:500]]
 
 
 def _cites(update_: ItemUpdate) -> tuple[str, ...]:

@@ -919,11 +919,15 @@ def _event(row: Item) -> EventInfo | None:
     )
 
 
-def stored_occurrence(pair: Sequence[str | None]) -> Occurrence:
-    start, end = pair
+def stored_occurrence(stored: Sequence[str | None]) -> Occurrence:
+    """[start, end], or [start, end, recurrence_id, title, location] (``store.ingest``)."""
+    start, end, recurrence_id, title, location = (*stored, None, None, None)[:5]
     return Occurrence(
         start=datetime.fromisoformat(str(start)),
         end=datetime.fromisoformat(end) if end else None,
+        recurrence_id=datetime.fromisoformat(recurrence_id) if recurrence_id else None,
+        title=title,
+        location=location,
     )
 
 
