@@ -13,13 +13,13 @@ from flask.testing import FlaskClient
 from webfactory import app, client, entry, make_story, save, settings
 
 from aggregator.identity import identify
-from aggregator.records import ArticleInfo, Kind
+from aggregator.records import ArticleInfo, Kind, ParsedItem
 from aggregator.store import Store
 
 STORY = "https://www.statnews.com/2026/09/01/measles-vaccination-gap/"
 
 
-def news(title: str, url: str) -> tuple[Kind, object, tuple[str, ...]]:
+def news(title: str, url: str) -> tuple[Kind, ParsedItem, tuple[str, ...]]:
     return entry(Kind.NEWS, title=title, url=url, summary="<p>Clinics report.</p>")
 
 
@@ -60,12 +60,9 @@ def test_a_pasted_address_with_tracking_tags_finds_its_item(
 
 def test_the_address_of_a_story_copy_finds_the_story(client: FlaskClient, store: Store) -> None:
     copy = "https://www.fda.gov/news-events/press-announcements/measles-vaccine-supply"
-    save(
-        store,
-        [news("Measles vaccination gap widens", STORY)],
-        identify=identify,
-    )
-    save(store, [news("FDA on measles vaccine supply", copy)], source="fda-press", identify=identify)
+    save(store, [news("Measles vaccination gap widens", STORY)], identify=identify)
+    fda = news("FDA on measles vaccine supply", copy)
+    save(store, [fda], source="fda-press", identify=identify)
     ids = {item.title: item.id for item in store.list_items(stories=False, limit=10).items}
     make_story(store, ids["Measles vaccination gap widens"], [ids["FDA on measles vaccine supply"]])
     answer = client.get(f"/api/items?q={quote(copy + '?utm_source=twitter', safe='')}").get_json()
