@@ -14,6 +14,7 @@ from webfactory import app, client, entry, make_story, save, settings
 
 from aggregator.identity import identify
 from aggregator.records import ArticleInfo, Kind, ParsedItem
+from aggregator.searchquery import pasted_address
 from aggregator.store import Store
 
 STORY = "https://www.statnews.com/2026/09/01/measles-vaccination-gap/"
@@ -27,6 +28,14 @@ def found(client: FlaskClient, q: str) -> list[str]:
     answer = client.get(f"/api/items?q={quote(q, safe='')}")
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return [item["title"] for item in answer.get_json()["items"]]
+
+
+def test_only_a_query_that_is_one_web_address_is_read_as_one() -> None:
+    assert pasted_address(" HTTP://WWW.StatNews.com:80/a/?utm_source=x&b=2 ") == (
+        "https://www.statnews.com/a?b=2"
+    )
+    for words in ("measles https://www.statnews.com/a", "www.statnews.com/a", "ftp://x.org/a"):
+        assert pasted_address(words) is None, words
 
 
 def test_a_pasted_address_with_tracking_tags_finds_its_item(
