@@ -90,6 +90,7 @@ def test_an_unknown_address_is_searched_as_words_without_an_error(
     long_one = "https://example.net/" + "/".join(f"part{n}" for n in range(40)) + "?a=1&b=2"
     assert len(long_one) > 200
     assert found(client, long_one) == []
+    assert client.get("/api/items?q=" + "+".join(["word"] * 41)).status_code == 400  # 204 chars
     page = client.get(f"/?q={quote(unknown, safe='')}")
     assert page.status_code == 200
     assert "No items match" in page.get_data(as_text=True)

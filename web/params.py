@@ -162,13 +162,14 @@ def _search(args: Mapping[str, str]) -> str | None:
     tags is often longer than any query of words.
     """
     text = _text(args, "q", MAX_URL)
-    if text is not None and len(text) > MAX_QUERY and pasted_address(text) is None:
+    if text is None:
+        return None
+    if len(text) > MAX_QUERY and pasted_address(text) is None:
         raise BadParameter(f"q is longer than {MAX_QUERY} characters")
-    if text is not None:
-        try:
-            parse_search(text)
-        except SearchSyntaxError as exc:
-            raise BadParameter(f"q: {exc}") from None
+    try:
+        parse_search(text)
+    except SearchSyntaxError as exc:
+        raise BadParameter(f"q: {exc}") from None
     return text
 
 
