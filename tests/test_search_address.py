@@ -80,6 +80,16 @@ def test_the_address_of_a_story_copy_finds_the_story(client: FlaskClient, store:
     assert [other["title"] for other in listed["also"]] == ["Measles vaccination gap widens"]
 
 
+def test_the_address_another_source_gave_the_same_story_finds_the_one_item(
+    client: FlaskClient, store: Store
+) -> None:
+    save(store, [news("Measles vaccination gap widens", STORY)], identify=identify)
+    carried = STORY.replace("https", "http") + "?utm_source=fda&utm_medium=rss"
+    save(store, [news("Measles gap widens", carried)], source="fda-press", identify=identify)
+    [listed] = client.get(f"/api/items?q={quote(carried, safe='')}").get_json()["items"]
+    assert {source["id"] for source in listed["sources"]} == {"health-news", "fda-press"}
+
+
 def test_an_unknown_address_is_searched_as_words_without_an_error(
     client: FlaskClient, store: Store
 ) -> None:
