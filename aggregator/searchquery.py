@@ -9,6 +9,9 @@ searched word "or" is a word, not an operator). A word with a British and an
 American spelling ("tumour", "tumor": ``lexicon.spellings``) is looked for in
 either. It does not touch the database and does not stem or fold accents: the
 database's own tokenizer does that, on the query exactly as on the documents.
+
+A query that is one http(s) address also names an item by its address
+(``pasted_address``): the store looks that up before the words.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice, product
 
+from .identity import MAX_URL, canonical_url
 from .lexicon import spellings
 
 MAX_TERMS = 16  # every term is one more posting list to intersect
@@ -37,6 +41,7 @@ _PUBLISHER_DOI_LINK = re.compile(
     r"(?:[?#][^\s\"]*)?(?![^\s\"])",
     re.IGNORECASE,
 )
+_WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
 _PUBMED_LINK = re.compile(
     r"(?<![^\s\"])(?:https?://)?pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/?(?![^\s\"])", re.IGNORECASE
 )
@@ -103,12 +108,33 @@ class SearchQuery:
         return " & ".join(wanted + ["!" + _tsquoted(t) for t in self.terms if t.excluded])
 
 
+def pasted_address(text: str) -> str | None:
+    """The canonical URL (``identity.canonical_url``, as dedupe layer 2 keys items) of a
+    query that is one http(s) address, seen through a click tracker; else None.
+
+    A librarian pastes an article's link from the publisher's page or a news site,
+    with its tracking tags: read as words ("https www statnews com 2026 …") it
+    matched no item, though the item is stored under that very address.
+    """
+    text = text.strip()
+    if len(text) > MAX_URL or not _WEB_ADDRESS.fullmatch(text):
+        return None
+    # Here, not at the top: the parsers' package loads feedparser and icalendar, and the
+    # store imports this module in a refresh that parses nothing (test_start_imports).
+    from .parse.redirects import unwrapped
+
+    return canonical_url(unwrapped(text))
+
+
 def parse_search(text: str) -> SearchQuery:
     """The terms of ``text``; SearchSyntaxError when no word is left to look for.
 
     A word with inner punctuation ("covid-19", "n=42") is a phrase of its parts,
-    which is how both databases index it. Terms repeated are kept once.
+    which is how both databases index it. Terms repeated are kept once. A pasted
+    address (``pasted_address``) is searched as its first ``MAX_TERMS`` words when no
+    item has it: a long one would otherwise be refused for its length.
     """
+    address = pasted_address(text) is not None
     terms: list[Term] = []
     # Composed, as the index holds words: a query pasted from a PDF may spell "ó" as "o"
     # and a combining accent, which would split the word in two.
@@ -124,6 +150,8 @@ def parse_search(text: str) -> SearchQuery:
             terms.append(term)
     if not any(not term.excluded for term in terms):
         raise SearchSyntaxError("a search needs at least one word to look for")
+    if len(terms) > MAX_TERMS and address:
+        terms = terms[:MAX_TERMS]
     if len(terms) > MAX_TERMS:
         raise SearchSyntaxError(f"a search can have at most {MAX_TERMS} words and phrases")
     return SearchQuery(tuple(terms))

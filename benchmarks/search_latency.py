@@ -11,7 +11,8 @@ process, one at a time, after one warm-up) and p50 / p99 latency printed, for
 the default order (relevance, then date) and ``sort=date``, with the number of
 items the query matches. Queries: a common word, a mid-frequency word, a rare
 word, two words, a quoted phrase, a word with an exclusion, and an accented
-word typed without its accent.
+word typed without its accent; and a pasted address, of a stored item (with a tracking
+tag, over http, with a trailing slash) and of none.
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/search_latency.py [--items 100000 1000000]
@@ -40,9 +41,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aggregator.config import Settings  # noqa: E402
-from aggregator.searchquery import parse_search  # noqa: E402
+from aggregator.searchquery import parse_search, pasted_address  # noqa: E402
 from aggregator.store import Store  # noqa: E402
 from aggregator.store.models import Item, ItemSource  # noqa: E402
+from aggregator.store.reads import ItemFilter  # noqa: E402
 from web import create_app  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -78,6 +80,8 @@ def queries(words: list[str]) -> list[tuple[str, str]]:
         ("phrase (ranks 1, 2)", f'"{words[0]} {words[1]}"'),
         ("word -exclusion (200, -3)", f"{words[199]} -{words[2]}"),
         ("accent folded (rank >1000)", accented.replace("ó", "o")),
+        ("address, stored", f"http://example.org/{SOURCES[1]}/41/?utm_source=x"),
+        ("address, not stored", "https://example.net/2026/09/01/no-such-story/"),
     ]
 
 
@@ -146,6 +150,8 @@ def fill(store: Store, count: int, words: list[str], weights: list[float]) -> fl
 
 
 def matches(store: Store, query: str) -> int:
+    if pasted_address(query) is not None:  # found by its address, or else by its words
+        return store.count_items(ItemFilter(q=query))
     parsed = parse_search(query)
     with store.engine.connect() as connection:
         if store.dialect == "postgresql":
@@ -159,13 +165,15 @@ def matches(store: Store, query: str) -> int:
 
 
 def latencies(client: object, path: str, repeat: int) -> list[float]:
+    """Each request with a parameter of its own, which the app ignores: the web keeps the
+    answer of each URL per data version (``web/cache.py``), and a repeated URL timed that."""
     get = client.get  # type: ignore[attr-defined]
     if get(path).status_code != 200:  # warm-up, and a check
         raise SystemExit(f"{path}: HTTP {get(path).status_code}")
     out = []
-    for _ in range(repeat):
+    for run in range(repeat):
         began = time.perf_counter()
-        get(path)
+        get(f"{path}{'&' if '?' in path else '?'}uncached={run}")
         out.append(time.perf_counter() - began)
     return out
 

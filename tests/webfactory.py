@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -159,16 +159,19 @@ def save(
     at: datetime = NOW,
     decide: bool = True,
     vocabulary: dict[str, str] | None = None,
+    identify: Callable[[ParsedItem], ItemIdentity] | None = None,
 ) -> None:
     """Store entries as one fetch per source, the way a refresh would; ``decide`` False
     leaves their stories as they were (a refresh's batch before its stories are decided);
-    ``vocabulary``: the fingerprint of the specialties the entries were tagged with."""
+    ``vocabulary``: the fingerprint of the specialties the entries were tagged with;
+    ``identify``: how an entry is recognised (``aggregator.identity.identify``, to key it
+    by its canonical URL), else by its URL as given."""
     by_source: dict[str, list[ItemUpdate]] = {}
     for kind, item, tags in entries:
         source_id = source or DEFAULT_SOURCE[kind]
         label = SOURCES[source_id][1]
         by_source.setdefault(source_id, []).append(
-            ItemUpdate(source_id, kind, label, item, _identity(item), tags=tags)
+            ItemUpdate(source_id, kind, label, item, (identify or _identity)(item), tags=tags)
         )
     for source_id, updates in by_source.items():
         outcome = SourceOutcome(source_id, "ok", new=len(updates))

@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aggregator.identity import MAX_URL
 from aggregator.records import Kind
-from aggregator.searchquery import SearchSyntaxError, parse_search
+from aggregator.searchquery import SearchSyntaxError, parse_search, pasted_address
 from aggregator.store.reads import MAX_LIMIT, ItemFilter, decode_cursor
 from aggregator.tagging import slug
 
 DEFAULT_LIMIT = 20
+MAX_QUERY = 200  # characters of a search of words
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _KINDS = ", ".join(kind.value for kind in Kind)
@@ -154,13 +156,20 @@ def _specialty(args: Mapping[str, str]) -> str | None:
 
 
 def _search(args: Mapping[str, str]) -> str | None:
-    """The search text, when it asks for something (see ``aggregator.searchquery``)."""
-    text = _text(args, "q", 200)
-    if text is not None:
-        try:
-            parse_search(text)
-        except SearchSyntaxError as exc:
-            raise BadParameter(f"q: {exc}") from None
+    """The search text, when it asks for something (see ``aggregator.searchquery``).
+
+    One web address may be as long as a stored one: a link pasted with its tracking
+    tags is often longer than any query of words.
+    """
+    text = _text(args, "q", MAX_URL)
+    if text is None:
+        return None
+    if len(text) > MAX_QUERY and pasted_address(text) is None:
+        raise BadParameter(f"q is longer than {MAX_QUERY} characters")
+    try:
+        parse_search(text)
+    except SearchSyntaxError as exc:
+        raise BadParameter(f"q: {exc}") from None
     return text
 
 

@@ -49,13 +49,14 @@ from ..records import (
     Label,
     Occurrence,
     Page,
+    SearchMatch,
     SourceRef,
     StoredItem,
     StoredItemRef,
     VideoInfo,
 )
-from ..searchquery import parse_search
-from . import sameurl, search
+from ..searchquery import parse_search, pasted_address
+from . import addresses, sameurl, search
 from .contenttail import full_content
 from .database import session_scope
 from .models import (
@@ -298,8 +299,9 @@ class Reads:
         with session_scope(self._sessions) as session:
             featured_row = _featured_row(session, policy)
             sections = _section_rows(session, now, section_size)
+            wanted = wanted or ItemFilter()
             stream_rows, next_cursor = _stream_rows(
-                session, wanted or ItemFilter(), before, limit, now
+                session, wanted, before, limit, now, _found(session, wanted)
             )
             everything = [row for part in sections.values() for row in part] + stream_rows
             if featured_row is not None:
@@ -335,12 +337,27 @@ class Reads:
 def _stream(
     session: Session, wanted: ItemFilter, before: str | None, limit: int, now: datetime | None
 ) -> Page:
-    rows, next_cursor = _stream_rows(session, wanted, before, limit, now)
+    found = _found(session, wanted)
+    rows, next_cursor = _stream_rows(session, wanted, before, limit, now, found)
     hydrated = _hydrate(session, rows)
-    if wanted.q:
-        found = search.matches(session.connection(), parse_search(wanted.q), hydrated)
-        hydrated = {i: replace(item, match=found.get(i)) for i, item in hydrated.items()}
+    if found is not None:
+        marked = _marked(session, found, hydrated)
+        hydrated = {i: replace(item, match=marked.get(i)) for i, item in hydrated.items()}
     return Page(tuple(hydrated[row.id] for row in rows), next_cursor)
+
+
+def _marked(
+    session: Session, found: search.Match, items: Mapping[int, StoredItem]
+) -> dict[int, SearchMatch]:
+    """Where the search's words hit each item; for items found by their address, the title
+    with nothing marked and no extract: a search's results have one shape, whatever found
+    them, and PostgreSQL would mark the address's words wherever they occur."""
+    if found.words is not None:
+        return search.matches(session.connection(), found.words, items)
+    return {
+        item_id: SearchMatch(search.fragments(search.search_title(item.title)), ())
+        for item_id, item in items.items()
+    }
 
 
 def _stream_rows(
@@ -348,9 +365,11 @@ def _stream_rows(
     wanted: ItemFilter,
     before: str | None,
     limit: int,
-    now: datetime | None = None,
+    now: datetime | None,
+    found: search.Match | None,
 ) -> tuple[list[Item], str | None]:
-    """One page of rows plus the cursor of the next page (None on the last page).
+    """One page of rows plus the cursor of the next page (None on the last page);
+    ``found``: the search's match (``_found``).
 
     The stream leaves out events that were over when first seen; a ``when``
     filter reads the calendar instead.
@@ -359,7 +378,6 @@ def _stream_rows(
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if wanted.when is not None:
         return _calendar_rows(session, wanted, before, limit, now or datetime.now(UTC))
-    found = _found(session, wanted)
     query = _filtered(select(Item), wanted, found).where(_listed(wanted, now))
     if found is not None:
         if wanted.sort != "date":
@@ -555,9 +573,15 @@ def _calendar_rows(
 
 
 def _found(session: Session, wanted: ItemFilter) -> search.Match | None:
-    """The items a search's words match (None: no search)."""
+    """The items a search names by their address, else the items its words match (None:
+    no search). An address no item has is searched as its words, as any other text."""
     if not wanted.q:
         return None
+    address = pasted_address(wanted.q)
+    if address is not None:
+        item_ids = addresses.items_at(session.connection(), address)
+        if item_ids:
+            return addresses.at_address(item_ids)
     return search.match(session.get_bind().dialect.name, parse_search(wanted.q))
 
 

@@ -389,12 +389,15 @@ def _rebuild_from_view(connection: Connection, progress: Callable[[int], None] |
 
 @dataclass(frozen=True)
 class Match:
-    """A search in the SQL of one database: the table to join, its condition, its relevance."""
+    """A search in the SQL of one database: the table to join, its condition, its relevance,
+    and the words that found the items, to mark in them (None: no word did, their address
+    did: ``addresses``)."""
 
     target: FromClause
     on: ColumnElement[bool]
     condition: ColumnElement[bool]
     relevance: ColumnElement[float]
+    words: SearchQuery | None = None
 
     def apply(self, query: Select[Any], item_id: Any) -> Select[Any]:
         return query.join(self.target, self.on == item_id).where(self.condition)
@@ -429,6 +432,7 @@ def match(dialect: str, query: SearchQuery) -> Match:
             # Weights {D, C, B, A}: the title (A) four times the text (B), as on SQLite
             # (ts_rank's own default makes it 2.5 times).
             relevance=cast(func.ts_rank(_PG_WEIGHTS, document, tsquery, 1), Double),
+            words=query,
         )
     fts: ColumnElement[Any] = literal_column("items_fts")
     return Match(
@@ -437,6 +441,7 @@ def match(dialect: str, query: SearchQuery) -> Match:
         condition=fts.op("MATCH")(bindparam("fts_query", query.fts5())),
         # bm25 is lower for better matches; negated so that both databases sort descending.
         relevance=-func.bm25(fts, TITLE_WEIGHT, TEXT_WEIGHT),
+        words=query,
     )
 
 
