@@ -73,8 +73,9 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             continue
         if row.url != conf.url:
             # A new address starts afresh: validators and redirects belonged to the old one.
-            values.update(etag=None, last_modified=None, permanent_redirect=None, next_fetch_at=now,
-                          url=conf.url, disabled_reason=None, consecutive_failures=0)  # fmt: skip
+            values.update(etag=None, last_modified=None, body_digest=None, permanent_redirect=None,
+                          next_fetch_at=now, url=conf.url, disabled_reason=None,
+                          consecutive_failures=0)  # fmt: skip
         elif row.interval_seconds != values["interval_seconds"]:
             sooner = _sooner(row, timedelta(seconds=max(interval, 1)), now)
             if sooner is not None:
@@ -285,11 +286,13 @@ def _state_values(report: FetchReport) -> dict[str, object]:
     }
     if outcome.status != "failed":
         values.update(consecutive_failures=0, last_success_at=report.finished_at)
-        if outcome.status == "ok":
+        if outcome.status == "ok" or report.body_digest:  # a body came: its validators
             values.update(
                 etag=_fitting("etag", report.etag),
                 last_modified=_fitting("last_modified", report.last_modified),
             )
+        if report.body_digest:
+            values["body_digest"] = report.body_digest
         if not report.conditional:
             values["last_unconditional_at"] = report.finished_at
     if outcome.status in ("ok", "pushed"):  # a document was read: its warnings, or none
@@ -352,10 +355,14 @@ def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
 
 
 def unvalidated_count(session: Session, source_ids: Sequence[str]) -> int:
-    """How many of ``source_ids`` have no validator (ETag, Last-Modified) to send."""
+    """How many of ``source_ids`` have nothing to know an unchanged document by: no
+    validator (ETag, Last-Modified) to send, no digest of a body stored."""
     query = select(func.count()).select_from(Source)
     query = query.where(
-        Source.id.in_(source_ids), Source.etag.is_(None), Source.last_modified.is_(None)
+        Source.id.in_(source_ids),
+        Source.etag.is_(None),
+        Source.last_modified.is_(None),
+        Source.body_digest.is_(None),
     )
     return int(session.scalar(query) or 0)
 
@@ -393,6 +400,7 @@ def _state(row: Source) -> SourceState:
         last_modified=row.last_modified,
         consecutive_failures=row.consecutive_failures,
         last_unconditional_at=row.last_unconditional_at,
+        body_digest=row.body_digest,
     )
 
 
