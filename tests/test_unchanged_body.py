@@ -37,17 +37,26 @@ def server() -> Iterator[LocalServer]:
         yield server
 
 
-def configure(tmp_path: Path, database_url: str, url: str, extra: str = "") -> Settings:
-    """One source ``journal`` at ``url``; ``extra`` adds lines to its entry."""
+def configure(tmp_path: Path, database_url: str, url: str) -> Settings:
+    """One news source, ``journal``, at ``url``."""
     path = tmp_path / "config.yaml"
-    path.write_text(config_text(database_url, [("journal", url, "news")]) + extra)
+    path.write_text(config_text(database_url, [("journal", url, "news")]))
     return load_settings(path)
 
 
-def refresh(settings: Settings, store: Store) -> SourceOutcome:
+def refresh_every(settings: Settings, store: Store) -> list[SourceOutcome]:
     store.sync_sources(settings.configured_sources())
-    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    return Refresher(settings, store).refresh(due_only=False)
+
+
+def refresh(settings: Settings, store: Store) -> SourceOutcome:
+    (outcome,) = refresh_every(settings, store)
     return outcome
+
+
+def owners(store: Store) -> list[str]:
+    with store.session() as session:
+        return list(session.scalars(select(Item.source_id)))
 
 
 def health(store: Store) -> StoredSource:
@@ -222,3 +231,23 @@ def test_a_pass_of_sources_whose_last_body_is_known_starts_no_parse_pool_early(
         assert pool is not None  # never fetched: their bodies will be parsed
         Refresher(settings, store, pool=pool).refresh(source_ids=ids, due_only=False)
     assert warm_pool(store, ids) is None
+
+
+def test_a_source_demoted_in_the_config_gives_way_to_another_whose_feed_did_not_change(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """Whose copy an item shows follows its sources' labels, and the other source claims
+    the item only when it reads its document again, unchanged as that document is."""
+    for source_id in ("alpha", "beta"):
+        server.route(f"/{source_id}.xml", always_sent(rss([STORY])))
+    sources = [(s, server.url(f"/{s}.xml"), "news") for s in ("alpha", "beta")]
+    path = tmp_path / "config.yaml"
+    text = config_text(database_url, sources).replace(
+        "    name: Alpha\n", "    name: Alpha\n    label: journal\n"
+    )
+    path.write_text(text)
+    refresh_every(load_settings(path), store)
+    assert owners(store) == ["alpha"]
+    path.write_text(text.replace("label: journal", "label: sponsored"))
+    refresh_every(load_settings(path), store)
+    assert owners(store) == ["beta"]

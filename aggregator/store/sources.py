@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ..leases import holder_gone
 from ..records import ConfiguredSource, FetchReport, Kind, Label, SourceState, StoredSource
 from . import reclassify
-from .models import FetchLog, ItemSource, Source
+from .models import FetchLog, Item, ItemSource, Source
 from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
@@ -48,13 +48,16 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
 
     A source whose kind or label changed takes the items it owns along
-    (``reclassify``). True when a row changed: pages show source names and the items'
-    kinds, so the caller moves the data generation on.
+    (``reclassify``); it, and one leaving or coming back to the config, may change
+    whose copy items show, so documents that carry them are read again
+    (``_read_again``). True when a row changed: pages show source names and the
+    items' kinds, so the caller moves the data generation on.
     """
     rows = {row.id: row for row in session.scalars(select(Source))}
     changed = False
     added: list[dict[str, object]] = []
     reclassified: list[ConfiguredSource] = []
+    ranked_anew: list[str] = []  # ``_read_again``
     for conf in sources:
         interval = int(conf.interval.total_seconds())
         values: dict[str, object] = {
@@ -85,6 +88,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             values["next_fetch_at"] = now
         if (row.kind, row.label) != (values["kind"], values["label"]):
             reclassified.append(conf)
+        if (row.kind, row.label, row.in_config) != (values["kind"], values["label"], True):
+            ranked_anew.append(conf.id)
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
@@ -97,8 +102,30 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:
             row.in_config = False
+            ranked_anew.append(source_id)
             changed = True
+    if ranked_anew:
+        _read_again(session, ranked_anew)
     return changed or bool(added)
+
+
+def _read_again(session: Session, source_ids: Sequence[str]) -> None:
+    """Forget the body digests of ``source_ids`` and of every source carrying an item they own.
+
+    Whose copy an item shows (``reconcile.Owner``) follows its sources' labels and
+    kinds and whether they are in the config, and a source claims an item only when
+    it reads the document that carries it. Those documents are likely the very bodies
+    last stored, which a refresh does not read again: an item stayed under a source
+    removed from the config until another's feed changed (tests/test_item_owner.py).
+    """
+    owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
+    carriers = select(ItemSource.source_id).where(ItemSource.item_id.in_(owned))
+    session.execute(
+        update(Source)
+        .where(or_(Source.id.in_(list(source_ids)), Source.id.in_(carriers)))
+        .values(body_digest=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _sooner(row: Source, interval: timedelta, now: datetime) -> datetime | None:
