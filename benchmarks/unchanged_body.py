@@ -7,8 +7,8 @@ second gets the same document again. Prints both passes' wall time and what
 the second did (``not-modified``: the body was recognised and not parsed;
 ``ok``: it was parsed and stored again).
 
-    python benchmarks/unchanged_body.py [--entries 2000] [--paragraphs 8] [--passes 2]
-        [--database URL]
+    python benchmarks/unchanged_body.py [--entries 2000] [--paragraphs 8] [--keep 2000]
+        [--passes 2] [--database URL]
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--paragraphs", type=int, default=8, help="of each entry's abstract")
+    parser.add_argument("--keep", type=int, default=2000, help="parse.max_entries")
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--database", default=None)
     args = parser.parse_args()
@@ -97,7 +98,7 @@ def main() -> None:
             root = Path(tmp)
             database = args.database or f"sqlite:///{root / 'bench.db'}"
             (root / "config.yaml").write_text(
-                f"database: {database}\nparse: {{max_entries: {args.entries}}}\nsources:\n"
+                f"database: {database}\nparse: {{max_entries: {args.keep}}}\nsources:\n"
                 f"  - id: journal\n    name: Journal\n    url: http://127.0.0.1:{port[0]}/feed\n"
                 "    kind: news\n"
             )
@@ -105,9 +106,9 @@ def main() -> None:
             store = Store(settings.database)
             store.sync_sources(settings.configured_sources())
             refresher = Refresher(settings, store)
-            print(
-                f"entries={args.entries} paragraphs={args.paragraphs} database={database.split(':')[0]}"
-            )
+            kind = database.split(":")[0]
+            print(f"entries={args.entries} paragraphs={args.paragraphs} keep={args.keep}"
+                  f" database={kind}")  # fmt: skip
             for n in range(1, args.passes + 1):
                 started = time.perf_counter()
                 (outcome,) = refresher.refresh(due_only=False)
