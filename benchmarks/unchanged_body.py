@@ -114,7 +114,8 @@ def main() -> None:
                 (outcome,) = refresher.refresh(due_only=False)
                 seconds = time.perf_counter() - started
                 print(f"pass {n}: {seconds:.2f} s  status={outcome.status} new={outcome.new}"
-                      f" updated={outcome.updated} unchanged={outcome.unchanged}")  # fmt: skip
+                      f" updated={outcome.updated} unchanged={outcome.unchanged}"
+                      f"{' error=' + outcome.error if outcome.error else ''}")  # fmt: skip
             store.close()
     finally:
         server.terminate()
