@@ -11,6 +11,7 @@ picklable ``PrepareJob``.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from threading import Barrier, BrokenBarrierError
 
+from . import __version__
 from .dedupe import Signature, document_levels, signature
 from .derived import read_in_turn
 from .identity import identify_document
@@ -25,6 +27,11 @@ from .leases import die_with
 from .records import DocumentLimits, ItemUpdate, Kind, Label
 from .sanitize import html_to_text, plain_text
 from .tagging import Specialty, Tagger, specialties_from_config
+
+# Raise when the same bytes would come out of ``prepare`` differently (a parser, the
+# sanitizer, identity or the tagger reads them otherwise): every source's stored body
+# digest then differs from its next body's, which is read again once.
+PIPELINE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,24 @@ class PrepareJob:
     content_type: str | None
     now: datetime
     limits: DocumentLimits = field(default_factory=DocumentLimits)  # kept of the document
+
+    def digest(self) -> str:
+        """The same digest, the same items: a refresh need not prepare a body whose digest
+        is the one its source last stored.
+
+        The body's bytes, and everything else that decides what ``prepare`` makes of
+        them (where they came from, the source's kind, label and tags, the
+        vocabulary, the caps, this code's version), but not the clock: ``now`` dates
+        what is new, which the same bytes do not bring, and opens a calendar's window
+        of occurrences, which ``store.series`` moves along between reads.
+        """
+        how = (PIPELINE_VERSION, __version__, self.source_id, self.kind, self.label,
+               self.source_tags, self.specialties, self.url, self.content_type,
+               self.limits)  # fmt: skip
+        head = repr(how).encode()
+        digest = hashlib.sha256(len(head).to_bytes(8, "big") + head)  # where the body begins
+        digest.update(self.body)
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)

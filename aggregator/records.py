@@ -383,7 +383,9 @@ class SourceOutcome:
     """What one refresh did to one source: an error is a value, never an exception."""
 
     source_id: str
-    status: str  # "ok" | "not-modified" | "failed" | "pushed" (WebSub) | "skipped" (CLI only)
+    # "ok" | "not-modified" (a 304, or a 200 with the body last stored) | "failed" |
+    # "pushed" (WebSub) | "skipped" (CLI only)
+    status: str
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -405,6 +407,7 @@ class SourceState:
     last_modified: str | None
     consecutive_failures: int
     last_unconditional_at: datetime | None
+    body_digest: str | None = None  # of the last body stored (``prepare.PrepareJob.digest``)
 
 
 @dataclass(frozen=True)
@@ -422,6 +425,9 @@ class FetchReport:
     conditional: bool = True  # False when validators were deliberately not sent
     permanent_redirect: str | None = None
     disable_reason: str | None = None  # e.g. "410 Gone": medfeed disables the source
+    # The body whose items the source now holds: read by this fetch, or found the same
+    # as the last one stored. None leaves the stored digest as it is.
+    body_digest: str | None = None
 
 
 class StoryCorrection(NamedTuple):

@@ -1,7 +1,8 @@
 """One refresh pass: the only place that runs the pipeline stages in sequence.
 
     states  = store.claim(due sources)              # a lease each; others skip them
-    fetched = await fetcher.fetch(state)            # concurrent, bounded; 304 ends here
+    fetched = await fetcher.fetch(state)            # concurrent, bounded; 304 ends here, and
+                                                    # so does the body last stored (digest)
     updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates,     # items, state and story marks
                                stories.defer(...))  # (``storywindow``): one transaction
@@ -192,8 +193,9 @@ class _Stages:
 def warm_pool(store: Store, source_ids: Sequence[str]) -> PoolOnDemand | None:
     """A started parse pool for a listed pass that will parse, else None (``PoolOnDemand``).
 
-    A source with neither an ETag nor a Last-Modified to send (never fetched,
-    or its server sends none) cannot be answered 304: its body will be parsed.
+    A source with nothing to know an unchanged document by (no ETag or
+    Last-Modified to send: never fetched, or its server sends none; and no
+    digest of a body stored) will have its body parsed.
     Started now, the workers import the parse stack while this process imports
     the fetch stack and claims, instead of after the first body arrives.
     """
@@ -585,6 +587,16 @@ class Refresher:
             log.exception("featured article: unexpected error")
 
     async def _one(self, stages: _Stages, state: SourceState) -> SourceOutcome:
+        """Fetch one source and store what it sent: nothing when the server answers 304, or
+        sends the very body whose items the source holds (its digest, ``PrepareJob.digest``).
+
+        Both count as not modified. Many servers send no validators, or new ones on every
+        request: a 2,000-entry feed was parsed and stored again each pass for nothing.
+        An unconditional fetch (``schedule.unconditional_every``) reads even that body,
+        so what only a read does still happens that often: retention's memory of purged
+        entries is renewed, and a change of parsing that forgot ``PIPELINE_VERSION``
+        reaches every source.
+        """
         started = _now()
         error: BaseException | None = None
         unconditional = pacing.wants_unconditional(
@@ -598,13 +610,17 @@ class Refresher:
                 last_modified=None if unconditional else state.last_modified,
                 now=started,
             )
-            if fetched.not_modified:
+            job = None if fetched.not_modified else self._job(state, fetched, started)
+            digest = None if job is None else job.digest()
+            if job is None or (digest == state.body_digest and not unconditional):
                 outcome = SourceOutcome(state.id, "not-modified")
-                report = self._success(state, started, outcome, fetched, unconditional)
+                report = self._success(state, started, outcome, fetched, unconditional, digest)
                 await stages.states_writer.put(report)
             else:
                 async with stages.ahead:
-                    outcome = await self._store(state, fetched, started, unconditional, stages)
+                    outcome = await self._store(
+                        state, fetched, job, digest, started, unconditional, stages
+                    )
         except MedfeedError as exc:
             error = exc
             outcome = await self._failed(state, started, exc, stages.states_writer)
@@ -618,16 +634,8 @@ class Refresher:
             self._on_outcome(outcome)
         return outcome
 
-    async def _store(
-        self,
-        state: SourceState,
-        fetched: Fetched,
-        started: datetime,
-        unconditional: bool,
-        stages: _Stages,
-    ) -> SourceOutcome:
-        pool, db = stages.pool, stages.db
-        job = PrepareJob(
+    def _job(self, state: SourceState, fetched: Fetched, started: datetime) -> PrepareJob:
+        return PrepareJob(
             source_id=state.id,
             kind=state.kind,
             label=state.label,
@@ -639,6 +647,18 @@ class Refresher:
             now=started,
             limits=self.settings.parse.limits(),
         )
+
+    async def _store(
+        self,
+        state: SourceState,
+        fetched: Fetched,
+        job: PrepareJob,
+        digest: str | None,
+        started: datetime,
+        unconditional: bool,
+        stages: _Stages,
+    ) -> SourceOutcome:
+        pool, db = stages.pool, stages.db
         prepared = await _parse(pool, job, self.settings.parse.timeout.total_seconds())
         if self.settings.public_url:
             hub, topic = websub.hub_links(fetched)
@@ -647,7 +667,7 @@ class Refresher:
                     db, self.store.websub.note_hub, state.id, hub, topic or state.url, started
                 )
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
-        report = self._success(state, started, provisional, fetched, unconditional)
+        report = self._success(state, started, provisional, fetched, unconditional, digest)
         result = await _in(
             db,
             self.store.save_fetch,
@@ -673,6 +693,7 @@ class Refresher:
         outcome: SourceOutcome,
         fetched: Fetched,
         unconditional: bool,
+        body_digest: str | None = None,
     ) -> FetchReport:
         finished = _now()
         schedule = self.settings.schedule
@@ -693,6 +714,7 @@ class Refresher:
             last_modified=fetched.last_modified,
             conditional=not unconditional,
             permanent_redirect=fetched.permanent_redirect,
+            body_digest=body_digest,
         )
 
     async def _failed(

@@ -210,7 +210,8 @@ class Store(Reads):
             return source_rows.enabled_ids(session)
 
     def unvalidated_count(self, source_ids: Sequence[str]) -> int:
-        """How many of ``source_ids`` cannot be answered 304 (no ETag, no Last-Modified)."""
+        """How many of ``source_ids`` will surely be parsed: no ETag, no Last-Modified, no
+        body digest (``sources.unvalidated_count``)."""
         with self.session() as session:
             return source_rows.unvalidated_count(session, source_ids)
 

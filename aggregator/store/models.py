@@ -97,6 +97,8 @@ class Source(Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
+    # of the last body stored, and how it was read (``prepare.PrepareJob.digest``): sha256 hex
+    body_digest: Mapped[str | None] = mapped_column(String(64))
     last_fetch_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     last_unconditional_at: Mapped[datetime | None]

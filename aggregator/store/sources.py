@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ..leases import holder_gone
 from ..records import ConfiguredSource, FetchReport, Kind, Label, SourceState, StoredSource
 from . import reclassify
-from .models import FetchLog, ItemSource, Source
+from .models import FetchLog, Item, ItemSource, Source
 from .upsert import insert_ignore
 
 FETCH_LOG_KEEP = 50  # attempts kept per source
@@ -48,13 +48,16 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
 
     A source whose kind or label changed takes the items it owns along
-    (``reclassify``). True when a row changed: pages show source names and the items'
-    kinds, so the caller moves the data generation on.
+    (``reclassify``); it, and one leaving or coming back to the config, may change
+    whose copy items show, so documents that carry them are read again
+    (``_read_again``). True when a row changed: pages show source names and the
+    items' kinds, so the caller moves the data generation on.
     """
     rows = {row.id: row for row in session.scalars(select(Source))}
     changed = False
     added: list[dict[str, object]] = []
     reclassified: list[ConfiguredSource] = []
+    ranked_anew: list[str] = []  # ``_read_again``
     for conf in sources:
         interval = int(conf.interval.total_seconds())
         values: dict[str, object] = {
@@ -73,8 +76,9 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             continue
         if row.url != conf.url:
             # A new address starts afresh: validators and redirects belonged to the old one.
-            values.update(etag=None, last_modified=None, permanent_redirect=None, next_fetch_at=now,
-                          url=conf.url, disabled_reason=None, consecutive_failures=0)  # fmt: skip
+            values.update(etag=None, last_modified=None, body_digest=None, permanent_redirect=None,
+                          next_fetch_at=now, url=conf.url, disabled_reason=None,
+                          consecutive_failures=0)  # fmt: skip
         elif row.interval_seconds != values["interval_seconds"]:
             sooner = _sooner(row, timedelta(seconds=max(interval, 1)), now)
             if sooner is not None:
@@ -84,6 +88,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             values["next_fetch_at"] = now
         if (row.kind, row.label) != (values["kind"], values["label"]):
             reclassified.append(conf)
+        if (row.kind, row.label, row.in_config) != (values["kind"], values["label"], True):
+            ranked_anew.append(conf.id)
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
@@ -96,8 +102,30 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:
             row.in_config = False
+            ranked_anew.append(source_id)
             changed = True
+    if ranked_anew:
+        _read_again(session, ranked_anew)
     return changed or bool(added)
+
+
+def _read_again(session: Session, source_ids: Sequence[str]) -> None:
+    """Forget the body digests of ``source_ids`` and of every source carrying an item they own.
+
+    Whose copy an item shows (``reconcile.Owner``) follows its sources' labels and
+    kinds and whether they are in the config, and a source claims an item only when
+    it reads the document that carries it. Those documents are likely the very bodies
+    last stored, which a refresh does not read again: an item stayed under a source
+    removed from the config until another's feed changed (tests/test_item_owner.py).
+    """
+    owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
+    carriers = select(ItemSource.source_id).where(ItemSource.item_id.in_(owned))
+    session.execute(
+        update(Source)
+        .where(or_(Source.id.in_(list(source_ids)), Source.id.in_(carriers)))
+        .values(body_digest=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _sooner(row: Source, interval: timedelta, now: datetime) -> datetime | None:
@@ -285,11 +313,13 @@ def _state_values(report: FetchReport) -> dict[str, object]:
     }
     if outcome.status != "failed":
         values.update(consecutive_failures=0, last_success_at=report.finished_at)
-        if outcome.status == "ok":
+        if outcome.status == "ok" or report.body_digest:  # a body came: its validators
             values.update(
                 etag=_fitting("etag", report.etag),
                 last_modified=_fitting("last_modified", report.last_modified),
             )
+        if report.body_digest:
+            values["body_digest"] = report.body_digest
         if not report.conditional:
             values["last_unconditional_at"] = report.finished_at
     if outcome.status in ("ok", "pushed"):  # a document was read: its warnings, or none
@@ -352,10 +382,14 @@ def _trim_logs(session: Session, source_ids: Sequence[str]) -> None:
 
 
 def unvalidated_count(session: Session, source_ids: Sequence[str]) -> int:
-    """How many of ``source_ids`` have no validator (ETag, Last-Modified) to send."""
+    """How many of ``source_ids`` have nothing to know an unchanged document by: no
+    validator (ETag, Last-Modified) to send, no digest of a body stored."""
     query = select(func.count()).select_from(Source)
     query = query.where(
-        Source.id.in_(source_ids), Source.etag.is_(None), Source.last_modified.is_(None)
+        Source.id.in_(source_ids),
+        Source.etag.is_(None),
+        Source.last_modified.is_(None),
+        Source.body_digest.is_(None),
     )
     return int(session.scalar(query) or 0)
 
@@ -393,6 +427,7 @@ def _state(row: Source) -> SourceState:
         last_modified=row.last_modified,
         consecutive_failures=row.consecutive_failures,
         last_unconditional_at=row.last_unconditional_at,
+        body_digest=row.body_digest,
     )
 
 
