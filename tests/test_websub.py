@@ -111,7 +111,8 @@ class Site:
         self._server.shutdown()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """An upper bound only (a passing wait returns at once): generous, for a loaded machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -272,11 +273,11 @@ def test_pushed_content_reaches_the_page_within_a_tick_of_the_service(
     service = RefreshService(fast, store, worker="websub-test")
     try:  # start inside: a start that fails half-way may leave the scheduler running
         service.start()
-        assert wait_until(lambda: bool(hub.verified), 20.0)
+        assert wait_until(lambda: bool(hub.verified))
         published = time.monotonic()
         hub.publish(callback(hub), feed(hub.url, world["topic"], PUSHED, FIRST))
         page = world["site"].url + "/api/items"
-        assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text, 10.0)
+        assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text)
         print(f"publish to page: {time.monotonic() - published:.2f} s")
     finally:
         service.stop()
