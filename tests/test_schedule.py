@@ -102,7 +102,9 @@ def test_source_with_one_second_interval_is_fetched_on_schedule(
     server.route("/a.xml", served(FEED))
     started = time.monotonic()
     harness.start([("alpha", server.url("/a.xml"), "news")])
-    assert wait_until(lambda: hits(server, "/a.xml") >= 4, WAIT)
+    # A pass may take seconds on a busy machine (the first one imports the parse stack),
+    # and the next is due a second after the last began: a third fetch may be slow to come.
+    assert wait_until(lambda: hits(server, "/a.xml") >= 3, 2 * WAIT)
     # Fetched again and again, yet no more often than once a second since the start (a
     # busy machine only spaces the fetches out): not at every 0.2 s tick.
     assert hits(server, "/a.xml") <= 1 + (time.monotonic() - started) / 1.0
