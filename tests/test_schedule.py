@@ -28,6 +28,7 @@ from aggregator.store import Store
 from aggregator.store.models import Source
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer, send
+from tests.waiting import WAIT, wait_until
 
 FAST = "{default_interval: 1s, tick: 0.2s, jitter: 0}"
 # A fetch timeout no stalled test feed reaches: a pass cut short is cut by the test, not by it.
@@ -81,19 +82,6 @@ def harness(tmp_path: Path, database_url: str, store: Store) -> Iterator[Harness
 
 def hits(server: LocalServer, path: str) -> int:
     return sum(1 for r in server.requests if r.path == path)
-
-
-# An upper bound only (a passing wait returns at once): generous, for a loaded CI machine.
-WAIT = 30.0
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_source_with_one_second_interval_is_fetched_on_schedule(

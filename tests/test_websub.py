@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +29,7 @@ from aggregator.store.models import WebSubSubscription
 from aggregator.websub import MAX_LEASE, hub_links, subscribe_due, valid_signature
 from tests.feeds import Entry, config_text, served
 from tests.localserver import LocalServer
+from tests.waiting import wait_until
 from web import create_app
 
 FIRST = Entry("Aspirin trial halts early", "https://ex.org/1", "g1")
@@ -109,16 +110,6 @@ class Site:
 
     def close(self) -> None:
         self._server.shutdown()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    """An upper bound only (a passing wait returns at once): generous, for a loaded machine."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

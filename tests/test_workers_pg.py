@@ -27,6 +27,7 @@ from aggregator.store import Store, sameurl
 from aggregator.store.models import FetchLog, Item, ItemSource
 from tests.feeds import Entry, config_text, rss
 from tests.localserver import LocalServer, send
+from tests.waiting import WAIT, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -156,16 +157,6 @@ def start_all(
     return results
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 120.0) -> bool:
-    """True once ``condition`` holds; the bound is for a loaded CI machine, not a pace."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def fetches_by_worker(store: Store) -> dict[str, int]:
     with store.session() as session:
         rows = session.execute(select(FetchLog.worker, func.count()).group_by(FetchLog.worker))
@@ -216,7 +207,7 @@ def test_two_scheduler_processes_share_sources_and_never_overlap_on_one(
             )
 
         try:
-            assert wait_until(enough), (fetches_by_worker(store), len(server.requests))
+            assert wait_until(enough, 4 * WAIT, every=0.1), fetches_by_worker(store)
         finally:
             stop.touch()
 
