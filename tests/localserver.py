@@ -36,6 +36,9 @@ class LocalServer:
         self._httpd = _Server(("127.0.0.1", 0), _handler_class(self))
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        # Set when the server closes: a handler that must not answer within any fetch
+        # timeout waits on it, rather than sleeping a time a busy machine may outlast.
+        self.closing = threading.Event()
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -47,6 +50,7 @@ class LocalServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 

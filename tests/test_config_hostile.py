@@ -29,6 +29,9 @@ from web import WATCHER, create_app
 GOOD = (
     "sources:\n  - id: alpha\n    name: Alpha\n    url: https://example.org/a.xml\n    kind: news\n"
 )
+# What "at once" means below: a loaded CI machine takes a few seconds to read a small file,
+# a blocked read of a FIFO never ends and the 9-level alias bomb expands to 3.5 billion nodes.
+AT_ONCE = 15.0
 
 
 def alias_bomb(levels: int = 9) -> str:
@@ -76,7 +79,7 @@ def test_hostile_config_is_a_config_error_naming_file_and_line(tmp_path: Path, n
     started = time.monotonic()
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < AT_ONCE
     assert caught.value.path == str(path)
     assert phrase in str(caught.value)
     if line is not None:
@@ -109,7 +112,7 @@ def test_fifo_as_config_is_refused_at_once(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(ConfigError, match="not a regular file"):
         load_settings(fifo)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < AT_ONCE
 
 
 def test_directory_as_config_is_refused(tmp_path: Path) -> None:
@@ -117,13 +120,13 @@ def test_directory_as_config_is_refused(tmp_path: Path) -> None:
         load_settings(tmp_path)
 
 
-def test_nine_level_alias_bomb_is_refused_within_a_second(tmp_path: Path) -> None:
+def test_nine_level_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(alias_bomb(9) + GOOD)
     started = time.monotonic()
     with pytest.raises(ConfigError):
         load_settings(path)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < AT_ONCE
 
 
 def test_a_few_aliases_are_still_allowed(tmp_path: Path) -> None:
@@ -182,7 +185,7 @@ def test_site_keeps_answering_and_reports_a_rejected_edit(
     site, path = followed_site
     client = site.test_client()
     path.write_bytes(BAD_FILES["recursive alias"][0])
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     error = None
     while time.monotonic() < deadline and error is None:
         assert client.get("/healthz").status_code == 200

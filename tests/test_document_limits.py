@@ -125,7 +125,8 @@ def test_a_parse_past_its_deadline_fails_its_source_and_its_workers_are_replaced
         (slow,) = Refresher(settings, store, pool=pool).refresh(source_ids=["slow"], due_only=False)
         assert slow.status == "failed"
         assert slow.error == "parsing took longer than 2 s (parse.timeout): abandoned"
-        assert time.monotonic() - started < 5
+        # Not the parse's 18 s (longer still on a busy machine): the margin is for the load.
+        assert time.monotonic() - started < 12
         # new workers parse (their first job loads tables: seconds on a busy machine)
         path.write_text(config_text(database_url, sources, parse="{timeout: 60s}"))
         later = load_settings(path)

@@ -203,29 +203,35 @@ def test_unparseable_retry_after_is_ignored(server: LocalServer) -> None:
 # --- timeouts -------------------------------------------------------------------
 
 
+# The servers below take 30 s or more; a fetch given 0.5 s is over well before, however busy
+# the machine: the bound proves the fetch gave up, not how promptly a loaded CPU noticed.
+GAVE_UP = 15.0
+
+
 def test_server_slower_than_timeout_raises_fetch_timeout(server: LocalServer) -> None:
-    server.route("/feed", lambda handler: (time.sleep(2), feed(handler)))
+    server.route("/feed", lambda handler: (server.closing.wait(30), feed(handler)))
     started = time.monotonic()
     with pytest.raises(FetchTimeout, match=r"timed out after 0\.5 s$"):
         run(fetch_one(server.url("/feed"), FetchLimits(timeout=0.5)))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < GAVE_UP
 
 
 def test_body_trickling_past_the_total_deadline_raises_fetch_timeout(server: LocalServer) -> None:
     def trickle(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
-        handler.send_header("Content-Length", "100")
+        handler.send_header("Content-Length", "600")
         handler.end_headers()
-        for _ in range(100):  # each byte well within the read timeout, all of them not
+        for _ in range(600):  # each byte well within the read timeout, all of them not
             handler.wfile.write(b"x")
             handler.wfile.flush()
-            time.sleep(0.05)
+            if server.closing.wait(0.05):
+                return
 
     server.route("/feed", trickle)
     started = time.monotonic()
     with pytest.raises(FetchTimeout):
         run(fetch_one(server.url("/feed"), FetchLimits(timeout=0.5)))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < GAVE_UP
 
 
 # --- size caps ------------------------------------------------------------------
@@ -253,11 +259,9 @@ def lazy_body(total: int, *, declare: bool, sent: list[int]) -> Any:
 def test_50_mb_body_is_refused_without_reading_it_all(server: LocalServer, declare: bool) -> None:
     sent = [0]
     server.route("/big", lazy_body(50 * MB, declare=declare, sent=sent))
-    started = time.monotonic()
     with pytest.raises(ResponseTooLarge, match="response larger than 10 MB cap"):
         run(fetch_one(server.url("/big")))
-    assert time.monotonic() - started < 5
-    assert sent[0] < 50 * MB
+    assert sent[0] < 50 * MB  # the cap cut the body short, whatever the time it took
 
 
 def test_gzip_bomb_is_stopped_without_inflating_it_into_memory(server: LocalServer) -> None:

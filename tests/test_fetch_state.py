@@ -179,7 +179,7 @@ class SlowLog:
     def write(self, items: Sequence[int]) -> None:
         self.groups.append(list(items))
         self.started.set()
-        self.release.wait(5)
+        self.release.wait(30)  # until the test releases it: the bound is for a hung test
         if self.fail_on in items:
             raise RuntimeError("disk full")
 
@@ -191,7 +191,7 @@ def test_writes_arriving_during_a_write_share_the_next_one() -> None:
         with ThreadPoolExecutor(max_workers=1) as executor:
             writer: GroupWriter[int] = GroupWriter(log.write, executor)
             first = asyncio.ensure_future(writer.put(0))
-            await asyncio.to_thread(log.started.wait, 5)  # the first write is under way
+            await asyncio.to_thread(log.started.wait, 30)  # the first write is under way
             rest = [asyncio.ensure_future(writer.put(n)) for n in range(1, 6)]
             await asyncio.sleep(0.05)
             assert not first.done()  # each put waits for its own commit
@@ -210,7 +210,7 @@ def test_a_failed_write_fails_every_put_of_its_group_and_no_other() -> None:
         with ThreadPoolExecutor(max_workers=1) as executor:
             writer: GroupWriter[int] = GroupWriter(log.write, executor)
             first = asyncio.ensure_future(writer.put(0))
-            await asyncio.to_thread(log.started.wait, 5)
+            await asyncio.to_thread(log.started.wait, 30)
             rest = [asyncio.ensure_future(writer.put(n)) for n in (1, 2)]
             await asyncio.sleep(0.05)
             log.release.set()

@@ -49,7 +49,9 @@ from tests.localserver import closed_port
 from web import MedfeedState, create_app, state
 
 T = TypeVar("T")
-PATIENCE = 4 * HEALTH_TIMEOUT  # seconds: connect and a statement, with room for a slow machine
+# Seconds: connect and a statement, with room for a loaded machine; still half the 60 s
+# after which gunicorn killed a worker stuck on the database, the failure these tests catch.
+PATIENCE = 10 * HEALTH_TIMEOUT
 TIMED_OUT = f"the database did not answer within {HEALTH_TIMEOUT} s"
 WEB_TIMEOUT = 2  # seconds: the smallest web.database_timeout
 TRY_AGAIN = "the database did not answer in time; try again in 30 seconds"
@@ -202,10 +204,8 @@ def test_pages_api_and_feeds_answer_503_within_seconds_while_the_items_are_locke
     client = site.test_client()
     url = state_of(site).store.url
     caplog.set_level(logging.WARNING, logger="web.errors")
-    with items_locked(url):
-        started = time.monotonic()
+    with items_locked(url):  # each answered within PATIENCE, or the test fails
         page, item, feed = (fetched(client, p) for p in ("/", "/api/items/7", "/feed.atom"))
-        waited = time.monotonic() - started
     assert [page.status_code, item.status_code, feed.status_code] == [503, 503, 503]
     assert {answer.headers["Retry-After"] for answer in (page, item, feed)} == {"30"}
     assert page.mimetype == "text/html"
@@ -213,7 +213,6 @@ def test_pages_api_and_feeds_answer_503_within_seconds_while_the_items_are_locke
     assert item.get_json() == {"error": TRY_AGAIN}
     assert feed.mimetype == "text/plain"
     assert feed.get_data(as_text=True) == TRY_AGAIN + "\n"
-    assert waited < 3 * (WEB_TIMEOUT + 2)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert [warning.split(": ", 1)[0] for warning in warnings] == [
         "database timeout on GET /",
@@ -272,7 +271,7 @@ def test_the_sites_store_waits_past_its_timeout_for_another_process_migrating(
     statement timeout cancelled the wait, and the worker failed to boot."""
     if not os.environ.get(PG_ENV):
         pytest.skip("SQLite migrations queue on BEGIN IMMEDIATE, not on a statement timeout")
-    held, done = threading.Event(), threading.Event()
+    held = threading.Event()
 
     def migrate_elsewhere() -> None:
         other = create_engine(database_url)
@@ -283,13 +282,15 @@ def test_the_sites_store_waits_past_its_timeout_for_another_process_migrating(
                 time.sleep(WEB_TIMEOUT + 1)
         finally:
             other.dispose()
-            done.set()
 
+    started = time.monotonic()
     threading.Thread(target=migrate_elsewhere, daemon=True).start()
     assert held.wait(PATIENCE)
     site = Store(database_url, wait=WEB_TIMEOUT)
     try:
-        assert done.is_set()
+        # Up only once the lock was let go, past its own timeout: a lower bound, which a
+        # busy machine only makes longer (a "released" flag raced the store's start).
+        assert time.monotonic() - started >= WEB_TIMEOUT + 1
         assert at_head(site.engine)
     finally:
         site.close()

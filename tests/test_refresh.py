@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -178,11 +180,6 @@ def test_unchanged_entries_count_as_unchanged_when_the_server_ignores_validators
     assert (outcome.new, outcome.updated, outcome.unchanged) == (0, 0, 1)  # type: ignore[attr-defined]
 
 
-def slow(handler: BaseHTTPRequestHandler) -> None:
-    time.sleep(3)
-    send(handler, 200, rss([STORY]))
-
-
 def huge(handler: BaseHTTPRequestHandler) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", "application/rss+xml")
@@ -193,13 +190,25 @@ def huge(handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.write(chunk)
 
 
+@functools.cache
+def bomb_body() -> bytes:
+    """Compressed once, not in each request: on a busy machine that took the 2 s timeout."""
+    return gzip.compress(b"<rss>" + b" " * 20_000_000)
+
+
 def bomb(handler: BaseHTTPRequestHandler) -> None:
-    body = gzip.compress(b"<rss>" + b" " * 20_000_000)
-    send(handler, 200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+    headers = {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}
+    send(handler, 200, bomb_body(), headers)
 
 
 def failing_routes(server: LocalServer) -> dict[str, str]:
     """Every way a source can fail, with the words its error must contain."""
+
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        server.closing.wait()  # past any fetch timeout, however busy the machine
+        send(handler, 200, rss([STORY]))
+
+    bomb_body()
     server.route("/500.xml", lambda h: send(h, 500, b"oops"))
     server.route("/slow.xml", slow)
     server.route("/huge.xml", huge)
@@ -467,9 +476,11 @@ def test_a_listed_pass_starts_its_parse_pool_early_only_when_a_source_cannot_ans
     assert warm_pool(store, ids) is None  # every source now sends an ETag
 
 
-def _answered_after(seconds: float, body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+def _answered_after(
+    event: threading.Event, body: bytes
+) -> Callable[[BaseHTTPRequestHandler], None]:
     def handle(handler: BaseHTTPRequestHandler) -> None:
-        time.sleep(seconds)
+        event.wait(30)
         served(body)(handler)
 
     return handle
@@ -486,13 +497,15 @@ def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
 ) -> None:
     """Parsing the first body (a small pass parses in process), or starting the parse pool
     for it, ran in the event loop: on a busy machine the fetches still in flight timed out
-    (2 s here) while the loop was blocked, though their servers answered within 1 s."""
+    (2 s here) while the loop was blocked, though their servers answered at once."""
     import aggregator.refresh as refresh_module
 
+    blocking = threading.Event()  # the late feed answers once the slow part has begun
     if in_pool:
         real_pool = refresh_module.parse_pool
 
         def slow_pool(workers: int | None = None) -> ProcessPoolExecutor:
+            blocking.set()
             time.sleep(3)  # the forkserver importing the parse stack on a loaded machine
             return real_pool(workers)
 
@@ -501,6 +514,7 @@ def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
         real_prepare = refresh_module.prepare
 
         def slow_prepare(job: PrepareJob) -> Prepared:
+            blocking.set()
             time.sleep(3)  # the first parse importing feedparser on a loaded machine
             return real_prepare(job)
 
@@ -509,7 +523,7 @@ def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
     sources = [(f"quick{n}", f"/quick{n}.xml", "news") for n in range(quick)]
     for n, (_, path, _) in enumerate(sources):
         server.route(path, served(rss([Entry(f"Quick item {n}", f"https://q.example/{n}", "q")])))
-    server.route("/late.xml", _answered_after(1, rss([STORY])))
+    server.route("/late.xml", _answered_after(blocking, rss([STORY])))
     sources.append(("late", "/late.xml", "news"))
     settings = settings_for(
         tmp_path, database_url, [(name, server.url(path), kind) for name, path, kind in sources]

@@ -195,7 +195,7 @@ def served_site(tmp_path: Path, database_url: str) -> Iterator[int]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # gunicorn's start, on a loaded machine too
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
@@ -205,7 +205,7 @@ def served_site(tmp_path: Path, database_url: str) -> Iterator[int]:
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=60)
         log.close()
 
 

@@ -19,7 +19,7 @@ from aggregator.store import Store
 from web import WATCHER, create_app
 
 NEWEST, OLDER = "Newest long article on renal denervation", "Older article on statin adherence"
-WAIT = 10.0  # seconds; the watcher looks at the file every 2 s
+WAIT = 30.0  # seconds, an upper bound for a loaded machine; the watcher looks every 2 s
 
 
 def config(database_url: str, featured: str) -> str:
@@ -78,12 +78,22 @@ def wait_for(site: Flask, title: str) -> float:
     pytest.fail(f"featured is still {featured_title(site)!r} after {WAIT} s")
 
 
+def wait_for_rejection(site: Flask) -> None:
+    """Until the watcher has looked at the bad file and kept the last good settings."""
+    started = time.monotonic()
+    while site.extensions[WATCHER].error is None:
+        if time.monotonic() - started > WAIT:
+            pytest.fail(f"the edit was not rejected within {WAIT} s")
+        featured_title(site)
+        time.sleep(0.1)
+
+
 def test_edit_to_the_featured_policy_reaches_the_page_within_seconds(
     site: Flask, config_file: Path, database_url: str
 ) -> None:
     assert featured_title(site) == NEWEST
     config_file.write_text(config(database_url, PINNED))
-    assert wait_for(site, OLDER) < 5
+    assert wait_for(site, OLDER) < 15  # a few of the watcher's looks, on a busy machine too
 
 
 def test_invalid_edit_keeps_the_last_good_settings(
@@ -92,16 +102,15 @@ def test_invalid_edit_keeps_the_last_good_settings(
     config_file.write_text(config(database_url, PINNED))
     wait_for(site, OLDER)
     config_file.write_text(config(database_url, "policy: sometimes"))
-    time.sleep(2.5)
+    wait_for_rejection(site)
     assert featured_title(site) == OLDER
-    assert site.extensions[WATCHER].error is not None
 
 
 def test_fixed_edit_after_an_invalid_one_is_applied(
     site: Flask, config_file: Path, database_url: str
 ) -> None:
     config_file.write_text("featured: [unclosed\n")
-    time.sleep(2.5)
+    wait_for_rejection(site)
     assert featured_title(site) == NEWEST
     config_file.write_text(config(database_url, PINNED))
     wait_for(site, OLDER)

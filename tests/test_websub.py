@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +29,7 @@ from aggregator.store.models import WebSubSubscription
 from aggregator.websub import MAX_LEASE, hub_links, subscribe_due, valid_signature
 from tests.feeds import Entry, config_text, served
 from tests.localserver import LocalServer
+from tests.waiting import wait_until
 from web import create_app
 
 FIRST = Entry("Aspirin trial halts early", "https://ex.org/1", "g1")
@@ -109,15 +110,6 @@ class Site:
 
     def close(self) -> None:
         self._server.shutdown()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture
@@ -272,11 +264,11 @@ def test_pushed_content_reaches_the_page_within_a_tick_of_the_service(
     service = RefreshService(fast, store, worker="websub-test")
     try:  # start inside: a start that fails half-way may leave the scheduler running
         service.start()
-        assert wait_until(lambda: bool(hub.verified), 20.0)
+        assert wait_until(lambda: bool(hub.verified))
         published = time.monotonic()
         hub.publish(callback(hub), feed(hub.url, world["topic"], PUSHED, FIRST))
         page = world["site"].url + "/api/items"
-        assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text, 10.0)
+        assert wait_until(lambda: PUSHED.title in httpx.get(page, timeout=5).text)
         print(f"publish to page: {time.monotonic() - published:.2f} s")
     finally:
         service.stop()
