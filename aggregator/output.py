@@ -495,27 +495,10 @@ def print_corrections(
         console.print(f"  {c.first_id} {c.second_id}: {word}{made}", highlight=False)
 
 
-_DROPPED_BECAUSE = {
-    "twice": "it would name the kept item twice",
-    "already": "the kept item has the same",
-    "overruled": "a later correction of the same two articles says otherwise",
-}
-
-
 def print_dropped_corrections(dropped: Sequence[DroppedCorrection], console: Console) -> None:
-    """The editor's story corrections a fold dropped, why, and what stands instead: the
-    editor decides whether to make one again."""
+    """The editor's story corrections a fold dropped, why, and what stands instead."""
     for d in dropped:
-        line = f"dropped the story correction {_pair_words(d.correction)}: "
-        line += _DROPPED_BECAUSE[d.reason]
-        if d.standing is not None:
-            line += f"; {_pair_words(d.standing)} stands"
-        console.print(line, highlight=False, soft_wrap=True)
-
-
-def _pair_words(correction: StoryCorrection) -> str:
-    word = "one story" if correction.same else "never one story"
-    return f"items {correction.first_id} and {correction.second_id}: {word}"
+        console.print(d.describe(), highlight=False, soft_wrap=True)
 
 
 def _correction_json(correction: StoryCorrection) -> dict[str, Any]:

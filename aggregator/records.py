@@ -455,6 +455,27 @@ class DroppedCorrection:
     reason: Literal["twice", "already", "overruled"]
     standing: StoryCorrection | None = None  # as it names the items now
 
+    def describe(self) -> str:
+        """One line for the editor, who decides whether to make the correction again:
+        ``db fold`` prints it, and a fold made by a refresh logs it."""
+        line = f"dropped the story correction {_pair_words(self.correction)}: "
+        line += _DROPPED_BECAUSE[self.reason]
+        if self.standing is not None:
+            line += f"; {_pair_words(self.standing)} stands"
+        return line
+
+
+_DROPPED_BECAUSE = {
+    "twice": "it would name the kept item twice",
+    "already": "the kept item has the same",
+    "overruled": "a later correction of the same two articles says otherwise",
+}
+
+
+def _pair_words(correction: StoryCorrection) -> str:
+    word = "one story" if correction.same else "never one story"
+    return f"items {correction.first_id} and {correction.second_id}: {word}"
+
 
 @dataclass(frozen=True)
 class StoredTags:

@@ -325,3 +325,28 @@ def test_db_fold_joins_two_items_under_a_doi_whose_holder_retention_deleted(
 
     assert len(joined.into) == 1
     assert [carried for _, _, carried in items(store)] == [("lancet", "nejm")]
+
+
+def test_a_refresh_that_merges_two_items_logs_the_correction_it_drops(
+    tmp_path: Path, database_url: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The late join a refresh makes drops what ``db fold`` would drop; no editor sees a
+    refresh's output, so the log says it, in the words ``db fold`` prints."""
+    with LocalServer() as server:
+        feeds = Feeds(server, tmp_path, database_url, store, ("nejm", "pubmed"))
+        feeds.entries.update({"nejm": [NEJM], "pubmed": [ABSTRACT]})
+        feeds.refresh()
+        ids = ids_by_owner(store)
+        store.correct_stories([StoryCorrection.of(ids["pubmed"], ids["nejm"], same=False)])
+        first, second = sorted((ids["pubmed"], ids["nejm"]))
+
+        feeds.entries["nejm"] = [replace(NEJM, doi=DOI)]
+        with caplog.at_level("WARNING", logger="aggregator.store.folds"):
+            feeds.refresh("nejm")
+
+    assert store.merged_into(ids["pubmed"]) == ids["nejm"]
+    assert store.story_corrections() == []
+    assert (
+        f"dropped the story correction items {first} and {second}: never one story: "
+        "it would name the kept item twice (a refresh merged the items)"
+    ) in caplog.messages

@@ -25,6 +25,7 @@ id order, before anything is read.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,8 @@ _HOLDING = select(ItemIdentifier.identifier, ItemIdentifier.item_id).where(
 _HELD_BY = select(ItemIdentifier.item_id, ItemIdentifier.identifier).where(
     ItemIdentifier.item_id.in_(_KEYS)
 )
+log = logging.getLogger(__name__)
+
 _CARRIERS = select(ItemSource.item_id, ItemSource.source_id).where(ItemSource.item_id.in_(_KEYS))
 _CITED = (Item.doi, Item.pmid, Item.pmcid)  # what the article cites it by
 _TRIALS = select(Item.id, Item.nct).where(Item.id.in_(_KEYS))
@@ -60,11 +63,17 @@ def join_late_identifiers(
     session: Session, carried: Sequence[tuple[int, ItemUpdate]], now: datetime
 ) -> dict[int, int]:
     """Fold the items that the identifiers ``carried`` (item id, entry) name twice; returns
-    each absorbed item's id and the id of the item it is now part of."""
+    each absorbed item's id and the id of the item it is now part of.
+
+    A refresh has no editor watching, so the story corrections a fold drops are logged:
+    the log is where the editor learns to make one again."""
     wanted: dict[int, set[str]] = {}
     for item_id, entry in carried:
         wanted.setdefault(item_id, set()).update(entry.identity.identifiers)
-    return _join(session, wanted, now)[0].into
+    joined = _join(session, wanted, now)[0]
+    for dropped in joined.dropped:
+        log.warning("%s (a refresh merged the items)", dropped.describe())
+    return joined.into
 
 
 @dataclass(frozen=True)
