@@ -715,6 +715,7 @@ class Refresher:
             conditional=not unconditional,
             permanent_redirect=fetched.permanent_redirect,
             body_digest=body_digest,
+            claimed_digest=state.body_digest,
         )
 
     async def _failed(

@@ -27,7 +27,7 @@ from aggregator.schedule import RefreshService
 from aggregator.store import Store
 from aggregator.store.models import WebSubSubscription
 from aggregator.websub import MAX_LEASE, hub_links, subscribe_due, valid_signature
-from tests.feeds import Entry, config_text, served
+from tests.feeds import Entry, always_sent, config_text, served
 from tests.localserver import LocalServer
 from tests.waiting import wait_until
 from web import create_app
@@ -389,3 +389,21 @@ def test_a_chunked_delivery_over_the_size_cap_is_refused_unread(
     answer = httpx.post(callback(hub), content=chunks(), timeout=10)
     assert answer.status_code == 413
     assert not store.websub.pending()
+
+
+def test_a_poll_after_a_push_reads_the_body_it_last_polled_again(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    """The push replaced what the polled body made (an entry's title): the feed going back
+    to that body is news to the store, though the poll saw it last."""
+    polled = feed(hub.url, world["topic"], FIRST)
+    world["feeds"].route("/wire.xml", always_sent(polled))  # no validators: a 200 each time
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    corrected = Entry(FIRST.title + " (corrected)", FIRST.link, FIRST.guid)
+    hub.publish(callback(hub), feed(hub.url, world["topic"], corrected))
+    Refresher(world["settings"], store).ingest_pushed()
+    assert titles(store) == {corrected.title}
+    (outcome,) = Refresher(world["settings"], store).refresh(due_only=False)
+    assert (outcome.status, outcome.updated) == ("ok", 1)
+    assert titles(store) == {FIRST.title}
