@@ -49,7 +49,7 @@ class PrepareJob:
     now: datetime
     limits: DocumentLimits = field(default_factory=DocumentLimits)  # kept of the document
 
-    def digest(self) -> str:
+    def digest(self, *, besides: object = None) -> str:
         """The same digest, the same items: a refresh need not prepare a body whose digest
         is the one its source last stored.
 
@@ -57,11 +57,13 @@ class PrepareJob:
         them (where they came from, the source's kind, label and tags, the
         vocabulary, the caps, this code's version), but not the clock: ``now`` dates
         what is new, which the same bytes do not bring, and opens a calendar's window
-        of occurrences, which ``store.series`` moves along between reads.
+        of occurrences, which ``store.series`` moves along between reads. ``besides``:
+        what else a read of the body does that the bytes alone do not decide (the hub
+        it subscribes to, ``refresh.Refresher._hub``).
         """
         how = (PIPELINE_VERSION, __version__, self.source_id, self.kind, self.label,
                self.source_tags, self.specialties, self.url, self.content_type,
-               self.limits)  # fmt: skip
+               self.limits, besides)  # fmt: skip
         head = repr(how).encode()
         digest = hashlib.sha256(len(head).to_bytes(8, "big") + head)  # where the body begins
         digest.update(self.body)
