@@ -594,8 +594,10 @@ class Refresher:
         request: a 2,000-entry feed was parsed and stored again each pass for nothing.
         An unconditional fetch (``schedule.unconditional_every``) reads even that body,
         so what only a read does still happens that often: retention's memory of purged
-        entries is renewed, and a change of parsing that forgot ``PIPELINE_VERSION``
-        reaches every source.
+        entries is renewed. A change of the parsing code or its libraries, of the
+        source's config, or of the hub it would subscribe to changes the digest
+        (``PrepareJob.digest``), and a config edit that changes whose copy an item
+        shows forgets it (``store.sources._read_again``): each is read at the next fetch.
         """
         started = _now()
         error: BaseException | None = None

@@ -282,3 +282,23 @@ def test_a_config_edit_made_while_a_source_is_fetched_is_not_undone_by_its_same_
     server.route("/beta.xml", always_sent(rss([STORY])))
     refresh_every(load_settings(path), store)
     assert owners(store) == ["beta"]
+
+
+def test_a_change_of_the_parsing_code_reads_the_same_body_again(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The code that turns a body into items is part of its digest (``parsecode``): a
+    parser fixed reaches the sources whose feeds did not change, at their next fetch."""
+    server.route("/feed.xml", always_sent(rss([STORY])))
+    settings = configure(tmp_path, database_url, server.url("/feed.xml"))
+    refresh(settings, store)
+    edit_stored_item(store)
+    monkeypatch.setattr("aggregator.prepare.fingerprint", lambda: "a parser fixed", raising=False)
+    outcome = refresh(settings, store)
+    assert (outcome.status, outcome.updated) == ("ok", 1)
+    assert titles(store) == [STORY.title]
+    assert refresh(settings, store).status == "not-modified"
