@@ -118,6 +118,8 @@ def _read_again(session: Session, source_ids: Sequence[str]) -> None:
     it reads the document that carries it. Those documents are likely the very bodies
     last stored, which a refresh does not read again: an item stayed under a source
     removed from the config until another's feed changed (tests/test_item_owner.py).
+    A fetch already under way when this runs does not write its claim's digest back
+    (``_DIGEST_OVER_CLAIMED``).
     """
     owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
     carriers = select(ItemSource.source_id).where(ItemSource.item_id.in_(owned))
