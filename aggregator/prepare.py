@@ -19,19 +19,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from threading import Barrier, BrokenBarrierError
 
-from . import __version__
 from .dedupe import Signature, document_levels, signature
 from .derived import read_in_turn
 from .identity import identify_document
 from .leases import die_with
+from .parsecode import fingerprint
 from .records import DocumentLimits, ItemUpdate, Kind, Label
 from .sanitize import html_to_text, plain_text
 from .tagging import Specialty, Tagger, specialties_from_config
-
-# Raise when the same bytes would come out of ``prepare`` differently (a parser, the
-# sanitizer, identity or the tagger reads them otherwise): every source's stored body
-# digest then differs from its next body's, which is read again once.
-PIPELINE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -49,19 +44,23 @@ class PrepareJob:
     now: datetime
     limits: DocumentLimits = field(default_factory=DocumentLimits)  # kept of the document
 
-    def digest(self) -> str:
+    def digest(self, *, besides: object = None) -> str:
         """The same digest, the same items: a refresh need not prepare a body whose digest
         is the one its source last stored.
 
         The body's bytes, and everything else that decides what ``prepare`` makes of
         them (where they came from, the source's kind, label and tags, the
-        vocabulary, the caps, this code's version), but not the clock: ``now`` dates
-        what is new, which the same bytes do not bring, and opens a calendar's window
-        of occurrences, which ``store.series`` moves along between reads.
+        vocabulary, the caps, and the code and libraries that do it: the
+        ``parsecode.fingerprint``, so that a parser fixed reaches every source at its
+        next fetch, with no version to remember to raise), but not the clock: ``now``
+        dates what is new, which the same bytes do not bring, and opens a calendar's
+        window of occurrences, which ``store.series`` moves along between reads.
+        ``besides``: what else a read of the body does that the bytes alone do not
+        decide (the hub it subscribes to, ``refresh.Refresher._hub``).
         """
-        how = (PIPELINE_VERSION, __version__, self.source_id, self.kind, self.label,
+        how = (fingerprint(), self.source_id, self.kind, self.label,
                self.source_tags, self.specialties, self.url, self.content_type,
-               self.limits)  # fmt: skip
+               self.limits, besides)  # fmt: skip
         head = repr(how).encode()
         digest = hashlib.sha256(len(head).to_bytes(8, "big") + head)  # where the body begins
         digest.update(self.body)

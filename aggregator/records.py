@@ -426,8 +426,11 @@ class FetchReport:
     permanent_redirect: str | None = None
     disable_reason: str | None = None  # e.g. "410 Gone": medfeed disables the source
     # The body whose items the source now holds: read by this fetch, or found the same
-    # as the last one stored. None leaves the stored digest as it is.
+    # as the last one stored. None leaves the stored digest as it is. It is written only
+    # over ``claimed_digest``, the one the claim read: what cleared or replaced it since
+    # (a config edit, a push) stands.
     body_digest: str | None = None
+    claimed_digest: str | None = None
 
 
 class StoryCorrection(NamedTuple):

@@ -594,8 +594,10 @@ class Refresher:
         request: a 2,000-entry feed was parsed and stored again each pass for nothing.
         An unconditional fetch (``schedule.unconditional_every``) reads even that body,
         so what only a read does still happens that often: retention's memory of purged
-        entries is renewed, and a change of parsing that forgot ``PIPELINE_VERSION``
-        reaches every source.
+        entries is renewed. A change of the parsing code or its libraries, of the
+        source's config, or of the hub it would subscribe to changes the digest
+        (``PrepareJob.digest``), and a config edit that changes whose copy an item
+        shows forgets it (``store.sources._read_again``): each is read at the next fetch.
         """
         started = _now()
         error: BaseException | None = None
@@ -611,7 +613,8 @@ class Refresher:
                 now=started,
             )
             job = None if fetched.not_modified else self._job(state, fetched, started)
-            digest = None if job is None else job.digest()
+            hub = self._hub(fetched) if job else None
+            digest = None if job is None else job.digest(besides=hub)
             if job is None or (digest == state.body_digest and not unconditional):
                 outcome = SourceOutcome(state.id, "not-modified")
                 report = self._success(state, started, outcome, fetched, unconditional, digest)
@@ -619,7 +622,7 @@ class Refresher:
             else:
                 async with stages.ahead:
                     outcome = await self._store(
-                        state, fetched, job, digest, started, unconditional, stages
+                        state, fetched, job, digest, started, unconditional, stages, hub=hub
                     )
         except MedfeedError as exc:
             error = exc
@@ -648,6 +651,14 @@ class Refresher:
             limits=self.settings.parse.limits(),
         )
 
+    def _hub(self, fetched: Fetched) -> tuple[str | None, str | None] | None:
+        """The hub and topic a body read would subscribe to (``websub.hub_links``); None
+        when the site has no public address and subscribes to nothing.
+
+        Part of the body's digest: a hub appearing in the feed's ``Link:`` header, or a
+        ``public_url`` set in the config, is a reason to read the same bytes again."""
+        return websub.hub_links(fetched) if self.settings.public_url else None
+
     async def _store(
         self,
         state: SourceState,
@@ -657,15 +668,17 @@ class Refresher:
         started: datetime,
         unconditional: bool,
         stages: _Stages,
+        *,
+        hub: tuple[str | None, str | None] | None,
     ) -> SourceOutcome:
+        """Parse and store a body; ``hub``: the hub and topic it subscribes to (``_hub``)."""
         pool, db = stages.pool, stages.db
         prepared = await _parse(pool, job, self.settings.parse.timeout.total_seconds())
-        if self.settings.public_url:
-            hub, topic = websub.hub_links(fetched)
-            if hub:
-                await _in(
-                    db, self.store.websub.note_hub, state.id, hub, topic or state.url, started
-                )
+        hub_url, topic = hub or (None, None)
+        if hub_url:
+            await _in(
+                db, self.store.websub.note_hub, state.id, hub_url, topic or state.url, started
+            )
         provisional = SourceOutcome(state.id, "ok", warnings=prepared.warnings)
         report = self._success(state, started, provisional, fetched, unconditional, digest)
         result = await _in(
@@ -715,6 +728,7 @@ class Refresher:
             conditional=not unconditional,
             permanent_redirect=fetched.permanent_redirect,
             body_digest=body_digest,
+            claimed_digest=state.body_digest,
         )
 
     async def _failed(

@@ -251,3 +251,54 @@ def test_a_source_demoted_in_the_config_gives_way_to_another_whose_feed_did_not_
     path.write_text(text.replace("label: journal", "label: sponsored"))
     refresh_every(load_settings(path), store)
     assert owners(store) == ["beta"]
+
+
+def test_a_config_edit_made_while_a_source_is_fetched_is_not_undone_by_its_same_body(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """``beta`` is claimed, then alpha is demoted (which forgets beta's digest: beta now
+    has to read its document to take the item), then beta's fetch brings the same body.
+    Its digest is not written back over the edit: the next pass reads that body."""
+    sources = [(s, server.url(f"/{s}.xml"), "news") for s in ("alpha", "beta")]
+    path = tmp_path / "config.yaml"
+    text = config_text(database_url, sources).replace(
+        "    name: Alpha\n", "    name: Alpha\n    label: journal\n"
+    )
+    path.write_text(text)
+    server.route("/alpha.xml", always_sent(rss([STORY])))
+    server.route("/beta.xml", always_sent(rss([STORY])))
+    claimed = load_settings(path)
+    refresh_every(claimed, store)
+    assert owners(store) == ["alpha"]
+
+    def edit_then_send(handler: BaseHTTPRequestHandler) -> None:
+        path.write_text(text.replace("label: journal", "label: sponsored"))
+        store.sync_sources(load_settings(path).configured_sources())
+        send(handler, 200, rss([STORY]), {"Content-Type": "application/rss+xml"})
+
+    server.route("/beta.xml", edit_then_send)
+    (during,) = Refresher(claimed, store).refresh(source_ids=["beta"], due_only=False)
+    assert during.status == "not-modified"
+    server.route("/beta.xml", always_sent(rss([STORY])))
+    refresh_every(load_settings(path), store)
+    assert owners(store) == ["beta"]
+
+
+def test_a_change_of_the_parsing_code_reads_the_same_body_again(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The code that turns a body into items is part of its digest (``parsecode``): a
+    parser fixed reaches the sources whose feeds did not change, at their next fetch."""
+    server.route("/feed.xml", always_sent(rss([STORY])))
+    settings = configure(tmp_path, database_url, server.url("/feed.xml"))
+    refresh(settings, store)
+    edit_stored_item(store)
+    monkeypatch.setattr("aggregator.prepare.fingerprint", lambda: "a parser fixed", raising=False)
+    outcome = refresh(settings, store)
+    assert (outcome.status, outcome.updated) == ("ok", 1)
+    assert titles(store) == [STORY.title]
+    assert refresh(settings, store).status == "not-modified"

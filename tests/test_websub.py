@@ -27,8 +27,8 @@ from aggregator.schedule import RefreshService
 from aggregator.store import Store
 from aggregator.store.models import WebSubSubscription
 from aggregator.websub import MAX_LEASE, hub_links, subscribe_due, valid_signature
-from tests.feeds import Entry, config_text, served
-from tests.localserver import LocalServer
+from tests.feeds import Entry, always_sent, config_text, rss, served
+from tests.localserver import LocalServer, send
 from tests.waiting import wait_until
 from web import create_app
 
@@ -389,3 +389,60 @@ def test_a_chunked_delivery_over_the_size_cap_is_refused_unread(
     answer = httpx.post(callback(hub), content=chunks(), timeout=10)
     assert answer.status_code == 413
     assert not store.websub.pending()
+
+
+def test_a_poll_after_a_push_reads_the_body_it_last_polled_again(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    """The push replaced what the polled body made (an entry's title): the feed going back
+    to that body is news to the store, though the poll saw it last."""
+    polled = feed(hub.url, world["topic"], FIRST)
+    world["feeds"].route("/wire.xml", always_sent(polled))  # no validators: a 200 each time
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert wait_until(lambda: bool(hub.verified))
+    corrected = Entry(FIRST.title + " (corrected)", FIRST.link, FIRST.guid)
+    hub.publish(callback(hub), feed(hub.url, world["topic"], corrected))
+    Refresher(world["settings"], store).ingest_pushed()
+    assert titles(store) == {corrected.title}
+    (outcome,) = Refresher(world["settings"], store).refresh(due_only=False)
+    assert (outcome.status, outcome.updated) == ("ok", 1)
+    assert titles(store) == {FIRST.title}
+
+
+def test_a_public_url_set_for_an_unchanged_feed_subscribes_to_its_hub(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    """Subscribing happens when a body is read: the same body is read again once the site
+    has an address a hub can deliver to."""
+    world["feeds"].route("/wire.xml", always_sent(feed(hub.url, world["topic"], FIRST)))
+    offline = world["settings"].model_copy(update={"public_url": None})
+    Refresher(offline, store).refresh(due_only=False)
+    assert hub.requests == []
+    (outcome,) = Refresher(world["settings"], store).refresh(due_only=False)
+    assert outcome.status == "ok"
+    assert [(r["hub.mode"], r["hub.topic"]) for r in hub.requests] == [
+        ("subscribe", world["topic"])
+    ]
+    assert wait_until(lambda: bool(hub.verified))
+
+
+def test_a_hub_appearing_in_the_link_header_of_an_unchanged_feed_is_subscribed_to(
+    world: dict[str, Any], store: Store, hub: Hub
+) -> None:
+    body = rss([FIRST])  # names no hub itself
+    link: list[str] = []
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        headers = {"Content-Type": "application/rss+xml"}
+        send(handler, 200, body, headers | ({"Link": link[0]} if link else {}))
+
+    world["feeds"].route("/wire.xml", handle)
+    Refresher(world["settings"], store).refresh(due_only=False)
+    assert hub.requests == []
+    link.append(f'<{hub.url}>; rel="hub", <{world["topic"]}>; rel="self"')
+    (outcome,) = Refresher(world["settings"], store).refresh(due_only=False)
+    assert outcome.status == "ok"
+    assert [(r["hub.mode"], r["hub.topic"]) for r in hub.requests] == [
+        ("subscribe", world["topic"])
+    ]
+    assert wait_until(lambda: bool(hub.verified))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -117,6 +118,8 @@ def _read_again(session: Session, source_ids: Sequence[str]) -> None:
     it reads the document that carries it. Those documents are likely the very bodies
     last stored, which a refresh does not read again: an item stayed under a source
     removed from the config until another's feed changed (tests/test_item_owner.py).
+    A fetch already under way when this runs does not write its claim's digest back
+    (``_DIGEST_OVER_CLAIMED``).
     """
     owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
     carriers = select(ItemSource.source_id).where(ItemSource.item_id.in_(owned))
@@ -290,10 +293,12 @@ def record_many(session: Session, reports: Sequence[FetchReport], worker: str) -
         groups.setdefault((failed, tuple(sorted(values))), []).append(
             {"source_id": report.source_id, **values}
         )
-    for (failed, _), rows in groups.items():
+    for (failed, keys), rows in groups.items():
         statement = update(table).where(table.c.id == bindparam("source_id"))
         if failed:  # counted in the database: a concurrent writer cannot lose an increment
             statement = statement.values(consecutive_failures=table.c.consecutive_failures + 1)
+        if "digest_read" in keys:
+            statement = statement.values(body_digest=_DIGEST_OVER_CLAIMED)
         session.execute(statement, rows)
     session.execute(insert(FETCH_LOG), [_log_row(report, worker) for report in reports])
     _trim_logs(session, sorted({report.source_id for report in reports}))
@@ -318,8 +323,12 @@ def _state_values(report: FetchReport) -> dict[str, object]:
                 etag=_fitting("etag", report.etag),
                 last_modified=_fitting("last_modified", report.last_modified),
             )
-        if report.body_digest:
-            values["body_digest"] = report.body_digest
+        if report.body_digest:  # written by ``_DIGEST_OVER_CLAIMED``
+            values.update(digest_read=report.body_digest, digest_claimed=report.claimed_digest)
+        elif outcome.status == "pushed":
+            # A hub's body is stored: the next poll's body is to be compared with the
+            # items as they are now, which no polled digest describes.
+            values["body_digest"] = None
         if not report.conditional:
             values["last_unconditional_at"] = report.finished_at
     if outcome.status in ("ok", "pushed"):  # a document was read: its warnings, or none
@@ -329,6 +338,22 @@ def _state_values(report: FetchReport) -> dict[str, object]:
     if report.disable_reason:
         values["disabled_reason"] = report.disable_reason
     return values
+
+
+# A digest is written over the one its claim read, never over what changed since: a
+# config edit that cleared it (``_read_again``) or a push stored meanwhile. Had the old
+# digest been written back, the edit would have waited for the next unconditional
+# fetch (12 h). In the statement, so that it holds against a writer in another process
+# (PostgreSQL evaluates it on the row as the concurrent edit left it).
+_DIGEST_OVER_CLAIMED = case(
+    (
+        SOURCES.c.body_digest.is_not_distinct_from(
+            bindparam("digest_claimed", type_=SOURCES.c.body_digest.type)
+        ),
+        bindparam("digest_read", type_=SOURCES.c.body_digest.type),
+    ),
+    else_=SOURCES.c.body_digest,
+)
 
 
 def _fitting(column: str, value: str | None) -> str | None:
