@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from aggregator.records import FetchReport, ItemIdentity, ItemUpdate, ParsedItem
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
 from aggregator.storywindow import story_window
-from tests.feeds import Entry, always_sent, refresh_one, rss
+from tests.feeds import Entry, always_sent, refresh_one, rss, served
 from tests.localserver import LocalServer
 from tests.test_dedupe import APPROVAL, REWRITE
 
@@ -232,13 +232,14 @@ def test_a_source_renamed_in_config_takes_over_its_items_and_shows_their_edits(
     assert rows == [("zeta", "Registry study of cardiac arrest (corrected)")]
 
 
+@pytest.mark.parametrize("route", [always_sent, served], ids=["no-validators", "answers-304"])
 def test_a_source_removed_from_config_gives_way_even_when_the_other_copy_never_changes(
-    tmp_path: Path, database_url: str, store: Store
+    route: Callable[..., Any], tmp_path: Path, database_url: str, store: Store
 ) -> None:
     """The remaining copy was Unchanged on every pass, so the item showed the removed
-    source for good."""
+    source for good; where its server answers 304 Not Modified, too."""
     with LocalServer() as server:
-        server.route("/feed", always_sent(lambda: rss([Entry("Registry study of cardiac arrest",
+        server.route("/feed", route(lambda: rss([Entry("Registry study of cardiac arrest",
                      "https://news.example/arrest", summary="Outcomes rose.")])))  # fmt: skip
         url = server.url("/feed")
         refresh_one(tmp_path, database_url, store, url, source_id="zeta")

@@ -111,14 +111,17 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
 
 
 def _read_again(session: Session, source_ids: Sequence[str]) -> None:
-    """Forget the body digests of ``source_ids`` and of every source carrying an item they own.
+    """Have ``source_ids``, and every source carrying an item they own, read their whole
+    document at their next fetch: without validators (as the fetch every
+    ``schedule.unconditional_every`` does), and with no body digest to match.
 
     Whose copy an item shows (``reconcile.Owner``) follows its sources' labels and
     kinds and whether they are in the config, and a source claims an item only when
     it reads the document that carries it. Those documents are likely the very bodies
     last stored, which a refresh does not read again: an item stayed under a source
-    removed from the config until another's feed changed (tests/test_item_owner.py).
-    A fetch already under way when this runs does not write its claim's digest back
+    removed from the config until another's feed changed (tests/test_item_owner.py);
+    forgetting the digest alone left it there where the server answers 304. A fetch
+    already under way when this runs does not write its claim's digest back
     (``_DIGEST_OVER_CLAIMED``).
     """
     owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
@@ -126,7 +129,7 @@ def _read_again(session: Session, source_ids: Sequence[str]) -> None:
     session.execute(
         update(Source)
         .where(or_(Source.id.in_(list(source_ids)), Source.id.in_(carriers)))
-        .values(body_digest=None)
+        .values(body_digest=None, last_unconditional_at=None)
         .execution_options(synchronize_session=False)
     )
 
