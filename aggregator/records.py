@@ -103,6 +103,10 @@ class EventInfo:
     all_day: bool = False
     rule: str | None = None  # a recurring series' RRULE; start/end are then its next occurrence
     occurrences: tuple[Occurrence, ...] = ()  # a series' coming occurrences, soonest first
+    # The rule dates (UTC) a series' calendar took off it (EXDATE, an override with
+    # STATUS:CANCELLED), past ones too; what tells a later cancellation apart
+    # (``identity.content_hash``); not stored: the occurrences left say the same.
+    cancelled: tuple[datetime, ...] = ()
     status: EventStatus | None = None  # None: on as given (iCalendar CONFIRMED or no word)
 
     @property

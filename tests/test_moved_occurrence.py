@@ -218,3 +218,31 @@ def test_the_series_page_lists_the_moved_date_among_its_coming_dates(
     original = EventInfo(start=MOVED_FROM.astimezone(UTC), timezone="America/New_York")
     assert event_dates(moved).split(",")[0] in coming
     assert event_dates(original).split(",")[0] not in coming
+
+
+def stored_dates(store: Store) -> list[datetime]:
+    """The dates the store holds for the series, as its pages and exports read them."""
+    (item,) = store.upcoming_conferences(NOW)
+    assert item.event is not None
+    return [o.start for o in item.event.occurrences]
+
+
+@pytest.mark.parametrize(
+    "cancellation",
+    [CALLED_OFF, None],
+    ids=["override with STATUS:CANCELLED", "EXDATE"],
+)
+def test_a_cancellation_published_after_the_series_was_stored_reaches_the_store(
+    refresh: Refresh, store: Store, cancellation: str | None
+) -> None:
+    refresh(series())
+    if cancellation is None:
+        body = series().replace(
+            b"RRULE:", f"EXDATE;TZID=America/New_York:{local(CANCELLED)}\r\nRRULE:".encode()
+        )
+    else:
+        body = series(cancellation)
+    client = refresh(body)
+    assert CANCELLED.astimezone(UTC) not in stored_dates(store)
+    assert at(CANCELLED) not in subscribed_dates(client)
+    assert at(weekly(4)) in subscribed_dates(client)

@@ -15,7 +15,8 @@ and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
 events and series are kept whatever their date: a listing's past conferences are
 still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
 says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
-it. An item's date is when the event was announced (CREATED, else DTSTAMP, else
+it, and their dates kept apart (``EventInfo.cancelled``: a date cancelled later changes
+its hash). An item's date is when the event was announced (CREATED, else DTSTAMP, else
 LAST-MODIFIED), never when it takes place. A broken event is skipped with a warning;
 the calendar fails only when nothing usable is left. This module does not sniff
 formats and never consults the clock (``now`` is passed in).
@@ -311,8 +312,10 @@ def _occurrences(
                 f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past"
             )
             continue
-        changed = _changed_dates(series)
-        item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
+        changed, cancelled = _changed_dates(series), _cancelled_dates(series)
+        item = _series_item(
+            occurrences, rule, changed, cancelled, now=now, places=places, warnings=warnings
+        )
         if item is not None:
             yield item
 
@@ -379,10 +382,29 @@ def _changed_dates(series: icalendar.Component) -> frozenset[datetime]:
     return frozenset(_as_utc(value) for value in found if isinstance(value, date))
 
 
+def _cancelled_dates(series: icalendar.Component) -> tuple[datetime, ...]:
+    """The dates (UTC) a series' calendar took off it, soonest first: its EXDATEs and the
+    RECURRENCE-IDs of its overrides with STATUS:CANCELLED. A later date cancelled
+    changed neither the series' next date nor its rule, and never reached the store."""
+    found: set[datetime] = set()
+    for event in series.walk("VEVENT"):
+        if "RECURRENCE-ID" not in event:
+            lines = _as_list(event.get("EXDATE"))
+            found.update(
+                _as_utc(v) for line in lines for v in _line_dates(line) if isinstance(v, date)
+            )
+        elif _status(event) is EventStatus.CANCELLED:
+            value = _decoded(event, "RECURRENCE-ID")
+            if isinstance(value, date):
+                found.add(_as_utc(value))
+    return tuple(sorted(found))
+
+
 def _series_item(
     occurrences: list[icalendar.Component],
     rule: str | None,
     changed: frozenset[datetime],
+    cancelled: tuple[datetime, ...],
     *,
     now: datetime,
     places: Mapping[str, str],
@@ -407,7 +429,7 @@ def _series_item(
     coming = [one for one in dated if (one[0].end or one[0].start) >= now] or dated[-1:]
     info, item, _ = coming[0]
     listed = tuple(_occurrence(event, other, item, moved) for event, other, moved in coming)
-    series = replace(info, rule=rule, occurrences=listed)
+    series = replace(info, rule=rule, occurrences=listed, cancelled=cancelled)
     return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
 
 
