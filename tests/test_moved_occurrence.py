@@ -70,6 +70,14 @@ def series(*overrides: str, count: int = 6) -> bytes:
     ).encode()
 
 
+def given_as_dates(*overrides: str) -> bytes:
+    """The same six dates as ``series``, listed as RDATEs after DTSTART, without a rule."""
+    later = ",".join(local(weekly(n)) for n in range(1, 6))
+    return series(*overrides).replace(
+        b"RRULE:FREQ=WEEKLY;COUNT=6", f"RDATE;TZID=America/New_York:{later}".encode()
+    )
+
+
 def override(
     rule_date: datetime,
     start: datetime,
@@ -143,10 +151,12 @@ def at(moment: datetime, summary: str = "Grand Rounds", location: str = "Hall A"
     return (moment.astimezone(UTC), summary, location)
 
 
+@pytest.mark.parametrize("written", [series, given_as_dates], ids=["RRULE", "RDATE"])
 def test_a_subscriber_gets_the_moved_date_and_neither_the_original_nor_the_cancelled_one(
-    refresh: Refresh,
+    refresh: Refresh, written: Callable[..., bytes]
 ) -> None:
-    client = refresh(series(MOVED, CALLED_OFF))
+    """As a rule's dates or listed as RDATEs, the series reads the same."""
+    client = refresh(written(MOVED, CALLED_OFF))
     assert subscribed_dates(client) == [
         at(weekly(0)),
         at(weekly(1)),
@@ -169,11 +179,12 @@ def test_the_moved_date_is_an_override_under_the_series_uid_naming_its_original_
     assert moved.decoded("DTEND") == MOVED_TO + timedelta(hours=1)
     assert (str(moved["SUMMARY"]), str(moved["LOCATION"])) == ("Grand Rounds (moved)", "Hall B")
     assert "RRULE" not in moved and "EXDATE" not in moved
-    assert exdates(master) == [CANCELLED]
+    assert listed_dates(master, "EXDATE") == [CANCELLED]
 
 
-def exdates(vevent: Component) -> list[datetime]:
-    lines = vevent.get("EXDATE", [])
+def listed_dates(vevent: Component, name: str) -> list[datetime]:
+    """The dates of a VEVENT's EXDATE or RDATE lines."""
+    lines = vevent.get(name, [])
     return [one.dt for line in (lines if isinstance(lines, list) else [lines]) for one in line.dts]
 
 
@@ -246,3 +257,19 @@ def test_a_cancellation_published_after_the_series_was_stored_reaches_the_store(
     assert CANCELLED.astimezone(UTC) not in stored_dates(store)
     assert at(CANCELLED) not in subscribed_dates(client)
     assert at(weekly(4)) in subscribed_dates(client)
+
+
+def test_a_moved_date_of_a_series_given_as_dates_is_an_override_under_the_series_uid(
+    refresh: Refresh,
+) -> None:
+    client = refresh(given_as_dates(MOVED))
+    master, moved = exported(client).walk("VEVENT")
+    assert "RRULE" not in master and "RECURRENCE-ID" not in master
+    rdates = listed_dates(master, "RDATE")
+    assert MOVED_FROM in rdates and MOVED_TO not in rdates
+    assert str(moved["UID"]) == str(master["UID"])
+    assert moved.decoded("RECURRENCE-ID") == MOVED_FROM
+    assert (moved.decoded("DTSTART"), moved.decoded("DTEND")) == (
+        MOVED_TO,
+        MOVED_TO + timedelta(hours=1),
+    )
