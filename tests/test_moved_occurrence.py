@@ -10,6 +10,7 @@ it is asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from aggregator.store import Store
 from tests.feeds import config_text
 from web import create_app
 from web.eventtime import event_dates
+from web.present import iso
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -218,17 +220,41 @@ def test_a_move_published_after_the_series_was_stored_reaches_subscribers(
     assert at(MOVED_FROM) not in subscribed_dates(client)
 
 
-def test_the_series_page_lists_the_moved_date_among_its_coming_dates(
+def coming_dates_listed(client: FlaskClient, store: Store) -> list[str]:
+    """The text of each date the series' page lists under "Coming dates"."""
+    (item,) = store.upcoming_conferences(NOW)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    section = page.split('id="occurrences-heading"', 1)[1].split("</ol>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", line) for line in re.findall(r"<li>(.*?)</li>", section)]
+
+
+def dated(moment: datetime) -> str:
+    """A date as the pages write it, in the series' zone."""
+    return event_dates(EventInfo(start=moment.astimezone(UTC), timezone="America/New_York"))
+
+
+def test_the_series_page_lists_the_moved_date_among_its_coming_dates_with_its_original(
+    refresh: Refresh, store: Store
+) -> None:
+    client = refresh(series(MOVED, CALLED_OFF))
+    listed = coming_dates_listed(client, store)
+    assert f"{dated(MOVED_TO)} (moved from {dated(MOVED_FROM)})" in listed
+    assert [line for line in listed if line.startswith(dated(MOVED_FROM))] == []
+    assert dated(weekly(1)) in listed  # a date left alone says nothing more
+
+
+def test_the_api_gives_a_moved_occurrence_its_original_start_and_no_other_one(
     refresh: Refresh, store: Store
 ) -> None:
     client = refresh(series(MOVED, CALLED_OFF))
     (item,) = store.upcoming_conferences(NOW)
-    page = client.get(f"/items/{item.id}").get_data(as_text=True)
-    coming = page.split('id="occurrences-heading"', 1)[1]
-    moved = EventInfo(start=MOVED_TO.astimezone(UTC), timezone="America/New_York")
-    original = EventInfo(start=MOVED_FROM.astimezone(UTC), timezone="America/New_York")
-    assert event_dates(moved).split(",")[0] in coming
-    assert event_dates(original).split(",")[0] not in coming
+    occurrences = client.get(f"/api/items/{item.id}").get_json()["event"]["occurrences"]
+    moved = [o for o in occurrences if "original_start" in o]
+    assert moved == [
+        {"start": iso(MOVED_TO), "end": iso(MOVED_TO + timedelta(hours=1)),
+         "original_start": iso(MOVED_FROM)}
+    ]  # fmt: skip
+    assert {"start": iso(weekly(1)), "end": iso(weekly(1) + timedelta(hours=1))} in occurrences
 
 
 def stored_dates(store: Store) -> list[datetime]:
