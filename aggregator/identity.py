@@ -195,16 +195,17 @@ def content_hash(item: ParsedItem) -> str:
 
 
 def _changed_occurrences(event: EventInfo) -> list[str]:
-    """A series' occurrences its calendar moved, renamed or cancelled: the series' next date
-    and rule stay as they were when a later date is changed, and the change never reached
-    the store. Cancelled dates are all the calendar names, past ones too, so that the
-    hash does not change as they pass."""
+    """A series' occurrences its calendar moved, renamed, added or cancelled: the series'
+    next date and rule stay as they were when a later date is changed, and the change
+    never reached the store. Dates added or cancelled are all the calendar lists, past
+    ones too, so that the hash does not change as they pass."""
     moved = [
         f"changed:{_iso(o.recurrence_id)}>{_iso(o.start)}-{_iso(o.end)}:{o.title}@{o.location}"
         for o in event.occurrences
         if o.recurrence_id is not None
     ]
-    return moved + [f"cancelled:{_iso(moment)}" for moment in event.cancelled]
+    added = [f"added:{_iso(moment)}" for moment in event.added]
+    return moved + added + [f"cancelled:{_iso(moment)}" for moment in event.cancelled]
 
 
 def storable_key(key: str) -> str:

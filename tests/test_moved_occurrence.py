@@ -11,7 +11,7 @@ it is asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,9 +72,10 @@ def series(*overrides: str, count: int = 6) -> bytes:
     ).encode()
 
 
-def given_as_dates(*overrides: str) -> bytes:
-    """The same six dates as ``series``, listed as RDATEs after DTSTART, without a rule."""
-    later = ",".join(local(weekly(n)) for n in range(1, 6))
+def given_as_dates(*overrides: str, weeks: Iterable[int] = range(1, 6)) -> bytes:
+    """The same six dates as ``series``, listed as RDATEs after DTSTART, without a rule
+    (or the ``weeks`` after the first)."""
+    later = ",".join(local(weekly(n)) for n in weeks)
     return series(*overrides).replace(
         b"RRULE:FREQ=WEEKLY;COUNT=6", f"RDATE;TZID=America/New_York:{later}".encode()
     )
@@ -299,3 +300,18 @@ def test_a_moved_date_of_a_series_given_as_dates_is_an_override_under_the_series
         MOVED_TO,
         MOVED_TO + timedelta(hours=1),
     )
+
+
+@pytest.mark.parametrize(
+    ("weeks", "gained", "lost"),
+    [((1, 2, 3, 4, 5, 6), [6], []), ((1, 2, 3, 5), [], [4])],
+    ids=["a date added", "a date taken off the list"],
+)
+def test_a_series_given_as_dates_listed_anew_after_it_was_stored_reaches_the_store(
+    refresh: Refresh, store: Store, weeks: tuple[int, ...], gained: list[int], lost: list[int]
+) -> None:
+    refresh(given_as_dates())
+    refresh(given_as_dates(weeks=weeks))
+    stored = stored_dates(store)
+    assert all(weekly(n).astimezone(UTC) in stored for n in gained)
+    assert not any(weekly(n).astimezone(UTC) in stored for n in lost)

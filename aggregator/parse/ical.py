@@ -15,8 +15,9 @@ and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
 events and series are kept whatever their date: a listing's past conferences are
 still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
 says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
-it, and their dates kept apart (``EventInfo.cancelled``: a date cancelled later changes
-its hash). An item's date is when the event was announced (CREATED, else DTSTAMP, else
+it. The dates a series' calendar lists beside its rule are kept apart
+(``EventInfo.added``, ``EventInfo.cancelled``): a date added or cancelled later
+changes its hash. An item's date is when the event was announced (CREATED, else DTSTAMP, else
 LAST-MODIFIED), never when it takes place. A broken event is skipped with a warning;
 the calendar fails only when nothing usable is left. This module does not sniff
 formats and never consults the clock (``now`` is passed in).
@@ -312,12 +313,10 @@ def _occurrences(
                 f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past"
             )
             continue
-        changed, cancelled = _changed_dates(series), _cancelled_dates(series)
-        item = _series_item(
-            occurrences, rule, changed, cancelled, now=now, places=places, warnings=warnings
-        )
-        if item is not None:
-            yield item
+        changed = _changed_dates(series)
+        item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
+        if item is not None and item.event is not None:
+            yield replace(item, event=_with_listed_dates(item.event, series))
 
 
 def _dates(
@@ -382,29 +381,37 @@ def _changed_dates(series: icalendar.Component) -> frozenset[datetime]:
     return frozenset(_as_utc(value) for value in found if isinstance(value, date))
 
 
-def _cancelled_dates(series: icalendar.Component) -> tuple[datetime, ...]:
-    """The dates (UTC) a series' calendar took off it, soonest first: its EXDATEs and the
-    RECURRENCE-IDs of its overrides with STATUS:CANCELLED. A later date cancelled
-    changed neither the series' next date nor its rule, and never reached the store."""
-    found: set[datetime] = set()
-    for event in series.walk("VEVENT"):
-        if "RECURRENCE-ID" not in event:
-            lines = _as_list(event.get("EXDATE"))
-            found.update(
-                _as_utc(v) for line in lines for v in _line_dates(line) if isinstance(v, date)
-            )
-        elif _status(event) is EventStatus.CANCELLED:
-            value = _decoded(event, "RECURRENCE-ID")
+def _with_listed_dates(event: EventInfo, series: icalendar.Component) -> EventInfo:
+    """The series with the dates its calendar lists beside its rule: those it adds (RDATE)
+    and those it takes off (EXDATE, an override with STATUS:CANCELLED), past ones too.
+    A date added or cancelled later than the next one changes neither that date nor the
+    rule: it reaches the store by these (``identity.content_hash``)."""
+    added: set[datetime] = set()
+    cancelled: set[datetime] = set()
+    for component in series.walk("VEVENT"):
+        if "RECURRENCE-ID" not in component:
+            added.update(_listed(component, "RDATE"))
+            cancelled.update(_listed(component, "EXDATE"))
+        elif _status(component) is EventStatus.CANCELLED:
+            value = _decoded(component, "RECURRENCE-ID")
             if isinstance(value, date):
-                found.add(_as_utc(value))
-    return tuple(sorted(found))
+                cancelled.add(_as_utc(value))
+    return replace(event, added=tuple(sorted(added)), cancelled=tuple(sorted(cancelled)))
+
+
+def _listed(event: icalendar.Component, name: str) -> Iterator[datetime]:
+    """The dates (UTC) of an event's RDATE or EXDATE lines; a period's by its start."""
+    for line in _as_list(event.get(name)):
+        for value in _line_dates(line):
+            start = value[0] if isinstance(value, tuple) else value
+            if isinstance(start, date):
+                yield _as_utc(start)
 
 
 def _series_item(
     occurrences: list[icalendar.Component],
     rule: str | None,
     changed: frozenset[datetime],
-    cancelled: tuple[datetime, ...],
     *,
     now: datetime,
     places: Mapping[str, str],
@@ -429,7 +436,7 @@ def _series_item(
     coming = [one for one in dated if (one[0].end or one[0].start) >= now] or dated[-1:]
     info, item, _ = coming[0]
     listed = tuple(_occurrence(event, other, item, moved) for event, other, moved in coming)
-    series = replace(info, rule=rule, occurrences=listed, cancelled=cancelled)
+    series = replace(info, rule=rule, occurrences=listed)
     return replace(item, guid=_text(occurrences[0].get("UID")), event=series)
 
 

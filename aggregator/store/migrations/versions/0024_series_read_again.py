@@ -4,7 +4,7 @@ A series stored before its occurrences carried the date their calendar moved
 them from kept its old form until its calendar was read again: the moved date a
 date of its own, off its rule, so that ``/conferences.ics`` gave the original
 date as an EXDATE and subscribers lost the moved one. One stored before a date
-cancelled later changed its hash kept the cancelled date. A
+cancelled or added later changed its hash kept its dates as they were. A
 refresh reads a calendar again only when it changed, or at its next
 unconditional fetch (``schedule.unconditional_every``, 12 hours by default):
 the server answers the conditional GET with 304, or sends the body last
