@@ -51,7 +51,7 @@ class ComingDate:
     """One coming date of a series, for its page and the API.
 
     A date its calendar moved says where from: a reader who noted the original
-    date looks for it, and found the series on another day without a word.
+    date looks for it there, and found the series on another day without a word.
     """
 
     event: EventInfo  # the series at this date

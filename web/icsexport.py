@@ -146,9 +146,9 @@ def _rule(event: EventInfo, rule_dates: list[datetime]) -> vRecur:
 
 def _later_dates(series: EventInfo, coming: list[Occurrence]) -> list[date | datetime]:
     """A series given as dates (RDATE, no rule): its coming dates after the one it starts
-    on (it went out as that one date alone), a moved one's as its calendar listed it,
-    the date its override names (it went out as its new date, without its own title
-    or place)."""
+    on (it went out as that one date alone). A moved one is listed at the date it was
+    moved from, which its override names: listed at its new date, it went out without
+    its own title or place."""
     later = sorted(o.rule_date for o in coming if o.rule_date > series.start)
     return [moment.date() if series.all_day else moment for moment in later]
 

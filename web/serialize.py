@@ -95,8 +95,8 @@ def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
 
 
 def _occurrence(date: ComingDate) -> dict[str, Any]:
-    """``original_start`` only for a date its calendar moved: added to ``{start, end}``,
-    which clients read as the whole of an occurrence."""
+    """A coming date as ``{start, end}``; one its calendar moved adds ``original_start``,
+    absent from the others, so that the object clients already read stays as it was."""
     data = {"start": iso(date.event.start), "end": iso(date.event.end) or None}
     if date.moved_from is not None:
         data["original_start"] = iso(date.moved_from.start)

@@ -10,7 +10,9 @@ unconditional fetch (``schedule.unconditional_every``, 12 hours by default):
 the server answers the conditional GET with 304, or sends the body last
 stored. Forgetting the validators and the body digest of the sources that
 carry a series makes their next fetch read the whole calendar, once; the
-series' new hash then rewrites it. No schema change.
+series' new hash then rewrites it. No schema change. (It stands in for raising
+``prepare.PIPELINE_VERSION``, which would have every source's body read again,
+not only these, and none behind a 304.)
 
 Revision ID: 0024_series_read_again
 Revises: 0023_body_digest
