@@ -173,7 +173,7 @@ def content_hash(item: ParsedItem) -> str:
             event.all_day,
             *([event.rule] if event.rule else []),  # absent for single events: old hashes hold
             *([f"status:{event.status}"] if event.status else []),  # likewise: events on
-            *_changed_occurrences(event),  # likewise: series none of whose dates was moved
+            *_changed_occurrences(event),  # likewise: series none of whose dates was changed
         ],
         "video": None
         if video is None
@@ -195,13 +195,17 @@ def content_hash(item: ParsedItem) -> str:
 
 
 def _changed_occurrences(event: EventInfo) -> list[str]:
-    """A series' occurrences its calendar moved or renamed: the series' next date and rule
-    stay as they were when a later date is moved, and the move never reached the store."""
-    return [
+    """A series' occurrences its calendar moved, renamed, added or cancelled: the series'
+    next date and rule stay as they were when a later date is changed, and the change
+    never reached the store. Dates added or cancelled are all the calendar lists, past
+    ones too, so that the hash does not change as they pass."""
+    moved = [
         f"changed:{_iso(o.recurrence_id)}>{_iso(o.start)}-{_iso(o.end)}:{o.title}@{o.location}"
         for o in event.occurrences
         if o.recurrence_id is not None
     ]
+    added = [f"added:{_iso(moment)}" for moment in event.added]
+    return moved + added + [f"cancelled:{_iso(moment)}" for moment in event.cancelled]
 
 
 def storable_key(key: str) -> str:

@@ -103,6 +103,12 @@ class EventInfo:
     all_day: bool = False
     rule: str | None = None  # a recurring series' RRULE; start/end are then its next occurrence
     occurrences: tuple[Occurrence, ...] = ()  # a series' coming occurrences, soonest first
+    # The dates (UTC) a series' calendar adds to its rule (RDATE; all its dates but the
+    # first, for one without a rule) and takes off it (EXDATE, an override with
+    # STATUS:CANCELLED), past ones too: what tells a date added or cancelled later apart
+    # (``identity.content_hash``). Not stored: the occurrences say the same.
+    added: tuple[datetime, ...] = ()
+    cancelled: tuple[datetime, ...] = ()
     status: EventStatus | None = None  # None: on as given (iCalendar CONFIRMED or no word)
 
     @property

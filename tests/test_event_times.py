@@ -84,4 +84,4 @@ def test_a_series_shows_its_next_occurrence_not_yet_over() -> None:
 def test_a_series_page_lists_at_most_twelve_coming_dates() -> None:
     dates = coming(club(), CHICAGO_NOON + timedelta(days=1))
     assert len(dates) == 12
-    assert dates[0].start == CHICAGO_NOON + timedelta(weeks=1)
+    assert dates[0].event.start == CHICAGO_NOON + timedelta(weeks=1)

@@ -10,7 +10,8 @@ it is asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from aggregator.store import Store
 from tests.feeds import config_text
 from web import create_app
 from web.eventtime import event_dates
+from web.present import iso
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -68,6 +70,15 @@ def series(*overrides: str, count: int = 6) -> bytes:
         + "".join(overrides)
         + "END:VCALENDAR\r\n"
     ).encode()
+
+
+def given_as_dates(*overrides: str, weeks: Iterable[int] = range(1, 6)) -> bytes:
+    """The same six dates as ``series``, listed as RDATEs after DTSTART, without a rule
+    (or the ``weeks`` after the first)."""
+    later = ",".join(local(weekly(n)) for n in weeks)
+    return series(*overrides).replace(
+        b"RRULE:FREQ=WEEKLY;COUNT=6", f"RDATE;TZID=America/New_York:{later}".encode()
+    )
 
 
 def override(
@@ -143,10 +154,12 @@ def at(moment: datetime, summary: str = "Grand Rounds", location: str = "Hall A"
     return (moment.astimezone(UTC), summary, location)
 
 
+@pytest.mark.parametrize("written", [series, given_as_dates], ids=["RRULE", "RDATE"])
 def test_a_subscriber_gets_the_moved_date_and_neither_the_original_nor_the_cancelled_one(
-    refresh: Refresh,
+    refresh: Refresh, written: Callable[..., bytes]
 ) -> None:
-    client = refresh(series(MOVED, CALLED_OFF))
+    """As a rule's dates or listed as RDATEs, the series reads the same."""
+    client = refresh(written(MOVED, CALLED_OFF))
     assert subscribed_dates(client) == [
         at(weekly(0)),
         at(weekly(1)),
@@ -169,11 +182,12 @@ def test_the_moved_date_is_an_override_under_the_series_uid_naming_its_original_
     assert moved.decoded("DTEND") == MOVED_TO + timedelta(hours=1)
     assert (str(moved["SUMMARY"]), str(moved["LOCATION"])) == ("Grand Rounds (moved)", "Hall B")
     assert "RRULE" not in moved and "EXDATE" not in moved
-    assert exdates(master) == [CANCELLED]
+    assert listed_dates(master, "EXDATE") == [CANCELLED]
 
 
-def exdates(vevent: Component) -> list[datetime]:
-    lines = vevent.get("EXDATE", [])
+def listed_dates(vevent: Component, name: str) -> list[datetime]:
+    """The dates of a VEVENT's EXDATE or RDATE lines."""
+    lines = vevent.get(name, [])
     return [one.dt for line in (lines if isinstance(lines, list) else [lines]) for one in line.dts]
 
 
@@ -207,14 +221,97 @@ def test_a_move_published_after_the_series_was_stored_reaches_subscribers(
     assert at(MOVED_FROM) not in subscribed_dates(client)
 
 
-def test_the_series_page_lists_the_moved_date_among_its_coming_dates(
+def coming_dates_listed(client: FlaskClient, store: Store) -> list[str]:
+    """The text of each date the series' page lists under "Coming dates"."""
+    (item,) = store.upcoming_conferences(NOW)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    section = page.split('id="occurrences-heading"', 1)[1].split("</ol>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", line) for line in re.findall(r"<li>(.*?)</li>", section)]
+
+
+def dated(moment: datetime) -> str:
+    """A date as the pages write it, in the series' zone."""
+    return event_dates(EventInfo(start=moment.astimezone(UTC), timezone="America/New_York"))
+
+
+def test_the_series_page_lists_the_moved_date_among_its_coming_dates_with_its_original(
+    refresh: Refresh, store: Store
+) -> None:
+    client = refresh(series(MOVED, CALLED_OFF))
+    listed = coming_dates_listed(client, store)
+    assert f"{dated(MOVED_TO)} (moved from {dated(MOVED_FROM)})" in listed
+    assert [line for line in listed if line.startswith(dated(MOVED_FROM))] == []
+    assert dated(weekly(1)) in listed  # a date left alone says nothing more
+
+
+def test_the_api_gives_a_moved_occurrence_its_original_start_and_no_other_one(
     refresh: Refresh, store: Store
 ) -> None:
     client = refresh(series(MOVED, CALLED_OFF))
     (item,) = store.upcoming_conferences(NOW)
-    page = client.get(f"/items/{item.id}").get_data(as_text=True)
-    coming = page.split('id="occurrences-heading"', 1)[1]
-    moved = EventInfo(start=MOVED_TO.astimezone(UTC), timezone="America/New_York")
-    original = EventInfo(start=MOVED_FROM.astimezone(UTC), timezone="America/New_York")
-    assert event_dates(moved).split(",")[0] in coming
-    assert event_dates(original).split(",")[0] not in coming
+    occurrences = client.get(f"/api/items/{item.id}").get_json()["event"]["occurrences"]
+    moved = [o for o in occurrences if "original_start" in o]
+    assert moved == [
+        {"start": iso(MOVED_TO), "end": iso(MOVED_TO + timedelta(hours=1)),
+         "original_start": iso(MOVED_FROM)}
+    ]  # fmt: skip
+    assert {"start": iso(weekly(1)), "end": iso(weekly(1) + timedelta(hours=1))} in occurrences
+
+
+def stored_dates(store: Store) -> list[datetime]:
+    """The dates the store holds for the series, as its pages and exports read them."""
+    (item,) = store.upcoming_conferences(NOW)
+    assert item.event is not None
+    return [o.start for o in item.event.occurrences]
+
+
+@pytest.mark.parametrize(
+    "cancellation",
+    [CALLED_OFF, None],
+    ids=["override with STATUS:CANCELLED", "EXDATE"],
+)
+def test_a_cancellation_published_after_the_series_was_stored_reaches_the_store(
+    refresh: Refresh, store: Store, cancellation: str | None
+) -> None:
+    refresh(series())
+    if cancellation is None:
+        body = series().replace(
+            b"RRULE:", f"EXDATE;TZID=America/New_York:{local(CANCELLED)}\r\nRRULE:".encode()
+        )
+    else:
+        body = series(cancellation)
+    client = refresh(body)
+    assert CANCELLED.astimezone(UTC) not in stored_dates(store)
+    assert at(CANCELLED) not in subscribed_dates(client)
+    assert at(weekly(4)) in subscribed_dates(client)
+
+
+def test_a_moved_date_of_a_series_given_as_dates_is_an_override_under_the_series_uid(
+    refresh: Refresh,
+) -> None:
+    client = refresh(given_as_dates(MOVED))
+    master, moved = exported(client).walk("VEVENT")
+    assert "RRULE" not in master and "RECURRENCE-ID" not in master
+    rdates = listed_dates(master, "RDATE")
+    assert MOVED_FROM in rdates and MOVED_TO not in rdates
+    assert str(moved["UID"]) == str(master["UID"])
+    assert moved.decoded("RECURRENCE-ID") == MOVED_FROM
+    assert (moved.decoded("DTSTART"), moved.decoded("DTEND")) == (
+        MOVED_TO,
+        MOVED_TO + timedelta(hours=1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("weeks", "gained", "lost"),
+    [((1, 2, 3, 4, 5, 6), [6], []), ((1, 2, 3, 5), [], [4])],
+    ids=["a date added", "a date taken off the list"],
+)
+def test_a_series_given_as_dates_listed_anew_after_it_was_stored_reaches_the_store(
+    refresh: Refresh, store: Store, weeks: tuple[int, ...], gained: list[int], lost: list[int]
+) -> None:
+    refresh(given_as_dates())
+    refresh(given_as_dates(weeks=weeks))
+    stored = stored_dates(store)
+    assert all(weekly(n).astimezone(UTC) in stored for n in gained)
+    assert not any(weekly(n).astimezone(UTC) in stored for n in lost)

@@ -8,7 +8,7 @@ over ``EventInfo`` records; no query, and the clock only to pick "next".
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,13 +46,35 @@ def upcoming(event: EventInfo | None, now: datetime | None = None) -> EventInfo 
     return replace(event, start=chosen.start, end=chosen.end)
 
 
-def coming(event: EventInfo | None, now: datetime | None = None) -> list[EventInfo]:
+@dataclass(frozen=True)
+class ComingDate:
+    """One coming date of a series, for its page and the API.
+
+    A date its calendar moved says where from: a reader who noted the original
+    date looks for it there, and found the series on another day without a word.
+    """
+
+    event: EventInfo  # the series at this date
+    moved_from: EventInfo | None = None  # the series at the date it was moved from (no end)
+
+
+def coming(event: EventInfo | None, now: datetime | None = None) -> list[ComingDate]:
     """A series' occurrences not yet over, each as an event, for its page (at most 12)."""
     if event is None:
         return []
     moment = now or datetime.now(UTC)
     dates: list[Occurrence] = [o for o in event.occurrences if (o.end or o.start) >= moment]
-    return [replace(event, start=o.start, end=o.end) for o in dates[:COMING_SHOWN]]
+    return [_coming_date(event, o) for o in dates[:COMING_SHOWN]]
+
+
+def _coming_date(event: EventInfo, occurrence: Occurrence) -> ComingDate:
+    """Moved: its calendar gave it another start than its rule's (an override that only
+    renamed it or gave it a place of its own keeps its date)."""
+    original = occurrence.recurrence_id
+    then = replace(event, start=occurrence.start, end=occurrence.end)
+    if original is None or original == occurrence.start:
+        return ComingDate(then)
+    return ComingDate(then, moved_from=replace(event, start=original, end=None))
 
 
 def event_dates(event: EventInfo | None) -> str:

@@ -2,10 +2,11 @@
 
 A single event is one VEVENT in UTC. A recurring series keeps its RRULE, from
 its next occurrence on, in its own time zone; a series given as dates keeps
-them, as RDATE. An occurrence its calendar cancelled is an EXDATE of the
-series. One its calendar moved, or gave a title or place of its own, is an
-override VEVENT (RFC 5545 3.8.4.4): the series' UID, a RECURRENCE-ID naming
-the date the rule gives it, and its own times: an EXDATE alone, as it was
+them, as RDATE (in UTC). An occurrence its calendar cancelled is an EXDATE of the
+series (a series given as dates just lists it no longer). One its calendar moved,
+or gave a title or place of its own, is an override VEVENT (RFC 5545 3.8.4.4),
+in either kind of series: the series' UID, a RECURRENCE-ID naming the date the
+rule (or the RDATE) gives it, and its own times: an EXDATE alone, as it was
 exported before, took the moved date from subscribers altogether. Builds
 ``icalendar`` components from stored records; reads nothing and formats nothing
 else.
@@ -35,20 +36,21 @@ def conference_vevents(item: StoredItem, event: EventInfo, host: str) -> list[Ev
 
     The UID is the item's, so an edited event replaces its old copy.
     """
-    if not (event.rule and event.occurrences):
+    if not event.occurrences:
         vevent = _vevent(item, event, host, title=item.title)
         if event.rule:
             vevent.add("rrule", _rule(event, [event.start]))
-        elif later := _later_dates(event):
-            vevent.add("rdate", later)
         return [vevent]
     coming = [o for o in event.occurrences if o.start >= event.start] or [event.occurrences[-1]]
     series, title = _series_event(event, coming), _series_title(item, coming)
     vevent = _vevent(item, series, host, title=title)
-    rule = _rule(series, [o.rule_date for o in coming])
-    vevent.add("rrule", rule)
-    if cancelled := _cancelled(series, rule, coming):
-        vevent.add("exdate", cancelled)
+    if event.rule:
+        rule = _rule(series, [o.rule_date for o in coming])
+        vevent.add("rrule", rule)
+        if cancelled := _cancelled(series, rule, coming):
+            vevent.add("exdate", cancelled)
+    elif later := _later_dates(series, coming):
+        vevent.add("rdate", later)
     changed = [o for o in coming if o.recurrence_id is not None]
     return [vevent, *(_override(item, series, o, host) for o in changed)]
 
@@ -142,11 +144,13 @@ def _rule(event: EventInfo, rule_dates: list[datetime]) -> vRecur:
     return rule
 
 
-def _later_dates(event: EventInfo) -> list[date | datetime]:
-    """A series given as dates (RDATE, no rule): its known dates after the one it starts
-    on, which went out as that one date alone."""
-    later = [o.start for o in event.occurrences if o.start > event.start]
-    return [moment.date() if event.all_day else moment for moment in later]
+def _later_dates(series: EventInfo, coming: list[Occurrence]) -> list[date | datetime]:
+    """A series given as dates (RDATE, no rule): its coming dates after the one it starts
+    on (it went out as that one date alone). A moved one is listed at the date it was
+    moved from, which its override names: listed at its new date, it went out without
+    its own title or place."""
+    later = sorted(o.rule_date for o in coming if o.rule_date > series.start)
+    return [moment.date() if series.all_day else moment for moment in later]
 
 
 def _cancelled(event: EventInfo, rule: vRecur, coming: list[Occurrence]) -> list[date | datetime]:

@@ -12,7 +12,7 @@ from flask import url_for
 
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
-from .eventtime import coming, repeats, upcoming
+from .eventtime import ComingDate, coming, repeats, upcoming
 from .present import iso, marked, media_url, web_link
 
 
@@ -90,9 +90,16 @@ def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
         "status": event.status.value if event.status else None,
     }
     if full and event.occurrences:
-        data["occurrences"] = [
-            {"start": iso(o.start), "end": iso(o.end) or None} for o in coming(event)
-        ]
+        data["occurrences"] = [_occurrence(date) for date in coming(event)]
+    return data
+
+
+def _occurrence(date: ComingDate) -> dict[str, Any]:
+    """A coming date as ``{start, end}``; one its calendar moved adds ``original_start``,
+    absent from the others, so that the object clients already read stays as it was."""
+    data = {"start": iso(date.event.start), "end": iso(date.event.end) or None}
+    if date.moved_from is not None:
+        data["original_start"] = iso(date.moved_from.start)
     return data
 
 

@@ -15,7 +15,9 @@ and RDATE too; a series' EXDATEs are then given in its DTSTART's zone). Single
 events and series are kept whatever their date: a listing's past conferences are
 still items. A cancelled or tentative event (STATUS, or a "CANCELLED:" summary)
 says so in its ``EventInfo.status``; a series' cancelled occurrences are left out of
-it. An item's date is when the event was announced (CREATED, else DTSTAMP, else
+it. The dates a series' calendar lists beside its rule are kept apart
+(``EventInfo.added``, ``EventInfo.cancelled``): a date added or cancelled later
+changes its hash. An item's date is when the event was announced (CREATED, else DTSTAMP, else
 LAST-MODIFIED), never when it takes place. A broken event is skipped with a warning;
 the calendar fails only when nothing usable is left. This module does not sniff
 formats and never consults the clock (``now`` is passed in).
@@ -313,8 +315,8 @@ def _occurrences(
             continue
         changed = _changed_dates(series)
         item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
-        if item is not None:
-            yield item
+        if item is not None and item.event is not None:
+            yield replace(item, event=_with_listed_dates(item.event, series))
 
 
 def _dates(
@@ -377,6 +379,33 @@ def _changed_dates(series: icalendar.Component) -> frozenset[datetime]:
     gives every occurrence a RECURRENCE-ID, so only the calendar itself tells them apart."""
     found = (_decoded(event, "RECURRENCE-ID") for event in series.walk("VEVENT"))
     return frozenset(_as_utc(value) for value in found if isinstance(value, date))
+
+
+def _with_listed_dates(event: EventInfo, series: icalendar.Component) -> EventInfo:
+    """The series with the dates its calendar lists beside its rule: those it adds (RDATE)
+    and those it takes off (EXDATE, an override with STATUS:CANCELLED), past ones too.
+    A date added or cancelled later than the next one changes neither that date nor the
+    rule: it reaches the store by these (``identity.content_hash``)."""
+    added: set[datetime] = set()
+    cancelled: set[datetime] = set()
+    for component in series.walk("VEVENT"):
+        if "RECURRENCE-ID" not in component:
+            added.update(_listed(component, "RDATE"))
+            cancelled.update(_listed(component, "EXDATE"))
+        elif _status(component) is EventStatus.CANCELLED:
+            value = _decoded(component, "RECURRENCE-ID")
+            if isinstance(value, date):
+                cancelled.add(_as_utc(value))
+    return replace(event, added=tuple(sorted(added)), cancelled=tuple(sorted(cancelled)))
+
+
+def _listed(event: icalendar.Component, name: str) -> Iterator[datetime]:
+    """The dates (UTC) of an event's RDATE or EXDATE lines; a period's by its start."""
+    for line in _as_list(event.get(name)):
+        for value in _line_dates(line):
+            start = value[0] if isinstance(value, tuple) else value
+            if isinstance(start, date):
+                yield _as_utc(start)
 
 
 def _series_item(
