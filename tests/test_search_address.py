@@ -10,6 +10,7 @@ error. On the page and in the API, on both databases."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -243,3 +244,23 @@ def test_a_page_its_feed_now_gives_several_entries_names_none_of_them(
     both = [*first, news("Statement on heat", home)]
     save(store, both, source="fda-press", identify=as_one_document(both))
     assert found(client, home) == []
+
+
+def test_a_copys_address_still_finds_the_item_after_the_item_moved_to_another(
+    client: FlaskClient, store: Store
+) -> None:
+    moved = STORY.replace("measles-vaccination-gap", "measles-vaccination-gap-widens")
+    first = news("Measles vaccination gap widens", STORY)
+    save(store, [first], source="fda-press", identify=identify)  # the owner: an agency's own
+    save(store, [news("Measles gap widens", STORY)], identify=identify)
+    # The agency moves its release to a new address; the news copy stays at the old one.
+    kind, item, tags = first
+    save(
+        store,
+        [(kind, replace(item, url=moved, summary="<p>Updated.</p>"), tags)],
+        source="fda-press",
+        identify=identify,
+    )
+    [listed] = client.get(f"/api/items?q={quote(moved, safe='')}").get_json()["items"]
+    assert listed["url"] == moved
+    assert sources_of(client, STORY) == [{"health-news", "fda-press"}]

@@ -1,6 +1,7 @@
 """Migration 0024: every stored link gets the page it names, as ingest now writes it (the
-canonical form of its URL, an event's page without its date), under an index; a link whose
-URL its feed shared, or that has none, names no page; the downgrade drops the column."""
+canonical form of its URL, an event's page without its date; NULL where that is its item's
+key), under an index; a link whose URL its feed shared, or that has none, names no page;
+the downgrade drops the column."""
 
 from __future__ import annotations
 
@@ -63,17 +64,18 @@ def test_every_link_gets_the_page_it_names_as_ingest_writes_it(before: Engine) -
     copy(before, "second", "home-1", "https://mirror.example/")
     copy(before, "series", "home-2", "https://mirror.example")
     migrate(before, "head")
+    # NULL: the item's key (found by it); '': none; else the page, written out.
     assert pages(before) == {
-        ("wire", "story"): "https://news.example/a",
+        ("wire", "story"): None,
         ("wire", "event"): "https://congress.example/e",
         ("wire", "series"): "https://congress.example/club",
-        ("wire", "shared"): None,
-        ("wire", "second"): "https://news.example/b",
+        ("wire", "shared"): None,  # as its item's key: none
+        ("wire", "second"): None,
         ("mirror", "doi-copy"): "https://www.mirror.example/a",
         ("mirror", "same-page"): "https://congress.example/e",
-        ("mirror", "no-url"): None,
-        ("mirror", "home-1"): None,
-        ("mirror", "home-2"): None,
+        ("mirror", "no-url"): "",
+        ("mirror", "home-1"): "",
+        ("mirror", "home-2"): "",
     }
     indexes = {index["name"] for index in inspect(before).get_indexes("item_sources")}
     assert "ix_item_sources_canonical_url" in indexes

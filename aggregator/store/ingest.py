@@ -99,7 +99,7 @@ _FREE_LINK_URL = (
     .where(
         _LINKS.c.source_id == bindparam("b_owner"), _LINKS.c.guid_key == bindparam("b_owner_key")
     )
-    .values(canonical_url=None)
+    .values(canonical_url=sameurl.NONE)
 )
 _BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
 _LIMITS = {
@@ -536,7 +536,7 @@ def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
                 "b_key": i.entry.identity.guid_key,
                 "content_hash": i.entry.identity.content_hash,
                 "url": sameurl.spelled(i.entry.item.url),
-                "canonical_url": page_of(i.entry.identity.canonical_url),
+                "canonical_url": sameurl.spelled(page_of(i.entry.identity.canonical_url)),
             }
             for i in updated
         ]
@@ -656,23 +656,24 @@ def _insert_links(
     carried the entry first, and the whole batch is decided again.
     """
     if new:
-        # The entry that made the item: its URL is the item's.
-        rows = [_link_row(new_ids[n.ref.index], n.entry, now, None) for n in new]
+        # The entry that made the item: its URL is the item's, its layer-2 key the item's key.
+        rows = [_link_row(new_ids[n.ref.index], n.entry, now, spelled=False) for n in new]
         session.connection().execute(insert(_LINKS), rows)
-    rows = [
-        _link_row(item_id, entry, now, sameurl.spelled(entry.item.url))
-        for item_id, entry in duplicates
-    ]
+    # Written out: the item's are not read here (``apply`` folds the ones equal to them).
+    rows = [_link_row(item_id, entry, now, spelled=True) for item_id, entry in duplicates]
     insert_ignore(session, _LINKS, rows)
 
 
-def _link_row(item_id: int, entry: ItemUpdate, now: datetime, url: str | None) -> dict[str, Any]:
+def _link_row(item_id: int, entry: ItemUpdate, now: datetime, *, spelled: bool) -> dict[str, Any]:
+    key = entry.identity.canonical_url
     return {
         "item_id": item_id,
         "source_id": entry.source_id,
         "guid_key": entry.identity.guid_key,
-        "url": url,
-        "canonical_url": page_of(entry.identity.canonical_url),
+        "url": sameurl.spelled(entry.item.url) if spelled else None,
+        "canonical_url": sameurl.spelled(page_of(key))
+        if spelled
+        else sameurl.stored(page_of(key), key),
         "content_hash": entry.identity.content_hash,
         "first_seen_at": now,
     }

@@ -8,13 +8,15 @@ canonical nor indexed; and a single event's layer-2 key holds its date
 the page it names, as layer 2 reads it (``identity.page_of`` its key), under an
 index that is not unique: one page holds several events, and several sources' copies.
 
-Existing links are filled here, in batches, by ``identity.canonical_url`` itself, so
-they hold what ingest writes:
+The page is stored as a link's URL is (``aggregator.store.sameurl``, migration
+0011): NULL where it is the item's key (nine links in ten, found by that key), ``''``
+where the link names none, else written out. Existing links are filled here, in
+batches, by ``identity.canonical_url`` itself, so they hold what ingest writes:
 
-- a link whose URL is its item's (``url`` NULL, ``aggregator.store.sameurl``) gets
-  that URL's canonical form, or none when the item has no canonical URL (its feed
-  gave the URL to several entries: it names a site, ``identity.shared_urls``);
-- a link with a URL of its own gets that URL's canonical form; ``''`` (none) none;
+- a link whose URL is its item's (``url`` NULL) names that URL's canonical form,
+  or nothing when the item has no canonical URL (its feed gave the URL to several
+  entries: it names a site, ``identity.shared_urls``);
+- a link with a URL of its own names that URL's canonical form; ``''`` (none) none;
 - then, as ingest cannot tell it without the document the entry came in, a page one
   source gave the links of several items (with URLs of their own) is taken back:
   that source's page names a site as well.
@@ -32,6 +34,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from aggregator.identity import MAX_URL, canonical_url
+from aggregator.store import sameurl
 
 revision = "0024_link_addresses"
 down_revision = "0023_body_digest"
@@ -78,12 +81,20 @@ def upgrade() -> None:
         pages = [
             {"b_id": link_id, "b_page": page}
             for link_id, url, item_url, item_key in rows
-            if (page := link_page(url, item_url, item_key)) is not None
+            if (page := stored_page(url, item_url, item_key)) is not None
         ]
         if pages:
             bind.execute(_WRITE, pages)
     _take_back_shared(bind)
     op.create_index("ix_item_sources_canonical_url", "item_sources", ["canonical_url"])
+
+
+def stored_page(url: str | None, item_url: str | None, item_key: str | None) -> str | None:
+    """What a stored link keeps of the page it names (``sameurl.stored`` beside its item's
+    key): NULL (nothing to write) where that is the key."""
+    if item_key is None and url is None:
+        return None  # none, as its item has none
+    return sameurl.stored(link_page(url, item_url, item_key), item_key)
 
 
 def link_page(url: str | None, item_url: str | None, item_key: str | None) -> str | None:
@@ -99,7 +110,7 @@ def link_page(url: str | None, item_url: str | None, item_key: str | None) -> st
 
 def _take_back_shared(bind: sa.Connection) -> None:
     """Pages one source gave the links (with URLs of their own) of several items."""
-    spelled = sa.and_(LINKS.c.url.is_not(None), LINKS.c.canonical_url.is_not(None))
+    spelled = sa.and_(LINKS.c.url.is_not(None), LINKS.c.canonical_url.not_in([sameurl.NONE]))
     shared = (
         sa.select(LINKS.c.source_id, LINKS.c.canonical_url)
         .where(spelled)
@@ -118,7 +129,8 @@ def _take_back_shared(bind: sa.Connection) -> None:
         .where(LINKS.c.url.is_not(None))
     ).all()
     for start in range(0, len(taken), BATCH):
-        bind.execute(_WRITE, [{"b_id": link_id, "b_page": None} for link_id in taken[start : start + BATCH]])
+        taking = taken[start : start + BATCH]
+        bind.execute(_WRITE, [{"b_id": link_id, "b_page": sameurl.NONE} for link_id in taking])
 
 
 def downgrade() -> None:
