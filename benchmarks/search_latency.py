@@ -142,7 +142,7 @@ def fill(store: Store, count: int, words: list[str], weights: list[float]) -> fl
                         "source_id": source,
                         "guid_key": f"g{n}",
                         "url": url,
-                        "canonical_url": url,
+                        "canonical_url": None,  # the item's key (``sameurl``)
                         "content_hash": f"h{n}",
                         "first_seen_at": published,
                     }

@@ -12,7 +12,9 @@ looked up in two indexed columns, each probe an index lookup:
   each copy of an item links to, so the address of a copy joined to another
   item by its DOI or video id (layer 3, or later by ``medfeed db fold``) finds
   that item, and an event's page finds the event, whose layer-2 key holds its
-  date (``…#event=2027-03-01``), with every other single event held there.
+  date (``…#event=2027-03-01``), with every other single event held there. A
+  link whose page is its item's key holds NULL (``sameurl``): the first probe
+  finds it.
 
 An item whose URL its feed gave to several entries has no canonical URL and its
 link none (``identity.shared_urls``): that address names a site, not an item, and
