@@ -226,7 +226,7 @@ class ItemSource(Base):
     # The page the link names, as dedupe layer 2 reads it (``identity.page_of`` its key: an
     # event's without its date); NULL when it is the item's canonical_url, '' for none (a
     # URL its feed shared; aggregator.store.sameurl). A pasted address finds every copy by
-    # it (``addresses.items_at``, migration 0024).
+    # it (``addresses.items_at``, migration 0025).
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(80))
     first_seen_at: Mapped[Timestamp]

@@ -23,8 +23,8 @@ batches, by ``identity.canonical_url`` itself, so they hold what ingest writes:
 
 Downgrading drops the column and its index.
 
-Revision ID: 0024_link_addresses
-Revises: 0023_body_digest
+Revision ID: 0025_link_addresses
+Revises: 0024_series_read_again
 Create Date: 2026-12-03 07:10:00
 """
 
@@ -36,8 +36,8 @@ from alembic import op
 from aggregator.identity import MAX_URL, canonical_url
 from aggregator.store import sameurl
 
-revision = "0024_link_addresses"
-down_revision = "0023_body_digest"
+revision = "0025_link_addresses"
+down_revision = "0024_series_read_again"
 branch_labels = None
 depends_on = None
 

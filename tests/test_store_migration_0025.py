@@ -1,4 +1,4 @@
-"""Migration 0024: every stored link gets the page it names, as ingest now writes it (the
+"""Migration 0025: every stored link gets the page it names, as ingest now writes it (the
 canonical form of its URL, an event's page without its date; NULL where that is its item's
 key), under an index; a link whose URL its feed shared, or that has none, names no page;
 the downgrade drops the column."""
@@ -15,7 +15,7 @@ from tests.test_store_migration_0004 import NOW, add_source, migrate
 from tests.test_store_migration_0008 import OLD_HASH
 from tests.test_store_migration_0021 import add
 
-BEFORE = "0023_body_digest"
+BEFORE = "0024_series_read_again"
 
 
 @pytest.fixture
