@@ -41,6 +41,8 @@ MAX_IDENTIFIER = 300  # characters of a layer-3 key stored ("doi:…")
 # Characters a path may carry unescaped; everything else is percent-encoded the one way.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _ESCAPE_RE = re.compile(r"%[0-9a-fA-F]{2}")
+# An escaped letter, digit, "-", ".", "_" or "~" (RFC 3986's unreserved): the same character.
+_UNRESERVED_ESCAPE = re.compile(r"%(2D|2E|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)")
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -67,6 +69,54 @@ def canonical_url(url: str | None) -> str | None:
     path = _ESCAPE_RE.sub(_upper_escape, quote(parts.path, safe=_PATH_SAFE)).rstrip("/") or "/"
     query = urlencode(sorted(_kept_params(parts.query, f"{host}{path}")), quote_via=quote)
     return urlunsplit(("https", netloc, path, query, ""))
+
+
+def spellings(canonical: str) -> tuple[str, ...]:
+    """The canonical URLs ``canonical_url`` gives the page ``canonical`` names, as linked
+    one way or another: its host in Unicode or as punycode ("xn--"), and an unreserved
+    character of its path escaped ("%7E") or not ("~"); ``canonical`` first.
+
+    ``canonical_url`` keeps both as the link spelt them, so one page two feeds spelt
+    two ways is stored under two keys. Folding them there would change the keys of
+    stored items (a migration, and folds of the items it makes equal): a pasted
+    address looks for every spelling instead (``store.addresses``).
+    """
+    parts = urlsplit(canonical)
+    host, colon, port = parts.netloc.rpartition(":") if parts.port else (parts.netloc, "", "")
+    hosts = dict.fromkeys((host, _punycode(host), _unicode(host)))
+    plain = _UNRESERVED_ESCAPE.sub(_unescaped, parts.path)
+    paths = dict.fromkeys((parts.path, plain, plain.replace("~", "%7E")))
+    return tuple(
+        dict.fromkeys(
+            urlunsplit((parts.scheme, f"{name}{colon}{port}", path, parts.query, ""))
+            for name in hosts
+            for path in paths
+        )
+    )
+
+
+def _punycode(host: str) -> str:
+    return ".".join(
+        label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+        for label in host.split(".")
+    )
+
+
+def _unicode(host: str) -> str:
+    return ".".join(_unicode_label(label) for label in host.split("."))
+
+
+def _unicode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode").lower()
+    except UnicodeError:  # not punycode after all: the label as it is
+        return label
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return chr(int(match.group(1), 16))
 
 
 def _default_port(scheme: str, port: int | None) -> bool:
@@ -299,6 +349,15 @@ def title_keyed(canonical: str, title: str) -> str:
     the same entry repeated stays one (its title changed is another entry, as it cannot
     be told from one)."""
     return f"{canonical}#title={same_title(title)}"
+
+
+def page_of(key: str | None) -> str | None:
+    """The page a layer-2 key names: an event's key without its date or series mark.
+
+    A canonical URL holds no ``#`` of its own (its fragment is dropped, a ``#`` in its
+    path or query escaped), so the first one begins the mark ``_occurrence_key`` added.
+    """
+    return None if key is None else key.partition("#")[0]
 
 
 def _occurrence_key(canonical: str | None, item: ParsedItem) -> str | None:

@@ -12,7 +12,8 @@ the default order (relevance, then date) and ``sort=date``, with the number of
 items the query matches. Queries: a common word, a mid-frequency word, a rare
 word, two words, a quoted phrase, a word with an exclusion, and an accented
 word typed without its accent; and a pasted address, of a stored item (with a tracking
-tag, over http, with a trailing slash) and of none.
+tag, over http, with a trailing slash), of a copy another source carried under its own
+address (every tenth item has one, as a copy joined by its DOI has) and of none.
 
 It is a measurement, not a test: nothing is asserted. Run:
 ``.venv/bin/python benchmarks/search_latency.py [--items 100000 1000000]
@@ -81,6 +82,7 @@ def queries(words: list[str]) -> list[tuple[str, str]]:
         ("word -exclusion (200, -3)", f"{words[199]} -{words[2]}"),
         ("accent folded (rank >1000)", accented.replace("ó", "o")),
         ("address, stored", f"http://example.org/{SOURCES[1]}/41/?utm_source=x"),
+        ("address, a copy's", f"https://mirror.example.org/{SOURCES[0]}/40?utm_source=x"),
         ("address, not stored", "https://example.net/2026/09/01/no-such-story/"),
     ]
 
@@ -140,10 +142,16 @@ def fill(store: Store, count: int, words: list[str], weights: list[float]) -> fl
                         "source_id": source,
                         "guid_key": f"g{n}",
                         "url": url,
+                        "canonical_url": None,  # the item's key (``sameurl``)
                         "content_hash": f"h{n}",
                         "first_seen_at": published,
                     }
                 )
+                if n % 10 == 0:  # a copy from the next source, under its own address
+                    mirror = SOURCES[(n + 1) % len(SOURCES)]
+                    copy = f"https://mirror.example.org/{source}/{n}"
+                    links.append({**links[-1], "source_id": mirror, "url": copy})
+                    links[-1]["canonical_url"] = copy
             connection.execute(insert(Item), items)
             connection.execute(insert(ItemSource), links)
     return time.perf_counter() - started

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator.identity import canonical_url, content_hash, identify, identify_document
+from aggregator.identity import (
+    canonical_url,
+    content_hash,
+    identify,
+    identify_document,
+    page_of,
+    spellings,
+)
 from aggregator.records import ArticleInfo, EventInfo, ParsedItem, VideoInfo
 
 ITEM = ParsedItem(
@@ -198,3 +205,25 @@ def test_events_of_one_registration_page_on_one_day_have_no_url_key() -> None:
         for n, title in enumerate(("Morning session", "Afternoon session"))
     ]
     assert [identity.canonical_url for identity in identify_document(events)] == [None, None]
+
+
+def test_an_address_is_looked_for_in_every_spelling_of_its_host_and_path() -> None:
+    assert set(spellings("https://xn--bcher-kva.example/%7Eanna/list?q=1")) == {
+        "https://xn--bcher-kva.example/%7Eanna/list?q=1",
+        "https://xn--bcher-kva.example/~anna/list?q=1",
+        "https://bücher.example/%7Eanna/list?q=1",
+        "https://bücher.example/~anna/list?q=1",
+    }
+    assert spellings("https://news.example:8080/a") == ("https://news.example:8080/a",)
+    for url in ("https://bücher.example:8443/~a", "https://[::1]:8080/%41"):
+        page = canonical_url(url)
+        assert page is not None
+        assert spellings(page)[0] == page
+
+
+def test_the_page_of_an_events_key_is_its_address_without_the_date_or_series_mark() -> None:
+    page = "https://congress.example/e?a=%23b"
+    assert page_of(f"{page}#event=2027-03-01") == page
+    assert page_of(f"{page}#series") == page
+    assert page_of(page) == page
+    assert page_of(None) is None

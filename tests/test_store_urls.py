@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from webfactory import entry, save, setup_store, web_settings
 
+from aggregator.identity import identify
 from aggregator.records import Kind, StoredItem
 from aggregator.store import Store
 from aggregator.store.database import make_engine
@@ -50,6 +51,26 @@ def test_a_url_repeated_by_the_item_and_its_sources_is_stored_once(reads: Store)
     assert stored.url == STORY
     assert links(stored) == {"health-news": STORY, "fda-press": STORY}
     assert stored_urls(reads) == [None, None, None]
+
+
+def stored_pages(store: Store) -> list[str | None]:
+    with store.session() as session:
+        return list(
+            session.execute(text("SELECT canonical_url FROM item_sources ORDER BY id")).scalars()
+        )
+
+
+def test_a_links_page_is_stored_only_where_the_items_key_does_not_repeat_it(
+    reads: Store,
+) -> None:
+    kind, item, tags = entry(Kind.ARTICLE, title="Heat wave admissions", url=STORY)
+    save(reads, [(kind, item, tags)], source="bmj", identify=identify)
+    save(reads, [(kind, replace(item, guid="fda-1"), tags)], source="fda-press", identify=identify)
+    # The same DOI under another address: a copy whose page the item's key does not repeat.
+    other = replace(item, guid="pre-1", url="https://press.example/heat?utm_source=rss")
+    save(reads, [(kind, other, tags)], source="medrxiv", identify=identify)
+    assert len(reads.list_items(limit=10, stories=False).items) == 1
+    assert stored_pages(reads) == [None, None, "https://press.example/heat"]
 
 
 def test_a_source_keeps_its_link_when_the_item_moves_to_another(reads: Store) -> None:

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from ..dating import FROM_SOURCE, last_end
 from ..errors import StorageError
+from ..identity import page_of
 from ..reconcile import (
     TAG_LENGTH,
     Duplicate,
@@ -86,7 +87,19 @@ _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.source_id, _ITEMS.c.guid_key, 
 _REWRITE_LINK = (
     update(_LINKS)
     .where(_LINKS.c.source_id == bindparam("b_source"), _LINKS.c.guid_key == bindparam("b_key"))
-    .values(content_hash=bindparam("content_hash"), url=bindparam("url"))
+    .values(
+        content_hash=bindparam("content_hash"),
+        url=bindparam("url"),
+        canonical_url=bindparam("canonical_url"),
+    )
+)
+# The link of an entry whose URL its feed now shares names no item either (``_free_urls``).
+_FREE_LINK_URL = (
+    update(_LINKS)
+    .where(
+        _LINKS.c.source_id == bindparam("b_owner"), _LINKS.c.guid_key == bindparam("b_owner_key")
+    )
+    .values(canonical_url=sameurl.NONE)
 )
 _BY_ID = update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id"))
 _LIMITS = {
@@ -496,7 +509,8 @@ def _free_urls(connection: Connection, unchanged: Sequence[Unchanged]) -> None:
     the item and the URL is still its: a concurrent claim that committed first decides
     the item's URL from its own copy, and nothing is left to do.
 
-    The item's URL as read is unchanged (``sameurl.item_url``), and so are its links'.
+    The item's URL as read is unchanged (``sameurl.item_url``), and so are its links'; the
+    entry's link, whoever owns the item by now, no longer names it by that page.
     """
     if unchanged:
         rows = [
@@ -509,6 +523,8 @@ def _free_urls(connection: Connection, unchanged: Sequence[Unchanged]) -> None:
             for u in unchanged
         ]
         connection.execute(_FREE_URL, rows)
+        links = [{"b_owner": r["b_owner"], "b_owner_key": r["b_owner_key"]} for r in rows]
+        connection.execute(_FREE_LINK_URL, links)
 
 
 def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
@@ -520,6 +536,7 @@ def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
                 "b_key": i.entry.identity.guid_key,
                 "content_hash": i.entry.identity.content_hash,
                 "url": sameurl.spelled(i.entry.item.url),
+                "canonical_url": sameurl.spelled(page_of(i.entry.identity.canonical_url)),
             }
             for i in updated
         ]
@@ -639,22 +656,24 @@ def _insert_links(
     carried the entry first, and the whole batch is decided again.
     """
     if new:
-        # The entry that made the item: its URL is the item's.
-        rows = [_link_row(new_ids[n.ref.index], n.entry, now, None) for n in new]
+        # The entry that made the item: its URL is the item's, its layer-2 key the item's key.
+        rows = [_link_row(new_ids[n.ref.index], n.entry, now, spelled=False) for n in new]
         session.connection().execute(insert(_LINKS), rows)
-    rows = [
-        _link_row(item_id, entry, now, sameurl.spelled(entry.item.url))
-        for item_id, entry in duplicates
-    ]
+    # Written out: the item's are not read here (``apply`` folds the ones equal to them).
+    rows = [_link_row(item_id, entry, now, spelled=True) for item_id, entry in duplicates]
     insert_ignore(session, _LINKS, rows)
 
 
-def _link_row(item_id: int, entry: ItemUpdate, now: datetime, url: str | None) -> dict[str, Any]:
+def _link_row(item_id: int, entry: ItemUpdate, now: datetime, *, spelled: bool) -> dict[str, Any]:
+    key = entry.identity.canonical_url
     return {
         "item_id": item_id,
         "source_id": entry.source_id,
         "guid_key": entry.identity.guid_key,
-        "url": url,
+        "url": sameurl.spelled(entry.item.url) if spelled else None,
+        "canonical_url": sameurl.spelled(page_of(key))
+        if spelled
+        else sameurl.stored(page_of(key), key),
         "content_hash": entry.identity.content_hash,
         "first_seen_at": now,
     }

@@ -223,11 +223,17 @@ class ItemSource(Base):
     guid_key: Mapped[str] = mapped_column(String(1024))
     # NULL when it is the item's URL, '' for none (aggregator.store.sameurl, migration 0011)
     url: Mapped[str | None] = mapped_column(String(2048))
+    # The page the link names, as dedupe layer 2 reads it (``identity.page_of`` its key: an
+    # event's without its date); NULL when it is the item's canonical_url, '' for none (a
+    # URL its feed shared; aggregator.store.sameurl). A pasted address finds every copy by
+    # it (``addresses.items_at``, migration 0025).
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
     content_hash: Mapped[str] = mapped_column(String(80))
     first_seen_at: Mapped[Timestamp]
 
     __table_args__ = (
         UniqueConstraint("source_id", "guid_key", name="uq_item_sources_source_guid"),
+        Index("ix_item_sources_canonical_url", "canonical_url"),
         Index("ix_item_sources_item", "item_id"),
         Index("ix_item_sources_source_item", "source_id", "item_id"),
     )

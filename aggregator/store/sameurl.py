@@ -9,9 +9,15 @@ stored URL means:
 - ``''``: no URL, where the default has one;
 - anything else: that URL.
 
+A link's page (``item_sources.canonical_url``: its URL as dedupe layer 2 reads it,
+``identity.page_of``) is stored the same way beside its item's ``canonical_url``: a
+pasted address finds the item by the one or the other (``addresses.items_at``), so
+only the pages an item's key does not repeat cost bytes and index entries: copies
+under other addresses, and events' pages (an event's key holds its date).
+
 Writers encode with ``stored``; readers decode with ``decoded``, or in SQL with
 ``item_url`` / ``link_url``. A link that says "the same as my item" must not silently follow its
-item to a new URL: ``spell_out_links`` writes such links' URL out before their
+item to a new URL: ``spell_out_links`` writes such links' URL and page out before their
 item is rewritten, and ``fold_links`` turns the ones equal to it back into NULL
 afterwards.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, literal, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .models import Item, ItemSource
 from .upsert import chunks
@@ -53,7 +60,9 @@ def link_url() -> ColumnElement[str | None]:
     return func.nullif(func.coalesce(ItemSource.url, Item.url, Item.canonical_url), NONE)
 
 
-def _item_of_link(value: ColumnElement[str | None]) -> ColumnElement[str | None]:
+def _item_of_link(
+    value: ColumnElement[str | None] | InstrumentedAttribute[str | None],
+) -> ColumnElement[str | None]:
     return select(value).where(Item.id == ItemSource.item_id).scalar_subquery()
 
 
@@ -70,15 +79,34 @@ _FOLD = (
     )
     .values(url=None)
 )
+_SPELL_OUT_PAGE = (
+    update(ItemSource)
+    .where(
+        ItemSource.item_id.in_(bindparam("ids", expanding=True)),
+        ItemSource.canonical_url.is_(None),
+    )
+    .values(canonical_url=_item_of_link(func.coalesce(Item.canonical_url, literal(NONE))))
+)
+_FOLD_PAGE = (
+    update(ItemSource)
+    .where(
+        ItemSource.item_id.in_(bindparam("ids", expanding=True)),
+        ItemSource.canonical_url == _item_of_link(Item.canonical_url),
+    )
+    .values(canonical_url=None)
+)
 
 
 def spell_out_links(connection: Connection, item_ids: Sequence[int]) -> None:
-    """Links that repeat their item's URL get it written out: the item's is about to change."""
+    """Links that repeat their item's URL or key get it written out: the item's is about
+    to change."""
     for chunk in chunks(sorted(set(item_ids))):
         connection.execute(_SPELL_OUT, {"ids": chunk})
+        connection.execute(_SPELL_OUT_PAGE, {"ids": chunk})
 
 
 def fold_links(connection: Connection, item_ids: Sequence[int]) -> None:
-    """Links whose URL is their item's store NULL instead."""
+    """Links whose URL is their item's, or whose page is its key, store NULL instead."""
     for chunk in chunks(sorted(set(item_ids))):
         connection.execute(_FOLD, {"ids": chunk})
+        connection.execute(_FOLD_PAGE, {"ids": chunk})
