@@ -294,7 +294,7 @@ class Signature:
 
     def __init__(
         self,
-        terms: AbstractSet[str],
+        body_terms: AbstractSet[str],
         title_terms: AbstractSet[str],
         words: tuple[str, ...],
         abbreviations: frozenset[str],
@@ -303,32 +303,24 @@ class Signature:
         headline_numbers: frozenset[str],
         boilerplate: bool,
         entities: frozenset[str] = _NOTHING,
-        title_only: AbstractSet[str] = _NOTHING,
         headline_authorities: frozenset[str] = _NOTHING,
         headline_drugs: frozenset[str] = _NOTHING,
         places: frozenset[str] = _NOTHING,
         headline_places: frozenset[str] = _NOTHING,
         headline_events: frozenset[str] = _NOTHING,
-        levels: Mapping[str, int] | None = None,
         headline_words: tuple[str, ...] = (),
         named: bool = True,
         explainer: bool = False,
     ) -> None:
-        """``title_only``: headline terms the summary lacks. ``levels``: how often the
-        item's own feed document repeats each term, as a level of LEVEL_FLOORS (absent:
-        once); set by ``document_levels``."""
-        body = terms - title_only
-        codes = dict.fromkeys([*body, *(terms & title_only)], 0)
-        if levels:
-            for term in codes:
-                codes[term] = min(levels.get(term, 0), _LEVEL)
-        for term in title_terms:  # fewer than the terms: the headline's are looked up
-            if term in codes:
-                codes[term] |= _TITLE
+        """``body_terms``: the summary's; ``title_terms``: the headline's. Every term is
+        at the lowest level (once in its feed document) until ``document_levels``."""
+        codes = dict.fromkeys(body_terms, 0)
+        for term in title_terms:  # the headline's own terms go after the summary's
+            codes[term] = codes.get(term, 0) | _TITLE
         _build(
             self,
             codes,
-            len(body),
+            len(body_terms),
             words,
             (abbreviations, trials, numbers, headline_numbers, entities, places),
             boilerplate,
@@ -363,11 +355,10 @@ class Signature:
         return {term: code & _LEVEL for term, code in self._codes.items() if code & _LEVEL}
 
     def with_levels(self, levels: Mapping[str, int]) -> Signature:
-        """The same signature with these levels (terms it lacks are left out)."""
-        codes = {
-            term: (code & ~_LEVEL) | min(levels.get(term, 0), _LEVEL)
-            for term, code in self._codes.items()
-        }
+        """The same signature with these levels, each an index of LEVEL_FLOORS (terms it
+        lacks are left out; both callers cap what they count or read, so this need not)."""
+        level = levels.get
+        codes = {term: (code & _TITLE) | level(term, 0) for term, code in self._codes.items()}
         return _copy(self, codes)
 
     def interned(self) -> Signature:
@@ -468,10 +459,10 @@ def _build(
     """Fill a new signature's slots; the identifying terms and the norm follow from
     ``codes``, unless ``derived`` gives them (the same codes, strings shared)."""
     if derived is None:
-        identifying = (term for term, code in codes.items() if code & _LEVEL <= IDENTIFYING_LEVEL)
-        squares = [_SQUARED_WEIGHTS[code] for term, code in codes.items() if term[0] != "#"]
-        norm = math.sqrt(math.fsum(squares))
-        derived = (tuple(identifying), norm)
+        items = codes.items()
+        identifying = [term for term, code in items if code in _IDENTIFYING_CODES]
+        squares = [_SQUARED_WEIGHTS[code] for term, code in items if term[0] != FINGERPRINT]
+        derived = (tuple(identifying), math.sqrt(math.fsum(squares)))
     put = object.__setattr__
     put(sig, "_codes", codes)
     put(sig, "_body", body)
@@ -503,8 +494,12 @@ def _weight(code: int) -> float:
     return value * TITLE_WEIGHT if code & _TITLE else value
 
 
-# Each code's squared weight, computed as ``_weight(code) ** 2`` once, not once a term.
+# Each code's squared weight, computed as ``_weight(code) ** 2`` once, not once a term;
+# and the codes of identifying terms, tested as one lookup, not two operations a term.
 _SQUARED_WEIGHTS = tuple(_weight(code) ** 2 for code in range((_LEVEL | _TITLE) + 1))
+_IDENTIFYING_CODES = frozenset(
+    code for code in range(len(_SQUARED_WEIGHTS)) if code & _LEVEL <= IDENTIFYING_LEVEL
+)
 
 
 def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
@@ -627,7 +622,7 @@ def signature(title: str, text: str) -> Signature:
     )
     runs = _entities(_as_written(body, body_lines)) + _entities(written_title)
     return Signature(
-        terms=body_terms | title_terms,
+        body_terms=body_terms,
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
@@ -637,7 +632,6 @@ def signature(title: str, text: str) -> Signature:
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
         named=_stands_on_names(body, runs, written_title),
-        title_only=title_terms - body_terms,
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
         places=with_countries(places(tokens)),
@@ -661,9 +655,7 @@ def document_levels(signatures: Sequence[Signature]) -> list[Signature]:
         for term, count in counts.items()
         if count > 1
     }
-    return [
-        sig.with_levels({t: repeated[t] for t in sig.terms if t in repeated}) for sig in signatures
-    ]
+    return [sig.with_levels(repeated) for sig in signatures]
 
 
 def encode_levels(sig: Signature) -> str:
@@ -1377,7 +1369,7 @@ def _normalised(text: str) -> str:
 
 
 def _terms(tokens: Iterable[str]) -> list[str]:
-    return [word for word in map(_term, tokens) if word is not None]
+    return list(filter(None, map(_term, tokens)))  # a term is never empty (``_term``)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -1460,5 +1452,7 @@ def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:
     of STELLAR-58 names the trial (the trials veto compares names), it counts nothing."""
     named = {trial.rpartition("-")[2].lower() for trial in trials}
     return frozenset(
-        word for word in words if _NUMBER.match(word) and len(word) > 1 and word not in named
+        word
+        for word in words
+        if word[0].isdigit() and _NUMBER.match(word) and len(word) > 1 and word not in named
     )

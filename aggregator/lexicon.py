@@ -256,7 +256,7 @@ def concepts(words: Sequence[str]) -> frozenset[str]:
     """The concepts that ``words`` (raw words, hyphens split) mention, as "=name" terms."""
     table, longest = _phrases()
     firsts = _first_keys()
-    keys = [_key(word) for word in words]
+    keys = list(map(_key, words))
     found: set[str] = set()
     for start, first in enumerate(keys):
         if first not in firsts:  # most words begin no phrase

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 
 from aggregator.dedupe import (
     DEFAULT_WINDOW,
+    Signature,
     StoryItem,
     choose_representative,
     document_levels,
@@ -770,6 +771,27 @@ def test_a_one_word_label_an_outlet_heads_its_news_with_is_no_column() -> None:
     assert (
         stories(feed_document("wire", [APPROVAL], 1) + feed_document("daily", studies, 10))[10] == 1
     )
+
+
+def test_a_signature_is_built_from_the_summary_terms_and_the_headline_terms() -> None:
+    """``signature`` hands over the two sets it has; the headline's own terms (those the
+    summary lacks) follow the summary's, and every term is once in its document."""
+    sig = Signature(
+        body_terms=frozenset({"insulin", "price"}),
+        title_terms=frozenset({"insulin", "cap"}),
+        words=("insulin", "price", "cap"),
+        abbreviations=frozenset(),
+        trials=frozenset(),
+        numbers=frozenset(),
+        headline_numbers=frozenset(),
+        boilerplate=False,
+    )
+    assert sig.body_terms == {"insulin", "price"} and sig.body_size == 2
+    assert sig.title_only == {"cap"}
+    assert sig.title_terms == {"insulin", "cap"}
+    assert set(sig.terms) == {"insulin", "price", "cap"}
+    assert sig.levels == {}
+    assert sig.weight("cap") == sig.weight("insulin") > sig.weight("price")
 
 
 def test_an_interned_signature_weighs_every_pair_as_the_original() -> None:
