@@ -570,6 +570,9 @@ class Refresher:
             except MedfeedError as exc:
                 log.warning("source %s: pushed content not stored: %s", source.id, exc)
                 continue
+            except Exception:  # a parser's bug must not stop the pass, as in a fetch
+                log.exception("source %s: pushed content not stored: unexpected error", source.id)
+                continue
             outcome = replace(
                 pushed, new=result.new, updated=result.updated, unchanged=result.unchanged
             )

@@ -301,22 +301,39 @@ def _occurrences(
             warnings.append(f"skipped recurring event {uid!r}: it repeats every second or minute")
             continue
         try:
-            query = recurring_ical_events.of(series)
-            occurrences = _dates(query, master, now=now, warnings=warnings)
-            if rule is not None and master is not None:
-                rule = counted_to_until(rule, _decoded(master, "DTSTART"), MAX_DATES_KEPT)
+            item = _series(series, uid, rule, now=now, places=places, warnings=warnings)
         except _BROKEN as exc:
             warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
             continue
-        if occurrences is None:
-            warnings.append(
-                f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past"
-            )
-            continue
-        changed = _changed_dates(series)
-        item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
-        if item is not None and item.event is not None:
-            yield replace(item, event=_with_listed_dates(item.event, series))
+        if item is not None:
+            yield item
+
+
+def _series(
+    series: icalendar.Calendar,
+    uid: str,
+    rule: str | None,
+    *,
+    now: datetime,
+    places: Mapping[str, str],
+    warnings: list[str],
+) -> ParsedItem | None:
+    """One series' item, or None. Everything read from the series is read here, inside
+    the caller's guard: a date listed beside the rule that no zone can convert (0001-01-01
+    in Tokyo is before 0001-01-01 UTC) failed the whole calendar when it was read outside."""
+    master = _master(series, uid)
+    query = recurring_ical_events.of(series)
+    occurrences = _dates(query, master, now=now, warnings=warnings)
+    if rule is not None and master is not None:
+        rule = counted_to_until(rule, _decoded(master, "DTSTART"), MAX_DATES_KEPT)
+    if occurrences is None:
+        warnings.append(f"skipped recurring event {uid!r}: over {MAX_DATES_BEFORE} dates, all past")
+        return None
+    changed = _changed_dates(series)
+    item = _series_item(occurrences, rule, changed, now=now, places=places, warnings=warnings)
+    if item is None or item.event is None:
+        return None
+    return replace(item, event=_with_listed_dates(item.event, series))
 
 
 def _dates(
