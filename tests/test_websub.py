@@ -446,3 +446,21 @@ def test_a_hub_appearing_in_the_link_header_of_an_unchanged_feed_is_subscribed_t
         ("subscribe", world["topic"])
     ]
     assert wait_until(lambda: bool(hub.verified))
+
+
+def test_a_push_leaves_another_workers_claim_on_its_source_in_place(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    # A push is stored by whichever process runs the pass; the source may be claimed by
+    # another worker polling it. Releasing that claim let a third worker poll it at once.
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(database_url, [("wire", "https://ex.org/feed.xml", "news")]))
+    settings = load_settings(path).model_copy(update={"public_url": "https://news.example.org/"})
+    store.sync_sources(settings.configured_sources())
+    assert [
+        s.id for s in store.claim(worker="poller", lease=timedelta(minutes=5), due_only=False)
+    ] == ["wire"]
+    store.websub.queue("wire", rss([PUSHED]), "application/rss+xml", datetime.now(UTC))
+    outcomes = Refresher(settings, store, worker="pusher").ingest_pushed()
+    assert [(o.source_id, o.status, o.new) for o in outcomes] == [("wire", "pushed", 1)]
+    assert store.claim(worker="third", lease=timedelta(minutes=5), due_only=False) == []

@@ -316,9 +316,9 @@ def _state_values(report: FetchReport) -> dict[str, object]:
         "last_http_status": report.http_status,
         "last_error": outcome.error,
         "next_fetch_at": report.next_fetch_at,
-        "claimed_by": None,
-        "claimed_until": None,
     }
+    if outcome.status != "pushed":  # a push holds no claim: one held is another worker's
+        values.update(claimed_by=None, claimed_until=None)
     if outcome.status != "failed":
         values.update(consecutive_failures=0, last_success_at=report.finished_at)
         if outcome.status == "ok" or report.body_digest:  # a body came: its validators
