@@ -137,20 +137,39 @@ def test_a_source_keeps_its_own_max_entries_and_another_the_global_one(
     assert stored_titles(store, "wire") == {f"Entry {n}" for n in range(16, 21)}
 
 
+def archive_config(database_url: str, url: str, caps: tuple[int | None, int]) -> str:
+    """One source, "archive", at ``url``, under its own cap (None: none) and the global one."""
+    own, overall = caps
+    text = config_text(
+        database_url, [("archive", url, "news")], parse=f"{{max_entries: {overall}}}"
+    )
+    return text if own is None else capped(text, "archive", own)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [((3, 10), (6, 10)), ((None, 3), (None, 6))],
+    ids=["its own", "the global one it follows"],
+)  # fmt: skip
 def test_a_changed_max_entries_reads_the_unchanged_feed_again(
-    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    before: tuple[int | None, int],
+    after: tuple[int | None, int],
 ) -> None:
     """The server answers a conditional GET with 304: the feed did not change, the cap did."""
     server.route("/archive.xml", served(rss([dated(n) for n in range(1, 21)])))
     path = tmp_path / "config.yaml"
-    text = config_text(database_url, [("archive", server.url("/archive.xml"), "news")])
-    path.write_text(capped(text, "archive", 3))
+    url = server.url("/archive.xml")
+    path.write_text(archive_config(database_url, url, before))
     for expected in ("ok", "not-modified"):
         settings = load_settings(path)
         store.sync_sources(settings.configured_sources())
         (outcome,) = Refresher(settings, store).refresh(due_only=False)
         assert outcome.status == expected
-    path.write_text(capped(text, "archive", 6))
+    path.write_text(archive_config(database_url, url, after))
     settings = load_settings(path)
     store.sync_sources(settings.configured_sources())
     (outcome,) = Refresher(settings, store).refresh(due_only=False)
