@@ -773,14 +773,14 @@ def _latest(rows: Iterable[Item | None]) -> Item | None:
 
 
 def _pinned_row(session: Session, target: str) -> Item | None:
-    """The pinned item: by its guid, by its canonical URL or any link of it (the admin
-    pastes the page's address, without the feed's tracking tags or with a trailing slash:
-    only the feed's exact link matched), or by its layer-2 key as written.
+    """The pinned item: by its guid, by its layer-2 key as written, or by the page of the
+    item or of any copy of it however the admin pastes it (with or without the feed's
+    tracking tags, over http, with a trailing slash), the newest when several match.
 
     Read on every front page the cache does not hold, so it is index lookups only, in
-    three statements: asked in one, the newest of the items found walked the whole
-    ``ix_items_published`` on PostgreSQL looking for them. A URL its feed gave to
-    several entries names a site, not an item (``addresses``).
+    three statements: asked in one, the newest of the items found was looked for along
+    the whole ``ix_items_published`` on PostgreSQL. A URL its feed gave to several
+    entries names a site, not an item (``addresses``): it pins nothing.
     """
     sources = session.scalars(select(Source.id)).all()
     item_ids = session.scalars(pinned_ids(target, sources)).all()
