@@ -145,16 +145,24 @@ class HttpSettings(_Strict):
         return value
 
 
+# Entries kept of one document: ``parse.max_entries``, or a source's own ``max_entries``.
+EntryCap = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+
+
 class ParseSettings(_Strict):
     """What one document may cost (``aggregator.parse.limits``, ``refresh._parse``)."""
 
-    max_entries: int = Field(2000, ge=1, le=100_000, strict=True)
+    max_entries: EntryCap = 2000
     max_categories: int = Field(50, ge=1, le=100_000, strict=True)  # per entry
     timeout: Duration = timedelta(seconds=60)  # wall clock of one document's parse
 
-    def limits(self) -> DocumentLimits:
-        """The plain record a parse job carries: the parser does not read the config."""
-        return DocumentLimits(self.max_entries, self.max_categories)
+    def limits(self, source: SourceSettings | None = None) -> DocumentLimits:
+        """The plain record a parse job carries: the parser does not read the config. A
+        source's own ``max_entries`` (one huge archive feed) stands in for the global one."""
+        if source is None or source.max_entries is None:
+            return DocumentLimits(self.max_entries, self.max_categories)
+        own = f"max_entries of source {source.id}"
+        return DocumentLimits(source.max_entries, self.max_categories, entries_setting=own)
 
 
 class ScheduleSettings(_Strict):
@@ -315,6 +323,7 @@ class SourceSettings(_Strict):
     enabled: bool = True
     tags: tuple[str, ...] = ()
     label: Label | None = None
+    max_entries: EntryCap | None = None  # overrides ``parse.max_entries`` for this source
 
     @field_validator("id")
     @classmethod
@@ -439,6 +448,10 @@ class Settings(_Strict):
     def interval_of(self, source: SourceSettings) -> timedelta:
         return source.interval or self.schedule.default_interval
 
+    def limits_of(self, source_id: str) -> DocumentLimits:
+        """What one document of the source may cost (``ParseSettings.limits``)."""
+        return self.parse.limits(self.source(source_id))
+
     def configured_sources(self) -> tuple[ConfiguredSource, ...]:
         """The sources as plain records, what ``Store.sync_sources`` mirrors."""
         return tuple(
@@ -451,6 +464,7 @@ class Settings(_Strict):
                 tags=tuple(conf.tags),
                 interval=self.interval_of(conf),
                 enabled=conf.enabled,
+                max_entries=self.parse.limits(conf).max_entries,
             )
             for conf in self.sources
         )

@@ -188,6 +188,8 @@ class DocumentLimits:
 
     max_entries: int = 2000
     max_categories: int = 50
+    # the setting ``max_entries`` came from, which the warning of a cut names for the admin
+    entries_setting: str = "parse.max_entries"
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ class ConfiguredSource:
     tags: tuple[str, ...]
     interval: timedelta  # the source's own, else the schedule's default
     enabled: bool = True
+    max_entries: int = DocumentLimits.max_entries  # the source's own, else ``parse``'s
 
 
 @dataclass(frozen=True)

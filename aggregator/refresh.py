@@ -542,7 +542,7 @@ class Refresher:
                 url=source.url,
                 content_type=delivery.content_type,
                 now=now,
-                limits=self.settings.parse.limits(),
+                limits=self.settings.parse.limits(source),
             )
             try:
                 prepared = prepare(job)
@@ -651,7 +651,7 @@ class Refresher:
             url=fetched.url,
             content_type=fetched.content_type,
             now=started,
-            limits=self.settings.parse.limits(),
+            limits=self.settings.limits_of(state.id),
         )
 
     def _hub(self, fetched: Fetched) -> tuple[str | None, str | None] | None:

@@ -31,11 +31,22 @@ from tests.localserver import LocalServer
 URL = "https://e.org/feed"
 
 
-def dated(n: int) -> Entry:
+def dated(n: int, host: str = "e.org") -> Entry:
     """Entry ``n``, published on day ``n`` of November 2026 (a higher ``n`` is newer)."""
     return Entry(
-        f"Entry {n}", f"https://e.org/{n}", f"g{n}", published=f"{n:02d} Nov 2026 10:00 GMT"
+        f"Entry {n}", f"https://{host}/{n}", f"g{n}", published=f"{n:02d} Nov 2026 10:00 GMT"
     )
+
+
+def capped(text: str, source_id: str, max_entries: int) -> str:
+    """``config_text``'s config with the source's own ``max_entries``."""
+    name = f"    name: {source_id.title()}\n"
+    return text.replace(name, f"{name}    max_entries: {max_entries}\n")
+
+
+def stored_titles(store: Store, source_id: str) -> set[str]:
+    with store.session() as session:
+        return set(session.scalars(select(Item.title).where(Item.source_id == source_id)))
 
 
 def tagged(categories: int) -> bytes:
@@ -106,6 +117,67 @@ def test_a_source_with_too_many_entries_stores_its_newest_and_warns(
     assert titles == {f"Entry {n}" for n in range(16, 21)}
 
 
+def test_a_source_keeps_its_own_max_entries_and_another_the_global_one(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    for host in ("archive", "wire"):
+        server.route(f"/{host}.xml", served(rss([dated(n, f"{host}.org") for n in range(1, 21)])))
+    path = tmp_path / "config.yaml"
+    sources = [(host, server.url(f"/{host}.xml"), "news") for host in ("archive", "wire")]
+    path.write_text(
+        capped(config_text(database_url, sources, parse="{max_entries: 5}"), "archive", 3)
+    )
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    archive, wire = Refresher(settings, store).refresh(due_only=False)
+    assert (archive.new, wire.new) == (3, 5)
+    assert archive.warnings == ("kept the newest 3 of 20 entries (max_entries of source archive)",)
+    assert wire.warnings == ("kept the newest 5 of 20 entries (parse.max_entries)",)
+    assert stored_titles(store, "archive") == {f"Entry {n}" for n in (18, 19, 20)}
+    assert stored_titles(store, "wire") == {f"Entry {n}" for n in range(16, 21)}
+
+
+def archive_config(database_url: str, url: str, caps: tuple[int | None, int]) -> str:
+    """One source, "archive", at ``url``, under its own cap (None: none) and the global one."""
+    own, overall = caps
+    text = config_text(
+        database_url, [("archive", url, "news")], parse=f"{{max_entries: {overall}}}"
+    )
+    return text if own is None else capped(text, "archive", own)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [((3, 10), (6, 10)), ((None, 3), (None, 6))],
+    ids=["its own", "the global one it follows"],
+)  # fmt: skip
+def test_a_changed_max_entries_reads_the_unchanged_feed_again(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    before: tuple[int | None, int],
+    after: tuple[int | None, int],
+) -> None:
+    """The server answers a conditional GET with 304: the feed did not change, the cap did."""
+    server.route("/archive.xml", served(rss([dated(n) for n in range(1, 21)])))
+    path = tmp_path / "config.yaml"
+    url = server.url("/archive.xml")
+    path.write_text(archive_config(database_url, url, before))
+    for expected in ("ok", "not-modified"):
+        settings = load_settings(path)
+        store.sync_sources(settings.configured_sources())
+        (outcome,) = Refresher(settings, store).refresh(due_only=False)
+        assert outcome.status == expected
+    path.write_text(archive_config(database_url, url, after))
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    assert (outcome.status, outcome.new) == ("ok", 3)
+    assert "if-none-match" not in server.requests[-1].headers
+    assert stored_titles(store, "archive") == {f"Entry {n}" for n in range(15, 21)}
+
+
 def test_a_parse_past_its_deadline_fails_its_source_and_its_workers_are_replaced(
     tmp_path: Path, database_url: str, store: Store, server: LocalServer
 ) -> None:
@@ -168,3 +240,23 @@ def test_a_bad_parse_setting_is_a_config_error_naming_its_field(
     path.write_text(config_text("sqlite:///m.db", [("a", "https://e.org/f", "news")], parse=value))
     with pytest.raises(ConfigError, match=rf"field {re.escape(field)}"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("0", "greater than or equal to 1"), ("100001", "less than or equal to 100000"),
+     ("many", "valid integer"), ("yes", "valid integer"), ("2.5", "valid integer")],
+)  # fmt: skip
+def test_a_bad_max_entries_of_a_source_is_a_config_error_naming_its_line(
+    tmp_path: Path, value: str, said: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    sources = [("a", "https://e.org/a", "news"), ("b", "https://e.org/b", "news")]
+    text = capped(config_text("sqlite:///m.db", sources), "b", 1).replace(
+        "max_entries: 1", f"max_entries: {value}"
+    )
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"field sources\[1\]\.max_entries") as raised:
+        load_settings(path)
+    assert said in str(raised.value)
+    assert raised.value.line == text.splitlines().index(f"    max_entries: {value}") + 1

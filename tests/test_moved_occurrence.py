@@ -239,7 +239,10 @@ def test_the_series_page_lists_the_moved_date_among_its_coming_dates_with_its_or
 ) -> None:
     client = refresh(series(MOVED, CALLED_OFF))
     listed = coming_dates_listed(client, store)
-    assert f"{dated(MOVED_TO)} (moved from {dated(MOVED_FROM)})" in listed
+    assert (
+        f"{dated(MOVED_TO)}: Grand Rounds (moved), Hall B (moved from {dated(MOVED_FROM)})"
+        in listed
+    )
     assert [line for line in listed if line.startswith(dated(MOVED_FROM))] == []
     assert dated(weekly(1)) in listed  # a date left alone says nothing more
 
@@ -253,9 +256,42 @@ def test_the_api_gives_a_moved_occurrence_its_original_start_and_no_other_one(
     moved = [o for o in occurrences if "original_start" in o]
     assert moved == [
         {"start": iso(MOVED_TO), "end": iso(MOVED_TO + timedelta(hours=1)),
-         "original_start": iso(MOVED_FROM)}
+         "original_start": iso(MOVED_FROM), "title": "Grand Rounds (moved)", "location": "Hall B"}
     ]  # fmt: skip
     assert {"start": iso(weekly(1)), "end": iso(weekly(1) + timedelta(hours=1))} in occurrences
+
+
+@pytest.mark.parametrize(
+    ("summary", "location", "own"),
+    [("Grand Rounds: ethics", "Hall A", {"title": "Grand Rounds: ethics"}),
+     ("Grand Rounds", "Hall C", {"location": "Hall C"}),
+     ("Grand Rounds: ethics", "Hall C", {"title": "Grand Rounds: ethics", "location": "Hall C"})],
+    ids=["renamed", "placed elsewhere", "both"],
+)  # fmt: skip
+def test_the_api_gives_an_occurrence_its_own_title_or_place_only_where_they_differ(
+    refresh: Refresh, store: Store, summary: str, location: str, own: dict[str, str]
+) -> None:
+    """An override that keeps its date but not its series' title or place: only the
+    ``.ics`` export carried them."""
+    client = refresh(series(override(weekly(2), weekly(2), summary=summary, location=location)))
+    (item,) = store.upcoming_conferences(NOW)
+    assert item.title == "Grand Rounds"
+    event = client.get(f"/api/items/{item.id}").get_json()["event"]
+    assert event["location"] == "Hall A"
+    hour = timedelta(hours=1)
+    assert [o for o in event["occurrences"] if len(o) > 2] == [
+        {"start": iso(weekly(2)), "end": iso(weekly(2) + hour), **own}
+    ]
+    assert {"start": iso(weekly(1)), "end": iso(weekly(1) + hour)} in event["occurrences"]
+
+
+def test_the_series_page_gives_a_date_its_own_title_and_place(
+    refresh: Refresh, store: Store
+) -> None:
+    special = override(weekly(2), weekly(2), summary="Grand Rounds: ethics", location="Hall C")
+    listed = coming_dates_listed(refresh(series(special)), store)
+    assert f"{dated(weekly(2))}: Grand Rounds: ethics, Hall C" in listed
+    assert dated(weekly(1)) in listed
 
 
 def stored_dates(store: Store) -> list[datetime]:

@@ -80,6 +80,23 @@ def test_invalid_edit_keeps_the_old_settings_and_names_line_and_field(
     assert watcher.error.line == config.read_text().splitlines().index("    kind: gossip") + 1
 
 
+def test_a_bad_max_entries_of_one_source_keeps_every_source_of_the_old_settings(
+    config: Path, watcher: ConfigWatcher
+) -> None:
+    rewrite(config, config_text("sqlite:///medfeed.db", TWO))
+    watcher.check()
+    text = config.read_text().replace(
+        "    name: Journal\n", "    name: Journal\n    max_entries: 0\n"
+    )
+    rewrite(config, text)
+    change = watcher.check()
+    assert change.rejected and not change.reloaded
+    assert [s.id for s in watcher.settings.sources] == ["wire", "journal"]
+    assert watcher.error is not None and watcher.error.field == "sources[1].max_entries"
+    assert "greater than or equal to 1" in str(watcher.error)
+    assert watcher.error.line == text.splitlines().index("    max_entries: 0") + 1
+
+
 def test_a_file_caught_half_written_is_judged_once_it_settles(
     config: Path, watcher: ConfigWatcher
 ) -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import webfactory
-from sqlalchemy import select
+from sqlalchemy import Executable, select, text
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
 from aggregator.config import FeaturedSettings
-from aggregator.records import EventInfo, FeaturedPolicy, Kind, Label, Occurrence
+from aggregator.identity import identify
+from aggregator.records import ArticleInfo, EventInfo, FeaturedPolicy, Kind, Label, Occurrence
 from aggregator.store import Store
 from aggregator.store import reads as reads_module
 from aggregator.store.models import Item
 from aggregator.store.reads import InvalidCursor, ItemFilter
+
+JOURNAL = "https://www.bmj.com/content/375/bmj-2026-0001"
+PREPRINT = "https://www.medrxiv.org/content/10.1101/2026.09.01v1"
 
 
 @pytest.fixture
@@ -191,6 +196,105 @@ def test_pinned_featured_is_found_by_url_or_guid(reads: Store) -> None:
     by_guid = FeaturedPolicy(policy="pinned", pinned=item.guid)
     assert reads.featured(by_url, NOW).title == "Pinned one"  # type: ignore[union-attr]
     assert reads.featured(by_guid, NOW).title == "Pinned one"  # type: ignore[union-attr]
+
+
+def pinned(store: Store, target: str) -> str | None:
+    featured = store.featured(FeaturedPolicy(policy="pinned", pinned=target), NOW)
+    return None if featured is None else featured.title
+
+
+def test_a_pin_finds_an_item_by_a_copys_link_where_the_items_own_url_differs(
+    reads: Store,
+) -> None:
+    """The preprint server's copy joined the journal's item by its DOI: the item shows the
+    journal's address, and the preprint's finds it too, as linked or as its page."""
+    doi = ArticleInfo(doi="10.1136/bmj-2026-0001", journal="The BMJ")
+    journal = entry(Kind.ARTICLE, title="Statins after 75", url=JOURNAL, article=doi)
+    preprint = entry(Kind.ARTICLE, title="Statins in the old", url=PREPRINT, article=doi)
+    save(reads, [journal], identify=identify)
+    save(reads, [preprint], source="medrxiv", identify=identify)
+    fill(reads, 3)
+    (item,) = [
+        item for item in reads.list_items(limit=50).items if item.title == "Statins after 75"
+    ]
+    assert item.url == JOURNAL
+    for target in (PREPRINT, "http://www.medrxiv.org/content/10.1101/2026.09.01v1/?utm_source=x"):
+        assert pinned(reads, target) == "Statins after 75", target
+
+
+def test_a_pin_matches_no_item_by_another_items_guid_or_a_prefix_of_its_address(
+    reads: Store,
+) -> None:
+    save(reads, [entry(Kind.ARTICLE, title="Statins after 75", url=JOURNAL)], identify=identify)
+    assert pinned(reads, JOURNAL.rsplit("/", 1)[0]) is None
+    assert pinned(reads, "guid-0") is None
+
+
+def test_an_event_pinned_by_its_page_or_its_key_is_that_event(reads: Store) -> None:
+    """A weekly club links each of its single events to one page: the page pins the newest,
+    an event's key (its page and date) that one."""
+    page = "https://club.example.org/journal-club"
+    for days in (1, 8):
+        start = NOW + timedelta(days=days)
+        event = EventInfo(start=start, end=start + timedelta(hours=1), url=page)
+        at = entry(Kind.CONFERENCE, title=f"Club in {days} days", url=page, event=event,
+                   published=NOW - timedelta(days=days))  # fmt: skip
+        save(reads, [at], identify=identify)
+    assert pinned(reads, page) == "Club in 1 days"
+    key = f"{page}#event={(NOW + timedelta(days=8)).date().isoformat()}"
+    assert pinned(reads, key) == "Club in 8 days"
+
+
+def plan(store: Store, statement: Executable) -> str:
+    """How the database runs ``statement``: SQLite's query plan, or PostgreSQL's."""
+    with store.session() as session:
+        connection = session.connection()
+        sql = str(statement.compile(connection, compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
+        rows = connection.exec_driver_sql(f"{explain} {sql}").all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def grow(store: Store, copies: int) -> None:
+    """On PostgreSQL, ``copies`` more items, each with its link, and fresh statistics:
+    the planner reads a table of a few rows whole, however it is indexed."""
+    with store.session() as session:
+        if session.connection().dialect.name == "sqlite":
+            return
+        columns = [c.name for c in Item.__table__.columns if c.name != "id"]
+        varied = {"guid_key": "guid_key || '-' || n", "canonical_url": "canonical_url || '/' || n",
+                  "published": "published - n * interval '1 minute'"}  # fmt: skip
+        values = ", ".join(varied.get(name, name) for name in columns)
+        session.execute(text(
+            f"INSERT INTO items ({', '.join(columns)}) SELECT {values} FROM items"
+            f" CROSS JOIN generate_series(1, {copies}) AS n WHERE id = (SELECT min(id) FROM items)"
+        ))  # fmt: skip
+        session.execute(text(
+            "INSERT INTO item_sources (item_id, source_id, guid_key, content_hash, first_seen_at)"
+            " SELECT id, source_id, guid_key, content_hash, first_seen_at FROM items"
+            " WHERE id NOT IN (SELECT item_id FROM item_sources)"
+        ))  # fmt: skip
+    with store.session() as session:
+        for table in ("items", "item_sources", "sources"):
+            session.execute(text(f"ANALYZE {table}"))
+
+
+@pytest.mark.parametrize("target", [PREPRINT + "?utm_source=x", "guid-1", "https://c.org/e#series"])
+def test_a_pin_is_found_by_index_lookups_alone(reads: Store, target: str) -> None:
+    """Every front page the cache does not hold looks for it: no table is read whole, and
+    the newest of the items found is not looked for along the stream's index."""
+    fill(reads, 2)
+    grow(reads, 20_000)
+    sources = [source.id for source in reads.sources()]
+    found = plan(reads, reads_module.pinned_ids(target, sources))
+    newest = plan(reads, reads_module.newest_of([1, 2]))
+    for table in ("items", "item_sources"):
+        for step in (found + "\n" + newest).splitlines():
+            assert not re.search(rf"\b(SCAN|Seq Scan on) {table}\b", step), step
+    assert "ix_items_published" not in newest
+    # the guid under each source: SQLite's "(source_id=? AND guid_key=?)", PostgreSQL's
+    # "Index Cond: (((source_id)::text = ANY (…)) AND ((guid_key)::text = …))"
+    assert re.search(r"source_id\W.* AND \W*guid_key", found), found
 
 
 def test_an_item_lists_every_source_and_its_story(reads: Store) -> None:

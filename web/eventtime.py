@@ -52,10 +52,14 @@ class ComingDate:
 
     A date its calendar moved says where from: a reader who noted the original
     date looks for it there, and found the series on another day without a word.
+    A date its calendar renamed or gave another place says so too: the one session
+    in another hall was otherwise only in the ``.ics`` export.
     """
 
     event: EventInfo  # the series at this date
     moved_from: EventInfo | None = None  # the series at the date it was moved from (no end)
+    title: str | None = None  # its own, where its calendar gave it another than the series'
+    location: str | None = None  # likewise
 
 
 def coming(event: EventInfo | None, now: datetime | None = None) -> list[ComingDate]:
@@ -71,10 +75,15 @@ def _coming_date(event: EventInfo, occurrence: Occurrence) -> ComingDate:
     """Moved: its calendar gave it another start than its rule's (an override that only
     renamed it or gave it a place of its own keeps its date)."""
     original = occurrence.recurrence_id
-    then = replace(event, start=occurrence.start, end=occurrence.end)
-    if original is None or original == occurrence.start:
-        return ComingDate(then)
-    return ComingDate(then, moved_from=replace(event, start=original, end=None))
+    moved_from = None
+    if original is not None and original != occurrence.start:
+        moved_from = replace(event, start=original, end=None)
+    return ComingDate(
+        replace(event, start=occurrence.start, end=occurrence.end),
+        moved_from,
+        title=occurrence.title,
+        location=occurrence.location,
+    )
 
 
 def event_dates(event: EventInfo | None) -> str:

@@ -96,10 +96,16 @@ def _event(item: StoredItem, *, full: bool) -> dict[str, Any] | None:
 
 def _occurrence(date: ComingDate) -> dict[str, Any]:
     """A coming date as ``{start, end}``; one its calendar moved adds ``original_start``,
-    absent from the others, so that the object clients already read stays as it was."""
+    one it renamed or placed elsewhere its own ``title`` or ``location`` (the item's and
+    the event's fields of the series), each absent from the others, so that the object
+    clients already read stays as it was."""
     data = {"start": iso(date.event.start), "end": iso(date.event.end) or None}
     if date.moved_from is not None:
         data["original_start"] = iso(date.moved_from.start)
+    if date.title is not None:
+        data["title"] = date.title
+    if date.location is not None:
+        data["location"] = date.location
     return data
 
 

@@ -93,7 +93,7 @@ def keep_newest(
         reverse=True,
     )  # fmt: skip
     kept = sorted(by_date[: limits.max_entries])
-    warning = f"kept the newest {len(kept):,} of {total:,} entries (parse.max_entries)"
+    warning = f"kept the newest {len(kept):,} of {total:,} entries ({limits.entries_setting})"
     return tuple(items[i] for i in kept), (warning,)
 
 

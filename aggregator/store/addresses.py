@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Double, literal, select
+from sqlalchemy import Connection, Double, Select, literal, select, union
 
 from ..identity import spellings
 from .models import Item, ItemSource
@@ -42,11 +42,24 @@ def items_at(connection: Connection, canonical: str) -> list[int]:
     """The ids of the items stored under ``canonical`` (an item, or an event series there)
     or carried from it by one of their copies (an event held there, among them), spelt
     any way ``identity.canonical_url`` keeps as the link gave it (``identity.spellings``)."""
+    return sorted(set(connection.scalars(union(*probes_at(canonical)))))
+
+
+def probes_at(canonical: str) -> tuple[Select[int], ...]:
+    """``items_at`` as index probes, for a caller to unite with its own (SQLite takes no
+    compound statement inside another)."""
     pages = spellings(canonical)
     keys = [key for page in pages for key in (page, page + SERIES)]
     keyed = select(Item.id).where(Item.canonical_url.in_(keys))
     linked = select(ItemSource.item_id).where(ItemSource.canonical_url.in_(pages))
-    return sorted(set(connection.scalars(keyed.union(linked))))
+    return keyed, linked
+
+
+def is_event_key(address: str) -> bool:
+    """Whether ``address`` is an event's or a series' layer-2 key as stored (its page, then
+    ``#event=<date>`` or ``#series``): it names that one item, not every event at its page."""
+    mark = address.partition("#")[2]
+    return mark == SERIES[1:] or mark.startswith("event=")
 
 
 def at_address(item_ids: Sequence[int]) -> Match:

@@ -94,6 +94,9 @@ class Source(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+    # entries kept of one document, as the last config said (its own, else parse's); NULL
+    # until a config written since migration 0026 is synced
+    max_entries: Mapped[int | None] = mapped_column(Integer)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     Text,
     and_,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
 )
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -771,26 +773,40 @@ def _latest(rows: Iterable[Item | None]) -> Item | None:
 
 
 def _pinned_row(session: Session, target: str) -> Item | None:
-    """The pinned item: by its guid or any of its links as written, or by its canonical URL
-    (the admin pastes the page's address, without the feed's tracking tags or with a
-    trailing slash: only the feed's exact link matched)."""
-    carried = select(ItemSource.item_id).where(
-        or_(ItemSource.guid_key == target, ItemSource.url == target)
+    """The pinned item: by its guid, by its layer-2 key as written, or by the page of the
+    item or of any copy of it however the admin pastes it (with or without the feed's
+    tracking tags, over http, with a trailing slash), the newest when several match.
+
+    Read on every front page the cache does not hold, so it is index lookups only, in
+    three statements: asked in one, the newest of the items found was looked for along
+    the whole ``ix_items_published`` on PostgreSQL. A URL its feed gave to several
+    entries names a site, not an item (``addresses``): it pins nothing.
+    """
+    sources = session.scalars(select(Source.id)).all()
+    item_ids = session.scalars(pinned_ids(target, sources)).all()
+    return session.scalars(newest_of(item_ids)).first() if item_ids else None
+
+
+def pinned_ids(target: str, sources: Sequence[str]) -> CompoundSelect:
+    """The ids of the items ``target`` names, each probe an index lookup. A guid is looked
+    up under each source: ``uq_item_sources_source_guid`` begins with the source, and a
+    guid alone has no index."""
+    by_guid = select(ItemSource.item_id).where(
+        ItemSource.source_id.in_(sorted(sources)), ItemSource.guid_key == target
     )
-    canonical = canonical_url(target) or target
-    query = (
+    by_key = select(Item.id).where(Item.canonical_url == target)  # an event's, with its date
+    canonical = None if addresses.is_event_key(target) else canonical_url(target)
+    at_page = () if canonical is None else addresses.probes_at(canonical)
+    return union(by_guid, by_key, *at_page)
+
+
+def newest_of(item_ids: Sequence[int]) -> Select[Item]:
+    return (
         select(Item)
-        .where(
-            or_(
-                Item.canonical_url.in_({target, canonical}),
-                Item.url == target,
-                Item.id.in_(carried),
-            )
-        )
+        .where(Item.id.in_(sorted(item_ids)))
         .order_by(Item.published.desc(), Item.id.desc())
         .limit(1)
     )
-    return session.scalars(query).first()
 
 
 # --- records -------------------------------------------------------------------

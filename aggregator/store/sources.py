@@ -51,7 +51,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     A source whose kind or label changed takes the items it owns along
     (``reclassify``); it, and one leaving or coming back to the config, may change
     whose copy items show, so documents that carry them are read again
-    (``_read_again``). True when a row changed: pages show source names and the
+    (``_read_again``); a source whose ``max_entries`` changed reads its own document
+    whole (``_read_whole``). True when a row changed: pages show source names and the
     items' kinds, so the caller moves the data generation on.
     """
     rows = {row.id: row for row in session.scalars(select(Source))}
@@ -59,6 +60,7 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     added: list[dict[str, object]] = []
     reclassified: list[ConfiguredSource] = []
     ranked_anew: list[str] = []  # ``_read_again``
+    recapped: list[str] = []  # ``_read_whole``
     for conf in sources:
         interval = int(conf.interval.total_seconds())
         values: dict[str, object] = {
@@ -73,7 +75,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
         row = rows.get(conf.id)
         if row is None:
             added.append({"id": conf.id, "url": conf.url, "created_at": now, "next_fetch_at": now,
-                          "consecutive_failures": 0, **values})  # fmt: skip
+                          "consecutive_failures": 0, "max_entries": conf.max_entries,
+                          **values})  # fmt: skip
             continue
         if row.url != conf.url:
             # A new address starts afresh: validators and redirects belonged to the old one.
@@ -91,6 +94,10 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             reclassified.append(conf)
         if (row.kind, row.label, row.in_config) != (values["kind"], values["label"], True):
             ranked_anew.append(conf.id)
+        if row.max_entries not in (None, conf.max_entries):
+            recapped.append(conf.id)
+        if row.max_entries != conf.max_entries:
+            row.max_entries = conf.max_entries  # pages show no cap: no new data generation
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
@@ -107,6 +114,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             changed = True
     if ranked_anew:
         _read_again(session, ranked_anew)
+    if recapped:
+        _read_whole(session, Source.id.in_(recapped))
     return changed or bool(added)
 
 
@@ -126,9 +135,17 @@ def _read_again(session: Session, source_ids: Sequence[str]) -> None:
     """
     owned = select(Item.id).where(Item.source_id.in_(list(source_ids)))
     carriers = select(ItemSource.source_id).where(ItemSource.item_id.in_(owned))
+    _read_whole(session, or_(Source.id.in_(list(source_ids)), Source.id.in_(carriers)))
+
+
+def _read_whole(session: Session, sources: ColumnElement[bool]) -> None:
+    """Have ``sources`` read their whole document at their next fetch, whatever its server
+    and their digest say (``_read_again``). A source whose ``max_entries`` changed is one:
+    the same document keeps another set of entries under the new cap (an archive feed's
+    cap raised brings its older entries), which a 304 would never show it."""
     session.execute(
         update(Source)
-        .where(or_(Source.id.in_(list(source_ids)), Source.id.in_(carriers)))
+        .where(sources)
         .values(body_digest=None, last_unconditional_at=None)
         .execution_options(synchronize_session=False)
     )
