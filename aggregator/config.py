@@ -408,7 +408,7 @@ class Settings(_Strict):
             raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
         if parts.query or parts.fragment:
             raise ValueError(f"{value!r} must not have a query or fragment")
-        return value.strip().rstrip("/") + "/"
+        return value.strip().rstrip("/")  # the base links are built on, without its slash
 
     @field_validator("database")
     @classmethod
@@ -431,16 +431,6 @@ class Settings(_Strict):
         except (NoSuchModuleError, ImportError) as exc:
             raise ValueError(f"the driver of {url.drivername!r} is not installed ({exc})") from None
         return value
-
-    @field_validator("public_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
-        return value.rstrip("/")
 
     def source(self, source_id: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.id == source_id), None)
