@@ -205,6 +205,9 @@ _TRIAL = re.compile(
 _PROSE_TRIAL = re.compile(r"\b([A-Z]{4,}-[A-Z][a-z]{2,})\b")
 _TRIAL_CAPITALS = 2
 _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
+# Endpoints and scales numbered like trials: "MACE-4" (four-point major adverse cardiovascular
+# events), "KCCQ-23", "PROMIS-29". Every trial of a field reports them, so they name none.
+_MEASURES = re.compile(r"^(MACE|MACCE|KCCQ|PROMIS)-\d+$")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # Words that open sentences in news prose; never names.
@@ -1444,7 +1447,12 @@ def _prose_trials(body: str) -> frozenset[str]:
 
 
 def _is_trial(name: str) -> bool:
-    return sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS and name.upper() not in _NOT_TRIALS
+    upper = name.upper()
+    return (
+        sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS
+        and upper not in _NOT_TRIALS
+        and not _MEASURES.match(upper)
+    )
 
 
 def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:

@@ -281,6 +281,23 @@ def test_a_capitalised_word_with_a_number_is_not_a_trial(word: str) -> None:
     assert signature(f"{word} shortage hits hospitals", "").trials == frozenset()
 
 
+@pytest.mark.parametrize("measure", ["MACE-4", "MACCE-3", "KCCQ-23", "PROMIS-29"])
+def test_an_endpoint_or_a_scale_numbered_like_a_trial_is_not_a_trial(measure: str) -> None:
+    assert signature("Pill cuts heart attacks", f"It lowered {measure} by a fifth.").trials == set()
+
+
+def test_a_paper_and_the_release_reporting_its_four_point_mace_are_not_kept_apart() -> None:
+    paper = (
+        "Obicetrapib and Cardiovascular Outcomes in Atherosclerotic Disease",
+        "We assigned 9541 patients to obicetrapib or placebo (NCT05202509).",
+    )
+    release = (
+        "NewAmsterdam announces positive PREVAIL outcomes results for obicetrapib",
+        "Obicetrapib reduced MACE-4 by 21% in 9,541 patients with atherosclerotic disease.",
+    )
+    assert veto(item(1, paper, "a"), item(2, release, "b", 1)) is None
+
+
 def test_headlines_quoting_two_figures_of_one_report_are_one_story() -> None:
     risk = ("Kisunla cuts risk of worsening by 18%", "In 4,050 patients, risk fell by 18%.")
     size = ("Kisunla trial of 4,050 patients meets goal", "Risk fell by 18% among 4,050 patients.")

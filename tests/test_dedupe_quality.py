@@ -229,6 +229,14 @@ def test_shuffled_arrival_gives_the_same_third_heldout_stories(heldout3: object)
     assert heldout3.same_when_shuffled  # type: ignore[attr-defined]
 
 
+def test_the_tuning_only_tables_leave_every_heldout_set_out(quality: ModuleType) -> None:
+    everything = quality.load_sets()
+    tuning = quality.load_sets(held_out=False)
+    assert set(everything) == set(quality.TUNING_SETS) | set(quality.HELD_OUT_SETS)
+    assert set(tuning) == set(quality.TUNING_SETS)
+    assert list(tuning) == [name for name in everything if name in tuning]  # the same order
+
+
 def test_the_heldout_set_has_the_promised_shape(quality: ModuleType) -> None:
     records = quality.load_set(quality.HELDOUT)
     stories = {r["story"] for r in records}
