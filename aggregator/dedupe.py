@@ -77,6 +77,7 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import islice, pairwise
+from typing import Any
 
 from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
@@ -334,7 +335,14 @@ class Signature:
         )
 
     def __reduce__(self) -> tuple[object, ...]:
-        return _restored, tuple(getattr(self, name) for name in _PICKLED)
+        """Pickled as the parse pool sends it to the writer: the terms apart from their codes
+        (a byte each), so that ``_restored`` builds the one dict of interned terms the writer
+        keeps, instead of a dict of copies and then that one (``interned``)."""
+        return _restored, (
+            tuple(self._codes),
+            bytes(self._codes.values()),
+            *(getattr(self, name) for name in _PICKLED),
+        )
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Signature is immutable: cannot set {name}")
@@ -375,44 +383,8 @@ class Signature:
         """
         if self._shared:
             return self
-
-        def shared(values: frozenset[str]) -> frozenset[str]:
-            return frozenset(map(sys.intern, values)) if values else _NOTHING
-
-        return _build(
-            object.__new__(Signature),
-            {sys.intern(term): code for term, code in self._codes.items()},
-            self._body,
-            tuple(map(sys.intern, self.words)),
-            tuple(
-                shared(values)
-                for values in (
-                    self.abbreviations,
-                    self.trials,
-                    self.numbers,
-                    self.headline_numbers,
-                    self.entities,
-                    self.places,
-                )
-            ),
-            self.boilerplate,
-            tuple(
-                map(
-                    shared,
-                    (
-                        self.headline_authorities,
-                        self.headline_drugs,
-                        self.headline_places,
-                        self.headline_events,
-                    ),
-                )
-            ),
-            derived=(tuple(map(sys.intern, self._identifying)), self.norm),
-            headline_words=tuple(map(sys.intern, self.headline_words)),
-            named=self.named,
-            explainer=self.explainer,
-            shared=True,
-        )
+        codes = {sys.intern(term): code for term, code in self._codes.items()}
+        return _interned(codes, *(getattr(self, name) for name in _PICKLED))
 
     def weight(self, term: str) -> float:
         return _weight(self._codes.get(term, 0))
@@ -441,7 +413,42 @@ class Signature:
         return frozenset(self._identifying)
 
 
-_PICKLED = tuple(name for name in Signature.__slots__ if name != "_shared")
+# What ``_interned`` builds a signature from besides its codes, in its order.
+_PICKLED = (
+    "_body", "words", "abbreviations", "trials", "numbers", "headline_numbers", "entities",
+    "places", "boilerplate", "headline_authorities", "headline_drugs", "headline_places",
+    "headline_events", "_identifying", "norm", "headline_words", "named", "explainer",
+)  # fmt: skip
+
+
+def _interned(
+    codes: dict[str, int],
+    body: int,
+    words: tuple[str, ...],
+    *rest: Any,
+) -> Signature:
+    """A signature of interned strings (``Signature.interned``), ``codes`` interned already;
+    ``rest``: the values of the rest of ``_PICKLED``."""
+    *sets, boilerplate = rest[:7]
+    *headline, identifying, norm, headline_words, named, explainer = rest[7:]
+
+    def shared(values: frozenset[str]) -> frozenset[str]:
+        return frozenset(map(sys.intern, values)) if values else _NOTHING
+
+    return _build(
+        object.__new__(Signature),
+        codes,
+        body,
+        tuple(map(sys.intern, words)),
+        tuple(map(shared, sets)),
+        boilerplate,
+        tuple(map(shared, headline)),
+        derived=(tuple(map(sys.intern, identifying)), norm),
+        headline_words=tuple(map(sys.intern, headline_words)),
+        named=named,
+        explainer=explainer,
+        shared=True,
+    )
 
 
 def _build(
@@ -528,18 +535,14 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
     )
 
 
-def _restored(*values: object) -> Signature:
-    """A signature from its pickled slots, interned (see ``Signature.interned``).
+def _restored(terms: tuple[str, ...], codes: bytes, *rest: Any) -> Signature:
+    """A signature from its pickled form (``Signature.__reduce__``), interned.
 
     The parse pool sends a batch's signatures to the writer, which keeps them
     until the batch's stories are decided: with their own copies of every term,
     ~3,000 of them took 25 MB of the refresh process; sharing the strings, ~9.
     """
-    sig = object.__new__(Signature)
-    for name, value in zip(_PICKLED, values, strict=True):
-        object.__setattr__(sig, name, value)
-    object.__setattr__(sig, "_shared", False)
-    return sig.interned()
+    return _interned(dict(zip(map(sys.intern, terms), codes, strict=True)), *rest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import random
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -1357,6 +1358,16 @@ def test_a_signature_from_the_parse_pool_weighs_every_pair_as_the_original() -> 
     assert arrived.title_terms == original.title_terms
     assert arrived.body_terms == original.body_terms
     assert similarity(arrived, other) == similarity(original, other)
+
+
+def test_a_signature_from_the_parse_pool_arrives_holding_the_one_copy_of_each_term() -> None:
+    [original] = document_levels([signature(*APPROVAL)])
+    arrived = pickle.loads(pickle.dumps(original))
+    assert arrived.interned() is arrived
+    assert all(term is sys.intern(term) for term in arrived.terms)
+    assert all(word is sys.intern(word) for word in arrived.words)
+    assert arrived.entities == original.entities and arrived.norm == original.norm
+    assert arrived.identifying_terms == original.identifying_terms
 
 
 def test_the_index_lets_go_of_a_term_with_the_last_item_that_holds_it() -> None:

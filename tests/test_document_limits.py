@@ -21,6 +21,7 @@ from sqlalchemy import select
 from aggregator.config import load_settings
 from aggregator.errors import ConfigError
 from aggregator.parse import parse_document
+from aggregator.parse.limits import Trimmed, trim_xml
 from aggregator.records import DocumentLimits
 from aggregator.refresh import PoolOnDemand, Refresher
 from aggregator.store import Store
@@ -68,6 +69,29 @@ def test_an_entry_keeps_its_first_categories_and_the_feed_says_how_many_were_dro
     (item,) = feed.items
     assert item.tags == ("tag0", "tag1", "tag2", "tag3", "tag4")
     assert "295 categories past the first 5 of an entry were dropped" in feed.warnings
+
+
+def test_entries_under_the_cap_keep_every_category_however_many_the_feed_holds() -> None:
+    """Thirty entries of four categories: 120 in the document, none past an entry's cap."""
+    tags = "".join(f"<category>tag{i}</category>" for i in range(4))
+    items = "".join(
+        f"<item><guid>g{n}</guid><title>T{n}</title><link>https://e.org/{n}</link>{tags}</item>"
+        for n in range(30)
+    )
+    body = f"<rss version='2.0'><channel><title>c</title>{items}</channel></rss>".encode()
+    assert trim_xml(body, DocumentLimits(max_categories=5)) == Trimmed(body, None)
+
+
+def test_an_entry_start_inside_a_category_s_cdata_does_not_start_a_new_count() -> None:
+    """The cut reads a category's CDATA whole: the "<item>" inside it starts no entry, so
+    the entry's fourth category is past a cap of three."""
+    body = (
+        b"<rss><channel><item><category term='a'/><category><![CDATA[<item>]]></category>"
+        b"<category term='b'/><category term='c'/></item></channel></rss>"
+    )
+    trimmed = trim_xml(body, DocumentLimits(max_categories=3))
+    assert trimmed.body == body.replace(b"<category term='c'/>", b"")
+    assert trimmed.warnings == ("1 categories past the first 3 of an entry were dropped",)
 
 
 def test_a_json_feed_entry_keeps_its_first_tags() -> None:

@@ -26,7 +26,7 @@ identifiers that arrive after their item was stored). Near-duplicate stories
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -352,7 +352,9 @@ def apply(
     sameurl.spell_out_links(connection, rewritten_ids)
     search.unindex(connection, rewritten_ids)
     _rewrite_items(connection, rewritten, now)
-    new_ids = _insert_items(connection, new, now, marks)
+    # The new entries' column values, for their rows and then their search details.
+    content = {id(n.entry): _content_values(n.entry) for n in new}
+    new_ids = _insert_items(connection, new, content, now, marks)
 
     def resolve(ref: int | Pending) -> int:
         return new_ids[ref.index] if isinstance(ref, Pending) else ref
@@ -397,7 +399,7 @@ def apply(
                 u.item.summary,
                 u.item.content,
                 u.text.body if u.text is not None else None,
-                search.details_of(_content_values(u)),
+                search.details_of(content.get(id(u)) or _content_values(u)),
             )
             for i, u in written
         ],
@@ -601,9 +603,14 @@ def _follow_kind_leads(session: Session, rewrites: Sequence[_Rewrite], fresh: se
 
 
 def _insert_items(
-    connection: Connection, new: Sequence[New], now: datetime, marks: NewMarks | None
+    connection: Connection,
+    new: Sequence[New],
+    content: Mapping[int, dict[str, Any]],
+    now: datetime,
+    marks: NewMarks | None,
 ) -> list[int]:
-    """Insert the new items; their ids in the order of ``new``.
+    """Insert the new items; their ids in the order of ``new``. ``content``: each entry's
+    ``_content_values``, by the entry's ``id()``.
 
     The ids are matched to the rows by their unique (source, guid key): with
     ``returning(sort_by_parameter_order=True)`` instead, SQLAlchemy inserts one
@@ -614,7 +621,7 @@ def _insert_items(
         return []
     rows = [
         {
-            **_content_values(n.entry),
+            **content[id(n.entry)],
             "kind": n.entry.kind.value,
             "source_id": n.entry.source_id,
             "guid_key": n.entry.identity.guid_key,
