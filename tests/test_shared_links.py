@@ -18,6 +18,7 @@ from aggregator.config import load_settings
 from aggregator.records import SourceOutcome
 from aggregator.refresh import Refresher
 from aggregator.store import Store
+from aggregator.store.addresses import items_at
 from aggregator.store.models import Item, ItemSource
 from tests.feeds import Entry, config_text, refresh_one, rss, served
 from tests.localserver import LocalServer
@@ -208,3 +209,24 @@ def test_a_page_its_feed_comes_to_share_no_longer_names_the_item_that_had_it_alo
     shown = store.get_item(first)
     assert shown is not None
     assert (shown.url, [s.id for s in shown.sources]) == (HOME, ["alpha"])
+
+
+def test_a_copy_stays_found_at_its_page_when_the_owners_feed_comes_to_share_that_page(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """zeta's copy of alpha's story stored its page as "the item's" (NULL); when alpha's
+    feed links a second entry to the page, the item lets the page go, and zeta's copy, whose
+    own feed still gives the page to this one story, keeps naming it."""
+    page = "https://journal.example.org/a/1"
+    story = Entry("Statin use and dementia risk in older adults", page, "a-1")
+    refresh = two_sources(tmp_path, database_url, store, server)
+    refresh("alpha", [story])
+    refresh("zeta", [Entry(story.title, page, "z-1")])
+    (item_id,) = found_at(store, page)
+    refresh("alpha", [story, Entry("Another story alpha links to the same page", page, "a-2")])
+    assert found_at(store, page) == [item_id]
+
+
+def found_at(store: Store, page: str) -> list[int]:
+    with store.session() as session:
+        return items_at(session.connection(), page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
@@ -281,6 +282,20 @@ def test_hub_and_self_links_are_read_from_headers_and_body() -> None:
     headers = {"link": '<https://h2.example/>; rel="hub", <https://ex.org/t>; rel="self"'}
     with_headers = Fetched(url="https://ex.org/feed", status=200, body=body, headers=headers)
     assert hub_links(with_headers) == ("https://h2.example/", "https://ex.org/t")
+
+
+def test_hostile_link_header_and_body_cost_linear_work_and_hide_no_hub() -> None:
+    """The scan runs on the event loop for every fetched body, so a stranger's header and
+    body must cost work in proportion to their size. The work is bounded by running the
+    scan in a process under a generous deadline: the quadratic scan it replaced took about
+    ten minutes on this header and over a minute on this body, the linear one milliseconds
+    (the bound is mostly the process's start on a loaded machine)."""
+    header = "<" * 200_000 + ', <https://hub.example/>; rel="hub"'
+    body = b"<feed><link " + b"a" * 60_000 + b'><link rel="self" href="/f"/>'
+    fetched = Fetched(url="https://ex.org/feed", status=200, body=body, headers={"link": header})
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        found = pool.apply_async(hub_links, (fetched,)).get(timeout=30)
+    assert found == ("https://hub.example/", "https://ex.org/f")
 
 
 def test_signatures_are_checked_with_any_websub_algorithm() -> None:

@@ -512,9 +512,14 @@ def _free_urls(connection: Connection, unchanged: Sequence[Unchanged]) -> None:
     the item's URL from its own copy, and nothing is left to do.
 
     The item's URL as read is unchanged (``sameurl.item_url``), and so are its links'; the
-    entry's link, whoever owns the item by now, no longer names it by that page.
+    entry's link, whoever owns the item by now, no longer names it by that page. The other
+    links' pages are written out first: a copy whose page was the item's key (NULL) would
+    otherwise name none, and its address, which its own feed gives this one story, would
+    find nothing (``addresses.items_at``). Their URLs, written out alongside, fold back.
     """
     if unchanged:
+        item_ids = [u.item_id for u in unchanged]
+        sameurl.spell_out_links(connection, item_ids)
         rows = [
             {
                 "b_id": u.item_id,
@@ -527,6 +532,7 @@ def _free_urls(connection: Connection, unchanged: Sequence[Unchanged]) -> None:
         connection.execute(_FREE_URL, rows)
         links = [{"b_owner": r["b_owner"], "b_owner_key": r["b_owner_key"]} for r in rows]
         connection.execute(_FREE_LINK_URL, links)
+        sameurl.fold_links(connection, item_ids)
 
 
 def _rewrite_links(connection: Connection, updated: Sequence[Updated]) -> None:
