@@ -545,7 +545,7 @@ class Refresher:
                 limits=self.settings.parse.limits(source),
             )
             try:
-                prepared = prepare(job)
+                prepared = _prepared_in_time(job, self.settings.parse.timeout.total_seconds())
                 pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
                 schedule = self.settings.schedule
                 next_fetch = pacing.after_success(
@@ -810,6 +810,14 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
     except BrokenProcessPool:
         await asyncio.to_thread(pool.wait_started)  # the new workers
     return await _within(_in_pool(pool, job), deadline, pool)
+
+
+def _prepared_in_time(job: PrepareJob, deadline: float) -> Prepared:
+    """``prepare(job)`` within ``parse.timeout``, outside any event loop (a hub's push): a
+    pushed calendar whose rule never moves on (INTERVAL=0) held the refresh for good,
+    and ``medfeed run`` never refreshed again. Past its deadline the parse is left
+    behind in a daemon thread, as a fetched one in a small pass is."""
+    return asyncio.run(_within(_in_daemon_thread(job), deadline, None))
 
 
 async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | None) -> Prepared:

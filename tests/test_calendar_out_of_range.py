@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from aggregator.config import load_settings
+from aggregator.parse.ical import parse_ical
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item
@@ -75,3 +76,22 @@ def test_a_pushed_calendar_that_breaks_the_parser_fails_only_its_delivery(
     outcomes = Refresher(settings, store).refresh(due_only=False)
     assert "pushed" in {o.status for o in outcomes}
     assert "Cardiology congress" in stored_titles(store)
+
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def test_an_exdate_no_zone_can_convert_skips_its_series_not_the_calendar() -> None:
+    feed = parse_ical(
+        calendar("EXDATE;TZID=Asia/Tokyo:00010101T000000\r\n"), url="https://ex.org/c", now=NOW
+    )
+    assert [item.title for item in feed.items] == ["Cardiology congress"]
+    assert any("'series'" in warning for warning in feed.warnings)
+
+
+def test_a_rule_that_never_moves_on_skips_its_series_not_the_calendar() -> None:
+    """INTERVAL=0 (RFC 5545 wants a positive integer) made the rule's expansion loop for good."""
+    body = calendar("").replace(b"FREQ=MONTHLY;COUNT=3", b"FREQ=DAILY;INTERVAL=0")
+    feed = parse_ical(body, url="https://ex.org/c", now=NOW)
+    assert [item.title for item in feed.items] == ["Cardiology congress"]
+    assert any("repeats every second or minute, or never" in w for w in feed.warnings)

@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,21 @@ def test_a_bad_max_entries_of_a_source_is_a_config_error_naming_its_line(
         load_settings(path)
     assert said in str(raised.value)
     assert raised.value.line == text.splitlines().index(f"    max_entries: {value}") + 1
+
+
+def test_a_pushed_document_past_its_parse_deadline_is_dropped_and_the_pass_goes_on(
+    tmp_path: Path, database_url: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hub's push is parsed in the refresh's own thread: before ``parse.timeout`` held it,
+    a parse that never ended (a calendar rule that never moved on) stopped refreshing."""
+    path = tmp_path / "config.yaml"
+    sources = [("slow", "https://ex.org/slow.xml", "news")]
+    path.write_text(
+        config_text(database_url, sources, parse="{max_categories: 5000, timeout: 0.2s}")
+    )
+    settings = load_settings(path).model_copy(update={"public_url": "https://news.example.org"})
+    store.sync_sources(settings.configured_sources())
+    store.websub.queue("slow", tagged(5_000), "application/rss+xml", datetime.now(UTC))
+    assert Refresher(settings, store).ingest_pushed() == []
+    assert "parsing took longer than 0.2 s (parse.timeout): abandoned" in caplog.text
+    assert not store.websub.pending()

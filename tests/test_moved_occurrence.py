@@ -285,6 +285,15 @@ def test_the_api_gives_an_occurrence_its_own_title_or_place_only_where_they_diff
     assert {"start": iso(weekly(1)), "end": iso(weekly(1) + hour)} in event["occurrences"]
 
 
+def test_an_occurrence_title_is_cut_as_an_item_title_is(refresh: Refresh, store: Store) -> None:
+    renamed = "Grand Rounds: " + "ethics " * 7_000
+    client = refresh(series(override(weekly(2), weekly(2), summary=renamed, location="Hall A")))
+    (item,) = store.upcoming_conferences(NOW)
+    event = client.get(f"/api/items/{item.id}").get_json()["event"]
+    (own,) = [o["title"] for o in event["occurrences"] if "title" in o]
+    assert own == renamed[:2000]
+
+
 def test_the_series_page_gives_a_date_its_own_title_and_place(
     refresh: Refresh, store: Store
 ) -> None:

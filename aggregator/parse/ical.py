@@ -55,7 +55,9 @@ MAX_DATES_BEFORE = 1000
 MAX_DATES_KEPT = 1000
 # A conference, a course or grand rounds never repeats every second or minute; expanding such
 # a rule over the horizon is millions of dates (a hostile or broken calendar).
-_TOO_FREQUENT = re.compile(r"\bFREQ=(SECONDLY|MINUTELY)\b", re.IGNORECASE)
+# Every second or minute, or never moving on (INTERVAL=0, not a positive integer as
+# RFC 5545 requires: the rule's expansion loops without end).
+_TOO_FREQUENT = re.compile(r"\bFREQ=(SECONDLY|MINUTELY)\b|\bINTERVAL=0*(;|$)", re.IGNORECASE)
 _BEGIN = b"BEGIN:VCALENDAR"
 _ANY_BEGIN = b"BEGIN:V"  # a bare VEVENT is a calendar fragment, not XML
 _END = b"END:VCALENDAR"
@@ -138,8 +140,14 @@ def _calendar_items(
     places = _zone_places(calendar)
     for event in calendar.walk("VEVENT"):
         _place_unknown_zone_times(event, warnings)  # a series' too: it is expanded from these
-        _exdates_in_start_zone(event)
-        if str(event.get("UID", "")) in recurring_uids:
+        uid = str(event.get("UID", ""))
+        try:
+            _exdates_in_start_zone(event)
+        except _BROKEN as exc:  # an EXDATE no zone can convert (0001-01-01 in Tokyo)
+            warnings.append(f"skipped recurring event {uid!r}: {_first_line(exc)}")
+            recurring_uids.discard(uid)
+            continue
+        if uid in recurring_uids:
             continue
         if zone is not None:
             _place_floating_times(event, zone)
@@ -298,7 +306,9 @@ def _occurrences(
         master = _master(calendar, uid)
         rule = _rule_text(master) if master is not None else None
         if rule is not None and _TOO_FREQUENT.search(rule):
-            warnings.append(f"skipped recurring event {uid!r}: it repeats every second or minute")
+            warnings.append(
+                f"skipped recurring event {uid!r}: it repeats every second or minute, or never"
+            )
             continue
         try:
             item = _series(series, uid, rule, now=now, places=places, warnings=warnings)

@@ -814,7 +814,8 @@ def _occurrence(occurrence: Occurrence) -> list[str | None]:
     if occurrence.recurrence_id is None and not (occurrence.title or occurrence.location):
         return pair
     changed = occurrence.recurrence_id.isoformat() if occurrence.recurrence_id else None
-    return [*pair, changed, occurrence.title, occurrence.location and occurrence.location[:500]]
+    title = occurrence.title and occurrence.title[:TITLE_LENGTH]  # as an item's title is
+    return [*pair, changed, title, occurrence.location and occurrence.location[:500]]
 
 
 def _cites(update_: ItemUpdate) -> tuple[str, ...]:
