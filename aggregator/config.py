@@ -406,7 +406,7 @@ class Settings(_Strict):
             raise ValueError(f"{value!r} has an invalid port") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL such as https://news.example.org/")
-        if parts.query or parts.fragment:
+        if "?" in value or "#" in value:  # even empty: links are built on it by appending
             raise ValueError(f"{value!r} must not have a query or fragment")
         return value.strip().rstrip("/")  # the base links are built on, without its slash
 

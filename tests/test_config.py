@@ -163,6 +163,28 @@ def test_a_source_url_with_a_bad_port_or_host_is_an_error(
     assert said in str(error)
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("https://news.example.org/?", "query or fragment"),
+     ("https://news.example.org/#", "query or fragment"),
+     ("https://news.example.org/?page=1", "query or fragment"),
+     ("news.example.org", "http(s) URL")],
+)  # fmt: skip
+def test_a_public_url_that_links_cannot_be_built_on_is_an_error(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    """Every absolute link and WebSub callback is the public_url and a path: a bare "?"
+    or "#" at its end passed and broke them all."""
+    error = error_for(tmp_path, GOOD + f"public_url: '{url}'\n")
+    assert error.field == "public_url"
+    assert said in str(error)
+
+
+def test_a_public_url_is_kept_without_its_trailing_slash(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD + "public_url: ' https://ex.org/news/ '\n"))
+    assert settings.public_url == "https://ex.org/news"
+
+
 def test_unknown_kind_lists_the_allowed_kinds(tmp_path: Path) -> None:
     error = error_for(tmp_path, GOOD.replace("kind: article", "kind: podcast"))
     assert error.field == "sources[1].kind"
