@@ -454,7 +454,7 @@ class Settings(_Strict):
                 tags=tuple(conf.tags),
                 interval=self.interval_of(conf),
                 enabled=conf.enabled,
-                max_entries=self.parse.limits(conf).max_entries,
+                limits=self.parse.limits(conf),
             )
             for conf in self.sources
         )

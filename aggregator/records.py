@@ -257,7 +257,7 @@ class ConfiguredSource:
     tags: tuple[str, ...]
     interval: timedelta  # the source's own, else the schedule's default
     enabled: bool = True
-    max_entries: int = DocumentLimits.max_entries  # the source's own, else ``parse``'s
+    limits: DocumentLimits = DocumentLimits()  # its own ``max_entries``, else ``parse``'s
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from aggregator.config import load_settings
 from aggregator.errors import ConfigError
 from aggregator.parse import parse_document
 from aggregator.parse.limits import Trimmed, trim_xml
-from aggregator.records import DocumentLimits
+from aggregator.records import DocumentLimits, SourceOutcome
 from aggregator.refresh import PoolOnDemand, Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item
@@ -44,6 +44,15 @@ def capped(text: str, source_id: str, max_entries: int) -> str:
     """``config_text``'s config with the source's own ``max_entries``."""
     name = f"    name: {source_id.title()}\n"
     return text.replace(name, f"{name}    max_entries: {max_entries}\n")
+
+
+def refreshed(path: Path, store: Store) -> SourceOutcome:
+    """The outcome of one pass over the one source of the config at ``path``, synced
+    first, as ``medfeed run`` does after an edit."""
+    settings = load_settings(path)
+    store.sync_sources(settings.configured_sources())
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    return outcome
 
 
 def stored_titles(store: Store, source_id: str) -> set[str]:
@@ -189,18 +198,32 @@ def test_a_changed_max_entries_reads_the_unchanged_feed_again(
     path = tmp_path / "config.yaml"
     url = server.url("/archive.xml")
     path.write_text(archive_config(database_url, url, before))
-    for expected in ("ok", "not-modified"):
-        settings = load_settings(path)
-        store.sync_sources(settings.configured_sources())
-        (outcome,) = Refresher(settings, store).refresh(due_only=False)
-        assert outcome.status == expected
+    assert [refreshed(path, store).status for _ in range(2)] == ["ok", "not-modified"]
     path.write_text(archive_config(database_url, url, after))
-    settings = load_settings(path)
-    store.sync_sources(settings.configured_sources())
-    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    outcome = refreshed(path, store)
     assert (outcome.status, outcome.new) == ("ok", 3)
     assert "if-none-match" not in server.requests[-1].headers
     assert stored_titles(store, "archive") == {f"Entry {n}" for n in range(15, 21)}
+
+
+def test_a_lowered_max_categories_reads_the_unchanged_feed_again(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """The server answers a conditional GET with 304: the feed did not change, the cap
+    on an entry's categories did, and its entry keeps fewer of them."""
+    server.route("/tagged.xml", served(tagged(8)))
+    path = tmp_path / "config.yaml"
+    sources = [("tagged", server.url("/tagged.xml"), "news")]
+    path.write_text(config_text(database_url, sources, parse="{max_categories: 5}"))
+    assert [refreshed(path, store).status for _ in range(2)] == ["ok", "not-modified"]
+    path.write_text(config_text(database_url, sources, parse="{max_categories: 3}"))
+    outcome = refreshed(path, store)
+    assert (outcome.status, outcome.updated) == ("ok", 1)
+    assert outcome.warnings == ("5 categories past the first 3 of an entry were dropped",)
+    assert "if-none-match" not in server.requests[-1].headers
+    with store.session() as session:
+        assert session.scalars(select(Item.tags)).one() == ["tag0", "tag1", "tag2"]
+    assert refreshed(path, store).status == "not-modified"  # read whole once, not at every pass
 
 
 def test_a_parse_past_its_deadline_fails_its_source_and_its_workers_are_replaced(

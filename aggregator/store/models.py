@@ -94,9 +94,11 @@ class Source(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     in_config: Mapped[bool] = mapped_column(Boolean, default=True)
-    # entries kept of one document, as the last config said (its own, else parse's); NULL
-    # until a config written since migration 0026 is synced
+    # the document limits the last config gave (``records.DocumentLimits``): entries kept of
+    # one document (its own, else parse's), categories of one entry; NULL until a config is
+    # synced since migration 0026
     max_entries: Mapped[int | None] = mapped_column(Integer)
+    max_categories: Mapped[int | None] = mapped_column(Integer)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))

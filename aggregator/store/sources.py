@@ -51,7 +51,7 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     A source whose kind or label changed takes the items it owns along
     (``reclassify``); it, and one leaving or coming back to the config, may change
     whose copy items show, so documents that carry them are read again
-    (``_read_again``); a source whose ``max_entries`` changed reads its own document
+    (``_read_again``); a source whose document limits changed reads its own document
     whole (``_read_whole``). True when a row changed: pages show source names and the
     items' kinds, so the caller moves the data generation on.
     """
@@ -75,8 +75,8 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
         row = rows.get(conf.id)
         if row is None:
             added.append({"id": conf.id, "url": conf.url, "created_at": now, "next_fetch_at": now,
-                          "consecutive_failures": 0, "max_entries": conf.max_entries,
-                          **values})  # fmt: skip
+                          "consecutive_failures": 0, "max_entries": conf.limits.max_entries,
+                          "max_categories": conf.limits.max_categories, **values})  # fmt: skip
             continue
         if row.url != conf.url:
             # A new address starts afresh: validators and redirects belonged to the old one.
@@ -94,10 +94,11 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             reclassified.append(conf)
         if (row.kind, row.label, row.in_config) != (values["kind"], values["label"], True):
             ranked_anew.append(conf.id)
-        if row.max_entries not in (None, conf.max_entries):
-            recapped.append(conf.id)
-        if row.max_entries != conf.max_entries:
-            row.max_entries = conf.max_entries  # pages show no cap: no new data generation
+        caps = (conf.limits.max_entries, conf.limits.max_categories)
+        if (row.max_entries, row.max_categories) != caps:
+            if row.max_entries is not None:  # NULL, from before 0026: unknown, no change
+                recapped.append(conf.id)
+            row.max_entries, row.max_categories = caps  # pages show no cap: same generation
         for key, value in values.items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
@@ -140,9 +141,10 @@ def _read_again(session: Session, source_ids: Sequence[str]) -> None:
 
 def _read_whole(session: Session, sources: ColumnElement[bool]) -> None:
     """Have ``sources`` read their whole document at their next fetch, whatever its server
-    and their digest say (``_read_again``). A source whose ``max_entries`` changed is one:
-    the same document keeps another set of entries under the new cap (an archive feed's
-    cap raised brings its older entries), which a 304 would never show it."""
+    and their digest say (``_read_again``). A source whose document limits changed is
+    one: the same document gives other entries under a new ``max_entries`` (an archive
+    feed's cap raised brings its older entries), or other categories under a new
+    ``max_categories``, which a 304 would never show it."""
     session.execute(
         update(Source)
         .where(sources)

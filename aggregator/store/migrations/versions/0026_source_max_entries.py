@@ -1,12 +1,15 @@
-"""a source's max_entries: the cap its document was last read under, so that a new one reads it again
+"""a source's document limits: the caps its document was last read under, so that new ones read it again
 
 ``sources[].max_entries`` in config.yaml caps one source's entries per document
-(``parse.max_entries`` for the others). A changed cap keeps another set of the
-same document's entries, but a server answering 304, or sending the body last
-stored, would never show it to the refresh: the cap the config last gave is
-mirrored here, and a change of it has the source read its whole document at
-its next fetch (``store.sources._read_whole``). NULL until the first config
-sync after this migration: an unknown cap is no change.
+(``parse.max_entries`` for the others), and ``parse.max_categories`` every
+entry's categories. Changed caps give another set of the same document's
+entries or categories, but a server answering 304, or sending the body last
+stored, would never show it to the refresh: the caps the config last gave are
+mirrored here, one column each, and a change of either has the source read its
+whole document at its next fetch (``store.sources._read_whole``). NULL until
+the first config sync after this migration: unknown caps are no change.
+
+The revision keeps the name it had when it mirrored ``max_entries`` alone.
 
 Revision ID: 0026_source_max_entries
 Revises: 0025_link_addresses
@@ -23,12 +26,16 @@ down_revision = "0025_link_addresses"
 branch_labels = None
 depends_on = None
 
+COLUMNS = ("max_entries", "max_categories")
+
 
 def upgrade() -> None:
-    op.add_column("sources", sa.Column("max_entries", sa.Integer(), nullable=True))
+    for name in COLUMNS:
+        op.add_column("sources", sa.Column(name, sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     # Not in batch mode: rebuilding ``sources`` on SQLite would cascade its deletion to every
     # table referring to it; SQLite 3.35+ drops a column in place.
-    op.drop_column("sources", "max_entries")
+    for name in reversed(COLUMNS):
+        op.drop_column("sources", name)
