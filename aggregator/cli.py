@@ -4,10 +4,11 @@ Exit codes follow DESIGN.md: 0 all ok, 1 some source failed, 2 configuration or
 usage error. A source's failure is a row in the table, never a traceback.
 
 Only what argparse needs is imported at the top: each command imports its own
-stages (the config's pydantic, the store's SQLAlchemy, the refresh's httpx,
-rich) once its arguments are read, so ``--help`` and usage errors answer at
-once, and a parse-pool worker (which imports the command's ``__main__``, and
-so this module, on start) holds none of them.
+stages (the config's pydantic, the store's SQLAlchemy, the refresh's httpx)
+once its arguments are read, and rich once something is printed through it
+(``ConsoleOnDemand``), so ``--help`` and usage errors answer at once, and a
+parse-pool worker (which imports the command's ``__main__``, and so this
+module, on start) holds none of them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import __version__, logs
 from .errors import (
@@ -33,6 +34,7 @@ from .errors import (
 )
 from .output import (
     FORMATS,
+    ConsoleOnDemand,
     Format,
     choose_format,
     iso,
@@ -189,12 +191,11 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     args.started = started
     logs.configure(verbose=args.verbose)
-    from rich.console import Console  # every command prints; see the module docstring
-
     from .config import config_path, load_settings  # pydantic: every command reads the config
 
-    console = Console()
-    err = Console(stderr=True)
+    # rich only once something is printed through it: a refresh piped to a log never is
+    console = cast("Console", ConsoleOnDemand())
+    err = cast("Console", ConsoleOnDemand(stderr=True))
     try:
         settings = load_settings(config_path(args.config))
     except ConfigError as exc:
@@ -464,7 +465,7 @@ def refresh(
 
     pool = warm_pool(store, ids) if ids is not None else None
     with _start_frozen(), only_if_shared(), pool or nullcontext():  # no /metrics here
-        if console.is_terminal and form == "table" and total:
+        if form == "table" and total and console.is_terminal:
             from rich import progress as bar  # a bar only for a person at a terminal
 
             with bar.Progress(

@@ -28,7 +28,6 @@ from pydantic import (
 )
 
 from .configfile import compose_config, decode_config, dotted, read_config
-from .dedupe import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 from .errors import ConfigError
 from .hostnames import host_and_port
 from .records import (
@@ -39,6 +38,7 @@ from .records import (
     Kind,
     Label,
 )
+from .storydefaults import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 
 DEFAULT_CONFIG = "config.yaml"
 

@@ -86,9 +86,7 @@ from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
 from aggregator.places import places, with_countries
 from aggregator.records import authority
 from aggregator.sanitize import html_to_text
-
-DEFAULT_WINDOW = timedelta(days=7)
-DEFAULT_THRESHOLD = 0.1
+from aggregator.storydefaults import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 
 FOLLOW_UP_GAP = timedelta(hours=72)
 FOLLOW_UP_PENALTY = 0.15

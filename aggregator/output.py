@@ -11,10 +11,13 @@ otherwise. It formats records it is given; it reads no database and no config.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .records import DroppedCorrection, SourceOutcome, StoredSource, StoryCorrection
 
@@ -27,6 +30,68 @@ if TYPE_CHECKING:
 Format = Literal["table", "tsv", "json"]
 FORMATS: tuple[Format, ...] = ("table", "tsv", "json")
 COUNTS = ("new", "updated", "unchanged")
+
+
+class ConsoleOnDemand:
+    """rich's ``Console``, made the first time something is printed through it.
+
+    TSV and JSON go to the stream itself (``_write``), and a stream that is no
+    terminal is known without rich, so a refresh piped to a log never imports
+    rich (~30 ms). Everything else, the answers and the bytes, is rich's own.
+    """
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    @property
+    def file(self) -> IO[str]:
+        """The stream rich writes to (``Console.file``)."""
+        if self._console is not None:
+            return self._console.file
+        stream = sys.stderr if self._stderr else sys.stdout
+        stream = getattr(stream, "rich_proxied_file", stream)  # under rich's progress bar
+        return stream if stream is not None else self.rich.file
+
+    @property
+    def is_terminal(self) -> bool:
+        """rich's answer (``Console.is_terminal``), which is no for a stream that is no
+        terminal unless TTY_COMPATIBLE or FORCE_COLOR says otherwise."""
+        if self._console is None and not _may_be_terminal(self.file):
+            return False
+        return self.rich.is_terminal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+    def __enter__(self) -> Console:  # rich's Live holds its console this way
+        return self.rich.__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rich.__exit__(kind, error, traceback)
+
+
+def _may_be_terminal(stream: IO[str]) -> bool:
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return isatty is not None and bool(isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def report_error(err: Console, label: str, message: object) -> None:

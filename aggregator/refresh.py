@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
@@ -45,16 +46,17 @@ from .fetch import Fetcher, FetchLimits
 from .groupcommit import GroupWriter
 from .leases import this_holder
 from .netguard import AddressGuard
-from .prepare import Prepared, PrepareJob, prepare, start_worker, warm_up
 from .records import Fetched, FetchReport, SourceOutcome, SourceState
 from .retagging import fingerprint
 from .retention import purge_after_pass
 from .store import Store, default_worker_name
-from .storywindow import story_window
 from .tagging import specialties_from_config
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
+
+    from .prepare import Prepared, PrepareJob
+    from .storywindow import StoryWindow
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,8 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     import multiprocessing  # here: a pass that parses nothing never needs it
     from concurrent.futures import ProcessPoolExecutor
 
+    from .prepare import start_worker  # the parse stack: see ``_job``
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["aggregator.prepare"])
     workers = workers or min(os.cpu_count() or 1, PARSE_WORKERS)
@@ -125,6 +129,8 @@ class PoolOnDemand(Executor):
         """The pool, started with its workers' first jobs (``warm_up``) when there is none."""
         with self._starting:
             if self._pool is None:
+                from .prepare import warm_up  # the parse stack: see ``Refresher._job``
+
                 self._pool = parse_pool(self._workers)
                 self._warming = [self._pool.submit(warm_up) for _ in range(self._workers)]
             return self._pool
@@ -224,9 +230,16 @@ class Refresher:
         self._specialties = specialties_from_config(settings.specialties)
         # fixed for the pass, as the tags are: a re-tag planned meanwhile comes back to its items
         self._vocabulary = fingerprint(self._specialties)
-        self._stories = story_window(store)
         self._stopped = threading.Event()
         self._take_turns = False  # set by ``refresh``: see ``_assign_stories_in_turn``
+
+    @property
+    def _stories(self) -> StoryWindow:
+        """The database's story window, loaded with the matcher (~40 ms of imports) by the
+        first batch with items to assign: a pass of 304s decides no story."""
+        from .storywindow import story_window
+
+        return story_window(self.store)
 
     def stop(self) -> None:
         """Claim no further batch; the batch under way finishes."""
@@ -389,7 +402,7 @@ class Refresher:
                 turn.give_up()
                 if not decided or not self.store.stories_pending():
                     break
-            if not turn.held:
+            if not turn.held and "aggregator.storywindow" in sys.modules:  # else none to forget
                 self._stories.forget_pending()
         except MedfeedError as exc:
             log.error("stories: %s", exc)
@@ -495,6 +508,8 @@ class Refresher:
         """
         dedupe = self.settings.dedupe
         try:
+            if not self.store.stories_pending():  # nothing to decide: no need of the matcher
+                return True
             self.store.assign_stories(
                 self._stories.assign_pending(window=dedupe.window, threshold=dedupe.threshold)
             )
@@ -532,6 +547,8 @@ class Refresher:
             if source is None or not source.enabled:
                 continue
             now = _now()
+            from .prepare import PrepareJob  # the parse stack: see ``_job``
+
             job = PrepareJob(
                 source_id=source.id,
                 kind=source.kind,
@@ -641,6 +658,8 @@ class Refresher:
         return outcome
 
     def _job(self, state: SourceState, fetched: Fetched, started: datetime) -> PrepareJob:
+        from .prepare import PrepareJob  # the parse stack: only for a body to parse
+
         return PrepareJob(
             source_id=state.id,
             kind=state.kind,
@@ -832,6 +851,8 @@ async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | N
 
 
 async def _in_pool(pool: Executor, job: PrepareJob) -> Prepared:
+    from .prepare import prepare  # the parse stack: see ``Refresher._job``
+
     submitted = await asyncio.to_thread(pool.submit, prepare, job)
     return await asyncio.wrap_future(submitted)
 
@@ -849,6 +870,8 @@ async def _in_daemon_thread(job: PrepareJob) -> Prepared:
             result.set_exception(error)
         else:
             result.set_result(value)  # type: ignore[arg-type]
+
+    from .prepare import prepare  # the parse stack: see ``Refresher._job``
 
     def run() -> None:
         try:

@@ -511,14 +511,16 @@ def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
 
         monkeypatch.setattr(refresh_module, "parse_pool", slow_pool)
     else:
-        real_prepare = refresh_module.prepare
+        import aggregator.prepare as prepare_module  # the refresh imports it when it parses
+
+        real_prepare = prepare_module.prepare
 
         def slow_prepare(job: PrepareJob) -> Prepared:
             blocking.set()
             time.sleep(3)  # the first parse importing feedparser on a loaded machine
             return real_prepare(job)
 
-        monkeypatch.setattr(refresh_module, "prepare", slow_prepare)
+        monkeypatch.setattr(prepare_module, "prepare", slow_prepare)
     quick = POOL_THRESHOLD - 1 if in_pool else 1
     sources = [(f"quick{n}", f"/quick{n}.xml", "news") for n in range(quick)]
     for n, (_, path, _) in enumerate(sources):

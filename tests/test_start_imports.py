@@ -20,9 +20,12 @@ from tests.localserver import LocalServer
 # (an entry of None is a module kept from being imported: aggregator/__init__.py)
 MODULES = "sorted({n.split('.')[0] for n, m in __import__('sys').modules.items() if m})"
 PRINT_MODULES = f"\nprint(__import__('json').dumps({MODULES}))"
+PRINT_MODULE_NAMES = "\nprint(__import__('json').dumps(sorted(__import__('sys').modules)))"
 STAGES = {"sqlalchemy", "pydantic", "yaml", "httpx", "rich", "nh3", "alembic"}
 PARSERS = {"feedparser", "icalendar", "recurring_ical_events", "lxml", "trafilatura"}
 WEB = {"flask", "jinja2", "werkzeug", "gunicorn"}
+# the story matcher and what it reads (word lists, the drug table, pycountry: ~40 ms)
+MATCHER = {"aggregator.dedupe", "aggregator.storyindex", "aggregator.storywindow", "pycountry"}
 
 # The ``medfeed`` script: it imports aggregator.cli, and so does each parse worker
 # (multiprocessing imports the parent's __main__ in every worker it starts).
@@ -58,6 +61,12 @@ def test_reading_the_config_does_not_load_the_http_client() -> None:
     assert "httpx" not in imported and "httpcore" not in imported
 
 
+def test_reading_the_config_does_not_load_the_story_matcher() -> None:
+    """The config's ``dedupe`` defaults live apart from the matcher."""
+    imported, _ = imported_by("-c", "import aggregator.config" + PRINT_MODULE_NAMES)
+    assert imported & MATCHER == set()
+
+
 def test_a_parse_worker_holds_neither_the_store_nor_the_web(tmp_path: Path) -> None:
     script = tmp_path / "medfeed_like.py"
     script.write_text(COMMAND_SCRIPT)
@@ -65,26 +74,54 @@ def test_a_parse_worker_holds_neither_the_store_nor_the_web(tmp_path: Path) -> N
     assert imported & {"sqlalchemy", "pydantic", "httpx", "rich", "alembic", *WEB} == set()
 
 
-def test_an_all_304_refresh_imports_no_parser_no_web_no_alembic_and_starts_no_pool(
-    tmp_path: Path, database_url: str
-) -> None:
+NAMES = ("alpha", "beta", "gamma", "delta", "epsilon")  # enough for a parse pool
+
+
+def imported_by_an_all_304_pass(
+    tmp_path: Path, database_url: str, listing: str, form: tuple[str, ...] = ("--format", "tsv")
+) -> set[str]:
+    """What a second ``refresh --all`` imports (``listing`` prints it), every source of the
+    first having answered 304; its output piped, as ``imported_by`` runs it."""
     with LocalServer() as server:
         server.route("/a.xml", served(rss([Entry("Trial results", "https://x.org/t", "t-1")])))
         config = tmp_path / "config.yaml"
-        names = ("alpha", "beta", "gamma", "delta", "epsilon")  # enough for a parse pool
-        sources = [(name, server.url(f"/a.xml?feed={name}"), "news") for name in names]
+        sources = [(name, server.url(f"/a.xml?feed={name}"), "news") for name in NAMES]
         text = config_text(database_url, sources, fulltext="{enabled: false}")
         config.write_text(text.replace("timeout: 2s", "timeout: 60s"))  # a loaded machine
-        command = ["--config", str(config), "refresh", "--all", "--format", "tsv"]
+        command = ["--config", str(config), "refresh", "--all", *form]
         assert main(command) == 0
         again = f"from aggregator.cli import main\nmain({command!r})"
-        imported, printed = imported_by("-c", again + PRINT_MODULES)
-    assert printed.count("\tnot-modified\t") == len(names)
+        imported, printed = imported_by("-c", again + listing)
+    assert printed.count("\tnot-modified\t") == len(NAMES)
+    return imported
+
+
+def test_an_all_304_refresh_imports_no_parser_no_web_no_alembic_and_starts_no_pool(
+    tmp_path: Path, database_url: str
+) -> None:
+    imported = imported_by_an_all_304_pass(tmp_path, database_url, PRINT_MODULES)
     assert {"sqlalchemy", "httpx"} <= imported
     assert imported & (PARSERS | WEB | {"alembic"}) == set()
     # no parse pool is started for bodies that never came, and a one-shot command
     # counts nothing nobody could scrape
     assert imported & {"multiprocessing", "prometheus_client"} == set()
+
+
+def test_an_all_304_refresh_loads_neither_the_story_matcher_nor_the_parse_stage(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Stories are decided, and bodies prepared, only for a batch that stored items."""
+    imported = imported_by_an_all_304_pass(tmp_path, database_url, PRINT_MODULE_NAMES)
+    assert "aggregator.store" in imported
+    assert imported & (MATCHER | {"aggregator.prepare"}) == set()
+
+
+def test_a_refresh_piped_to_a_log_does_not_load_rich(tmp_path: Path, database_url: str) -> None:
+    """Its rows are TSV, written as they are: rich (~30 ms) would only ask the stream
+    whether it is a terminal."""
+    imported = imported_by_an_all_304_pass(tmp_path, database_url, PRINT_MODULES, form=())
+    assert "sqlalchemy" in imported
+    assert "rich" not in imported
 
 
 def test_creating_a_new_database_loads_no_parser(tmp_path: Path) -> None:
