@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from .prepare import Prepared, PrepareJob
+    from .store.websub import Delivery
     from .storywindow import StoryWindow
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ CLAIM_BATCH = 64  # sources claimed at a time, at most
 HAND_OVER_ROUNDS = 4  # decisions at most at the end of a pass (``_hand_over_stories``)
 MIN_CLAIM = 8  # the smallest share of a listed pass claimed at a time (``claim_share``)
 PARSE_WORKERS = 2  # pool processes at most: see parse_pool
+KILL_GRACE = 5.0  # seconds a terminated parse worker has to exit before SIGKILL, and after
 # Sources parsed, or being parsed, and not yet stored. The single writer is slower
 # than the pool, so without a bound a batch's parse results all wait for it in this
 # process (~0.4 MB a 50-item source); a few keep the pool and the writer busy.
@@ -174,11 +176,19 @@ class PoolOnDemand(Executor):
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a process pool now, its running jobs included (``shutdown`` waits for them)."""
+    """Stop a process pool now, its running jobs included (``shutdown`` waits for them),
+    and wait until its workers are gone: the core and the memory a parse held are free
+    when this returns (a worker dies at SIGTERM, since it sets no handler of its own)."""
     # ``_processes`` is private, but the only handle on the workers the pool gives.
-    for process in list((pool._processes or {}).values()):
+    workers = list((pool._processes or {}).values())
+    for process in workers:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.join(KILL_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join(KILL_GRACE)
 
 
 @dataclass
@@ -287,8 +297,8 @@ class Refresher:
         self._take_turns = not due_only
         if source_ids is None and not due_only:
             source_ids = self.store.enabled_source_ids()
-        outcomes = self.ingest_pushed()
         with self._pool_for(len(source_ids) if source_ids is not None else POOL_THRESHOLD):
+            outcomes = self.ingest_pushed()
             if source_ids is not None:
                 outcomes += self._refresh_listed(source_ids, due_only, since)
             else:
@@ -419,12 +429,13 @@ class Refresher:
             purge_after_pass(self.settings, self.store, outcomes, _now())
 
     @contextmanager
-    def _pool_for(self, sources: int) -> Iterator[None]:
-        """A parse pool for this call unless one was given or the work is too small for one."""
-        if self._pool is not None or sources < POOL_THRESHOLD:
+    def _pool_for(self, sources: int, *, workers: int | None = None) -> Iterator[None]:
+        """A parse pool for this call unless one was given or the work is too small for one;
+        ``workers``: a pool of that many however small the work."""
+        if self._pool is not None or (sources < POOL_THRESHOLD and workers is None):
             yield
             return
-        self._pool = pool = PoolOnDemand()
+        self._pool = pool = PoolOnDemand(workers)
         try:
             with pool:
                 yield
@@ -538,64 +549,78 @@ class Refresher:
 
         A push counts as a successful fetch of its source (status ``pushed``);
         content that does not parse is logged and dropped, and fails nothing.
-        """
+
+        Pushes parse in the pass's pool, or in one started for them however few they
+        are, so that a parse past ``parse.timeout`` has its worker killed, as a fetched
+        body's has. They parsed in a thread before, which past its deadline was only
+        abandoned and went on burning a core and memory for as long as the document made
+        it; under ``medfeed run`` each such push added one more (a stranger's hub decides
+        what is pushed)."""
         outcomes: list[SourceOutcome] = []
         if not self.settings.public_url or not self.store.websub.pending():
             return outcomes
-        for delivery in self.store.websub.take():
-            source = self.settings.source(delivery.source_id)
-            if source is None or not source.enabled:
-                continue
-            now = _now()
-            from .prepare import PrepareJob  # the parse stack: see ``_job``
-
-            job = PrepareJob(
-                source_id=source.id,
-                kind=source.kind,
-                label=source.effective_label,
-                source_tags=source.tags,
-                specialties=self._specialties,
-                body=delivery.body,
-                url=source.url,
-                content_type=delivery.content_type,
-                now=now,
-                limits=self.settings.parse.limits(source),
-            )
-            try:
-                prepared = _prepared_in_time(job, self.settings.parse.timeout.total_seconds())
-                pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
-                schedule = self.settings.schedule
-                next_fetch = pacing.after_success(
-                    now, self.settings.interval_of(source), jitter=schedule.jitter,
-                    cron=schedule.cron,
-                )  # fmt: skip
-                report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
-                dedupe = self.settings.dedupe
-                stories = self._stories.assign(
-                    prepared.updates,
-                    prepared.signatures,
-                    window=dedupe.window,
-                    threshold=dedupe.threshold,
-                )
-                result = self.store.save_fetch(
-                    report,
-                    prepared.updates,
-                    worker=self.worker,
-                    stories=stories,
-                    vocabulary=self._vocabulary,
-                )
-            except MedfeedError as exc:
-                log.warning("source %s: pushed content not stored: %s", source.id, exc)
-                continue
-            except Exception:  # a parser's bug must not stop the pass, as in a fetch
-                log.exception("source %s: pushed content not stored: unexpected error", source.id)
-                continue
-            outcome = replace(
-                pushed, new=result.new, updated=result.updated, unchanged=result.unchanged
-            )
-            metrics.record_outcome(outcome)
-            outcomes.append(outcome)
+        with self._pool_for(0, workers=1):  # one: pushes parse one after the other
+            for delivery in self.store.websub.take():
+                outcome = self._ingest_one(delivery)
+                if outcome is not None:
+                    outcomes.append(outcome)
         return outcomes
+
+    def _ingest_one(self, delivery: Delivery) -> SourceOutcome | None:
+        """Parse and store one push; None when it is dropped (its source gone or disabled,
+        or its content not stored, which is logged)."""
+        source = self.settings.source(delivery.source_id)
+        if source is None or not source.enabled:
+            return None
+        now = _now()
+        from .prepare import PrepareJob  # the parse stack: see ``_job``
+
+        job = PrepareJob(
+            source_id=source.id,
+            kind=source.kind,
+            label=source.effective_label,
+            source_tags=source.tags,
+            specialties=self._specialties,
+            body=delivery.body,
+            url=source.url,
+            content_type=delivery.content_type,
+            now=now,
+            limits=self.settings.parse.limits(source),
+        )
+        try:
+            deadline = self.settings.parse.timeout.total_seconds()
+            prepared = asyncio.run(_parse(self._pool, job, deadline))
+            pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
+            schedule = self.settings.schedule
+            next_fetch = pacing.after_success(
+                now, self.settings.interval_of(source), jitter=schedule.jitter, cron=schedule.cron
+            )
+            report = FetchReport(source.id, delivery.received_at, now, pushed, next_fetch)
+            dedupe = self.settings.dedupe
+            stories = self._stories.assign(
+                prepared.updates,
+                prepared.signatures,
+                window=dedupe.window,
+                threshold=dedupe.threshold,
+            )
+            result = self.store.save_fetch(
+                report,
+                prepared.updates,
+                worker=self.worker,
+                stories=stories,
+                vocabulary=self._vocabulary,
+            )
+        except MedfeedError as exc:
+            log.warning("source %s: pushed content not stored: %s", source.id, exc)
+            return None
+        except Exception:  # a parser's bug must not stop the pass, as in a fetch
+            log.exception("source %s: pushed content not stored: unexpected error", source.id)
+            return None
+        outcome = replace(
+            pushed, new=result.new, updated=result.updated, unchanged=result.unchanged
+        )
+        metrics.record_outcome(outcome)
+        return outcome
 
     async def _feature(self) -> None:
         """Give the featured article its full text; a failure here never fails the pass."""
@@ -829,14 +854,6 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
     except BrokenProcessPool:
         await asyncio.to_thread(pool.wait_started)  # the new workers
     return await _within(_in_pool(pool, job), deadline, pool)
-
-
-def _prepared_in_time(job: PrepareJob, deadline: float) -> Prepared:
-    """``prepare(job)`` within ``parse.timeout``, outside any event loop (a hub's push): a
-    pushed calendar whose rule never moves on (INTERVAL=0) held the refresh for good,
-    and ``medfeed run`` never refreshed again. Past its deadline the parse is left
-    behind in a daemon thread, as a fetched one in a small pass is."""
-    return asyncio.run(_within(_in_daemon_thread(job), deadline, None))
 
 
 async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | None) -> Prepared:

@@ -187,7 +187,8 @@ class RefreshService:
         does the refreshing."""
         self.follow_config()
         if self._settings.schedule.cron or self.store.due_count() == 0:
-            return Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
+            pushes = Refresher(self._settings, self.store, worker=self.worker, pool=self.pool)
+            return pushes.ingest_pushed()  # in the service's pool: no start-up for each push
         return self._pass(due_only=True)  # a pass stores pushed content first
 
     def refresh_all(self) -> list[SourceOutcome]:

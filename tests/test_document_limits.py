@@ -10,7 +10,9 @@ slow source.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -66,6 +68,28 @@ def tagged(categories: int) -> bytes:
         "<rss version='2.0'><channel><title>c</title><item><guid>c1</guid><title>Many tags"
         f"</title><link>https://e.org/c1</link>{tags}</item></channel></rss>"
     ).encode()
+
+
+def parse_threads() -> list[threading.Thread]:
+    """Threads parsing a document in this process (``refresh._in_daemon_thread``'s)."""
+    return [t for t in threading.enumerate() if t.name.startswith("medfeed-parse-")]
+
+
+def parse_workers() -> list[int]:
+    """Live processes whose parent is a child of this one: the parse pool's workers,
+    which multiprocessing's forkserver (this process's child) forks."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, parent = (entry / "stat").read_text().rpartition(")")[2].split()[:2]
+        except (OSError, ValueError):  # not a process, or gone meanwhile
+            continue
+        if state != "Z":
+            parents[int(entry.name)] = int(parent)
+    children = {pid for pid, parent in parents.items() if parent == os.getpid()}
+    return [pid for pid, parent in parents.items() if parent in children]
 
 
 @pytest.fixture
@@ -326,3 +350,26 @@ def test_a_pushed_document_past_its_parse_deadline_is_dropped_and_the_pass_goes_
     assert Refresher(settings, store).ingest_pushed() == []
     assert "parsing took longer than 0.2 s (parse.timeout): abandoned" in caplog.text
     assert not store.websub.pending()
+
+
+def test_a_push_whose_parse_runs_past_its_deadline_is_stopped_and_the_next_push_is_stored(
+    tmp_path: Path, database_url: str, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A push parses in a pool worker, killed at the deadline as a fetched body's is: in a
+    thread it was only abandoned, and ran on with a core and its memory for as long as
+    the document made it (20,000 categories, the cap lifted: ~18 s of feedparser)."""
+    path = tmp_path / "config.yaml"
+    sources = [("slow", "https://ex.org/slow.xml", "news")]
+    limits = "{max_categories: 20000, timeout: 2s}"
+    path.write_text(config_text(database_url, sources, parse=limits))
+    settings = load_settings(path).model_copy(update={"public_url": "https://news.example.org"})
+    store.sync_sources(settings.configured_sources())
+    store.websub.queue("slow", tagged(20_000), "application/rss+xml", datetime.now(UTC))
+    assert Refresher(settings, store).ingest_pushed() == []
+    assert "parsing took longer than 2 s (parse.timeout): abandoned" in caplog.text
+    assert parse_threads() == [] and parse_workers() == []
+    store.websub.queue("slow", rss([dated(1)]), "application/rss+xml", datetime.now(UTC))
+    (pushed,) = Refresher(settings, store).ingest_pushed()
+    assert (pushed.status, pushed.new) == ("pushed", 1)
+    assert stored_titles(store, "slow") == {"Entry 1"}
+    assert parse_workers() == []
