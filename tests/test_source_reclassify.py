@@ -10,6 +10,8 @@ test runs on SQLite, and on PostgreSQL when MEDFEED_TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from webfactory import NOW, app, client, entry, make_story, save, settings, setup_store
@@ -17,6 +19,8 @@ from webfactory import NOW, app, client, entry, make_story, save, settings, setu
 from aggregator.config import Settings
 from aggregator.records import Kind, Label
 from aggregator.store import Store
+from aggregator.storywindow import story_window
+from tests.test_dedupe import APPROVAL, REWRITE
 
 
 @pytest.fixture
@@ -76,3 +80,51 @@ def test_the_story_member_left_of_the_old_kind_takes_over_its_list(
     store.sync_sources(edited.configured_sources(), NOW)
     assert _listed(store, Kind.NEWS) == [("Press copy", "press-release")]
     assert _listed(store, Kind.ARTICLE) == [("Moved copy", "journal")]
+
+
+def _shown(store: Store) -> list[tuple[str, str]]:
+    """The stream's entries (one per story: its representative), as (title, source)."""
+    return [(i.title, i.source.id) for i in store.list_items(limit=10).items]
+
+
+def test_a_label_edit_decides_again_which_copy_of_a_story_published_together_is_shown(
+    mirrored: Store, settings: Settings
+) -> None:
+    """Copies published at one instant are ordered by their labels' authority; the copy
+    shown was still the one the old label put first (until the story changed otherwise)."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    assert _shown(store) == [(APPROVAL[0], "fda-press")]  # press-release before news
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
+    store.assign_stories(story_window(store).assign_pending())  # as the next pass does
+    assert _shown(store) == [(REWRITE[0], "health-news")]  # news before sponsored
+
+
+def test_a_label_edit_leaves_stories_whose_copies_were_published_apart_as_they_are(
+    mirrored: Store, settings: Settings
+) -> None:
+    """The label orders only copies published at one instant: an hour apart, the earlier
+    copy leads whatever the labels, and nothing is decided again."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    earlier = NOW - timedelta(hours=1)
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=earlier)],
+         source="fda-press")  # fmt: skip
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
+    assert not store.stories_pending()
+    assert _shown(store) == [(APPROVAL[0], "fda-press")]
+
+
+def test_a_copy_arriving_after_a_label_edit_is_ordered_by_the_new_label(
+    mirrored: Store, settings: Settings
+) -> None:
+    """This process's story index held the relabelled item with its old label: a copy
+    published at the same instant and stored after the edit came second to it."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    assert _shown(store) == [(REWRITE[0], "health-news")]

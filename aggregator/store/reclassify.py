@@ -9,24 +9,29 @@ and the featured article's label rule (``featured.labels``) see the new label.
 Items another source owns keep that source's kind and label.
 
 One set-based UPDATE per source, then ``kindleads.follow`` for the stories whose
-kind lists the move changes. It decides nothing else and does not commit; the
+kind lists the move changes, and ``stories.relabelled`` to have the stories whose
+order a new label changes decided again (by the next decision over marked items,
+as a refresh pass makes). It decides nothing else and does not commit; the
 caller moves the page cache's generation on.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..records import Kind, Label
-from . import kindleads
+from . import kindleads, stories
 from .models import Item
 
 
-def follow_source(session: Session, source_id: str, kind: Kind, label: Label) -> int:
+def follow_source(session: Session, source_id: str, kind: Kind, label: Label, now: datetime) -> int:
     """Give the items ``source_id`` owns ``kind`` and ``label``; how many changed."""
     owned = Item.source_id == source_id
     moved_kind = list(session.scalars(select(Item.id).where(owned, Item.kind != kind.value)))
+    relabelled = list(session.scalars(select(Item.id).where(owned, Item.label != label.value)))
     result = session.execute(
         update(Item)
         .where(owned, or_(Item.kind != kind.value, Item.label != label.value))
@@ -37,4 +42,7 @@ def follow_source(session: Session, source_id: str, kind: Kind, label: Label) ->
         # the moved items may now come first of their new kind in their stories, and the
         # members of their old kind may now come first in their place
         kindleads.follow(session, kindleads.stories_of(session, moved_kind))
+    if relabelled:
+        # the label orders copies published together: which one leads their story
+        stories.relabelled(session, relabelled, now)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -106,7 +106,7 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     # Another process starting at the same moment may add the same sources: not an error.
     insert_ignore(session, Source.__table__, added)
     for conf in reclassified:  # the items it owns move with the source
-        reclassify.follow_source(session, conf.id, conf.kind, conf.label)
+        reclassify.follow_source(session, conf.id, conf.kind, conf.label, now)
     configured = {s.id for s in sources}
     for source_id, row in rows.items():
         if source_id not in configured and row.in_config:

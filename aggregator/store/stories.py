@@ -472,6 +472,49 @@ def correct(
     meta.bump(session, _EPOCH_KEY, now)
 
 
+def relabelled(session: Session, item_ids: Sequence[int], now: datetime) -> int:
+    """After a config edit gave stored items another label (``reclassify``): leave to be
+    decided again every story whose order the new label changes; how many items that marks.
+
+    A story's order (``dedupe.StoryItem.order``: published time, then the label's
+    authority, source, guid) decides which copy leads and is shown, and which earlier
+    leader each item may join. The label counts only between items of two sources
+    published at the same instant, so only the stories holding such an item, or one
+    tied with it, are decided again: their members are marked as an editor's
+    correction marks them, and every process rebuilds its story index
+    (``story_epoch``), which held the old labels. Before, a press release relabelled
+    ``sponsored`` went on standing for the story that a news copy published with it
+    now leads.
+    """
+    if not item_ids:
+        return 0
+    lock_stories(session)
+    other = aliased(Item)
+    tied: set[int] = set()
+    for chunk in chunks(item_ids):
+        pairs = session.execute(
+            select(Item.id, other.id).where(
+                Item.id.in_(chunk),
+                Item.kind != "conference",
+                other.published == Item.published,
+                other.source_id != Item.source_id,  # relabelled alike: their order stands
+                other.kind != "conference",
+            )
+        )
+        tied.update(item_id for pair in pairs for item_id in pair)
+    stories: set[int] = set()
+    for chunk in chunks(sorted(tied)):
+        query = select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(chunk))
+        stories.update(session.scalars(query))
+    marked: set[int] = set()
+    for chunk in chunks(sorted(stories)):
+        query = select(Item.id).where(or_(Item.story_id.in_(chunk), Item.id.in_(chunk)))
+        marked.update(session.scalars(query))
+    mark_undecided(session, sorted(marked))
+    meta.bump(session, _EPOCH_KEY, now)
+    return len(marked)
+
+
 def mark_undecided(session: Session, item_ids: Sequence[int]) -> None:
     """Leave these stored items to the next decision over marked items, by any process,
     with the feed weights stored beside them."""
