@@ -32,7 +32,10 @@ How text becomes terms:
   (``aggregator.lexicon``), beside the words themselves: consumer outlets
   rewrite a journal's wording into lay terms;
 * the number in a trial's name (the 58 of STELLAR-58) is not a figure; a trial
-  name is written as an acronym or in CamelCase ("Omega-3" is not one);
+  name is written as an acronym or in CamelCase ("Omega-3" is not one) that is
+  said as a word: a symbol spelled letter by letter ("EGFR-MET", "PSMA-617")
+  names a target, and a town in a dateline ("SAINT-HERBLAIN, France--") is
+  not read for names of trials;
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match;
 * the whole summary, each of its sentences and the headline also make one
@@ -207,6 +210,10 @@ _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 # Endpoints and scales numbered like trials: "MACE-4" (four-point major adverse cardiovascular
 # events), "KCCQ-23", "PROMIS-29". Every trial of a field reports them, so they name none.
 _MEASURES = re.compile(r"^(MACE|MACCE|KCCQ|PROMIS)-\d+$")
+# Symbols spelled letter by letter are short; "Y" is said as a vowel (KEYNOTE, LYNX).
+_INITIALISM_LETTERS = 5
+_VOWELS = frozenset("AEIOUY")
+_CONSONANT_RUN = re.compile(r"[^AEIOUY]{3}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # Words that open sentences in news prose; never names.
@@ -619,7 +626,9 @@ def signature(title: str, text: str) -> Signature:
         title_terms |= {HEAD_PREFIX + _digest(title_words)}
     title_terms |= column_term(title_text)
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
-    trials = frozenset(_trials(f"{title_text} {body}")) | _prose_trials(body)
+    lead = dateline_end(body)  # "NEW YORK & SAINT-HERBLAIN, France--" names no trial
+    story = body[lead:]
+    trials = frozenset(_trials(f"{title_text} {story}")) | _prose_trials(story)
     title_figures = _figures(title_words, trials)
     written_title = (
         [] if boilerplate or _title_case(title_text) else _as_written(title_text, title_lines)
@@ -635,7 +644,7 @@ def signature(title: str, text: str) -> Signature:
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
-        named=_stands_on_names(body, runs, written_title),
+        named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
         places=with_countries(places(tokens)),
@@ -1289,16 +1298,16 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
 
 
 def _stands_on_names(
-    body: str, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
+    body: str, lead: int, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
 ) -> bool:
     """Whether an item names something of its own (``Signature.named``): a name that is
     neither in its dateline ("WASHINGTON (AP) —"), nor a month or a weekday, nor a
     common word that one sentence opens with ("Only adults over 65…", ``english``).
 
     ``runs`` are the names ``_entities`` found in the body and the headline; a body
-    that opens with a dateline is read again without it (one in six wire items).
+    that opens with a dateline (``lead`` is where it ends) is read again without it
+    (one in six wire items).
     """
-    lead = dateline_end(body)
     if lead:
         rest = body[lead:]
         runs = _entities(_as_written(rest, _sentence_tokens(rest))) + _entities(written_title)
@@ -1453,7 +1462,22 @@ def _is_trial(name: str) -> bool:
         sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS
         and upper not in _NOT_TRIALS
         and not _MEASURES.match(upper)
+        and not _initialism(upper.partition("-")[0])
     )
+
+
+@lru_cache(maxsize=1 << 12)
+def _initialism(stem: str) -> bool:
+    """Whether a name's first part (upper-cased) is read letter by letter: a gene's or a
+    target's symbol (EGFR-MET, PSMA-617, VEGFR-TKI) or a company's code prefix (ABBV-400).
+
+    A trial's acronym is made to be said as a word (EMBER, DIAN, SELECT, TROPION): it
+    has a vowel after its first letter and no run of three consonants, or it is an
+    English word (WATCH, SPRINT). A symbol of at most five letters that is neither
+    (the "GFR" of EGFR, the "PSM" of PSMA, the "BCM" of BCMA) is spelled out."""
+    if len(stem) > _INITIALISM_LETTERS or not stem.isalpha() or is_common_word(stem):
+        return False
+    return not _VOWELS.intersection(stem[1:]) or _CONSONANT_RUN.search(stem) is not None
 
 
 def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:

@@ -287,6 +287,46 @@ def test_an_endpoint_or_a_scale_numbered_like_a_trial_is_not_a_trial(measure: st
     assert signature("Pill cuts heart attacks", f"It lowered {measure} by a fifth.").trials == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regulators backed the EGFR-MET bispecific antibody amivantamab.",  # a gene pair
+        "Adding 177Lu-PSMA-617 improved survival.",  # a radioligand
+        "Lutetium-177–PSMA-617 improves survival in prostate cancer.",
+        "The VEGFR-TKI class raised blood pressure.",  # a target and a drug class
+    ],
+)
+def test_a_name_spelled_letter_by_letter_is_a_target_not_a_trial(text: str) -> None:
+    assert signature("Lung cancer drug approved", text).trials == frozenset()
+
+
+@pytest.mark.parametrize("name", ["DIAN-TU", "WATCH-AF", "TREL-201", "SSASS-2", "DAPA-590"])
+def test_a_trial_named_by_a_word_one_can_say_is_still_a_trial(name: str) -> None:
+    assert signature(f"{name} meets its primary endpoint", "").trials == {name}
+
+
+def test_an_approval_and_its_rewrite_naming_the_antibodys_targets_are_one_story() -> None:
+    """A target pair read as a trial ("EGFR-MET") kept this rewrite apart from ADAPT-42."""
+    release = (
+        "FDA approves Rybrevant for untreated metastatic non-small cell lung cancer",
+        "The FDA approved Rybrevant (amivantamab) on the strength of the ADAPT-42 trial.",
+    )
+    rewrite = (
+        "New lung cancer option: FDA backs the EGFR-MET bispecific antibody Rybrevant",
+        "Amivantamab, sold as Rybrevant, is now approved for untreated metastatic lung cancer.",
+    )
+    assert veto(item(1, release, "a"), item(2, rewrite, "b", 1)) is None
+
+
+def test_a_town_in_a_two_company_dateline_is_not_a_trial() -> None:
+    sig = signature(
+        "Pfizer and Valneva submit Lyme disease vaccine to FDA",
+        "NEW YORK & SAINT-HERBLAIN, France--(BUSINESS WIRE)--Pfizer Inc. and Valneva SE "
+        "today announced the submission of the vaccine candidate.",
+    )
+    assert sig.trials == frozenset()
+
+
 def test_a_paper_and_the_release_reporting_its_four_point_mace_are_not_kept_apart() -> None:
     paper = (
         "Obicetrapib and Cardiovascular Outcomes in Atherosclerotic Disease",
