@@ -36,6 +36,10 @@ How text becomes terms:
   said as a word: a symbol spelled letter by letter ("EGFR-MET", "PSMA-617")
   names a target, and a town in a dateline ("SAINT-HERBLAIN, France--") is
   not read for names of trials;
+* a year or a date ("in 2025", "September 14") says when, not how many
+  (``aggregator.calendar_numbers``): it agrees only with the same year or day,
+  never with a figure it is near, and it is not one of the figures the
+  figures veto compares;
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match;
 * the whole summary, each of its sentences and the headline also make one
@@ -82,6 +86,7 @@ from functools import lru_cache
 from itertools import islice, pairwise
 from typing import Any
 
+from aggregator.calendar_numbers import calendar_numbers
 from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.english import is_common_word
@@ -234,6 +239,9 @@ ENTITY_SHARED_ENOUGH = 3  # names one side mentions of the other's that suffice 
 MIN_FIGURES = 2
 FIGURE_TOLERANCE = 0.05  # "past 140" is 142 rounded; 318 is not
 _NUMBER = re.compile(r"^\d[\d.]*$")
+# Marks a figure written only as a year or a date's part ("@2026"): it agrees with the same
+# year or day of another item, never with a figure it rounds to (``_figures_agree``).
+WHEN = "@"
 
 
 Rarity = Callable[[str], float]
@@ -629,7 +637,7 @@ def signature(title: str, text: str) -> Signature:
     lead = dateline_end(body)  # "NEW YORK & SAINT-HERBLAIN, France--" names no trial
     story = body[lead:]
     trials = frozenset(_trials(f"{title_text} {story}")) | _prose_trials(story)
-    title_figures = _figures(title_words, trials)
+    title_figures = _figures(title_words, trials, calendar_numbers(title_tokens, title_text))
     written_title = (
         [] if boilerplate or _title_case(title_text) else _as_written(title_text, title_lines)
     )
@@ -640,7 +648,7 @@ def signature(title: str, text: str) -> Signature:
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
         trials=trials,
-        numbers=_figures(body_words, trials) | title_figures,
+        numbers=_figures(body_words, trials, calendar_numbers(body_tokens, body)) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
@@ -1144,14 +1152,23 @@ def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 
     One figure each is not enough to tell ("23%" and "nearly a quarter").
     """
+    a, b = _counted(a), _counted(b)
     return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not _figures_agree(a, b)
+
+
+def _counted(figures: frozenset[str]) -> frozenset[str]:
+    """The figures that count something: not the years and dates (``WHEN``)."""
+    if not any(figure[0] == WHEN for figure in figures):
+        return figures
+    return frozenset(figure for figure in figures if figure[0] != WHEN)
 
 
 def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Some figure of one is a figure of the other, or rounds to it ("142" / "past 140").
 
     Rewrites round; a follow-up reports a new count, further off than
-    ``FIGURE_TOLERANCE``.
+    ``FIGURE_TOLERANCE``. A year or a date (marked ``WHEN``) agrees only with the same
+    one: ``_values`` reads no number from it.
     """
     if a & b:
         return True
@@ -1480,12 +1497,23 @@ def _initialism(stem: str) -> bool:
     return not _VOWELS.intersection(stem[1:]) or _CONSONANT_RUN.search(stem) is not None
 
 
-def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:
-    """The numbers among ``words``, leaving out those that end a trial's name: the 58
-    of STELLAR-58 names the trial (the trials veto compares names), it counts nothing."""
+def _figures(
+    words: Iterable[str], trials: frozenset[str], calendar: Counter[str]
+) -> frozenset[str]:
+    """The numbers among ``words``, leaving out those that end a trial's name, and
+    marked ``WHEN`` those written only as years or dates (``calendar``, counted by
+    ``aggregator.calendar_numbers``).
+
+    The 58 of STELLAR-58 names the trial (the trials veto compares names), it counts
+    nothing. Any two years are within ``FIGURE_TOLERANCE`` of each other, so a year
+    read as a count made a 2024 report and a 2025 report agree; marked, it agrees
+    only with the same year, and the figures veto leaves it out (``_counted``)."""
     named = {trial.rpartition("-")[2].lower() for trial in trials}
-    return frozenset(
+    written = Counter(
         word
         for word in words
         if word[0].isdigit() and _NUMBER.match(word) and len(word) > 1 and word not in named
+    )
+    return frozenset(
+        word if count > calendar[word] else WHEN + word for word, count in written.items()
     )

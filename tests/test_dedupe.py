@@ -327,6 +327,34 @@ def test_a_town_in_a_two_company_dateline_is_not_a_trial() -> None:
     assert sig.trials == frozenset()
 
 
+def test_reports_of_two_years_are_kept_apart_by_their_figures() -> None:
+    """Any two years are within 5 % of each other: they agreed, and no figure veto held."""
+    title = "Flu season hospitalizations and deaths reported by state officials"
+    this_year = (title, "In 2025, 41,000 people were hospitalized and 3,100 died of flu.")
+    last_year = (title, "In 2024, 52,000 people were hospitalized and 4,800 died of flu.")
+    assert veto(item(1, this_year, "a"), item(2, last_year, "b", 1)) == "figures"
+
+
+def test_counts_of_one_date_that_disagree_are_another_story() -> None:
+    """The day and the year of a date are when, not how many: they agree on nothing."""
+    first = ("Measles update", "As of September 14, 2026, officials counted 870 cases, 12 dead.")
+    later = ("Measles update", "As of September 14, 2026, officials counted 1,020 cases, 31 dead.")
+    assert veto(item(1, first, "a"), item(2, later, "b", 1)) == "figures"
+
+
+def test_a_year_alone_is_not_several_figures() -> None:
+    """A year and a date beside one figure are not the several figures the veto needs."""
+    paper = ("Salt substitutes and blood pressure", "Blood pressure fell by 6.3 mm Hg; 64 homes.")
+    news = ("Salt swap lowers blood pressure", "Published October 10, 2026, the trial found it.")
+    assert veto(item(1, paper, "a"), item(2, news, "b", 1)) != "figures"
+
+
+def test_headlines_naming_one_year_are_not_kept_apart_by_it() -> None:
+    rule = ("CMS finalizes 2027 physician fee schedule with 1.8% raise", "The 2027 rule pays 1.8%.")
+    listicle = ("CMS finalizes 2027 physician pay rule: 10 things to know", "The rule pays more.")
+    assert veto(item(1, rule, "a"), item(2, listicle, "b", 1)) != "headline figures"
+
+
 def test_a_paper_and_the_release_reporting_its_four_point_mace_are_not_kept_apart() -> None:
     paper = (
         "Obicetrapib and Cardiovascular Outcomes in Atherosclerotic Disease",
