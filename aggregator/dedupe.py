@@ -39,7 +39,7 @@ How text becomes terms:
 * a year or a date ("in 2025", "September 14") says when, not how many
   (``aggregator.calendar_numbers``): it agrees only with the same year or day,
   never with a figure it is near, and it is not one of the figures the
-  figures veto compares;
+  figures veto compares, though the same day of a date in both is agreement;
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match;
 * the whole summary, each of its sentences and the headline also make one
@@ -1150,10 +1150,18 @@ def _drugs_differ(a: Signature, b: Signature) -> bool:
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both give several figures and none agree: a follow-up or another study, not a rewrite.
 
-    One figure each is not enough to tell ("23%" and "nearly a quarter").
+    One figure each is not enough to tell ("23%" and "nearly a quarter"). The same day
+    of a date in both ("September 14") is the same event's, and its figures may be
+    rounded apart ($2.1B / $1.8bn); a year both name is not: most items of a year name it.
     """
+    same_day = any(figure[0] == WHEN and len(figure) <= 3 for figure in a & b)
     a, b = _counted(a), _counted(b)
-    return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not _figures_agree(a, b)
+    return (
+        len(a) >= MIN_FIGURES
+        and len(b) >= MIN_FIGURES
+        and not same_day
+        and not _figures_agree(a, b)
+    )
 
 
 def _counted(figures: frozenset[str]) -> frozenset[str]:

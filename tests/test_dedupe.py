@@ -335,11 +335,18 @@ def test_reports_of_two_years_are_kept_apart_by_their_figures() -> None:
     assert veto(item(1, this_year, "a"), item(2, last_year, "b", 1)) == "figures"
 
 
-def test_counts_of_one_date_that_disagree_are_another_story() -> None:
-    """The day and the year of a date are when, not how many: they agree on nothing."""
+def test_counts_of_two_dates_in_one_year_are_another_story() -> None:
+    """A year both dates share says nothing of the counts: a follow-up is vetoed."""
     first = ("Measles update", "As of September 14, 2026, officials counted 870 cases, 12 dead.")
-    later = ("Measles update", "As of September 14, 2026, officials counted 1,020 cases, 31 dead.")
+    later = ("Measles update", "As of September 21, 2026, officials counted 1,020 cases, 31 dead.")
     assert veto(item(1, first, "a"), item(2, later, "b", 1)) == "figures"
+
+
+def test_reports_of_one_day_are_not_kept_apart_by_their_rounding() -> None:
+    """The same day in both is the same event's date: their figures may be rounded apart."""
+    first = ("Deal", "On September 14, 2026, the firms agreed a $2.1 billion deal: 12 sites.")
+    later = ("Firms strike deal", "The September 14 pact is worth $1.8 billion across 15 plants.")
+    assert veto(item(1, first, "a"), item(2, later, "b", 1)) != "figures"
 
 
 def test_a_year_alone_is_not_several_figures() -> None:
