@@ -21,8 +21,12 @@ _AGENCY = (
     r"|\s*/[A-Za-z][A-Za-z .-]{1,30}/"  # /PRNewswire/
     r"|\s*--\s*\([A-Za-z .]{2,30}\)"  # --(BUSINESS WIRE)
 )
+# A release of two companies files from both their towns: "NEW YORK & SAINT-HERBLAIN,
+# France--(BUSINESS WIRE)--", "SOUTH SAN FRANCISCO, Calif. and BOSTON--".
+_JOINED = rf"\s+(?:&|and|AND)\s+{_PLACE}(?:{_REGION}){{0,2}}"
 _DATELINE = re.compile(
-    rf"\s*(?P<place>{_PLACE})(?:{_REGION}){{0,2}}(?P<date>{_DATE})?(?P<agency>{_AGENCY})?"
+    rf"\s*(?P<place>{_PLACE})(?:{_REGION}){{0,2}}(?:{_JOINED})?"
+    rf"(?P<date>{_DATE})?(?P<agency>{_AGENCY})?"
     r"(?:\s*(?:--|—|–)\s*|\s+-\s+)"  # a hyphen only between spaces: not "COVID-19"
 )
 _MIN_PLACE = 4  # letters of a place with neither date nor agency: "BERLIN —", not "FDA —"

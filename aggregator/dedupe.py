@@ -32,7 +32,14 @@ How text becomes terms:
   (``aggregator.lexicon``), beside the words themselves: consumer outlets
   rewrite a journal's wording into lay terms;
 * the number in a trial's name (the 58 of STELLAR-58) is not a figure; a trial
-  name is written as an acronym or in CamelCase ("Omega-3" is not one);
+  name is written as an acronym or in CamelCase ("Omega-3" is not one) that is
+  said as a word: a symbol spelled letter by letter ("EGFR-MET", "PSMA-617")
+  names a target, and a town in a dateline ("SAINT-HERBLAIN, France--") is
+  not read for names of trials;
+* a year or a date ("in 2025", "September 14") says when, not how many
+  (``aggregator.calendar_numbers``): it agrees only with the same year or day,
+  never with a figure it is near, and it is not one of the figures the
+  figures veto compares, though the same day of a date in both is agreement;
 * a generic title ("Weekly roundup", "Correction", "Podcast episode 12") is
   left out and such an item needs a near-copy body to match;
 * the whole summary, each of its sentences and the headline also make one
@@ -79,6 +86,7 @@ from functools import lru_cache
 from itertools import islice, pairwise
 from typing import Any
 
+from aggregator.calendar_numbers import calendar_numbers
 from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.english import is_common_word
@@ -207,6 +215,10 @@ _NOT_TRIALS = frozenset({"COVID-19", "SARS-COV-2"})
 # Endpoints and scales numbered like trials: "MACE-4" (four-point major adverse cardiovascular
 # events), "KCCQ-23", "PROMIS-29". Every trial of a field reports them, so they name none.
 _MEASURES = re.compile(r"^(MACE|MACCE|KCCQ|PROMIS)-\d+$")
+# Symbols spelled letter by letter are short; "Y" is said as a vowel (KEYNOTE, LYNX).
+_INITIALISM_LETTERS = 5
+_VOWELS = frozenset("AEIOUY")
+_CONSONANT_RUN = re.compile(r"[^AEIOUY]{3}")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|[\"“”]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # Words that open sentences in news prose; never names.
@@ -227,6 +239,9 @@ ENTITY_SHARED_ENOUGH = 3  # names one side mentions of the other's that suffice 
 MIN_FIGURES = 2
 FIGURE_TOLERANCE = 0.05  # "past 140" is 142 rounded; 318 is not
 _NUMBER = re.compile(r"^\d[\d.]*$")
+# Marks a figure written only as a year or a date's part ("@2026"): it agrees with the same
+# year or day of another item, never with a figure it rounds to (``_figures_agree``).
+WHEN = "@"
 
 
 Rarity = Callable[[str], float]
@@ -619,8 +634,10 @@ def signature(title: str, text: str) -> Signature:
         title_terms |= {HEAD_PREFIX + _digest(title_words)}
     title_terms |= column_term(title_text)
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
-    trials = frozenset(_trials(f"{title_text} {body}")) | _prose_trials(body)
-    title_figures = _figures(title_words, trials)
+    lead = dateline_end(body)  # "NEW YORK & SAINT-HERBLAIN, France--" names no trial
+    story = body[lead:]
+    trials = frozenset(_trials(f"{title_text} {story}")) | _prose_trials(story)
+    title_figures = _figures(title_words, trials, calendar_numbers(title_tokens, title_text))
     written_title = (
         [] if boilerplate or _title_case(title_text) else _as_written(title_text, title_lines)
     )
@@ -631,11 +648,11 @@ def signature(title: str, text: str) -> Signature:
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
         trials=trials,
-        numbers=_figures(body_words, trials) | title_figures,
+        numbers=_figures(body_words, trials, calendar_numbers(body_tokens, body)) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
-        named=_stands_on_names(body, runs, written_title),
+        named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
         places=with_countries(places(tokens)),
@@ -1133,16 +1150,33 @@ def _drugs_differ(a: Signature, b: Signature) -> bool:
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both give several figures and none agree: a follow-up or another study, not a rewrite.
 
-    One figure each is not enough to tell ("23%" and "nearly a quarter").
+    One figure each is not enough to tell ("23%" and "nearly a quarter"). The same day
+    of a date in both ("September 14") is the same event's, and its figures may be
+    rounded apart ($2.1B / $1.8bn); a year both name is not: most items of a year name it.
     """
-    return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not _figures_agree(a, b)
+    same_day = any(figure[0] == WHEN and len(figure) <= 3 for figure in a & b)
+    a, b = _counted(a), _counted(b)
+    return (
+        len(a) >= MIN_FIGURES
+        and len(b) >= MIN_FIGURES
+        and not same_day
+        and not _figures_agree(a, b)
+    )
+
+
+def _counted(figures: frozenset[str]) -> frozenset[str]:
+    """The figures that count something: not the years and dates (``WHEN``)."""
+    if not any(figure[0] == WHEN for figure in figures):
+        return figures
+    return frozenset(figure for figure in figures if figure[0] != WHEN)
 
 
 def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Some figure of one is a figure of the other, or rounds to it ("142" / "past 140").
 
     Rewrites round; a follow-up reports a new count, further off than
-    ``FIGURE_TOLERANCE``.
+    ``FIGURE_TOLERANCE``. A year or a date (marked ``WHEN``) agrees only with the same
+    one: ``_values`` reads no number from it.
     """
     if a & b:
         return True
@@ -1289,16 +1323,16 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
 
 
 def _stands_on_names(
-    body: str, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
+    body: str, lead: int, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
 ) -> bool:
     """Whether an item names something of its own (``Signature.named``): a name that is
     neither in its dateline ("WASHINGTON (AP) —"), nor a month or a weekday, nor a
     common word that one sentence opens with ("Only adults over 65…", ``english``).
 
     ``runs`` are the names ``_entities`` found in the body and the headline; a body
-    that opens with a dateline is read again without it (one in six wire items).
+    that opens with a dateline (``lead`` is where it ends) is read again without it
+    (one in six wire items).
     """
-    lead = dateline_end(body)
     if lead:
         rest = body[lead:]
         runs = _entities(_as_written(rest, _sentence_tokens(rest))) + _entities(written_title)
@@ -1453,15 +1487,41 @@ def _is_trial(name: str) -> bool:
         sum(ch.isupper() for ch in name) >= _TRIAL_CAPITALS
         and upper not in _NOT_TRIALS
         and not _MEASURES.match(upper)
+        and not _initialism(upper.partition("-")[0])
     )
 
 
-def _figures(words: Iterable[str], trials: frozenset[str]) -> frozenset[str]:
-    """The numbers among ``words``, leaving out those that end a trial's name: the 58
-    of STELLAR-58 names the trial (the trials veto compares names), it counts nothing."""
+@lru_cache(maxsize=1 << 12)
+def _initialism(stem: str) -> bool:
+    """Whether a name's first part (upper-cased) is read letter by letter: a gene's or a
+    target's symbol (EGFR-MET, PSMA-617, VEGFR-TKI) or a company's code prefix (ABBV-400).
+
+    A trial's acronym is made to be said as a word (EMBER, DIAN, SELECT, TROPION): it
+    has a vowel after its first letter and no run of three consonants, or it is an
+    English word (WATCH, SPRINT). A symbol of at most five letters that is neither
+    (the "GFR" of EGFR, the "PSM" of PSMA, the "BCM" of BCMA) is spelled out."""
+    if len(stem) > _INITIALISM_LETTERS or not stem.isalpha() or is_common_word(stem):
+        return False
+    return not _VOWELS.intersection(stem[1:]) or _CONSONANT_RUN.search(stem) is not None
+
+
+def _figures(
+    words: Iterable[str], trials: frozenset[str], calendar: Counter[str]
+) -> frozenset[str]:
+    """The numbers among ``words``, leaving out those that end a trial's name, and
+    marked ``WHEN`` those written only as years or dates (``calendar``, counted by
+    ``aggregator.calendar_numbers``).
+
+    The 58 of STELLAR-58 names the trial (the trials veto compares names), it counts
+    nothing. Any two years are within ``FIGURE_TOLERANCE`` of each other, so a year
+    read as a count made a 2024 report and a 2025 report agree; marked, it agrees
+    only with the same year, and the figures veto leaves it out (``_counted``)."""
     named = {trial.rpartition("-")[2].lower() for trial in trials}
-    return frozenset(
+    written = Counter(
         word
         for word in words
         if word[0].isdigit() and _NUMBER.match(word) and len(word) > 1 and word not in named
+    )
+    return frozenset(
+        word if count > calendar[word] else WHEN + word for word, count in written.items()
     )

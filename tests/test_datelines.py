@@ -18,6 +18,11 @@ from aggregator.datelines import dateline_end
         ("SAN JUAN, Puerto Rico (AP) - Health officials", "Health officials"),
         ("LONDON, March 23, 2027 - The NHS", "The NHS"),
         ("BERLIN — Germany's health minister", "Germany's health minister"),
+        (
+            "NEW YORK & SAINT-HERBLAIN, France--(BUSINESS WIRE)--Pfizer Inc. and Valneva",
+            "Pfizer Inc. and Valneva",
+        ),
+        ("SOUTH SAN FRANCISCO, Calif. and BOSTON--(BUSINESS WIRE)--Amgen", "Amgen"),
     ],
 )
 def test_the_text_after_the_dateline_is_the_story(text: str, rest: str) -> None:

@@ -287,6 +287,81 @@ def test_an_endpoint_or_a_scale_numbered_like_a_trial_is_not_a_trial(measure: st
     assert signature("Pill cuts heart attacks", f"It lowered {measure} by a fifth.").trials == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regulators backed the EGFR-MET bispecific antibody amivantamab.",  # a gene pair
+        "Adding 177Lu-PSMA-617 improved survival.",  # a radioligand
+        "Lutetium-177–PSMA-617 improves survival in prostate cancer.",
+        "The VEGFR-TKI class raised blood pressure.",  # a target and a drug class
+    ],
+)
+def test_a_name_spelled_letter_by_letter_is_a_target_not_a_trial(text: str) -> None:
+    assert signature("Lung cancer drug approved", text).trials == frozenset()
+
+
+@pytest.mark.parametrize("name", ["DIAN-TU", "WATCH-AF", "TREL-201", "SSASS-2", "DAPA-590"])
+def test_a_trial_named_by_a_word_one_can_say_is_still_a_trial(name: str) -> None:
+    assert signature(f"{name} meets its primary endpoint", "").trials == {name}
+
+
+def test_an_approval_and_its_rewrite_naming_the_antibodys_targets_are_one_story() -> None:
+    """A target pair read as a trial ("EGFR-MET") kept this rewrite apart from ADAPT-42."""
+    release = (
+        "FDA approves Rybrevant for untreated metastatic non-small cell lung cancer",
+        "The FDA approved Rybrevant (amivantamab) on the strength of the ADAPT-42 trial.",
+    )
+    rewrite = (
+        "New lung cancer option: FDA backs the EGFR-MET bispecific antibody Rybrevant",
+        "Amivantamab, sold as Rybrevant, is now approved for untreated metastatic lung cancer.",
+    )
+    assert veto(item(1, release, "a"), item(2, rewrite, "b", 1)) is None
+
+
+def test_a_town_in_a_two_company_dateline_is_not_a_trial() -> None:
+    sig = signature(
+        "Pfizer and Valneva submit Lyme disease vaccine to FDA",
+        "NEW YORK & SAINT-HERBLAIN, France--(BUSINESS WIRE)--Pfizer Inc. and Valneva SE "
+        "today announced the submission of the vaccine candidate.",
+    )
+    assert sig.trials == frozenset()
+
+
+def test_reports_of_two_years_are_kept_apart_by_their_figures() -> None:
+    """Any two years are within 5 % of each other: they agreed, and no figure veto held."""
+    title = "Flu season hospitalizations and deaths reported by state officials"
+    this_year = (title, "In 2025, 41,000 people were hospitalized and 3,100 died of flu.")
+    last_year = (title, "In 2024, 52,000 people were hospitalized and 4,800 died of flu.")
+    assert veto(item(1, this_year, "a"), item(2, last_year, "b", 1)) == "figures"
+
+
+def test_counts_of_two_dates_in_one_year_are_another_story() -> None:
+    """A year both dates share says nothing of the counts: a follow-up is vetoed."""
+    first = ("Measles update", "As of September 14, 2026, officials counted 870 cases, 12 dead.")
+    later = ("Measles update", "As of September 21, 2026, officials counted 1,020 cases, 31 dead.")
+    assert veto(item(1, first, "a"), item(2, later, "b", 1)) == "figures"
+
+
+def test_reports_of_one_day_are_not_kept_apart_by_their_rounding() -> None:
+    """The same day in both is the same event's date: their figures may be rounded apart."""
+    first = ("Deal", "On September 14, 2026, the firms agreed a $2.1 billion deal: 12 sites.")
+    later = ("Firms strike deal", "The September 14 pact is worth $1.8 billion across 15 plants.")
+    assert veto(item(1, first, "a"), item(2, later, "b", 1)) != "figures"
+
+
+def test_a_year_alone_is_not_several_figures() -> None:
+    """A year and a date beside one figure are not the several figures the veto needs."""
+    paper = ("Salt substitutes and blood pressure", "Blood pressure fell by 6.3 mm Hg; 64 homes.")
+    news = ("Salt swap lowers blood pressure", "Published October 10, 2026, the trial found it.")
+    assert veto(item(1, paper, "a"), item(2, news, "b", 1)) != "figures"
+
+
+def test_headlines_naming_one_year_are_not_kept_apart_by_it() -> None:
+    rule = ("CMS finalizes 2027 physician fee schedule with 1.8% raise", "The 2027 rule pays 1.8%.")
+    listicle = ("CMS finalizes 2027 physician pay rule: 10 things to know", "The rule pays more.")
+    assert veto(item(1, rule, "a"), item(2, listicle, "b", 1)) != "headline figures"
+
+
 def test_a_paper_and_the_release_reporting_its_four_point_mace_are_not_kept_apart() -> None:
     paper = (
         "Obicetrapib and Cardiovascular Outcomes in Atherosclerotic Disease",
