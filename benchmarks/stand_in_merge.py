@@ -77,7 +77,7 @@ class Outcome:
 def stand_in(members: Sequence[StoryItem], measure: str) -> StoryItem:
     """The member that says most by ``measure``; ties go to the earliest."""
     says = MEASURES[measure]
-    return max(sorted(members, key=lambda item: item.order, reverse=True), key=says)
+    return max(sorted(members, key=lambda item: item.order), key=says)  # max keeps the first
 
 
 def merged(

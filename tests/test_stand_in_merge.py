@@ -57,3 +57,12 @@ def test_a_story_is_merged_at_most_once(
     items, before, after = written4
     for group in _groups(items, after):
         assert len({before[item.item_id] for item in group}) <= 2
+
+
+def test_members_that_say_as_much_give_way_to_the_earliest(
+    written4: tuple[list[StoryItem], dict[int, int], dict[int, int]],
+) -> None:
+    items = written4[0][:5]
+    earliest = min(items, key=lambda item: item.order)
+    assert experiment.stand_in(items, "first") is earliest
+    assert experiment.stand_in(list(reversed(items)), "first") is earliest
