@@ -240,23 +240,7 @@ def score_in_background(
     story with a background item. The sets hold a few hundred items over a month, so
     a story's window holds ~60 items and a generic word ("judge", "approve") looks as
     rare as a drug's name; a real deployment's window holds thousands."""
-    start = min(_time(str(r["published"])) for r in records)
-    end = max(_time(str(r["published"])) for r in records)
-    times = sorted(_time(str(r["published"])) for r in background)
-    first, span = times[0], (times[-1] - times[0]) or (end - start)
-    moved = [
-        {
-            **r,
-            "id": BACKGROUND_IDS + int(str(r["id"])),
-            "story": f"background-{r['story']}",
-            "source": f"background-{r['source']}",
-            "published": (
-                start + (_time(str(r["published"])) - first) * ((end - start) / span)
-            ).isoformat(),
-        }
-        for r in background
-    ]
-    stories = cluster(story_items([*records, *moved]), threshold)
+    stories = cluster(story_items([*records, *spread(background, records)]), threshold)
     own = {int(str(r["id"])) for r in records}
     truth = pairs((int(str(r["id"])), r["story"]) for r in records)
     predicted = pairs((item, story) for item, story in stories.items() if item in own)
@@ -268,6 +252,27 @@ def score_in_background(
         hits / len(truth) if truth else 1.0,
         joined,
     )
+
+
+def spread(background: Sequence[Record], records: Sequence[Record]) -> list[Record]:
+    """``background``'s records over ``records``' dates, with ids, stories and sources of
+    their own (``--background``)."""
+    start = min(_time(str(r["published"])) for r in records)
+    end = max(_time(str(r["published"])) for r in records)
+    times = sorted(_time(str(r["published"])) for r in background)
+    first, span = times[0], (times[-1] - times[0]) or (end - start)
+    return [
+        {
+            **r,
+            "id": BACKGROUND_IDS + int(str(r["id"])),
+            "story": f"background-{r['story']}",
+            "source": f"background-{r['source']}",
+            "published": (
+                start + (_time(str(r["published"])) - first) * ((end - start) / span)
+            ).isoformat(),
+        }
+        for r in background
+    ]
 
 
 def clustered(
