@@ -242,7 +242,19 @@ class RefreshService:
         self.apply(self.watcher.check())
 
     def apply(self, change: Change) -> None:
-        """Put a checked config into force, or record why an edit was rejected."""
+        """Put a checked config into force, or record why an edit was rejected.
+
+        The watcher reports an edit once: when the database cannot take it (down, or
+        locked), the next check is told to read the file again, so the edit is applied
+        when the database answers, not lost until the file changes once more."""
+        try:
+            self._apply(change)
+        except StorageError:
+            if change.reloaded or change.rejected:
+                self.watcher.request_check()
+            raise
+
+    def _apply(self, change: Change) -> None:
         if change.error is not None:
             self.store.set_meta(CONFIG_ERROR, str(change.error))
             return
@@ -255,9 +267,10 @@ class RefreshService:
         self.store.sync_sources(new.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
-        self.align_to_cron()
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
+            # before ``align_to_cron``: if that fails, the apply repeated finds old == new
             self._schedule_jobs()
+        self.align_to_cron()
 
     def _reporting_outages(self, job: Callable[[], object]) -> Callable[[], object]:
         """``job`` as the scheduler runs it: a database that stops answering is said once,

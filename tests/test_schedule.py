@@ -517,3 +517,29 @@ def test_a_cron_taken_out_gives_way_to_the_interval_at_once(
 
     assert wait_until(due_soon, WAIT) or hits(server, "/a.xml") >= 1
     assert wait_until(lambda: hits(server, "/a.xml") >= 1, WAIT)
+
+
+def test_an_edit_the_database_could_not_take_is_put_into_force_when_it_answers_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher had taken the edit as seen: a source added while the database was down
+    (a PostgreSQL restart, a locked SQLite file) was never mirrored nor fetched, until
+    the next edit or a restart."""
+    alpha = ("alpha", "https://alpha.example/feed.xml", "news")
+    beta = ("beta", "https://beta.example/feed.xml", "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    harness.store.sync_sources(service.settings.configured_sources())
+    harness.write([alpha, beta], "{default_interval: 1h}")
+    synced = harness.store.sync_sources
+
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError("database error: connection refused")
+
+    monkeypatch.setattr(harness.store, "sync_sources", down)
+    with pytest.raises(StorageError):
+        service.follow_config()
+    monkeypatch.setattr(harness.store, "sync_sources", synced)
+    service.follow_config()
+    assert [s.id for s in service.settings.sources] == ["alpha", "beta"]
+    assert harness.source("beta").in_config
