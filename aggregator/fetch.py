@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.request import getproxies, url2pathname
 
 import httpx
 
@@ -116,10 +116,25 @@ class Fetcher:
             timeout=httpx.Timeout(self.limits.timeout),
             follow_redirects=False,
             limits=pool,
-            transport=self._guard.transport(pool) if self._guard else None,
+            transport=self._transport(pool),
             verify=tls_context(),
         )
         return self
+
+    def _transport(self, pool: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+        """The guard's transport, which connects where the guard checked; None: httpx's own.
+
+        A redirect guard pins the hosts it checks as well: a publisher's redirect to a
+        name that answers a public address to the check and a private one to the
+        connection (DNS rebinding) was followed to the private one. Except behind a
+        proxy from the environment (``HTTPS_PROXY``), which keeps httpx's transport:
+        the proxy resolves the names, and a pinned transport would not use it.
+        """
+        if self._guard is not None:
+            return self._guard.transport(pool, tls_context())
+        if self._redirect_guard is not None and not getproxies():
+            return self._redirect_guard.transport(pool, tls_context(), only_checked=False)
+        return None
 
     async def __aexit__(
         self,

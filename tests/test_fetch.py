@@ -33,7 +33,7 @@ from aggregator.errors import (
 )
 from aggregator.fetch import Fetcher, FetchLimits, fresh_until
 from aggregator.records import Fetched
-from tests.localserver import LocalServer, closed_port, send
+from tests.localserver import LocalServer, closed_port, rebinding, send
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -567,6 +567,35 @@ def test_a_public_feed_redirecting_to_a_private_address_is_refused(
         run(fetch_guarded(public))
     assert [r.path for r in server.requests] == ["/feed"]
     assert run(fetch_guarded(public, allow_hosts=("127.0.0.1",))).body == FEED
+
+
+def test_a_redirect_from_a_public_feed_connects_to_the_address_that_was_checked(
+    server: LocalServer, localhost_looks_public: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the redirect's host answers the guard's lookup with the address it
+    approves (an allowed host here), and the connection's with another (nothing, here).
+    httpx resolved the name again and dialled what the second answer said; the fetch
+    succeeds only because the connection goes to the checked address."""
+    lookups = rebinding(monkeypatch, "rebind.test")
+    server.route("/feed", redirect(f"http://rebind.test:{server.port}/moved"))
+    server.route("/moved", feed)
+    public = server.url("/feed").replace("127.0.0.1", "localhost")
+    assert run(fetch_guarded(public, allow_hosts=("rebind.test",))).body == FEED
+    assert lookups == ["rebind.test"]
+    assert server.requests[-1].headers["host"] == f"rebind.test:{server.port}"
+
+
+def test_behind_a_proxy_from_the_environment_the_feeds_go_through_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy resolves the names, so the redirect guard's pinning makes way for it."""
+    with LocalServer() as proxy:
+        proxy.route("/feed", feed)  # a proxy is asked for the whole URL: its path is /feed
+        monkeypatch.setenv("http_proxy", proxy.url("/"))
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        assert run(fetch_guarded("http://feeds.example/feed")).body == FEED
+        assert [r.headers["host"] for r in proxy.requests] == ["feeds.example"]
 
 
 def test_an_intranet_feed_may_redirect_within_the_intranet(server: LocalServer) -> None:
