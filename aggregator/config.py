@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from pydantic import (
     BaseModel,
@@ -563,16 +564,19 @@ def _resolve_paths(settings: Settings) -> Settings:
 
 
 def _local_url(url: str, base: Path) -> str:
+    """A local source as an absolute ``file://`` URL, which ``as_uri`` escapes.
+
+    A ``file://`` URL's path is read unescaped first (``%20`` is a space, as the
+    fetcher reads it): escaped twice, "my%20feeds" named a folder of that name, and the
+    file was not found. ``file://feeds/a.xml`` (a folder where a URL has its host) is
+    the folder beside the config, not ``/a.xml``."""
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         return url
     if parts.scheme == "file":
-        local = Path(parts.path)
-        return (
-            (local if local.is_absolute() else base / (parts.netloc + parts.path))
-            .resolve()
-            .as_uri()
-        )
+        host = "" if parts.netloc in ("", "localhost") else parts.netloc
+        local = Path(url2pathname(host + parts.path))
+        return (local if local.is_absolute() else base / local).resolve().as_uri()
     return (base / url).resolve().as_uri()
 
 
