@@ -13,6 +13,7 @@ from webfactory import setup_store, web_settings
 
 from aggregator.cli import main
 from aggregator.config import load_settings
+from aggregator.configfile import MAX_BYTES
 from aggregator.records import Label
 from aggregator.store import Store
 from web import create_app
@@ -364,3 +365,19 @@ except Exception as exc:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "ConfigError" in result.stdout and "nothing was added" in result.stdout, result
     assert config.read_text() == CONFIG
+
+
+def test_an_import_that_would_make_the_config_too_large_to_read_adds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The result was validated from its text, which has no size limit, and written: every
+    command then refused the file as larger than the most medfeed reads."""
+    room = MAX_BYTES - len(CONFIG.encode()) - 100  # a long comment: the file nearly full
+    full = CONFIG.replace("# trailing comment", "#" + "x" * room + "\n# trailing comment")
+    config = write(tmp_path, "config.yaml", full)
+    assert load_settings(config).source("bmj") is not None  # readable as it is
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "larger than 1 MB, the most medfeed reads" in said
+    assert config.read_text(encoding="utf-8") == full
