@@ -85,7 +85,7 @@ class AddressGuard:
         allow_files: bool = False,
         source: str = "fulltext",
     ) -> None:
-        self._allowed = [host_and_port(entry) for entry in allow_hosts]
+        self._allowed = [_listed(*host_and_port(entry)) for entry in allow_hosts]
         self._allow_files = allow_files
         self._source = source
         self._pinned: dict[tuple[str, int], tuple[str, ...]] = {}
@@ -110,6 +110,7 @@ class AddressGuard:
             raise BlockedAddress(source, f"refusing to fetch {url}: scheme {scheme!r} not allowed")
         try:
             host, port = parts.hostname, parts.port or _DEFAULT_PORTS[scheme]
+            host = dialled_host(host) if host else host
         except ValueError as exc:
             raise FetchError(source, f"invalid URL {url}: {exc}") from exc
         if not host:
@@ -139,9 +140,13 @@ class AddressGuard:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host, port = parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme, 80)
+        try:
+            host = dialled_host(host) if host else host
+        except ValueError:
+            return False
         if not host:
             return False
-        addresses = await _resolve(self._source, host.lower(), port)
+        addresses = await _resolve(self._source, host, port)
         return all(address_problem(ipaddress.ip_address(a)) is None for a in addresses)
 
     async def pinned_addresses(self, host: str, port: int) -> tuple[str, ...]:
@@ -173,6 +178,30 @@ class AddressGuard:
     def approved(self, host: str, port: int) -> tuple[str, ...] | None:
         """The addresses ``check`` approved for ``host:port``, None when it checked none."""
         return self._pinned.get((host.lower(), port))
+
+
+def dialled_host(host: str) -> str:
+    """``host`` as httpx dials it: lower-case, and a non-ASCII name in its IDNA 2008 form.
+
+    The guard checks and pins the name the connection will ask for. Python's resolver
+    encodes a non-ASCII name with IDNA 2003, where "straße" is "strasse": the addresses
+    judged were another name's than those httpx (``xn--strae-oqa``) connected to.
+    """
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return httpx.URL(f"http://{host}/").raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise ValueError(f"invalid host name {host!r}") from exc
+
+
+def _listed(host: str, port: int | None) -> tuple[str, int | None]:
+    """An allow-list entry as ``dialled_host`` names its host (as written, if it cannot)."""
+    try:
+        return dialled_host(host), port
+    except ValueError:
+        return host, port
 
 
 async def _resolve(source: str, host: str, port: int) -> tuple[str, ...]:

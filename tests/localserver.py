@@ -127,16 +127,18 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rebinding(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """Make ``name`` answer 127.0.0.1 to its first lookup and nothing to the later ones
-    (DNS rebinding, for the address guard's pinning); the lookups of it made."""
+def rebinding(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
+    """Make ``names`` (one host, however spelled) answer 127.0.0.1 to the first lookup and
+    nothing to the later ones (DNS rebinding, for the address guard's pinning); the
+    names looked up, in order."""
     real_getaddrinfo = socket.getaddrinfo
     lookups: list[str] = []
 
-    def lookup(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host != name:
+    def lookup(host: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host  # anyio passes bytes
+        if name not in names:
             return real_getaddrinfo(host, *args, **kwargs)
-        lookups.append(host)
+        lookups.append(name)
         if len(lookups) > 1:
             raise socket.gaierror(socket.EAI_NONAME, "rebound away")
         return real_getaddrinfo("127.0.0.1", *args, **kwargs)

@@ -585,6 +585,20 @@ def test_a_redirect_from_a_public_feed_connects_to_the_address_that_was_checked(
     assert server.requests[-1].headers["host"] == f"rebind.test:{server.port}"
 
 
+def test_a_redirect_to_an_international_name_connects_where_that_name_was_checked(
+    server: LocalServer, localhost_looks_public: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """To Python's resolver (IDNA 2003) "straße" is "strasse", to httpx (IDNA 2008)
+    "xn--strae-oqa": the guard judged and pinned one name, and the connection asked
+    for the other, resolved afresh. Each name's lookup is a rebinding one's here."""
+    lookups = rebinding(monkeypatch, "straße.test", "strasse.test", "xn--strae-oqa.test")
+    server.route("/feed", redirect(f"http://straße.test:{server.port}/moved"))
+    server.route("/moved", feed)
+    public = server.url("/feed").replace("127.0.0.1", "localhost")
+    assert run(fetch_guarded(public, allow_hosts=("straße.test",))).body == FEED
+    assert lookups == ["xn--strae-oqa.test"]
+
+
 def test_behind_a_proxy_from_the_environment_the_feeds_go_through_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
