@@ -315,10 +315,16 @@ def _specialty(value: Any) -> Any:
     return value
 
 
+# The longest name and URL the sources table keeps (``store.models.Source``): PostgreSQL
+# refused a longer one when the config was mirrored, and with it every source.
+MAX_SOURCE_NAME = 200
+MAX_SOURCE_URL = 2048
+
+
 class SourceSettings(_Strict):
     id: str
-    name: str
-    url: str
+    name: str = Field(max_length=MAX_SOURCE_NAME)
+    url: str = Field(max_length=MAX_SOURCE_URL)
     kind: Kind
     interval: Duration | None = None
     enabled: bool = True

@@ -29,7 +29,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .config import Settings, parse_settings
+from .config import MAX_SOURCE_NAME, Settings, parse_settings
 from .configfile import MAX_BYTES
 from .errors import ConfigError
 from .identity import canonical_url
@@ -62,6 +62,12 @@ def slug_for(title: str | None, url: str, taken: set[str]) -> str:
         candidate = f"{base[: MAX_ID - len(str(n)) - 1]}-{n}"
         n += 1
     return candidate
+
+
+def source_name(title: str) -> str:
+    """A feed's title as a source's name: at most the length the config takes (a feed or
+    an OPML outline titled with a whole paragraph refused the import of every feed)."""
+    return title[:MAX_SOURCE_NAME].rstrip()
 
 
 def already_configured(settings: Settings, url: str) -> str | None:

@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 import listparser
 
 from .config import Settings, parse_settings
-from .configedit import NewSource, add_sources
+from .configedit import NewSource, add_sources, source_name
 from .errors import ConfigError, OpmlError
 from .identity import canonical_url
 from .records import Kind, Label, StoredSource
@@ -115,7 +115,7 @@ def plan_import(
             continue
         new = NewSource(
             id=_unique_id(outline, ids),
-            name=outline.title or urlsplit(outline.url).hostname or outline.url,
+            name=source_name(outline.title or urlsplit(outline.url).hostname or outline.url),
             url=outline.url,
             kind=found,
             tags=_tags_of(outline.categories),

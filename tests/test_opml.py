@@ -381,3 +381,16 @@ def test_an_import_that_would_make_the_config_too_large_to_read_adds_nothing(
     said = " ".join(capsys.readouterr().err.split())
     assert "larger than 1 MB, the most medfeed reads" in said
     assert config.read_text(encoding="utf-8") == full
+
+
+def test_an_outline_titled_with_a_paragraph_is_imported_under_the_start_of_it(
+    tmp_path: Path,
+) -> None:
+    """A name longer than the sources table keeps refused the whole import, or (before the
+    config said so) failed every command on PostgreSQL."""
+    title = "Cardiology news, " * 20  # 340 characters
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "feeds.opml", OPML.replace('text="JACC"', f'text="{title}"'))
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    (imported,) = [s for s in load_settings(config).sources if "jacc" in s.url]
+    assert imported.name == title[:200].rstrip()
