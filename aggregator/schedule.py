@@ -38,6 +38,7 @@ config check; web workers see edits through their own ``ConfigWatcher``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import signal
@@ -150,6 +151,7 @@ class RefreshService:
         self._lock = threading.Lock()
         self._stopping = False
         self._database_down = False  # said once in the log (``_reporting_outages``)
+        self._unapplied: Change | None = None  # an edit the database could not take yet
         self._active: set[AbandonableRefresher] = set()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(3)},  # tick, config, retag
@@ -184,8 +186,10 @@ class RefreshService:
 
     def tick(self) -> list[SourceOutcome]:
         """Apply config edits; store pushed content; refresh the due sources unless a cron
-        does the refreshing."""
-        self.follow_config()
+        does the refreshing. An edit the database refuses does not hold up the pass: the
+        ``config`` job reports it, and each look tries it again."""
+        with contextlib.suppress(StorageError):
+            self.follow_config()
         if self._settings.schedule.cron or self.store.due_count() == 0:
             return Refresher(self._settings, self.store, worker=self.worker).ingest_pushed()
         return self._pass(due_only=True)  # a pass stores pushed content first
@@ -238,21 +242,27 @@ class RefreshService:
         )
 
     def follow_config(self) -> None:
-        """Put an edited config into force (the ``config`` job, and each tick)."""
-        self.apply(self.watcher.check())
+        """Put an edited config into force (the ``config`` job, and each tick); with no new
+        edit, one the database could not take at the last look."""
+        change = self.watcher.check()
+        if not (change.reloaded or change.rejected):
+            change = self._unapplied or change
+        self.apply(change)
 
     def apply(self, change: Change) -> None:
         """Put a checked config into force, or record why an edit was rejected.
 
-        The watcher reports an edit once: when the database cannot take it (down, or
-        locked), the next check is told to read the file again, so the edit is applied
-        when the database answers, not lost until the file changes once more."""
+        The watcher reports an edit once: one the database cannot take (down, or
+        locked) is kept and applied at the next look, not lost until the file changes
+        once more (``medfeed run`` went on with the old sources)."""
         try:
             self._apply(change)
         except StorageError:
             if change.reloaded or change.rejected:
-                self.watcher.request_check()
+                self._unapplied = change
             raise
+        if change.reloaded or change.rejected:
+            self._unapplied = None
 
     def _apply(self, change: Change) -> None:
         if change.error is not None:

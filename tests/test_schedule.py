@@ -543,3 +543,28 @@ def test_an_edit_the_database_could_not_take_is_put_into_force_when_it_answers_a
     service.follow_config()
     assert [s.id for s in service.settings.sources] == ["alpha", "beta"]
     assert harness.source("beta").in_config
+
+
+def test_an_edit_the_database_refuses_does_not_hold_up_the_due_sources(
+    harness: Harness, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick applies edits before its pass: one whose mirror failed ended the tick, and
+    nothing due was fetched while the database refused it."""
+    server.route("/a.xml", served(FEED))
+    alpha = ("alpha", server.url("/a.xml"), "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    harness.store.sync_sources(service.settings.configured_sources())
+    harness.write(
+        [alpha, ("beta", "https://beta.example/feed.xml", "news")], "{default_interval: 1h}"
+    )
+
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError("database error: value too long for type character varying(200)")
+
+    monkeypatch.setattr(harness.store, "sync_sources", refused)
+    outcomes = service.tick()
+    assert [(o.source_id, o.status) for o in outcomes] == [("alpha", "ok")]
+    assert hits(server, "/a.xml") == 1
+    with pytest.raises(StorageError):  # the config job still says so
+        service.follow_config()
