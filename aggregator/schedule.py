@@ -152,6 +152,7 @@ class RefreshService:
         self._stopping = False
         self._database_down = False  # said once in the log (``_reporting_outages``)
         self._unapplied: Change | None = None  # an edit the database could not take yet
+        self._following = threading.Lock()  # one look at the config, and its apply, at a time
         self._active: set[AbandonableRefresher] = set()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(3)},  # tick, config, retag
@@ -243,11 +244,16 @@ class RefreshService:
 
     def follow_config(self) -> None:
         """Put an edited config into force (the ``config`` job, and each tick); with no new
-        edit, one the database could not take at the last look."""
-        change = self.watcher.check()
-        if not (change.reloaded or change.rejected):
-            change = self._unapplied or change
-        self.apply(change)
+        edit, one the database could not take at the last look.
+
+        The tick and the config job look at once: without the lock, one that read an
+        edit and another that read the next one could apply them in the wrong order,
+        leaving the older in force while the watcher held the newer as seen."""
+        with self._following:
+            change = self.watcher.check()
+            if not (change.reloaded or change.rejected):
+                change = self._unapplied or change
+            self.apply(change)
 
     def apply(self, change: Change) -> None:
         """Put a checked config into force, or record why an edit was rejected.

@@ -568,3 +568,35 @@ def test_an_edit_the_database_refuses_does_not_hold_up_the_due_sources(
     assert hits(server, "/a.xml") == 1
     with pytest.raises(StorageError):  # the config job still says so
         service.follow_config()
+
+
+def test_two_edits_seen_by_the_two_jobs_at_once_leave_the_newer_in_force(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick and the config job both look at the file: the one that read the first edit
+    was still mirroring it when the other read the second and applied it; the first
+    then put the older sources back in force, and the watcher had the newer as seen."""
+    alpha = ("alpha", "https://alpha.example/feed.xml", "news")
+    beta = ("beta", "https://beta.example/feed.xml", "news")
+    gamma = ("gamma", "https://gamma.example/feed.xml", "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    synced = harness.store.sync_sources
+    first_edit_mirroring, go_on = threading.Event(), threading.Event()
+
+    def slow_first(sources: Any, *args: Any, **kwargs: Any) -> None:
+        if [s.id for s in sources] == ["alpha", "beta"]:
+            first_edit_mirroring.set()
+            go_on.wait(2)  # (it waits for ever unless the second look goes ahead)
+        synced(sources, *args, **kwargs)
+
+    monkeypatch.setattr(harness.store, "sync_sources", slow_first)
+    harness.write([alpha, beta], "{default_interval: 1h}")
+    first = threading.Thread(target=service.follow_config)
+    first.start()
+    assert first_edit_mirroring.wait(WAIT)
+    harness.write([alpha, beta, gamma], "{default_interval: 1h}")
+    service.follow_config()
+    go_on.set()
+    first.join(WAIT)
+    assert [s.id for s in service.settings.sources] == ["alpha", "beta", "gamma"]
