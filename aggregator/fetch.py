@@ -57,6 +57,7 @@ _MAX_FRESHNESS = timedelta(hours=24)
 _MAX_RETRY_AFTER = timedelta(days=365)
 DELTA_SECONDS_CAP = 2**31  # RFC 9111 section 1.2.2: larger delta-seconds mean this
 _INFLATE_CHUNK = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
 # An answer whose body is not wanted (304, a redirect, an error page) is still read
 # when this small, so that its connection goes back to the pool instead of closing.
 _DRAIN_LIMIT = 16 * 1024
@@ -367,8 +368,10 @@ class _Inflater:
         if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
             raise ValueError(f"unsupported content encoding {encoding!r}")
         self._encoding = encoding
+        self._gzip = encoding in ("gzip", "x-gzip")
         self._zlib: zlib._Decompress | None = None
-        if encoding in ("gzip", "x-gzip"):
+        self._after = b""  # bytes after a gzip member that may start the next one
+        if self._gzip:
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
@@ -378,11 +381,34 @@ class _Inflater:
         if self._zlib is None:  # deflate: zlib-wrapped per the RFC, raw from some servers
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if _is_zlib(data) else -zlib.MAX_WBITS)
         while True:
+            if self._zlib.eof:
+                member = self._next_member(data)
+                if member is None:
+                    return
+                data = member
             out = self._zlib.decompress(data, _INFLATE_CHUNK)
             yield out
+            if self._zlib.eof:
+                data = self._zlib.unused_data
+                continue
             data = self._zlib.unconsumed_tail
-            if (not data and len(out) < _INFLATE_CHUNK) or self._zlib.eof:
+            if not data and len(out) < _INFLATE_CHUNK:
                 return
+
+    def _next_member(self, data: bytes) -> bytes | None:
+        """The bytes of the gzip member that follows the one just ended (RFC 1952: a body
+        may be several, joined; only the first was read, and the feed came cut short),
+        with a decoder for it; None while none starts. Zero padding is skipped, as gzip
+        does; other bytes after the stream are ignored, as they always were."""
+        rest = (self._after + data).lstrip(b"\0")
+        self._after = b""
+        if not (self._gzip and rest and _GZIP_MAGIC.startswith(rest[:2])):
+            return None
+        if len(rest) < len(_GZIP_MAGIC):  # the magic split between two reads
+            self._after = rest
+            return None
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return rest
 
     def flush(self) -> bytes:
         return self._zlib.flush() if self._zlib is not None else b""

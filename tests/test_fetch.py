@@ -284,6 +284,31 @@ def test_gzip_body_is_decoded(server: LocalServer) -> None:
     assert run(fetch_one(server.url("/feed"))).body == FEED
 
 
+@pytest.mark.parametrize("padding", [b"", b"\0" * 8])
+def test_a_gzip_body_of_several_members_is_decoded_whole(
+    server: LocalServer, padding: bytes
+) -> None:
+    """RFC 1952: a gzip stream may be several members one after another (files gzipped
+    apart and joined); only the first was read, and the feed came cut short. Zero bytes
+    after the last member are padding, as gzip itself reads them."""
+    half = len(FEED) // 2
+    body = gzip.compress(FEED[:half]) + gzip.compress(FEED[half:]) + padding
+
+    def in_pieces(handler: BaseHTTPRequestHandler) -> None:  # a member split between reads
+        handler.send_response(200)
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        for start in range(0, len(body), 7):
+            handler.wfile.write(body[start : start + 7])
+            handler.wfile.flush()
+
+    server.route("/whole", lambda handler: send(handler, 200, body, {"Content-Encoding": "gzip"}))
+    server.route("/pieces", in_pieces)
+    assert run(fetch_one(server.url("/whole"))).body == FEED
+    assert run(fetch_one(server.url("/pieces"))).body == FEED
+
+
 def test_zlib_wrapped_deflate_body_is_decoded(server: LocalServer) -> None:
     body = zlib.compress(FEED)
     server.route("/feed", lambda handler: send(handler, 200, body, {"Content-Encoding": "deflate"}))
