@@ -370,7 +370,9 @@ class _Inflater:
         self._encoding = encoding
         self._gzip = encoding in ("gzip", "x-gzip")
         self._zlib: zlib._Decompress | None = None
-        self._after = b""  # bytes after a gzip member that may start the next one
+        # bytes held back: after a gzip member, what may start the next one; before a
+        # deflate body's decoder is chosen, its first byte
+        self._after = b""
         if self._gzip:
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
@@ -379,6 +381,11 @@ class _Inflater:
             yield data
             return
         if self._zlib is None:  # deflate: zlib-wrapped per the RFC, raw from some servers
+            data = self._after + data
+            if len(data) < 2:  # too little to tell which (a body sent a byte at a time)
+                self._after = data
+                return
+            self._after = b""
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if _is_zlib(data) else -zlib.MAX_WBITS)
         while True:
             if self._zlib.eof:
@@ -411,6 +418,8 @@ class _Inflater:
         return rest
 
     def flush(self) -> bytes:
+        if self._zlib is None and self._after:  # a one-byte deflate body: no stream
+            raise zlib.error("a deflate body of one byte")
         return self._zlib.flush() if self._zlib is not None else b""
 
 

@@ -293,20 +293,34 @@ def test_a_gzip_body_of_several_members_is_decoded_whole(
     after the last member are padding, as gzip itself reads them."""
     half = len(FEED) // 2
     body = gzip.compress(FEED[:half]) + gzip.compress(FEED[half:]) + padding
-
-    def in_pieces(handler: BaseHTTPRequestHandler) -> None:  # a member split between reads
-        handler.send_response(200)
-        handler.send_header("Content-Encoding", "gzip")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        for start in range(0, len(body), 7):
-            handler.wfile.write(body[start : start + 7])
-            handler.wfile.flush()
-
     server.route("/whole", lambda handler: send(handler, 200, body, {"Content-Encoding": "gzip"}))
-    server.route("/pieces", in_pieces)
+    server.route("/pieces", in_pieces(body, "gzip", 7))  # a member split between reads
     assert run(fetch_one(server.url("/whole"))).body == FEED
     assert run(fetch_one(server.url("/pieces"))).body == FEED
+
+
+def in_pieces(body: bytes, encoding: str, size: int, pause: float = 0.001) -> Any:
+    """A route that sends ``body`` ``size`` bytes at a time, each write on its own, the
+    first followed by ``pause`` seconds (so that the client reads it alone)."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Encoding", encoding)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        for start in range(0, len(body), size):
+            handler.wfile.write(body[start : start + size])
+            handler.wfile.flush()
+            time.sleep(pause if start == 0 else 0.001)
+
+    return answer
+
+
+def test_a_deflate_body_whose_first_read_is_one_byte_is_decoded(server: LocalServer) -> None:
+    """Whether a deflate body is zlib-wrapped or raw was told from its first read: one
+    byte was too little to tell, and a zlib-wrapped body was taken for a corrupt one."""
+    server.route("/feed", in_pieces(zlib.compress(FEED), "deflate", 1, pause=0.3))
+    assert run(fetch_one(server.url("/feed"))).body == FEED
 
 
 def test_zlib_wrapped_deflate_body_is_decoded(server: LocalServer) -> None:
