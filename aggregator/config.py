@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -581,7 +580,7 @@ def _local_url(url: str, base: Path) -> str:
         return url
     if parts.scheme == "file":
         host = "" if parts.netloc in ("", "localhost") else parts.netloc
-        local = Path(url2pathname(host + parts.path))
+        local = Path(unquote(host + parts.path))  # url2pathname, without urllib.request
         return (local if local.is_absolute() else base / local).resolve().as_uri()
     return (base / url).resolve().as_uri()
 
