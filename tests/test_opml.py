@@ -14,6 +14,7 @@ from webfactory import setup_store, web_settings
 from aggregator.cli import main
 from aggregator.config import load_settings
 from aggregator.configfile import MAX_BYTES
+from aggregator.opml import MAX_OPML_BYTES
 from aggregator.records import Label
 from aggregator.store import Store
 from web import create_app
@@ -394,3 +395,15 @@ def test_an_outline_titled_with_a_paragraph_is_imported_under_the_start_of_it(
     assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
     (imported,) = [s for s in load_settings(config).sources if "jacc" in s.url]
     assert imported.name == title[:200].rstrip()
+
+
+def test_an_opml_file_larger_than_ten_megabytes_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was read whole and parsed, and its outlines rendered, for minutes, before the
+    config's size refused them (or, a wrong file chosen, before it was found no OPML)."""
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "huge.opml", OPML.replace("<body>", "<body>" + " " * MAX_OPML_BYTES))
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    assert "is larger than 10 MB" in capsys.readouterr().err
+    assert config.read_text(encoding="utf-8") == CONFIG
