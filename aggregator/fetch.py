@@ -205,7 +205,7 @@ class Fetcher:
         taken as "not modified", the source stayed empty for ever with no error shown. It
         is asked once more, telling caches on the way to ask the server (a cache is the
         usual culprit); a second 304 is the source's failure."""
-        fetched = await self._follow(source, url, {"Cache-Control": "no-cache"}, now)
+        fetched = await self._follow(source, url, {b"Cache-Control": b"no-cache"}, now)
         if fetched.status == 304:
             raise FetchError(
                 source,
@@ -222,7 +222,7 @@ class Fetcher:
         return self._per_host[host]
 
     async def _follow(
-        self, source: str, url: str, headers: dict[str, str], now: datetime
+        self, source: str, url: str, headers: dict[bytes, bytes], now: datetime
     ) -> Fetched:
         """Request ``url``, following redirects by hand, and turn the last answer into a record.
 
@@ -285,8 +285,8 @@ class Fetcher:
             status=status,
             body=body,
             content_type=headers.get("content-type"),
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            etag=validator(response, "etag"),
+            last_modified=validator(response, "last-modified"),
             permanent_redirect=permanent,
             fresh_until=fresh_until(headers, now),
             headers=headers,
@@ -441,13 +441,28 @@ def _check_http_url(source: str, url: str) -> None:
         raise FetchError(source, f"invalid URL {url}: no host")
 
 
-def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[bytes, bytes]:
+    """The validators as the bytes they came as (``validator``): httpx sends a str header
+    as ASCII only, and a server's ETag with other bytes in it (RFC 9110 allows them)
+    failed every conditional fetch of its source. One stored before they were kept so,
+    which Latin-1 cannot hold, goes as UTF-8."""
     headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
+    for name, value in ((b"If-None-Match", etag), (b"If-Modified-Since", last_modified)):
+        if value:
+            try:
+                headers[name] = value.encode("latin-1")
+            except UnicodeEncodeError:
+                headers[name] = value.encode("utf-8")
     return headers
+
+
+def validator(response: httpx.Response, name: str) -> str | None:
+    """A validator header exactly as it came, its bytes read as Latin-1 (one character a
+    byte): httpx decodes a response's headers as UTF-8 or Latin-1 depending on all of
+    them, and a validator sent back in another encoding matches nothing."""
+    wanted = name.encode("ascii")
+    found = [value for key, value in response.headers.raw if key.lower() == wanted]
+    return b", ".join(found).decode("latin-1") if found else None  # as httpx joins them
 
 
 def _redirect_target(source: str, response: httpx.Response) -> str:

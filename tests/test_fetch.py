@@ -345,6 +345,30 @@ def test_unsupported_content_encoding_raises_fetch_error(server: LocalServer) ->
 # --- redirects ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("modified", [LAST_MODIFIED, LAST_MODIFIED + " \u00e9"])
+def test_a_validator_with_bytes_beyond_ascii_is_sent_back_as_it_came(
+    server: LocalServer, modified: str
+) -> None:
+    """RFC 9110 allows such bytes in an ETag (obs-text). httpx sends a str header as ASCII
+    only: every conditional fetch of the source failed ("invalid URL …: 'ascii' codec
+    can't encode"), and only the unconditional one every 12 hours got through. httpx reads
+    a response's headers as UTF-8, or as Latin-1 when one of them is not UTF-8 (here the
+    Last-Modified, in the second case): the validators are kept as the bytes they came as."""
+    etag = '"caf\u00c3\u00a9-1"'  # http.server writes it as latin-1: "café" in UTF-8 bytes
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        if handler.headers.get("If-None-Match") == etag:
+            send(handler, 304, headers={"ETag": etag})
+        else:
+            send(handler, 200, FEED, {"ETag": etag, "Last-Modified": modified})
+
+    server.route("/feed", answer)
+    first = run(fetch_one(server.url("/feed")))
+    again = run(fetch_one(server.url("/feed"), etag=first.etag, last_modified=first.last_modified))
+    assert again.status == 304
+    assert server.requests[-1].headers["if-modified-since"] == modified
+
+
 def test_permanent_redirect_chain_is_recorded(server: LocalServer) -> None:
     server.route("/old", redirect(server.url("/older-new"), 301))
     server.route("/older-new", redirect("/new", 308))
