@@ -21,7 +21,7 @@ from rich.prompt import IntPrompt
 from rich.table import Table
 
 from .config import Settings
-from .configedit import NewSource, add_source, already_configured, slug_for
+from .configedit import NewSource, add_source, already_configured, slug_for, source_name
 from .discover import FoundFeed, discover
 from .errors import MedfeedError
 from .output import report_error
@@ -63,7 +63,7 @@ def sources_add(
         return EXIT_USAGE
     new = NewSource(
         id=source_id or slug_for(chosen.title, chosen.url, taken),
-        name=name or chosen.title or (chosen.url.split("//", 1)[-1].split("/", 1)[0]),
+        name=name or source_name(chosen.title or chosen.url.split("//", 1)[-1].split("/", 1)[0]),
         url=chosen.url,
         kind=Kind(kind) if kind else chosen.kind,
     )

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -314,10 +314,16 @@ def _specialty(value: Any) -> Any:
     return value
 
 
+# The longest name and URL the sources table keeps (``store.models.Source``): PostgreSQL
+# refused a longer one when the config was mirrored, and with it every source.
+MAX_SOURCE_NAME = 200
+MAX_SOURCE_URL = 2048
+
+
 class SourceSettings(_Strict):
     id: str
-    name: str
-    url: str
+    name: str = Field(max_length=MAX_SOURCE_NAME)
+    url: str = Field(max_length=MAX_SOURCE_URL)
     kind: Kind
     interval: Duration | None = None
     enabled: bool = True
@@ -563,16 +569,19 @@ def _resolve_paths(settings: Settings) -> Settings:
 
 
 def _local_url(url: str, base: Path) -> str:
+    """A local source as an absolute ``file://`` URL, which ``as_uri`` escapes.
+
+    A ``file://`` URL's path is read unescaped first (``%20`` is a space, as the
+    fetcher reads it): escaped twice, "my%20feeds" named a folder of that name, and the
+    file was not found. ``file://feeds/a.xml`` (a folder where a URL has its host) is
+    the folder beside the config, not ``/a.xml``."""
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         return url
     if parts.scheme == "file":
-        local = Path(parts.path)
-        return (
-            (local if local.is_absolute() else base / (parts.netloc + parts.path))
-            .resolve()
-            .as_uri()
-        )
+        host = "" if parts.netloc in ("", "localhost") else parts.netloc
+        local = Path(unquote(host + parts.path))  # url2pathname, without urllib.request
+        return (local if local.is_absolute() else base / local).resolve().as_uri()
     return (base / url).resolve().as_uri()
 
 

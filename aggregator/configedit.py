@@ -29,7 +29,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .config import Settings, parse_settings
+from .config import MAX_SOURCE_NAME, Settings, parse_settings
+from .configfile import MAX_BYTES
 from .errors import ConfigError
 from .identity import canonical_url
 from .records import Kind, Label
@@ -63,6 +64,12 @@ def slug_for(title: str | None, url: str, taken: set[str]) -> str:
     return candidate
 
 
+def source_name(title: str) -> str:
+    """A feed's title as a source's name: at most the length the config takes (a feed or
+    an OPML outline titled with a whole paragraph refused the import of every feed)."""
+    return title[:MAX_SOURCE_NAME].rstrip()
+
+
 def already_configured(settings: Settings, url: str) -> str | None:
     """The id of a configured source with this feed URL (compared canonically), if any."""
     wanted = canonical_url(url) or url
@@ -82,6 +89,15 @@ def add_sources(path: Path, sources: Sequence[NewSource]) -> str:
     (ConfigError: the file is left as it was); the new text."""
     text = path.read_text(encoding="utf-8")
     updated = with_sources(text, sources, path=path)
+    if len(updated.encode("utf-8")) > MAX_BYTES:
+        # parse_settings takes the text as given: the file written would then be refused
+        # by every command (``read_config``), and by ``medfeed run`` on its next start.
+        raise ConfigError(
+            f"nothing was written: with {len(sources)} more source(s) the file would be "
+            f"larger than {MAX_BYTES // 1_000_000} MB, the most medfeed reads",
+            path=str(path),
+            field="sources",
+        )
     try:
         parse_settings(updated, path=path)
     except ConfigError as exc:

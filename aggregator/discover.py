@@ -102,9 +102,15 @@ async def discover(
     declares on another host is the page's word, so it is fetched behind the address
     guard (``netguard``): a page cannot send medfeed to the loopback, the intranet or
     a metadata service, nor add one of their feeds, unless ``allow_hosts`` lists it.
+    A redirect on the site's own host is the publisher's word too: as in the refresh,
+    one from a public address must not lead to a private one.
     """
     guard = AddressGuard(allow_hosts, source=DISCOVER_SOURCE)
-    async with Fetcher(limits) as fetcher, Fetcher(limits, guard=guard) as guarded:
+    redirects = AddressGuard(allow_hosts, source=DISCOVER_SOURCE)
+    async with (
+        Fetcher(limits, redirect_guard=redirects) as fetcher,
+        Fetcher(limits, guard=guard) as guarded,
+    ):
         page = await fetcher.fetch(DISCOVER_SOURCE, url)
         body = page.body or b""
         if not looks_like_html(body):

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.request import getproxies, url2pathname
 
 import httpx
 
@@ -57,6 +57,7 @@ _MAX_FRESHNESS = timedelta(hours=24)
 _MAX_RETRY_AFTER = timedelta(days=365)
 DELTA_SECONDS_CAP = 2**31  # RFC 9111 section 1.2.2: larger delta-seconds mean this
 _INFLATE_CHUNK = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
 # An answer whose body is not wanted (304, a redirect, an error page) is still read
 # when this small, so that its connection goes back to the pool instead of closing.
 _DRAIN_LIMIT = 16 * 1024
@@ -116,10 +117,25 @@ class Fetcher:
             timeout=httpx.Timeout(self.limits.timeout),
             follow_redirects=False,
             limits=pool,
-            transport=self._guard.transport(pool) if self._guard else None,
+            transport=self._transport(pool),
             verify=tls_context(),
         )
         return self
+
+    def _transport(self, pool: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+        """The guard's transport, which connects where the guard checked; None: httpx's own.
+
+        A redirect guard pins the hosts it checks as well: a publisher's redirect to a
+        name that answers a public address to the check and a private one to the
+        connection (DNS rebinding) was followed to the private one. Except behind a
+        proxy from the environment (``HTTPS_PROXY``), which keeps httpx's transport:
+        the proxy resolves the names, and a pinned transport would not use it.
+        """
+        if self._guard is not None:
+            return self._guard.transport(pool, tls_context())
+        if self._redirect_guard is not None and not getproxies():
+            return self._redirect_guard.transport(pool, tls_context(), only_checked=False)
+        return None
 
     async def __aexit__(
         self,
@@ -189,7 +205,7 @@ class Fetcher:
         taken as "not modified", the source stayed empty for ever with no error shown. It
         is asked once more, telling caches on the way to ask the server (a cache is the
         usual culprit); a second 304 is the source's failure."""
-        fetched = await self._follow(source, url, {"Cache-Control": "no-cache"}, now)
+        fetched = await self._follow(source, url, {b"Cache-Control": b"no-cache"}, now)
         if fetched.status == 304:
             raise FetchError(
                 source,
@@ -206,7 +222,7 @@ class Fetcher:
         return self._per_host[host]
 
     async def _follow(
-        self, source: str, url: str, headers: dict[str, str], now: datetime
+        self, source: str, url: str, headers: dict[bytes, bytes], now: datetime
     ) -> Fetched:
         """Request ``url``, following redirects by hand, and turn the last answer into a record.
 
@@ -269,8 +285,8 @@ class Fetcher:
             status=status,
             body=body,
             content_type=headers.get("content-type"),
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            etag=validator(response, "etag"),
+            last_modified=validator(response, "last-modified"),
             permanent_redirect=permanent,
             fresh_until=fresh_until(headers, now),
             headers=headers,
@@ -352,8 +368,12 @@ class _Inflater:
         if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
             raise ValueError(f"unsupported content encoding {encoding!r}")
         self._encoding = encoding
+        self._gzip = encoding in ("gzip", "x-gzip")
         self._zlib: zlib._Decompress | None = None
-        if encoding in ("gzip", "x-gzip"):
+        # bytes held back: after a gzip member, what may start the next one; before a
+        # deflate body's decoder is chosen, its first byte
+        self._after = b""
+        if self._gzip:
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
@@ -361,15 +381,45 @@ class _Inflater:
             yield data
             return
         if self._zlib is None:  # deflate: zlib-wrapped per the RFC, raw from some servers
+            data = self._after + data
+            if len(data) < 2:  # too little to tell which (a body sent a byte at a time)
+                self._after = data
+                return
+            self._after = b""
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if _is_zlib(data) else -zlib.MAX_WBITS)
         while True:
+            if self._zlib.eof:
+                member = self._next_member(data)
+                if member is None:
+                    return
+                data = member
             out = self._zlib.decompress(data, _INFLATE_CHUNK)
             yield out
+            if self._zlib.eof:
+                data = self._zlib.unused_data
+                continue
             data = self._zlib.unconsumed_tail
-            if (not data and len(out) < _INFLATE_CHUNK) or self._zlib.eof:
+            if not data and len(out) < _INFLATE_CHUNK:
                 return
 
+    def _next_member(self, data: bytes) -> bytes | None:
+        """The bytes of the gzip member that follows the one just ended (RFC 1952: a body
+        may be several, joined; only the first was read, and the feed came cut short),
+        with a decoder for it; None while none starts. Zero padding is skipped, as gzip
+        does; other bytes after the stream are ignored, as they always were."""
+        rest = (self._after + data).lstrip(b"\0")
+        self._after = b""
+        if not (self._gzip and rest and _GZIP_MAGIC.startswith(rest[:2])):
+            return None
+        if len(rest) < len(_GZIP_MAGIC):  # the magic split between two reads
+            self._after = rest
+            return None
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return rest
+
     def flush(self) -> bytes:
+        if self._zlib is None and self._after:  # a one-byte deflate body: no stream
+            raise zlib.error("a deflate body of one byte")
         return self._zlib.flush() if self._zlib is not None else b""
 
 
@@ -391,13 +441,28 @@ def _check_http_url(source: str, url: str) -> None:
         raise FetchError(source, f"invalid URL {url}: no host")
 
 
-def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[bytes, bytes]:
+    """The validators as the bytes they came as (``validator``): httpx sends a str header
+    as ASCII only, and a server's ETag with other bytes in it (RFC 9110 allows them)
+    failed every conditional fetch of its source. One stored before they were kept so,
+    which Latin-1 cannot hold, goes as UTF-8."""
     headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
+    for name, value in ((b"If-None-Match", etag), (b"If-Modified-Since", last_modified)):
+        if value:
+            try:
+                headers[name] = value.encode("latin-1")
+            except UnicodeEncodeError:
+                headers[name] = value.encode("utf-8")
     return headers
+
+
+def validator(response: httpx.Response, name: str) -> str | None:
+    """A validator header exactly as it came, its bytes read as Latin-1 (one character a
+    byte): httpx decodes a response's headers as UTF-8 or Latin-1 depending on all of
+    them, and a validator sent back in another encoding matches nothing."""
+    wanted = name.encode("ascii")
+    found = [value for key, value in response.headers.raw if key.lower() == wanted]
+    return b", ".join(found).decode("latin-1") if found else None  # as httpx joins them
 
 
 def _redirect_target(source: str, response: httpx.Response) -> str:

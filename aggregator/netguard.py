@@ -11,8 +11,10 @@ the admin listed the host in ``fulltext.allow_hosts``.
 The checked addresses are pinned: the guard's transport connects to exactly the
 addresses that were checked (TLS still verifies the hostname), so a DNS answer
 that changes between the check and the connection (DNS rebinding) cannot sneak
-a private address past it. Proxies from the environment are not used on a
-guarded client, since the guard would then be checking the proxy.
+a private address past it. The redirect guard of the admin's own feeds pins the
+hosts it checked too (``transport(only_checked=False)``), and leaves the others,
+which it never checks, to the usual resolution. Proxies from the environment are
+not used on a guarded client, since the guard would then be checking the proxy.
 
 It does not fetch, follow redirects or read bodies; ``aggregator.fetch`` does,
 and calls the guard before each hop.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
@@ -82,7 +85,7 @@ class AddressGuard:
         allow_files: bool = False,
         source: str = "fulltext",
     ) -> None:
-        self._allowed = [host_and_port(entry) for entry in allow_hosts]
+        self._allowed = [_listed(*host_and_port(entry)) for entry in allow_hosts]
         self._allow_files = allow_files
         self._source = source
         self._pinned: dict[tuple[str, int], tuple[str, ...]] = {}
@@ -107,6 +110,7 @@ class AddressGuard:
             raise BlockedAddress(source, f"refusing to fetch {url}: scheme {scheme!r} not allowed")
         try:
             host, port = parts.hostname, parts.port or _DEFAULT_PORTS[scheme]
+            host = dialled_host(host) if host else host
         except ValueError as exc:
             raise FetchError(source, f"invalid URL {url}: {exc}") from exc
         if not host:
@@ -136,9 +140,13 @@ class AddressGuard:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host, port = parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme, 80)
+        try:
+            host = dialled_host(host) if host else host
+        except ValueError:
+            return False
         if not host:
             return False
-        addresses = await _resolve(self._source, host.lower(), port)
+        addresses = await _resolve(self._source, host, port)
         return all(address_problem(ipaddress.ip_address(a)) is None for a in addresses)
 
     async def pinned_addresses(self, host: str, port: int) -> tuple[str, ...]:
@@ -156,9 +164,44 @@ class AddressGuard:
                 )
         return self._pinned[key]
 
-    def transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-        """An httpx transport that connects only to the addresses this guard approved."""
-        return _PinnedTransport(self, limits)
+    def transport(
+        self, limits: httpx.Limits, ssl_context: ssl.SSLContext, *, only_checked: bool = True
+    ) -> httpx.AsyncBaseTransport:
+        """An httpx transport that connects to the addresses this guard approved for a host.
+
+        ``only_checked=False`` is for the admin's own feeds, whose first hop may go to the
+        intranet unchecked: a host the guard never checked is dialled as usual, one it
+        checked (a redirect's target) only at the addresses it approved.
+        """
+        return _PinnedTransport(self, limits, ssl_context, only_checked=only_checked)
+
+    def approved(self, host: str, port: int) -> tuple[str, ...] | None:
+        """The addresses ``check`` approved for ``host:port``, None when it checked none."""
+        return self._pinned.get((host.lower(), port))
+
+
+def dialled_host(host: str) -> str:
+    """``host`` as httpx dials it: lower-case, and a non-ASCII name in its IDNA 2008 form.
+
+    The guard checks and pins the name the connection will ask for. Python's resolver
+    encodes a non-ASCII name with IDNA 2003, where "straße" is "strasse": the addresses
+    judged were another name's than those httpx (``xn--strae-oqa``) connected to.
+    """
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return httpx.URL(f"http://{host}/").raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise ValueError(f"invalid host name {host!r}") from exc
+
+
+def _listed(host: str, port: int | None) -> tuple[str, int | None]:
+    """An allow-list entry as ``dialled_host`` names its host (as written, if it cannot)."""
+    try:
+        return dialled_host(host), port
+    except ValueError:
+        return host, port
 
 
 async def _resolve(source: str, host: str, port: int) -> tuple[str, ...]:
@@ -176,10 +219,12 @@ def _strip_scope(address: str) -> str:
 
 
 class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the guard's approved addresses for a host instead of resolving it again."""
+    """Connects to the guard's approved addresses for a host instead of resolving it again
+    (``only_checked=False``: resolves a host the guard never checked as usual)."""
 
-    def __init__(self, guard: AddressGuard) -> None:
+    def __init__(self, guard: AddressGuard, *, only_checked: bool) -> None:
         self._guard = guard
+        self._only_checked = only_checked
         self._backend = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -190,7 +235,13 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._guard.pinned_addresses(host, port)
+        addresses = self._guard.approved(host, port)
+        if addresses is None:
+            if not self._only_checked:
+                return await self._backend.connect_tcp(
+                    host, port, timeout, local_address, socket_options
+                )
+            addresses = await self._guard.pinned_addresses(host, port)
         last_error: Exception | None = None
         for address in addresses:
             try:
@@ -221,12 +272,19 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
     handling and the mapping of httpcore errors to httpx errors stay httpx's.
     """
 
-    def __init__(self, guard: AddressGuard, limits: httpx.Limits) -> None:
-        super().__init__(trust_env=False, limits=limits)
+    def __init__(
+        self,
+        guard: AddressGuard,
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext,
+        *,
+        only_checked: bool,
+    ) -> None:
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_PinnedBackend(guard),
+            network_backend=_PinnedBackend(guard, only_checked=only_checked),
         )

@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 import listparser
 
 from .config import Settings, parse_settings
-from .configedit import NewSource, add_sources
+from .configedit import NewSource, add_sources, source_name
 from .errors import ConfigError, OpmlError
 from .identity import canonical_url
 from .records import Kind, Label, StoredSource
@@ -44,6 +44,11 @@ KIND_WORDS = {
 # The category medfeed's export writes a source's label as: "/label/sponsored".
 LABEL_CATEGORY = "label"
 MAX_ID = 63
+# An OPML file read at most: ten times what a config.yaml of the most sources medfeed
+# reads (1 MB, ~12,000 sources) takes as OPML. A larger file (a wrong file chosen, a log)
+# was read whole and parsed, then every outline rendered, for minutes, before the import
+# was refused.
+MAX_OPML_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def plan_import(
             continue
         new = NewSource(
             id=_unique_id(outline, ids),
-            name=outline.title or urlsplit(outline.url).hostname or outline.url,
+            name=source_name(outline.title or urlsplit(outline.url).hostname or outline.url),
             url=outline.url,
             kind=found,
             tags=_tags_of(outline.categories),
@@ -182,10 +187,16 @@ def _unique_id(outline: Outline, taken: set[str]) -> str:
 def import_opml(config: Path, opml: Path, kind: Kind | None = None) -> ImportPlan:
     """Add the feeds of ``opml`` to the config file ``config``; what was added and skipped."""
     try:
-        data = opml.read_bytes()
+        with opml.open("rb") as handle:
+            data = handle.read(MAX_OPML_BYTES + 1)
         text = config.read_text(encoding="utf-8")
     except OSError as exc:
         raise OpmlError(f"cannot read {exc.filename}: {exc.strerror}") from exc
+    if len(data) > MAX_OPML_BYTES:
+        raise OpmlError(
+            f"{opml} is larger than {MAX_OPML_BYTES // 1_000_000} MB: more feeds than "
+            "config.yaml can hold (at most 1 MB), or not an OPML file"
+        )
     settings = parse_settings(text, path=config)
     plan = plan_import(read_outlines(data), settings, kind)
     if plan.added:

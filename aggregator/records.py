@@ -440,6 +440,10 @@ class FetchReport:
     # (a config edit, a push) stands.
     body_digest: str | None = None
     claimed_digest: str | None = None
+    # The address fetched (the source's when it was claimed). A source whose URL the config
+    # changed meanwhile keeps the state the edit gave it: the answer was the old address's.
+    # None (a push) is written whatever the source's URL.
+    url: str | None = None
 
 
 class StoryCorrection(NamedTuple):

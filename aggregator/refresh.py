@@ -776,6 +776,7 @@ class Refresher:
             permanent_redirect=fetched.permanent_redirect,
             body_digest=body_digest,
             claimed_digest=state.body_digest,
+            url=state.url,
         )
 
     async def _failed(
@@ -807,6 +808,7 @@ class Refresher:
             ),
             http_status=status,
             disable_reason="HTTP 410 Gone: the feed was removed" if status == 410 else None,
+            url=state.url,
         )
         await states_writer.put(report)
         return outcome

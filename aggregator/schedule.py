@@ -38,6 +38,7 @@ config check; web workers see edits through their own ``ConfigWatcher``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import signal
@@ -150,6 +151,8 @@ class RefreshService:
         self._lock = threading.Lock()
         self._stopping = False
         self._database_down = False  # said once in the log (``_reporting_outages``)
+        self._unapplied: Change | None = None  # an edit the database could not take yet
+        self._following = threading.Lock()  # one look at the config, and its apply, at a time
         self._active: set[AbandonableRefresher] = set()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(3)},  # tick, config, retag
@@ -184,8 +187,10 @@ class RefreshService:
 
     def tick(self) -> list[SourceOutcome]:
         """Apply config edits; store pushed content; refresh the due sources unless a cron
-        does the refreshing."""
-        self.follow_config()
+        does the refreshing. An edit the database refuses does not hold up the pass: the
+        ``config`` job reports it, and each look tries it again."""
+        with contextlib.suppress(StorageError):
+            self.follow_config()
         if self._settings.schedule.cron or self.store.due_count() == 0:
             pushes = Refresher(self._settings, self.store, worker=self.worker, pool=self.pool)
             return pushes.ingest_pushed()  # in the service's pool: no start-up for each push
@@ -239,11 +244,34 @@ class RefreshService:
         )
 
     def follow_config(self) -> None:
-        """Put an edited config into force (the ``config`` job, and each tick)."""
-        self.apply(self.watcher.check())
+        """Put an edited config into force (the ``config`` job, and each tick); with no new
+        edit, one the database could not take at the last look.
+
+        The tick and the config job look at once: without the lock, one that read an
+        edit and another that read the next one could apply them in the wrong order,
+        leaving the older in force while the watcher held the newer as seen."""
+        with self._following:
+            change = self.watcher.check()
+            if not (change.reloaded or change.rejected):
+                change = self._unapplied or change
+            self.apply(change)
 
     def apply(self, change: Change) -> None:
-        """Put a checked config into force, or record why an edit was rejected."""
+        """Put a checked config into force, or record why an edit was rejected.
+
+        The watcher reports an edit once: one the database cannot take (down, or
+        locked) is kept and applied at the next look, not lost until the file changes
+        once more (``medfeed run`` went on with the old sources)."""
+        try:
+            self._apply(change)
+        except StorageError:
+            if change.reloaded or change.rejected:
+                self._unapplied = change
+            raise
+        if change.reloaded or change.rejected:
+            self._unapplied = None
+
+    def _apply(self, change: Change) -> None:
         if change.error is not None:
             self.store.set_meta(CONFIG_ERROR, str(change.error))
             return
@@ -256,9 +284,10 @@ class RefreshService:
         self.store.sync_sources(new.configured_sources())
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
-        self.align_to_cron()
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):
+            # before ``align_to_cron``: if that fails, the apply repeated finds old == new
             self._schedule_jobs()
+        self.align_to_cron()
 
     def _reporting_outages(self, job: Callable[[], object]) -> Callable[[], object]:
         """``job`` as the scheduler runs it: a database that stops answering is said once,

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .errors import MedfeedError
-from .fetch import FetchLimits
+from .fetch import FetchLimits, tls_context
 from .netguard import AddressGuard
 from .records import Fetched
 from .store import Store
@@ -140,7 +140,7 @@ async def subscribe_due(
         timeout=limits.timeout,
         headers={"User-Agent": limits.user_agent},
         follow_redirects=False,
-        transport=guard.transport(pool),
+        transport=guard.transport(pool, tls_context()),
     ) as client:
         for sub in due:
             secret = secrets.token_hex(20)

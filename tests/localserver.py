@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urlsplit
+
+import pytest
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -123,3 +125,23 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def rebinding(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
+    """Make ``names`` (one host, however spelled) answer 127.0.0.1 to the first lookup and
+    nothing to the later ones (DNS rebinding, for the address guard's pinning); the
+    names looked up, in order."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def lookup(host: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host  # anyio passes bytes
+        if name not in names:
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(name)
+        if len(lookups) > 1:
+            raise socket.gaierror(socket.EAI_NONAME, "rebound away")
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    return lookups

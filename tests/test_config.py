@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from aggregator.cli import main
 from aggregator.config import duration_text, load_settings, parse_duration, parse_size
 from aggregator.errors import ConfigError
+from aggregator.fetch import Fetcher, FetchLimits
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,6 +55,33 @@ def test_a_valid_config_loads_with_durations_sizes_and_resolved_paths(tmp_path: 
     assert settings.interval_of(settings.sources[1]) == timedelta(minutes=30)
     assert settings.database == f"sqlite:///{tmp_path / 'var' / 'test.db'}"
     assert settings.sources[1].url == (tmp_path / "demo" / "feed.xml").as_uri()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "my feeds/a b.xml",
+        "file:my%20feeds/a%20b.xml",
+        "file://my%20feeds/a%20b.xml",
+        "file://{tmp}/my%20feeds/a%20b.xml",
+        "file://localhost{tmp}/my feeds/a b.xml",
+    ],
+)
+def test_a_local_feed_is_found_however_its_url_is_escaped(tmp_path: Path, url: str) -> None:
+    """``file:///srv/my%20feeds/a.xml`` (escaped, as a browser shows it) was escaped again:
+    the refresh looked for a folder named "my%20feeds"; ``file://feeds/a.xml`` for /a.xml."""
+    feed = tmp_path / "my feeds" / "a b.xml"
+    feed.parent.mkdir()
+    feed.write_bytes(b"<rss/>")
+    text = GOOD.replace("url: demo/feed.xml", f"url: {url.format(tmp=tmp_path)}")
+    local = load_settings(write(tmp_path, text)).sources[1].url
+    assert local == feed.as_uri()
+    assert asyncio.run(fetch(local)) == b"<rss/>"
+
+
+async def fetch(url: str) -> bytes | None:
+    async with Fetcher(FetchLimits()) as fetcher:
+        return (await fetcher.fetch("local-demo", url)).body
 
 
 def test_unknown_key_names_the_line_and_field(tmp_path: Path) -> None:

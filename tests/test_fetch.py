@@ -33,7 +33,7 @@ from aggregator.errors import (
 )
 from aggregator.fetch import Fetcher, FetchLimits, fresh_until
 from aggregator.records import Fetched
-from tests.localserver import LocalServer, closed_port, send
+from tests.localserver import LocalServer, closed_port, rebinding, send
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -284,6 +284,45 @@ def test_gzip_body_is_decoded(server: LocalServer) -> None:
     assert run(fetch_one(server.url("/feed"))).body == FEED
 
 
+@pytest.mark.parametrize("padding", [b"", b"\0" * 8])
+def test_a_gzip_body_of_several_members_is_decoded_whole(
+    server: LocalServer, padding: bytes
+) -> None:
+    """RFC 1952: a gzip stream may be several members one after another (files gzipped
+    apart and joined); only the first was read, and the feed came cut short. Zero bytes
+    after the last member are padding, as gzip itself reads them."""
+    half = len(FEED) // 2
+    body = gzip.compress(FEED[:half]) + gzip.compress(FEED[half:]) + padding
+    server.route("/whole", lambda handler: send(handler, 200, body, {"Content-Encoding": "gzip"}))
+    server.route("/pieces", in_pieces(body, "gzip", 7))  # a member split between reads
+    assert run(fetch_one(server.url("/whole"))).body == FEED
+    assert run(fetch_one(server.url("/pieces"))).body == FEED
+
+
+def in_pieces(body: bytes, encoding: str, size: int, pause: float = 0.001) -> Any:
+    """A route that sends ``body`` ``size`` bytes at a time, each write on its own, the
+    first followed by ``pause`` seconds (so that the client reads it alone)."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Encoding", encoding)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        for start in range(0, len(body), size):
+            handler.wfile.write(body[start : start + size])
+            handler.wfile.flush()
+            time.sleep(pause if start == 0 else 0.001)
+
+    return answer
+
+
+def test_a_deflate_body_whose_first_read_is_one_byte_is_decoded(server: LocalServer) -> None:
+    """Whether a deflate body is zlib-wrapped or raw was told from its first read: one
+    byte was too little to tell, and a zlib-wrapped body was taken for a corrupt one."""
+    server.route("/feed", in_pieces(zlib.compress(FEED), "deflate", 1, pause=0.3))
+    assert run(fetch_one(server.url("/feed"))).body == FEED
+
+
 def test_zlib_wrapped_deflate_body_is_decoded(server: LocalServer) -> None:
     body = zlib.compress(FEED)
     server.route("/feed", lambda handler: send(handler, 200, body, {"Content-Encoding": "deflate"}))
@@ -304,6 +343,30 @@ def test_unsupported_content_encoding_raises_fetch_error(server: LocalServer) ->
 
 
 # --- redirects ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("modified", [LAST_MODIFIED, LAST_MODIFIED + " \u00e9"])
+def test_a_validator_with_bytes_beyond_ascii_is_sent_back_as_it_came(
+    server: LocalServer, modified: str
+) -> None:
+    """RFC 9110 allows such bytes in an ETag (obs-text). httpx sends a str header as ASCII
+    only: every conditional fetch of the source failed ("invalid URL …: 'ascii' codec
+    can't encode"), and only the unconditional one every 12 hours got through. httpx reads
+    a response's headers as UTF-8, or as Latin-1 when one of them is not UTF-8 (here the
+    Last-Modified, in the second case): the validators are kept as the bytes they came as."""
+    etag = '"caf\u00c3\u00a9-1"'  # http.server writes it as latin-1: "café" in UTF-8 bytes
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        if handler.headers.get("If-None-Match") == etag:
+            send(handler, 304, headers={"ETag": etag})
+        else:
+            send(handler, 200, FEED, {"ETag": etag, "Last-Modified": modified})
+
+    server.route("/feed", answer)
+    first = run(fetch_one(server.url("/feed")))
+    again = run(fetch_one(server.url("/feed"), etag=first.etag, last_modified=first.last_modified))
+    assert again.status == 304
+    assert server.requests[-1].headers["if-modified-since"] == modified
 
 
 def test_permanent_redirect_chain_is_recorded(server: LocalServer) -> None:
@@ -567,6 +630,49 @@ def test_a_public_feed_redirecting_to_a_private_address_is_refused(
         run(fetch_guarded(public))
     assert [r.path for r in server.requests] == ["/feed"]
     assert run(fetch_guarded(public, allow_hosts=("127.0.0.1",))).body == FEED
+
+
+def test_a_redirect_from_a_public_feed_connects_to_the_address_that_was_checked(
+    server: LocalServer, localhost_looks_public: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the redirect's host answers the guard's lookup with the address it
+    approves (an allowed host here), and the connection's with another (nothing, here).
+    httpx resolved the name again and dialled what the second answer said; the fetch
+    succeeds only because the connection goes to the checked address."""
+    lookups = rebinding(monkeypatch, "rebind.test")
+    server.route("/feed", redirect(f"http://rebind.test:{server.port}/moved"))
+    server.route("/moved", feed)
+    public = server.url("/feed").replace("127.0.0.1", "localhost")
+    assert run(fetch_guarded(public, allow_hosts=("rebind.test",))).body == FEED
+    assert lookups == ["rebind.test"]
+    assert server.requests[-1].headers["host"] == f"rebind.test:{server.port}"
+
+
+def test_a_redirect_to_an_international_name_connects_where_that_name_was_checked(
+    server: LocalServer, localhost_looks_public: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """To Python's resolver (IDNA 2003) "straße" is "strasse", to httpx (IDNA 2008)
+    "xn--strae-oqa": the guard judged and pinned one name, and the connection asked
+    for the other, resolved afresh. Each name's lookup is a rebinding one's here."""
+    lookups = rebinding(monkeypatch, "straße.test", "strasse.test", "xn--strae-oqa.test")
+    server.route("/feed", redirect(f"http://straße.test:{server.port}/moved"))
+    server.route("/moved", feed)
+    public = server.url("/feed").replace("127.0.0.1", "localhost")
+    assert run(fetch_guarded(public, allow_hosts=("straße.test",))).body == FEED
+    assert lookups == ["xn--strae-oqa.test"]
+
+
+def test_behind_a_proxy_from_the_environment_the_feeds_go_through_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy resolves the names, so the redirect guard's pinning makes way for it."""
+    with LocalServer() as proxy:
+        proxy.route("/feed", feed)  # a proxy is asked for the whole URL: its path is /feed
+        monkeypatch.setenv("http_proxy", proxy.url("/"))
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        assert run(fetch_guarded("http://feeds.example/feed")).body == FEED
+        assert [r.headers["host"] for r in proxy.requests] == ["feeds.example"]
 
 
 def test_an_intranet_feed_may_redirect_within_the_intranet(server: LocalServer) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-import socket
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +20,7 @@ from aggregator.errors import BlockedAddress, ExtractionError, ResponseTooLarge
 from aggregator.fetch import FetchLimits
 from aggregator.fulltext import Extracted, extract_article
 from aggregator.netguard import address_problem
-from tests.localserver import LocalServer, send
+from tests.localserver import LocalServer, rebinding, send
 
 ARTICLE = (Path(__file__).parent / "data" / "fulltext" / "article.html").read_bytes()
 # A trial report with what a reader of a medical article notices when it goes: numbered
@@ -424,18 +422,7 @@ def test_connection_goes_to_the_address_that_was_checked(
     The fetch succeeds only because the transport dials the checked address
     instead of resolving the name again.
     """
-    real_getaddrinfo = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host != "rebind.test":
-            return real_getaddrinfo(host, *args, **kwargs)
-        lookups.append(host)
-        if len(lookups) > 1:
-            raise socket.gaierror(socket.EAI_NONAME, "rebound away")
-        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    lookups = rebinding(monkeypatch, "rebind.test")
     url = f"http://rebind.test:{server.port}/news/weekly-insulin"
     assert extract(url, allow_hosts=["rebind.test"]).word_count > 550
     assert lookups == ["rebind.test"]

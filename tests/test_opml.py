@@ -13,6 +13,8 @@ from webfactory import setup_store, web_settings
 
 from aggregator.cli import main
 from aggregator.config import load_settings
+from aggregator.configfile import MAX_BYTES
+from aggregator.opml import MAX_OPML_BYTES
 from aggregator.records import Label
 from aggregator.store import Store
 from web import create_app
@@ -364,3 +366,44 @@ except Exception as exc:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "ConfigError" in result.stdout and "nothing was added" in result.stdout, result
     assert config.read_text() == CONFIG
+
+
+def test_an_import_that_would_make_the_config_too_large_to_read_adds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The result was validated from its text, which has no size limit, and written: every
+    command then refused the file as larger than the most medfeed reads."""
+    room = MAX_BYTES - len(CONFIG.encode()) - 100  # a long comment: the file nearly full
+    full = CONFIG.replace("# trailing comment", "#" + "x" * room + "\n# trailing comment")
+    config = write(tmp_path, "config.yaml", full)
+    assert load_settings(config).source("bmj") is not None  # readable as it is
+    opml = write(tmp_path, "feeds.opml", OPML)
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "larger than 1 MB, the most medfeed reads" in said
+    assert config.read_text(encoding="utf-8") == full
+
+
+def test_an_outline_titled_with_a_paragraph_is_imported_under_the_start_of_it(
+    tmp_path: Path,
+) -> None:
+    """A name longer than the sources table keeps refused the whole import, or (before the
+    config said so) failed every command on PostgreSQL."""
+    title = "Cardiology news, " * 20  # 340 characters
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "feeds.opml", OPML.replace('text="JACC"', f'text="{title}"'))
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 0
+    (imported,) = [s for s in load_settings(config).sources if "jacc" in s.url]
+    assert imported.name == title[:200].rstrip()
+
+
+def test_an_opml_file_larger_than_ten_megabytes_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was read whole and parsed, and its outlines rendered, for minutes, before the
+    config's size refused them (or, a wrong file chosen, before it was found no OPML)."""
+    config = write(tmp_path, "config.yaml", CONFIG)
+    opml = write(tmp_path, "huge.opml", OPML.replace("<body>", "<body>" + " " * MAX_OPML_BYTES))
+    assert main(["--config", str(config), "sources", "import", str(opml)]) == 2
+    assert "is larger than 10 MB" in capsys.readouterr().err
+    assert config.read_text(encoding="utf-8") == CONFIG

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from aggregator.cli import main
 from aggregator.config import load_settings
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from aggregator.store.models import Item, Source
-from tests.feeds import Entry, always_sent, refresh_one, rss, served
+from tests.feeds import Entry, always_sent, config_text, refresh_one, rss, served
 from tests.localserver import LocalServer, send
 
 LONG_LINK = "https://news.example/" + "a" * 2100
@@ -106,3 +108,29 @@ def test_oversized_codes_are_left_out_and_oversized_prose_is_cut(
         stored_doi, journal = session.execute(select(Item.doi, Item.journal)).one()
     assert stored_doi is None
     assert journal is not None and journal.startswith("Journal Journal") and len(journal) == 300
+
+
+@pytest.mark.parametrize(
+    ("field", "line", "value"),
+    [
+        ("name", 7, "N" * 201),
+        ("url", 8, "https://news.example/" + "u" * 2040),
+    ],
+)
+def test_a_source_name_or_url_longer_than_its_column_is_a_config_error(
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    field: str,
+    line: int,
+    value: str,
+) -> None:
+    """It passed check-config, and PostgreSQL refused the mirror of the whole config:
+    ``medfeed run`` did not start, and an edit adding it stopped no less."""
+    text = config_text(database_url, [("wire", "https://news.example/feed.xml", "news")])
+    replaced = {"name": "name: Wire", "url": "url: https://news.example/feed.xml"}[field]
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace(replaced, f"{field}: {value}"))
+    assert main(["--config", str(path), "refresh", "--all"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"line {line}, field sources[0].{field}:" in said

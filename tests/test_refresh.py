@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -536,3 +537,45 @@ def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
     assert {name: outcome.status for name, outcome in outcomes.items()} == {  # type: ignore[attr-defined]
         name: "ok" for name, _, _ in sources
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (410, {}),
+        (200, {"ETag": '"old-v1"', "Cache-Control": "max-age=86400"}),
+        (503, {"Retry-After": "86400"}),
+    ],
+)
+def test_a_fetch_of_the_address_the_config_just_replaced_leaves_the_new_one_due_and_unvalidated(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    status: int,
+    headers: dict[str, str],
+) -> None:
+    """The admin fixes a source's URL while a fetch of the old one is in flight: its answer
+    (410 Gone, a day's freshness and an ETag, a day's Retry-After) was written over the
+    fresh state of the new address, which was then disabled, or fetched a day later and
+    with the old address's ETag."""
+    old = settings_for(tmp_path, database_url, [("wire", server.url("/old.xml"), "news")])
+    new = settings_for(tmp_path, database_url, [("wire", server.url("/new.xml"), "news")])
+    store.sync_sources(old.configured_sources())
+
+    def answer_after_the_edit(handler: BaseHTTPRequestHandler) -> None:
+        store.sync_sources(new.configured_sources())  # the edit lands mid-fetch
+        send(handler, status, rss([STORY]) if status == 200 else b"", {
+            "Content-Type": "application/rss+xml", **headers})  # fmt: skip
+
+    server.route("/old.xml", answer_after_the_edit)
+    server.route("/new.xml", served(rss([STORY])))
+    Refresher(old, store).refresh(due_only=False)
+    (source,) = store.sources()
+    assert (source.url, source.disabled_reason, source.consecutive_failures) == (
+        server.url("/new.xml"), None, 0)  # fmt: skip
+    assert source.next_fetch_at is not None and source.next_fetch_at <= datetime.now(UTC)
+    assert source.claimed_by is None
+    outcome = Refresher(new, store).refresh()[0]  # due: fetched at once, without validators
+    assert outcome.status == "ok"
+    assert "if-none-match" not in server.requests[-1].headers

@@ -517,3 +517,86 @@ def test_a_cron_taken_out_gives_way_to_the_interval_at_once(
 
     assert wait_until(due_soon, WAIT) or hits(server, "/a.xml") >= 1
     assert wait_until(lambda: hits(server, "/a.xml") >= 1, WAIT)
+
+
+def test_an_edit_the_database_could_not_take_is_put_into_force_when_it_answers_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher had taken the edit as seen: a source added while the database was down
+    (a PostgreSQL restart, a locked SQLite file) was never mirrored nor fetched, until
+    the next edit or a restart."""
+    alpha = ("alpha", "https://alpha.example/feed.xml", "news")
+    beta = ("beta", "https://beta.example/feed.xml", "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    harness.store.sync_sources(service.settings.configured_sources())
+    harness.write([alpha, beta], "{default_interval: 1h}")
+    synced = harness.store.sync_sources
+
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError("database error: connection refused")
+
+    monkeypatch.setattr(harness.store, "sync_sources", down)
+    with pytest.raises(StorageError):
+        service.follow_config()
+    monkeypatch.setattr(harness.store, "sync_sources", synced)
+    service.follow_config()
+    assert [s.id for s in service.settings.sources] == ["alpha", "beta"]
+    assert harness.source("beta").in_config
+
+
+def test_an_edit_the_database_refuses_does_not_hold_up_the_due_sources(
+    harness: Harness, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick applies edits before its pass: one whose mirror failed ended the tick, and
+    nothing due was fetched while the database refused it."""
+    server.route("/a.xml", served(FEED))
+    alpha = ("alpha", server.url("/a.xml"), "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    harness.store.sync_sources(service.settings.configured_sources())
+    harness.write(
+        [alpha, ("beta", "https://beta.example/feed.xml", "news")], "{default_interval: 1h}"
+    )
+
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError("database error: value too long for type character varying(200)")
+
+    monkeypatch.setattr(harness.store, "sync_sources", refused)
+    outcomes = service.tick()
+    assert [(o.source_id, o.status) for o in outcomes] == [("alpha", "ok")]
+    assert hits(server, "/a.xml") == 1
+    with pytest.raises(StorageError):  # the config job still says so
+        service.follow_config()
+
+
+def test_two_edits_seen_by_the_two_jobs_at_once_leave_the_newer_in_force(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick and the config job both look at the file: the one that read the first edit
+    was still mirroring it when the other read the second and applied it; the first
+    then put the older sources back in force, and the watcher had the newer as seen."""
+    alpha = ("alpha", "https://alpha.example/feed.xml", "news")
+    beta = ("beta", "https://beta.example/feed.xml", "news")
+    gamma = ("gamma", "https://gamma.example/feed.xml", "news")
+    harness.write([alpha], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), harness.store, worker="test-worker")
+    synced = harness.store.sync_sources
+    first_edit_mirroring, go_on = threading.Event(), threading.Event()
+
+    def slow_first(sources: Any, *args: Any, **kwargs: Any) -> None:
+        if [s.id for s in sources] == ["alpha", "beta"]:
+            first_edit_mirroring.set()
+            go_on.wait(2)  # (it waits for ever unless the second look goes ahead)
+        synced(sources, *args, **kwargs)
+
+    monkeypatch.setattr(harness.store, "sync_sources", slow_first)
+    harness.write([alpha, beta], "{default_interval: 1h}")
+    first = threading.Thread(target=service.follow_config)
+    first.start()
+    assert first_edit_mirroring.wait(WAIT)
+    harness.write([alpha, beta, gamma], "{default_interval: 1h}")
+    service.follow_config()
+    go_on.set()
+    first.join(WAIT)
+    assert [s.id for s in service.settings.sources] == ["alpha", "beta", "gamma"]

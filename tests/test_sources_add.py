@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from aggregator import netguard
 from aggregator.addsource import choose, show
 from aggregator.cli import main
 from aggregator.config import load_settings, parse_settings
@@ -155,6 +156,32 @@ def test_a_page_cannot_send_discovery_to_local_files_or_another_internal_host(
     config.write_text(allowing)
     assert add(config, server.url("/")) == 0  # unless the admin allows that host
     assert load_settings(config).source("cardiology-daily") is not None
+
+
+def test_a_public_sites_own_feed_cannot_redirect_discovery_to_an_internal_address(
+    config: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """The site's own host was fetched without the redirect guard the refresh has: its
+    feed's redirect to the loopback (the metadata service, the intranet) was read and
+    offered to the admin, and the page's title shown."""
+    real = netguard._resolve
+
+    async def resolve(source: str, host: str, port: int) -> tuple[str, ...]:
+        return ("93.184.216.34",) if host == "localhost" else await real(source, host, port)
+
+    monkeypatch.setattr(netguard, "_resolve", resolve)  # localhost: a site on the internet
+    site = server.url("/").replace("127.0.0.1", "localhost")
+    server.route("/", lambda handler: send(handler, 200, page("/feed.xml|application/rss+xml")))
+    server.route("/feed.xml", lambda handler: send(handler, 302, headers={
+        "Location": server.url("/internal.xml")}))  # fmt: skip
+    server.route("/internal.xml", served(FEED))
+    before = config.read_text()
+    assert add(config, site) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "redirected from a public address" in said
+    assert config.read_text() == before
+    assert "/internal.xml" not in [r.path for r in server.requests]
 
 
 def test_a_site_that_declares_nothing_is_searched_at_the_usual_paths(

@@ -61,6 +61,13 @@ def test_reading_the_config_does_not_load_the_http_client() -> None:
     assert "httpx" not in imported and "httpcore" not in imported
 
 
+def test_reading_the_config_does_not_load_urllib_request() -> None:
+    """urllib.request (http.client, email, ~35 ms) is the fetcher's: the config unescapes
+    a file URL's path with urllib.parse."""
+    imported, _ = imported_by("-c", "import aggregator.config" + PRINT_MODULE_NAMES)
+    assert "urllib.request" not in imported
+
+
 def test_reading_the_config_does_not_load_the_story_matcher() -> None:
     """The config's ``dedupe`` defaults live apart from the matcher."""
     imported, _ = imported_by("-c", "import aggregator.config" + PRINT_MODULE_NAMES)

@@ -315,13 +315,16 @@ def record_many(session: Session, reports: Sequence[FetchReport], worker: str) -
         groups.setdefault((failed, tuple(sorted(values))), []).append(
             {"source_id": report.source_id, **values}
         )
+    written = 0
     for (failed, keys), rows in groups.items():
-        statement = update(table).where(table.c.id == bindparam("source_id"))
+        statement = update(table).where(table.c.id == bindparam("source_id"), _SAME_URL)
         if failed:  # counted in the database: a concurrent writer cannot lose an increment
             statement = statement.values(consecutive_failures=table.c.consecutive_failures + 1)
         if "digest_read" in keys:
             statement = statement.values(body_digest=_DIGEST_OVER_CLAIMED)
-        session.execute(statement, rows)
+        written += session.execute(statement, rows).rowcount  # type: ignore[attr-defined]
+    if written != len(reports):  # a source's URL changed since its claim: only released
+        release(session, [r.source_id for r in reports if r.outcome.status != "pushed"], worker)
     session.execute(insert(FETCH_LOG), [_log_row(report, worker) for report in reports])
     _trim_logs(session, sorted({report.source_id for report in reports}))
 
@@ -330,6 +333,7 @@ def _state_values(report: FetchReport) -> dict[str, object]:
     """The columns a fetch's outcome sets (a failure's count is added by the statement)."""
     outcome = report.outcome
     values: dict[str, object] = {
+        "fetched_url": report.url,
         "last_fetch_at": report.finished_at,
         "last_status": outcome.status,
         "last_http_status": report.http_status,
@@ -361,6 +365,13 @@ def _state_values(report: FetchReport) -> dict[str, object]:
         values["disabled_reason"] = report.disable_reason
     return values
 
+
+# A fetch's state is written only over the address it fetched: a config edit that changed
+# the source's URL meanwhile (``sync_sources``) reset its state for the new one, and an
+# answer of the old address (410 Gone, an ETag, a day's Retry-After or freshness) would
+# have disabled the new one, or put its first fetch off with the old one's validators.
+_FETCHED_URL = bindparam("fetched_url", type_=SOURCES.c.url.type)
+_SAME_URL = or_(_FETCHED_URL.is_(None), SOURCES.c.url == _FETCHED_URL)
 
 # A digest is written over the one its claim read, never over what changed since: a
 # config edit that cleared it (``_read_again``) or a push stored meanwhile. Had the old
