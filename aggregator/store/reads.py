@@ -81,6 +81,9 @@ MAX_CITATIONS = 50  # "covered by" links shown for one article
 # (and the story copies of their span), not the whole kind (0.7 s at 400k items).
 FEATURED_WINDOW = 500
 CALENDAR_BATCH = 500  # event keys of the second batch (under SQLite's 999 parameters)
+# A source or tag carrying at most this many items drives its list on SQLite (``_few``):
+# reading them all and sorting costs ~10 ms, walking the stream for them up to the table.
+FEW = 2_000
 SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
 _EVENT_STATUSES = frozenset(EventStatus)  # a status a later version wrote is read as none
 
@@ -223,6 +226,8 @@ class Reads:
             )
             if found is not None:
                 query = found.apply(query, Item.id)
+            elif (few := _few(session, wanted)) is not None:
+                query = query.where(few)
             if wanted.when is not None:
                 query = query.where(_on_its_dates())
             matches = query.limit(at_most + 1).subquery()
@@ -381,6 +386,8 @@ def _stream_rows(
     if wanted.when is not None:
         return _calendar_rows(session, wanted, before, limit, now or datetime.now(UTC))
     query = _filtered(select(Item), wanted, found).where(_listed(wanted, now))
+    if found is None and (few := _few(session, wanted)) is not None:
+        query = query.where(few)
     if found is not None:
         if wanted.sort != "date":
             return _ranked_rows(session, found.apply(query, Item.id), found, before, limit)
@@ -517,6 +524,33 @@ def _passes(item: Any, wanted: ItemFilter, found: search.Match | None) -> list[C
     if found is not None and item is not Item:  # the outer query joins or probes its own
         conditions.append(found.probe(item.id))
     return conditions
+
+
+def _few(session: Session, wanted: ItemFilter) -> ColumnElement[bool] | None:
+    """On SQLite, the ids of the list's source or tag when it carries at most ``FEW`` items
+    (the fewest of them), for those ids to drive the list; else None.
+
+    ``_passes`` probes each row of the stream index, newest first, until a page is full:
+    cheap when the filter passes many rows, but a source or a tag carrying a few dozen
+    items, or only old ones, read the whole table for each page and for its count (a
+    society's calendar of 40 items among 200k: 120 ms, growing with the table). SQLite
+    cannot tell the two apart (its statistics give an average per source), so reading at
+    most ``FEW`` + 1 entries of the filter's own index tells it. PostgreSQL's statistics
+    per value already lead it to the cheaper plan, so it is left to choose.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    carried: list[Select[Any]] = []
+    if wanted.source:
+        carried.append(select(ItemSource.item_id).where(ItemSource.source_id == wanted.source))
+    for tag in filter(None, (wanted.tag, wanted.specialty)):
+        carried.append(select(ItemTag.item_id).where(ItemTag.tag == tag))
+    fewest: tuple[int, Select[Any]] | None = None
+    for ids in carried:
+        count = session.scalar(select(func.count()).select_from(ids.limit(FEW + 1).subquery()))
+        if count is not None and count <= FEW and (fewest is None or count < fewest[0]):
+            fewest = (count, ids)
+    return None if fewest is None else Item.id.in_(fewest[1])
 
 
 def _newest(kind: Kind, *, leading: bool = True) -> Select[Item]:
