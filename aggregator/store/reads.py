@@ -27,6 +27,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -82,8 +83,8 @@ MAX_CITATIONS = 50  # "covered by" links shown for one article
 FEATURED_WINDOW = 500
 CALENDAR_BATCH = 500  # event keys of the second batch (under SQLite's 999 parameters)
 # A source or tag carrying at most this many items drives its list on SQLite (``_few``):
-# reading them all and sorting costs ~10 ms, walking the stream for them up to the table.
-FEW = 2_000
+# reading them all and sorting costs a few ms, walking the stream for them up to the table.
+FEW = 1_000
 SECTIONS = (Kind.NEWS, Kind.ARTICLE, Kind.CONFERENCE, Kind.VIDEO)
 _EVENT_STATUSES = frozenset(EventStatus)  # a status a later version wrote is read as none
 
@@ -527,16 +528,18 @@ def _passes(item: Any, wanted: ItemFilter, found: search.Match | None) -> list[C
 
 
 def _few(session: Session, wanted: ItemFilter) -> ColumnElement[bool] | None:
-    """On SQLite, the ids of the list's source or tag when it carries at most ``FEW`` items
-    (the fewest of them), for those ids to drive the list; else None.
+    """On SQLite, the ids the list's source or tag carries when they are at most ``FEW``
+    (those both carry, when both are that few), for them to drive the list; else None.
 
-    ``_passes`` probes each row of the stream index, newest first, until a page is full:
-    cheap when the filter passes many rows, but a source or a tag carrying a few dozen
-    items, or only old ones, read the whole table for each page and for its count (a
-    society's calendar of 40 items among 200k: 120 ms, growing with the table). SQLite
-    cannot tell the two apart (its statistics give an average per source), so reading at
-    most ``FEW`` + 1 entries of the filter's own index tells it. PostgreSQL's statistics
-    per value already lead it to the cheaper plan, so it is left to choose.
+    ``_passes`` probes each row of the stream index, newest first, until a page is full
+    (the calendar's keys likewise, soonest first): cheap when the filter passes many rows,
+    but a source or a tag carrying a few dozen items, or only old ones, read the whole
+    table for each page and for its count (a society's 40 items among 200k: 65–145 ms,
+    growing with the table). SQLite cannot tell the two apart (its statistics give an
+    average per source), so reading at most ``FEW`` + 1 entries of the filter's own index
+    tells it; the ids go in as literals, which it reads by primary key whatever its
+    statistics say, and past its limit on parameters. PostgreSQL's statistics per value
+    already lead it to the cheaper plan, so it is left to choose.
     """
     if session.get_bind().dialect.name != "sqlite":
         return None
@@ -545,12 +548,14 @@ def _few(session: Session, wanted: ItemFilter) -> ColumnElement[bool] | None:
         carried.append(select(ItemSource.item_id).where(ItemSource.source_id == wanted.source))
     for tag in filter(None, (wanted.tag, wanted.specialty)):
         carried.append(select(ItemTag.item_id).where(ItemTag.tag == tag))
-    fewest: tuple[int, Select[Any]] | None = None
-    for ids in carried:
-        count = session.scalar(select(func.count()).select_from(ids.limit(FEW + 1).subquery()))
-        if count is not None and count <= FEW and (fewest is None or count < fewest[0]):
-            fewest = (count, ids)
-    return None if fewest is None else Item.id.in_(fewest[1])
+    few: set[int] | None = None
+    for query in carried:
+        ids = set(session.scalars(query.limit(FEW + 1)))
+        if len(ids) <= FEW:
+            few = ids if few is None else few & ids
+    if few is None:
+        return None
+    return Item.id.in_(bindparam("few", sorted(few), expanding=True, literal_execute=True))
 
 
 def _newest(kind: Kind, *, leading: bool = True) -> Select[Item]:
@@ -594,7 +599,9 @@ def _calendar_rows(
     keys = keys.order_by(*_calendar_order(past))
     after = decode_cursor(before) if before is not None else None
     rows: list[Item] = []
-    for batch in (4 * (limit + 1), CALENDAR_BATCH):  # filters and stories leave keys out
+    few = _few(session, wanted)  # a few items of a source or tag: read them at once
+    batches = () if few is not None else (4 * (limit + 1), CALENDAR_BATCH)
+    for batch in batches:  # filters and stories leave keys out
         found = session.execute(keys.where(_after_key(after, past)).limit(batch)).all()
         if found:
             rows += _calendar_page(session, wanted, [key.id for key in found], past)
@@ -604,6 +611,8 @@ def _calendar_rows(
         assert last.event_start is not None  # the window holds only events with a start
         after = (last.event_start, last.id)
     rest = _events(session, wanted).where(window, _after_key(after, past))
+    if few is not None:
+        rest = rest.where(few)
     rest = rest.order_by(*_calendar_order(past)).limit(limit + 1 - len(rows))
     return _calendar_cut(rows + list(session.scalars(rest).all()), limit)
 
