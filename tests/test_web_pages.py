@@ -147,6 +147,21 @@ def test_hostile_html_in_a_stored_summary_cannot_run(client: FlaskClient, app: F
         assert "&lt;b&gt;Title&lt;/b&gt;" in html
 
 
+def test_a_stored_link_that_is_no_web_address_is_not_a_link_on_any_page(
+    client: FlaskClient, app: Flask
+) -> None:
+    """The parse stage keeps only http(s) links; a row written otherwise (an import, an old
+    version, a hand edit) must not put a ``javascript:`` link on a page either."""
+    store = app.extensions["medfeed"].store
+    start = NOW + timedelta(days=3)
+    event = EventInfo(start=start, end=start + timedelta(days=1), url="javascript:alert(1)")
+    save(store, [entry(Kind.CONFERENCE, url="javascript:alert(2)", event=event)])
+    item_id = store.list_items(stories=False).items[0].id
+    for path in ("/?kind=conference&when=announced", f"/items/{item_id}"):
+        links = _outline(client.get(path).get_data(as_text=True)).links
+        assert not any(link.lower().startswith("javascript:") for link in links), path
+
+
 def test_featured_page_shows_the_article_in_full(client: FlaskClient, filled: Store) -> None:
     page = client.get("/featured")
     assert page.status_code == 200
