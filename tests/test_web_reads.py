@@ -359,6 +359,8 @@ def test_a_source_or_tag_list_is_the_same_whichever_index_drives_it(
         {"specialty": "cardiology"},
         {"source": "fda-press", "tag": "cardiology"},
         {"kind": Kind.NEWS, "source": "fda-press"},
+        {"kind": Kind.VIDEO, "specialty": "cardiology"},
+        {"kind": Kind.NEWS, "stories": False},
         {"source": "fda-press", "stories": False},
     ):
         everything = [item.id for item in reads.list_items(limit=100, **narrowed).items]  # type: ignore[arg-type]
@@ -390,6 +392,45 @@ def test_a_source_carrying_few_items_is_listed_from_them_not_by_walking_the_stre
         assert not keys, keys
     assert [i.source.id for i in reads.list_items(source="fda-press").items] == ["fda-press"] * 4
     assert len(reads.list_items(**calendar).items) == 1  # type: ignore[arg-type]
+
+
+def test_a_source_carrying_few_items_of_the_kind_asked_for_is_listed_from_them(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A news source asked for its videos (the filter form allows it, and it is most often
+    empty): its items of that kind are few however many it carries, so they drive the list."""
+    monkeypatch.setattr(reads_module, "FEW", 3)
+    fill(reads, 2)
+    save(reads, [entry(Kind.NEWS) for _ in range(6)] + [entry(Kind.VIDEO)], source="fda-press")
+    narrowed = {"kind": Kind.VIDEO, "source": "fda-press"}
+    listed = _selects(reads, lambda: reads.list_items(**narrowed))  # type: ignore[arg-type]
+    page = [statement for statement in listed if "ORDER BY items.published" in statement[0]]
+    if reads.dialect == "sqlite":
+        assert "SEARCH items USING INTEGER PRIMARY KEY" in _plan_of(reads, *page[0])
+    assert [i.kind for i in reads.list_items(**narrowed).items] == [Kind.VIDEO]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        {"kind": Kind.VIDEO, "specialty": "cardiology"},
+        {"kind": Kind.NEWS, "source": "health-news"},
+        {"kind": Kind.NEWS, "stories": False},
+    ],
+)
+def test_a_kinds_list_narrowed_further_walks_the_dates_not_every_item_of_the_kind(
+    reads: Store, monkeypatch: pytest.MonkeyPatch, narrowed: dict[str, Any]
+) -> None:
+    """ "Videos in Cardiology": SQLite without statistics (a medfeed database has none) took
+    every video from the kind's index and sorted them all for one page; only a kind's own
+    list is in that index's date order. (PostgreSQL plans by its statistics.)"""
+    monkeypatch.setattr(reads_module, "FEW", 0)  # the filters pass too many to read at once
+    fill(reads, 4)
+    listed = _selects(reads, lambda: reads.list_items(**narrowed))
+    page = [statement for statement in listed if "ORDER BY items.published" in statement[0]]
+    if reads.dialect == "sqlite":
+        assert "TEMP B-TREE FOR ORDER BY" not in _plan_of(reads, *page[0])
+    assert [item.kind for item in reads.list_items(**narrowed).items] == [narrowed["kind"]] * 4
 
 
 def _selects(store: Store, read: Callable[[], object]) -> list[tuple[str, Any]]:
