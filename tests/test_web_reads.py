@@ -394,22 +394,6 @@ def test_a_source_carrying_few_items_is_listed_from_them_not_by_walking_the_stre
     assert len(reads.list_items(**calendar).items) == 1  # type: ignore[arg-type]
 
 
-def test_a_source_carrying_few_items_of_the_kind_asked_for_is_listed_from_them(
-    reads: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A news source asked for its videos (the filter form allows it, and it is most often
-    empty): its items of that kind are few however many it carries, so they drive the list."""
-    monkeypatch.setattr(reads_module, "FEW", 3)
-    fill(reads, 2)
-    save(reads, [entry(Kind.NEWS) for _ in range(6)] + [entry(Kind.VIDEO)], source="fda-press")
-    narrowed = {"kind": Kind.VIDEO, "source": "fda-press"}
-    listed = _selects(reads, lambda: reads.list_items(**narrowed))  # type: ignore[arg-type]
-    page = [statement for statement in listed if "ORDER BY items.published" in statement[0]]
-    if reads.dialect == "sqlite":
-        assert "SEARCH items USING INTEGER PRIMARY KEY" in _plan_of(reads, *page[0])
-    assert [i.kind for i in reads.list_items(**narrowed).items] == [Kind.VIDEO]  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize(
     "narrowed",
     [

@@ -576,13 +576,6 @@ def _few(session: Session, wanted: ItemFilter) -> ColumnElement[bool] | None:
         carried.append(select(ItemSource.item_id).where(ItemSource.source_id == wanted.source))
     for tag in filter(None, (wanted.tag, wanted.specialty)):
         carried.append(select(ItemTag.item_id).where(ItemTag.tag == tag))
-    if wanted.kind is not None:  # a source of news asked for its videos: most often none
-        carried = [
-            query.join(Item, Item.id == query.selected_columns[0]).where(
-                Item.kind == wanted.kind.value
-            )
-            for query in carried
-        ]
     few: set[int] | None = None
     for query in carried:
         ids = set(session.scalars(query.limit(FEW + 1)))
