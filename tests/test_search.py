@@ -232,7 +232,11 @@ def test_a_title_match_ranks_above_a_passing_mention(reads: Store) -> None:
                 "<p>Sepsis care in emergency wards.</p>",
                 published=older,
             ),
-            news("Ward staffing report", "<p>One ward mentions sepsis once among many topics.</p>"),
+            news(
+                "Ward staffing report",
+                "<p>One ward mentions sepsis once among many topics.</p>",
+                published=NOW,  # not the factory's default: it moves back a minute an entry
+            ),
         ],
     )
     assert titles(reads, "sepsis") == ["Sepsis bundles cut deaths", "Ward staffing report"]

@@ -117,6 +117,16 @@ def test_unknown_api_path_is_a_json_404(client: FlaskClient) -> None:
     assert answer.is_json
 
 
+@pytest.mark.parametrize("path", ["/api/items", "/", "/feed.atom"])
+def test_a_method_the_path_does_not_take_is_a_405_that_names_the_ones_it_does(
+    client: FlaskClient, path: str
+) -> None:
+    answer = client.post(path)
+    assert answer.status_code == 405
+    assert answer.is_json is path.startswith("/api/")
+    assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
 def test_featured_api_gives_the_featured_article(client: FlaskClient, filled: Store) -> None:
     answer = client.get("/api/featured")
     assert answer.status_code == 200

@@ -171,3 +171,23 @@ def test_last_modified_is_the_second_after_the_version_was_seen_and_never_ahead_
     )
     whole = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
     assert Version("v", whole).last_modified(whole) == whole
+
+
+@pytest.mark.parametrize("path", [*PATHS, "/nothing-here"])
+def test_a_raw_byte_in_the_query_that_is_not_utf8_is_read_as_its_percent_encoding(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """Gunicorn refuses such a request line; Werkzeug's server (``flask run``) passes it on,
+    and every view and the error page itself raised on it."""
+    raw = client.get(path, environ_overrides={"QUERY_STRING": "q=\xff&kind=\xe9"})
+    encoded = client.get(path, query_string="q=%FF&kind=%E9")
+    assert raw.status_code == encoded.status_code < 500
+    assert raw.data == encoded.data
+
+
+def test_raw_utf8_in_the_query_reads_as_the_text_it_encodes(
+    client: FlaskClient, filled: Store
+) -> None:
+    raw = client.get("/api/items", environ_overrides={"QUERY_STRING": "kind=vid\xc3\xa9o"})
+    assert raw.json is not None
+    assert raw.json["error"].endswith("not 'vidéo'")

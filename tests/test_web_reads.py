@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import webfactory
-from sqlalchemy import Executable, select, text
+from sqlalchemy import Executable, event, select, text
 from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings
 
 from aggregator.config import FeaturedSettings
@@ -247,12 +249,8 @@ def test_an_event_pinned_by_its_page_or_its_key_is_that_event(reads: Store) -> N
 
 def plan(store: Store, statement: Executable) -> str:
     """How the database runs ``statement``: SQLite's query plan, or PostgreSQL's."""
-    with store.session() as session:
-        connection = session.connection()
-        sql = str(statement.compile(connection, compile_kwargs={"literal_binds": True}))
-        explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
-        rows = connection.exec_driver_sql(f"{explain} {sql}").all()
-    return "\n".join(str(row[-1]) for row in rows)
+    sql = statement.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True})
+    return _plan_of(store, str(sql), None)
 
 
 def grow(store: Store, copies: int) -> None:
@@ -343,6 +341,104 @@ def test_a_filter_lists_a_story_by_its_first_item_the_filter_passes(reads: Store
     assert [item.id for item in reads.list_items(source="health-news").items] == [wire]
 
 
+@pytest.mark.parametrize("walk", [True, False])
+def test_a_source_or_tag_list_is_the_same_whichever_index_drives_it(
+    reads: Store, monkeypatch: pytest.MonkeyPatch, walk: bool
+) -> None:
+    """Over ``FEW`` items a source's or tag's list walks the stream; under it, its own ids
+    drive the list (SQLite, ``reads._few``): the same items, pages and counts either way."""
+    if walk:
+        monkeypatch.setattr(reads_module, "FEW", 0)
+    fill(reads, 6)
+    save(reads, [entry(Kind.NEWS, tags=("regulatory",)) for _ in range(9)], source="fda-press")
+    wire, release = sorted(item.id for item in reads.list_items(source="fda-press").items)[:2]
+    make_story(reads, wire, [release])
+    for narrowed in (
+        {"source": "fda-press"},
+        {"tag": "regulatory"},
+        {"specialty": "cardiology"},
+        {"source": "fda-press", "tag": "cardiology"},
+        {"kind": Kind.NEWS, "source": "fda-press"},
+        {"kind": Kind.VIDEO, "specialty": "cardiology"},
+        {"kind": Kind.NEWS, "stories": False},
+        {"source": "fda-press", "stories": False},
+    ):
+        everything = [item.id for item in reads.list_items(limit=100, **narrowed).items]  # type: ignore[arg-type]
+        assert _walk(reads, **narrowed) == everything, narrowed
+        assert reads.count_items(ItemFilter(**narrowed)) == len(everything), narrowed  # type: ignore[arg-type]
+    assert len(reads.list_items(source="fda-press", limit=100).items) == 8  # a story once
+    assert len(reads.list_items(source="fda-press", stories=False, limit=100).items) == 9
+
+
+def test_a_source_carrying_few_items_is_listed_from_them_not_by_walking_the_stream(
+    reads: Store,
+) -> None:
+    """A society's feed of a few dozen items among a large stream: its list, its count and
+    its calendar read its own items; walking the stream index (or the calendar's keys) for
+    them read the whole table for every page."""
+    fill(reads, 3)
+    news = [entry(Kind.NEWS, tags=("regulatory",)) for _ in range(3)]
+    save(reads, [*news, _conference(5)], source="fda-press")
+    grow(reads, 20_000)
+    calendar = {"kind": Kind.CONFERENCE, "when": "upcoming", "source": "fda-press", "now": NOW}
+    statements = _selects(reads, lambda: reads.list_items(source="fda-press"))
+    statements += _selects(reads, lambda: reads.count_items(ItemFilter(tag="regulatory")))
+    steps = "\n".join(_plan_of(reads, *statement) for statement in statements)
+    assert not re.search(r"\b(SCAN|Seq Scan on) items\b", steps), steps
+    read = _selects(reads, lambda: reads.list_items(**calendar))  # type: ignore[arg-type]
+    keys = [sql for sql, _ in read if sql.startswith("SELECT items.id, items.event_start")]
+    assert not keys, keys  # nor are the calendar's keys walked for four items
+    assert [i.source.id for i in reads.list_items(source="fda-press").items] == ["fda-press"] * 4
+    assert len(reads.list_items(**calendar).items) == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "narrowed",
+    [
+        {"kind": Kind.VIDEO, "specialty": "cardiology"},
+        {"kind": Kind.NEWS, "source": "health-news"},
+        {"kind": Kind.NEWS, "stories": False},
+    ],
+)
+def test_a_kinds_list_narrowed_further_walks_the_dates_not_every_item_of_the_kind(
+    reads: Store, monkeypatch: pytest.MonkeyPatch, narrowed: dict[str, Any]
+) -> None:
+    """ "Videos in Cardiology": SQLite without statistics (a medfeed database has none) took
+    every video from the kind's index and sorted them all for one page; only a kind's own
+    list is in that index's date order. (PostgreSQL plans by its statistics.)"""
+    monkeypatch.setattr(reads_module, "FEW", 0)  # the filters pass too many to read at once
+    fill(reads, 4)
+    listed = _selects(reads, lambda: reads.list_items(**narrowed))
+    page = [statement for statement in listed if "ORDER BY items.published" in statement[0]]
+    if reads.dialect == "sqlite":
+        assert "TEMP B-TREE FOR ORDER BY" not in _plan_of(reads, *page[0])
+    assert [item.kind for item in reads.list_items(**narrowed).items] == [narrowed["kind"]] * 4
+
+
+def _selects(store: Store, read: Callable[[], object]) -> list[tuple[str, Any]]:
+    """The statements ``read`` sends that read the items table, with their parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "FROM items" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        read()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return sent
+
+
+def _plan_of(store: Store, statement: str, parameters: Any) -> str:
+    """How the database runs the SQL ``statement`` with ``parameters`` (``plan``)."""
+    with store.engine.connect() as connection:
+        explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
+        rows = connection.exec_driver_sql(f"{explain} {statement}", parameters).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
 def _conference(start_in_days: float, *, days: float = 3, **extra: object) -> tuple:  # type: ignore[type-arg]
     start = NOW + timedelta(days=start_in_days)
     return entry(Kind.CONFERENCE, event=EventInfo(start=start, end=start + timedelta(days=days)),
@@ -395,7 +491,12 @@ def test_calendar_walks_every_event_once_in_start_order(reads: Store) -> None:
     assert reads.get_item(upcoming[0]).title == "A long series"  # type: ignore[union-attr]
 
 
-def test_calendar_reaches_events_far_behind_ones_its_filters_leave_out(reads: Store) -> None:
+@pytest.mark.parametrize("walk", [True, False])
+def test_calendar_reaches_events_far_behind_ones_its_filters_leave_out(
+    reads: Store, monkeypatch: pytest.MonkeyPatch, walk: bool
+) -> None:
+    if walk:  # the tag is on more than ``FEW`` items: the keys come in batches
+        monkeypatch.setattr(reads_module, "FEW", 0)
     save(reads, [_conference(n) for n in range(1, 60)])
     save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(3)])
     tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]
@@ -406,6 +507,7 @@ def test_calendar_reaches_them_too_past_more_than_two_batches_of_keys(
     reads: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reads_module, "CALENDAR_BATCH", 8)  # then a page of 7 needs a third step
+    monkeypatch.setattr(reads_module, "FEW", 0)  # the tag is on too many items to read at once
     save(reads, [_conference(n) for n in range(1, 60)])
     save(reads, [_conference(100 + n, tags=("oncology",)) for n in range(9)])
     tagged = [item.id for item in reads.list_items(tag="oncology", limit=10).items]

@@ -32,7 +32,7 @@ from aggregator.store import Store
 from . import api, cache, errors, feeds, metrics, pages, websub
 from .context import MedfeedState, state
 from .hosts import install_hosts
-from .http import install_headers
+from .http import install_headers, install_query_guard
 from .present import install_template_helpers
 
 __all__ = ["MedfeedState", "create_app", "follow_config", "state"]
@@ -67,6 +67,7 @@ def create_app(
     app.register_blueprint(websub.blueprint)
     errors.install(app)
     install_headers(app)
+    install_query_guard(app)
     install_hosts(app)
     cache.install(app)
     install_template_helpers(app)

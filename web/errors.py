@@ -48,13 +48,18 @@ def _bad_request(error: ValueError) -> tuple[Response | str, int]:
     return _answer(400, str(error), "Bad request")
 
 
-def _http_error(error: HTTPException) -> BaseResponse | tuple[Response | str, int]:
+def _http_error(
+    error: HTTPException,
+) -> BaseResponse | tuple[Response | str, int] | tuple[Response | str, int, list[tuple[str, str]]]:
+    """Our page or JSON for the error, with the headers it carries besides its body's type:
+    a 405's ``Allow`` names the methods the path takes (RFC 9110, 15.5.6: it must)."""
     status = error.code or 500
     if isinstance(error, NotFound):
         return _answer(404, "Nothing here: the item or page does not exist", "Not found")
     if status < 400:
         return error.get_response()
-    return _answer(status, error.description or error.name, error.name)
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return *_answer(status, error.description or error.name, error.name), headers
 
 
 def _storage_error(error: StorageError) -> tuple[Response | str, int]:

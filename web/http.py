@@ -12,14 +12,17 @@ served from the ``PageCache``. It decides headers; it renders nothing.
 Werkzeug's ``Response.make_conditional`` decides the same from a response
 already built: here the 304 must come before the view reads anything, and
 ``If-None-Match: *`` must not (it holds any answer, a 404 too).
+
+A query string's raw bytes outside ASCII are percent-encoded before Flask sees
+them (``install_query_guard``), as a browser would have sent them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import wraps
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 from flask import Flask, Response, make_response, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -48,6 +51,35 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
+
+
+def install_query_guard(app: Flask) -> None:
+    """Percent-encode the raw non-ASCII bytes of a request's query string.
+
+    Werkzeug decodes the query string as strict UTF-8 where it reads it (``args``,
+    ``full_path``), so one raw byte that is not UTF-8 (``/?q=\\xff``, which gunicorn
+    refuses but Werkzeug's own server and others pass on) raised out of every view, and
+    out of the error page too, which reads ``args``: an unhandled exception instead of
+    an answer. Encoded, it is what ``%FF`` already is: a replacement character.
+    """
+    inner = app.wsgi_app
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = _percent_encoded(query)
+        return inner(environ, start_response)
+
+    app.wsgi_app = guarded  # type: ignore[method-assign]
+
+
+def _percent_encoded(query: str) -> str:
+    """The query string's bytes (WSGI gives them as Latin-1 characters), ASCII kept."""
+    try:
+        raw = query.encode("latin-1")
+    except UnicodeEncodeError:  # not a WSGI string (PEP 3333); its characters are text
+        raw = query.encode("utf-8")
+    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in raw)
 
 
 def install_headers(app: Flask) -> None:
