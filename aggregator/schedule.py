@@ -253,7 +253,12 @@ class RefreshService:
         if new.database != old.database:
             log.warning("config: a new database URL takes effect only after a restart")
             new = new.model_copy(update={"database": old.database})
-        self.store.sync_sources(new.configured_sources())
+        try:
+            self.store.sync_sources(new.configured_sources())
+        except BaseException:
+            # the watcher took the edit as seen: without this it is never applied
+            self.watcher.request_check()
+            raise
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
         self.align_to_cron()
