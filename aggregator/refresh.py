@@ -130,15 +130,29 @@ class PoolOnDemand(Executor):
     def _started(self) -> ProcessPoolExecutor:
         """The pool, started with its workers' first jobs (``warm_up``) when there is none."""
         with self._starting:
-            if self._pool is None:
-                from .prepare import warm_up  # the parse stack: see ``Refresher._job``
+            return self._running()
 
-                self._pool = parse_pool(self._workers)
-                self._warming = [self._pool.submit(warm_up) for _ in range(self._workers)]
-            return self._pool
+    def _running(self) -> ProcessPoolExecutor:
+        """``_started`` with the lock held. A pool broken by a worker that died by itself
+        (the OOM killer, a crash in lxml) is replaced: nothing else would, and every
+        later job, pushes included, failed with ``BrokenProcessPool`` until a restart."""
+        if self._pool is not None and _broken(self._pool):
+            # its workers are gone already: the pool killed them on seeing one die
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._pool is None:
+            from .prepare import warm_up  # the parse stack: see ``Refresher._job``
+
+            self._pool = parse_pool(self._workers)
+            self._warming = [self._pool.submit(warm_up) for _ in range(self._workers)]
+        return self._pool
 
     def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
-        return self._started().submit(fn, *args, **kwargs)
+        """Hand a job in, under the lock: picked under it and handed in after, a job could
+        land in a pool that a concurrent ``abandon`` was shutting down (``RuntimeError:
+        cannot schedule new futures after shutdown``)."""
+        with self._starting:
+            return self._running().submit(fn, *args, **kwargs)
 
     def warm(self) -> None:
         """Start the pool and its workers now, for a pass that will almost surely parse:
@@ -175,6 +189,11 @@ class PoolOnDemand(Executor):
             self.abandon()
 
 
+def _broken(pool: ProcessPoolExecutor) -> bool:
+    """Whether a worker of ``pool`` died: it then takes no job (``BrokenProcessPool``)."""
+    return bool(getattr(pool, "_broken", False))  # private, as ``_processes`` below
+
+
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Stop a process pool now, its running jobs included (``shutdown`` waits for them),
     and wait until its workers are gone: the core and the memory a parse held are free
@@ -183,7 +202,10 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     workers = list((pool._processes or {}).values())
     for process in workers:
         process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Not ``cancel_futures``: a job still queued would be cancelled, which its ``_parse``
+    # takes for its own cancellation; at the workers' death it fails with
+    # ``BrokenProcessPool`` instead, and is handed in again.
+    pool.shutdown(wait=False)
     for process in workers:
         process.join(KILL_GRACE)
         if process.is_alive():
@@ -854,7 +876,8 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
     try:
         return await _within(_in_pool(pool, job), deadline, pool)
     except BrokenProcessPool:
-        await asyncio.to_thread(pool.wait_started)  # the new workers
+        # killed at another job's deadline, or a worker died: new workers (``_running``)
+        await asyncio.to_thread(pool.wait_started)
     return await _within(_in_pool(pool, job), deadline, pool)
 
 
@@ -863,7 +886,8 @@ async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | N
         return await asyncio.wait_for(work, deadline)
     except TimeoutError:
         if isinstance(pool, PoolOnDemand):
-            pool.abandon()
+            # off the loop: it waits for the workers to die (up to 2 x KILL_GRACE)
+            await asyncio.to_thread(pool.abandon)
         raise ParseError(
             f"parsing took longer than {deadline:g} s (parse.timeout): abandoned"
         ) from None

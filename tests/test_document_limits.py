@@ -9,14 +9,18 @@ slow source.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,11 +30,12 @@ from aggregator.errors import ConfigError
 from aggregator.parse import parse_document
 from aggregator.parse.limits import Trimmed, trim_xml
 from aggregator.records import DocumentLimits, SourceOutcome
-from aggregator.refresh import PoolOnDemand, Refresher
+from aggregator.refresh import PoolOnDemand, Refresher, _broken
 from aggregator.store import Store
 from aggregator.store.models import Item
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer
+from tests.waiting import WAIT, wait_until
 
 URL = "https://e.org/feed"
 
@@ -337,8 +342,8 @@ def test_a_bad_max_entries_of_a_source_is_a_config_error_naming_its_line(
 def test_a_pushed_document_past_its_parse_deadline_is_dropped_and_the_pass_goes_on(
     tmp_path: Path, database_url: str, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A hub's push is parsed in the refresh's own thread: before ``parse.timeout`` held it,
-    a parse that never ended (a calendar rule that never moved on) stopped refreshing."""
+    """A hub's push is parsed under ``parse.timeout`` as a fetched body is: before, a parse
+    that never ended (a calendar rule that never moved on) stopped refreshing."""
     path = tmp_path / "config.yaml"
     sources = [("slow", "https://ex.org/slow.xml", "news")]
     path.write_text(
@@ -373,3 +378,50 @@ def test_a_push_whose_parse_runs_past_its_deadline_is_stopped_and_the_next_push_
     assert (pushed.status, pushed.new) == ("pushed", 1)
     assert stored_titles(store, "slow") == {"Entry 1"}
     assert parse_workers() == []
+
+
+def test_a_pool_whose_worker_died_by_itself_is_replaced_and_the_next_push_is_stored(
+    tmp_path: Path, database_url: str, store: Store
+) -> None:
+    """A worker the OOM killer took (or a crash in lxml) breaks the service's pool, which
+    pushes share with passes: nothing replaced it, and every later push and fetched
+    body failed with ``BrokenProcessPool`` until the process restarted."""
+    path = tmp_path / "config.yaml"
+    sources = [("slow", "https://ex.org/slow.xml", "news")]
+    path.write_text(config_text(database_url, sources, parse="{timeout: 60s}"))
+    settings = load_settings(path).model_copy(update={"public_url": "https://news.example.org"})
+    store.sync_sources(settings.configured_sources())
+    with PoolOnDemand() as pool:
+        pool.wait_started()
+        worker = pool.submit(os.getpid).result()
+        os.kill(worker, signal.SIGKILL)
+        assert wait_until(lambda: _broken(pool._pool), WAIT)  # the pool saw its worker die
+        store.websub.queue("slow", rss([dated(1)]), "application/rss+xml", datetime.now(UTC))
+        (pushed,) = Refresher(settings, store, pool=pool).ingest_pushed()
+        assert (pushed.status, pushed.new) == ("pushed", 1)
+
+
+def test_a_job_handed_in_while_the_pool_is_abandoned_goes_to_the_new_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A job's pool was picked under the lock and handed in after it: a concurrent
+    ``abandon`` (a push's deadline, on the tick's thread) could shut that pool down in
+    between, and the job failed with ``RuntimeError: cannot schedule new futures after
+    shutdown``, which nothing retried."""
+    with PoolOnDemand(1) as pool:
+        pool.wait_started()
+        first = pool._started()
+        handing_in = first.submit
+        abandoning = threading.Thread(target=pool.abandon)
+
+        def abandoned_meanwhile(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            abandoning.start()
+            abandoning.join(2)  # the pool is shut down by now, or waits for the hand-in
+            return handing_in(fn, *args, **kwargs)
+
+        monkeypatch.setattr(first, "submit", abandoned_meanwhile)
+        handed = pool.submit(os.getpid)  # no RuntimeError
+        abandoning.join()
+        with contextlib.suppress(BrokenProcessPool):  # killed with its workers: ``_parse``
+            handed.result()  # hands it in again
+        assert pool.submit(os.getpid).result() > 0  # new workers

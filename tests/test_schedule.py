@@ -600,3 +600,25 @@ def test_two_edits_seen_by_the_two_jobs_at_once_leave_the_newer_in_force(
     go_on.set()
     first.join(WAIT)
     assert [s.id for s in service.settings.sources] == ["alpha", "beta", "gamma"]
+
+
+def test_an_edit_whose_mirroring_failed_is_applied_at_the_next_check(
+    harness: Harness, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher takes an edit as seen when it reads it; the database may then refuse
+    it (a deadlock, an outage). The edit was never tried again until the next one."""
+    harness.write([("alpha", "https://ex.org/a.xml", "news")], "{default_interval: 1h}")
+    service = RefreshService(load_settings(harness.path), store, worker="test-worker")
+    store.sync_sources(service.settings.configured_sources())
+    harness.write([("alpha", "https://ex.org/a.xml", "article")], "{default_interval: 1h}")
+    mirror = store.sync_sources
+
+    def refused(*args: Any, **kwargs: Any) -> bool:
+        monkeypatch.setattr(store, "sync_sources", mirror)
+        raise StorageError("deadlock detected")
+
+    monkeypatch.setattr(store, "sync_sources", refused)
+    with pytest.raises(StorageError):
+        service.follow_config()
+    service.follow_config()
+    assert harness.source("alpha").kind.value == "article"

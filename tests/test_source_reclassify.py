@@ -10,15 +10,22 @@ test runs on SQLite, and on PostgreSQL when MEDFEED_TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session
 from webfactory import NOW, app, client, entry, make_story, save, settings, setup_store
 
 from aggregator.config import Settings
 from aggregator.records import Kind, Label
 from aggregator.store import Store
+from aggregator.store.models import Item
+from aggregator.store.sources import sync_sources
+from aggregator.store.stories import lock_stories
 from aggregator.storywindow import story_window
 from tests.test_dedupe import APPROVAL, REWRITE
 
@@ -128,3 +135,81 @@ def test_a_copy_arriving_after_a_label_edit_is_ordered_by_the_new_label(
     store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
     save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
     assert _shown(store) == [(REWRITE[0], "health-news")]
+
+
+def test_a_label_edit_leaves_other_stories_published_at_the_same_instant_as_they_are(
+    mirrored: Store, settings: Settings
+) -> None:
+    """Only copies of one story are ordered by their labels: a date-only feed puts a whole
+    day at midnight, and every story of every source published then was decided again."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title="Hospital parking fees rise again", published=NOW)])
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    assert len(_shown(store)) == 2  # two stories
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
+    assert not store.stories_pending()
+
+
+def test_a_label_edit_that_keeps_the_copies_order_decides_nothing_again(
+    mirrored: Store, settings: Settings
+) -> None:
+    """A press release made a society's statement still comes before the news copy
+    published with it: its story's order stands."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SOCIETY).configured_sources())
+    assert not store.stories_pending()
+    assert _shown(store) == [(APPROVAL[0], "fda-press")]
+
+
+def test_a_label_edit_waits_for_a_story_decision_writing_the_same_items(
+    mirrored: Store, settings: Settings
+) -> None:
+    """A story decision takes the story lock, then writes item rows; the edit wrote the
+    source's item rows, then waited for the lock: a deadlock on PostgreSQL, and the
+    edit was lost. It takes the lock first now, and waits its turn."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    edited = _edited(settings, "fda-press", label=Label.SPONSORED).configured_sources()
+    errors: list[BaseException] = []
+    backend: list[int] = []
+
+    def config_edit() -> None:
+        try:
+            with store.session() as session:
+                if store.dialect == "postgresql":
+                    backend.append(session.scalar(text("SELECT pg_backend_pid()")))
+                sync_sources(session, edited, NOW)
+        except BaseException as exc:
+            errors.append(exc)
+
+    with store.session() as decider:
+        lock_stories(decider)
+        editor = threading.Thread(target=config_edit)
+        editor.start()
+        _until_waiting(decider, backend)
+        try:
+            decider.execute(update(Item).where(Item.source_id == "fda-press").values(story_seq=2))
+            decider.commit()
+        except BaseException as exc:
+            errors.append(exc)
+            decider.rollback()
+    editor.join()
+    assert errors == []
+    assert _listed(store, Kind.NEWS) == [(APPROVAL[0], "sponsored")]
+
+
+def _until_waiting(session: Session, backend: list[int]) -> None:
+    """Return once the PostgreSQL backend in ``backend`` waits for a lock (at most 20 s);
+    on SQLite, at once."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    waiting = text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted")
+    for _ in range(200):
+        if backend and session.scalar(waiting, {"pid": backend[0]}):
+            return
+        time.sleep(0.1)

@@ -28,10 +28,22 @@ from .models import Item
 
 
 def follow_source(session: Session, source_id: str, kind: Kind, label: Label, now: datetime) -> int:
-    """Give the items ``source_id`` owns ``kind`` and ``label``; how many changed."""
+    """Give the items ``source_id`` owns ``kind`` and ``label``; how many changed.
+
+    The story lock comes first, before any item row is written (``lock_stories``): a
+    story decision holds it while it writes item rows, and an edit that wrote this
+    source's rows and then waited for it deadlocked with one on PostgreSQL.
+    """
+    stories.lock_stories(session)
     owned = Item.source_id == source_id
     moved_kind = list(session.scalars(select(Item.id).where(owned, Item.kind != kind.value)))
-    relabelled = list(session.scalars(select(Item.id).where(owned, Item.label != label.value)))
+    old_labels = list(
+        session.scalars(select(Item.label).distinct().where(owned, Item.label != label.value))
+    )
+    for old_label in old_labels:
+        # the label orders copies published together: which one leads their story (read
+        # while the items still carry the old label)
+        stories.relabelled(session, source_id, old_label, label.value, now)
     result = session.execute(
         update(Item)
         .where(owned, or_(Item.kind != kind.value, Item.label != label.value))
@@ -42,7 +54,4 @@ def follow_source(session: Session, source_id: str, kind: Kind, label: Label, no
         # the moved items may now come first of their new kind in their stories, and the
         # members of their old kind may now come first in their place
         kindleads.follow(session, kindleads.stories_of(session, moved_kind))
-    if relabelled:
-        # the label orders copies published together: which one leads their story
-        stories.relabelled(session, relabelled, now)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..leases import holder_gone
 from ..records import ConfiguredSource, FetchReport, Kind, Label, SourceState, StoredSource
-from . import reclassify
+from . import reclassify, stories
 from .models import FetchLog, Item, ItemSource, Source
 from .upsert import insert_ignore
 
@@ -56,6 +56,13 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
     items' kinds, so the caller moves the data generation on.
     """
     rows = {row.id: row for row in session.scalars(select(Source))}
+    if any(
+        (row.kind, row.label) != (conf.kind.value, conf.label.value)
+        for conf in sources
+        if (row := rows.get(conf.id)) is not None
+    ):
+        # before any row is written: a story decision holding the lock may wait for them
+        stories.lock_stories(session)
     changed = False
     added: list[dict[str, object]] = []
     reclassified: list[ConfiguredSource] = []

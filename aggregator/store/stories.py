@@ -23,10 +23,14 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
+    Select,
+    and_,
     bindparam,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -38,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.errors import StorageError
-from aggregator.records import StoryCorrection
+from aggregator.records import AUTHORITY, StoryCorrection, authority
 from aggregator.store import kindleads, meta
 from aggregator.store.models import Base, Item
 from aggregator.store.models import StoryCorrection as CorrectionRow
@@ -472,47 +476,71 @@ def correct(
     meta.bump(session, _EPOCH_KEY, now)
 
 
-def relabelled(session: Session, item_ids: Sequence[int], now: datetime) -> int:
-    """After a config edit gave stored items another label (``reclassify``): leave to be
-    decided again every story whose order the new label changes; how many items that marks.
+def relabelled(
+    session: Session, source_id: str, old_label: str, new_label: str, now: datetime
+) -> int:
+    """Before a config edit gives the items ``source_id`` owns with ``old_label`` the label
+    ``new_label`` (``reclassify``): leave to be decided again every story whose order
+    the new label changes; how many items that marks. The caller holds the story lock
+    (``lock_stories``) and has written no item row yet.
 
     A story's order (``dedupe.StoryItem.order``: published time, then the label's
-    authority, source, guid) decides which copy leads and is shown, and which earlier
-    leader each item may join. The label counts only between items of two sources
-    published at the same instant, so only the stories holding such an item, or one
-    tied with it, are decided again: their members are marked as an editor's
-    correction marks them, and every process rebuilds its story index
-    (``story_epoch``), which held the old labels. Before, a press release relabelled
-    ``sponsored`` went on standing for the story that a news copy published with it
-    now leads.
+    authority, source, guid) decides which copy leads and is shown. The label counts
+    only between items of two sources published at the same instant, so a story is
+    decided again only when it holds such a pair whose authority order the edit can
+    turn round: the other item's label ranks between the old and the new one
+    (inclusive, since the source names then decide, and their order in SQL need not
+    be Python's). Its members are marked as an editor's correction marks them, and
+    every process rebuilds its story index (``story_epoch``), which held the old
+    labels. Before, a press release relabelled ``sponsored`` went on standing for the
+    story that a news copy published with it now leads; and the tie was looked for
+    across all stories, which marked every story of every source of a date-only
+    feed (all its items at midnight).
     """
-    if not item_ids:
-        return 0
-    lock_stories(session)
-    other = aliased(Item)
-    tied: set[int] = set()
-    for chunk in chunks(item_ids):
-        pairs = session.execute(
-            select(Item.id, other.id).where(
-                Item.id.in_(chunk),
-                Item.kind != "conference",
-                other.published == Item.published,
-                other.source_id != Item.source_id,  # relabelled alike: their order stands
-                other.kind != "conference",
-            )
-        )
-        tied.update(item_id for pair in pairs for item_id in pair)
-    stories: set[int] = set()
-    for chunk in chunks(sorted(tied)):
-        query = select(func.coalesce(Item.story_id, Item.id)).where(Item.id.in_(chunk))
-        stories.update(session.scalars(query))
-    marked: set[int] = set()
-    for chunk in chunks(sorted(stories)):
-        query = select(Item.id).where(or_(Item.story_id.in_(chunk), Item.id.in_(chunk)))
-        marked.update(session.scalars(query))
-    mark_undecided(session, sorted(marked))
     meta.bump(session, _EPOCH_KEY, now)
-    return len(marked)
+    stories = list(session.scalars(_reordered(source_id, old_label, new_label)))
+    marked = 0
+    for chunk in chunks(sorted(stories)):
+        members = or_(Item.story_id.in_(chunk), Item.id.in_(chunk))
+        result = session.execute(
+            update(Item)
+            .where(members, Item.story_seq != PENDING)
+            .values(story_seq=PENDING)
+            .execution_options(synchronize_session=False)
+        )
+        marked += int(getattr(result, "rowcount", 0) or 0)
+    return marked
+
+
+def _reordered(source_id: str, old_label: str, new_label: str) -> Select[Any]:
+    """The stories (``coalesce(story_id, id)``) where an item ``source_id`` owns with
+    ``old_label`` was published at the instant of a member of another source whose
+    label ranks from ``old_label``'s authority to ``new_label``'s."""
+    low, high = sorted((authority(old_label), authority(new_label)))
+    ranked = [label for label in AUTHORITY if low <= authority(label) <= high]
+    other = aliased(Item)
+    in_between: ColumnElement[bool] = other.label.in_(ranked)
+    if high >= len(AUTHORITY):  # an unknown label ranks after every known one
+        in_between = or_(in_between, other.label.not_in(AUTHORITY))
+    story = func.coalesce(Item.story_id, Item.id)
+    tied = and_(
+        other.published == Item.published,
+        other.source_id != Item.source_id,  # relabelled alike: their order stands
+        other.kind != "conference",
+        in_between,
+    )
+    return (
+        select(story)
+        .distinct()
+        .where(
+            Item.source_id == source_id,
+            Item.label == old_label,
+            or_(
+                exists().where(other.id == story, tied),  # its story's leader
+                exists().where(other.story_id == story, tied),  # another member
+            ),
+        )
+    )
 
 
 def mark_undecided(session: Session, item_ids: Sequence[int]) -> None:
