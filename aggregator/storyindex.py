@@ -69,6 +69,15 @@ STORY_COUNT_CAP = 64
 # Windows behind the newest item after which items are let go: an arrival older
 # than that is decided against the stored items the store loads around it.
 HELD = 5
+# Items the index counts terms over at least, reaching back past the window to older
+# stored items when the window holds fewer (``count``, ``storywindow._cover``). Rarity
+# is document frequency over what the index holds: a small deployment's fresh process
+# (``medfeed refresh`` from cron, 5-20 feeds) holds a few hundred items, in which
+# ordinary words look rare and unrelated items join (pairwise precision 0.76 / 0.60 /
+# 0.51 at 5 / 10 / 20 feeds x 50 items with four months stored; 1.000 on all three
+# counting at least 3000: ``benchmarks/story_history.py``). A window of a big deployment
+# holds more than this, so nothing is added there.
+MIN_COUNTED = 3000
 # Counts at which a term is not rare and a story still counts as one holder of it.
 _DISCOUNTED = range(min(_STEP_EDGES), STORY_COUNT_CAP + 1)
 
@@ -101,10 +110,15 @@ class Assignment:
 
 class StoryIndex:
     def __init__(
-        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+        self,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+        min_counted: int = MIN_COUNTED,
     ) -> None:
         self.window = window
         self.threshold = threshold
+        self.min_counted = min_counted  # items kept to count terms over: see MIN_COUNTED
         self.items: dict[int, StoryItem] = {}
         self.leader: dict[int, int] = {}  # item id -> its story's leader (itself when leading)
         self._members: dict[int, set[int]] = defaultdict(set)  # leader -> other members
@@ -118,6 +132,8 @@ class StoryIndex:
         self._fresh: set[int] = set()  # added, not yet decided: its followers must be found
         self.newest: datetime | None = None  # the latest publication time added
         self._by_age: list[tuple[datetime, int]] = []  # (published, id): what to let go first
+        # Items held only to count their terms (``count``): never a candidate, never decided.
+        self._counted: set[int] = set()
         # At least as many items as any story holds, and the counts at which a term's
         # rarity against some story can change (``_recount_stories``).
         self._largest = 0
@@ -130,11 +146,42 @@ class StoryIndex:
 
     def load(self, item: StoryItem, leader: int) -> None:
         """Take in a stored item with the story it is already in; nothing is decided."""
+        if item.item_id in self._counted:  # held to count only: now held in full
+            self._drop(item.item_id)
         self.discard(item.item_id)
         self._index(item)
         self.leader[item.item_id] = leader
         if leader != item.item_id:
             self._join(item, leader)
+
+    def count(self, item: StoryItem, leader: int) -> None:
+        """Take in a stored item older than the window only to count its terms (see
+        MIN_COUNTED). It is no candidate (not in the postings) and is never decided
+        again, so no story changes by it; the window rule (``dedupe.vetoed``) would keep
+        it from any new item anyway, being published more than a window before them."""
+        if item.item_id in self.items:
+            return
+        self._index(item, counted=True)
+        self._counted.add(item.item_id)
+        self.leader[item.item_id] = leader
+        if leader != item.item_id:
+            self._join(item, leader)
+
+    def counted_only(self, item_id: int) -> bool:
+        """Whether ``item_id`` is held only to count its terms (``count``)."""
+        return item_id in self._counted
+
+    @property
+    def oldest(self) -> datetime | None:
+        """The publication time of the oldest item held."""
+        by_age, items = self._by_age, self.items
+        while by_age:  # entries of items let go or re-indexed linger until they surface
+            published, item_id = by_age[0]
+            item = items.get(item_id)
+            if item is not None and item.published == published:
+                return published
+            heapq.heappop(by_age)
+        return None
 
     def correct(self, corrections: Iterable[StoryCorrection]) -> None:
         """Take in an editor's corrections; they count above anything the text says.
@@ -201,24 +248,34 @@ class StoryIndex:
 
     @property
     def horizon(self) -> datetime | None:
-        """Items published before this are no longer held (see ``_forget_old``)."""
-        return None if self.newest is None else self.newest - self.window * HELD
+        """Items published before this are no longer held (see ``_forget_old``): HELD
+        windows behind the newest, or the oldest item held when ``min_counted`` kept older."""
+        if self.newest is None:
+            return None
+        bound = self.newest - self.window * HELD
+        oldest = self.oldest
+        return bound if oldest is None or oldest >= bound else oldest
 
     def _forget_old(self) -> None:
         """Let go of items no new item can be compared with, so that memory and the
         window's term counts stay those of the last few windows however long the
         process runs. Their stories stay as decided, and a held member of a story
-        whose leader was let go stays in it (``_decide``)."""
-        horizon = self.horizon
-        if horizon is None:
+        whose leader was let go stays in it (``_decide``). At least ``min_counted`` items
+        stay, for the term counts; items published at one moment go together, so that
+        ``horizon`` (the oldest held) has every item after it."""
+        if self.newest is None:
             return
-        dropped = False
-        while self._by_age and self._by_age[0][0] < horizon:
-            published, item_id = heapq.heappop(self._by_age)
+        bound = self.newest - self.window * HELD
+        dropped: datetime | None = None
+        while self._by_age and self._by_age[0][0] < bound:
+            published, item_id = self._by_age[0]
+            if len(self.items) <= self.min_counted and published != dropped:
+                break
+            heapq.heappop(self._by_age)
             item = self.items.get(item_id)
             if item is not None and item.published == published:
                 self._drop(item_id)
-                dropped = True
+                dropped = published
         if dropped:  # the largest story may be gone
             self._largest = 0
             self._grown(1 + max(map(len, self._members.values()), default=0))
@@ -265,8 +322,11 @@ class StoryIndex:
             members.discard(item_id)
             if not members and leader not in self.items:
                 del self._members[leader]
-        for term in item.sig.identifying_terms:
-            _remove(self._postings, term, item_id)
+        if item_id in self._counted:
+            self._counted.discard(item_id)  # never in the postings
+        else:
+            for term in item.sig.identifying_terms:
+                _remove(self._postings, term, item_id)
         for term in item.sig.terms:
             _remove(self._holders, term, item_id)
             self._count(term, -1, push=recount)
@@ -346,7 +406,7 @@ class StoryIndex:
         fresh = item.item_id in self._fresh
         self._fresh.discard(item.item_id)
         before = self.leader[item.item_id]
-        if not fresh and before != item.item_id and before not in self.items:
+        if not fresh and before != item.item_id and self._gone(before):
             return  # its leader was let go: the story is as old as the index remembers
         after = self._best_leader(item)
         if fresh:
@@ -374,6 +434,10 @@ class StoryIndex:
         if was_leading != leads:
             for later in self._later_matches(item):
                 self._push(later)
+
+    def _gone(self, item_id: int) -> bool:
+        """Whether ``item_id`` is no longer held as a neighbour: let go, or counted only."""
+        return item_id not in self.items or item_id in self._counted
 
     def _join(self, item: StoryItem, leader: int) -> None:
         """``item`` is in the story ``leader`` leads: a member, counted in the story's size
@@ -406,7 +470,7 @@ class StoryIndex:
         best: StoryItem | None = None
         for partner in self._same.get(item.item_id, ()):
             other = self.items.get(partner)
-            if other is None or other.order >= item.order:
+            if other is None or other.order >= item.order or partner in self._counted:
                 continue
             leader = self.items.get(self.leader.get(partner, partner))
             if leader is None or self.kept_from(item, leader.item_id):
@@ -468,12 +532,13 @@ class StoryIndex:
 
     # --- bookkeeping --------------------------------------------------------------
 
-    def _index(self, item: StoryItem) -> None:
+    def _index(self, item: StoryItem, *, counted: bool = False) -> None:
         item_id = item.item_id
         self.items[item_id] = item
         heapq.heappush(self._by_age, (item.published, item_id))
-        for term in item.sig.identifying_terms:
-            _add(self._postings, term, item_id)
+        if not counted:  # a counted item is no candidate: ``count``
+            for term in item.sig.identifying_terms:
+                _add(self._postings, term, item_id)
         holders = self._holders
         for term in item.sig.terms:  # ~150 an item: ``_count`` inlined for the usual case
             ids = holders.get(term)
@@ -584,7 +649,9 @@ class StoryIndex:
         whichever side of IDENTIFYING_RARITY it now falls, so that the pairs it
         makes or unmakes as a candidate are included.
         """
-        holders = sorted((self.items[h] for h in self._holders.get(term, ())), key=_order)
+        counted = self._counted
+        held = (self.items[h] for h in self._holders.get(term, ()) if h not in counted)
+        holders = sorted(held, key=_order)
         leaders: list[tuple[StoryItem, frozenset[str]]] = []
         for item in holders:
             terms = item.sig.identifying_terms  # once an item, not once a pair
@@ -644,7 +711,7 @@ class StoryIndex:
 
     def _push(self, item_id: int) -> None:
         item = self.items.get(item_id)
-        if item is None or item_id in self._queued:
+        if item is None or item_id in self._queued or item_id in self._counted:
             return
 
         self._queued.add(item_id)

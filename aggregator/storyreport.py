@@ -41,7 +41,7 @@ from aggregator.dedupe import (
 )
 from aggregator.errors import UnknownItem
 from aggregator.storyindex import StoryIndex
-from aggregator.storywindow import load_stored, merged_spans, stored_item
+from aggregator.storywindow import count_stored, load_stored, merged_spans, stored_item
 
 if TYPE_CHECKING:
     from aggregator.store import Store
@@ -253,6 +253,9 @@ class Explainer:
         )
         index.correct(self._store.story_corrections())
         load_stored(index, self._store.story_rows_within(spans))
+        short = index.min_counted - len(index.items)  # and history, as it counts (MIN_COUNTED)
+        if short > 0:
+            count_stored(index, self._store.story_rows_before(spans[0][0], short))
         return index
 
     def _judge(

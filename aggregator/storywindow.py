@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -289,21 +289,50 @@ def _catch_up(rows: StoryRows, book: _Book) -> None:
 
 
 def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
-    """Load the stored items within ``window`` of the new ones that the index lacks."""
+    """Load the stored items within ``window`` of the new ones that the index lacks,
+    then, when it holds fewer than its ``min_counted``, older ones to count (``_count_history``)."""
+    index = book.index
     needed = merged_spans([(item.published - window, item.published + window) for item in items])
-    held = _after(book.loaded, book.index.horizon)  # the index let go of what is older
+    held = _after(book.loaded, index.horizon)  # the index let go of what is older
     missing = _without(needed, held)
+    fresh = {item.item_id for item in items}
     if missing:
-        fresh = {item.item_id for item in items}
         wanted = [
             row.id
             for row in rows.published_within(missing[0][0], missing[-1][1])
             if _inside(row.published, missing)
             and row.id not in fresh
-            and row.id not in book.index.items
+            and (row.id not in index.items or index.counted_only(row.id))
         ]
-        load_stored(book.index, rows.load(wanted))
+        load_stored(index, rows.load(wanted))
     book.loaded = merged_spans(held + missing)
+    _count_history(rows, book, fresh)
+
+
+def _count_history(rows: StoryRows, book: _Book, fresh: set[int]) -> None:
+    """Count the newest stored items older than everything held until the index holds
+    its ``min_counted`` (``storyindex.MIN_COUNTED``): rarity is a term's document
+    frequency over what the index holds, and a small deployment's window alone is too
+    few items for ordinary words to look common. They are more than a window older than
+    the new items, so they never join them (``StoryIndex.count``). A window that holds
+    enough reads nothing."""
+    index = book.index
+    short = index.min_counted - len(index.items)
+    if short <= 0 or not book.loaded:
+        return
+    oldest = index.oldest
+    before = book.loaded[0][0] if oldest is None else min(oldest, book.loaded[0][0])
+    count_stored(index, rows.newest_before(before, short), fresh)
+
+
+def count_stored(
+    index: StoryIndex, rows: Iterable[StoryRow], fresh: Set[int] = frozenset()
+) -> None:
+    """Take stored items older than the window into ``index`` only to count their terms
+    (``StoryIndex.count``); ``fresh``: the items being decided, which are no history."""
+    for row in rows:
+        if row.id not in fresh and row.kind != "conference":
+            index.count(stored_item(row), row.story_id or row.id)
 
 
 def _cover_corrections(rows: StoryRows, index: StoryIndex) -> None:

@@ -40,7 +40,7 @@ from aggregator.store import Store
 from aggregator.store.models import Item, Source
 from aggregator.store.retention import purge_items
 from aggregator.store.stories import StoryRows, StoryStep
-from aggregator.storyindex import HELD, StoryIndex
+from aggregator.storyindex import HELD, Assignment, StoryIndex
 from aggregator.storywindow import story_window
 
 T0 = datetime(2026, 10, 6, 13, 0, tzinfo=UTC)
@@ -896,7 +896,7 @@ def test_an_interned_signature_weighs_every_pair_as_the_original() -> None:
 
 
 def test_the_index_lets_go_of_items_long_behind_the_newest_and_keeps_their_stories() -> None:
-    index = StoryIndex()
+    index = StoryIndex(min_counted=0)  # no history kept to count terms over
     old = [item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)]
     decided = {c.item_id: c.story_id for c in index.add(old)}
     assert decided == {1: 1, 2: 1}
@@ -909,8 +909,33 @@ def test_the_index_lets_go_of_items_long_behind_the_newest_and_keeps_their_stori
     assert set(index.items) == {3}
 
 
-def test_a_member_whose_leader_was_let_go_stays_in_its_story() -> None:
+def test_an_item_counted_only_is_never_a_candidate_nor_decided_again() -> None:
     index = StoryIndex()
+    index.count(item(1, APPROVAL, "wire"), 1)
+    assert index.add([item(2, APPROVAL, "outlet", 1)]) == [Assignment(2, 2, True)]
+    assert index.story_of(1) == 1 and index.counted_only(1)
+
+
+def test_the_index_keeps_its_minimum_of_items_and_its_horizon_says_which() -> None:
+    index = StoryIndex(min_counted=2)
+    index.add([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet", 5)])
+    far = (index.window * (HELD + 1)) / timedelta(hours=1)
+    index.add([item(3, APPROVAL, "agency", far)])
+    assert set(index.items) == {2, 3}
+    assert index.horizon == index.items[2].published
+
+
+def test_items_published_at_one_moment_are_let_go_together() -> None:
+    """Else ``horizon`` would name a moment whose items are not all held."""
+    index = StoryIndex(min_counted=2)
+    index.add([item(1, APPROVAL, "wire"), item(2, REWRITE, "outlet")])
+    far = (index.window * (HELD + 1)) / timedelta(hours=1)
+    index.add([item(3, APPROVAL, "agency", far)])
+    assert set(index.items) == {3}
+
+
+def test_a_member_whose_leader_was_let_go_stays_in_its_story() -> None:
+    index = StoryIndex(min_counted=0)  # no history kept to count terms over
     index.add([item(1, APPROVAL, "wire")])
     newest = (index.window * HELD) / timedelta(hours=1) + 1
     # The rewrite is held; its leader is let go when a far newer item arrives.
@@ -1004,7 +1029,7 @@ def test_a_story_whose_leader_is_stored_again_still_counts_its_copy_as_one_with_
 
 
 def test_a_leader_let_go_and_loaded_back_still_counts_its_copy_as_one_with_it() -> None:
-    index = StoryIndex()
+    index = StoryIndex(min_counted=0)  # no history kept to count terms over
     index.add(pill_window())
     newest = (index.window * HELD) / timedelta(hours=1) + 0.5
     index.add([item(99, APPROVAL, "agency", newest)])  # lets the leader go, not the rest
@@ -1352,6 +1377,86 @@ def test_any_arrival_order_gives_the_same_stories_on_the_database(
     random.Random(seed).shuffle(shuffled)
     assert run(shuffled) == in_order
     assert len({story for story, _ in in_order.values()}) == 2
+
+
+# Two hospitals' different news in the same ordinary words, and a small deployment's
+# earlier months, in which those words are everyday ones.
+FLU_CLINIC = (
+    "Hospital officials update patients on the flu vaccine clinic",
+    "Hospital officials said patients and families should check visiting hours and parking "
+    "before coming for a flu shot this week.",
+)
+NURSES_STRIKE = (
+    "Hospital officials update patients on the nurses strike",
+    "Patients and families should check visiting hours and parking before coming this week, "
+    "hospital officials said as nurses walked out.",
+)
+TOWNS = (
+    *("Ashford", "Brampton", "Carlisle", "Dover", "Exeter", "Falmouth", "Glossop", "Hexham"),
+    *("Ilkley", "Jarrow", "Keswick", "Ludlow", "Malton", "Newark", "Oakham", "Penrith"),
+    *("Quorn", "Ripon", "Selby", "Thirsk", "Ulverston", "Ventnor", "Wetherby", "Yarm"),
+    *("Alston", "Bakewell", "Corbridge", "Dunster", "Eyam", "Frome", "Goole", "Hawes"),
+    *("Ixworth", "Kendal", "Leek", "Morpeth", "Nairn", "Olney", "Pickering", "Rye"),
+)
+EARLIER_MONTHS = [
+    (
+        f"{town} hospital officials update patients on visiting hours and parking",
+        f"Hospital officials in {town} said patients and families should check visiting hours "
+        "and parking before coming this week.",
+        SOURCES[number % len(SOURCES)],
+        -24 * (30 + number),  # a month and more before: outside every window of the news
+    )
+    for number, town in enumerate(TOWNS)
+]
+
+
+def fresh_process(database_url: str) -> Store:
+    """Another process on the same database (``medfeed refresh`` from cron): its story
+    index holds nothing yet."""
+    return Store(database_url)
+
+
+def test_a_fresh_process_counts_earlier_months_so_everyday_words_join_nothing(
+    db: Store, database_url: str
+) -> None:
+    """Counting only the window's few items, a thin deployment's fresh process found
+    "hospital officials update patients" rare and joined the two."""
+    save(db, EARLIER_MONTHS)
+    refresh = fresh_process(database_url)
+    try:
+        save(refresh, [(*FLU_CLINIC, "wire", 0), (*NURSES_STRIKE, "outlet", 2)])
+    finally:
+        refresh.close()
+    rows = story_rows(db)
+    assert rows[FLU_CLINIC[0]] == (FLU_CLINIC[0], True)
+    assert rows[NURSES_STRIKE[0]] == (NURSES_STRIKE[0], True)
+
+
+def test_items_counted_from_earlier_months_are_never_matched(db: Store, database_url: str) -> None:
+    """The window rule keeps a copy a month older apart, and the counted one's story
+    stays as it was decided."""
+    [old] = save(db, [(*APPROVAL, "wire", -24 * 30)])
+    before = story_rows(db)
+    refresh = fresh_process(database_url)
+    try:
+        [new] = save(refresh, [(*APPROVAL, "outlet", 0)])
+        index = story_window(refresh).index
+        assert index is not None and index.counted_only(old) and new in index.items
+    finally:
+        refresh.close()
+    with db.session() as session:
+        stories = {row.id: row.story_id for row in session.execute(select(Item.id, Item.story_id))}
+    assert stories == {old: old, new: new}
+    assert story_rows(db) == {**before, APPROVAL[0]: (APPROVAL[0], True)}
+
+
+def test_the_newest_items_before_a_moment_come_newest_first_without_events(db: Store) -> None:
+    ids = save(db, [(f"Item {n}", f"Summary {n}.", "wire", n) for n in range(5)])
+    [event] = save(db, [("Congress", "A conference.", "outlet", 3.5)], kind="conference")
+    with db.session() as session:
+        rows = StoryRows(session).newest_before(T0 + timedelta(hours=4), 3)
+    assert [row.id for row in rows] == [ids[3], ids[2], ids[1]]
+    assert event not in ids
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -13,7 +13,16 @@ import yaml
 
 from aggregator.cli import main
 from aggregator.store import Store
-from tests.test_dedupe import APPROVAL, REWRITE, T0, db, save
+from tests.test_dedupe import (
+    APPROVAL,
+    EARLIER_MONTHS,
+    FLU_CLINIC,
+    NURSES_STRIKE,
+    REWRITE,
+    T0,
+    db,
+    save,
+)
 
 RECALL = "Voluntary recall announced over contamination risk"
 PERRIGO = (
@@ -70,6 +79,18 @@ def test_why_says_when_a_storys_earlier_items_count_as_one(
     assert "story as one:    its 2 items before this one" in capsys.readouterr().out
     assert medfeed(config, "why", agency, wire, "--json") == 0
     assert json.loads(capsys.readouterr().out)["counted_as_one"] == 2
+
+
+def test_why_counts_earlier_months_as_the_deciding_process_does(
+    db: Store, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Counting only the window, it said the pair passes: not the decision that was made."""
+    save(db, EARLIER_MONTHS)
+    flu, strike = save(db, [(*FLU_CLINIC, "wire", 0), (*NURSES_STRIKE, "outlet", 2)])
+    assert medfeed(config, "why", strike, flu) == 0
+    out = capsys.readouterr().out
+    assert "two stories now" in out
+    assert "passes:          no: too few shared rare terms" in out
 
 
 def test_items_of_different_companies_and_places_name_the_veto(

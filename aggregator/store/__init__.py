@@ -294,6 +294,12 @@ class Store(Reads):
             wanted = {dated.id for low, high in spans for dated in rows.published_within(low, high)}
             return list(rows.load(sorted(wanted)))
 
+    def story_rows_before(self, moment: datetime, limit: int) -> list[StoryRow]:
+        """The ``limit`` newest stored items that can be in a story published before
+        ``moment``, as ``storywindow`` counts them (``StoryRows.newest_before``)."""
+        with session_scope(self._sessions) as session:
+            return StoryRows(session).newest_before(moment, limit)
+
     def correct_stories(
         self, made: Sequence[StoryCorrection], forgotten: Sequence[tuple[int, int]] = ()
     ) -> None:

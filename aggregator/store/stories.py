@@ -262,6 +262,19 @@ class StoryRows:
         )
         return [Dated(*row) for row in self._session.execute(query)]
 
+    def newest_before(self, moment: datetime, limit: int) -> list[StoryRow]:
+        """The ``limit`` newest items that can be in a story published before ``moment``:
+        a small deployment's history, counted for rarity (``storywindow._cover``). Read
+        backwards along ``ix_items_published``, so the cost follows ``limit``, not the
+        store's size."""
+        query = (
+            select(*_COLUMNS)
+            .where(Item.published < moment, Item.kind != "conference")
+            .order_by(Item.published.desc(), Item.id.desc())
+            .limit(limit)
+        )
+        return self._rows(query)
+
     def gone(self, ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` are no longer stored (retention deleted them)."""
         wanted = set(ids)
