@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from webfactory import NOW, entry, fill, save, setup_store, web_settings, words
+from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings, words
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from aggregator.records import EventInfo, EventStatus, Kind, VideoInfo
@@ -232,6 +232,24 @@ def test_news_comes_within_two_screens_on_a_phone_after_the_featured_lead(
     page.get_by_role("link", name="Read the full article").click()
     expect(page.locator("h1")).to_have_text("Featured trial with sections")
     expect(page.locator("#featured .body h2").first).to_have_text("Methods")
+
+
+def test_a_phone_shows_which_outlets_also_carry_the_featured_article(
+    browser: object, site: str, store: Store
+) -> None:
+    """The "Also from …" line sat at the end of the featured article's full text, which a phone's
+    front page hides behind "Read the full article": the phone never saw it."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    save(store, [entry(Kind.NEWS, title="Trial with sections reported")], source="fda-press")
+    featured = store.list_items(q="Featured trial with sections", limit=1).items[0].id
+    report = store.list_items(q="Trial with sections reported", limit=1).items[0].id
+    make_story(store, featured, [report])
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{site}/")
+    expect(page.locator("#featured .also")).to_be_visible()
+    expect(page.locator("#featured .also")).to_have_text("Also from FDA Press Releases")
 
 
 def test_desktop_front_page_keeps_the_whole_featured_article_beside_the_sections(
