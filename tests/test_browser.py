@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from webfactory import NOW, entry, fill, save, setup_store, web_settings, words
+from webfactory import NOW, entry, fill, make_story, save, setup_store, web_settings, words
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from aggregator.records import Kind, VideoInfo
+from aggregator.records import EventInfo, EventStatus, Kind, VideoInfo
 from aggregator.store import Store
 from web import create_app
 
@@ -234,6 +234,24 @@ def test_news_comes_within_two_screens_on_a_phone_after_the_featured_lead(
     expect(page.locator("#featured .body h2").first).to_have_text("Methods")
 
 
+def test_a_phone_shows_which_outlets_also_carry_the_featured_article(
+    browser: object, site: str, store: Store
+) -> None:
+    """The "Also from …" line sat at the end of the featured article's full text, which a phone's
+    front page hides behind "Read the full article": the phone never saw it."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    save(store, [entry(Kind.NEWS, title="Trial with sections reported")], source="fda-press")
+    featured = store.list_items(q="Featured trial with sections", limit=1).items[0].id
+    report = store.list_items(q="Trial with sections reported", limit=1).items[0].id
+    make_story(store, featured, [report])
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{site}/")
+    expect(page.locator("#featured .also")).to_be_visible()
+    expect(page.locator("#featured .also")).to_have_text("Also from FDA Press Releases")
+
+
 def test_desktop_front_page_keeps_the_whole_featured_article_beside_the_sections(
     browser: object, site: str
 ) -> None:
@@ -369,3 +387,39 @@ def test_axe_finds_no_violations_on_any_page(
         page.goto(url)
         found += axe_violations(page)
     assert not found, "\n".join(found)
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two computed ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_called_off_events_badge_is_readable_in_either_colour_scheme(
+    browser: object, site: str, store: Store, scheme: str
+) -> None:
+    """The "Postponed" and "Cancelled" badges were white on the dark scheme's light red
+    (contrast 1.97, axe: serious), on the front page of the demo."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    for status in (EventStatus.POSTPONED, EventStatus.CANCELLED):
+        start = NOW + timedelta(days=40)
+        event = EventInfo(start=start, end=start + timedelta(days=2), all_day=True, status=status)
+        save(store, [entry(Kind.CONFERENCE, title=f"Winter school {status}", event=event)])
+    context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+    page = context.new_page()
+    for status in (EventStatus.POSTPONED, EventStatus.CANCELLED):
+        item_id = store.list_items(q=f"Winter school {status}", limit=1).items[0].id
+        page.goto(f"{site}/items/{item_id}")
+        colours = page.locator(".event-status").first.evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+        )
+        assert contrast(*colours) >= 4.5, (status, colours)

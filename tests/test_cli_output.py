@@ -96,6 +96,23 @@ def test_piped_sources_are_tab_separated_with_full_ids_and_iso_times(config: Pat
     assert "refused" in by_id[BROKEN_ID]["error"].lower()
 
 
+def test_sources_piped_into_a_reader_that_closed_early_end_without_a_traceback(
+    config: Path,
+) -> None:
+    """``medfeed sources | head -1`` printed a Python traceback (BrokenPipeError) once
+    ``head`` had gone: the reader's pipe is closed here before anything is written."""
+    command = [sys.executable, "-m", "aggregator.cli", "--config", str(config), "sources"]
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(command, stdout=writer, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT, timeout=120)  # fmt: skip
+    finally:
+        os.close(writer)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
+    assert done.returncode == 141  # as a shell reports a command its pipe's reader ended
+
+
 def test_sources_as_json_give_every_field_with_iso_times(config: Path) -> None:
     medfeed(config, "refresh", "--all")
     result = medfeed(config, "sources", "--format", "json")

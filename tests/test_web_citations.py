@@ -12,6 +12,7 @@ from webfactory import (
     app,
     client,
     entry,
+    make_story,
     save,
     settings,
     setup_store,
@@ -54,6 +55,24 @@ def test_an_article_page_lists_the_news_covering_it(client: FlaskClient, store: 
     ids = _covered(store)
     page = client.get(f"/items/{ids['The paper']}").get_data(as_text=True)
     assert f'Covered by: <a href="/items/{ids["The story"]}">The story</a>' in page
+
+
+def test_an_item_page_lists_each_other_item_of_its_story_once(
+    client: FlaskClient, store: Store
+) -> None:
+    """A news report on a paper is in the paper's story as well as under "Covers": the
+    page named it twice, under "Covers" and again under "Same story elsewhere"."""
+    ids = _covered(store)
+    save(store, [entry(Kind.NEWS, title="The retelling")], source="fda-press")
+    ids = _ids(store)
+    make_story(store, ids["The paper"], [ids["The story"], ids["The retelling"]])
+    story = client.get(f"/items/{ids['The story']}").get_data(as_text=True)
+    paper = client.get(f"/items/{ids['The paper']}").get_data(as_text=True)
+    assert story.count(f'href="/items/{ids["The paper"]}"') == 1
+    assert paper.count(f'href="/items/{ids["The story"]}"') == 1
+    for page in (story, paper):
+        assert page.count(f'href="/items/{ids["The retelling"]}"') == 1
+        assert "Same story elsewhere" in page
 
 
 def test_item_json_has_cites_covers_and_covered_by(client: FlaskClient, store: Store) -> None:

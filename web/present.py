@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
-from aggregator.records import Fragment, Kind, Label, StoredItem, StoredSource
+from aggregator.records import Fragment, Kind, Label, StoredItem, StoredItemRef, StoredSource
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
 from .context import state
@@ -292,6 +292,14 @@ def other_sources(item: StoredItem) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def story_elsewhere(item: StoredItem) -> list[StoredItemRef]:
+    """The story's other items not already listed under "Covers" or "Covered by": a news
+    report on a paper is usually in the paper's story too, and the item page listed it
+    twice, once under each heading."""
+    cited = {ref.id for ref in (*item.covers, *item.covered_by)}
+    return [ref for ref in item.also if ref.id not in cited]
+
+
 def list_url(**changes: Any) -> str:
     """The current page's URL with some query parameters changed (None removes one)."""
     args: dict[str, Any] = link_args("before")
@@ -319,6 +327,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(flag_text)
     app.add_template_filter(clean)
     app.add_template_filter(other_sources)
+    app.add_template_filter(story_elsewhere)
     app.add_template_filter(nest_headings)
     app.add_template_filter(lead)
     app.add_template_filter(description)
