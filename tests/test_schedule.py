@@ -126,6 +126,22 @@ def test_invalid_edit_keeps_the_old_config_and_records_the_error(
     assert wait_until(lambda: hits(server, "/a.xml") > fetched, WAIT)
 
 
+def test_a_specialty_naming_an_unknown_source_keeps_the_old_config_and_the_service_running(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    server.route("/a.xml", served(FEED))
+    harness.start([("alpha", server.url("/a.xml"), "news")])
+    specialties = "specialties:\n  cardiology: {keywords: [heart], sources: [alpha, beta]}\n"
+    harness.path.write_text(
+        harness.path.read_text().replace("sources:\n", specialties + "sources:\n", 1)
+    )
+    assert wait_until(lambda: store.get_meta(CONFIG_ERROR) is not None, WAIT)
+    error = store.get_meta(CONFIG_ERROR) or ""
+    assert "specialty 'cardiology'" in error and "'beta'" in error and "line 7" in error
+    fetched = hits(server, "/a.xml")
+    assert wait_until(lambda: hits(server, "/a.xml") > fetched, WAIT)
+
+
 def test_valid_edit_after_an_invalid_one_clears_the_error(
     harness: Harness, server: LocalServer, store: Store
 ) -> None:
