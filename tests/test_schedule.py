@@ -184,6 +184,34 @@ def test_gone_source_is_disabled_and_not_fetched_again(
     assert "410" in (harness.source("gone").disabled_reason or "")
 
 
+def test_one_save_of_the_config_re_enables_a_source_a_410_disabled(
+    harness: Harness, server: LocalServer
+) -> None:
+    """The file still said ``enabled: true``: the admin had to save ``enabled: false``,
+    then ``enabled: true``. Any save (here a comment) now has the feed tried again."""
+    server.route("/gone.xml", lambda handler: send(handler, 410, b"gone"))
+    harness.start([("gone", server.url("/gone.xml"), "news")])
+    assert wait_until(lambda: harness.source("gone").disabled_reason is not None, WAIT)
+    server.route("/gone.xml", served(FEED))  # the feed is back
+    harness.path.write_text(harness.path.read_text() + "# gone.xml is back\n")
+    assert wait_until(lambda: harness.status("gone") == "ok", WAIT)
+    assert harness.source("gone").disabled_reason is None
+
+
+def test_a_restart_leaves_a_source_a_410_disabled_as_it_is(
+    harness: Harness, server: LocalServer
+) -> None:
+    """Only an admin's save re-enables it: a start mirrors the file unedited."""
+    server.route("/gone.xml", lambda handler: send(handler, 410, b"gone"))
+    first = harness.start([("gone", server.url("/gone.xml"), "news")])
+    assert wait_until(lambda: harness.source("gone").disabled_reason is not None, WAIT)
+    first.stop()
+    harness.start([("gone", server.url("/gone.xml"), "news")])
+    time.sleep(1.0)
+    assert hits(server, "/gone.xml") == 1
+    assert harness.source("gone").disabled_reason is not None
+
+
 def test_retry_after_on_429_is_honoured_by_the_schedule(
     harness: Harness, server: LocalServer
 ) -> None:
