@@ -353,6 +353,9 @@ class SourceSettings(_Strict):
                 raise ValueError(f"{value!r} has an invalid host name {parts.hostname!r}")
             return value
         if parts.scheme == "file" or (parts.scheme == "" and value.strip()):
+            if "\0" in (unquote(value) if parts.scheme else value):
+                # no file name holds one; resolving the path raised past the config's errors
+                raise ValueError(f"{value!r} names a file with a NUL character (%00)")
             return value
         raise ValueError(f"{value!r} is not an http(s) URL, a file:// URL or a local path")
 
@@ -495,6 +498,7 @@ def parse_settings(text: str, *, path: Path) -> Settings:
         raise ConfigError(f"invalid value: {exc}", path=str(path)) from exc
     _unique_ids(settings.sources, document.lines, path)
     _unique_feeds(settings.sources, document.lines, path)
+    _known_specialty_sources(settings, document.lines, path)
     return _resolve_paths(settings)
 
 
@@ -532,6 +536,27 @@ def _unique_feeds(
             )
             raise ConfigError(message, path=str(path), line=line, field=dotted(loc))
         seen[key] = source.id
+
+
+def _known_specialty_sources(
+    settings: Settings, lines: Mapping[tuple[str | int, ...], int], path: Path
+) -> None:
+    """A specialty's ``sources:`` names configured sources: an unknown id (a typo, or a
+    source since removed or renamed) tagged nothing, silently, and the admin believed
+    that source's items were in the specialty. The first unknown id is named, at its line.
+    """
+    known = {source.id for source in settings.sources}
+    for name, specialty in (settings.specialties or {}).items():
+        for at, source_id in enumerate(specialty.sources):
+            if source_id in known:
+                continue
+            loc = ("specialties", name, "sources", at)
+            line = lines.get(loc) or lines.get(loc[:3]) or lines.get(loc[:2])
+            message = (
+                f"specialty {name!r} lists the source {source_id!r}, which is not configured: "
+                "use the id of a source under sources:"
+            )
+            raise ConfigError(message, path=str(path), line=line, field=dotted(loc))
 
 
 def _first_error(

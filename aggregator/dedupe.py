@@ -92,7 +92,7 @@ from aggregator.drugs import generic_names, is_drug_name
 from aggregator.english import is_common_word
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
 from aggregator.places import places, with_countries
-from aggregator.records import authority
+from aggregator.records import KIND_GROUPS, authority
 from aggregator.sanitize import html_to_text
 from aggregator.storydefaults import DEFAULT_THRESHOLD, DEFAULT_WINDOW
 
@@ -147,13 +147,6 @@ COLUMN_PREFIX = "#col:"
 _LABEL = re.compile(r"^\W*([^:]{2,40}?)\s*:\s+\S")
 MIN_LINE = 4  # words; shorter sentences (labels, "Read more.") identify nothing
 BODY_COPY = 0.8  # share of the shorter summary's terms that makes it a copy
-
-# Which kinds can tell one story: a paper and the news about it can, a video
-# explainer is not the news story it explains unless both name one trial or paper
-# (``_explains``), events never cluster by text (a recurring series or an annual
-# meeting reads alike every time). Each kind's list shows a story's first item of
-# that kind (``items.leads_kind``), so a video in a news story is still a video.
-KIND_GROUPS = {"news": "text", "article": "text", "video": "video"}
 
 _STOP_TEXT = """a about after against also an and any are as at be been before being but by
     can could

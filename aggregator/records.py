@@ -44,6 +44,16 @@ def authority(label: str) -> int:
     return AUTHORITY.index(label) if label in AUTHORITY else len(AUTHORITY)
 
 
+# Which kinds can tell one story: a paper and the news about it can, a video
+# explainer is not the news story it explains unless both name one trial or paper
+# (``dedupe._explains``), events never cluster by text (a recurring series or an annual
+# meeting reads alike every time). Each kind's list shows a story's first item of
+# that kind (``items.leads_kind``), so a video in a news story is still a video.
+# Here beside the records because a kind edit in the config (``store.stories.rekinded``)
+# asks it too: which stories the edit can change.
+KIND_GROUPS = {"news": "text", "article": "text", "video": "video"}
+
+
 # The labels the featured article may have by default: a paid piece is never the lead
 # unless the admin lists ``sponsored`` under ``featured.labels``.
 FEATURED_LABELS = tuple(label for label in Label if label is not Label.SPONSORED)

@@ -281,7 +281,8 @@ class RefreshService:
         if new.database != old.database:
             log.warning("config: a new database URL takes effect only after a restart")
             new = new.model_copy(update={"database": old.database})
-        self.store.sync_sources(new.configured_sources())
+        # a save re-enables the sources a 410 disabled that it keeps enabled
+        self.store.sync_sources(new.configured_sources(), edited=True)
         self.store.set_meta(CONFIG_ERROR, None)
         self._settings = new
         if (new.schedule.cron, new.schedule.tick) != (old.schedule.cron, old.schedule.tick):

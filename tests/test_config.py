@@ -359,3 +359,35 @@ def test_an_empty_config_flag_is_an_error_not_the_default_file(
     write(tmp_path, GOOD)  # ./config.yaml, which --config '' silently read
     assert main(["--config", "", "check-config"]) == 2
     assert "--config is empty" in capsys.readouterr().err
+
+
+def test_a_specialty_naming_an_unknown_source_is_an_error_naming_both_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """A typo'd or removed source id tagged nothing, silently."""
+    specialties = (
+        "specialties:\n  cardiology:\n    keywords: [heart]\n    sources: [fda-press, acc-news]\n"
+    )
+    error = error_for(tmp_path, GOOD.replace("sources:\n", specialties + "sources:\n", 1))
+    assert "specialty 'cardiology'" in str(error) and "'acc-news'" in str(error)
+    assert (error.line, error.field) == (10, "specialties.cardiology.sources[1]")
+
+
+def test_a_specialty_naming_configured_sources_is_valid(tmp_path: Path) -> None:
+    specialties = "specialties:\n  cardiology: {keywords: [heart], sources: [local-demo]}\n"
+    settings = load_settings(
+        write(tmp_path, GOOD.replace("sources:\n", specialties + "sources:\n", 1))
+    )
+    assert settings.specialties is not None
+    assert settings.specialties["cardiology"].sources == ("local-demo",)
+
+
+@pytest.mark.parametrize("url", ['"feeds/a\\0b.xml"', "file:///srv/feeds/a%00b.xml"])
+def test_a_local_path_with_a_nul_character_is_an_error_at_its_line(
+    tmp_path: Path, url: str
+) -> None:
+    """Resolving it raised ValueError past the config's errors: a traceback from
+    check-config, and an edit a running service neither took nor reported."""
+    error = error_for(tmp_path, GOOD.replace("url: demo/feed.xml", f"url: {url}"))
+    assert "NUL" in str(error)
+    assert (error.line, error.field) == (15, "sources[1].url")

@@ -147,6 +147,23 @@ def test_file_just_under_the_cap_loads(tmp_path: Path) -> None:
     assert load_settings(path).sources[0].id == "alpha"
 
 
+def test_a_large_config_read_on_a_loaded_machine_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read's time box counted wall time: every second the machine kept the reading
+    thread waiting counted as reading, and a valid config of 1,000 sources was refused
+    ("took too long"). Here the wall clock runs ten seconds ahead at every look."""
+    sources = "".join(
+        f"  - id: s{n}\n    name: S{n}\n    url: https://example.org/{n}.xml\n    kind: news\n"
+        for n in range(1000)
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text("sources:\n" + sources)
+    wall = itertools.count(start=time.monotonic(), step=10.0)
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(wall)))
+    assert len(load_settings(path).sources) == 1000
+
+
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())

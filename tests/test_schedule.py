@@ -126,6 +126,22 @@ def test_invalid_edit_keeps_the_old_config_and_records_the_error(
     assert wait_until(lambda: hits(server, "/a.xml") > fetched, WAIT)
 
 
+def test_a_specialty_naming_an_unknown_source_keeps_the_old_config_and_the_service_running(
+    harness: Harness, server: LocalServer, store: Store
+) -> None:
+    server.route("/a.xml", served(FEED))
+    harness.start([("alpha", server.url("/a.xml"), "news")])
+    specialties = "specialties:\n  cardiology: {keywords: [heart], sources: [alpha, beta]}\n"
+    harness.path.write_text(
+        harness.path.read_text().replace("sources:\n", specialties + "sources:\n", 1)
+    )
+    assert wait_until(lambda: store.get_meta(CONFIG_ERROR) is not None, WAIT)
+    error = store.get_meta(CONFIG_ERROR) or ""
+    assert "specialty 'cardiology'" in error and "'beta'" in error and "line 7" in error
+    fetched = hits(server, "/a.xml")
+    assert wait_until(lambda: hits(server, "/a.xml") > fetched, WAIT)
+
+
 def test_valid_edit_after_an_invalid_one_clears_the_error(
     harness: Harness, server: LocalServer, store: Store
 ) -> None:
@@ -166,6 +182,34 @@ def test_gone_source_is_disabled_and_not_fetched_again(
     time.sleep(2.0)
     assert hits(server, "/gone.xml") == 1
     assert "410" in (harness.source("gone").disabled_reason or "")
+
+
+def test_one_save_of_the_config_re_enables_a_source_a_410_disabled(
+    harness: Harness, server: LocalServer
+) -> None:
+    """The file still said ``enabled: true``: the admin had to save ``enabled: false``,
+    then ``enabled: true``. Any save (here a comment) now has the feed tried again."""
+    server.route("/gone.xml", lambda handler: send(handler, 410, b"gone"))
+    harness.start([("gone", server.url("/gone.xml"), "news")])
+    assert wait_until(lambda: harness.source("gone").disabled_reason is not None, WAIT)
+    server.route("/gone.xml", served(FEED))  # the feed is back
+    harness.path.write_text(harness.path.read_text() + "# gone.xml is back\n")
+    assert wait_until(lambda: harness.status("gone") == "ok", WAIT)
+    assert harness.source("gone").disabled_reason is None
+
+
+def test_a_restart_leaves_a_source_a_410_disabled_as_it_is(
+    harness: Harness, server: LocalServer
+) -> None:
+    """Only an admin's save re-enables it: a start mirrors the file unedited."""
+    server.route("/gone.xml", lambda handler: send(handler, 410, b"gone"))
+    first = harness.start([("gone", server.url("/gone.xml"), "news")])
+    assert wait_until(lambda: harness.source("gone").disabled_reason is not None, WAIT)
+    first.stop()
+    harness.start([("gone", server.url("/gone.xml"), "news")])
+    time.sleep(1.0)
+    assert hits(server, "/gone.xml") == 1
+    assert harness.source("gone").disabled_reason is not None
 
 
 def test_retry_after_on_429_is_honoured_by_the_schedule(

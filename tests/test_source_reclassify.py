@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from webfactory import NOW, app, client, entry, make_story, save, settings, setup_store
 
@@ -25,7 +25,7 @@ from aggregator.records import Kind, Label
 from aggregator.store import Store
 from aggregator.store.models import Item
 from aggregator.store.sources import sync_sources
-from aggregator.store.stories import lock_stories
+from aggregator.store.stories import PENDING, lock_stories
 from aggregator.storywindow import story_window
 from tests.test_dedupe import APPROVAL, REWRITE
 
@@ -94,15 +94,21 @@ def _shown(store: Store) -> list[tuple[str, str]]:
     return [(i.title, i.source.id) for i in store.list_items(limit=10).items]
 
 
+def _wire_and_press_release(store: Store) -> None:
+    """One story: a wire copy (health-news) of a press release (fda-press), published
+    at the same instant, so that the press release's label puts it first."""
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+
+
 def test_a_label_edit_decides_again_which_copy_of_a_story_published_together_is_shown(
     mirrored: Store, settings: Settings
 ) -> None:
     """Copies published at one instant are ordered by their labels' authority; the copy
     shown was still the one the old label put first (until the story changed otherwise)."""
     store = mirrored
-    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
-    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
-         source="fda-press")  # fmt: skip
+    _wire_and_press_release(store)
     assert _shown(store) == [(APPROVAL[0], "fda-press")]  # press-release before news
     store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
     store.assign_stories(story_window(store).assign_pending())  # as the next pass does
@@ -157,9 +163,7 @@ def test_a_label_edit_that_keeps_the_copies_order_decides_nothing_again(
     """A press release made a society's statement still comes before the news copy
     published with it: its story's order stands."""
     store = mirrored
-    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
-    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
-         source="fda-press")  # fmt: skip
+    _wire_and_press_release(store)
     store.sync_sources(_edited(settings, "fda-press", label=Label.SOCIETY).configured_sources())
     assert not store.stories_pending()
     assert _shown(store) == [(APPROVAL[0], "fda-press")]
@@ -213,3 +217,106 @@ def _until_waiting(session: Session, backend: list[int]) -> None:
         if backend and session.scalar(waiting, {"pid": backend[0]}):
             return
         time.sleep(0.1)
+
+
+def _stories(store: Store) -> list[set[str]]:
+    """Every story of two or more items, as the titles of its items."""
+    grouped: dict[int, set[str]] = {}
+    for item in store.list_items(limit=100, stories=False).items:
+        grouped.setdefault(item.story_id or item.id, set()).add(item.title)
+    return sorted((titles for titles in grouped.values() if len(titles) > 1), key=sorted)
+
+
+# A pharmacist's explainer of the approval in APPROVAL: a video of it is not the news
+# story (``dedupe._explains``), a news post of it is.
+EXPLAINER = (
+    "Kisqali for early breast cancer: what to know",
+    "A pharmacist explains ribociclib (Kisqali) for HR-positive early breast cancer: who the "
+    "FDA approved it for after NATALEE, the 25% lower risk of recurrence, and neutropenia.",
+)
+
+
+def _decide_pending(store: Store) -> None:
+    store.assign_stories(story_window(store).assign_pending())  # as the next pass does
+
+
+def test_a_news_source_made_a_conference_listing_takes_its_items_out_of_their_stories(
+    mirrored: Store, settings: Settings
+) -> None:
+    """Events never join a story by text; the wire copy stayed in the press release's story
+    as an event after its source became a listing of meetings."""
+    store = mirrored
+    _wire_and_press_release(store)
+    assert _stories(store) == [{APPROVAL[0], REWRITE[0]}]
+    store.sync_sources(_edited(settings, "health-news", kind=Kind.CONFERENCE).configured_sources())
+    _decide_pending(store)
+    assert _stories(store) == []
+
+
+def test_a_video_channel_made_a_news_source_has_its_items_join_the_stories_they_tell(
+    mirrored: Store, settings: Settings
+) -> None:
+    """A video explaining a drug stays apart from the news of its approval (the kinds veto);
+    as a news post, the same text is the approval's story."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    save(store, [entry(Kind.VIDEO, title=EXPLAINER[0], summary=EXPLAINER[1], published=NOW)],
+         source="med-videos")  # fmt: skip
+    assert _stories(store) == []
+    store.sync_sources(_edited(settings, "med-videos", kind=Kind.NEWS).configured_sources())
+    _decide_pending(store)
+    assert _stories(store) == [{APPROVAL[0], EXPLAINER[0]}]
+
+
+def test_a_kind_edit_between_news_and_articles_decides_no_story_again(
+    mirrored: Store, settings: Settings
+) -> None:
+    """News and articles tell stories alike: the edit changes no decision, so none is made
+    again (a large source's every item would be)."""
+    store = mirrored
+    _wire_and_press_release(store)
+    store.sync_sources(_edited(settings, "health-news", kind=Kind.ARTICLE).configured_sources())
+    assert not store.stories_pending()
+    assert _stories(store) == [{APPROVAL[0], REWRITE[0]}]
+
+
+def test_a_conference_listing_made_a_news_source_decides_only_its_own_items_again(
+    mirrored: Store, settings: Settings
+) -> None:
+    """Its events were in no story; the stories of other sources stand as they are."""
+    store = mirrored
+    _wire_and_press_release(store)
+    save(store, [entry(Kind.CONFERENCE, title="Breast cancer symposium", published=NOW)],
+         source="esc-events")  # fmt: skip
+    store.sync_sources(_edited(settings, "esc-events", kind=Kind.NEWS).configured_sources())
+    with store.session() as session:
+        marked = session.scalars(select(Item.source_id).where(Item.story_seq == PENDING))
+        assert sorted(marked) == ["esc-events"]
+
+
+def test_a_copy_arriving_after_a_kind_edit_is_judged_by_the_new_kind(
+    mirrored: Store, settings: Settings
+) -> None:
+    """This process's story index held the item with its old kind: a press release stored
+    after the wire service became a listing of meetings joined the wire copy as news."""
+    store = mirrored
+    save(store, [entry(Kind.NEWS, title=REWRITE[0], summary=REWRITE[1], published=NOW)])
+    store.sync_sources(_edited(settings, "health-news", kind=Kind.CONFERENCE).configured_sources())
+    save(store, [entry(Kind.NEWS, title=APPROVAL[0], summary=APPROVAL[1], published=NOW)],
+         source="fda-press")  # fmt: skip
+    assert _stories(store) == []
+
+
+def test_an_edit_decides_again_stories_decided_before_story_sequence_numbers(
+    mirrored: Store, settings: Settings
+) -> None:
+    """Items a database decided before migration 0003 have no ``story_seq``: the marking
+    (``story_seq != PENDING``) passed them over, and their story stood as it was."""
+    store = mirrored
+    _wire_and_press_release(store)
+    with store.session() as session:
+        session.execute(update(Item).values(story_seq=None))
+    store.sync_sources(_edited(settings, "fda-press", label=Label.SPONSORED).configured_sources())
+    _decide_pending(store)
+    assert _shown(store) == [(REWRITE[0], "health-news")]  # news before sponsored

@@ -130,3 +130,16 @@ def test_configured_specialties_replace_the_built_in_menu(store: Store, database
     assert 'value="cardiology"' not in html
     assert client.get("/specialties/sports-medicine").status_code == 200
     assert client.get("/specialties/cardiology").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/feed.atom", "/feed.json"])
+def test_the_combined_feed_narrowed_to_a_specialty_is_titled_with_its_name(
+    client: FlaskClient, store: Store, path: str
+) -> None:
+    tagged(store)
+    response = client.get(f"{path}?specialty=infectious-disease")
+    if path.endswith(".json"):
+        title = response.get_json()["title"]
+    else:
+        title = ET.fromstring(response.data).findtext(f"{ATOM}title")
+    assert title == "medfeed — Infectious disease"

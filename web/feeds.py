@@ -82,11 +82,15 @@ def _feed_url(endpoint: str) -> str:
 
 
 def _title(base: str = TITLE) -> str:
-    """``base``, narrowed to what the filters hold: "medfeed — Videos · “measles”"."""
+    """``base``, narrowed to what the filters hold: "medfeed — Videos · “measles”".
+
+    A specialty is named as the site names it (``/specialties``, its own feed), not by
+    its slug: a reader's list showed "medfeed — infectious-disease"; a slug outside the
+    vocabulary (one an edit removed) keeps its slug."""
     wanted = list_query(request.args, calendar=False).wanted
     parts = [
         SECTION_TITLES[wanted.kind] if wanted.kind else "",
-        wanted.specialty or "",
+        specialties().get(wanted.specialty, wanted.specialty) if wanted.specialty else "",
         f"#{wanted.tag}" if wanted.tag else "",
         f"from {wanted.source}" if wanted.source else "",
         f"“{wanted.q}”" if wanted.q else "",

@@ -135,12 +135,17 @@ class Store(Reads):
     # --- sources ----------------------------------------------------------
 
     def sync_sources(
-        self, sources: Sequence[ConfiguredSource], now: datetime | None = None
+        self,
+        sources: Sequence[ConfiguredSource],
+        now: datetime | None = None,
+        *,
+        edited: bool = False,
     ) -> None:
-        """Mirror the configured sources (``Settings.configured_sources()``) into the database."""
+        """Mirror the configured sources (``Settings.configured_sources()``) into the database;
+        ``edited``: after the admin saved the file (``sources.sync_sources``)."""
         now = now or _now()
         with self.session() as session:
-            if source_rows.sync_sources(session, sources, now):
+            if source_rows.sync_sources(session, sources, now, edited=edited):
                 _bump_generation(session, now)  # source names show on every page
 
     def set_next_fetch(self, times: dict[str, datetime]) -> None:

@@ -9,10 +9,11 @@ and the featured article's label rule (``featured.labels``) see the new label.
 Items another source owns keep that source's kind and label.
 
 One set-based UPDATE per source, then ``kindleads.follow`` for the stories whose
-kind lists the move changes, and ``stories.relabelled`` to have the stories whose
-order a new label changes decided again (by the next decision over marked items,
-as a refresh pass makes). It decides nothing else and does not commit; the
-caller moves the page cache's generation on.
+kind lists the move changes; ``stories.relabelled`` and ``stories.rekinded`` have
+the stories whose order a new label changes, and those a new kind's veto can change,
+decided again (by the next decision over marked items, as a refresh pass makes).
+It decides nothing else and does not commit; the caller moves the page cache's
+generation on.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def follow_source(session: Session, source_id: str, kind: Kind, label: Label, no
     stories.lock_stories(session)
     owned = Item.source_id == source_id
     moved_kind = list(session.scalars(select(Item.id).where(owned, Item.kind != kind.value)))
+    old_kinds = list(
+        session.scalars(select(Item.kind).distinct().where(owned, Item.kind != kind.value))
+    )
+    for old_kind in old_kinds:
+        # the kinds veto: the stories the items are in, and those they may now join
+        stories.rekinded(session, source_id, old_kind, kind.value, now)
     old_labels = list(
         session.scalars(select(Item.label).distinct().where(owned, Item.label != label.value))
     )

@@ -45,8 +45,16 @@ FETCH_LOG = cast(Table, FetchLog.__table__)
 _SOURCES = cast(Table, Source.__table__)
 
 
-def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: datetime) -> bool:
+def sync_sources(
+    session: Session, sources: Sequence[ConfiguredSource], now: datetime, *, edited: bool = False
+) -> bool:
     """Mirror config.yaml: add new sources (due now), update changed ones, retire removed ones.
+
+    ``edited``: the admin saved the file (a running service's reload, or SIGHUP). That
+    also re-enables the sources medfeed disabled after a 410 Gone which the file keeps
+    enabled: the file still said ``enabled: true``, so only two saves (``false``, then
+    ``true``) re-enabled one, the first save of the file as the admin wanted it changing
+    nothing. A start or a cron ``refresh`` mirrors the file unedited and leaves them be.
 
     A source whose kind or label changed takes the items it owns along
     (``reclassify``); it, and one leaving or coming back to the config, may change
@@ -94,7 +102,7 @@ def sync_sources(session: Session, sources: Sequence[ConfiguredSource], now: dat
             sooner = _sooner(row, timedelta(seconds=max(interval, 1)), now)
             if sooner is not None:
                 values["next_fetch_at"] = sooner
-        if conf.enabled and not row.enabled:
+        if conf.enabled and (not row.enabled or (edited and row.disabled_reason is not None)):
             values["disabled_reason"] = None
             values["next_fetch_at"] = now
         if (row.kind, row.label) != (values["kind"], values["label"]):

@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.errors import StorageError
-from aggregator.records import AUTHORITY, StoryCorrection, authority
+from aggregator.records import AUTHORITY, KIND_GROUPS, StoryCorrection, authority
 from aggregator.store import kindleads, meta
 from aggregator.store.models import Base, Item
 from aggregator.store.models import StoryCorrection as CorrectionRow
@@ -511,13 +511,60 @@ def relabelled(
     feed (all its items at midnight).
     """
     meta.bump(session, _EPOCH_KEY, now)
-    stories = list(session.scalars(_reordered(source_id, old_label, new_label)))
+    return _mark_stories(session, session.scalars(_reordered(source_id, old_label, new_label)))
+
+
+def rekinded(session: Session, source_id: str, old_kind: str, new_kind: str, now: datetime) -> int:
+    """Before a config edit gives the items ``source_id`` owns with ``old_kind`` the kind
+    ``new_kind`` (``reclassify``): leave to be decided again what the edit can change; how
+    many items that marks. The caller holds the story lock and has written no item row.
+
+    Kinds count in a story decision only through their groups (``KIND_GROUPS``: text,
+    video, or none for events, which join no story), which the kinds veto compares. An
+    edit within a group (news and articles) changes no decision and marks nothing.
+    Across groups, every story one of these items shares with another item is decided
+    again (the veto between them turns); and unless the items become events, each of
+    them too, since it may now match items of its new group (a video channel made a
+    news source joins the news stories it tells). Every process rebuilds its story
+    index (``story_epoch``), which held the old kinds. Before, the items kept the
+    stories the old kind decided: a news copy stayed in a story as an event.
+    """
+    new_group = KIND_GROUPS.get(new_kind)
+    if KIND_GROUPS.get(old_kind) == new_group:
+        return 0
+    meta.bump(session, _EPOCH_KEY, now)
+    owned = and_(Item.source_id == source_id, Item.kind == old_kind)
+    marked = _mark_stories(session, session.scalars(_shared_stories(owned)))
+    if new_group is None:
+        return marked
+    result = session.execute(
+        update(Item)
+        .where(owned, Item.story_seq.is_distinct_from(PENDING))
+        .values(story_seq=PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    return marked + int(getattr(result, "rowcount", 0) or 0)
+
+
+def _shared_stories(items: ColumnElement[bool]) -> Select[Any]:
+    """The stories (``coalesce(story_id, id)``) in which an item of ``items`` has another
+    member: it follows another item's lead, or another item follows its own."""
+    other = aliased(Item)
+    follows = and_(Item.story_id.is_not(None), Item.story_id != Item.id)
+    led = exists().where(other.story_id == Item.id, other.id != Item.id)
+    return select(func.coalesce(Item.story_id, Item.id)).distinct().where(items, or_(follows, led))
+
+
+def _mark_stories(session: Session, story_ids: Iterable[int]) -> int:
+    """Leave every member of these stories to the next decision over marked items; how
+    many items that marks (those marked already are not counted again). An item decided
+    before story sequence numbers (migration 0003) has none: ``!= PENDING`` left it out."""
     marked = 0
-    for chunk in chunks(sorted(stories)):
+    for chunk in chunks(sorted(story_ids)):
         members = or_(Item.story_id.in_(chunk), Item.id.in_(chunk))
         result = session.execute(
             update(Item)
-            .where(members, Item.story_seq != PENDING)
+            .where(members, Item.story_seq.is_distinct_from(PENDING))
             .values(story_seq=PENDING)
             .execution_options(synchronize_session=False)
         )
