@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -42,6 +41,7 @@ from aggregator.errors import (
 )
 from aggregator.netguard import AddressGuard
 from aggregator.records import Fetched
+from aggregator.transports import TLSOnDemand, tls_context
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, text/calendar, "
@@ -112,13 +112,15 @@ class Fetcher:
             "Accept": self._accept,
             "Accept-Encoding": ACCEPT_ENCODING,
         }
+        transport = self._transport(pool)
         self._client = httpx.AsyncClient(
             headers=headers,
             timeout=httpx.Timeout(self.limits.timeout),
             follow_redirects=False,
             limits=pool,
-            transport=self._transport(pool),
-            verify=tls_context(),
+            transport=transport,
+            # httpx's own transport (and a proxy's) loads its roots now; ours, at first use
+            verify=tls_context() if transport is None else True,
         )
         return self
 
@@ -129,13 +131,18 @@ class Fetcher:
         name that answers a public address to the check and a private one to the
         connection (DNS rebinding) was followed to the private one. Except behind a
         proxy from the environment (``HTTPS_PROXY``), which keeps httpx's transport:
-        the proxy resolves the names, and a pinned transport would not use it.
+        the proxy resolves the names, and a pinned transport would not use it. The
+        https one is built at the first https request (``TLSOnDemand``).
         """
         if self._guard is not None:
-            return self._guard.transport(pool, tls_context())
-        if self._redirect_guard is not None and not getproxies():
-            return self._redirect_guard.transport(pool, tls_context(), only_checked=False)
-        return None
+            guard, only_checked = self._guard, True
+        elif self._redirect_guard is not None and not getproxies():
+            guard, only_checked = self._redirect_guard, False
+        else:
+            return None
+        return TLSOnDemand(
+            lambda context: guard.transport(pool, context, only_checked=only_checked)
+        )
 
     async def __aexit__(
         self,
@@ -322,17 +329,6 @@ class Fetcher:
         if len(body) > cap:
             raise too_large
         return bytes(body)
-
-
-@cache
-def tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context (system or ``SSL_CERT_FILE`` roots), built once per process.
-
-    Loading the certificate store costs ~20-40 ms of CPU, more than a whole pass
-    of 304s spends per source; without this every ``Fetcher`` (one per claimed
-    batch) paid it again. A context is safe to share between clients and threads.
-    """
-    return httpx.create_ssl_context()
 
 
 async def _release(response: httpx.Response) -> None:

@@ -28,10 +28,11 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .errors import MedfeedError
-from .fetch import FetchLimits, tls_context
+from .fetch import FetchLimits
 from .netguard import AddressGuard
 from .records import Fetched
 from .store import Store
+from .transports import TLSOnDemand
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ async def subscribe_due(
         timeout=limits.timeout,
         headers={"User-Agent": limits.user_agent},
         follow_redirects=False,
-        transport=guard.transport(pool, tls_context()),
+        transport=TLSOnDemand(lambda context: guard.transport(pool, context)),
     ) as client:
         for sub in due:
             secret = secrets.token_hex(20)

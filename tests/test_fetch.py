@@ -457,6 +457,26 @@ def test_untrusted_tls_certificate_raises_fetch_error(tmp_path: Path) -> None:
         thread.join(5)
 
 
+def test_a_feed_fetcher_checks_certificates_after_fetching_over_http(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """A refresh's fetcher loads the certificate store at its first https request; one
+    that fetched over http first still refuses an untrusted certificate after."""
+    server.route("/feed", feed)
+    listener, thread = self_signed_tls_server(tmp_path)
+
+    async def http_then_https(port: int) -> None:
+        guard = netguard.AddressGuard((), source="redirect")
+        async with Fetcher(FetchLimits(), redirect_guard=guard) as fetcher:
+            assert (await fetcher.fetch("plain", server.url("/feed"), now=NOW)).body == FEED
+            await fetcher.fetch("secure", f"https://127.0.0.1:{port}/feed", now=NOW)
+
+    with listener:
+        with pytest.raises(FetchError, match="certificate verify failed"):
+            run(http_then_https(listener.getsockname()[1]))
+        thread.join(5)
+
+
 def test_unsupported_scheme_raises_fetch_error() -> None:
     with pytest.raises(FetchError, match="unsupported URL scheme 'ftp'"):
         run(fetch_one("ftp://127.0.0.1/feed.xml"))

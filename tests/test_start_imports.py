@@ -85,10 +85,15 @@ NAMES = ("alpha", "beta", "gamma", "delta", "epsilon")  # enough for a parse poo
 
 
 def imported_by_an_all_304_pass(
-    tmp_path: Path, database_url: str, listing: str, form: tuple[str, ...] = ("--format", "tsv")
+    tmp_path: Path,
+    database_url: str,
+    listing: str,
+    form: tuple[str, ...] = ("--format", "tsv"),
+    prelude: str = "",
 ) -> set[str]:
-    """What a second ``refresh --all`` imports (``listing`` prints it), every source of the
-    first having answered 304; its output piped, as ``imported_by`` runs it."""
+    """What a second ``refresh --all`` imports (``listing`` prints it, after ``prelude``
+    and the pass ran), every source of the first having answered 304; its output piped,
+    as ``imported_by`` runs it."""
     with LocalServer() as server:
         server.route("/a.xml", served(rss([Entry("Trial results", "https://x.org/t", "t-1")])))
         config = tmp_path / "config.yaml"
@@ -97,7 +102,7 @@ def imported_by_an_all_304_pass(
         config.write_text(text.replace("timeout: 2s", "timeout: 60s"))  # a loaded machine
         command = ["--config", str(config), "refresh", "--all", *form]
         assert main(command) == 0
-        again = f"from aggregator.cli import main\nmain({command!r})"
+        again = f"{prelude}\nfrom aggregator.cli import main\nmain({command!r})"
         imported, printed = imported_by("-c", again + listing)
     assert printed.count("\tnot-modified\t") == len(NAMES)
     return imported
@@ -121,6 +126,41 @@ def test_an_all_304_refresh_loads_neither_the_story_matcher_nor_the_parse_stage(
     imported = imported_by_an_all_304_pass(tmp_path, database_url, PRINT_MODULE_NAMES)
     assert "aggregator.store" in imported
     assert imported & (MATCHER | {"aggregator.prepare"}) == set()
+
+
+def test_an_all_304_refresh_loads_none_of_the_stores_item_writing(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A pass that stores no items needs neither ingest, folds and the late-join and
+    merge rules they use, nor the hubs' tables: ~4 % of such a pass's instructions."""
+    imported = imported_by_an_all_304_pass(tmp_path, database_url, PRINT_MODULE_NAMES)
+    assert "aggregator.store.sources" in imported
+    writing = {"aggregator.store.ingest", "aggregator.store.folds", "aggregator.latejoin"}
+    rules = {"aggregator.reconcile", "aggregator.store.websub"}
+    assert imported & (writing | rules) == set()
+
+
+# Notes each certificate store an interpreter loads into a TLS context.
+COUNT_CERTIFICATE_STORES = """
+import ssl
+STORES = []
+for name in ("load_verify_locations", "load_default_certs"):
+    def counted(self, *args, _load=getattr(ssl.SSLContext, name), **kwargs):
+        STORES.append(1)
+        return _load(self, *args, **kwargs)
+    setattr(ssl.SSLContext, name, counted)
+"""
+PRINT_STORES = "\nprint(__import__('json').dumps(['a certificate store'] if STORES else []))"
+
+
+def test_an_all_304_refresh_of_http_sources_loads_no_certificate_store(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The store costs ~20-40 ms of CPU to load, and only an https request needs it."""
+    loaded = imported_by_an_all_304_pass(
+        tmp_path, database_url, PRINT_STORES, prelude=COUNT_CERTIFICATE_STORES
+    )
+    assert loaded == set()
 
 
 def test_a_refresh_piped_to_a_log_does_not_load_rich(tmp_path: Path, database_url: str) -> None:

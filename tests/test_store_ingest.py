@@ -16,7 +16,8 @@ from webfactory import NOW, entry, setup_store, web_settings
 
 from aggregator.reconcile import StoredState
 from aggregator.records import FetchReport, ItemIdentity, ItemUpdate, Kind, Label, SourceOutcome
-from aggregator.store import IngestResult, Store
+from aggregator.store import Store
+from aggregator.store.ingest import IngestResult
 from aggregator.store.models import Item, ItemSource, ItemTag
 from aggregator.storywindow import story_window
 

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from .. import retagging
 from ..leases import holder_gone
-from ..reconcile import TAG_LENGTH
 from ..records import RetagBatch, RetagPlan, StoredTags
 from ..retagging import replan
 from . import meta
@@ -170,6 +169,9 @@ def _write_tags(session: Session, changes: dict[int, tuple[str, ...]]) -> None:
     """The ``tags`` column and the ``item_tags`` rows the filters probe, together."""
     if not changes:
         return
+    # here: every pass plans a re-tag, few write one, and reconcile's records cost ~5 ms
+    from ..reconcile import TAG_LENGTH
+
     ids = sorted(changes)
     session.connection().execute(
         _SET_TAGS, [{"b_id": item_id, "tags": list(changes[item_id])} for item_id in ids]
