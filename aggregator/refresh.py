@@ -71,6 +71,11 @@ KILL_GRACE = 5.0  # seconds a terminated parse worker has to exit before SIGKILL
 # than the pool, so without a bound a batch's parse results all wait for it in this
 # process (~0.4 MB a 50-item source); a few keep the pool and the writer busy.
 PARSED_AHEAD = 2 * PARSE_WORKERS + 2
+# A pass too small for a pool parses a document up to this size in a thread of its own:
+# ~0.15-0.25 s of CPU for one of ordinary entries (0.5-1 ms a kB), about what starting a
+# parse worker costs (~0.3 s of CPU, ~1 s of wall time on a loaded 2-core machine). A
+# larger one goes to a worker, which its deadline can kill (``_parse``).
+IN_THREAD_BYTES = 256 * 1024
 T = TypeVar("T")
 
 
@@ -121,8 +126,10 @@ class PoolOnDemand(Executor):
     imports: a tenth of a second, as much as the rest of such a pass.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, in_thread_up_to: int = 0) -> None:
         self._workers = workers or min(os.cpu_count() or 1, PARSE_WORKERS)
+        # documents up to this many bytes parse in a thread instead (``IN_THREAD_BYTES``)
+        self.in_thread_up_to = in_thread_up_to
         self._pool: ProcessPoolExecutor | None = None
         self._warming: list[Future[None]] = []
         self._starting = threading.Lock()  # jobs are handed in from threads (``_parse``)
@@ -452,12 +459,21 @@ class Refresher:
 
     @contextmanager
     def _pool_for(self, sources: int, *, workers: int | None = None) -> Iterator[None]:
-        """A parse pool for this call unless one was given or the work is too small for one;
-        ``workers``: a pool of that many however small the work."""
-        if self._pool is not None or (sources < POOL_THRESHOLD and workers is None):
+        """A parse pool for this call unless one was given; ``workers``: a pool of that
+        many, which parses every document.
+
+        Work too small for a pool gets one worker, started only by a document larger
+        than ``IN_THREAD_BYTES``: smaller ones parse in a thread. Such a pass parsed
+        every document in a thread, which its deadline could only abandon: a large
+        slow one ran on, a core busy, after its source had failed."""
+        if self._pool is not None:
             yield
             return
-        self._pool = pool = PoolOnDemand(workers)
+        if sources < POOL_THRESHOLD and workers is None:
+            pool = PoolOnDemand(1, in_thread_up_to=IN_THREAD_BYTES)
+        else:
+            pool = PoolOnDemand(workers)
+        self._pool = pool
         try:
             with pool:
                 yield
@@ -858,16 +874,17 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
     seconds (``parse.timeout``): a quadratic corner of a parser held a whole pass for
     9 minutes, and ``medfeed run``'s stop for as long.
 
-    A pass too small for a pool parses in a daemon thread: one past its deadline cannot
-    be killed, but is left behind (the pass and the process end without it). In a pool
-    (always, under ``medfeed run``) the workers are killed and replaced; the other jobs
-    they held are handed in again, with a deadline of their own. The pool is handed its
-    job from a thread, since the first job starts its processes (the forkserver
-    importing the parse stack): that took seconds on a busy machine with the loop
-    blocked, and the fetches in flight timed out meanwhile though their servers had
-    answered."""
-    if pool is None:
-        return await _within(_in_daemon_thread(job), deadline, pool)
+    A document no larger than the pool's ``in_thread_up_to`` (a pass too small for a
+    pool) parses in a daemon thread: one past its deadline cannot be killed, but is left
+    behind (the pass and the process end without it). In a pool (always, under
+    ``medfeed run``, and a larger document of a small pass) the workers are killed and
+    replaced; the other jobs they held are handed in again, with a deadline of their
+    own. The pool is handed its job from a thread, since the first job starts its
+    processes (the forkserver importing the parse stack): that took seconds on a busy
+    machine with the loop blocked, and the fetches in flight timed out meanwhile though
+    their servers had answered."""
+    if pool is None or (isinstance(pool, PoolOnDemand) and _in_thread(pool, job)):
+        return await _within(_in_daemon_thread(job), deadline, None)
     if not isinstance(pool, PoolOnDemand):
         return await _within(_in_pool(pool, job), deadline, pool)
     from concurrent.futures.process import BrokenProcessPool  # multiprocessing: a pool's
@@ -879,6 +896,11 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
         # killed at another job's deadline, or a worker died: new workers (``_running``)
         await asyncio.to_thread(pool.wait_started)
     return await _within(_in_pool(pool, job), deadline, pool)
+
+
+def _in_thread(pool: PoolOnDemand, job: PrepareJob) -> bool:
+    """Whether ``pool`` leaves ``job`` to a thread: a small document of a small pass."""
+    return 0 < pool.in_thread_up_to >= len(job.body)
 
 
 async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | None) -> Prepared:
