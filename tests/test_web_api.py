@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from webfactory import app, client, entry, filled, save, settings, web_settings
 
 from aggregator.config import load_settings
-from aggregator.records import Kind
+from aggregator.records import Kind, VideoInfo
 from aggregator.store import Store
 from tests.feeds import refresh_one
 from tests.localserver import closed_port
@@ -34,6 +34,24 @@ def test_video_filter_gives_three_videos_and_a_working_next(
     second = client.get(f"/api/items?kind=video&limit=3&before={first['next']}").get_json()
     assert [item["kind"] for item in second["items"]] == ["video"] * 3
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+
+
+def test_a_news_article_stored_with_a_clip_it_cannot_play_has_no_video_in_the_api(
+    client: FlaskClient, store: Store
+) -> None:
+    """Older versions stored a news article's related promo clip as its video: its page
+    shows its photo, but the API and the JSON Feed said "video" until the feed sent the
+    entry again (the parser now gives such an entry no video)."""
+    photo = "https://img.example.org/winnipeg.jpg"
+    clip = VideoInfo(provider="other", thumbnail=photo)
+    save(store, [entry(Kind.NEWS, title="Custom hijabs", image=photo, video=clip)])
+    save(store, [entry(Kind.VIDEO, title="Statins explained")])
+    items = {i["title"]: i for i in client.get("/api/items").get_json()["items"]}
+    assert items["Custom hijabs"]["video"] is None
+    assert items["Custom hijabs"]["image"] == photo
+    assert items["Statins explained"]["video"]["provider"] == "youtube"
+    (article,) = [i for i in client.get("/feed.json").get_json()["items"] if "hijabs" in i["title"]]
+    assert article["_medfeed"]["video"] is None
 
 
 def test_items_carry_the_contract_fields(client: FlaskClient, filled: Store) -> None:

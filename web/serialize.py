@@ -13,7 +13,7 @@ from flask import url_for
 from aggregator.records import SourceRef, StoredItem, StoredItemRef, StoredSource
 
 from .eventtime import ComingDate, coming, repeats, upcoming
-from .present import iso, marked, media_url, web_link
+from .present import iso, marked, media_url, shown_as_video, web_link
 
 
 def item_json(item: StoredItem, *, full: bool = False) -> dict[str, Any]:
@@ -110,8 +110,11 @@ def _occurrence(date: ComingDate) -> dict[str, Any]:
 
 
 def _video(item: StoredItem) -> dict[str, Any] | None:
+    """What plays, as the pages show it (``shown_as_video``): a news article that older
+    versions stored with a related clip it merely carried has none, as the parser now
+    gives such an entry none, without waiting for its feed to send it again."""
     video = item.video
-    if video is None:
+    if video is None or not shown_as_video(item):
         return None
     return {
         "id": video.id,
