@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from aggregator.parse import parse_document
-from aggregator.parse.events import status_in_title
+from aggregator.parse.events import looks_online, status_in_title
 from aggregator.records import EventInfo, EventStatus, Kind
 from tests.feeds import Entry, rss
 
@@ -142,6 +142,66 @@ def test_a_headline_about_cancellations_gives_no_status(title: str) -> None:
 )
 def test_a_headline_naming_the_new_dates_leaves_the_event_on(title: str) -> None:
     assert status_in_title(title) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        ("Congrès de la Société Française de Cardiologie 2027 annulé", EventStatus.CANCELLED),
+        ("ANNULÉ : Journées de Rythmologie 2027", EventStatus.CANCELLED),
+        ("Annulation du congrès de la SFAR 2027", EventStatus.CANCELLED),
+        ("Le congrès annuel de la SFNDT est reporté à 2028", EventStatus.POSTPONED),
+        ("Jahrestagung der DGK 2027 abgesagt", EventStatus.CANCELLED),
+        ("ABGESAGT: Fortbildung Kardiologie am 12. März", EventStatus.CANCELLED),
+        ("Absage des Kongresses 2027", EventStatus.CANCELLED),
+        ("DGIM-Kongress 2027 verschoben", EventStatus.POSTPONED),
+        ("Kardiologie-Symposium fällt aus", EventStatus.CANCELLED),
+        ("Congreso SEC 2027 cancelado", EventStatus.CANCELLED),
+        ("Cancelación del Congreso Nacional de Cardiología 2027", EventStatus.CANCELLED),
+        ("El Congreso de la SEMI 2027 ha sido aplazado", EventStatus.POSTPONED),
+        ("Congresso SIC 2027 annullato", EventStatus.CANCELLED),
+        ("Il Congresso Nazionale SIGG è stato rinviato al 2028", EventStatus.POSTPONED),
+        ("Rinvio del Congresso SIMG 2027", EventStatus.POSTPONED),
+        ("Congresso Brasileiro de Cardiologia 2027 adiado", EventStatus.POSTPONED),
+        ("Cancelamento do Congresso Paulista de Pneumologia 2027", EventStatus.CANCELLED),
+    ],
+)
+def test_a_headline_in_french_german_spanish_italian_or_portuguese_calls_its_event_off(
+    title: str, status: EventStatus
+) -> None:
+    """Medical societies announce in their own language: only English words were read."""
+    assert status_in_title(title) is status
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Les Journées Francophones de Nutrition 2027 ne sont pas annulées",
+        "Kongress 2027 nicht abgesagt",
+        "Congreso de Neumología 2027 no cancelado",
+        "Congresso nazionale SIMG non annullato",
+        "Congresso de Medicina 2027 não foi adiado",
+        "ESC Congress 2027 is NOT cancelled",
+        "ESC Congress 2027 won't be postponed",
+        "Opérations reportées : le point sur les listes d'attente",
+        "Operationen abgesagt: Ärger in Kliniken",
+        "Cirugías canceladas: cómo gestionar la lista de espera",
+        "Interventi chirurgici annullati per lo sciopero",
+        "Reportage: ESC Congress 2027 in Paris",
+        "Absagen und Umbuchungen: Reisemedizin-Tagung 2027",
+    ],
+)
+def test_a_negated_status_word_or_one_inside_another_word_gives_no_status(title: str) -> None:
+    assert status_in_title(title) is None
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["Congrès en ligne", "Fortbildung virtuell", "Curso a distancia", "Reunión en línea",
+     "Seminario in videoconferenza", "Jornada por videoconferência"],
+)  # fmt: skip
+def test_an_event_said_online_in_another_language_is_online(where: str) -> None:
+    assert looks_online(where)
 
 
 def test_a_postponed_event_keeps_its_status_beside_its_old_dates() -> None:

@@ -20,25 +20,87 @@ from aggregator.parse import dates
 from aggregator.records import EventInfo, EventStatus
 from aggregator.sanitize import html_to_text
 
+# English, then French, German, Spanish, Italian and Portuguese (medical societies
+# announce in them): "en ligne", "virtuell", "a distancia", "videoconferenza".
 _ONLINE_RE = re.compile(
     r"\b(?:virtual|online|webinar|zoom|ms teams|microsoft teams|teams meeting|livestream|"
-    r"live stream|web ?conference|remote)\b|zoom\.us/|teams\.microsoft\.com|meet\.google\.com",
+    r"live stream|web ?conference|remote"
+    r"|en ligne|virtuel(?:le)?s?|webinaire|visioconf[ée]rence|[àa] distance"
+    r"|virtuell(?:e[nrs]?)?|videokonferenz"
+    r"|en l[íi]nea|videoconferencia|a distancia"
+    r"|virtuale|videoconferenza|a distanza"
+    r"|videoconfer[êe]ncia|a dist[âa]ncia)\b"
+    r"|zoom\.us/|teams\.microsoft\.com|meet\.google\.com",
     re.IGNORECASE,
 )
 _START_KEYS = ("ev_startdate", "xcal_dtstart", "ical_dtstart")
 _END_KEYS = ("ev_enddate", "xcal_dtend", "ical_dtend")
 _LOCATION_KEYS = ("ev_location", "xcal_location", "ical_location")
+
+
+def _inflected(stem: str, endings: str, status: EventStatus) -> dict[str, EventStatus]:
+    """A past participle in each gender and number it takes: "annul" + "é ée és ées"."""
+    return {stem + ending: status for ending in endings.split()}
+
+
+_CANCELLED, _POSTPONED = EventStatus.CANCELLED, EventStatus.POSTPONED
+# Nouns: "Cancellation of the ERS Congress", "Annulation du congrès", "Absage der Tagung".
+_STATUS_NOUNS = {
+    "cancellation": _CANCELLED, "postponement": _POSTPONED,
+    "annulation": _CANCELLED,  # French ("report" is also an English word: left out)
+    "absage": _CANCELLED, "verschiebung": _POSTPONED,  # German
+    "cancelación": _CANCELLED, "aplazamiento": _POSTPONED,  # Spanish
+    "annullamento": _CANCELLED, "rinvio": _POSTPONED,  # Italian
+    "cancelamento": _CANCELLED, "adiamento": _POSTPONED,  # Portuguese
+}  # fmt: skip
+# Participles of French, Spanish, Italian and Portuguese, whose event names put the noun
+# first ("Congrès annuel annulé", "Corso di aggiornamento rinviato": ``_is_event_subject``).
+_HEAD_FIRST_WORDS = {
+    **_inflected("annul", "é ée és ées", _CANCELLED),
+    **_inflected("report", "é ée és ées", _POSTPONED),
+    **_inflected("ajourn", "é ée és ées", _POSTPONED),
+    **_inflected("cancelad", "o a os as", _CANCELLED),  # Spanish and Portuguese
+    **_inflected("aplazad", "o a os as", _POSTPONED),
+    **_inflected("pospuest", "o a os as", _POSTPONED),
+    **_inflected("annullat", "o a i e", _CANCELLED),
+    **_inflected("cancellat", "o a i e", _CANCELLED),
+    **_inflected("rinviat", "o a i e", _POSTPONED),
+    **_inflected("posticipat", "o a i e", _POSTPONED),
+    **_inflected("adiad", "o a os as", _POSTPONED),
+}
+# Every word or phrase that calls an event off, lower case: English, German, the above.
 _STATUS_WORDS = {
-    "cancelled": EventStatus.CANCELLED,
-    "canceled": EventStatus.CANCELLED,
-    "called off": EventStatus.CANCELLED,
-    "cancellation": EventStatus.CANCELLED,
-    "postponed": EventStatus.POSTPONED,
-    "postponement": EventStatus.POSTPONED,
-    "rescheduled": EventStatus.POSTPONED,
+    "cancelled": _CANCELLED,
+    "canceled": _CANCELLED,
+    "called off": _CANCELLED,
+    "postponed": _POSTPONED,
+    "rescheduled": _POSTPONED,
+    "abgesagt": _CANCELLED,
+    "entfällt": _CANCELLED,
+    "fällt aus": _CANCELLED,
+    "verschoben": _POSTPONED,
+    **_HEAD_FIRST_WORDS,
+    **_STATUS_NOUNS,
 }
 _STATUS_RE = re.compile(
-    r"\b(?:cancell?ed|called\s+off|postponed|rescheduled|cancellation|postponement)\b",
+    r"\b(?:"
+    + "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(_STATUS_WORDS, key=len)[::-1]
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
+# "of" before an event's name after a status noun: "of the", "du", "des", "der", "del" ...
+_OF_EVENT_RE = re.compile(
+    r"\s+(?:of\s+(?:the\s+)?|du\s+|de\s+la\s+|de\s+l['’]|des\s+|d['’]|de\s+|der\s+|des\s+"
+    r"|del\s+|de\s+los\s+|de\s+las\s+|della\s+|dello\s+|dell['’]|degli\s+|delle\s+|dei\s+"
+    r"|do\s+|da\s+|dos\s+|das\s+)(?P<event>.+)",
+    re.IGNORECASE,
+)
+# A negation just before the status word: "ESC Congress 2027 is NOT cancelled", "won't be
+# postponed", "n'est pas annulé", "nicht abgesagt", "no cancelado", "non annullato".
+_NEGATION_RE = re.compile(
+    r"(?:\b(?:not|never|no|pas|jamais|nicht|kein|nie|nunca|non|mai|não|nao)|n['’]t)\s*$",
     re.IGNORECASE,
 )
 # Where a headline's parts meet: "ECR 2027 – CANCELLED", "AAN Annual Meeting: Cancelled",
@@ -49,23 +111,41 @@ _SEPARATOR_RE = re.compile(r"\s[–-]\s|\s*—\s*|:(?!\d)|[|;]")
 # surgeries") makes the word describe something else.
 _CLAUSE_END_RE = re.compile(
     r"\s*(?:$|[.!?,;)\]}(|–—-]|(?:again|indefinitely|to|until|till|due|because|amid|amidst"
-    r"|over|after|following|as|in|by|and|then|for|from|owing|pending|this|next|but)\b)",
+    r"|over|after|following|as|in|by|and|then|for|from|owing|pending|this|next|but"
+    r"|à|au|aux|jusqu|pour|en|suite|de|et|sine"  # French: "reporté à 2028", "en raison de"
+    r"|wegen|bis|aufgrund|auf|nach|und|im"  # German: "verschoben auf 2028"
+    r"|por|hasta|debido|al|para|y|a|e|ed|per|fino|causa|até|devido)\b)",
     re.IGNORECASE,
 )
 _AUXILIARY_RE = re.compile(
-    r"(?:\s+(?:is|are|has|have|been|was|were|will|be|now|officially|formally|being))+\s*$",
+    r"(?:\s+(?:is|are|has|have|been|was|were|will|be|now|officially|formally|being"
+    r"|est|sont|a|ont|été|sera|seront|officiellement|définitivement"
+    r"|ist|sind|wird|werden|wurde|wurden|offiziell|endgültig"
+    r"|es|son|ha|han|sido|fue|fueron|será|serán|oficialmente|definitivamente"
+    r"|è|sono|stato|stata|stati|viene|vengono|sarà|ufficialmente"
+    r"|é|são|foi|foram|está))+\s*$",
     re.IGNORECASE,
 )
 # A headline about cancellations, not one: "When the congress is cancelled: a workshop".
 _ABOUT_RE = re.compile(
-    r"^\W*(?:why|how|when|what|managing|avoiding|reducing|preventing)\b", re.IGNORECASE
+    r"^\W*(?:why|how|when|what|managing|avoiding|reducing|preventing"
+    r"|pourquoi|comment|quand|warum|wie|wann|por\s+qu[ée]|c[óo]mo|cuando|cuándo|perch[ée]"
+    r"|come|quando|como)\b",
+    re.IGNORECASE,
 )
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b|\b[A-Za-z]{2,}(?:19|20)?\d\d\b")  # "2027", "EAU27"
 _ACRONYM_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Z0-9]*\b")  # "ESC", "EuroPCR", "ECCMID"
 _EVENT_NOUN_RE = re.compile(
     r"\b(?:congress|meeting|summit|rounds|school|symposium|symposia|conference|course|workshop"
     r"|webinar|session|seminar|forum|colloquium|convention|assembly|lecture|masterclass"
-    r"|journal\s+club|(?:study|update|training|teaching|education|open)\s+days?)\b",
+    r"|journal\s+club|(?:study|update|training|teaching|education|open)\s+days?"
+    r"|congr[èe]s|colloque|symposium|séminaire|atelier|cours|conférence|webinaire"
+    r"|journées?|rencontres?|assises"  # French
+    r"|\w*(?:kongress(?:es)?|tagung|fortbildung|konferenz|veranstaltung)|kurs|kolloquium"
+    r"|sitzung|symposiums?"  # German, compounds too: "Jahrestagung", "Fachkongress"
+    r"|congreso|jornadas?|simposio|reuni[óo]n|curso|seminario|conferencia|encuentro"  # Spanish
+    r"|congresso|convegno|giornat[ae]|corso|conferenza|riunione|incontro"  # Italian
+    r"|simpósio|seminário|conferência|encontro|reunião)\b",  # Portuguese
     re.IGNORECASE,
 )
 # "rescheduled to 3–5 May 2027", "now 12–14 June 2027", "new dates: 3–5 May 2027".
@@ -112,8 +192,8 @@ def _clause_around(title: str, found: re.Match[str]) -> tuple[str, str]:
 def _calls_event_off(before: str, word: str, after: str, *, shouting: bool) -> bool:
     if re.search(r"[(\[{]\s*$", before) and re.match(r"\s*[)\]}]", after):
         return True  # "ECR 2027 (Cancelled)", "[POSTPONED]"
-    if word in ("cancellation", "postponement"):
-        named = re.match(r"\s+of\s+(?:the\s+)?(?P<event>.+)", after, re.IGNORECASE)
+    if word in _STATUS_NOUNS:
+        named = _OF_EVENT_RE.match(after)
         return not before.strip(" \t([{") and (
             not after.strip() or (named is not None and _names_event(named["event"]))
         )
@@ -122,8 +202,9 @@ def _calls_event_off(before: str, word: str, after: str, *, shouting: bool) -> b
     subject = _AUXILIARY_RE.sub("", before).strip()
     return (
         _CLAUSE_END_RE.match(after) is not None
+        and not _NEGATION_RE.search(subject)
         and not _ABOUT_RE.search(subject)
-        and _is_event_subject(subject, shouting=shouting)
+        and _is_event_subject(subject, shouting=shouting, head_first=word in _HEAD_FIRST_WORDS)
     )
 
 
@@ -140,15 +221,19 @@ def _names_event(text: str) -> bool:
     return bool(_YEAR_RE.search(text) or _EVENT_NOUN_RE.search(text))
 
 
-def _is_event_subject(subject: str, *, shouting: bool) -> bool:
+def _is_event_subject(subject: str, *, shouting: bool, head_first: bool = False) -> bool:
     """Whether the words before a status word name an event ("ESC Congress 2027 in Paris",
     "EAU27", "Stroke Update Day") rather than what an event is about ("Elective surgery",
     "NHS operations"): an event word, a year or an acronym, and a name's head (the last
-    word capitalised, a number or an event word)."""
+    word capitalised, a number or an event word). ``head_first``: a language that puts
+    the event word before its modifiers, so it may be any of the last three words
+    ("Corso di aggiornamento", "Congrès annuel")."""
     marked = _names_event(subject) or (not shouting and _ACRONYM_RE.search(subject))
     words = re.findall(r"[\w’']+", subject)
     if not marked or not words:
         return False
+    if head_first and _EVENT_NOUN_RE.search(" ".join(words[-3:])):
+        return True
     last_two = " ".join(words[-2:])
     noun = _EVENT_NOUN_RE.search(last_two)
     return not words[-1].islower() or (noun is not None and noun.end() == len(last_two))
