@@ -304,6 +304,32 @@ def test_paging_through_ranked_results_walks_every_match_once(reads: Store) -> N
     assert seen == [item.id for item in everything]
 
 
+def test_items_stored_between_pages_of_a_ranked_search_make_it_repeat_or_skip_nothing(
+    reads: Store,
+) -> None:
+    """On SQLite every item stored changes every bm25 score (a word's rarity over the
+    index): the cursor held the last score shown, and once the scores had moved, the
+    next page started above or below where the first had stopped."""
+    for n in range(12):
+        mentions = " ".join(["influenza"] * (1 + n % 4))
+        summary = f"<p>{mentions} and other notes {n}.</p>"
+        save(reads, [news(f"Bulletin {n}", summary, published=NOW - timedelta(hours=n % 5))])
+    everything = [
+        item.id for item in reads.list_items(q="influenza", limit=100, stories=False).items
+    ]
+    seen: list[int] = []
+    page = reads.list_items(q="influenza", limit=4, stories=False)
+    for batch in range(10):
+        seen += [item.id for item in page.items]
+        if page.next is None:
+            break
+        # items without the word (it gets rarer) and with it (commoner): both move scores
+        save(reads, [news(f"Unrelated bulletin {batch}.{n}") for n in range(6)])
+        save(reads, [news(f"Influenza influenza bulletin {batch}", "<p>influenza.</p>")])
+        page = reads.list_items(q="influenza", limit=4, before=page.next, stories=False)
+    assert seen == everything  # in the order shown at once, none twice, none left out
+
+
 def test_ranked_blocks_and_dense_date_walks_still_reach_every_match_once(
     reads: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

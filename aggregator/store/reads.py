@@ -424,6 +424,7 @@ def _ranked_rows(
     ``BLOCK`` at a time, and each block is listed best match first, newest
     first among equals; a search with fewer matches than ``BLOCK`` is ranked
     as a whole. The cursor says which block it points into (by its newest id).
+    The next page goes on below its last item's score *now* (``_rank_now``).
     """
     ids = matching.with_only_columns(found.on)
     top, after = None, None
@@ -431,7 +432,7 @@ def _ranked_rows(
         top, rank, published, item_id = decode_ranked_cursor(before)
         if top is None or rank is None:
             raise InvalidCursor("this cursor belongs to a list by date, not by relevance")
-        after = (rank, published, item_id)
+        after = (_rank_now(session, found, item_id, rank), published, item_id)
     else:
         top = session.scalar(ids.order_by(found.on.desc()).limit(1))
     rows: list[tuple[Item, float, int]] = []
@@ -456,6 +457,24 @@ def _ranked_rows(
     last, rank, block_top = rows[limit - 1]
     cursor = encode_ranked_cursor(block_top, rank, last.published, last.id)
     return [row[0] for row in rows[:limit]], cursor
+
+
+def _rank_now(session: Session, found: search.Match, item_id: int, rank: float) -> float:
+    """The score the item a cursor ends on has now, else the one the cursor holds (the
+    item is gone, or no longer matches).
+
+    SQLite's bm25 weighs a word by its rarity over the whole index and a text by the
+    average length: every item stored moves every score, most by one common factor.
+    Below the score the cursor held, the next page started above or below where the
+    last had stopped once a refresh had stored anything (repeats, skips); below the
+    item's score now, it goes on where it stopped, unless the two items' order itself
+    changed. PostgreSQL's ``ts_rank`` scores each item alone: the same score."""
+    now = session.scalar(
+        select(found.relevance)
+        .select_from(found.target)
+        .where(found.condition, found.on == item_id)
+    )
+    return rank if now is None else float(now)
 
 
 def _after_rank(
