@@ -59,6 +59,10 @@ class TLSOnDemand(httpx.AsyncBaseTransport):
         return await self._secure.handle_async_request(request)
 
     async def aclose(self) -> None:
-        await self._plain.aclose()
-        if self._secure is not None:
-            await self._secure.aclose()
+        """Both pools, the https one even when closing the http one failed: else its
+        keep-alive connections stayed open until the process ended."""
+        try:
+            await self._plain.aclose()
+        finally:
+            if self._secure is not None:
+                await self._secure.aclose()
