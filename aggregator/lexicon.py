@@ -154,6 +154,8 @@ hemorrhage: bleeding | haemorrhage | hemorrhage | bleed
 anemia: anaemia | anemia | anaemic | anemic
 leukemia: leukaemia | leukemia
 pediatric: paediatric | pediatric | children
+antimicrobial_resistance: superbug | drug resistant | antibiotic resistant
+antimicrobial_resistance: antimicrobial resistance | antimicrobial resistant
 esophageal: oesophageal | esophageal
 randomized: randomised | randomized
 reduce: cut | cuts | reduce | reduces | reduced | lower | lowers | lowered

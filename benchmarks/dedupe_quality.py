@@ -19,7 +19,9 @@ set stand for its feed document), and ``storyindex.StoryIndex``, fed per
 source in 6-hour fetch slots in time order; a second run feeds the slots in a
 shuffled order and must give the same stories. A pair counts as predicted
 same-story when both items end in one story. It tunes nothing. ``--why`` also
-counts, for the tuning sets only, the rule that parts each missed pair.
+counts, for the tuning sets only, the rule that parts each missed pair; ``--pairs``
+lists those pairs and the wrong merges, with the rule (and, for a pair parted by the
+leader rule, what parts the later item from the earlier one's leader).
 ``--review`` also ranks each set's joins by ``dedupe.margin``, least first (what
 ``medfeed stories list --doubtful`` shows an editor), and counts the wrong joins
 among the first 5, 10 and 20 % of them, with the precision once an editor has
@@ -28,7 +30,7 @@ split those off (measured, never tuned on: the margin is the matcher's own bar).
 shared generated corpus spread over its dates, as a deployment's window is dense
 (measured, never tuned on). ``--tuning-only`` leaves the held-out sets out of every
 table, so that a rule can be tried without their figures in sight. Run:
-``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T] [--why] [--review]
+``.venv/bin/python benchmarks/dedupe_quality.py [--threshold T] [--why] [--pairs] [--review]
 [--background N] [--tuning-only]``.
 """
 
@@ -296,18 +298,49 @@ def why_missed(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
     story, or the later item joined a closer leader). Term rarity is counted over the
     whole set, not each pair's window, so this is a guide, not the decision itself.
     Also counts the wrong merges ("merged apart stories"). For tuning sets only."""
+    return Counter(pair.reason for pair in parted_pairs(records, threshold))
+
+
+@dataclass(frozen=True)
+class Parted:
+    """A pair the matcher got wrong (``--pairs``): a missed same-story pair or a wrong merge."""
+
+    earlier: Record
+    later: Record
+    reason: str  # ``why_missed``'s, or "merged apart stories"
+    against_leader: str | None  # a leader-only miss: what parts the later item from the
+    # leader of the earlier one's story ("joins a closer leader" when nothing does)
+
+
+def parted_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> list[Parted]:
+    """Every pair ``why_missed`` counts, with its records: a rule is designed from the
+    pairs themselves, not from their counts. For tuning sets only."""
     items, stories, label, index = clustered(records, threshold)
-    reasons: Counter[str] = Counter()
+    by_id = {int(str(r["id"])): r for r in records}
+    held = {item.item_id: item for item in items}
+    out = []
     ordered = sorted(items, key=lambda item: item.order)
     for at, later in enumerate(ordered):
         for earlier in ordered[:at]:
             same = label[earlier.item_id] == label[later.item_id]
             together = stories[earlier.item_id] == stories[later.item_id]
-            if together and not same:
-                reasons["merged apart stories"] += 1
-            elif same and not together:
-                reasons[_refusal(later, earlier, index, threshold)] += 1
-    return reasons
+            if together == same:
+                continue
+            reason = (
+                "merged apart stories" if together else _refusal(later, earlier, index, threshold)
+            )
+            leader = held[stories[earlier.item_id]]
+            against = None
+            if reason == "leader-only":
+                refused = _refusal(later, leader, index, threshold)
+                against = "joins a closer leader" if refused == "leader-only" else refused
+            pair = (by_id[earlier.item_id], by_id[later.item_id])
+            out.append(Parted(*pair, reason=reason, against_leader=against))
+    return out
+
+
+def _describe(record: Record) -> str:
+    return f"{record['id']} {str(record['source'])[:20]:20} {record['published']} {record['title']}"
 
 
 def _refusal(later: StoryItem, earlier: StoryItem, index: StoryIndex, threshold: float) -> str:
@@ -419,6 +452,12 @@ def main() -> None:
         help="also say why each tuning set's missed pairs were missed (never the held-out set)",
     )
     parser.add_argument(
+        "--pairs",
+        action="store_true",
+        help="also list each tuning set's missed pairs and wrong merges with the rule that "
+        "parts each (never the held-out sets)",
+    )
+    parser.add_argument(
         "--tuning-only",
         action="store_true",
         help="leave the held-out sets out: for tuning a rule without seeing their figures",
@@ -459,6 +498,15 @@ def main() -> None:
                 f"{r.found[share]:10}  {r.precision_after[share]:7.4f}" for share in REVIEWED
             )
             print(f"{name:32} {r.joins:5}  {r.wrong:5}  {r.precision:8.4f}  {cells}")
+    if args.pairs:
+        for name, records in sets.items():
+            if name in HELD_OUT_SETS or name.startswith("generated"):
+                continue  # tuning on them would end their use as held-out sets
+            print(f"\n{name}: each pair the matcher gets wrong, and the rule that parts it")
+            for pair in parted_pairs(records, args.threshold):
+                leader = f" (its leader: {pair.against_leader})" if pair.against_leader else ""
+                print(f"  {pair.reason}{leader}\n    {_describe(pair.earlier)}")
+                print(f"    {_describe(pair.later)}")
     if args.why:
         for name, records in sets.items():
             if name in HELD_OUT_SETS:

@@ -690,6 +690,8 @@ def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> N
         ("under-the-skin shot", "subcutaneous injection"),
         ("kidney failure", "renal failure"),
         ("tumour", "tumor"),
+        ("superbug", "antimicrobial resistance"),
+        ("superbug", "drug-resistant infection"),
     ],
 )
 def test_plain_and_clinical_names_of_one_thing_share_a_term(lay: str, clinical: str) -> None:
