@@ -485,6 +485,11 @@ def _filtered(
     that one (the FDA's release carried as "also from" under a wire story): the story
     is then listed by its first item the filter passes, so that a source's own list
     shows its items and a search finds a word a story's other item holds.
+
+    That look at the story's other items compares their kind as an expression: SQLite
+    without statistics (a medfeed database has none) probed them through the kind's
+    index, every item of the kind for each row not heading its story: "News tagged
+    oncology" 775 ms of CPU for a page at 200k items, its count minutes.
     """
     preferred = Item.leads_kind if wanted.kind is not None else Item.is_representative
     query = query.where(*_passes(Item, wanted, found, by_date=by_date))
@@ -504,7 +509,7 @@ def _filtered(
                 other.published < Item.published,
                 and_(other.published == Item.published, other.id < Item.id),
             ),
-            *_passes(other, wanted, found),
+            *_passes(other, wanted, found, by_date=True),  # the story's index probes
         )
         .exists()
     )
