@@ -243,6 +243,21 @@ def test_the_site_answers_normally_once_the_lock_is_released(site: Flask) -> Non
         assert fetched(client, path).status_code == 200, path
 
 
+def test_the_sites_statements_are_never_jit_compiled(site: Flask, store: Store) -> None:
+    """A bounded count of one kind in a large source passed ``jit_above_cost`` at 200k
+    items: compiling it cost 100-250 ms more than running it. The refresh and the commands
+    keep the server's setting."""
+
+    def jit(engine_of: Store) -> str:
+        with engine_of.engine.connect() as connection:
+            return str(connection.execute(text("SHOW jit")).scalar_one())
+
+    assert jit(state_of(site).store) == "off"
+    with store.engine.connect() as connection:
+        server = connection.execute(text("SELECT reset_val FROM pg_settings WHERE name = 'jit'"))
+        assert jit(store) == server.scalar_one()
+
+
 def test_only_the_sites_store_bounds_its_statements(site: Flask, store: Store) -> None:
     """The refresh and the commands (a plain ``Store``) wait their turn behind a lock; the
     site's connections read the same schema, with its timeouts."""
