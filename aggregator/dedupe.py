@@ -59,7 +59,7 @@ never mentions, headline figures the other item never reports ("cases rise to
 trial" are one story when each reports the other's figure), several figures of
 which none agree (unless both name one trial), names (companies, places,
 people) of which neither item mentions a quarter of the other's or three (a
-rounded figure counts), and a gap wider than the window.
+rounded figure counts, a year only as itself), and a gap wider than the window.
 
 How much two items must share follows the time between them
 (``required_score``, ``prompt_bar``): outlets retell an event within hours,
@@ -1219,7 +1219,7 @@ def _names_differ(a: Signature, b: Signature) -> bool:
 def _mentions_enough(sig: Signature, other: Signature) -> bool:
     """Whether ``other`` uses enough of the names of ``sig`` anywhere (``_mentioned``); a
     figure counts as used when the other reports it rounded ("4,980 patients" / "nearly
-    5,000")."""
+    5,000"), a year only when the other names that year."""
     names = sig.entities
     enough = min(ENTITY_SHARED_ENOUGH, ENTITY_OVERLAP_MIN * len(names))
     unused: AbstractSet[str] = names - other.terms  # a one-word name used: found in C
@@ -1231,8 +1231,15 @@ def _mentions_enough(sig: Signature, other: Signature) -> bool:
         return True
     figures = _values(other.numbers)
     if figures:
-        found += sum(1 for name in unused if _NUMBER.match(name) and _near(name, figures))
+        found += sum(1 for name in unused if _counts_something(name, sig) and _near(name, figures))
     return found >= enough
+
+
+def _counts_something(name: str, sig: Signature) -> bool:
+    """Whether a name is a figure that ``sig`` reports as a count, not a year or a date's
+    part (``WHEN``): a study's "2025-2026 season" is no rounding of a plan's "2,000
+    places", as ``_figures_agree`` has it."""
+    return _NUMBER.match(name) is not None and WHEN + name not in sig.numbers
 
 
 def _mentioned(name: str, sig: Signature, other: Signature) -> bool:

@@ -439,6 +439,19 @@ def test_a_rewrite_rounding_the_papers_figures_is_not_kept_apart_by_names() -> N
     assert not vetoed(item(1, journal, "a"), item(2, news, "b", 1))
 
 
+def test_a_year_is_no_rounding_of_a_count_when_names_are_compared() -> None:
+    """A season written as years is when, not how many: "2025-2026" names no "2,000"."""
+    study = (
+        "Antibody kept infants out of hospital through the winter",
+        "Infants born during the 2025-2026 season at Lakeview clinics got one injection.",
+    )
+    plan = (
+        "Health services add virtual ward places",
+        "Northshore health services will add 2,000 virtual ward places this winter.",
+    )
+    assert veto(item(1, study, "a"), item(2, plan, "b", 1)) == "names"
+
+
 def test_a_hazard_ratio_and_the_reduction_it_reports_are_one_figure() -> None:
     paper = (
         "Obicetrapib and cardiovascular outcomes",
