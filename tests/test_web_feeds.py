@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from webfactory import NOW, app, client, entry, filled, make_story, save, settings
+from webfactory import NOW, app, client, entry, filled, make_story, news_story, save, settings
 
 from aggregator.records import EventInfo, EventStatus, Kind, Occurrence
 from aggregator.sanitize import html_to_text
@@ -75,11 +75,8 @@ def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
     """A feed reader shows one entry for the story, so the entry's text carries "also
     from" and a link to each other outlet's item, as the page does."""
     store = app.extensions["medfeed"].store
-    save(store, [entry(Kind.NEWS, title="Original report", url="https://a.example/1")])
-    save(store, [entry(Kind.NEWS, title="Rewritten <report>", url="https://b.example/2")],
-         source="fda-press")  # fmt: skip
-    ids = {i.title: i.id for i in store.list_items().items}
-    make_story(store, ids["Original report"], [ids["Rewritten <report>"]])
+    news_story(store, ("Original report", "https://a.example/1"),
+               ("Rewritten <report>", "https://b.example/2"))  # fmt: skip
     atom = feedparser.parse(client.get("/feed.atom").data)
     (story,) = atom.entries
     assert "Also from " in story.content[0].value

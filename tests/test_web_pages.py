@@ -14,7 +14,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import event
-from webfactory import NOW, app, client, entry, fill, filled, make_story, save, settings, words
+from webfactory import (
+    NOW,
+    also_lines,
+    also_links,
+    app,
+    client,
+    entry,
+    fill,
+    filled,
+    make_story,
+    news_story,
+    save,
+    settings,
+    words,
+)
 
 from aggregator.records import EventInfo, FetchReport, Kind, SourceOutcome, VideoInfo
 from aggregator.store import Store
@@ -104,8 +118,42 @@ def test_syndicated_item_shows_also_from_and_its_label(client: FlaskClient, app:
     save(store, [(kind, item, tags)], source="fda-press")
     save(store, [(kind, item, tags)], source="health-news")
     html = client.get("/").get_data(as_text=True)
-    assert "Also from Health News Daily" in html
+    assert "Also from Health News Daily" in also_lines(html)
     assert "Press release" in html
+
+
+def test_also_from_links_each_outlet_name_to_that_outlets_own_report(
+    client: FlaskClient, app: Flask
+) -> None:
+    store = app.extensions["medfeed"].store
+    news_story(store, ("Wire report", "https://wire.example/a"),
+               ("Agency release", "https://fda.example/r"))  # fmt: skip
+    html = client.get("/").get_data(as_text=True)
+    assert set(also_lines(html)) == {"Also from FDA Press Releases"}
+    assert also_links(html) == {"FDA Press Releases": "https://fda.example/r"}
+
+
+def test_an_outlet_whose_copy_has_no_web_address_links_to_where_the_site_shows_it(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A local file's copy cannot be opened from a browser: its item's page (for a story's
+    other item) or the carrier's line among the item's sources (for a second carrier)."""
+    store = app.extensions["medfeed"].store
+    kind, shared, tags = entry(Kind.NEWS, title="Carried twice", url="file:///feeds/a.html")
+    save(store, [(kind, shared, tags)], source="health-news")
+    save(store, [(kind, shared, tags)], source="fda-press")
+    save(store, [entry(Kind.ARTICLE, title="Local paper", url="file:///feeds/paper.html")])
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids["Carried twice"], [ids["Local paper"]])
+    carried = store.get_item(ids["Carried twice"])
+    (second,) = [ref for ref in carried.sources if ref.id != carried.source.id]
+    html = client.get("/?kind=news").get_data(as_text=True)
+    assert also_links(html) == {
+        second.name: f"/items/{carried.id}#source-{second.id}",
+        "The BMJ": f"/items/{ids['Local paper']}",
+    }
+    item = client.get(f"/items/{carried.id}").get_data(as_text=True)
+    assert f'<li id="source-{second.id}">' in item
 
 
 def test_item_page_lists_every_source_and_the_story(client: FlaskClient, app: Flask) -> None:
