@@ -78,6 +78,60 @@ def test_front_page_shows_the_featured_article_and_four_sections_of_five(
     assert _outline(html).sections == {"news": 5, "article": 5, "conference": 5, "video": 5}
 
 
+def _item_ids(html: str, start: str, end: str) -> list[int]:
+    """The items linked from the part of the page from ``start`` to the next ``end``."""
+    part = html[html.index(start) :]
+    part = part[: part.index(end)]
+    return [int(found) for found in re.findall(r'<h[23][^>]*><a href="/items/(\d+)"', part)]
+
+
+def test_the_front_page_shows_the_featured_article_once_not_again_in_articles_or_the_stream(
+    client: FlaskClient, filled: Store
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    (featured,) = _item_ids(html, 'id="featured"', "</h2>")
+    articles = _item_ids(html, 'id="section-article"', "</section>")
+    stream = _item_ids(html, 'class="stream-list"', "</section>")
+    assert len(articles) == 5 and featured not in articles
+    assert len(stream) == 20 and featured not in stream
+
+
+def test_the_front_page_lists_no_other_report_of_the_featured_story(
+    client: FlaskClient, filled: Store
+) -> None:
+    """The featured article says "Also from" the story's other outlets; their reports are
+    the same story, which a list shows once."""
+    html = client.get("/").get_data(as_text=True)
+    (featured,) = _item_ids(html, 'id="featured"', "</h2>")
+    news = entry(
+        Kind.NEWS, title="Report on the featured paper", published=NOW + timedelta(minutes=1)
+    )
+    save(filled, [news], source="fda-press")
+    report = filled.list_items(q="Report on the featured paper", limit=1).items[0].id
+    make_story(filled, featured, [report])
+    html = client.get("/").get_data(as_text=True)
+    assert _item_ids(html, 'id="featured"', "</h2>") == [featured]
+    assert report not in _item_ids(html, 'id="section-news"', "</section>")
+    assert report not in _item_ids(html, 'class="stream-list"', "</section>")
+    assert also_lines(html) and "FDA Press Releases" in also_links(html)
+
+
+def test_the_stream_pages_list_every_story_once_with_the_featured_one_on_top(
+    client: FlaskClient, filled: Store
+) -> None:
+    """Leaving the featured article out of the first page loses no item and repeats none."""
+    html = client.get("/").get_data(as_text=True)
+    seen = _item_ids(html, 'id="featured"', "</h2>")
+    while True:
+        seen += _item_ids(html, 'class="stream-list"', "</section>")
+        older = re.search(r'rel="next" class="older" href="([^"]+)"', html)
+        if older is None:
+            break
+        html = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    every = [item.id for item in filled.list_items(limit=100).items]
+    assert len(seen) == len(set(seen)) and set(seen) == set(every)
+
+
 def test_front_page_has_landmarks_and_feed_autodiscovery(
     client: FlaskClient, filled: Store
 ) -> None:
