@@ -208,6 +208,21 @@ def needs_attention(source: StoredSource) -> bool:
     return bool(source.consecutive_failures or source.disabled_reason)
 
 
+FILE_STATUS = {"not-modified": "unchanged"}  # a file has no HTTP status: what its outcome was
+
+
+def fetch_status(source: StoredSource) -> str:
+    """The last fetch's outcome as ``/sources`` shows it: "ok (200)", "not-modified (304)";
+    for a local file only what happened ("unchanged", "ok"), since no server answered it
+    (the file reader's 304 only stands in for "the same file as last time")."""
+    if not source.last_status:
+        return "—"
+    if urlsplit(source.url).scheme == "file":
+        return FILE_STATUS.get(source.last_status, source.last_status)
+    code = f" ({source.last_http_status})" if source.last_http_status else ""
+    return source.last_status + code
+
+
 def host(url: str | None) -> str:
     return urlsplit(url or "").hostname or ""
 
