@@ -69,6 +69,22 @@ def test_bad_feed_parameters_get_400(client: FlaskClient) -> None:
     assert client.get("/feed.json?kind=nope").get_json()["error"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed.atom?kind=bogus",
+        "/specialties/no-such-specialty/feed.atom",
+        "/feed.atom?before=not-a-cursor",
+    ],
+)
+def test_a_feed_clients_error_is_plain_text_it_can_show(client: FlaskClient, path: str) -> None:
+    """A feed reader shows no HTML page: an HTML 400 reached it as markup, or as nothing."""
+    answer = client.get(path)
+    assert answer.status_code in (400, 404)
+    assert answer.mimetype == "text/plain"
+    assert "<" not in answer.get_data(as_text=True)
+
+
 def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
     client: FlaskClient, app: Flask
 ) -> None:
