@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import feedparser
 import pytest
@@ -83,6 +85,21 @@ def test_a_feed_clients_error_is_plain_text_it_can_show(client: FlaskClient, pat
     assert answer.status_code in (400, 404)
     assert answer.mimetype == "text/plain"
     assert "<" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/?kind=conference", "/?kind=conference&when=past", "/?kind=news&tag=cardiology"]
+)
+def test_a_pages_feed_link_is_titled_as_the_feed_it_points_to(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """The conferences page (a calendar, soonest first) titled its Atom link "Upcoming
+    conferences"; the feed behind it is the conferences in announcement order."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'type="application/atom\+xml" title="([^"]*) \(Atom\)" href="([^"]*)"', page)
+    assert found is not None
+    title, href = (unescape(part) for part in found.groups())
+    assert feedparser.parse(client.get(href).data).feed.title == title
 
 
 def test_a_storys_entry_says_also_from_and_links_its_other_outlets(

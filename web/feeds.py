@@ -52,6 +52,7 @@ KIND_SCHEME = "urn:medfeed:kind"  # an entry's kind (news, article, conference, 
 LABEL_SCHEME = "urn:medfeed:label"  # its source's label (journal, society, news ...)
 CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
+CALENDAR_PARTS = {"upcoming": "upcoming, soonest first", "past": "past events"}  # ?when=
 
 
 def _page(specialty: str | None = None) -> Page:
@@ -90,9 +91,15 @@ def _title(base: str = TITLE) -> str:
         f"#{wanted.tag}" if wanted.tag else "",
         f"from {wanted.source}" if wanted.source else "",
         f"“{wanted.q}”" if wanted.q else "",
+        CALENDAR_PARTS.get(wanted.when or "", ""),
     ]
     narrowed = " · ".join(part for part in parts if part)
     return f"medfeed — {narrowed}" if narrowed else base
+
+
+# The page's <link rel="alternate"> is titled with the title of the feed it points to: a
+# conference list titled its link "Upcoming conferences", a feed in announcement order.
+blueprint.add_app_template_global(_title, "feed_title")
 
 
 @blueprint.get("/specialties/<slug>/feed.atom")
