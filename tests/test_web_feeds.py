@@ -266,3 +266,18 @@ def test_a_json_feed_conference_item_says_when_where_and_how_its_event_takes_pla
     assert rounds["summary"] == ROUNDS_WORDS + " Cardiology cases."
     assert rounds["_medfeed"]["summary"] == "<p>Cardiology cases.</p>"
     assert rounds["_medfeed"]["event"]["location"] == "Rush <Tower> & Annex"
+
+
+def test_the_site_and_its_feeds_have_an_icon(client: FlaskClient, filled: Store) -> None:
+    """/favicon.ico answered 404, and neither feed named an icon: readers showed a blank."""
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert icon.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    atom = feedparser.parse(client.get("/feed.atom").data).feed
+    assert atom.icon == "http://localhost/favicon.ico"
+    assert atom.logo == "http://localhost/static/favicon.svg"
+    with client.get(atom.logo) as logo:
+        assert logo.mimetype == "image/svg+xml"
+    json_feed = client.get("/feed.json").get_json()
+    assert json_feed["favicon"] == "http://localhost/favicon.ico"
+    assert json_feed["icon"] == "http://localhost/static/favicon.svg"

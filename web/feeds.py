@@ -122,6 +122,8 @@ def _atom(page: Page, title: str, feed_id: str, html_endpoint: str) -> Response:
     _text(feed, "title", title)
     _text(feed, "updated", iso(_newest(page)))
     _text(feed, "generator", "medfeed")
+    _text(feed, "icon", url_for("pages.favicon", _external=True))
+    _text(feed, "logo", url_for("static", filename="favicon.svg", _external=True))
     _link(feed, "self", this_url(), "application/atom+xml")
     html = url_for(html_endpoint, **feed_filters(), **(request.view_args or {}), _external=True)
     _link(feed, "alternate", html, "text/html")
@@ -230,6 +232,8 @@ def json_feed() -> Response:
         "home_page_url": url_for("pages.index", **feed_filters(), _external=True),
         "feed_url": _feed_url("feeds.json_feed"),
         "language": "en",
+        "icon": url_for("static", filename="favicon.svg", _external=True),
+        "favicon": url_for("pages.favicon", _external=True),
         "items": [_json_item(item) for item in page.items],
     }
     if next_url := _next_url("feeds.json_feed", page):

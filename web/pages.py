@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from .context import (
     config_error,
@@ -129,6 +129,13 @@ def local_media(item_id: int, which: str) -> Response:
         "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     )
     return response
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers and feed readers look for it without being told: it
+    answered 404, and a reader's list showed a blank square beside medfeed's feeds."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @blueprint.get("/featured")
