@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .vocabulary import DEFAULT_VOCABULARY
@@ -42,6 +42,9 @@ class Specialty:
     name: str
     keywords: tuple[str, ...]
     sources: tuple[str, ...] = ()
+    # The config's key as written, when that is not its slug: a name for people, which
+    # tags nothing, so two specialties that tag alike are equal whatever they are called.
+    title: str | None = field(default=None, compare=False)
 
 
 class SpecialtyConfig(Protocol):
@@ -66,7 +69,12 @@ def specialties_from_config(
     if configured is None:
         return DEFAULT_SPECIALTIES
     return tuple(
-        Specialty(slug(name) or name, tuple(entry.keywords), tuple(entry.sources))
+        Specialty(
+            slug(name) or name,
+            tuple(entry.keywords),
+            tuple(entry.sources),
+            title=name if slug(name) not in ("", name) else None,
+        )
         for name, entry in configured.items()
     )
 

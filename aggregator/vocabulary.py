@@ -132,3 +132,12 @@ DEFAULT_VOCABULARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
     ),
 })
 # fmt: on
+
+# The specialties whose name is not their slug with a capital and spaces ("Obstetrics
+# gynecology"): how the site names them. A configured specialty is named as its key is
+# written ("Obstetrics & gynecology": its slug is the same); these stand in for a slug key.
+SPECIALTY_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "obstetrics-gynecology": "Obstetrics & gynecology",
+    }
+)

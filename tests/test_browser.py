@@ -252,6 +252,30 @@ def test_a_phone_shows_which_outlets_also_carry_the_featured_article(
     expect(page.locator("#featured .also")).to_have_text("Also from FDA Press Releases")
 
 
+def test_a_reader_reaches_the_other_outlets_report_from_also_from_on_a_narrow_phone(
+    browser: object, site: str, store: Store
+) -> None:
+    """ "Also from …" named the other outlets in plain text: the reader had to open the item
+    to reach their reports. Each name is a link now, readable and tappable at 375 px."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    save(store, [entry(Kind.NEWS, title="Trial with sections reported",
+                       url=f"{site}/static/favicon.svg?report")], source="fda-press")  # fmt: skip
+    featured = store.list_items(q="Featured trial with sections", limit=1).items[0].id
+    report = store.list_items(q="Trial with sections reported", limit=1).items[0].id
+    make_story(store, featured, [report])
+    context = browser.new_context(viewport={"width": 375, "height": 812}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{site}/")
+    link = page.locator("#featured .also").get_by_role("link", name="FDA Press Releases")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href") == f"{site}/static/favicon.svg?report"
+    assert overflow(page) == 0
+    if AXE.exists():
+        assert axe_violations(page) == []
+
+
 def test_desktop_front_page_keeps_the_whole_featured_article_beside_the_sections(
     browser: object, site: str
 ) -> None:

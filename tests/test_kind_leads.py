@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, bindparam, func, inspect, select, text
 from webfactory import (
     NOW,
+    also_lines,
     app,
     client,
     entry,
@@ -141,7 +142,7 @@ def test_the_front_page_video_says_also_from_the_news_outlet_leading_its_story(
     videos = html[html.index('id="section-video"') :]
     videos = videos[: videos.index("</section>")]
     assert TITLES["clip"] in videos
-    assert "Also from Health News Daily" in videos
+    assert also_lines(videos) == ["Also from Health News Daily"]
 
 
 def test_when_the_leader_is_purged_the_next_news_item_heads_news(reads: Store) -> None:

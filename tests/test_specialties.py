@@ -126,7 +126,7 @@ def test_configured_specialties_replace_the_built_in_menu(store: Store, database
     setup_store(store, settings)
     client = create_app(settings=settings, store=store).test_client()
     html = client.get("/").get_data(as_text=True)
-    assert '<option value="sports-medicine">Sports medicine</option>' in html
+    assert '<option value="sports-medicine">Sports Medicine</option>' in html  # as written
     assert 'value="cardiology"' not in html
     assert client.get("/specialties/sports-medicine").status_code == 200
     assert client.get("/specialties/cardiology").status_code == 404
@@ -143,3 +143,22 @@ def test_the_combined_feed_narrowed_to_a_specialty_is_titled_with_its_name(
     else:
         title = ET.fromstring(response.data).findtext(f"{ATOM}title")
     assert title == "medfeed — Infectious disease"
+
+
+def test_a_specialty_whose_name_is_not_its_slug_capitalised_is_named_properly(
+    client: FlaskClient,
+) -> None:
+    """The built-in obstetrics-gynecology showed as "Obstetrics gynecology"."""
+    html = client.get("/specialties").get_data(as_text=True)
+    assert '<a href="/specialties/obstetrics-gynecology">Obstetrics &amp; gynecology</a>' in html
+
+
+def test_a_configured_specialty_is_named_as_its_key_is_written(
+    store: Store, database_url: str
+) -> None:
+    vocabulary = {"Obstetrics & Gynaecology": SpecialtySettings(keywords=("pregnancy",))}
+    settings = web_settings(database_url).model_copy(update={"specialties": vocabulary})
+    setup_store(store, settings)
+    client = create_app(settings=settings, store=store).test_client()
+    html = client.get("/specialties/obstetrics-gynaecology").get_data(as_text=True)
+    assert "<title>Obstetrics &amp; Gynaecology — medfeed</title>" in html

@@ -115,3 +115,24 @@ def test_a_video_thumbnail_from_another_site_is_not_loaded_in_lists(
     html = text(client.get("/?kind=video"))
     assert "img.example.org" not in html
     assert '<span class="visually-hidden">Video: ' in html
+
+
+def test_sources_page_says_a_local_file_was_unchanged_not_that_it_answered_304(
+    store: Store, database_url: str
+) -> None:
+    """A file gives no HTTP status: the file reader's 304 stood on /sources as if a server
+    had answered "not-modified (304)". A server's 304 is still shown as it was."""
+    configured = web_settings(database_url)
+    local = tuple(s.model_copy(update={"url": "file:///srv/feeds/bmj.xml"}) if s.id == "bmj"
+                  else s for s in configured.sources)  # fmt: skip
+    configured = configured.model_copy(update={"sources": local})
+    setup_store(store, configured)
+    for source_id in ("bmj", "health-news"):
+        unchanged = SourceOutcome(source_id, "not-modified")
+        report = FetchReport(source_id, NOW, NOW, unchanged, NOW + timedelta(hours=1), 304)
+        store.record_fetch(report, worker="test")
+    html = text(create_app(configured, store).test_client().get("/sources"))
+    row = r'<th scope="row"><a href="/\?source=([\w-]+)".*?data-label="Status">([^<]*)<'
+    rows = re.findall(row, html, re.S)
+    assert dict(rows)["bmj"] == "unchanged"
+    assert dict(rows)["health-news"] == "not-modified (304)"

@@ -4,14 +4,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import feedparser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from webfactory import NOW, app, client, entry, filled, make_story, save, settings
+from webfactory import NOW, app, client, entry, filled, make_story, news_story, save, settings
 
 from aggregator.records import EventInfo, EventStatus, Kind, Occurrence
 from aggregator.sanitize import html_to_text
@@ -69,17 +71,45 @@ def test_bad_feed_parameters_get_400(client: FlaskClient) -> None:
     assert client.get("/feed.json?kind=nope").get_json()["error"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed.atom?kind=bogus",
+        "/specialties/no-such-specialty/feed.atom",
+        "/feed.atom?before=not-a-cursor",
+    ],
+)
+def test_a_feed_clients_error_is_plain_text_it_can_show(client: FlaskClient, path: str) -> None:
+    """A feed reader shows no HTML page: an HTML 400 reached it as markup, or as nothing."""
+    answer = client.get(path)
+    assert answer.status_code in (400, 404)
+    assert answer.mimetype == "text/plain"
+    assert "<" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/?kind=conference", "/?kind=conference&when=past", "/?kind=news&tag=cardiology"]
+)
+def test_a_pages_feed_link_is_titled_as_the_feed_it_points_to(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """The conferences page (a calendar, soonest first) titled its Atom link "Upcoming
+    conferences"; the feed behind it is the conferences in announcement order."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'type="application/atom\+xml" title="([^"]*) \(Atom\)" href="([^"]*)"', page)
+    assert found is not None
+    title, href = (unescape(part) for part in found.groups())
+    assert feedparser.parse(client.get(href).data).feed.title == title
+
+
 def test_a_storys_entry_says_also_from_and_links_its_other_outlets(
     client: FlaskClient, app: Flask
 ) -> None:
     """A feed reader shows one entry for the story, so the entry's text carries "also
     from" and a link to each other outlet's item, as the page does."""
     store = app.extensions["medfeed"].store
-    save(store, [entry(Kind.NEWS, title="Original report", url="https://a.example/1")])
-    save(store, [entry(Kind.NEWS, title="Rewritten <report>", url="https://b.example/2")],
-         source="fda-press")  # fmt: skip
-    ids = {i.title: i.id for i in store.list_items().items}
-    make_story(store, ids["Original report"], [ids["Rewritten <report>"]])
+    news_story(store, ("Original report", "https://a.example/1"),
+               ("Rewritten <report>", "https://b.example/2"))  # fmt: skip
     atom = feedparser.parse(client.get("/feed.atom").data)
     (story,) = atom.entries
     assert "Also from " in story.content[0].value
@@ -236,3 +266,18 @@ def test_a_json_feed_conference_item_says_when_where_and_how_its_event_takes_pla
     assert rounds["summary"] == ROUNDS_WORDS + " Cardiology cases."
     assert rounds["_medfeed"]["summary"] == "<p>Cardiology cases.</p>"
     assert rounds["_medfeed"]["event"]["location"] == "Rush <Tower> & Annex"
+
+
+def test_the_site_and_its_feeds_have_an_icon(client: FlaskClient, filled: Store) -> None:
+    """/favicon.ico answered 404, and neither feed named an icon: readers showed a blank."""
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert icon.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    atom = feedparser.parse(client.get("/feed.atom").data).feed
+    assert atom.icon == "http://localhost/favicon.ico"
+    assert atom.logo == "http://localhost/static/favicon.svg"
+    with client.get(atom.logo) as logo:
+        assert logo.mimetype == "image/svg+xml"
+    json_feed = client.get("/feed.json").get_json()
+    assert json_feed["favicon"] == "http://localhost/favicon.ico"
+    assert json_feed["icon"] == "http://localhost/static/favicon.svg"

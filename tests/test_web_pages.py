@@ -14,7 +14,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import event
-from webfactory import NOW, app, client, entry, fill, filled, make_story, save, settings, words
+from webfactory import (
+    NOW,
+    also_lines,
+    also_links,
+    app,
+    client,
+    entry,
+    fill,
+    filled,
+    make_story,
+    news_story,
+    save,
+    settings,
+    words,
+)
 
 from aggregator.records import EventInfo, FetchReport, Kind, SourceOutcome, VideoInfo
 from aggregator.store import Store
@@ -64,6 +78,60 @@ def test_front_page_shows_the_featured_article_and_four_sections_of_five(
     assert _outline(html).sections == {"news": 5, "article": 5, "conference": 5, "video": 5}
 
 
+def _item_ids(html: str, start: str, end: str) -> list[int]:
+    """The items linked from the part of the page from ``start`` to the next ``end``."""
+    part = html[html.index(start) :]
+    part = part[: part.index(end)]
+    return [int(found) for found in re.findall(r'<h[23][^>]*><a href="/items/(\d+)"', part)]
+
+
+def test_the_front_page_shows_the_featured_article_once_not_again_in_articles_or_the_stream(
+    client: FlaskClient, filled: Store
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    (featured,) = _item_ids(html, 'id="featured"', "</h2>")
+    articles = _item_ids(html, 'id="section-article"', "</section>")
+    stream = _item_ids(html, 'class="stream-list"', "</section>")
+    assert len(articles) == 5 and featured not in articles
+    assert len(stream) == 20 and featured not in stream
+
+
+def test_the_front_page_lists_no_other_report_of_the_featured_story(
+    client: FlaskClient, filled: Store
+) -> None:
+    """The featured article says "Also from" the story's other outlets; their reports are
+    the same story, which a list shows once."""
+    html = client.get("/").get_data(as_text=True)
+    (featured,) = _item_ids(html, 'id="featured"', "</h2>")
+    news = entry(
+        Kind.NEWS, title="Report on the featured paper", published=NOW + timedelta(minutes=1)
+    )
+    save(filled, [news], source="fda-press")
+    report = filled.list_items(q="Report on the featured paper", limit=1).items[0].id
+    make_story(filled, featured, [report])
+    html = client.get("/").get_data(as_text=True)
+    assert _item_ids(html, 'id="featured"', "</h2>") == [featured]
+    assert report not in _item_ids(html, 'id="section-news"', "</section>")
+    assert report not in _item_ids(html, 'class="stream-list"', "</section>")
+    assert also_lines(html) and "FDA Press Releases" in also_links(html)
+
+
+def test_the_stream_pages_list_every_story_once_with_the_featured_one_on_top(
+    client: FlaskClient, filled: Store
+) -> None:
+    """Leaving the featured article out of the first page loses no item and repeats none."""
+    html = client.get("/").get_data(as_text=True)
+    seen = _item_ids(html, 'id="featured"', "</h2>")
+    while True:
+        seen += _item_ids(html, 'class="stream-list"', "</section>")
+        older = re.search(r'rel="next" class="older" href="([^"]+)"', html)
+        if older is None:
+            break
+        html = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    every = [item.id for item in filled.list_items(limit=100).items]
+    assert len(seen) == len(set(seen)) and set(seen) == set(every)
+
+
 def test_front_page_has_landmarks_and_feed_autodiscovery(
     client: FlaskClient, filled: Store
 ) -> None:
@@ -104,8 +172,42 @@ def test_syndicated_item_shows_also_from_and_its_label(client: FlaskClient, app:
     save(store, [(kind, item, tags)], source="fda-press")
     save(store, [(kind, item, tags)], source="health-news")
     html = client.get("/").get_data(as_text=True)
-    assert "Also from Health News Daily" in html
+    assert "Also from Health News Daily" in also_lines(html)
     assert "Press release" in html
+
+
+def test_also_from_links_each_outlet_name_to_that_outlets_own_report(
+    client: FlaskClient, app: Flask
+) -> None:
+    store = app.extensions["medfeed"].store
+    news_story(store, ("Wire report", "https://wire.example/a"),
+               ("Agency release", "https://fda.example/r"))  # fmt: skip
+    html = client.get("/").get_data(as_text=True)
+    assert set(also_lines(html)) == {"Also from FDA Press Releases"}
+    assert also_links(html) == {"FDA Press Releases": "https://fda.example/r"}
+
+
+def test_an_outlet_whose_copy_has_no_web_address_links_to_where_the_site_shows_it(
+    client: FlaskClient, app: Flask
+) -> None:
+    """A local file's copy cannot be opened from a browser: its item's page (for a story's
+    other item) or the carrier's line among the item's sources (for a second carrier)."""
+    store = app.extensions["medfeed"].store
+    kind, shared, tags = entry(Kind.NEWS, title="Carried twice", url="file:///feeds/a.html")
+    save(store, [(kind, shared, tags)], source="health-news")
+    save(store, [(kind, shared, tags)], source="fda-press")
+    save(store, [entry(Kind.ARTICLE, title="Local paper", url="file:///feeds/paper.html")])
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids["Carried twice"], [ids["Local paper"]])
+    carried = store.get_item(ids["Carried twice"])
+    (second,) = [ref for ref in carried.sources if ref.id != carried.source.id]
+    html = client.get("/?kind=news").get_data(as_text=True)
+    assert also_links(html) == {
+        second.name: f"/items/{carried.id}#source-{second.id}",
+        "The BMJ": f"/items/{ids['Local paper']}",
+    }
+    item = client.get(f"/items/{carried.id}").get_data(as_text=True)
+    assert f'<li id="source-{second.id}">' in item
 
 
 def test_item_page_lists_every_source_and_the_story(client: FlaskClient, app: Flask) -> None:

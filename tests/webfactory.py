@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -223,6 +224,16 @@ def make_story(store: Store, representative: int, others: Sequence[int]) -> None
         write_story(session, representative, others)
 
 
+def news_story(store: Store, lead: tuple[str, str], other: tuple[str, str]) -> dict[str, int]:
+    """A story of two news reports, (title, url) each: ``lead`` from Health News Daily shows
+    it, ``other`` is the FDA's. Item ids by title."""
+    save(store, [entry(Kind.NEWS, title=lead[0], url=lead[1])])
+    save(store, [entry(Kind.NEWS, title=other[0], url=other[1])], source="fda-press")
+    ids = {i.title: i.id for i in store.list_items().items}
+    make_story(store, ids[lead[0]], [ids[other[0]]])
+    return ids
+
+
 def write_story(session: Session, representative: int, others: Sequence[int]) -> None:
     """``make_story`` in a transaction of the caller's, left uncommitted."""
     rows = StoryRows(session)
@@ -272,3 +283,16 @@ def dated(client: FlaskClient, path: str) -> TestResponse:
         return first
     time.sleep(1.01 - time.time() % 1)
     return client.get(path)
+
+
+def also_lines(html: str) -> list[str]:
+    """The page's "Also from …" lines as a reader reads them (their links' markup left out)."""
+    lines = re.findall(r'<p class="also">(.*?)</p>', html, re.DOTALL)
+    return [re.sub(r"<[^>]+>", "", line) for line in lines]
+
+
+def also_links(html: str) -> dict[str, str]:
+    """Outlet name -> the address its name in an "Also from …" line links to."""
+    lines = re.findall(r'<p class="also">(.*?)</p>', html, re.DOTALL)
+    found = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', "".join(lines))
+    return {name: href.replace("&amp;", "&") for href, name in found}

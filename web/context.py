@@ -15,7 +15,8 @@ from aggregator.config import Settings
 from aggregator.records import StoredItem
 from aggregator.store import Store
 from aggregator.store.reads import MAX_ID
-from aggregator.tagging import specialties_from_config
+from aggregator.tagging import Specialty, specialties_from_config
+from aggregator.vocabulary import SPECIALTY_NAMES
 
 BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
 
@@ -87,7 +88,16 @@ def config_error() -> str | None:
 def specialties() -> dict[str, str]:
     """Specialty slug -> display name, from the vocabulary in force (config or built-in)."""
     vocabulary = specialties_from_config(state().settings.specialties)
-    return {entry.name: entry.name.replace("-", " ").capitalize() for entry in vocabulary}
+    return {entry.name: specialty_name(entry) for entry in vocabulary}
+
+
+def specialty_name(entry: Specialty) -> str:
+    """How the site names a specialty: as the config's key is written ("Obstetrics &
+    gynecology"), else its slug's known name, else its slug with a capital and spaces.
+    Capitalising the slug alone showed "Obstetrics gynecology"."""
+    return (
+        entry.title or SPECIALTY_NAMES.get(entry.name) or entry.name.replace("-", " ").capitalize()
+    )
 
 
 def specialty_or_404(slug: str) -> str:

@@ -1,9 +1,9 @@
-"""Domain errors to HTTP, in one place: JSON under /api (and the JSON outputs), HTML elsewhere.
+"""Domain errors to HTTP, in one place: JSON under /api (and the JSON outputs), plain text
+for the Atom, iCalendar and OPML outputs (a feed reader shows no page), HTML elsewhere.
 
 Bad parameters and bad cursors are the client's to fix (400); a missing item
 is 404; a database that does not answer is 503, with ``Retry-After`` when it
-did not answer in time (the feeds then answer in plain text: a feed reader
-shows no page); anything else is a 500 with a page that says so without leaking
+did not answer in time; anything else is a 500 with a page that says so without leaking
 the exception. Views raise, this module answers.
 """
 
@@ -41,7 +41,16 @@ def wants_json() -> bool:
 def _answer(status: int, message: str, title: str) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=message), status
+    if request.blueprint == "feeds":
+        return _plain(message), status
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _plain(message: str) -> Response:
+    """An error for a feed or calendar client (Atom, iCalendar, OPML), which shows no HTML
+    page: a reader subscribed to ``/feed.atom?kind=bogus`` showed an HTML page's markup,
+    or nothing, in place of the reason."""
+    return Response(message + "\n", mimetype="text/plain")
 
 
 def _bad_request(error: ValueError) -> tuple[Response | str, int]:
@@ -73,8 +82,6 @@ def _database_timeout(error: DatabaseTimeout) -> tuple[Response | str, int, dict
     log.warning("database timeout on %s %s: %s", request.method, _route(), error)
     message = f"the database did not answer in time; try again in {RETRY_AFTER} seconds"
     headers = {"Retry-After": str(RETRY_AFTER)}
-    if request.blueprint == "feeds" and not wants_json():
-        return Response(message + "\n", mimetype="text/plain"), 503, headers
     return *_answer(503, message, "Unavailable"), headers
 
 

@@ -52,6 +52,7 @@ KIND_SCHEME = "urn:medfeed:kind"  # an entry's kind (news, article, conference, 
 LABEL_SCHEME = "urn:medfeed:label"  # its source's label (journal, society, news ...)
 CALENDAR_NAME = "medfeed: upcoming conferences"
 CALENDAR_REFRESH = timedelta(hours=1)  # how often subscribed calendar clients should poll
+CALENDAR_PARTS = {"upcoming": "upcoming, soonest first", "past": "past events"}  # ?when=
 
 
 def _page(specialty: str | None = None) -> Page:
@@ -94,9 +95,15 @@ def _title(base: str = TITLE) -> str:
         f"#{wanted.tag}" if wanted.tag else "",
         f"from {wanted.source}" if wanted.source else "",
         f"“{wanted.q}”" if wanted.q else "",
+        CALENDAR_PARTS.get(wanted.when or "", ""),
     ]
     narrowed = " · ".join(part for part in parts if part)
     return f"medfeed — {narrowed}" if narrowed else base
+
+
+# The page's <link rel="alternate"> is titled with the title of the feed it points to: a
+# conference list titled its link "Upcoming conferences", a feed in announcement order.
+blueprint.add_app_template_global(_title, "feed_title")
 
 
 @blueprint.get("/specialties/<slug>/feed.atom")
@@ -119,6 +126,8 @@ def _atom(page: Page, title: str, feed_id: str, html_endpoint: str) -> Response:
     _text(feed, "title", title)
     _text(feed, "updated", iso(_newest(page)))
     _text(feed, "generator", "medfeed")
+    _text(feed, "icon", url_for("pages.favicon", _external=True))
+    _text(feed, "logo", url_for("static", filename="favicon.svg", _external=True))
     _link(feed, "self", this_url(), "application/atom+xml")
     html = url_for(html_endpoint, **feed_filters(), **(request.view_args or {}), _external=True)
     _link(feed, "alternate", html, "text/html")
@@ -227,6 +236,8 @@ def json_feed() -> Response:
         "home_page_url": url_for("pages.index", **feed_filters(), _external=True),
         "feed_url": _feed_url("feeds.json_feed"),
         "language": "en",
+        "icon": url_for("static", filename="favicon.svg", _external=True),
+        "favicon": url_for("pages.favicon", _external=True),
         "items": [_json_item(item) for item in page.items],
     }
     if next_url := _next_url("feeds.json_feed", page):

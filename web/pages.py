@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from .context import (
     config_error,
@@ -25,7 +25,7 @@ from .context import (
 from .exposure import public_config_error, public_source
 from .http import conditional, conditional_on_body
 from .params import ListQuery, feed_filters, list_query
-from .present import list_heading, local_media_target, needs_attention
+from .present import fetch_status, list_heading, local_media_target, needs_attention
 
 blueprint = Blueprint("pages", __name__)
 COUNT_AT_MOST = 1000  # a filtered view counts its matches up to here
@@ -131,6 +131,13 @@ def local_media(item_id: int, which: str) -> Response:
     return response
 
 
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers and feed readers look for it without being told: it
+    answered 404, and a reader's list showed a blank square beside medfeed's feeds."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @blueprint.get("/featured")
 @conditional
 def featured() -> str:
@@ -150,6 +157,7 @@ def sources() -> str:
     return render_template(
         "sources.html",
         sources=[public_source(s, show_internals=internals) for s in listed],
+        statuses={s.id: fetch_status(s) for s in listed},  # before the address is hidden
         attention=sum(1 for source in listed if needs_attention(source)),
         config_error=public_config_error(config_error(), show_internals=internals),
         now=datetime.now(UTC),

@@ -208,6 +208,21 @@ def needs_attention(source: StoredSource) -> bool:
     return bool(source.consecutive_failures or source.disabled_reason)
 
 
+FILE_STATUS = {"not-modified": "unchanged"}  # a file has no HTTP status: what its outcome was
+
+
+def fetch_status(source: StoredSource) -> str:
+    """The last fetch's outcome as ``/sources`` shows it: "ok (200)", "not-modified (304)";
+    for a local file only what happened ("unchanged", "ok"), since no server answered it
+    (the file reader's 304 only stands in for "the same file as last time")."""
+    if not source.last_status:
+        return "—"
+    if urlsplit(source.url).scheme == "file":
+        return FILE_STATUS.get(source.last_status, source.last_status)
+    code = f" ({source.last_http_status})" if source.last_http_status else ""
+    return source.last_status + code
+
+
 def host(url: str | None) -> str:
     return urlsplit(url or "").hostname or ""
 
@@ -285,11 +300,42 @@ def marked(fragments: tuple[Fragment, ...]) -> Markup:
     )
 
 
+@dataclass(frozen=True)
+class Outlet:
+    """One name of an "Also from …" line and where that outlet's copy is read."""
+
+    name: str
+    href: str
+
+
+def other_outlets(item: StoredItem) -> list[Outlet]:
+    """The other carriers of this item, then the story's other outlets, each linked to its own
+    copy: a list named them in plain text, and a reader had to open the item to reach them.
+    A copy with no web address (a local file) links to where the site shows it: the
+    carrier's line under the item's "Sources", or the story's other item's page."""
+    outlets = [
+        Outlet(ref.name, web_link(ref.url) or _item_url(item.id, f"source-{ref.id}"))
+        for ref in item.sources
+        if ref.id != item.source.id
+    ]
+    outlets += [
+        Outlet(ref.source.name, web_link(ref.url) or _item_url(ref.id))
+        for ref in item.also
+        if ref.source.id != item.source.id
+    ]
+    first: dict[str, Outlet] = {}
+    for outlet in outlets:
+        first.setdefault(outlet.name, outlet)
+    return list(first.values())
+
+
+def _item_url(item_id: int, anchor: str | None = None) -> str:
+    return url_for("pages.item", item_id=item_id, _anchor=anchor)
+
+
 def other_sources(item: StoredItem) -> list[str]:
     """Names for "also from …": other carriers of this item, then the story's other outlets."""
-    names = [ref.name for ref in item.sources if ref.id != item.source.id]
-    names += [ref.source.name for ref in item.also if ref.source.id != item.source.id]
-    return list(dict.fromkeys(names))
+    return [outlet.name for outlet in other_outlets(item)]
 
 
 def story_elsewhere(item: StoredItem) -> list[StoredItemRef]:
@@ -326,7 +372,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(label_text)
     app.add_template_filter(flag_text)
     app.add_template_filter(clean)
-    app.add_template_filter(other_sources)
+    app.add_template_filter(other_outlets)
     app.add_template_filter(story_elsewhere)
     app.add_template_filter(nest_headings)
     app.add_template_filter(lead)

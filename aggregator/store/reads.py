@@ -108,6 +108,7 @@ class ItemFilter:
     when: str | None = None
     sort: str = "relevance"  # with ``q``: "relevance" (then date) or "date"
     specialty: str | None = None  # a specialty slug: the items tagged with it
+    leave_out: tuple[int, ...] = ()  # item ids not listed (the front page's featured story)
 
 
 @dataclass(frozen=True)
@@ -300,14 +301,22 @@ class Reads:
     ) -> FrontPage:
         """The feed page in one session: featured, the four sections and the stream.
 
+        The featured article's story is left out of the sections and of the first page
+        of the stream: a wide screen showed it in full, then first under Articles, then
+        first in the stream. The lists still hold ``section_size`` and ``limit`` entries
+        each, and the stream's later pages (which show no featured article) list it
+        where its date puts it, before the first page's cursor or after it.
         Sources and stories are loaded once for all of them, so the page is the
         same handful of statements whether the database holds ten items or a
         million.
         """
         with session_scope(self._sessions) as session:
             featured_row = _featured_row(session, policy)
-            sections = _section_rows(session, now, section_size)
+            shown = _story_ids(session, featured_row)
+            sections = _section_rows(session, now, section_size, shown)
             wanted = wanted or ItemFilter()
+            if before is None:  # the first page shows it in full: once is enough
+                wanted = replace(wanted, leave_out=wanted.leave_out + shown)
             stream_rows, next_cursor = _stream_rows(
                 session, wanted, before, limit, now, _found(session, wanted)
             )
@@ -556,6 +565,7 @@ def _passes(
         conditions.append(
             select(ItemTag.item_id).where(ItemTag.tag == tag, ItemTag.item_id == item.id).exists()
         )
+    conditions += _left_out(item, wanted.leave_out)
     if found is not None and item is not Item:  # the outer query joins or probes its own
         conditions.append(found.probe(item.id))
     return conditions
@@ -773,14 +783,31 @@ def _calendar_order(past: bool) -> tuple[ColumnElement[Any], ...]:
     return (Item.event_start.asc(), Item.id.asc())
 
 
-def _section_rows(session: Session, now: datetime, limit: int) -> dict[Kind, list[Item]]:
+def _section_rows(
+    session: Session, now: datetime, limit: int, leave_out: tuple[int, ...] = ()
+) -> dict[Kind, list[Item]]:
     sections: dict[Kind, list[Item]] = {}
     for kind in SECTIONS:
         if kind is Kind.CONFERENCE:
-            sections[kind] = _calendar_rows(session, _UPCOMING, None, limit, now)[0]
+            upcoming = replace(_UPCOMING, leave_out=leave_out)
+            sections[kind] = _calendar_rows(session, upcoming, None, limit, now)[0]
         else:
-            sections[kind] = list(session.scalars(_newest(kind).limit(limit)).all())
+            newest = _newest(kind).where(*_left_out(Item, leave_out))
+            sections[kind] = list(session.scalars(newest.limit(limit)).all())
     return sections
+
+
+def _story_ids(session: Session, row: Item | None) -> tuple[int, ...]:
+    """The ids of ``row``'s story (its own when it has none; none without a row)."""
+    if row is None:
+        return ()
+    if row.story_id is None:
+        return (row.id,)
+    return tuple(session.scalars(select(Item.id).where(Item.story_id == row.story_id)))
+
+
+def _left_out(item: Any, leave_out: tuple[int, ...]) -> list[ColumnElement[bool]]:
+    return [item.id.not_in(leave_out)] if leave_out else []
 
 
 def _featured_row(
