@@ -162,3 +162,20 @@ def test_a_configured_specialty_is_named_as_its_key_is_written(
     client = create_app(settings=settings, store=store).test_client()
     html = client.get("/specialties/obstetrics-gynaecology").get_data(as_text=True)
     assert "<title>Obstetrics &amp; Gynaecology — medfeed</title>" in html
+
+
+def test_a_specialty_pages_narrowed_list_links_feeds_narrowed_to_the_specialty_too(
+    client: FlaskClient, store: Store
+) -> None:
+    """/specialties/cardiology?kind=news linked /feed.atom?kind=news: every specialty's news."""
+    tagged(store)
+    html = client.get("/specialties/cardiology?kind=news").get_data(as_text=True)
+    links = re.findall(r'<link rel="alternate" type="[^"]+" title="([^"]*)" href="([^"]+)"', html)
+    atom = "/feed.atom?kind=news&amp;specialty=cardiology"
+    assert ("medfeed — News · Cardiology (Atom)", atom) in links
+    assert ("medfeed — News · Cardiology (JSON Feed)", atom.replace("atom", "json")) in links
+    assert not any("kind=news" in href and "specialty" not in href for _, href in links)
+    feed = client.get(atom.replace("&amp;", "&")).data
+    titles = [title.text for title in ET.fromstring(feed).iter(f"{ATOM}title")]
+    assert titles[0] == "medfeed — News · Cardiology"
+    assert "Statins after a heart attack" in titles and "Measles in schools" not in titles

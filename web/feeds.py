@@ -39,7 +39,7 @@ from .exposure import public_source
 from .hosts import site_host, this_url
 from .http import conditional, conditional_on_body
 from .icsexport import conference_vevents
-from .params import feed_filters, link_args, list_query
+from .params import feed_filters, feed_wanted, link_args, list_query
 from .present import SECTION_TITLES, iso, label_text, media_url, other_sources, web_link
 from .serialize import item_json
 
@@ -88,7 +88,7 @@ def _title(base: str = TITLE) -> str:
     A specialty is named as the site names it (``/specialties``, its own feed), not by
     its slug: a reader's list showed "medfeed — infectious-disease"; a slug outside the
     vocabulary (one an edit removed) keeps its slug."""
-    wanted = list_query(request.args, calendar=False).wanted
+    wanted = feed_wanted()
     parts = [
         SECTION_TITLES[wanted.kind] if wanted.kind else "",
         specialties().get(wanted.specialty, wanted.specialty) if wanted.specialty else "",

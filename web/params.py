@@ -11,7 +11,7 @@ arguments and nothing else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aggregator.identity import MAX_URL
@@ -53,7 +53,7 @@ def feed_filters() -> dict[str, str]:
     from flask import request
 
     route = request.view_args or {}
-    wanted = list_query(request.args, calendar=False).wanted
+    wanted = feed_wanted()
     read = {
         "kind": wanted.kind.value if wanted.kind else None,
         "source": wanted.source,
@@ -65,6 +65,18 @@ def feed_filters() -> dict[str, str]:
         "stories": None if wanted.stories else "0",
     }
     return {name: value for name, value in read.items() if value and name not in route}
+
+
+def feed_wanted() -> ItemFilter:
+    """The request's list filters as a feed of it reads them: a specialty's page
+    (``/specialties/<slug>?kind=news``) names its specialty in the path, and its feed
+    links dropped it, pointing at every specialty's news."""
+    from flask import request
+
+    wanted = list_query(request.args, calendar=False).wanted
+    if request.endpoint == "pages.specialty" and request.view_args:
+        return replace(wanted, specialty=request.view_args["slug"])
+    return wanted
 
 
 class BadParameter(ValueError):
