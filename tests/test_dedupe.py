@@ -198,7 +198,7 @@ def test_a_news_clip_reporting_a_story_joins_it() -> None:
     assert stories([item(1, APPROVAL, "wire"), clip]) == {1: 1, 2: 1}
 
 
-EXPLAINER = (
+KISQALI_EXPLAINER = (
     "Kisqali for early breast cancer: what to know",
     "A pharmacist explains ribociclib (Kisqali) for HR-positive early breast cancer: who the "
     "FDA approved it for after NATALEE, the 25% lower risk of recurrence, and neutropenia.",
@@ -215,7 +215,7 @@ EXPLAINER = (
     ],
 )
 def test_a_video_explaining_the_topic_of_a_news_story_stays_apart_from_it(headline: str) -> None:
-    explainer = item(2, (headline, EXPLAINER[1]), "pharmacist", 1, kind="video")
+    explainer = item(2, (headline, KISQALI_EXPLAINER[1]), "pharmacist", 1, kind="video")
     assert stories([item(1, APPROVAL, "wire"), explainer]) == {1: 1, 2: 2}
 
 
