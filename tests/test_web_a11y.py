@@ -136,3 +136,18 @@ def test_sources_page_says_a_local_file_was_unchanged_not_that_it_answered_304(
     rows = re.findall(row, html, re.S)
     assert dict(rows)["bmj"] == "unchanged"
     assert dict(rows)["health-news"] == "not-modified (304)"
+
+
+def test_sources_page_says_a_body_that_came_back_the_same_was_unchanged_not_not_modified(
+    store: Store, database_url: str
+) -> None:
+    """A server that answers 200 with the body it sent last time did not say "not
+    modified": /sources read "not-modified (200)", a status no server gives."""
+    setup_store(store, web_settings(database_url))
+    unchanged = SourceOutcome("bmj", "not-modified")
+    store.record_fetch(
+        FetchReport("bmj", NOW, NOW, unchanged, NOW + timedelta(hours=1), 200), worker="test"
+    )
+    html = text(create_app(web_settings(database_url), store).test_client().get("/sources"))
+    row = r'<th scope="row"><a href="/\?source=([\w-]+)".*?data-label="Status">([^<]*)<'
+    assert dict(re.findall(row, html, re.S))["bmj"] == "unchanged (200)"

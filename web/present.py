@@ -208,19 +208,24 @@ def needs_attention(source: StoredSource) -> bool:
     return bool(source.consecutive_failures or source.disabled_reason)
 
 
-FILE_STATUS = {"not-modified": "unchanged"}  # a file has no HTTP status: what its outcome was
+# Where no server said "not modified" (a file; a 200 that resent the last body): what happened.
+UNCHANGED_WORDING = {"not-modified": "unchanged"}
 
 
 def fetch_status(source: StoredSource) -> str:
     """The last fetch's outcome as ``/sources`` shows it: "ok (200)", "not-modified (304)";
-    for a local file only what happened ("unchanged", "ok"), since no server answered it
-    (the file reader's 304 only stands in for "the same file as last time")."""
+    "unchanged (200)" for a server that sent the last body again, since it did not say
+    "not modified"; for a local file only what happened ("unchanged", "ok"), since no
+    server answered it (the file reader's 304 only stands in for "the same file")."""
     if not source.last_status:
         return "—"
     if urlsplit(source.url).scheme == "file":
-        return FILE_STATUS.get(source.last_status, source.last_status)
+        return UNCHANGED_WORDING.get(source.last_status, source.last_status)
+    status = source.last_status
+    if source.last_http_status and source.last_http_status != 304:
+        status = UNCHANGED_WORDING.get(status, status)
     code = f" ({source.last_http_status})" if source.last_http_status else ""
-    return source.last_status + code
+    return status + code
 
 
 def host(url: str | None) -> str:
