@@ -1277,6 +1277,19 @@ def _title_case(title: str) -> bool:
     return sum(word[0].isupper() for word in words) > len(words) / 2
 
 
+# A count of ten or more is written in figures ("17 jurisdictions"), but spelled out where
+# it opens a sentence ("Seventeen states report ..."): as a name it is the figure. Under
+# ten, outlets spell the count everywhere ("two doses"), so the word is its name.
+_SPELLED_FIGURES = dict(
+    zip(
+        """ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen
+        twenty thirty forty fifty sixty seventy eighty ninety""".split(),
+        map(str, [*range(10, 20), *range(20, 100, 10)]),
+        strict=True,
+    )
+)
+
+
 def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
     """Names as written: runs of raw words written capitalised ("Advisory Committee on
     Immunization Practices", one name), and words holding a digit (each a name of its own),
@@ -1305,8 +1318,11 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
                 continue
             digit = not alpha and any(ch.isdigit() for ch in raw)
             initial = position == 0 and raw.lower() in lower
+            spelled = _SPELLED_FIGURES.get(raw.lower()) if raw[0].isupper() else None
             if digit:
                 found.append((position, [raw]))
+            elif spelled is not None:
+                found.append((position, [spelled]))
             elif raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS:
                 if not run:
                     start = position
