@@ -668,6 +668,26 @@ def test_a_count_spelled_out_at_a_sentences_start_is_the_figure_the_other_writes
     assert veto(agency, wire) is None
 
 
+@pytest.mark.parametrize(
+    ("outlet", "decided"),
+    [("aha-news", None), ("American Heart Association", None), ("acc-news", "names")],
+)
+def test_a_report_naming_the_outlet_of_the_other_item_mentions_it(
+    outlet: str, decided: str | None
+) -> None:
+    """A newsroom's item seldom names its own association; a report on it does."""
+    newsroom = (
+        "smartwatch alerts missed most people with high blood pressure",
+        "Wearable alerts flagged only 41% of 2,046 adults with hypertension in the study.",
+    )
+    report = (
+        "your smartwatch may not warn you about high blood pressure",
+        "The watches missed most cases, according to research in the American Heart "
+        "Association's journal; Stanford cardiologists urged cuff checks.",
+    )
+    assert veto(item(1, newsroom, outlet), item(2, report, "cnn-health", 1)) == decided
+
+
 ACIP_VOTE = (
     "ACIP votes to end universal hepatitis B birth dose",
     "ACIP members voted 8-3 on Thursday to drop the universal hepatitis B birth dose, "
