@@ -741,7 +741,7 @@ def veto(a: StoryItem, b: StoryItem, window: timedelta = DEFAULT_WINDOW) -> str 
     same_trial = bool(a.sig.trials & b.sig.trials)
     if not same_trial and _counts_differ(a.sig.numbers, b.sig.numbers):
         return "figures"
-    return "names" if _names_differ(a.sig, b.sig) else None
+    return "names" if _names_differ(a, b) else None
 
 
 def _explains(a: StoryItem, b: StoryItem) -> bool:
@@ -1194,7 +1194,7 @@ def _values(figures: frozenset[str]) -> list[float]:
     return out
 
 
-def _names_differ(a: Signature, b: Signature) -> bool:
+def _names_differ(a: StoryItem, b: StoryItem) -> bool:
     """Both name things and neither item mentions enough of the other's names
     (Perrigo's recall is not Baxter's).
 
@@ -1209,15 +1209,22 @@ def _names_differ(a: Signature, b: Signature) -> bool:
     of one side's names, not a part of both. Enough is a quarter of them, or
     three whatever the share: a press release names dozens of things (its
     boilerplate, its disclaimers), and a company, a drug and a trial in common
-    tell one story.
+    tell one story. A name is mentioned, too, by an item of the outlet it names
+    (``_names_outlet``): a report citing the American Heart Association or the
+    BMJ names what the association's newsroom or the journal's own item seldom
+    writes of itself.
     """
-    if not (a.named and b.named and a.entities and b.entities):
+    sig_a, sig_b = a.sig, b.sig
+    if not (sig_a.named and sig_b.named and sig_a.entities and sig_b.entities):
         return False
-    return not (_mentions_enough(a, b) or _mentions_enough(b, a))
+    return not (
+        _mentions_enough(sig_a, sig_b, b.source_id) or _mentions_enough(sig_b, sig_a, a.source_id)
+    )
 
 
-def _mentions_enough(sig: Signature, other: Signature) -> bool:
-    """Whether ``other`` uses enough of the names of ``sig`` anywhere (``_mentioned``); a
+def _mentions_enough(sig: Signature, other: Signature, outlet: str) -> bool:
+    """Whether ``other``, an item of the source ``outlet``, uses enough of the names of
+    ``sig`` anywhere (``_mentioned``) or is the outlet one names (``_names_outlet``); a
     figure counts as used when the other reports it rounded ("4,980 patients" / "nearly
     5,000"), a year only when the other names that year."""
     names = sig.entities
@@ -1225,7 +1232,9 @@ def _mentions_enough(sig: Signature, other: Signature) -> bool:
     unused: AbstractSet[str] = names - other.terms  # a one-word name used: found in C
     if len(names) - len(unused) >= enough:
         return True
-    unused = {name for name in unused if not _mentioned(name, sig, other)}
+    unused = {
+        name for name in unused if not (_mentioned(name, sig, other) or _names_outlet(name, outlet))
+    }
     found = len(names) - len(unused)
     if found >= enough:
         return True
@@ -1233,6 +1242,23 @@ def _mentions_enough(sig: Signature, other: Signature) -> bool:
     if figures:
         found += sum(1 for name in unused if _counts_something(name, sig) and _near(name, figures))
     return found >= enough
+
+
+def _names_outlet(name: str, source_id: str) -> bool:
+    """Whether a name is the outlet ``source_id`` is: every word of it is a word of the
+    source's id ("BMJ", "JAMA Psychiatry"), or its initials are one ("American Heart
+    Association" of "aha-news"). An outlet's own items seldom name it, and a report on
+    them does: "said the American Heart Association", "published in JAMA Psychiatry"."""
+    words, initials = _name_parts(name)
+    outlet = _outlet_words(source_id)
+    return outlet.issuperset(words) or initials in outlet
+
+
+@lru_cache(maxsize=1 << 12)
+def _outlet_words(source_id: str) -> frozenset[str]:
+    """The words of a source's id as terms, but those naming no outlet in particular
+    ("health", "medical", "FDA"); cached: a window holds a few hundred sources."""
+    return frozenset(_terms(_tokens(source_id))) - _GENERIC_NAMES
 
 
 def _counts_something(name: str, sig: Signature) -> bool:
@@ -1277,6 +1303,19 @@ def _title_case(title: str) -> bool:
     return sum(word[0].isupper() for word in words) > len(words) / 2
 
 
+# A count of ten or more is written in figures ("17 jurisdictions"), but spelled out where
+# it opens a sentence ("Seventeen states report ..."): as a name it is the figure. Under
+# ten, outlets spell the count everywhere ("two doses"), so the word is its name.
+_SPELLED_FIGURES = dict(
+    zip(
+        """ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen
+        twenty thirty forty fifty sixty seventy eighty ninety""".split(),
+        map(str, [*range(10, 20), *range(20, 100, 10)]),
+        strict=True,
+    )
+)
+
+
 def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
     """Names as written: runs of raw words written capitalised ("Advisory Committee on
     Immunization Practices", one name), and words holding a digit (each a name of its own),
@@ -1305,8 +1344,11 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
                 continue
             digit = not alpha and any(ch.isdigit() for ch in raw)
             initial = position == 0 and raw.lower() in lower
+            spelled = _SPELLED_FIGURES.get(raw.lower()) if raw[0].isupper() else None
             if digit:
                 found.append((position, [raw]))
+            elif spelled is not None:
+                found.append((position, [spelled]))
             elif raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS:
                 if not run:
                     start = position

@@ -659,6 +659,35 @@ def test_reports_that_each_name_their_own_company_stay_apart() -> None:
     assert veto(item(1, first, "a"), item(2, second, "b", 1)) == "names"
 
 
+def test_a_count_spelled_out_at_a_sentences_start_is_the_figure_the_other_writes() -> None:
+    """AP style spells out a number that opens a sentence: "Seventeen states" is "17"."""
+    spelled = "Seventeen states and territories report many flu cases, officials in Atlanta said."
+    written = "Influenza is widespread in 17 jurisdictions, with Kansas reporting the most cases."
+    agency = item(1, ("influenza rises early across the country", written), "a")
+    wire = item(2, ("flu cases arrive early, officials warn", spelled), "b", 1)
+    assert veto(agency, wire) is None
+
+
+@pytest.mark.parametrize(
+    ("outlet", "decided"),
+    [("aha-news", None), ("American Heart Association", None), ("acc-news", "names")],
+)
+def test_a_report_naming_the_outlet_of_the_other_item_mentions_it(
+    outlet: str, decided: str | None
+) -> None:
+    """A newsroom's item seldom names its own association; a report on it does."""
+    newsroom = (
+        "smartwatch alerts missed most people with high blood pressure",
+        "Wearable alerts flagged only 41% of 2,046 adults with hypertension in the study.",
+    )
+    report = (
+        "your smartwatch may not warn you about high blood pressure",
+        "The watches missed most cases, according to research in the American Heart "
+        "Association's journal; Stanford cardiologists urged cuff checks.",
+    )
+    assert veto(item(1, newsroom, outlet), item(2, report, "cnn-health", 1)) == decided
+
+
 ACIP_VOTE = (
     "ACIP votes to end universal hepatitis B birth dose",
     "ACIP members voted 8-3 on Thursday to drop the universal hepatitis B birth dose, "
