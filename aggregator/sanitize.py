@@ -173,10 +173,19 @@ def _is_chrome(attributes: str) -> bool:
         return True
     src = urlsplit(values.get("src", ""))
     host = (src.hostname or "").removeprefix("www.")
-    return host.endswith(_CHROME_HOSTS) or (
+    return is_ad_host(values.get("src", "")) or (
         host in ("feeds.feedburner.com", "feedproxy.google.com")
         and src.path.startswith(_CHROME_PATHS)
     )
+
+
+def is_ad_host(url: str) -> bool:
+    """Whether ``url`` is on a host that serves feeds only ads, pixels and share buttons."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed address ("http://[::1") names no ad host
+        return False
+    return host.removeprefix("www.").endswith(_CHROME_HOSTS)
 
 
 # MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"

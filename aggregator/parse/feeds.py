@@ -18,7 +18,7 @@ from typing import Any
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.parse import dates, media, scholarly
+from aggregator.parse import boilerplate, dates, media, scholarly
 from aggregator.parse.charrefs import in_range_references
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
@@ -98,7 +98,8 @@ def parse_xml_feed(
         item
         for entry in parsed.get("entries") or ()
         for item in [_item(entry, context)]
-        if item.guid or item.url or item.title or item.summary or item.content
+        if (item.guid or item.url or item.title or item.summary or item.content)
+        and not boilerplate.is_ad(item)
     )
     warnings: tuple[str, ...] = (charset_warning,) if charset_warning else ()
     if parsed.get("bozo") and items:
