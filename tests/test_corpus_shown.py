@@ -14,6 +14,7 @@ from aggregator.parse import parse_document
 from aggregator.records import Kind, ParsedFeed
 
 WAPO = "medical/node-feedparser--wapowellness.xml"
+GUARDIAN = "quirks/rss-parser--guardian.rss"
 
 
 def parsed(corpus: Path, name: str, kind: Kind) -> ParsedFeed:
@@ -27,3 +28,21 @@ def test_the_washington_posts_featured_advertiser_entries_are_not_items(corpus: 
     assert [item.title for item in feed.items if "Advertiser" in item.title] == []
     assert not [item.url for item in feed.items if item.url and "pheedo.com" in item.url]
     assert len(feed.items) == 26  # 29 entries, three of them pheedo's banners
+
+
+def test_no_wapo_summary_ends_on_its_read_on_link_or_blank_lines(corpus: Path) -> None:
+    feed = parsed(corpus, WAPO, Kind.NEWS)
+    for item in feed.items:
+        assert "Read full article" not in item.summary, item.title
+        assert not item.summary.rstrip().endswith("<br>"), item.title
+    calendar = next(i for i in feed.items if i.title.startswith("Loudoun County wellness"))
+    assert calendar.summary.endswith("Free. Registration required.</p>")
+
+
+def test_guardian_summaries_lose_continue_reading_but_keep_their_other_links(
+    corpus: Path,
+) -> None:
+    feed = parsed(corpus, GUARDIAN, Kind.NEWS)
+    assert not [item.title for item in feed.items if "Continue reading" in item.summary]
+    first = feed.items[0]
+    assert "Fact check: Donald Trump's State of the Union address analyzed</a>" in first.summary

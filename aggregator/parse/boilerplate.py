@@ -1,17 +1,73 @@
 """Take off what a feed's platform adds to an entry and what no reader should see.
 
-Syndication services insert whole entries that are an advertiser's banner
-(pheedo's "Featured Advertiser" in the Washington Post's feeds, linking to the
-ad server): they are no item.
+Syndication services and publishing platforms wrap every entry in the same
+chrome: a "Read full article >>" link back to the entry's own page at the end of
+its summary (the page already links the item), the line breaks that stood around
+share buttons the sanitizer dropped, and whole entries that are an advertiser's
+banner (pheedo's "Featured Advertiser", linking to the ad server).
 
-It works on parsed items; it fetches nothing and does not decide what an item
-is beyond "this entry is an ad".
+It works on sanitized HTML (``sanitize.clean_html``'s output, where every
+attribute is written ``name="value"``) and on parsed items; it fetches nothing
+and does not decide what an item is beyond "this entry is an ad".
 """
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+from urllib.parse import urlsplit
+
 from aggregator.records import ParsedItem
 from aggregator.sanitize import html_to_text, is_ad_host
+
+# A link's words that only send the reader on to the page: "Read full article >>",
+# "Continue reading...", "Read more »", "Full story".
+_READ_ON = re.compile(
+    r"(?:read|continue|keep|view|see)(?: (?:the|this))?"
+    r"(?: (?:full|whole|entire|more|rest|original))?"
+    r"(?: (?:of the|article|story|post|reading|here))*"
+    r"|full (?:article|story|text)|more",
+    re.IGNORECASE,
+)
+_READ_ON_PUNCTUATION = " .…:>»›→-"
+# The last link of a summary and whatever trails it: breaks, spaces, closing tags.
+_LAST_LINK = re.compile(r'<a href="([^"]*)"[^>]*>([^<]*)</a>((?:\s|&nbsp;|<br>|</p>|</div>)*)$')
+# Breaks, spaces and empty paragraphs a summary ends on (the share buttons' lines).
+_TRAILING_BLANK = re.compile(r"(?:\s|&nbsp;|<br>|<p>(?:\s|&nbsp;|<br>)*</p>)+$")
+
+
+def without_chrome(summary: str, link: str | None) -> str:
+    """``summary`` without a trailing read-on link to ``link`` and the blank lines it ends on."""
+    if not summary:
+        return summary
+    last = _LAST_LINK.search(summary)
+    if (
+        last
+        and link
+        and _is_read_on(html_lib.unescape(last[2]))
+        and _same_page(html_lib.unescape(last[1]), link)
+    ):
+        summary = summary[: last.start()] + _closing_tags(last[3])
+    return _TRAILING_BLANK.sub("", summary)
+
+
+def _is_read_on(words: str) -> bool:
+    return bool(_READ_ON.fullmatch(" ".join(words.split()).strip(_READ_ON_PUNCTUATION)))
+
+
+def _same_page(href: str, link: str) -> bool:
+    """Whether two URLs name one page: scheme, host case, fragment and a final "/" aside."""
+
+    def page(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url.strip())
+        return (parts.netloc.lower().removeprefix("www."), parts.path.rstrip("/"), parts.query)
+
+    return page(href) == page(link)
+
+
+def _closing_tags(trailer: str) -> str:
+    """The paragraph ends a trailer closes: kept, so the markup stays balanced."""
+    return "".join(re.findall(r"</p>|</div>", trailer))
 
 
 def is_ad(item: ParsedItem) -> bool:
