@@ -12,8 +12,10 @@ from pathlib import Path
 
 from aggregator.parse import parse_document
 from aggregator.records import Kind, ParsedFeed
+from aggregator.sanitize import html_to_text
 
 WAPO = "medical/node-feedparser--wapowellness.xml"
+BIORXIV = "medical/RSParser--bio.rdf"
 GUARDIAN = "quirks/rss-parser--guardian.rss"
 
 
@@ -46,3 +48,11 @@ def test_guardian_summaries_lose_continue_reading_but_keep_their_other_links(
     assert not [item.title for item in feed.items if "Continue reading" in item.summary]
     first = feed.items[0]
     assert "Fact check: Donald Trump's State of the Union address analyzed</a>" in first.summary
+
+
+def test_biorxiv_abstracts_read_their_lost_paragraph_breaks_as_breaks(corpus: Path) -> None:
+    feed = parsed(corpus, BIORXIV, Kind.ARTICLE)
+    texts = [html_to_text(item.summary) for item in feed.items]
+    assert not [t for t in texts if ".nn" in t]
+    nitrogen = next(i for i in feed.items if i.title.startswith("Co-catabolism of arginine"))
+    assert "nitrogen fixation.<br><br>Significance Statement" in nitrogen.summary

@@ -4,7 +4,9 @@ Syndication services and publishing platforms wrap every entry in the same
 chrome: a "Read full article >>" link back to the entry's own page at the end of
 its summary (the page already links the item), the line breaks that stood around
 share buttons the sanitizer dropped, and whole entries that are an advertiser's
-banner (pheedo's "Featured Advertiser", linking to the ad server).
+banner (pheedo's "Featured Advertiser", linking to the ad server). HighWire's
+bioRxiv and medRxiv feeds lost the backslashes of their paragraph breaks, so an
+abstract reads "…fixation.nnSignificance Statement…".
 
 It works on sanitized HTML (``sanitize.clean_html``'s output, where every
 attribute is written ``name="value"``) and on parsed items; it fetches nothing
@@ -34,6 +36,13 @@ _READ_ON_PUNCTUATION = " .…:>»›→-"
 _LAST_LINK = re.compile(r'<a href="([^"]*)"[^>]*>([^<]*)</a>((?:\s|&nbsp;|<br>|</p>|</div>)*)$')
 # Breaks, spaces and empty paragraphs a summary ends on (the share buttons' lines).
 _TRAILING_BLANK = re.compile(r"(?:\s|&nbsp;|<br>|<p>(?:\s|&nbsp;|<br>)*</p>)+$")
+# HighWire's lost "\n\n": a sentence's end, "nn", and the next sentence's capital.
+_LOST_BREAK = re.compile(r"(?<=[a-z0-9)\]][.!?:])nn(?=[A-Z])")
+
+
+def restore_breaks(text: str) -> str:
+    """``"…fixation.nnSignificance"`` -> ``"…fixation.<br><br>Significance"``, before sanitizing."""
+    return _LOST_BREAK.sub("<br><br>", text) if "nn" in text else text
 
 
 def without_chrome(summary: str, link: str | None) -> str:

@@ -361,7 +361,7 @@ def _html_of(detail: object, base: str, *, plain: bool = False) -> str:
         return ""
     if plain or _raw(detail, "type") in _PLAIN_TYPES:
         return plain_to_html(value)
-    return clean_html(value, base_url=base)
+    return clean_html(boilerplate.restore_breaks(value), base_url=base)
 
 
 def _content(entry: Mapping[str, Any], base: str) -> str | None:
