@@ -16,6 +16,7 @@ from aggregator.sanitize import html_to_text
 
 WAPO = "medical/node-feedparser--wapowellness.xml"
 BIORXIV = "medical/RSParser--bio.rdf"
+RADAR = "ics/zhaim--global-conference-radar_conferences.ics"
 GUARDIAN = "quirks/rss-parser--guardian.rss"
 
 
@@ -56,3 +57,17 @@ def test_biorxiv_abstracts_read_their_lost_paragraph_breaks_as_breaks(corpus: Pa
     assert not [t for t in texts if ".nn" in t]
     nitrogen = next(i for i in feed.items if i.title.startswith("Co-catabolism of arginine"))
     assert "nitrogen fixation.<br><br>Significance Statement" in nitrogen.summary
+
+
+def test_conference_radar_places_leave_out_not_announced_and_tbd(corpus: Path) -> None:
+    feed = parsed(corpus, RADAR, Kind.CONFERENCE)
+    places = {item.title: item.event.location for item in feed.items if item.event}
+    assert len(places) == 46
+    shown = [place for place in places.values() if place]
+    assert not [p for p in shown if "Not announced" in p or "TBD" in p.split(", ")]
+    assert places["HICOOL Global Entrepreneur Summit 2026"] == "Beijing, China"
+    assert places["GitHub Universe 2026"] is None  # "Not announced, TBD, TBD"
+    assert places["Meta Connect 2026"] == (
+        "Virtual livestream; physical venue not announced on official page, United States"
+    )
+    assert places["Step SF 2026"] == "The Midway, 900 Marin St, San Francisco, United States"
