@@ -15,6 +15,7 @@ from aggregator.records import Kind, ParsedFeed
 from aggregator.sanitize import html_to_text
 
 WAPO = "medical/node-feedparser--wapowellness.xml"
+AJPH = "medical/feedjira--AtyponRSSFeed_AJPH.xml"
 BIORXIV = "medical/RSParser--bio.rdf"
 RADAR = "ics/zhaim--global-conference-radar_conferences.ics"
 GUARDIAN = "quirks/rss-parser--guardian.rss"
@@ -71,3 +72,11 @@ def test_conference_radar_places_leave_out_not_announced_and_tbd(corpus: Path) -
         "Virtual livestream; physical venue not announced on official page, United States"
     )
     assert places["Step SF 2026"] == "The Midway, 900 Marin St, San Francisco, United States"
+
+
+def test_the_ajph_bodies_end_on_their_citation_not_a_line_break(corpus: Path) -> None:
+    feed = parsed(corpus, AJPH, Kind.ARTICLE)
+    assert len(feed.items) == 20
+    for item in feed.items:
+        assert item.content and item.content.endswith("April 2015."), item.content
+        assert item.summary.endswith("April 2015."), item.summary

@@ -170,7 +170,7 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     summary_html = boilerplate.without_chrome(
         _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry)), link
     )
-    content_html = _content(entry, base)
+    content_html = boilerplate.without_chrome(_content(entry, base) or "", link) or None
     if content_html and content_html == summary_html:
         content_html = None
     if not summary_html and content_html:
