@@ -18,6 +18,7 @@ WAPO = "medical/node-feedparser--wapowellness.xml"
 AJPH = "medical/feedjira--AtyponRSSFeed_AJPH.xml"
 BIORXIV = "medical/RSParser--bio.rdf"
 RADAR = "ics/zhaim--global-conference-radar_conferences.ics"
+BRISTOL = "ics/LEAP-festival--schedule_BristolDataWeek2025.ics"
 GUARDIAN = "quirks/rss-parser--guardian.rss"
 
 
@@ -80,3 +81,14 @@ def test_the_ajph_bodies_end_on_their_citation_not_a_line_break(corpus: Path) ->
     for item in feed.items:
         assert item.content and item.content.endswith("April 2015."), item.content
         assert item.summary.endswith("April 2015."), item.summary
+
+
+def test_bristol_data_week_sessions_do_not_open_their_text_with_their_title(
+    corpus: Path,
+) -> None:
+    feed = parsed(corpus, BRISTOL, Kind.CONFERENCE)
+    assert len(feed.items) == 21
+    for item in feed.items:
+        assert not html_to_text(item.summary).startswith(item.title), item.summary
+    python = next(item for item in feed.items if item.title == "Introduction to Python")
+    assert python.summary.startswith("<p>JGI Team<br>")

@@ -79,6 +79,22 @@ def _closing_tags(trailer: str) -> str:
     return "".join(re.findall(r"</p>|</div>", trailer))
 
 
+def without_title(summary: str, title: str) -> str:
+    """``summary`` without a first line that only repeats ``title``: a schedule's calendar
+    (Sched) opens every DESCRIPTION with the session's name, a forum's feed every post."""
+    if not summary or not title.strip():
+        return summary
+    heading = r"\s+".join(re.escape(html_lib.escape(word, quote=False)) for word in title.split())
+    first = re.match(rf"(<p>)?\s*{heading}\s*(<br>|</p>)\s*", summary)
+    if first is None or (first[1], first[2]) == (None, "</p>"):
+        return summary
+    rest = summary[first.end() :]
+    if not html_to_text(rest).strip():
+        return summary  # the title is all it says: keep it
+    # "<p>Title<br>text</p>": the paragraph goes on, so its start stays
+    return ("<p>" if (first[1], first[2]) == ("<p>", "<br>") else "") + rest
+
+
 def is_ad(item: ParsedItem) -> bool:
     """An advertiser's banner posing as an entry: it links to an ad server and says nothing."""
     if not item.url or not is_ad_host(item.url):

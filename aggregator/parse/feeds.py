@@ -167,8 +167,11 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     link = _entry_link(entry, item_base, feed.original_link_keys, local=feed.local)
     base = _content_base(entry, link, feed, fallback=item_base)
     title = _title(entry) or ""
-    summary_html = boilerplate.without_chrome(
-        _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry)), link
+    summary_html = boilerplate.without_title(
+        boilerplate.without_chrome(
+            _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry)), link
+        ),
+        title,
     )
     content_html = boilerplate.without_chrome(_content(entry, base) or "", link) or None
     if content_html and content_html == summary_html:

@@ -40,6 +40,7 @@ import recurring_ical_events
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
+from aggregator.parse.boilerplate import without_title
 from aggregator.parse.events import known_place, looks_online, status_in_title
 from aggregator.parse.rules import counted_to_until, nth_date_from
 from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
@@ -526,11 +527,12 @@ class _NoStart(Exception):
 
 def _item(event: icalendar.Component, places: Mapping[str, str]) -> ParsedItem:
     info = _event_info(event, places)
+    title = _text(event.get("SUMMARY")) or ""
     return ParsedItem(
         guid=_text(event.get("UID")),
         url=info.url,
-        title=_text(event.get("SUMMARY")) or "",
-        summary=_description(event),
+        title=title,
+        summary=without_title(_description(event), title),
         published=_announced(event),
         updated=_moment(event, "LAST-MODIFIED"),
         image=_image(event),
