@@ -58,7 +58,9 @@ def test_biorxiv_abstracts_read_their_lost_paragraph_breaks_as_breaks(corpus: Pa
     texts = [html_to_text(item.summary) for item in feed.items]
     assert not [t for t in texts if ".nn" in t]
     nitrogen = next(i for i in feed.items if i.title.startswith("Co-catabolism of arginine"))
-    assert "nitrogen fixation.<br><br>Significance Statement" in nitrogen.summary
+    assert "nitrogen fixation.<br><br>Significance Statement<br>Symbiotic" in nitrogen.summary
+    assert not [t for t in texts if "ResultsHere" in t or "SummaryIncreased" in t]
+    assert any("Key Message<br>Significant allele" in item.summary for item in feed.items)
 
 
 def test_conference_radar_places_leave_out_not_announced_and_tbd(corpus: Path) -> None:

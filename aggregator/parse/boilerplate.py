@@ -40,9 +40,22 @@ _TRAILING_BLANK = re.compile(r"(?:\s|&nbsp;|<br>|<p>(?:\s|&nbsp;|<br>)*</p>)+$")
 _LOST_BREAK = re.compile(r"(?<=[a-z0-9)\]][.!?:])nn(?=[A-Z])")
 
 
+# The section heading that follows such a break, run into its first sentence
+# ("ResultsHere, we…", "One sentence summaryGreen microalgae…").
+_GLUED_HEADING = re.compile(
+    r"(?<=<br><br>)((?:significance statement|one sentence summary|key message(?-i:s)?"
+    r"|highlight(?-i:s)?|summary|background|methods|results|conclusion(?-i:s)?|abbreviations"
+    r"|abstract))(?=[A-Z])",  # a plural "s" is lower-case: "Key MessageSignificant…"
+    re.IGNORECASE,
+)
+
+
 def restore_breaks(text: str) -> str:
-    """``"…fixation.nnSignificance"`` -> ``"…fixation.<br><br>Significance"``, before sanitizing."""
-    return _LOST_BREAK.sub("<br><br>", text) if "nn" in text else text
+    """``"…fixation.nnSignificance StatementSymbiotic"`` -> ``"…fixation.<br><br>Significance
+    Statement<br>Symbiotic"``, before sanitizing."""
+    if "nn" not in text:
+        return text
+    return _GLUED_HEADING.sub(r"\1<br>", _LOST_BREAK.sub("<br><br>", text))
 
 
 def without_chrome(summary: str, link: str | None) -> str:
