@@ -19,6 +19,9 @@ AJPH = "medical/feedjira--AtyponRSSFeed_AJPH.xml"
 BIORXIV = "medical/RSParser--bio.rdf"
 RADAR = "ics/zhaim--global-conference-radar_conferences.ics"
 BRISTOL = "ics/LEAP-festival--schedule_BristolDataWeek2025.ics"
+PETS = "quirks/feedjira--pet_atom.xml"
+DORNY = "jsonfeed/feedjira--json_feed_with_escaped_uris.json"
+CURT = "jsonfeed/RSParser--curt.json"
 GUARDIAN = "quirks/rss-parser--guardian.rss"
 
 
@@ -94,3 +97,15 @@ def test_bristol_data_week_sessions_do_not_open_their_text_with_their_title(
         assert not html_to_text(item.summary).startswith(item.title), item.summary
     python = next(item for item in feed.items if item.title == "Introduction to Python")
     assert python.summary.startswith("<p>JGI Team<br>")
+
+
+def test_a_vets_blog_and_a_json_feed_keep_their_embedded_videos_as_links(corpus: Path) -> None:
+    pets = parsed(corpus, PETS, Kind.NEWS)
+    bolt = next(item for item in pets.items if item.title.startswith("FroliCat BOLT"))
+    assert bolt.content and 'href="https://www.youtube.com/watch?v=PZyAD14QR6o"' in bolt.content
+    dorny = parsed(corpus, DORNY, Kind.NEWS)
+    glass = next(item for item in dorny.items if item.title == "MacinGlass")
+    assert glass.content and "<figure></figure>" not in glass.content
+    assert '<a href="https://www.youtube.com/watch?v=zc3sPoqOFG8"' in glass.content
+    curt = parsed(corpus, CURT, Kind.NEWS)
+    assert any('href="https://vimeo.com/176687322"' in (item.content or "") for item in curt.items)
