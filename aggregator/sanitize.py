@@ -124,8 +124,45 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
     except ValueError:  # nh3 refuses a base it cannot parse: keep links as they are
         cleaner = _cleaner(None)
     return _without_chrome_images(
-        cleaner.clean(_shallow(_formulas_as_text(xml_safe(html))))
+        cleaner.clean(_shallow(_formulas_as_text(_videos_as_links(xml_safe(html)))))
     ).strip()
+
+
+# An embedded player: its frame is dropped with everything else that runs, and the video
+# went with it, unseen. A YouTube, Vimeo or PeerTube player becomes a link to the video.
+_IFRAME_RE = re.compile(r"<iframe\b([^>]{0,2000})>", re.IGNORECASE)  # bounded: no rescans
+_RAW_ATTRIBUTE_RE = re.compile(r"([\w-]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)")
+_PLAYERS = (
+    (re.compile(r"https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]{11})"),
+     "https://www.youtube.com/watch?v={}", "YouTube"),
+    (re.compile(r"https?://player\.vimeo\.com/video/(\d+)"), "https://vimeo.com/{}", "Vimeo"),
+    (re.compile(r"(https?://[\w.-]+)/videos/embed/([\w-]{8,40})"), "{}/w/{}", "PeerTube"),
+)  # fmt: skip
+
+
+def _videos_as_links(html: str) -> str:
+    """``html`` with each embedded YouTube, Vimeo or PeerTube player replaced by a link
+    to its video, named by the frame's title when it has one."""
+    if "iframe" not in html and "IFRAME" not in html:  # the common case, at no cost
+        return html
+    return _IFRAME_RE.sub(_video_link, html)
+
+
+def _video_link(frame: re.Match[str]) -> str:
+    attributes = {
+        name.lower(): html_lib.unescape(value.strip("\"'"))
+        for name, value in _RAW_ATTRIBUTE_RE.findall(frame[1])
+    }
+    src = attributes.get("src", "").strip()
+    for player, watch, provider in _PLAYERS:
+        found = player.match(src)
+        if found:
+            title = " ".join(attributes.get("title", "").split())
+            words = title if title and "://" not in title else f"Video on {provider}"
+            href = html_lib.escape(watch.format(*found.groups()))
+            link = f'<p><a href="{href}">{html_lib.escape(words, quote=False)}</a></p>'
+            return link + "<iframe>"  # the frame stays, so its fallback text goes with it
+    return frame[0]
 
 
 # An <img> and a link in the cleaner's output, where every attribute is written name="value"
@@ -173,10 +210,19 @@ def _is_chrome(attributes: str) -> bool:
         return True
     src = urlsplit(values.get("src", ""))
     host = (src.hostname or "").removeprefix("www.")
-    return host.endswith(_CHROME_HOSTS) or (
+    return is_ad_host(values.get("src", "")) or (
         host in ("feeds.feedburner.com", "feedproxy.google.com")
         and src.path.startswith(_CHROME_PATHS)
     )
+
+
+def is_ad_host(url: str) -> bool:
+    """Whether ``url`` is on a host that serves feeds only ads, pixels and share buttons."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed address ("http://[::1") names no ad host
+        return False
+    return host.removeprefix("www.").endswith(_CHROME_HOSTS)
 
 
 # MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"

@@ -169,7 +169,10 @@ def test_the_real_calendars_give_events_with_starts_and_locations(
 ) -> None:
     feed = parsed(outcomes, name)
     assert len(feed.items) == events
-    assert all(item.event and item.event.start and item.event.location for item in feed.items)
+    assert all(item.event and item.event.start for item in feed.items)
+    # one listing knows no place: "Not announced, TBD, TBD"
+    unplaced = [item.title for item in feed.items if item.event and not item.event.location]
+    assert unplaced in ([], ["GitHub Universe 2026"])
     assert all(item.title for item in feed.items)
 
 
@@ -178,7 +181,7 @@ def test_conference_radar_locations_are_unescaped(outcomes: dict[str, Outcome]) 
     assert first.event is not None
     assert (first.event.start, first.event.location, first.event.all_day) == (
         datetime(2026, 8, 26, tzinfo=UTC),
-        "Not announced, Beijing, China",
+        "Beijing, China",  # "Not announced\, Beijing\, China": the placeholder left out
         True,
     )
 

@@ -155,6 +155,27 @@ _DATE_ONLY_RE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 _BASIC_DATETIME_RE = re.compile(r"^\d{8}T\d{6}Z?$")  # xCal / iCalendar "basic" form
 
 
+# What a listing writes where it does not know the place yet: "Not announced", "TBD".
+_PLACEHOLDER_RE = re.compile(
+    r"(?:not (?:yet )?(?:announced|confirmed|known|decided)|tb[adc]|t\.b\.[adc]\.?"
+    r"|to be (?:announced|determined|decided|confirmed)|n/?a|unknown|none|-+|\?+)",
+    re.IGNORECASE,
+)
+
+
+def known_place(location: str | None) -> str | None:
+    """``location`` without the placeholders a listing fills its fields with: "Not announced,
+    Sydney, Australia" -> "Sydney, Australia"; "Not announced, TBD, TBD" -> None. A reader
+    was shown "Not announced" as the venue."""
+    if not location:
+        return location
+    parts = location.split(",")
+    kept = [part.strip() for part in parts if not _PLACEHOLDER_RE.fullmatch(part.strip())]
+    if len(kept) == len(parts):
+        return location
+    return ", ".join(part for part in kept if part) or None
+
+
 def looks_online(*texts: str | None) -> bool:
     """True when a location, URL or conference link says the event is virtual."""
     return any(text and _ONLINE_RE.search(text) for text in texts)
@@ -285,7 +306,7 @@ def event_from_entry(entry: Mapping[str, Any], text: str, *, title: str = "") ->
 def _event_from_entry(entry: Mapping[str, Any], text: str) -> EventInfo | None:
     start, all_day = _event_time(_first(entry, _START_KEYS))
     location_raw = _first(entry, _LOCATION_KEYS)
-    location = html_to_text(location_raw) if location_raw else None
+    location = known_place(html_to_text(location_raw)) if location_raw else None
     if start is not None:
         end, end_is_date = _event_time(_first(entry, _END_KEYS))
         if end is not None and end_is_date:

@@ -18,7 +18,7 @@ from typing import Any
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.parse import dates, media, scholarly
+from aggregator.parse import boilerplate, dates, media, scholarly
 from aggregator.parse.charrefs import in_range_references
 from aggregator.parse.discovery import html_page_message, looks_like_html
 from aggregator.parse.events import event_from_entry
@@ -98,7 +98,8 @@ def parse_xml_feed(
         item
         for entry in parsed.get("entries") or ()
         for item in [_item(entry, context)]
-        if item.guid or item.url or item.title or item.summary or item.content
+        if (item.guid or item.url or item.title or item.summary or item.content)
+        and not boilerplate.is_ad(item)
     )
     warnings: tuple[str, ...] = (charset_warning,) if charset_warning else ()
     if parsed.get("bozo") and items:
@@ -166,8 +167,13 @@ def _item(entry: Mapping[str, Any], feed: _FeedContext) -> ParsedItem:
     link = _entry_link(entry, item_base, feed.original_link_keys, local=feed.local)
     base = _content_base(entry, link, feed, fallback=item_base)
     title = _title(entry) or ""
-    summary_html = _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry))
-    content_html = _content(entry, base)
+    summary_html = boilerplate.without_title(
+        boilerplate.without_chrome(
+            _html_of(_raw(entry, "summary_detail"), base, plain=_is_youtube(entry)), link
+        ),
+        title,
+    )
+    content_html = boilerplate.without_chrome(_content(entry, base) or "", link) or None
     if content_html and content_html == summary_html:
         content_html = None
     if not summary_html and content_html:
@@ -358,7 +364,7 @@ def _html_of(detail: object, base: str, *, plain: bool = False) -> str:
         return ""
     if plain or _raw(detail, "type") in _PLAIN_TYPES:
         return plain_to_html(value)
-    return clean_html(value, base_url=base)
+    return clean_html(boilerplate.restore_breaks(value), base_url=base)
 
 
 def _content(entry: Mapping[str, Any], base: str) -> str | None:

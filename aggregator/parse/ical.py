@@ -40,7 +40,8 @@ import recurring_ical_events
 
 from aggregator.errors import ParseError
 from aggregator.parse import dates
-from aggregator.parse.events import looks_online, status_in_title
+from aggregator.parse.boilerplate import without_title
+from aggregator.parse.events import known_place, looks_online, status_in_title
 from aggregator.parse.rules import counted_to_until, nth_date_from
 from aggregator.parse.text import absolute_url, first_text_url, plain_to_html
 from aggregator.parse.zones import display_name_zone, known_zone, zone_name
@@ -526,11 +527,12 @@ class _NoStart(Exception):
 
 def _item(event: icalendar.Component, places: Mapping[str, str]) -> ParsedItem:
     info = _event_info(event, places)
+    title = _text(event.get("SUMMARY")) or ""
     return ParsedItem(
         guid=_text(event.get("UID")),
         url=info.url,
-        title=_text(event.get("SUMMARY")) or "",
-        summary=_description(event),
+        title=title,
+        summary=without_title(_description(event), title),
         published=_announced(event),
         updated=_moment(event, "LAST-MODIFIED"),
         image=_image(event),
@@ -546,7 +548,7 @@ def _event_info(event: icalendar.Component, places: Mapping[str, str]) -> EventI
     all_day = not isinstance(raw_start, datetime)
     start = _as_utc(raw_start)
     end = _end(event, raw_start, start, all_day=all_day)
-    location = _text(event.get("LOCATION"))
+    location = known_place(_text(event.get("LOCATION")))
     url = _event_url(event)
     conference = " ".join(str(value) for value in _as_list(event.get("CONFERENCE")))
     return EventInfo(
