@@ -8,7 +8,7 @@ label, source, guid -- whatever the order they really arrived in:
 
     for item in items, in StoryItem.order:
         leaders = earlier leaders that match item (not vetoed, similar enough)
-        item joins the most similar of them, or leads a story of its own
+        item joins the one whose bar it clears most, or leads a story of its own
 
 Items do arrive out of that order (a copy published earlier but fetched
 later), so the index keeps the outcome of that loop up to date instead of
@@ -49,6 +49,7 @@ from aggregator.dedupe import (
     is_fingerprint,
     may_match,
     passing_score,
+    required_score,
     stands_alone,
     vetoed,
 )
@@ -447,8 +448,14 @@ class StoryIndex:
         self._push_weighed_after(leader, item, joined=True)
 
     def _best_leader(self, item: StoryItem) -> int:
-        """The most similar earlier leader that may take the item (ties: the earliest);
-        an editor's word first."""
+        """The earlier leader that may take the item and whose bar it clears most: its
+        similarity over the pair's bar (``dedupe.required_score``; ties: the earliest); an
+        editor's word first.
+
+        Bars differ from pair to pair (a shared trial or headline drug lowers one, a day's
+        gap raises it), so raw similarities of two pairs do not compare: a rewrite of the
+        same trial's readout at 0.06 against a bar of 0.05 is more surely that story than
+        a same-drug item of another event at 0.09 against 0.1."""
         joined = self._joined_by_editor(item)
         if joined is not None:
             return joined
@@ -497,13 +504,17 @@ class StoryIndex:
         return False
 
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
-        """The pair's similarity when ``a`` may join the story ``b`` leads, else None."""
+        """How many times its bar the pair's similarity is when ``a`` may join the story
+        ``b`` leads (``_best_leader``), else None."""
         if self.kept_from(a, b.item_id) or vetoed(a, b, self.window):
             return None
         rarity = self.rarity_against(a, b)
         if not may_match(a, b, rarity):
             return None
-        return passing_score(a, b, rarity, self.threshold)
+        score = passing_score(a, b, rarity, self.threshold)
+        if score is None:
+            return None
+        return score / required_score(a, b, self.threshold)  # the threshold is over 0
 
     def _candidates(self, item: StoryItem) -> Iterator[StoryItem]:
         """Items sharing at least MIN_SHARED identifying terms with ``item`` (hash lookups,
