@@ -26,6 +26,8 @@ import tempfile
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from .folders import make_folders
+
 log = logging.getLogger(__name__)
 _reading: AbstractContextManager[object] = nullcontext()  # see ``read_in_turn``
 
@@ -81,7 +83,7 @@ def write_cache(path: Path | None, data: bytes) -> None:
     if path is None:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent)
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     except OSError as exc:
         log.debug("%s not cached in %s: %s", path.name, path.parent, exc)

@@ -4,7 +4,7 @@ This is the work a parse-pool worker does, in a module of its own so that a
 worker imports only the parse stack (feedparser, icalendar, nh3, the tagger's
 vocabulary, the near-duplicate features) and never the store, SQLAlchemy,
 httpx, pydantic or the web; the refresh process imports it only to build
-jobs, and imports the parsers only when it parses in-process. It reads no
+jobs; the parsers run in the workers. It reads no
 database, no settings object and no clock: everything it needs comes in one
 picklable ``PrepareJob``.
 """

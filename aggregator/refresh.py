@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 4  # fewer sources than this parse in-process: a pool costs more than it saves
+POOL_THRESHOLD = 4  # fewer sources than this parse in one worker: a second costs more than it saves
 CLAIM_BATCH = 64  # sources claimed at a time, at most
 HAND_OVER_ROUNDS = 4  # decisions at most at the end of a pass (``_hand_over_stories``)
 MIN_CLAIM = 8  # the smallest share of a listed pass claimed at a time (``claim_share``)
@@ -71,11 +71,6 @@ KILL_GRACE = 5.0  # seconds a terminated parse worker has to exit before SIGKILL
 # than the pool, so without a bound a batch's parse results all wait for it in this
 # process (~0.4 MB a 50-item source); a few keep the pool and the writer busy.
 PARSED_AHEAD = 2 * PARSE_WORKERS + 2
-# A pass too small for a pool parses a document up to this size in a thread of its own:
-# ~0.15-0.25 s of CPU for one of ordinary entries (0.5-1 ms a kB), about what starting a
-# parse worker costs (~0.3 s of CPU, ~1 s of wall time on a loaded 2-core machine). A
-# larger one goes to a worker, which its deadline can kill (``_parse``).
-IN_THREAD_BYTES = 256 * 1024
 T = TypeVar("T")
 
 
@@ -126,10 +121,8 @@ class PoolOnDemand(Executor):
     imports: a tenth of a second, as much as the rest of such a pass.
     """
 
-    def __init__(self, workers: int | None = None, *, in_thread_up_to: int = 0) -> None:
+    def __init__(self, workers: int | None = None) -> None:
         self._workers = workers or min(os.cpu_count() or 1, PARSE_WORKERS)
-        # documents up to this many bytes parse in a thread instead (``IN_THREAD_BYTES``)
-        self.in_thread_up_to = in_thread_up_to
         self._pool: ProcessPoolExecutor | None = None
         self._warming: list[Future[None]] = []
         self._starting = threading.Lock()  # jobs are handed in from threads (``_parse``)
@@ -226,7 +219,7 @@ class _Stages:
     thread, and which sources it claimed and finished."""
 
     fetcher: Fetcher
-    pool: Executor | None
+    pool: Executor
     db: ThreadPoolExecutor
     states_writer: GroupWriter[FetchReport]
     # Sources parsed, or being parsed, and not yet stored (``PARSED_AHEAD``)
@@ -244,11 +237,18 @@ def warm_pool(store: Store, source_ids: Sequence[str]) -> PoolOnDemand | None:
     Started now, the workers import the parse stack while this process imports
     the fetch stack and claims, instead of after the first body arrives.
     """
-    if len(source_ids) < POOL_THRESHOLD or not store.unvalidated_count(source_ids):
+    if not store.unvalidated_count(source_ids):
         return None
-    pool = PoolOnDemand()
+    pool = pool_for(len(source_ids))
     pool.warm()
     return pool
+
+
+def pool_for(sources: int, workers: int | None = None) -> PoolOnDemand:
+    """A parse pool, not started yet, for a pass of ``sources``: one worker for fewer than
+    ``POOL_THRESHOLD`` (a second would only cost its start), else the usual number;
+    ``workers``: that many whatever the pass."""
+    return PoolOnDemand(workers or (1 if sources < POOL_THRESHOLD else None))
 
 
 class Refresher:
@@ -459,26 +459,33 @@ class Refresher:
 
     @contextmanager
     def _pool_for(self, sources: int, *, workers: int | None = None) -> Iterator[None]:
-        """A parse pool for this call unless one was given; ``workers``: a pool of that
-        many, which parses every document.
+        """A parse pool for this call unless one was given, started by the first body to
+        parse; ``workers``: a pool of that many.
 
-        Work too small for a pool gets one worker, started only by a document larger
-        than ``IN_THREAD_BYTES``: smaller ones parse in a thread. Such a pass parsed
-        every document in a thread, which its deadline could only abandon: a large
-        slow one ran on, a core busy, after its source had failed."""
+        Work too small for a pool gets one worker: every document parses in a process,
+        which its deadline can kill. Such a pass parsed a document up to 256 kB in a
+        thread, which its deadline could only abandon, and which could hold the pass
+        itself past it: a parse holds the interpreter's lock through one call into C,
+        and feedparser's e-mail pattern is quadratic in an author's length (a refresh
+        of a 60 kB document with one long author took 44 s under a 1 s deadline: the
+        event loop, and with it the deadline, stood still until the pattern returned)."""
         if self._pool is not None:
             yield
             return
-        if sources < POOL_THRESHOLD and workers is None:
-            pool = PoolOnDemand(1, in_thread_up_to=IN_THREAD_BYTES)
-        else:
-            pool = PoolOnDemand(workers)
+        pool = pool_for(sources, workers)
         self._pool = pool
         try:
             with pool:
                 yield
         finally:
             self._pool = None
+
+    @property
+    def _parse_pool(self) -> Executor:
+        """The pool of the pass under way (``_pool_for``): no document parses in this process."""
+        if self._pool is None:
+            raise RuntimeError("a parse outside a pass: no parse pool")
+        return self._pool
 
     def run(self, states: Sequence[SourceState]) -> list[SourceOutcome]:
         if not states:
@@ -516,7 +523,7 @@ class Refresher:
             allowed = self.settings.fulltext.allow_hosts
             guard = AddressGuard(allowed, source="redirect")
             async with Fetcher(fetch_limits(self.settings), redirect_guard=guard) as fetcher:
-                stages = _Stages(fetcher, self._pool, db, states_writer)
+                stages = _Stages(fetcher, self._parse_pool, db, states_writer)
                 yield stages
         finally:
             db.shutdown(wait=True)
@@ -627,7 +634,7 @@ class Refresher:
         )
         try:
             deadline = self.settings.parse.timeout.total_seconds()
-            prepared = asyncio.run(_parse(self._pool, job, deadline))
+            prepared = asyncio.run(_parse(self._parse_pool, job, deadline))
             pushed = SourceOutcome(source.id, "pushed", warnings=prepared.warnings)
             schedule = self.settings.schedule
             next_fetch = pacing.after_success(
@@ -869,22 +876,20 @@ def _message(source_id: str, exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
-async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Prepared:
+async def _parse(pool: Executor, job: PrepareJob, deadline: float) -> Prepared:
     """Parse off the event loop, whatever does it, failing the source after ``deadline``
     seconds (``parse.timeout``): a quadratic corner of a parser held a whole pass for
     9 minutes, and ``medfeed run``'s stop for as long.
 
-    A document no larger than the pool's ``in_thread_up_to`` (a pass too small for a
-    pool) parses in a daemon thread: one past its deadline cannot be killed, but is left
-    behind (the pass and the process end without it). In a pool (always, under
-    ``medfeed run``, and a larger document of a small pass) the workers are killed and
-    replaced; the other jobs they held are handed in again, with a deadline of their
-    own. The pool is handed its job from a thread, since the first job starts its
+    Every document parses in a pool's worker process (``Refresher._pool_for``), never
+    in a thread of this one: a thread cannot be killed, and one inside a long call into
+    C holds the interpreter's lock, so the deadline itself cannot fire until it returns.
+    Past the deadline the workers are killed and replaced; the other jobs they held are
+    handed in again, with a deadline of their own. The pool is handed its job from a
+    thread, since the first job starts its
     processes (the forkserver importing the parse stack): that took seconds on a busy
     machine with the loop blocked, and the fetches in flight timed out meanwhile though
     their servers had answered."""
-    if pool is None or (isinstance(pool, PoolOnDemand) and _in_thread(pool, job)):
-        return await _within(_in_daemon_thread(job), deadline, None)
     if not isinstance(pool, PoolOnDemand):
         return await _within(_in_pool(pool, job), deadline, pool)
     from concurrent.futures.process import BrokenProcessPool  # multiprocessing: a pool's
@@ -898,12 +903,7 @@ async def _parse(pool: Executor | None, job: PrepareJob, deadline: float) -> Pre
     return await _within(_in_pool(pool, job), deadline, pool)
 
 
-def _in_thread(pool: PoolOnDemand, job: PrepareJob) -> bool:
-    """Whether ``pool`` leaves ``job`` to a thread: a small document of a small pass."""
-    return 0 < pool.in_thread_up_to >= len(job.body)
-
-
-async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor | None) -> Prepared:
+async def _within(work: Awaitable[Prepared], deadline: float, pool: Executor) -> Prepared:
     try:
         return await asyncio.wait_for(work, deadline)
     except TimeoutError:
@@ -920,34 +920,6 @@ async def _in_pool(pool: Executor, job: PrepareJob) -> Prepared:
 
     submitted = await asyncio.to_thread(pool.submit, prepare, job)
     return await asyncio.wrap_future(submitted)
-
-
-async def _in_daemon_thread(job: PrepareJob) -> Prepared:
-    """``prepare(job)`` in a thread of its own that nothing waits for once abandoned: not
-    ``asyncio.to_thread``, whose executor ``asyncio.run`` joins at the end of the pass."""
-    loop = asyncio.get_running_loop()
-    result: asyncio.Future[Prepared] = loop.create_future()
-
-    def settle(value: Prepared | None, error: BaseException | None) -> None:
-        if result.done():  # abandoned at its deadline
-            return
-        if error is not None:
-            result.set_exception(error)
-        else:
-            result.set_result(value)  # type: ignore[arg-type]
-
-    from .prepare import prepare  # the parse stack: see ``Refresher._job``
-
-    def run() -> None:
-        try:
-            value, error = prepare(job), None
-        except BaseException as exc:  # handed to the pass, which reports it
-            value, error = None, exc
-        with suppress(RuntimeError):  # the pass has ended meanwhile: nobody is waiting
-            loop.call_soon_threadsafe(settle, value, error)
-
-    threading.Thread(target=run, name=f"medfeed-parse-{job.source_id}", daemon=True).start()
-    return await result
 
 
 async def _in(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 
 from aggregator.cli import main
 from aggregator.config import duration_text, load_settings, parse_duration, parse_size
-from aggregator.errors import ConfigError
+from aggregator.errors import ConfigError, StorageError
 from aggregator.fetch import Fetcher, FetchLimits
+from aggregator.store.database import SQLITE_MAX_PATH, check_location
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -295,6 +297,36 @@ def test_check_config_exits_0_on_a_good_file(
     said = capsys.readouterr().out
     assert "2 (2 enabled)" in said
     assert "every 30m by default" in said  # as the file writes it, not "0:30:00"
+
+
+def test_a_database_path_too_long_for_sqlite_is_a_config_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A path 2,000 folders deep raised RecursionError from ``Path.mkdir``, which calls
+    itself once per missing folder; and SQLite would open no such path anyway."""
+    deep = tmp_path.joinpath(*["d"] * 2000) / "medfeed.db"
+    path = write(tmp_path, GOOD.replace("sqlite:///var/test.db", f"sqlite:///{deep}"))
+    assert main(["--config", str(path), "check-config"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{path}, field database: the database path {str(tmp_path)[:20]}" in said
+    assert "is 4,0" in said and "bytes long, and SQLite opens none longer than 504" in said
+    assert "Traceback" not in said
+    assert list(tmp_path.iterdir()) == [path]  # no folder made on the way
+
+
+def test_sqlite_opens_a_database_path_of_504_bytes_and_none_longer(tmp_path: Path) -> None:
+    """``SQLITE_MAX_PATH`` holds for the SQLite this Python runs: 512 bytes less the 8 its
+    pager keeps for a journal's suffix."""
+    folder = tmp_path.joinpath(*["f" * 99] * ((SQLITE_MAX_PATH - len(str(tmp_path))) // 100))
+    folder.mkdir(parents=True)
+    longest = folder / ("x" * (SQLITE_MAX_PATH - len(str(folder)) - 1))
+    assert len(str(longest)) == SQLITE_MAX_PATH
+    sqlite3.connect(longest).close()
+    with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
+        sqlite3.connect(f"{longest}x")
+    check_location(f"sqlite:///{longest}")
+    with pytest.raises(StorageError, match="505 bytes long"):
+        check_location(f"sqlite:///{longest}x")
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(90, "1m30s"), (5400, "1h30m"), (604800, "7d")])

@@ -90,6 +90,26 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(
     assert read_table()["wegovy"] == "semaglutide"
 
 
+def test_a_cache_folder_1200_levels_deep_is_made_and_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Path.mkdir(parents=True)`` calls itself once per missing folder: RecursionError,
+    which no caller expects of a cache (an ``OSError`` only costs time)."""
+    deep = tmp_path.joinpath(*["c"] * 1200)
+    monkeypatch.setenv("MEDFEED_CACHE_DIR", str(deep))
+    try:
+        assert read_table()["wegovy"] == "semaglutide"
+        assert len(list(deep.glob("drugs-*.json"))) == 1
+    finally:  # shutil.rmtree, pytest's cleanup, recurses as deep as mkdir did
+        for file in deep.glob("*"):
+            file.unlink()
+        for folder in (deep, *deep.parents):
+            if folder == tmp_path:
+                break
+            if folder.exists():
+                folder.rmdir()
+
+
 def test_a_changed_data_file_is_never_answered_from_its_old_cache(
     cache: Path, tmp_path: Path
 ) -> None:

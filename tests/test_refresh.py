@@ -20,7 +20,6 @@ from aggregator.config import Settings, load_settings
 from aggregator.dedupe import StoryItem
 from aggregator.drugs import generic_names
 from aggregator.errors import StorageError
-from aggregator.prepare import Prepared, PrepareJob
 from aggregator.refresh import POOL_THRESHOLD, Refresher, warm_pool
 from aggregator.store import Store
 from aggregator.store.models import Item, ItemSource
@@ -487,42 +486,29 @@ def _answered_after(
     return handle
 
 
-@pytest.mark.parametrize("in_pool", [False, True], ids=["parsed in process", "parse pool"])
+@pytest.mark.parametrize("quick", [1, POOL_THRESHOLD - 1], ids=["one worker", "parse pool"])
 def test_a_slow_parse_does_not_use_up_the_other_sources_fetch_timeouts(
     tmp_path: Path,
     database_url: str,
     server: LocalServer,
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
-    in_pool: bool,
+    quick: int,
 ) -> None:
-    """Parsing the first body (a small pass parses in process), or starting the parse pool
-    for it, ran in the event loop: on a busy machine the fetches still in flight timed out
-    (2 s here) while the loop was blocked, though their servers answered at once."""
+    """Starting the parse pool for the first body (one worker for a small pass) ran in the
+    event loop: on a busy machine the fetches still in flight timed out (2 s here) while
+    the loop was blocked, though their servers answered at once."""
     import aggregator.refresh as refresh_module
 
     blocking = threading.Event()  # the late feed answers once the slow part has begun
-    if in_pool:
-        real_pool = refresh_module.parse_pool
+    real_pool = refresh_module.parse_pool
 
-        def slow_pool(workers: int | None = None) -> ProcessPoolExecutor:
-            blocking.set()
-            time.sleep(3)  # the forkserver importing the parse stack on a loaded machine
-            return real_pool(workers)
+    def slow_pool(workers: int | None = None) -> ProcessPoolExecutor:
+        blocking.set()
+        time.sleep(3)  # the forkserver importing the parse stack on a loaded machine
+        return real_pool(workers)
 
-        monkeypatch.setattr(refresh_module, "parse_pool", slow_pool)
-    else:
-        import aggregator.prepare as prepare_module  # the refresh imports it when it parses
-
-        real_prepare = prepare_module.prepare
-
-        def slow_prepare(job: PrepareJob) -> Prepared:
-            blocking.set()
-            time.sleep(3)  # the first parse importing feedparser on a loaded machine
-            return real_prepare(job)
-
-        monkeypatch.setattr(prepare_module, "prepare", slow_prepare)
-    quick = POOL_THRESHOLD - 1 if in_pool else 1
+    monkeypatch.setattr(refresh_module, "parse_pool", slow_pool)
     sources = [(f"quick{n}", f"/quick{n}.xml", "news") for n in range(quick)]
     for n, (_, path, _) in enumerate(sources):
         server.route(path, served(rss([Entry(f"Quick item {n}", f"https://q.example/{n}", "q")])))

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from aggregator.config import load_settings
+from aggregator.records import SourceOutcome
 from aggregator.refresh import Refresher
 from aggregator.store import Store
 from tests.feeds import config_text, served
@@ -347,3 +348,89 @@ def test_an_edited_event_keeps_its_place_in_the_stream(
     (after,) = api_items(client)
     assert after["summary"] == "<p>New venue</p>"
     assert after["published"] == before["published"]
+
+
+# --- charsets: the server's against the document's ---------------------------------
+
+
+def refreshed_with(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer, body: bytes, charset: str
+) -> tuple[SourceOutcome, list[str]]:
+    """Serve ``body`` with ``charset`` in its Content-Type, refresh it: the outcome, and the
+    stored titles as the API gives them."""
+    server.route("/feed", served(body, content_type=f"application/rss+xml; charset={charset}"))
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(database_url, [("wire", server.url("/feed"), "news")]))
+    settings = load_settings(config)
+    store.sync_sources(settings.configured_sources())
+    (outcome,) = Refresher(settings, store).refresh(due_only=False)
+    app = create_app(settings=settings, store=store)
+    app.config["TESTING"] = True
+    return outcome, [entry["title"] for entry in api_items(app.test_client())]
+
+
+def declared(title: str, encoding: str, written: str) -> bytes:
+    """An RSS feed that declares ``encoding``, its one item titled ``title``, its bytes
+    written in ``written``."""
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        "<title>Publisher</title><link>https://publisher.example.org/</link>"
+        f"<item><title>{title}</title><link>https://publisher.example.org/1</link></item>"
+        "</channel></rss>"
+    ).encode(written)
+
+
+@pytest.mark.parametrize(
+    ("charset", "encoding", "title", "document_reads", "server_reads"),
+    [("windows-1252", "iso-8859-2", "Naïve “quoted” café", "Naďve", "Naïve"),
+     ("iso-8859-2", "windows-1252", "Łódź clinics", "£ód¼", "Łódź")],
+    ids=["windows-1252 over iso-8859-2", "iso-8859-2 over windows-1252"],
+)  # fmt: skip
+def test_a_legacy_http_charset_wins_over_another_the_document_declares_and_reads_right(
+    tmp_path: Path,
+    database_url: str,
+    store: Store,
+    server: LocalServer,
+    charset: str,
+    encoding: str,
+    title: str,
+    document_reads: str,
+    server_reads: str,
+) -> None:
+    """RFC 7303: for an XML media type the HTTP charset wins over the XML declaration; the
+    text written in it is stored exactly. The document's charset would read it otherwise,
+    which the source's warning shows."""
+    body = declared(title, encoding, charset)
+    outcome, titles = refreshed_with(tmp_path, database_url, store, server, body, charset)
+    assert (outcome.status, titles) == ("ok", [title])
+    (warning,) = outcome.warnings
+    assert warning == (
+        f"the server says charset={charset} (application/rss+xml; charset={charset}), but "
+        f'the document declares {encoding}, which reads it otherwise: "{document_reads}" '
+        f'where {charset} reads "{server_reads}"; read as {charset}, the server\'s charset '
+        "(RFC 7303)"
+    )
+
+
+def test_a_feed_written_in_its_declared_charset_that_the_server_calls_another_is_not_silent(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """The server is wrong this time: iso-8859-2 bytes served as windows-1252. Both read
+    cleanly and no rule tells which is right, so the server's word stands (RFC 7303) and
+    the title is mojibake, as it was; but it was silent, and now the source says so,
+    with the document's reading."""
+    body = declared("Łódź clinics", "iso-8859-2", "iso-8859-2")
+    outcome, titles = refreshed_with(tmp_path, database_url, store, server, body, "windows-1252")
+    assert titles == ["£ód¼ clinics"]
+    (warning,) = outcome.warnings
+    assert 'declares iso-8859-2, which reads it otherwise: "Łódź" where windows-1252' in warning
+
+
+def test_charsets_that_read_the_document_alike_stand_without_a_warning(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """windows-1252 against iso-8859-1 (C1 controls shown as windows-1252's, as feedparser
+    shows them): the same text either way."""
+    body = declared("Café “quoted” résumé", "iso-8859-1", "windows-1252")
+    outcome, titles = refreshed_with(tmp_path, database_url, store, server, body, "windows-1252")
+    assert (titles, outcome.warnings) == (["Café “quoted” résumé"], ())

@@ -26,6 +26,15 @@ _ENCODING_DECLARATION_RE = re.compile(rb"<\?xml\s[^>]*?\bencoding\s*=", re.IGNOR
 _DECLARED_ENCODING_RE = re.compile(
     rb"<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']", re.IGNORECASE
 )
+# feedparser shows a C1 control (U+0080-U+009F, from an ISO charset) as windows-1252's
+# character of that byte ("\x93" as a left quote): texts are compared as it shows them.
+_C1_AS_SHOWN = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # undefined in windows-1252
+}
+_WORD_BEFORE = re.compile(r"[^\s<>]*\Z")
+_WORD_AFTER = re.compile(r"[^\s<>]+")
 # Byte-order marks, longest first (UTF-32 LE's starts with UTF-16 LE's).
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -80,7 +89,11 @@ def trusted_charset(body: bytes, content_type: str | None) -> tuple[str | None, 
     and the document's encoding does; and when the document is UTF-8 and valid UTF-8
     with non-ASCII text, which a single-byte charset reads as mojibake without an
     error (valid multi-byte UTF-8 is no accident: Miniflux reads such feeds as UTF-8
-    whatever they declare). In every other case the server's charset stands.
+    whatever they declare). In every other case the server's charset stands (RFC 7303),
+    and when the document declares another charset that reads its bytes cleanly into
+    other text (windows-1252 against iso-8859-2: "naïve" or "naďve", "£ód¼" or "Łódź"),
+    the warning shows the first word the two read apart: either may be the mojibake,
+    and no rule tells which, so the source's page says so instead of nothing.
     """
     charset = _charset_of(content_type)
     if content_type is None or charset is None:
@@ -95,7 +108,7 @@ def trusted_charset(body: bytes, content_type: str | None) -> tuple[str | None, 
     else:  # both read: only valid UTF-8 beyond ASCII beats the server's word
         overrule = own_name == "utf-8" and not body.isascii() and _reads_as_xml(body, own_name)
     if not overrule:
-        return content_type, None
+        return content_type, _read_apart(body, charset, content_type, said, own, own_name)
     if mark:
         said_by_document = f"its byte-order mark says {own}"
     elif own_name != "utf-8" or _declared_encoding(body):
@@ -107,6 +120,36 @@ def trusted_charset(body: bytes, content_type: str | None) -> tuple[str | None, 
         f"which reads cleanly: read as {own}"
     )
     return f"application/xml; charset={own_name}", warning
+
+
+def _read_apart(
+    body: bytes, charset: str, content_type: str, said: str | None, own: str, own_name: str
+) -> str | None:
+    """The warning for a document whose declared charset reads it into other text than
+    the server's charset, which stands; None when they read it alike, or either fails."""
+    if said is None or "utf-8" in (said, own_name):
+        return None  # valid UTF-8 is no accident: it stands, or it overruled the server
+    try:  # the C1 controls of an ISO charset as feedparser shows them: windows-1252's
+        theirs = body.decode(said).translate(_C1_AS_SHOWN)
+        ours = body.decode(own_name).translate(_C1_AS_SHOWN)
+    except UnicodeDecodeError:
+        return None
+    if theirs == ours:
+        return None
+    pairs = enumerate(zip(theirs, ours, strict=False))
+    at = next((i for i, (one, other) in pairs if one != other), min(len(theirs), len(ours)))
+    return (
+        f"the server says charset={charset} ({content_type}), but the document declares "
+        f'{own}, which reads it otherwise: "{_word_at(ours, at)}" where {charset} reads '
+        f'"{_word_at(theirs, at)}"; read as {charset}, the server\'s charset (RFC 7303)'
+    )
+
+
+def _word_at(text: str, at: int) -> str:
+    """The word of ``text`` around index ``at``, at most 40 characters."""
+    before = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    after = _WORD_AFTER.match(text, at, at + 40)
+    return text[before.start() if before else at : after.end() if after else at + 1]
 
 
 def _charset_of(content_type: str | None) -> str | None:

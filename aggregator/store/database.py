@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from ..errors import DatabaseTimeout, StorageError
+from ..folders import make_folders
 from .search import register_functions
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ KEEPALIVE_COUNT = 3
 # libpq's messages for a connection not made in time, and for one the kernel dropped
 # (keepalives or tcp_user_timeout: the server stopped answering mid-statement).
 _TIMEOUT_MESSAGES = ("timeout expired", "Connection timed out")
+# The longest absolute path of a SQLite database, in bytes: SQLite's unix VFS allows 512
+# (MAX_PATHNAME, os_unix.c) and its pager keeps 8 of them for the "-journal" it may add
+# (pager.c); a longer one fails to open as "unable to open database file".
+SQLITE_MAX_PATH = 504
 log = logging.getLogger(__name__)
 
 
@@ -157,11 +162,18 @@ def check_location(url: str) -> None:
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return
     path = Path(database).absolute()
+    length = len(os.fsencode(os.path.realpath(path)))  # SQLite resolves links, and ".."
+    if length > SQLITE_MAX_PATH:
+        raise StorageError(
+            f"the database path {_shortened(path)} is {length:,} bytes long, and SQLite "
+            f"opens none longer than {SQLITE_MAX_PATH}: set `database:` in the config file "
+            "to a shorter path"
+        )
     fix = "or set `database:` in the config file to a writable place"
     if path.is_dir():
         raise StorageError(f"the database {path} is a folder: name a file in it in `database:`")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot create the database folder {path.parent} ({exc.strerror}): "
@@ -178,6 +190,12 @@ def check_location(url: str) -> None:
             f"the database file {path} is not readable and writable by this user: "
             f"fix its owner or mode (chown or chmod) {fix}"
         )
+
+
+def _shortened(path: Path) -> str:
+    """A path short enough for a message: its start and its end."""
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:60]}…{text[-50:]}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
