@@ -24,7 +24,7 @@ from aggregator.records import Fragment, Kind, Label, StoredItem, StoredItemRef,
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
 from .context import state
-from .eventtime import coming, event_dates, event_dates_utc, repeats, upcoming
+from .eventtime import coming, event_dates, event_dates_utc, online_unsaid, repeats, upcoming
 from .params import ListQuery, link_args
 
 WORDS_PER_MINUTE = 230
@@ -372,6 +372,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(upcoming)
     app.add_template_filter(coming)
     app.add_template_filter(repeats)
+    app.add_template_filter(online_unsaid)
     app.add_template_filter(duration)
     app.add_template_filter(reading_minutes)
     app.add_template_filter(label_text)
