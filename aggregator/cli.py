@@ -23,16 +23,19 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 from . import __version__, logs
 from .errors import (
     ConfigError,
     CorrectionRefused,
+    FetchError,
     MedfeedError,
     OpmlError,
     StorageError,
     UnknownItem,
 )
+from .localfiles import file_path
 from .output import (
     FORMATS,
     ConsoleOnDemand,
@@ -297,7 +300,25 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False, markup=False)
+    for source_id, problem in unreadable_local_files(settings):
+        report_error(err, "warning:", f"source {source_id!r}: {problem}: its refresh will fail")
     return EXIT_OK
+
+
+def unreadable_local_files(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The enabled local sources whose file is not there (a typo in a path, a folder not
+    yet synced): the file is valid, so check-config said "ok" and the refresh failed.
+    A warning, not an error: a file may be written after the config."""
+    for source in settings.sources:
+        if not source.enabled or urlsplit(source.url).scheme != "file":
+            continue
+        try:
+            path = file_path(source.id, source.url)
+        except FetchError as exc:
+            yield source.id, exc.reason
+            continue
+        if not path.is_file():
+            yield source.id, f"no file at {path}"
 
 
 def stories(

@@ -428,3 +428,18 @@ def test_a_value_of_the_wrong_type_is_worded_for_the_admin_not_as_pydantic_says(
     assert error.field == field
     assert words in str(error)
     assert "Input should be" not in str(error)
+
+
+def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt path was "ok" to check-config, and every refresh then failed."""
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "feed.xml").write_bytes(b"<rss/>")
+    path = write(tmp_path, GOOD.replace("url: demo/feed.xml", "url: demo/feeds.xml"))
+    assert main(["--config", str(path), "check-config"]) == 0  # the file may come later
+    err = " ".join(capsys.readouterr().err.split())
+    missing = tmp_path / "demo" / "feeds.xml"
+    assert f"warning: source 'local-demo': no file at {missing}: its refresh will fail" in err
+    assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
+    assert "warning" not in capsys.readouterr().err
