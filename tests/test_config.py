@@ -443,3 +443,22 @@ def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
     assert f"warning: source 'local-demo': no file at {missing}: its refresh will fail" in err
     assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "hint"),
+    [("  timeout: 5s", "\ttimeout: 5s", 3, "(a tab: indent with spaces)"),
+     ("    name: FDA Press Releases", "    name: FDA: Press Releases", 9,
+      '(a second ": " on one line: put a value holding ": " in quotes, "A: B")'),
+     ("    kind: news", "      kind: news", 11, "(check the indentation"),
+     ("    kind: article", "   kind: article", 16, "(check the indentation")],
+)  # fmt: skip
+def test_a_yaml_mistake_is_named_after_pyyamls_words_for_it(
+    tmp_path: Path, old: str, new: str, line: int, hint: str
+) -> None:
+    """PyYAML's "found character that cannot start any token" was a tab; "mapping values are not
+    allowed in this context" a colon in a name, or a line indented too far."""
+    error = error_for(tmp_path, GOOD.replace(old, new, 1))
+    assert error.line == line
+    assert str(error).startswith(f"{tmp_path / 'config.yaml'}, line {line}: invalid YAML: ")
+    assert hint in str(error)
