@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", "the web site only"),
         ("run", "scheduler + web site: the main job"),
     ):
-        command = commands.add_parser(name, help=text)
+        command = commands.add_parser(name, help=text, description=text)
         command.add_argument("--host", default="127.0.0.1",
                              help="address to listen on (default: 127.0.0.1)")  # fmt: skip
         command.add_argument("--port", type=_positive(int, most=65_535), default=8000,
@@ -88,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
                              help="web processes (default: 2 per core + 1, at most 8)")  # fmt: skip
         command.add_argument("--access-log", action="store_true",
                              help="log every request (common log format) to stdout")  # fmt: skip
-    sources = commands.add_parser("sources", help="table of sources with their health")
+    sources = commands.add_parser(
+        "sources",
+        help="table of sources with their health",
+        description="Without an ACTION: each source's state, last fetch, status, failures, "
+        "next fetch, items and error. To remove or disable a source, edit the config file.",
+    )
     _format_option(sources)
-    source_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    source_commands = sources.add_subparsers(dest="sources_command", metavar="[ACTION]")
     add = source_commands.add_parser("add", help="find a site's feeds and add one to the config")
     add.add_argument("url", help="the site (or feed) address")
     add.add_argument("--kind", choices=[k.value for k in Kind], help="instead of the guess")
@@ -133,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="the latest stories of two or more items, to review what was joined"
     )
     recent.add_argument("--hours", type=_positive(float, most=24 * 366 * 100), default=48,
-                        help="with an item published this recently")  # fmt: skip
+                        help="with an item published this recently (default: 48)")  # fmt: skip
     recent.add_argument("--limit", type=_positive(int, most=10_000), default=20,
-                        help="at most this many stories")  # fmt: skip
+                        help="at most this many stories (default: 20)")  # fmt: skip
     recent.add_argument("--doubtful", action="store_true",
                         help="the least certain joins first, each item with how many times "
                         "its bar it clears (to find wrong merges soonest)")  # fmt: skip
