@@ -12,8 +12,11 @@ out of range) is a message and exit status 2; config.yaml is then untouched.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.markup import escape
@@ -44,6 +47,7 @@ def sources_add(
     err: Console,
 ) -> int:
     try:
+        url = typed_address(url)
         limits, allowed = fetch_limits(settings), settings.fulltext.allow_hosts
         found = asyncio.run(discover(url, limits, allow_hosts=allowed))
     except MedfeedError as exc:
@@ -83,6 +87,34 @@ def sources_add(
         markup=False,
     )
     return EXIT_OK
+
+
+# A host as typed in a browser's address bar: "www.fda.gov", "example.org:8080/feed".
+_BARE_HOST = re.compile(
+    r"(localhost|[\w-]+(\.[\w-]+)*\.(?!(xml|rss|atom|rdf|json|ics|opml)\b)[a-z]{2,})(:\d+)?(/\S*)?",
+    re.IGNORECASE,
+)
+
+
+def typed_address(text: str) -> str:
+    """The address as the admin typed it, made one the fetcher reads.
+
+    A feed file's path (config.yaml takes one) becomes its ``file://`` URL, and a bare
+    host ("www.fda.gov", as a browser's address bar takes it) ``https://`` + it: both
+    were refused with "unsupported URL scheme ''". Anything else without a scheme is
+    an error that says what is wanted.
+    """
+    if "://" in text or urlsplit(text).scheme in ("http", "https", "file"):
+        return text
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path.resolve().as_uri()
+    if _BARE_HOST.fullmatch(text):
+        return f"https://{text}"
+    raise MedfeedError(
+        f"{text!r} is neither a web address (https://…) nor a file: give a site's or a "
+        "feed's address, or the path of a feed file"
+    )
 
 
 def show(found: Sequence[FoundFeed], console: Console) -> None:

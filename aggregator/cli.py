@@ -23,16 +23,19 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 from . import __version__, logs
 from .errors import (
     ConfigError,
     CorrectionRefused,
+    FetchError,
     MedfeedError,
     OpmlError,
     StorageError,
     UnknownItem,
 )
+from .localfiles import file_path
 from .output import (
     FORMATS,
     ConsoleOnDemand,
@@ -76,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", "the web site only"),
         ("run", "scheduler + web site: the main job"),
     ):
-        command = commands.add_parser(name, help=text)
+        command = commands.add_parser(name, help=text, description=text)
         command.add_argument("--host", default="127.0.0.1",
                              help="address to listen on (default: 127.0.0.1)")  # fmt: skip
         command.add_argument("--port", type=_positive(int, most=65_535), default=8000,
@@ -85,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
                              help="web processes (default: 2 per core + 1, at most 8)")  # fmt: skip
         command.add_argument("--access-log", action="store_true",
                              help="log every request (common log format) to stdout")  # fmt: skip
-    sources = commands.add_parser("sources", help="table of sources with their health")
+    sources = commands.add_parser(
+        "sources",
+        help="table of sources with their health",
+        description="Without an ACTION: each source's state, last fetch, status, failures, "
+        "next fetch, items and error. To remove or disable a source, edit the config file.",
+    )
     _format_option(sources)
-    source_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    source_commands = sources.add_subparsers(dest="sources_command", metavar="[ACTION]")
     add = source_commands.add_parser("add", help="find a site's feeds and add one to the config")
     add.add_argument("url", help="the site (or feed) address")
     add.add_argument("--kind", choices=[k.value for k in Kind], help="instead of the guess")
@@ -130,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="the latest stories of two or more items, to review what was joined"
     )
     recent.add_argument("--hours", type=_positive(float, most=24 * 366 * 100), default=48,
-                        help="with an item published this recently")  # fmt: skip
+                        help="with an item published this recently (default: 48)")  # fmt: skip
     recent.add_argument("--limit", type=_positive(int, most=10_000), default=20,
-                        help="at most this many stories")  # fmt: skip
+                        help="at most this many stories (default: 20)")  # fmt: skip
     recent.add_argument("--doubtful", action="store_true",
                         help="the least certain joins first, each item with how many times "
                         "its bar it clears (to find wrong merges soonest)")  # fmt: skip
@@ -297,7 +305,25 @@ def check_config(settings: Settings, console: Console, err: Console) -> int:
     console.print(f"  schedule:    {when} by default", highlight=False)
     specialties = len(settings.specialties) if settings.specialties is not None else "default"
     console.print(f"  specialties: {specialties}", highlight=False, markup=False)
+    for source_id, problem in unreadable_local_files(settings):
+        report_error(err, "warning:", f"source {source_id!r}: {problem}: its refresh will fail")
     return EXIT_OK
+
+
+def unreadable_local_files(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The enabled local sources whose file is not there (a typo in a path, a folder not
+    yet synced): the file is valid, so check-config said "ok" and the refresh failed.
+    A warning, not an error: a file may be written after the config."""
+    for source in settings.sources:
+        if not source.enabled or urlsplit(source.url).scheme != "file":
+            continue
+        try:
+            path = file_path(source.id, source.url)
+        except FetchError as exc:
+            yield source.id, exc.reason
+            continue
+        if not path.is_file():
+            yield source.id, f"no file at {path}"
 
 
 def stories(

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from .configfile import compose_config, decode_config, dotted, read_config
+from .configwords import plain_message
 from .errors import ConfigError
 from .hostnames import host_and_port
 from .records import (
@@ -569,10 +570,8 @@ def _first_error(
         if loc[:end] in lines:
             line = lines[loc[:end]]
             break
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-    elif error["type"] == "enum" and "expected" in error.get("ctx", {}):
+    message = plain_message(error, loc, Settings)
+    if error["type"] == "enum" and "expected" in error.get("ctx", {}):
         message = f"{error.get('input')!r} is not one of {error['ctx']['expected']}"
     elif error["type"] == "missing":
         message = "this field is required"

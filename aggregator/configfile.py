@@ -99,6 +99,24 @@ def decode_config(data: bytes, path: Path) -> str:
         ) from exc
 
 
+def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """What the admin most likely did, after PyYAML's words for it ("found character that
+    cannot start any token" was a tab; "mapping values are not allowed here" a colon)."""
+    mark, problem = exc.problem_mark, exc.problem or ""
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        return " (a tab: indent with spaces)"
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "mapping values are not allowed" in problem and line.count(": ") > 1:
+        return ' (a second ": " on one line: put a value holding ": " in quotes, "A: B")'
+    if any(words in problem for words in _INDENTATION):
+        return " (check the indentation: a line lines up with the others of its section)"
+    return ""
+
+
+_INDENTATION = ("mapping values are not allowed", "expected <block end>", "expected '-' indicator")
+
+
 def compose_config(text: str, path: Path, *, time_box: float = TIME_BOX) -> ConfigDocument:
     """Plain data from YAML text, refusing anything beyond plain, bounded data."""
     deadline = time.thread_time() + time_box
@@ -107,7 +125,7 @@ def compose_config(text: str, path: Path, *, time_box: float = TIME_BOX) -> Conf
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ConfigError(
-            f"invalid YAML: {exc.problem or exc.context}",
+            f"invalid YAML: {exc.problem or exc.context}{_hint(exc, text)}",
             path=str(path),
             line=mark.line + 1 if mark else None,
         ) from exc

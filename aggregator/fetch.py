@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urljoin, urlsplit
-from urllib.request import getproxies, url2pathname
+from urllib.request import getproxies
 
 import httpx
 
@@ -39,6 +39,7 @@ from aggregator.errors import (
     HTTPStatusError,
     ResponseTooLarge,
 )
+from aggregator.localfiles import file_path
 from aggregator.netguard import AddressGuard
 from aggregator.records import Fetched
 from aggregator.transports import TLSOnDemand, tls_context
@@ -537,7 +538,7 @@ async def _fetch_file(source: str, url: str, etag: str | None, max_bytes: int) -
     """Read an admin-configured local file, answering 304 when it is unchanged: the same
     mtime to the nanosecond and the same size (``_file_tag``). Last-Modified has whole
     seconds, so a file rewritten within the second it was read looked unchanged."""
-    path = _file_path(source, url)
+    path = file_path(source, url)
     try:
         info = await asyncio.to_thread(path.stat)
     except FileNotFoundError as exc:
@@ -572,13 +573,6 @@ async def _fetch_file(source: str, url: str, etag: str | None, max_bytes: int) -
 def _file_tag(info: os.stat_result) -> str:
     """A file's validator, as an ETag: its mtime in nanoseconds and its size."""
     return f'"file-{info.st_mtime_ns:x}-{info.st_size:x}"'
-
-
-def _file_path(source: str, url: str) -> Path:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FetchError(source, f"file URL names a remote host: {url}")
-    return Path(url2pathname(parts.path))
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes | None:

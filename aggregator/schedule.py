@@ -451,12 +451,17 @@ def _die_with_parent() -> None:
 
 
 def _quiet_scheduler_logs() -> None:
-    """APScheduler logs every run of a two-second job, and every tick skipped because a
-    long pass is still running (by design: ``max_instances=1``); errors still show."""
+    """APScheduler logs every run of a two-second job, every tick skipped because a
+    long pass is still running (by design: ``max_instances=1``), and each job it is
+    given by its code name ('Added job "RefreshService._reporting_outages.<locals>.run"',
+    three at every start, which told the admin nothing); errors still show."""
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").addFilter(
-        lambda record: "maximum number of running instances" not in record.getMessage()
-    )
+    logging.getLogger("apscheduler.scheduler").addFilter(_said_to_the_admin)
+
+
+def _said_to_the_admin(record: logging.LogRecord) -> bool:
+    said = record.getMessage()
+    return "maximum number of running instances" not in said and not said.startswith("Added job")
 
 
 def _wait_child(web: subprocess.Popen[bytes]) -> None:

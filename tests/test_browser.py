@@ -447,3 +447,27 @@ def test_a_called_off_events_badge_is_readable_in_either_colour_scheme(
             "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
         )
         assert contrast(*colours) >= 4.5, (status, colours)
+
+
+def test_a_videos_duration_sits_on_its_thumbnail_on_a_phone(
+    browser: object, site: str, store: Store
+) -> None:
+    """On a phone the thumbnail's box was wider than the picture: "59:00" floated in the
+    empty space to its right instead of on the picture's corner (the demo's videos)."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    picture_file = Path(__file__).resolve().parents[1] / "web" / "static" / "favicon.svg"
+    video = VideoInfo(id="local0001", provider="youtube", duration=3540,
+                      thumbnail=picture_file.as_uri())  # fmt: skip
+    save(store, [entry(Kind.VIDEO, title="Grand rounds", video=video,
+                       published=NOW + timedelta(minutes=10))])  # fmt: skip
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{site}/?kind=video")
+    thumb = page.locator(".thumb").filter(has=page.locator("img")).first
+    picture = thumb.locator("img").bounding_box()
+    badge = thumb.locator(".duration").bounding_box()
+    assert picture is not None and badge is not None
+    left, top = picture["x"], picture["y"]
+    assert left <= badge["x"] and badge["x"] + badge["width"] <= left + picture["width"]
+    assert top <= badge["y"] and badge["y"] + badge["height"] <= top + picture["height"]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.cli import main
 from tests.feeds import Entry, config_text, rss, served
 from tests.localserver import LocalServer, closed_port, send
 
@@ -231,3 +232,21 @@ def test_sources_shows_where_a_feed_moved_permanently(tmp_path: Path, database_u
     assert code == 0
     assert listed[0]["permanent_redirect"] == moved
     assert f"wire: moved permanently to {moved}" in screen
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [(["run"], "scheduler + web site: the main job"), (["serve"], "the web site only"),
+     (["sources"], "Without an ACTION: each source's state"),
+     (["sources"], "To remove or disable a source, edit the config file"),
+     (["stories", "list"], "(default: 48)"), (["stories", "list"], "(default: 20)")],
+)  # fmt: skip
+def test_a_commands_help_says_what_it_does_and_its_defaults(
+    command: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`medfeed run --help` listed options only; `sources --help` showed ACTION as
+    required though the bare command is the table; `stories list` hid its defaults."""
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert says in " ".join(capsys.readouterr().out.split())

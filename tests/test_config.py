@@ -179,7 +179,7 @@ def test_a_yes_or_no_is_not_a_count(tmp_path: Path, setting: str) -> None:
     # yes" kept one item of each source and purged the rest.
     text = GOOD.replace("http:\n  timeout: 5s\n  max_bytes: 2MB\n", "") + setting + "\n"
     error = error_for(tmp_path, text)
-    assert "valid integer" in str(error)
+    assert "a yes/no (true/false) value is not a whole number" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -423,3 +423,74 @@ def test_a_local_path_with_a_nul_character_is_an_error_at_its_line(
     error = error_for(tmp_path, GOOD.replace("url: demo/feed.xml", f"url: {url}"))
     assert "NUL" in str(error)
     assert (error.line, error.field) == (15, "sources[1].url")
+
+
+def test_a_misspelt_key_is_named_with_the_key_it_resembles(tmp_path: Path) -> None:
+    """ "unknown key 'intervall'" left the admin to guess what the right spelling was."""
+    error = error_for(tmp_path, GOOD.replace("    interval: 1h", "    intervall: 1h"))
+    assert "unknown key 'intervall' (did you mean 'interval'?)" in str(error)
+    error = error_for(tmp_path, GOOD.replace("  max_bytes: 2MB", "  max_byte: 2MB"))
+    assert "(did you mean 'max_bytes'?)" in str(error)
+    error = error_for(tmp_path, GOOD + "specialties:\n  onc: {keywords: [a], source: [x]}\n")
+    assert error.field == "specialties.onc.source"
+    assert "(did you mean 'sources'?)" in str(error)
+    error = error_for(tmp_path, GOOD.replace("    interval: 1h", "    colour: red"))
+    assert str(error).endswith("unknown key 'colour'")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("    interval: 1h", "    tags: oncology", "sources[0].tags",
+         "'oncology' is not a list: write [oncology]"),
+        ("  max_bytes: 2MB", "  concurrency: four", "http.concurrency",
+         "'four' is not a whole number"),
+        ("    interval: 1h", "    enabled: maybe", "sources[0].enabled",
+         "'maybe' is not true or false"),
+        ("    name: FDA Press Releases", "    name: [FDA]", "sources[0].name",
+         "this should be one value, not a list"),
+        ("schedule:\n", "schedule:\n  jitter: lots\n", "schedule.jitter", "'lots' is not a number"),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_type_is_worded_for_the_admin_not_as_pydantic_says(
+    tmp_path: Path, old: str, new: str, field: str, words: str
+) -> None:
+    """pydantic said "Input should be a valid tuple" for ``tags: oncology``."""
+    error = error_for(tmp_path, GOOD.replace(old, new, 1))
+    assert error.field == field
+    assert words in str(error)
+    assert "Input should be" not in str(error)
+
+
+def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt path was "ok" to check-config, and every refresh then failed."""
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "feed.xml").write_bytes(b"<rss/>")
+    path = write(tmp_path, GOOD.replace("url: demo/feed.xml", "url: demo/feeds.xml"))
+    assert main(["--config", str(path), "check-config"]) == 0  # the file may come later
+    err = " ".join(capsys.readouterr().err.split())
+    missing = tmp_path / "demo" / "feeds.xml"
+    assert f"warning: source 'local-demo': no file at {missing}: its refresh will fail" in err
+    assert main(["--config", str(write(tmp_path, GOOD)), "check-config"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "hint"),
+    [("  timeout: 5s", "\ttimeout: 5s", 3, "(a tab: indent with spaces)"),
+     ("    name: FDA Press Releases", "    name: FDA: Press Releases", 9,
+      '(a second ": " on one line: put a value holding ": " in quotes, "A: B")'),
+     ("    kind: news", "      kind: news", 11, "(check the indentation"),
+     ("    kind: article", "   kind: article", 16, "(check the indentation")],
+)  # fmt: skip
+def test_a_yaml_mistake_is_named_after_pyyamls_words_for_it(
+    tmp_path: Path, old: str, new: str, line: int, hint: str
+) -> None:
+    """PyYAML's "found character that cannot start any token" was a tab; "mapping values are not
+    allowed in this context" a colon in a name, or a line indented too far."""
+    error = error_for(tmp_path, GOOD.replace(old, new, 1))
+    assert error.line == line
+    assert str(error).startswith(f"{tmp_path / 'config.yaml'}, line {line}: invalid YAML: ")
+    assert hint in str(error)

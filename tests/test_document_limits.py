@@ -380,7 +380,9 @@ def test_a_bad_parse_setting_is_a_config_error_naming_its_field(
 @pytest.mark.parametrize(
     ("value", "said"),
     [("0", "greater than or equal to 1"), ("100001", "less than or equal to 100000"),
-     ("many", "valid integer"), ("yes", "valid integer"), ("2.5", "valid integer")],
+     ("many", "'many' is not a whole number"),
+     ("yes", "a yes/no (true/false) value is not a whole number"),
+     ("2.5", "2.5 is not a whole number")],
 )  # fmt: skip
 def test_a_bad_max_entries_of_a_source_is_a_config_error_naming_its_line(
     tmp_path: Path, value: str, said: str

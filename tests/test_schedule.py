@@ -23,7 +23,13 @@ from sqlalchemy import select
 from aggregator.config import load_settings
 from aggregator.errors import StorageError
 from aggregator.records import StoredSource
-from aggregator.schedule import CONFIG_ERROR, CRON_JOB, AbandonableRefresher, RefreshService
+from aggregator.schedule import (
+    CONFIG_ERROR,
+    CRON_JOB,
+    AbandonableRefresher,
+    RefreshService,
+    _quiet_scheduler_logs,
+)
 from aggregator.store import Store
 from aggregator.store.models import Source
 from tests.feeds import Entry, config_text, rss, served
@@ -666,3 +672,15 @@ def test_an_edit_whose_mirroring_failed_is_applied_at_the_next_check(
         service.follow_config()
     service.follow_config()
     assert harness.source("alpha").kind.value == "article"
+
+
+def test_starting_the_service_logs_no_job_by_its_code_name(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every `medfeed run` began with three lines 'Added job
+    "RefreshService._reporting_outages.<locals>.run" to job store "default"'."""
+    _quiet_scheduler_logs()
+    with caplog.at_level(logging.INFO, logger="apscheduler"):
+        harness.start([("wire", "https://wire.example/feed.xml", "news")])
+    said = [record.getMessage() for record in caplog.records if record.name.startswith("aps")]
+    assert said and not [line for line in said if "Added job" in line or "<locals>" in line]

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from aggregator import netguard
-from aggregator.addsource import choose, show
+from aggregator.addsource import choose, show, typed_address
 from aggregator.cli import main
 from aggregator.config import load_settings, parse_settings
 from aggregator.configedit import NewSource, slug_for, with_sources
@@ -321,3 +321,38 @@ def test_the_feeds_found_show_their_whole_address_on_a_narrow_terminal() -> None
     last_column = [line.rsplit("│", 2)[1].strip() for line in out.getvalue().splitlines()
                    if line.startswith("│")]  # fmt: skip
     assert "".join(last_column) == url
+
+
+def test_a_feed_files_path_is_added_as_its_file_url(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config.yaml takes a feed file's path, but ``sources add feeds/x.xml`` said
+    "unsupported URL scheme ''"."""
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "bulletin.xml").write_bytes(FEED)
+    monkeypatch.chdir(tmp_path)
+    assert add(config, "feeds/bulletin.xml") == 0
+    added = load_settings(config).source("cardiology-daily")
+    assert added is not None
+    assert added.url == (tmp_path / "feeds" / "bulletin.xml").as_uri()
+
+
+@pytest.mark.parametrize(
+    ("typed", "fetched"),
+    [("www.fda.gov", "https://www.fda.gov"), ("nejm.org/rss", "https://nejm.org/rss"),
+     ("localhost:8080/feed", "https://localhost:8080/feed"),
+     ("http://ex.org/feed", "http://ex.org/feed"), ("file:///srv/a.xml", "file:///srv/a.xml")],
+)  # fmt: skip
+def test_a_bare_host_is_read_as_a_browser_reads_it(typed: str, fetched: str) -> None:
+    assert typed_address(typed) == fetched
+
+
+def test_an_address_that_is_neither_a_host_nor_a_file_says_what_is_wanted(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = config.read_text()
+    assert add(config, "feeds/missing.xml") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'feeds/missing.xml' is neither a web address (https://…) nor a file" in err
+    assert "scheme" not in err
+    assert config.read_text() == before

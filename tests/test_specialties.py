@@ -179,3 +179,19 @@ def test_a_specialty_pages_narrowed_list_links_feeds_narrowed_to_the_specialty_t
     titles = [title.text for title in ET.fromstring(feed).iter(f"{ATOM}title")]
     assert titles[0] == "medfeed — News · Cardiology"
     assert "Statins after a heart attack" in titles and "Measles in schools" not in titles
+
+
+def test_an_items_specialty_chip_names_the_specialty_and_opens_its_page(
+    client: FlaskClient, store: Store
+) -> None:
+    """Every chip read as a slug ("obstetrics-gynecology") and led to "Everything tagged
+    …", not to the specialty's page with its feed; a feed's own category stays a tag."""
+    tags = ("obstetrics-gynecology", "weekly-digest")
+    save(store, [entry(Kind.NEWS, title="Postpartum haemorrhage bundle", tags=tags)])
+    (item,) = client.get("/api/items").get_json()["items"]
+    for path in ("/", f"/items/{item['id']}"):
+        html = client.get(path).get_data(as_text=True)
+        (chips,) = re.findall(r'<ul class="tags".*?</ul>', html, re.DOTALL)
+        specialty = '<a href="/specialties/obstetrics-gynecology">Obstetrics &amp; gynecology</a>'
+        assert specialty in chips
+        assert '<a href="/?tag=weekly-digest">weekly-digest</a>' in chips

@@ -281,3 +281,20 @@ def test_the_site_and_its_feeds_have_an_icon(client: FlaskClient, filled: Store)
     json_feed = client.get("/feed.json").get_json()
     assert json_feed["favicon"] == "http://localhost/favicon.ico"
     assert json_feed["icon"] == "http://localhost/static/favicon.svg"
+
+
+def test_an_event_whose_place_says_online_is_not_called_online_twice(
+    client: FlaskClient, store: Store
+) -> None:
+    """The demo's journal club read "Conference Room 4B, and online · online" on the page
+    and in both feeds: "online" is added only when the place does not say it."""
+    event = replace(GRAND_ROUNDS, location="Rush Tower, Room 4B, and online")
+    save(store, [entry(Kind.CONFERENCE, title="Journal club", event=event)])
+    (item,) = client.get("/api/items").get_json()["items"]
+    page = client.get(f"/items/{item['id']}").get_data(as_text=True)
+    (line,) = re.findall(r'<p class="event">.*?</p>', page, re.DOTALL)
+    (atom,) = feedparser.parse(client.get("/feed.atom").data).entries
+    (json_item,) = client.get("/feed.json").get_json()["items"]
+    for text in (html_to_text(line), html_to_text(atom.summary), json_item["summary"]):
+        assert "Rush Tower, Room 4B, and online" in text
+        assert text.lower().count("online") == 1

@@ -8,6 +8,7 @@ over ``EventInfo`` records; no query, and the clock only to pick "next".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,16 @@ _DAYS = {
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 _UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 _ADVERBS = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
+
+
+_SAYS_ONLINE = re.compile(r"\b(?:online|virtual(?:ly)?|web(?:inar|cast))\b", re.IGNORECASE)
+
+
+def online_unsaid(event: EventInfo) -> bool:
+    """Whether "online" is worth adding after the place: an event online whose place
+    does not already say so ("Conference Room 4B, and online" read "… and online ·
+    online")."""
+    return event.online and not _SAYS_ONLINE.search(event.location or "")
 
 
 def zone_of(event: EventInfo) -> tzinfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
 from aggregator.records import Fragment, Kind, Label, StoredItem, StoredItemRef, StoredSource
 from aggregator.sanitize import clean_html, html_to_text, word_count
 
-from .context import state
-from .eventtime import coming, event_dates, event_dates_utc, repeats, upcoming
+from .context import specialties, state
+from .eventtime import coming, event_dates, event_dates_utc, online_unsaid, repeats, upcoming
 from .params import ListQuery, link_args
 
 WORDS_PER_MINUTE = 230
@@ -360,6 +361,21 @@ def list_url(**changes: Any) -> str:
     return url_for(request.endpoint or "pages.index", **kept)
 
 
+def tag_links(tags: Sequence[str]) -> list[tuple[str, str]]:
+    """Each tag's link and words: a specialty's page under the specialty's name
+    ("Obstetrics & gynecology", with its own feed), any other tag the list of the
+    tag as written. Every chip read as a slug ("obstetrics-gynecology")."""
+    if "medfeed_specialties" not in g:
+        g.medfeed_specialties = specialties()
+    names: dict[str, str] = g.medfeed_specialties
+    return [
+        (url_for("pages.specialty", slug=tag), names[tag])
+        if tag in names
+        else (url_for("pages.index", tag=tag), tag)
+        for tag in tags
+    ]
+
+
 def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(web_link)
     app.add_template_filter(clean_in_list)
@@ -372,6 +388,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(upcoming)
     app.add_template_filter(coming)
     app.add_template_filter(repeats)
+    app.add_template_filter(online_unsaid)
     app.add_template_filter(duration)
     app.add_template_filter(reading_minutes)
     app.add_template_filter(label_text)
@@ -383,6 +400,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(lead)
     app.add_template_filter(description)
     app.add_template_filter(host)
+    app.add_template_filter(tag_links)
     app.add_template_global(shown_label)
     app.add_template_global(is_remote)
     app.add_template_global(needs_attention)
