@@ -11,6 +11,7 @@ picklable ``PrepareJob``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import signal
 from contextlib import AbstractContextManager, suppress
@@ -123,7 +124,8 @@ _started_together: Barrier | None = None  # ``start_worker``
 def warm_up() -> None:
     """Each worker's first job (``refresh.PoolOnDemand``): a first document prepared, which
     loads what the first one loads (the parsers, the word lists: over a second on a busy
-    machine), so that a parse's deadline counts only its own work. The workers wait for
+    machine), so that a parse's deadline counts only its own work, and leaves it out of
+    the collector's later collections (``gc.freeze``). The workers wait for
     each other here, so that each takes one of these jobs."""
     now = datetime.now(UTC)
     vocabulary = specialties_from_config(None)  # the built-in one: its tagger loads tables
@@ -131,6 +133,9 @@ def warm_up() -> None:
         "warm-up", Kind.NEWS, Label.NEWS, (), vocabulary, _WARM_UP, _WARM_URL, None, now
     )
     prepare(job)
+    # What is loaded by now (the parsers, the word lists, the drug table) lasts as long
+    # as the worker: the collector's full collections need not walk it again.
+    gc.freeze()
     if _started_together is not None:
         with suppress(BrokenBarrierError):
             _started_together.wait(timeout=60)
