@@ -243,6 +243,8 @@ SOURCE_COLUMNS = ("id", "kind", "state", "last fetch", "status", "fails", "next 
 
 
 def print_sources(sources: Sequence[StoredSource], form: Format, console: Console) -> None:
+    """Each source's health; its last fetch as the site says it (``as_reported``)."""
+    sources = [source.as_reported() for source in sources]
     if form == "json":
         _write(console, json.dumps([_source_json(s) for s in sources], indent=2))
         return

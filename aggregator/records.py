@@ -8,10 +8,11 @@ Named by direction: ``Fetched`` comes out of fetch, ``ParsedItem`` out of parse,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, NamedTuple
+from urllib.parse import urlsplit
 
 
 class Kind(StrEnum):
@@ -387,6 +388,18 @@ class StoredSource:
     claimed_until: datetime | None = None
     # What the last document read gave to say: dates it could not read, no entries, …
     last_warning: str | None = None
+
+    def as_reported(self) -> StoredSource:
+        """The last fetch as what happened, as ``/sources``, ``/api/sources`` and ``medfeed
+        sources`` say it: a local file has no HTTP status (the file reader's 304 and 200
+        only stand in for "the same file" and "read"), and a document found the same with
+        no server saying so (a file's; a 200 that resent the last body) is "unchanged":
+        "not-modified" is a 304's word."""
+        http_status = None if urlsplit(self.url).scheme == "file" else self.last_http_status
+        status = self.last_status
+        if status == "not-modified" and http_status != 304:
+            status = "unchanged"
+        return replace(self, last_status=status, last_http_status=http_status)
 
 
 @dataclass(frozen=True)

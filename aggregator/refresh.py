@@ -13,7 +13,8 @@
     attempts = feature_in_full(settings, store)     # after each batch: the featured page, once
     websub.subscribe_due(...)                       # after each batch, when public_url is set
     before the pass: ingest_pushed()                # what hubs pushed, through the same stages
-    after the pass: count it (``metrics``), mark its end, purge by ``retention``
+    after the pass: count it (``metrics``), mark its end, purge by ``retention``,
+                    update SQLite's planner statistics
 
 Errors are values: each source ends as one ``SourceOutcome`` and its fetch
 state (status, error, failure count, next fetch) is always written, so one bad
@@ -447,15 +448,21 @@ class Refresher:
             log.error("stories: %s", exc)
 
     def _after_pass(self, outcomes: Sequence[SourceOutcome], seconds: float) -> None:
-        """Count the pass, mark its end (for /readyz), apply retention; none fails a source."""
+        """Count the pass, mark its end (for /readyz), apply retention, update SQLite's
+        statistics (what the pass and the purge changed); none fails a source."""
         metrics.record_pass(seconds)
         try:
             self.store.mark_pass(_now())
             self.store.advance_series(_now())
         except MedfeedError as exc:
             log.error("could not record the end of the refresh pass: %s", exc)
-        if not self._stopped.is_set():  # a stopping service does not start a purge
-            purge_after_pass(self.settings, self.store, outcomes, _now())
+        if self._stopped.is_set():  # a stopping service starts no purge nor analysis
+            return
+        purge_after_pass(self.settings, self.store, outcomes, _now())
+        try:
+            self.store.update_statistics()
+        except MedfeedError as exc:
+            log.warning("%s; the next pass tries again", exc)
 
     @contextmanager
     def _pool_for(self, sources: int, *, workers: int | None = None) -> Iterator[None]:

@@ -62,7 +62,7 @@ def test_a_specialty_page_lists_its_items_and_links_its_feed(
     assert "<title>Cardiology — medfeed</title>" in html
     assert "Statins after a heart attack" in html and "Measles in schools" not in html
     assert 'href="/specialties/cardiology/feed.atom"' in html
-    assert 'rel="alternate" type="application/atom+xml" title="medfeed: Cardiology (Atom)"' in html
+    assert 'rel="alternate" type="application/atom+xml" title="medfeed — Cardiology (Atom)"' in html
     narrowed = client.get("/specialties/cardiology?kind=news").get_data(as_text=True)
     assert "Statins after a heart attack" in narrowed and "Atrial fibrillation" not in narrowed
     # the heading says which list this is (it said "Everything", then "News")
@@ -195,3 +195,53 @@ def test_an_items_specialty_chip_names_the_specialty_and_opens_its_page(
         specialty = '<a href="/specialties/obstetrics-gynecology">Obstetrics &amp; gynecology</a>'
         assert specialty in chips
         assert '<a href="/?tag=weekly-digest">weekly-digest</a>' in chips
+
+
+@pytest.mark.parametrize("path", ["/?specialty=cardiology", "/specialties/cardiology"])
+def test_a_specialtys_list_names_one_feed_per_format_its_own_atom_feed(
+    client: FlaskClient, store: Store, path: str
+) -> None:
+    """The page's <head> named /feed.atom?specialty=cardiology and
+    /specialties/cardiology/feed.atom, one feed under two addresses and titles: a feed
+    reader offered both. The specialty's own feed is the one /specialties and the
+    page's subscribe line link; JSON Feed has no other."""
+    tagged(store)
+    html = client.get(path).get_data(as_text=True)
+    links = re.findall(r'<link rel="alternate" type="([^"]+)" title="([^"]*)" href="([^"]+)"', html)
+    named = [(kind, title, href) for kind, title, href in links if "Cardiology" in title]
+    assert named == [
+        (
+            "application/atom+xml",
+            "medfeed — Cardiology (Atom)",
+            "/specialties/cardiology/feed.atom",
+        ),
+        (
+            "application/feed+json",
+            "medfeed — Cardiology (JSON Feed)",
+            "/feed.json?specialty=cardiology",
+        ),
+    ]
+    assert not any("specialty=cardiology" in href and "atom" in href for _, _, href in links)
+    assert (
+        re.findall(r'href="([^"]*feed\.atom[^"]*)"', html).count(
+            "/specialties/cardiology/feed.atom"
+        )
+        == 2
+    )
+    feed = client.get("/specialties/cardiology/feed.atom").data
+    assert next(ET.fromstring(feed).iter(f"{ATOM}title")).text == "medfeed — Cardiology"
+
+
+def test_a_narrowed_specialty_list_names_its_own_feed_and_the_specialtys_once_each(
+    client: FlaskClient, store: Store
+) -> None:
+    tagged(store)
+    html = client.get("/?specialty=cardiology&kind=news").get_data(as_text=True)
+    links = re.findall(
+        r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]+)"', html
+    )
+    assert links == [
+        "/feed.atom?kind=news&amp;specialty=cardiology",
+        "/feed.atom",
+        "/specialties/cardiology/feed.atom",
+    ]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 from webfactory import app, client, entry, filled, save, settings, web_settings
 
-from aggregator.config import load_settings
+from aggregator.cli import main
+from aggregator.config import AdminSettings, load_settings
 from aggregator.records import Kind, VideoInfo
 from aggregator.store import Store
-from tests.feeds import refresh_one
+from tests.feeds import Entry, refresh_one, rss
 from tests.localserver import closed_port
 from web import create_app
 
@@ -175,6 +177,31 @@ def test_a_source_whose_fetch_failed_reports_the_status_the_api_docs_name(
     (source,) = app.test_client().get("/api/sources").get_json()["sources"]
     assert source["last_status"] == "failed"
     assert source["last_status"] in documented_statuses()
+
+
+def test_a_local_file_found_unchanged_is_unchanged_with_no_http_status_in_the_api_and_cli(
+    tmp_path: Path, database_url: str, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No server answered: /api/sources and ``medfeed sources`` said "not-modified" with
+    HTTP 304, the file reader's stand-in, where /sources says "unchanged"."""
+    (tmp_path / "local.xml").write_bytes(rss([Entry("A story", "https://ex.org/1", "g1")]))
+    assert refresh_one(tmp_path, database_url, store, "local.xml").new == 1
+    assert refresh_one(tmp_path, database_url, store, "local.xml").status == "not-modified"
+    settings = load_settings(tmp_path / "config.yaml")
+    for internals in (False, True):
+        shown = settings.model_copy(update={"admin": AdminSettings(show_internals=internals)})
+        client = create_app(settings=shown, store=store).test_client()
+        (source,) = client.get("/api/sources").get_json()["sources"]
+        assert (source["last_status"], source["last_http_status"]) == ("unchanged", None)
+        assert source["last_status"] in documented_statuses()
+    config = str(tmp_path / "config.yaml")
+    capsys.readouterr()
+    assert main(["--config", config, "sources", "--format", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["last_status"], listed["last_http_status"]) == ("unchanged", None)
+    assert main(["--config", config, "sources", "--format", "tsv"]) == 0
+    header, row = (line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert dict(zip(header, row, strict=True))["status"] == "unchanged"
 
 
 def test_healthz_is_ok_when_the_database_answers(client: FlaskClient) -> None:

@@ -51,7 +51,7 @@ def sources() -> Response:
     internals = medfeed.settings.admin.show_internals
     return jsonify(
         sources=[
-            source_json(public_source(source, show_internals=internals))
+            source_json(public_source(source.as_reported(), show_internals=internals))
             for source in medfeed.store.sources()
         ],
         config_error=public_config_error(config_error(), show_internals=internals),

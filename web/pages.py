@@ -9,10 +9,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from .context import (
     config_error,
@@ -62,6 +72,8 @@ def _stream_page(query: ListQuery) -> str:
     now = datetime.now(UTC)
     page = medfeed.store.list_items(**query.store_args(), now=now)
     count = medfeed.store.count_items(query.wanted, at_most=COUNT_AT_MOST, now=now)
+    filters = feed_filters()
+    atom_feed, specialty_feed = _atom_feeds(filters)
     return render_template(
         "index.html",
         featured=None,
@@ -71,8 +83,24 @@ def _stream_page(query: ListQuery) -> str:
         sources=sources,
         heading=list_heading(query, sources, count, COUNT_AT_MOST, specialties()),
         specialties=specialties(),
-        feed_filters=feed_filters(),
+        feed_filters=filters,
+        atom_feed=atom_feed,
+        specialty_feed=specialty_feed,
     )
+
+
+def _atom_feeds(filters: dict[str, Any]) -> tuple[str, str | None]:
+    """The list's Atom feed, and its specialty's own when that is another feed.
+
+    A list of one specialty alone is that specialty's feed,
+    ``/specialties/<slug>/feed.atom`` (the one ``/specialties`` and the page's subscribe
+    line link): the page named it beside ``/feed.atom?specialty=<slug>``, one feed under
+    two addresses and titles, and a feed reader offered both."""
+    slug = filters.get("specialty")
+    own = url_for("feeds.specialty_atom", slug=slug) if slug in specialties() else None
+    if own and filters.keys() == {"specialty"}:
+        return own, None
+    return url_for("feeds.atom", **filters), own
 
 
 @blueprint.get("/specialties")

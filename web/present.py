@@ -209,24 +209,15 @@ def needs_attention(source: StoredSource) -> bool:
     return bool(source.consecutive_failures or source.disabled_reason)
 
 
-# Where no server said "not modified" (a file; a 200 that resent the last body): what happened.
-UNCHANGED_WORDING = {"not-modified": "unchanged"}
-
-
 def fetch_status(source: StoredSource) -> str:
-    """The last fetch's outcome as ``/sources`` shows it: "ok (200)", "not-modified (304)";
-    "unchanged (200)" for a server that sent the last body again, since it did not say
-    "not modified"; for a local file only what happened ("unchanged", "ok"), since no
-    server answered it (the file reader's 304 only stands in for "the same file")."""
-    if not source.last_status:
+    """The last fetch's outcome as ``/sources`` shows it (``StoredSource.as_reported``):
+    "ok (200)", "not-modified (304)", "unchanged (200)" (the last body sent again), a local
+    file's without a code ("unchanged", "ok"): no server answered it."""
+    reported = source.as_reported()
+    if not reported.last_status:
         return "—"
-    if urlsplit(source.url).scheme == "file":
-        return UNCHANGED_WORDING.get(source.last_status, source.last_status)
-    status = source.last_status
-    if source.last_http_status and source.last_http_status != 304:
-        status = UNCHANGED_WORDING.get(status, status)
-    code = f" ({source.last_http_status})" if source.last_http_status else ""
-    return status + code
+    code = f" ({reported.last_http_status})" if reported.last_http_status else ""
+    return reported.last_status + code
 
 
 def host(url: str | None) -> str:

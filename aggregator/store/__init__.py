@@ -44,6 +44,7 @@ from .database import (
     probe_scope,
     session_scope,
     storage_error,
+    update_statistics,
     upgrade,
 )
 from .models import Item, Meta
@@ -577,6 +578,11 @@ class Store(Reads):
 
         with self.session() as session:
             mark_pass(session, now or _now())
+
+    def update_statistics(self) -> None:
+        """SQLite: the query planner's statistics, where missing or stale
+        (``database.update_statistics``); nothing on PostgreSQL."""
+        update_statistics(self.engine)
 
     def advance_series(self, now: datetime | None = None) -> int:
         """Move recurring series on to their occurrence not yet over (``store.series``)."""

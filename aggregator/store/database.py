@@ -17,6 +17,7 @@ import math
 import os
 import random
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,11 @@ _TIMEOUT_MESSAGES = ("timeout expired", "Connection timed out")
 # (MAX_PATHNAME, os_unix.c) and its pager keeps 8 of them for the "-journal" it may add
 # (pager.c); a longer one fails to open as "unable to open database file".
 SQLITE_MAX_PATH = 504
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a statement waits for another writer's lock
+# SQLite's statistics (``update_statistics``): rows ANALYZE reads of each index (its docs:
+# 100-1000 work well), and the longest wait for the write lock it takes to store them.
+ANALYSIS_LIMIT = 400
+STATISTICS_WAIT_MS = 1_000
 log = logging.getLogger(__name__)
 
 
@@ -209,7 +215,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA page_size=8192")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # At most 16 MiB of page cache a connection (the default is 2 MiB): enough for
     # the indexes a refresh batch walks, without each pooled connection growing to
@@ -313,13 +319,98 @@ def upgrade(engine: Engine) -> None:
     for attempt in range(1, MIGRATE_ATTEMPTS + 1):
         try:
             _upgrade_serialised(engine)
-            return
+            break
         except DatabaseError as exc:  # OperationalError, or a file that is no database
             busy = engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
             if not busy or attempt == MIGRATE_ATTEMPTS:
                 raise StorageError(_cannot_open(engine, exc)) from exc
             log.info("database busy while migrating (attempt %d); retrying", attempt)
             time.sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random()))
+    if engine.dialect.name == "sqlite":
+        try:  # SQLite's docs: after a schema change (a new index has no statistics)
+            update_statistics(engine)
+        except StorageError as exc:
+            log.warning("%s", exc)
+
+
+def update_statistics(engine: Engine) -> None:
+    """SQLite: give the query planner statistics where they are missing or stale.
+
+    Nothing else runs ANALYZE, and without statistics SQLite's planner walked a
+    whole date index for a rare source or tag (docs/benchmarks.md), while the
+    benchmarks, which ran ANALYZE, measured other plans. So after each refresh
+    pass and each migration: ``ANALYZE`` of every table with rows one of whose
+    indexes has no statistics (a new database, table or index: on every SQLite
+    version), and of the tables ``PRAGMA optimize=0x10002`` picks, those whose size
+    changed tenfold since (SQLite 3.46+ checks every table; older versions 25-fold,
+    and only tables this connection's queries used). ``ANALYSIS_LIMIT`` rows of
+    each index are read, so it costs milliseconds where a full ANALYZE took
+    450-930 ms at 200k items.
+
+    An open connection keeps the statistics it read when it read the schema: when
+    some were written, a view is created and dropped, a schema change, so that the
+    site's pooled connections read the new ones at their next statement.
+
+    Storing statistics takes the write lock: it waits at most ``STATISTICS_WAIT_MS``
+    for another writer, then gives up (``StorageError``; the next pass tries again),
+    so a busy database delays a pass by a second at most. PostgreSQL: nothing, its
+    autovacuum analyses.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        connection = engine.raw_connection()
+    except DBAPIError as exc:
+        raise StorageError(f"could not update SQLite's statistics: {exc.orig}") from exc
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={STATISTICS_WAIT_MS}")
+            cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+            cursor.execute("BEGIN IMMEDIATE")  # one wait for the lock, then all of it at once
+            try:
+                stale = [f'ANALYZE "{table}"' for table in _without_statistics(cursor)]
+                # what optimize would analyse (bit 0x1: it says, and does nothing)
+                stale += [row[0] for row in cursor.execute("PRAGMA optimize=0x10003")]
+                for statement in stale:
+                    cursor.execute(statement)
+                if stale:  # a schema change: every open connection reads the statistics again
+                    cursor.execute("CREATE VIEW medfeed_reload_statistics AS SELECT 1")
+                    cursor.execute("DROP VIEW medfeed_reload_statistics")
+                cursor.execute("COMMIT")
+            finally:
+                if cursor.connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA analysis_limit=0")
+            cursor.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"could not update SQLite's statistics: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def _without_statistics(cursor: Any) -> list[str]:
+    """Tables with rows one of whose indexes has no row in ``sqlite_stat1``.
+
+    A partial index may select no row (ANALYZE then writes none for it): it does not
+    count, or its table would be analysed after every pass. A WITHOUT ROWID table's
+    primary key is recorded under the table's name."""
+    has_stats = cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).fetchone()
+    analysed = "SELECT 1 FROM sqlite_stat1 AS s WHERE s.tbl = t.name AND s.idx IN (i.name, t.name)"
+    tables = cursor.execute(
+        "SELECT DISTINCT t.name FROM sqlite_master AS t, pragma_index_list(t.name) AS i"
+        " WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite~_%' ESCAPE '~' AND NOT i.partial"
+        + (f" AND NOT EXISTS ({analysed})" if has_stats else "")
+    ).fetchall()
+    return [
+        name
+        for (name,) in tables
+        if cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone()[0]
+    ]
 
 
 def _cannot_open(engine: Engine, exc: DatabaseError) -> str:
