@@ -93,7 +93,7 @@ def test_another_writer_takes_the_story_lock_between_two_batches(
         if not waiting:
             waiting.append(threading.Thread(target=writer))
             waiting[0].start()
-            time.sleep(0.5)
+            time.sleep(2)  # and long enough for SQLite's pause after it to let it in
 
     step = Step(story_window(db).assign_pending(), start_waiting)
     db.assign_stories(step)

@@ -280,12 +280,15 @@ class Store(Reads):
         changed story. A failure abandons the step: what earlier transactions wrote stays,
         what is left stays marked.
 
-        On SQLite ``pause`` seconds between them with no lock held: its busy handler
-        retries every 100 ms at best, and another process's writer would otherwise find
-        the lock taken again each time (``fold_identified``). PostgreSQL queues the
-        waiters for the story lock and hands it to the first at each commit."""
+        On SQLite a tenth of the transaction's time, at most ``pause`` seconds, between
+        them with no lock held: its busy handler retries every 100 ms at best, and
+        another process's writer would otherwise find the lock taken again each time
+        (``fold_identified``); after short batches it has not waited long, and a first
+        refresh's batches do not wait for nobody. PostgreSQL queues the waiters for the
+        story lock and hands it to the first at each commit."""
         changed = 0
         while True:
+            started = time.monotonic()
             try:
                 with self.session() as session:
                     done = stories.run(StoryRows(session), ())
@@ -301,7 +304,7 @@ class Store(Reads):
             if not stories.unfinished:
                 return changed
             if self.dialect == "sqlite":
-                time.sleep(pause)
+                time.sleep(min(pause, (time.monotonic() - started) / 10))
 
     def story_members(self, item_id: int) -> list[StoryRow]:
         """The items of the story ``item_id`` is in, as story assignment reads them; none
