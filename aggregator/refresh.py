@@ -6,9 +6,10 @@
     updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates,     # items, state and story marks
                                stories.defer(...))  # (``storywindow``): one transaction
-    store.assign_stories(stories.assign_pending())  # after each batch: its stories, at once,
-                                                    # by the one process whose turn it is; a
-                                                    # listed pass fetches the next batch meanwhile
+    store.assign_stories(stories.assign_pending())  # after each batch: what is marked, 1,000
+                                                    # a transaction, by the one process whose
+                                                    # turn it is; a listed pass fetches the
+                                                    # next batch meanwhile
     after the pass: hand the turn over, deciding what is left pending
     attempts = feature_in_full(settings, store)     # after each batch: the featured page, once
     websub.subscribe_due(...)                       # after each batch, when public_url is set

@@ -231,8 +231,12 @@ class StoryIndex:
             return False
         return None
 
-    def add(self, items: Iterable[StoryItem]) -> list[Assignment]:
-        """New or edited items: decide their stories and every story they change."""
+    def add(self, items: Iterable[StoryItem], *, forget: bool = True) -> list[Assignment]:
+        """New or edited items: decide their stories and every story they change.
+
+        ``forget`` False keeps what is long behind the newest (``_forget_old``) until a
+        later ``add``: a decision taken in several calls then holds what one call would
+        have held, and counts terms over the same items."""
         for item in items:
             self.discard(item.item_id)
             self._unsettle(item.item_id)  # when it was not held: stored items name it
@@ -244,7 +248,8 @@ class StoryIndex:
                 self.newest = item.published
         self._settle()
         changes = self.changes()
-        self._forget_old()
+        if forget:
+            self._forget_old()
         return changes
 
     @property

@@ -8,9 +8,10 @@ ends), catches up with story changes other processes committed
 index every stored item within the window of the new ones that it lacks,
 lets ``aggregator.storyindex`` decide, and hands the store every item whose
 story changed, to write under a new sequence number. A refresh first only
-marks its new items (``defer``) and decides the whole batch at once
-(``assign_pending``): most items then arrive in the order the decisions
-follow, so few are decided twice.
+marks its new items (``defer``) and decides what is marked together
+(``assign_pending``, ``PENDING_BATCH`` items per transaction, in publication
+order): most items then arrive in the order the decisions follow, so few are
+decided twice.
 
 It does not judge pairs (``aggregator.dedupe``), decide stories
 (``aggregator.storyindex``) or touch the database other than through
@@ -40,7 +41,14 @@ from aggregator.dedupe import (
     with_levels,
 )
 from aggregator.records import ItemUpdate
-from aggregator.store.stories import ItemLevels, NewMarks, StoryRow, StoryRows, StoryStep
+from aggregator.store.stories import (
+    ItemLevels,
+    NewMarks,
+    StoryRow,
+    StoryRows,
+    StoryStep,
+    Undecided,
+)
 from aggregator.storyindex import Assignment, StoryIndex
 
 if TYPE_CHECKING:
@@ -49,6 +57,9 @@ if TYPE_CHECKING:
 Known = Mapping[tuple[str, str], Signature]  # signatures the parse pool computed, by text
 _Span = tuple[datetime, datetime]  # published from, to (both included)
 _LATEST = datetime.max.replace(tzinfo=UTC)
+# Marked items decided per transaction by ``assign_pending``: the story lock is held
+# for one batch, and other processes' writers take their turn between batches.
+PENDING_BATCH = 1000
 
 
 @dataclass
@@ -64,6 +75,23 @@ class _Book:
     loaded: list[_Span] = field(default_factory=list)
 
 
+@dataclass
+class _Run:
+    """``assign_pending``'s decision over the items marked when it started, ``batch`` at a
+    time in publication order, each batch in a transaction of its own."""
+
+    batch: int
+    left: list[Undecided] | None = None  # read by the first transaction; then what is left
+    counted: _Book | None = None  # the book that counted history for the whole run
+
+    def take(self, rows: StoryRows) -> list[int]:
+        """The next batch's ids (the first call reads what is marked)."""
+        if self.left is None:
+            self.left = rows.undecided()
+        taken, self.left = self.left[: self.batch], self.left[self.batch :]
+        return [item.id for item in taken]
+
+
 @dataclass(frozen=True)
 class _Step:
     """One piece of story work for ``Store.save_fetch`` / ``Store.assign_stories``."""
@@ -71,6 +99,11 @@ class _Step:
     window: StoryWindow
     work: Callable[[StoryRows, Sequence[int]], int]
     marks_new: NewMarks | None = None  # a step that only marks: see ``StoryStep.marks_new``
+    run_: _Run | None = None  # a decision in batches: see ``unfinished``
+
+    @property
+    def unfinished(self) -> bool:
+        return self.run_ is not None and self.run_.left != []
 
     def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
         return self.work(rows, touched)
@@ -139,14 +172,29 @@ class StoryWindow:
         return _Step(self, work, levels)
 
     def assign_pending(
-        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+        self,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+        batch: int | None = None,
     ) -> StoryStep:
-        """Decide every item any process marked with ``defer``."""
+        """Decide every item any process marked with ``defer``, ``batch`` (``PENDING_BATCH``)
+        per transaction (``Store.assign_stories`` runs the step again while it is
+        ``unfinished``).
+
+        The batches follow publication time, and the index decides them as it would
+        all at once: it lets go of nothing until the last one, loads only items decided
+        already around each (the marked ones come in their own batch), and counts
+        history for the whole run. The story lock is released between batches, so a
+        large run (a kind edit marks every item of a source) no longer holds every
+        other writer of stories for minutes; a run cut short leaves the rest marked.
+        """
+        run = _Run(batch or PENDING_BATCH)
 
         def work(rows: StoryRows, touched: Sequence[int]) -> int:
-            return len(self.decide_pending(rows, window=window, threshold=threshold))
+            return len(self.decide_pending(rows, run, window=window, threshold=threshold))
 
-        return _Step(self, work)
+        return _Step(self, work, run_=run)
 
     # --- the work, on one transaction's rows --------------------------------------
 
@@ -194,19 +242,27 @@ class StoryWindow:
     def decide_pending(
         self,
         rows: StoryRows,
+        run: _Run,
         *,
         window: timedelta = DEFAULT_WINDOW,
         threshold: float = DEFAULT_THRESHOLD,
     ) -> list[Assignment]:
-        """Decide every item any process marked; returns the changes written."""
-        with self._lock:
-            pending = dict(self._pending)
-            self._pending.clear()
+        """Decide the next batch of ``run``, the items any process marked; returns the
+        changes written."""
+        known: dict[int, Signature] = {}
+
+        def wanted() -> list[StoryRow]:  # under ``self._lock``, held by ``_decide``
+            found = rows.pending(run.take(rows))
+            for row in found:
+                sig = self._pending.pop(row.id, None)
+                if sig is not None:
+                    known[row.id] = sig
+            return found
 
         def sig_of(row: StoryRow) -> Signature | None:
-            return pending.get(row.id)
+            return known.get(row.id)
 
-        return self._decide(rows, rows.pending, sig_of, window, threshold, levels_stored=True)
+        return self._decide(rows, wanted, sig_of, window, threshold, levels_stored=True, run=run)
 
     def _decide(
         self,
@@ -217,6 +273,7 @@ class StoryWindow:
         threshold: float,
         *,
         levels_stored: bool,
+        run: _Run | None = None,
     ) -> list[Assignment]:
         with self._lock:
             clock = rows.lock()
@@ -233,23 +290,24 @@ class StoryWindow:
             if clock.seq != book.seq:
                 _catch_up(rows, book)
             found = wanted()
+            forget = run is None or not run.left
             if not found:
                 return []
             events = [row.id for row in found if row.kind == "conference"]
             items = [_story_item(row, known) for row in found if row.kind != "conference"]
             if items:
-                _cover(rows, book, items, window)
+                _cover(rows, book, items, window, run)
                 _cover_corrections(rows, book.index)
-            changes = book.index.add(items)
+            changes = book.index.add(items, forget=forget)
             if rows.gone({change.story_id for change in changes}):
                 # A leader retention deleted lingered in this process's index (a purge of
                 # whole stories moves no other item, so no epoch): rebuild and decide again.
                 book = self._book = _Book(StoryIndex(window=window, threshold=threshold))
                 book.index.correct(rows.corrections())
                 book.epoch = clock.epoch
-                _cover(rows, book, items, window)
+                _cover(rows, book, items, window, run)
                 _cover_corrections(rows, book.index)
-                changes = book.index.add(items)
+                changes = book.index.add(items, forget=forget)
             changes += [Assignment(event, event, True) for event in events]
             new_seq = clock.seq + 1
             levels = [] if levels_stored else [_levels(item) for item in items]
@@ -288,36 +346,72 @@ def _catch_up(rows: StoryRows, book: _Book) -> None:
     load_stored(book.index, rows.changed_since(book.seq, low, high))
 
 
-def _cover(rows: StoryRows, book: _Book, items: Sequence[StoryItem], window: timedelta) -> None:
+def _cover(
+    rows: StoryRows,
+    book: _Book,
+    items: Sequence[StoryItem],
+    window: timedelta,
+    run: _Run | None = None,
+) -> None:
     """Load the stored items within ``window`` of the new ones that the index lacks,
-    then, when it holds fewer than its ``min_counted``, older ones to count (``_count_history``)."""
+    then, when it holds fewer than its ``min_counted``, older ones to count (``_count_history``).
+
+    For a batch of ``run`` the items still marked are left out (each comes in its own
+    batch, as all of them came at once before), and history is counted once, for every
+    batch the run has left: the index then holds what one decision over them all held."""
     index = book.index
-    needed = merged_spans([(item.published - window, item.published + window) for item in items])
     held = _after(book.loaded, index.horizon)  # the index let go of what is older
-    missing = _without(needed, held)
+    missing = _without(_spans(items, window), held)
     fresh = {item.item_id for item in items}
     if missing:
-        wanted = [
-            row.id
-            for row in rows.published_within(missing[0][0], missing[-1][1])
-            if _inside(row.published, missing)
-            and row.id not in fresh
-            and (row.id not in index.items or index.counted_only(row.id))
-        ]
-        load_stored(index, rows.load(wanted))
+        load_stored(index, rows.load(_unheld(rows, index, missing, fresh, run is not None)))
     book.loaded = merged_spans(held + missing)
-    _count_history(rows, book, fresh)
+    if run is None:
+        _count_history(rows, book, fresh)
+    elif run.counted is not book:
+        run.counted = book
+        later = [item for item in run.left or () if item.kind != "conference"]
+        fresh |= {item.id for item in later}
+        ahead = _without(_spans(later, window), book.loaded)
+        coming = 0
+        if ahead and len(index.items) < index.min_counted:
+            unheld = _unheld(rows, index, ahead, fresh, True)
+            coming = sum(1 for item_id in unheld if item_id not in index.items)
+        _count_history(rows, book, fresh, coming)
 
 
-def _count_history(rows: StoryRows, book: _Book, fresh: set[int]) -> None:
+def _spans(items: Iterable[StoryItem | Undecided], window: timedelta) -> list[_Span]:
+    """The published-time spans within ``window`` of ``items``."""
+    return merged_spans((item.published - window, item.published + window) for item in items)
+
+
+def _unheld(
+    rows: StoryRows,
+    index: StoryIndex,
+    spans: list[_Span],
+    fresh: Set[int],
+    decided: bool,
+) -> list[int]:
+    """The stored items published within ``spans`` that ``index`` does not hold (or only
+    counts), but ``fresh``; ``decided``: none still marked."""
+    return [
+        row.id
+        for row in rows.published_within(spans[0][0], spans[-1][1], decided=decided)
+        if _inside(row.published, spans)
+        and row.id not in fresh
+        and (row.id not in index.items or index.counted_only(row.id))
+    ]
+
+
+def _count_history(rows: StoryRows, book: _Book, fresh: set[int], coming: int = 0) -> None:
     """Count the newest stored items older than everything held until the index holds
     its ``min_counted`` (``storyindex.MIN_COUNTED``): rarity is a term's document
     frequency over what the index holds, and a small deployment's window alone is too
     few items for ordinary words to look common. They are more than a window older than
     the new items, so they never join them (``StoryIndex.count``). A window that holds
-    enough reads nothing."""
+    enough reads nothing; ``coming``: items later batches of a run will load."""
     index = book.index
-    short = index.min_counted - len(index.items)
+    short = index.min_counted - len(index.items) - coming
     if short <= 0 or not book.loaded:
         return
     oldest = index.oldest

@@ -442,9 +442,11 @@ def test_a_listed_pass_decides_each_batch_alone_while_it_fetches_the_next(
     settings = settings_for(tmp_path, database_url, sources)
     add = StoryIndex.add
 
-    def slow_add(self: StoryIndex, items: Iterable[StoryItem]) -> list[Assignment]:
+    def slow_add(
+        self: StoryIndex, items: Iterable[StoryItem], *, forget: bool = True
+    ) -> list[Assignment]:
         time.sleep(0.5)  # long enough for the next batch to be fetched and parsed
-        return add(self, items)
+        return add(self, items, forget=forget)
 
     monkeypatch.setattr(StoryIndex, "add", slow_add)
     outcomes = refresh_all(settings, store)

@@ -73,6 +73,7 @@ PURGE_BATCH = 400  # items deleted per transaction; keeps IN lists under SQLite'
 FOLD_BATCH = 1000  # items read per transaction by ``fold_identified``
 FOLDS_PER_COMMIT = 20  # and folds written (~15 statements each): short transactions
 FOLD_PAUSE = 0.2  # seconds between them, for a writer waiting on SQLite's lock
+STORY_PAUSE = 0.2  # likewise between the batches of a story decision (``assign_stories``)
 
 
 def default_worker_name() -> str:
@@ -274,21 +275,37 @@ class Store(Reads):
             _abandon(stories)
             raise
 
-    def assign_stories(self, stories: StoryStep) -> int:
-        """Run a story decision in a transaction of its own (the story lock is held
-        until it commits); returns how many items changed story."""
-        try:
-            with self.session() as session:
-                changed = stories.run(StoryRows(session), ())
-                if changed:
-                    _bump_generation(session, _now())
+    def assign_stories(self, stories: StoryStep, *, pause: float = STORY_PAUSE) -> int:
+        """Run a story decision in transactions of its own, one after another while it is
+        ``unfinished`` (the story lock is held until each commits); returns how many items
+        changed story. A failure abandons the step: what earlier transactions wrote stays,
+        what is left stays marked.
+
+        On SQLite a tenth of the transaction's time, at most ``pause`` seconds, between
+        them with no lock held: its busy handler retries every 100 ms at best, and
+        another process's writer would otherwise find the lock taken again each time
+        (``fold_identified``); after short batches it has not waited long, and a first
+        refresh's batches do not wait for nobody. PostgreSQL queues the waiters for the
+        story lock and hands it to the first at each commit."""
+        changed = 0
+        while True:
+            started = time.monotonic()
+            try:
+                with self.session() as session:
+                    done = stories.run(StoryRows(session), ())
+                    if done:
+                        _bump_generation(session, _now())
+            except SQLAlchemyError as exc:
+                stories.abandon()
+                raise StorageError(f"could not store stories: {exc}") from exc
+            except BaseException:
+                stories.abandon()
+                raise
+            changed += done
+            if not stories.unfinished:
                 return changed
-        except SQLAlchemyError as exc:
-            stories.abandon()
-            raise StorageError(f"could not store stories: {exc}") from exc
-        except BaseException:
-            stories.abandon()
-            raise
+            if self.dialect == "sqlite":
+                time.sleep(min(pause, (time.monotonic() - started) / 10))
 
     def story_members(self, item_id: int) -> list[StoryRow]:
         """The items of the story ``item_id`` is in, as story assignment reads them; none

@@ -129,6 +129,14 @@ class Dated(NamedTuple):
     published: datetime
 
 
+class Undecided(NamedTuple):
+    """An item waiting for a decision over marked items (``mark_pending``)."""
+
+    id: int
+    published: datetime
+    kind: str
+
+
 @dataclass(frozen=True)
 class StoryClock:
     """The story changes committed so far: ``seq`` counts decisions, ``epoch`` removals."""
@@ -168,6 +176,12 @@ class StoryStep(Protocol):
         """For a step that only marks (``StoryRows.mark_pending``): the feed weights of a
         new item, so that the store inserts it already marked, saving a read and an
         update of each new row; None for a step that decides."""
+        ...
+
+    @property
+    def unfinished(self) -> bool:
+        """After ``run``: whether work is left for another transaction (a decision over
+        the marked items takes them in batches)."""
         ...
 
     def run(self, rows: StoryRows, touched: Sequence[int]) -> int:
@@ -229,12 +243,25 @@ class StoryRows:
                 update(Item).where(Item.id.in_(unknown)).values(story_seq=PENDING)
             )
 
-    def chosen(self, ids: Sequence[int]) -> list[StoryRow]:
-        return self._rows(select(*_COLUMNS).where(Item.id.in_(ids)))
+    def chosen(self, ids: Sequence[int], *where: ColumnElement[bool]) -> list[StoryRow]:
+        return self._rows(select(*_COLUMNS).where(Item.id.in_(ids), *where))
 
-    def pending(self) -> list[StoryRow]:
-        """Every item marked with ``mark_pending``, by this process or another."""
-        return self._rows(select(*_COLUMNS).where(Item.story_seq == PENDING))
+    def pending(self, ids: Sequence[int] | None = None) -> list[StoryRow]:
+        """Every item marked with ``mark_pending``, by this process or another; or those of
+        ``ids`` still marked (another process may have decided some since they were read)."""
+        if ids is None:
+            return self._rows(select(*_COLUMNS).where(Item.story_seq == PENDING))
+        return list(self.load(ids, Item.story_seq == PENDING))
+
+    def undecided(self) -> list[Undecided]:
+        """Every marked item, by publication time: what a decision over them takes in
+        batches (``storywindow.StoryWindow.assign_pending``). Ids and times only."""
+        query = (
+            select(Item.id, Item.published, Item.kind)
+            .where(Item.story_seq == PENDING)
+            .order_by(Item.published, Item.id)
+        )
+        return [Undecided(*row) for row in self._session.execute(query)]
 
     def changed_since(self, seq: int, low: datetime, high: datetime) -> list[StoryRow]:
         """Items published from ``low`` to ``high`` whose story changed after ``seq``."""
@@ -255,11 +282,16 @@ class StoryRows:
             select(*_COLUMNS).where(or_(Item.story_id == story_id, Item.id == story_id))
         )
 
-    def published_within(self, low: datetime, high: datetime) -> list[Dated]:
-        """The items that can be in a story (not conferences) published from ``low`` to ``high``."""
+    def published_within(
+        self, low: datetime, high: datetime, *, decided: bool = False
+    ) -> list[Dated]:
+        """The items that can be in a story (not conferences) published from ``low`` to
+        ``high``; ``decided``: leaving out those marked for a later decision."""
         query = select(Item.id, Item.published).where(
             Item.published >= low, Item.published <= high, Item.kind != "conference"
         )
+        if decided:
+            query = query.where(Item.story_seq.is_distinct_from(PENDING))
         return [Dated(*row) for row in self._session.execute(query)]
 
     def newest_before(self, moment: datetime, limit: int) -> list[StoryRow]:
@@ -283,10 +315,10 @@ class StoryRows:
             found.update(self._session.scalars(select(Item.id).where(Item.id.in_(chunk))))
         return wanted - found
 
-    def load(self, ids: Sequence[int]) -> Iterator[StoryRow]:
-        """The items ``ids``, a bounded number per query."""
+    def load(self, ids: Sequence[int], *where: ColumnElement[bool]) -> Iterator[StoryRow]:
+        """The items ``ids`` (those meeting ``where``), a bounded number per query."""
         for start in range(0, len(ids), _LOAD_CHUNK):
-            yield from self.chosen(ids[start : start + _LOAD_CHUNK])
+            yield from self.chosen(ids[start : start + _LOAD_CHUNK], *where)
 
     def write(self, changes: Iterable[StoryChange], levels: Sequence[ItemLevels], seq: int) -> None:
         """Store decisions as story change ``seq``, and the feed weights they were made with.
