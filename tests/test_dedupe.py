@@ -653,6 +653,13 @@ def test_a_rewrite_whose_only_names_are_its_dateline_is_not_kept_apart_by_names(
     assert veto(item(1, release, "a"), item(2, wire, "b", 1)) is None
 
 
+def test_a_stop_word_opening_a_headline_is_no_name() -> None:
+    """Stemmed before the stop words were looked up, "Does" was the name "doe"."""
+    sig = signature("Does your RSV shot still work? CDC says yes", "Protection fades a little.")
+    assert "doe" not in sig.entities
+    assert "doe" not in sig.terms
+
+
 def test_reports_that_each_name_their_own_company_stay_apart() -> None:
     first = ("Sandoz pulls eye drops from market", "Sandoz is recalling 20,000 eye drops.")
     second = ("Baxter pulls eye drops from market", "Baxter is recalling eye drops in Ohio.")
