@@ -712,6 +712,30 @@ def test_a_committee_written_by_its_initials_names_the_same_committee() -> None:
     assert veto(item(1, ACIP_VOTE, "a"), item(2, ACIP_SPELLED_OUT, "b", 2)) is None
 
 
+@pytest.mark.parametrize(
+    ("agency", "initials"),
+    [
+        ("the Centers for Disease Control and Prevention", "CDC"),
+        ("the National Institutes of Health", "NIH"),
+        ("the UK Health Security Agency", "UKHSA"),
+    ],
+)
+def test_an_agency_written_out_is_named_by_its_initials(agency: str, initials: str) -> None:
+    """The initials are those of the whole name, not of the words left once generic ones
+    ("Centers", "Health", "UK") are trimmed from it: "disease control prevention" is no
+    DCP, "national" no NIH."""
+    spelled = (
+        "single vaccine dose still protects older adults three seasons on",
+        f"A single dose kept protecting adults over 60, according to {agency}.",
+    )
+    short = (
+        f"your vaccine still works, {initials} says",
+        f"Protection fades a little each season, {initials} said; a Vanderbilt doctor told "
+        "Channel 2 it is still worth having.",
+    )
+    assert veto(item(1, spelled, "a"), item(2, short, "b", 2)) is None
+
+
 def test_an_abbreviation_written_out_by_the_other_names_the_same_thing() -> None:
     short = (
         "CMS finalizes renal denervation coverage",
