@@ -91,7 +91,7 @@ from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.english import is_common_word
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
-from aggregator.places import places, with_countries
+from aggregator.places import place_names, places, with_countries
 from aggregator.records import KIND_GROUPS, authority
 from aggregator.sanitize import html_to_text
 from aggregator.storydefaults import DEFAULT_THRESHOLD, DEFAULT_WINDOW
@@ -1290,6 +1290,8 @@ def _mentioned(name: str, sig: Signature, other: Signature) -> bool:
         return True
     if sig.spelled and other.abbreviations and _abbreviated(name, sig.spelled, other):
         return True
+    if other.places and not other.places.isdisjoint(_place_names().get(name, _NOTHING)):
+        return True
     if initials:
         return initials in terms
     return name in sig.abbreviations and name in _initials(other.words)
@@ -1307,6 +1309,18 @@ def _abbreviated(name: str, spelled: frozenset[str], other: Signature) -> bool:
             if any(letters[:end] in other.abbreviations for end in ends):
                 return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> dict[str, frozenset[str]]:
+    """ISO 3166 places by their names as ``_names`` writes them: "United States" is
+    "united state", which the other item names as "US" or "U.S." (``places``)."""
+    found: dict[str, frozenset[str]] = {}
+    for words, codes in place_names().items():
+        name = _name_words(words)
+        if name:
+            found[name] = found.get(name, _NOTHING) | codes
+    return found
 
 
 @lru_cache(maxsize=1 << 16)

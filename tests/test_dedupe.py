@@ -736,6 +736,16 @@ def test_an_agency_written_out_is_named_by_its_initials(agency: str, initials: s
     assert veto(item(1, spelled, "a"), item(2, short, "b", 2)) is None
 
 
+def test_a_country_written_out_is_named_by_its_short_form() -> None:
+    """The short form "US" is a stop word, and "united state" no word of the other item:
+    the places table says both are the United States."""
+    text = "The daily pill will reach pharmacies across the United States within weeks."
+    spelled = item(1, ("new weight loss pill cleared", text), "a")
+    text = "Regulators in the US cleared the daily pill from Lakeside Bio, Leerink analysts said."
+    short = item(2, ("US regulators clear weight loss pill", text), "b", 2)
+    assert veto(spelled, short) is None
+
+
 def test_an_abbreviation_written_out_by_the_other_names_the_same_thing() -> None:
     short = (
         "CMS finalizes renal denervation coverage",
