@@ -91,7 +91,7 @@ from aggregator.datelines import dateline_end
 from aggregator.drugs import generic_names, is_drug_name
 from aggregator.english import is_common_word
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
-from aggregator.places import places, with_countries
+from aggregator.places import place_names, places, with_countries
 from aggregator.records import KIND_GROUPS, authority
 from aggregator.sanitize import html_to_text
 from aggregator.storydefaults import DEFAULT_THRESHOLD, DEFAULT_WINDOW
@@ -155,7 +155,7 @@ _STOP_TEXT = """a about after against also an and any are as at be been before b
     such than that the their them then these they this those through to today too under up us
     via was we were what when where which while who whom whose why will with would you your
     monday tuesday wednesday thursday friday saturday sunday percent according announced
-    reported reports week yesterday
+    reported week yesterday
     find finds found show shows showed suggest suggests"""  # reporting verbs say nothing of what
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
 _SYNONYMS = {
@@ -227,6 +227,10 @@ _GENERIC_NAMES = frozenset(
     """fda cdc who ema nih u.s us uk eu dr class ii iii iv phase university hospital health
     medical center institute department agency company inc ltd""".split()
 )
+# An abbreviation this short inside a longer name is read letter by letter ("UK Health
+# Security Agency" is UKHSA); a longer one is a word of it ("COVID Response Team").
+_SHORT_ABBREVIATION = 3
+_INITIALS_JOINERS = frozenset({"of", "for", "and", "the"})
 ENTITY_OVERLAP_MIN = 0.25
 ENTITY_SHARED_ENOUGH = 3  # names one side mentions of the other's that suffice at any share
 MIN_FIGURES = 2
@@ -278,6 +282,7 @@ class Signature:
         "norm",
         "numbers",
         "places",
+        "spelled",
         "trials",
         "words",
     )
@@ -293,6 +298,9 @@ class Signature:
     headline_numbers: frozenset[str]
     boilerplate: bool  # a digest's, a correction's or a column's headline: joins only as a copy
     entities: frozenset[str]  # terms written as names (capitalised, with digits)
+    # "name\tinitials" of each name whose initials, read off its whole run of capitalised
+    # words, are not those of its terms ("disease control prevention": CDC; ``_spelled_names``)
+    spelled: frozenset[str]
     named: bool  # it names something a names veto may stand on (``_stands_on_names``)
     explainer: bool  # its headline asks or teaches (``is_explainer_title``), not reports
     headline_authorities: frozenset[str]  # "FDA", "NEJM": who the headline cites
@@ -321,6 +329,7 @@ class Signature:
         headline_words: tuple[str, ...] = (),
         named: bool = True,
         explainer: bool = False,
+        spelled: frozenset[str] = _NOTHING,
     ) -> None:
         """``body_terms``: the summary's; ``title_terms``: the headline's. Every term is
         at the lowest level (once in its feed document) until ``document_levels``."""
@@ -332,7 +341,7 @@ class Signature:
             codes,
             len(body_terms),
             words,
-            (abbreviations, trials, numbers, headline_numbers, entities, places),
+            (abbreviations, trials, numbers, headline_numbers, entities, places, spelled),
             boilerplate,
             (headline_authorities, headline_drugs, headline_places, headline_events),
             headline_words=headline_words,
@@ -422,7 +431,7 @@ class Signature:
 # What ``_interned`` builds a signature from besides its codes, in its order.
 _PICKLED = (
     "_body", "words", "abbreviations", "trials", "numbers", "headline_numbers", "entities",
-    "places", "boilerplate", "headline_authorities", "headline_drugs", "headline_places",
+    "places", "spelled", "boilerplate", "headline_authorities", "headline_drugs", "headline_places",
     "headline_events", "_identifying", "norm", "headline_words", "named", "explainer",
 )  # fmt: skip
 
@@ -435,8 +444,8 @@ def _interned(
 ) -> Signature:
     """A signature of interned strings (``Signature.interned``), ``codes`` interned already;
     ``rest``: the values of the rest of ``_PICKLED``."""
-    *sets, boilerplate = rest[:7]
-    *headline, identifying, norm, headline_words, named, explainer = rest[7:]
+    *sets, boilerplate = rest[:8]
+    *headline, identifying, norm, headline_words, named, explainer = rest[8:]
 
     def shared(values: frozenset[str]) -> frozenset[str]:
         return frozenset(map(sys.intern, values)) if values else _NOTHING
@@ -490,7 +499,7 @@ def _build(
     put(sig, "named", named)
     put(sig, "explainer", explainer)
     for name, values in zip(
-        ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places"),
+        ("abbreviations", "trials", "numbers", "headline_numbers", "entities", "places", "spelled"),
         figures,
         strict=True,
     ):
@@ -532,6 +541,7 @@ def _copy(sig: Signature, codes: dict[str, int]) -> Signature:
             sig.headline_numbers,
             sig.entities,
             sig.places,
+            sig.spelled,
         ),
         sig.boilerplate or _names_a_column(codes, sig._body),
         (sig.headline_authorities, sig.headline_drugs, sig.headline_places, sig.headline_events),
@@ -645,6 +655,7 @@ def signature(title: str, text: str) -> Signature:
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
+        spelled=_spelled_names(_as_written(body, body_lines) + written_title),
         named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
@@ -1277,9 +1288,39 @@ def _mentioned(name: str, sig: Signature, other: Signature) -> bool:
     terms = other.terms
     if not terms.isdisjoint(words):
         return True
+    if sig.spelled and other.abbreviations and _abbreviated(name, sig.spelled, other):
+        return True
+    if other.places and not other.places.isdisjoint(_place_names().get(name, _NOTHING)):
+        return True
     if initials:
         return initials in terms
     return name in sig.abbreviations and name in _initials(other.words)
+
+
+def _abbreviated(name: str, spelled: frozenset[str], other: Signature) -> bool:
+    """Whether ``other`` writes, as an abbreviation, the initials of the whole run a name
+    was read from (``_spelled_names``), or of its first three words or more: the CDC is
+    the Centers for Disease Control (and Prevention)."""
+    key = name + "\t"
+    for entry in spelled:
+        if entry.startswith(key):
+            letters = entry[len(key) :]
+            ends = range(min(3, len(letters)), len(letters) + 1)
+            if any(letters[:end] in other.abbreviations for end in ends):
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> dict[str, frozenset[str]]:
+    """ISO 3166 places by their names as ``_names`` writes them: "United States" is
+    "united state", which the other item names as "US" or "U.S." (``places``)."""
+    found: dict[str, frozenset[str]] = {}
+    for words, codes in place_names().items():
+        name = _name_words(words)
+        if name:
+            found[name] = found.get(name, _NOTHING) | codes
+    return found
 
 
 @lru_cache(maxsize=1 << 16)
@@ -1402,6 +1443,46 @@ def _names(runs: Iterable[Sequence[str]]) -> frozenset[str]:
     return frozenset(filter(None, map(_name_words, runs)))
 
 
+def _spelled_names(lines: Sequence[Sequence[str]]) -> frozenset[str]:
+    """ "name\tinitials" for each name (``_names``) whose initials, read off the whole
+    name it stands in, are not those of its terms: generic words trimmed ("Centers for
+    Disease Control and Prevention" is "disease control prevention"), a word that breaks
+    a name for the names veto ("National Institutes of Health" is "national", "UK Health
+    Security Agency" "security"), or an abbreviation inside it ("UK": UKHSA). The whole
+    name is a run of capitalised words that "of", "for", "and" or "the" may join, and its
+    initials are each word's first letter, a short abbreviation's letters all."""
+    found = set()
+    for line in lines:
+        span: list[str] = []
+        for raw in [*line, "."]:
+            joiner = raw.casefold() in _INITIALS_JOINERS  # "The" opening a sentence too
+            if raw[0].isupper() and not joiner and (raw.isalpha() or raw.endswith("'s")):
+                span.append(raw)
+                continue
+            if span and joiner and span[-1] not in _INITIALS_JOINERS:
+                span.append(raw.casefold())
+                continue
+            while span and span[-1] in _INITIALS_JOINERS:
+                span.pop()
+            capitals = [word for word in span if word not in _INITIALS_JOINERS]
+            if len(capitals) >= 2:
+                letters = "".join(map(_run_initial, capitals))
+                for _, run in _entities([span]):
+                    name = _name_words(run)
+                    if name and letters != _name_parts(name)[1]:
+                        found.add(f"{name}\t{letters}")
+            span = []
+    return frozenset(found) if found else _NOTHING
+
+
+def _run_initial(raw: str) -> str:
+    bare = raw[:-2] if raw.endswith("'s") else raw
+    letters = bare.replace(".", "")
+    if letters.isalpha() and letters.isupper() and len(letters) <= _SHORT_ABBREVIATION:
+        return letters.casefold()
+    return bare[0].casefold()
+
+
 def _name_words(run: Sequence[str]) -> str:
     """One run's name (``_names``); empty when it is all generic words."""
     words = _terms(run)
@@ -1455,9 +1536,12 @@ def _terms(tokens: Iterable[str]) -> list[str]:
 @lru_cache(maxsize=1 << 16)
 def _term(raw: str) -> str | None:
     """The term a raw word stands for, None for a stop word; cached, because a
-    window's items repeat the same few thousand words (~40 % of a signature's cost)."""
-    word = _stem(raw.casefold())
-    if word in _STOP_WORDS or len(word) < 2:
+    window's items repeat the same few thousand words (~40 % of a signature's cost).
+    A stop word is one as written, too: stemmed, "Does" opening a headline was "doe", a
+    name."""
+    folded = raw.casefold()
+    word = _stem(folded)
+    if folded in _STOP_WORDS or word in _STOP_WORDS or len(word) < 2:
         return None
     generic = generic_names().get(word)
     if generic is not None and (raw[0].isupper() or raw.isupper()):

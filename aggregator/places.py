@@ -82,6 +82,12 @@ def places(words: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def place_names() -> dict[tuple[str, ...], frozenset[str]]:
+    """Every place name the table holds, as its words ("United", "States"), with the
+    codes it may mean."""
+    return _table()[0]
+
+
 def with_countries(codes: frozenset[str]) -> frozenset[str]:
     """``codes`` and the countries of the regions among them ("US-TX" -> "US")."""
     return codes | {code.split("-", 1)[0] for code in codes if "-" in code}

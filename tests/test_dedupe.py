@@ -687,6 +687,13 @@ def test_a_rewrite_whose_only_names_are_its_dateline_is_not_kept_apart_by_names(
     assert veto(item(1, release, "a"), item(2, wire, "b", 1)) is None
 
 
+def test_a_stop_word_opening_a_headline_is_no_name() -> None:
+    """Stemmed before the stop words were looked up, "Does" was the name "doe"."""
+    sig = signature("Does your RSV shot still work? CDC says yes", "Protection fades a little.")
+    assert "doe" not in sig.entities
+    assert "doe" not in sig.terms
+
+
 def test_reports_that_each_name_their_own_company_stay_apart() -> None:
     first = ("Sandoz pulls eye drops from market", "Sandoz is recalling 20,000 eye drops.")
     second = ("Baxter pulls eye drops from market", "Baxter is recalling eye drops in Ohio.")
@@ -737,6 +744,40 @@ ACIP_SPELLED_OUT = (
 
 def test_a_committee_written_by_its_initials_names_the_same_committee() -> None:
     assert veto(item(1, ACIP_VOTE, "a"), item(2, ACIP_SPELLED_OUT, "b", 2)) is None
+
+
+@pytest.mark.parametrize(
+    ("agency", "initials"),
+    [
+        ("the Centers for Disease Control and Prevention", "CDC"),
+        ("the National Institutes of Health", "NIH"),
+        ("the UK Health Security Agency", "UKHSA"),
+    ],
+)
+def test_an_agency_written_out_is_named_by_its_initials(agency: str, initials: str) -> None:
+    """The initials are those of the whole name, not of the words left once generic ones
+    ("Centers", "Health", "UK") are trimmed from it: "disease control prevention" is no
+    DCP, "national" no NIH."""
+    spelled = (
+        "single vaccine dose still protects older adults three seasons on",
+        f"A single dose kept protecting adults over 60, according to {agency}.",
+    )
+    short = (
+        f"your vaccine still works, {initials} says",
+        f"Protection fades a little each season, {initials} said; a Vanderbilt doctor told "
+        "Channel 2 it is still worth having.",
+    )
+    assert veto(item(1, spelled, "a"), item(2, short, "b", 2)) is None
+
+
+def test_a_country_written_out_is_named_by_its_short_form() -> None:
+    """The short form "US" is a stop word, and "united state" no word of the other item:
+    the places table says both are the United States."""
+    text = "The daily pill will reach pharmacies across the United States within weeks."
+    spelled = item(1, ("new weight loss pill cleared", text), "a")
+    text = "Regulators in the US cleared the daily pill from Lakeside Bio, Leerink analysts said."
+    short = item(2, ("US regulators clear weight loss pill", text), "b", 2)
+    assert veto(spelled, short) is None
 
 
 def test_an_abbreviation_written_out_by_the_other_names_the_same_thing() -> None:
