@@ -185,6 +185,10 @@ _CHROME_HOSTS = (
     "addtoany.com", "addthis.com", "sharethis.com", "pixel.wp.com", "stats.wordpress.com",
     "pixel.quantserve.com", "feeds.feedblitz.com",
 )  # fmt: skip
+# Of those, the ad servers: an entry linking to one is an advertiser's banner
+# (``parse.boilerplate.is_ad``). Not the feed proxies (feedsportal, FeedBlitz), whose
+# hosts also carry the links of a proxied feed's real entries.
+_AD_SERVERS = ("pheedo.com", "doubleclick.net", "adsrvr.org", "bluekai.com")
 # Feedburner's own paths: share buttons ("~ff/") and its click-counting pixel ("~r/").
 _CHROME_PATHS = ("/~ff/", "/~r/")
 
@@ -218,13 +222,20 @@ def _is_chrome(attributes: str) -> bool:
     )
 
 
-def is_ad_host(url: str) -> bool:
-    """Whether ``url`` is on a host that serves feeds only ads, pixels and share buttons."""
+def is_ad_host(url: str, hosts: tuple[str, ...] = _CHROME_HOSTS) -> bool:
+    """Whether ``url`` is on one of ``hosts`` or under it (a "." before it: "ads.pheedo.com",
+    not "notpheedo.com"): by default those that serve feeds only ads, pixels and share
+    buttons."""
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:  # a malformed address ("http://[::1") names no ad host
         return False
-    return host.removeprefix("www.").endswith(_CHROME_HOSTS)
+    return any(host == name or host.endswith(f".{name}") for name in hosts)
+
+
+def is_ad_server(url: str) -> bool:
+    """Whether ``url`` is on an ad server (``_AD_SERVERS``)."""
+    return is_ad_host(url, _AD_SERVERS)
 
 
 # MathML: nh3 drops a foreign element with its content, and an abstract's "(p<0.001)"

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from aggregator.parse import parse_document
 from aggregator.parse.boilerplate import without_chrome
+from aggregator.records import Kind
 
 
 @pytest.mark.parametrize(
@@ -34,3 +36,22 @@ def test_a_long_blank_run_inside_a_summary_takes_linear_time(blank: str) -> None
     started = time.thread_time()
     assert without_chrome(summary, None) == summary
     assert time.thread_time() - started < 0.5
+
+
+def test_only_an_entry_of_an_ad_server_is_an_ad_not_one_of_a_feed_proxy() -> None:
+    """FeedBlitz links a proxied feed's entries through its own host, the host its
+    tracking pixels come from: such entries without a summary were all dropped as ads."""
+    entries = [
+        ("FDA approves a drug", "https://feeds.feedblitz.com/~/9/0/medwire~FDA-approves/"),
+        ("Clinic opens", "https://notpheedo.com/clinic-opens"),
+        ("Featured Advertiser", "http://ads.pheedo.com/click.phdo?s=1"),
+    ]
+    items = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid></item>"
+        for title, link in entries
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+    feed = parse_document(body.encode(), url="https://news.example.org/feed", kind=Kind.NEWS)
+    assert [item.title for item in feed.items] == ["FDA approves a drug", "Clinic opens"]

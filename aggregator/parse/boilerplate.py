@@ -20,7 +20,7 @@ import re
 from urllib.parse import urlsplit
 
 from aggregator.records import ParsedItem
-from aggregator.sanitize import html_to_text, is_ad_host
+from aggregator.sanitize import html_to_text, is_ad_server
 
 # A link's words that only send the reader on to the page: "Read full article >>",
 # "Continue reading...", "Read more »", "Full story".
@@ -130,7 +130,9 @@ def without_title(summary: str, title: str) -> str:
 
 
 def is_ad(item: ParsedItem) -> bool:
-    """An advertiser's banner posing as an entry: it links to an ad server and says nothing."""
-    if not item.url or not is_ad_host(item.url):
+    """An advertiser's banner posing as an entry: it links to an ad server and says nothing.
+    A proxied feed's entry (FeedBlitz's ``feeds.feedblitz.com/~/…`` links) with no summary
+    is a real one: only ad servers count."""
+    if not item.url or not is_ad_server(item.url):
         return False
     return not html_to_text((item.summary or "") + (item.content or "")).strip()
