@@ -107,7 +107,7 @@ def typed_address(text: str) -> str:
     if "://" in text or urlsplit(text).scheme in ("http", "https", "file"):
         return text
     path = Path(text).expanduser()
-    if path.is_file():
+    if _is_file(path):
         return path.resolve().as_uri()
     if _BARE_HOST.fullmatch(text):
         return f"https://{text}"
@@ -115,6 +115,16 @@ def typed_address(text: str) -> str:
         f"{text!r} is neither a web address (https://…) nor a file: give a site's or a "
         "feed's address, or the path of a feed file"
     )
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the system cannot look (a name too long, a folder
+    not to be read): ``is_file`` raises those, and a traceback stood where exit status 2
+    and the message were due."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def show(found: Sequence[FoundFeed], console: Console) -> None:

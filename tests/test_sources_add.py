@@ -356,3 +356,14 @@ def test_an_address_that_is_neither_a_host_nor_a_file_says_what_is_wanted(
     assert "'feeds/missing.xml' is neither a web address (https://…) nor a file" in err
     assert "scheme" not in err
     assert config.read_text() == before
+
+
+@pytest.mark.parametrize("typed", ["a" * 300, "feeds" + "/x" * 3000])
+def test_an_address_the_system_cannot_look_up_as_a_file_is_bad_input_not_a_traceback(
+    config: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    """A name too long for the file system raised OSError out of ``sources add``."""
+    before = config.read_text()
+    assert add(config, typed) == 2
+    assert "is neither a web address" in " ".join(capsys.readouterr().err.split())
+    assert config.read_text() == before
