@@ -1346,7 +1346,9 @@ def _title_case(title: str) -> bool:
 
 # A count of ten or more is written in figures ("17 jurisdictions"), but spelled out where
 # it opens a sentence ("Seventeen states report ..."): as a name it is the figure. Under
-# ten, outlets spell the count everywhere ("two doses"), so the word is its name.
+# ten, outlets spell the count everywhere ("two doses"), so the word is its name. Any
+# capitalised one is read so, a Title Case headline's ("Twenty Ways ...") too: capitalised,
+# it would otherwise be a name of its own that no figure meets.
 _SPELLED_FIGURES = dict(
     zip(
         """ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen
