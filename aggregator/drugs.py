@@ -124,6 +124,33 @@ _INN_STEMS = re.compile(
 _INN_MIN_LENGTH = 7
 
 
+# Variants of the dictionary that are everyday words, not a drug's name: search does not
+# read them as the drug ("generics" is listed as a name of oxazepam).
+NOT_NAMES = frozenset({"generics"})
+
+
+def other_names(word: str) -> tuple[str, ...]:
+    """The names search also looks for a drug by: a brand's (or code name's) generic,
+    "wegovy" -> ("semaglutide",); a generic's variants in the dictionary's order,
+    "semaglutide" -> ("reybelsus", "ozempic", ...); none for a word that names no drug
+    (nor for ``NOT_NAMES``)."""
+    word = word.casefold()
+    if word in NOT_NAMES:
+        return ()
+    generic = generic_names().get(word)
+    return (generic,) if generic is not None else _variants().get(word, ())
+
+
+@lru_cache(maxsize=1)
+def _variants() -> dict[str, tuple[str, ...]]:
+    """Generic -> the variants ``generic_names`` maps to it."""
+    variants: dict[str, list[str]] = {}
+    for variant, generic in generic_names().items():
+        if variant not in NOT_NAMES:
+            variants.setdefault(generic, []).append(variant)
+    return {generic: tuple(names) for generic, names in variants.items()}
+
+
 def is_drug_name(word: str) -> bool:
     """A lower-case word that names a drug: in the dictionary, or shaped like an INN."""
     return word in drug_names() or (

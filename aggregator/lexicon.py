@@ -47,6 +47,12 @@ lists:
   that end so in both (advise, exercise, size). Not the pairs of
   ``EQUIVALENTS``: those groups also hold lay words ("tumour" sits with
   "cancer"), which a search must not swap.
+* ``search_equivalents``: the other ways ``EQUIVALENTS`` gives of saying a
+  searched word or phrase, which search also looks for ("flu" finds
+  "influenza", "heart attack" finds "myocardial infarction"); not the groups
+  of ``NOT_SEARCHED``, whose words are broader or narrower than each other
+  ("cancer" / "tumour", "cut" / "lower", "children" / "pediatric"): a match
+  the reader did not ask for.
 
 No registry package ships a lay-to-clinical vocabulary that installs without
 downloading data at run time (the Consumer Health Vocabulary and MeSH entry
@@ -131,7 +137,7 @@ stomach: stomach | gastric
 obesity: obesity | obese | weight loss | anti obesity
 flu: flu | influenza
 bird_flu: bird flu | avian influenza | avian flu
-covid: covid | coronavirus | sars cov 2
+covid: covid | covid 19 | coronavirus | sars cov 2
 pertussis: whooping cough | pertussis
 varicella: chickenpox | chicken pox | varicella
 zoster: shingles | herpes zoster
@@ -165,6 +171,14 @@ link: linked | tied | ties | associated | association
 hospitalization: hospitalisation | hospitalization | hospital admission
 hospitalization: hospitalised | hospitalized
 """
+
+# Groups of ``EQUIVALENTS`` that search does not expand (``search_equivalents``): their
+# ways of saying it are not one meaning ("pill" / "oral", "jab" / "vaccination", "weight
+# loss" / "obesity", "infusion" / "intravenous"), or are everyday words ("cut", "linked").
+NOT_SEARCHED = frozenset(
+    """reduce increase link death cancer pediatric oral injection vaccine intravenous
+    obesity""".split()
+)
 
 # One line per British spelling: the part of a word that differs, then the American part
 # ("^": only at the start of a word, "$": only at its end; elsewhere it may sit inside one,
@@ -296,6 +310,32 @@ def _phrases() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
             phrase = tuple(_key(word) for word in variant.split())
             table.setdefault(phrase, set()).add(f"={name.strip()}")
     return {k: frozenset(v) for k, v in table.items()}, max(len(k) for k in table)
+
+
+def search_equivalents(words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The other ways ``EQUIVALENTS`` says the phrase ``words`` (as a whole, case, a
+    plural ``s`` and a possessive aside), as written there: "flu" -> (("influenza",),);
+    none for a phrase of a ``NOT_SEARCHED`` group or of no group."""
+    return _search_groups().get(tuple(map(_key, words)), ())
+
+
+@lru_cache(maxsize=1)
+def _search_groups() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Phrase (as keys) -> the other phrases of its searched groups, in the table's order."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for line in EQUIVALENTS.strip().splitlines():
+        name, _, variants = line.partition(":")
+        if name.strip() not in NOT_SEARCHED:
+            groups.setdefault(name.strip(), []).extend(
+                tuple(variant.split()) for variant in variants.split("|")
+            )
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for phrases in groups.values():
+        for phrase in phrases:
+            key = tuple(map(_key, phrase))
+            others = table.setdefault(key, [])
+            others.extend(p for p in phrases if tuple(map(_key, p)) != key and p not in others)
+    return {key: tuple(others) for key, others in table.items()}
 
 
 def spellings(word: str) -> tuple[str, ...]:

@@ -7,8 +7,11 @@ PostgreSQL read a query alike: FTS5's ``MATCH`` expression, and a
 ``to_tsquery`` string in which every term is quoted (so that a
 searched word "or" is a word, not an operator). A word with a British and an
 American spelling ("tumour", "tumor": ``lexicon.spellings``) is looked for in
-either. It does not touch the database and does not stem or fold accents: the
-database's own tokenizer does that, on the query exactly as on the documents.
+either, and a word or phrase with other names in the tables of story matching
+(``equivalents``: "flu" / "influenza", "Wegovy" / "semaglutide") is looked for
+under any of them; an excluded one excludes all of them. It does not touch the
+database and does not stem or fold accents: the database's own tokenizer does
+that, on the query exactly as on the documents.
 
 A query that is one http(s) address also names an item by its address
 (``pasted_address``): the store looks that up before the words.
@@ -20,13 +23,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice, product
+from itertools import chain, islice, product
 
+from .drugs import other_names
 from .identity import MAX_URL, canonical_url
-from .lexicon import spellings
+from .lexicon import search_equivalents, spellings
 
 MAX_TERMS = 16  # every term is one more posting list to intersect
-MAX_SPELLINGS = 8  # spellings of one phrase looked for: each is one more phrase to match
+# Spellings and equivalents of one phrase looked for: each is one more phrase to match.
+MAX_SPELLINGS = 8
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
@@ -57,22 +62,35 @@ class Term:
     excluded: bool = False
 
     def spellings(self) -> tuple[tuple[str, ...], ...]:
-        """The phrase as typed, spelt every way its words are (``lexicon.spellings``).
+        """The phrase as typed, its equivalents (``equivalents``), then each of them spelt
+        every way its words are (``lexicon.spellings``): at most ``MAX_SPELLINGS``.
 
         Matched at query time, not folded into the index: the databases mark what
         matched by reading the text as stored ("Glomus Tumours"), and PostgreSQL's
         ``ts_headline`` could not be taught the variants without a file on the server.
         """
-        return tuple(islice(_unique(self._spelt()), MAX_SPELLINGS))
+        ways = (self.words, *equivalents(self.words))
+        spelt = chain(ways, chain.from_iterable(map(_spelt, ways)))
+        return tuple(islice(_unique(spelt), MAX_SPELLINGS))
 
-    def _spelt(self) -> Iterator[tuple[str, ...]]:
-        """As typed, all American, all British, then the mixed ones: a long
-        phrase has more mixes than MAX_SPELLINGS, and the first of them were all American."""
-        options = [spellings(word) for word in self.words]
-        yield self.words
-        for way in range(max(len(spelt) for spelt in options)):
-            yield tuple(spelt[min(way, len(spelt) - 1)] for spelt in options)
-        yield from product(*options)
+
+def equivalents(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Other ways of saying the whole phrase ``words``: its plain or clinical name
+    (``lexicon.search_equivalents``: "flu" / "influenza", "heart attack" / "myocardial
+    infarction"), and for one word that names a drug, its generic or its brands
+    (``drugs.other_names``: "Wegovy" / "semaglutide")."""
+    drugs = other_names(words[0]) if len(words) == 1 else ()
+    return (*search_equivalents(words), *((name,) for name in drugs))
+
+
+def _spelt(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """As typed, all American, all British, then the mixed ones: a long
+    phrase has more mixes than MAX_SPELLINGS, and the first of them were all American."""
+    options = [spellings(word) for word in words]
+    yield words
+    for way in range(max(len(spelt) for spelt in options)):
+        yield tuple(spelt[min(way, len(spelt) - 1)] for spelt in options)
+    yield from product(*options)
 
 
 def _unique(phrases: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
