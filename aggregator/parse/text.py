@@ -105,10 +105,11 @@ def looks_like_markup(value: str) -> bool:
     closed ("<i>Lancet</i> study"), or a line break, a void tag that never closes
     ("Part one<br/>part two"). A lone tag is the text naming a tag: read as HTML,
     "Die Rückkehr von <i> und <b>" was shown as "Die Rückkehr von und"."""
-    if _LINE_BREAK_RE.search(value):
+    end = value.rfind(">") + 1  # no tag after the last ">": an unclosed tail is read once
+    if _LINE_BREAK_RE.search(value, 0, end):
         return True
     opened: set[str] = set()
-    for closing, name in _INLINE_TAG_RE.findall(value):
+    for closing, name in _INLINE_TAG_RE.findall(value, 0, end):
         if not closing:
             opened.add(name.lower())
         elif name.lower() in opened:
