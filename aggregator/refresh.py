@@ -6,7 +6,7 @@
     updates = prepare(fetched)                      # parse, sanitize, identify, tag: in a pool
     result  = store.save_fetch(report, updates,     # items, state and story marks
                                stories.defer(...))  # (``storywindow``): one transaction
-    store.assign_stories(stories.assign_pending())  # after each batch: what is marked, 250
+    store.assign_stories(stories.assign_pending())  # after each batch: what is marked, 1,000
                                                     # a transaction, by the one process whose
                                                     # turn it is; a listed pass fetches the
                                                     # next batch meanwhile

@@ -58,11 +58,12 @@ Known = Mapping[tuple[str, str], Signature]  # signatures the parse pool compute
 _Span = tuple[datetime, datetime]  # published from, to (both included)
 _LATEST = datetime.max.replace(tzinfo=UTC)
 # Marked items decided per transaction by ``assign_pending``: the story lock is held
-# for one batch, and other processes' writers take their turn between batches. 250, not
-# 1,000: after a kind edit on a realistic SQLite database (15,000 marked) 1,000 held the
-# lock up to 61 s, past SQLite's 30 s busy timeout, and 250 at most 9.9 s at the same CPU
-# (benchmarks/pending_batches.py); the pause between batches is a share of each batch's time.
-PENDING_BATCH = 250
+# for one batch, and other processes' writers take their turn between batches. Each
+# batch reloads its decided neighbours: at 250 a first pass of the peer corpus (5,000
+# entries) took 10.0 s against 8.0 s in one transaction and 8.3 s at 1,000; after a kind
+# edit (15,000 marked, loaded SQLite) 1,000 held the lock up to 61 s and 250 up to 9.9 s
+# (benchmarks/pending_batches.py, benchmarks/peer_reader.py).
+PENDING_BATCH = 1000
 
 
 @dataclass
