@@ -59,10 +59,11 @@ _Span = tuple[datetime, datetime]  # published from, to (both included)
 _LATEST = datetime.max.replace(tzinfo=UTC)
 # Marked items decided per transaction by ``assign_pending``: the story lock is held
 # for one batch, and other processes' writers take their turn between batches. Each
-# batch settles the story index again and reloads its decided neighbours: at 250 a first pass of the peer corpus (5,000
-# entries) took 10.0 s against 8.0 s in one transaction and 8.3 s at 1,000; after a kind
-# edit (15,000 marked, loaded SQLite) 1,000 held the lock up to 61 s and 250 up to 9.9 s
-# (benchmarks/pending_batches.py, benchmarks/peer_reader.py).
+# batch settles the story index again and reloads its decided neighbours: at 250 a
+# first pass of the peer corpus (5,000 entries) took 10.0 s against 8.0 s in one
+# transaction and 8.3 s at 1,000; after a kind edit (15,000 marked, loaded SQLite)
+# 1,000 held the lock up to 61 s and 250 up to 9.9 s (benchmarks/pending_batches.py,
+# benchmarks/peer_reader.py).
 PENDING_BATCH = 1000
 
 
