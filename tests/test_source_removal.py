@@ -238,6 +238,20 @@ def test_a_disabled_source_is_paused_and_its_items_stay_listed(fetched: Path, st
     assert client.get(f"/items/{api_item(client, OWN)['id']}").status_code == 200
 
 
+def test_retention_purges_a_removed_only_item_as_any_other_and_never_keeps_it_as_featured(
+    fetched: Path, store: Store
+) -> None:
+    """The items are nine days old: a one-day retention purges all but the featured one,
+    which a removed source's item no longer is."""
+    own = api_item(site(fetched, store), OWN)["id"]
+    assert cli(fetched, "sources", "remove", "society") == 0
+    fetched.write_text(fetched.read_text() + "retention:\n  days: 1\n")
+    assert cli(fetched, "refresh") == 0
+    client = site(fetched, store)
+    assert client.get(f"/api/items/{own}").status_code == 404
+    assert client.get("/api/featured").get_json()["title"] == REWRITE[0]
+
+
 COMPACT = """\
 sources:
   - {id: a, name: A, url: https://a.example.org/rss, kind: news}
