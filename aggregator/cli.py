@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sources",
         help="table of sources with their health",
         description="Without an ACTION: each source's state, last fetch, status, failures, "
-        "next fetch, items and error. To remove or disable a source, edit the config file.",
+        "next fetch, items and error. To disable a source, set enabled: false in the config "
+        "file.",
     )
     _format_option(sources)
     source_commands = sources.add_subparsers(dest="sources_command", metavar="[ACTION]")
@@ -103,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="display name (default: the feed title)")
     add.add_argument("--pick", type=int, help="add the Nth feed found (when there are several)")
     add.add_argument("--dry-run", action="store_true", help="show what would be added")
+    remove = source_commands.add_parser(
+        "remove",
+        help="take a source out of the config; its items are no longer listed",
+        description="Remove a source's entry from the config file (comments and layout "
+        "kept). Its items leave every list, feed, search and the API, and stay in the "
+        "database until retention purges them: adding the source again brings them back. "
+        "To pause a source and keep its items listed, set enabled: false instead.",
+    )
+    remove.add_argument("source", help="the source's id, or its feed URL")
     importer = source_commands.add_parser("import", help="add the feeds of an OPML file")
     importer.add_argument("file", help="an OPML file (e.g. exported by another reader)")
     importer.add_argument(
@@ -249,6 +259,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console, er
         return sources_add(settings, args.url, kind=args.kind, source_id=args.source_id,
                            name=args.name, pick=args.pick, dry_run=args.dry_run,
                            console=console, err=err)  # fmt: skip
+    if args.command == "sources" and args.sources_command == "remove":
+        from .removesource import sources_remove
+
+        return sources_remove(settings, args.source, console, err)
     if args.command == "sources" and args.sources_command == "import":
         return import_sources(settings, args.file, args.kind, console, err)
     from .store import Store  # SQLAlchemy: the commands from here on open the database

@@ -1,13 +1,15 @@
-"""Add sources to config.yaml in place, keeping the admin's comments, order and layout:
-the one writer of the file, for ``medfeed sources add`` and ``sources import``.
+"""Add sources to config.yaml, or remove one, in place, keeping the admin's comments, order
+and layout: the one writer of the file, for ``medfeed sources add``, ``sources import``
+and ``sources remove``.
 
 ruamel.yaml reads the file (round-trip mode knows where each source entry
 starts and how the list is indented) and renders the new entry; the entry is
 then inserted as text after the last source. A full round-trip dump would
 also keep comments, but it re-wraps long flow lists (the specialty keywords)
 and writes ``null`` as nothing: inserting the rendered entry changes no byte
-of what the admin wrote. The result is validated like any config before it
-replaces the file (atomically), so a bad addition never leaves a broken file.
+of what the admin wrote. A removed entry's lines are cut out the same way. The
+result is validated like any config before it replaces the file (atomically), so
+a bad edit never leaves a broken file.
 """
 
 from __future__ import annotations
@@ -115,20 +117,7 @@ def with_sources(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
     """``text`` with ``sources`` appended to its ``sources`` list, all else unchanged."""
     if not sources:
         return text
-    yaml = YAML()
-    try:
-        data = yaml.load(text)
-    except YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path=str(path)) from exc
-    listed = data.get("sources") if isinstance(data, CommentedMap) else None
-    if not isinstance(listed, CommentedSeq) or not listed:
-        raise ConfigError("no list of sources to add to", path=str(path), field="sources")
-    if listed.fa.flow_style():
-        raise ConfigError(
-            "sources is written as a [flow, list]; write it one entry per line to add to it",
-            path=str(path),
-            field="sources",
-        )
+    data, listed = _source_list(text, path, "add to")
     lines = text.splitlines(keepends=True)
     first_line, content_col = listed.lc.item(0)
     dash_col = lines[first_line].index("-")  # "- ", "-   ": whatever the file has
@@ -141,6 +130,83 @@ def with_sources(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
     if before and not before.endswith("\n"):
         before += "\n"
     return before + entries + "".join(lines[at:])
+
+
+def remove_source(path: Path, source_id: str) -> str:
+    """Cut the entry of ``source_id`` out of ``path``'s ``sources``, validated first
+    (ConfigError: the file is left as it was); the new text."""
+    text = path.read_text(encoding="utf-8")
+    updated = without_source(text, source_id, path=path)
+    try:
+        parse_settings(updated, path=path)
+    except ConfigError as exc:  # a specialty naming it, say: the line is of unwritten text
+        raise ConfigError(
+            f"{source_id!r} cannot be removed, nothing was written: {exc.reason}",
+            path=str(path),
+            field=exc.field,
+        ) from exc
+    newline = "\r\n" if b"\r\n" in path.read_bytes() else "\n"
+    _replace(path, updated, newline=newline, undone="removed")
+    return updated
+
+
+def without_source(text: str, source_id: str, *, path: Path) -> str:
+    """``text`` without the entry of ``source_id`` in its ``sources`` list, all else unchanged.
+
+    The entry goes with its inline comments and the comments indented inside it; the
+    comments at the list's own indent just before the next entry introduce that one
+    and stay, as does everything before the entry. One of the blank lines around it
+    goes with it, so that entries written apart stay one blank line apart.
+    """
+    data, listed = _source_list(text, path, "remove from")
+    ids = [entry.get("id") if isinstance(entry, CommentedMap) else None for entry in listed]
+    if source_id not in ids:
+        raise ConfigError(f"no source has id {source_id!r}", path=str(path), field="sources")
+    if len(listed) == 1:
+        raise ConfigError(
+            f"{source_id!r} is the only source, and a config needs one: add another first",
+            path=str(path),
+            field="sources",
+        )
+    lines = text.splitlines(keepends=True)
+    index = ids.index(source_id)
+    start = listed.lc.item(index)[0]
+    dash_col = lines[start].index("-")
+    last = index + 1 == len(listed)
+    end = _end_of_sources(data, lines) if last else listed.lc.item(index + 1)[0]
+    while end > start + 1 and _introduces_next(lines[end - 1], dash_col):
+        end -= 1
+    above = lines[start - 1] if start else ""
+    if start == data.lc.key("sources")[0] + 1 or _introduces_next(above, dash_col):
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+    return "".join(lines[:start] + lines[end:])
+
+
+def _introduces_next(line: str, dash_col: int) -> bool:
+    """A blank line, or a comment no deeper than the list's dashes: not part of an entry."""
+    stripped = line.lstrip()
+    return not stripped or (stripped.startswith("#") and len(line) - len(stripped) <= dash_col)
+
+
+def _source_list(text: str, path: Path, edit: str) -> tuple[CommentedMap, CommentedSeq]:
+    """The file's top-level mapping and its ``sources`` list, which must be written one
+    entry per line for ``edit`` ("add to", "remove from") to keep its layout."""
+    yaml = YAML()
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path=str(path)) from exc
+    listed = data.get("sources") if isinstance(data, CommentedMap) else None
+    if not isinstance(listed, CommentedSeq) or not listed:
+        raise ConfigError(f"no list of sources to {edit}", path=str(path), field="sources")
+    if listed.fa.flow_style():
+        raise ConfigError(
+            f"sources is written as a [flow, list]; write it one entry per line to {edit} it",
+            path=str(path),
+            field="sources",
+        )
+    return data, listed
 
 
 def _end_of_sources(data: CommentedMap, lines: list[str]) -> int:
@@ -193,7 +259,7 @@ def _as_read(text: str) -> str:
     return text
 
 
-def _replace(path: Path, text: str, *, newline: str = "\n") -> None:
+def _replace(path: Path, text: str, *, newline: str = "\n", undone: str = "added") -> None:
     """Write ``text`` over the config file as the admin keeps it: through a symlink to the
     file it names, with its owner, mode and line endings. Written beside it and renamed
     over it, so readers never see half a file, when that keeps all of these; in place
@@ -202,7 +268,7 @@ def _replace(path: Path, text: str, *, newline: str = "\n") -> None:
     info = target.stat()
     if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
         raise ConfigError(
-            f"{target} is read-only for this user: nothing was added; make it writable "
+            f"{target} is read-only for this user: nothing was {undone}; make it writable "
             "(chmod u+w, or run as its owner) and try again",
             path=str(path),
         )
@@ -213,7 +279,7 @@ def _replace(path: Path, text: str, *, newline: str = "\n") -> None:
             _rewrite_in_place(target, text, newline)
     except OSError as exc:
         raise ConfigError(
-            f"cannot write {target} ({exc.strerror}): nothing was added", path=str(path)
+            f"cannot write {target} ({exc.strerror}): nothing was {undone}", path=str(path)
         ) from exc
 
 

@@ -334,6 +334,8 @@ class StoredItem:
     published_from: str = "source"  # "source": the feed's own date; "first_seen": ours
     title_derived: bool = False  # the title is the first sentence of the text
     match: SearchMatch | None = None  # in search results: the words that matched, marked
+    # every source that carried it is out of config.yaml: kept, not shown to readers
+    removed: bool = False
 
     @property
     def body(self) -> str:

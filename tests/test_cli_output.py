@@ -238,7 +238,8 @@ def test_sources_shows_where_a_feed_moved_permanently(tmp_path: Path, database_u
     ("command", "says"),
     [(["run"], "scheduler + web site: the main job"), (["serve"], "the web site only"),
      (["sources"], "Without an ACTION: each source's state"),
-     (["sources"], "To remove or disable a source, edit the config file"),
+     (["sources"], "To disable a source, set enabled: false in the config file"),
+     (["sources", "remove"], "Its items leave every list, feed, search and the API"),
      (["stories", "list"], "(default: 48)"), (["stories", "list"], "(default: 20)")],
 )  # fmt: skip
 def test_a_commands_help_says_what_it_does_and_its_defaults(

@@ -39,7 +39,10 @@ def state() -> MedfeedState:
 
 def item_or_404(item_id: int) -> StoredItem:
     """One stored item; else a 301 to the item it was merged into, else a 404 (HTML or
-    JSON, as ``web.errors`` decides).
+    JSON, as ``web.errors`` decides). An item that only sources removed from the config
+    carried is kept in the database but answers 410 Gone: the lists no longer show it,
+    and a bookmark or a feed reader's link is told it went on purpose; re-adding the
+    source brings it back at the same address.
 
     An id no 64-bit column can hold is no item's: 404, not a database overflow.
     """
@@ -49,7 +52,12 @@ def item_or_404(item_id: int) -> StoredItem:
     if found is None:
         _redirect_if_merged(item_id)
         abort(404)
+    if found.removed:
+        abort(410, description=GONE)
     return found
+
+
+GONE = "Removed: every source of this item was removed from this site's sources"
 
 
 def _redirect_if_merged(item_id: int) -> None:

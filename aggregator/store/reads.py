@@ -29,6 +29,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    false,
     func,
     literal,
     literal_column,
@@ -59,7 +60,7 @@ from ..records import (
     VideoInfo,
 )
 from ..searchquery import parse_search, pasted_address
-from . import addresses, sameurl, search
+from . import addresses, retired, sameurl, search
 from .contenttail import full_content
 from .database import session_scope
 from .models import (
@@ -109,6 +110,9 @@ class ItemFilter:
     sort: str = "relevance"  # with ``q``: "relevance" (then date) or "date"
     specialty: str | None = None  # a specialty slug: the items tagged with it
     leave_out: tuple[int, ...] = ()  # item ids not listed (the front page's featured story)
+    # sources out of the config: the items only they carry are not listed (``retired``);
+    # the store sets it from the database, whatever a caller gave
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,7 @@ class Reads:
             specialty=specialty,
         )  # fmt: skip
         with session_scope(self._sessions) as session:
-            return _stream(session, wanted, before, limit, now)
+            return _stream(session, _as_now(session, wanted), before, limit, now)
 
     def count_items(
         self, wanted: ItemFilter, *, at_most: int = 1000, now: datetime | None = None
@@ -222,6 +226,7 @@ class Reads:
         "more than 1,000" rather than scanning the whole table for an exact figure.
         """
         with session_scope(self._sessions) as session:
+            wanted = _as_now(session, wanted)
             found = _found(session, wanted)
             query = _filtered(select(Item.id), wanted, found).where(
                 _listed(wanted, now or datetime.now(UTC))
@@ -238,27 +243,31 @@ class Reads:
     def latest_by_kind(self, now: datetime, limit: int = 5) -> dict[Kind, tuple[StoredItem, ...]]:
         """News, Articles and Videos newest first; Conferences upcoming, soonest first."""
         with session_scope(self._sessions) as session:
-            rows = _section_rows(session, now, limit)
-            hydrated = _hydrate(session, [row for part in rows.values() for row in part])
+            removed = retired.removed_sources(session)
+            rows = _section_rows(session, now, limit, removed=removed)
+            hydrated = _hydrate(session, [row for part in rows.values() for row in part], removed)
             return {kind: tuple(hydrated[row.id] for row in part) for kind, part in rows.items()}
 
     def upcoming_conferences(self, now: datetime, limit: int = 100) -> tuple[StoredItem, ...]:
         """Conferences that have not ended yet, soonest first (one per story and series)."""
         with session_scope(self._sessions) as session:
-            rows, _ = _calendar_rows(session, _UPCOMING, None, limit, now)
-            hydrated = _hydrate(session, rows)
+            upcoming = _as_now(session, _UPCOMING)
+            rows, _ = _calendar_rows(session, upcoming, None, limit, now)
+            hydrated = _hydrate(session, rows, upcoming.removed)
             return tuple(hydrated[row.id] for row in rows)
 
     def get_item(self, item_id: int) -> StoredItem | None:
-        """One item with its sources, its story, and the articles it covers or is covered by."""
+        """One item with its sources, its story, and the articles it covers or is covered by;
+        ``removed`` when only sources out of the config carried it (``retired``)."""
         with session_scope(self._sessions) as session:
             row = session.get(Item, item_id)
             if row is None:
                 return None
+            removed = retired.removed_sources(session)
             return replace(
-                _hydrate(session, [row])[row.id],
-                covers=_covers(session, row),
-                covered_by=_covered_by(session, row),
+                _hydrate(session, [row], removed)[row.id],
+                covers=_covers(session, row, removed),
+                covered_by=_covered_by(session, row, removed),
             )
 
     def merged_into(self, item_id: int) -> int | None:
@@ -273,8 +282,11 @@ class Reads:
     def featured(self, policy: FeaturedPolicy, now: datetime) -> StoredItem | None:
         """The featured article under the configured policy (None when nothing qualifies)."""
         with session_scope(self._sessions) as session:
-            row = _featured_row(session, policy)
-            return None if row is None else _with_notices(session, row, _hydrate(session, [row]))
+            removed = retired.removed_sources(session)
+            row = _featured_row(session, policy, removed=removed)
+            if row is None:
+                return None
+            return _with_notices(session, row, _hydrate(session, [row], removed), removed)
 
     def featured_candidate(
         self, policy: FeaturedPolicy, retry_before: datetime | None = None
@@ -286,8 +298,11 @@ class Reads:
         short (``featuring``); after that attempt ``featured`` agrees with it.
         """
         with session_scope(self._sessions) as session:
-            row = _featured_row(session, policy, untried=True, retry_before=retry_before)
-            return None if row is None else _hydrate(session, [row])[row.id]
+            removed = retired.removed_sources(session)
+            row = _featured_row(
+                session, policy, untried=True, retry_before=retry_before, removed=removed
+            )
+            return None if row is None else _hydrate(session, [row], removed)[row.id]
 
     def front_page(
         self,
@@ -311,10 +326,11 @@ class Reads:
         million.
         """
         with session_scope(self._sessions) as session:
-            featured_row = _featured_row(session, policy)
+            removed = retired.removed_sources(session)
+            featured_row = _featured_row(session, policy, removed=removed)
             shown = _story_ids(session, featured_row)
-            sections = _section_rows(session, now, section_size, shown)
-            wanted = wanted or ItemFilter()
+            sections = _section_rows(session, now, section_size, shown, removed)
+            wanted = replace(wanted or ItemFilter(), removed=removed)
             if before is None:  # the first page shows it in full: once is enough
                 wanted = replace(wanted, leave_out=wanted.leave_out + shown)
             stream_rows, next_cursor = _stream_rows(
@@ -323,11 +339,11 @@ class Reads:
             everything = [row for part in sections.values() for row in part] + stream_rows
             if featured_row is not None:
                 everything.append(featured_row)
-            hydrated = _hydrate(session, everything)
+            hydrated = _hydrate(session, everything, removed)
             return FrontPage(
                 featured=None
                 if featured_row is None
-                else _with_notices(session, featured_row, hydrated),
+                else _with_notices(session, featured_row, hydrated, removed),
                 sections={k: tuple(hydrated[r.id] for r in part) for k, part in sections.items()},
                 stream=Page(tuple(hydrated[r.id] for r in stream_rows), next_cursor),
             )
@@ -343,12 +359,18 @@ class Reads:
             return Generation(row.value, row.changed_at)
 
     def source_names(self) -> dict[str, str]:
-        """Source id -> display name, for filter menus."""
+        """Source id -> display name, for filter menus: the sources in the config."""
         with session_scope(self._sessions) as session:
-            return dict(session.execute(select(Source.id, Source.name).order_by(Source.name)).all())
+            query = select(Source.id, Source.name).where(Source.in_config.is_(True))
+            return dict(session.execute(query.order_by(Source.name)).all())
 
 
 # --- queries ------------------------------------------------------------------
+
+
+def _as_now(session: Session, wanted: ItemFilter) -> ItemFilter:
+    """``wanted`` with the sources out of the config as the database has them now."""
+    return replace(wanted, removed=retired.removed_sources(session))
 
 
 def _stream(
@@ -356,7 +378,7 @@ def _stream(
 ) -> Page:
     found = _found(session, wanted)
     rows, next_cursor = _stream_rows(session, wanted, before, limit, now, found)
-    hydrated = _hydrate(session, rows)
+    hydrated = _hydrate(session, rows, wanted.removed)
     if found is not None:
         marked = _marked(session, found, hydrated)
         hydrated = {i: replace(item, match=marked.get(i)) for i, item in hydrated.items()}
@@ -523,9 +545,9 @@ def _filtered(
     query = query.where(*_passes(Item, wanted, found, by_date=by_date))
     if not wanted.stories:
         return query
-    if not (wanted.source or wanted.tag or wanted.specialty or found is not None):
+    if not (_narrowed(wanted) or found is not None):
         return query.where(preferred.is_(True))  # the index drives: ix_items_stream
-    other = aliased(Item)
+    other = _OTHER
     other_preferred = other.leads_kind if wanted.kind is not None else other.is_representative
     listed_first = (
         select(other.id)
@@ -555,7 +577,9 @@ def _passes(
     if wanted.kind is not None:
         kind = item.kind.concat("") if by_date else item.kind
         conditions.append(kind == wanted.kind.value)
-    if wanted.source:
+    if wanted.source in wanted.removed:  # a removed source's list: readers follow it no more
+        conditions.append(false())
+    elif wanted.source:
         conditions.append(
             select(ItemSource.id)
             .where(ItemSource.source_id == wanted.source, ItemSource.item_id == item.id)
@@ -566,6 +590,7 @@ def _passes(
             select(ItemTag.item_id).where(ItemTag.tag == tag, ItemTag.item_id == item.id).exists()
         )
     conditions += _left_out(item, wanted.leave_out)
+    conditions += retired.listed(item, wanted.removed)
     if found is not None and item is not Item:  # the outer query joins or probes its own
         conditions.append(found.probe(item.id))
     return conditions
@@ -583,10 +608,15 @@ def _by_date(session: Session, wanted: ItemFilter) -> bool:
     statistics, as a medfeed database never has (nothing runs ANALYZE); walking the
     dates stops at the page's end (0.1 ms). PostgreSQL plans by its own statistics.
     """
-    narrowed = wanted.source or wanted.tag or wanted.specialty or not wanted.stories
-    return (
-        wanted.kind is not None and bool(narrowed) and session.get_bind().dialect.name == "sqlite"
-    )
+    narrowed = _narrowed(wanted) or not wanted.stories
+    return wanted.kind is not None and narrowed and session.get_bind().dialect.name == "sqlite"
+
+
+def _narrowed(wanted: ItemFilter) -> bool:
+    """Whether a filter may pass a story's other items and not the one heading it (a
+    source, a tag, a specialty; a removed source's item heading a story others carry),
+    so that the story is listed by its first item the filter passes (``_filtered``)."""
+    return bool(wanted.source or wanted.tag or wanted.specialty or wanted.removed)
 
 
 def _few(session: Session, wanted: ItemFilter) -> ColumnElement[bool] | None:
@@ -659,6 +689,9 @@ def _newest(kind: Kind, *, leading: bool = True) -> Select[Item]:
 
 
 _UPCOMING = ItemFilter(kind=Kind.CONFERENCE, when="upcoming")
+# A story's other items (``_filtered``): one alias for every query, whose columns SQLAlchemy
+# adapts once; a new alias a call re-adapted every column, a third of a filtered list's CPU.
+_OTHER = aliased(Item)
 
 
 def _calendar_rows(
@@ -784,13 +817,23 @@ def _calendar_order(past: bool) -> tuple[ColumnElement[Any], ...]:
 
 
 def _section_rows(
-    session: Session, now: datetime, limit: int, leave_out: tuple[int, ...] = ()
+    session: Session,
+    now: datetime,
+    limit: int,
+    leave_out: tuple[int, ...] = (),
+    removed: tuple[str, ...] = (),
 ) -> dict[Kind, list[Item]]:
+    """The front page's four sections. While sources are removed from the config, a kind's
+    section is its list as ``/?kind=`` reads it (a story its removed source's item heads
+    is listed by its next item of the kind); otherwise the kind's index alone."""
     sections: dict[Kind, list[Item]] = {}
     for kind in SECTIONS:
         if kind is Kind.CONFERENCE:
-            upcoming = replace(_UPCOMING, leave_out=leave_out)
+            upcoming = replace(_UPCOMING, leave_out=leave_out, removed=removed)
             sections[kind] = _calendar_rows(session, upcoming, None, limit, now)[0]
+        elif removed:
+            of_kind = ItemFilter(kind=kind, leave_out=leave_out, removed=removed)
+            sections[kind] = _stream_rows(session, of_kind, None, limit, now, None)[0]
         else:
             newest = _newest(kind).where(*_left_out(Item, leave_out))
             sections[kind] = list(session.scalars(newest.limit(limit)).all())
@@ -816,6 +859,7 @@ def _featured_row(
     *,
     untried: bool = False,
     retry_before: datetime | None = None,
+    removed: tuple[str, ...] = (),
 ) -> Item | None:
     """Newest long-enough item of the featured kinds' recent ones, else the newest of them.
 
@@ -834,10 +878,10 @@ def _featured_row(
     admin's choice and is featured whatever its label or flags.
     """
     if policy.policy == "pinned":
-        return _pinned_row(session, policy.pinned or "")
+        return _pinned_row(session, policy.pinned or "", removed)
     kinds = policy.kinds or (Kind.ARTICLE,)
     recent = {kind: _recent(kind) for kind in kinds}
-    eligible = _featurable(policy)
+    eligible = and_(_featurable(policy), *retired.listed(Item, removed))
     # word_count is the full text's once it is extracted; a pinned article's may be short,
     # and must not count as long once it is no longer pinned
     long_enough = and_(eligible, Item.word_count >= policy.min_words)
@@ -921,7 +965,7 @@ def _latest(rows: Iterable[Item | None]) -> Item | None:
     return max(filter(None, rows), key=lambda row: (row.published, row.id), default=None)
 
 
-def _pinned_row(session: Session, target: str) -> Item | None:
+def _pinned_row(session: Session, target: str, removed: tuple[str, ...] = ()) -> Item | None:
     """The pinned item: by its guid, by its layer-2 key as written, or by the page of the
     item or of any copy of it however the admin pastes it (with or without the feed's
     tracking tags, over http, with a trailing slash), the newest when several match.
@@ -933,7 +977,9 @@ def _pinned_row(session: Session, target: str) -> Item | None:
     """
     sources = session.scalars(select(Source.id)).all()
     item_ids = session.scalars(pinned_ids(target, sources)).all()
-    return session.scalars(newest_of(item_ids)).first() if item_ids else None
+    if not item_ids:
+        return None
+    return session.scalars(newest_of(item_ids).where(*retired.listed(Item, removed))).first()
 
 
 def pinned_ids(target: str, sources: Sequence[str]) -> CompoundSelect:
@@ -961,14 +1007,19 @@ def newest_of(item_ids: Sequence[int]) -> Select[Item]:
 # --- records -------------------------------------------------------------------
 
 
-def _hydrate(session: Session, rows: Sequence[Item]) -> dict[int, StoredItem]:
-    """Records for ``rows`` with sources and story siblings: two statements for any number."""
+def _hydrate(
+    session: Session, rows: Sequence[Item], removed: tuple[str, ...] = ()
+) -> dict[int, StoredItem]:
+    """Records for ``rows`` with sources and story siblings: two statements for any number.
+
+    ``removed``: sources out of the config, left out of "also from" (``retired``)."""
     ids = sorted({row.id for row in rows})
     if not ids:
         return {}
     carriers = _carriers(session, ids)
     seen: dict[int, datetime] = {}
-    siblings = _siblings(session, {row.story_id for row in rows if row.story_id is not None}, seen)
+    stories = {row.story_id for row in rows if row.story_id is not None}
+    siblings = _siblings(session, stories, seen, removed)
     names = _names(session, {row.source_id for row in rows}, carriers)
     out: dict[int, StoredItem] = {}
     for row in rows:
@@ -977,8 +1028,24 @@ def _hydrate(session: Session, rows: Sequence[Item]) -> dict[int, StoredItem]:
         joined = max(
             (seen[ref.id] for ref in also if seen[ref.id] > row.first_seen_at), default=None
         )
-        out[row.id] = _record(row, names, carriers.get(row.id, ()), also, joined)
+        carried = carriers.get(row.id, [])
+        kept = retired.still_carried(carried, removed)
+        out[row.id] = _record(row, names, kept, also, joined)
+        if row.source_id in removed:
+            out[row.id] = _owner_removed(out[row.id], kept, removed)
     return out
+
+
+def _owner_removed(
+    record: StoredItem, kept: Sequence[SourceRef], removed: tuple[str, ...]
+) -> StoredItem:
+    """The record of an item whose owner left the config: named by another source that
+    carries it, until that source's next read claims it (``reconcile.Owner.retired``);
+    marked ``removed`` when none does."""
+    live = [ref for ref in kept if ref.id not in removed]
+    if live:
+        return replace(record, source=live[0])
+    return replace(record, removed=True)
 
 
 def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]]:
@@ -1000,9 +1067,13 @@ def _carriers(session: Session, ids: Sequence[int]) -> dict[int, list[SourceRef]
 
 
 def _siblings(
-    session: Session, story_ids: Iterable[int], seen: dict[int, datetime]
+    session: Session,
+    story_ids: Iterable[int],
+    seen: dict[int, datetime],
+    removed: tuple[str, ...] = (),
 ) -> dict[int, list[StoredItemRef]]:
-    """The items of each story, newest first; ``seen`` gets when medfeed first saw each."""
+    """The items of each story, newest first, but those only ``removed`` sources carry;
+    ``seen`` gets when medfeed first saw each."""
     wanted = sorted(story_ids)
     if not wanted:
         return {}
@@ -1017,7 +1088,7 @@ def _siblings(
             Item.first_seen_at,
         )
         .join(Source, Source.id == Item.source_id)
-        .where(Item.story_id.in_(wanted))
+        .where(Item.story_id.in_(wanted), *retired.listed(Item, removed))
         .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
     )
     stories: dict[int, list[StoredItemRef]] = defaultdict(list)
@@ -1165,31 +1236,36 @@ def _ref_query() -> RefQuery:
     )
 
 
-def _with_notices(session: Session, row: Item, hydrated: Mapping[int, StoredItem]) -> StoredItem:
+def _with_notices(
+    session: Session, row: Item, hydrated: Mapping[int, StoredItem], removed: tuple[str, ...]
+) -> StoredItem:
     """The featured record, with the items covering it when it is flagged: a pinned
     article that was retracted shows the notice, as its item page does. (Unflagged, the
     page needs no more statements.)"""
     record = hydrated[row.id]
-    return replace(record, covered_by=_covered_by(session, row)) if row.flags else record
+    return replace(record, covered_by=_covered_by(session, row, removed)) if row.flags else record
 
 
-def _covers(session: Session, row: Item) -> tuple[StoredItemRef, ...]:
+def _covers(session: Session, row: Item, removed: tuple[str, ...]) -> tuple[StoredItemRef, ...]:
     """The stored articles whose DOI this item cites (one indexed query on ``items.doi``)."""
     cited = sorted(set(row.cites or ()))
     if not cited:
         return ()
     query = _ref_query().where(Item.doi.in_(cited), Item.id != row.id)
+    query = query.where(*retired.listed(Item, removed))
     return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()))
 
 
-def _covered_by(session: Session, row: Item) -> tuple[StoredItemRef, ...]:
+def _covered_by(
+    session: Session, row: Item, removed: tuple[str, ...] = ()
+) -> tuple[StoredItemRef, ...]:
     """The items citing this item's DOI, newest first (``ix_item_citations_doi``)."""
     if not row.doi:
         return ()
     query = (
         _ref_query()
         .join(ItemCitation, ItemCitation.item_id == Item.id)
-        .where(ItemCitation.doi == row.doi, Item.id != row.id)
+        .where(ItemCitation.doi == row.doi, Item.id != row.id, *retired.listed(Item, removed))
         .order_by(Item.published.desc(), Item.id.desc())
         .limit(MAX_CITATIONS)
     )

@@ -28,6 +28,7 @@ from ..records import FeaturedPolicy
 from . import itemids, stories
 from .models import Item, ItemSource, PurgedItem
 from .reads import _featured_row
+from .retired import removed_sources
 from .upsert import chunks, insert_ignore
 
 FORGET_AFTER = timedelta(days=90)  # a purged guid no feed has carried for this long is dropped
@@ -182,12 +183,18 @@ def _sources(session: Session, plan: PurgePlan) -> Sequence[str]:
 
 
 def kept(session: Session, featured: FeaturedPolicy) -> set[int]:
-    """The featured article, the refresh's candidate for it, and the pinned item."""
-    rows = (_featured_row(session, featured), _featured_row(session, featured, untried=True))
+    """The featured article, the refresh's candidate for it, and the pinned item, as
+    readers see them: never an item only sources removed from the config carry
+    (``retired``), which ages out as any other does."""
+    removed = removed_sources(session)
+    rows = (
+        _featured_row(session, featured, removed=removed),
+        _featured_row(session, featured, untried=True, removed=removed),
+    )
     keep = {row.id for row in rows if row is not None}
     if featured.pinned:
         pinned = replace(featured, policy="pinned")
-        row = _featured_row(session, pinned)
+        row = _featured_row(session, pinned, removed=removed)
         if row is not None:
             keep.add(row.id)
     return keep

@@ -1,0 +1,285 @@
+"""``medfeed sources remove``: a source taken out of config.yaml, and what readers see of its
+items then.
+
+Two real feeds on a local server share one item; each has one of its own, and one
+tells a story the other also tells. Removing a source cuts its entry out of the
+file (comments kept) and takes the items only it carried out of every list, feed,
+search and the API, and out of the featured slot; they stay in the database, and
+come back when the source does. A disabled source is paused: its items stay.
+Every test runs on SQLite, and on PostgreSQL when MEDFEED_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from aggregator.cli import main
+from aggregator.config import load_settings
+from aggregator.configedit import without_source
+from aggregator.store import Store
+from tests.feeds import Entry, rss, served
+from tests.localserver import LocalServer
+from tests.test_dedupe import APPROVAL, REWRITE
+from web import create_app
+
+OWN = "Zanubrutinib approved for mantle cell lymphoma"  # only the society carries it
+SHARED = "Measles vaccine uptake falls in toddlers"  # both carry it, at one address
+WIRE_OWN = "Aspirin trial halts early"
+SOCIETY = rss(
+    [Entry(OWN, "https://ex.org/zanubrutinib", "s1", summary="Regulators cleared zanubrutinib "
+           "for adults with relapsed mantle cell lymphoma.",
+           published="Tue, 24 Nov 2026 12:00:00 GMT"),
+     Entry(SHARED, "https://ex.org/measles", "s2", published="Tue, 24 Nov 2026 09:00:00 GMT"),
+     Entry(*APPROVAL[:1], "https://ex.org/kisqali", "s3", summary=APPROVAL[1],
+           published="Tue, 24 Nov 2026 07:00:00 GMT")],
+    title="Society",
+)  # fmt: skip
+WIRE = rss(
+    [Entry(WIRE_OWN, "https://ex.org/aspirin", "w1", published="Tue, 24 Nov 2026 10:00:00 GMT"),
+     Entry(SHARED, "https://ex.org/measles", "w2", published="Tue, 24 Nov 2026 09:00:00 GMT"),
+     Entry(*REWRITE[:1], "https://ex.org/novartis", "w3", summary=REWRITE[1],
+           published="Tue, 24 Nov 2026 08:00:00 GMT")],
+    title="Wire",
+)  # fmt: skip
+CONFIG = """\
+# medfeed for the library
+database: {database}
+featured:
+  policy: latest
+  kinds: [news]
+  min_words: 1
+
+sources:
+  # --- news ------------------------------------------------------------
+  - id: society
+    name: Oncology Society   # their press room
+    url: {society}
+    kind: news
+
+  - id: wire
+    name: Health Wire
+    url: {wire}
+    kind: news
+    # checked weekly
+# end of the list
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        server.route("/society.xml", served(SOCIETY))
+        server.route("/wire.xml", served(WIRE))
+        yield server
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, server: LocalServer) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        CONFIG.format(
+            database=database_url, society=server.url("/society.xml"), wire=server.url("/wire.xml")
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def fetched(config: Path, store: Store) -> Path:
+    """Both feeds stored."""
+    assert cli(config, "refresh", "--all") == 0
+    assert set(titles(site(config, store), "/api/items?stories=0")) >= {OWN, SHARED, WIRE_OWN}
+    return config
+
+
+def cli(config: Path, *args: str) -> int:
+    return main(["--config", str(config), *args])
+
+
+def site(config: Path, store: Store) -> FlaskClient:
+    return create_app(load_settings(config), store).test_client()
+
+
+def titles(client: FlaskClient, path: str) -> list[str]:
+    return [item["title"] for item in client.get(path).get_json()["items"]]
+
+
+def api_item(client: FlaskClient, title: str) -> dict[str, Any]:
+    (found,) = [
+        item
+        for item in client.get("/api/items?stories=0").get_json()["items"]
+        if item["title"] == title
+    ]
+    return dict(found)
+
+
+def source_ids(item: dict[str, Any]) -> list[str]:
+    return sorted(source["id"] for source in item["sources"])
+
+
+def test_remove_cuts_the_sources_entry_and_keeps_every_comment_and_line_around_it(
+    fetched: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = fetched.read_text()
+    assert cli(fetched, "sources", "remove", "society") == 0
+    entry = before[before.index("  - id: society") : before.index("  - id: wire")]
+    assert fetched.read_text() == before.replace(entry, "")
+    assert [source.id for source in load_settings(fetched).sources] == ["wire"]
+    assert "removed source 'society'" in capsys.readouterr().out
+
+
+def test_a_source_is_removed_by_its_feed_url_too(fetched: Path, server: LocalServer) -> None:
+    assert cli(fetched, "sources", "remove", server.url("/wire.xml")) == 0
+    assert [source.id for source in load_settings(fetched).sources] == ["society"]
+    assert "# checked weekly" not in fetched.read_text()  # the comment inside its entry
+
+
+def test_an_unknown_id_exits_2_naming_the_ids_it_may_mean_and_leaves_the_file_alone(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = config.read_text()
+    assert cli(config, "sources", "remove", "socety") == 2
+    assert "did you mean 'society'?" in capsys.readouterr().err
+    assert cli(config, "sources", "remove", "https://ex.org/none.xml") == 2
+    assert "no configured source has the feed URL" in capsys.readouterr().err
+    assert config.read_text() == before
+
+
+def test_the_only_source_left_is_not_removed(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(config, "sources", "remove", "society") == 0
+    before = config.read_text()
+    assert cli(config, "sources", "remove", "wire") == 2
+    assert "'wire' is the only source" in capsys.readouterr().err
+    assert config.read_text() == before
+
+
+def test_items_only_a_removed_source_carried_leave_the_page_the_api_the_feeds_and_search(
+    fetched: Path, store: Store
+) -> None:
+    assert site(fetched, store).get("/api/featured").get_json()["title"] == OWN
+    assert cli(fetched, "sources", "remove", "society") == 0
+    client = site(fetched, store)
+    for path in ("/api/items", "/api/items?stories=0", "/api/items?kind=news"):
+        assert OWN not in titles(client, path), path
+    assert titles(client, "/api/items?q=zanubrutinib") == []
+    assert titles(client, "/api/items?source=society") == []
+    for path in ("/", "/?stories=0", "/?q=zanubrutinib", "/feed.atom", "/feed.json"):
+        assert OWN not in client.get(path).get_data(as_text=True), path
+    assert client.get("/api/featured").get_json()["title"] != OWN
+
+
+def test_a_removed_only_items_own_address_answers_410_gone(fetched: Path, store: Store) -> None:
+    client = site(fetched, store)
+    item_id = api_item(client, OWN)["id"]
+    assert cli(fetched, "sources", "remove", "society") == 0
+    assert client.get(f"/items/{item_id}").status_code == 410
+    answer = client.get(f"/api/items/{item_id}")
+    assert answer.status_code == 410 and "removed" in answer.get_json()["error"]
+
+
+def test_an_item_another_source_carries_stays_without_the_removed_source(
+    fetched: Path, store: Store
+) -> None:
+    shared = api_item(site(fetched, store), SHARED)
+    assert (source_ids(shared), shared["source"]["id"]) == (["society", "wire"], "society")
+    assert cli(fetched, "sources", "remove", "society") == 0
+    client = site(fetched, store)
+    shared = api_item(client, SHARED)
+    assert source_ids(shared) == ["wire"]
+    assert shared["source"]["id"] == "wire"
+    page = client.get(f"/items/{shared['id']}").get_data(as_text=True)
+    assert "Oncology Society" not in page
+    assert cli(fetched, "refresh") == 0  # the wire reads its document again and claims it
+    assert api_item(site(fetched, store), SHARED)["source"]["id"] == "wire"
+
+
+def test_a_story_the_removed_source_headed_is_listed_by_the_other_sources_item(
+    fetched: Path, store: Store
+) -> None:
+    novartis = api_item(site(fetched, store), REWRITE[0])
+    assert [also["title"] for also in novartis["also"]] == [APPROVAL[0]]
+    assert cli(fetched, "sources", "remove", "society") == 0
+    client = site(fetched, store)
+    listed = titles(client, "/api/items")
+    assert REWRITE[0] in listed and APPROVAL[0] not in listed
+    assert api_item(client, REWRITE[0])["also"] == []
+    assert REWRITE[0] in titles(client, "/api/items?kind=news")
+
+
+def test_re_adding_the_source_lists_its_items_again(fetched: Path, store: Store) -> None:
+    before = fetched.read_text()
+    client = site(fetched, store)
+    own = api_item(client, OWN)
+    assert cli(fetched, "sources", "remove", "society") == 0
+    assert OWN not in titles(site(fetched, store), "/api/items?stories=0")
+    fetched.write_text(before)
+    assert cli(fetched, "refresh") == 0
+    client = site(fetched, store)
+    assert api_item(client, OWN)["id"] == own["id"]
+    assert source_ids(api_item(client, SHARED)) == ["society", "wire"]
+    assert client.get(f"/items/{own['id']}").status_code == 200
+
+
+def test_a_disabled_source_is_paused_and_its_items_stay_listed(fetched: Path, store: Store) -> None:
+    text = fetched.read_text()
+    fetched.write_text(text.replace("    kind: news\n\n", "    kind: news\n    enabled: false\n\n"))
+    assert not load_settings(fetched).source("society").enabled  # type: ignore[union-attr]
+    assert cli(fetched, "refresh") == 0
+    client = site(fetched, store)
+    assert OWN in titles(client, "/api/items")
+    assert source_ids(api_item(client, SHARED)) == ["society", "wire"]
+    assert client.get(f"/items/{api_item(client, OWN)['id']}").status_code == 200
+
+
+def test_retention_purges_a_removed_only_item_as_any_other_and_never_keeps_it_as_featured(
+    fetched: Path, store: Store
+) -> None:
+    """The items are nine days old: a one-day retention purges all but the featured one,
+    which a removed source's item no longer is."""
+    own = api_item(site(fetched, store), OWN)["id"]
+    assert cli(fetched, "sources", "remove", "society") == 0
+    fetched.write_text(fetched.read_text() + "retention:\n  days: 1\n")
+    assert cli(fetched, "refresh") == 0
+    client = site(fetched, store)
+    assert client.get(f"/api/items/{own}").status_code == 404
+    assert client.get("/api/featured").get_json()["title"] == REWRITE[0]
+
+
+COMPACT = """\
+sources:
+  - {id: a, name: A, url: https://a.example.org/rss, kind: news}
+  - id: b
+    name: B   # kept apart from a
+    url: https://b.example.org/rss
+    kind: news
+  - id: c
+    name: C
+    url: https://c.example.org/rss
+    kind: news
+
+http:
+  timeout: 5s
+"""
+
+
+@pytest.mark.parametrize(
+    ("source_id", "gone"),
+    [
+        ("a", "  - {id: a, name: A, url: https://a.example.org/rss, kind: news}\n"),
+        ("b", "  - id: b\n    name: B   # kept apart from a\n    url: https://b.example.org/rss\n"
+              "    kind: news\n"),
+        ("c", "  - id: c\n    name: C\n    url: https://c.example.org/rss\n    kind: news\n"),
+    ],
+)  # fmt: skip
+def test_in_a_list_written_without_blank_lines_only_the_entrys_own_lines_go(
+    tmp_path: Path, source_id: str, gone: str
+) -> None:
+    """The last entry's blank line before the next key stays; a one-line entry goes whole."""
+    assert without_source(COMPACT, source_id, path=tmp_path) == COMPACT.replace(gone, "")
