@@ -659,7 +659,7 @@ def signature(title: str, text: str) -> Signature:
         named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
-        places=with_countries(places(tokens)),
+        places=with_countries(places(tokens, with_demonyms=True)),
         headline_places=places(title_tokens),
         headline_events=events(title_terms),
         headline_words=tuple(title_words),

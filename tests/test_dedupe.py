@@ -729,6 +729,29 @@ def test_a_report_naming_the_outlet_of_the_other_item_mentions_it(
     assert veto(item(1, newsroom, outlet), item(2, report, "cnn-health", 1)) == decided
 
 
+@pytest.mark.parametrize(
+    ("people", "country"),
+    [
+        ("Danish researchers said deaths", "Researchers in Denmark said deaths"),
+        ("American researchers said deaths", "Researchers in the United States said deaths"),
+        ("Researchers said deaths among Americans", "Researchers said deaths in the United States"),
+        ("British researchers said deaths", "Researchers in Britain said deaths"),
+    ],
+)
+def test_a_countrys_people_and_its_name_mention_each_other(people: str, country: str) -> None:
+    """One outlet writes the demonym, the other the country: neither names anything else."""
+    text = " from colorectal cancer rose again, according to a registry report."
+    first, second = ("cancer registry report", people + text), ("registry data", country + text)
+    assert veto(item(1, first, "a"), item(2, second, "b", 1)) is None
+    assert veto(item(1, second, "a"), item(2, first, "b", 1)) is None
+
+
+def test_two_countries_people_do_not_mention_each_other() -> None:
+    text = " researchers said colorectal cancer rose again, according to a registry report."
+    danish, swedish = ("registry report", "Danish" + text), ("registry data", "Swedish" + text)
+    assert veto(item(1, danish, "a"), item(2, swedish, "b", 1)) == "names"
+
+
 ACIP_VOTE = (
     "ACIP votes to end universal hepatitis B birth dose",
     "ACIP members voted 8-3 on Thursday to drop the universal hepatitis B birth dose, "
@@ -1310,6 +1333,39 @@ def test_a_retelling_hours_later_sharing_only_rare_names_joins_on_the_database(d
     save(db, [(*LAUNCH, "wire", 0)])
     save(db, [(*NEEDLE_FREE, "outlet", 2)])
     assert story_rows(db)[NEEDLE_FREE[0]] == (LAUNCH[0], False)
+
+
+DENMARK = (
+    "More breast cancers found when software reads mammograms in Denmark",
+    "In Denmark, screening mammograms read with artificial intelligence found more breast "
+    "cancers and fewer false alarms than radiologists reading alone, a population study shows.",
+)
+DANISH = (
+    "Danish study: software finds more breast cancers, fewer false alarms",
+    "Danish researchers found that artificial intelligence reading screening mammograms "
+    "detected more breast cancers with fewer false alarms than radiologists alone.",
+)
+SWEDISH = (
+    "Swedish study: software finds more breast cancers, fewer false alarms",
+    "Swedish researchers found that artificial intelligence reading screening mammograms "
+    "detected more breast cancers with fewer false alarms than radiologists alone.",
+)
+
+
+def test_an_item_naming_danish_researchers_joins_one_naming_denmark_on_the_database(
+    db: Store,
+) -> None:
+    save(db, [(*DENMARK, "wire", 0)])
+    save(db, [(*DANISH, "outlet", 3)])
+    assert story_rows(db)[DANISH[0]] == (DENMARK[0], False)
+
+
+def test_reports_of_two_countries_researchers_stay_apart_on_the_database(db: Store) -> None:
+    """The hard negative: one study's words, but Danish and Swedish researchers."""
+    save(db, [(*DENMARK, "wire", 0)])
+    save(db, [(*DANISH, "outlet", 3)])
+    save(db, [(*SWEDISH, "agency", 4)])
+    assert story_rows(db)[SWEDISH[0]] == (SWEDISH[0], True)
 
 
 def test_items_their_sources_do_not_date_get_no_lower_bar_on_the_database(db: Store) -> None:
