@@ -567,6 +567,8 @@ class StoryItem:
 
     ``key`` is what orders items that share a publication instant and label
     without depending on arrival: the source's own guid key, not the database id.
+    ``source_name`` is the source's configured name, which another item may cite
+    (``_names_outlet``) where the id is opaque ("src-17").
     """
 
     item_id: int
@@ -578,13 +580,14 @@ class StoryItem:
     sig: Signature
     identifiers: frozenset[str] = frozenset()  # "doi:…", "pmid:…", "nct:…", "youtube:…"
     dated: bool = True  # ``published`` is the source's own date, not when medfeed first saw it
+    source_name: str = ""
     order: tuple[datetime, int, str, str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         # The index holds tens of thousands: one copy of each source, kind and label
         # string, and one empty set for the many items without identifiers.
         put = object.__setattr__
-        for name in ("source_id", "kind", "label"):
+        for name in ("source_id", "source_name", "kind", "label"):
             put(self, name, sys.intern(getattr(self, name)))
         if not self.identifiers:
             put(self, "identifiers", _NOTHING)
@@ -659,7 +662,7 @@ def signature(title: str, text: str) -> Signature:
         named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
         headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
-        places=with_countries(places(tokens)),
+        places=with_countries(places(tokens, with_demonyms=True)),
         headline_places=places(title_tokens),
         headline_events=events(title_terms),
         headline_words=tuple(title_words),
@@ -1221,21 +1224,24 @@ def _names_differ(a: StoryItem, b: StoryItem) -> bool:
     three whatever the share: a press release names dozens of things (its
     boilerplate, its disclaimers), and a company, a drug and a trial in common
     tell one story. A name is mentioned, too, by an item of the outlet it names
-    (``_names_outlet``): a report citing the American Heart Association or the
-    BMJ names what the association's newsroom or the journal's own item seldom
-    writes of itself.
+    (``_names_outlet``, by the source's id or its configured name): a report citing
+    the American Heart Association or the BMJ names what the association's newsroom
+    or the journal's own item seldom writes of itself.
     """
     sig_a, sig_b = a.sig, b.sig
     if not (sig_a.named and sig_b.named and sig_a.entities and sig_b.entities):
         return False
+    outlet_a = _outlet_words(a.source_id, a.source_name)
+    outlet_b = _outlet_words(b.source_id, b.source_name)
     return not (
-        _mentions_enough(sig_a, sig_b, b.source_id) or _mentions_enough(sig_b, sig_a, a.source_id)
+        _mentions_enough(sig_a, sig_b, outlet_b) or _mentions_enough(sig_b, sig_a, outlet_a)
     )
 
 
-def _mentions_enough(sig: Signature, other: Signature, outlet: str) -> bool:
-    """Whether ``other``, an item of the source ``outlet``, uses enough of the names of
-    ``sig`` anywhere (``_mentioned``) or is the outlet one names (``_names_outlet``); a
+def _mentions_enough(sig: Signature, other: Signature, outlet: frozenset[str]) -> bool:
+    """Whether ``other``, an item of the outlet whose words are ``outlet``, uses enough of
+    the names of ``sig`` anywhere (``_mentioned``) or is the outlet one names
+    (``_names_outlet``); a
     figure counts as used when the other reports it rounded ("4,980 patients" / "nearly
     5,000"), a year only when the other names that year."""
     names = sig.entities
@@ -1255,21 +1261,21 @@ def _mentions_enough(sig: Signature, other: Signature, outlet: str) -> bool:
     return found >= enough
 
 
-def _names_outlet(name: str, source_id: str) -> bool:
-    """Whether a name is the outlet ``source_id`` is: every word of it is a word of the
-    source's id ("BMJ", "JAMA Psychiatry"), or its initials are one ("American Heart
-    Association" of "aha-news"). An outlet's own items seldom name it, and a report on
-    them does: "said the American Heart Association", "published in JAMA Psychiatry"."""
+def _names_outlet(name: str, outlet: frozenset[str]) -> bool:
+    """Whether a name is the outlet whose words (``_outlet_words``) are ``outlet``: every
+    word of it is one ("BMJ", "JAMA Psychiatry"), or its initials are one ("American
+    Heart Association" of "aha-news"). An outlet's own items seldom name it, and a report
+    on them does: "said the American Heart Association", "published in JAMA Psychiatry"."""
     words, initials = _name_parts(name)
-    outlet = _outlet_words(source_id)
     return outlet.issuperset(words) or initials in outlet
 
 
 @lru_cache(maxsize=1 << 12)
-def _outlet_words(source_id: str) -> frozenset[str]:
-    """The words of a source's id as terms, but those naming no outlet in particular
-    ("health", "medical", "FDA"); cached: a window holds a few hundred sources."""
-    return frozenset(_terms(_tokens(source_id))) - _GENERIC_NAMES
+def _outlet_words(source_id: str, source_name: str = "") -> frozenset[str]:
+    """The words of a source's id and of its configured name as terms, but those naming
+    no outlet in particular ("health", "medical", "FDA"); cached: a window holds a few
+    hundred sources."""
+    return frozenset(_terms(_tokens(f"{source_id} {source_name}"))) - _GENERIC_NAMES
 
 
 def _counts_something(name: str, sig: Signature) -> bool:

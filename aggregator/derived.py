@@ -23,12 +23,15 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 from .folders import make_folders
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _reading: AbstractContextManager[object] = nullcontext()  # see ``read_in_turn``
 
 
@@ -96,6 +99,27 @@ def write_cache(path: Path | None, data: bytes) -> None:
         log.debug("%s not cached in %s: %s", path.name, path.parent, exc)
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+def cached_or_derived(
+    path: Path | None, parse: Callable[[bytes | None], T | None], module: str, *args: str
+) -> T:
+    """What ``parse`` reads from the cache ``path``, else from what the child ``python -m
+    module args`` writes (``run_child``), which is then cached. Only one worker derives
+    at a time (``read_in_turn``); the next reads its cache. ``parse`` returns None for
+    bytes that are no table (none, damaged, empty)."""
+    found = parse(read_cache(path))
+    if found is not None:
+        return found
+    with reading():  # another worker may have written the cache while this one waited
+        found = parse(read_cache(path))
+        if found is None:
+            data = run_child(module, *args)
+            found = parse(data)
+            if found is None:
+                raise DerivationError(f"{module} {' '.join(args)}: nothing derived")
+            write_cache(path, data)
+    return found
 
 
 def run_child(module: str, *args: str) -> bytes:

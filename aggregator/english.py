@@ -77,18 +77,7 @@ def _common_digests() -> array[int]:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
     path = Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
     cached = derived.cache_file("english", path, ".bin", _FORMAT)
-    digests = _from_bytes(derived.read_cache(cached))
-    if digests is not None:
-        return digests
-    with derived.reading():  # another worker may have written the cache while this one waited
-        digests = _from_bytes(derived.read_cache(cached))
-        if digests is None:
-            data = derived.run_child(__name__, str(path))
-            digests = _from_bytes(data)
-            if digests is None:
-                raise derived.DerivationError(f"{path}: no common words derived")
-            derived.write_cache(cached, data)
-    return digests
+    return derived.cached_or_derived(cached, _from_bytes, __name__, str(path))
 
 
 def _from_bytes(data: bytes | None) -> array[int] | None:

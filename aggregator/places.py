@@ -17,6 +17,13 @@ the region.
 A place is matched only as written, capitalised ("Chad" the country, not
 "chad"), and a few everyday short forms are added ("US", "UK", "Britain",
 "Russia", "Turkey").
+
+On request, a country's demonym names it too ("Danish", "Americans":
+``aggregator.demonyms``), singular or plural: where an item's places meet another
+item's names, "Danish researchers" mention Denmark. Headlines' places are read
+without them: "American Heart Association" and "British Medical Journal" name
+no place a headline is about, and two headlines' places disagreeing keep two
+reports apart.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import pycountry
+
+from .demonyms import demonyms
 
 # Regions of these countries are named (ISO 3166-2, first level).
 REGION_COUNTRIES = ("US", "CA", "AU", "IN", "GB")
@@ -52,14 +61,21 @@ _JOINING = frozenset({"of", "and", "the"})
 # A capitalised word before a place that makes it another name ("New England" is no
 # place of ISO 3166, and not England).
 _NOT_BEFORE = frozenset({"New"})
+# A demonym inside a longer word for a region or a body names no country of its own:
+# the Pan American Health Organization, Latin American countries.
+_NOT_DEMONYMS = (
+    *("Latin American", "North American", "South American", "Central American"),
+    "Pan American",
+)
 _BRACKETED = re.compile(r"\s*\[.*?\]")
 _Table = dict[tuple[str, ...], frozenset[str]]
 
 
-def places(words: Sequence[str]) -> frozenset[str]:
-    """The ISO 3166 codes of the places ``words`` (raw words, as written) name."""
-    table, longest = _table()
-    firsts = _first_words()
+def places(words: Sequence[str], *, with_demonyms: bool = False) -> frozenset[str]:
+    """The ISO 3166 codes of the places ``words`` (raw words, as written) name, and with
+    ``with_demonyms`` of the countries their demonyms name."""
+    table, longest = _table(with_demonyms)
+    firsts = _first_words(with_demonyms)
     found: set[str] = set()
     at, end = 0, len(words)
     while at < end:
@@ -83,9 +99,9 @@ def places(words: Sequence[str]) -> frozenset[str]:
 
 
 def place_names() -> dict[tuple[str, ...], frozenset[str]]:
-    """Every place name the table holds, as its words ("United", "States"), with the
-    codes it may mean."""
-    return _table()[0]
+    """Every place name and demonym the table holds, as its words ("United", "States";
+    "Americans"), with the codes it may mean."""
+    return _table(True)[0]
 
 
 def with_countries(codes: frozenset[str]) -> frozenset[str]:
@@ -106,18 +122,29 @@ def _folded(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@lru_cache(maxsize=1)
-def _first_words() -> frozenset[str]:
-    return frozenset(name[0] for name in _table()[0])
+@lru_cache(maxsize=2)
+def _first_words(with_demonyms: bool) -> frozenset[str]:
+    return frozenset(name[0] for name in _table(with_demonyms)[0])
 
 
-@lru_cache(maxsize=1)
-def _table() -> tuple[_Table, int]:
-    """Place name (its words) -> the codes it may mean ("Georgia": GE and US-GA)."""
+@lru_cache(maxsize=2)
+def _table(with_demonyms: bool) -> tuple[_Table, int]:
+    """Place name (its words) -> the codes it may mean ("Georgia": GE and US-GA); with
+    ``with_demonyms``, demonyms too, and names that hold one but mean no country (no
+    codes: the longest name read wins)."""
+    if with_demonyms:
+        named = dict(_table(False)[0])
+        for demonym, code in demonyms().items():
+            for form in (demonym, _plural(demonym)):
+                words = _words(form)
+                if form and all(word[:1].isupper() for word in words):
+                    named[words] = named.get(words, frozenset()) | {code}
+        named.update(dict.fromkeys(map(_words, _NOT_DEMONYMS), frozenset()))
+        return named, max(map(len, named))
     table: dict[tuple[str, ...], set[str]] = {}
 
     def put(name: str, code: str) -> None:
-        words = tuple(_folded(word) for word in name.replace("-", " ").split())
+        words = _words(name)
         if all(word[:1].isupper() or word in _JOINING for word in words):
             table.setdefault(words, set()).add(code)
 
@@ -133,3 +160,15 @@ def _table() -> tuple[_Table, int]:
             if region.parent_code is None and region.type in _REGION_TYPES:
                 put(_BRACKETED.sub("", region.name).split(",")[0], region.code)
     return {k: frozenset(v) for k, v in table.items()}, max(map(len, table))
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(_folded(word) for word in name.replace("-", " ").split())
+
+
+def _plural(demonym: str) -> str:
+    """The people a demonym names, when English makes them a plural by an "s"
+    ("Americans", "Pakistanis"); empty when it does not ("Danish", "Swiss", "Chinese")."""
+    if demonym.endswith(("s", "sh", "tch", "nch", "ese", "x")):
+        return ""
+    return demonym + "s"

@@ -520,6 +520,7 @@ def _story_item(
     return StoryItem(
         item_id=row.id,
         source_id=row.source_id,
+        source_name=row.source_name,
         kind=row.kind,
         label=row.label,
         published=row.published,

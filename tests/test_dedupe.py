@@ -709,6 +709,17 @@ def test_a_count_spelled_out_at_a_sentences_start_is_the_figure_the_other_writes
     assert veto(agency, wire) is None
 
 
+NEWSROOM = (
+    "smartwatch alerts missed most people with high blood pressure",
+    "Wearable alerts flagged only 41% of 2,046 adults with hypertension in the study.",
+)
+NEWSROOM_REPORT = (
+    "your smartwatch may not warn you about high blood pressure",
+    "The watches missed most cases, according to research in the American Heart "
+    "Association's journal; Stanford cardiologists urged cuff checks.",
+)
+
+
 @pytest.mark.parametrize(
     ("outlet", "decided"),
     [("aha-news", None), ("American Heart Association", None), ("acc-news", "names")],
@@ -717,16 +728,41 @@ def test_a_report_naming_the_outlet_of_the_other_item_mentions_it(
     outlet: str, decided: str | None
 ) -> None:
     """A newsroom's item seldom names its own association; a report on it does."""
-    newsroom = (
-        "smartwatch alerts missed most people with high blood pressure",
-        "Wearable alerts flagged only 41% of 2,046 adults with hypertension in the study.",
-    )
-    report = (
-        "your smartwatch may not warn you about high blood pressure",
-        "The watches missed most cases, according to research in the American Heart "
-        "Association's journal; Stanford cardiologists urged cuff checks.",
-    )
-    assert veto(item(1, newsroom, outlet), item(2, report, "cnn-health", 1)) == decided
+    newsroom = item(1, NEWSROOM, outlet)
+    assert veto(newsroom, item(2, NEWSROOM_REPORT, "cnn-health", 1)) == decided
+
+
+@pytest.mark.parametrize(
+    ("name", "decided"), [("American Heart Association", None), ("ACC News", "names")]
+)
+def test_a_report_naming_the_configured_name_of_an_opaque_source_mentions_it(
+    name: str, decided: str | None
+) -> None:
+    newsroom = dataclasses.replace(item(1, NEWSROOM, "src-17"), source_name=name)
+    assert veto(newsroom, item(2, NEWSROOM_REPORT, "cnn-health", 1)) == decided
+
+
+@pytest.mark.parametrize(
+    ("people", "country"),
+    [
+        ("Danish researchers said deaths", "Researchers in Denmark said deaths"),
+        ("American researchers said deaths", "Researchers in the United States said deaths"),
+        ("Researchers said deaths among Americans", "Researchers said deaths in the United States"),
+        ("British researchers said deaths", "Researchers in Britain said deaths"),
+    ],
+)
+def test_a_countrys_people_and_its_name_mention_each_other(people: str, country: str) -> None:
+    """One outlet writes the demonym, the other the country: neither names anything else."""
+    text = " from colorectal cancer rose again, according to a registry report."
+    first, second = ("cancer registry report", people + text), ("registry data", country + text)
+    assert veto(item(1, first, "a"), item(2, second, "b", 1)) is None
+    assert veto(item(1, second, "a"), item(2, first, "b", 1)) is None
+
+
+def test_two_countries_people_do_not_mention_each_other() -> None:
+    text = " researchers said colorectal cancer rose again, according to a registry report."
+    danish, swedish = ("registry report", "Danish" + text), ("registry data", "Swedish" + text)
+    assert veto(item(1, danish, "a"), item(2, swedish, "b", 1)) == "names"
 
 
 ACIP_VOTE = (
@@ -1310,6 +1346,60 @@ def test_a_retelling_hours_later_sharing_only_rare_names_joins_on_the_database(d
     save(db, [(*LAUNCH, "wire", 0)])
     save(db, [(*NEEDLE_FREE, "outlet", 2)])
     assert story_rows(db)[NEEDLE_FREE[0]] == (LAUNCH[0], False)
+
+
+DENMARK = (
+    "More breast cancers found when software reads mammograms in Denmark",
+    "In Denmark, screening mammograms read with artificial intelligence found more breast "
+    "cancers and fewer false alarms than radiologists reading alone, a population study shows.",
+)
+DANISH = (
+    "Danish study: software finds more breast cancers, fewer false alarms",
+    "Danish researchers found that artificial intelligence reading screening mammograms "
+    "detected more breast cancers with fewer false alarms than radiologists alone.",
+)
+SWEDISH = (
+    "Swedish study: software finds more breast cancers, fewer false alarms",
+    "Swedish researchers found that artificial intelligence reading screening mammograms "
+    "detected more breast cancers with fewer false alarms than radiologists alone.",
+)
+
+
+def test_an_item_naming_danish_researchers_joins_one_naming_denmark_on_the_database(
+    db: Store,
+) -> None:
+    save(db, [(*DENMARK, "wire", 0)])
+    save(db, [(*DANISH, "outlet", 3)])
+    assert story_rows(db)[DANISH[0]] == (DENMARK[0], False)
+
+
+def test_reports_of_two_countries_researchers_stay_apart_on_the_database(db: Store) -> None:
+    """The hard negative: one study's words, but Danish and Swedish researchers."""
+    save(db, [(*DENMARK, "wire", 0)])
+    save(db, [(*DANISH, "outlet", 3)])
+    save(db, [(*SWEDISH, "agency", 4)])
+    assert story_rows(db)[SWEDISH[0]] == (SWEDISH[0], True)
+
+
+def test_a_report_naming_the_name_of_an_opaque_source_joins_its_item_on_the_database(
+    db: Store,
+) -> None:
+    """The source's id says nothing ("src-17"); its configured name is what reports cite."""
+    source = {"name": "American Heart Association", "url": "https://aha.example/feed"}
+    with db.session() as session:
+        session.execute(
+            insert(Source).values(
+                id="src-17",
+                kind="news",
+                label="news",
+                interval_seconds=3600,
+                created_at=T0,
+                **source,
+            )
+        )
+    save(db, [(*NEWSROOM, "src-17", 0)])
+    save(db, [(*NEWSROOM_REPORT, "outlet", 2)])
+    assert story_rows(db)[NEWSROOM_REPORT[0]] == (NEWSROOM[0], False)
 
 
 def test_items_their_sources_do_not_date_get_no_lower_bar_on_the_database(db: Store) -> None:

@@ -48,3 +48,37 @@ def test_a_name_two_places_share_means_both() -> None:
 
 def test_a_region_is_in_its_country() -> None:
     assert with_countries(frozenset({"US-TX", "KH"})) == {"US-TX", "US", "KH"}
+
+
+def demonyms_named(text: str) -> frozenset[str]:
+    return places(_tokens(text), with_demonyms=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Danish researchers report", {"DK"}),
+        ("Colorectal cancer kills more Americans under 50", {"US"}),  # a plural
+        ("British and Swiss regulators agree", {"GB", "CH"}),
+        ("South African trial sites enrol", {"ZA"}),  # the longest name read
+        ("French doctors strike", {"FR"}),  # shared with its territories: the country's
+    ],
+)
+def test_a_demonym_names_its_country_when_asked(text: str, codes: set[str]) -> None:
+    assert demonyms_named(text) == codes
+
+
+def test_a_headline_demonym_names_no_place_by_default() -> None:
+    assert named("American Heart Association issues Danish study alert") == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pan American Health Organization warns of measles",  # a body, not the country
+        "Latin American and North American sites enrolled",
+        "danish pastries and french fries",  # written in lower case: words
+    ],
+)
+def test_words_holding_a_demonym_that_name_no_country(text: str) -> None:
+    assert demonyms_named(text) == frozenset()

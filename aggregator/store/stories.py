@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, aliased
 from aggregator.errors import StorageError
 from aggregator.records import AUTHORITY, KIND_GROUPS, StoryCorrection, authority
 from aggregator.store import kindleads, meta
-from aggregator.store.models import Base, Item
+from aggregator.store.models import Base, Item, Source
 from aggregator.store.models import StoryCorrection as CorrectionRow
 from aggregator.store.upsert import chunks
 
@@ -61,7 +61,7 @@ _SEQ_KEY = "story_seq"
 _EPOCH_KEY = "story_epoch"  # bumped when items leave or an editor corrects: indexes rebuild
 _ITEMS = Base.metadata.tables["items"]
 _CORRECTIONS = Base.metadata.tables["story_corrections"]
-_COLUMNS = (  # StoryRow's fields, in order
+_COLUMNS = (  # StoryRow's fields, in order, but the source's name (``StoryRows._names``)
     Item.id,
     Item.title,
     Item.summary,
@@ -114,6 +114,7 @@ class StoryRow:
     video_provider: str | None
     story_id: int | None
     story_levels: str | None  # the feed weights stored beside the item ("term:level ...")
+    source_name: str  # the source's configured name ("American Heart Association")
 
 
 class ItemText(NamedTuple):
@@ -208,6 +209,7 @@ class StoryRows:
         self._session = session
         self._written = {text.id: text for text in written}
         self._marked = marked
+        self._source_names: dict[str, str] | None = None
 
     def lock(self) -> StoryClock:
         """Take the story lock until the transaction ends; then what others committed."""
@@ -344,7 +346,19 @@ class StoryRows:
         return corrections(self._session)
 
     def _rows(self, query: Any) -> list[StoryRow]:
-        return [StoryRow(*row) for row in self._session.execute(query)]
+        names = self._names()
+        return [  # a row is _COLUMNS, all fields but the name: mypy cannot count them
+            StoryRow(*row, source_name=names.get(row.source_id, ""))  # type: ignore[misc]
+            for row in self._session.execute(query)
+        ]
+
+    def _names(self) -> dict[str, str]:
+        """Each source's configured name, read once a transaction: a few hundred rows,
+        where joining them to each item's row cost a sixth more CPU on a window's load."""
+        if self._source_names is None:
+            rows = self._session.execute(select(Source.id, Source.name))
+            self._source_names = {source: name for source, name in rows}
+        return self._source_names
 
 
 class DecidingTurn:
