@@ -26,6 +26,10 @@ own plural ("penicillin" of "penicillins", about 400) would make a capitalised
 names ("generics" of oxazepam, "luminal" of phenobarbital, drug classes such
 as "antiepileptics", about 70) name no drug in news (``_names_the_drug``).
 
+A combination's brand ("Triumeq") names several generics (``combinations``):
+the matcher gives it a term that a rewrite naming all of them shares. Search
+does not look for them: "abacavir, dolutegravir and lamivudine" is no one word.
+
 It does not find drug names in free text beyond one-word lookups; multi-word
 variants ("insulin glargine") are left as the words they are.
 """
@@ -47,17 +51,31 @@ from .english import is_common_word
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 2  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 3  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
 def generic_names() -> dict[str, str]:
     """Lower-case one-word variant -> lower-case one-word canonical name.
 
-    Only variants whose canonical name is itself one word: mapping "Triumeq"
-    to "abacavir, dolutegravir, and lamivudine" would make a term no rewrite
-    spells.
+    Only variants whose canonical name is itself one word: a combination's brand
+    ("Triumeq") names several (``combinations``).
     """
+    return {variant: name for variant, name in _table().items() if " " not in name}
+
+
+@lru_cache(maxsize=1)
+def combinations() -> dict[str, tuple[str, ...]]:
+    """A combination product's one-word brand -> the one-word generics it combines:
+    "triumeq" -> ("abacavir", "dolutegravir", "lamivudine"). Outlets name the brand, or
+    the generics ("elexacaftor-tezacaftor-ivacaftor"), or both."""
+    return {variant: tuple(name.split()) for variant, name in _table().items() if " " in name}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    """Variant -> its canonical name, or a combination's generics joined by spaces: the
+    table as cached, read once per process."""
     spec = find_spec(_PACKAGE)  # locates the package without running its import
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
@@ -111,9 +129,28 @@ def _read_table(path: Path) -> dict[str, str]:
             continue
         canonical = canonicals[0].lower()
         variant = variant.lower()
-        if canonical.isalpha() and _names_the_drug(variant, canonical, variant in brands):
+        brand = variant in brands
+        if canonical.isalpha() and _names_the_drug(variant, canonical, brand):
             mapping[variant] = canonical
+        elif (combined := _combined(canonical)) and _names_the_drug(variant, combined, brand):
+            mapping[variant] = combined
     return mapping
+
+
+_COMBINATION = re.compile(r",? and |, |/")
+
+
+def _combined(canonical: str) -> str | None:
+    """The generics of a combination's canonical name, joined by spaces: "abacavir,
+    dolutegravir, and lamivudine", "emtricitabine/tenofovir". None for any other name,
+    and for one whose parts are not each one word ("aluminum hydroxide and magnesium
+    hydroxide") or that only reads like a list ("rna, messenger", MeSH's word order)."""
+    if " and " not in canonical and "/" not in canonical:
+        return None
+    parts = _COMBINATION.split(canonical)
+    if len(parts) < 2 or not all(part.isalpha() for part in parts):
+        return None
+    return " ".join(parts)
 
 
 def _names_the_drug(variant: str, canonical: str, brand: bool) -> bool:
@@ -153,8 +190,10 @@ WORD_BRANDS = frozenset({"emend", "factive", "trental", "tramal", "palladia", "b
 
 @lru_cache(maxsize=1)
 def drug_names() -> frozenset[str]:
-    """The canonical (generic) names ``generic_names`` maps to: the words that name a drug."""
-    return frozenset(generic_names().values())
+    """The canonical (generic) names ``generic_names`` maps to, and those ``combinations``
+    combine: the words that name a drug."""
+    combined = (name for names in combinations().values() for name in names)
+    return frozenset(generic_names().values()).union(combined)
 
 
 # Stems of the WHO's International Nonproprietary Names ("The use of stems in the
@@ -197,5 +236,5 @@ def is_drug_name(word: str) -> bool:
     )
 
 
-if __name__ == "__main__":  # the child of ``generic_names``: the table, pickled, on stdout
+if __name__ == "__main__":  # the child of ``_table``: the table, pickled, on stdout
     sys.stdout.buffer.write(pickle.dumps(_read_table(Path(sys.argv[1]))))

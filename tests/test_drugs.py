@@ -11,7 +11,7 @@ import pytest
 
 from aggregator import drugs
 from aggregator.dedupe import signature
-from aggregator.drugs import drug_names, generic_names, is_drug_name, other_names
+from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
 
 
 def test_a_brand_maps_to_its_generic() -> None:
@@ -108,9 +108,32 @@ def test_a_capitalised_word_and_the_same_word_in_lower_case_are_one_term() -> No
     assert "penicillin" in headline.terms & body.terms
 
 
+def test_a_combination_brand_names_the_generics_it_combines() -> None:
+    assert combinations()["triumeq"] == ("abacavir", "dolutegravir", "lamivudine")
+    assert combinations()["truvada"] == ("emtricitabine", "tenofovir")  # "emtricitabine/tenofovir"
+    assert "triumeq" not in generic_names()
+    assert {"elexacaftor", "tezacaftor", "ivacaftor"} <= drug_names()
+
+
+def test_a_name_that_only_reads_like_a_list_is_no_combination() -> None:
+    """MeSH writes "rna, messenger" for messenger RNA; "aluminum hydroxide and magnesium
+    hydroxide" combines two-word names, which no one term can stand for."""
+    assert "mrna" not in combinations()
+    assert "maldroxal" not in combinations()
+
+
+def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
+    written = signature("Label expanded to younger children", "").terms
+    brand = signature("Trikafta label expanded to younger children", "").terms - written
+    generics = signature("Elexacaftor-tezacaftor-ivacaftor label expanded to younger children", "")
+    one_of_them = signature("Ivacaftor label expanded to younger children", "")
+    assert brand & generics.terms
+    assert not brand & one_of_them.terms
+
+
 def read_table() -> dict[str, str]:
     """The table as a new process reads it (the per-process memo bypassed)."""
-    return drugs.generic_names.__wrapped__()
+    return drugs._table.__wrapped__()
 
 
 def test_the_next_process_reads_the_table_from_the_cache(
