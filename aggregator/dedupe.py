@@ -19,8 +19,10 @@ How text becomes terms:
   parts ("EGFR-mutant" has "egfr"), and headline verbs for approval ("OKs",
   "clears", "nod") fold to one word;
 * a drug's brand or code name becomes its generic name (``aggregator.drugs``:
-  "Wegovy" and "semaglutide" are one term); a generic newer than the
-  dictionary is still known as a drug by its INN stem (donanemab: -mab);
+  "Wegovy" and "semaglutide" are one term), and a combination's brand a term
+  that an item naming all the generics it combines also has ("Trikafta",
+  "elexacaftor-tezacaftor-ivacaftor"); a generic newer than the dictionary is
+  still known as a drug by its INN stem (donanemab: -mab);
 * an abbreviation in one item matches the words it abbreviates in the other
   ("NSCLC" / "non-small cell lung cancer", "HFpEF" / "heart failure with
   preserved ejection fraction"): the initials test of the Schwartz-Hearst
@@ -88,7 +90,7 @@ from typing import Any
 
 from aggregator.calendar_numbers import calendar_numbers
 from aggregator.datelines import dateline_end
-from aggregator.drugs import generic_names, is_drug_name
+from aggregator.drugs import combinations, generic_names, is_drug_name
 from aggregator.english import is_common_word
 from aggregator.lexicon import BODY_SUBSTANCES, authorities, concepts, events
 from aggregator.places import place_names, places, with_countries
@@ -636,10 +638,12 @@ def signature(title: str, text: str) -> Signature:
     line_words = [_terms(line) for line in body_lines]
     body_words = [word for line in line_words for word in line]
     title_terms = frozenset(title_words) | frozenset(_pairs(title_words)) | concepts(title_tokens)
+    title_terms |= _combined(title_terms)
     if len(title_words) >= MIN_LINE:
         title_terms |= {HEAD_PREFIX + _digest(title_words)}
     title_terms |= column_term(title_text)
     body_terms = frozenset(body_words) | concepts(body_tokens) | copy_terms(line_words)
+    body_terms |= _combined(body_terms)
     lead = dateline_end(body)  # "NEW YORK & SAINT-HERBLAIN, France--" names no trial
     story = body[lead:]
     trials = frozenset(_trials(f"{title_text} {story}")) | _prose_trials(story)
@@ -661,7 +665,7 @@ def signature(title: str, text: str) -> Signature:
         spelled=_spelled_names(_as_written(body, body_lines) + written_title),
         named=_stands_on_names(body, lead, runs, written_title),
         headline_authorities=authorities(title_tokens),
-        headline_drugs=frozenset(filter(is_drug_name, title_words)) - BODY_SUBSTANCES,
+        headline_drugs=_headline_drugs(title_words, title_terms),
         places=with_countries(places(tokens, with_demonyms=True)),
         headline_places=places(title_tokens),
         headline_events=events(title_terms),
@@ -1541,6 +1545,56 @@ def _terms(tokens: Iterable[str]) -> list[str]:
     return list(filter(None, map(_term, tokens)))  # a term is never empty (``_term``)
 
 
+@lru_cache(maxsize=1)
+def _combinations() -> dict[str, str]:
+    """A combination's brand -> the one term ``_term`` makes of it, its generics sorted
+    and joined by "+": an item naming the brand and one naming the generics share it
+    (``_combined``), and two items naming the brand share one term, as for a brand of
+    one generic."""
+    return {brand: "+".join(sorted(generics)) for brand, generics in combinations().items()}
+
+
+@lru_cache(maxsize=1)
+def _combined_by_part() -> dict[str, tuple[tuple[frozenset[str], str], ...]]:
+    """A generic -> each combination it is part of: its generics, and its term."""
+    by_part: dict[str, set[tuple[frozenset[str], str]]] = {}
+    for term in _combinations().values():
+        generics = frozenset(term.split("+"))
+        for generic in generics:
+            by_part.setdefault(generic, set()).add((generics, term))
+    return {generic: tuple(found) for generic, found in by_part.items()}
+
+
+def _headline_drugs(words: Sequence[str], terms: AbstractSet[str]) -> frozenset[str]:
+    """The drugs a headline names: its words that name one, and the combinations it names
+    by brand or by all their generics ("Paxlovid", "nirmatrelvir-ritonavir"): a
+    combination is a drug of its own, not its generics ("Paxlovid" / "Ritonavir")."""
+    drugs = frozenset(filter(is_drug_name, words)) | _combined_terms().intersection(terms)
+    return drugs - BODY_SUBSTANCES
+
+
+@lru_cache(maxsize=1)
+def _combined_terms() -> frozenset[str]:
+    return frozenset(_combinations().values())
+
+
+def _combined(terms: AbstractSet[str]) -> frozenset[str]:
+    """The terms of the combinations all of whose generics ``terms`` name, but not of one
+    inside another: "elexacaftor, tezacaftor and ivacaftor" is Trikafta, not Symdeko
+    (tezacaftor and ivacaftor) too."""
+    by_part = _combined_by_part()
+    if by_part.keys().isdisjoint(terms):
+        return _NOTHING
+    found = {
+        generics: term
+        for part in terms & by_part.keys()
+        for generics, term in by_part[part]
+        if generics <= terms
+    }
+    inside = {generics for generics in found if any(generics < other for other in found)}
+    return frozenset(term for generics, term in found.items() if generics not in inside)
+
+
 @lru_cache(maxsize=1 << 16)
 def _term(raw: str) -> str | None:
     """The term a raw word stands for, None for a stop word; cached, because a
@@ -1551,7 +1605,7 @@ def _term(raw: str) -> str | None:
     word = _stem(folded)
     if folded in _STOP_WORDS or word in _STOP_WORDS or len(word) < 2:
         return None
-    generic = generic_names().get(word)
+    generic = generic_names().get(word) or _combinations().get(word)
     if generic is not None and (raw[0].isupper() or raw.isupper()):
         return generic
     return word

@@ -20,6 +20,16 @@ cache folder (``aggregator.derived``), so the next process reads it in
 milliseconds instead of spending ~0.5 s of CPU and a 64 MB child: every
 refresh pass starts two parse workers, and each analyses text.
 
+Not every variant of the dictionary is kept: a word listed as a name of its
+own plural ("penicillin" of "penicillins", about 400) would make a capitalised
+"Penicillin" another term than "penicillin", and everyday words listed as
+names ("generics" of oxazepam, "luminal" of phenobarbital, drug classes such
+as "antiepileptics", about 70) name no drug in news (``_names_the_drug``).
+
+A combination's brand ("Triumeq") names several generics (``combinations``):
+the matcher gives it a term that a rewrite naming all of them shares. Search
+does not look for them: "abacavir, dolutegravir and lamivudine" is no one word.
+
 It does not find drug names in free text beyond one-word lookups; multi-word
 variants ("insulin glargine") are left as the words they are.
 """
@@ -36,21 +46,36 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from . import derived
+from .english import is_common_word
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 1  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 3  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
 def generic_names() -> dict[str, str]:
     """Lower-case one-word variant -> lower-case one-word canonical name.
 
-    Only variants whose canonical name is itself one word: mapping "Triumeq"
-    to "abacavir, dolutegravir, and lamivudine" would make a term no rewrite
-    spells.
+    Only variants whose canonical name is itself one word: a combination's brand
+    ("Triumeq") names several (``combinations``).
     """
+    return {variant: name for variant, name in _table().items() if " " not in name}
+
+
+@lru_cache(maxsize=1)
+def combinations() -> dict[str, tuple[str, ...]]:
+    """A combination product's one-word brand -> the one-word generics it combines:
+    "triumeq" -> ("abacavir", "dolutegravir", "lamivudine"). Outlets name the brand, or
+    the generics ("elexacaftor-tezacaftor-ivacaftor"), or both."""
+    return {variant: tuple(name.split()) for variant, name in _table().items() if " " in name}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    """Variant -> its canonical name, or a combination's generics joined by spaces: the
+    table as cached, read once per process."""
     spec = find_spec(_PACKAGE)  # locates the package without running its import
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
@@ -93,20 +118,82 @@ def _read_table(path: Path) -> dict[str, str]:
     """The pairs ``generic_names`` keeps, from the package's own shipped data file."""
     with bz2.open(path) as handle:
         table = pickle.load(handle)
+    brands = {
+        variant
+        for variant, data in table["drug_variant_to_variant_data"].items()
+        if data.get("is_brand")
+    }
     mapping: dict[str, str] = {}
     for variant, canonicals in table["drug_variant_to_canonical"].items():
         if len(canonicals) != 1 or len(variant) < MIN_LENGTH or not variant.isalnum():
             continue
         canonical = canonicals[0].lower()
-        if canonical.isalpha() and canonical != variant:
-            mapping[variant.lower()] = canonical
+        variant = variant.lower()
+        brand = variant in brands
+        if canonical.isalpha() and _names_the_drug(variant, canonical, brand):
+            mapping[variant] = canonical
+        elif (combined := _combined(canonical)) and _names_the_drug(variant, combined, brand):
+            mapping[variant] = combined
     return mapping
+
+
+_COMBINATION = re.compile(r",? and |, |/")
+
+
+def _combined(canonical: str) -> str | None:
+    """The generics of a combination's canonical name, joined by spaces: "abacavir,
+    dolutegravir, and lamivudine", "emtricitabine/tenofovir". None for any other name,
+    and for one whose parts are not each one word ("aluminum hydroxide and magnesium
+    hydroxide") or that only reads like a list ("rna, messenger", MeSH's word order)."""
+    if " and " not in canonical and "/" not in canonical:
+        return None
+    parts = _COMBINATION.split(canonical)
+    if len(parts) < 2 or not all(part.isalpha() for part in parts):
+        return None
+    return " ".join(parts)
+
+
+def _names_the_drug(variant: str, canonical: str, brand: bool) -> bool:
+    """Whether the dictionary's ``variant`` is another name of ``canonical``: not the word
+    itself in another number ("penicillin" of "penicillins", "oats" of "oat": the matcher
+    stems the two alike, and a capitalised "Penicillin" mapped to the plural was another
+    term than "penicillin"), nor an everyday word (``_everyday_word``)."""
+    if canonical == variant or canonical in _numbers(variant) or variant in _numbers(canonical):
+        return False
+    return brand or variant in WORD_BRANDS or not _everyday_word(variant)
+
+
+def _numbers(word: str) -> tuple[str, ...]:
+    """The plurals a word may have: "oat" -> "oats", "bush" -> "bushes", "ecstasy" ->
+    "ecstasies"."""
+    plurals = (word + "s", word + "es")
+    return (*plurals, word[:-1] + "ies") if word.endswith("y") else plurals
+
+
+def _everyday_word(variant: str) -> bool:
+    """A common English word (or its plural) that is not written like a chemical's name.
+
+    The dictionary lists words as drugs' names that news uses in their own sense:
+    "generics" (oxazepam), "luminal" (phenobarbital), "copal" (sulindac), "ecstasy",
+    "flours" (wheat), and drug classes ("antiepileptics", "purgatives"). Webster's
+    Second, the list ``aggregator.english`` reads, also holds old names of drugs
+    ("hyoscine", "diamorphine", "stilboestrol"), spelled like chemicals; those stay."""
+    return is_common_word(variant) and not _CHEMICAL.search(variant)
+
+
+_CHEMICAL = re.compile(r"(?:ine|in|ol|ole|one|ate|ide|ium|ane|ene|yl)$")
+
+# Brands the dictionary does not mark as brands whose names Webster's Second also lists as
+# (rare) words, checked by hand: each is a marketed drug, and news uses the word for it.
+WORD_BRANDS = frozenset({"emend", "factive", "trental", "tramal", "palladia", "bioral", "paraderm"})
 
 
 @lru_cache(maxsize=1)
 def drug_names() -> frozenset[str]:
-    """The canonical (generic) names ``generic_names`` maps to: the words that name a drug."""
-    return frozenset(generic_names().values())
+    """The canonical (generic) names ``generic_names`` maps to, and those ``combinations``
+    combine: the words that name a drug."""
+    combined = (name for names in combinations().values() for name in names)
+    return frozenset(generic_names().values()).union(combined)
 
 
 # Stems of the WHO's International Nonproprietary Names ("The use of stems in the
@@ -124,19 +211,11 @@ _INN_STEMS = re.compile(
 _INN_MIN_LENGTH = 7
 
 
-# Variants of the dictionary that are everyday words, not a drug's name: search does not
-# read them as the drug ("generics" is listed as a name of oxazepam).
-NOT_NAMES = frozenset({"generics"})
-
-
 def other_names(word: str) -> tuple[str, ...]:
     """The names search also looks for a drug by: a brand's (or code name's) generic,
     "wegovy" -> ("semaglutide",); a generic's variants in the dictionary's order,
-    "semaglutide" -> ("reybelsus", "ozempic", ...); none for a word that names no drug
-    (nor for ``NOT_NAMES``)."""
+    "semaglutide" -> ("reybelsus", "ozempic", ...); none for a word that names no drug."""
     word = word.casefold()
-    if word in NOT_NAMES:
-        return ()
     generic = generic_names().get(word)
     return (generic,) if generic is not None else _variants().get(word, ())
 
@@ -146,8 +225,7 @@ def _variants() -> dict[str, tuple[str, ...]]:
     """Generic -> the variants ``generic_names`` maps to it."""
     variants: dict[str, list[str]] = {}
     for variant, generic in generic_names().items():
-        if variant not in NOT_NAMES:
-            variants.setdefault(generic, []).append(variant)
+        variants.setdefault(generic, []).append(variant)
     return {generic: tuple(names) for generic, names in variants.items()}
 
 
@@ -158,5 +236,5 @@ def is_drug_name(word: str) -> bool:
     )
 
 
-if __name__ == "__main__":  # the child of ``generic_names``: the table, pickled, on stdout
+if __name__ == "__main__":  # the child of ``_table``: the table, pickled, on stdout
     sys.stdout.buffer.write(pickle.dumps(_read_table(Path(sys.argv[1]))))

@@ -836,6 +836,28 @@ def test_a_brand_in_one_headline_and_its_generic_in_the_other_is_one_drug() -> N
     assert not vetoed(item(1, brand, "a"), item(2, generic, "b", 1))
 
 
+def test_a_combination_brand_in_one_headline_and_its_generics_in_the_other_is_one_story() -> None:
+    """ "Trikafta" was a name the other item never mentions (the names veto)."""
+    brand = ("Trikafta label expanded to younger children", "")
+    generics = ("Elexacaftor, tezacaftor and ivacaftor label expanded to younger children", "")
+    assert stories([item(1, brand, "a"), item(2, generics, "b", 2)]) == {1: 1, 2: 1}
+
+
+@pytest.mark.parametrize(
+    ("combination", "other"),
+    [
+        ("Paxlovid", "Ritonavir"),  # nirmatrelvir and ritonavir: one of its generics alone
+        ("Symdeko", "Elexacaftor-tezacaftor-ivacaftor"),  # tezacaftor and ivacaftor, and one more
+    ],
+)
+def test_a_combination_and_another_drug_it_shares_generics_with_are_different_drugs(
+    combination: str, other: str
+) -> None:
+    a = item(1, (f"{combination} label expanded to younger children", ""), "a")
+    b = item(2, (f"{other} label expanded to younger children", ""), "b", 1)
+    assert veto(a, b) == "headline drugs"
+
+
 @pytest.mark.parametrize(
     ("lay", "clinical"),
     [

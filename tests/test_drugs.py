@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aggregator import drugs
-from aggregator.drugs import drug_names, generic_names, is_drug_name
+from aggregator.dedupe import signature
+from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
 
 
 def test_a_brand_maps_to_its_generic() -> None:
@@ -55,9 +56,84 @@ def test_common_words_are_not_drug_names(word: str) -> None:
     assert not is_drug_name(word)
 
 
+@pytest.mark.parametrize(
+    ("word", "drug"),
+    [
+        ("generics", "oxazepam"),
+        ("luminal", "phenobarbital"),  # "luminal breast cancer"
+        ("copal", "sulindac"),
+        ("kinases", "phosphotransferases"),
+        ("flours", "wheat"),
+        ("antiepileptics", "anticonvulsants"),  # a class of drugs, not a drug
+    ],
+)
+def test_an_everyday_word_the_dictionary_lists_as_a_name_is_not_a_drug(
+    word: str, drug: str
+) -> None:
+    assert word not in generic_names()
+    assert other_names(word) == ()
+    assert word not in other_names(drug)
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [
+        ("keytruda", "pembrolizumab"),
+        ("wegovy", "semaglutide"),
+        ("ozempic", "semaglutide"),
+        ("lustral", "sertraline"),  # marked a brand by the dictionary
+        ("emend", "aprepitant"),  # brands that are also words of Webster's, checked by hand
+        ("trental", "pentoxifylline"),
+        ("hyoscine", "scopolamine"),  # old names of drugs, written like chemicals
+        ("diamorphine", "heroin"),
+        ("stilboestrol", "diethylstilbestrol"),
+    ],
+)
+def test_brands_and_old_names_that_are_also_words_stay_names_of_their_drug(
+    name: str, generic: str
+) -> None:
+    assert generic_names()[name] == generic
+
+
+@pytest.mark.parametrize("word", ["penicillin", "interferon", "cannabinoid", "oats", "nitrates"])
+def test_a_word_is_not_listed_as_a_name_of_its_own_plural_or_singular(word: str) -> None:
+    assert word not in generic_names()
+
+
+def test_a_capitalised_word_and_the_same_word_in_lower_case_are_one_term() -> None:
+    """The dictionary lists "penicillin" as a name of "penicillins": a capitalised
+    "Penicillin" became the term "penicillins", and "penicillin" in another item did not."""
+    headline = signature("Penicillin shortage hits clinics", "")
+    body = signature("Clinics ration antibiotics", "A shortage of penicillin hits clinics.")
+    assert "penicillin" in headline.terms & body.terms
+
+
+def test_a_combination_brand_names_the_generics_it_combines() -> None:
+    assert combinations()["triumeq"] == ("abacavir", "dolutegravir", "lamivudine")
+    assert combinations()["truvada"] == ("emtricitabine", "tenofovir")  # "emtricitabine/tenofovir"
+    assert "triumeq" not in generic_names()
+    assert {"elexacaftor", "tezacaftor", "ivacaftor"} <= drug_names()
+
+
+def test_a_name_that_only_reads_like_a_list_is_no_combination() -> None:
+    """MeSH writes "rna, messenger" for messenger RNA; "aluminum hydroxide and magnesium
+    hydroxide" combines two-word names, which no one term can stand for."""
+    assert "mrna" not in combinations()
+    assert "maldroxal" not in combinations()
+
+
+def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
+    written = signature("Label expanded to younger children", "").terms
+    brand = signature("Trikafta label expanded to younger children", "").terms - written
+    generics = signature("Elexacaftor-tezacaftor-ivacaftor label expanded to younger children", "")
+    one_of_them = signature("Ivacaftor label expanded to younger children", "")
+    assert brand & generics.terms
+    assert not brand & one_of_them.terms
+
+
 def read_table() -> dict[str, str]:
     """The table as a new process reads it (the per-process memo bypassed)."""
-    return drugs.generic_names.__wrapped__()
+    return drugs._table.__wrapped__()
 
 
 def test_the_next_process_reads_the_table_from_the_cache(

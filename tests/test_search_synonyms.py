@@ -82,6 +82,24 @@ def test_a_brand_finds_its_generic_and_back(reads: Store) -> None:
     assert sorted(titles(reads, "semaglutide")) == both
 
 
+def test_an_everyday_word_the_drug_dictionary_lists_finds_only_itself(reads: Store) -> None:
+    """The dictionary lists "luminal" (a brand of phenobarbital long ago) and "generics" (of
+    oxazepam) as drugs' names: neither finds the drug, nor the drug them."""
+    save(
+        reads,
+        [
+            news("Luminal breast cancer responds to endocrine therapy"),
+            news("Phenobarbital shortage hits epilepsy clinics"),
+            news("Generics makers cut prices"),
+            news("Oxazepam recall widens"),
+        ],
+    )
+    assert titles(reads, "luminal") == ["Luminal breast cancer responds to endocrine therapy"]
+    assert titles(reads, "phenobarbital") == ["Phenobarbital shortage hits epilepsy clinics"]
+    assert titles(reads, "generics") == ["Generics makers cut prices"]
+    assert titles(reads, "oxazepam") == ["Oxazepam recall widens"]
+
+
 def test_an_excluded_word_removes_items_that_say_its_other_name(reads: Store) -> None:
     save(
         reads,
