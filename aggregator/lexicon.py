@@ -319,6 +319,11 @@ def search_equivalents(words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return _search_groups().get(tuple(map(_key, words)), ())
 
 
+def longest_phrase() -> int:
+    """The number of words of the longest way ``EQUIVALENTS`` says something."""
+    return _phrases()[1]
+
+
 @lru_cache(maxsize=1)
 def _search_groups() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """Phrase (as keys) -> the other phrases of its searched groups, in the table's order."""

@@ -9,7 +9,10 @@ searched word "or" is a word, not an operator). A word with a British and an
 American spelling ("tumour", "tumor": ``lexicon.spellings``) is looked for in
 either, and a word or phrase with other names in the tables of story matching
 (``equivalents``: "flu" / "influenza", "Wegovy" / "semaglutide") is looked for
-under any of them; an excluded one excludes all of them. It does not touch the
+under any of them; an excluded one excludes all of them. Bare words in a row
+that make a phrase of those tables ("heart attack", unquoted) stay words, and
+the phrase's other names are looked for beside them: the words as they were,
+or "myocardial infarction". It does not touch the
 database and does not stem or fold accents: the database's own tokenizer does
 that, on the query exactly as on the documents.
 
@@ -27,7 +30,7 @@ from itertools import chain, islice, product
 
 from .drugs import other_names
 from .identity import MAX_URL, canonical_url
-from .lexicon import search_equivalents, spellings
+from .lexicon import longest_phrase, search_equivalents, spellings
 
 MAX_TERMS = 16  # every term is one more posting list to intersect
 # Spellings and equivalents of one phrase looked for: each is one more phrase to match.
@@ -60,6 +63,9 @@ class SearchSyntaxError(ValueError):
 class Term:
     words: tuple[str, ...]
     excluded: bool = False
+    # A phrase of the lexicon typed as bare words in a row (``heart attack``): the terms
+    # typed, each still matched as it was alone; the phrase's other names are added.
+    parts: tuple[Term, ...] = ()
 
     def spellings(self) -> tuple[tuple[str, ...], ...]:
         """The phrase as typed, its equivalents (``equivalents``), then each of them spelt
@@ -69,9 +75,14 @@ class Term:
         matched by reading the text as stored ("Glomus Tumours"), and PostgreSQL's
         ``ts_headline`` could not be taught the variants without a file on the server.
         """
-        ways = (self.words, *equivalents(self.words))
-        spelt = chain(ways, chain.from_iterable(map(_spelt, ways)))
-        return tuple(islice(_unique(spelt), MAX_SPELLINGS))
+        return _within_cap((self.words, *equivalents(self.words)), MAX_SPELLINGS)
+
+    def other_names(self) -> tuple[tuple[str, ...], ...]:
+        """Of a term of ``parts``: its ``spellings`` less the words as typed in any spelling
+        (the parts match those), at most ``MAX_SPELLINGS`` - 1, the parts taking one."""
+        typed = {_folded(words) for words in _spelt(self.words)}
+        names = _within_cap(equivalents(self.words), MAX_SPELLINGS - 1 + len(typed))
+        return tuple(islice((n for n in names if _folded(n) not in typed), MAX_SPELLINGS - 1))
 
 
 def equivalents(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -81,6 +92,12 @@ def equivalents(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     (``drugs.other_names``: "Wegovy" / "semaglutide")."""
     drugs = other_names(words[0]) if len(words) == 1 else ()
     return (*search_equivalents(words), *((name,) for name in drugs))
+
+
+def _within_cap(ways: tuple[tuple[str, ...], ...], cap: int) -> tuple[tuple[str, ...], ...]:
+    """``ways``, then each of them spelt every way its words are: the first ``cap``."""
+    spelt = chain(ways, chain.from_iterable(map(_spelt, ways)))
+    return tuple(islice(_unique(spelt), cap))
 
 
 def _spelt(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -97,10 +114,14 @@ def _unique(phrases: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
     """Each phrase once, whatever its case (both databases fold it)."""
     seen: set[tuple[str, ...]] = set()
     for phrase in phrases:
-        key = tuple(word.casefold() for word in phrase)
+        key = _folded(phrase)
         if key not in seen:
             seen.add(key)
             yield phrase
+
+
+def _folded(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in phrase)
 
 
 @dataclass(frozen=True)
@@ -113,17 +134,17 @@ class SearchQuery:
 
     def fts5(self) -> str:
         """The FTS5 MATCH expression: ``"a" AND "b c" NOT "d"``."""
-        expression = " AND ".join(_quoted(term) for term in self.wanted)
+        expression = " AND ".join(_FTS5.written(term) for term in self.wanted)
         for term in self.terms:
             if term.excluded:
-                expression = f"({expression}) NOT {_quoted(term)}"
+                expression = f"({expression}) NOT {_FTS5.written(term)}"
         return expression
 
     def tsquery(self) -> str:
         """The ``to_tsquery`` text: ``'a' & ('b c' | 'b d') & !'e'`` (quoted: a phrase,
         and a word such as "or" is a word, not an operator)."""
-        wanted = [_tsquoted(term) for term in self.wanted]
-        return " & ".join(wanted + ["!" + _tsquoted(t) for t in self.terms if t.excluded])
+        wanted = [_TS.written(term) for term in self.wanted]
+        return " & ".join(wanted + ["!" + _TS.written(t) for t in self.terms if t.excluded])
 
 
 def pasted_address(text: str) -> str | None:
@@ -159,30 +180,80 @@ def parse_search(text: str) -> SearchQuery:
     text = unicodedata.normalize("NFC", text)
     text = _PUBLISHER_DOI_LINK.sub(r"doi:\1", text)
     text = _PUBMED_LINK.sub(r"pmid:\1", _DOI_LINK.sub("doi:", text))
+    typed: list[tuple[Term, bool]] = []
     for match in _TOKEN.finditer(text):
         phrase_minus, phrase, word_minus, word = match.groups()
         excluded = bool(phrase_minus if phrase is not None else word_minus)
         words = tuple(_WORD.findall(phrase if phrase is not None else word))
-        term = Term(words, excluded)
-        if words and term not in terms:
+        if words:
+            typed.append((Term(words, excluded), phrase is None))
+    for term in _phrases_joined(typed):
+        if term not in terms:
             terms.append(term)
     if not any(not term.excluded for term in terms):
         raise SearchSyntaxError("a search needs at least one word to look for")
     if len(terms) > MAX_TERMS and address:
         terms = terms[:MAX_TERMS]
-    if len(terms) > MAX_TERMS:
+    if sum(len(term.parts) or 1 for term in terms) > MAX_TERMS:
         raise SearchSyntaxError(f"a search can have at most {MAX_TERMS} words and phrases")
     return SearchQuery(tuple(terms))
 
 
-# Words hold letters and digits only, so there is no quote to escape.
+def _phrases_joined(typed: list[tuple[Term, bool]]) -> Iterator[Term]:
+    """The terms typed (each with True when it was not quoted), where bare words in a row,
+    all wanted or all excluded, that make a phrase of the lexicon (``search_equivalents``)
+    are one term of those ``parts``: the longest phrase first, from the left."""
+    start = 0
+    while start < len(typed):
+        first = typed[start][0]
+        run = tuple(_bare_run(typed[start:]))
+        length = next((n for n in range(len(run), 1, -1) if search_equivalents(_words(run[:n]))), 1)
+        yield first if length == 1 else Term(_words(run[:length]), first.excluded, run[:length])
+        start += length
 
 
-def _quoted(term: Term) -> str:
-    phrases = [f'"{" ".join(words)}"' for words in term.spellings()]
-    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+def _bare_run(typed: list[tuple[Term, bool]]) -> Iterator[Term]:
+    """The unquoted terms at the start of ``typed`` that could be read as one phrase: of
+    the first's sign, no more words than the lexicon's longest phrase."""
+    count, longest = 0, longest_phrase()
+    for term, bare in typed:
+        count += len(term.words)
+        if not bare or term.excluded != typed[0][0].excluded or count > longest:
+            return
+        yield term
 
 
-def _tsquoted(term: Term) -> str:
-    phrases = [f"'{' '.join(words)}'" for words in term.spellings()]
-    return phrases[0] if len(phrases) == 1 else "(" + " | ".join(phrases) + ")"
+def _words(terms: Iterable[Term]) -> tuple[str, ...]:
+    return tuple(chain.from_iterable(term.words for term in terms))
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    """How a database's query text writes a phrase, "both" and "either"."""
+
+    quote: str
+    both: str
+    either: str
+
+    def written(self, term: Term) -> str:
+        """The term as one expression of alternatives. A term of ``parts`` is its parts,
+        each as alone (all of them wanted; any of them excluded, as each was), or any
+        of the phrase's other names."""
+        if term.parts:
+            joiner = self.either if term.excluded else self.both
+            typed = _grouped(map(self.written, term.parts), joiner)
+            return _grouped([typed, *map(self.phrase, term.other_names())], self.either)
+        return _grouped(map(self.phrase, term.spellings()), self.either)
+
+    def phrase(self, words: tuple[str, ...]) -> str:
+        # Words hold letters and digits only, so there is no quote to escape.
+        return f"{self.quote}{' '.join(words)}{self.quote}"
+
+
+def _grouped(expressions: Iterable[str], joiner: str) -> str:
+    listed = list(expressions)
+    return listed[0] if len(listed) == 1 else "(" + joiner.join(listed) + ")"
+
+
+_FTS5 = _Syntax('"', " AND ", " OR ")
+_TS = _Syntax("'", " & ", " | ")

@@ -5,10 +5,11 @@ brand and generic drug names (``drugs``), on both databases, through the store a
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from webfactory import app, client, save, settings
 
-from aggregator.searchquery import MAX_SPELLINGS, parse_search
+from aggregator.searchquery import MAX_SPELLINGS, SearchSyntaxError, parse_search
 from aggregator.store import Store
 from tests.test_search import news, reads, titles
 
@@ -44,6 +45,59 @@ def test_a_drug_of_many_names_stays_within_the_bound() -> None:
     (term,) = parse_search("aspirin").terms  # 30 brand names in the dictionary
     assert len(term.spellings()) == MAX_SPELLINGS
     assert term.spellings()[0] == ("aspirin",)
+
+
+def test_bare_words_that_make_a_phrase_are_also_looked_for_under_its_other_names() -> None:
+    assert parse_search("heart attack risk").fts5() == (
+        '(("heart" AND "attack") OR "myocardial infarction") AND "risk"'
+    )
+    assert parse_search("heart attack risk").tsquery() == (
+        "(('heart' & 'attack') | 'myocardial infarction') & 'risk'"
+    )
+
+
+def test_the_longest_phrase_of_bare_words_is_read_first() -> None:
+    """ "blood sugar" is a phrase of its own ("blood glucose"); "high blood sugar" is
+    hyperglycaemia, and the words "high blood pressure" that follow are hypertension."""
+    assert parse_search("high blood sugar high blood pressure").fts5() == (
+        '(("high" AND "blood" AND "sugar") OR "hyperglycemia" OR "hyperglycaemia") AND '
+        '(("high" AND "blood" AND "pressure") OR "hypertension" OR "hypertensive")'
+    )
+
+
+def test_each_bare_word_of_a_phrase_keeps_its_own_other_names() -> None:
+    assert parse_search("bird flu").fts5() == (
+        '(("bird" AND ("flu" OR "influenza")) OR "avian influenza" OR "avian flu")'
+    )
+
+
+def test_words_of_a_phrase_split_by_quotes_or_by_a_sign_stay_apart() -> None:
+    assert parse_search('heart "attack"').fts5() == '"heart" AND "attack"'
+    assert parse_search("-heart attack").fts5() == '("attack") NOT "heart"'
+    assert parse_search("heart -attack").fts5() == '("heart") NOT "attack"'
+
+
+def test_bare_words_that_make_no_phrase_of_the_lexicon_are_unchanged() -> None:
+    assert parse_search("heart failure").fts5() == '"heart" AND "failure"'
+    assert parse_search("weight loss").fts5() == '"weight" AND "loss"'  # NOT_SEARCHED
+
+
+def test_excluded_bare_words_of_a_phrase_also_exclude_its_other_names() -> None:
+    assert parse_search("statin -heart -attack").fts5() == (
+        '("statin") NOT (("heart" OR "attack") OR "myocardial infarction")'
+    )
+
+
+def test_a_phrase_of_bare_words_counts_its_words_against_the_limit() -> None:
+    words = " ".join(f"w{n}" for n in range(14))
+    parse_search(f"{words} heart attack")
+    with pytest.raises(SearchSyntaxError):
+        parse_search(f"{words} w14 heart attack")
+
+
+def test_a_phrase_of_bare_words_stays_within_the_bound() -> None:
+    (term,) = parse_search("high blood sugar").terms
+    assert len(term.other_names()) <= MAX_SPELLINGS - 1
 
 
 # --- matching, on both databases ---------------------------------------------
@@ -131,6 +185,54 @@ def test_a_phrase_stays_a_phrase(reads: Store) -> None:
         "Heart attack survivors return to work",
         "Myocardial infarction in young women",
     ]
+
+
+HEART_ATTACK_ITEMS = [
+    news("Myocardial infarction risk in young women"),
+    news("Heart attack risk falls with statins"),
+    news("Myocardial infarction registry opens"),
+    news("An attack on heart research funding puts risk on labs"),
+    news("Heart failure risk score"),
+]
+
+
+def test_unquoted_phrase_finds_its_other_name_and_back(reads: Store) -> None:
+    save(reads, HEART_ATTACK_ITEMS)
+    said_either_way = [
+        "An attack on heart research funding puts risk on labs",  # the words, as before
+        "Heart attack risk falls with statins",
+        "Myocardial infarction registry opens",
+        "Myocardial infarction risk in young women",
+    ]
+    assert sorted(titles(reads, "heart attack")) == said_either_way
+    assert sorted(titles(reads, "myocardial infarction")) == [
+        "Heart attack risk falls with statins",
+        "Myocardial infarction registry opens",
+        "Myocardial infarction risk in young women",
+    ]
+
+
+def test_unquoted_phrase_and_another_word_find_both(reads: Store) -> None:
+    save(reads, HEART_ATTACK_ITEMS)
+    assert sorted(titles(reads, "heart attack risk")) == [
+        "An attack on heart research funding puts risk on labs",
+        "Heart attack risk falls with statins",
+        "Myocardial infarction risk in young women",
+    ]
+
+
+def test_excluded_unquoted_phrase_excludes_its_other_name(reads: Store) -> None:
+    save(reads, HEART_ATTACK_ITEMS)
+    assert titles(reads, "risk -heart -attack") == []
+    assert sorted(titles(reads, "risk -myocardial -infarction")) == [
+        "An attack on heart research funding puts risk on labs",
+        "Heart failure risk score",
+    ]
+
+
+def test_unquoted_words_of_no_phrase_are_searched_as_words(reads: Store) -> None:
+    save(reads, HEART_ATTACK_ITEMS)
+    assert titles(reads, "heart failure") == ["Heart failure risk score"]
 
 
 # --- the API -------------------------------------------------------------------
