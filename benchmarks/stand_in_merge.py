@@ -139,16 +139,21 @@ def _matching_pairs(
         for other, count in shared.items():
             if count < MIN_SHARED or order[other] <= order[story]:
                 continue
-            ours, theirs = members[story], members[other]
-            if {m.source_id for m in ours} & {m.source_id for m in theirs}:
-                continue
-            if any(vetoed(a, b, index.window) for a in ours for b in theirs):
+            if kept_apart(members[story], members[other], index):
                 continue
             scores = [_score(a, b, index, leader) for a in group for b in weighed[other]]
             passed = [score for score in scores if score is not None]
             if passed and 2 * len(passed) >= len(scores):  # the one pair, or half of them
                 out[(story, other)] = max(passed)
     return out
+
+
+def kept_apart(ours: Sequence[StoryItem], theirs: Sequence[StoryItem], index: StoryIndex) -> bool:
+    """Whether two stories may not merge: a source in both (no same-source text merge),
+    or a pair across them vetoed (complete linkage)."""
+    if {m.source_id for m in ours} & {m.source_id for m in theirs}:
+        return True
+    return any(vetoed(a, b, index.window) for a in ours for b in theirs)
 
 
 def _score(
@@ -187,6 +192,18 @@ def _index(items: Sequence[StoryItem], stories: Mapping[int, int]) -> StoryIndex
     return index
 
 
+def tuning_sets(background: int) -> tuple[dict[str, list[dq.Record]], list[dq.Record]]:
+    """The tuning sets by name, never the held-out ones, and the background of
+    ``background`` feeds to place each among; without one, the shared generated corpus
+    (60 x 50) is a set of its own."""
+    sets = dq.load_sets(held_out=False)
+    if background:
+        return sets, dq.generated_set(feeds=background)
+    if dq.BENCH.is_dir():
+        sets["generated 60x50 (shared/bench)"] = dq.generated_set()
+    return sets, []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stand-in", choices=sorted(MEASURES), default="identifying")
@@ -200,12 +217,7 @@ def main() -> None:
         "generated corpus spread over its dates (dedupe_quality --background): a dense window",
     )
     args = parser.parse_args()
-    sets = dq.load_sets(held_out=False)
-    background: list[dq.Record] = []
-    if args.background:
-        background = dq.generated_set(feeds=args.background)
-    elif dq.BENCH.is_dir():
-        sets["generated 60x50 (shared/bench)"] = dq.generated_set()
+    sets, background = tuning_sets(args.background)
     print(
         f"link: {args.link}, stand-in: {args.stand_in}, pick: {args.pick},"
         f" background: {args.background} feeds"
