@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from .nesting import shallow, tags_end
+from .htmltokens import tags_end
+from .nesting import shallow
 from .records import PlainText
 
 _TAGS = frozenset(
@@ -284,7 +285,7 @@ def _sub_tags(
     pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str], html: str
 ) -> str:
     """``pattern.sub(replacement, html)`` for a pattern that matches whole tags, in linear
-    time (``nesting.tags_end``)."""
+    time (``htmltokens.tags_end``)."""
     end = tags_end(html)
     return pattern.sub(replacement, html[:end]) + html[end:]
 
