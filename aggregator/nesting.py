@@ -238,6 +238,12 @@ class _Nesting:
             self.counted += levels
             return True
         in_foreign = self.seen_foreign and self._in_foreign()
+        if self.depth() + (4 if name == "table" else 1) > MAX_DEPTH and not (
+            (name in _NOT_NESTING and name not in _CLOSES_P)
+            or (self_closing and (name in _FOREIGN_ROOTS or (in_foreign and name not in _BREAKOUT)))
+        ):  # left out before it closes anything: html5ever will not see it
+            self.dropped.add(name)
+            return False
         if in_foreign and name in _BREAKOUT:
             self._leave_foreign()
             in_foreign = False

@@ -139,6 +139,18 @@ def test_nesting_hidden_from_a_tag_count_is_capped_too(html: str) -> None:
     assert tree_depth(shallow(html)) <= MAX_DEPTH + 1
 
 
+def test_a_tag_left_out_at_the_cap_closes_nothing() -> None:
+    """A ``<table>`` too deep to keep still closed the paragraph it would have closed,
+    and what followed was counted from too shallow (found by the property above)."""
+    html = (
+        "<div><ul><s x=1><b x=1><u x=1><u x=0><x><font><textarea></div></textarea><p><x>"
+        "<table><u x=1><s x=9><code x=2>"
+    )
+    with mock.patch.object(nesting, "MAX_DEPTH", 8):
+        kept = shallow(html)
+    assert tree_depth(kept) <= 8 + 1
+
+
 def test_markup_inside_a_script_or_a_comment_leaves_the_article_after_it_whole() -> None:
     """Counted as tags, the ``<object>`` a script writes (scope boundaries, never
     closed) held the count at the cap, and the article after it lost its markup."""
