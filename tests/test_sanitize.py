@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.nesting import MAX_DEPTH
 from aggregator.parse.boilerplate import without_chrome
 from aggregator.parse.text import title_text
-from aggregator.sanitize import MAX_DEPTH, clean_html, html_to_text, word_count
+from aggregator.sanitize import clean_html, html_to_text, word_count
 
 _UNSAFE_TAGS = frozenset({"script", "style", "iframe", "object", "embed", "form", "svg", "math"})
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
