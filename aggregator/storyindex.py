@@ -142,6 +142,10 @@ class StoryIndex:
         # An editor's corrections (``correct``), both ways round: id -> partner ids.
         self._same: dict[int, set[int]] = defaultdict(set)
         self._apart: dict[int, set[int]] = defaultdict(set)
+        # Vetoes asked since the last ``add`` ended, by pair (``_vetoed``).
+        self._vetoes: dict[tuple[int, int], tuple[StoryItem, StoryItem, bool]] = {}
+        # Each item's candidates while ``_settle`` runs (``_candidates``), else None.
+        self._found: dict[int, list[int]] | None = None
 
     # --- what the store calls -------------------------------------------------
 
@@ -247,6 +251,7 @@ class StoryIndex:
             if self.newest is None or item.published > self.newest:
                 self.newest = item.published
         self._settle()
+        self._vetoes.clear()
         changes = self.changes()
         if forget:
             self._forget_old()
@@ -402,11 +407,18 @@ class StoryIndex:
     # --- deciding ---------------------------------------------------------------
 
     def _settle(self) -> None:
-        while self._work:
-            _, item_id = heapq.heappop(self._work)
-            self._queued.discard(item_id)
-            if item_id in self.items:
-                self._decide(self.items[item_id])
+        # Nothing is indexed or let go meanwhile, so the postings and the rarities stay as
+        # they are, and with them each item's candidates: found once an item, not once a
+        # look (a first pass of the peer corpus looked ~20 times an item).
+        self._found = {}
+        try:
+            while self._work:
+                _, item_id = heapq.heappop(self._work)
+                self._queued.discard(item_id)
+                if item_id in self.items:
+                    self._decide(self.items[item_id])
+        finally:
+            self._found = None
 
     def _decide(self, item: StoryItem) -> None:
         fresh = item.item_id in self._fresh
@@ -511,7 +523,7 @@ class StoryIndex:
     def _score(self, a: StoryItem, b: StoryItem) -> float | None:
         """How many times its bar the pair's similarity is when ``a`` may join the story
         ``b`` leads (``_best_leader``), else None."""
-        if self.kept_from(a, b.item_id) or vetoed(a, b, self.window):
+        if self.kept_from(a, b.item_id) or self._vetoed(a, b):
             return None
         rarity = self.rarity_against(a, b)
         if not may_match(a, b, rarity):
@@ -526,6 +538,15 @@ class StoryIndex:
         no scan); ``may_match`` turns down every other item at the window's rarity, so none
         is missed. Counting a story as one holder (``rarity_against``) only reweighs these:
         a pair it alone would make rare enough is never weighed."""
+        items, found = self.items, self._found
+        if found is None:
+            return (items[other_id] for other_id in self._candidate_ids(item))
+        ids = found.get(item.item_id)
+        if ids is None:
+            ids = found[item.item_id] = list(self._candidate_ids(item))
+        return (items[other_id] for other_id in ids)
+
+    def _candidate_ids(self, item: StoryItem) -> Iterator[int]:
         shared: Counter[int] = Counter()
         rarity = self._rarity
         for term in item.sig.identifying_terms:
@@ -539,7 +560,7 @@ class StoryIndex:
         shared.pop(item.item_id, None)
         for other_id, count in shared.items():
             if count >= MIN_SHARED:
-                yield self.items[other_id]
+                yield other_id
 
     def _later_matches(self, item: StoryItem) -> Iterator[int]:
         for other in self._candidates(item):
@@ -693,7 +714,20 @@ class StoryIndex:
             return False
         if not self._eligible(shared, term):
             return False
-        return not vetoed(later, earlier, self.window)
+        return not self._vetoed(later, earlier)
+
+    def _vetoed(self, later: StoryItem, earlier: StoryItem) -> bool:
+        """``dedupe.vetoed``, remembered until the ``add`` under way ends: each term that
+        changes rarity asks again about pairs of its holders (``_affected_by``): a first
+        pass of the peer corpus asked twice a pair. A pair is remembered with its two
+        items, so an item indexed again (edited) is asked about afresh."""
+        key = (later.item_id, earlier.item_id)
+        seen = self._vetoes.get(key)
+        if seen is not None and seen[0] is later and seen[1] is earlier:
+            return seen[2]
+        verdict = vetoed(later, earlier, self.window)
+        self._vetoes[key] = (later, earlier, verdict)
+        return verdict
 
     def _eligible(self, shared: frozenset[str], term: str) -> bool:
         """Whether the identifying terms a pair shares make it a candidate once ``term``

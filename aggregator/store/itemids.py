@@ -24,6 +24,9 @@ from .models import Base
 FLOOR_KEY = "items.next_id"  # meta: no new item is numbered below this
 _ITEMS = Base.metadata.tables["items"]
 _META = Base.metadata.tables["meta"]
+# Built once: asked before every source's new items are inserted (``first_new_id``)
+_FLOOR = select(_META.c.value).where(_META.c.key == FLOOR_KEY)
+_LARGEST = select(func.max(_ITEMS.c.id))
 
 
 def remember_deleted(connection: Connection, ids: Iterable[int], now: datetime) -> None:
@@ -51,12 +54,10 @@ def first_new_id(connection: Connection) -> int | None:
     floor = _floor(connection)
     if floor is None:
         return None
-    largest = connection.execute(select(func.max(_ITEMS.c.id))).scalar_one_or_none() or 0
+    largest = connection.execute(_LARGEST).scalar_one_or_none() or 0
     return floor if floor > largest + 1 else None
 
 
 def _floor(connection: Connection) -> int | None:
-    value = connection.execute(
-        select(_META.c.value).where(_META.c.key == FLOOR_KEY)
-    ).scalar_one_or_none()
+    value = connection.execute(_FLOOR).scalar_one_or_none()
     return int(value) if value is not None else None
