@@ -46,7 +46,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from . import derived
-from .english import is_common_word
+from .english import common_words_cache, is_common_word
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
@@ -97,8 +97,10 @@ def _read_in_child(path: Path) -> dict[str, str]:
 
 
 def _cache_file(source: Path) -> Path | None:
-    """The cache of the table derived from ``source`` as it is now; None if unreadable."""
-    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT)
+    """The cache of the table derived from ``source`` as it is now, and through the common
+    words as they are now (``_everyday_word``); None if unreadable."""
+    words = common_words_cache()
+    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT, words)
 
 
 def _read_cache(path: Path | None) -> dict[str, str] | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator import drugs
+from aggregator import drugs, english
 from aggregator.dedupe import signature
 from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
 
@@ -194,4 +194,18 @@ def test_a_changed_data_file_is_never_answered_from_its_old_cache(
     before = drugs._cache_file(data)
     data.write_bytes(b"other")
     os.utime(data, ns=(1, 1))
+    assert drugs._cache_file(data) != before
+
+
+def test_a_changed_word_list_is_never_answered_from_the_old_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table leaves out everyday words (``english``): another list, another table."""
+    data, words = tmp_path / "drugs.pkl.bz2", tmp_path / "web2.pickle"
+    data.write_bytes(b"one")
+    words.write_bytes(b"one")
+    monkeypatch.setattr(english, "_list", lambda: words)
+    before = drugs._cache_file(data)
+    words.write_bytes(b"other")
+    os.utime(words, ns=(1, 1))
     assert drugs._cache_file(data) != before
