@@ -1091,13 +1091,26 @@ def _siblings(
         .where(Item.story_id.in_(wanted), *retired.listed(Item, removed))
         .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
     )
+    rows = session.execute(query).all()
+    stand_ins = _stand_ins(session, [row.id for row in rows if row.source_id in removed], removed)
     stories: dict[int, list[StoredItemRef]] = defaultdict(list)
-    for story_id, item_id, title, url, source_id, name, first_seen in session.execute(query):
+    for story_id, item_id, title, url, source_id, name, first_seen in rows:
         seen[item_id] = first_seen
-        stories[story_id or 0].append(
-            StoredItemRef(item_id, title, url, SourceRef(source_id, name))
-        )
+        source = stand_ins.get(item_id) or SourceRef(source_id, name)
+        stories[story_id or 0].append(StoredItemRef(item_id, title, url, source))
     return stories
+
+
+def _stand_ins(
+    session: Session, item_ids: Sequence[int], removed: tuple[str, ...]
+) -> dict[int, SourceRef]:
+    """For items a removed source owns, the first other source carrying them, which names
+    them until its next read claims them (as ``_owner_removed`` names a listed item)."""
+    if not item_ids:
+        return {}
+    carried = _carriers(session, sorted(set(item_ids)))
+    live = {i: [ref for ref in refs if ref.id not in removed] for i, refs in carried.items()}
+    return {i: SourceRef(refs[0].id, refs[0].name) for i, refs in live.items() if refs}
 
 
 def _names(
