@@ -131,6 +131,16 @@ def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its
     assert not brand & one_of_them.terms
 
 
+def test_a_combination_the_dictionary_names_in_the_plural_meets_its_generics_too() -> None:
+    """The dictionary's Cabenuva is "cabotegravir and rilpivirines"; a report writes
+    "rilpivirine", whose term the plural's is."""
+    assert combinations()["cabenuva"] == ("cabotegravir", "rilpivirines")
+    written = signature("Label expanded to adolescents", "").terms
+    brand = signature("Cabenuva label expanded to adolescents", "").terms - written
+    generics = signature("Cabotegravir and rilpivirine label expanded to adolescents", "")
+    assert brand & generics.terms
+
+
 def read_table() -> dict[str, str]:
     """The table as a new process reads it (the per-process memo bypassed)."""
     return drugs._table.__wrapped__()
