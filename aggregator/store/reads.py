@@ -1235,11 +1235,16 @@ def _article(row: Item) -> ArticleInfo | None:
 RefQuery = Select[int, str, str | None, str, str]  # id, title, url, source id, source name
 
 
-def _refs(session: Session, query: RefQuery) -> tuple[StoredItemRef, ...]:
-    """Each row of a narrowed ``_ref_query`` becomes a link to an item."""
+def _refs(
+    session: Session, query: RefQuery, removed: tuple[str, ...] = ()
+) -> tuple[StoredItemRef, ...]:
+    """Each row of a narrowed ``_ref_query`` becomes a link to an item, named by a source
+    still in the config (``_stand_ins``)."""
+    rows = session.execute(query).all()
+    stand_ins = _stand_ins(session, [row.id for row in rows if row.source_id in removed], removed)
     return tuple(
-        StoredItemRef(item_id, title, url, SourceRef(source_id, name))
-        for item_id, title, url, source_id, name in session.execute(query)
+        StoredItemRef(item_id, title, url, stand_ins.get(item_id) or SourceRef(source_id, name))
+        for item_id, title, url, source_id, name in rows
     )
 
 
@@ -1266,7 +1271,7 @@ def _covers(session: Session, row: Item, removed: tuple[str, ...]) -> tuple[Stor
         return ()
     query = _ref_query().where(Item.doi.in_(cited), Item.id != row.id)
     query = query.where(*retired.listed(Item, removed))
-    return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()))
+    return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()), removed)
 
 
 def _covered_by(
@@ -1282,4 +1287,4 @@ def _covered_by(
         .order_by(Item.published.desc(), Item.id.desc())
         .limit(MAX_CITATIONS)
     )
-    return _refs(session, query)
+    return _refs(session, query, removed)
