@@ -122,6 +122,15 @@ def test_a_name_that_only_reads_like_a_list_is_no_combination() -> None:
     assert "maldroxal" not in combinations()
 
 
+def test_a_heading_of_two_classes_is_no_combination() -> None:
+    """MeSH's "Racemases and Epimerases" lists "racemase" among its names: one of its
+    own parts, so a heading of two kinds of thing, not a product combining them."""
+    for heading in ("racemase", "epimerases", "choleretics", "hydrocholeretics", "pradimicins"):
+        assert heading not in combinations(), heading
+    assert not {"racemases", "choleretics", "pradimicins"} & drug_names()
+    assert "cabenuva" in combinations()
+
+
 def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
     written = signature("Label expanded to younger children", "").terms
     brand = signature("Trikafta label expanded to younger children", "").terms - written
