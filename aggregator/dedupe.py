@@ -1550,8 +1550,12 @@ def _combinations() -> dict[str, str]:
     """A combination's brand -> the one term ``_term`` makes of it, its generics sorted
     and joined by "+": an item naming the brand and one naming the generics share it
     (``_combined``), and two items naming the brand share one term, as for a brand of
-    one generic."""
-    return {brand: "+".join(sorted(generics)) for brand, generics in combinations().items()}
+    one generic. Each generic as an item's text makes it a term (``_stem``): the
+    dictionary's Cabenuva is "cabotegravir and rilpivirines"."""
+    return {
+        brand: "+".join(sorted({_stem(generic) for generic in generics}))
+        for brand, generics in combinations().items()
+    }
 
 
 @lru_cache(maxsize=1)

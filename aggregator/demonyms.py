@@ -42,8 +42,21 @@ def demonyms() -> dict[str, str]:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
     folder = Path(next(iter(spec.submodule_search_locations))) / _DATA_FOLDER
-    cached = derived.cache_file("demonyms", folder, ".json", _FORMAT)
-    return derived.cached_or_derived(cached, _from_bytes, __name__)
+    return derived.cached_or_derived(_cache_file(folder), _from_bytes, __name__)
+
+
+def _cache_file(folder: Path) -> Path | None:
+    """The cache of the table derived from ``folder`` as it is now, and from ISO 3166 as
+    ``pycountry`` has it now (the codes kept: ``_derive``); None if unreadable."""
+    return derived.cache_file("demonyms", folder, ".json", _FORMAT, *derived.stamp(_countries()))
+
+
+def _countries() -> Path | None:
+    """pycountry's list of ISO 3166 countries."""
+    spec = find_spec("pycountry")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "databases" / "iso3166-1.json"
 
 
 def _from_bytes(data: bytes | None) -> dict[str, str] | None:

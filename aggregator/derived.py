@@ -72,6 +72,16 @@ def cache_file(prefix: str, source: Path, suffix: str, *params: object) -> Path 
     return cache_folder() / f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:16]}{suffix}"
 
 
+def stamp(path: Path | None) -> tuple[object, ...]:
+    """What tells that another input of a cached table changed, as ``cache_file`` params:
+    its path, size and modification time (None for those when it cannot be read)."""
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        stat = None
+    return (path, None, None) if stat is None else (path, stat.st_size, stat.st_mtime_ns)
+
+
 def read_cache(path: Path | None) -> bytes | None:
     if path is None:
         return None

@@ -46,12 +46,12 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from . import derived
-from .english import is_common_word
+from .english import common_words_cache, is_common_word
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 3  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 4  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +97,10 @@ def _read_in_child(path: Path) -> dict[str, str]:
 
 
 def _cache_file(source: Path) -> Path | None:
-    """The cache of the table derived from ``source`` as it is now; None if unreadable."""
-    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT)
+    """The cache of the table derived from ``source`` as it is now, and through the common
+    words as they are now (``_everyday_word``); None if unreadable."""
+    words = common_words_cache()
+    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT, words)
 
 
 def _read_cache(path: Path | None) -> dict[str, str] | None:
@@ -124,6 +126,7 @@ def _read_table(path: Path) -> dict[str, str]:
         if data.get("is_brand")
     }
     mapping: dict[str, str] = {}
+    combined_by: dict[str, str] = {}
     for variant, canonicals in table["drug_variant_to_canonical"].items():
         if len(canonicals) != 1 or len(variant) < MIN_LENGTH or not variant.isalnum():
             continue
@@ -133,8 +136,20 @@ def _read_table(path: Path) -> dict[str, str]:
         if canonical.isalpha() and _names_the_drug(variant, canonical, brand):
             mapping[variant] = canonical
         elif (combined := _combined(canonical)) and _names_the_drug(variant, combined, brand):
-            mapping[variant] = combined
+            combined_by[variant] = combined
+    # A name that is one of its own parts is a heading of two classes ("racemases and
+    # epimerases", "cholagogues and choleretics"), not a product: none of its names is kept.
+    headings = {combined for v, combined in combined_by.items() if _part_of(v, combined)}
+    mapping.update((v, combined) for v, combined in combined_by.items() if combined not in headings)
     return mapping
+
+
+def _part_of(variant: str, combined: str) -> bool:
+    """Whether ``variant`` is one of the generics ``combined`` joins, in either number."""
+    return any(
+        variant == part or part in _numbers(variant) or variant in _numbers(part)
+        for part in combined.split()
+    )
 
 
 _COMBINATION = re.compile(r",? and |, |/")

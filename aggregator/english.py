@@ -72,12 +72,21 @@ def _digest(word: str) -> int:
 @lru_cache(maxsize=1)
 def _common_digests() -> array[int]:
     """The sorted digests of the list's lower-case entries, from the cache or derived."""
+    return derived.cached_or_derived(common_words_cache(), _from_bytes, __name__, str(_list()))
+
+
+def common_words_cache() -> Path | None:
+    """The cache of the digests: its name changes with the list and with ``_FORMAT``, so
+    that a table derived through ``is_common_word`` (``drugs``) can be keyed on it."""
+    return derived.cache_file("english", _list(), ".bin", _FORMAT)
+
+
+def _list() -> Path:
+    """The package's word list."""
     spec = find_spec(_PACKAGE)  # locates the package without running its import
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"{_PACKAGE} is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
-    cached = derived.cache_file("english", path, ".bin", _FORMAT)
-    return derived.cached_or_derived(cached, _from_bytes, __name__, str(path))
+    return Path(next(iter(spec.submodule_search_locations))) / _DATA_FILE
 
 
 def _from_bytes(data: bytes | None) -> array[int] | None:

@@ -62,7 +62,8 @@ _JOINING = frozenset({"of", "and", "the"})
 # place of ISO 3166, and not England).
 _NOT_BEFORE = frozenset({"New"})
 # A demonym inside a longer word for a region or a body names no country of its own:
-# the Pan American Health Organization, Latin American countries.
+# the Pan American Health Organization, Latin American countries, nor do its people
+# ("Latin Americans", read as "Americans" without it).
 _NOT_DEMONYMS = (
     *("Latin American", "North American", "South American", "Central American"),
     "Pan American",
@@ -139,7 +140,8 @@ def _table(with_demonyms: bool) -> tuple[_Table, int]:
                 words = _words(form)
                 if form and all(word[:1].isupper() for word in words):
                     named[words] = named.get(words, frozenset()) | {code}
-        named.update(dict.fromkeys(map(_words, _NOT_DEMONYMS), frozenset()))
+        bodies = (form for name in _NOT_DEMONYMS for form in (name, _plural(name)))
+        named.update(dict.fromkeys(map(_words, bodies), frozenset()))
         return named, max(map(len, named))
     table: dict[tuple[str, ...], set[str]] = {}
 

@@ -3,6 +3,7 @@ cached: "Danish researchers" name Denmark."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,16 @@ def test_a_damaged_cache_is_derived_afresh_and_rewritten(cache: Path, damage: by
     cached.write_bytes(damage)
     assert read_table() == first
     assert demonyms._from_bytes(cached.read_bytes()) == first
+
+
+def test_a_changed_country_list_is_never_answered_from_the_old_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table keeps the demonyms of the codes ISO 3166 (``pycountry``) lists now."""
+    countries = tmp_path / "iso3166-1.json"
+    countries.write_bytes(b"one")
+    monkeypatch.setattr(demonyms, "_countries", lambda: countries)
+    before = demonyms._cache_file(tmp_path)
+    countries.write_bytes(b"other")
+    os.utime(countries, ns=(1, 1))
+    assert demonyms._cache_file(tmp_path) != before

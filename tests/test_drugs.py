@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator import drugs
+from aggregator import drugs, english
 from aggregator.dedupe import signature
 from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
 
@@ -122,6 +122,15 @@ def test_a_name_that_only_reads_like_a_list_is_no_combination() -> None:
     assert "maldroxal" not in combinations()
 
 
+def test_a_heading_of_two_classes_is_no_combination() -> None:
+    """MeSH's "Racemases and Epimerases" lists "racemase" among its names: one of its
+    own parts, so a heading of two kinds of thing, not a product combining them."""
+    for heading in ("racemase", "epimerases", "choleretics", "hydrocholeretics", "pradimicins"):
+        assert heading not in combinations(), heading
+    assert not {"racemases", "choleretics", "pradimicins"} & drug_names()
+    assert "cabenuva" in combinations()
+
+
 def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
     written = signature("Label expanded to younger children", "").terms
     brand = signature("Trikafta label expanded to younger children", "").terms - written
@@ -129,6 +138,16 @@ def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its
     one_of_them = signature("Ivacaftor label expanded to younger children", "")
     assert brand & generics.terms
     assert not brand & one_of_them.terms
+
+
+def test_a_combination_the_dictionary_names_in_the_plural_meets_its_generics_too() -> None:
+    """The dictionary's Cabenuva is "cabotegravir and rilpivirines"; a report writes
+    "rilpivirine", whose term the plural's is."""
+    assert combinations()["cabenuva"] == ("cabotegravir", "rilpivirines")
+    written = signature("Label expanded to adolescents", "").terms
+    brand = signature("Cabenuva label expanded to adolescents", "").terms - written
+    generics = signature("Cabotegravir and rilpivirine label expanded to adolescents", "")
+    assert brand & generics.terms
 
 
 def read_table() -> dict[str, str]:
@@ -194,4 +213,18 @@ def test_a_changed_data_file_is_never_answered_from_its_old_cache(
     before = drugs._cache_file(data)
     data.write_bytes(b"other")
     os.utime(data, ns=(1, 1))
+    assert drugs._cache_file(data) != before
+
+
+def test_a_changed_word_list_is_never_answered_from_the_old_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table leaves out everyday words (``english``): another list, another table."""
+    data, words = tmp_path / "drugs.pkl.bz2", tmp_path / "web2.pickle"
+    data.write_bytes(b"one")
+    words.write_bytes(b"one")
+    monkeypatch.setattr(english, "_list", lambda: words)
+    before = drugs._cache_file(data)
+    words.write_bytes(b"other")
+    os.utime(words, ns=(1, 1))
     assert drugs._cache_file(data) != before

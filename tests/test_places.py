@@ -77,6 +77,7 @@ def test_a_headline_demonym_names_no_place_by_default() -> None:
     [
         "Pan American Health Organization warns of measles",  # a body, not the country
         "Latin American and North American sites enrolled",
+        "Latin Americans and Central Americans enrolled",  # their people: no country either
         "danish pastries and french fries",  # written in lower case: words
     ],
 )

@@ -283,3 +283,35 @@ def test_in_a_list_written_without_blank_lines_only_the_entrys_own_lines_go(
 ) -> None:
     """The last entry's blank line before the next key stays; a one-line entry goes whole."""
     assert without_source(COMPACT, source_id, path=tmp_path) == COMPACT.replace(gone, "")
+
+
+def test_a_storys_other_item_the_removed_source_owned_is_also_from_its_other_carrier(
+    tmp_path: Path, database_url: str, server: LocalServer, store: Store
+) -> None:
+    """The approval both the society and the wire carry (the society's copy shown) is in
+    one story with the journal's rewrite: once the society is removed, the rewrite's
+    "also from" names the wire, not the source readers no longer follow."""
+    approval = Entry(*APPROVAL[:1], "https://ex.org/kisqali", "k", summary=APPROVAL[1],
+                     published="Tue, 24 Nov 2026 07:00:00 GMT")  # fmt: skip
+    rewrite = Entry(*REWRITE[:1], "https://ex.org/novartis", "n", summary=REWRITE[1],
+                    published="Tue, 24 Nov 2026 08:00:00 GMT")  # fmt: skip
+    for name, entries in (("society", [approval]), ("wire", [approval]), ("journal", [rewrite])):
+        server.route(f"/{name}-2.xml", served(rss(entries, title=name)))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {database_url}\nsources:\n"
+        + "".join(
+            f"  - {{id: {name}, name: {name.title()} Desk, url: '{server.url(f'/{name}-2.xml')}', "
+            "kind: news}\n"
+            for name in ("society", "wire", "journal")
+        )
+    )
+    assert cli(config, "refresh", "--all") == 0
+    also = api_item(site(config, store), REWRITE[0])["also"]
+    assert [(ref["title"], ref["source"]["id"]) for ref in also] == [(APPROVAL[0], "society")]
+    assert cli(config, "sources", "remove", "society") == 0
+    client = site(config, store)
+    also = api_item(client, REWRITE[0])["also"]
+    assert [(ref["title"], ref["source"]["id"]) for ref in also] == [(APPROVAL[0], "wire")]
+    rewrite_page = client.get(f"/items/{api_item(client, REWRITE[0])['id']}")
+    assert "Society Desk" not in rewrite_page.get_data(as_text=True)

@@ -20,6 +20,7 @@ from webfactory import (
     words,
 )
 
+from aggregator.config import Settings
 from aggregator.records import ArticleInfo, Kind, ParsedItem
 from aggregator.store import Store
 from web import create_app
@@ -156,3 +157,22 @@ def test_a_pinned_retracted_article_stays_featured_with_its_banner_and_notice(
         featured = page[page.index('id="featured"') :]
         assert '<p class="banner flag-notice" role="note"><strong>Retracted.</strong>' in featured
         assert notice in featured
+
+
+def test_a_covering_item_a_removed_source_owned_is_named_by_its_other_carrier(
+    client: FlaskClient, store: Store, settings: Settings
+) -> None:
+    """The story both outlets carry (the FDA's copy shown) stays listed once the FDA's
+    feed is removed from the config; "Covered by" names the outlet readers still follow,
+    as the story's own page does."""
+    save(store, [entry(Kind.ARTICLE, title="The paper", article=ArticleInfo(doi=PAPER))])
+    story = entry(Kind.NEWS, title="The story", article=ArticleInfo(cites=(PAPER,)))
+    save(store, [story])
+    save(store, [story], source="fda-press")
+    paper = f"/items/{_ids(store)['The paper']}"
+    assert "The story</a> — FDA Press Releases" in client.get(paper).get_data(as_text=True)
+    kept = [source for source in settings.configured_sources() if source.id != "fda-press"]
+    store.sync_sources(kept, NOW)
+    page = client.get(paper).get_data(as_text=True)
+    assert "The story</a> — Health News Daily" in page
+    assert "FDA Press Releases" not in page

@@ -1091,13 +1091,26 @@ def _siblings(
         .where(Item.story_id.in_(wanted), *retired.listed(Item, removed))
         .order_by(Item.story_id, Item.published.desc(), Item.id.desc())
     )
+    rows = session.execute(query).all()
+    stand_ins = _stand_ins(session, [row.id for row in rows if row.source_id in removed], removed)
     stories: dict[int, list[StoredItemRef]] = defaultdict(list)
-    for story_id, item_id, title, url, source_id, name, first_seen in session.execute(query):
+    for story_id, item_id, title, url, source_id, name, first_seen in rows:
         seen[item_id] = first_seen
-        stories[story_id or 0].append(
-            StoredItemRef(item_id, title, url, SourceRef(source_id, name))
-        )
+        source = stand_ins.get(item_id) or SourceRef(source_id, name)
+        stories[story_id or 0].append(StoredItemRef(item_id, title, url, source))
     return stories
+
+
+def _stand_ins(
+    session: Session, item_ids: Sequence[int], removed: tuple[str, ...]
+) -> dict[int, SourceRef]:
+    """For items a removed source owns, the first other source carrying them, which names
+    them until its next read claims them (as ``_owner_removed`` names a listed item)."""
+    if not item_ids:
+        return {}
+    carried = _carriers(session, sorted(set(item_ids)))
+    live = {i: [ref for ref in refs if ref.id not in removed] for i, refs in carried.items()}
+    return {i: SourceRef(refs[0].id, refs[0].name) for i, refs in live.items() if refs}
 
 
 def _names(
@@ -1222,11 +1235,16 @@ def _article(row: Item) -> ArticleInfo | None:
 RefQuery = Select[int, str, str | None, str, str]  # id, title, url, source id, source name
 
 
-def _refs(session: Session, query: RefQuery) -> tuple[StoredItemRef, ...]:
-    """Each row of a narrowed ``_ref_query`` becomes a link to an item."""
+def _refs(
+    session: Session, query: RefQuery, removed: tuple[str, ...] = ()
+) -> tuple[StoredItemRef, ...]:
+    """Each row of a narrowed ``_ref_query`` becomes a link to an item, named by a source
+    still in the config (``_stand_ins``)."""
+    rows = session.execute(query).all()
+    stand_ins = _stand_ins(session, [row.id for row in rows if row.source_id in removed], removed)
     return tuple(
-        StoredItemRef(item_id, title, url, SourceRef(source_id, name))
-        for item_id, title, url, source_id, name in session.execute(query)
+        StoredItemRef(item_id, title, url, stand_ins.get(item_id) or SourceRef(source_id, name))
+        for item_id, title, url, source_id, name in rows
     )
 
 
@@ -1253,7 +1271,7 @@ def _covers(session: Session, row: Item, removed: tuple[str, ...]) -> tuple[Stor
         return ()
     query = _ref_query().where(Item.doi.in_(cited), Item.id != row.id)
     query = query.where(*retired.listed(Item, removed))
-    return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()))
+    return _refs(session, query.order_by(Item.published.desc(), Item.id.desc()), removed)
 
 
 def _covered_by(
@@ -1269,4 +1287,4 @@ def _covered_by(
         .order_by(Item.published.desc(), Item.id.desc())
         .limit(MAX_CITATIONS)
     )
-    return _refs(session, query)
+    return _refs(session, query, removed)
