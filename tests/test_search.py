@@ -36,6 +36,18 @@ def titles(store: Store, q: str, **filters: object) -> list[str]:
     return [item.title for item in page.items]
 
 
+def paged(store: Store, q: str, limit: int, sort: str = "relevance") -> list[int]:
+    """The ids of every page of a search, ``limit`` at a time, following each cursor."""
+    seen: list[int] = []
+    before = None
+    while True:
+        page = store.list_items(q=q, limit=limit, before=before, stories=False, sort=sort)
+        seen += [item.id for item in page.items]
+        if page.next is None:
+            return seen
+        before = page.next
+
+
 def news(title: str, summary: str = "<p>No further detail.</p>", **extra: object) -> object:
     return entry(Kind.NEWS, title=title, summary=summary, **extra)  # type: ignore[arg-type]
 
@@ -289,14 +301,7 @@ def test_paging_through_ranked_results_walks_every_match_once(reads: Store) -> N
             ],
         )
     save(reads, [news("Unrelated bulletin")])
-    seen: list[int] = []
-    before = None
-    while True:
-        page = reads.list_items(q="influenza", limit=5, before=before, stories=False)
-        seen += [item.id for item in page.items]
-        if page.next is None:
-            break
-        before = page.next
+    seen = paged(reads, "influenza", limit=5)
     assert len(seen) == len(set(seen)) == 23
     everything = reads.list_items(q="influenza", limit=100, stories=False).items
     assert seen == [item.id for item in everything]
@@ -347,17 +352,30 @@ def test_ranked_blocks_and_dense_date_walks_still_reach_every_match_once(
         )
     save(reads, [news("Unrelated report")])
     for sort in ("relevance", "date"):
-        seen: list[int] = []
-        before = None
-        while True:
-            page = reads.list_items(q="malaria", limit=3, before=before, stories=False, sort=sort)
-            seen += [item.id for item in page.items]
-            if page.next is None:
-                break
-            before = page.next
+        seen = paged(reads, "malaria", limit=3, sort=sort)
         assert len(seen) == len(set(seen)) == 11, sort
     first = reads.list_items(q="malaria", limit=4, stories=False).items[0]
     assert first.title == "Report 8"  # the newest block's only item with three mentions
+
+
+def test_a_ranked_search_lists_the_same_blocks_however_sparse_its_matches_lie(
+    reads: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL takes a block's matches from the newest ``RECENT`` ids, then walks on
+    (the window held a few) or lets the index drive (it held none): every way, the
+    same items in the same order as a window holding them all."""
+    monkeypatch.setattr(search, "BLOCK", 4)
+    matching = {1, 2, 4, 10, 11, 12, 16, 17, 18, 19, 20}
+    for n in range(1, 21):
+        mentions = " ".join(["malaria"] * (1 + n % 3)) if n in matching else "dengue"
+        published = NOW - timedelta(hours=(n * 7) % 11)
+        save(reads, [news(f"Report {n}", f"<p>{mentions}, note {n}.</p>", published=published)])
+    whole = paged(reads, "malaria", limit=3)
+    # blocks of the ids 17-20 (all in the window), 16 and 10-12 (the window holds one:
+    # walk on), then 1, 2 and 4 (the window, 6-9, holds none: the index drives)
+    monkeypatch.setattr(search, "RECENT", 4)
+    assert paged(reads, "malaria", limit=3) == whole
+    assert len(whole) == len(matching)
 
 
 # --- the index follows the items ------------------------------------------------

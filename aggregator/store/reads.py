@@ -464,14 +464,10 @@ def _ranked_rows(
         if top is None or rank is None:
             raise InvalidCursor("this cursor belongs to a list by date, not by relevance")
         after = (_rank_now(session, found, item_id, rank), published, item_id)
-    else:
-        top = session.scalar(ids.order_by(found.on.desc()).limit(1))
+    top, low = _block(session, ids, found, top)
     rows: list[tuple[Item, float, int]] = []
     while top is not None and len(rows) <= limit:
         block = matching.where(found.on <= top)
-        low = session.scalar(
-            ids.where(found.on <= top).order_by(found.on.desc()).offset(search.BLOCK - 1).limit(1)
-        )
         if low is not None:
             block = block.where(found.on >= low)
         if after is not None:
@@ -481,13 +477,36 @@ def _ranked_rows(
         )
         found_rows = session.execute(block.limit(limit + 1 - len(rows))).all()
         rows += [(item, float(rank), top) for item, rank in found_rows]
-        top = None if low is None else low - 1
+        if low is None or len(rows) > limit:
+            break
+        top, low = _block(session, ids, found, low - 1)
         after = None
     if len(rows) <= limit:
         return [row[0] for row in rows], None
     last, rank, block_top = rows[limit - 1]
     cursor = encode_ranked_cursor(block_top, rank, last.published, last.id)
     return [row[0] for row in rows[:limit]], cursor
+
+
+def _block(
+    session: Session, ids: Select[Any], found: search.Match, top: int | None
+) -> tuple[int | None, int | None]:
+    """A block of matches: its top (``top``, or None for the newest match of all) and its
+    lowest id, the ``BLOCK``-th newest match at or below the top (None: fewer match).
+    PostgreSQL reads the block's ids in one go (``Match.newest``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        newest = found.newest(session.connection(), ids, top)
+        if top is None:
+            top = newest[0] if newest else None
+        return top, (newest[-1] if len(newest) == search.BLOCK else None)
+    if top is None:
+        top = session.scalar(ids.order_by(found.on.desc()).limit(1))
+        if top is None:
+            return None, None
+    low = session.scalar(
+        ids.where(found.on <= top).order_by(found.on.desc()).offset(search.BLOCK - 1).limit(1)
+    )
+    return top, low
 
 
 def _rank_now(session: Session, found: search.Match, item_id: int, rank: float) -> float:
