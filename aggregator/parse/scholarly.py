@@ -6,6 +6,7 @@ This module gathers them into one ``ArticleInfo`` with normalised values, so
 identity can match the same paper across publishers, and lists the other DOIs
 an entry cites (a news story about a paper, an erratum naming what it corrects).
 Authors too: a feed's and an article page's byline follow one rule (``byline``),
+an RSS author's "email (Name)" gives its name whatever the address (``entry_authors``),
 and a citation tag's "Last, First" reads first name first (``given_name_first``).
 It does not decide whether two entries are the same item, and it never looks
 anything up online.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import unquote
 
@@ -227,13 +229,72 @@ def article_info(
 def entry_authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
     """Every named author of a feedparser entry (``dc:creator`` repeats become a list)."""
     names: list[str] = []
-    for author in entry.get("authors") or ():
-        name = author.get("name") if isinstance(author, Mapping) else None
+    details = [author for author in entry.get("authors") or () if isinstance(author, Mapping)]
+    for index, author in enumerate(details):
+        last = index == len(details) - 1
+        name = _written_name(author, entry.get("author")) if last else _rejoined_name(author)
         if isinstance(name, str) and name.strip():
             names.append(" ".join(name.split()))
     if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
         names.append(" ".join(entry["author"].split()))
     return tuple(dict.fromkeys(name for listed in names for name in _listed_names(listed)))
+
+
+def _written_name(detail: Mapping[str, Any], written: Any) -> Any:
+    """The name of an entry's last author, read from its text when feedparser split it.
+
+    feedparser splits an RSS author's text ("email (Name)", "Name <email>") with a
+    pattern that takes a top-level domain of two to four letters: "a@b.example (Ann)"
+    came out as the name "ple (Ann" and the address "a@b.exam". The entry keeps the text
+    of its last author as written, and ``email.utils.parseaddr`` reads it whatever the
+    domain. An Atom author (name and email elements) is kept: its text is feedparser's
+    own "name (email)". Only a name is returned; an address only when it names nobody,
+    as feedparser's text of an address alone always was.
+    """
+    name, email = detail.get("name"), detail.get("email")
+    if not (email and isinstance(written, str) and "@" in written):
+        return name
+    if written.strip() in (email, f"{name} ({email})"):
+        return name or email
+    return _addressed_name(written) or name
+
+
+def _rejoined_name(detail: Mapping[str, Any]) -> Any:
+    """The name of an author before the entry's last, whose text feedparser did not keep.
+
+    Where its pattern cut an address short (a last label of four letters, the most it
+    takes), the rest of the address is left in the name, lower case, at its start or
+    after "<" or "(": "ple (Ann", "Ann <ital>", "um". The address is put back there and
+    the text read again, as ``_written_name`` reads a whole one.
+    """
+    name, email = detail.get("name"), detail.get("email")
+    if not (isinstance(name, str) and isinstance(email, str)):
+        return name
+    label = email.rpartition(".")[2]
+    if not (len(label) == 4 and label.isascii() and label.isalpha()):
+        return name
+    for at in (0, *(index + 1 for index, char in enumerate(name) if char in "<(")):
+        if name[at : at + 1].islower():
+            return _addressed_name(name[:at] + email + name[at:]) or name
+    return name
+
+
+def _addressed_name(written: str) -> str | None:
+    """The name in "email (Name)", "Name <email>", "Name (email)", else the address of
+    "email" alone; None when parseaddr finds no address in the text."""
+    name, address = parseaddr(written)
+    if _is_address(address):
+        return name.strip() or address
+    if _is_address(name):  # "Name (email)": parseaddr reads the comment as the name
+        return written.partition("(")[0].strip() or name
+    return None
+
+
+def _is_address(text: str) -> bool:
+    """Whether ``text`` is one e-mail address: a local part, "@", a dotted domain."""
+    local, at, domain = text.rpartition("@")
+    dotted = "." in domain.strip(".")
+    return bool(local and at and dotted) and not any(char.isspace() for char in text)
 
 
 # "Kaur, M., Shukla, A., Pandey, A. K." (bioRxiv and medRxiv give all the authors in one
