@@ -114,6 +114,9 @@ _IMPLIED = {"td": 2, "th": 2, "tr": 1}
 # Where a CDATA section may start (in SVG or MathML): html5ever reads it to "]]>".
 _CDATA = "<![CDATA["
 _START_TAG = re.compile("<[a-zA-Z]")
+# The first letters of a tag's name: enough to tell an ``_IMPLIED`` name from others.
+_NAME = re.compile(r"[a-zA-Z][^\t\n\f\r />]*+")
+_NAME_READ = 1 + max(map(len, _IMPLIED))
 
 
 def shallow(html: str) -> str:
@@ -139,8 +142,22 @@ def shallow(html: str) -> str:
         return html
     kept: list[str] = []
     start = 0  # where the text not yet copied to kept starts
-    for tag, keep in _read(html, _Nesting()):
+    end = tags_end(html)
+    name = (0, 0)  # where the name of the last tag kept whole is
+    for found, keep in _read(html, _Nesting()):
+        if isinstance(found, int):  # counted (``_read``): read only when it may go
+            # one starting within that name ("<a<a<a ... >") reads the same attributes
+            if found < start or (keep and name[0] < found < name[1]):
+                continue
+            match = TAG.match(html, found, end)
+            if match is None:
+                continue
+            tag = match
+        else:
+            tag = found
         closing, attributes = tag.group(1), tag.group(3)
+        if keep and len(attributes) < 2 * MAX_ATTRIBUTES and tag.start() >= start:
+            name = tag.span(2)
         if (keep and len(attributes) < 2 * MAX_ATTRIBUTES) or tag.start() < start:
             continue  # kept whole, or within a tag left out (gone with it)
         listed = _ATTRIBUTE_TOKEN.findall(attributes) if keep else []
@@ -159,12 +176,14 @@ def shallow(html: str) -> str:
     return "".join(kept)
 
 
-def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str], bool]]:
+def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, bool]]:
     """Each tag of ``html`` as html5ever reads it, and whether ``nesting`` keeps it.
 
     Once the model gives up (``_Nesting.counting``), every "<" before a letter is read
     as a start tag, even within a comment or an attribute's value: whatever html5ever
-    makes of the text, it opens no element but at one of them.
+    makes of the text, it opens no element but at one of them. Such a tag is given by
+    where it starts, and only its name's first letters are read: its match would read
+    on to the ">" that ends it, past the many tags it holds, each read so in turn.
     """
     at, end = 0, tags_end(html)
     while (tag := next_tag(html, at, end)) is not None:
@@ -187,8 +206,10 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str], bool]]:
     else:
         return
     for letter in _START_TAG.finditer(html, at, end):
-        if (tag := TAG.match(html, letter.start(), end)) is not None:
-            yield tag, nesting.open(tag.group(2).lower(), bool(tag.group(4)))
+        begin = letter.start()
+        name = _NAME.match(html, begin + 1, min(end, begin + 1 + _NAME_READ))
+        # counting, ``open`` reads no more of a name than whether it implies others
+        yield begin, nesting.open(name[0].lower() if name else "", False)
 
 
 class _Nesting:

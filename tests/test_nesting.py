@@ -9,6 +9,7 @@ when no ordinary document loses a tag to it.
 
 from __future__ import annotations
 
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
@@ -185,3 +186,19 @@ def test_no_html_of_the_corpus_loses_a_tag_to_the_cap(corpus: Path) -> None:
     flattened = [html[:80] for html in seen if shallow(html) != html]
     assert not flattened
     assert max(tree_depth(html) for html in seen) <= MAX_DEPTH
+
+
+@pytest.mark.parametrize(
+    "tags",
+    ["<a " * 10_000 + ">", "<a" * 100_000 + " >", '<a x="' * 10_000 + '">'],
+    ids=["attributes", "one name", "quoted values"],
+)
+def test_tags_past_svg_raw_text_are_counted_in_linear_time(tags: str) -> None:
+    """Past a ``<style>`` in SVG the model counts every "<" before a letter as a
+    start tag, and read each one on to the ">" that ends it: 10,000 of "<a " after
+    one took 5 s of a parse worker, a megabyte hours."""
+    html = "<svg><style></style></svg>" + tags
+    started = time.thread_time()
+    kept = shallow(html)
+    assert time.thread_time() - started < 1
+    assert tree_depth(kept) <= MAX_DEPTH + 1
