@@ -46,7 +46,13 @@ def authored(*authors: tuple[str, ...]) -> bytes:
     ).encode()
 
 
-def stored_authors(store: Store) -> dict[str, str | None]:
+def stored(
+    body: bytes, tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> dict[str, str | None]:
+    """Each item's stored author (by title) once the feed ``body`` is refreshed."""
+    server.route("/feed.xml", served(body))
+    outcome = refresh_one(tmp_path, database_url, store, server.url("/feed.xml"))
+    assert outcome.status == "ok", outcome.error
     with store.session() as session:
         return {title: author for title, author in session.execute(select(Item.title, Item.author))}
 
@@ -68,10 +74,7 @@ def test_an_rss_authors_name_is_stored_whatever_the_length_of_the_addresss_domai
         ("dc:creator", "jo@medwire.clinic (Jo Ng)", "dc:creator", "李伟 <li@medwire.hospital>"),
         ("author", "news@medwire.com (Anna Müller)"),
     )
-    server.route("/feed.xml", served(body))
-    outcome = refresh_one(tmp_path, database_url, store, server.url("/feed.xml"))
-    assert outcome.status == "ok", outcome.error
-    assert stored_authors(store) == {
+    assert stored(body, tmp_path, database_url, store, server) == {
         "Item 1": "Anna Müller",
         "Item 2": "Anna Müller",
         "Item 3": "desk@medwire.museum",
@@ -79,4 +82,33 @@ def test_an_rss_authors_name_is_stored_whatever_the_length_of_the_addresss_domai
         "Item 5": "Søren Ødegård",
         "Item 6": "Jo Ng, 李伟",
         "Item 7": "Anna Müller",
+    }
+
+
+def test_an_authors_name_is_stored_from_name_bar_email_and_from_an_address_in_any_script(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """feedparser's address pattern finds no address on a domain outside ASCII (the whole
+    text was stored), and leaves the bar of "Name | email" in the name ("Anna Müller |",
+    "| Anna Müller"); an author before the last has lost its text, and is put back
+    together (items 5 and 6). Two addresses name nobody: kept as written."""
+    body = authored(
+        ("author", "Anna Müller | anna@clinic.org"),
+        ("author", "anna@clinic.hospital | Anna Müller"),
+        ("author", "anna@klinik.рф (Анна Мюллер)"),
+        ("dc:creator", "news@医院.中国 (李伟)"),
+        ("dc:creator", "Anna Müller | anna@clinic.hospital", "dc:creator", "Jo Ng"),
+        ("dc:creator", "anna@klinik.рф (Анна Мюллер)", "dc:creator", "jo@ng.org | Jo Ng"),
+        ("author", "Anna Müller | Reuters"),
+        ("author", "desk@medwire.org | news@medwire.org"),
+    )
+    assert stored(body, tmp_path, database_url, store, server) == {
+        "Item 1": "Anna Müller",
+        "Item 2": "Anna Müller",
+        "Item 3": "Анна Мюллер",
+        "Item 4": "李伟",
+        "Item 5": "Anna Müller, Jo Ng",
+        "Item 6": "Анна Мюллер, Jo Ng",
+        "Item 7": "Anna Müller | Reuters",
+        "Item 8": "desk@medwire.org | news@medwire.org",
     }

@@ -6,7 +6,8 @@ This module gathers them into one ``ArticleInfo`` with normalised values, so
 identity can match the same paper across publishers, and lists the other DOIs
 an entry cites (a news story about a paper, an erratum naming what it corrects).
 Authors too: a feed's and an article page's byline follow one rule (``byline``),
-an RSS author's "email (Name)" gives its name whatever the address (``entry_authors``),
+an RSS author's "email (Name)" or "Name | email" gives its name whatever the address
+(``entry_authors``),
 and a citation tag's "Last, First" reads first name first (``given_name_first``).
 It does not decide whether two entries are the same item, and it never looks
 anything up online.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import unquote
@@ -244,17 +247,18 @@ def _written_name(detail: Mapping[str, Any], written: Any) -> Any:
     """The name of an entry's last author, read from its text when feedparser split it.
 
     feedparser splits an RSS author's text ("email (Name)", "Name <email>") with a
-    pattern that takes a top-level domain of two to four letters: "a@b.example (Ann)"
-    came out as the name "ple (Ann" and the address "a@b.exam". The entry keeps the text
-    of its last author as written, and ``email.utils.parseaddr`` reads it whatever the
-    domain. An Atom author (name and email elements) is kept: its text is feedparser's
-    own "name (email)". Only a name is returned; an address only when it names nobody,
-    as feedparser's text of an address alone always was.
+    pattern that takes a top-level domain of two to four ASCII letters: "a@b.example (Ann)"
+    came out as the name "ple (Ann" and the address "a@b.exam", and "a@b.рф (Ann)" as the
+    name, whole. The entry keeps the text of its last author as written, and
+    ``email.utils.parseaddr`` reads it whatever the domain; "Ann | email" is split at its
+    bar (``_addressed_name``). An Atom author (name and email elements) is kept: its text
+    is feedparser's own "name (email)". Only a name is returned; an address only when it
+    names nobody, as feedparser's text of an address alone always was.
     """
     name, email = detail.get("name"), detail.get("email")
-    if not (email and isinstance(written, str) and "@" in written):
+    if not (isinstance(written, str) and "@" in written):
         return name
-    if written.strip() in (email, f"{name} ({email})"):
+    if email and written.strip() in (email, f"{name} ({email})"):
         return name or email
     return _addressed_name(written) or name
 
@@ -262,26 +266,45 @@ def _written_name(detail: Mapping[str, Any], written: Any) -> Any:
 def _rejoined_name(detail: Mapping[str, Any]) -> Any:
     """The name of an author before the entry's last, whose text feedparser did not keep.
 
-    Where its pattern cut an address short (a last label of four letters, the most it
+    Where its pattern found no address (a domain in another script), the name is the
+    whole text. Where it cut an address short (a last label of four letters, the most it
     takes), the rest of the address is left in the name, lower case, at its start or
-    after "<" or "(": "ple (Ann", "Ann <ital>", "um". The address is put back there and
-    the text read again, as ``_written_name`` reads a whole one.
+    after "<", "(" or "|": "ple (Ann", "Ann <ital>", "um". Where the text was "Ann | email",
+    the bar is left at the name's edge. The text is put back together and read again, as
+    ``_written_name`` reads a whole one.
     """
     name, email = detail.get("name"), detail.get("email")
-    if not (isinstance(name, str) and isinstance(email, str)):
+    if not isinstance(name, str):
         return name
+    if not isinstance(email, str):
+        return (_addressed_name(name) if "@" in name else None) or name
+    bare = name.strip()
+    if bare.endswith("|") or bare.startswith("|"):
+        halves = (bare, email) if bare.endswith("|") else (email, bare)
+        return _addressed_name(" ".join(halves)) or name
     label = email.rpartition(".")[2]
     if not (len(label) == 4 and label.isascii() and label.isalpha()):
         return name
-    for at in (0, *(index + 1 for index, char in enumerate(name) if char in "<(")):
+    for at in (0, *(_after(name, index) for index, char in enumerate(name) if char in "<(|")):
         if name[at : at + 1].islower():
             return _addressed_name(name[:at] + email + name[at:]) or name
     return name
 
 
+def _after(text: str, index: int) -> int:
+    """Where the text after ``text[index]`` starts, past spaces."""
+    return len(text) - len(text[index + 1 :].lstrip(" "))
+
+
 def _addressed_name(written: str) -> str | None:
-    """The name in "email (Name)", "Name <email>", "Name (email)", else the address of
-    "email" alone; None when parseaddr finds no address in the text."""
+    """The name in "email (Name)", "Name <email>", "Name (email)", "Name | email", else the
+    address of "email" alone; None when no address is found in the text."""
+    parts = [part.strip() for part in written.split("|")]
+    named = [part for part in parts if not _is_address(part.strip("<>"))]
+    if (
+        len(parts) > 1 and len(named) < len(parts) and all(parts)
+    ):  # "Ann | a@b.org", "a@b.org | c@d.org"
+        return " | ".join(named or parts)
     name, address = parseaddr(written)
     if _is_address(address):
         return name.strip() or address
@@ -291,10 +314,19 @@ def _addressed_name(written: str) -> str | None:
 
 
 def _is_address(text: str) -> bool:
-    """Whether ``text`` is one e-mail address: a local part, "@", a dotted domain."""
+    """Whether ``text`` is one e-mail address with a dotted domain, as
+    ``email.headerregistry`` reads one: in any script (a local part outside ASCII is
+    checked as ASCII: the registry refuses those, which feeds do write), no "|" (two
+    addresses run together: "a@b.org|c@d.org", parseaddr's reading of "a@b.org | c@d.org")
+    and no comment or spaces."""
     local, at, domain = text.rpartition("@")
-    dotted = "." in domain.strip(".")
-    return bool(local and at and dotted) and not any(char.isspace() for char in text)
+    if not (local and at and "." in domain.strip(".")) or "|" in text:
+        return False
+    spec = f"{local if local.isascii() else 'x'}@{domain}"
+    try:
+        return bool(Address(addr_spec=spec).addr_spec == spec)
+    except (ValueError, HeaderParseError):
+        return False
 
 
 # "Kaur, M., Shukla, A., Pandey, A. K." (bioRxiv and medRxiv give all the authors in one
