@@ -38,6 +38,9 @@ from .identity import canonical_url
 from .records import Kind, Label
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_DOCUMENT_END = re.compile(r"(?:\.\.\.|---)(?:\s|$)")  # "..." ends the document; "---" starts one
+# "# --- Journals ---", "# ====", "#####": a comment that heads a section of the list
+_SECTION_RULE = re.compile(r"#.*?([-=*#~_])\1\1")
 MAX_ID = 40
 
 
@@ -122,7 +125,9 @@ def with_sources(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
     first_line, content_col = listed.lc.item(0)
     dash_col = lines[first_line].index("-")  # "- ", "-   ": whatever the file has
     at = _end_of_sources(data, lines)
-    blank = len(listed) > 1 and not lines[listed.lc.item(1)[0] - 1].strip()
+    # entries written apart: a blank line above the second one (and its comments)
+    second = _heading(lines, listed.lc.item(1)[0], dash_col) if len(listed) > 1 else 0
+    blank = second > 0 and not lines[second - 1].strip()
     entries = "".join(
         ("\n" if blank else "") + _render(source, dash_col, content_col) for source in sources
     )
@@ -153,10 +158,13 @@ def remove_source(path: Path, source_id: str) -> str:
 def without_source(text: str, source_id: str, *, path: Path) -> str:
     """``text`` without the entry of ``source_id`` in its ``sources`` list, all else unchanged.
 
-    The entry goes with its inline comments and the comments indented inside it; the
-    comments at the list's own indent just before the next entry introduce that one
-    and stay, as does everything before the entry. One of the blank lines around it
-    goes with it, so that entries written apart stay one blank line apart.
+    The entry goes with its inline comments, the comments indented inside it, and the
+    comment written directly above it (no blank line between: it describes the entry).
+    A comment set apart by a blank line stays, and so does a section rule such as
+    ``# --- Journals ---`` (it heads the entries after it), as does everything before.
+    The comments at the list's own indent just before the next entry introduce that one
+    and stay. One of the blank lines around it goes with it, so that entries written
+    apart stay one blank line apart.
     """
     data, listed = _source_list(text, path, "remove from")
     ids = [entry.get("id") if isinstance(entry, CommentedMap) else None for entry in listed]
@@ -170,17 +178,29 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
         )
     lines = text.splitlines(keepends=True)
     index = ids.index(source_id)
-    start = listed.lc.item(index)[0]
-    dash_col = lines[start].index("-")
+    entry = listed.lc.item(index)[0]
+    dash_col = lines[entry].index("-")
     last = index + 1 == len(listed)
     end = _end_of_sources(data, lines) if last else listed.lc.item(index + 1)[0]
-    while end > start + 1 and _introduces_next(lines[end - 1], dash_col):
+    while end > entry + 1 and _introduces_next(lines[end - 1], dash_col):
         end -= 1
+    start = _heading(lines, entry, dash_col, rules=False)  # the comment describing it goes
     above = lines[start - 1] if start else ""
     if start == data.lc.key("sources")[0] + 1 or _introduces_next(above, dash_col):
         while end < len(lines) and not lines[end].strip():
             end += 1
     return "".join(lines[:start] + lines[end:])
+
+
+def _heading(lines: list[str], entry: int, dash_col: int, *, rules: bool = True) -> int:
+    """The first line of the comments written directly above the entry at line ``entry``
+    (that line when there are none); without ``rules``, a section rule and what is above
+    it are not among them."""
+    while entry > 0 and lines[entry - 1].strip() and _introduces_next(lines[entry - 1], dash_col):
+        if not rules and _SECTION_RULE.match(lines[entry - 1].lstrip()):
+            break
+        entry -= 1
+    return entry
 
 
 def _introduces_next(line: str, dash_col: int) -> bool:
@@ -211,10 +231,16 @@ def _source_list(text: str, path: Path, edit: str) -> tuple[CommentedMap, Commen
 
 def _end_of_sources(data: CommentedMap, lines: list[str]) -> int:
     """The line index after the sources list: before the next top-level key and the
-    top-level comments that introduce it, else the end of the file (past trailing blanks)."""
+    top-level comments that introduce it, else the end of the document: a ``...`` marker
+    and what follows it stay after the list (past trailing blanks)."""
     keys = list(data.keys())
     after = keys[keys.index("sources") + 1 :]
-    end = data.lc.key(after[0])[0] if after else len(lines)
+    if after:
+        end = data.lc.key(after[0])[0]
+    else:
+        listed = data.lc.key("sources")[0]
+        ends = (at for at in range(listed, len(lines)) if _DOCUMENT_END.match(lines[at]))
+        end = next(ends, len(lines))
     while end > 0 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1
     return end

@@ -19,8 +19,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from aggregator.cli import main
-from aggregator.config import load_settings
-from aggregator.configedit import without_source
+from aggregator.config import load_settings, parse_settings
+from aggregator.configedit import NewSource, with_sources, without_source
+from aggregator.records import Kind
 from aggregator.store import Store
 from tests.feeds import Entry, rss, served
 from tests.localserver import LocalServer
@@ -315,3 +316,69 @@ def test_a_storys_other_item_the_removed_source_owned_is_also_from_its_other_car
     assert [(ref["title"], ref["source"]["id"]) for ref in also] == [(APPROVAL[0], "wire")]
     rewrite_page = client.get(f"/items/{api_item(client, REWRITE[0])['id']}")
     assert "Society Desk" not in rewrite_page.get_data(as_text=True)
+
+
+def entry(letter: str) -> str:
+    return (
+        f"  - id: {letter}\n    name: {letter.upper()}\n"
+        f"    url: https://{letter}.example.org/rss\n    kind: news\n"
+    )
+
+
+DESCRIBED = f"""\
+sources:
+  # --- news -----------------------------------------------------------
+  # the society's press room
+{entry("a")}
+  # the wire: checked weekly
+{entry("b")}
+  # the sources below are read in full
+
+{entry("c")}
+{entry("d")}...
+# written after the document's end
+"""
+
+
+def test_the_comment_written_directly_above_an_entry_goes_with_it(tmp_path: Path) -> None:
+    """It describes the entry: left behind, it would describe the next one."""
+    gone = "  # the wire: checked weekly\n" + entry("b") + "\n"
+    assert without_source(DESCRIBED, "b", path=tmp_path) == DESCRIBED.replace(gone, "")
+
+
+def test_a_comment_set_apart_from_the_entry_by_a_blank_line_stays(tmp_path: Path) -> None:
+    """It is about the list, not about the entry below it."""
+    assert without_source(DESCRIBED, "c", path=tmp_path) == DESCRIBED.replace(entry("c") + "\n", "")
+
+
+def test_a_section_rule_directly_above_an_entry_stays_and_heads_the_next(tmp_path: Path) -> None:
+    """``# --- news ---`` heads every entry after it (as in the shipped config.yaml); the
+    comment between it and the entry describes the entry and goes."""
+    gone = "  # the society's press room\n" + entry("a") + "\n"
+    assert without_source(DESCRIBED, "a", path=tmp_path) == DESCRIBED.replace(gone, "")
+
+
+def test_removing_the_last_entry_keeps_the_documents_end_marker_and_what_follows_it(
+    tmp_path: Path,
+) -> None:
+    kept = without_source(DESCRIBED, "d", path=tmp_path)
+    assert kept == DESCRIBED.replace(entry("d"), "")
+    assert [source.id for source in parse_settings(kept, path=tmp_path).sources] == ["a", "b", "c"]
+
+
+def test_a_source_added_to_a_file_with_a_documents_end_marker_goes_before_it(
+    tmp_path: Path,
+) -> None:
+    source = NewSource("e", "E", "https://e.example.org/rss", Kind.NEWS)
+    added = with_sources(DESCRIBED, [source], path=tmp_path)
+    assert added.endswith(entry("e") + "...\n# written after the document's end\n")
+    assert [source.id for source in parse_settings(added, path=tmp_path).sources][-1] == "e"
+
+
+def test_a_source_added_to_entries_written_apart_under_comments_is_set_apart_too(
+    tmp_path: Path,
+) -> None:
+    """The second entry's comment sits between it and the blank line above it."""
+    source = NewSource("e", "E", "https://e.example.org/rss", Kind.NEWS)
+    added = with_sources(DESCRIBED, [source], path=tmp_path)
+    assert added == DESCRIBED.replace(entry("d"), entry("d") + "\n" + entry("e"))
