@@ -102,14 +102,17 @@ _told_missing: set[str] = set()  # pinned addresses already logged as matching n
 
 
 def _pin_missing(policy: FeaturedSettings) -> None:
-    """Tell the admin, once per process and address, that the pin matches no stored item:
-    the site said only "no featured article yet", and nothing in the log said why."""
+    """Tell the admin, once per process and address, that the pin matches no listed item:
+    the site said only "no featured article yet", and nothing in the log said why. An item
+    only sources removed from the config carry is not listed (``store.retired``): its
+    source's entry deleted by hand, the log is where the admin learns it is not featured."""
     if policy.policy != "pinned" or (policy.pinned or "") in _told_missing:
         return
     _told_missing.add(policy.pinned or "")
     log.warning(
-        "featured.pinned %r matches no stored item (its guid, link or canonical URL); "
-        "nothing is featured until a source carries it",
+        "featured.pinned %r matches no listed item (its guid, link or canonical URL; an "
+        "item only sources removed from the config carried is not listed); nothing is "
+        "featured until a configured source carries it",
         policy.pinned,
     )
 

@@ -349,7 +349,7 @@ def test_a_pin_that_matches_nothing_is_logged_once_and_said_on_the_page(
     with caplog.at_level(logging.WARNING, logger="aggregator.featuring"):
         refresh(settings, store, server, [short_entry(server), long_entry()])
         refresh(settings, store, server, [short_entry(server), long_entry()])
-    told = [r for r in caplog.records if "matches no stored item" in r.getMessage()]
+    told = [r for r in caplog.records if "matches no listed item" in r.getMessage()]
     assert len(told) == 1 and "https://nowhere.example/x" in told[0].getMessage()
     html = client_for(settings, store).get("/featured").get_data(as_text=True)
     assert "the pinned article is not among the items fetched" in html

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from aggregator import featuring
 from aggregator.cli import main
 from aggregator.config import load_settings, parse_settings
 from aggregator.configedit import NewSource, with_sources, without_source
@@ -316,6 +317,63 @@ def test_a_storys_other_item_the_removed_source_owned_is_also_from_its_other_car
     assert [(ref["title"], ref["source"]["id"]) for ref in also] == [(APPROVAL[0], "wire")]
     rewrite_page = client.get(f"/items/{api_item(client, REWRITE[0])['id']}")
     assert "Society Desk" not in rewrite_page.get_data(as_text=True)
+
+
+def pin(config: Path, address: str, *, policy: str = "pinned") -> None:
+    text = config.read_text().replace("  policy: latest\n", f"  policy: {policy}\n")
+    config.write_text(text.replace("  min_words: 1\n", f"  min_words: 1\n  pinned: {address}\n"))
+
+
+def test_removing_the_only_source_of_the_pinned_article_says_it_is_no_longer_featured(
+    fetched: Path, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The admin pinned it on purpose: the front page then features nothing, and the
+    command that did it says so (its page answers 410 Gone, so it is not featured)."""
+    pin(fetched, "https://ex.org/zanubrutinib")
+    assert site(fetched, store).get("/api/featured").get_json()["title"] == OWN
+    capsys.readouterr()
+    assert cli(fetched, "sources", "remove", "society") == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"the pinned article (featured.pinned) {OWN!r} has no configured source now" in err
+    assert "it is no longer featured" in err
+    assert site(fetched, store).get("/api/featured").status_code == 404
+
+
+def test_a_pinned_article_another_source_carries_stays_featured_and_nothing_is_said(
+    fetched: Path, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pin(fetched, "https://ex.org/measles")
+    capsys.readouterr()
+    assert cli(fetched, "sources", "remove", "society") == 0
+    assert "pinned" not in capsys.readouterr().err
+    assert site(fetched, store).get("/api/featured").get_json()["title"] == SHARED
+
+
+def test_a_pinned_articles_source_deleted_by_hand_is_told_in_the_log(
+    fetched: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``sources remove`` to say it, the next refresh's log does."""
+    monkeypatch.setattr(featuring, "_told_missing", set())
+    pin(fetched, "https://ex.org/zanubrutinib")
+    text = fetched.read_text()
+    fetched.write_text(
+        text.replace(text[text.index("  - id: society") : text.index("  - id: wire")], "")
+    )
+    capsys.readouterr()
+    assert cli(fetched, "refresh", "--all") == 0
+    told = " ".join(capsys.readouterr().err.split())
+    assert "'https://ex.org/zanubrutinib' matches no listed item" in told
+    assert "an item only sources removed from the config carried is not listed" in told
+
+
+def test_under_the_latest_policy_a_pin_kept_from_retention_is_said_to_be_kept_no_longer(
+    fetched: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pin(fetched, "https://ex.org/zanubrutinib", policy="latest")
+    fetched.write_text(fetched.read_text() + "retention:\n  days: 3650\n")
+    capsys.readouterr()
+    assert cli(fetched, "sources", "remove", "society") == 0
+    assert "retention no longer keeps it" in " ".join(capsys.readouterr().err.split())
 
 
 def entry(letter: str) -> str:
