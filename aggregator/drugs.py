@@ -24,7 +24,10 @@ Not every variant of the dictionary is kept: a word listed as a name of its
 own plural ("penicillin" of "penicillins", about 400) would make a capitalised
 "Penicillin" another term than "penicillin", and everyday words listed as
 names ("generics" of oxazepam, "luminal" of phenobarbital, drug classes such
-as "antiepileptics", about 70) name no drug in news (``_names_the_drug``).
+as "antiepileptics", about 70) name no drug in news (``_names_the_drug``). Nor do
+the names of a class (``_is_class``: a MeSH heading in the plural with no record of one
+substance, ~170 such as "hallucinogens", "diphosphonates", "flavonoids", ~330 names such
+as "psychedelics", "bisphosphonates"): a headline naming one named no drug a rewrite names.
 
 A combination's brand ("Triumeq") names several generics (``combinations``):
 the matcher gives it a term that a rewrite naming all of them shares. Search
@@ -51,7 +54,7 @@ from .english import common_words_cache, is_common_word
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 4  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 5  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -125,12 +128,15 @@ def _read_table(path: Path) -> dict[str, str]:
         for variant, data in table["drug_variant_to_variant_data"].items()
         if data.get("is_brand")
     }
+    records = table["drug_canonical_to_data"]
     mapping: dict[str, str] = {}
     combined_by: dict[str, str] = {}
     for variant, canonicals in table["drug_variant_to_canonical"].items():
         if len(canonicals) != 1 or len(variant) < MIN_LENGTH or not variant.isalnum():
             continue
         canonical = canonicals[0].lower()
+        if _is_class(canonical, records.get(canonical) or {}):
+            continue
         variant = variant.lower()
         brand = variant in brands
         if canonical.isalpha() and _names_the_drug(variant, canonical, brand):
@@ -142,6 +148,21 @@ def _read_table(path: Path) -> dict[str, str]:
     headings = {combined for v, combined in combined_by.items() if _part_of(v, combined)}
     mapping.update((v, combined) for v, combined in combined_by.items() if combined not in headings)
     return mapping
+
+
+# What the dictionary holds for a single substance: a DrugBank entry, a MedlinePlus drug
+# page, an NHS medicines page, or a structure.
+_SUBSTANCE_RECORDS = frozenset({"drugbank_id", "medline_plus_id", "nhs_url", "formula", "smiles"})
+
+
+def _is_class(canonical: str, record: dict[str, object]) -> bool:
+    """Whether the dictionary's canonical name heads a class of drugs or chemicals, not
+    one drug: a MeSH heading written as a plural ("hallucinogens", "diphosphonates",
+    "expectorants", "flavonoids") with no record of one substance (``_SUBSTANCE_RECORDS``).
+    Its variants ("psychedelics", "bisphosphonates", "mucolytics") name the class too:
+    kept, each counted as naming a drug, and a headline on psychedelics named the drug
+    "hallucinogens" beside any one psychedelic's name."""
+    return canonical.endswith("s") and _SUBSTANCE_RECORDS.isdisjoint(record)
 
 
 def _part_of(variant: str, combined: str) -> bool:

@@ -131,6 +131,30 @@ def test_a_heading_of_two_classes_is_no_combination() -> None:
     assert "cabenuva" in combinations()
 
 
+@pytest.mark.parametrize(
+    ("word", "heading"),
+    [
+        ("psychedelics", "hallucinogens"),
+        ("bisphosphonates", "diphosphonates"),
+        ("mucolytics", "expectorants"),
+        ("senolytics", "senotherapeutics"),
+        ("bioflavonoids", "flavonoids"),
+    ],
+)
+def test_a_class_of_drugs_is_no_drug(word: str, heading: str) -> None:
+    """MeSH headings of a class ("Hallucinogens") have no record of one substance in the
+    dictionary: their names counted as a drug, and a headline on psychedelics named the
+    drug "hallucinogens", which no item on psilocybin's trial mentions."""
+    assert word not in generic_names()
+    assert heading not in drug_names()
+    assert not signature(f"{word.capitalize()} show promise for depression", "").headline_drugs
+
+
+def test_a_drug_the_dictionary_files_under_mesh_alone_stays_a_drug() -> None:
+    assert generic_names()["mevinolin"] == "lovastatin"
+    assert {"glucagon", "insulin", "ghrelin"} <= drug_names()
+
+
 def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
     written = signature("Label expanded to younger children", "").terms
     brand = signature("Trikafta label expanded to younger children", "").terms - written
