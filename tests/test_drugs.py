@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from aggregator import drugs, english
-from aggregator.dedupe import StoryItem, signature
+from aggregator.dedupe import signature
 from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
 from aggregator.storyindex import StoryIndex
+from tests.test_dedupe import item
 
 
 def test_a_brand_maps_to_its_generic() -> None:
@@ -157,8 +157,8 @@ def test_a_combination_brand_newer_than_the_dictionary_names_its_generics() -> N
 
 
 def test_a_rewrite_naming_a_new_brand_joins_the_story_naming_its_generic() -> None:
-    brand = story_item(1, "wire", KISUNLA)
-    generic = story_item(2, "outlet", DONANEMAB)
+    brand = item(1, KISUNLA, "wire")
+    generic = item(2, DONANEMAB, "outlet", 1)
     index = StoryIndex()
     index.add([brand, generic])
     assert index.story_of(2) == 1
@@ -174,18 +174,6 @@ DONANEMAB = (
     "Regulators approved donanemab for mild cognitive impairment; the drug slowed "
     "decline by about a third in its pivotal study.",
 )
-
-
-def story_item(item_id: int, source: str, text: tuple[str, str]) -> StoryItem:
-    return StoryItem(
-        item_id=item_id,
-        source_id=source,
-        kind="news",
-        label="news",
-        published=datetime(2026, 7, 2, 12, tzinfo=UTC) + timedelta(hours=item_id),
-        key=f"guid-{item_id}",
-        sig=signature(*text),
-    )
 
 
 @pytest.mark.parametrize("word", ["heritage", "reconcile", "beam"])
