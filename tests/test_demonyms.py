@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from aggregator import demonyms, derived
+from aggregator import demonyms, derived, english
+from aggregator.dedupe import veto
+from tests.test_dedupe import item
 
 
 def read_table() -> dict[str, str]:
@@ -63,14 +65,55 @@ def test_a_damaged_cache_is_derived_afresh_and_rewritten(cache: Path, damage: by
     assert demonyms._from_bytes(cached.read_bytes()) == first
 
 
-def test_a_changed_country_list_is_never_answered_from_the_old_cache(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (demonyms, "_countries"),  # the table keeps the codes ISO 3166 (pycountry) lists now
+        (english, "_list"),  # and the peoples' nouns Webster's Second lists
+    ],
+)
+def test_a_changed_list_it_is_derived_through_is_never_answered_from_the_old_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, name: str
 ) -> None:
-    """The table keeps the demonyms of the codes ISO 3166 (``pycountry``) lists now."""
-    countries = tmp_path / "iso3166-1.json"
-    countries.write_bytes(b"one")
-    monkeypatch.setattr(demonyms, "_countries", lambda: countries)
+    listed = tmp_path / "list.json"
+    listed.write_bytes(b"one")
+    monkeypatch.setattr(module, name, lambda: listed)
     before = demonyms._cache_file(tmp_path)
-    countries.write_bytes(b"other")
-    os.utime(countries, ns=(1, 1))
+    listed.write_bytes(b"other")
+    os.utime(listed, ns=(1, 1))
     assert demonyms._cache_file(tmp_path) != before
+
+
+@pytest.mark.parametrize(
+    ("people", "code"),
+    [("Danes", "DK"), ("Swedes", "SE"), ("Finns", "FI"), ("Poles", "PL"), ("Britons", "GB")],
+)
+def test_the_people_an_ish_demonym_names_name_its_country(
+    cache: Path, people: str, code: str
+) -> None:
+    assert read_table()[people] == code
+
+
+def test_a_peoples_noun_is_the_stem_with_an_ending_the_dictionary_lists() -> None:
+    countries = {
+        "denmark": {"demonym": "Danish", "population": 6, "ISO": {"alpha2": "DK"}},
+        "spain": {"demonym": "Spanish", "population": 48, "ISO": {"alpha2": "ES"}},
+        "finland": {"demonym": "Finnish", "population": 5, "ISO": {"alpha2": "FI"}},
+    }
+    words = frozenset({"Dan", "Dane", "Spaniard", "Finn", "Finnish"})  # "Dan": a name
+    table = demonyms._derive(countries, frozenset({"DK", "ES", "FI"}), words)
+    assert {name: code for name, code in table.items() if name.endswith("s")} == {
+        "Danes": "DK",
+        "Finns": "FI",
+        "Spaniards": "ES",
+    }
+
+
+def test_a_report_on_danes_and_one_on_denmark_mention_each_other() -> None:
+    """As "Danish researchers" and "researchers in Denmark" do (``dedupe._names_differ``)."""
+    text = " from colorectal cancer rose again, according to a registry report."
+    first = ("cancer registry report", "Researchers said deaths among Danes" + text)
+    second = ("registry data", "Researchers said deaths in Denmark" + text)
+    people, country = item(1, first, "a"), item(2, second, "b", 1)
+    assert veto(people, country) is None
+    assert veto(country, people) is None

@@ -12,6 +12,8 @@ import pytest
 from aggregator import drugs, english
 from aggregator.dedupe import signature
 from aggregator.drugs import combinations, drug_names, generic_names, is_drug_name, other_names
+from aggregator.storyindex import StoryIndex
+from tests.test_dedupe import item
 
 
 def test_a_brand_maps_to_its_generic() -> None:
@@ -31,7 +33,6 @@ def test_the_generics_are_the_drug_names() -> None:
 @pytest.mark.parametrize(
     "word",
     [
-        "donanemab",
         "zilebesiran",
         "tarvelimab",
         "nirmatrelvir",
@@ -131,6 +132,83 @@ def test_a_heading_of_two_classes_is_no_combination() -> None:
     assert "cabenuva" in combinations()
 
 
+@pytest.mark.parametrize(
+    ("brand", "generic"),
+    [
+        ("leqembi", "lecanemab"),  # approved 2023: newer than the dictionary
+        ("kisunla", "donanemab"),
+        ("winrevair", "sotatercept"),
+        ("journavx", "suzetrigine"),
+        ("rezdiffra", "resmetirom"),
+    ],
+)
+def test_a_brand_newer_than_the_dictionary_maps_to_its_generic(brand: str, generic: str) -> None:
+    assert generic_names()[brand] == generic
+
+
+def test_a_combination_brand_newer_than_the_dictionary_names_its_generics() -> None:
+    """UNII lists "COBENFY COMPONENT XANOMELINE TARTRATE" and "... TROSPIUM CHLORIDE":
+    each salt names its drug by its first word."""
+    assert combinations()["cobenfy"] == ("trospium", "xanomeline")
+    written = signature("Schizophrenia drug meets goal in Alzheimer's psychosis", "").terms
+    brand = signature("Cobenfy meets goal in Alzheimer's psychosis", "").terms - written
+    generics = signature("Xanomeline-trospium meets goal in Alzheimer's psychosis", "")
+    assert brand & generics.terms
+
+
+def test_a_rewrite_naming_a_new_brand_joins_the_story_naming_its_generic() -> None:
+    brand = item(1, KISUNLA, "wire")
+    generic = item(2, DONANEMAB, "outlet", 1)
+    index = StoryIndex()
+    index.add([brand, generic])
+    assert index.story_of(2) == 1
+
+
+KISUNLA = (
+    "Kisunla wins FDA nod for early Alzheimer's",
+    "Eli Lilly's Kisunla, a monthly infusion, slowed decline by 35% in the TRAILBLAZER-ALZ 2 "
+    "study and can be stopped once amyloid plaques clear.",
+)
+DONANEMAB = (
+    "Donanemab cleared by US regulators",
+    "Regulators approved donanemab for mild cognitive impairment; the drug slowed "
+    "decline by about a third in its pivotal study.",
+)
+
+
+@pytest.mark.parametrize("word", ["heritage", "reconcile", "beam"])
+def test_a_brand_of_the_fda_list_that_is_an_everyday_word_or_no_drug_is_not_kept(
+    word: str,
+) -> None:
+    """UNII lists pesticides by brand ("HERITAGE", azoxystrobin: no official drug name)
+    and veterinary brands that are words ("RECONCILE", fluoxetine)."""
+    assert word not in generic_names()
+
+
+@pytest.mark.parametrize(
+    ("word", "heading"),
+    [
+        ("psychedelics", "hallucinogens"),
+        ("bisphosphonates", "diphosphonates"),
+        ("mucolytics", "expectorants"),
+        ("senolytics", "senotherapeutics"),
+        ("bioflavonoids", "flavonoids"),
+    ],
+)
+def test_a_class_of_drugs_is_no_drug(word: str, heading: str) -> None:
+    """MeSH headings of a class ("Hallucinogens") have no record of one substance in the
+    dictionary: their names counted as a drug, and a headline on psychedelics named the
+    drug "hallucinogens", which no item on psilocybin's trial mentions."""
+    assert word not in generic_names()
+    assert heading not in drug_names()
+    assert not signature(f"{word.capitalize()} show promise for depression", "").headline_drugs
+
+
+def test_a_drug_the_dictionary_files_under_mesh_alone_stays_a_drug() -> None:
+    assert generic_names()["mevinolin"] == "lovastatin"
+    assert {"glucagon", "insulin", "ghrelin"} <= drug_names()
+
+
 def test_a_headline_naming_a_combination_brand_shares_a_term_with_one_naming_its_generics() -> None:
     written = signature("Label expanded to younger children", "").terms
     brand = signature("Trikafta label expanded to younger children", "").terms - written
@@ -216,15 +294,21 @@ def test_a_changed_data_file_is_never_answered_from_its_old_cache(
     assert drugs._cache_file(data) != before
 
 
-def test_a_changed_word_list_is_never_answered_from_the_old_cache(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (english, "_list"),  # the table leaves out everyday words
+        (drugs, "_unii_names"),  # and adds brands newer than the dictionary from the FDA's list
+    ],
+)
+def test_a_changed_list_it_is_derived_through_is_never_answered_from_the_old_cache(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, name: str
 ) -> None:
-    """The table leaves out everyday words (``english``): another list, another table."""
-    data, words = tmp_path / "drugs.pkl.bz2", tmp_path / "web2.pickle"
+    data, listed = tmp_path / "drugs.pkl.bz2", tmp_path / "list"
     data.write_bytes(b"one")
-    words.write_bytes(b"one")
-    monkeypatch.setattr(english, "_list", lambda: words)
+    listed.write_bytes(b"one")
+    monkeypatch.setattr(module, name, lambda: listed)
     before = drugs._cache_file(data)
-    words.write_bytes(b"other")
-    os.utime(words, ns=(1, 1))
+    listed.write_bytes(b"other")
+    os.utime(listed, ns=(1, 1))
     assert drugs._cache_file(data) != before
