@@ -41,6 +41,8 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _DOCUMENT_END = re.compile(r"(?:\.\.\.|---)(?:\s|$)")  # "..." ends the document; "---" starts one
 # "# --- Journals ---", "# ====", "#####": a comment that heads a section of the list
 _SECTION_RULE = re.compile(r"#.*?([-=*#~_])\1\1")
+# "# - id: old-feed", "#   url: https://…": an entry the admin commented out, not a description
+_COMMENTED_OUT = re.compile(r"#\s*(?:-\s+)?[A-Za-z_][\w-]*:(?:\s|$)")
 MAX_ID = 40
 
 
@@ -161,7 +163,8 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
     The entry goes with its inline comments, the comments indented inside it, and the
     comment written directly above it (no blank line between: it describes the entry).
     A comment set apart by a blank line stays, and so does a section rule such as
-    ``# --- Journals ---`` (it heads the entries after it), as does everything before.
+    ``# --- Journals ---`` (it heads the entries after it) and an entry commented out
+    (``#   url: …``: the admin's, kept for later), as does everything before.
     The comments at the list's own indent just before the next entry introduce that one
     and stay. One of the blank lines around it goes with it, so that entries written
     apart stay one blank line apart.
@@ -194,10 +197,11 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
 
 def _heading(lines: list[str], entry: int, dash_col: int, *, rules: bool = True) -> int:
     """The first line of the comments written directly above the entry at line ``entry``
-    (that line when there are none); without ``rules``, a section rule and what is above
-    it are not among them."""
+    (that line when there are none); without ``rules``, a section rule or a commented-out
+    entry, and what is above it, are not among them."""
     while entry > 0 and lines[entry - 1].strip() and _introduces_next(lines[entry - 1], dash_col):
-        if not rules and _SECTION_RULE.match(lines[entry - 1].lstrip()):
+        comment = lines[entry - 1].lstrip()
+        if not rules and (_SECTION_RULE.match(comment) or _COMMENTED_OUT.match(comment)):
             break
         entry -= 1
     return entry

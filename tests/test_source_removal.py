@@ -416,6 +416,15 @@ def test_a_section_rule_directly_above_an_entry_stays_and_heads_the_next(tmp_pat
     assert without_source(DESCRIBED, "a", path=tmp_path) == DESCRIBED.replace(gone, "")
 
 
+def test_an_entry_commented_out_directly_above_the_removed_one_stays(tmp_path: Path) -> None:
+    """The admin's old feed, kept for later, is no description of the entry below it; the
+    comment between them is, and goes."""
+    shelved = "  # - id: old-wire\n  #   url: https://old.example.org/rss\n"
+    text = DESCRIBED.replace("  # the wire", shelved + "  # the wire")
+    gone = "  # the wire: checked weekly\n" + entry("b") + "\n"
+    assert without_source(text, "b", path=tmp_path) == text.replace(gone, "")
+
+
 def test_removing_the_last_entry_keeps_the_documents_end_marker_and_what_follows_it(
     tmp_path: Path,
 ) -> None:
