@@ -150,3 +150,15 @@ def test_a_bar_with_nothing_on_its_other_side_is_no_author(
         "Item 2": "anna@clinic.org",
         "Item 3": "anna@clinic.org, Jo Ng",
     }
+
+
+def test_an_author_in_comments_nested_a_thousand_deep_fails_no_feed(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """The standard library's address parsers recurse into each "(": a RecursionError
+    failed the whole feed at every fetch. That author keeps feedparser's reading."""
+    nested = "(" * 3000 + "anna@clinic.org"
+    body = authored(("author", "Jo Ng <jo@ng.org>"), ("author", nested))
+    authors = stored(body, tmp_path, database_url, store, server)
+    assert authors["Item 1"] == "Jo Ng"
+    assert "Item 2" in authors

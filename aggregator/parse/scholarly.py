@@ -235,7 +235,12 @@ def entry_authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
     details = [author for author in entry.get("authors") or () if isinstance(author, Mapping)]
     for index, author in enumerate(details):
         last = index == len(details) - 1
-        found = _written_names(author, entry.get("author")) if last else [_rejoined_name(author)]
+        try:
+            found = (
+                _written_names(author, entry.get("author")) if last else [_rejoined_name(author)]
+            )
+        except RecursionError:  # the email parsers recurse into each "(" of nested comments
+            found = [author.get("name")]
         names.extend(" ".join(name.split()) for name in found if isinstance(name, str))
     names = [name for name in names if name]
     if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
