@@ -41,6 +41,9 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _DOCUMENT_END = re.compile(r"(?:\.\.\.|---)(?:\s|$)")  # "..." ends the document; "---" starts one
 # "# --- Journals ---", "# ====", "#####": a comment that heads a section of the list
 _SECTION_RULE = re.compile(r"#.*?([-=*#~_])\1\1")
+# "# - id: old-feed", "#   url: https://…": an entry the admin commented out, not a description
+_COMMENTED_OUT = re.compile(r"#\s*(?:-\s+)?[A-Za-z_][\w-]*:(?:\s|$)")
+_DASH = re.compile(r"-(?:\s|$)")  # a block sequence entry's dash
 MAX_ID = 40
 
 
@@ -122,11 +125,12 @@ def with_sources(text: str, sources: Sequence[NewSource], *, path: Path) -> str:
         return text
     data, listed = _source_list(text, path, "add to")
     lines = text.splitlines(keepends=True)
-    first_line, content_col = listed.lc.item(0)
-    dash_col = lines[first_line].index("-")  # "- ", "-   ": whatever the file has
+    content_col = listed.lc.item(0)[1]
+    # "- ", "-   ": whatever the file has
+    dash_col = lines[_entry_line(lines, listed, 0)].index("-")
     at = _end_of_sources(data, lines)
     # entries written apart: a blank line above the second one (and its comments)
-    second = _heading(lines, listed.lc.item(1)[0], dash_col) if len(listed) > 1 else 0
+    second = _heading(lines, _entry_line(lines, listed, 1), dash_col) if len(listed) > 1 else 0
     blank = second > 0 and not lines[second - 1].strip()
     entries = "".join(
         ("\n" if blank else "") + _render(source, dash_col, content_col) for source in sources
@@ -161,7 +165,8 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
     The entry goes with its inline comments, the comments indented inside it, and the
     comment written directly above it (no blank line between: it describes the entry).
     A comment set apart by a blank line stays, and so does a section rule such as
-    ``# --- Journals ---`` (it heads the entries after it), as does everything before.
+    ``# --- Journals ---`` (it heads the entries after it) and an entry commented out
+    (``#   url: …``: the admin's, kept for later), as does everything before.
     The comments at the list's own indent just before the next entry introduce that one
     and stay. One of the blank lines around it goes with it, so that entries written
     apart stay one blank line apart.
@@ -178,10 +183,10 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
         )
     lines = text.splitlines(keepends=True)
     index = ids.index(source_id)
-    entry = listed.lc.item(index)[0]
+    entry = _entry_line(lines, listed, index)
     dash_col = lines[entry].index("-")
     last = index + 1 == len(listed)
-    end = _end_of_sources(data, lines) if last else listed.lc.item(index + 1)[0]
+    end = _end_of_sources(data, lines) if last else _entry_line(lines, listed, index + 1)
     while end > entry + 1 and _introduces_next(lines[end - 1], dash_col):
         end -= 1
     start = _heading(lines, entry, dash_col, rules=False)  # the comment describing it goes
@@ -192,12 +197,23 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
     return "".join(lines[:start] + lines[end:])
 
 
+def _entry_line(lines: list[str], listed: CommentedSeq, index: int) -> int:
+    """The line of the dash of ``listed``'s entry ``index``. ruamel.yaml gives the line of
+    its first key, which a comment after the dash (``- # the wire``) or a dash alone on its
+    line puts below the dash."""
+    line = listed.lc.item(index)[0]
+    while line > 0 and not _DASH.match(lines[line].lstrip()):
+        line -= 1
+    return line
+
+
 def _heading(lines: list[str], entry: int, dash_col: int, *, rules: bool = True) -> int:
     """The first line of the comments written directly above the entry at line ``entry``
-    (that line when there are none); without ``rules``, a section rule and what is above
-    it are not among them."""
+    (that line when there are none); without ``rules``, a section rule or a commented-out
+    entry, and what is above it, are not among them."""
     while entry > 0 and lines[entry - 1].strip() and _introduces_next(lines[entry - 1], dash_col):
-        if not rules and _SECTION_RULE.match(lines[entry - 1].lstrip()):
+        comment = lines[entry - 1].lstrip()
+        if not rules and (_SECTION_RULE.match(comment) or _COMMENTED_OUT.match(comment)):
             break
         entry -= 1
     return entry

@@ -112,3 +112,53 @@ def test_an_authors_name_is_stored_from_name_bar_email_and_from_an_address_in_an
         "Item 7": "Anna Müller | Reuters",
         "Item 8": "desk@medwire.org | news@medwire.org",
     }
+
+
+def test_every_author_of_a_list_of_addressed_authors_is_stored(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """feedparser and parseaddr read the first address of "a@b.org (Ann), c@d.org (Jo)"
+    only: the other authors were lost. A name that holds a comma is one author still."""
+    body = authored(
+        ("author", "Anna Müller <anna@clinic.org>, Jo Ng <jo@ng.org>"),
+        ("author", "anna@klinik.рф (Анна Мюллер), jo@ng.org (Jo Ng)"),
+        ("author", "anna@clinic.org, jo@ng.org"),
+        ("author", '"Müller, Anna" <anna@clinic.org>'),
+        ("author", "anna@clinic.org (Müller, Anna)"),
+    )
+    assert stored(body, tmp_path, database_url, store, server) == {
+        "Item 1": "Anna Müller, Jo Ng",
+        "Item 2": "Анна Мюллер, Jo Ng",
+        "Item 3": "anna@clinic.org, jo@ng.org",
+        "Item 4": "Müller, Anna",
+        "Item 5": "Müller, Anna",
+    }
+
+
+def test_a_bar_with_nothing_on_its_other_side_is_no_author(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """A template's "{name} | {email}" with no name: the address alone is kept, as
+    everywhere, not the bar ("|" was the stored author)."""
+    body = authored(
+        ("author", "| anna@clinic.org"),
+        ("author", "anna@clinic.org |"),
+        ("dc:creator", "| anna@clinic.org", "dc:creator", "Jo Ng"),
+    )
+    assert stored(body, tmp_path, database_url, store, server) == {
+        "Item 1": "anna@clinic.org",
+        "Item 2": "anna@clinic.org",
+        "Item 3": "anna@clinic.org, Jo Ng",
+    }
+
+
+def test_an_author_in_comments_nested_a_thousand_deep_fails_no_feed(
+    tmp_path: Path, database_url: str, store: Store, server: LocalServer
+) -> None:
+    """The standard library's address parsers recurse into each "(": a RecursionError
+    failed the whole feed at every fetch. That author keeps feedparser's reading."""
+    nested = "(" * 3000 + "anna@clinic.org"
+    body = authored(("author", "Jo Ng <jo@ng.org>"), ("author", nested))
+    authors = stored(body, tmp_path, database_url, store, server)
+    assert authors["Item 1"] == "Jo Ng"
+    assert "Item 2" in authors

@@ -416,6 +416,40 @@ def test_a_section_rule_directly_above_an_entry_stays_and_heads_the_next(tmp_pat
     assert without_source(DESCRIBED, "a", path=tmp_path) == DESCRIBED.replace(gone, "")
 
 
+def test_an_entry_commented_out_directly_above_the_removed_one_stays(tmp_path: Path) -> None:
+    """The admin's old feed, kept for later, is no description of the entry below it; the
+    comment between them is, and goes."""
+    shelved = "  # - id: old-wire\n  #   url: https://old.example.org/rss\n"
+    text = DESCRIBED.replace("  # the wire", shelved + "  # the wire")
+    gone = "  # the wire: checked weekly\n" + entry("b") + "\n"
+    assert without_source(text, "b", path=tmp_path) == text.replace(gone, "")
+
+
+COMMENTED_DASH_B = entry("b").replace("  - id: b", "  - # the wire\n    id: b")
+DASH_ALONE_C = entry("c").replace("  - id: c", "  -\n    id: c")
+DASH_ABOVE = "sources:\n" + entry("a") + COMMENTED_DASH_B + DASH_ALONE_C
+
+
+@pytest.mark.parametrize("source_id", ["a", "b", "c"])
+def test_an_entry_whose_dash_is_above_its_first_key_is_removed_whole(
+    tmp_path: Path, source_id: str
+) -> None:
+    """A comment after the dash (``- # the wire``), or a dash alone on its line, puts the
+    first key a line below it: the dash was looked for on that line (a traceback, or a
+    dash of the id's), and the entry before lost its next one's dash line."""
+    gone = {"a": entry("a"), "b": COMMENTED_DASH_B, "c": DASH_ALONE_C}[source_id]
+    assert without_source(DASH_ABOVE, source_id, path=tmp_path) == DASH_ABOVE.replace(gone, "")
+
+
+def test_a_source_added_under_an_entry_whose_dash_is_alone_on_its_line_is_aligned(
+    tmp_path: Path,
+) -> None:
+    source = NewSource("e", "E", "https://e.example.org/rss", Kind.NEWS)
+    text = DASH_ABOVE.replace("  - id: a", "  -\n    id: a-1")
+    added = with_sources(text, [source], path=tmp_path)
+    assert added == text + entry("e")
+
+
 def test_removing_the_last_entry_keeps_the_documents_end_marker_and_what_follows_it(
     tmp_path: Path,
 ) -> None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from typing import Any
 from urllib.parse import unquote
 
@@ -235,16 +235,23 @@ def entry_authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
     details = [author for author in entry.get("authors") or () if isinstance(author, Mapping)]
     for index, author in enumerate(details):
         last = index == len(details) - 1
-        name = _written_name(author, entry.get("author")) if last else _rejoined_name(author)
-        if isinstance(name, str) and name.strip():
-            names.append(" ".join(name.split()))
+        try:
+            found = (
+                _written_names(author, entry.get("author")) if last else [_rejoined_name(author)]
+            )
+        except RecursionError:  # the email parsers recurse into each "(" of nested comments
+            found = [author.get("name")]
+        names.extend(" ".join(name.split()) for name in found if isinstance(name, str))
+    names = [name for name in names if name]
     if not names and isinstance(entry.get("author"), str) and entry["author"].strip():
         names.append(" ".join(entry["author"].split()))
     return tuple(dict.fromkeys(name for listed in names for name in _listed_names(listed)))
 
 
-def _written_name(detail: Mapping[str, Any], written: Any) -> Any:
-    """The name of an entry's last author, read from its text when feedparser split it.
+def _written_names(detail: Mapping[str, Any], written: Any) -> list[Any]:
+    """The name of an entry's last author, read from its text when feedparser split it;
+    each name of a list of addressed authors ("a@b.org (Ann), c@d.org (Jo)", "Ann <a@b.org>,
+    Jo <c@d.org>"), of which feedparser and parseaddr read the first only.
 
     feedparser splits an RSS author's text ("email (Name)", "Name <email>") with a
     pattern that takes a top-level domain of two to four ASCII letters: "a@b.example (Ann)"
@@ -257,10 +264,13 @@ def _written_name(detail: Mapping[str, Any], written: Any) -> Any:
     """
     name, email = detail.get("name"), detail.get("email")
     if not (isinstance(written, str) and "@" in written):
-        return name
+        return [name]
     if email and written.strip() in (email, f"{name} ({email})"):
-        return name or email
-    return _addressed_name(written) or name
+        return [name or email]
+    listed = getaddresses([written]) if "," in written else []
+    if len(listed) > 1 and all(_is_address(address) for _, address in listed):
+        return [named.strip() or address for named, address in listed]
+    return [_addressed_name(written) or name]
 
 
 def _rejoined_name(detail: Mapping[str, Any]) -> Any:
@@ -271,7 +281,7 @@ def _rejoined_name(detail: Mapping[str, Any]) -> Any:
     takes), the rest of the address is left in the name, lower case, at its start or
     after "<", "(" or "|": "ple (Ann", "Ann <ital>", "um". Where the text was "Ann | email",
     the bar is left at the name's edge. The text is put back together and read again, as
-    ``_written_name`` reads a whole one.
+    ``_written_names`` reads a whole one.
     """
     name, email = detail.get("name"), detail.get("email")
     if not isinstance(name, str):
@@ -300,11 +310,10 @@ def _addressed_name(written: str) -> str | None:
     """The name in "email (Name)", "Name <email>", "Name (email)", "Name | email", else the
     address of "email" alone; None when no address is found in the text."""
     parts = [part.strip() for part in written.split("|")]
-    named = [part for part in parts if not _is_address(part.strip("<>"))]
-    if (
-        len(parts) > 1 and len(named) < len(parts) and all(parts)
-    ):  # "Ann | a@b.org", "a@b.org | c@d.org"
-        return " | ".join(named or parts)
+    written_parts = [part for part in parts if part]  # "| a@b.org": a template's empty name
+    named = [part for part in written_parts if not _is_address(part.strip("<>"))]
+    if len(parts) > 1 and len(named) < len(written_parts):  # "Ann | a@b.org", "a@b.org | c@d.org"
+        return " | ".join(named or written_parts)
     name, address = parseaddr(written)
     if _is_address(address):
         return name.strip() or address
