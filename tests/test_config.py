@@ -483,13 +483,18 @@ def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
      ("    name: FDA Press Releases", "    name: FDA: Press Releases", 9,
       '(a second ": " on one line: put a value holding ": " in quotes, "A: B")'),
      ("    kind: news", "      kind: news", 11, "(check the indentation"),
-     ("    kind: article", "   kind: article", 16, "(check the indentation")],
+     ("    kind: article", "   kind: article", 16, "(check the indentation"),
+     ("    name: FDA Press Releases", '    name: "FDA Press Releases', 9,
+      '(the " that opens a value on this line is never closed)'),
+     ("    name: FDA Press Releases", "    name: 'FDA Press Releases", 9,
+      "(the ' that opens a value on this line is never closed)")],
 )  # fmt: skip
 def test_a_yaml_mistake_is_named_after_pyyamls_words_for_it(
     tmp_path: Path, old: str, new: str, line: int, hint: str
 ) -> None:
     """PyYAML's "found character that cannot start any token" was a tab; "mapping values are not
-    allowed in this context" a colon in a name, or a line indented too far."""
+    allowed in this context" a colon in a name, or a line indented too far; "found unexpected
+    end of stream", on the file's last line, a quote opened lines before and never closed."""
     error = error_for(tmp_path, GOOD.replace(old, new, 1))
     assert error.line == line
     assert str(error).startswith(f"{tmp_path / 'config.yaml'}, line {line}: invalid YAML: ")
