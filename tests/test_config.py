@@ -477,6 +477,16 @@ def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
     assert "warning" not in capsys.readouterr().err
 
 
+def test_check_config_suggests_https_for_a_web_address_written_as_a_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``url: www.fda.gov/rss.xml`` is a path beside config.yaml; the warning named a file."""
+    path = write(tmp_path, GOOD.replace("url: demo/feed.xml", "url: www.fda.gov/rss.xml"))
+    assert main(["--config", str(path), "check-config"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "(a web address? write https://www.fda.gov/rss.xml)" in err
+
+
 @pytest.mark.parametrize(
     ("old", "new", "line", "hint"),
     [("  timeout: 5s", "\ttimeout: 5s", 3, "(a tab: indent with spaces)"),
