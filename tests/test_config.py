@@ -450,6 +450,8 @@ def test_a_misspelt_key_is_named_with_the_key_it_resembles(tmp_path: Path) -> No
         ("    name: FDA Press Releases", "    name: [FDA]", "sources[0].name",
          "this should be one value, not a list"),
         ("schedule:\n", "schedule:\n  jitter: lots\n", "schedule.jitter", "'lots' is not a number"),
+        ("schedule:\n", "featured:\n  policy: newest\nschedule:\n", "featured.policy",
+         "'newest' is not one of 'latest' or 'pinned'"),
     ],
 )  # fmt: skip
 def test_a_value_of_the_wrong_type_is_worded_for_the_admin_not_as_pydantic_says(
