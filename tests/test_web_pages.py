@@ -496,6 +496,16 @@ def test_a_bad_search_offers_the_search_box_again(client: FlaskClient) -> None:
     assert 'name="q"' in html and 'value="-heart"' in html
 
 
+def test_every_page_has_a_search_box_in_its_header(client: FlaskClient, store: Store) -> None:
+    save(store, [entry(Kind.NEWS, title="Heart clinic opens")])
+    item = store.list_items(limit=1).items[0].id
+    for path in ("/", f"/items/{item}", "/sources", "/specialties", "/featured", "/nope"):
+        html = client.get(path).get_data(as_text=True)
+        header = html[html.index('<header class="site">') : html.index("</header>")]
+        assert '<form class="site-search" role="search" method="get" action="/">' in header
+        assert '<input type="search" id="site-q" name="q"' in header, path
+
+
 def test_a_page_not_found_offers_a_search_of_the_feed(client: FlaskClient) -> None:
     """A link to an item retention deleted, or a mistyped address, ended at a dead end."""
     for path in ("/items/999999", "/no-such-page"):
