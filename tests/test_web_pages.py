@@ -506,17 +506,6 @@ def test_every_page_has_a_search_box_in_its_header(client: FlaskClient, store: S
         assert '<input type="search" id="site-q" name="q"' in header, path
 
 
-def test_a_page_not_found_offers_a_search_of_the_feed(client: FlaskClient) -> None:
-    """A link to an item retention deleted, or a mistyped address, ended at a dead end."""
-    for path in ("/items/999999", "/no-such-page"):
-        response = client.get(path)
-        html = response.get_data(as_text=True)
-        assert response.status_code == 404
-        assert '<form class="filters" method="get" action="/">' in html, path
-        assert 'Search the feed <input type="search" name="q"' in html, path
-    assert "Search the feed" not in client.get("/api/items/999999").get_data(as_text=True)
-
-
 def test_a_search_with_or_in_capitals_says_it_is_searched_as_a_word(
     client: FlaskClient, store: Store
 ) -> None:
