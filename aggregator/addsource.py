@@ -109,12 +109,17 @@ def typed_address(text: str) -> str:
     path = Path(text).expanduser()
     if _is_file(path):
         return path.resolve().as_uri()
-    if _BARE_HOST.fullmatch(text):
+    if looks_like_host(text):
         return f"https://{text}"
     raise MedfeedError(
         f"{text!r} is neither a web address (https://…) nor a file: give a site's or a "
         "feed's address, or the path of a feed file"
     )
+
+
+def looks_like_host(text: str) -> bool:
+    """True for a host as typed in an address bar, with or without a path."""
+    return _BARE_HOST.fullmatch(text) is not None
 
 
 def _is_file(path: Path) -> bool:

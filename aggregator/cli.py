@@ -337,7 +337,19 @@ def unreadable_local_files(settings: Settings) -> Iterator[tuple[str, str]]:
             yield source.id, exc.reason
             continue
         if not path.is_file():
-            yield source.id, f"no file at {path}"
+            yield source.id, f"no file at {path}{_web_address_hint(settings, path)}"
+
+
+def _web_address_hint(settings: Settings, path: Path) -> str:
+    """What to write for a web address typed without ``https://`` ("www.fda.gov/rss.xml"):
+    config.yaml reads it as a path beside the file, and the warning named only a file."""
+    from .addsource import looks_like_host
+
+    try:
+        typed = path.relative_to(settings.path.resolve().parent).as_posix()
+    except ValueError:
+        return ""
+    return f" (a web address? write https://{typed})" if looks_like_host(typed) else ""
 
 
 def stories(

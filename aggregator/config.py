@@ -571,7 +571,7 @@ def _first_error(
             line = lines[loc[:end]]
             break
     message = plain_message(error, loc, Settings)
-    if error["type"] == "enum" and "expected" in error.get("ctx", {}):
+    if error["type"] in ("enum", "literal_error") and "expected" in error.get("ctx", {}):
         message = f"{error.get('input')!r} is not one of {error['ctx']['expected']}"
     elif error["type"] == "missing":
         message = "this field is required"

@@ -103,6 +103,10 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
     """What the admin most likely did, after PyYAML's words for it ("found character that
     cannot start any token" was a tab; "mapping values are not allowed here" a colon)."""
     mark, problem = exc.problem_mark, exc.problem or ""
+    opened = _unclosed_quote(exc)
+    if opened is not None:
+        quote = text[opened.index : opened.index + 1]
+        return f" (the {quote} that opens a value on this line is never closed)"
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         return " (a tab: indent with spaces)"
     lines = text.splitlines()
@@ -114,6 +118,14 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
     return ""
 
 
+def _unclosed_quote(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where a quoted value that is never closed opens: PyYAML names the end of the file,
+    the last line, where nothing is wrong ("found unexpected end of stream")."""
+    if exc.context == "while scanning a quoted scalar" and "end of stream" in (exc.problem or ""):
+        return exc.context_mark
+    return None
+
+
 _INDENTATION = ("mapping values are not allowed", "expected <block end>", "expected '-' indicator")
 
 
@@ -123,7 +135,7 @@ def compose_config(text: str, path: Path, *, time_box: float = TIME_BOX) -> Conf
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _unclosed_quote(exc) or exc.problem_mark or exc.context_mark
         raise ConfigError(
             f"invalid YAML: {exc.problem or exc.context}{_hint(exc, text)}",
             path=str(path),

@@ -165,6 +165,22 @@ def pasted_address(text: str) -> str | None:
     return canonical_url(unwrapped(text))
 
 
+# What a reader of PubMed or a library catalogue types between words: here they are words.
+BOOLEAN_WORDS = ("OR", "AND", "NOT")
+
+
+def boolean_words(text: str) -> tuple[str, ...]:
+    """The operators of other search boxes typed bare and in capitals ("heart OR kidney"),
+    each once, in the order typed. The query language has none, so "heart OR kidney"
+    looked for items with all three words and found none, with nothing to say why."""
+    found: list[str] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group(4)
+        if word in BOOLEAN_WORDS and not match.group(3) and word not in found:
+            found.append(word)
+    return tuple(found)
+
+
 def parse_search(text: str) -> SearchQuery:
     """The terms of ``text``; SearchSyntaxError when no word is left to look for.
 

@@ -347,6 +347,23 @@ def test_keyboard_reaches_the_content_by_a_skip_link_with_a_visible_focus_ring(
     assert current.all_inner_texts() == ["News"]
 
 
+def test_a_reader_searches_from_the_top_of_a_phone_screen(browser: object, site: str) -> None:
+    """The only search box was the stream's, below the whole featured article."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{site}/")
+    box = page.get_by_role("search").get_by_label("Search medfeed")
+    top = box.bounding_box()
+    assert top is not None and top["y"] + top["height"] < PHONE["height"] / 4
+    box.fill("Vimeo lecture")
+    box.press("Enter")
+    expect(page.locator("h1")).to_have_text("Search results for “Vimeo lecture”")
+    expect(page.get_by_role("link", name="Vimeo lecture", exact=True)).to_be_visible()
+    assert overflow(page) == 0
+
+
 def test_no_third_party_image_loads_until_the_reader_asks(browser: object, site: str) -> None:
     from playwright.sync_api import Browser, expect
 

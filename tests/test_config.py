@@ -450,6 +450,8 @@ def test_a_misspelt_key_is_named_with_the_key_it_resembles(tmp_path: Path) -> No
         ("    name: FDA Press Releases", "    name: [FDA]", "sources[0].name",
          "this should be one value, not a list"),
         ("schedule:\n", "schedule:\n  jitter: lots\n", "schedule.jitter", "'lots' is not a number"),
+        ("schedule:\n", "featured:\n  policy: newest\nschedule:\n", "featured.policy",
+         "'newest' is not one of 'latest' or 'pinned'"),
     ],
 )  # fmt: skip
 def test_a_value_of_the_wrong_type_is_worded_for_the_admin_not_as_pydantic_says(
@@ -477,19 +479,34 @@ def test_check_config_warns_of_a_local_feed_file_that_is_not_there(
     assert "warning" not in capsys.readouterr().err
 
 
+def test_check_config_suggests_https_for_a_web_address_written_as_a_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``url: www.fda.gov/rss.xml`` is a path beside config.yaml; the warning named a file."""
+    path = write(tmp_path, GOOD.replace("url: demo/feed.xml", "url: www.fda.gov/rss.xml"))
+    assert main(["--config", str(path), "check-config"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "(a web address? write https://www.fda.gov/rss.xml)" in err
+
+
 @pytest.mark.parametrize(
     ("old", "new", "line", "hint"),
     [("  timeout: 5s", "\ttimeout: 5s", 3, "(a tab: indent with spaces)"),
      ("    name: FDA Press Releases", "    name: FDA: Press Releases", 9,
       '(a second ": " on one line: put a value holding ": " in quotes, "A: B")'),
      ("    kind: news", "      kind: news", 11, "(check the indentation"),
-     ("    kind: article", "   kind: article", 16, "(check the indentation")],
+     ("    kind: article", "   kind: article", 16, "(check the indentation"),
+     ("    name: FDA Press Releases", '    name: "FDA Press Releases', 9,
+      '(the " that opens a value on this line is never closed)'),
+     ("    name: FDA Press Releases", "    name: 'FDA Press Releases", 9,
+      "(the ' that opens a value on this line is never closed)")],
 )  # fmt: skip
 def test_a_yaml_mistake_is_named_after_pyyamls_words_for_it(
     tmp_path: Path, old: str, new: str, line: int, hint: str
 ) -> None:
     """PyYAML's "found character that cannot start any token" was a tab; "mapping values are not
-    allowed in this context" a colon in a name, or a line indented too far."""
+    allowed in this context" a colon in a name, or a line indented too far; "found unexpected
+    end of stream", on the file's last line, a quote opened lines before and never closed."""
     error = error_for(tmp_path, GOOD.replace(old, new, 1))
     assert error.line == line
     assert str(error).startswith(f"{tmp_path / 'config.yaml'}, line {line}: invalid YAML: ")

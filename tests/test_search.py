@@ -18,7 +18,7 @@ from webfactory import NOW, app, client, entry, save, settings, setup_store, web
 from aggregator.cli import main
 from aggregator.lexicon import spellings
 from aggregator.records import Kind
-from aggregator.searchquery import SearchSyntaxError, parse_search
+from aggregator.searchquery import SearchSyntaxError, boolean_words, parse_search
 from aggregator.store import Store, search
 from aggregator.store.database import alembic_config
 from tests.test_store_migration_0004 import add_source
@@ -86,6 +86,12 @@ def test_a_query_of_only_exclusions_or_punctuation_is_refused() -> None:
 
 def test_an_operator_word_is_searched_as_a_word() -> None:
     assert parse_search("NOT or AND").fts5() == '"NOT" AND "or" AND "AND"'
+
+
+def test_capitalised_operators_typed_bare_are_noticed_once_each() -> None:
+    typed = 'heart OR kidney NOT "a OR b" -AND or OR failure AND'
+    assert boolean_words(typed) == ("OR", "NOT", "AND")
+    assert boolean_words("heart or kidney") == ()
 
 
 # --- matching, on both databases ---------------------------------------------

@@ -93,6 +93,16 @@ def test_an_unknown_specialty_is_404_for_the_page_and_the_feed(client: FlaskClie
     assert client.get("/specialties/astrology/feed.atom").status_code == 404
 
 
+def test_a_specialty_named_as_written_redirects_to_its_page_and_feed(client: FlaskClient) -> None:
+    """``?specialty=Cardiology`` found the list while ``/specialties/Cardiology`` was a 404."""
+    page = client.get("/specialties/Cardiology?kind=news")
+    assert page.status_code == 301 and page.location == "/specialties/cardiology?kind=news"
+    feed = client.get("/specialties/Infectious%20Disease/feed.atom")
+    assert feed.status_code == 301
+    assert feed.location == "/specialties/infectious-disease/feed.atom"
+    assert client.get("/specialties/Cardiologie").status_code == 404
+
+
 def test_a_specialty_feed_holds_only_its_items(client: FlaskClient, store: Store) -> None:
     tagged(store)
     response = client.get("/specialties/cardiology/feed.atom")

@@ -496,6 +496,43 @@ def test_a_bad_search_offers_the_search_box_again(client: FlaskClient) -> None:
     assert 'name="q"' in html and 'value="-heart"' in html
 
 
+def test_every_page_has_a_search_box_in_its_header(client: FlaskClient, store: Store) -> None:
+    save(store, [entry(Kind.NEWS, title="Heart clinic opens")])
+    item = store.list_items(limit=1).items[0].id
+    for path in ("/", f"/items/{item}", "/sources", "/specialties", "/featured", "/nope"):
+        html = client.get(path).get_data(as_text=True)
+        header = html[html.index('<header class="site">') : html.index("</header>")]
+        assert '<form class="site-search" role="search" method="get" action="/">' in header
+        assert '<input type="search" id="site-q" name="q"' in header, path
+
+
+def test_a_search_with_or_in_capitals_says_it_is_searched_as_a_word(
+    client: FlaskClient, store: Store
+) -> None:
+    """A librarian's "heart OR kidney" found nothing, and the page did not say why."""
+    save(store, [entry(Kind.NEWS, title="Heart clinic opens"),
+                 entry(Kind.NEWS, title="Kidney unit expands")])  # fmt: skip
+    html = " ".join(client.get("/?q=heart+OR+kidney").get_data(as_text=True).split())
+    assert "“OR” is searched as a word here: an item must hold every word" in html
+    assert "<code>heart -kidney</code>" in html
+    both = " ".join(client.get("/?q=NOT+heart+AND+kidney").get_data(as_text=True).split())
+    assert "“NOT”, “AND” are searched as words here" in both
+    for plain in ("heart", "heart+or+kidney", "%22heart+OR+kidney%22", "heart+-OR"):
+        assert "search-note" not in client.get(f"/?q={plain}").get_data(as_text=True), plain
+
+
+def test_a_search_that_finds_nothing_says_what_to_try_and_offers_every_kind(
+    client: FlaskClient, store: Store
+) -> None:
+    save(store, [entry(Kind.NEWS, title="Heart attack care improves")])
+    html = " ".join(client.get("/?q=hart+atack").get_data(as_text=True).split())
+    assert "No items match “hart atack”: check the spelling" in html
+    assert "search everything" not in html  # nothing else narrows it
+    narrowed = client.get("/?q=hart+atack&kind=video").get_data(as_text=True)
+    assert '<a href="/?q=hart+atack">search everything</a>' in narrowed
+    assert "No items match.</p>" in client.get("/?kind=video").get_data(as_text=True)
+
+
 def test_the_feed_link_is_not_current_on_a_specialty_or_calendar_list(
     client: FlaskClient,
 ) -> None:

@@ -16,6 +16,7 @@ from aggregator.records import StoredItem
 from aggregator.store import Store
 from aggregator.store.reads import MAX_ID
 from aggregator.tagging import Specialty, specialties_from_config
+from aggregator.tagging import slug as slug_of
 from aggregator.vocabulary import SPECIALTY_NAMES
 
 BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
@@ -65,9 +66,15 @@ def _redirect_if_merged(item_id: int) -> None:
     that item, query string kept: a bookmark, a shared link or a feed reader's entry
     still reaches the article, and a client that follows 301s updates what it keeps."""
     kept = state().store.merged_into(item_id)
-    if kept is None or request.endpoint is None:
+    if kept is not None:
+        _moved_permanently(item_id=kept)
+
+
+def _moved_permanently(**view_args: object) -> None:
+    """Answer a 301 to this view with ``view_args`` changed, query string kept."""
+    if request.endpoint is None:
         return
-    location = url_for(request.endpoint, **{**(request.view_args or {}), "item_id": kept})
+    location = url_for(request.endpoint, **{**(request.view_args or {}), **view_args})
     if request.query_string:
         location += "?" + request.query_string.decode("latin-1")
     abort(redirect(location, 301))
@@ -109,7 +116,13 @@ def specialty_name(entry: Specialty) -> str:
 
 
 def specialty_or_404(slug: str) -> str:
-    """A specialty slug of the vocabulary in force, or a 404."""
+    """A specialty slug of the vocabulary in force, or a 404.
+
+    The specialty's name, or any spelling of its slug ("Cardiology", "Public Health"),
+    answers a 301 to its page: ``?specialty=Cardiology`` found it while
+    ``/specialties/Cardiology`` was a 404."""
     if slug not in specialties():
+        if slug_of(slug) in specialties():
+            _moved_permanently(slug=slug_of(slug))
         abort(404)
     return slug

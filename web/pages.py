@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 
+from aggregator.searchquery import boolean_words
+
 from .context import (
     config_error,
     featured_now,
@@ -86,6 +88,7 @@ def _stream_page(query: ListQuery) -> str:
         feed_filters=filters,
         atom_feed=atom_feed,
         specialty_feed=specialty_feed,
+        boolean_words=boolean_words(query.wanted.q or ""),
     )
 
 
