@@ -338,6 +338,9 @@ class Signature:
         codes = dict.fromkeys(body_terms, 0)
         for term in title_terms:  # the headline's own terms go after the summary's
             codes[term] = codes.get(term, 0) | _TITLE
+        # At the lowest level every term identifies (``_IDENTIFYING_CODES``): no need to
+        # test each, for a signature that ``document_levels`` replaces at once.
+        squares = [_SQUARED_WEIGHTS[code] for term, code in codes.items() if term[0] != FINGERPRINT]
         _build(
             self,
             codes,
@@ -346,6 +349,7 @@ class Signature:
             (abbreviations, trials, numbers, headline_numbers, entities, places, spelled),
             boilerplate,
             (headline_authorities, headline_drugs, headline_places, headline_events),
+            derived=(tuple(codes), math.sqrt(math.fsum(squares))),
             headline_words=headline_words,
             named=named,
             explainer=explainer,
@@ -647,23 +651,25 @@ def signature(title: str, text: str) -> Signature:
     lead = dateline_end(body)  # "NEW YORK & SAINT-HERBLAIN, France--" names no trial
     story = body[lead:]
     trials = frozenset(_trials(f"{title_text} {story}")) | _prose_trials(story)
-    title_figures = _figures(title_words, trials, calendar_numbers(title_tokens, title_text))
+    title_figures = _figures(title_words, trials, title_tokens, title_text)
     written_title = (
         [] if boilerplate or _title_case(title_text) else _as_written(title_text, title_lines)
     )
-    runs = _entities(_as_written(body, body_lines)) + _entities(written_title)
+    written_body = _as_written(body, body_lines)
+    title_runs = _entities(written_title)
+    runs = _entities(written_body) + title_runs
     return Signature(
         body_terms=body_terms,
         title_terms=title_terms,
         words=tuple(_content_words(tokens)),
         abbreviations=frozenset(_abbreviations(tokens)),
         trials=trials,
-        numbers=_figures(body_words, trials, calendar_numbers(body_tokens, body)) | title_figures,
+        numbers=_figures(body_words, trials, body_tokens, body) | title_figures,
         headline_numbers=title_figures,
         boilerplate=boilerplate,
         entities=_names(run for _, run in runs),
-        spelled=_spelled_names(_as_written(body, body_lines) + written_title),
-        named=_stands_on_names(body, lead, runs, written_title),
+        spelled=_spelled_names(written_body + written_title),
+        named=_stands_on_names(body, lead, runs, title_runs),
         headline_authorities=authorities(title_tokens),
         headline_drugs=_headline_drugs(title_words, title_terms),
         places=with_countries(places(tokens, with_demonyms=True)),
@@ -1379,36 +1385,39 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
     company; "Results showed…" is followed by "results" elsewhere often enough,
     and is a common word when it is not).
     """
-    lower = {word for line in lines for word in line if word[0].islower()}
+    words: set[str] | None = None  # every word, read only for a sentence's first
     found: list[tuple[int, list[str]]] = []
     for line in lines:
         run: list[str] = []
         joiners: list[str] = []
         start = 0
         for position, raw in enumerate(line):
-            alpha = raw.isalpha()
-            if alpha and raw.islower():
-                if run and raw in _NAME_JOINERS and not joiners:
+            shape, value = _shape(raw)
+            if shape == _LOWER:
+                if not run:  # most words: no name to end
+                    continue
+                if raw in _NAME_JOINERS and not joiners:
                     joiners.append(raw)
                     continue
-                if run:
-                    found.append((start, run))
+                found.append((start, run))
                 run, joiners = [], []
                 continue
-            digit = not alpha and any(ch.isdigit() for ch in raw)
-            initial = position == 0 and raw.lower() in lower
-            spelled = _SPELLED_FIGURES.get(raw.lower()) if raw[0].isupper() else None
-            if digit:
-                found.append((position, [raw]))
-            elif spelled is not None:
-                found.append((position, [spelled]))
-            elif raw[0].isupper() and not initial and raw.lower() not in _COMMON_INITIALS:
-                if not run:
-                    start = position
-                run.append(raw)
-                joiners = []
-                if not raw.endswith("'s"):
-                    continue  # a possessive ends a name: "Cognivia Dx's Alzheimer's test"
+            if shape == _FIGURE:
+                found.append((position, [value]))
+            elif shape == _CAPITAL:
+                if position == 0:  # written in lower case elsewhere: capitalised by grammar
+                    if words is None:
+                        words = {word for each in lines for word in each}
+                    initial = value in words and value[0].islower()
+                else:
+                    initial = False
+                if not initial:
+                    if not run:
+                        start = position
+                    run.append(raw)
+                    joiners = []
+                    if not raw.endswith("'s"):
+                        continue  # a possessive ends a name: "Cognivia Dx's Alzheimer's test"
             if run:
                 found.append((start, run))
             run, joiners = [], []
@@ -1417,20 +1426,46 @@ def _entities(lines: Sequence[Sequence[str]]) -> list[tuple[int, list[str]]]:
     return found
 
 
+_LOWER, _FIGURE, _CAPITAL, _OTHER = "lower", "figure", "capital", "other"
+
+
+@lru_cache(maxsize=1 << 16)
+def _shape(raw: str) -> tuple[str, str]:
+    """How ``_entities`` reads a raw word, cached like ``_term``: a lower-case word; a
+    figure (a word holding a digit, or a count spelled out capitalised: the figure); a
+    capitalised word that may be a name (with its lower case); or anything else."""
+    alpha = raw.isalpha()
+    if alpha and raw.islower():
+        return _LOWER, raw
+    if not alpha and any(ch.isdigit() for ch in raw):
+        return _FIGURE, raw
+    if raw[0].isupper():
+        lowered = raw.lower()
+        spelled = _SPELLED_FIGURES.get(lowered)
+        if spelled is not None:
+            return _FIGURE, spelled
+        if lowered not in _COMMON_INITIALS:
+            return _CAPITAL, lowered
+    return _OTHER, raw
+
+
 def _stands_on_names(
-    body: str, lead: int, runs: Sequence[tuple[int, list[str]]], written_title: list[list[str]]
+    body: str,
+    lead: int,
+    runs: Sequence[tuple[int, list[str]]],
+    title_runs: list[tuple[int, list[str]]],
 ) -> bool:
     """Whether an item names something of its own (``Signature.named``): a name that is
     neither in its dateline ("WASHINGTON (AP) —"), nor a month or a weekday, nor a
     common word that one sentence opens with ("Only adults over 65…", ``english``).
 
-    ``runs`` are the names ``_entities`` found in the body and the headline; a body
-    that opens with a dateline (``lead`` is where it ends) is read again without it
-    (one in six wire items).
+    ``runs`` are the names ``_entities`` found in the body and the headline, ``title_runs``
+    those of the headline alone; a body that opens with a dateline (``lead`` is where it
+    ends) is read again without it (one in six wire items).
     """
     if lead:
         rest = body[lead:]
-        runs = _entities(_as_written(rest, _sentence_tokens(rest))) + _entities(written_title)
+        runs = _entities(_as_written(rest, _sentence_tokens(rest))) + title_runs
     return any(_names_something(start, run) for start, run in runs)
 
 
@@ -1467,6 +1502,8 @@ def _spelled_names(lines: Sequence[Sequence[str]]) -> frozenset[str]:
     for line in lines:
         span: list[str] = []
         for raw in [*line, "."]:
+            if not span and not raw[0].isupper():  # most words: neither open nor end a name
+                continue
             joiner = raw.casefold() in _INITIALS_JOINERS  # "The" opening a sentence too
             if raw[0].isupper() and not joiner and (raw.isalpha() or raw.endswith("'s")):
                 span.append(raw)
@@ -1497,6 +1534,12 @@ def _run_initial(raw: str) -> str:
 
 def _name_words(run: Sequence[str]) -> str:
     """One run's name (``_names``); empty when it is all generic words."""
+    return _name_of(tuple(run))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_of(run: tuple[str, ...]) -> str:
+    """``_name_words``, cached like ``_term``: a window's items repeat the same names."""
     words = _terms(run)
     while words and words[0] in _GENERIC_NAMES:
         words.pop(0)
@@ -1698,11 +1741,12 @@ def _initialism(stem: str) -> bool:
 
 
 def _figures(
-    words: Iterable[str], trials: frozenset[str], calendar: Counter[str]
+    words: Iterable[str], trials: frozenset[str], tokens: Sequence[str], text: str
 ) -> frozenset[str]:
     """The numbers among ``words``, leaving out those that end a trial's name, and
-    marked ``WHEN`` those written only as years or dates (``calendar``, counted by
-    ``aggregator.calendar_numbers``).
+    marked ``WHEN`` those written only as years or dates (counted by
+    ``aggregator.calendar_numbers`` over ``tokens``, the raw words of ``text``, when there
+    are numbers to mark).
 
     The 58 of STELLAR-58 names the trial (the trials veto compares names), it counts
     nothing. Any two years are within ``FIGURE_TOLERANCE`` of each other, so a year
@@ -1714,6 +1758,9 @@ def _figures(
         for word in words
         if word[0].isdigit() and _NUMBER.match(word) and len(word) > 1 and word not in named
     )
+    if not written:
+        return _NOTHING
+    calendar = calendar_numbers(tokens, text)
     return frozenset(
         word if count > calendar[word] else WHEN + word for word, count in written.items()
     )
