@@ -90,8 +90,11 @@ def sources_add(
 
 
 # A host as typed in a browser's address bar: "www.fda.gov", "example.org:8080/feed".
+# A name ending as a file does ("pubmed.html", "news.json.gz", "feed.rss.bak") is a
+# file's, not a host's: none of those endings is a top-level domain.
 _BARE_HOST = re.compile(
-    r"(localhost|[\w-]+(\.[\w-]+)*\.(?!(xml|rss|atom|rdf|json|ics|opml)\b)[a-z]{2,})(:\d+)?(/\S*)?",
+    r"(localhost|[\w-]+(\.[\w-]+)*\.(?!(xml|rss|atom|rdf|json|ics|opml|html?|txt|gz|csv|ya?ml|bak)\b)"
+    r"[a-z]{2,})(:\d+)?(/\S*)?",
     re.IGNORECASE,
 )
 

@@ -489,6 +489,19 @@ def test_check_config_suggests_https_for_a_web_address_written_as_a_path(
     assert "(a web address? write https://www.fda.gov/rss.xml)" in err
 
 
+@pytest.mark.parametrize("name", ["pubmed.html", "news.json.gz", "feed.rss.bak", "export.opml.txt"])
+def test_check_config_suggests_no_web_address_for_a_missing_file_named_as_files_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A saved page or a compressed feed that is not there yet read as a host: the warning
+    said "write https://pubmed.html", an address no one can fetch."""
+    path = write(tmp_path, GOOD.replace("url: demo/feed.xml", f"url: {name}"))
+    assert main(["--config", str(path), "check-config"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"no file at {tmp_path / name}: its refresh will fail" in err
+    assert "https://" not in err
+
+
 @pytest.mark.parametrize(
     ("old", "new", "line", "hint"),
     [("  timeout: 5s", "\ttimeout: 5s", 3, "(a tab: indent with spaces)"),

@@ -347,13 +347,15 @@ def test_a_bare_host_is_read_as_a_browser_reads_it(typed: str, fetched: str) -> 
     assert typed_address(typed) == fetched
 
 
+@pytest.mark.parametrize("typed", ["feeds/missing.xml", "pubmed.html", "news.json.gz"])
 def test_an_address_that_is_neither_a_host_nor_a_file_says_what_is_wanted(
-    config: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, capsys: pytest.CaptureFixture[str], typed: str
 ) -> None:
+    """A missing "pubmed.html" was added as https://pubmed.html, whose refresh then failed."""
     before = config.read_text()
-    assert add(config, "feeds/missing.xml") == 2
+    assert add(config, typed) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "'feeds/missing.xml' is neither a web address (https://…) nor a file" in err
+    assert f"{typed!r} is neither a web address (https://…) nor a file" in err
     assert "scheme" not in err
     assert config.read_text() == before
 

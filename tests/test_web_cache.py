@@ -9,6 +9,7 @@ follows) must reach the next request, and the old ETag must stop answering 304.
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,11 +22,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from webfactory import NOW, SOURCES, app, client, dated, entry, fill, filled, save, settings
 
+import web
 from aggregator.config import Settings, load_settings
 from aggregator.records import Kind
 from aggregator.store import Store
 from web import WATCHER, create_app
 from web.cache import EXTENSION
+from web.context import BUILD, build_of
 
 LATER = NOW + timedelta(minutes=1)  # newer than everything ``filled`` holds
 
@@ -62,6 +65,19 @@ def test_the_cached_answer_keeps_its_validators_and_security_headers(
     assert "Content-Security-Policy" in again.headers
     revalidated = client.get("/api/items", headers={"If-None-Match": again.headers["ETag"]})
     assert revalidated.status_code == 304
+
+
+def test_an_upgrade_that_changes_a_template_changes_every_etag(tmp_path: Path) -> None:
+    """The build in every ETag was a name bumped by hand, and the header's search box came
+    without a bump: a browser holding the front page from before the upgrade got 304 and
+    kept the page without the box until the hour turned or a refresh committed."""
+    package = Path(web.__file__).parent
+    copy = tmp_path / "web"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert build_of(copy) == BUILD  # compiled bytecode is no part of it
+    base = copy / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</header>", "<p>A notice</p>\n</header>"))
+    assert build_of(copy) != BUILD
 
 
 def test_a_refresh_commit_reaches_the_cached_front_page(client: FlaskClient, filled: Store) -> None:

@@ -6,8 +6,10 @@ there by ``create_app``, and the scheduler swaps ``settings`` on a reload.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import abort, current_app, redirect, request, url_for
 
@@ -19,7 +21,21 @@ from aggregator.tagging import Specialty, specialties_from_config
 from aggregator.tagging import slug as slug_of
 from aggregator.vocabulary import SPECIALTY_NAMES
 
-BUILD = "medfeed-web-2"  # part of every ETag: bump when templates or JSON change shape
+
+def build_of(package: Path) -> str:
+    """A fingerprint of the web package's code, templates and static files, part of every
+    ETag: an upgrade that changes what a page or the JSON holds is not answered 304 with
+    what a client kept from before. The name it replaces was to be bumped by hand on each
+    such change, and never was."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        name = path.relative_to(package)
+        if path.is_file() and "__pycache__" not in name.parts:
+            digest.update(name.as_posix().encode() + b"\0" + path.read_bytes())
+    return "medfeed-web-" + digest.hexdigest()[:16]
+
+
+BUILD = build_of(Path(__file__).parent)
 
 
 @dataclass
