@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -144,6 +144,8 @@ class StoryIndex:
         self._apart: dict[int, set[int]] = defaultdict(set)
         # Vetoes asked since the last ``add`` ended, by pair (``_vetoed``).
         self._vetoes: dict[tuple[int, int], tuple[StoryItem, StoryItem, bool]] = {}
+        # Items' identifying terms as sets, built since the last ``add`` ended (``_identifying``).
+        self._identifying_sets: dict[int, tuple[StoryItem, frozenset[str]]] = {}
         # Each item's candidates while ``_settle`` runs (``_candidates``), else None.
         self._found: dict[int, list[int]] | None = None
 
@@ -252,6 +254,7 @@ class StoryIndex:
                 self.newest = item.published
         self._settle()
         self._vetoes.clear()
+        self._identifying_sets.clear()
         changes = self.changes()
         if forget:
             self._forget_old()
@@ -478,9 +481,12 @@ class StoryIndex:
             return joined
         best: StoryItem | None = None
         best_score = 0.0
+        order, published, source, window = item.order, item.published, item.source_id, self.window
         for other in self._candidates(item):
-            if other.order >= item.order or self.leader.get(other.item_id) != other.item_id:
+            if other.order >= order or self.leader.get(other.item_id) != other.item_id:
                 continue
+            if published - other.published > window or other.source_id == source:
+                continue  # ``vetoed`` at a glance: half the leaders found are a window older
             score = self._score(item, other)
             if score is None or score < best_score:
                 continue
@@ -548,18 +554,20 @@ class StoryIndex:
 
     def _candidate_ids(self, item: StoryItem) -> Iterator[int]:
         shared: Counter[int] = Counter()
+        alone: set[int] = set()  # sharing a copied text, which may be enough on its own
         rarity = self._rarity
         for term in item.sig.identifying_terms:
             if rarity.get(term, 1.0) < IDENTIFYING_RARITY:
                 continue
             holders = self._postings.get(term, ())
-            if stands_alone(term):  # a copied text may be enough on its own
-                shared.update(dict.fromkeys(holders, MIN_SHARED))
+            if stands_alone(term):
+                alone.update(holders)
             elif not is_fingerprint(term):  # a sentence counts only beside its summary
                 shared.update(holders)
-        shared.pop(item.item_id, None)
+        alone.discard(item.item_id)
+        yield from alone
         for other_id, count in shared.items():
-            if count >= MIN_SHARED:
+            if count >= MIN_SHARED and other_id not in alone and other_id != item.item_id:
                 yield other_id
 
     def _later_matches(self, item: StoryItem) -> Iterator[int]:
@@ -661,7 +669,7 @@ class StoryIndex:
             if len(orders) < least or self.leader.get(story) != story:
                 continue
             orders.sort()
-            weighed = (items[story], items[story].sig.identifying_terms)
+            weighed = (items[story], self._identifying(items[story]))
             for k in needed:  # weighed after its k-th holder and up to its (k+1)-th: k of them
                 if k > len(orders):
                     continue
@@ -672,7 +680,7 @@ class StoryIndex:
                         continue
                     if (leader_of.get(holder.item_id) == story) != rising:
                         continue
-                    if self._may_pair(holder, holder.sig.identifying_terms, weighed, term):
+                    if self._may_pair(holder, self._identifying(holder), weighed, term):
                         self._push(holder.item_id)
 
     def _affected_by(self, term: str) -> Iterator[int]:
@@ -689,9 +697,11 @@ class StoryIndex:
         counted = self._counted
         held = (self.items[h] for h in self._holders.get(term, ()) if h not in counted)
         holders = sorted(held, key=_order)
-        leaders: list[tuple[StoryItem, frozenset[str]]] = []
+        leaders: deque[tuple[StoryItem, frozenset[str]]] = deque()
         for item in holders:
-            terms = item.sig.identifying_terms  # once an item, not once a pair
+            while leaders and item.published - leaders[0][0].published > self.window:
+                leaders.popleft()  # too old for this holder (``_may_pair``), and for the rest
+            terms = self._identifying(item)  # once an item, not once a pair
             if any(self._may_pair(item, terms, leader, term) for leader in leaders):
                 yield item.item_id
             if self.leader.get(item.item_id) == item.item_id:
@@ -715,6 +725,17 @@ class StoryIndex:
         if not self._eligible(shared, term):
             return False
         return not self._vetoed(later, earlier)
+
+    def _identifying(self, item: StoryItem) -> frozenset[str]:
+        """``item.sig.identifying_terms``, a set built once until the ``add`` under way ends:
+        each term that changes rarity reads its holders' (``_affected_by``), and a first pass
+        of the peer corpus built ten sets an item. Remembered with the item, as ``_vetoed``."""
+        seen = self._identifying_sets.get(item.item_id)
+        if seen is not None and seen[0] is item:
+            return seen[1]
+        terms = item.sig.identifying_terms
+        self._identifying_sets[item.item_id] = (item, terms)
+        return terms
 
     def _vetoed(self, later: StoryItem, earlier: StoryItem) -> bool:
         """``dedupe.vetoed``, remembered until the ``add`` under way ends: each term that
