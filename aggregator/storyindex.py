@@ -144,8 +144,6 @@ class StoryIndex:
         self._apart: dict[int, set[int]] = defaultdict(set)
         # Vetoes asked since the last ``add`` ended, by pair (``_vetoed``).
         self._vetoes: dict[tuple[int, int], tuple[StoryItem, StoryItem, bool]] = {}
-        # Items' identifying terms as sets, built since the last ``add`` ended (``_identifying``).
-        self._identifying_sets: dict[int, tuple[StoryItem, frozenset[str]]] = {}
         # Each item's candidates while ``_settle`` runs (``_candidates``), else None.
         self._found: dict[int, list[int]] | None = None
 
@@ -254,7 +252,6 @@ class StoryIndex:
                 self.newest = item.published
         self._settle()
         self._vetoes.clear()
-        self._identifying_sets.clear()
         changes = self.changes()
         if forget:
             self._forget_old()
@@ -669,7 +666,7 @@ class StoryIndex:
             if len(orders) < least or self.leader.get(story) != story:
                 continue
             orders.sort()
-            weighed = (items[story], self._identifying(items[story]))
+            weighed = (items[story], items[story].sig.identifying_terms)
             for k in needed:  # weighed after its k-th holder and up to its (k+1)-th: k of them
                 if k > len(orders):
                     continue
@@ -680,7 +677,7 @@ class StoryIndex:
                         continue
                     if (leader_of.get(holder.item_id) == story) != rising:
                         continue
-                    if self._may_pair(holder, self._identifying(holder), weighed, term):
+                    if self._may_pair(holder, holder.sig.identifying_terms, weighed, term):
                         self._push(holder.item_id)
 
     def _affected_by(self, term: str) -> Iterator[int]:
@@ -701,7 +698,7 @@ class StoryIndex:
         for item in holders:
             while leaders and item.published - leaders[0][0].published > self.window:
                 leaders.popleft()  # too old for this holder (``_may_pair``), and for the rest
-            terms = self._identifying(item)  # once an item, not once a pair
+            terms = item.sig.identifying_terms  # once an item, not once a pair
             if any(self._may_pair(item, terms, leader, term) for leader in leaders):
                 yield item.item_id
             if self.leader.get(item.item_id) == item.item_id:
@@ -725,17 +722,6 @@ class StoryIndex:
         if not self._eligible(shared, term):
             return False
         return not self._vetoed(later, earlier)
-
-    def _identifying(self, item: StoryItem) -> frozenset[str]:
-        """``item.sig.identifying_terms``, a set built once until the ``add`` under way ends:
-        each term that changes rarity reads its holders' (``_affected_by``), and a first pass
-        of the peer corpus built ten sets an item. Remembered with the item, as ``_vetoed``."""
-        seen = self._identifying_sets.get(item.item_id)
-        if seen is not None and seen[0] is item:
-            return seen[1]
-        terms = item.sig.identifying_terms
-        self._identifying_sets[item.item_id] = (item, terms)
-        return terms
 
     def _vetoed(self, later: StoryItem, earlier: StoryItem) -> bool:
         """``dedupe.vetoed``, remembered until the ``add`` under way ends: each term that
