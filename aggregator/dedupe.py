@@ -134,6 +134,7 @@ MIN_BODY = 5  # summaries shorter than this (one-line briefs) are not compared o
 REWRITE_GAP = timedelta(hours=12)
 # ... or this close when either summary is a teaser of one sentence (``Signature.sentences``).
 TEASER_GAP = timedelta(hours=24)
+_REWRITE_GAPS = (min(REWRITE_GAP, TEASER_GAP), max(REWRITE_GAP, TEASER_GAP))
 TEMPLATE_SHARE = 0.6
 MIN_TEMPLATE = 3
 # A summary's words, each of its sentences' words and the headline's words, each as one
@@ -935,7 +936,9 @@ def may_match(a: StoryItem, b: StoryItem, rarity: Rarity = _rare) -> bool:
         return True
     if sig_a.boilerplate or sig_b.boilerplate:
         return False
-    if abs(a.published - b.published) > _rewrite_gap(a, b):
+    gap = abs(a.published - b.published)
+    shortest, longest = _REWRITE_GAPS  # ``_rewrite_gap`` counts sentences: asked only between
+    if gap > shortest and (gap > longest or gap > _rewrite_gap(a, b)):
         return False
     return not one_template(sig_a, sig_b)
 
@@ -1181,8 +1184,10 @@ def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 12)
 def _counted(figures: frozenset[str]) -> frozenset[str]:
-    """The figures that count something: not the years and dates (``WHEN``)."""
+    """The figures that count something: not the years and dates (``WHEN``); cached, as
+    ``_values``: an item's figures are read again for each pair it is in."""
     if not any(figure[0] == WHEN for figure in figures):
         return figures
     return frozenset(figure for figure in figures if figure[0] != WHEN)
@@ -1203,9 +1208,11 @@ def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     )
 
 
-def _values(figures: frozenset[str]) -> list[float]:
+@lru_cache(maxsize=1 << 12)
+def _values(figures: frozenset[str]) -> tuple[float, ...]:
     """The figures as numbers; a ratio under 1 also as the reduction it reports: a paper's
-    hazard ratio of 0.79 is the news' "cut heart attacks by 21%"."""
+    hazard ratio of 0.79 is the news' "cut heart attacks by 21%". Cached: a veto reads an
+    item's figures once for each pair it is in (``_counts_differ``, ``_mentions_enough``)."""
     out = []
     for figure in figures:
         try:
@@ -1215,7 +1222,7 @@ def _values(figures: frozenset[str]) -> list[float]:
         out.append(value)
         if 0 < value < 1 and "." in figure:
             out.append(round(100 * (1 - value), 6))
-    return out
+    return tuple(out)
 
 
 def _names_differ(a: StoryItem, b: StoryItem) -> bool:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -478,9 +478,12 @@ class StoryIndex:
             return joined
         best: StoryItem | None = None
         best_score = 0.0
+        order, published, source, window = item.order, item.published, item.source_id, self.window
         for other in self._candidates(item):
-            if other.order >= item.order or self.leader.get(other.item_id) != other.item_id:
+            if other.order >= order or self.leader.get(other.item_id) != other.item_id:
                 continue
+            if published - other.published > window or other.source_id == source:
+                continue  # ``vetoed`` at a glance: half the leaders found are a window older
             score = self._score(item, other)
             if score is None or score < best_score:
                 continue
@@ -548,18 +551,20 @@ class StoryIndex:
 
     def _candidate_ids(self, item: StoryItem) -> Iterator[int]:
         shared: Counter[int] = Counter()
+        alone: set[int] = set()  # sharing a copied text, which may be enough on its own
         rarity = self._rarity
         for term in item.sig.identifying_terms:
             if rarity.get(term, 1.0) < IDENTIFYING_RARITY:
                 continue
             holders = self._postings.get(term, ())
-            if stands_alone(term):  # a copied text may be enough on its own
-                shared.update(dict.fromkeys(holders, MIN_SHARED))
+            if stands_alone(term):
+                alone.update(holders)
             elif not is_fingerprint(term):  # a sentence counts only beside its summary
                 shared.update(holders)
-        shared.pop(item.item_id, None)
+        alone.discard(item.item_id)
+        yield from alone
         for other_id, count in shared.items():
-            if count >= MIN_SHARED:
+            if count >= MIN_SHARED and other_id not in alone and other_id != item.item_id:
                 yield other_id
 
     def _later_matches(self, item: StoryItem) -> Iterator[int]:
@@ -689,8 +694,10 @@ class StoryIndex:
         counted = self._counted
         held = (self.items[h] for h in self._holders.get(term, ()) if h not in counted)
         holders = sorted(held, key=_order)
-        leaders: list[tuple[StoryItem, frozenset[str]]] = []
+        leaders: deque[tuple[StoryItem, frozenset[str]]] = deque()
         for item in holders:
+            while leaders and item.published - leaders[0][0].published > self.window:
+                leaders.popleft()  # too old for this holder (``_may_pair``), and for the rest
             terms = item.sig.identifying_terms  # once an item, not once a pair
             if any(self._may_pair(item, terms, leader, term) for leader in leaders):
                 yield item.item_id
