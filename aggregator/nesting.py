@@ -38,7 +38,7 @@ from .htmlelements import (
     SCOPED_END,
     SPECIAL,
 )
-from .htmltokens import RAW_TEXT, TAG, next_tag, raw_text_end, tags_end
+from .htmltokens import RAW_TEXT, TAG, next_tag, raw_text_end, tag_name, tags_end
 
 # How deep tags may nest before the sanitizer sees them (``shallow``), and how many
 # attributes one tag may carry (html5ever compares each with all before it).
@@ -132,7 +132,7 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
                 nesting.reopen()
         at = tag.end()
         closing, name, slash = tag[1], tag[2], tag[4]
-        name = name.lower()
+        name = tag_name(name)
         keep = nesting.close(name) if closing else nesting.open(name, bool(slash), tag[3])
         yield tag, keep
         if keep and not closing and name in RAW_TEXT:
@@ -146,7 +146,7 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
         begin = letter.start()
         name = _NAME.match(html, begin + 1, min(end, begin + 1 + _NAME_READ))
         # counting, ``open`` reads no more of a name than whether it implies others
-        yield begin, nesting.open(name[0].lower() if name else "", False)
+        yield begin, nesting.open(tag_name(name[0]) if name else "", False)
 
 
 class _Nesting:
