@@ -361,8 +361,8 @@ class _Nesting:
             if not self._aims_at(name, depth):
                 return True
             depth = self._adopt(depth)
-            if self.plain[-1] > depth:  # html5ever may have it closed already: keep all
-                self.formatting.unsure()
+            if self.plain[-1] > depth:  # html5ever may have it closed already: keep all,
+                self._inert(depth)  # and a later end tag of its name must not close it
                 return True
         if len(self.names) > depth >= self._barrier(name):
             self._pop_to(depth + 1)

@@ -129,6 +129,10 @@ _FORMATTING_PIECE = st.one_of(
           "</div>text<b x=1 y=2><b x=1 y=2><b x=1 y=2></a><b><b><b>"])  # fmt: skip
 # </i> in a cell does not end the <i> before it, which waits to be opened again
 @example(["<b><b><b><table><i><td><b></i><u></table><b>text<b><b><b>texttexttext</u><b><b>"])
+# </code> through SVG closes the <code>; the model kept it open, and the next </code>
+# ended the <b> html5ever had let go of (Noah's Ark) but still held open
+@example(["<code/><svg></code><b x=1/><b x=1/><b x=1/><b x=1/><b x=1/></code><p><option>"
+          "<em x=1 x=1><em x=1 x=1><em x=1 x=1>"])  # fmt: skip
 def test_formatting_elements_let_go_as_html5ever_lets_them_go(pieces: list[str]) -> None:
     """Formatting elements alike or not, closed and opened again, within cells and
     objects (markers) and out of them: the model lets one go only where html5ever
@@ -202,6 +206,17 @@ def test_formatting_elements_alike_only_for_html5ever_are_not_let_go() -> None:
     assert tree_depth(html) <= 8
     assert tree_depth(kept) <= MAX_DEPTH + 1
     assert kept == html
+
+
+def test_a_formatting_element_the_model_keeps_open_past_its_end_tag_stays_so() -> None:
+    """``</code>`` through SVG: html5ever closes the ``<code>``, the model keeps it open
+    to be safe. The next ``</code>`` closes nothing in html5ever, but the model took it
+    as closing the ``<code>`` and the 3,000 ``<b>`` within: all but three of them let
+    go of (html5ever's list holds three alike), yet still open, and 2,000 levels went
+    through."""
+    html = "<code><svg></code>" + "<b>" * 3000 + "</code>" + "<div>" * 3000 + "text"
+    assert tree_depth(html) > 2 * MAX_DEPTH
+    assert tree_depth(shallow(html)) <= MAX_DEPTH + 1
 
 
 def test_a_tag_left_out_at_the_cap_closes_nothing() -> None:
