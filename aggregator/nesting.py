@@ -297,11 +297,14 @@ class _Nesting:
             self.plain.append(depth)
         self.seen_foreign = self.seen_foreign or foreign
         self.where.setdefault(name, []).append(depth)
-        if name in SPECIAL and (foreign or name not in FOREIGN_ONLY or name == "title"):
+        # an SVG or MathML element is special, or a scope boundary, only where one of theirs
+        if name in SPECIAL and (
+            name in FOREIGN_ONLY if foreign else name not in FOREIGN_ONLY or name == "title"
+        ):
             self.special.append(depth)
             if name not in ("address", "div", "p"):
                 self.blocking.append(depth)
-        if name in SCOPE and (foreign or name not in FOREIGN_ONLY):
+        if name in SCOPE and (name in FOREIGN_ONLY) == foreign:
             self.scope.append(depth)
         if name == "table":
             self.tables += 1

@@ -216,8 +216,16 @@ def test_formatting_elements_alike_only_for_html5ever_are_not_let_go() -> None:
         ("<i><i><i><i></i></i></i><li>", "</i>"),
         ("<nobr><nobr></nobr>", "</nobr>"),
         ("<svg><font/>", "</font>"),
+        ("<code><svg><template></code>", "</code>"),
     ],
-    ids=["end tag through svg", "marker after svg", "one let go", "nobr in nobr", "font in svg"],
+    ids=[
+        "end tag through svg",
+        "marker after svg",
+        "one let go",
+        "nobr in nobr",
+        "font in svg",
+        "template in svg",
+    ],
 )
 def test_formatting_elements_let_go_but_open_are_not_closed_with_another(
     before: str, end_tag: str
@@ -228,7 +236,8 @@ def test_formatting_elements_let_go_but_open_are_not_closed_with_another(
     through SVG (the SVG with it, so that ``<marquee>`` is HTML's, a scope boundary);
     an ``<i>`` let go, whose end tag html5ever gives to no formatting element; a
     ``<nobr>`` a new one closes; a ``<font>`` without ``color``, ``face`` or ``size``,
-    which stays in SVG. It took the 3,000 ``<em>`` within as closed, three of them
+    which stays in SVG; one an SVG ``<template>`` was taken to fence off, as an HTML one
+    does. It took the 3,000 ``<em>`` within as closed, three of them
     waiting, and 2,000 levels went through the cap."""
     html = before + "<em>" * 3000 + end_tag + "<div>" * 3000 + "text"
     assert tree_depth(html) > 2 * MAX_DEPTH
