@@ -15,6 +15,7 @@ matches, so a text is read in linear time (``tags_end``).
 from __future__ import annotations
 
 import re
+from string import ascii_lowercase, ascii_uppercase
 
 _BLANK = "\t\n\f\r "  # the tokenizer's whitespace (it reads "\r" as "\n")
 # A start or end tag: its name runs to a blank, "/" or ">"; an attribute's name may
@@ -33,6 +34,16 @@ RAW_TEXT = frozenset(
      "title", "plaintext"}
 )  # fmt: skip
 _SCRIPT_STEP = re.compile(r"<!--|-->|<(/?)script(?=[\t\n\f\r />])", re.IGNORECASE | re.ASCII)
+
+
+_ASCII_LOWER = str.maketrans(ascii_uppercase, ascii_lowercase)
+
+
+def tag_name(written: str) -> str:
+    """A tag's name as the tokenizer makes it: ASCII letters folded to lower case, no
+    others (``<BÉ>`` is a ``bÉ``, not closed by ``</bé>``; ``<LINK>`` written with a
+    Kelvin sign is no void ``<link>``)."""
+    return written.lower() if written.isascii() else written.translate(_ASCII_LOWER)
 
 
 def tags_end(html: str) -> int:

@@ -38,7 +38,7 @@ from .htmlelements import (
     SCOPED_END,
     SPECIAL,
 )
-from .htmltokens import RAW_TEXT, TAG, next_tag, raw_text_end, tags_end
+from .htmltokens import RAW_TEXT, TAG, next_tag, raw_text_end, tag_name, tags_end
 
 # How deep tags may nest before the sanitizer sees them (``shallow``), and how many
 # attributes one tag may carry (html5ever compares each with all before it).
@@ -47,6 +47,11 @@ MAX_ATTRIBUTES = 256
 # A tag long enough to hold more than MAX_ATTRIBUTES attributes (each at least a letter
 # and a blank), and one attribute of it.
 _LONG_TAG = re.compile(rf"<[a-zA-Z][^<>]{{{2 * MAX_ATTRIBUTES},}}")
+# An attribute's name, as ``TAG`` reads it (a name may start with "="), past its value.
+_ATTRIBUTE_NAME = re.compile(
+    r"([^\t\n\f\r />][^\t\n\f\r />=]*+)"
+    r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?"""
+)
 _ATTRIBUTE_TOKEN = re.compile(r"""[^\s/>=]++(?:\s*+=\s*+(?:"[^"]*+"?|'[^']*+'?|[^\s>]*+))?""")
 # Where a CDATA section may start (in SVG or MathML): html5ever reads it to "]]>".
 _CDATA = "<![CDATA["
@@ -132,7 +137,7 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
                 nesting.reopen()
         at = tag.end()
         closing, name, slash = tag[1], tag[2], tag[4]
-        name = name.lower()
+        name = tag_name(name)
         keep = nesting.close(name) if closing else nesting.open(name, bool(slash), tag[3])
         yield tag, keep
         if keep and not closing and name in RAW_TEXT:
@@ -146,7 +151,15 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
         begin = letter.start()
         name = _NAME.match(html, begin + 1, min(end, begin + 1 + _NAME_READ))
         # counting, ``open`` reads no more of a name than whether it implies others
-        yield begin, nesting.open(name[0].lower() if name else "", False)
+        yield begin, nesting.open(tag_name(name[0]) if name else "", False)
+
+
+def _presentational(attributes: str) -> bool:
+    """Whether a ``<font>`` with ``attributes`` as written ends SVG and MathML: only
+    one with a ``color``, ``face`` or ``size`` does; others are SVG's own."""
+    return any(
+        name.lower() in ("color", "face", "size") for name in _ATTRIBUTE_NAME.findall(attributes)
+    )
 
 
 class _Nesting:
@@ -197,13 +210,16 @@ class _Nesting:
             self.counted += levels
             return True
         in_foreign = self.seen_foreign and self._in_foreign()
+        breaks_out = (
+            in_foreign and name in BREAKOUT and (name != "font" or _presentational(attributes))
+        )
         if self.depth() + (4 if name == "table" else 1) > MAX_DEPTH and not (
             (name in NOT_NESTING and name not in CLOSES_P)
-            or (self_closing and (name in FOREIGN_ROOTS or (in_foreign and name not in BREAKOUT)))
+            or (self_closing and (name in FOREIGN_ROOTS or (in_foreign and not breaks_out)))
         ):  # left out before it closes anything: html5ever will not see it
             self.dropped.add(name)
             return False
-        if in_foreign and name in BREAKOUT:
+        if breaks_out:
             self._leave_foreign()
             in_foreign = False
         if self_closing and (in_foreign or name in FOREIGN_ROOTS):
@@ -215,6 +231,10 @@ class _Nesting:
                 self._end_link()
             if self.formatting.has_waiting():
                 self.reopen()
+            if name == "nobr" and self.where.get("nobr"):
+                self.close("nobr")  # html5ever ends the one in scope first, as </nobr> does
+                if self.formatting.has_waiting():
+                    self.reopen()
             if name in MARKERS:
                 self.formatting.mark()
             if name in LIST_ITEMS:
@@ -277,11 +297,14 @@ class _Nesting:
             self.plain.append(depth)
         self.seen_foreign = self.seen_foreign or foreign
         self.where.setdefault(name, []).append(depth)
-        if name in SPECIAL and (foreign or name not in FOREIGN_ONLY or name == "title"):
+        # an SVG or MathML element is special, or a scope boundary, only where one of theirs
+        if name in SPECIAL and (
+            name in FOREIGN_ONLY if foreign else name not in FOREIGN_ONLY or name == "title"
+        ):
             self.special.append(depth)
             if name not in ("address", "div", "p"):
                 self.blocking.append(depth)
-        if name in SCOPE and (foreign or name not in FOREIGN_ONLY):
+        if name in SCOPE and (name in FOREIGN_ONLY) == foreign:
             self.scope.append(depth)
         if name == "table":
             self.tables += 1
@@ -357,13 +380,11 @@ class _Nesting:
                 self._pop(closed=True)
             return True
         depth = where[-1]
-        if name in FORMATTING:
-            if not self._aims_at(name, depth):
-                return True
+        if name in FORMATTING and not self._aims_at(name, depth):
+            return True
+        # with none of its name in the list (let go), html5ever ends it as any other
+        if name in FORMATTING and self.formatting.newest(name) >= 0:
             depth = self._adopt(depth)
-            if self.plain[-1] > depth:  # html5ever may have it closed already: keep all
-                self.formatting.unsure()
-                return True
         if len(self.names) > depth >= self._barrier(name):
             self._pop_to(depth + 1)
             self._pop(closed=True)
