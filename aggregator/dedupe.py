@@ -1162,9 +1162,26 @@ def _places_differ(a: Signature, b: Signature) -> bool:
 
 def _drugs_differ(a: Signature, b: Signature) -> bool:
     """Both headlines name drugs and neither item mentions a drug the other's headline
-    names: one template ("Q&A: what the X data mean for ...") about two drugs."""
+    names: one template ("Q&A: what the X data mean for ...") about two drugs.
+
+    An item naming a combination mentions each of its generics: "CagriSema" (cagrilintide
+    and semaglutide) and "Wegovy" (semaglutide) may head one story, a forecast cut of
+    their maker. Two combinations sharing a generic still differ ("Paxlovid" / "Kaletra",
+    both with ritonavir). Only here: to ``required_score`` a combination and its generic
+    are no one drug that lowers the bar (a Paxlovid story and a ritonavir one share a
+    subject less than two items naming one drug do)."""
     drugs_a, drugs_b = a.headline_drugs, b.headline_drugs
-    return bool(drugs_a and drugs_b and not (drugs_a & b.terms or drugs_b & a.terms))
+    if not (drugs_a and drugs_b) or drugs_a & b.terms or drugs_b & a.terms:
+        return False
+    # a generic its own headline names as a combination's ("elexacaftor-tezacaftor-
+    # ivacaftor", Trikafta) is no drug of its own: Symdeko (tezacaftor and ivacaftor) differs
+    alone_a, alone_b = drugs_a - _parts(drugs_a), drugs_b - _parts(drugs_b)
+    return not (alone_a & _parts(b.terms) or alone_b & _parts(a.terms))
+
+
+def _parts(terms: AbstractSet[str]) -> frozenset[str]:
+    """The generics of the combinations among ``terms``."""
+    return frozenset(part for term in terms & _combined_terms() for part in term.split("+"))
 
 
 def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -35,18 +35,18 @@ Journavx, Cobenfy) come from the FDA's UNII Names list of mid-2025, which the pa
 ``_unii_brands``): only a one-word brand of a substance with an official name (INN or
 USAN), of five letters or more (its four-letter ones are mostly abbreviations, "TACE",
 "ACTH", or words, "MEGA"), and not one the dictionary already names: ~3,690 brands and
-45 combinations more. Its brands that are words Webster's Second lists are left out: everyday words
-("Reconcile", a veterinary fluoxetine; "Abate", "Magnate", though written like a
+~130 combinations more. Its brands that are words Webster's Second lists are left out:
+everyday words ("Reconcile", a veterinary fluoxetine; "Abate", "Magnate", though written like a
 chemical's name) and, capitalised, names ("Oliver", an oryzanol; "Amanda", "Doyle"),
-unless written like a chemical's ("Demerol", "Dilantin"). A brand whose components the
+unless written like a chemical's ("Demerol", "Dilantin"). A name whose components the
 list names (of any type: Ziac's bisoprolol row is typed "cn") is their combination, not
-the one substance its own row gives; a salt whose first word is a salt's too ("POTASSIUM
-IODIDE", "CALCIUM ACETATE") names no drug by it. Without the list (the package missing or
-stripped of its data) the table is the dictionary's alone, and the log says so.
-Investigational combinations the list names without a brand
-type ("CagriSema") are not taken: a headline naming CagriSema then named a drug other
-than the semaglutide of a Wegovy headline about the same forecast cut (written2 lost that
-pair), since a combination is a drug of its own to the matcher.
+the one substance its own row gives, and so is a name the list gives only by its
+components' common-name rows: investigational combinations ("CagriSema"), and old
+brands (Percocet, Hyzaar); to the matcher's veto, a headline naming CagriSema names no
+drug other than a Wegovy one (``aggregator.dedupe``). A salt whose first word is a salt's
+too ("POTASSIUM IODIDE", "CALCIUM ACETATE") names no drug by it. Without the list (the
+package missing or stripped of its data) the table is the dictionary's alone, and the log
+says so.
 
 A combination's brand ("Triumeq") names several generics (``combinations``):
 the matcher gives it a term that a rewrite naming all of them shares. Search
@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 _PACKAGE = "drug_named_entity_recognition"
 _DATA_FILE = "drug_ner_dictionary.pkl.bz2"
 MIN_LENGTH = 4  # shorter variants are mostly lab abbreviations (APAP, ACTH), not drug names
-_FORMAT = 9  # of the cached table: bump when _read_table keeps other pairs
+_FORMAT = 10  # of the cached table: bump when _read_table keeps other pairs
 
 
 @lru_cache(maxsize=1)
@@ -247,12 +247,11 @@ def _unii_brands(path: Path) -> dict[str, str]:
     drug of its own), and when that word is no salt's itself ("POTASSIUM IODIDE" names no
     potassium, "CALCIUM ACETATE" and "CALCIUM CITRATE" are two drugs). A combination
     counts when each of its parts names one drug, its parts read from its "COMPONENT" rows
-    of any type ("ZIAC" is typed a brand of hydrochlorothiazide, its bisoprolol row "cn"),
-    and only for a name the list types as a brand."""
+    of any type ("ZIAC" is typed a brand of hydrochlorothiazide, its bisoprolol row "cn";
+    "CAGRISEMA" has only its two "cn" component rows)."""
     official: set[str] = set()
     substances: set[str] = set()  # names that are their own display name
     brands: list[tuple[str, str]] = []
-    branded: set[str] = set()  # names the list types as brands, alone or by a component
     parts: dict[str, set[str]] = {}
     with path.open(encoding="utf-8") as handle:
         next(handle)  # the column names
@@ -265,11 +264,8 @@ def _unii_brands(path: Path) -> dict[str, str]:
             if component := _UNII_COMPONENT.fullmatch(name):
                 # of any type: "ZIAC COMPONENT BISOPROLOL FUMARATE" is typed "cn"
                 parts.setdefault(component[1], set()).add(display)
-                if kind == "bn":
-                    branded.add(component[1])
             elif kind == "bn" and name.isalnum():
                 brands.append((name, display))
-                branded.add(name)
     followed: dict[str, set[str]] = {}
     for name in official:
         first, *rest = name.split()
@@ -293,9 +289,7 @@ def _unii_brands(path: Path) -> dict[str, str]:
             table[brand.lower()] = generic
     for brand, displays in parts.items():
         generics = {drug(display) for display in displays}
-        if brand not in branded or len(brand) < _UNII_MIN_LENGTH:
-            continue  # "CAGRISEMA COMPONENT ..." only (typed "cn"): no brand
-        if None not in generics and len(generics) > 1:
+        if None not in generics and len(generics) > 1 and len(brand) >= _UNII_MIN_LENGTH:
             table[brand.lower()] = " ".join(sorted(filter(None, generics)))
     return table
 

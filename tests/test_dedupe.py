@@ -846,16 +846,35 @@ def test_a_combination_brand_in_one_headline_and_its_generics_in_the_other_is_on
 @pytest.mark.parametrize(
     ("combination", "other"),
     [
-        ("Paxlovid", "Ritonavir"),  # nirmatrelvir and ritonavir: one of its generics alone
+        ("Kaletra", "Paxlovid"),  # lopinavir and ritonavir / nirmatrelvir and ritonavir
         ("Symdeko", "Elexacaftor-tezacaftor-ivacaftor"),  # tezacaftor and ivacaftor, and one more
     ],
 )
-def test_a_combination_and_another_drug_it_shares_generics_with_are_different_drugs(
+def test_two_combinations_sharing_generics_are_different_drugs(
     combination: str, other: str
 ) -> None:
     a = item(1, (f"{combination} label expanded to younger children", ""), "a")
     b = item(2, (f"{other} label expanded to younger children", ""), "b", 1)
     assert veto(a, b) == "headline drugs"
+
+
+@pytest.mark.parametrize(
+    ("combination", "part"),
+    [
+        ("CagriSema", "Wegovy"),  # cagrilintide and semaglutide / semaglutide, by its brand
+        ("CagriSema", "Semaglutide"),
+        ("Cobenfy", "Xanomeline"),  # xanomeline and trospium
+        ("Paxlovid", "Ritonavir"),  # nirmatrelvir and ritonavir
+    ],
+)
+def test_a_combination_and_one_of_its_generics_are_not_different_drugs(
+    combination: str, part: str
+) -> None:
+    """Novo Nordisk's forecast cut, headed by its CagriSema data in one outlet and by
+    Wegovy sales in another."""
+    a = item(1, (f"Novo cuts sales forecast after {combination} data", ""), "a")
+    b = item(2, (f"Novo cuts sales forecast after {part} data", ""), "b", 1)
+    assert veto(a, b) != "headline drugs"
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_the_generics_are_the_drug_names() -> None:
         "taniborbactam",  # -bactam: beta-lactamase inhibitors
         "retatrutide",  # peptides: -tide after a vowel or n (not "peptide")
         "desmoteplase",  # -plase: plasminogen activators
-        "cagrilintide",  # -lintide: amylin analogues
+        "petrelintide",  # -lintide: amylin analogues (cagrilintide is CagriSema's, listed)
         "survodutide",  # -utide
     ],
 )
@@ -154,6 +154,12 @@ def test_a_combination_brand_newer_than_the_dictionary_names_its_generics() -> N
     brand = signature("Cobenfy meets goal in Alzheimer's psychosis", "").terms - written
     generics = signature("Xanomeline-trospium meets goal in Alzheimer's psychosis", "")
     assert brand & generics.terms
+
+
+def test_a_combination_the_list_names_only_by_its_components_names_its_generics() -> None:
+    """UNII lists CagriSema only as "CAGRISEMA COMPONENT SEMAGLUTIDE" and "... CAGRILINTIDE",
+    both typed common names: an investigational combination, named so in the news."""
+    assert combinations()["cagrisema"] == ("cagrilintide", "semaglutide")
 
 
 def test_a_rewrite_naming_a_new_brand_joins_the_story_naming_its_generic() -> None:
