@@ -163,7 +163,8 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
     """``text`` without the entry of ``source_id`` in its ``sources`` list, all else unchanged.
 
     The entry goes with its inline comments, the comments indented inside it, and the
-    comment written directly above it (no blank line between: it describes the entry).
+    comment written directly above it (no blank line between: it describes the entry),
+    unless that comment starts right under ``sources:`` (it is about the whole list).
     A comment set apart by a blank line stays, and so does a section rule such as
     ``# --- Journals ---`` (it heads the entries after it) and an entry commented out
     (``#   url: …``: the admin's, kept for later), as does everything before.
@@ -190,8 +191,11 @@ def without_source(text: str, source_id: str, *, path: Path) -> str:
     while end > entry + 1 and _introduces_next(lines[end - 1], dash_col):
         end -= 1
     start = _heading(lines, entry, dash_col, rules=False)  # the comment describing it goes
+    listed_at = data.lc.key("sources")[0]
+    if start == listed_at + 1:
+        start = entry  # comments right under "sources:" are about the whole list: they stay
     above = lines[start - 1] if start else ""
-    if start == data.lc.key("sources")[0] + 1 or _introduces_next(above, dash_col):
+    if start == listed_at + 1 or _introduces_next(above, dash_col):
         while end < len(lines) and not lines[end].strip():
             end += 1
     return "".join(lines[:start] + lines[end:])

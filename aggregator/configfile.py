@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -106,7 +107,8 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
     opened = _unclosed_quote(exc)
     if opened is not None:
         quote = text[opened.index : opened.index + 1]
-        return f" (the {quote} that opens a value on this line is never closed)"
+        opens = _opened(text, opened.index)
+        return f" (the {quote} that opens a {opens} on this line is never closed)"
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         return " (a tab: indent with spaces)"
     lines = text.splitlines()
@@ -126,6 +128,19 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError) -> yaml.Mark | None:
     return None
 
 
+def _opened(text: str, index: int) -> str:
+    """What the quote at ``index`` opens: a key when it starts an entry (only indentation,
+    a list's dash or a flow's ``{`` or ``,`` before it) and a colon follows it on its line
+    (``"name: FDA``, closed after ``name``), else a value (``name: "FDA``, ``- "FDA``)."""
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    before, after = text[start:index], text[index + 1 : end if end >= 0 else len(text)]
+    starts_entry = _ENTRY_START.search(before) is not None
+    return "key" if starts_entry and _KEY_END.search(after) else "value"
+
+
+_ENTRY_START = re.compile(r"(?:^[\s-]*|[{,]\s*)$")  # "  ", "  - ", "{", "a: 1, "
+_KEY_END = re.compile(r":(?:\s|$)")
 _INDENTATION = ("mapping values are not allowed", "expected <block end>", "expected '-' indicator")
 
 

@@ -512,7 +512,13 @@ def test_check_config_suggests_no_web_address_for_a_missing_file_named_as_files_
      ("    name: FDA Press Releases", '    name: "FDA Press Releases', 9,
       '(the " that opens a value on this line is never closed)'),
      ("    name: FDA Press Releases", "    name: 'FDA Press Releases", 9,
-      "(the ' that opens a value on this line is never closed)")],
+      "(the ' that opens a value on this line is never closed)"),
+     ("    name: FDA Press Releases", '    "name: FDA Press Releases', 9,
+      '(the " that opens a key on this line is never closed)'),
+     ("  timeout: 5s", "  'timeout: 5s", 3,
+      "(the ' that opens a key on this line is never closed)"),
+     ("    name: FDA Press Releases", '    name: "FDA: Press Releases', 9,
+      '(the " that opens a value on this line is never closed)')],
 )  # fmt: skip
 def test_a_yaml_mistake_is_named_after_pyyamls_words_for_it(
     tmp_path: Path, old: str, new: str, line: int, hint: str

@@ -425,6 +425,26 @@ def test_an_entry_commented_out_directly_above_the_removed_one_stays(tmp_path: P
     assert without_source(text, "b", path=tmp_path) == text.replace(gone, "")
 
 
+LIST_COMMENT = "  # Each source: id, name, url, kind\n"
+
+
+def test_a_comment_right_under_sources_stays_when_the_first_entry_is_removed(
+    tmp_path: Path,
+) -> None:
+    """It is about the whole list, not about the first entry: it now heads the second."""
+    text = "sources:\n" + LIST_COMMENT + entry("a") + entry("b")
+    assert without_source(text, "a", path=tmp_path) == "sources:\n" + LIST_COMMENT + entry("b")
+
+
+def test_under_a_list_comment_set_apart_only_the_first_entrys_own_comment_goes(
+    tmp_path: Path,
+) -> None:
+    """A blank line parts the list's comment from the one describing the first entry."""
+    described = "  # the society's press room\n" + entry("a")
+    text = "sources:\n" + LIST_COMMENT + "\n" + described + entry("b")
+    assert without_source(text, "a", path=tmp_path) == text.replace(described, "")
+
+
 COMMENTED_DASH_B = entry("b").replace("  - id: b", "  - # the wire\n    id: b")
 DASH_ALONE_C = entry("c").replace("  - id: c", "  -\n    id: c")
 DASH_ABOVE = "sources:\n" + entry("a") + COMMENTED_DASH_B + DASH_ALONE_C

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -191,3 +192,38 @@ def test_raw_utf8_in_the_query_reads_as_the_text_it_encodes(
     raw = client.get("/api/items", environ_overrides={"QUERY_STRING": "kind=vid\xc3\xa9o"})
     assert raw.json is not None
     assert raw.json["error"].endswith("not 'vidéo'")
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [("/items/1/", "/items/1"), ("/sources/", "/sources"), ("/api/items/?kind=news&limit=2",
+     "/api/items?kind=news&limit=2"), ("/specialties/", "/specialties")],
+)  # fmt: skip
+def test_a_path_pasted_with_a_trailing_slash_is_redirected_to_the_pages_own_address(
+    client: FlaskClient, filled: Store, path: str, canonical: str
+) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 308
+    assert answer.headers["Location"] == canonical
+    assert client.get(canonical).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["//evil.example/", "//evil.example//", "///evil.example/", "//sources/", "//items/1/"]
+)
+def test_a_path_starting_with_two_slashes_is_never_redirected_off_the_site(
+    client: FlaskClient, filled: Store, path: str
+) -> None:
+    """``//sources`` in a Location header is the host "sources": the redirect goes to the
+    route's own address, whatever the path looked like."""
+    answer = client.get("/", environ_overrides={"PATH_INFO": path})
+    location = answer.headers.get("Location", "")
+    assert not location.startswith("//") and urlsplit(location).netloc in ("", "localhost")
+    assert location in ("", "/sources", "/items/1")
+
+
+def test_a_static_files_path_is_left_to_the_static_route_and_never_redirected(
+    client: FlaskClient, filled: Store
+) -> None:
+    with client.get("/static/style.css/") as slashed:
+        assert slashed.status_code != 308 and "Location" not in slashed.headers

@@ -31,7 +31,7 @@ from aggregator.store import Store
 
 from . import api, cache, errors, feeds, metrics, pages, websub
 from .context import MedfeedState, state
-from .hosts import install_hosts
+from .hosts import install_hosts, loose_slashes
 from .http import install_headers, install_query_guard
 from .present import install_template_helpers
 
@@ -60,6 +60,7 @@ def create_app(
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["medfeed"] = MedfeedState(settings=settings, store=store)
+    loose_slashes(app)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(feeds.blueprint)

@@ -7,14 +7,21 @@ links are built from ``public_url`` when the config sets it (the ``Host``
 header is then ignored), and otherwise from the request only when its host is
 in ``web.allowed_hosts``; any other host gets a 400, as Django's
 ``ALLOWED_HOSTS`` does. It decides URLs; it renders nothing.
+
+A path pasted with a trailing slash (``/items/49/``, ``/sources/?kind=news``) is
+redirected (308, query kept) to the page's one address, built from its route: the
+map's ``strict_slashes`` is off so that Werkzeug matches it, and the redirect is
+ours, since Werkzeug only redirects the other way (``/x`` to a rule ``/x/``).
+Static files are left to their own route (its path matches a trailing slash too).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask.globals import request_ctx
+from werkzeug.wrappers import Response
 
 from aggregator.hostnames import host_and_port
 
@@ -24,6 +31,28 @@ from .params import link_args
 
 def install_hosts(app: Flask) -> None:
     app.before_request(_bind_links)
+    app.before_request(_without_trailing_slash)
+
+
+def loose_slashes(app: Flask) -> None:
+    """Have the routes added after this match a path with a trailing slash too (Flask's
+    static route, added with the app, stays strict)."""
+    app.url_map.strict_slashes = False
+
+
+def _without_trailing_slash() -> Response | None:
+    """A 308 to the matched route's own address when the path adds a slash to it. Built by
+    ``url_for``, never from the path itself: ``//evil.example/`` cannot become a redirect
+    to another host."""
+    rule = request.url_rule
+    if rule is None or rule.endpoint == "static" or rule.rule.endswith("/"):
+        return None  # a static file's path may end in a slash: its route takes any path
+    if not request.path.endswith("/"):
+        return None
+    location = url_for(request.endpoint or "pages.index", **(request.view_args or {}))
+    if request.query_string:
+        location += "?" + request.query_string.decode("ascii", "replace")
+    return redirect(location, 308)
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
