@@ -12,7 +12,9 @@ either, and a word or phrase with other names in the tables of story matching
 under any of them; an excluded one excludes all of them. Bare words in a row
 that make a phrase of those tables ("heart attack", unquoted) stay words, and
 the phrase's other names are looked for beside them: the words as they were,
-or "myocardial infarction". It does not touch the
+or "myocardial infarction". A name of letters and digits is looked for joined,
+apart and hyphenated ("GLP1", "GLP 1", "GLP-1"), as the two indexes read each way
+differently. It does not touch the
 database and does not stem or fold accents: the database's own tokenizer does
 that, on the query exactly as on the documents.
 
@@ -26,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain, islice, product
+from itertools import chain, islice, pairwise, product
 
 from .drugs import other_names
 from .identity import MAX_URL, canonical_url
@@ -38,6 +40,9 @@ MAX_SPELLINGS = 8
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what both tokenizers index
+# A name of letters then digits ("GLP1", "covid19", "IL6"): read as its two parts, as the same
+# name written with a hyphen ("GLP-1") is (``_joined``). Not "H5N1", nor letters and letters.
+_LETTERS_DIGITS = re.compile(r"([^\W\d_]+)(\d+)")
 # A pasted link to a paper is its DOI or PMID, as the index writes them ("doi 10 1056 ..."):
 # read as words, "https doi org 10 1056 ..." matched nothing.
 _DOI_LINK = re.compile(r"(?<![^\s\"])(?:https?://)?(?:dx\.)?doi\.org/(?=\S)", re.IGNORECASE)
@@ -95,7 +100,9 @@ def equivalents(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 
 def _within_cap(ways: tuple[tuple[str, ...], ...], cap: int) -> tuple[tuple[str, ...], ...]:
-    """``ways``, then each of them spelt every way its words are: the first ``cap``."""
+    """``ways`` (each with its names of letters and digits joined, ``_joined``), then each
+    of them spelt every way its words are: the first ``cap``."""
+    ways = tuple(chain.from_iterable((way, _joined(way)) for way in ways))
     spelt = chain(ways, chain.from_iterable(map(_spelt, ways)))
     return tuple(islice(_unique(spelt), cap))
 
@@ -108,6 +115,30 @@ def _spelt(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     for way in range(max(len(spelt) for spelt in options)):
         yield tuple(spelt[min(way, len(spelt) - 1)] for spelt in options)
     yield from product(*options)
+
+
+def _joined(words: tuple[str, ...], joint: str = "") -> tuple[str, ...]:
+    """``words`` with each name of letters and digits (``_one_name``) written as one word,
+    ``joint`` between its parts ("glp 1" as "glp1"): the index holds "GLP1" as one word,
+    "GLP-1" and "GLP 1" as two."""
+    joined = list(words[:1])
+    for before, word in pairwise(words):
+        if _one_name(before, word):
+            joined[-1] += joint + word
+        else:
+            joined.append(word)
+    return tuple(joined)
+
+
+def _one_name(before: str, word: str) -> bool:
+    """Whether two words in a row are the parts of one name, letters then digits ("GLP", "1")."""
+    return before.isalpha() and word.isdecimal()
+
+
+def _split(word: str) -> tuple[str, ...]:
+    """A word of letters then digits as its two parts ("GLP1": "GLP", "1"), else itself."""
+    match = _LETTERS_DIGITS.fullmatch(word)
+    return match.groups() if match else (word,)
 
 
 def _unique(phrases: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
@@ -185,7 +216,8 @@ def parse_search(text: str) -> SearchQuery:
     """The terms of ``text``; SearchSyntaxError when no word is left to look for.
 
     A word with inner punctuation ("covid-19", "n=42") is a phrase of its parts,
-    which is how both databases index it. Terms repeated are kept once. A pasted
+    which is how both databases index it, and so is a name of letters then digits
+    ("covid19", looked for joined too: ``_joined``). Terms repeated are kept once. A pasted
     address (``pasted_address``) is searched as its first ``MAX_TERMS`` words when no
     item has it: a long one would otherwise be refused for its length.
     """
@@ -200,7 +232,8 @@ def parse_search(text: str) -> SearchQuery:
     for match in _TOKEN.finditer(text):
         phrase_minus, phrase, word_minus, word = match.groups()
         excluded = bool(phrase_minus if phrase is not None else word_minus)
-        words = tuple(_WORD.findall(phrase if phrase is not None else word))
+        found = _WORD.findall(phrase if phrase is not None else word)
+        words = tuple(chain.from_iterable(map(_split, found)))
         if words:
             typed.append((Term(words, excluded), phrase is None))
     for term in _phrases_joined(typed):
@@ -250,6 +283,9 @@ class _Syntax:
     quote: str
     both: str
     either: str
+    # PostgreSQL's parser reads "GLP-1" as "glp" and "-1", which "glp 1" does not match:
+    # a phrase with a word of letters then one of digits is also looked for so written.
+    hyphen: bool = False
 
     def written(self, term: Term) -> str:
         """The term as one expression of alternatives. A term of ``parts`` is its parts,
@@ -263,7 +299,11 @@ class _Syntax:
 
     def phrase(self, words: tuple[str, ...]) -> str:
         # Words hold letters and digits only, so there is no quote to escape.
-        return f"{self.quote}{' '.join(words)}{self.quote}"
+        written = f"{self.quote}{' '.join(words)}{self.quote}"
+        if not self.hyphen or _joined(words) == words:
+            return written
+        hyphenated = " ".join(_joined(words, "-"))
+        return f"({written}{self.either}{self.quote}{hyphenated}{self.quote})"
 
 
 def _grouped(expressions: Iterable[str], joiner: str) -> str:
@@ -272,4 +312,4 @@ def _grouped(expressions: Iterable[str], joiner: str) -> str:
 
 
 _FTS5 = _Syntax('"', " AND ", " OR ")
-_TS = _Syntax("'", " & ", " | ")
+_TS = _Syntax("'", " & ", " | ", hyphen=True)

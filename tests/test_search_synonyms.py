@@ -21,7 +21,7 @@ def test_a_word_is_looked_for_under_its_other_names() -> None:
     assert parse_search("Influenza").tsquery() == "('Influenza' | 'flu')"
     assert parse_search('"heart attacks"').fts5() == '("heart attacks" OR "myocardial infarction")'
     assert parse_search("covid-19").fts5() == (
-        '("covid 19" OR "covid" OR "coronavirus" OR "sars cov 2")'
+        '("covid 19" OR "covid19" OR "covid" OR "coronavirus" OR "sars cov 2" OR "sars cov2")'
     )
     assert parse_search("Wegovy").fts5() == '("Wegovy" OR "semaglutide")'
     (semaglutide,) = parse_search("semaglutide").terms
