@@ -6,8 +6,7 @@ one tag's attributes: a summary of a megabyte built to nest held a parse worker 
 minutes. ``shallow`` leaves out the tags that html5ever would nest past MAX_DEPTH,
 and the attributes of a tag past its first MAX_ATTRIBUTES, reading the text once
 (``tags_end``). It models how html5ever nests tags (``_Nesting``) closely enough
-that no article is touched: the element tables are in ``htmlelements``, the
-formatting elements html5ever opens again (at most three alike) in ``formatting``.
+that no article is touched.
 
 It does not sanitize: what it keeps still goes through the allow-list in
 ``sanitize.py``; it only leaves out tags and attributes.
@@ -19,25 +18,6 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
 
-from .formatting import ActiveFormatting
-from .htmlelements import (
-    BREAKOUT,
-    CLEARS_MARKER,
-    CLOSES_P,
-    FAMILY,
-    FOREIGN_ONLY,
-    FOREIGN_ROOTS,
-    FORMATTING,
-    HEADINGS,
-    IMPLIED,
-    INTEGRATION,
-    LIST_ITEMS,
-    MARKERS,
-    NOT_NESTING,
-    SCOPE,
-    SCOPED_END,
-    SPECIAL,
-)
 from .htmltokens import RAW_TEXT, TAG, next_tag, raw_text_end, tag_name, tags_end
 
 # How deep tags may nest before the sanitizer sees them (``shallow``), and how many
@@ -47,18 +27,96 @@ MAX_ATTRIBUTES = 256
 # A tag long enough to hold more than MAX_ATTRIBUTES attributes (each at least a letter
 # and a blank), and one attribute of it.
 _LONG_TAG = re.compile(rf"<[a-zA-Z][^<>]{{{2 * MAX_ATTRIBUTES},}}")
-# An attribute's name, as ``TAG`` reads it (a name may start with "="), past its value.
-_ATTRIBUTE_NAME = re.compile(
-    r"([^\t\n\f\r />][^\t\n\f\r />=]*+)"
-    r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?"""
-)
 _ATTRIBUTE_TOKEN = re.compile(r"""[^\s/>=]++(?:\s*+=\s*+(?:"[^"]*+"?|'[^']*+'?|[^\s>]*+))?""")
+# Elements that never hold others, and those that an open one of the same family ends
+# when it is the current element (the family), as html5ever builds the tree. A
+# ``<td>`` or ``<tr>`` closes the one before it or is ignored outside a table;
+# repeated, they do not nest (``<table>`` counts for them). An ``<optgroup>``,
+# ``<rt>`` or ``<rp>`` outside its select or ruby, or ``<li>`` and ``<dd>`` in turn
+# (each ends at the other, a "special" element), nest, and the sanitizer took the
+# square of their count.
+_VOID = frozenset(
+    {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+     "input", "keygen", "link", "meta", "param", "source", "track", "wbr"}
+)  # fmt: skip
+_NOT_NESTING = _VOID | {"tr", "td", "th", "tbody", "thead", "tfoot", "colgroup"}
+_FAMILY = {
+    "option": frozenset({"option"}), "optgroup": frozenset({"option"}),
+    "rt": frozenset({"rt", "rp"}), "rp": frozenset({"rt", "rp"}),
+}  # fmt: skip
+# html5ever's "special" elements: an end tag of another element does not close past one
+# (``</x>`` leaves the ``<div>`` inside an ``<x>`` open) ...
+_SPECIAL = _VOID | {
+    "address", "applet", "article", "aside", "blockquote", "body", "button", "caption",
+    "center", "colgroup", "dd", "details", "dir", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5",
+    "h6", "head", "header", "hgroup", "html", "iframe", "li", "listing", "main",
+    "marquee", "menu", "nav", "noembed", "noframes", "noscript", "object", "ol", "p",
+    "plaintext", "pre", "script", "search", "section", "select", "style", "summary",
+    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "title", "tr",
+    "ul", "xmp", "foreignobject", "desc", "mi", "mo", "mn", "ms", "mtext", "annotation-xml",
+}  # fmt: skip
+# ... and the end tag of a special element does not close past these.
+_SCOPE = frozenset(
+    {"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template",
+     "foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"}
+)  # fmt: skip
+# Of those, the ones special only as SVG or MathML elements: an HTML ``<desc>`` is not.
+_FOREIGN_ONLY = frozenset(
+    {"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"}
+)  # fmt: skip
+# The end tags that close their element through any other but a scope boundary; any
+# other end tag closes nothing past a special element. ``</li>`` stops at a list too,
+# and ``</h2>`` closes the innermost heading of any rank.
+_SCOPED_END = frozenset(
+    {"address", "article", "aside", "blockquote", "button", "center", "details", "dialog",
+     "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup",
+     "listing", "main", "menu", "nav", "ol", "pre", "search", "section", "summary", "ul",
+     "dd", "dt", "li", "applet", "marquee", "object", "table", "caption", "template"}
+)  # fmt: skip
+_LIST_ITEMS = {"li": ("li",), "dd": ("dd", "dt"), "dt": ("dd", "dt")}
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# SVG and MathML: there, and only there, "/>" closes an element (an inline chart's
+# ``<path/>``); their integration points hold HTML again, and an HTML element (``<b>``,
+# ``<div>``, any ``<font>``) ends them all.
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+# Start tags that close an open ``<p>`` (unless a scope boundary or ``<button>`` is
+# in between): ``<table>`` too, as nh3 parses a fragment in no-quirks mode.
+_CLOSES_P = frozenset(
+    {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",
+     "div", "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup",
+     "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul", "h1", "h2",
+     "h3", "h4", "h5", "h6", "pre", "listing", "form", "plaintext", "hr", "xmp", "li",
+     "dd", "dt", "table"}
+)  # fmt: skip
+_INTEGRATION = frozenset(
+    {"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"}
+)  # fmt: skip
+_BREAKOUT = frozenset(
+    {"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt",
+     "em", "embed", "font", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img",
+     "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small",
+     "span", "strong", "strike", "sub", "sup", "table", "tt", "u", "ul", "var"}
+)  # fmt: skip
+
+
+# Formatting elements: closed by another element's end tag, html5ever opens them again
+# at the next text (``_Nesting.reopen``) until their own end tag; and the elements
+# that fence off the ones before them from being opened again.
+_FORMATTING = frozenset(
+    {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
+     "tt", "u"}
+)  # fmt: skip
+_MARKERS = frozenset({"applet", "object", "marquee", "td", "th", "caption", "template"})
+# Elements a start tag may open besides its own: a ``<td>`` in a ``<table>`` also opens
+# a ``<tbody>`` and a ``<tr>``.
+_IMPLIED = {"td": 2, "th": 2, "tr": 1}
 # Where a CDATA section may start (in SVG or MathML): html5ever reads it to "]]>".
 _CDATA = "<![CDATA["
 _START_TAG = re.compile("<[a-zA-Z]")
-# The first letters of a tag's name: enough to tell an ``IMPLIED`` name from others.
+# The first letters of a tag's name: enough to tell an ``_IMPLIED`` name from others.
 _NAME = re.compile(r"[a-zA-Z][^\t\n\f\r />]*+")
-_NAME_READ = 1 + max(map(len, IMPLIED))
+_NAME_READ = 1 + max(map(len, _IMPLIED))
 
 
 def shallow(html: str) -> str:
@@ -133,12 +191,12 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
             if nesting.seen_foreign and html.find(_CDATA, at, start) != -1:
                 nesting.counting = True  # in SVG or MathML, text to "]]>"
                 break
-            if nesting.formatting.has_waiting():
+            if nesting.waiting and nesting.waiting[-1] is not None:
                 nesting.reopen()
         at = tag.end()
-        closing, name, slash = tag[1], tag[2], tag[4]
+        closing, name, _, slash = tag.groups()
         name = tag_name(name)
-        keep = nesting.close(name) if closing else nesting.open(name, bool(slash), tag[3])
+        keep = nesting.close(name) if closing else nesting.open(name, bool(slash))
         yield tag, keep
         if keep and not closing and name in RAW_TEXT:
             if nesting.raw_text():
@@ -154,14 +212,6 @@ def _read(html: str, nesting: _Nesting) -> Iterator[tuple[re.Match[str] | int, b
         yield begin, nesting.open(tag_name(name[0]) if name else "", False)
 
 
-def _presentational(attributes: str) -> bool:
-    """Whether a ``<font>`` with ``attributes`` as written ends SVG and MathML: only
-    one with a ``color``, ``face`` or ``size`` does; others are SVG's own."""
-    return any(
-        name.lower() in ("color", "face", "size") for name in _ATTRIBUTE_NAME.findall(attributes)
-    )
-
-
 class _Nesting:
     """The elements open at a tag, as html5ever would hold them, up to MAX_DEPTH.
 
@@ -169,8 +219,8 @@ class _Nesting:
     to nest: it errs towards counting an element open, never towards counting one
     closed that html5ever keeps open (the nesting it would cost would go unseen).
     Formatting elements closed by another's end tag wait to be opened again
-    (``formatting``, unless html5ever let them go) and count as open meanwhile; a
-    ``<table>`` counts as the four levels its first cell opens.
+    (``waiting``) and count as open meanwhile; a ``<table>`` counts as the four
+    levels its first cell opens.
 
     Where SVG or MathML may hold a ``<style>``, ``<title>`` or CDATA section, which
     html5ever reads as text or as tags depending on the tree, it gives up modelling
@@ -188,8 +238,8 @@ class _Nesting:
         self.blocking: list[int] = [-1]  # and special element but <address>, <div>, <p>
         self.where: dict[str, list[int]] = {}  # where each name is open
         self.dropped: set[str] = set()  # names whose start tags were left out
-        self.formatting = ActiveFormatting()  # formatting elements open or waiting
-        self.entries: list[int] = []  # each open element's entry there, or -1
+        self.waiting: list[str | None] = []  # formatting elements to reopen; None fences
+        self.waiting_count = 0
         self.tables = 0  # <table> elements open
         self.seen_foreign = False  # whether an SVG or MathML element was ever open
         self.form = False  # html5ever's form element pointer is set
@@ -197,114 +247,77 @@ class _Nesting:
         self.counted = 0  # levels counted once counting
 
     def depth(self) -> int:
-        return len(self.names) + self.formatting.waiting_count + 3 * self.tables + self.counted
+        return len(self.names) + self.waiting_count + 3 * self.tables + self.counted
 
-    def open(self, name: str, self_closing: bool, attributes: str = "") -> bool:
-        """Whether the start tag of ``name`` is kept (it is not too deep); its
-        ``attributes`` as written tell a formatting element's like (``formatting``)."""
+    def open(self, name: str, self_closing: bool) -> bool:
+        """Whether the start tag of ``name`` is kept (it is not too deep)."""
         if self.counting:
-            levels = 1 + IMPLIED.get(name, 0)
+            levels = 1 + _IMPLIED.get(name, 0)
             if self.depth() + levels > MAX_DEPTH:
                 self.dropped.add(name)
                 return False
             self.counted += levels
             return True
         in_foreign = self.seen_foreign and self._in_foreign()
-        breaks_out = (
-            in_foreign and name in BREAKOUT and (name != "font" or _presentational(attributes))
-        )
         if self.depth() + (4 if name == "table" else 1) > MAX_DEPTH and not (
-            (name in NOT_NESTING and name not in CLOSES_P)
-            or (self_closing and (name in FOREIGN_ROOTS or (in_foreign and not breaks_out)))
+            (name in _NOT_NESTING and name not in _CLOSES_P)
+            or (self_closing and (name in _FOREIGN_ROOTS or (in_foreign and name not in _BREAKOUT)))
         ):  # left out before it closes anything: html5ever will not see it
             self.dropped.add(name)
             return False
-        if breaks_out:
+        if in_foreign and name in _BREAKOUT:
             self._leave_foreign()
             in_foreign = False
-        if self_closing and (in_foreign or name in FOREIGN_ROOTS):
+        if self_closing and (in_foreign or name in _FOREIGN_ROOTS):
             return True
         if not in_foreign:
-            if name in CLEARS_MARKER and self.formatting.fence >= 0:
-                self.formatting.unsure()  # html5ever may clear the list to a marker
-            if name == "a":
-                self._end_link()
-            if self.formatting.has_waiting():
+            if self.waiting and self.waiting[-1] is not None:
                 self.reopen()
-            if name == "nobr" and self.where.get("nobr"):
-                self.close("nobr")  # html5ever ends the one in scope first, as </nobr> does
-                if self.formatting.has_waiting():
-                    self.reopen()
-            if name in MARKERS:
-                self.formatting.mark()
-            if name in LIST_ITEMS:
-                self._end_list_item(LIST_ITEMS[name])
-            if name in CLOSES_P and self.where.get("p") and self._paragraph_open():
+            if name in _MARKERS:
+                self.waiting.append(None)
+            if name in _LIST_ITEMS:
+                self._end_list_item(_LIST_ITEMS[name])
+            if name in _CLOSES_P and self.where.get("p") and self._paragraph_open():
                 self.close("p")
-            if name in HEADINGS and self.names[-1:] and self.names[-1] in HEADINGS:
+            if name in _HEADINGS and self.names[-1:] and self.names[-1] in _HEADINGS:
                 self._pop()  # a heading ends the heading it would open in
-            if name in NOT_NESTING or (name == "form" and self.form):
+            if name in _NOT_NESTING or (name == "form" and self.form):
                 return True  # a <form> within a form is ignored
             if name == "caption" and not self.tables:
                 return True  # and a <caption> outside a table
-            if self.names and self.names[-1] in FAMILY.get(name, ()) and self._may_end(name):
+            if self.names and self.names[-1] in _FAMILY.get(name, ()) and self._may_end(name):
                 self._pop()
         if self.depth() + (4 if name == "table" else 1) > MAX_DEPTH:
             self.dropped.add(name)
             return False
-        foreign = in_foreign or name in FOREIGN_ROOTS
-        entry = -1
-        if name in FORMATTING and not foreign:
-            entry = self.formatting.push(name, attributes)
-            if self.where.get("select"):  # html5ever may ignore it
-                self.formatting.unsure()
-        self._push(name, foreign, entry)
+        self._push(name, in_foreign or name in _FOREIGN_ROOTS)
         self.form = self.form or (name == "form" and not self.where.get("template"))
         return True
 
-    def _end_link(self) -> None:
-        """An ``<a>`` while one is in the list: html5ever ends that one first (the
-        adoption agency, as for ``</a>``) and takes it off the list."""
-        newest = self.formatting.newest("a")
-        if newest < 0:
-            return
-        if self.where.get("select") or (self.foreign and self.foreign[-1]):
-            self.formatting.unsure()  # ignored, or ended through SVG: keep it
-        elif self.formatting.is_waiting(newest):
-            self.formatting.let_go(newest)
-        else:
-            self.close("a")
-            if newest in self.formatting.entries:  # not ended: html5ever let it go,
-                self.formatting.unsure()  # or one the adoption agency made instead
-
     def _in_foreign(self) -> bool:
         """Whether the current element is SVG or MathML, and holds no HTML."""
-        return bool(self.foreign) and self.foreign[-1] and self.names[-1] not in INTEGRATION
+        return bool(self.foreign) and self.foreign[-1] and self.names[-1] not in _INTEGRATION
 
     def _leave_foreign(self) -> None:
         """An HTML element's tag in SVG or MathML closes them, up to HTML again."""
         while self._in_foreign():
             self._pop()
 
-    def _push(self, name: str, foreign: bool, entry: int = -1) -> None:
+    def _push(self, name: str, foreign: bool) -> None:
         depth = len(self.names)
         self.names.append(name)
-        self.entries.append(entry)
         self.foreign.append(foreign)
         if not foreign:
             self.html.append(depth)
-        if foreign or name.removeprefix("/") not in FORMATTING:
+        if foreign or name.removeprefix("/") not in _FORMATTING:
             self.plain.append(depth)
         self.seen_foreign = self.seen_foreign or foreign
         self.where.setdefault(name, []).append(depth)
-        # an SVG or MathML element is special, or a scope boundary, only where one of theirs
-        if name in SPECIAL and (
-            name in FOREIGN_ONLY if foreign else name not in FOREIGN_ONLY or name == "title"
-        ):
+        if name in _SPECIAL and (foreign or name not in _FOREIGN_ONLY or name == "title"):
             self.special.append(depth)
             if name not in ("address", "div", "p"):
                 self.blocking.append(depth)
-        if name in SCOPE and (name in FOREIGN_ONLY) == foreign:
+        if name in _SCOPE and (foreign or name not in _FOREIGN_ONLY):
             self.scope.append(depth)
         if name == "table":
             self.tables += 1
@@ -321,8 +334,16 @@ class _Nesting:
         """Open again the formatting elements waiting since the last fence, as html5ever
         does at text and at most start tags ("reconstruct the active formatting
         elements")."""
-        for name, entry in self.formatting.reopen():
-            self._push(name, False, entry)
+        waiting = self.waiting
+        first = len(waiting)
+        while first and waiting[first - 1] is not None:
+            first -= 1
+        if first == len(waiting):
+            return
+        self.waiting_count -= len(waiting) - first
+        for name in waiting[first:]:
+            self._push(str(name), False)
+        del waiting[first:]
 
     def _end_list_item(self, family: tuple[str, ...]) -> None:
         """A ``<li>`` ends the innermost list item, a ``<dd>`` or ``<dt>`` the innermost
@@ -350,11 +371,9 @@ class _Nesting:
         elements and ones of its name were left out."""
         if self.counting:
             return True
-        if name in CLEARS_MARKER and self.formatting.fence >= 0:
-            self.formatting.unsure()
         where = self.where.get(name)
-        if name in HEADINGS:  # the innermost heading of any rank
-            where = [max((at[-1] for h in HEADINGS if (at := self.where.get(h))), default=-1)]
+        if name in _HEADINGS:  # the innermost heading of any rank
+            where = [max((at[-1] for h in _HEADINGS if (at := self.where.get(h))), default=-1)]
             where = where if where[0] >= 0 else None
         if self.foreign and self.foreign[-1]:  # in SVG or MathML
             if name in ("p", "br"):
@@ -365,14 +384,12 @@ class _Nesting:
         if not where:
             if name in self.dropped:
                 return False
-            if name in FORMATTING:
-                self.formatting.forget(name)
+            if name in _FORMATTING:
+                self._forget(name)
             return True
         if (name == "p" and not self._paragraph_open()) or (name == "caption" and not self.tables):
             return True
         if self.where.get("select") and name not in ("select", "option", "optgroup"):
-            if name in FORMATTING:
-                self.formatting.unsure()
             return True  # within a <select>, html5ever may ignore it
         if name == "form":  # it takes the form out of the open elements, not what it holds
             self.form = False
@@ -380,29 +397,14 @@ class _Nesting:
                 self._pop(closed=True)
             return True
         depth = where[-1]
-        if name in FORMATTING and not self._aims_at(name, depth):
-            return True
-        # with none of its name in the list (let go), html5ever ends it as any other
-        if name in FORMATTING and self.formatting.newest(name) >= 0:
+        if name in _FORMATTING:
             depth = self._adopt(depth)
+            if self.plain[-1] > depth:  # html5ever may have it closed already: keep all
+                return True
         if len(self.names) > depth >= self._barrier(name):
             self._pop_to(depth + 1)
             self._pop(closed=True)
         return True
-
-    def _aims_at(self, name: str, depth: int) -> bool:
-        """Whether the end tag of formatting element ``name`` goes on to the one open
-        at ``depth``: html5ever takes the newest entry of its name off the list
-        instead when that one waits, and does not reach one opened before a cell."""
-        newest, entry = self.formatting.newest(name), self.entries[depth]
-        if newest >= 0 and self.formatting.is_waiting(newest):
-            self.formatting.let_go(newest)
-            return False
-        if newest != entry:  # html5ever ends another, or reads it otherwise
-            self.formatting.unsure()
-        # the model does not hold cells open: html5ever took the one before out of the
-        # open elements at the cell, where it waits, and its end tag stops at the cell
-        return not 0 <= entry < self.formatting.fence
 
     def _adopt(self, depth: int) -> int:
         """Where the formatting element at ``depth`` is once html5ever's "adoption
@@ -418,14 +420,12 @@ class _Nesting:
                 return len(self.names)
             self._swap(depth)
             depth = block
-        self.formatting.unsure()
         return len(self.names)
 
     def _swap(self, depth: int) -> None:
         """The element at ``depth`` and the special one within it change places."""
         outer, inner = self.names[depth], self.names[depth + 1]
         self.names[depth], self.names[depth + 1] = inner, outer
-        self.entries[depth], self.entries[depth + 1] = self.entries[depth + 1], self.entries[depth]
         self._move(self.where[outer], depth, depth + 1)
         self._move(self.where[inner], depth + 1, depth)
         for stack in (self.special, self.scope, self.blocking, self.plain):
@@ -434,7 +434,6 @@ class _Nesting:
     def _inert(self, depth: int) -> None:
         """The formatting element at ``depth`` no longer answers to its end tag; closed
         by another's, it waits to be opened again all the same."""
-        self.formatting.unsure()
         name = self.names[depth]
         self.where[name].remove(depth)
         self.names[depth] = "/" + name
@@ -448,7 +447,7 @@ class _Nesting:
 
     def _barrier(self, name: str) -> int:
         """How deep the element an end tag of ``name`` closes must be."""
-        if name in HEADINGS or name in SCOPED_END:
+        if name in _HEADINGS or name in _SCOPED_END:
             barrier = self.scope[-1]
             for list_ in ("ol", "ul") if name == "li" else ():
                 barrier = max(barrier, (self.where.get(list_) or [-1])[-1] + 1)
@@ -459,14 +458,24 @@ class _Nesting:
             return where if all(n in ("option", "optgroup") for n in within) else len(self.names)
         return self.special[-1]
 
+    def _forget(self, name: str) -> None:
+        """The end tag of a formatting element that waits: it waits no longer."""
+        waiting = self.waiting
+        for at in range(len(waiting) - 1, -1, -1):
+            if waiting[at] is None:
+                return
+            if waiting[at] == name:
+                del waiting[at]
+                self.waiting_count -= 1
+                return
+
     def _pop_to(self, depth: int) -> None:
         """Pop the elements from ``depth`` on; the formatting elements among them wait
         in the order they were opened."""
-        waiting = self.formatting.waiting
-        first = len(waiting)
+        waiting = len(self.waiting)
         while len(self.names) > depth:
             self._pop()
-        waiting[first:] = reversed(waiting[first:])
+        self.waiting[waiting:] = reversed(self.waiting[waiting:])
 
     def _pop(self, closed: bool = False) -> None:
         """Pop the current element: ``closed`` by its own end tag, or by another's (a
@@ -474,14 +483,13 @@ class _Nesting:
         depth = len(self.names) - 1
         name = self.names.pop()
         self.where[name].pop()
-        foreign = self.foreign.pop()
-        if (entry := self.entries.pop()) >= 0:
-            if closed:
-                self.formatting.let_go(entry)
-            else:
-                self.formatting.wait(entry)  # if still in the list
-        elif name == "table" and not foreign:
-            self.tables -= 1
+        if not self.foreign.pop():
+            name = name.removeprefix("/")
+            if name in _FORMATTING and not closed:
+                self.waiting.append(name)
+                self.waiting_count += 1
+            elif name == "table":
+                self.tables -= 1
         if self.special[-1] == depth:
             self.special.pop()
         if self.blocking[-1] == depth:

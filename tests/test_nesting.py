@@ -16,7 +16,7 @@ from unittest import mock
 
 import nh3
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator import nesting, sanitize
@@ -79,19 +79,9 @@ def _tags(names: tuple[str, ...]) -> st.SearchStrategy[str]:
     )
 
 
-# Formatting elements alike for html5ever, written alike or not (quotes, order), and
-# runs of them: html5ever keeps three alike in its list ("Noah's Ark"), and a new
-# <a> ends the one before.
-_ALIKE = ("<b>", "<b x=1>", '<b x="1">', "<b x=1 y=2>", "<b y=2 x=1>", "<B X=1>",
-          "<font face=Arial>", "<font face='Arial'>", "<a href=x>", "<a>", "<a href=x/>",
-          "<p><b>", "<p><font face=Arial>t", "<li><a href=x>i", "<div><a>", "</p>",
-          "</a>")  # fmt: skip
-_RUNS = st.builds(lambda tag, count: tag * count, st.sampled_from(_ALIKE), st.integers(1, 5))
-
 _PIECE = st.one_of(
     _tags(_NAMES + _RAW),
     _tags(_FORMATTING),
-    _RUNS,
     _tags(("div", "p", "li", "table", "td", "object", "span", "x", "h1", "ul", "button")),
     st.sampled_from(["text", " ", "<!--", "-->", "--!>", "</ ", ">", "<", "'", '"', "<?",
                      "<![CDATA[", "]]>", "</script", "<!--<script>", "\n"]),
@@ -103,40 +93,10 @@ _PIECE = st.one_of(
 def test_no_fragment_comes_out_of_the_cap_deeper_than_it_as_html5ever_nests_it(
     pieces: list[str],
 ) -> None:
-    """Comments, quoted values, raw text, formatting elements opened again (at most
-    three alike), a new ``<a>`` ending the last, tables' implied rows, SVG: the model
-    of html5ever never counts an element closed that html5ever keeps open. Checked
-    at a cap of 8, where a few dozen tags reach it: the model is the same at any
-    cap."""
-    html = "".join(pieces)
-    with mock.patch.object(nesting, "MAX_DEPTH", 8):
-        kept = shallow(html)
-    assert tree_depth(kept) <= 8 + 1, (html, kept)
-
-
-_FORMATTING_PIECE = st.one_of(
-    _RUNS,
-    _tags(_FORMATTING),
-    _tags(("div", "p", "li", "table", "td", "object", "span", "x", "h1", "ul", "button")),
-    st.sampled_from(["text", " "]),
-)
-
-
-@settings(max_examples=500)
-@given(st.lists(_FORMATTING_PIECE, min_size=20, max_size=90))
-# the adoption agency (</a> over a <p>) reorders the <b> alike: the model is unsure of them
-@example(["text<b><b></p></b><div>text<b>texttext<a href=x><b x=1 y=2><b x=1 y=2>text<p></a>"
-          "</div>text<b x=1 y=2><b x=1 y=2><b x=1 y=2></a><b><b><b>"])  # fmt: skip
-# </i> in a cell does not end the <i> before it, which waits to be opened again
-@example(["<b><b><b><table><i><td><b></i><u></table><b>text<b><b><b>texttexttext</u><b><b>"])
-# </code> through SVG closes the <code>; the model kept it open, and the next </code>
-# ended the <b> html5ever had let go of (Noah's Ark) but still held open
-@example(["<code/><svg></code><b x=1/><b x=1/><b x=1/><b x=1/><b x=1/></code><p><option>"
-          "<em x=1 x=1><em x=1 x=1><em x=1 x=1>"])  # fmt: skip
-def test_formatting_elements_let_go_as_html5ever_lets_them_go(pieces: list[str]) -> None:
-    """Formatting elements alike or not, closed and opened again, within cells and
-    objects (markers) and out of them: the model lets one go only where html5ever
-    does."""
+    """Comments, quoted values, raw text, formatting elements opened again, tables'
+    implied rows, SVG: the model of html5ever never counts an element closed that
+    html5ever keeps open. Checked at a cap of 8, where a few dozen tags reach it: the
+    model is the same at any cap."""
     html = "".join(pieces)
     with mock.patch.object(nesting, "MAX_DEPTH", 8):
         kept = shallow(html)
@@ -177,79 +137,6 @@ def test_nesting_hidden_from_a_tag_count_is_capped_too(html: str) -> None:
     the count took them as closing; a ``<b>`` closed by ``</blockquote>`` is opened
     again at the next text; a table's cell opens its row. The count let 2,000 to
     5,000 levels through."""
-    assert tree_depth(html) > 2 * MAX_DEPTH
-    assert tree_depth(shallow(html)) <= MAX_DEPTH + 1
-
-
-@pytest.mark.parametrize(
-    "repeated",
-    ["<p><font face=Arial>text", "<li><a href=x>item", "<p><b>x", "<a href=x>1<a href=y>2"],
-)
-def test_a_long_sloppy_document_keeps_every_tag_html5ever_nests_shallowly(
-    repeated: str,
-) -> None:
-    """html5ever opens again at most three formatting elements alike, and a new
-    ``<a>`` ends the one before (links unlike): 2,000 unclosed ``<font>`` nest five
-    deep. Counted once a repeat, half their tags were left out."""
-    html = "<ul>" + repeated * 2000
-    assert tree_depth(html) <= 6
-    kept = shallow(html)
-    assert kept == html
-    assert nh3.clean(kept) == nh3.clean(html)
-
-
-def test_formatting_elements_alike_only_for_html5ever_are_not_let_go() -> None:
-    """``face=Arial`` and ``face="Arial"`` are alike for html5ever, not as written:
-    the model keeps more of them waiting than html5ever, never fewer."""
-    html = "<div>" + "<p><font face=Arial>t<p><font face='Arial'>t" * 1000
-    kept = shallow(html)
-    assert tree_depth(html) <= 8
-    assert tree_depth(kept) <= MAX_DEPTH + 1
-    assert kept == html
-
-
-@pytest.mark.parametrize(
-    ("before", "end_tag"),
-    [
-        ("<code><svg></code>", "</code>"),
-        ("<b><b><svg></b><marquee>", "</b>"),
-        ("<i><i><i><i></i></i></i><li>", "</i>"),
-        ("<nobr><nobr></nobr>", "</nobr>"),
-        ("<svg><font/>", "</font>"),
-        ("<code><svg><template></code>", "</code>"),
-    ],
-    ids=[
-        "end tag through svg",
-        "marker after svg",
-        "one let go",
-        "nobr in nobr",
-        "font in svg",
-        "template in svg",
-    ],
-)
-def test_formatting_elements_let_go_but_open_are_not_closed_with_another(
-    before: str, end_tag: str
-) -> None:
-    """html5ever's list holds three formatting elements alike, yet all stay open: the
-    model must not close them where html5ever does not. It did, at the end tag of an
-    element html5ever had closed or never opened: a ``<code>`` closed by its end tag
-    through SVG (the SVG with it, so that ``<marquee>`` is HTML's, a scope boundary);
-    an ``<i>`` let go, whose end tag html5ever gives to no formatting element; a
-    ``<nobr>`` a new one closes; a ``<font>`` without ``color``, ``face`` or ``size``,
-    which stays in SVG; one an SVG ``<template>`` was taken to fence off, as an HTML one
-    does. It took the 3,000 ``<em>`` within as closed, three of them
-    waiting, and 2,000 levels went through the cap."""
-    html = before + "<em>" * 3000 + end_tag + "<div>" * 3000 + "text"
-    assert tree_depth(html) > 2 * MAX_DEPTH
-    assert tree_depth(shallow(html)) <= MAX_DEPTH + 1
-
-
-@pytest.mark.xfail(strict=True, reason="not fixed: the model has no cells to clear the list at")
-def test_a_formatting_element_in_a_cell_is_gone_with_the_table() -> None:
-    """``</table>`` closes the cell and clears html5ever's list to the cell's marker:
-    the ``<b>`` in it is not opened again. The model has it wait, opens it again, and
-    takes the next ``</b>`` as closing it and the 3,000 ``<em>`` within."""
-    html = "<table><td><b></table>" + "<em>" * 3000 + "</b>" + "<div>" * 3000 + "text"
     assert tree_depth(html) > 2 * MAX_DEPTH
     assert tree_depth(shallow(html)) <= MAX_DEPTH + 1
 
@@ -333,3 +220,31 @@ def test_tags_past_svg_raw_text_are_counted_in_linear_time(tags: str) -> None:
     kept = shallow(html)
     assert time.thread_time() - started < 1
     assert tree_depth(kept) <= MAX_DEPTH + 1
+
+
+# Pieces a fuzzer found (cut down to what still failed), each of which a model that
+# let formatting elements go without being sure html5ever did let through tens of
+# thousands of levels once repeated: 46,982 and 28,874 deep at 1 MB.
+_ESCAPED_AT_SCALE = {
+    "formatting elements around select and svg": (
+        "<font x=&#49;>" * 4
+        + "<select><b/><svg></select>"
+        + "<FONT/>" * 3
+        + "<A x=1 /><font x=&amp;>"
+    ),
+    "formatting elements around blockquote and svg": (
+        "<font\tx=1\n><b><b><b><blockquote><svg></font>" + "<font/>" * 4 + "<object><object>"
+    ),
+}
+
+
+@pytest.mark.parametrize("piece", list(_ESCAPED_AT_SCALE.values()), ids=list(_ESCAPED_AT_SCALE))
+def test_a_sloppy_piece_repeated_to_100_kb_stays_within_the_cap(piece: str) -> None:
+    """The model's count must hold at the real cap and grow with the input, not only
+    at a small cap: these pieces under-counted by a few levels at a cap of 8 and
+    by thousands at 1,024."""
+    html = piece * (100_000 // len(piece))
+    assert (
+        tree_depth(shallow(html), frozenset({"strong", "big", "small", "tt", "strike"}))
+        <= MAX_DEPTH + 1
+    )
